@@ -1,0 +1,115 @@
+//! `cargo xtask setup`: what a fresh Debian machine needs for lpod's tests.
+
+use std::path::Path;
+use std::process::Command;
+
+/// Debian packages the tests, the demo and the benches use, with a file each provides.
+const PACKAGES: &[(&str, &str)] = &[
+    ("runc", "/usr/sbin/runc"),
+    ("crun", "/usr/bin/crun"),
+    ("conmon", "/usr/bin/conmon"),
+    ("containernetworking-plugins", "/usr/lib/cni/bridge"),
+    ("busybox-static", "/bin/busybox"),
+    ("catatonit", "/usr/bin/catatonit"),
+    ("iptables", "/usr/sbin/iptables"),
+    ("iproute2", "/usr/sbin/ip"),
+    ("docker-registry", "/usr/bin/docker-registry"),
+    ("podman", "/usr/bin/podman"),
+    ("skopeo", "/usr/bin/skopeo"),
+    ("uidmap", "/usr/bin/newuidmap"),
+    ("hyperfine", "/usr/bin/hyperfine"),
+    ("openssl", "/usr/bin/openssl"),
+    ("apache2-utils", "/usr/bin/htpasswd"),
+];
+
+/// Packages whose marker file is absent.
+pub fn prerequisites_missing() -> Vec<&'static str> {
+    PACKAGES
+        .iter()
+        .filter(|(_, f)| !Path::new(f).exists())
+        .map(|(p, _)| *p)
+        .collect()
+}
+
+/// crun refuses hybrid cgroups while cgroup2 still owns a controller.
+pub fn cgroups_ready_for_crun() -> bool {
+    match std::fs::read_to_string("/sys/fs/cgroup/unified/cgroup.controllers") {
+        Ok(s) => s.trim().is_empty(),
+        // No hybrid layout (pure v1 or pure v2): nothing to fix.
+        Err(_) => true,
+    }
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Installs missing packages and fixes the cgroup layout for crun. Idempotent.
+pub fn setup() -> Result<(), String> {
+    let missing = prerequisites_missing();
+    if missing.is_empty() {
+        eprintln!("setup: all packages present");
+    } else {
+        if !is_root() {
+            return Err(format!(
+                "setup needs root to install: {} (apt-get install {})",
+                missing.join(", "),
+                missing.join(" ")
+            ));
+        }
+        eprintln!("setup: installing {}", missing.join(" "));
+        crate::run(Command::new("apt-get").args(["update", "-qq"]))?;
+        crate::run(
+            Command::new("apt-get")
+                .args(["install", "-y", "-qq", "--no-install-recommends"])
+                .args(&missing)
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )?;
+    }
+    fix_cgroups_for_crun()?;
+    kernel_modules();
+    Ok(())
+}
+
+/// On a hybrid host, cgroup2 (`/sys/fs/cgroup/unified`) may still own controllers
+/// (hugetlb on our VMs) and crun then refuses with "cgroups in hybrid mode not
+/// supported". Mounting each such controller as its own v1 hierarchy moves it off
+/// cgroup2. This changes the machine's cgroup layout, so it is printed.
+fn fix_cgroups_for_crun() -> Result<(), String> {
+    let path = "/sys/fs/cgroup/unified/cgroup.controllers";
+    let Ok(list) = std::fs::read_to_string(path) else {
+        eprintln!("setup: no hybrid cgroup layout, nothing to fix for crun");
+        return Ok(());
+    };
+    for ctrl in list.split_whitespace() {
+        let dir = format!("/sys/fs/cgroup/{ctrl}");
+        eprintln!(
+            "setup: CHANGING THE MACHINE: mounting cgroup v1 controller {ctrl} at {dir} \
+             so crun accepts this hybrid cgroup layout"
+        );
+        std::fs::create_dir_all(&dir).map_err(|e| format!("mkdir {dir}: {e}"))?;
+        crate::run(Command::new("mount").args(["-t", "cgroup", "-o", ctrl, "cgroup", &dir]))?;
+    }
+    if cgroups_ready_for_crun() {
+        eprintln!("setup: cgroup layout is ready for crun");
+        Ok(())
+    } else {
+        Err(format!("{path} still lists controllers after the fix"))
+    }
+}
+
+/// Loads kernel modules the network tests use; failures are reported, not fatal
+/// (the module may be built in).
+fn kernel_modules() {
+    for m in ["overlay", "br_netfilter", "veth", "bridge"] {
+        let _ = Command::new("modprobe")
+            .arg(m)
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
