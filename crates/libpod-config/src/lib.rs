@@ -6,3 +6,51 @@
 //!
 //! Depends on no other workspace crate: everything else depends on it.
 #![deny(missing_docs)]
+
+pub mod container;
+pub mod ids;
+pub mod pod;
+pub mod runtime_config;
+pub mod status;
+
+#[cfg(any(test, feature = "arbitrary"))]
+pub mod arbitrary;
+
+pub use container::{
+    ContainerConfig, ContainerState, ExecSession, ExecStatus, LogDriver, Mount, MountKind,
+    NamespaceMode, Namespaces, NetworkMode, NetworkStatus, PortMapping, Protocol, Resources,
+    RestartPolicy,
+};
+pub use ids::{
+    generate_name, new_id, resolve, short_id, validate_id, validate_name, IdError, LookupError,
+};
+pub use pod::{PodConfig, PodState, SharedNamespace};
+pub use runtime_config::{CgroupManager, ConfigError, RuntimeConfig, StateBackend};
+pub use status::{check, ContainerStatus, Operation, Outcome, Transition, TransitionError};
+
+#[cfg(test)]
+mod roundtrip_tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn container_config_json_round_trip(c in crate::arbitrary::container_config()) {
+            let json = serde_json::to_string(&c).unwrap();
+            prop_assert_eq!(serde_json::from_str::<crate::ContainerConfig>(&json).unwrap(), c);
+        }
+
+        #[test]
+        fn container_state_json_round_trip(s in crate::arbitrary::container_state()) {
+            let json = serde_json::to_string(&s).unwrap();
+            prop_assert_eq!(serde_json::from_str::<crate::ContainerState>(&json).unwrap(), s);
+        }
+
+        #[test]
+        fn pod_json_round_trip(p in crate::arbitrary::pod_config(), s in crate::arbitrary::pod_state()) {
+            let json = serde_json::to_string(&p).unwrap();
+            prop_assert_eq!(serde_json::from_str::<crate::PodConfig>(&json).unwrap(), p);
+            let json = serde_json::to_string(&s).unwrap();
+            prop_assert_eq!(serde_json::from_str::<crate::PodState>(&json).unwrap(), s);
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! Container configuration (immutable after creation) and state (mutable),
+//! stored as two JSON documents side by side.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::status::ContainerStatus;
+
+/// Kind of a mount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MountKind {
+    /// A host path bound into the container.
+    Bind,
+    /// A fresh tmpfs.
+    Tmpfs,
+    /// A named volume (source is the volume name).
+    Volume,
+}
+
+/// A mount into the container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mount {
+    /// Kind.
+    pub kind: MountKind,
+    /// Host path (bind), volume name (volume) or "tmpfs".
+    pub source: String,
+    /// Path inside the container.
+    pub destination: PathBuf,
+    /// Mount options ("ro", "nosuid", "size=64m", "rbind", ...).
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+/// Network mode of a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+pub enum NetworkMode {
+    /// Only a loopback interface in a new namespace.
+    None,
+    /// The host's network namespace.
+    Host,
+    /// A new namespace attached to `ContainerConfig::networks` (empty = the default network).
+    #[default]
+    Bridge,
+    /// Join the network namespace of the pod's infra container.
+    Pod,
+}
+
+/// How a non-network namespace is set up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "mode", content = "value", rename_all = "lowercase")]
+pub enum NamespaceMode {
+    /// A new namespace of its own.
+    #[default]
+    Private,
+    /// The host's namespace.
+    Host,
+    /// The pod's shared namespace.
+    Pod,
+    /// The namespace of another container (by id).
+    Container(String),
+}
+
+/// The namespaces of a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Namespaces {
+    /// Network.
+    pub network: NetworkMode,
+    /// PID.
+    pub pid: NamespaceMode,
+    /// IPC.
+    pub ipc: NamespaceMode,
+    /// UTS (hostname).
+    pub uts: NamespaceMode,
+}
+
+/// Transport protocol of a port mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// TCP.
+    #[default]
+    Tcp,
+    /// UDP.
+    Udp,
+    /// SCTP.
+    Sctp,
+}
+
+/// A host port forwarded to a container port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortMapping {
+    /// Host address to bind; `None` = all.
+    #[serde(default)]
+    pub host_ip: Option<IpAddr>,
+    /// Host port.
+    pub host_port: u16,
+    /// Container port.
+    pub container_port: u16,
+    /// Protocol.
+    #[serde(default)]
+    pub protocol: Protocol,
+}
+
+/// Where container output goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogDriver {
+    /// conmon's k8s-file format at `log_path`.
+    #[default]
+    K8sFile,
+    /// Discarded.
+    None,
+}
+
+/// What happens when the container exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "policy", content = "maxRetries", rename_all = "kebab-case")]
+pub enum RestartPolicy {
+    /// Never restart.
+    #[default]
+    No,
+    /// Always restart.
+    Always,
+    /// Restart on a non-zero exit, at most this many times (0 = unlimited).
+    OnFailure(u32),
+    /// Restart unless stopped by the user.
+    UnlessStopped,
+}
+
+/// Resource limits (cgroup settings). `None` = not limited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Resources {
+    /// Memory limit in bytes.
+    pub memory: Option<i64>,
+    /// CFS quota in microseconds per period.
+    pub cpu_quota: Option<i64>,
+    /// CFS period in microseconds.
+    pub cpu_period: Option<u64>,
+    /// CPU shares.
+    pub cpu_shares: Option<u64>,
+    /// Maximum number of processes.
+    pub pids: Option<i64>,
+}
+
+/// A container's configuration, fixed when it is created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerConfig {
+    /// 64-hex id.
+    pub id: String,
+    /// Unique name.
+    pub name: String,
+    /// Image reference as the user gave it ("" with a rootfs).
+    #[serde(default)]
+    pub image: String,
+    /// Resolved image id ("" with a rootfs).
+    #[serde(default)]
+    pub image_id: String,
+    /// A directory used as root filesystem instead of an image.
+    #[serde(default)]
+    pub rootfs: Option<PathBuf>,
+    /// Command (after the entrypoint).
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// Entrypoint.
+    #[serde(default)]
+    pub entrypoint: Vec<String>,
+    /// Environment, "KEY=value".
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Working directory inside the container.
+    #[serde(default)]
+    pub working_dir: Option<PathBuf>,
+    /// User ("uid[:gid]" or a name).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Hostname (default: the short id).
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// Allocate a terminal.
+    #[serde(default)]
+    pub terminal: bool,
+    /// Keep stdin open.
+    #[serde(default)]
+    pub stdin: bool,
+    /// Mounts.
+    #[serde(default)]
+    pub mounts: Vec<Mount>,
+    /// Namespaces.
+    #[serde(default)]
+    pub namespaces: Namespaces,
+    /// Pod this container belongs to.
+    #[serde(default)]
+    pub pod: Option<String>,
+    /// True for a pod's infra container.
+    #[serde(default)]
+    pub is_infra: bool,
+    /// Port mappings.
+    #[serde(default)]
+    pub port_mappings: Vec<PortMapping>,
+    /// Networks to join in bridge mode (empty = the default network).
+    #[serde(default)]
+    pub networks: Vec<String>,
+    /// Log file.
+    #[serde(default)]
+    pub log_path: PathBuf,
+    /// Log driver.
+    #[serde(default)]
+    pub log_driver: LogDriver,
+    /// Stop signal number.
+    pub stop_signal: i32,
+    /// Seconds between the stop signal and SIGKILL.
+    pub stop_timeout: u32,
+    /// Restart policy.
+    #[serde(default)]
+    pub restart_policy: RestartPolicy,
+    /// Labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// OCI annotations.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// Resource limits.
+    #[serde(default)]
+    pub resources: Resources,
+    /// Name of the OCI runtime ("crun", "runc").
+    #[serde(default)]
+    pub oci_runtime: String,
+    /// Creation time.
+    pub created: DateTime<Utc>,
+    /// Remove the container once it exited (`run --rm`).
+    #[serde(default)]
+    pub auto_remove: bool,
+}
+
+impl ContainerConfig {
+    /// A minimal config: the given id and name, defaults elsewhere (SIGTERM, 10 s,
+    /// created now). Builders in core fill in the rest.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        ContainerConfig {
+            id: id.into(),
+            name: name.into(),
+            image: String::new(),
+            image_id: String::new(),
+            rootfs: None,
+            command: Vec::new(),
+            entrypoint: Vec::new(),
+            env: Vec::new(),
+            working_dir: None,
+            user: None,
+            hostname: None,
+            terminal: false,
+            stdin: false,
+            mounts: Vec::new(),
+            namespaces: Namespaces::default(),
+            pod: None,
+            is_infra: false,
+            port_mappings: Vec::new(),
+            networks: Vec::new(),
+            log_path: PathBuf::new(),
+            log_driver: LogDriver::K8sFile,
+            stop_signal: 15,
+            stop_timeout: 10,
+            restart_policy: RestartPolicy::No,
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            resources: Resources::default(),
+            oci_runtime: String::new(),
+            created: Utc::now(),
+            auto_remove: false,
+        }
+    }
+}
+
+/// Result of attaching a container to one network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NetworkStatus {
+    /// Interface name inside the container ("eth0").
+    pub interface: String,
+    /// Addresses in CIDR form ("10.89.0.5/24").
+    pub ips: Vec<String>,
+    /// MAC address.
+    pub mac: Option<String>,
+    /// Gateway.
+    pub gateway: Option<IpAddr>,
+}
+
+/// Status of an exec session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecStatus {
+    /// Created, not started.
+    Created,
+    /// Its process runs.
+    Running,
+    /// Its process exited.
+    Exited,
+}
+
+/// An exec session of a running container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecSession {
+    /// Session id (64 hex).
+    pub id: String,
+    /// Command.
+    pub command: Vec<String>,
+    /// Terminal.
+    #[serde(default)]
+    pub terminal: bool,
+    /// Status.
+    pub status: ExecStatus,
+    /// Host pid of the exec'd process.
+    #[serde(default)]
+    pub pid: Option<i32>,
+    /// Exit code once exited.
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+}
+
+/// A container's mutable state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContainerState {
+    /// Status.
+    pub status: ContainerStatus,
+    /// Host pid of the container's init process.
+    pub pid: Option<i32>,
+    /// Pid of its conmon.
+    pub conmon_pid: Option<i32>,
+    /// Exit code of the last run.
+    pub exit_code: Option<i32>,
+    /// The last run was killed by the OOM killer.
+    pub oom_killed: bool,
+    /// When the last run started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When the last run ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Where the root filesystem is mounted.
+    pub mountpoint: Option<PathBuf>,
+    /// Network namespace path.
+    pub netns_path: Option<PathBuf>,
+    /// Per-network status, by network name.
+    pub network_status: BTreeMap<String, NetworkStatus>,
+    /// How often the restart policy restarted it.
+    pub restart_count: u32,
+    /// Exec sessions by id.
+    pub exec_sessions: BTreeMap<String, ExecSession>,
+    /// OCI bundle directory.
+    pub bundle_path: Option<PathBuf>,
+    /// Path of the OCI runtime binary used for the current run.
+    pub runtime_path: Option<PathBuf>,
+    /// The user stopped it (restart policies do not apply).
+    pub stopped_by_user: bool,
+    /// The last error of a lifecycle operation, if any.
+    pub error: Option<String>,
+}
+
+impl Default for ContainerState {
+    fn default() -> Self {
+        ContainerState {
+            status: ContainerStatus::Configured,
+            pid: None,
+            conmon_pid: None,
+            exit_code: None,
+            oom_killed: false,
+            started_at: None,
+            finished_at: None,
+            mountpoint: None,
+            netns_path: None,
+            network_status: BTreeMap::new(),
+            restart_count: 0,
+            exec_sessions: BTreeMap::new(),
+            bundle_path: None,
+            runtime_path: None,
+            stopped_by_user: false,
+            error: None,
+        }
+    }
+}
+
+impl ContainerState {
+    /// The state after a reboot: [`ContainerStatus::after_reboot`] applied, and
+    /// everything that only lived until the reboot (pids, mountpoint, netns,
+    /// network status, exec sessions) cleared.
+    pub fn refreshed(&self) -> ContainerState {
+        ContainerState {
+            status: self.status.after_reboot(),
+            pid: None,
+            conmon_pid: None,
+            mountpoint: None,
+            netns_path: None,
+            network_status: BTreeMap::new(),
+            exec_sessions: BTreeMap::new(),
+            ..self.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_shape_is_camel_case() {
+        let mut c = ContainerConfig::new("a".repeat(64), "web");
+        c.restart_policy = RestartPolicy::OnFailure(3);
+        c.namespaces.pid = NamespaceMode::Container("b".repeat(64));
+        let v = serde_json::to_value(&c).unwrap();
+        assert!(v.get("imageId").is_some());
+        assert!(v.get("stopTimeout").is_some());
+        assert_eq!(v["restartPolicy"]["policy"], "on-failure");
+        assert_eq!(v["namespaces"]["network"]["mode"], "bridge");
+        let back: ContainerConfig = serde_json::from_value(v).unwrap();
+        assert_eq!(back, c);
+
+        let s = ContainerState {
+            status: ContainerStatus::Running,
+            pid: Some(42),
+            ..Default::default()
+        };
+        let v = serde_json::to_value(&s).unwrap();
+        assert_eq!(v["status"], "running");
+        assert_eq!(v["conmonPid"], serde_json::Value::Null);
+        let back: ContainerState = serde_json::from_value(v).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn refreshed_clears_boot_scoped_fields() {
+        let mut s = ContainerState {
+            status: ContainerStatus::Running,
+            pid: Some(1),
+            conmon_pid: Some(2),
+            mountpoint: Some("/m".into()),
+            netns_path: Some("/n".into()),
+            restart_count: 3,
+            exit_code: Some(1),
+            ..Default::default()
+        };
+        s.network_status
+            .insert("lpod".into(), NetworkStatus::default());
+        let r = s.refreshed();
+        assert_eq!(r.status, ContainerStatus::Exited);
+        assert_eq!((r.pid, r.conmon_pid), (None, None));
+        assert!(r.mountpoint.is_none() && r.netns_path.is_none());
+        assert!(r.network_status.is_empty());
+        assert_eq!((r.restart_count, r.exit_code), (3, Some(1)));
+    }
+}

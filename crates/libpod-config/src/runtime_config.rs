@@ -1,0 +1,468 @@
+//! `RuntimeConfig`: how the runtime is set up (paths, OCI runtime, conmon,
+//! networking, state backend), loadable from `/etc/lpod/lpod.toml`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Default configuration file.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/lpod/lpod.toml";
+/// Environment variable naming a configuration file that replaces the default one.
+pub const CONFIG_ENV: &str = "LPOD_CONFIG";
+
+/// Where the runtime keeps its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StateBackend {
+    /// SQLite database `STATIC_DIR/state.db`, shared by every process.
+    #[default]
+    Sqlite,
+    /// In-process only (tests, one-shot tools).
+    InMemory,
+}
+
+/// Which cgroup manager creates container cgroups. Only cgroupfs exists here
+/// (no systemd on our machines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CgroupManager {
+    /// Write cgroupfs directly.
+    #[default]
+    Cgroupfs,
+}
+
+/// An error loading or checking a configuration file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for `RuntimeConfig` (unknown key, wrong type, ...);
+    /// `message` is toml's message, which names the key and its line.
+    #[error("config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value is inconsistent.
+    #[error("config file {path}: invalid value for `{key}`: {reason}")]
+    Invalid {
+        /// The file (or `<defaults>`).
+        path: PathBuf,
+        /// The key.
+        key: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The runtime's configuration. Every field has a default; a TOML file
+/// overrides any subset of them by key.
+///
+/// ```no_run
+/// let cfg = libpod_config::RuntimeConfig::load_default().unwrap();
+/// println!("{}", cfg.state_db_path().display());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuntimeConfig {
+    // ---- storage ----
+    /// Storage (graph) driver: "overlay" or "vfs".
+    pub storage_driver: String,
+    /// Driver options ("overlay.mountopt=nodev", ...).
+    pub storage_options: Vec<String>,
+    /// Persistent image/layer store.
+    pub graph_root: PathBuf,
+    /// Per-boot storage state (mount counts, ...).
+    pub run_root: PathBuf,
+    /// Named volumes.
+    pub volume_path: PathBuf,
+
+    // ---- images ----
+    /// Transport used when an image reference names none.
+    pub image_default_transport: String,
+    /// Registries searched for short names, in order.
+    pub registries: Vec<String>,
+    /// Registries reached over plain HTTP / without TLS verification.
+    pub insecure_registries: Vec<String>,
+    /// Signature policy file, if any.
+    pub signature_policy_path: Option<PathBuf>,
+
+    // ---- state ----
+    /// State backend.
+    pub state_backend: StateBackend,
+    /// Persistent runtime data: `state.db`, bundles, per-container userdata.
+    pub static_dir: PathBuf,
+    /// Per-boot runtime data: locks, exit files, sockets, `alive`.
+    pub tmp_dir: PathBuf,
+
+    // ---- OCI runtime and conmon ----
+    /// Name of the OCI runtime to use ("crun", "runc"), a key of `runtimes`.
+    pub runtime: String,
+    /// Candidate paths for each OCI runtime name, first existing wins.
+    pub runtimes: BTreeMap<String, Vec<PathBuf>>,
+    /// Preference order when the configured runtime is not found.
+    pub runtime_preference: Vec<String>,
+    /// Candidate paths for conmon, first existing wins.
+    pub conmon_path: Vec<PathBuf>,
+    /// Environment given to conmon ("KEY=value").
+    pub conmon_env_vars: Vec<String>,
+    /// Cgroup manager.
+    pub cgroup_manager: CgroupManager,
+    /// Parent cgroup of containers (relative to each hierarchy's root).
+    pub cgroup_parent: String,
+    /// Maximum container log size in bytes; -1 = unlimited.
+    pub max_log_size: i64,
+    /// Use MS_MOVE instead of pivot_root (for ramfs roots).
+    pub no_pivot_root: bool,
+    /// Program conmon runs when the container exits (usually `lpod`); `None` = none.
+    pub exit_command_path: Option<PathBuf>,
+
+    // ---- networking ----
+    /// Directory of CNI network configuration lists.
+    pub cni_config_dir: PathBuf,
+    /// Further directories searched for network configurations.
+    pub cni_extra_config_dirs: Vec<PathBuf>,
+    /// Directories searched for CNI plugin binaries.
+    pub cni_plugin_dirs: Vec<PathBuf>,
+    /// Persistent cache of CNI ADD results (needed for DEL).
+    pub cni_cache_dir: PathBuf,
+    /// Network used when a container asks for bridge networking without naming one.
+    pub default_network: String,
+    /// Bridge interface of the default network.
+    pub default_bridge: String,
+    /// Subnet of the default network (never Podman's 10.88.0.0/16).
+    pub default_subnet: String,
+}
+
+fn paths(list: &[&str]) -> Vec<PathBuf> {
+    list.iter().map(PathBuf::from).collect()
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        let mut runtimes = BTreeMap::new();
+        runtimes.insert(
+            "crun".to_string(),
+            paths(&["/usr/bin/crun", "/usr/local/bin/crun", "/usr/sbin/crun"]),
+        );
+        runtimes.insert(
+            "runc".to_string(),
+            paths(&[
+                "/usr/bin/runc",
+                "/usr/sbin/runc",
+                "/usr/local/sbin/runc",
+                "/sbin/runc",
+            ]),
+        );
+        RuntimeConfig {
+            storage_driver: "overlay".into(),
+            storage_options: Vec::new(),
+            graph_root: "/var/lib/lpod/storage".into(),
+            run_root: "/run/lpod/storage".into(),
+            volume_path: "/var/lib/lpod/volumes".into(),
+            image_default_transport: "docker://".into(),
+            registries: Vec::new(),
+            insecure_registries: Vec::new(),
+            signature_policy_path: None,
+            state_backend: StateBackend::Sqlite,
+            static_dir: "/var/lib/lpod/libpod".into(),
+            tmp_dir: "/run/lpod".into(),
+            runtime: "crun".into(),
+            runtimes,
+            runtime_preference: vec!["crun".into(), "runc".into()],
+            conmon_path: paths(&[
+                "/usr/bin/conmon",
+                "/usr/libexec/podman/conmon",
+                "/usr/local/libexec/podman/conmon",
+                "/usr/sbin/conmon",
+                "/usr/local/bin/conmon",
+            ]),
+            conmon_env_vars: vec![
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+            ],
+            cgroup_manager: CgroupManager::Cgroupfs,
+            cgroup_parent: "lpod".into(),
+            max_log_size: -1,
+            no_pivot_root: false,
+            exit_command_path: None,
+            cni_config_dir: "/etc/lpod/cni/net.d".into(),
+            cni_extra_config_dirs: Vec::new(),
+            cni_plugin_dirs: paths(&["/usr/lib/cni", "/usr/libexec/cni", "/opt/cni/bin"]),
+            cni_cache_dir: "/var/lib/lpod/cni".into(),
+            default_network: "lpod".into(),
+            default_bridge: "lpod0".into(),
+            default_subnet: "10.89.0.0/24".into(),
+        }
+    }
+}
+
+impl RuntimeConfig {
+    /// Defaults with every persistent path under `root` and every per-boot path
+    /// under `run_root` (tests give each runtime its own pair of temp dirs):
+    /// `root/{storage,volumes,libpod,cni,cni/net.d}`, `run_root/{storage,...}`
+    /// with `tmp_dir = run_root`.
+    pub fn with_roots(root: impl AsRef<Path>, run_root: impl AsRef<Path>) -> Self {
+        let root = root.as_ref();
+        let run = run_root.as_ref();
+        RuntimeConfig {
+            graph_root: root.join("storage"),
+            volume_path: root.join("volumes"),
+            static_dir: root.join("libpod"),
+            cni_cache_dir: root.join("cni"),
+            cni_config_dir: root.join("cni").join("net.d"),
+            run_root: run.join("storage"),
+            tmp_dir: run.to_path_buf(),
+            ..RuntimeConfig::default()
+        }
+    }
+
+    /// Parses TOML text; `origin` names the source in errors.
+    pub fn from_toml_str(text: &str, origin: &Path) -> Result<Self, ConfigError> {
+        let cfg: RuntimeConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        cfg.validate(origin)?;
+        Ok(cfg)
+    }
+
+    /// Loads a configuration file (it must exist).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml_str(&text, path)
+    }
+
+    /// Loads `$LPOD_CONFIG` if set (it must exist), else `/etc/lpod/lpod.toml`
+    /// if it exists, else the defaults.
+    pub fn load_default() -> Result<Self, ConfigError> {
+        match std::env::var_os(CONFIG_ENV) {
+            Some(p) if !p.is_empty() => Self::load(PathBuf::from(p)),
+            _ => {
+                let p = Path::new(DEFAULT_CONFIG_PATH);
+                match std::fs::read_to_string(p) {
+                    Ok(text) => Self::from_toml_str(&text, p),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+                    Err(source) => Err(ConfigError::Read {
+                        path: p.to_path_buf(),
+                        source,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// The configuration as TOML (what `load` reads back).
+    pub fn to_toml_string(&self) -> String {
+        // Serialising plain strings, paths, numbers and string maps cannot fail.
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// Checks values that parse but make no sense.
+    pub fn validate(&self, origin: &Path) -> Result<(), ConfigError> {
+        let invalid = |key: &'static str, reason: String| ConfigError::Invalid {
+            path: origin.to_path_buf(),
+            key,
+            reason,
+        };
+        if !self.runtimes.contains_key(&self.runtime) {
+            return Err(invalid(
+                "runtime",
+                format!(
+                    "{:?} has no entry in `runtimes` (known: {:?})",
+                    self.runtime,
+                    self.runtimes.keys().collect::<Vec<_>>()
+                ),
+            ));
+        }
+        if let Some(unknown) = self
+            .runtime_preference
+            .iter()
+            .find(|r| !self.runtimes.contains_key(*r))
+        {
+            return Err(invalid(
+                "runtime_preference",
+                format!("{unknown:?} has no entry in `runtimes`"),
+            ));
+        }
+        if self.max_log_size < -1 || self.max_log_size == 0 {
+            return Err(invalid(
+                "max_log_size",
+                format!(
+                    "{} (use -1 for unlimited or a positive size)",
+                    self.max_log_size
+                ),
+            ));
+        }
+        if crate::ids::validate_name(&self.default_network).is_err() {
+            return Err(invalid(
+                "default_network",
+                format!("{:?} is not a valid name", self.default_network),
+            ));
+        }
+        if self.default_bridge.is_empty() || self.default_bridge.len() > 15 {
+            return Err(invalid(
+                "default_bridge",
+                format!("{:?} must be 1 to 15 characters", self.default_bridge),
+            ));
+        }
+        if !self.default_subnet.contains('/') {
+            return Err(invalid(
+                "default_subnet",
+                format!("{:?} is not in CIDR form", self.default_subnet),
+            ));
+        }
+        for (key, p) in [
+            ("graph_root", &self.graph_root),
+            ("run_root", &self.run_root),
+            ("static_dir", &self.static_dir),
+            ("tmp_dir", &self.tmp_dir),
+            ("volume_path", &self.volume_path),
+        ] {
+            if !p.is_absolute() {
+                return Err(invalid(key, format!("{} is not absolute", p.display())));
+            }
+        }
+        Ok(())
+    }
+
+    /// Path of the SQLite state database: `static_dir/state.db`.
+    pub fn state_db_path(&self) -> PathBuf {
+        self.static_dir.join("state.db")
+    }
+
+    /// Directory of lock files: `tmp_dir/locks`.
+    pub fn lock_dir(&self) -> PathBuf {
+        self.tmp_dir.join("locks")
+    }
+
+    /// Directory where conmon writes exit codes: `tmp_dir/exits`.
+    pub fn exits_dir(&self) -> PathBuf {
+        self.tmp_dir.join("exits")
+    }
+
+    /// Directory of conmon attach sockets: `tmp_dir/socket`.
+    pub fn socket_dir(&self) -> PathBuf {
+        self.tmp_dir.join("socket")
+    }
+
+    /// Directory of network namespaces the runtime creates: `tmp_dir/netns`.
+    pub fn netns_dir(&self) -> PathBuf {
+        self.tmp_dir.join("netns")
+    }
+
+    /// The per-boot `alive` file (holds the boot id): `tmp_dir/alive`.
+    pub fn alive_path(&self) -> PathBuf {
+        self.tmp_dir.join("alive")
+    }
+
+    /// Candidate paths of the OCI runtime `name` (empty if unknown).
+    pub fn runtime_paths(&self, name: &str) -> &[PathBuf] {
+        self.runtimes.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let c = RuntimeConfig::default();
+        assert_eq!(c.runtime, "crun");
+        assert_eq!(c.runtime_preference, ["crun", "runc"]);
+        assert_eq!(c.runtime_paths("runc")[1], Path::new("/usr/sbin/runc"));
+        assert_eq!(c.default_subnet, "10.89.0.0/24");
+        assert_eq!(c.state_backend, StateBackend::Sqlite);
+        assert_eq!(c.max_log_size, -1);
+        assert_eq!(
+            c.state_db_path(),
+            Path::new("/var/lib/lpod/libpod/state.db")
+        );
+        c.validate(Path::new("<defaults>")).unwrap();
+    }
+
+    #[test]
+    fn with_roots_moves_every_path() {
+        let c = RuntimeConfig::with_roots("/r", "/run/x");
+        for p in [
+            &c.graph_root,
+            &c.volume_path,
+            &c.static_dir,
+            &c.cni_cache_dir,
+            &c.cni_config_dir,
+        ] {
+            assert!(p.starts_with("/r"), "{}", p.display());
+        }
+        for p in [&c.run_root, &c.tmp_dir] {
+            assert!(p.starts_with("/run/x"), "{}", p.display());
+        }
+        assert_eq!(c.lock_dir(), Path::new("/run/x/locks"));
+    }
+
+    #[test]
+    fn toml_round_trip_and_partial_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = RuntimeConfig::with_roots("/a", "/b");
+        let p = dir.path().join("full.toml");
+        std::fs::write(&p, c.to_toml_string()).unwrap();
+        assert_eq!(RuntimeConfig::load(&p).unwrap(), c);
+
+        let p = dir.path().join("partial.toml");
+        std::fs::write(&p, "runtime = \"runc\"\nstate_backend = \"inmemory\"\n").unwrap();
+        let c = RuntimeConfig::load(&p).unwrap();
+        assert_eq!(c.runtime, "runc");
+        assert_eq!(c.state_backend, StateBackend::InMemory);
+        assert_eq!(c.conmon_path, RuntimeConfig::default().conmon_path);
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.toml");
+        std::fs::write(&p, "runtime = \"runc\"\nruntime_pth = \"/x\"\n").unwrap();
+        let msg = RuntimeConfig::load(&p).unwrap_err().to_string();
+        assert!(msg.contains("runtime_pth"), "{msg}");
+        assert!(msg.contains(&p.display().to_string()), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_names_key_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.toml");
+        std::fs::write(&p, "max_log_size = \"big\"\n").unwrap();
+        let msg = RuntimeConfig::load(&p).unwrap_err().to_string();
+        assert!(msg.contains("max_log_size"), "{msg}");
+        assert!(msg.contains(&p.display().to_string()), "{msg}");
+    }
+
+    #[test]
+    fn invalid_value_names_key() {
+        let msg = RuntimeConfig::from_toml_str("runtime = \"youki\"", Path::new("/x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("`runtime`") && msg.contains("youki") && msg.contains("/x.toml"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let e = RuntimeConfig::load("/nonexistent/lpod.toml").unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/lpod.toml"));
+    }
+}
