@@ -1,4 +1,27 @@
 //! lpod networking: a CNI 1.0 client, network namespaces and port mappings.
 //!
 //! Depends on no other workspace crate: a downstream crate can use it alone.
+//!
+//! - [`conf`]: load and validate `.conflist`/`.conf` files.
+//! - [`client::CniClient`]: ADD/DEL/CHECK/VERSION with a persistent result cache.
+//! - [`netns::Netns`]: named network namespaces.
+//! - [`store::NetworkStore`]: lpod's own network configs (`lpod network create/ls/inspect/rm`).
+//! - [`port::PortMapping`]: `-p [ip:]hostPort:containerPort[/proto]`.
+//! - [`manager::NetManager`]: `setup`/`teardown` of a container's networks.
 #![deny(missing_docs)]
+
+pub mod client;
+pub mod conf;
+pub mod invoke;
+pub mod netns;
+pub mod port;
+pub mod result;
+pub mod subnet;
+
+pub use client::{CachedAttachment, CniClient, CniError, RuntimeConf, VersionInfo};
+pub use conf::{ConfError, NetworkConfigList, PluginConf};
+pub use invoke::{InvokeError, DEFAULT_PLUGIN_DIRS};
+pub use netns::{Netns, NetnsError};
+pub use port::{PortMapping, PortParseError, Protocol};
+pub use result::{CniResult, Dns, Interface, IpConfig, Route};
+pub use subnet::{Subnet, SubnetError};
