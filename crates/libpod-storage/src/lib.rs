@@ -3,3 +3,7 @@
 //!
 //! Depends on no other workspace crate: a downstream crate can use it alone.
 #![deny(missing_docs)]
+
+pub mod archive;
+pub mod digest;
+pub mod reference;

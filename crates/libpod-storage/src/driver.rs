@@ -1,0 +1,281 @@
+//! Storage drivers: where layer contents live and how a container root is mounted.
+//!
+//! - **overlay**: each layer's files in `overlay/<id>/diff`, a short link
+//!   `overlay/l/<SHORT> -> ../<id>/diff` and `overlay/<id>/lower` listing the lower
+//!   layers' short links (nearest first). Container roots are mounted with the new mount
+//!   API (`fsopen`/`fsconfig`), one `lowerdir+` per layer, which has no option-length
+//!   limit; kernels without `lowerdir+` fall back to one `lowerdir=` string built from the
+//!   short links.
+//! - **vfs**: each layer a full copy of the tree (`vfs/dir/<id>`); a container root is a
+//!   copy of its image's top layer, "mounting" it just hands out the directory.
+
+use rustix::mount::{
+    fsconfig_create, fsconfig_set_string, fsmount, fsopen, move_mount, unmount, FsMountFlags,
+    FsOpenFlags, MountAttrFlags, MoveMountFlags, UnmountFlags,
+};
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Which driver a store uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DriverKind {
+    /// Kernel overlayfs: layers shared, container writes go to an upper dir.
+    Overlay,
+    /// Plain directories: every layer and container is a full copy.
+    Vfs,
+}
+
+impl DriverKind {
+    /// `overlay` or `vfs`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriverKind::Overlay => "overlay",
+            DriverKind::Vfs => "vfs",
+        }
+    }
+}
+
+impl std::fmt::Display for DriverKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for DriverKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "overlay" | "overlay2" => Ok(DriverKind::Overlay),
+            "vfs" => Ok(DriverKind::Vfs),
+            other => Err(format!("unknown storage driver {other:?}")),
+        }
+    }
+}
+
+/// Errors from driver operations.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// An I/O error at a path.
+    #[error("{op} {path}: {source}")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// Copying a layer tree failed.
+    #[error("copying {from} to {to}: {msg}")]
+    Copy {
+        /// Source tree.
+        from: PathBuf,
+        /// Destination tree.
+        to: PathBuf,
+        /// What cp said.
+        msg: String,
+    },
+}
+
+pub(crate) fn io(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> DriverError + '_ {
+    move |source| DriverError::Io {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Mounts an overlay at `target` with `lowers` (nearest first), `upper` and `work`.
+pub(crate) fn mount_overlay(
+    lowers: &[PathBuf],
+    upper: &Path,
+    work: &Path,
+    target: &Path,
+) -> Result<(), DriverError> {
+    let err = io("mounting overlay at", target);
+    let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC).map_err(|e| err(e.into()))?;
+    let mut plus_ok = true;
+    for l in lowers {
+        if fsconfig_set_string(&fs, "lowerdir+", l).is_err() {
+            plus_ok = false;
+            break;
+        }
+    }
+    let fs = if plus_ok {
+        fs
+    } else {
+        // Older kernel: one lowerdir string.
+        let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC)
+            .map_err(|e| io("mounting overlay at", target)(e.into()))?;
+        let joined = lowers
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(":");
+        fsconfig_set_string(&fs, "lowerdir", joined.as_str())
+            .map_err(|e| io("overlay lowerdir for", target)(e.into()))?;
+        fs
+    };
+    let set = |k: &str, v: &Path| {
+        fsconfig_set_string(&fs, k, v).map_err(|e| io("overlay option for", target)(e.into()))
+    };
+    set("upperdir", upper)?;
+    set("workdir", work)?;
+    fsconfig_create(&fs).map_err(|e| io("creating overlay for", target)(e.into()))?;
+    let mnt = fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty())
+        .map_err(|e| io("fsmount overlay for", target)(e.into()))?;
+    move_mount(
+        rustix::fd::AsFd::as_fd(&mnt),
+        "",
+        rustix::fs::CWD,
+        target,
+        MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH,
+    )
+    .map_err(|e| io("attaching overlay at", target)(e.into()))
+}
+
+/// Unmounts `target`; a busy mount is detached lazily.
+pub(crate) fn unmount_path(target: &Path) -> Result<(), DriverError> {
+    match unmount(target, UnmountFlags::empty()) {
+        Ok(()) => Ok(()),
+        Err(rustix::io::Errno::BUSY) => unmount(target, UnmountFlags::DETACH)
+            .map_err(|e| io("unmounting", target)(e.into())),
+        Err(rustix::io::Errno::INVAL) if !is_mountpoint(target) => Ok(()),
+        Err(e) => Err(io("unmounting", target)(e.into())),
+    }
+}
+
+fn unescape_mountinfo(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 4 <= b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+            let v = (u32::from(b[i + 1] - b'0') * 64 + u32::from(b[i + 2] - b'0') * 8 + u32::from(b[i + 3] - b'0')) as u8;
+            out.push(v);
+            i += 4;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Mount points from /proc/self/mountinfo.
+pub fn mount_points() -> Vec<PathBuf> {
+    fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(|p| PathBuf::from(unescape_mountinfo(p)))
+        .collect()
+}
+
+/// True when `path` is a mount point.
+pub fn is_mountpoint(path: &Path) -> bool {
+    mount_points().iter().any(|p| p == path)
+}
+
+/// Mount points at or under `root`, deepest first.
+pub fn mounts_under(root: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = mount_points()
+        .into_iter()
+        .filter(|p| p.starts_with(root))
+        .collect();
+    v.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    v
+}
+
+/// Copies the tree `from` into the (existing, empty) directory `to`, preserving owners,
+/// modes, times, xattrs, hardlinks, devices and symlinks (never following them).
+/// Uses coreutils `cp -a`, with reflinks where the filesystem has them.
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<(), DriverError> {
+    let out = Command::new("cp")
+        .arg("-a")
+        .arg("--reflink=auto")
+        .arg("--no-target-directory")
+        .arg(from)
+        .arg(to)
+        .output()
+        .map_err(|e| DriverError::Copy {
+            from: from.to_path_buf(),
+            to: to.to_path_buf(),
+            msg: e.to_string(),
+        })?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(DriverError::Copy {
+            from: from.to_path_buf(),
+            to: to.to_path_buf(),
+            msg: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        })
+    }
+}
+
+/// Mounts a tiny overlay under `dir` to check overlayfs works here (with whiteouts).
+pub(crate) fn probe_overlay(dir: &Path) -> Result<(), DriverError> {
+    let probe = dir.join(format!("overlay-probe-{}", rand::random::<u32>()));
+    let res = (|| {
+        for d in ["lower", "upper", "work", "merged"] {
+            fs::create_dir_all(probe.join(d)).map_err(io("creating", &probe))?;
+        }
+        fs::write(probe.join("lower/f"), b"x").map_err(io("writing", &probe))?;
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            probe.join("upper/f"),
+            rustix::fs::FileType::CharacterDevice,
+            rustix::fs::Mode::empty(),
+            rustix::fs::makedev(0, 0),
+        )
+        .map_err(|e| io("mknod whiteout in", &probe)(e.into()))?;
+        let merged = probe.join("merged");
+        mount_overlay(
+            &[probe.join("lower")],
+            &probe.join("upper"),
+            &probe.join("work"),
+            &merged,
+        )?;
+        let hidden = !merged.join("f").exists();
+        unmount_path(&merged)?;
+        if hidden {
+            Ok(())
+        } else {
+            Err(DriverError::Io {
+                op: "overlay whiteout check",
+                path: probe.clone(),
+                source: io::Error::other("whiteout did not hide the lower file"),
+            })
+        }
+    })();
+    let _ = fs::remove_dir_all(&probe);
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_driver_names() {
+        assert_eq!("overlay".parse::<DriverKind>().unwrap(), DriverKind::Overlay);
+        assert_eq!("vfs".parse::<DriverKind>().unwrap(), DriverKind::Vfs);
+        assert!("btrfs".parse::<DriverKind>().is_err());
+    }
+
+    #[test]
+    fn unescapes_mountinfo() {
+        assert_eq!(unescape_mountinfo("/a\\040b"), "/a b");
+        assert_eq!(unescape_mountinfo("/plain"), "/plain");
+    }
+
+    #[test]
+    fn root_is_a_mountpoint() {
+        assert!(is_mountpoint(Path::new("/")));
+    }
+}
