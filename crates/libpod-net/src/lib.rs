@@ -13,15 +13,24 @@
 pub mod client;
 pub mod conf;
 pub mod invoke;
+pub mod link;
+pub mod manager;
 pub mod netns;
 pub mod port;
 pub mod result;
+pub mod store;
 pub mod subnet;
 
 pub use client::{CachedAttachment, CniClient, CniError, RuntimeConf, VersionInfo};
 pub use conf::{ConfError, NetworkConfigList, PluginConf};
 pub use invoke::{InvokeError, DEFAULT_PLUGIN_DIRS};
+pub use manager::{
+    Attachment, NetConfig, NetManager, NetworkResult, SetupError, SetupRequest, TeardownError,
+};
 pub use netns::{Netns, NetnsError};
 pub use port::{PortMapping, PortParseError, Protocol};
 pub use result::{CniResult, Dns, Interface, IpConfig, Route};
+pub use store::{
+    DefaultNetwork, NetworkCreateOptions, NetworkInfo, NetworkStore, StoreError, SubnetInfo,
+};
 pub use subnet::{Subnet, SubnetError};
