@@ -481,7 +481,7 @@ impl CniClient {
         tracing::warn!(error = %add, "CNI ADD failed; running DEL to clean up");
         let _ = self.write_cache(list, rt, partial);
         let cleanup = self
-            .del_with(list, rt, partial)
+            .del_with(list, rt, partial, true)
             .and_then(|()| self.remove_cache(&list.name, rt))
             .err()
             .map(Box::new);
@@ -492,15 +492,21 @@ impl CniClient {
         }
     }
 
+    /// Runs DEL over the list in reverse. With `tolerate_missing` (cleanup after a failed ADD),
+    /// a plugin binary that does not exist is skipped: it never ran, so it set nothing up.
     fn del_with(
         &self,
         list: &NetworkConfigList,
         rt: &RuntimeConf,
         prev: Option<&Value>,
+        tolerate_missing: bool,
     ) -> Result<(), CniError> {
         let mut errors = Vec::new();
         for i in (0..list.plugins.len()).rev() {
             if let Err(e) = self.run(list, i, "DEL", rt, prev) {
+                if tolerate_missing && matches!(e, InvokeError::NotFound { .. }) {
+                    continue;
+                }
                 tracing::warn!(plugin = %list.plugins[i].plugin_type, error = %e, "CNI DEL failed");
                 errors.push(e);
             }
@@ -545,7 +551,7 @@ impl CniClient {
                 for (k, v) in &rt.capability_args {
                     crt.capability_args.entry(k.clone()).or_insert(v.clone());
                 }
-                self.del_with(&clist, &crt, c.result.as_ref())?;
+                self.del_with(&clist, &crt, c.result.as_ref(), false)?;
             }
             None => {
                 let list = list.ok_or_else(|| CniError::NoConfig {
@@ -553,7 +559,7 @@ impl CniClient {
                     container_id: rt.container_id.clone(),
                     ifname: rt.ifname.clone(),
                 })?;
-                self.del_with(list, rt, None)?;
+                self.del_with(list, rt, None, false)?;
             }
         }
         self.remove_cache(network, rt)
