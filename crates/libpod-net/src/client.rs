@@ -502,6 +502,20 @@ impl CniClient {
         tolerate_missing: bool,
     ) -> Result<(), CniError> {
         let mut errors = Vec::new();
+        // A namespace that is gone (or a stale file after a reboot) is passed as empty:
+        // plugins then clean their host-side state and skip the container side.
+        let gone;
+        let rt = if !rt.netns.as_os_str().is_empty() && !crate::netns::is_netns_path(&rt.netns) {
+            tracing::debug!(netns = %rt.netns.display(), "netns gone; DEL with empty CNI_NETNS");
+            gone = RuntimeConf {
+                netns: PathBuf::new(),
+                ..rt.clone()
+            };
+            &gone
+        } else {
+            rt
+        };
+        let netns_gone = rt.netns.as_os_str().is_empty();
         for i in (0..list.plugins.len()).rev() {
             if let Err(e) = self.run(list, i, "DEL", rt, prev) {
                 if tolerate_missing && matches!(e, InvokeError::NotFound { .. }) {
@@ -509,6 +523,12 @@ impl CniClient {
                 }
                 tracing::warn!(plugin = %list.plugins[i].plugin_type, error = %e, "CNI DEL failed");
                 errors.push(e);
+            }
+        }
+        if netns_gone {
+            if let Some(r) = prev.and_then(|p| serde_json::from_value::<CniResult>(p.clone()).ok())
+            {
+                crate::fixups::remove_bridge_ipmasq(list, &rt.container_id, &r);
             }
         }
         if errors.is_empty() {

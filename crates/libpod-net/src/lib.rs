@@ -12,6 +12,7 @@
 
 pub mod client;
 pub mod conf;
+pub mod fixups;
 pub mod invoke;
 pub mod link;
 pub mod manager;

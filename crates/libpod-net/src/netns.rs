@@ -83,6 +83,12 @@ fn is_nsfs(file: &File) -> bool {
     }
 }
 
+/// True when `path` opens as a network namespace (false for a missing path or a plain file,
+/// e.g. the leftover of a pinned netns after a reboot).
+pub fn is_netns_path(path: &Path) -> bool {
+    File::open(path).map(|f| is_nsfs(&f)).unwrap_or(false)
+}
+
 /// Sets `lo` up in the calling thread's network namespace with SIOCGIFFLAGS/SIOCSIFFLAGS.
 fn loopback_up() -> std::io::Result<()> {
     // SAFETY: socket() has no memory-safety preconditions; the result is checked below.

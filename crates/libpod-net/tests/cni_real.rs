@@ -120,6 +120,14 @@ fn add_traffic_portmap_then_del_leaves_nothing() {
     // Published port on 127.0.0.1 (portmap DNAT in OUTPUT + route_localnet + masquerade).
     assert_eq!(ping(("127.0.0.1".parse().unwrap(), hport)), "pong:hi");
     server.join().unwrap();
+    // portmap turned on route_localnet on the bridge: that is what lets 127.0.0.1 be DNATed
+    // out of the host to the container.
+    let rl = std::fs::read_to_string(format!(
+        "/proc/sys/net/ipv4/conf/{}/route_localnet",
+        t.bridge
+    ))
+    .unwrap();
+    assert_eq!(rl.trim(), "1");
 
     t.mgr
         .teardown(&netns, &t.container_id, &nets, &ports)
@@ -312,6 +320,97 @@ fn version_of_real_plugins() {
         );
     }
     assert_env_clean();
+}
+
+#[test]
+fn del_after_netns_gone_like_a_reboot() {
+    if !require_root() {
+        return;
+    }
+    let mut t = TestNet::new();
+    let netns = t.make_netns();
+    let ports = vec![format!("{}:80", host_port())
+        .parse::<PortMapping>()
+        .unwrap()];
+    let nets = vec![Attachment::new(&t.network, "eth0")];
+    let req = SetupRequest {
+        netns: &netns,
+        container_id: &t.container_id,
+        container_name: None,
+        networks: &nets,
+        ports: &ports,
+    };
+    let ip = t.mgr.setup(&req).unwrap()[0].addresses[0].0;
+    // The namespace dies (reboot) and leaves a plain file behind (/run is not a tmpfs here).
+    t.netns.take().unwrap().destroy().unwrap();
+    std::fs::write(&netns, "").unwrap();
+    assert!(!libpod_net::netns::is_netns_path(&netns));
+    NetManager::new(&t.cfg)
+        .teardown(&netns, &t.container_id, &nets, &[])
+        .unwrap();
+    assert!(t.lease_files().is_empty());
+    assert!(
+        t.iptables_mentions(Some(ip)).is_empty(),
+        "{:?}",
+        t.iptables_mentions(Some(ip))
+    );
+    assert!(t.cache_entries().is_empty());
+    assert!(link::bridge_ports(&t.bridge).is_empty());
+}
+
+#[test]
+fn conflist_dir_loading_reports_file_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("10-good.conflist"),
+        r#"{"cniVersion":"1.0.0","name":"good","plugins":[{"type":"bridge"},{"type":"portmap","capabilities":{"portMappings":true}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("20-single.conf"),
+        r#"{"cniVersion":"0.4.0","name":"single","type":"loopback"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("30-bad.conflist"),
+        r#"{"cniVersion":"1.0.0","name":"bad","plugins":[{"type":"bridge"},{"mtu":1}]}"#,
+    )
+    .unwrap();
+    std::fs::write(d.join("40-broken.conflist"), "{not json").unwrap();
+    std::fs::write(d.join("README"), "ignored").unwrap();
+    let extra = tempfile::tempdir().unwrap();
+    std::fs::write(
+        extra.path().join("good.conflist"),
+        r#"{"cniVersion":"1.0.0","name":"good","plugins":[{"type":"macvlan"}]}"#,
+    )
+    .unwrap();
+    let dirs = vec![d.to_path_buf(), extra.path().to_path_buf()];
+    let (nets, bad) = libpod_net::conf::load_all(&dirs).unwrap();
+    assert_eq!(nets.keys().collect::<Vec<_>>(), ["good", "single"]);
+    // The first directory wins.
+    assert_eq!(nets["good"].plugins[0].plugin_type, "bridge");
+    assert_eq!(nets["single"].plugins[0].plugin_type, "loopback");
+    assert_eq!(bad.len(), 2);
+    let msgs: Vec<String> = bad.iter().map(|e| e.to_string()).collect();
+    assert!(
+        msgs[0].contains("30-bad.conflist") && msgs[0].contains("plugins[1].type"),
+        "{}",
+        msgs[0]
+    );
+    assert!(msgs[1].contains("40-broken.conflist"), "{}", msgs[1]);
+    assert!(matches!(
+        libpod_net::conf::load_network("nope", &dirs),
+        Err(libpod_net::ConfError::NotFound { .. })
+    ));
+    let e = libpod_net::NetworkConfigList::load_file(&d.join("30-bad.conflist")).unwrap_err();
+    match e {
+        libpod_net::ConfError::Field { path, field, .. } => {
+            assert_eq!(path, d.join("30-bad.conflist"));
+            assert_eq!(field, "plugins[1].type");
+        }
+        other => panic!("{other}"),
+    }
 }
 
 #[test]
