@@ -416,8 +416,11 @@ impl CniClient {
             env: self.env(command, rt),
             stdin: serde_json::to_vec(&stdin).unwrap_or_default(),
         };
-        tracing::debug!(plugin = %plugin, command, container = %rt.container_id, "invoking CNI plugin");
-        self.exec.exec(&inv)
+        let started = std::time::Instant::now();
+        let out = self.exec.exec(&inv);
+        tracing::debug!(plugin = %plugin, command, container = %rt.container_id,
+            elapsed_ms = started.elapsed().as_millis() as u64, ok = out.is_ok(), "CNI plugin ran");
+        out
     }
 
     /// ADD: runs the list in order, chaining `prevResult`, caches the final result and returns it.

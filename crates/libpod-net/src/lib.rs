@@ -8,6 +8,29 @@
 //! - [`store::NetworkStore`]: lpod's own network configs (`lpod network create/ls/inspect/rm`).
 //! - [`port::PortMapping`]: `-p [ip:]hostPort:containerPort[/proto]`.
 //! - [`manager::NetManager`]: `setup`/`teardown` of a container's networks.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use libpod_net::{Attachment, NetConfig, NetManager, Netns, PortMapping, SetupRequest};
+//!
+//! let cfg = NetConfig::with_root(Path::new("/var/lib/lpod"));
+//! let net = NetManager::new(&cfg);
+//! let ns = Netns::create("lpod-0123456789ab", Path::new("/run/lpod/netns"))?;
+//! let ports: Vec<PortMapping> = vec!["127.0.0.1:8080:80/tcp".parse()?];
+//! let networks = vec![Attachment::new("lpod", "eth0")]; // default network, generated on demand
+//! let results = net.setup(&SetupRequest {
+//!     netns: ns.path(),
+//!     container_id: "0123456789ab",
+//!     container_name: Some("web"),
+//!     networks: &networks,
+//!     ports: &ports,
+//! })?;
+//! println!("ip {:?} mac {:?}", results[0].addresses, results[0].mac);
+//! // ... later, on stop/cleanup (keeps going, returns every error):
+//! net.teardown(ns.path(), "0123456789ab", &networks, &ports)?;
+//! ns.destroy()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod client;

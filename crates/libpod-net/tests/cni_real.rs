@@ -446,3 +446,204 @@ fn netns_create_run_destroy() {
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(!mounts.contains(path.to_str().unwrap()));
 }
+
+#[test]
+fn two_networks_static_ip_and_mac_then_rollback_on_failure() {
+    if !require_root() {
+        return;
+    }
+    let mut t = TestNet::new();
+    let netns = t.make_netns();
+    // A second network of our own.
+    let second = format!("{}b", t.network);
+    let bridge2 = format!("{}b", &t.bridge);
+    let subnet2 = format!(
+        "10.{}.{}.0/24",
+        230 + rand::random::<u8>() % 21,
+        rand::random::<u8>()
+    );
+    let _guard2 = BridgeGuard(bridge2.clone());
+    t.mgr
+        .store()
+        .create(&libpod_net::NetworkCreateOptions {
+            name: second.clone(),
+            bridge: Some(bridge2.clone()),
+            subnet: Some(subnet2.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+    let sub1: libpod_net::Subnet = t.subnet.parse().unwrap();
+    let want_ip = sub1.nth(77).unwrap();
+    let mut a1 = Attachment::new(&t.network, "eth0");
+    a1.static_ips = vec![want_ip];
+    a1.static_mac = Some("02:42:ac:11:00:42".into());
+    let nets = vec![a1, Attachment::new(&second, "eth1")];
+    let req = SetupRequest {
+        netns: &netns,
+        container_id: &t.container_id,
+        container_name: Some("multi"),
+        networks: &nets,
+        ports: &[],
+    };
+    let res = t.mgr.setup(&req).unwrap();
+    assert_eq!(res.len(), 2);
+    assert_eq!(res[0].addresses[0].0, want_ip);
+    assert_eq!(res[0].mac.as_deref(), Some("02:42:ac:11:00:42"));
+    assert_eq!(res[1].addresses[0].1.to_string(), subnet2);
+    assert_eq!(t.links_in_netns(), ["eth0", "eth1", "lo"]);
+    t.mgr.teardown(&netns, &t.container_id, &nets, &[]).unwrap();
+    assert_eq!(t.links_in_netns(), ["lo"]);
+
+    // Now the second network is missing: the first one must be rolled back.
+    t.mgr.store().remove(&second).unwrap();
+    assert!(
+        !link::link_exists(&bridge2),
+        "network rm removes an unused bridge"
+    );
+    let err = t.mgr.setup(&req).unwrap_err();
+    assert!(matches!(err, SetupError::Config { .. }), "{err}");
+    assert_eq!(t.links_in_netns(), ["lo"]);
+    assert!(t.lease_files().is_empty());
+    assert!(t.cache_entries().is_empty());
+    assert!(t.iptables_mentions(Some(want_ip)).is_empty());
+    // Duplicate interface names are refused before anything runs.
+    let dup = vec![
+        Attachment::new(&t.network, "eth0"),
+        Attachment::new("other", "eth0"),
+    ];
+    let req = SetupRequest {
+        networks: &dup,
+        ..req
+    };
+    assert!(matches!(
+        t.mgr.setup(&req),
+        Err(SetupError::Duplicate { .. })
+    ));
+}
+
+struct BridgeGuard(String);
+impl Drop for BridgeGuard {
+    fn drop(&mut self) {
+        let _ = link::delete_bridge(&self.0);
+    }
+}
+
+#[test]
+fn parallel_containers_on_one_network() {
+    if !require_root() {
+        return;
+    }
+    let t = TestNet::new();
+    let dir = t.dir.path().join("run").join("netns");
+    let n = 4;
+    let ids: Vec<String> = (0..n).map(|_| common::random_hex(64)).collect();
+    let spaces: Vec<libpod_net::Netns> = ids
+        .iter()
+        .map(|id| libpod_net::Netns::create(&format!("p-{}", &id[..12]), &dir).unwrap())
+        .collect();
+    struct Cleanup<'a>(&'a TestNet, &'a [String]);
+    impl Drop for Cleanup<'_> {
+        fn drop(&mut self) {
+            for id in self.1 {
+                let _ = self.0.mgr.teardown_cached(id, None);
+            }
+        }
+    }
+    let _c = Cleanup(&t, &ids);
+    let nets = vec![Attachment::new(&t.network, "eth0")];
+    let started = std::time::Instant::now();
+    let results: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = ids
+            .iter()
+            .zip(&spaces)
+            .map(|(id, ns)| {
+                let nets = &nets;
+                let mgr = &t.mgr;
+                s.spawn(move || {
+                    mgr.setup(&SetupRequest {
+                        netns: ns.path(),
+                        container_id: id,
+                        container_name: None,
+                        networks: nets,
+                        ports: &[],
+                    })
+                    .unwrap()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    eprintln!("{n} parallel setups: {:?}", started.elapsed());
+    let mut ips: Vec<IpAddr> = results.iter().map(|r| r[0].addresses[0].0).collect();
+    ips.sort();
+    ips.dedup();
+    assert_eq!(ips.len(), n, "distinct addresses");
+    // Each container answers on its own address.
+    for (r, ns) in results.iter().zip(&spaces) {
+        let ip = r[0].addresses[0].0;
+        let l = ns
+            .run(move || TcpListener::bind((ip, 9000)))
+            .unwrap()
+            .unwrap();
+        let h = serve(l, 1);
+        assert_eq!(ping((ip, 9000)), "pong:hi");
+        h.join().unwrap();
+    }
+    let started = std::time::Instant::now();
+    for (id, ns) in ids.iter().zip(&spaces) {
+        t.mgr.teardown(ns.path(), id, &nets, &[]).unwrap();
+    }
+    eprintln!("{n} sequential teardowns: {:?}", started.elapsed());
+    assert!(t.lease_files().is_empty());
+    assert!(link::bridge_ports(&t.bridge).is_empty());
+    for ns in spaces {
+        ns.destroy().unwrap();
+    }
+}
+
+#[test]
+fn udp_port_mapping_on_localhost() {
+    if !require_root() {
+        return;
+    }
+    let mut t = TestNet::new();
+    let netns = t.make_netns();
+    let hport = host_port();
+    let ports = vec![format!("127.0.0.1:{hport}:5353/udp")
+        .parse::<PortMapping>()
+        .unwrap()];
+    let nets = vec![Attachment::new(&t.network, "eth0")];
+    let req = SetupRequest {
+        netns: &netns,
+        container_id: &t.container_id,
+        container_name: None,
+        networks: &nets,
+        ports: &ports,
+    };
+    let started = std::time::Instant::now();
+    let res = t.mgr.setup(&req).unwrap();
+    eprintln!(
+        "setup (bridge+host-local+portmap+firewall): {:?}",
+        started.elapsed()
+    );
+    let ip = res[0].addresses[0].0;
+    let sock = t
+        .ns()
+        .run(move || std::net::UdpSocket::bind((ip, 5353)))
+        .unwrap()
+        .unwrap();
+    let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.send_to(b"hello", ("127.0.0.1", hport)).unwrap();
+    let mut buf = [0u8; 16];
+    let (k, from) = sock.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..k], b"hello");
+    sock.send_to(b"back", from).unwrap();
+    let (k, _) = client.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..k], b"back");
+    let started = std::time::Instant::now();
+    t.mgr
+        .teardown(&netns, &t.container_id, &nets, &ports)
+        .unwrap();
+    eprintln!("teardown: {:?}", started.elapsed());
+    assert!(t.iptables_mentions(Some(ip)).is_empty());
+}
