@@ -6,6 +6,7 @@
 //! - [`client::CniClient`]: ADD/DEL/CHECK/VERSION with a persistent result cache.
 //! - [`netns::Netns`]: named network namespaces.
 //! - [`store::NetworkStore`]: lpod's own network configs (`lpod network create/ls/inspect/rm`).
+//! - [`etc`]: a container's resolv.conf, hosts and hostname text.
 //! - [`port::PortMapping`]: `-p [ip:]hostPort:containerPort[/proto]`.
 //! - [`manager::NetManager`]: `setup`/`teardown` of a container's networks.
 //!
@@ -35,6 +36,7 @@
 
 pub mod client;
 pub mod conf;
+pub mod etc;
 pub mod fixups;
 pub mod invoke;
 pub mod link;
@@ -52,7 +54,7 @@ pub use manager::{
     Attachment, NetConfig, NetManager, NetworkResult, SetupError, SetupRequest, TeardownError,
 };
 pub use netns::{Netns, NetnsError};
-pub use port::{PortMapping, PortParseError, Protocol};
+pub use port::{check_conflicts, PortConflict, PortMapping, PortParseError, Protocol};
 pub use result::{CniResult, Dns, Interface, IpConfig, Route};
 pub use store::{
     DefaultNetwork, NetworkCreateOptions, NetworkInfo, NetworkStore, StoreError, SubnetInfo,

@@ -154,6 +154,14 @@ pub enum SetupError {
         /// Errors from tearing down the networks set up before.
         cleanup: Vec<CniError>,
     },
+    /// Two published ports collide.
+    #[error("container {container_id}: {source}")]
+    Ports {
+        /// Container id.
+        container_id: String,
+        /// The conflict.
+        source: crate::port::PortConflict,
+    },
     /// Two attachments use the same interface name or network.
     #[error("container {container_id}: duplicate {what} {value:?}")]
     Duplicate {
@@ -276,6 +284,10 @@ impl NetManager {
                 }
             }
         }
+        crate::port::check_conflicts(req.ports).map_err(|source| SetupError::Ports {
+            container_id: req.container_id.to_string(),
+            source,
+        })?;
         let mut done: Vec<&Attachment> = Vec::new();
         let mut results = Vec::new();
         for (i, a) in req.networks.iter().enumerate() {

@@ -41,6 +41,42 @@ pub enum PortParseError {
     },
 }
 
+/// Two mappings in one request claim the same host address, port and protocol.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("host port {host_port}/{protocol} is published twice ({first} and {second})")]
+pub struct PortConflict {
+    /// The host port.
+    pub host_port: u16,
+    /// The protocol.
+    pub protocol: Protocol,
+    /// The first mapping.
+    pub first: String,
+    /// The conflicting mapping.
+    pub second: String,
+}
+
+/// Rejects mappings that claim the same host port and protocol on overlapping host addresses
+/// (no host IP means every address).
+pub fn check_conflicts(ports: &[PortMapping]) -> Result<(), PortConflict> {
+    for (i, a) in ports.iter().enumerate() {
+        for b in &ports[..i] {
+            let same_ip = match (a.host_ip, b.host_ip) {
+                (Some(x), Some(y)) => x == y,
+                _ => true,
+            };
+            if same_ip && a.host_port == b.host_port && a.protocol == b.protocol {
+                return Err(PortConflict {
+                    host_port: a.host_port,
+                    protocol: a.protocol,
+                    first: b.to_string(),
+                    second: a.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A transport protocol for a port mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -233,6 +269,26 @@ mod tests {
             p("notanip:80:80"),
             Err(PortParseError::HostIp { .. })
         ));
+    }
+
+    #[test]
+    fn conflicts() {
+        let ok: Vec<PortMapping> = [
+            "8080:80",
+            "8080:80/udp",
+            "127.0.0.1:8081:80",
+            "127.0.0.2:8081:80",
+        ]
+        .iter()
+        .map(|s| p(s).unwrap())
+        .collect();
+        check_conflicts(&ok).unwrap();
+        let bad: Vec<PortMapping> = ["127.0.0.1:8080:80", "8080:81"]
+            .iter()
+            .map(|s| p(s).unwrap())
+            .collect();
+        let e = check_conflicts(&bad).unwrap_err();
+        assert_eq!(e.host_port, 8080);
     }
 
     #[test]
