@@ -432,6 +432,17 @@ impl CniClient {
         list: &NetworkConfigList,
         rt: &RuntimeConf,
     ) -> Result<CniResult, CniError> {
+        // A cache entry means an earlier ADD was never followed by its DEL (crash, restart
+        // without cleanup): delete it first, or host-local refuses a second allocation.
+        if self
+            .cached(&list.name, &rt.container_id, &rt.ifname)?
+            .is_some()
+        {
+            tracing::warn!("stale CNI attachment found in cache; running DEL before ADD");
+            if let Err(e) = self.del_network_list(&list.name, Some(list), rt) {
+                tracing::warn!(error = %e, "DEL of the stale attachment failed; trying ADD anyway");
+            }
+        }
         // Record the attempt first: if we crash mid-ADD, a later DEL still finds config and args.
         self.write_cache(list, rt, None)?;
         let mut prev: Option<Value> = None;

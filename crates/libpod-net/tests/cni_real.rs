@@ -175,7 +175,19 @@ fn del_from_cache_after_crash() {
         t.mgr.setup(&req).unwrap()[0].addresses[0].0
     };
     assert!(!t.iptables_mentions(Some(ip)).is_empty());
-    // "Crash": a brand-new manager that knows only the dirs and the container id.
+    // "Crash" and restart without cleanup: a second ADD first deletes the stale attachment.
+    let fresh = NetManager::new(&t.cfg);
+    let req = SetupRequest {
+        netns: &netns,
+        container_id: &t.container_id,
+        container_name: None,
+        networks: &nets,
+        ports: &ports,
+    };
+    let ip = fresh.setup(&req).unwrap()[0].addresses[0].0;
+    assert_eq!(t.lease_files(), vec![ip.to_string()]);
+    assert_eq!(t.links_in_netns(), ["eth0", "lo"]);
+    // "Crash" again: a brand-new manager that knows only the dirs and the container id.
     let fresh = NetManager::new(&t.cfg);
     fresh.teardown_cached(&t.container_id, None).unwrap();
     assert_env_clean();
