@@ -1,4 +1,45 @@
 //! lpod OCI layer: runtime spec generation and a conmon driver over runc and crun.
 //!
 //! Depends on no other workspace crate: a downstream crate can use it alone.
+//!
+//! ```no_run
+//! use libpod_oci::{ConmonConfig, ConmonRuntime, CreateOptions, OciRuntime, SpecInput};
+//! use std::time::Duration;
+//!
+//! let rt = ConmonRuntime::new(ConmonConfig::detect("/run/lpod/oci")?)?;
+//! let mut input = SpecInput::new("/var/lib/lpod/rootfs", vec!["/bin/echo".into(), "hi".into()]);
+//! input.cgroup_path = Some(SpecInput::cgroup_path_for(None, "ctr1"));
+//! let spec = input.to_spec()?;
+//! let bundle = std::path::Path::new("/run/lpod/bundles/ctr1");
+//! rt.create("ctr1", bundle, &spec, &CreateOptions::default())?;
+//! rt.start("ctr1")?;
+//! let exit = rt.wait_exit("ctr1", Duration::from_secs(10))?;
+//! rt.delete("ctr1", false)?;
+//! rt.cleanup_files("ctr1")?;
+//! println!("exit code {}", exit.exit_code);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
+
+pub mod attach;
+pub mod conmon;
+pub mod driver;
+pub mod exec;
+pub mod find;
+pub mod logs;
+mod pipes;
+pub mod spec;
+mod verbs;
+
+pub use attach::{AttachConn, OutputStream};
+pub use conmon::{ConmonConfig, ConmonRuntime};
+pub use driver::{
+    CreateOptions, Created, ExitInfo, OciError, OciRuntime, RuntimeState, RuntimeStatus,
+};
+pub use exec::{exec_output, ExecOptions, ExecOutput, ExecSession};
+pub use find::{find_conmon, find_runtime, find_runtime_kind, FindError, RuntimeKind};
+pub use logs::{follow_log, parse_line, read_log, LogError, LogLine, LogOptions, LogStream};
+pub use spec::{
+    capped_rlimit, process_spec, write_config, MountInput, Namespace, Namespaces, ProcessInput,
+    Resources, SpecError, SpecInput,
+};

@@ -1,0 +1,215 @@
+//! Pipes shared with conmon (`_OCI_SYNCPIPE`, `_OCI_STARTPIPE`, `_OCI_ATTACHPIPE`) and
+//! spawning conmon with them at fixed descriptor numbers.
+
+use std::fs::File;
+use std::io::Read;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+
+use crate::driver::OciError;
+
+/// First fd number conmon sees for our pipes (0-2 are stdio).
+pub(crate) const FIRST_PIPE_FD: i32 = 3;
+
+/// A CLOEXEC pipe: (read end, write end).
+pub(crate) fn cloexec_pipe(id: &str) -> Result<(OwnedFd, OwnedFd), OciError> {
+    nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|source| OciError::Sys {
+        op: "pipe2",
+        id: id.to_string(),
+        source,
+    })
+}
+
+/// Move an fd above 10 so that dup2 onto 3.. in the child never clobbers another one.
+fn dup_high(fd: &OwnedFd, id: &str) -> Result<OwnedFd, OciError> {
+    let raw =
+        fcntl(fd.as_raw_fd(), FcntlArg::F_DUPFD_CLOEXEC(10)).map_err(|source| OciError::Sys {
+            op: "fcntl(F_DUPFD_CLOEXEC)",
+            id: id.to_string(),
+            source,
+        })?;
+    // SAFETY: fcntl(F_DUPFD_CLOEXEC) just returned this new descriptor, which nothing else owns.
+    Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) })
+}
+
+/// Spawn `binary args` in its own process group with `fds[i]` at descriptor `3 + i`
+/// (inheritable), stdin/stdout at /dev/null and stderr piped.
+pub(crate) fn spawn_with_fds(
+    binary: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    fds: &[&OwnedFd],
+    id: &str,
+) -> Result<Child, OciError> {
+    let high: Vec<OwnedFd> = fds
+        .iter()
+        .map(|f| dup_high(f, id))
+        .collect::<Result<_, _>>()?;
+    let raws: Vec<i32> = high.iter().map(|f| f.as_raw_fd()).collect();
+    let mut cmd = Command::new(binary);
+    cmd.args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    // SAFETY: the closure only calls dup2, which is async-signal-safe, on descriptors that
+    // stay open in the parent (`high`) until after spawn returns.
+    unsafe {
+        cmd.pre_exec(move || {
+            for (i, raw) in raws.iter().enumerate() {
+                if libc::dup2(*raw, FIRST_PIPE_FD + i as i32) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().map_err(|source| OciError::Spawn {
+        binary: binary.to_path_buf(),
+        source,
+    })?;
+    drop(high);
+    Ok(child)
+}
+
+/// One message conmon writes on the sync or attach pipe.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub(crate) struct SyncMessage {
+    /// pid, exit code, or negative on failure.
+    pub data: i64,
+    /// Error message, if any.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// Reads newline-terminated JSON messages from a conmon pipe without reading past one message.
+#[derive(Debug)]
+pub(crate) struct SyncReader {
+    file: File,
+    buf: Vec<u8>,
+    id: String,
+}
+
+impl SyncReader {
+    pub(crate) fn new(fd: OwnedFd, id: &str) -> Self {
+        SyncReader {
+            file: File::from(fd),
+            buf: Vec::new(),
+            id: id.to_string(),
+        }
+    }
+
+    /// Next message, or `None` at EOF (conmon exited without writing). `timeout` bounds the
+    /// wait; `None` waits forever.
+    pub(crate) fn next(
+        &mut self,
+        what: &'static str,
+        timeout: Option<Duration>,
+    ) -> Result<Option<SyncMessage>, OciError> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            if let Some(pos) = self.buf.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = self.buf.drain(..=pos).collect();
+                let text = String::from_utf8_lossy(&line);
+                let msg: SyncMessage =
+                    serde_json::from_str(text.trim()).map_err(|e| OciError::Parse {
+                        what,
+                        id: self.id.clone(),
+                        detail: format!("{e}: {text:?}"),
+                    })?;
+                return Ok(Some(msg));
+            }
+            let wait_ms = match deadline {
+                None => PollTimeout::NONE,
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(OciError::Timeout {
+                            what,
+                            id: self.id.clone(),
+                            timeout: timeout.unwrap_or_default(),
+                        });
+                    }
+                    PollTimeout::try_from(left.as_millis().min(i32::MAX as u128) as i32)
+                        .unwrap_or(PollTimeout::MAX)
+                }
+            };
+            {
+                let mut fds = [PollFd::new(
+                    std::os::fd::AsFd::as_fd(&self.file),
+                    PollFlags::POLLIN,
+                )];
+                match poll(&mut fds, wait_ms) {
+                    Ok(_) => {}
+                    Err(nix::Error::EINTR) => continue,
+                    Err(source) => {
+                        return Err(OciError::Sys {
+                            op: "poll sync pipe",
+                            id: self.id.clone(),
+                            source,
+                        })
+                    }
+                }
+                if fds[0].revents().map(|r| r.is_empty()).unwrap_or(true) {
+                    continue;
+                }
+            }
+            let mut chunk = [0u8; 4096];
+            match self.file.read(&mut chunk) {
+                Ok(0) => {
+                    if self.buf.is_empty() {
+                        return Ok(None);
+                    }
+                    // a final unterminated message
+                    self.buf.push(b'\n');
+                }
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    return Err(OciError::Io {
+                        op: "reading conmon pipe",
+                        path: format!("pipe of {}", self.id).into(),
+                        source,
+                    })
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn reads_messages_one_at_a_time() {
+        let (r, w) = cloexec_pipe("t").unwrap();
+        let mut w = File::from(w);
+        w.write_all(b"{\"data\": 42}\n{\"data\": -1, \"message\": \"boom\"}\n")
+            .unwrap();
+        drop(w);
+        let mut rd = SyncReader::new(r, "t");
+        assert_eq!(rd.next("x", None).unwrap().unwrap().data, 42);
+        let m = rd.next("x", None).unwrap().unwrap();
+        assert_eq!((m.data, m.message.as_deref()), (-1, Some("boom")));
+        assert!(rd.next("x", None).unwrap().is_none());
+    }
+
+    #[test]
+    fn times_out() {
+        let (r, _w) = cloexec_pipe("t").unwrap();
+        let mut rd = SyncReader::new(r, "t");
+        assert!(matches!(
+            rd.next("x", Some(Duration::from_millis(20))),
+            Err(OciError::Timeout { .. })
+        ));
+    }
+}

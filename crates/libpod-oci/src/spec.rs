@@ -1,0 +1,762 @@
+//! OCI runtime spec generation from a small input type of our own.
+//!
+//! [`SpecInput`] describes a container the way lpod thinks about it; [`SpecInput::to_spec`]
+//! turns it into an `oci_spec::runtime::Spec` with Podman's defaults (mounts, capabilities,
+//! masked and read-only paths, no-new-privileges, capped rlimits, a cgroupfs path).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use oci_spec::runtime::{
+    Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxCpuBuilder, LinuxDeviceCgroupBuilder,
+    LinuxMemoryBuilder, LinuxNamespaceBuilder, LinuxNamespaceType, LinuxPidsBuilder,
+    LinuxResourcesBuilder, Mount, MountBuilder, PosixRlimit, PosixRlimitBuilder, PosixRlimitType,
+    Process, ProcessBuilder, RootBuilder, Spec, SpecBuilder, UserBuilder,
+};
+
+/// Errors from spec generation.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    /// The process has no arguments.
+    #[error("container process has no arguments (rootfs {rootfs})")]
+    NoArgs {
+        /// Rootfs of the container being described.
+        rootfs: PathBuf,
+    },
+    /// A path that must be absolute is relative.
+    #[error("path {path} must be absolute")]
+    RelativePath {
+        /// The offending path.
+        path: PathBuf,
+    },
+    /// oci-spec refused a value.
+    #[error("building OCI spec field {field}: {source}")]
+    Build {
+        /// Which part of the spec was being built.
+        field: &'static str,
+        /// The builder's error.
+        #[source]
+        source: oci_spec::OciSpecError,
+    },
+    /// Writing config.json failed.
+    #[error("writing {path}: {source}")]
+    Write {
+        /// Path of config.json.
+        path: PathBuf,
+        /// The I/O or serialisation error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading the caller's rlimits failed.
+    #[error("getrlimit({resource}): {source}")]
+    Getrlimit {
+        /// Name of the resource.
+        resource: &'static str,
+        /// The errno.
+        #[source]
+        source: nix::Error,
+    },
+}
+
+fn build_err(field: &'static str) -> impl FnOnce(oci_spec::OciSpecError) -> SpecError {
+    move |source| SpecError::Build { field, source }
+}
+
+/// Podman's default capability set.
+pub const DEFAULT_CAPABILITIES: &[Capability] = &[
+    Capability::Chown,
+    Capability::DacOverride,
+    Capability::Fowner,
+    Capability::Fsetid,
+    Capability::Kill,
+    Capability::NetBindService,
+    Capability::Setfcap,
+    Capability::Setgid,
+    Capability::Setpcap,
+    Capability::Setuid,
+    Capability::SysChroot,
+];
+
+/// Paths masked (bind-mounted over with /dev/null or an empty tmpfs) like Podman does.
+pub const DEFAULT_MASKED_PATHS: &[&str] = &[
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/fs/selinux",
+    "/sys/dev/block",
+];
+
+/// Paths made read-only like Podman does.
+pub const DEFAULT_READONLY_PATHS: &[&str] = &[
+    "/proc/asound",
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
+
+/// Default `PATH` when the caller gives none.
+pub const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Default cgroup parent for cgroupfs.
+pub const DEFAULT_CGROUP_PARENT: &str = "/lpod";
+
+/// How a namespace is set up.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Namespace {
+    /// A fresh namespace of this kind.
+    New,
+    /// Join the namespace at this path (e.g. `/proc/PID/ns/net` or a bind-mounted netns).
+    Join(PathBuf),
+    /// Share the host's namespace (the entry is omitted from the spec).
+    Host,
+}
+
+/// The namespaces of a container; [`Default`] is a new pid, net, ipc, uts and mount namespace
+/// and the host cgroup and user namespaces (Podman's cgroupfs default on cgroup v1).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Namespaces {
+    /// PID namespace.
+    pub pid: Namespace,
+    /// Network namespace.
+    pub net: Namespace,
+    /// IPC namespace.
+    pub ipc: Namespace,
+    /// UTS namespace.
+    pub uts: Namespace,
+    /// Mount namespace (must not be `Host`; runtimes always need one).
+    pub mount: Namespace,
+    /// Cgroup namespace.
+    pub cgroup: Namespace,
+    /// User namespace.
+    pub user: Namespace,
+}
+
+impl Default for Namespaces {
+    fn default() -> Self {
+        Namespaces {
+            pid: Namespace::New,
+            net: Namespace::New,
+            ipc: Namespace::New,
+            uts: Namespace::New,
+            mount: Namespace::New,
+            cgroup: Namespace::Host,
+            user: Namespace::Host,
+        }
+    }
+}
+
+/// A bind mount or tmpfs the caller adds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MountInput {
+    /// Bind mount `source` (host) at `destination` (container).
+    Bind {
+        /// Host path.
+        source: PathBuf,
+        /// Container path.
+        destination: PathBuf,
+        /// Read-only.
+        readonly: bool,
+        /// Extra options (e.g. `nosuid`, `nodev`, `rprivate`); `rbind` is always added.
+        options: Vec<String>,
+    },
+    /// A tmpfs at `destination`.
+    Tmpfs {
+        /// Container path.
+        destination: PathBuf,
+        /// Options (e.g. `size=64m`, `mode=1777`); defaults `nosuid,nodev` are always added.
+        options: Vec<String>,
+    },
+}
+
+/// The process part of a container (also used for exec).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProcessInput {
+    /// argv; must not be empty.
+    pub args: Vec<String>,
+    /// Environment as `KEY=VALUE`; a default `PATH` is added when missing.
+    pub env: Vec<String>,
+    /// Working directory inside the container (absolute).
+    pub cwd: PathBuf,
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+    /// Additional group ids.
+    pub additional_gids: Vec<u32>,
+    /// Allocate a terminal.
+    pub terminal: bool,
+    /// Capabilities; `None` means [`DEFAULT_CAPABILITIES`].
+    pub capabilities: Option<Vec<Capability>>,
+    /// Set no-new-privileges (default true).
+    pub no_new_privileges: bool,
+    /// Requested rlimits `(type, soft, hard)`; capped at the caller's hard limit.
+    pub rlimits: Vec<(PosixRlimitType, u64, u64)>,
+}
+
+impl Default for ProcessInput {
+    fn default() -> Self {
+        ProcessInput {
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: PathBuf::from("/"),
+            uid: 0,
+            gid: 0,
+            additional_gids: Vec::new(),
+            terminal: false,
+            capabilities: None,
+            no_new_privileges: true,
+            rlimits: Vec::new(),
+        }
+    }
+}
+
+/// Cgroup resource limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Resources {
+    /// Memory limit in bytes.
+    pub memory_limit: Option<i64>,
+    /// Memory+swap limit in bytes.
+    pub memory_swap: Option<i64>,
+    /// CPU CFS quota in microseconds per period.
+    pub cpu_quota: Option<i64>,
+    /// CPU CFS period in microseconds.
+    pub cpu_period: Option<u64>,
+    /// CPU shares (v1) — runtimes convert to weight on v2.
+    pub cpu_shares: Option<u64>,
+    /// Maximum number of pids.
+    pub pids_limit: Option<i64>,
+}
+
+/// What lpod knows about a container, as input to spec generation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SpecInput {
+    /// Absolute path of the root filesystem.
+    pub rootfs: PathBuf,
+    /// Mount the rootfs read-only.
+    pub readonly_rootfs: bool,
+    /// The container process.
+    pub process: ProcessInput,
+    /// Hostname (requires a new UTS namespace).
+    pub hostname: Option<String>,
+    /// Namespaces.
+    pub namespaces: Namespaces,
+    /// Extra mounts after the defaults.
+    pub mounts: Vec<MountInput>,
+    /// Mask and make read-only the usual /proc and /sys paths (Podman's default; false = privileged style).
+    pub mask_paths: bool,
+    /// Cgroup path for cgroupfs, e.g. `/lpod/<id>`; `None` leaves it to the runtime.
+    pub cgroup_path: Option<PathBuf>,
+    /// Resource limits.
+    pub resources: Resources,
+    /// Annotations.
+    pub annotations: HashMap<String, String>,
+}
+
+impl SpecInput {
+    /// A container with Podman defaults running `args` in `rootfs`.
+    pub fn new(rootfs: impl Into<PathBuf>, args: Vec<String>) -> Self {
+        SpecInput {
+            rootfs: rootfs.into(),
+            readonly_rootfs: false,
+            process: ProcessInput {
+                args,
+                ..ProcessInput::default()
+            },
+            hostname: None,
+            namespaces: Namespaces::default(),
+            mounts: Vec::new(),
+            mask_paths: true,
+            cgroup_path: None,
+            resources: Resources::default(),
+            annotations: HashMap::new(),
+        }
+    }
+
+    /// Cgroup path `<parent>/<id>` (parent defaults to [`DEFAULT_CGROUP_PARENT`]).
+    pub fn cgroup_path_for(parent: Option<&Path>, id: &str) -> PathBuf {
+        parent
+            .unwrap_or_else(|| Path::new(DEFAULT_CGROUP_PARENT))
+            .join(id)
+    }
+
+    /// Generate the OCI runtime spec.
+    pub fn to_spec(&self) -> Result<Spec, SpecError> {
+        if !self.rootfs.is_absolute() {
+            return Err(SpecError::RelativePath {
+                path: self.rootfs.clone(),
+            });
+        }
+        if self.process.args.is_empty() {
+            return Err(SpecError::NoArgs {
+                rootfs: self.rootfs.clone(),
+            });
+        }
+        let root = RootBuilder::default()
+            .path(self.rootfs.clone())
+            .readonly(self.readonly_rootfs)
+            .build()
+            .map_err(build_err("root"))?;
+        let process = process_spec(&self.process)?;
+
+        let mut linux = LinuxBuilder::default()
+            .namespaces(self.namespaces_spec()?)
+            .resources(self.resources_spec()?);
+        if self.mask_paths {
+            linux = linux
+                .masked_paths(
+                    DEFAULT_MASKED_PATHS
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>(),
+                )
+                .readonly_paths(
+                    DEFAULT_READONLY_PATHS
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>(),
+                );
+        }
+        if let Some(cg) = &self.cgroup_path {
+            linux = linux.cgroups_path(cg.clone());
+        }
+        // oci-spec's builders start from its own Default (youki's), so clear what we did not set.
+        let mut linux = linux.build().map_err(build_err("linux"))?;
+        if !self.mask_paths {
+            linux.set_masked_paths(None);
+            linux.set_readonly_paths(None);
+        }
+
+        let mut spec = SpecBuilder::default()
+            .version("1.0.2-dev")
+            .root(root)
+            .process(process)
+            .mounts(self.mounts_spec()?)
+            .linux(linux);
+        if !self.annotations.is_empty() {
+            spec = spec.annotations(self.annotations.clone());
+        }
+        let mut spec = spec.build().map_err(build_err("spec"))?;
+        spec.set_hostname(self.hostname.clone());
+        if self.annotations.is_empty() {
+            spec.set_annotations(None);
+        }
+        Ok(spec)
+    }
+
+    /// Generate the spec and write it as `BUNDLE/config.json`; returns the written path.
+    pub fn write_bundle(&self, bundle: &Path) -> Result<PathBuf, SpecError> {
+        let spec = self.to_spec()?;
+        write_config(&spec, bundle)
+    }
+
+    fn namespaces_spec(&self) -> Result<Vec<oci_spec::runtime::LinuxNamespace>, SpecError> {
+        let n = &self.namespaces;
+        let list = [
+            (LinuxNamespaceType::Pid, &n.pid),
+            (LinuxNamespaceType::Network, &n.net),
+            (LinuxNamespaceType::Ipc, &n.ipc),
+            (LinuxNamespaceType::Uts, &n.uts),
+            (LinuxNamespaceType::Mount, &n.mount),
+            (LinuxNamespaceType::Cgroup, &n.cgroup),
+            (LinuxNamespaceType::User, &n.user),
+        ];
+        let mut out = Vec::new();
+        for (typ, ns) in list {
+            let b = LinuxNamespaceBuilder::default().typ(typ);
+            let b = match ns {
+                Namespace::Host => continue,
+                Namespace::New => b,
+                Namespace::Join(p) => {
+                    if !p.is_absolute() {
+                        return Err(SpecError::RelativePath { path: p.clone() });
+                    }
+                    b.path(p.clone())
+                }
+            };
+            out.push(b.build().map_err(build_err("namespace"))?);
+        }
+        Ok(out)
+    }
+
+    fn resources_spec(&self) -> Result<oci_spec::runtime::LinuxResources, SpecError> {
+        let r = &self.resources;
+        let deny_all = LinuxDeviceCgroupBuilder::default()
+            .allow(false)
+            .access("rwm")
+            .build()
+            .map_err(build_err("devices"))?;
+        let mut b = LinuxResourcesBuilder::default().devices(vec![deny_all]);
+        if r.memory_limit.is_some() || r.memory_swap.is_some() {
+            let mut m = LinuxMemoryBuilder::default();
+            if let Some(l) = r.memory_limit {
+                m = m.limit(l);
+            }
+            if let Some(s) = r.memory_swap {
+                m = m.swap(s);
+            }
+            b = b.memory(m.build().map_err(build_err("memory"))?);
+        }
+        if r.cpu_quota.is_some() || r.cpu_period.is_some() || r.cpu_shares.is_some() {
+            let mut c = LinuxCpuBuilder::default();
+            if let Some(q) = r.cpu_quota {
+                c = c.quota(q);
+            }
+            if let Some(p) = r.cpu_period {
+                c = c.period(p);
+            }
+            if let Some(s) = r.cpu_shares {
+                c = c.shares(s);
+            }
+            b = b.cpu(c.build().map_err(build_err("cpu"))?);
+        }
+        if let Some(p) = r.pids_limit {
+            b = b.pids(
+                LinuxPidsBuilder::default()
+                    .limit(p)
+                    .build()
+                    .map_err(build_err("pids"))?,
+            );
+        }
+        b.build().map_err(build_err("resources"))
+    }
+
+    fn mounts_spec(&self) -> Result<Vec<Mount>, SpecError> {
+        let m = |dest: &str, typ: &str, src: &str, opts: &[&str]| -> Result<Mount, SpecError> {
+            MountBuilder::default()
+                .destination(dest)
+                .typ(typ)
+                .source(src)
+                .options(opts.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .build()
+                .map_err(build_err("mount"))
+        };
+        let mut out = vec![
+            m("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])?,
+            m(
+                "/dev",
+                "tmpfs",
+                "tmpfs",
+                &["nosuid", "strictatime", "mode=755", "size=65536k"],
+            )?,
+            m(
+                "/dev/pts",
+                "devpts",
+                "devpts",
+                &[
+                    "nosuid",
+                    "noexec",
+                    "newinstance",
+                    "ptmxmode=0666",
+                    "mode=0620",
+                    "gid=5",
+                ],
+            )?,
+            m(
+                "/dev/mqueue",
+                "mqueue",
+                "mqueue",
+                &["nosuid", "noexec", "nodev"],
+            )?,
+            m(
+                "/dev/shm",
+                "tmpfs",
+                "shm",
+                &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+            )?,
+        ];
+        // sysfs can only be mounted fresh in a new network namespace; otherwise bind the host's.
+        if self.namespaces.net == Namespace::New {
+            out.push(m(
+                "/sys",
+                "sysfs",
+                "sysfs",
+                &["nosuid", "noexec", "nodev", "ro"],
+            )?);
+        } else {
+            out.push(m(
+                "/sys",
+                "bind",
+                "/sys",
+                &["rbind", "nosuid", "noexec", "nodev", "ro"],
+            )?);
+        }
+        out.push(m(
+            "/sys/fs/cgroup",
+            "cgroup",
+            "cgroup",
+            &["rprivate", "nosuid", "noexec", "nodev", "relatime", "ro"],
+        )?);
+        for extra in &self.mounts {
+            out.push(match extra {
+                MountInput::Bind {
+                    source,
+                    destination,
+                    readonly,
+                    options,
+                } => {
+                    for p in [source, destination] {
+                        if !p.is_absolute() {
+                            return Err(SpecError::RelativePath { path: p.clone() });
+                        }
+                    }
+                    let mut opts = vec!["rbind".to_string()];
+                    opts.extend(options.iter().cloned());
+                    if *readonly {
+                        opts.push("ro".into());
+                    }
+                    MountBuilder::default()
+                        .destination(destination.clone())
+                        .typ("bind")
+                        .source(source.clone())
+                        .options(opts)
+                        .build()
+                        .map_err(build_err("bind mount"))?
+                }
+                MountInput::Tmpfs {
+                    destination,
+                    options,
+                } => {
+                    if !destination.is_absolute() {
+                        return Err(SpecError::RelativePath {
+                            path: destination.clone(),
+                        });
+                    }
+                    let mut opts = vec!["nosuid".to_string(), "nodev".to_string()];
+                    opts.extend(options.iter().cloned());
+                    MountBuilder::default()
+                        .destination(destination.clone())
+                        .typ("tmpfs")
+                        .source("tmpfs")
+                        .options(opts)
+                        .build()
+                        .map_err(build_err("tmpfs mount"))?
+                }
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Serialise `spec` to `BUNDLE/config.json`.
+pub fn write_config(spec: &Spec, bundle: &Path) -> Result<PathBuf, SpecError> {
+    let path = bundle.join("config.json");
+    let data = serde_json::to_vec_pretty(spec).map_err(|e| SpecError::Write {
+        path: path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    std::fs::write(&path, data).map_err(|source| SpecError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+fn rlimit_resource(t: PosixRlimitType) -> Option<(nix::sys::resource::Resource, &'static str)> {
+    use nix::sys::resource::Resource as R;
+    Some(match t {
+        PosixRlimitType::RlimitCpu => (R::RLIMIT_CPU, "RLIMIT_CPU"),
+        PosixRlimitType::RlimitFsize => (R::RLIMIT_FSIZE, "RLIMIT_FSIZE"),
+        PosixRlimitType::RlimitData => (R::RLIMIT_DATA, "RLIMIT_DATA"),
+        PosixRlimitType::RlimitStack => (R::RLIMIT_STACK, "RLIMIT_STACK"),
+        PosixRlimitType::RlimitCore => (R::RLIMIT_CORE, "RLIMIT_CORE"),
+        PosixRlimitType::RlimitRss => (R::RLIMIT_RSS, "RLIMIT_RSS"),
+        PosixRlimitType::RlimitNproc => (R::RLIMIT_NPROC, "RLIMIT_NPROC"),
+        PosixRlimitType::RlimitNofile => (R::RLIMIT_NOFILE, "RLIMIT_NOFILE"),
+        PosixRlimitType::RlimitMemlock => (R::RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"),
+        PosixRlimitType::RlimitAs => (R::RLIMIT_AS, "RLIMIT_AS"),
+        PosixRlimitType::RlimitLocks => (R::RLIMIT_LOCKS, "RLIMIT_LOCKS"),
+        PosixRlimitType::RlimitSigpending => (R::RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING"),
+        PosixRlimitType::RlimitMsgqueue => (R::RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE"),
+        PosixRlimitType::RlimitNice => (R::RLIMIT_NICE, "RLIMIT_NICE"),
+        PosixRlimitType::RlimitRtprio => (R::RLIMIT_RTPRIO, "RLIMIT_RTPRIO"),
+        PosixRlimitType::RlimitRttime => (R::RLIMIT_RTTIME, "RLIMIT_RTTIME"),
+    })
+}
+
+/// Cap a requested rlimit at the caller's hard limit (we lack CAP_SYS_RESOURCE, so a runtime
+/// asked to go higher fails with "setrlimit: Operation not permitted").
+pub fn capped_rlimit(t: PosixRlimitType, soft: u64, hard: u64) -> Result<PosixRlimit, SpecError> {
+    let (res, name) = match rlimit_resource(t) {
+        Some(r) => r,
+        None => unreachable!("all rlimit types are mapped"),
+    };
+    let (_, caller_hard) =
+        nix::sys::resource::getrlimit(res).map_err(|source| SpecError::Getrlimit {
+            resource: name,
+            source,
+        })?;
+    let hard = hard.min(caller_hard);
+    let soft = soft.min(hard);
+    PosixRlimitBuilder::default()
+        .typ(t)
+        .soft(soft)
+        .hard(hard)
+        .build()
+        .map_err(build_err("rlimit"))
+}
+
+/// Build the OCI process from a [`ProcessInput`] (used for the container and for exec).
+pub fn process_spec(p: &ProcessInput) -> Result<Process, SpecError> {
+    let caps: Vec<Capability> = p
+        .capabilities
+        .clone()
+        .unwrap_or_else(|| DEFAULT_CAPABILITIES.to_vec());
+    let caps: oci_spec::runtime::Capabilities = caps.into_iter().collect();
+    let mut capabilities = LinuxCapabilitiesBuilder::default()
+        .bounding(caps.clone())
+        .effective(caps.clone())
+        .permitted(caps)
+        .build()
+        .map_err(build_err("capabilities"))?;
+    // the builder's defaults put CAP_AUDIT_WRITE in inheritable/ambient, outside bounding
+    capabilities.set_inheritable(None);
+    capabilities.set_ambient(None);
+    let mut env = p.env.clone();
+    if !env.iter().any(|e| e.starts_with("PATH=")) {
+        env.insert(0, DEFAULT_PATH.to_string());
+    }
+    if p.terminal && !env.iter().any(|e| e.starts_with("TERM=")) {
+        env.push("TERM=xterm".to_string());
+    }
+    let mut user = UserBuilder::default().uid(p.uid).gid(p.gid);
+    if !p.additional_gids.is_empty() {
+        user = user.additional_gids(p.additional_gids.clone());
+    }
+    let user = user.build().map_err(build_err("user"))?;
+
+    // Default rlimit: RLIMIT_NOFILE soft=hard=min(1048576, caller hard), like Podman, capped.
+    let mut rlimits = Vec::new();
+    if !p
+        .rlimits
+        .iter()
+        .any(|(t, _, _)| *t == PosixRlimitType::RlimitNofile)
+    {
+        rlimits.push(capped_rlimit(
+            PosixRlimitType::RlimitNofile,
+            1_048_576,
+            1_048_576,
+        )?);
+    }
+    for (t, soft, hard) in &p.rlimits {
+        rlimits.push(capped_rlimit(*t, *soft, *hard)?);
+    }
+
+    ProcessBuilder::default()
+        .terminal(p.terminal)
+        .user(user)
+        .args(p.args.clone())
+        .env(env)
+        .cwd(p.cwd.clone())
+        .capabilities(capabilities)
+        .rlimits(rlimits)
+        .no_new_privileges(p.no_new_privileges)
+        .build()
+        .map_err(build_err("process"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_podman() {
+        let input = SpecInput::new("/tmp/rootfs", vec!["/bin/true".into()]);
+        let spec = input.to_spec().unwrap();
+        let process = spec.process().as_ref().unwrap();
+        let caps = process.capabilities().as_ref().unwrap();
+        assert_eq!(caps.bounding().as_ref().unwrap().len(), 11);
+        assert!(caps.inheritable().is_none() && caps.ambient().is_none());
+        assert!(spec.hostname().is_none());
+        assert!(spec.annotations().is_none());
+        assert_eq!(process.no_new_privileges(), Some(true));
+        assert!(process
+            .env()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|e| e.starts_with("PATH=")));
+        let linux = spec.linux().as_ref().unwrap();
+        assert_eq!(
+            linux.masked_paths().as_ref().unwrap().len(),
+            DEFAULT_MASKED_PATHS.len()
+        );
+        let ns = linux.namespaces().as_ref().unwrap();
+        assert_eq!(ns.len(), 5);
+        let mounts = spec.mounts().as_ref().unwrap();
+        assert!(mounts
+            .iter()
+            .any(|m| m.destination() == Path::new("/sys") && m.typ().as_deref() == Some("sysfs")));
+    }
+
+    #[test]
+    fn join_namespace_and_host_net_binds_sys() {
+        let mut input = SpecInput::new("/tmp/rootfs", vec!["/bin/true".into()]);
+        input.namespaces.net = Namespace::Join("/proc/1/ns/net".into());
+        input.namespaces.uts = Namespace::Host;
+        let spec = input.to_spec().unwrap();
+        let linux = spec.linux().as_ref().unwrap();
+        let ns = linux.namespaces().as_ref().unwrap();
+        let net = ns
+            .iter()
+            .find(|n| n.typ() == LinuxNamespaceType::Network)
+            .unwrap();
+        assert_eq!(net.path().as_deref(), Some(Path::new("/proc/1/ns/net")));
+        assert!(!ns.iter().any(|n| n.typ() == LinuxNamespaceType::Uts));
+        let sys = spec
+            .mounts()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|m| m.destination() == Path::new("/sys"))
+            .unwrap();
+        assert_eq!(sys.typ().as_deref(), Some("bind"));
+    }
+
+    #[test]
+    fn rlimits_never_exceed_caller_hard_limit() {
+        let (_, hard) =
+            nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
+        let r = capped_rlimit(PosixRlimitType::RlimitNofile, u64::MAX, u64::MAX).unwrap();
+        assert_eq!(r.hard(), hard);
+        assert!(r.soft() <= r.hard());
+    }
+
+    #[test]
+    fn rejects_relative_and_empty() {
+        assert!(matches!(
+            SpecInput::new("rel", vec!["x".into()]).to_spec(),
+            Err(SpecError::RelativePath { .. })
+        ));
+        assert!(matches!(
+            SpecInput::new("/abs", vec![]).to_spec(),
+            Err(SpecError::NoArgs { .. })
+        ));
+    }
+
+    #[test]
+    fn resources_are_emitted() {
+        let mut input = SpecInput::new("/tmp/rootfs", vec!["/bin/true".into()]);
+        input.resources = Resources {
+            memory_limit: Some(64 << 20),
+            cpu_quota: Some(50_000),
+            cpu_period: Some(100_000),
+            cpu_shares: Some(512),
+            pids_limit: Some(42),
+            ..Resources::default()
+        };
+        input.cgroup_path = Some(SpecInput::cgroup_path_for(None, "abc"));
+        let json = serde_json::to_value(input.to_spec().unwrap()).unwrap();
+        assert_eq!(json["linux"]["resources"]["memory"]["limit"], 64 << 20);
+        assert_eq!(json["linux"]["resources"]["cpu"]["quota"], 50_000);
+        assert_eq!(json["linux"]["resources"]["pids"]["limit"], 42);
+        assert_eq!(json["linux"]["cgroupsPath"], "/lpod/abc");
+    }
+}
