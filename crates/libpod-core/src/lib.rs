@@ -3,4 +3,34 @@
 //! The only crate that composes config, state, storage, OCI and networking. It owns
 //! the rules (which operation is allowed in which state, lock order pod then
 //! container), not the mechanisms.
+//!
+//! ```no_run
+//! use libpod_core::{CreateOptions, Runtime};
+//! let rt = Runtime::builder()
+//!     .root("/tmp/lpod/root")
+//!     .run_root("/tmp/lpod/run")
+//!     .runtime("crun")
+//!     .build()?;
+//! let ctr = rt.create_container(CreateOptions {
+//!     image: "busybox".into(),
+//!     command: Some(vec!["true".into()]),
+//!     ..Default::default()
+//! })?;
+//! ctr.start()?;
+//! let code = ctr.wait()?;
+//! ctr.remove(false)?;
+//! assert_eq!(code, 0);
+//! # Ok::<(), libpod_core::Error>(())
+//! ```
 #![deny(missing_docs)]
+
+pub mod container;
+mod error;
+pub mod runtime;
+
+pub use container::{
+    Container, ContainerSummary, CreateOptions, ExecOptions, InspectData, Limits, LogLine,
+    LogOptions, LogStream, MountSpec, NetworkMode, Streams,
+};
+pub use error::{Error, Result};
+pub use runtime::{Info, Runtime, RuntimeBuilder, RuntimeOptions, StateBackend};

@@ -1,0 +1,81 @@
+//! `cleanup`: what conmon's exit command (`lpod container cleanup ID`) runs after
+//! the container's process exited: delete the runtime container, unmount the
+//! rootfs, record the exit, and remove the container when it was created with
+//! `--rm`. Idempotent, and safe to race with stop and rm (everything happens
+//! under the container lock, after syncing with the exit file).
+
+use libpod_config::{ContainerStatus, Operation};
+use libpod_oci::OciError;
+
+use super::lock::Locked;
+use super::*;
+use crate::Error;
+
+/// Network teardown slot (bridge networking will release CNI here). Nothing to
+/// do for none and host.
+fn network_teardown(l: &mut Locked<'_>) -> Vec<Error> {
+    l.st.netns_path = None;
+    l.st.network_status.clear();
+    Vec::new()
+}
+
+/// Tears the runtime side of a container down: deletes the runtime container
+/// and conmon's files, tears the network down, unmounts the rootfs. Keeps going
+/// after an error and returns all of them. Leaves Created → Configured and any
+/// exited status → Exited, and saves.
+pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
+    let id = l.id().to_string();
+    let p = l.p;
+    let mut errs = Vec::new();
+    match p.oci.delete(&id, true) {
+        Ok(()) | Err(OciError::NotFound { .. }) => {}
+        Err(e) => errs.push(Error::from(e)),
+    }
+    if let Err(e) = p.oci.cleanup_files(&id) {
+        errs.push(e.into());
+    }
+    errs.extend(network_teardown(l));
+    if l.st.mountpoint.take().is_some() {
+        match p.store.unmount(&id, false) {
+            Ok(_) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
+            Err(e) => errs.push(e.into()),
+        }
+    }
+    l.st.pid = None;
+    l.st.conmon_pid = None;
+    l.st.status = match l.st.status {
+        ContainerStatus::Created | ContainerStatus::Configured => ContainerStatus::Configured,
+        ContainerStatus::Removing => ContainerStatus::Removing,
+        _ => ContainerStatus::Exited,
+    };
+    if let Err(e) = l.save() {
+        errs.push(e);
+    }
+    Error::join(errs)
+}
+
+/// Cleanup under the lock: the table decides; an Exited `--rm` container is removed.
+/// Returns true if the container was removed.
+pub(crate) fn cleanup_locked(l: &mut Locked<'_>) -> Result<bool> {
+    let t = l.check(Operation::Cleanup)?;
+    if !t.is_noop() {
+        teardown(l)?;
+    }
+    if l.cfg.auto_remove && l.st.status == ContainerStatus::Exited {
+        super::remove::remove_locked(l, false)?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+impl Container {
+    /// After the process exited: unmounts the rootfs, deletes the runtime
+    /// container, records the exit code, removes the container if `--rm`.
+    /// Idempotent and safe to race with stop/rm (what `lpod container cleanup` runs).
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn cleanup(&self) -> Result<()> {
+        let p = self.parts()?;
+        let mut l = Locked::acquire(&p, &self.id)?;
+        cleanup_locked(&mut l).map(|_| ())
+    }
+}

@@ -1,0 +1,238 @@
+//! `create`: resolves the image, writes the container's config and first state
+//! row (status Configured) and creates its storage (read-write layer).
+
+use std::collections::BTreeMap;
+
+use libpod_config::{
+    generate_name, new_id, validate_name, ContainerConfig, ContainerState, Mount, MountKind,
+    NetworkMode as CfgNetworkMode, Resources,
+};
+use libpod_state::StateError;
+
+use super::options::{CreateOptions, MountSpec, NetworkMode};
+use crate::runtime::convert::image_err;
+use crate::runtime::Parts;
+use crate::{Error, Result};
+
+/// CFS period used to express `--cpus` as a quota.
+const CPU_PERIOD: u64 = 100_000;
+
+/// Parses a signal name (`SIGTERM`, `TERM`) or number.
+pub(crate) fn parse_signal(s: &str) -> Option<i32> {
+    if let Ok(n) = s.parse::<i32>() {
+        return Some(n);
+    }
+    let up = s.to_ascii_uppercase();
+    let name = if up.starts_with("SIG") {
+        up
+    } else {
+        format!("SIG{up}")
+    };
+    name.parse::<nix::sys::signal::Signal>()
+        .ok()
+        .map(|s| s as i32)
+}
+
+/// Merges `KEY=VALUE` lists: later keys override earlier ones, order of first appearance kept.
+pub(crate) fn merge_env(base: &[String], extra: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for e in base.iter().chain(extra.iter()) {
+        let key = e.split_once('=').map(|(k, _)| k).unwrap_or(e).to_string();
+        match index.get(&key) {
+            Some(&i) => out[i] = e.clone(),
+            None => {
+                index.insert(key, out.len());
+                out.push(e.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Builds the container config from the options and the image's config.
+pub(crate) fn build_config(
+    p: &Parts,
+    id: &str,
+    name: &str,
+    opts: &CreateOptions,
+    img: &libpod_storage::Image,
+) -> Result<ContainerConfig> {
+    let ic = &img.config;
+    let mut c = ContainerConfig::new(id, name);
+    c.image = opts.image.clone();
+    c.image_id = img.id.clone();
+    let (entrypoint, command) = match &opts.entrypoint {
+        Some(ep) => (ep.clone(), opts.command.clone().unwrap_or_default()),
+        None => (
+            ic.entrypoint.clone().unwrap_or_default(),
+            opts.command
+                .clone()
+                .or_else(|| ic.cmd.clone())
+                .unwrap_or_default(),
+        ),
+    };
+    if entrypoint.is_empty() && command.is_empty() {
+        return Err(Error::InvalidArgument {
+            what: "command",
+            value: format!("no command given and image {} has none", opts.image),
+        });
+    }
+    c.entrypoint = entrypoint;
+    c.command = command;
+    c.env = merge_env(ic.env.as_deref().unwrap_or(&[]), &opts.env);
+    c.working_dir = opts
+        .workdir
+        .clone()
+        .or_else(|| ic.working_dir.clone().filter(|w| !w.is_empty()))
+        .map(Into::into);
+    c.user = opts
+        .user
+        .clone()
+        .or_else(|| ic.user.clone().filter(|u| !u.is_empty()));
+    c.hostname = opts.hostname.clone();
+    c.terminal = opts.tty;
+    c.stdin = opts.stdin;
+    c.mounts = opts
+        .mounts
+        .iter()
+        .map(|m| match m {
+            MountSpec::Bind {
+                source,
+                destination,
+                read_only,
+            } => Mount {
+                kind: MountKind::Bind,
+                source: source.display().to_string(),
+                destination: destination.clone(),
+                options: if *read_only {
+                    vec!["ro".into()]
+                } else {
+                    Vec::new()
+                },
+            },
+            MountSpec::Tmpfs {
+                destination,
+                options,
+            } => Mount {
+                kind: MountKind::Tmpfs,
+                source: "tmpfs".into(),
+                destination: destination.clone(),
+                options: options.clone(),
+            },
+        })
+        .collect();
+    for m in &c.mounts {
+        if !m.destination.is_absolute() {
+            return Err(Error::InvalidArgument {
+                what: "mount destination (must be absolute)",
+                value: m.destination.display().to_string(),
+            });
+        }
+    }
+    c.namespaces.network = match opts.network {
+        NetworkMode::None => CfgNetworkMode::None,
+        NetworkMode::Host => CfgNetworkMode::Host,
+    };
+    c.log_path = p.opts.containers_dir().join(id).join("ctr.log");
+    c.stop_signal = opts
+        .stop_signal
+        .or_else(|| ic.stop_signal.as_deref().and_then(parse_signal))
+        .unwrap_or(libc::SIGTERM);
+    c.stop_timeout = opts
+        .stop_timeout
+        .map(|t| t.min(u32::MAX as u64) as u32)
+        .unwrap_or(10);
+    c.labels = ic.labels.clone().unwrap_or_default();
+    c.labels.extend(opts.labels.clone());
+    c.resources = Resources {
+        memory: opts.limits.memory.map(|m| m.min(i64::MAX as u64) as i64),
+        cpu_quota: opts
+            .limits
+            .cpus
+            .map(|cpus| (cpus * CPU_PERIOD as f64).round() as i64),
+        cpu_period: opts.limits.cpus.map(|_| CPU_PERIOD),
+        cpu_shares: None,
+        pids: opts.limits.pids,
+    };
+    c.oci_runtime = p.opts.config.runtime.clone();
+    c.auto_remove = opts.remove;
+    Ok(c)
+}
+
+/// Creates the container; returns its id.
+pub(crate) fn create(p: &Parts, opts: CreateOptions) -> Result<String> {
+    let img = p
+        .store
+        .image(&opts.image)
+        .map_err(|e| image_err(e, &opts.image))?;
+    if let Some(n) = &opts.name {
+        validate_name(n)?;
+    }
+    let id = new_id();
+    let ctr_dir = p.opts.containers_dir().join(&id);
+    std::fs::create_dir_all(&ctr_dir).map_err(|e| Error::io("create directory", &ctr_dir, e))?;
+    let undo_dir = || {
+        let _ = std::fs::remove_dir_all(&ctr_dir);
+    };
+    if let Err(e) = p.store.create_container(&id, Some(&img.id)) {
+        undo_dir();
+        return Err(e.into());
+    }
+    let undo = || {
+        let _ = p.store.delete_container(&id);
+        undo_dir();
+    };
+    let mut attempts = 0;
+    loop {
+        let name = match &opts.name {
+            Some(n) => n.clone(),
+            None => generate_name(),
+        };
+        let cfg = match build_config(p, &id, &name, &opts, &img) {
+            Ok(c) => c,
+            Err(e) => {
+                undo();
+                return Err(e);
+            }
+        };
+        match p.state.add_container(&cfg, &ContainerState::default()) {
+            Ok(()) => {
+                tracing::debug!(id = %id, name = %name, "container created");
+                return Ok(id);
+            }
+            Err(StateError::NameInUse { name, .. }) if opts.name.is_none() && attempts < 20 => {
+                attempts += 1;
+                tracing::debug!(name = %name, "generated name in use, retrying");
+            }
+            Err(StateError::NameInUse { name, .. }) => {
+                undo();
+                return Err(Error::NameInUse(name));
+            }
+            Err(e) => {
+                undo();
+                return Err(e.into());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_parse() {
+        assert_eq!(parse_signal("SIGTERM"), Some(15));
+        assert_eq!(parse_signal("kill"), Some(9));
+        assert_eq!(parse_signal("2"), Some(2));
+        assert_eq!(parse_signal("NOPE"), None);
+    }
+
+    #[test]
+    fn env_merges_by_key() {
+        let base = vec!["PATH=/bin".to_string(), "A=1".to_string()];
+        let extra = vec!["A=2".to_string(), "B=3".to_string()];
+        assert_eq!(merge_env(&base, &extra), vec!["PATH=/bin", "A=2", "B=3"]);
+    }
+}

@@ -1,0 +1,107 @@
+//! `exec`: an extra process in a running container through conmon; streams
+//! its output, returns its exit code.
+
+use std::path::PathBuf;
+
+use libpod_config::Operation;
+
+use super::create::merge_env;
+use super::lock::Locked;
+use super::*;
+use crate::Error;
+
+impl Container {
+    /// Runs a process in the running container, streaming through `streams`;
+    /// returns its exit code (a command the runtime cannot find or invoke is
+    /// `CommandNotFound`/`CommandNotInvokable`, exit codes 127/126). The lock is
+    /// held only to start the session.
+    #[tracing::instrument(skip(self, opts, streams), fields(id = %self.id()))]
+    pub fn exec(&self, opts: &ExecOptions, streams: Streams) -> Result<i32> {
+        if opts.command.is_empty() {
+            return Err(Error::InvalidArgument {
+                what: "exec command",
+                value: "(empty)".into(),
+            });
+        }
+        let p = self.parts()?;
+        let session = {
+            let l = Locked::acquire(&p, &self.id)?;
+            l.check(Operation::Exec)?;
+            let rootfs = l.st.mountpoint.clone().unwrap_or_default();
+            let mut cfg = l.cfg.clone();
+            if opts.user.is_some() {
+                cfg.user = opts.user.clone();
+            }
+            cfg.terminal = opts.tty;
+            let mut process = super::init::process_input(&cfg, &rootfs)?;
+            process.args = opts.command.clone();
+            process.env = merge_env(&l.cfg.env, &opts.env);
+            if let Some(w) = &opts.workdir {
+                process.cwd = PathBuf::from(w);
+            }
+            let eo = libpod_oci::ExecOptions {
+                process,
+                session_id: None,
+                stdin: opts.stdin,
+                attach: true,
+                conmon_env: Vec::new(),
+            };
+            p.oci
+                .exec(&self.id, &eo)
+                .map_err(|e| super::init::map_create_error(e.into(), &opts.command[0]))?
+        };
+        let has_stdin = opts.stdin && streams.stdin.is_some();
+        let streams = if has_stdin {
+            streams
+        } else {
+            Streams {
+                stdin: None,
+                ..streams
+            }
+        };
+        if let Some(conn) = session.conn() {
+            let conn = conn.try_clone()?;
+            super::attach::pump(conn, streams)?;
+        }
+        let code = session.wait()?;
+        Ok(code)
+    }
+
+    /// Runs a process and collects its output: (exit code, stdout, stderr).
+    pub fn exec_output(&self, command: &[&str]) -> Result<(i32, Vec<u8>, Vec<u8>)> {
+        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let err = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let streams = Streams {
+            stdin: None,
+            stdout: Box::new(SharedBuf(out.clone())),
+            stderr: Box::new(SharedBuf(err.clone())),
+        };
+        let opts = ExecOptions {
+            command: command.iter().map(|s| s.to_string()).collect(),
+            ..ExecOptions::default()
+        };
+        let code = self.exec(&opts, streams)?;
+        let take = |b: &std::sync::Arc<std::sync::Mutex<Vec<u8>>>| {
+            b.lock()
+                .map(|mut v| std::mem::take(&mut *v))
+                .unwrap_or_default()
+        };
+        Ok((code, take(&out), take(&err)))
+    }
+}
+
+/// A `Write` into a shared buffer.
+struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned buffer"))?
+            .extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,336 @@
+//! `init`: mounts the rootfs, sets up the network namespace mode, writes the
+//! OCI bundle and creates the container under conmon. → Created.
+
+use std::path::{Path, PathBuf};
+
+use libpod_config::{ContainerStatus, MountKind, NetworkMode, Operation};
+use libpod_oci::{MountInput, Namespace, ProcessInput, Resources, SpecInput};
+
+use super::lock::Locked;
+use super::*;
+use crate::Error;
+
+/// Resolves `user` (`uid[:gid]` or `name[:group]`) against the rootfs's
+/// /etc/passwd and /etc/group; `None` is root.
+pub(crate) fn resolve_user(rootfs: &Path, user: Option<&str>) -> Result<(u32, u32, Vec<u32>)> {
+    let Some(user) = user.filter(|u| !u.is_empty()) else {
+        return Ok((0, 0, Vec::new()));
+    };
+    let (u, g) = match user.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (user, None),
+    };
+    let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap_or_default();
+    let group = std::fs::read_to_string(rootfs.join("etc/group")).unwrap_or_default();
+    let mut uid = u.parse::<u32>().ok();
+    let mut gid_from_passwd = None;
+    let mut user_name = None;
+    for line in passwd.lines() {
+        let f: Vec<&str> = line.split(':').collect();
+        if f.len() < 4 {
+            continue;
+        }
+        let matches = match uid {
+            Some(n) => f[2].parse::<u32>().ok() == Some(n),
+            None => f[0] == u,
+        };
+        if matches {
+            uid = f[2].parse().ok();
+            gid_from_passwd = f[3].parse::<u32>().ok();
+            user_name = Some(f[0].to_string());
+            break;
+        }
+    }
+    let uid = uid.ok_or_else(|| Error::InvalidArgument {
+        what: "user (not in the image's /etc/passwd)",
+        value: user.to_string(),
+    })?;
+    let gid = match g {
+        Some(g) => match g.parse::<u32>() {
+            Ok(n) => n,
+            Err(_) => group
+                .lines()
+                .map(|l| l.split(':').collect::<Vec<_>>())
+                .find(|f| f.len() >= 3 && f[0] == g)
+                .and_then(|f| f[2].parse().ok())
+                .ok_or_else(|| Error::InvalidArgument {
+                    what: "group (not in the image's /etc/group)",
+                    value: g.to_string(),
+                })?,
+        },
+        None => gid_from_passwd.unwrap_or(0),
+    };
+    let mut extra = Vec::new();
+    if let Some(name) = user_name {
+        for f in group.lines().map(|l| l.split(':').collect::<Vec<_>>()) {
+            if f.len() >= 4 && f[3].split(',').any(|m| m == name) {
+                if let Ok(n) = f[2].parse::<u32>() {
+                    if n != gid {
+                        extra.push(n);
+                    }
+                }
+            }
+        }
+    }
+    Ok((uid, gid, extra))
+}
+
+/// The process of the container (also the base of exec processes).
+pub(crate) fn process_input(
+    cfg: &libpod_config::ContainerConfig,
+    rootfs: &Path,
+) -> Result<ProcessInput> {
+    let (uid, gid, additional_gids) = resolve_user(rootfs, cfg.user.as_deref())?;
+    let mut args = cfg.entrypoint.clone();
+    args.extend(cfg.command.iter().cloned());
+    Ok(ProcessInput {
+        args,
+        env: cfg.env.clone(),
+        cwd: cfg
+            .working_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/")),
+        uid,
+        gid,
+        additional_gids,
+        terminal: cfg.terminal,
+        ..ProcessInput::default()
+    })
+}
+
+/// Network setup slot: what the net namespace of the spec is for the config's
+/// mode. Bridge networking (CNI via libpod-net) will create a netns here and
+/// record it in `st.netns_path`.
+fn network_setup(l: &mut Locked<'_>) -> Result<Namespace> {
+    match &l.cfg.namespaces.network {
+        NetworkMode::None => Ok(Namespace::New),
+        NetworkMode::Host => Ok(Namespace::Host),
+        other => Err(Error::InvalidArgument {
+            what: "network mode (only none and host are supported yet)",
+            value: format!("{other:?}"),
+        }),
+    }
+}
+
+/// Generates the OCI spec input for the container.
+pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Result<SpecInput> {
+    let cfg = &l.cfg;
+    let mut input = SpecInput::new(rootfs, Vec::new());
+    input.process = process_input(cfg, rootfs)?;
+    input.hostname = Some(
+        cfg.hostname
+            .clone()
+            .unwrap_or_else(|| libpod_config::short_id(&cfg.id).to_string()),
+    );
+    input.namespaces.net = net.clone();
+    for m in &cfg.mounts {
+        input.mounts.push(match m.kind {
+            MountKind::Tmpfs => MountInput::Tmpfs {
+                destination: m.destination.clone(),
+                options: m.options.clone(),
+            },
+            MountKind::Bind | MountKind::Volume => MountInput::Bind {
+                source: PathBuf::from(&m.source),
+                destination: m.destination.clone(),
+                readonly: m.options.iter().any(|o| o == "ro"),
+                options: m
+                    .options
+                    .iter()
+                    .filter(|o| o.as_str() != "ro" && o.as_str() != "rw")
+                    .cloned()
+                    .collect(),
+            },
+        });
+    }
+    if net == Namespace::Host {
+        // The host's resolver and hosts file, read-only, as Podman does for host networking.
+        for f in ["/etc/resolv.conf", "/etc/hosts"] {
+            let dest = Path::new(f);
+            if dest.exists() && !cfg.mounts.iter().any(|m| m.destination == dest) {
+                input.mounts.push(MountInput::Bind {
+                    source: dest.to_path_buf(),
+                    destination: dest.to_path_buf(),
+                    readonly: true,
+                    options: Vec::new(),
+                });
+            }
+        }
+    }
+    let parent = PathBuf::from("/").join(&l.p.opts.config.cgroup_parent);
+    input.cgroup_path = Some(SpecInput::cgroup_path_for(Some(&parent), &cfg.id));
+    input.resources = Resources {
+        memory_limit: cfg.resources.memory,
+        memory_swap: None,
+        cpu_quota: cfg.resources.cpu_quota,
+        cpu_period: cfg.resources.cpu_period,
+        cpu_shares: cfg.resources.cpu_shares,
+        pids_limit: cfg.resources.pids,
+    };
+    input.annotations = cfg
+        .annotations
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(input)
+}
+
+/// The conmon options of the container.
+fn create_options(l: &Locked<'_>) -> libpod_oci::CreateOptions {
+    let cfg = &l.cfg;
+    let opts = &l.p.opts;
+    libpod_oci::CreateOptions {
+        name: Some(cfg.name.clone()),
+        log_path: Some(cfg.log_path.clone()),
+        log_size_max: u64::try_from(opts.config.max_log_size)
+            .ok()
+            .filter(|n| *n > 0),
+        stdin: cfg.stdin,
+        exit_command: opts.exit_command.as_ref().map(|(bin, args)| {
+            let mut a = args.clone();
+            a.extend(["container".into(), "cleanup".into(), cfg.id.clone()]);
+            (bin.clone(), a)
+        }),
+        conmon_env: opts
+            .config
+            .conmon_env_vars
+            .iter()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+/// Creates the container in the runtime. The caller checked the table and
+/// cleaned up a Stopped container; `st.status` is Configured or Exited here.
+pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
+    let id = l.id().to_string();
+    let p = l.p;
+    let rootfs = match &l.st.mountpoint {
+        Some(m) => m.clone(),
+        None => {
+            let m = p.store.mount(&id)?;
+            l.st.mountpoint = Some(m.clone());
+            m
+        }
+    };
+    let result = (|| -> Result<libpod_oci::Created> {
+        let net = network_setup(l)?;
+        let input = spec_input(l, &rootfs, net)?;
+        let spec = input.to_spec()?;
+        let bundle = p.opts.bundle_dir().join(&id);
+        std::fs::create_dir_all(&bundle).map_err(|e| Error::io("create bundle", &bundle, e))?;
+        if let Some(dir) = l.cfg.log_path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("create log dir", dir, e))?;
+        }
+        l.st.bundle_path = Some(bundle.clone());
+        Ok(p.oci.create(&id, &bundle, &spec, &create_options(l))?)
+    })();
+    match result {
+        Ok(created) => {
+            l.st.status = ContainerStatus::Created;
+            l.st.pid = Some(created.pid);
+            l.st.conmon_pid = created.conmon_pid;
+            l.st.exit_code = None;
+            l.st.oom_killed = false;
+            l.st.error = None;
+            l.save()
+        }
+        Err(e) => {
+            let argv0 = l
+                .cfg
+                .entrypoint
+                .first()
+                .or_else(|| l.cfg.command.first())
+                .cloned()
+                .unwrap_or_default();
+            let e = map_create_error(e, &argv0);
+            // Undo the mount; keep the status the caller saw.
+            if p.store.unmount(&id, false).is_ok() {
+                l.st.mountpoint = None;
+            }
+            l.st.error = Some(e.to_string());
+            let _ = l.save();
+            Err(e)
+        }
+    }
+}
+
+/// The runtime's "executable not found" / "permission denied" become the typed
+/// errors behind exit codes 127 and 126.
+pub(crate) fn map_create_error(e: Error, argv0: &str) -> Error {
+    let msg = match &e {
+        Error::Oci(libpod_oci::OciError::CreateFailed { message, .. }) => message.to_lowercase(),
+        _ => return e,
+    };
+    if msg.contains("not found") || msg.contains("no such file or directory") {
+        Error::CommandNotFound(format!("{argv0}: {msg}"))
+    } else if msg.contains("permission denied") || msg.contains("is a directory") {
+        Error::CommandNotInvokable(format!("{argv0}: {msg}"))
+    } else {
+        e
+    }
+}
+
+/// Brings the container to Created from any status `init` or `start` accept:
+/// cleans a Stopped container up first.
+pub(crate) fn ensure_created(l: &mut Locked<'_>) -> Result<()> {
+    match l.st.status {
+        ContainerStatus::Created => Ok(()),
+        ContainerStatus::Stopped => {
+            super::cleanup::teardown(l)?;
+            init_locked(l)
+        }
+        _ => init_locked(l),
+    }
+}
+
+impl Container {
+    /// Creates the container in the OCI runtime: mounts the rootfs, writes the
+    /// bundle, starts conmon. Configured/Stopped/Exited → Created.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn init(&self) -> Result<()> {
+        let p = self.parts()?;
+        let mut l = Locked::acquire(&p, &self.id)?;
+        l.check(Operation::Init)?;
+        ensure_created(&mut l)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_resolve_from_passwd() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("etc")).unwrap();
+        std::fs::write(
+            d.path().join("etc/passwd"),
+            "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\nwww:x:33:33::/:/bin/sh\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.path().join("etc/group"),
+            "root:x:0:\nwww:x:33:\nextra:x:50:www\n",
+        )
+        .unwrap();
+        assert_eq!(resolve_user(d.path(), None).unwrap(), (0, 0, vec![]));
+        assert_eq!(
+            resolve_user(d.path(), Some("nobody")).unwrap(),
+            (65534, 65534, vec![])
+        );
+        assert_eq!(
+            resolve_user(d.path(), Some("www")).unwrap(),
+            (33, 33, vec![50])
+        );
+        assert_eq!(
+            resolve_user(d.path(), Some("1000:1000")).unwrap(),
+            (1000, 1000, vec![])
+        );
+        assert_eq!(
+            resolve_user(d.path(), Some("33:extra")).unwrap(),
+            (33, 50, vec![])
+        );
+        assert!(resolve_user(d.path(), Some("ghost")).is_err());
+    }
+}

@@ -1,0 +1,326 @@
+//! `inspect`: a JSON document close to `podman inspect`'s field names.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Container;
+use crate::Result;
+
+/// `podman inspect`'s top-level document for one container.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectData {
+    /// Full id.
+    pub id: String,
+    /// Creation time (RFC 3339).
+    pub created: String,
+    /// The executable (first word of entrypoint+command).
+    pub path: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Runtime state.
+    pub state: InspectState,
+    /// Image id.
+    pub image: String,
+    /// Image reference as given.
+    pub image_name: String,
+    /// Root filesystem mount point while mounted.
+    pub rootfs: String,
+    /// OCI bundle directory.
+    pub bundle_path: String,
+    /// k8s-file log path.
+    pub log_path: String,
+    /// Container name.
+    pub name: String,
+    /// Restart count.
+    pub restart_count: u32,
+    /// The OCI runtime.
+    pub oci_runtime: String,
+    /// Storage driver.
+    pub driver: String,
+    /// Mounts.
+    pub mounts: Vec<InspectMount>,
+    /// Image-and-user config.
+    pub config: InspectConfig,
+    /// Host-side config.
+    pub host_config: InspectHostConfig,
+    /// Network settings.
+    pub network_settings: InspectNetworkSettings,
+}
+
+/// `State` of `podman inspect`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectState {
+    /// Podman status string: configured, created, running, paused, stopped, exited, ...
+    pub status: String,
+    /// Running (paused counts as running, as in Podman).
+    pub running: bool,
+    /// Paused.
+    pub paused: bool,
+    /// Restarting (never, no restart policy yet).
+    pub restarting: bool,
+    /// Killed by the OOM killer.
+    #[serde(rename = "OOMKilled")]
+    pub oom_killed: bool,
+    /// Removal in progress.
+    pub dead: bool,
+    /// Pid of the container's init process, 0 when not running.
+    pub pid: i32,
+    /// Pid of conmon, 0 when none.
+    pub conmon_pid: i32,
+    /// Exit code of the last run.
+    pub exit_code: i32,
+    /// Last error (empty).
+    pub error: String,
+    /// Start time (RFC 3339), or the zero time.
+    pub started_at: String,
+    /// Exit time (RFC 3339), or the zero time.
+    pub finished_at: String,
+}
+
+/// One entry of `Mounts`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectMount {
+    /// bind or tmpfs.
+    #[serde(rename = "Type")]
+    pub kind: String,
+    /// Host source.
+    pub source: String,
+    /// Container path.
+    pub destination: String,
+    /// Options.
+    pub options: Vec<String>,
+    /// Writable.
+    #[serde(rename = "RW")]
+    pub rw: bool,
+}
+
+/// `Config` of `podman inspect`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectConfig {
+    /// Hostname.
+    pub hostname: String,
+    /// User.
+    pub user: String,
+    /// Environment.
+    pub env: Vec<String>,
+    /// Command.
+    pub cmd: Vec<String>,
+    /// Image reference.
+    pub image: String,
+    /// Working directory.
+    pub working_dir: String,
+    /// Entrypoint.
+    pub entrypoint: Vec<String>,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Stop signal.
+    pub stop_signal: i32,
+    /// Stop timeout, seconds.
+    pub stop_timeout: u64,
+    /// Terminal.
+    pub tty: bool,
+    /// Stdin kept open.
+    pub open_stdin: bool,
+}
+
+/// `HostConfig` of `podman inspect`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectHostConfig {
+    /// Binds as `SRC:DST[:ro]`.
+    pub binds: Vec<String>,
+    /// Network mode: none or host.
+    pub network_mode: String,
+    /// Remove after exit.
+    pub auto_remove: bool,
+    /// Memory limit bytes (0 none).
+    pub memory: u64,
+    /// CPU quota in nano CPUs (0 none).
+    pub nano_cpus: u64,
+    /// Pids limit (0 none).
+    pub pids_limit: i64,
+    /// Tmpfs mounts: destination → options.
+    pub tmpfs: BTreeMap<String, String>,
+}
+
+/// `NetworkSettings` of `podman inspect`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectNetworkSettings {
+    /// Network namespace path (empty for none/host until networking lands).
+    pub sandbox_key: String,
+    /// IP address (empty).
+    #[serde(rename = "IPAddress")]
+    pub ip_address: String,
+    /// Published ports (empty).
+    pub ports: BTreeMap<String, Vec<String>>,
+}
+
+impl Container {
+    /// A `podman inspect`-like document for this container.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn inspect(&self) -> Result<InspectData> {
+        self.inspect_impl()
+    }
+}
+
+const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+fn time_or_zero(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match t {
+        Some(_) => super::rfc3339(t),
+        None => ZERO_TIME.to_string(),
+    }
+}
+
+/// Builds the document from the rows.
+pub(crate) fn inspect_rows(
+    cfg: &libpod_config::ContainerConfig,
+    st: &libpod_config::ContainerState,
+    driver: &str,
+) -> InspectData {
+    use libpod_config::{ContainerStatus, MountKind, NetworkMode};
+    let mut argv = cfg.entrypoint.clone();
+    argv.extend(cfg.command.iter().cloned());
+    let (path, args) = match argv.split_first() {
+        Some((p, a)) => (p.clone(), a.to_vec()),
+        None => (String::new(), Vec::new()),
+    };
+    let mounts = cfg
+        .mounts
+        .iter()
+        .map(|m| InspectMount {
+            kind: match m.kind {
+                MountKind::Bind => "bind",
+                MountKind::Tmpfs => "tmpfs",
+                MountKind::Volume => "volume",
+            }
+            .to_string(),
+            source: m.source.clone(),
+            destination: m.destination.display().to_string(),
+            options: m.options.clone(),
+            rw: !m.options.iter().any(|o| o == "ro"),
+        })
+        .collect();
+    let binds = cfg
+        .mounts
+        .iter()
+        .filter(|m| m.kind == MountKind::Bind)
+        .map(|m| {
+            let mut s = format!("{}:{}", m.source, m.destination.display());
+            if m.options.iter().any(|o| o == "ro") {
+                s.push_str(":ro");
+            }
+            s
+        })
+        .collect();
+    let tmpfs = cfg
+        .mounts
+        .iter()
+        .filter(|m| m.kind == MountKind::Tmpfs)
+        .map(|m| (m.destination.display().to_string(), m.options.join(",")))
+        .collect();
+    let running = matches!(
+        st.status,
+        ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
+    );
+    InspectData {
+        id: cfg.id.clone(),
+        created: super::rfc3339(Some(cfg.created)),
+        path,
+        args,
+        state: InspectState {
+            status: st.status.as_str().to_string(),
+            running,
+            paused: st.status == ContainerStatus::Paused,
+            restarting: false,
+            oom_killed: st.oom_killed,
+            dead: st.status == ContainerStatus::Removing,
+            pid: st.pid.unwrap_or(0),
+            conmon_pid: st.conmon_pid.unwrap_or(0),
+            exit_code: st.exit_code.unwrap_or(0),
+            error: st.error.clone().unwrap_or_default(),
+            started_at: time_or_zero(st.started_at),
+            finished_at: time_or_zero(st.finished_at),
+        },
+        image: cfg.image_id.clone(),
+        image_name: cfg.image.clone(),
+        rootfs: st
+            .mountpoint
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        bundle_path: st
+            .bundle_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        log_path: cfg.log_path.display().to_string(),
+        name: cfg.name.clone(),
+        restart_count: st.restart_count,
+        oci_runtime: cfg.oci_runtime.clone(),
+        driver: driver.to_string(),
+        mounts,
+        config: InspectConfig {
+            hostname: cfg
+                .hostname
+                .clone()
+                .unwrap_or_else(|| libpod_config::short_id(&cfg.id).to_string()),
+            user: cfg.user.clone().unwrap_or_default(),
+            env: cfg.env.clone(),
+            cmd: cfg.command.clone(),
+            image: cfg.image.clone(),
+            working_dir: cfg
+                .working_dir
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "/".into()),
+            entrypoint: cfg.entrypoint.clone(),
+            labels: cfg.labels.clone(),
+            stop_signal: cfg.stop_signal,
+            stop_timeout: u64::from(cfg.stop_timeout),
+            tty: cfg.terminal,
+            open_stdin: cfg.stdin,
+        },
+        host_config: InspectHostConfig {
+            binds,
+            network_mode: match &cfg.namespaces.network {
+                NetworkMode::None => "none",
+                NetworkMode::Host => "host",
+                NetworkMode::Bridge => "bridge",
+                NetworkMode::Pod => "pod",
+            }
+            .to_string(),
+            auto_remove: cfg.auto_remove,
+            memory: cfg.resources.memory.unwrap_or(0).max(0) as u64,
+            nano_cpus: match (cfg.resources.cpu_quota, cfg.resources.cpu_period) {
+                (Some(q), Some(p)) if p > 0 => (q.max(0) as u64).saturating_mul(1_000_000_000) / p,
+                _ => 0,
+            },
+            pids_limit: cfg.resources.pids.unwrap_or(0),
+            tmpfs,
+        },
+        network_settings: InspectNetworkSettings {
+            sandbox_key: st
+                .netns_path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            ip_address: String::new(),
+            ports: BTreeMap::new(),
+        },
+    }
+}
+
+impl Container {
+    fn inspect_impl(&self) -> Result<InspectData> {
+        let p = self.parts()?;
+        let l = super::lock::Locked::acquire(&p, &self.id)?;
+        Ok(inspect_rows(&l.cfg, &l.st, p.store.driver().as_str()))
+    }
+}

@@ -1,0 +1,19 @@
+//! `kill`: a signal to the container's init process; the exit is observed later.
+
+use libpod_config::Operation;
+
+use super::lock::Locked;
+use super::*;
+
+impl Container {
+    /// Sends `signal` to the container's init process. The status is unchanged
+    /// until the exit is observed (exit file) by a later verb or the exit command.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn kill(&self, signal: i32) -> Result<()> {
+        let p = self.parts()?;
+        let l = Locked::acquire(&p, &self.id)?;
+        l.check(Operation::Kill)?;
+        p.oci.kill(&self.id, signal, false)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,97 @@
+//! Locking a container for a verb, with the lock order encoded in types: a
+//! [`CtrLock`] can only be built by passing the pod's [`PodLock`] in (already
+//! held) or by proving the container has no pod. So the pod lock is always taken
+//! first, and released last (fields drop in declaration order).
+
+use libpod_config::{check, ContainerConfig, ContainerState, Operation, Transition};
+use libpod_state::{LockGuard, LockManager};
+
+use crate::runtime::convert::{ctr_err, lock_err};
+use crate::runtime::Parts;
+use crate::{Error, Result};
+
+/// A held pod lock.
+pub(crate) struct PodLock {
+    _guard: LockGuard,
+}
+
+impl PodLock {
+    pub(crate) fn acquire(locks: &LockManager, pod_id: &str) -> Result<PodLock> {
+        Ok(PodLock {
+            _guard: locks.lock(pod_id).map_err(|e| lock_err(e, pod_id))?,
+        })
+    }
+}
+
+/// A held container lock (and its pod's, when it has one).
+pub(crate) struct CtrLock {
+    _ctr: LockGuard,
+    _pod: Option<PodLock>,
+}
+
+impl CtrLock {
+    /// Locks a container whose pod lock `pod` is already held (or `None` for a
+    /// container without a pod).
+    pub(crate) fn acquire(locks: &LockManager, pod: Option<PodLock>, id: &str) -> Result<CtrLock> {
+        Ok(CtrLock {
+            _ctr: locks.lock(id).map_err(|e| lock_err(e, id))?,
+            _pod: pod,
+        })
+    }
+}
+
+/// A container locked for a verb, with its rows loaded and synced with conmon's
+/// exit file. Changes to `st` are written by [`Locked::save`].
+pub(crate) struct Locked<'p> {
+    pub(crate) p: &'p Parts,
+    pub(crate) cfg: ContainerConfig,
+    pub(crate) st: ContainerState,
+    _lock: CtrLock,
+}
+
+impl<'p> Locked<'p> {
+    /// Takes the pod lock (if any) then the container lock, loads and syncs.
+    pub(crate) fn acquire(p: &'p Parts, id: &str) -> Result<Locked<'p>> {
+        // The pod of a container never changes, so an unlocked read is enough to
+        // know which pod lock to take first.
+        let (cfg0, _) = p.state.container(id).map_err(|e| ctr_err(e, id))?;
+        let pod = match &cfg0.pod {
+            Some(pod_id) => Some(PodLock::acquire(&p.locks, pod_id)?),
+            None => None,
+        };
+        let lock = CtrLock::acquire(&p.locks, pod, id)?;
+        let (cfg, st) = p.state.container(id).map_err(|e| ctr_err(e, id))?;
+        let mut l = Locked {
+            p,
+            cfg,
+            st,
+            _lock: lock,
+        };
+        if super::sync::sync_exit(p, &l.cfg.id, &mut l.st)? {
+            l.save()?;
+        }
+        Ok(l)
+    }
+
+    /// The container id.
+    pub(crate) fn id(&self) -> &str {
+        &self.cfg.id
+    }
+
+    /// Writes `st`.
+    pub(crate) fn save(&self) -> Result<()> {
+        self.p
+            .state
+            .save_container_state(&self.cfg.id, &self.st)
+            .map_err(|e| ctr_err(e, &self.cfg.id))
+    }
+
+    /// Asks the transition table whether `op` is allowed now.
+    pub(crate) fn check(&self, op: Operation) -> Result<Transition> {
+        check(op, self.st.status).map_err(|_| Error::InvalidState {
+            id: self.cfg.id.clone(),
+            status: self.st.status.as_str().to_string(),
+            op: op.as_str().to_string(),
+        })
+    }
+}

@@ -1,0 +1,161 @@
+//! The `Container` handle and its verbs, one file per verb.
+
+mod attach;
+mod cleanup;
+pub(crate) mod create;
+mod exec;
+mod init;
+pub(crate) mod inspect;
+mod kill;
+pub(crate) mod lock;
+mod logs;
+mod mount;
+mod options;
+mod pause;
+mod remove;
+mod restart;
+mod start;
+mod stop;
+pub(crate) mod sync;
+mod wait;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use inspect::{
+    InspectConfig, InspectData, InspectHostConfig, InspectMount, InspectNetworkSettings,
+    InspectState,
+};
+pub use options::{
+    CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode,
+    Streams, DEFAULT_STOP_TIMEOUT,
+};
+
+use libpod_config::{ContainerConfig, ContainerState, ContainerStatus};
+
+use crate::runtime::convert::ctr_err;
+use crate::runtime::{Inner, Parts};
+use crate::Result;
+
+/// A handle on one container: its id and the runtime it lives in. Cheap to clone;
+/// every verb reads the current state from the database under the container's lock.
+#[derive(Clone)]
+pub struct Container {
+    pub(crate) id: String,
+    pub(crate) rt: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Container {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Container").field("id", &self.id).finish()
+    }
+}
+
+/// One row of `ps -a`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerSummary {
+    /// Full id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Image reference as given at create.
+    pub image: String,
+    /// Image id.
+    pub image_id: String,
+    /// Entrypoint + command.
+    pub command: Vec<String>,
+    /// Creation time, RFC 3339.
+    pub created: String,
+    /// Status word: configured, created, running, paused, stopped, exited, ...
+    pub state: String,
+    /// Exit code of the last run.
+    pub exit_code: i32,
+    /// True if the container ran and exited.
+    pub exited: bool,
+    /// Start time, RFC 3339 (empty if never started).
+    pub started_at: String,
+    /// Exit time, RFC 3339 (empty if never exited).
+    pub exited_at: String,
+    /// Init pid (0 when not running).
+    pub pid: i32,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Remove after exit.
+    pub auto_remove: bool,
+}
+
+pub(crate) fn rfc3339(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+        .unwrap_or_default()
+}
+
+impl ContainerSummary {
+    pub(crate) fn from_rows(cfg: &ContainerConfig, st: &ContainerState) -> Self {
+        let mut command = cfg.entrypoint.clone();
+        command.extend(cfg.command.iter().cloned());
+        ContainerSummary {
+            id: cfg.id.clone(),
+            name: cfg.name.clone(),
+            image: cfg.image.clone(),
+            image_id: cfg.image_id.clone(),
+            command,
+            created: rfc3339(Some(cfg.created)),
+            state: st.status.as_str().to_string(),
+            exit_code: st.exit_code.unwrap_or(0),
+            exited: matches!(
+                st.status,
+                ContainerStatus::Exited | ContainerStatus::Stopped
+            ),
+            started_at: rfc3339(st.started_at),
+            exited_at: rfc3339(st.finished_at),
+            pid: st.pid.unwrap_or(0),
+            labels: cfg.labels.clone(),
+            auto_remove: cfg.auto_remove,
+        }
+    }
+}
+
+impl Container {
+    /// The full id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub(crate) fn parts(&self) -> Result<Arc<Parts>> {
+        self.rt.parts()
+    }
+
+    /// The immutable configuration.
+    pub fn config(&self) -> Result<ContainerConfig> {
+        let p = self.parts()?;
+        Ok(p.state
+            .container(&self.id)
+            .map_err(|e| ctr_err(e, &self.id))?
+            .0)
+    }
+
+    /// The current state, synced with conmon's exit file (under the lock).
+    pub fn state(&self) -> Result<ContainerState> {
+        let p = self.parts()?;
+        let l = lock::Locked::acquire(&p, &self.id)?;
+        Ok(l.st.clone())
+    }
+
+    /// The name.
+    pub fn name(&self) -> Result<String> {
+        Ok(self.config()?.name)
+    }
+
+    /// The current status (synced with conmon's exit file).
+    pub fn status(&self) -> Result<ContainerStatus> {
+        Ok(self.state()?.status)
+    }
+
+    /// A `ps` row for this container.
+    pub fn summary(&self) -> Result<ContainerSummary> {
+        let p = self.parts()?;
+        let l = lock::Locked::acquire(&p, &self.id)?;
+        Ok(ContainerSummary::from_rows(&l.cfg, &l.st))
+    }
+}

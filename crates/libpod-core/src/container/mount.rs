@@ -1,0 +1,33 @@
+//! `mount` and `unmount` of the container's root filesystem (`lpod mount`).
+
+use super::lock::Locked;
+use super::*;
+use crate::Error;
+
+impl Container {
+    /// Mounts the container's root filesystem and returns its path (the store
+    /// counts mounts; every `mount` needs an `unmount`).
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn mount(&self) -> Result<std::path::PathBuf> {
+        let p = self.parts()?;
+        let _l = Locked::acquire(&p, &self.id)?;
+        Ok(p.store.mount(&self.id)?)
+    }
+
+    /// Undoes one `mount`; `force` unmounts whatever the count. Refused while the
+    /// container runs from that mount and `force` is not given.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn unmount(&self, force: bool) -> Result<()> {
+        let p = self.parts()?;
+        let l = Locked::acquire(&p, &self.id)?;
+        if force && l.st.mountpoint.is_some() {
+            return Err(Error::InvalidState {
+                id: self.id.clone(),
+                status: l.st.status.as_str().to_string(),
+                op: "unmount --force (the container uses its mount)".into(),
+            });
+        }
+        p.store.unmount(&self.id, force)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,208 @@
+//! Input types of the container verbs: what the CLI (or any library user) passes in.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How the container is networked. Bridge networking comes with libpod-net later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkMode {
+    /// A new network namespace with only loopback.
+    #[default]
+    None,
+    /// The host's network namespace.
+    Host,
+}
+
+impl std::str::FromStr for NetworkMode {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "none" => Ok(NetworkMode::None),
+            "host" => Ok(NetworkMode::Host),
+            other => Err(crate::Error::InvalidArgument {
+                what: "network mode (none|host)",
+                value: other.to_string(),
+            }),
+        }
+    }
+}
+
+/// A mount into the container.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MountSpec {
+    /// A bind mount of a host path (`-v SRC:DST[:ro]`).
+    Bind {
+        /// Host path.
+        source: PathBuf,
+        /// Path in the container.
+        destination: PathBuf,
+        /// Mount read-only.
+        read_only: bool,
+    },
+    /// A tmpfs (`--tmpfs DST[:OPTS]`).
+    Tmpfs {
+        /// Path in the container.
+        destination: PathBuf,
+        /// Mount options such as `size=64m`, `mode=1777`.
+        options: Vec<String>,
+    },
+}
+
+/// Resource limits (`--memory`, `--cpus`, `--pids-limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Limits {
+    /// Memory limit in bytes.
+    pub memory: Option<u64>,
+    /// CPUs (fractional), e.g. 0.5.
+    pub cpus: Option<f64>,
+    /// Maximum number of processes.
+    pub pids: Option<i64>,
+}
+
+/// Everything `create` takes. Only `image` is required.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CreateOptions {
+    /// Image reference (name[:tag], id or unique id prefix) in the local store.
+    pub image: String,
+    /// Container name; generated when `None`.
+    pub name: Option<String>,
+    /// Command (the image's `Cmd` when `None`).
+    pub command: Option<Vec<String>>,
+    /// Entrypoint (the image's when `None`; `Some(vec![])` clears it).
+    pub entrypoint: Option<Vec<String>>,
+    /// Extra environment, `KEY=VALUE`; overrides the image's.
+    pub env: Vec<String>,
+    /// Working directory (the image's, else `/`).
+    pub workdir: Option<String>,
+    /// User (`uid[:gid]` or a name in the image's /etc/passwd).
+    pub user: Option<String>,
+    /// Mounts.
+    pub mounts: Vec<MountSpec>,
+    /// Resource limits.
+    pub limits: Limits,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Network mode.
+    pub network: NetworkMode,
+    /// Remove the container after it exits (`--rm`).
+    pub remove: bool,
+    /// Allocate a terminal (`-t`).
+    pub tty: bool,
+    /// Keep stdin open (`-i`).
+    pub stdin: bool,
+    /// Hostname (the short id when `None`).
+    pub hostname: Option<String>,
+    /// Stop signal (SIGTERM when `None`).
+    pub stop_signal: Option<i32>,
+    /// Seconds between the stop signal and SIGKILL (10 when `None`).
+    pub stop_timeout: Option<u64>,
+}
+
+/// Everything `exec` takes.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExecOptions {
+    /// The command and its arguments.
+    pub command: Vec<String>,
+    /// Extra environment, `KEY=VALUE`.
+    pub env: Vec<String>,
+    /// Working directory.
+    pub workdir: Option<String>,
+    /// User.
+    pub user: Option<String>,
+    /// Allocate a terminal.
+    pub tty: bool,
+    /// Forward stdin.
+    pub stdin: bool,
+}
+
+/// Which logs to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogOptions {
+    /// Keep reading until the container exits.
+    pub follow: bool,
+    /// Only the last N lines.
+    pub tail: Option<usize>,
+    /// Only lines at or after this time.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Which stream a log line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogStream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// One line of a container's log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LogLine {
+    /// When conmon read it.
+    pub time: chrono::DateTime<chrono::Utc>,
+    /// Stream.
+    pub stream: LogStream,
+    /// The bytes, without the trailing newline (partial lines are joined).
+    pub line: Vec<u8>,
+}
+
+/// Where a process's streams go (attach, exec, start -a).
+pub struct Streams {
+    /// Data for the process's stdin, if forwarded.
+    pub stdin: Option<Box<dyn Read + Send>>,
+    /// Receives stdout (and, with a terminal, everything).
+    pub stdout: Box<dyn Write + Send>,
+    /// Receives stderr.
+    pub stderr: Box<dyn Write + Send>,
+}
+
+impl Streams {
+    /// The calling process's own stdio; stdin forwarded when `stdin` is true.
+    pub fn stdio(stdin: bool) -> Self {
+        Streams {
+            stdin: if stdin {
+                Some(Box::new(std::io::stdin()))
+            } else {
+                None
+            },
+            stdout: Box::new(std::io::stdout()),
+            stderr: Box::new(std::io::stderr()),
+        }
+    }
+
+    /// Discard output, no stdin.
+    pub fn null() -> Self {
+        Streams {
+            stdin: None,
+            stdout: Box::new(std::io::sink()),
+            stderr: Box::new(std::io::sink()),
+        }
+    }
+}
+
+impl std::fmt::Debug for Streams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Streams")
+            .field("stdin", &self.stdin.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Default stop timeout (Podman's).
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_mode_parses() {
+        assert_eq!("none".parse::<NetworkMode>().unwrap(), NetworkMode::None);
+        assert_eq!("host".parse::<NetworkMode>().unwrap(), NetworkMode::Host);
+        assert!("bridge".parse::<NetworkMode>().is_err());
+    }
+}

@@ -1,0 +1,30 @@
+//! `pause` and `unpause`: the cgroup freezer through the OCI runtime.
+
+use libpod_config::{ContainerStatus, Operation};
+
+use super::lock::Locked;
+use super::*;
+
+impl Container {
+    /// Freezes the container. Running → Paused.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn pause(&self) -> Result<()> {
+        let p = self.parts()?;
+        let mut l = Locked::acquire(&p, &self.id)?;
+        l.check(Operation::Pause)?;
+        p.oci.pause(&self.id)?;
+        l.st.status = ContainerStatus::Paused;
+        l.save()
+    }
+
+    /// Thaws the container. Paused → Running.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn unpause(&self) -> Result<()> {
+        let p = self.parts()?;
+        let mut l = Locked::acquire(&p, &self.id)?;
+        l.check(Operation::Unpause)?;
+        p.oci.resume(&self.id)?;
+        l.st.status = ContainerStatus::Running;
+        l.save()
+    }
+}

@@ -1,0 +1,90 @@
+//! `remove`: storage, bundle, logs, lock file and database row; the exit code
+//! stays in the state's exit-code table for `wait` after removal.
+
+use std::time::Duration;
+
+use libpod_config::{ContainerStatus, Operation};
+
+use super::lock::Locked;
+use super::*;
+use crate::Error;
+
+/// How long a forced removal waits for a SIGKILLed process to be reaped.
+const KILL_WAIT: Duration = Duration::from_secs(30);
+
+/// Removes the locked container. `force` kills a running one first (SIGKILL,
+/// without the stop timeout).
+pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
+    l.check(if force {
+        Operation::RemoveForce
+    } else {
+        Operation::Remove
+    })?;
+    let id = l.id().to_string();
+    let p = l.p;
+    if matches!(
+        l.st.status,
+        ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
+    ) {
+        let _ = p.oci.kill(&id, libc::SIGKILL, true);
+        if l.st.status == ContainerStatus::Paused {
+            let _ = p.oci.resume(&id);
+        }
+        // Waiting under the lock is fine here: SIGKILL cannot be ignored, and the
+        // exit command's cleanup simply finds the container gone.
+        let _ = p.oci.wait_exit(&id, KILL_WAIT);
+        if super::sync::sync_exit(p, &id, &mut l.st)? {
+            l.save()?;
+        }
+    }
+    let mut errs = Vec::new();
+    l.st.status = ContainerStatus::Removing;
+    if let Err(e) = l.save() {
+        errs.push(e);
+    }
+    if let Err(e) = super::cleanup::teardown(l) {
+        errs.push(e);
+    }
+    match p.store.delete_container(&id) {
+        Ok(()) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
+        Err(e) => errs.push(e.into()),
+    }
+    for dir in [
+        p.opts.bundle_dir().join(&id),
+        p.opts.containers_dir().join(&id),
+    ] {
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => errs.push(Error::io("remove", dir, e)),
+        }
+    }
+    if let Some(code) = l.st.exit_code {
+        if let Err(e) = p.state.add_exit_code(&id, code) {
+            errs.push(e.into());
+        }
+    }
+    // The row goes last: until then a failed removal can be retried.
+    p.state
+        .remove_container(&id)
+        .map_err(|e| crate::runtime::convert::ctr_err(e, &id))?;
+    if let Err(e) = p.locks.remove(&id) {
+        errs.push(e.into());
+    }
+    tracing::debug!(id = %id, "container removed");
+    if !errs.is_empty() {
+        tracing::warn!(id = %id, errors = ?errs, "container removed with teardown errors");
+    }
+    Ok(())
+}
+
+impl Container {
+    /// Removes the container: storage, bundle, lock, database row. `force`
+    /// kills a running container first (SIGKILL).
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn remove(&self, force: bool) -> Result<()> {
+        let p = self.parts()?;
+        let mut l = Locked::acquire(&p, &self.id)?;
+        remove_locked(&mut l, force)
+    }
+}

@@ -1,0 +1,26 @@
+//! `restart`: stop (when running, lock released while waiting) then start.
+
+use libpod_config::Operation;
+
+use super::lock::Locked;
+use super::*;
+
+impl Container {
+    /// Stops (if running) and starts again; refused for paused containers.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn restart(&self, timeout: Option<std::time::Duration>) -> Result<()> {
+        let p = self.parts()?;
+        let active = {
+            let l = Locked::acquire(&p, &self.id)?;
+            l.check(Operation::Restart)?;
+            l.st.status.is_active()
+        };
+        if active {
+            self.stop(timeout)?;
+        }
+        let mut l = Locked::acquire(&p, &self.id)?;
+        super::start::prepare_and_start(&mut l)?;
+        l.st.restart_count += 1;
+        l.save()
+    }
+}

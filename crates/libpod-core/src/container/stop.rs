@@ -1,0 +1,83 @@
+//! `stop`: the stop signal under the lock, the wait without it (Podman #8501),
+//! SIGKILL after the timeout, then cleanup under the lock again. → Exited.
+
+use std::time::Duration;
+
+use libpod_config::{ContainerStatus, Operation};
+
+use super::lock::Locked;
+use super::*;
+use crate::Error;
+
+/// How long to wait for the process after SIGKILL.
+const AFTER_KILL: Duration = Duration::from_secs(30);
+
+impl Container {
+    /// Sends the stop signal, waits up to `timeout` (the container's stop timeout
+    /// when `None`) without holding the lock, then SIGKILL. → Exited (and removed
+    /// when created with `--rm`). Stopping a container that does not run is a no-op.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn stop(&self, timeout: Option<Duration>) -> Result<()> {
+        let p = self.parts()?;
+        let timeout = {
+            let mut l = Locked::acquire(&p, &self.id)?;
+            let t = l.check(Operation::Stop)?;
+            if t.is_noop() {
+                // Finish a lazy cleanup of an exited container.
+                if l.st.status == ContainerStatus::Stopped {
+                    super::cleanup::cleanup_locked(&mut l)?;
+                }
+                return Ok(());
+            }
+            let was = l.st.status;
+            let signal = match was {
+                ContainerStatus::Paused | ContainerStatus::Created => libc::SIGKILL,
+                _ => l.cfg.stop_signal,
+            };
+            l.st.status = ContainerStatus::Stopping;
+            l.st.stopped_by_user = true;
+            l.save()?;
+            if let Err(e) = p.oci.kill(&self.id, signal, false) {
+                tracing::debug!(error = %e, "stop signal not delivered (process gone?)");
+            }
+            if was == ContainerStatus::Paused {
+                let _ = p.oci.resume(&self.id);
+            }
+            if signal == libc::SIGKILL {
+                AFTER_KILL
+            } else {
+                timeout.unwrap_or(Duration::from_secs(u64::from(l.cfg.stop_timeout)))
+            }
+        };
+        // Unlocked: others (ps, inspect, the exit command's cleanup) proceed meanwhile.
+        if super::wait::wait_unlocked(&p, &self.id, Some(timeout), true)?.is_none() {
+            tracing::debug!("stop timeout passed, sending SIGKILL");
+            {
+                let l = Locked::acquire(&p, &self.id)?;
+                if l.st.status == ContainerStatus::Stopping {
+                    let _ = p.oci.kill(&self.id, libc::SIGKILL, true);
+                }
+            }
+            if super::wait::wait_unlocked(&p, &self.id, Some(AFTER_KILL), true)?.is_none() {
+                return Err(Error::Timeout {
+                    id: self.id.clone(),
+                    seconds: AFTER_KILL.as_secs(),
+                });
+            }
+        }
+        match Locked::acquire(&p, &self.id) {
+            Ok(mut l) => {
+                if matches!(
+                    l.st.status,
+                    ContainerStatus::Stopped | ContainerStatus::Stopping
+                ) {
+                    super::cleanup::cleanup_locked(&mut l)?;
+                }
+                Ok(())
+            }
+            // Removed meanwhile (the exit command of a --rm container): stopped.
+            Err(Error::NoSuchContainer(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}

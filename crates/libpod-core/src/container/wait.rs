@@ -1,0 +1,91 @@
+//! `wait`: blocks until the container exits, without holding its lock (Podman
+//! #8501), and returns the exit code; after removal, the exit-code table answers.
+
+use std::time::{Duration, Instant};
+
+use libpod_config::ContainerStatus;
+use libpod_state::StateError;
+
+use super::*;
+use crate::Error;
+
+const FIRST_POLL: Duration = Duration::from_millis(2);
+const MAX_POLL: Duration = Duration::from_millis(50);
+
+/// What an unlocked look at a container says.
+enum Seen {
+    /// It exited with this code (or is gone and this code was recorded).
+    Exited(i32),
+    /// Gone without a recorded code.
+    Gone,
+    /// Still to wait for.
+    Pending,
+}
+
+fn look(p: &Parts, id: &str, configured_counts_as_exited: bool) -> Result<Seen> {
+    if let Some(i) = p.oci.exit_info(id)? {
+        return Ok(Seen::Exited(i.exit_code));
+    }
+    match p.state.container_state(id) {
+        Ok(st) => Ok(match st.status {
+            ContainerStatus::Stopped | ContainerStatus::Exited => {
+                Seen::Exited(st.exit_code.unwrap_or(0))
+            }
+            ContainerStatus::Configured if configured_counts_as_exited => {
+                Seen::Exited(st.exit_code.unwrap_or(0))
+            }
+            _ => Seen::Pending,
+        }),
+        Err(StateError::NoSuchContainer { .. }) => match p.state.exit_code(id) {
+            Ok(c) => Ok(Seen::Exited(c)),
+            Err(_) => Ok(Seen::Gone),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Polls until the container is no longer running or `timeout` passes; returns
+/// the exit code, or `None` on timeout. Never holds the container lock.
+pub(crate) fn wait_unlocked(
+    p: &Parts,
+    id: &str,
+    timeout: Option<Duration>,
+    configured_counts_as_exited: bool,
+) -> Result<Option<i32>> {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let mut step = FIRST_POLL;
+    loop {
+        match look(p, id, configured_counts_as_exited)? {
+            Seen::Exited(c) => return Ok(Some(c)),
+            Seen::Gone => return Err(Error::NoSuchContainer(id.to_string())),
+            Seen::Pending => {}
+        }
+        if let Some(d) = deadline {
+            if Instant::now() >= d {
+                return Ok(None);
+            }
+        }
+        std::thread::sleep(step);
+        step = (step * 2).min(MAX_POLL);
+    }
+}
+
+impl Container {
+    /// Blocks until the container exits and returns its exit code; works also
+    /// after the container was removed (the state keeps exit codes).
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn wait(&self) -> Result<i32> {
+        let p = self.parts()?;
+        wait_unlocked(&p, &self.id, None, false)?.ok_or(Error::NoSuchContainer(self.id.clone()))
+    }
+
+    /// As [`Container::wait`], giving up after `timeout` with `Error::Timeout`.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<i32> {
+        let p = self.parts()?;
+        wait_unlocked(&p, &self.id, Some(timeout), false)?.ok_or(Error::Timeout {
+            id: self.id.clone(),
+            seconds: timeout.as_secs(),
+        })
+    }
+}

@@ -1,0 +1,181 @@
+//! The one error type of libpod-core. Lower layers' errors are wrapped, never the
+//! other way round: errors flow down-to-up only.
+
+use std::path::PathBuf;
+
+/// Everything a `Runtime` or `Container` call can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The runtime was shut down; no call may use it any more.
+    #[error("runtime is stopped")]
+    RuntimeStopped,
+    /// An option was changed after the runtime was finalized (built).
+    #[error("runtime is finalized: option {0} can no longer be changed")]
+    RuntimeFinalized(&'static str),
+    /// A feature that is not written yet.
+    #[error("not implemented yet: {0}")]
+    NotImplemented(&'static str),
+    /// No container matches this id, id prefix or name.
+    #[error("no such container: {0}")]
+    NoSuchContainer(String),
+    /// More than one container matches this id prefix.
+    #[error("more than one container matches {0}: use more characters of the id")]
+    AmbiguousContainer(String),
+    /// The container name is in use.
+    #[error("container name {0} is already in use")]
+    NameInUse(String),
+    /// No image matches this reference in the local store.
+    #[error("image {0} not known (load it first)")]
+    NoSuchImage(String),
+    /// The image is used by containers.
+    #[error("image {image} is in use by container(s) {}: remove them first or force", .containers.join(", "))]
+    ImageInUse {
+        /// The image reference.
+        image: String,
+        /// The containers using it.
+        containers: Vec<String>,
+    },
+    /// The operation is not allowed in the container's current status (the
+    /// transition table of libpod-config refused it).
+    #[error("container {id} is {status}: cannot {op}")]
+    InvalidState {
+        /// Container id.
+        id: String,
+        /// Its current status.
+        status: String,
+        /// The refused operation.
+        op: String,
+    },
+    /// A binary the runtime needs is missing.
+    #[error("{binary} not found (install the Debian package {package})")]
+    MissingBinary {
+        /// The binary's name or path.
+        binary: String,
+        /// The Debian package that provides it.
+        package: &'static str,
+    },
+    /// An invalid argument or option value.
+    #[error("invalid {what}: {value}")]
+    InvalidArgument {
+        /// Which argument.
+        what: &'static str,
+        /// The refused value.
+        value: String,
+    },
+    /// The runtime's database was created with other paths or drivers.
+    #[error(
+        "database configuration mismatch for {field}: database has {stored}, runtime uses {ours}"
+    )]
+    DbConfigMismatch {
+        /// Which setting differs.
+        field: &'static str,
+        /// The value recorded in the database.
+        stored: String,
+        /// The value of this runtime.
+        ours: String,
+    },
+    /// The command to run in the container (exec/run) was not found: exit code 127.
+    #[error("{0}: executable file not found")]
+    CommandNotFound(String),
+    /// The command exists but cannot be invoked: exit code 126.
+    #[error("{0}: permission denied or not executable")]
+    CommandNotInvokable(String),
+    /// Waiting timed out.
+    #[error("timed out after {seconds}s waiting for container {id}")]
+    Timeout {
+        /// Container id.
+        id: String,
+        /// The timeout.
+        seconds: u64,
+    },
+    /// A file system operation failed.
+    #[error("{op} {path}: {source}")]
+    Io {
+        /// What we were doing.
+        op: &'static str,
+        /// The path it was about.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The state database failed.
+    #[error("state: {0}")]
+    State(#[from] libpod_state::StateError),
+    /// A container lock failed.
+    #[error("lock: {0}")]
+    Lock(#[from] libpod_state::LockError),
+    /// The image/layer store failed.
+    #[error("storage: {0}")]
+    Storage(#[from] libpod_storage::StoreError),
+    /// The OCI runtime or conmon failed.
+    #[error("oci runtime: {0}")]
+    Oci(#[from] libpod_oci::OciError),
+    /// Spec generation failed.
+    #[error("oci spec: {0}")]
+    Spec(#[from] libpod_oci::SpecError),
+    /// Reading a container log failed.
+    #[error("logs: {0}")]
+    Log(#[from] libpod_oci::LogError),
+    /// The runtime configuration is invalid.
+    #[error("config: {0}")]
+    Config(#[from] libpod_config::ConfigError),
+    /// An id or name is invalid.
+    #[error(transparent)]
+    Id(#[from] libpod_config::IdError),
+    /// Several errors from a teardown that kept going.
+    #[error("{} errors: {}", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Multiple(Vec<Error>),
+}
+
+impl Error {
+    /// The exit code Podman uses for this error: 127 command not found, 126 not
+    /// invokable, 125 for every other lpod error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::CommandNotFound(_) => 127,
+            Error::CommandNotInvokable(_) => 126,
+            _ => 125,
+        }
+    }
+
+    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Joins teardown errors: none → Ok, one → that error, more → `Multiple`.
+    pub(crate) fn join(mut errs: Vec<Error>) -> Result<()> {
+        match errs.len() {
+            0 => Ok(()),
+            1 => Err(errs.remove(0)),
+            _ => Err(Error::Multiple(errs)),
+        }
+    }
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_podman() {
+        assert_eq!(Error::CommandNotFound("x".into()).exit_code(), 127);
+        assert_eq!(Error::CommandNotInvokable("x".into()).exit_code(), 126);
+        assert_eq!(Error::RuntimeStopped.exit_code(), 125);
+    }
+
+    #[test]
+    fn join_keeps_every_error() {
+        assert!(Error::join(vec![]).is_ok());
+        let e = Error::join(vec![Error::RuntimeStopped, Error::NotImplemented("x")]).unwrap_err();
+        assert!(matches!(e, Error::Multiple(ref v) if v.len() == 2));
+    }
+}

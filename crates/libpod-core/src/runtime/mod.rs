@@ -1,0 +1,323 @@
+//! The `Runtime`: opened once from a [`RuntimeBuilder`], shared by cheap clones,
+//! unusable after [`Runtime::shutdown`].
+
+mod builder;
+pub(crate) mod convert;
+pub(crate) mod info;
+mod open;
+pub(crate) mod refresh;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+pub use builder::{RuntimeBuilder, RuntimeOptions, StateBackend};
+pub use info::{Component, ContainerCounts, Count, Distribution, HostInfo, Info, StoreInfo};
+
+use libpod_config::{ContainerConfig, ContainerState, ContainerStatus};
+use libpod_oci::OciRuntime;
+use libpod_state::{LockManager, State};
+use libpod_storage::Store;
+
+use crate::container::{Container, ContainerSummary, CreateOptions};
+use crate::{Error, Result};
+
+/// The opened components; dropped at shutdown.
+pub(crate) struct Parts {
+    pub(crate) opts: RuntimeOptions,
+    pub(crate) state: Box<dyn State>,
+    pub(crate) locks: LockManager,
+    pub(crate) store: Store,
+    pub(crate) oci: Arc<dyn OciRuntime>,
+    /// Name and version of the OCI runtime, conmon (for info).
+    pub(crate) oci_component: Component,
+    pub(crate) conmon_component: Component,
+}
+
+/// Shared by the `Runtime` and every `Container` handle.
+pub(crate) struct Inner {
+    pub(crate) parts: RwLock<Option<Arc<Parts>>>,
+}
+
+impl Inner {
+    /// The opened components, or `RuntimeStopped`.
+    pub(crate) fn parts(&self) -> Result<Arc<Parts>> {
+        self.parts
+            .read()
+            .map_err(|_| Error::RuntimeStopped)?
+            .clone()
+            .ok_or(Error::RuntimeStopped)
+    }
+}
+
+/// The lpod runtime. Cloning is cheap; every clone shares the same components.
+#[derive(Clone)]
+pub struct Runtime {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("valid", &self.is_valid())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// A builder with the default options.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    pub(crate) fn from_parts(parts: Parts) -> Runtime {
+        Runtime {
+            inner: Arc::new(Inner {
+                parts: RwLock::new(Some(Arc::new(parts))),
+            }),
+        }
+    }
+
+    /// A copy of the options the runtime was built with.
+    pub fn config(&self) -> Result<RuntimeOptions> {
+        Ok(self.inner.parts()?.opts.clone())
+    }
+
+    /// True until `shutdown`.
+    pub fn is_valid(&self) -> bool {
+        self.inner.parts().is_ok()
+    }
+
+    /// The image and layer store (images, load, save, tag, ...). Removing an image
+    /// that a container uses should go through [`Runtime::remove_image`].
+    pub fn store(&self) -> Result<Store> {
+        Ok(self.inner.parts()?.store.clone())
+    }
+
+    /// Shuts the runtime down: with `force`, stops running containers first;
+    /// releases the store and closes the state. Later calls return `RuntimeStopped`.
+    #[tracing::instrument(skip(self))]
+    pub fn shutdown(&self, force: bool) -> Result<()> {
+        let mut errs = Vec::new();
+        if force {
+            match self.containers() {
+                Ok(ctrs) => {
+                    for c in ctrs {
+                        if let Err(e) = c.stop(None) {
+                            if !matches!(e, Error::NoSuchContainer(_)) {
+                                errs.push(e);
+                            }
+                        }
+                    }
+                }
+                Err(e) => errs.push(e),
+            }
+        }
+        let parts = self
+            .inner
+            .parts
+            .write()
+            .map_err(|_| Error::RuntimeStopped)?
+            .take()
+            .ok_or(Error::RuntimeStopped)?;
+        if let Err(e) = parts.state.close() {
+            errs.push(e.into());
+        }
+        drop(parts);
+        Error::join(errs)
+    }
+
+    /// Host and store facts.
+    #[tracing::instrument(skip(self))]
+    pub fn info(&self) -> Result<Info> {
+        let p = self.inner.parts()?;
+        let host = info::host_info(
+            p.oci_component.clone(),
+            p.conmon_component.clone(),
+            "cgroupfs",
+        );
+        let images = p.store.list_images()?.len();
+        let mut counts = ContainerCounts::default();
+        for (_, st) in self.synced_rows(&p)? {
+            let st = st.1;
+            counts.number += 1;
+            match st.status {
+                ContainerStatus::Running | ContainerStatus::Stopping => counts.running += 1,
+                ContainerStatus::Paused => counts.paused += 1,
+                _ => counts.stopped += 1,
+            }
+            *counts
+                .by_status
+                .entry(st.status.as_str().to_string())
+                .or_default() += 1;
+        }
+        Ok(Info {
+            host,
+            store: StoreInfo {
+                graph_root: p.store.graph_root().display().to_string(),
+                run_root: p.store.run_root().display().to_string(),
+                graph_driver_name: p.store.driver().as_str().to_string(),
+                image_store: Count { number: images },
+                container_store: counts,
+            },
+        })
+    }
+
+    /// Creates a container (status Configured) from an image in the local store.
+    #[tracing::instrument(skip(self, opts), fields(image = %opts.image))]
+    pub fn create_container(&self, opts: CreateOptions) -> Result<Container> {
+        let p = self.inner.parts()?;
+        let id = crate::container::create::create(&p, opts)?;
+        Ok(Container {
+            id,
+            rt: self.inner.clone(),
+        })
+    }
+
+    /// Looks a container up by full id, unique id prefix or name.
+    pub fn container(&self, name_or_id: &str) -> Result<Container> {
+        let p = self.inner.parts()?;
+        let id = p
+            .state
+            .lookup_container(name_or_id)
+            .map_err(|e| convert::lookup_err(e, name_or_id))?;
+        Ok(Container {
+            id,
+            rt: self.inner.clone(),
+        })
+    }
+
+    /// Every container, oldest first.
+    pub fn containers(&self) -> Result<Vec<Container>> {
+        let p = self.inner.parts()?;
+        Ok(p.state
+            .all_containers()?
+            .into_iter()
+            .map(|(c, _)| Container {
+                id: c.id,
+                rt: self.inner.clone(),
+            })
+            .collect())
+    }
+
+    /// Every row with the status as conmon's exit files tell it (without locking
+    /// or saving: a read for display).
+    fn synced_rows(&self, p: &Parts) -> Result<Vec<(String, (ContainerConfig, ContainerState))>> {
+        let rows = p.state.all_containers()?;
+        Ok(rows
+            .into_iter()
+            .map(|(cfg, mut st)| {
+                crate::container::sync::peek_exit(p, &cfg.id, &mut st);
+                (cfg.id.clone(), (cfg, st))
+            })
+            .collect())
+    }
+
+    /// One summary per container (what `ps -a` prints), read in one pass.
+    #[tracing::instrument(skip(self))]
+    pub fn list_containers(&self) -> Result<Vec<ContainerSummary>> {
+        let p = self.inner.parts()?;
+        Ok(self
+            .synced_rows(&p)?
+            .into_iter()
+            .map(|(_, (cfg, st))| ContainerSummary::from_rows(&cfg, &st))
+            .collect())
+    }
+
+    /// What conmon's exit command runs: cleans the container up after its
+    /// process exited. Idempotent; a container already removed is a success.
+    pub fn cleanup_container(&self, name_or_id: &str) -> Result<()> {
+        match self.container(name_or_id) {
+            Ok(c) => match c.cleanup() {
+                Err(Error::NoSuchContainer(_)) => Ok(()),
+                r => r,
+            },
+            Err(Error::NoSuchContainer(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The exit code of a container, waiting for it to exit; also works after the
+    /// container was removed (by full id).
+    pub fn wait_container(&self, name_or_id: &str) -> Result<i32> {
+        match self.container(name_or_id) {
+            Ok(c) => c.wait(),
+            Err(Error::NoSuchContainer(q)) => {
+                let p = self.inner.parts()?;
+                p.state
+                    .exit_code(name_or_id)
+                    .map_err(|_| Error::NoSuchContainer(q))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes an image unless a container uses it (`force` removes those
+    /// containers first, as `podman rmi -f`). Returns the removed image id.
+    #[tracing::instrument(skip(self))]
+    pub fn remove_image(&self, name_or_id: &str, force: bool) -> Result<String> {
+        let p = self.inner.parts()?;
+        let img = p
+            .store
+            .image(name_or_id)
+            .map_err(|e| convert::image_err(e, name_or_id))?;
+        let users: Vec<String> = p
+            .state
+            .all_containers()?
+            .into_iter()
+            .filter(|(c, _)| c.image_id == img.id)
+            .map(|(c, _)| c.id)
+            .collect();
+        if !users.is_empty() {
+            if !force {
+                return Err(Error::ImageInUse {
+                    image: name_or_id.to_string(),
+                    containers: users,
+                });
+            }
+            for id in users {
+                let c = Container {
+                    id,
+                    rt: self.inner.clone(),
+                };
+                match c.remove(true) {
+                    Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(p.store.remove_image(&img.id, force)?)
+    }
+
+    /// `system reset`: force-removes every container and image. The runtime stays
+    /// usable (empty).
+    #[tracing::instrument(skip(self))]
+    pub fn reset(&self) -> Result<()> {
+        let mut errs = Vec::new();
+        for c in self.containers()? {
+            match c.remove(true) {
+                Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+                Err(e) => errs.push(e),
+            }
+        }
+        let p = self.inner.parts()?;
+        for img in p.store.list_images()? {
+            if let Err(e) = p.store.remove_image(&img.id, true) {
+                errs.push(e.into());
+            }
+        }
+        if let Err(e) = p.store.gc() {
+            errs.push(e.into());
+        }
+        Error::join(errs)
+    }
+
+    /// Label counts by status, for callers that only need numbers.
+    pub fn count_by_status(&self) -> Result<BTreeMap<ContainerStatus, usize>> {
+        let p = self.inner.parts()?;
+        let mut m = BTreeMap::new();
+        for (_, (_, st)) in self.synced_rows(&p)? {
+            *m.entry(st.status).or_default() += 1;
+        }
+        Ok(m)
+    }
+}

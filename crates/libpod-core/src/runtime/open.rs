@@ -1,0 +1,191 @@
+//! Opening a runtime: directories, state, DB-config check, OCI driver, refresh
+//! after reboot under the alive lock, store.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use libpod_config::StateBackend;
+use libpod_oci::{ConmonConfig, ConmonRuntime, OciRuntime, RuntimeKind};
+use libpod_state::{DbConfig, InMemoryState, LockManager, SqliteState, State};
+use libpod_storage::{DriverKind, Store, StoreOptions};
+
+use super::info::{component, Component};
+use super::refresh::{clear_dir, read_boot_id, Alive, AliveLock};
+use super::{Parts, Runtime, RuntimeOptions};
+use crate::{Error, Result};
+
+fn mkdir(p: &Path) -> Result<()> {
+    std::fs::create_dir_all(p).map_err(|e| Error::io("create directory", p, e))
+}
+
+/// Resolves the OCI runtime binary: the configured candidates, then the
+/// default search list; missing → `MissingBinary` naming the Debian package.
+fn find_runtime(opts: &RuntimeOptions) -> Result<(RuntimeKind, PathBuf)> {
+    let name = opts.config.runtime.clone();
+    let kind = match name.as_str() {
+        "crun" => RuntimeKind::Crun,
+        "runc" => RuntimeKind::Runc,
+        other => RuntimeKind::from_path(Path::new(other)),
+    };
+    let mut candidates: Vec<PathBuf> = opts.config.runtime_paths(&name).to_vec();
+    candidates.extend(kind.default_paths());
+    candidates
+        .into_iter()
+        .find(|p| is_executable(p))
+        .map(|p| (kind, p))
+        .ok_or(Error::MissingBinary {
+            binary: name,
+            package: kind.package(),
+        })
+}
+
+fn find_conmon(opts: &RuntimeOptions) -> Result<PathBuf> {
+    let mut candidates = opts.config.conmon_path.clone();
+    candidates.extend(libpod_oci::find::default_conmon_paths());
+    candidates
+        .into_iter()
+        .find(|p| is_executable(p))
+        .ok_or(Error::MissingBinary {
+            binary: "conmon".into(),
+            package: "conmon",
+        })
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// Per-boot leftovers of containers cleared on a new boot (the state's refresh
+/// clears their rows' pids and mount state).
+fn clear_boot_dirs(opts: &RuntimeOptions, runtime_name: &str) -> Vec<Error> {
+    let tmp = opts.tmp_dir();
+    let mut errs = Vec::new();
+    for d in [
+        opts.exit_dir(),
+        opts.socket_dir(),
+        opts.persist_dir(),
+        opts.bundle_dir(),
+        tmp.join("exec"),
+        tmp.join(runtime_name),
+        opts.config.run_root.clone(),
+    ] {
+        errs.extend(clear_dir(&d));
+    }
+    errs
+}
+
+impl Runtime {
+    pub(crate) fn open(
+        opts: RuntimeOptions,
+        driver: Option<Arc<dyn OciRuntime>>,
+    ) -> Result<Runtime> {
+        let cfg = &opts.config;
+        cfg.validate(Path::new("<builder>"))?;
+        for d in [
+            cfg.static_dir.clone(),
+            cfg.tmp_dir.clone(),
+            opts.lock_dir(),
+            opts.exit_dir(),
+            opts.socket_dir(),
+            opts.persist_dir(),
+            opts.bundle_dir(),
+            opts.containers_dir(),
+        ] {
+            mkdir(&d)?;
+        }
+
+        // OCI driver first: a missing binary is the clearest error to give.
+        let (oci, oci_component, conmon_component): (Arc<dyn OciRuntime>, Component, Component) =
+            match driver {
+                Some(d) => (
+                    d,
+                    Component {
+                        name: "injected".into(),
+                        ..Component::default()
+                    },
+                    Component::default(),
+                ),
+                None => {
+                    let (kind, runtime_path) = find_runtime(&opts)?;
+                    let conmon_path = find_conmon(&opts)?;
+                    let rc = component(kind.name(), &runtime_path);
+                    let cc = component("conmon", &conmon_path);
+                    let cc_cfg = ConmonConfig {
+                        runtime_kind: kind,
+                        runtime_path,
+                        conmon_path,
+                        run_root: cfg.tmp_dir.clone(),
+                        conmon_log_level: opts.log_level.clone(),
+                        create_timeout: std::time::Duration::from_secs(120),
+                    };
+                    (Arc::new(ConmonRuntime::new(cc_cfg)?), rc, cc)
+                }
+            };
+
+        let state: Box<dyn State> = match cfg.state_backend {
+            StateBackend::Sqlite => Box::new(SqliteState::open(cfg.state_db_path())?),
+            StateBackend::InMemory => Box::new(InMemoryState::new()),
+        };
+        state
+            .validate_db_config(&DbConfig::from_runtime_config(cfg))
+            .map_err(|e| match e {
+                libpod_state::StateError::DbConfigMismatch {
+                    field,
+                    recorded,
+                    given,
+                } => Error::DbConfigMismatch {
+                    field,
+                    stored: recorded,
+                    ours: given,
+                },
+                other => Error::State(other),
+            })?;
+        let locks = LockManager::new(opts.lock_dir())?;
+
+        // Refresh after a reboot: one process at a time, under the alive lock.
+        {
+            let alive = Alive::new(&cfg.tmp_dir);
+            let _guard = AliveLock::acquire(&alive.lock)?;
+            let boot_id = read_boot_id(&opts.boot_id_path)?;
+            if alive.needs_refresh(&boot_id)? {
+                tracing::info!(boot_id = %boot_id, "new boot: refreshing state");
+                let errs = clear_boot_dirs(&opts, &oci_component.name);
+                for e in &errs {
+                    tracing::warn!(error = %e, "refresh: clearing per-boot files");
+                }
+                state.refresh()?;
+                alive.mark(&boot_id)?;
+            }
+        }
+
+        let driver_kind = match cfg.storage_driver.as_str() {
+            "overlay" | "overlay2" => Some(DriverKind::Overlay),
+            "vfs" => Some(DriverKind::Vfs),
+            "" => None,
+            other => {
+                return Err(Error::InvalidArgument {
+                    what: "storage driver (overlay|vfs)",
+                    value: other.to_string(),
+                })
+            }
+        };
+        let store = Store::open(StoreOptions {
+            graph_root: cfg.graph_root.clone(),
+            run_root: cfg.run_root.clone(),
+            driver: driver_kind,
+        })?;
+
+        Ok(Runtime::from_parts(Parts {
+            opts,
+            state,
+            locks,
+            store,
+            oci,
+            oci_component,
+            conmon_component,
+        }))
+    }
+}
