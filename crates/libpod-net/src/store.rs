@@ -49,6 +49,16 @@ pub enum StoreError {
         /// The subnet.
         subnet: Subnet,
     },
+    /// The IP range is not inside the subnet.
+    #[error("network {network}: ip range {range} is not inside subnet {subnet}")]
+    IpRange {
+        /// Network name.
+        network: String,
+        /// The range.
+        range: Subnet,
+        /// The subnet.
+        subnet: Subnet,
+    },
     /// The subnet is too small to hold a gateway and a container.
     #[error("network {network}: subnet {subnet} is too small (need at least /30 or /126)")]
     SubnetTooSmall {
@@ -595,11 +605,10 @@ impl NetworkStore {
         let mut r = json!({"subnet": subnet.to_string(), "gateway": gateway.to_string()});
         if let Some(range) = range {
             if range.prefix() < subnet.prefix() || !subnet.contains(range.addr()) {
-                return Err(StoreError::Subnet {
+                return Err(StoreError::IpRange {
                     network: name.clone(),
-                    source: SubnetError::Syntax {
-                        value: format!("ip range {range} is not inside subnet {subnet}"),
-                    },
+                    range,
+                    subnet,
                 });
             }
             let start = if range.addr() == subnet.addr() {
@@ -826,5 +835,20 @@ mod tests {
             info.subnets[0].range_end,
             Some("10.232.6.254".parse().unwrap())
         );
+        let mut o = opts("r2", "lpu6test", "10.232.7.0/24");
+        o.ip_range = Some("10.232.8.0/25".into());
+        assert!(matches!(s.create(&o), Err(StoreError::IpRange { .. })));
+        let v6 = s
+            .create(&opts("v6", "lpu7test", "fd00:1:2:3::/64"))
+            .unwrap();
+        assert_eq!(
+            v6.subnets[0].gateway,
+            Some("fd00:1:2:3::1".parse().unwrap())
+        );
+        assert_eq!(v6.config["plugins"][0]["ipam"]["routes"][0]["dst"], "::/0");
+        assert!(matches!(
+            s.create(&opts("tiny", "lpu8test", "10.232.9.0/31")),
+            Err(StoreError::SubnetTooSmall { .. })
+        ));
     }
 }
