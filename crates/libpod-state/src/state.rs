@@ -1,0 +1,167 @@
+//! The `State` trait: what the runtime stores, whatever the backend.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use libpod_config::{ContainerConfig, ContainerState, PodConfig, PodState, RuntimeConfig};
+
+use crate::error::{Result, StateError};
+
+/// The paths and driver a database was created with. The first runtime to
+/// open a database records them; a later runtime with other values is refused
+/// (it would look for containers' files in the wrong places).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbConfig {
+    /// `RuntimeConfig::static_dir`.
+    pub static_dir: PathBuf,
+    /// `RuntimeConfig::tmp_dir`.
+    pub tmp_dir: PathBuf,
+    /// `RuntimeConfig::graph_root`.
+    pub graph_root: PathBuf,
+    /// `RuntimeConfig::run_root`.
+    pub run_root: PathBuf,
+    /// `RuntimeConfig::storage_driver`.
+    pub graph_driver: String,
+}
+
+impl DbConfig {
+    /// The values of a runtime configuration.
+    pub fn from_runtime_config(cfg: &RuntimeConfig) -> Self {
+        DbConfig {
+            static_dir: cfg.static_dir.clone(),
+            tmp_dir: cfg.tmp_dir.clone(),
+            graph_root: cfg.graph_root.clone(),
+            run_root: cfg.run_root.clone(),
+            graph_driver: cfg.storage_driver.clone(),
+        }
+    }
+
+    /// Compares with the recorded values: the first differing field is an error
+    /// naming both values.
+    pub fn check_against(&self, recorded: &DbConfig) -> Result<()> {
+        let fields: [(&'static str, String, String); 5] = [
+            (
+                "static_dir",
+                recorded.static_dir.display().to_string(),
+                self.static_dir.display().to_string(),
+            ),
+            (
+                "tmp_dir",
+                recorded.tmp_dir.display().to_string(),
+                self.tmp_dir.display().to_string(),
+            ),
+            (
+                "graph_root",
+                recorded.graph_root.display().to_string(),
+                self.graph_root.display().to_string(),
+            ),
+            (
+                "run_root",
+                recorded.run_root.display().to_string(),
+                self.run_root.display().to_string(),
+            ),
+            (
+                "graph_driver",
+                recorded.graph_driver.clone(),
+                self.graph_driver.clone(),
+            ),
+        ];
+        for (field, recorded, given) in fields {
+            if recorded != given {
+                return Err(StateError::DbConfigMismatch {
+                    field,
+                    recorded,
+                    given,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The runtime's database of containers, pods and exit codes.
+///
+/// Every method takes `&self` (backends lock inside) and every write is atomic:
+/// either all of it is stored or none. Ids and names are unique across
+/// containers *and* pods. Container configs never change after
+/// `add_container`; only states are saved.
+///
+/// The caller (libpod-core) holds the object's [`crate::LockManager`] lock
+/// around read-modify-write sequences; the state itself only guarantees that
+/// each call is atomic.
+pub trait State: Send + Sync {
+    /// Records `cfg` if the database has no configuration yet, otherwise
+    /// checks that it matches (error [`StateError::DbConfigMismatch`]).
+    fn validate_db_config(&self, cfg: &DbConfig) -> Result<()>;
+
+    /// Adds a container. Fails if its id or name is used by any container or
+    /// pod, or if its pod does not exist.
+    fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()>;
+
+    /// A container's config and state, by full id.
+    fn container(&self, id: &str) -> Result<(ContainerConfig, ContainerState)>;
+
+    /// A container's state, by full id.
+    fn container_state(&self, id: &str) -> Result<ContainerState>;
+
+    /// Replaces a container's state.
+    fn save_container_state(&self, id: &str, state: &ContainerState) -> Result<()>;
+
+    /// Removes a container (config and state; its exit code stays).
+    fn remove_container(&self, id: &str) -> Result<()>;
+
+    /// Every container with its state, ordered by creation time, in one read.
+    fn all_containers(&self) -> Result<Vec<(ContainerConfig, ContainerState)>>;
+
+    /// Resolves a full id, an exact name, or a unique id prefix to a container id.
+    fn lookup_container(&self, query: &str) -> Result<String>;
+
+    /// Adds a pod. Fails if its id or name is used by any container or pod.
+    fn add_pod(&self, config: &PodConfig, state: &PodState) -> Result<()>;
+
+    /// A pod's config and state, by full id.
+    fn pod(&self, id: &str) -> Result<(PodConfig, PodState)>;
+
+    /// Replaces a pod's state.
+    fn save_pod_state(&self, id: &str, state: &PodState) -> Result<()>;
+
+    /// Removes a pod. With members, fails with [`StateError::PodHasContainers`]
+    /// unless `with_containers`, in which case the member containers are removed
+    /// in the same transaction; returns the ids of removed containers.
+    fn remove_pod(&self, id: &str, with_containers: bool) -> Result<Vec<String>>;
+
+    /// Every pod with its state, ordered by creation time.
+    fn all_pods(&self) -> Result<Vec<(PodConfig, PodState)>>;
+
+    /// Resolves a full id, an exact name, or a unique id prefix to a pod id.
+    fn lookup_pod(&self, query: &str) -> Result<String>;
+
+    /// The containers of a pod (config and state), ordered by creation time.
+    fn pod_containers(&self, pod_id: &str) -> Result<Vec<(ContainerConfig, ContainerState)>>;
+
+    /// Records a container's exit code (replacing an earlier one); it outlives
+    /// the container's removal (for `run --rm` and `wait` after removal).
+    fn add_exit_code(&self, id: &str, code: i32) -> Result<()>;
+
+    /// The recorded exit code of a container.
+    fn exit_code(&self, id: &str) -> Result<i32>;
+
+    /// Drops exit codes recorded at or before `older_than`; returns how many.
+    fn prune_exit_codes(&self, older_than: SystemTime) -> Result<usize>;
+
+    /// After a reboot: every container state becomes
+    /// [`ContainerState::refreshed`] (status mapped by `after_reboot`, pids,
+    /// mountpoint, netns, network status and exec sessions cleared), in one
+    /// transaction.
+    fn refresh(&self) -> Result<()>;
+
+    /// Closes the backend; every later call fails with [`StateError::Closed`].
+    fn close(&self) -> Result<()>;
+}
+
+pub(crate) fn millis(t: SystemTime) -> i64 {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
