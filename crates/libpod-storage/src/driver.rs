@@ -9,6 +9,7 @@
 //! - **vfs**: each layer a full copy of the tree (`vfs/dir/<id>`); a container root is a
 //!   copy of its image's top layer, "mounting" it just hands out the directory.
 
+use rustix::fd::AsFd;
 use rustix::mount::{
     fsconfig_create, fsconfig_set_string, fsmount, fsopen, move_mount, unmount, FsMountFlags,
     FsOpenFlags, MountAttrFlags, MoveMountFlags, UnmountFlags,
@@ -81,7 +82,10 @@ pub enum DriverError {
     },
 }
 
-pub(crate) fn io(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> DriverError + '_ {
+pub(crate) fn io<'a>(
+    op: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(io::Error) -> DriverError + 'a {
     move |source| DriverError::Io {
         op,
         path: path.to_path_buf(),
@@ -100,7 +104,7 @@ pub(crate) fn mount_overlay(
     let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC).map_err(|e| err(e.into()))?;
     let mut plus_ok = true;
     for l in lowers {
-        if fsconfig_set_string(&fs, "lowerdir+", l).is_err() {
+        if fsconfig_set_string(fs.as_fd(), "lowerdir+", l).is_err() {
             plus_ok = false;
             break;
         }
@@ -116,20 +120,25 @@ pub(crate) fn mount_overlay(
             .map(|p| p.to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join(":");
-        fsconfig_set_string(&fs, "lowerdir", joined.as_str())
+        fsconfig_set_string(fs.as_fd(), "lowerdir", joined.as_str())
             .map_err(|e| io("overlay lowerdir for", target)(e.into()))?;
         fs
     };
     let set = |k: &str, v: &Path| {
-        fsconfig_set_string(&fs, k, v).map_err(|e| io("overlay option for", target)(e.into()))
+        fsconfig_set_string(fs.as_fd(), k, v)
+            .map_err(|e| io("overlay option for", target)(e.into()))
     };
     set("upperdir", upper)?;
     set("workdir", work)?;
-    fsconfig_create(&fs).map_err(|e| io("creating overlay for", target)(e.into()))?;
-    let mnt = fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, MountAttrFlags::empty())
-        .map_err(|e| io("fsmount overlay for", target)(e.into()))?;
+    fsconfig_create(fs.as_fd()).map_err(|e| io("creating overlay for", target)(e.into()))?;
+    let mnt = fsmount(
+        fs.as_fd(),
+        FsMountFlags::FSMOUNT_CLOEXEC,
+        MountAttrFlags::empty(),
+    )
+    .map_err(|e| io("fsmount overlay for", target)(e.into()))?;
     move_mount(
-        rustix::fd::AsFd::as_fd(&mnt),
+        mnt.as_fd(),
         "",
         rustix::fs::CWD,
         target,
@@ -142,8 +151,9 @@ pub(crate) fn mount_overlay(
 pub(crate) fn unmount_path(target: &Path) -> Result<(), DriverError> {
     match unmount(target, UnmountFlags::empty()) {
         Ok(()) => Ok(()),
-        Err(rustix::io::Errno::BUSY) => unmount(target, UnmountFlags::DETACH)
-            .map_err(|e| io("unmounting", target)(e.into())),
+        Err(rustix::io::Errno::BUSY) => {
+            unmount(target, UnmountFlags::DETACH).map_err(|e| io("unmounting", target)(e.into()))
+        }
         Err(rustix::io::Errno::INVAL) if !is_mountpoint(target) => Ok(()),
         Err(e) => Err(io("unmounting", target)(e.into())),
     }
@@ -154,8 +164,13 @@ fn unescape_mountinfo(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 4 <= b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
-            let v = (u32::from(b[i + 1] - b'0') * 64 + u32::from(b[i + 2] - b'0') * 8 + u32::from(b[i + 3] - b'0')) as u8;
+        if b[i] == b'\\'
+            && i + 4 <= b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            let v = (u32::from(b[i + 1] - b'0') * 64
+                + u32::from(b[i + 2] - b'0') * 8
+                + u32::from(b[i + 3] - b'0')) as u8;
             out.push(v);
             i += 4;
             continue;
@@ -263,7 +278,10 @@ mod tests {
 
     #[test]
     fn parses_driver_names() {
-        assert_eq!("overlay".parse::<DriverKind>().unwrap(), DriverKind::Overlay);
+        assert_eq!(
+            "overlay".parse::<DriverKind>().unwrap(),
+            DriverKind::Overlay
+        );
         assert_eq!("vfs".parse::<DriverKind>().unwrap(), DriverKind::Vfs);
         assert!("btrfs".parse::<DriverKind>().is_err());
     }

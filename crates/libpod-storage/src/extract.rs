@@ -15,8 +15,8 @@
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{
     chmodat, chownat, fchmod, fchown, fsetxattr, futimens, linkat, makedev, mkdirat, mknodat,
-    openat, openat2, statat, symlinkat, unlinkat, utimensat, AtFlags, FileType, Gid, Mode,
-    OFlags, ResolveFlags, Timestamps, Uid, XattrFlags, CWD,
+    openat, openat2, statat, symlinkat, unlinkat, utimensat, AtFlags, FileType, Gid, Mode, OFlags,
+    ResolveFlags, Timestamps, Uid, XattrFlags, CWD,
 };
 use rustix::io::Errno;
 use std::collections::HashSet;
@@ -336,7 +336,8 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
         }
         let set_xattrs = |fd: &OwnedFd| -> Result<()> {
             for (k, v) in &xattrs {
-                fsetxattr(fd, OsStr::from_bytes(k), v, XattrFlags::empty()).map_err(io_err(&rel))?;
+                fsetxattr(fd, OsStr::from_bytes(k), v, XattrFlags::empty())
+                    .map_err(io_err(&rel))?;
             }
             Ok(())
         };
@@ -345,7 +346,11 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
                 let fd = openat(
                     &parent,
                     name.as_os_str(),
-                    OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                    OFlags::WRONLY
+                        | OFlags::CREATE
+                        | OFlags::EXCL
+                        | OFlags::NOFOLLOW
+                        | OFlags::CLOEXEC,
                     Mode::from_raw_mode(0o600),
                 )
                 .map_err(io_err(&rel))?;
@@ -387,19 +392,34 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
                 let target = entry
                     .link_name()
                     .map_err(ExtractError::Stream)?
-                    .ok_or_else(|| ExtractError::Stream(io::Error::other("symlink without target")))?
+                    .ok_or_else(|| {
+                        ExtractError::Stream(io::Error::other("symlink without target"))
+                    })?
                     .into_owned();
                 symlinkat(&target, &parent, name.as_os_str()).map_err(io_err(&rel))?;
-                chownat(&parent, name.as_os_str(), uid, gid, AtFlags::SYMLINK_NOFOLLOW)
-                    .map_err(io_err(&rel))?;
-                utimensat(&parent, name.as_os_str(), &times(mtime), AtFlags::SYMLINK_NOFOLLOW)
-                    .map_err(io_err(&rel))?;
+                chownat(
+                    &parent,
+                    name.as_os_str(),
+                    uid,
+                    gid,
+                    AtFlags::SYMLINK_NOFOLLOW,
+                )
+                .map_err(io_err(&rel))?;
+                utimensat(
+                    &parent,
+                    name.as_os_str(),
+                    &times(mtime),
+                    AtFlags::SYMLINK_NOFOLLOW,
+                )
+                .map_err(io_err(&rel))?;
             }
             tar::EntryType::Link => {
                 let target = entry
                     .link_name()
                     .map_err(ExtractError::Stream)?
-                    .ok_or_else(|| ExtractError::Stream(io::Error::other("hardlink without target")))?
+                    .ok_or_else(|| {
+                        ExtractError::Stream(io::Error::other("hardlink without target"))
+                    })?
                     .into_owned();
                 let tcomps = clean_path(&target).ok_or_else(|| ExtractError::HardlinkEscape {
                     path: raw.clone(),
@@ -412,8 +432,14 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
                     });
                 };
                 let tdir = open_in_root(&root_fd, &join(tparent)).map_err(io_err(&rel))?;
-                linkat(&tdir, tname.as_os_str(), &parent, name.as_os_str(), AtFlags::empty())
-                    .map_err(io_err(&rel))?;
+                linkat(
+                    &tdir,
+                    tname.as_os_str(),
+                    &parent,
+                    name.as_os_str(),
+                    AtFlags::empty(),
+                )
+                .map_err(io_err(&rel))?;
             }
             tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
                 let ft = match et {
@@ -426,11 +452,22 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
                     hdr.device_minor().ok().flatten().unwrap_or(0),
                 );
                 mknodat(&parent, name.as_os_str(), ft, perm, dev).map_err(io_err(&rel))?;
-                chownat(&parent, name.as_os_str(), uid, gid, AtFlags::SYMLINK_NOFOLLOW)
-                    .map_err(io_err(&rel))?;
+                chownat(
+                    &parent,
+                    name.as_os_str(),
+                    uid,
+                    gid,
+                    AtFlags::SYMLINK_NOFOLLOW,
+                )
+                .map_err(io_err(&rel))?;
                 chmodat(&parent, name.as_os_str(), perm, AtFlags::empty()).map_err(io_err(&rel))?;
-                utimensat(&parent, name.as_os_str(), &times(mtime), AtFlags::SYMLINK_NOFOLLOW)
-                    .map_err(io_err(&rel))?;
+                utimensat(
+                    &parent,
+                    name.as_os_str(),
+                    &times(mtime),
+                    AtFlags::SYMLINK_NOFOLLOW,
+                )
+                .map_err(io_err(&rel))?;
             }
             other => {
                 return Err(ExtractError::Unsupported {

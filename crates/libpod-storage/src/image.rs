@@ -13,25 +13,41 @@ pub struct ImageConfig {
     #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<String>>,
     /// `Entrypoint`.
-    #[serde(rename = "Entrypoint", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Entrypoint",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub entrypoint: Option<Vec<String>>,
     /// `Cmd`.
     #[serde(rename = "Cmd", default, skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
     /// `WorkingDir`.
-    #[serde(rename = "WorkingDir", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "WorkingDir",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub working_dir: Option<String>,
     /// `Labels`.
     #[serde(rename = "Labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, String>>,
     /// `ExposedPorts` keys (`80/tcp`).
-    #[serde(rename = "ExposedPorts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ExposedPorts",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
     /// `Volumes` keys.
     #[serde(rename = "Volumes", default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<BTreeMap<String, serde_json::Value>>,
     /// `StopSignal`.
-    #[serde(rename = "StopSignal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "StopSignal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stop_signal: Option<String>,
 }
 
@@ -145,7 +161,9 @@ impl ConfigChanges {
                 "WORKDIR" => c.working_dir = Some(arg.to_string()),
                 "USER" => c.user = Some(arg.to_string()),
                 "LABEL" => {
-                    let (k, v) = arg.split_once('=').ok_or_else(|| ChangeError(ins.clone()))?;
+                    let (k, v) = arg
+                        .split_once('=')
+                        .ok_or_else(|| ChangeError(ins.clone()))?;
                     c.labels
                         .insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
                 }

@@ -2,8 +2,38 @@
 //! root filesystems, image import/export and safe layer extraction.
 //!
 //! Depends on no other workspace crate: a downstream crate can use it alone.
+//!
+//! ```no_run
+//! use libpod_storage::{Store, StoreOptions};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = Store::open(StoreOptions {
+//!     graph_root: "/var/lib/lpod/storage".into(),
+//!     run_root: "/run/lpod/storage".into(),
+//!     driver: None, // probe overlay, fall back to vfs
+//! })?;
+//! let images = store.load(std::path::Path::new("busybox.tar"))?;
+//! let ctr = store.create_container("c0ffee", Some(&images[0].id))?;
+//! let rootfs = store.mount(&ctr.id)?;
+//! println!("rootfs at {}", rootfs.display());
+//! store.unmount(&ctr.id, false)?;
+//! store.delete_container(&ctr.id)?;
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
 
 pub mod archive;
 pub mod digest;
+pub mod driver;
+pub mod export;
+pub mod extract;
+pub mod image;
+pub mod import;
 pub mod reference;
+pub mod store;
+pub mod testimage;
+
+pub use driver::DriverKind;
+pub use export::ExportFormat;
+pub use image::{ConfigChanges, Image, ImageConfig};
+pub use import::{RootfsImport, SourceFormat};
+pub use store::{ContainerLayer, Store, StoreError, StoreOptions};

@@ -1,0 +1,1040 @@
+//! The store: layers (shared by chain id), images, container root filesystems.
+//!
+//! On-disk layout under `graph_root`:
+//! ```text
+//! storage.lock            store-wide flock: exclusive for writes, shared for reads
+//! driver                  "overlay" or "vfs", fixed when the store is created
+//! layers.json images.json containers.json   metadata, each replaced atomically
+//! images/<id>/config.json the image config, byte-exact (its sha256 is the id)
+//! blobs/sha256/<hex>      layer blobs as imported (plain, gzip or zstd), for export
+//! overlay/<layer>/diff|link|lower|work|merged, overlay/l/<short>   (overlay driver)
+//! vfs/dir/<layer>                                                   (vfs driver)
+//! tmp/                    staging; anything left there is garbage
+//! ```
+//! `run_root/mounts.json` holds mount counts (per boot). Every verb takes the lock,
+//! reads the metadata fresh, changes it and writes it back, so several processes can
+//! share one store.
+
+use crate::archive::{write_atomic, ArchiveError, Compression};
+use crate::digest::{chain_ids, digest_hex, is_hex64, DigestError};
+use crate::driver::{self, DriverError, DriverKind};
+use crate::extract::{ExtractError, WhiteoutMode};
+use crate::image::{ConfigFile, Image};
+use crate::reference::{is_short_name, ImageReference, ReferenceError};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Options for [`Store::open`].
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Persistent root (layers, images, metadata), e.g. `/var/lib/lpod/storage`.
+    pub graph_root: PathBuf,
+    /// Per-boot root (mount counts), e.g. `/run/lpod/storage`.
+    pub run_root: PathBuf,
+    /// Driver to use; `None` probes overlay and falls back to vfs. An existing store
+    /// keeps the driver it was created with.
+    pub driver: Option<DriverKind>,
+}
+
+/// Errors from store operations.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An I/O error at a path.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// A metadata file is not valid JSON.
+    #[error("corrupt metadata {path}: {source}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// The store was created with another driver.
+    #[error("store {root} uses driver {existing}, not {requested}")]
+    DriverMismatch {
+        /// The graph root.
+        root: PathBuf,
+        /// Driver recorded in the store.
+        existing: DriverKind,
+        /// Driver asked for.
+        requested: DriverKind,
+    },
+    /// overlay was requested but does not work here.
+    #[error("overlay driver unusable in {root}: {source}")]
+    OverlayUnavailable {
+        /// The graph root.
+        root: PathBuf,
+        /// Why the probe failed.
+        source: DriverError,
+    },
+    /// No image matches.
+    #[error("image not known: {0}")]
+    ImageNotFound(String),
+    /// An id prefix matches several images.
+    #[error("image id prefix {0} is ambiguous")]
+    AmbiguousImage(String),
+    /// The image is used by containers.
+    #[error("image {image} is in use by containers {containers:?}")]
+    ImageInUse {
+        /// Image id.
+        image: String,
+        /// Container ids using it.
+        containers: Vec<String>,
+    },
+    /// No container storage with this id.
+    #[error("container storage not known: {0}")]
+    ContainerNotFound(String),
+    /// Container storage with this id exists already.
+    #[error("container storage {0} exists already")]
+    ContainerExists(String),
+    /// A container id is not usable as a directory name.
+    #[error("invalid container id {0:?}")]
+    InvalidContainerId(String),
+    /// A name is not a valid image reference.
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
+    /// A digest string is malformed.
+    #[error(transparent)]
+    Digest(#[from] DigestError),
+    /// Layer extraction failed (hostile or broken layer).
+    #[error("layer {layer}: {source}")]
+    Extract {
+        /// The layer's blob or diff id.
+        layer: String,
+        /// What went wrong.
+        source: ExtractError,
+    },
+    /// Content does not match the digest or size it was announced with.
+    #[error("{what}: expected {expected}, got {actual}")]
+    Mismatch {
+        /// What was checked (blob path, "diff id of layer N", …).
+        what: String,
+        /// Announced value.
+        expected: String,
+        /// Computed value.
+        actual: String,
+    },
+    /// An archive, manifest or config is not in a format we read.
+    #[error("invalid image source {source_path}: {msg}")]
+    InvalidSource {
+        /// The archive or layout.
+        source_path: PathBuf,
+        /// What is wrong.
+        msg: String,
+    },
+    /// A driver operation failed.
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+    /// Writing an archive failed.
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+}
+
+pub(crate) type Result<T> = std::result::Result<T, StoreError>;
+
+pub(crate) fn io_at(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Where a layer blob came from, for export.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct BlobRef {
+    pub digest: String,
+    pub size: u64,
+    pub compression: String,
+}
+
+/// A layer record in `layers.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct LayerRecord {
+    pub id: String,
+    pub parent: Option<String>,
+    /// `sha256:` diff id (image layers only).
+    pub diff_id: Option<String>,
+    pub blob: Option<BlobRef>,
+    /// overlay short link name.
+    pub link: Option<String>,
+    /// Uncompressed tar size.
+    pub size: u64,
+    /// True for a container's read-write layer.
+    #[serde(default)]
+    pub container: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ImageRecord {
+    pub id: String,
+    pub names: Vec<String>,
+    pub digest: Option<String>,
+    pub layers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ContainerRecord {
+    pub id: String,
+    pub image_id: Option<String>,
+    pub layer_id: String,
+}
+
+/// A container's storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerLayer {
+    /// The container id (as given to [`Store::create_container`]).
+    pub id: String,
+    /// The image it was created from, if any.
+    pub image_id: Option<String>,
+    /// Its read-write layer id.
+    pub layer_id: String,
+    /// Where its root filesystem appears once mounted.
+    pub rootfs: PathBuf,
+}
+
+/// The store handle. Cheap to clone; holds no open files between calls.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) graph_root: PathBuf,
+    pub(crate) run_root: PathBuf,
+    pub(crate) driver: DriverKind,
+}
+
+/// Holds the store lock until dropped.
+pub(crate) struct LockGuard(#[allow(dead_code)] File);
+
+pub(crate) fn load_json<T: DeserializeOwned + Default>(path: &Path) -> Result<T> {
+    match fs::read(path) {
+        Ok(b) => serde_json::from_slice(&b).map_err(|source| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            source,
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(T::default()),
+        Err(e) => Err(io_at(path)(e)),
+    }
+}
+
+pub(crate) fn save_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(v).map_err(|e| StoreError::Io {
+        path: path.to_path_buf(),
+        source: io::Error::other(e),
+    })?;
+    Ok(write_atomic(path, &bytes)?)
+}
+
+fn valid_container_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && !id.starts_with('.')
+}
+
+/// A random 26-char short link name (like containers/storage's `l/` names).
+fn short_link() -> String {
+    const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    (0..26)
+        .map(|_| ALPHA[rand::random::<usize>() % ALPHA.len()] as char)
+        .collect()
+}
+
+impl Store {
+    /// Opens (creating if needed) a store. With `driver: None`, probes overlay by
+    /// mounting a tiny overlay inside the graph root and falls back to vfs.
+    #[tracing::instrument(skip_all, fields(graph_root = %opts.graph_root.display()))]
+    pub fn open(opts: StoreOptions) -> Result<Store> {
+        for d in [&opts.graph_root, &opts.run_root] {
+            fs::create_dir_all(d).map_err(io_at(d))?;
+        }
+        let graph_root = fs::canonicalize(&opts.graph_root).map_err(io_at(&opts.graph_root))?;
+        let run_root = fs::canonicalize(&opts.run_root).map_err(io_at(&opts.run_root))?;
+        let mut store = Store {
+            graph_root: graph_root.clone(),
+            run_root,
+            driver: DriverKind::Vfs,
+        };
+        let _lock = store.lock()?;
+        let driver_file = graph_root.join("driver");
+        let existing =
+            match fs::read_to_string(&driver_file) {
+                Ok(s) => Some(s.trim().parse::<DriverKind>().map_err(|msg| {
+                    StoreError::InvalidSource {
+                        source_path: driver_file.clone(),
+                        msg,
+                    }
+                })?),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(e) => return Err(io_at(&driver_file)(e)),
+            };
+        let driver = match (existing, opts.driver) {
+            (Some(e), Some(r)) if e != r => {
+                return Err(StoreError::DriverMismatch {
+                    root: graph_root,
+                    existing: e,
+                    requested: r,
+                })
+            }
+            (Some(e), _) => e,
+            (None, Some(DriverKind::Overlay)) => {
+                driver::probe_overlay(&graph_root).map_err(|source| {
+                    StoreError::OverlayUnavailable {
+                        root: graph_root.clone(),
+                        source,
+                    }
+                })?;
+                DriverKind::Overlay
+            }
+            (None, Some(DriverKind::Vfs)) => DriverKind::Vfs,
+            (None, None) => match driver::probe_overlay(&graph_root) {
+                Ok(()) => DriverKind::Overlay,
+                Err(e) => {
+                    tracing::info!("overlay unusable ({e}), using vfs");
+                    DriverKind::Vfs
+                }
+            },
+        };
+        store.driver = driver;
+        for d in [
+            store.tmp_dir(),
+            store.graph_root.join("blobs/sha256"),
+            store.graph_root.join("images"),
+            store.layers_root(),
+        ] {
+            fs::create_dir_all(&d).map_err(io_at(&d))?;
+        }
+        if driver == DriverKind::Overlay {
+            let l = store.layers_root().join("l");
+            fs::create_dir_all(&l).map_err(io_at(&l))?;
+            let e = store.layers_root().join("empty");
+            fs::create_dir_all(&e).map_err(io_at(&e))?;
+        }
+        if existing.is_none() {
+            write_atomic(&driver_file, driver.as_str().as_bytes())?;
+        }
+        Ok(store)
+    }
+
+    /// The driver in use.
+    pub fn driver(&self) -> DriverKind {
+        self.driver
+    }
+
+    /// The graph root.
+    pub fn graph_root(&self) -> &Path {
+        &self.graph_root
+    }
+
+    /// The run root.
+    pub fn run_root(&self) -> &Path {
+        &self.run_root
+    }
+
+    pub(crate) fn lock_file(&self, shared: bool) -> Result<LockGuard> {
+        let p = self.graph_root.join("storage.lock");
+        let f = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&p)
+            .map_err(io_at(&p))?;
+        if shared {
+            f.lock_shared().map_err(io_at(&p))?;
+        } else {
+            f.lock().map_err(io_at(&p))?;
+        }
+        Ok(LockGuard(f))
+    }
+
+    pub(crate) fn lock(&self) -> Result<LockGuard> {
+        self.lock_file(false)
+    }
+
+    pub(crate) fn lock_shared(&self) -> Result<LockGuard> {
+        self.lock_file(true)
+    }
+
+    pub(crate) fn tmp_dir(&self) -> PathBuf {
+        self.graph_root.join("tmp")
+    }
+
+    pub(crate) fn layers_root(&self) -> PathBuf {
+        match self.driver {
+            DriverKind::Overlay => self.graph_root.join("overlay"),
+            DriverKind::Vfs => self.graph_root.join("vfs/dir"),
+        }
+    }
+
+    /// The directory holding a layer (overlay: `overlay/<id>`, vfs: the tree itself).
+    pub(crate) fn layer_dir(&self, id: &str) -> PathBuf {
+        self.layers_root().join(id)
+    }
+
+    /// The directory with a layer's files (overlay: `diff`, vfs: the full tree).
+    pub(crate) fn layer_files(&self, id: &str) -> PathBuf {
+        match self.driver {
+            DriverKind::Overlay => self.layer_dir(id).join("diff"),
+            DriverKind::Vfs => self.layer_dir(id),
+        }
+    }
+
+    pub(crate) fn blob_path(&self, digest: &str) -> Result<PathBuf> {
+        Ok(self
+            .graph_root
+            .join("blobs/sha256")
+            .join(digest_hex(digest)?))
+    }
+
+    pub(crate) fn whiteout_mode(&self) -> WhiteoutMode {
+        match self.driver {
+            DriverKind::Overlay => WhiteoutMode::Overlay,
+            DriverKind::Vfs => WhiteoutMode::Vfs,
+        }
+    }
+
+    pub(crate) fn load_layers(&self) -> Result<Vec<LayerRecord>> {
+        load_json(&self.graph_root.join("layers.json"))
+    }
+    pub(crate) fn save_layers(&self, v: &[LayerRecord]) -> Result<()> {
+        save_json(&self.graph_root.join("layers.json"), &v)
+    }
+    pub(crate) fn load_images(&self) -> Result<Vec<ImageRecord>> {
+        load_json(&self.graph_root.join("images.json"))
+    }
+    pub(crate) fn save_images(&self, v: &[ImageRecord]) -> Result<()> {
+        save_json(&self.graph_root.join("images.json"), &v)
+    }
+    pub(crate) fn load_containers(&self) -> Result<Vec<ContainerRecord>> {
+        load_json(&self.graph_root.join("containers.json"))
+    }
+    pub(crate) fn save_containers(&self, v: &[ContainerRecord]) -> Result<()> {
+        save_json(&self.graph_root.join("containers.json"), &v)
+    }
+    fn load_mounts(&self) -> Result<BTreeMap<String, u32>> {
+        load_json(&self.run_root.join("mounts.json"))
+    }
+    fn save_mounts(&self, v: &BTreeMap<String, u32>) -> Result<()> {
+        save_json(&self.run_root.join("mounts.json"), v)
+    }
+
+    pub(crate) fn config_path(&self, image_id: &str) -> PathBuf {
+        self.graph_root
+            .join("images")
+            .join(image_id)
+            .join("config.json")
+    }
+
+    /// The exact config JSON bytes of an image.
+    pub fn image_config_bytes(&self, name_or_id: &str) -> Result<Vec<u8>> {
+        let img = self.image(name_or_id)?;
+        let p = self.config_path(&img.id);
+        fs::read(&p).map_err(io_at(&p))
+    }
+
+    pub(crate) fn image_from_record(
+        &self,
+        rec: &ImageRecord,
+        layers: &[LayerRecord],
+    ) -> Result<Image> {
+        let p = self.config_path(&rec.id);
+        let bytes = fs::read(&p).map_err(io_at(&p))?;
+        let cfg: ConfigFile =
+            serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt {
+                path: p.clone(),
+                source,
+            })?;
+        let size = rec
+            .layers
+            .iter()
+            .filter_map(|id| layers.iter().find(|l| &l.id == id))
+            .map(|l| l.size)
+            .sum();
+        Ok(Image {
+            id: rec.id.clone(),
+            names: rec.names.clone(),
+            digest: rec.digest.clone(),
+            layers: rec.layers.clone(),
+            diff_ids: cfg.rootfs.diff_ids,
+            size,
+            created: cfg.created,
+            architecture: cfg.architecture,
+            os: cfg.os,
+            config: cfg.config.unwrap_or_default(),
+        })
+    }
+
+    /// All images.
+    #[tracing::instrument(skip(self))]
+    pub fn list_images(&self) -> Result<Vec<Image>> {
+        let _l = self.lock_shared()?;
+        let layers = self.load_layers()?;
+        self.load_images()?
+            .iter()
+            .map(|r| self.image_from_record(r, &layers))
+            .collect()
+    }
+
+    /// Looks an image up by name (normalised; short names like `busybox` also match
+    /// `localhost/busybox:latest`), full id, `sha256:` id, or unique id prefix.
+    #[tracing::instrument(skip(self))]
+    pub fn image(&self, name_or_id: &str) -> Result<Image> {
+        let _l = self.lock_shared()?;
+        let images = self.load_images()?;
+        let idx = resolve_image(&images, name_or_id)?;
+        self.image_from_record(&images[idx], &self.load_layers()?)
+    }
+
+    /// True when `name_or_id` resolves to an image.
+    pub fn image_exists(&self, name_or_id: &str) -> Result<bool> {
+        match self.image(name_or_id) {
+            Ok(_) => Ok(true),
+            Err(StoreError::ImageNotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Adds `new_name` (normalised) to an image; another image holding it loses it.
+    #[tracing::instrument(skip(self))]
+    pub fn tag(&self, name_or_id: &str, new_name: &str) -> Result<()> {
+        let name = ImageReference::parse(new_name)?.to_string();
+        let _l = self.lock()?;
+        let mut images = self.load_images()?;
+        let idx = resolve_image(&images, name_or_id)?;
+        for img in images.iter_mut() {
+            img.names.retain(|n| n != &name);
+        }
+        images[idx].names.push(name);
+        self.save_images(&images)
+    }
+
+    /// Removes `name` from an image (the image stays, possibly nameless).
+    #[tracing::instrument(skip(self))]
+    pub fn untag(&self, name_or_id: &str, name: &str) -> Result<()> {
+        let _l = self.lock()?;
+        let mut images = self.load_images()?;
+        let idx = resolve_image(&images, name_or_id)?;
+        let before = images[idx].names.len();
+        let norm = ImageReference::parse(name)
+            .map(|r| r.to_string())
+            .unwrap_or_else(|_| name.to_string());
+        images[idx].names.retain(|n| n != &norm && n != name);
+        if images[idx].names.len() == before {
+            return Err(StoreError::ImageNotFound(name.to_string()));
+        }
+        self.save_images(&images)
+    }
+
+    /// Removes an image and the layers no other image or container uses.
+    ///
+    /// Refused while containers use it, unless `force`, which also deletes those
+    /// containers' storage. Returns the removed image id.
+    #[tracing::instrument(skip(self))]
+    pub fn remove_image(&self, name_or_id: &str, force: bool) -> Result<String> {
+        let _l = self.lock()?;
+        let mut images = self.load_images()?;
+        let idx = resolve_image(&images, name_or_id)?;
+        let id = images[idx].id.clone();
+        let users: Vec<String> = self
+            .load_containers()?
+            .into_iter()
+            .filter(|c| c.image_id.as_deref() == Some(id.as_str()))
+            .map(|c| c.id)
+            .collect();
+        if !users.is_empty() {
+            if !force {
+                return Err(StoreError::ImageInUse {
+                    image: id,
+                    containers: users,
+                });
+            }
+            for c in &users {
+                self.delete_container_locked(c)?;
+            }
+        }
+        images.remove(idx);
+        self.save_images(&images)?;
+        let cfg_dir = self.graph_root.join("images").join(&id);
+        fs::remove_dir_all(&cfg_dir).map_err(io_at(&cfg_dir))?;
+        self.gc_locked()?;
+        Ok(id)
+    }
+
+    /// Removes layers no image or container uses, blobs no layer uses, and staging
+    /// leftovers. Returns the removed layer ids.
+    #[tracing::instrument(skip(self))]
+    pub fn gc(&self) -> Result<Vec<String>> {
+        let _l = self.lock()?;
+        let removed = self.gc_locked()?;
+        // Staging leftovers from crashed imports.
+        if let Ok(rd) = fs::read_dir(self.tmp_dir()) {
+            for e in rd.flatten() {
+                let _ = fs::remove_dir_all(e.path()).or_else(|_| fs::remove_file(e.path()));
+            }
+        }
+        Ok(removed)
+    }
+
+    fn gc_locked(&self) -> Result<Vec<String>> {
+        let mut layers = self.load_layers()?;
+        let mut used: HashSet<String> = HashSet::new();
+        for img in self.load_images()? {
+            used.extend(img.layers);
+        }
+        for c in self.load_containers()? {
+            used.insert(c.layer_id);
+        }
+        // Parents of used layers are used.
+        let by_id: HashMap<String, Option<String>> = layers
+            .iter()
+            .map(|l| (l.id.clone(), l.parent.clone()))
+            .collect();
+        let mut stack: Vec<String> = used.iter().cloned().collect();
+        while let Some(id) = stack.pop() {
+            if let Some(Some(p)) = by_id.get(&id) {
+                if used.insert(p.clone()) {
+                    stack.push(p.clone());
+                }
+            }
+        }
+        let (keep, drop): (Vec<_>, Vec<_>) = layers.drain(..).partition(|l| used.contains(&l.id));
+        self.save_layers(&keep)?;
+        let mut removed = Vec::new();
+        for l in drop {
+            self.remove_layer_files(&l)?;
+            removed.push(l.id);
+        }
+        let blobs: HashSet<String> = keep
+            .iter()
+            .filter_map(|l| l.blob.as_ref())
+            .filter_map(|b| digest_hex(&b.digest).ok().map(str::to_string))
+            .collect();
+        let bdir = self.graph_root.join("blobs/sha256");
+        if let Ok(rd) = fs::read_dir(&bdir) {
+            for e in rd.flatten() {
+                if !blobs.contains(&e.file_name().to_string_lossy().to_string()) {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    pub(crate) fn remove_layer_files(&self, l: &LayerRecord) -> Result<()> {
+        let dir = self.layer_dir(&l.id);
+        if self.driver == DriverKind::Overlay {
+            let merged = dir.join("merged");
+            if driver::is_mountpoint(&merged) {
+                driver::unmount_path(&merged)?;
+            }
+            if let Some(link) = &l.link {
+                let lp = self.layers_root().join("l").join(link);
+                match fs::remove_file(&lp) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_at(&lp)(e)),
+                }
+            }
+        }
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_at(&dir)(e)),
+        }
+    }
+
+    /// Lower directories of `layer` for an overlay mount, nearest first.
+    fn overlay_lowers(&self, layers: &[LayerRecord], top: Option<&str>) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut cur = top.map(str::to_string);
+        while let Some(id) = cur {
+            let Some(l) = layers.iter().find(|l| l.id == id) else {
+                break;
+            };
+            out.push(match &l.link {
+                Some(link) => self.layers_root().join("l").join(link),
+                None => self.layer_files(&l.id),
+            });
+            cur = l.parent.clone();
+        }
+        if out.is_empty() {
+            out.push(self.layers_root().join("empty"));
+        }
+        out
+    }
+
+    /// Creates storage for container `id`: a read-write layer on top of `image`
+    /// (name or id), or an empty root when `image` is `None`.
+    #[tracing::instrument(skip(self))]
+    pub fn create_container(&self, id: &str, image: Option<&str>) -> Result<ContainerLayer> {
+        if !valid_container_id(id) {
+            return Err(StoreError::InvalidContainerId(id.to_string()));
+        }
+        let _l = self.lock()?;
+        let mut containers = self.load_containers()?;
+        if containers.iter().any(|c| c.id == id) {
+            return Err(StoreError::ContainerExists(id.to_string()));
+        }
+        let images = self.load_images()?;
+        let img = match image {
+            Some(name) => Some(images[resolve_image(&images, name)?].clone()),
+            None => None,
+        };
+        let top = img.as_ref().and_then(|i| i.layers.last().cloned());
+        let layer_id = hex::encode(rand::random::<[u8; 32]>());
+        let dir = self.layer_dir(&layer_id);
+        let mut layers = self.load_layers()?;
+        let res = (|| -> Result<Option<String>> {
+            match self.driver {
+                DriverKind::Overlay => {
+                    for d in ["diff", "work", "merged"] {
+                        fs::create_dir_all(dir.join(d)).map_err(io_at(&dir))?;
+                    }
+                    let link = short_link();
+                    let lp = self.layers_root().join("l").join(&link);
+                    std::os::unix::fs::symlink(format!("../{layer_id}/diff"), &lp)
+                        .map_err(io_at(&lp))?;
+                    fs::write(dir.join("link"), &link).map_err(io_at(&dir))?;
+                    Ok(Some(link))
+                }
+                DriverKind::Vfs => {
+                    match &top {
+                        Some(t) => driver::copy_tree(&self.layer_files(t), &dir)?,
+                        None => fs::create_dir_all(&dir).map_err(io_at(&dir))?,
+                    }
+                    Ok(None)
+                }
+            }
+        })();
+        let link = match res {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        };
+        layers.push(LayerRecord {
+            id: layer_id.clone(),
+            parent: top,
+            diff_id: None,
+            blob: None,
+            link,
+            size: 0,
+            container: true,
+        });
+        self.save_layers(&layers)?;
+        let rec = ContainerRecord {
+            id: id.to_string(),
+            image_id: img.map(|i| i.id),
+            layer_id,
+        };
+        containers.push(rec.clone());
+        self.save_containers(&containers)?;
+        Ok(self.container_layer(&rec))
+    }
+
+    fn container_layer(&self, rec: &ContainerRecord) -> ContainerLayer {
+        ContainerLayer {
+            id: rec.id.clone(),
+            image_id: rec.image_id.clone(),
+            layer_id: rec.layer_id.clone(),
+            rootfs: match self.driver {
+                DriverKind::Overlay => self.layer_dir(&rec.layer_id).join("merged"),
+                DriverKind::Vfs => self.layer_dir(&rec.layer_id),
+            },
+        }
+    }
+
+    /// The storage of container `id`.
+    pub fn container(&self, id: &str) -> Result<ContainerLayer> {
+        let _l = self.lock_shared()?;
+        self.load_containers()?
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| self.container_layer(c))
+            .ok_or_else(|| StoreError::ContainerNotFound(id.to_string()))
+    }
+
+    /// True when container `id` has storage here.
+    pub fn container_exists(&self, id: &str) -> Result<bool> {
+        let _l = self.lock_shared()?;
+        Ok(self.load_containers()?.iter().any(|c| c.id == id))
+    }
+
+    /// All container storages.
+    pub fn list_containers(&self) -> Result<Vec<ContainerLayer>> {
+        let _l = self.lock_shared()?;
+        Ok(self
+            .load_containers()?
+            .iter()
+            .map(|c| self.container_layer(c))
+            .collect())
+    }
+
+    /// Mounts container `id`'s root filesystem (counted) and returns its path.
+    #[tracing::instrument(skip(self))]
+    pub fn mount(&self, id: &str) -> Result<PathBuf> {
+        let _l = self.lock()?;
+        let containers = self.load_containers()?;
+        let rec = containers
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| StoreError::ContainerNotFound(id.to_string()))?;
+        let cl = self.container_layer(rec);
+        let mut mounts = self.load_mounts()?;
+        let count = mounts.get(id).copied().unwrap_or(0);
+        let live = match self.driver {
+            DriverKind::Overlay => driver::is_mountpoint(&cl.rootfs),
+            DriverKind::Vfs => true,
+        };
+        let count = if count > 0 && live {
+            count + 1
+        } else {
+            if self.driver == DriverKind::Overlay && !live {
+                let layers = self.load_layers()?;
+                let parent = layers
+                    .iter()
+                    .find(|l| l.id == rec.layer_id)
+                    .and_then(|l| l.parent.clone());
+                let lowers = self.overlay_lowers(&layers, parent.as_deref());
+                let dir = self.layer_dir(&rec.layer_id);
+                driver::mount_overlay(&lowers, &dir.join("diff"), &dir.join("work"), &cl.rootfs)?;
+            }
+            1
+        };
+        mounts.insert(id.to_string(), count);
+        self.save_mounts(&mounts)?;
+        Ok(cl.rootfs)
+    }
+
+    /// Drops one mount reference (all of them with `force`); the root is unmounted
+    /// when none are left. Returns the remaining count.
+    #[tracing::instrument(skip(self))]
+    pub fn unmount(&self, id: &str, force: bool) -> Result<u32> {
+        let _l = self.lock()?;
+        let containers = self.load_containers()?;
+        let rec = containers
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| StoreError::ContainerNotFound(id.to_string()))?;
+        let cl = self.container_layer(rec);
+        let mut mounts = self.load_mounts()?;
+        let count = mounts.get(id).copied().unwrap_or(0);
+        let left = if force { 0 } else { count.saturating_sub(1) };
+        if left == 0 {
+            if self.driver == DriverKind::Overlay && driver::is_mountpoint(&cl.rootfs) {
+                driver::unmount_path(&cl.rootfs)?;
+            }
+            mounts.remove(id);
+        } else {
+            mounts.insert(id.to_string(), left);
+        }
+        self.save_mounts(&mounts)?;
+        Ok(left)
+    }
+
+    /// Current mount count of container `id`.
+    pub fn mount_count(&self, id: &str) -> Result<u32> {
+        let _l = self.lock_shared()?;
+        Ok(self.load_mounts()?.get(id).copied().unwrap_or(0))
+    }
+
+    /// Unmounts and removes everything of container `id`'s storage.
+    #[tracing::instrument(skip(self))]
+    pub fn delete_container(&self, id: &str) -> Result<()> {
+        let _l = self.lock()?;
+        self.delete_container_locked(id)
+    }
+
+    fn delete_container_locked(&self, id: &str) -> Result<()> {
+        let mut containers = self.load_containers()?;
+        let pos = containers
+            .iter()
+            .position(|c| c.id == id)
+            .ok_or_else(|| StoreError::ContainerNotFound(id.to_string()))?;
+        let rec = containers[pos].clone();
+        let cl = self.container_layer(&rec);
+        if self.driver == DriverKind::Overlay {
+            for m in driver::mounts_under(&cl.rootfs) {
+                driver::unmount_path(&m)?;
+            }
+        }
+        let mut mounts = self.load_mounts()?;
+        if mounts.remove(id).is_some() {
+            self.save_mounts(&mounts)?;
+        }
+        let mut layers = self.load_layers()?;
+        if let Some(lp) = layers.iter().position(|l| l.id == rec.layer_id) {
+            let l = layers.remove(lp);
+            self.remove_layer_files(&l)?;
+            self.save_layers(&layers)?;
+        }
+        containers.remove(pos);
+        self.save_containers(&containers)
+    }
+
+    /// Unmounts every container root (for runtime shutdown). Returns every error.
+    pub fn unmount_all(&self) -> Vec<StoreError> {
+        let mut errs = Vec::new();
+        match self.list_containers() {
+            Ok(cs) => {
+                for c in cs {
+                    if let Err(e) = self.unmount(&c.id, true) {
+                        errs.push(e);
+                    }
+                }
+            }
+            Err(e) => errs.push(e),
+        }
+        errs
+    }
+
+    /// Layer ids with their parents, for inspection and tests.
+    pub fn layers(&self) -> Result<Vec<(String, Option<String>)>> {
+        let _l = self.lock_shared()?;
+        Ok(self
+            .load_layers()?
+            .into_iter()
+            .map(|l| (l.id, l.parent))
+            .collect())
+    }
+
+    pub(crate) fn compression_of(b: &BlobRef) -> Compression {
+        match b.compression.as_str() {
+            "gzip" => Compression::Gzip,
+            "zstd" => Compression::Zstd,
+            _ => Compression::None,
+        }
+    }
+}
+
+/// Finds the index of the image `q` names.
+pub(crate) fn resolve_image(images: &[ImageRecord], q: &str) -> Result<usize> {
+    let hexq = q.strip_prefix("sha256:").unwrap_or(q);
+    if is_hex64(hexq) {
+        if let Some(i) = images.iter().position(|i| i.id == hexq) {
+            return Ok(i);
+        }
+    }
+    if let Ok(r) = ImageReference::parse(q) {
+        let full = r.to_string();
+        if let Some(i) = images.iter().position(|i| i.names.contains(&full)) {
+            return Ok(i);
+        }
+        if r.digest.is_some() {
+            if let Some(i) = images.iter().position(|i| {
+                i.digest.as_deref() == r.digest.as_deref()
+                    && i.names.iter().any(|n| n.starts_with(&r.repository()))
+            }) {
+                return Ok(i);
+            }
+        }
+        if is_short_name(q) {
+            // `busybox` also matches `localhost/busybox:latest`, `quay.io/x/busybox:latest`.
+            let short = r
+                .path
+                .strip_prefix("library/")
+                .unwrap_or(&r.path)
+                .to_string();
+            let hits: Vec<usize> = images
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| {
+                    i.names.iter().any(|n| {
+                        ImageReference::parse(n).is_ok_and(|nr| {
+                            nr.tag == r.tag
+                                && (nr.path == short || nr.path.ends_with(&format!("/{short}")))
+                        })
+                    })
+                })
+                .map(|(n, _)| n)
+                .collect();
+            if hits.len() == 1 {
+                return Ok(hits[0]);
+            }
+        }
+    }
+    if !hexq.is_empty() && hexq.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let hits: Vec<usize> = images
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.id.starts_with(hexq))
+            .map(|(n, _)| n)
+            .collect();
+        match hits.len() {
+            1 => return Ok(hits[0]),
+            0 => {}
+            _ => return Err(StoreError::AmbiguousImage(q.to_string())),
+        }
+    }
+    Err(StoreError::ImageNotFound(q.to_string()))
+}
+
+/// Ids of `layers` (chain ids) for diff ids, as hex.
+pub(crate) fn layer_ids(diff_ids: &[String]) -> Result<Vec<String>> {
+    chain_ids(diff_ids)
+        .iter()
+        .map(|c| Ok(digest_hex(c)?.to_string()))
+        .collect()
+}
+
+pub(crate) use crate::extract::extract_layer;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str, names: &[&str]) -> ImageRecord {
+        ImageRecord {
+            id: id.to_string(),
+            names: names.iter().map(|s| s.to_string()).collect(),
+            digest: None,
+            layers: vec![],
+        }
+    }
+
+    #[test]
+    fn resolves_names_ids_prefixes() {
+        let a = "a".repeat(64);
+        let b = format!("ab{}", "c".repeat(62));
+        let imgs = vec![
+            rec(&a, &["localhost/busybox:latest"]),
+            rec(&b, &["docker.io/library/alpine:3"]),
+        ];
+        assert_eq!(resolve_image(&imgs, "busybox").unwrap(), 0);
+        assert_eq!(resolve_image(&imgs, "localhost/busybox").unwrap(), 0);
+        assert_eq!(resolve_image(&imgs, "alpine:3").unwrap(), 1);
+        assert_eq!(resolve_image(&imgs, &a).unwrap(), 0);
+        assert_eq!(resolve_image(&imgs, &format!("sha256:{b}")).unwrap(), 1);
+        assert_eq!(resolve_image(&imgs, "abc").unwrap(), 1);
+        assert!(matches!(
+            resolve_image(&imgs, "a"),
+            Err(StoreError::AmbiguousImage(_))
+        ));
+        assert!(matches!(
+            resolve_image(&imgs, "nope"),
+            Err(StoreError::ImageNotFound(_))
+        ));
+        assert!(matches!(
+            resolve_image(&imgs, "alpine"),
+            Err(StoreError::ImageNotFound(_))
+        ));
+    }
+
+    #[test]
+    fn container_ids_are_checked() {
+        assert!(valid_container_id("abc123"));
+        assert!(!valid_container_id("../x"));
+        assert!(!valid_container_id(""));
+        assert!(!valid_container_id(".hidden"));
+    }
+}
