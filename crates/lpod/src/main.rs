@@ -1,5 +1,60 @@
 //! `lpod`: a podman-compatible command line over libpod-core.
+//!
+//! Exit codes follow Podman: 125 for lpod's own errors, 126 when the container's command
+//! cannot be invoked, 127 when it is not found, else the container's own exit code.
 
-fn main() {
+// Helpers are wired up verb by verb; some are not called yet.
+#![allow(dead_code)]
+
+mod cli;
+mod exit;
+mod format;
+mod logs;
+mod parse;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+                _ => exit::LPOD_ERROR,
+            };
+            let _ = e.print();
+            return ExitCode::from(code as u8);
+        }
+    };
+    init_logging(&cli.global.log_level);
     println!("lpod {}", env!("CARGO_PKG_VERSION"));
+    ExitCode::SUCCESS
+}
+
+/// Maps Podman's log levels onto a tracing filter; `debug` and `trace` also show span
+/// entry and exit so the lifecycle verbs can be followed.
+fn init_logging(level: &str) {
+    use tracing_subscriber::fmt::format::FmtSpan;
+    let lvl = match level.to_ascii_lowercase().as_str() {
+        "fatal" | "panic" => "error".to_string(),
+        "warning" => "warn".to_string(),
+        l => l.to_string(),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&lvl)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let spans = if matches!(lvl.as_str(), "debug" | "trace") {
+        FmtSpan::NEW | FmtSpan::CLOSE
+    } else {
+        FmtSpan::NONE
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(spans)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

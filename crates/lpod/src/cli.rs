@@ -1,0 +1,570 @@
+//! The command line: clap derive definitions, podman-compatible flag names.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// `lpod`: manage containers and images, the Podman way, without a daemon.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lpod",
+    version,
+    about = "Manage OCI containers and images (a podman-compatible CLI over libpod-core)",
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// Global options (root, run root, runtime, ...).
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    /// The verb to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every verb accepts; they choose which store and state the runtime opens.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalOpts {
+    /// Path to the persistent root (storage, state database, volumes).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub root: Option<PathBuf>,
+    /// Path to the per-boot run root (locks, exit files, sockets).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub runroot: Option<PathBuf>,
+    /// OCI runtime: a name (crun, runc) or a path.
+    #[arg(long, global = true, value_name = "RUNTIME")]
+    pub runtime: Option<String>,
+    /// Storage driver (overlay, vfs).
+    #[arg(long = "storage-driver", global = true, value_name = "DRIVER")]
+    pub storage_driver: Option<String>,
+    /// Log messages at and above this level to stderr (trace, debug, info, warn, error, fatal, panic).
+    #[arg(
+        long = "log-level",
+        global = true,
+        default_value = "warn",
+        value_name = "LEVEL"
+    )]
+    pub log_level: String,
+    /// Configuration file (else $LPOD_CONFIG, else /etc/lpod/lpod.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Every verb `lpod` knows.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a command in a new container.
+    Run(RunArgs),
+    /// Create but do not start a container.
+    Create(CreateArgs),
+    /// Start one or more containers.
+    Start(StartArgs),
+    /// Stop one or more containers.
+    Stop(StopArgs),
+    /// Send a signal to one or more containers.
+    Kill(KillArgs),
+    /// Restart one or more containers.
+    Restart(StopArgs),
+    /// Pause all processes of one or more containers.
+    Pause(IdsArgs),
+    /// Unpause one or more containers.
+    Unpause(IdsArgs),
+    /// Remove one or more containers.
+    Rm(RmArgs),
+    /// List containers.
+    Ps(PsArgs),
+    /// Fetch the logs of a container.
+    Logs(LogsArgs),
+    /// Run a process in a running container.
+    Exec(ExecArgs),
+    /// Block until containers stop, then print their exit codes.
+    Wait(IdsArgs),
+    /// Show the configuration and state of containers or images.
+    Inspect(InspectArgs),
+    /// List images.
+    Images(ImagesArgs),
+    /// Remove one or more images.
+    Rmi(RmiArgs),
+    /// Add a name to an image.
+    Tag(TagArgs),
+    /// Load an image from an archive.
+    Load(LoadArgs),
+    /// Save an image to an archive or directory.
+    Save(SaveArgs),
+    /// Create an image from a tarball of a root filesystem.
+    Import(ImportArgs),
+    /// Show system information.
+    Info(FormatArgs),
+    /// Show the lpod version.
+    Version(FormatArgs),
+    /// Manage containers.
+    #[command(subcommand)]
+    Container(ContainerCommand),
+    /// Manage lpod itself.
+    #[command(subcommand)]
+    System(SystemCommand),
+}
+
+/// `lpod container ...`.
+#[derive(Debug, Subcommand)]
+pub enum ContainerCommand {
+    /// Clean up after a container exited (what conmon's exit command runs).
+    Cleanup(CleanupArgs),
+}
+
+/// `lpod system ...`.
+#[derive(Debug, Subcommand)]
+pub enum SystemCommand {
+    /// Remove all containers, pods, images, storage and state under the root.
+    Reset(ResetArgs),
+    /// Show system information.
+    Info(FormatArgs),
+}
+
+/// Flags shared by `run` and `create`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CreateFlags {
+    /// Name the container.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Keep stdin open.
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    /// Allocate a pseudo terminal.
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Set environment variables (KEY=VALUE, or KEY to copy it from here).
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: Vec<String>,
+    /// Read environment variables from a file.
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Working directory inside the container.
+    #[arg(short = 'w', long = "workdir", value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User (name or uid, optionally :group) to run as.
+    #[arg(short = 'u', long = "user", value_name = "USER")]
+    pub user: Option<String>,
+    /// Override the image's entrypoint.
+    #[arg(long, value_name = "CMD")]
+    pub entrypoint: Option<String>,
+    /// Bind mount a volume: SRC:DEST[:OPTIONS].
+    #[arg(short = 'v', long = "volume", value_name = "VOLUME")]
+    pub volume: Vec<String>,
+    /// Mount a tmpfs: DEST[:OPTIONS].
+    #[arg(long, value_name = "DEST[:OPTIONS]")]
+    pub tmpfs: Vec<String>,
+    /// Memory limit (e.g. 512m, 1g).
+    #[arg(short = 'm', long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Number of CPUs (e.g. 1.5).
+    #[arg(long, value_name = "CPUS")]
+    pub cpus: Option<String>,
+    /// Tune the container's pids limit (-1 for unlimited).
+    #[arg(long = "pids-limit", value_name = "N", allow_hyphen_values = true)]
+    pub pids_limit: Option<i64>,
+    /// Network mode: none or host.
+    #[arg(long = "network", alias = "net", value_name = "MODE")]
+    pub network: Option<String>,
+    /// Set metadata on the container: KEY=VALUE.
+    #[arg(short = 'l', long = "label", value_name = "LABEL")]
+    pub label: Vec<String>,
+    /// Publish a container port to the host (not yet supported).
+    #[arg(short = 'p', long = "publish", value_name = "PORT")]
+    pub publish: Vec<String>,
+    /// Run in this pod (not yet supported).
+    #[arg(long, value_name = "POD")]
+    pub pod: Option<String>,
+    /// Remove the container when it exits.
+    #[arg(long)]
+    pub rm: bool,
+    /// Image, then the command and its arguments.
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        value_name = "IMAGE [COMMAND [ARG...]]"
+    )]
+    pub image_and_command: Vec<String>,
+}
+
+/// `lpod run`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Run in the background and print the container's id.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Everything `create` takes.
+    #[command(flatten)]
+    pub create: CreateFlags,
+}
+
+/// `lpod create`.
+#[derive(Debug, Clone, Args)]
+pub struct CreateArgs {
+    /// Container options.
+    #[command(flatten)]
+    pub create: CreateFlags,
+}
+
+/// `lpod start`.
+#[derive(Debug, Clone, Args)]
+pub struct StartArgs {
+    /// Attach to the container's output and exit with its code.
+    #[arg(short = 'a', long)]
+    pub attach: bool,
+    /// Containers (id, id prefix or name).
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod stop` and `lpod restart`.
+#[derive(Debug, Clone, Args)]
+pub struct StopArgs {
+    /// Seconds to wait after the stop signal before killing.
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// Every container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Containers (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod kill`.
+#[derive(Debug, Clone, Args)]
+pub struct KillArgs {
+    /// Signal to send (name or number).
+    #[arg(short = 's', long, default_value = "KILL", value_name = "SIGNAL")]
+    pub signal: String,
+    /// Every running container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Containers (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// Verbs that take just container names (pause, unpause, wait).
+#[derive(Debug, Clone, Args)]
+pub struct IdsArgs {
+    /// Containers (id, id prefix or name).
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod rm`.
+#[derive(Debug, Clone, Args)]
+pub struct RmArgs {
+    /// Stop running containers first.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Seconds to wait for a forced stop before killing.
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// Every container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Containers (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod ps`.
+#[derive(Debug, Clone, Args)]
+pub struct PsArgs {
+    /// Show all containers, not only running ones.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Print only the ids.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Output format: json, or a Go template such as '{{.ID}} {{.Status}}'.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Filter: status=, name=, label=, id= (repeatable).
+    #[arg(short = 'f', long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Do not truncate ids and commands.
+    #[arg(long = "no-trunc")]
+    pub no_trunc: bool,
+}
+
+/// `lpod logs`.
+#[derive(Debug, Clone, Args)]
+pub struct LogsArgs {
+    /// Follow the log until the container exits.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Only the last N lines.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+    /// Only lines since this time (RFC 3339, unix seconds, or a duration such as 10m).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// The container.
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+}
+
+/// `lpod exec`.
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// Keep stdin open.
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    /// Allocate a pseudo terminal.
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Set environment variables.
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: Vec<String>,
+    /// Working directory.
+    #[arg(short = 'w', long = "workdir", value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User to run as.
+    #[arg(short = 'u', long = "user", value_name = "USER")]
+    pub user: Option<String>,
+    /// Container, then the command and its arguments.
+    #[arg(
+        required = true,
+        num_args = 2..,
+        trailing_var_arg = true,
+        value_name = "CONTAINER COMMAND [ARG...]"
+    )]
+    pub container_and_command: Vec<String>,
+}
+
+/// `lpod inspect`.
+#[derive(Debug, Clone, Args)]
+pub struct InspectArgs {
+    /// Output format: json (default) or a Go template such as '{{.State.Status}}'.
+    #[arg(short = 'f', long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// What to inspect: container, image or all (default).
+    #[arg(long = "type", default_value = "all", value_name = "TYPE")]
+    pub kind: String,
+    /// Containers or images.
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+/// `lpod images`.
+#[derive(Debug, Clone, Args)]
+pub struct ImagesArgs {
+    /// Print only the ids.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Output format: json, or a Go template.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Do not truncate ids.
+    #[arg(long = "no-trunc")]
+    pub no_trunc: bool,
+}
+
+/// `lpod rmi`.
+#[derive(Debug, Clone, Args)]
+pub struct RmiArgs {
+    /// Remove the containers that use the image too.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Every image.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Images (name or id).
+    #[arg(value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+/// `lpod tag`.
+#[derive(Debug, Clone, Args)]
+pub struct TagArgs {
+    /// The image.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// New names.
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+}
+
+/// `lpod load`.
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// Archive to read (docker-archive or oci-archive); stdin if absent.
+    #[arg(short = 'i', long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `lpod save`.
+#[derive(Debug, Clone, Args)]
+pub struct SaveArgs {
+    /// Where to write.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// docker-archive (default), oci-archive or oci-dir.
+    #[arg(long, default_value = "docker-archive", value_name = "FORMAT")]
+    pub format: String,
+    /// Print nothing but errors.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Images.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+/// `lpod import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Dockerfile-style instruction to apply (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL).
+    #[arg(short = 'c', long = "change", value_name = "CHANGE")]
+    pub change: Vec<String>,
+    /// Commit message (recorded in history).
+    #[arg(short = 'm', long, value_name = "MESSAGE")]
+    pub message: Option<String>,
+    /// Print nothing but the id.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Tarball of a root filesystem ('-' for stdin).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Name for the new image.
+    #[arg(value_name = "REFERENCE")]
+    pub reference: Option<String>,
+}
+
+/// Verbs that only take `--format`.
+#[derive(Debug, Clone, Args)]
+pub struct FormatArgs {
+    /// Output format: json or a Go template.
+    #[arg(short = 'f', long, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+/// `lpod container cleanup`.
+#[derive(Debug, Clone, Args)]
+pub struct CleanupArgs {
+    /// Remove the container after cleaning up.
+    #[arg(long)]
+    pub rm: bool,
+    /// Remove the image too (accepted for Podman compatibility, ignored).
+    #[arg(long)]
+    pub rmi: bool,
+    /// Clean up an exec session instead (accepted, ignored).
+    #[arg(long, value_name = "SESSION")]
+    pub exec: Option<String>,
+    /// Every container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Containers.
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod system reset`.
+#[derive(Debug, Clone, Args)]
+pub struct ResetArgs {
+    /// Do not ask for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("lpod").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_stops_parsing_flags_after_the_image() {
+        let cli = parse(&[
+            "--root",
+            "/r",
+            "run",
+            "-d",
+            "--rm",
+            "-e",
+            "A=1",
+            "img",
+            "sh",
+            "-c",
+            "echo -n hi",
+            "-d",
+        ]);
+        assert_eq!(cli.global.root.as_deref(), Some(std::path::Path::new("/r")));
+        let Command::Run(r) = cli.command else {
+            panic!("not run")
+        };
+        assert!(r.detach);
+        assert!(r.create.rm);
+        assert_eq!(r.create.env, ["A=1"]);
+        assert_eq!(
+            r.create.image_and_command,
+            ["img", "sh", "-c", "echo -n hi", "-d"]
+        );
+    }
+
+    #[test]
+    fn global_flags_work_after_the_verb() {
+        let cli = parse(&["ps", "--root", "/x", "-a", "--runtime", "crun"]);
+        assert_eq!(cli.global.root.as_deref(), Some(std::path::Path::new("/x")));
+        assert_eq!(cli.global.runtime.as_deref(), Some("crun"));
+    }
+
+    #[test]
+    fn exec_takes_the_rest_verbatim() {
+        let cli = parse(&["exec", "-i", "c1", "ls", "-la", "-i"]);
+        let Command::Exec(e) = cli.command else {
+            panic!("not exec")
+        };
+        assert!(e.interactive);
+        assert_eq!(e.container_and_command, ["c1", "ls", "-la", "-i"]);
+    }
+
+    #[test]
+    fn exec_needs_a_command() {
+        assert!(Cli::try_parse_from(["lpod", "exec", "c1"]).is_err());
+    }
+
+    #[test]
+    fn stop_and_kill_flags() {
+        let Command::Stop(s) = parse(&["stop", "-t", "2", "a", "b"]).command else {
+            panic!()
+        };
+        assert_eq!(s.time, Some(2));
+        assert_eq!(s.containers, ["a", "b"]);
+        let Command::Kill(k) = parse(&["kill", "-s", "TERM", "a"]).command else {
+            panic!()
+        };
+        assert_eq!(k.signal, "TERM");
+    }
+
+    #[test]
+    fn container_cleanup_and_system_reset() {
+        let Command::Container(ContainerCommand::Cleanup(c)) =
+            parse(&["container", "cleanup", "--rm", "abc"]).command
+        else {
+            panic!()
+        };
+        assert!(c.rm);
+        assert_eq!(c.containers, ["abc"]);
+        let Command::System(SystemCommand::Reset(r)) =
+            parse(&["system", "reset", "--force"]).command
+        else {
+            panic!()
+        };
+        assert!(r.force);
+    }
+}

@@ -1,0 +1,700 @@
+//! Parsers for flag values: memory sizes, CPU counts, environment, volumes, labels,
+//! filters, signals and times. Each failure names the value it is about.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A flag value that does not parse.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ParseError {
+    /// `--memory` and friends.
+    #[error(
+        "invalid size {0:?}: expected a number with an optional unit b, k, m, g, t (e.g. 512m)"
+    )]
+    Size(String),
+    /// `--cpus`.
+    #[error("invalid --cpus {0:?}: expected a positive decimal number of CPUs (e.g. 1.5)")]
+    Cpus(String),
+    /// `-e` / `--env-file` entry.
+    #[error("invalid environment variable {0:?}: the name must not be empty or contain spaces")]
+    Env(String),
+    /// `--env-file` that cannot be read.
+    #[error("cannot read env file {path}: {reason}")]
+    EnvFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// `-v`.
+    #[error("invalid volume {spec:?}: {reason}")]
+    Volume {
+        /// The whole flag value.
+        spec: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// `--tmpfs`.
+    #[error("invalid tmpfs {0:?}: the destination must be an absolute path")]
+    Tmpfs(String),
+    /// `-l` / `--label`.
+    #[error("invalid label {0:?}: expected KEY=VALUE")]
+    Label(String),
+    /// `--filter`.
+    #[error("invalid filter {0:?}: expected KEY=VALUE with KEY one of {1}")]
+    Filter(String, &'static str),
+    /// `-s` / `--signal`.
+    #[error("invalid signal {0:?}")]
+    Signal(String),
+    /// `--since`.
+    #[error("invalid time {0:?}: expected RFC 3339, unix seconds, or a duration like 10m")]
+    Time(String),
+    /// `--network`.
+    #[error("invalid network mode {0:?}: supported are none and host")]
+    Network(String),
+    /// `import -c`.
+    #[error("invalid change {0:?}: expected CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL or EXPOSE")]
+    Change(String),
+}
+
+/// Parses a memory size like Docker's RAMInBytes: `512m`, `1g`, `1.5G`, `100kb`, `1024`
+/// (bytes); units are binary (k = 1024).
+pub fn memory_bytes(s: &str) -> Result<u64, ParseError> {
+    let err = || ParseError::Size(s.to_string());
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    if num.is_empty() || num.starts_with('.') || num.ends_with('.') {
+        return Err(err());
+    }
+    let value: f64 = num.parse().map_err(|_| err())?;
+    let unit = unit.trim_start().to_ascii_lowercase();
+    let unit = unit.strip_suffix('b').unwrap_or(&unit);
+    let unit = unit.strip_suffix('i').unwrap_or(unit);
+    let mult: u64 = match unit {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        "t" => 1 << 40,
+        "p" => 1 << 50,
+        _ => return Err(err()),
+    };
+    let bytes = value * mult as f64;
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err(err());
+    }
+    Ok(bytes as u64)
+}
+
+/// CFS period used for `--cpus`, as Podman does.
+pub const CPU_PERIOD: u64 = 100_000;
+
+/// Parses `--cpus` into a CFS (quota, period) pair in microseconds.
+pub fn cpus(s: &str) -> Result<(i64, u64), ParseError> {
+    let v: f64 = s.trim().parse().map_err(|_| ParseError::Cpus(s.into()))?;
+    if !v.is_finite() || v <= 0.0 || v > 1_000_000.0 {
+        return Err(ParseError::Cpus(s.into()));
+    }
+    let quota = (v * CPU_PERIOD as f64).round() as i64;
+    if quota < 1000 {
+        // The kernel refuses quotas below 1ms.
+        return Err(ParseError::Cpus(s.into()));
+    }
+    Ok((quota, CPU_PERIOD))
+}
+
+/// Resolves one `-e` value: `KEY=VALUE` as given, bare `KEY` from `lookup` (dropped when unset).
+pub fn env_entry(
+    s: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<(String, String)>, ParseError> {
+    let (k, v) = match s.split_once('=') {
+        Some((k, v)) => (k, Some(v.to_string())),
+        None => (s, None),
+    };
+    if k.is_empty() || k.contains(char::is_whitespace) {
+        return Err(ParseError::Env(s.into()));
+    }
+    Ok(match v {
+        Some(v) => Some((k.to_string(), v)),
+        None => lookup(k).map(|v| (k.to_string(), v)),
+    })
+}
+
+/// Parses the text of an env file: one `KEY=VALUE` (or bare `KEY`) a line, `#` comments and
+/// blank lines skipped, leading whitespace of the name trimmed, the value kept verbatim.
+pub fn env_file_text(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<(String, String)>, ParseError> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(kv) = env_entry(line, lookup)? {
+            out.push(kv);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads an env file (see [`env_file_text`]).
+pub fn env_file(path: &Path) -> Result<Vec<(String, String)>, ParseError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ParseError::EnvFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    env_file_text(&text, &|k| std::env::var(k).ok())
+}
+
+/// Merges environment: env files first, then `-e` flags, later entries win, order kept.
+pub fn merge_env(files: &[PathBuf], flags: &[String]) -> Result<Vec<(String, String)>, ParseError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut push = |(k, v): (String, String)| {
+        if let Some(e) = out.iter_mut().find(|(ek, _)| *ek == k) {
+            e.1 = v;
+        } else {
+            out.push((k, v));
+        }
+    };
+    for f in files {
+        for kv in env_file(f)? {
+            push(kv);
+        }
+    }
+    for e in flags {
+        if let Some(kv) = env_entry(e, &|k| std::env::var(k).ok())? {
+            push(kv);
+        }
+    }
+    Ok(out)
+}
+
+/// A parsed `-v` flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeSpec {
+    /// Host path (bind) or volume name; `None` for an anonymous volume (`-v /data`).
+    pub source: Option<String>,
+    /// Absolute path in the container.
+    pub destination: String,
+    /// Mount options (ro, rw, z, Z, rbind, ...), validated, in order.
+    pub options: Vec<String>,
+}
+
+impl VolumeSpec {
+    /// Whether the source is a host path (a bind mount) rather than a named volume.
+    pub fn is_bind(&self) -> bool {
+        self.source
+            .as_deref()
+            .is_some_and(|s| s.starts_with('/') || s.starts_with('.'))
+    }
+
+    /// Whether `ro` was asked for.
+    pub fn read_only(&self) -> bool {
+        self.options.iter().any(|o| o == "ro")
+    }
+}
+
+const VOLUME_OPTIONS: &[&str] = &[
+    "ro", "rw", "z", "Z", "rbind", "bind", "private", "rprivate", "shared", "rshared", "slave",
+    "rslave", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "U", "O", "copy", "nocopy",
+];
+
+/// Parses `-v SRC:DEST[:OPTS]` or `-v DEST`.
+pub fn volume(spec: &str) -> Result<VolumeSpec, ParseError> {
+    let err = |reason| ParseError::Volume {
+        spec: spec.into(),
+        reason,
+    };
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (source, dest, opts) = match parts.as_slice() {
+        [d] => (None, *d, None),
+        [s, d] => {
+            // `-v /dest:ro` is an anonymous volume with options.
+            if !d.starts_with('/') && s.starts_with('/') && is_options(d) {
+                (None, *s, Some(*d))
+            } else {
+                (Some(*s), *d, None)
+            }
+        }
+        [s, d, o] => (Some(*s), *d, Some(*o)),
+        _ => return Err(err("too many ':' separated fields")),
+    };
+    if let Some(s) = source {
+        if s.is_empty() {
+            return Err(err("empty source"));
+        }
+    }
+    if !dest.starts_with('/') {
+        return Err(err("the destination must be an absolute path"));
+    }
+    let mut options = Vec::new();
+    if let Some(o) = opts {
+        for opt in o.split(',') {
+            if !VOLUME_OPTIONS.contains(&opt) {
+                return Err(err(
+                    "unknown option (known: ro, rw, z, Z, rbind, nosuid, nodev, noexec, ...)",
+                ));
+            }
+            options.push(opt.to_string());
+        }
+        if options.iter().any(|o| o == "ro") && options.iter().any(|o| o == "rw") {
+            return Err(err("ro and rw together"));
+        }
+    }
+    Ok(VolumeSpec {
+        source: source.map(str::to_string),
+        destination: clean_abs(dest),
+        options,
+    })
+}
+
+fn is_options(s: &str) -> bool {
+    s.split(',').all(|o| VOLUME_OPTIONS.contains(&o))
+}
+
+fn clean_abs(p: &str) -> String {
+    let mut out = String::new();
+    for c in p.split('/').filter(|c| !c.is_empty() && *c != ".") {
+        out.push('/');
+        out.push_str(c);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// Parses `--tmpfs DEST[:OPTS]` into (destination, options).
+pub fn tmpfs(spec: &str) -> Result<(String, Vec<String>), ParseError> {
+    let (dest, opts) = spec.split_once(':').unwrap_or((spec, ""));
+    if !dest.starts_with('/') {
+        return Err(ParseError::Tmpfs(spec.into()));
+    }
+    let opts = opts
+        .split(',')
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+        .collect();
+    Ok((clean_abs(dest), opts))
+}
+
+/// Parses `-l KEY=VALUE` (or `KEY`, an empty value) into a map; later flags win.
+pub fn labels(flags: &[String]) -> Result<BTreeMap<String, String>, ParseError> {
+    let mut out = BTreeMap::new();
+    for l in flags {
+        let (k, v) = l.split_once('=').unwrap_or((l, ""));
+        if k.is_empty() {
+            return Err(ParseError::Label(l.clone()));
+        }
+        out.insert(k.to_string(), v.to_string());
+    }
+    Ok(out)
+}
+
+/// Network mode from `--network`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkMode {
+    /// Own network namespace with only loopback.
+    None,
+    /// The host's network namespace.
+    Host,
+}
+
+/// Parses `--network` (`none`, `host`).
+pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
+    match s {
+        "none" => Ok(NetworkMode::None),
+        "host" => Ok(NetworkMode::Host),
+        _ => Err(ParseError::Network(s.into())),
+    }
+}
+
+/// One `ps --filter`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PsFilter {
+    /// `status=running` etc.
+    Status(String),
+    /// `name=` substring (Podman: regular expression; we take a substring).
+    Name(String),
+    /// `id=` prefix.
+    Id(String),
+    /// `label=KEY` or `label=KEY=VALUE`.
+    Label(String, Option<String>),
+}
+
+/// Parses `ps --filter` values.
+pub fn ps_filter(s: &str) -> Result<PsFilter, ParseError> {
+    const KEYS: &str = "status, name, id, label";
+    let Some((k, v)) = s.split_once('=') else {
+        return Err(ParseError::Filter(s.into(), KEYS));
+    };
+    Ok(match k {
+        "status" => {
+            const ST: &[&str] = &[
+                "created",
+                "configured",
+                "running",
+                "paused",
+                "exited",
+                "stopped",
+                "stopping",
+                "removing",
+                "unknown",
+            ];
+            if !ST.contains(&v) {
+                return Err(ParseError::Filter(s.into(), KEYS));
+            }
+            PsFilter::Status(v.into())
+        }
+        "name" => PsFilter::Name(v.into()),
+        "id" => PsFilter::Id(v.into()),
+        "label" => match v.split_once('=') {
+            Some((lk, lv)) => PsFilter::Label(lk.into(), Some(lv.into())),
+            None => PsFilter::Label(v.into(), None),
+        },
+        _ => return Err(ParseError::Filter(s.into(), KEYS)),
+    })
+}
+
+/// Parses a signal name (`KILL`, `SIGKILL`, `kill`) or number.
+pub fn signal(s: &str) -> Result<i32, ParseError> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<i32>() {
+        if (1..=64).contains(&n) {
+            return Ok(n);
+        }
+        return Err(ParseError::Signal(s.into()));
+    }
+    let up = t.to_ascii_uppercase();
+    let name = if up.starts_with("SIG") {
+        up
+    } else {
+        format!("SIG{up}")
+    };
+    name.parse::<nix::sys::signal::Signal>()
+        .map(|s| s as i32)
+        .map_err(|_| ParseError::Signal(s.into()))
+}
+
+/// Parses a Go-style duration: `10s`, `5m`, `1h30m`, `250ms`, a bare number is seconds.
+pub fn duration(s: &str) -> Option<std::time::Duration> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if let Ok(n) = t.parse::<f64>() {
+        return (n >= 0.0).then(|| std::time::Duration::from_secs_f64(n));
+    }
+    let mut total = 0f64;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let n_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if n_end == 0 {
+            return None;
+        }
+        let n: f64 = rest[..n_end].parse().ok()?;
+        rest = &rest[n_end..];
+        let u_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let mult = match &rest[..u_end] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        total += n * mult;
+        rest = &rest[u_end..];
+    }
+    Some(std::time::Duration::from_secs_f64(total))
+}
+
+/// Parses `logs --since`: RFC 3339, a date, unix seconds (with fraction), or a duration
+/// before `now`.
+pub fn since(
+    s: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, ParseError> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+    let t = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Ok(d.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S") {
+        return Ok(Utc.from_utc_datetime(&d));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        if let Some(dt) = d.and_hms_opt(0, 0, 0) {
+            return Ok(Utc.from_utc_datetime(&dt));
+        }
+    }
+    if t.chars().all(|c| c.is_ascii_digit() || c == '.') && !t.is_empty() {
+        let secs: f64 = t.parse().map_err(|_| ParseError::Time(s.into()))?;
+        let whole = secs.trunc() as i64;
+        let nanos = ((secs - secs.trunc()) * 1e9) as u32;
+        return DateTime::from_timestamp(whole, nanos).ok_or(ParseError::Time(s.into()));
+    }
+    if let Some(d) = duration(t) {
+        let d = chrono::Duration::from_std(d).map_err(|_| ParseError::Time(s.into()))?;
+        return Ok(now - d);
+    }
+    Err(ParseError::Time(s.into()))
+}
+
+/// An `import --change` instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// `CMD`.
+    Cmd(Vec<String>),
+    /// `ENTRYPOINT`.
+    Entrypoint(Vec<String>),
+    /// `ENV K=V` (or `ENV K V`).
+    Env(String, String),
+    /// `WORKDIR`.
+    Workdir(String),
+    /// `USER`.
+    User(String),
+    /// `LABEL K=V`.
+    Label(String, String),
+    /// `EXPOSE 80/tcp`.
+    Expose(String),
+}
+
+/// Parses one `--change`: `CMD ["a","b"]` (JSON form) or `CMD a b` (shell form, run by
+/// `/bin/sh -c`), `ENTRYPOINT`, `ENV`, `WORKDIR`, `USER`, `LABEL`, `EXPOSE`. `CMD=...` also works.
+pub fn change(s: &str) -> Result<Change, ParseError> {
+    let err = || ParseError::Change(s.into());
+    let t = s.trim();
+    let split = t.find([' ', '=']).ok_or_else(err)?;
+    let (kw, rest) = (t[..split].to_ascii_uppercase(), t[split + 1..].trim());
+    let argv = |rest: &str| -> Result<Vec<String>, ParseError> {
+        if rest.starts_with('[') {
+            serde_json::from_str::<Vec<String>>(rest).map_err(|_| err())
+        } else if rest.is_empty() {
+            Err(err())
+        } else {
+            Ok(vec!["/bin/sh".into(), "-c".into(), rest.into()])
+        }
+    };
+    let kv = |rest: &str| -> Result<(String, String), ParseError> {
+        let (k, v) = rest
+            .split_once('=')
+            .or_else(|| rest.split_once(' '))
+            .ok_or_else(err)?;
+        if k.is_empty() {
+            return Err(err());
+        }
+        Ok((k.trim().into(), v.trim().trim_matches('"').into()))
+    };
+    Ok(match kw.as_str() {
+        "CMD" => Change::Cmd(argv(rest)?),
+        "ENTRYPOINT" => Change::Entrypoint(argv(rest)?),
+        "ENV" => {
+            let (k, v) = kv(rest)?;
+            Change::Env(k, v)
+        }
+        "LABEL" => {
+            let (k, v) = kv(rest)?;
+            Change::Label(k, v)
+        }
+        "WORKDIR" if rest.starts_with('/') => Change::Workdir(rest.into()),
+        "USER" if !rest.is_empty() => Change::User(rest.into()),
+        "EXPOSE" if !rest.is_empty() => Change::Expose(rest.into()),
+        _ => return Err(err()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_sizes() {
+        assert_eq!(memory_bytes("512m"), Ok(512 << 20));
+        assert_eq!(memory_bytes("1g"), Ok(1 << 30));
+        assert_eq!(memory_bytes("1G"), Ok(1 << 30));
+        assert_eq!(memory_bytes("1.5g"), Ok(3 << 29));
+        assert_eq!(memory_bytes("100kb"), Ok(100 << 10));
+        assert_eq!(memory_bytes("64MiB"), Ok(64 << 20));
+        assert_eq!(memory_bytes("4096"), Ok(4096));
+        assert_eq!(memory_bytes("10 m"), Ok(10 << 20));
+        for bad in ["", "m", "12x", "-1m", "1..2m", ".5g", "1gg"] {
+            assert!(memory_bytes(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cpu_quota() {
+        assert_eq!(cpus("1.5"), Ok((150_000, 100_000)));
+        assert_eq!(cpus("0.5"), Ok((50_000, 100_000)));
+        assert_eq!(cpus("2"), Ok((200_000, 100_000)));
+        for bad in ["0", "-1", "abc", "0.001", "NaN"] {
+            assert!(cpus(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn env_files_and_flags() {
+        let look = |k: &str| (k == "HOSTVAR").then(|| "fromhost".to_string());
+        let got = env_file_text(
+            "# comment\n\nA=1\n  B=two words\nHOSTVAR\nUNSET\nC=x=y\n",
+            &look,
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            [
+                ("A".into(), "1".into()),
+                ("B".into(), "two words".into()),
+                ("HOSTVAR".into(), "fromhost".into()),
+                ("C".into(), "x=y".into())
+            ]
+        );
+        assert!(env_entry("=x", &look).is_err());
+        assert!(env_entry("A B=x", &look).is_err());
+        assert_eq!(env_entry("E=", &look), Ok(Some(("E".into(), "".into()))));
+    }
+
+    #[test]
+    fn env_merge_later_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("env");
+        std::fs::write(&f, "A=file\nB=file\n").unwrap();
+        let got = merge_env(&[f], &["B=flag".into(), "C=3".into()]).unwrap();
+        assert_eq!(
+            got,
+            [
+                ("A".into(), "file".into()),
+                ("B".into(), "flag".into()),
+                ("C".into(), "3".into())
+            ]
+        );
+        let missing = merge_env(&[dir.path().join("nope")], &[]).unwrap_err();
+        assert!(missing.to_string().contains("nope"), "{missing}");
+    }
+
+    #[test]
+    fn volumes() {
+        let v = volume("/host/dir:/ctr/dir:ro,z").unwrap();
+        assert_eq!(v.source.as_deref(), Some("/host/dir"));
+        assert_eq!(v.destination, "/ctr/dir");
+        assert!(v.read_only() && v.is_bind());
+        let v = volume("data:/var/lib/data").unwrap();
+        assert!(!v.is_bind());
+        let v = volume("/anon").unwrap();
+        assert_eq!(v.source, None);
+        let v = volume("/anon:ro").unwrap();
+        assert_eq!((v.source.clone(), v.read_only()), (None, true));
+        let v = volume("/h:/c//x/./").unwrap();
+        assert_eq!(v.destination, "/c/x");
+        for bad in [
+            "/h:rel",
+            "/h:/c:bogus",
+            "/h:/c:ro,rw",
+            "a:b:c:d",
+            ":/c",
+            "rel",
+        ] {
+            assert!(volume(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tmpfs_specs() {
+        assert_eq!(
+            tmpfs("/run:size=64m,mode=1777").unwrap(),
+            ("/run".into(), vec!["size=64m".into(), "mode=1777".into()])
+        );
+        assert_eq!(tmpfs("/tmp").unwrap(), ("/tmp".into(), vec![]));
+        assert!(tmpfs("tmp").is_err());
+    }
+
+    #[test]
+    fn label_flags() {
+        let l = labels(&["a=1".into(), "b".into(), "a=2".into()]).unwrap();
+        assert_eq!(l.get("a").map(String::as_str), Some("2"));
+        assert_eq!(l.get("b").map(String::as_str), Some(""));
+        assert!(labels(&["=x".into()]).is_err());
+    }
+
+    #[test]
+    fn filters() {
+        assert_eq!(
+            ps_filter("status=exited"),
+            Ok(PsFilter::Status("exited".into()))
+        );
+        assert_eq!(
+            ps_filter("label=a=b"),
+            Ok(PsFilter::Label("a".into(), Some("b".into())))
+        );
+        assert_eq!(ps_filter("label=a"), Ok(PsFilter::Label("a".into(), None)));
+        assert!(ps_filter("status=bogus").is_err());
+        assert!(ps_filter("color=red").is_err());
+        assert!(ps_filter("name").is_err());
+    }
+
+    #[test]
+    fn signals() {
+        assert_eq!(signal("KILL"), Ok(9));
+        assert_eq!(signal("sigterm"), Ok(15));
+        assert_eq!(signal("SIGHUP"), Ok(1));
+        assert_eq!(signal("2"), Ok(2));
+        assert!(signal("BOGUS").is_err());
+        assert!(signal("0").is_err());
+    }
+
+    #[test]
+    fn durations_and_since() {
+        use std::time::Duration;
+        assert_eq!(duration("10s"), Some(Duration::from_secs(10)));
+        assert_eq!(duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(duration("5"), Some(Duration::from_secs(5)));
+        assert_eq!(duration("5x"), None);
+        let now = chrono::DateTime::from_timestamp(1_000_000, 0).unwrap();
+        assert_eq!(since("10m", now).unwrap().timestamp(), 1_000_000 - 600);
+        assert_eq!(since("999000", now).unwrap().timestamp(), 999_000);
+        assert_eq!(
+            since("1970-01-12T13:46:40Z", now).unwrap().timestamp(),
+            1_000_000
+        );
+        assert_eq!(since("1970-01-02", now).unwrap().timestamp(), 86_400);
+        assert!(since("yesterday", now).is_err());
+    }
+
+    #[test]
+    fn changes() {
+        assert_eq!(
+            change(r#"CMD ["/bin/echo","hi"]"#),
+            Ok(Change::Cmd(vec!["/bin/echo".into(), "hi".into()]))
+        );
+        assert_eq!(
+            change("CMD echo hi"),
+            Ok(Change::Cmd(vec![
+                "/bin/sh".into(),
+                "-c".into(),
+                "echo hi".into()
+            ]))
+        );
+        assert_eq!(
+            change("ENV A=b c"),
+            Ok(Change::Env("A".into(), "b c".into()))
+        );
+        assert_eq!(change("env A b"), Ok(Change::Env("A".into(), "b".into())));
+        assert_eq!(change("WORKDIR /srv"), Ok(Change::Workdir("/srv".into())));
+        assert!(change("WORKDIR rel").is_err());
+        assert!(change("FROM x").is_err());
+        assert!(change("CMD [broken").is_err());
+    }
+}

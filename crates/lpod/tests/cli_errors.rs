@@ -1,0 +1,96 @@
+//! The CLI's own errors: one clear `Error:` line and exit code 125, and the verbs that need
+//! no container runtime.
+
+mod common;
+
+use common::Lpod;
+
+#[test]
+fn version_prints_the_version() {
+    let l = Lpod::bare();
+    let out = l.ok(&["version"]);
+    assert!(out.contains(env!("CARGO_PKG_VERSION")), "{out}");
+    let json = l.ok(&["version", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["Client"]["Version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn unknown_flag_is_exit_125() {
+    let l = Lpod::bare();
+    let out = l.run(&["ps", "--bogus"]);
+    assert_eq!(out.code, 125, "{out:?}");
+}
+
+#[test]
+fn unknown_container_is_one_line_and_125() {
+    let l = Lpod::bare();
+    for verb in [
+        &["inspect", "nosuchcontainer"][..],
+        &["rm", "nosuchcontainer"],
+        &["stop", "nosuchcontainer"],
+        &["start", "nosuchcontainer"],
+        &["logs", "nosuchcontainer"],
+        &["wait", "nosuchcontainer"],
+        &["exec", "nosuchcontainer", "true"],
+        &["kill", "nosuchcontainer"],
+        &["pause", "nosuchcontainer"],
+    ] {
+        let out = l.run(verb);
+        out.assert_error(125, &format!("{verb:?}"));
+        assert!(out.stderr.contains("nosuchcontainer"), "{verb:?}: {out:?}");
+    }
+}
+
+#[test]
+fn bad_flag_values_are_one_line_and_125() {
+    let l = Lpod::bare();
+    for args in [
+        &["run", "--memory", "12x", "img"][..],
+        &["run", "--cpus", "zero", "img"],
+        &["run", "-v", "/a:relative", "img"],
+        &["run", "--network", "bridge9", "img"],
+        &["run", "--env-file", "/nonexistent/env", "img"],
+        &["kill", "-s", "NOSUCHSIG", "x"],
+        &["ps", "--filter", "color=red"],
+        &["ps", "--format", "{{.Nope"],
+    ] {
+        let out = l.run(args);
+        out.assert_error(125, &format!("{args:?}"));
+    }
+}
+
+#[test]
+fn empty_store_lists_nothing() {
+    let l = Lpod::bare();
+    let ps = l.ok(&["ps", "-a"]);
+    assert!(ps.starts_with("CONTAINER ID"), "{ps}");
+    assert_eq!(ps.lines().count(), 1, "{ps}");
+    assert_eq!(l.ok(&["ps", "-a", "--format", "json"]).trim(), "[]");
+    assert_eq!(l.ok(&["ps", "-aq"]), "");
+    let images = l.ok(&["images"]);
+    assert!(images.starts_with("REPOSITORY"), "{images}");
+    assert_eq!(l.ok(&["images", "--format", "json"]).trim(), "[]");
+}
+
+#[test]
+fn log_level_debug_shows_spans() {
+    let l = Lpod::bare();
+    let out = l.run(&["--log-level", "debug", "ps", "-a"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("DEBUG") || out.stderr.contains("INFO"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn system_reset_empties_the_root() {
+    let l = Lpod::bare();
+    l.ok(&["ps", "-a"]);
+    l.ok(&["system", "reset", "--force"]);
+    let left: Vec<_> = std::fs::read_dir(&l.root)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

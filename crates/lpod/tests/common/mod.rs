@@ -1,0 +1,419 @@
+//! Test harness for the `lpod` system tests: the real binary, a private root and run root,
+//! the busybox test image, and a Drop guard that leaves nothing behind.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Longest a single lpod command may take before the test calls it hung.
+pub const COMMAND_DEADLINE: Duration = Duration::from_secs(90);
+
+/// The output of one lpod invocation.
+#[derive(Debug)]
+pub struct Out {
+    /// Exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Out {
+    /// Asserts a Podman-style error: the given code and exactly one `Error: ...` line.
+    pub fn assert_error(&self, code: i32, what: &str) {
+        assert_eq!(self.code, code, "{what}: {self:?}");
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{what}: want one stderr line: {self:?}");
+        assert!(lines[0].starts_with("Error: "), "{what}: {self:?}");
+    }
+}
+
+/// The lpod binary under test.
+pub fn lpod_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_lpod"))
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/lpod has a workspace root two levels up")
+        .to_path_buf()
+}
+
+/// Where busybox.tar is: `$LPOD_TEST_IMAGE_DIR`, else `<workspace>/target/test-image`.
+pub fn test_image_tar() -> PathBuf {
+    let dir = std::env::var_os("LPOD_TEST_IMAGE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/test-image"));
+    dir.join("busybox.tar")
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Checks what the container tests need; `None` (with a note) on a laptop, a panic in CI.
+fn prerequisites(need_containers: bool) -> Option<()> {
+    let mut missing = Vec::new();
+    if need_containers {
+        if !nix::unistd::geteuid().is_root() {
+            missing.push("root".to_string());
+        }
+        for bin in ["crun", "conmon"] {
+            if which(bin).is_none() {
+                missing.push(bin.to_string());
+            }
+        }
+        let tar = test_image_tar();
+        if !tar.is_file() {
+            missing.push(format!("{} (run `cargo xtask test-image`)", tar.display()));
+        }
+    }
+    if missing.is_empty() {
+        return Some(());
+    }
+    if in_ci() {
+        panic!(
+            "CI=true and prerequisites are missing: {}",
+            missing.join(", ")
+        );
+    }
+    eprintln!("SKIPPED: missing {}", missing.join(", "));
+    None
+}
+
+fn which(bin: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|d| d.join(bin))
+        .find(|p| p.is_file())
+}
+
+/// One test's private lpod world.
+pub struct Lpod {
+    dir: tempfile::TempDir,
+    /// `--root`.
+    pub root: PathBuf,
+    /// `--runroot`.
+    pub runroot: PathBuf,
+    /// The busybox image's name once loaded.
+    pub image: String,
+    /// Children spawned through [`Lpod::spawn`] (killed on drop if still running).
+    children: Vec<Child>,
+}
+
+impl Lpod {
+    /// A world with no image, for tests that need no containers (still needs nothing else).
+    pub fn bare() -> Lpod {
+        let dir = tempfile::Builder::new()
+            .prefix("lpod-t-")
+            .tempdir()
+            .expect("temp dir");
+        let root = dir.path().join("root");
+        let runroot = dir.path().join("run");
+        Lpod {
+            dir,
+            root,
+            runroot,
+            image: String::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// A world with the busybox image loaded, or `None` when a laptop lacks the prerequisites.
+    pub fn with_image() -> Option<Lpod> {
+        prerequisites(true)?;
+        let mut l = Lpod::bare();
+        let tar = test_image_tar();
+        let out = l.run(&["load", "-i", tar.to_str().expect("utf-8 path")]);
+        assert_eq!(out.code, 0, "load: {out:?}");
+        let images = l.ok(&["images", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&images).expect("images json");
+        let first = &v[0];
+        let name = first["Names"][0]
+            .as_str()
+            .or_else(|| first["RepoTags"][0].as_str())
+            .unwrap_or_else(|| panic!("no image name in {images}"));
+        l.image = name.to_string();
+        Some(l)
+    }
+
+    /// The temp directory (for test files).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A command for the lpod binary with this world's global flags.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(lpod_bin());
+        c.arg("--root")
+            .arg(&self.root)
+            .arg("--runroot")
+            .arg(&self.runroot)
+            .arg("--runtime")
+            .arg("crun")
+            .args(args)
+            .env_remove("LPOD_CONFIG")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs lpod to completion (bounded by [`COMMAND_DEADLINE`]).
+    pub fn run(&self, args: &[&str]) -> Out {
+        run_bounded(self.cmd(args), args)
+    }
+
+    /// Runs lpod and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(out.code, 0, "lpod {args:?}: {out:?}");
+        out.stdout
+    }
+
+    /// Starts lpod in the background (stdout/stderr piped); killed on drop if still running.
+    pub fn spawn(&mut self, args: &[&str]) -> &mut Child {
+        let child = self
+            .cmd(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn lpod");
+        self.children.push(child);
+        self.children.last_mut().expect("just pushed")
+    }
+
+    /// The child most recently started with [`Lpod::spawn`].
+    pub fn children_last(&mut self) -> &mut Child {
+        self.children.last_mut().expect("a spawned child")
+    }
+
+    /// Polls `f` until it returns `Some`, for up to 60 s (a liveness bound, not a timing test).
+    pub fn wait_for<T>(&self, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+        let start = Instant::now();
+        loop {
+            if let Some(v) = f() {
+                return v;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                panic!("gave up waiting for {what}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `inspect --format TEMPLATE NAME`, trimmed.
+    pub fn inspect(&self, name: &str, template: &str) -> String {
+        self.ok(&["inspect", "--format", template, name])
+            .trim()
+            .to_string()
+    }
+
+    /// `ps -a --format json`, parsed.
+    pub fn ps_all(&self) -> Vec<serde_json::Value> {
+        let s = self.ok(&["ps", "-a", "--format", "json"]);
+        serde_json::from_str(&s).unwrap_or_else(|e| panic!("ps json {e}: {s}"))
+    }
+
+    /// Mount points under this world's root or run root, from /proc/self/mountinfo.
+    pub fn mounts(&self) -> Vec<PathBuf> {
+        let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        info.lines()
+            .filter_map(|l| l.split(' ').nth(4))
+            .map(unescape_mount)
+            .map(PathBuf::from)
+            .filter(|p| p.starts_with(self.dir.path()))
+            .collect()
+    }
+
+    /// Live conmon processes that belong to this world (their command line names our paths).
+    pub fn conmons(&self) -> Vec<i32> {
+        let ours = self.dir.path().to_string_lossy().into_owned();
+        let mut pids = Vec::new();
+        let Ok(rd) = std::fs::read_dir("/proc") else {
+            return pids;
+        };
+        for e in rd.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+                continue;
+            };
+            let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+                continue;
+            };
+            let args: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let is_conmon = args
+                .first()
+                .is_some_and(|a0| a0.rsplit('/').next() == Some("conmon"));
+            if is_conmon && args.iter().any(|a| a.contains(&ours)) {
+                pids.push(pid);
+            }
+        }
+        pids
+    }
+
+    /// Pids named by pidfiles under the run root and root whose process is attributable to
+    /// this world: a conmon naming our paths, or a process whose root is under our root.
+    fn attributable_pids(&self) -> Vec<i32> {
+        let mut files = Vec::new();
+        collect_pidfiles(&self.runroot, &mut files, 0);
+        collect_pidfiles(&self.root, &mut files, 0);
+        let ours = self.dir.path();
+        let mut pids = self.conmons();
+        for f in files {
+            let Some(pid) = std::fs::read_to_string(&f)
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok())
+            else {
+                continue;
+            };
+            if pid <= 1 || pids.contains(&pid) {
+                continue;
+            }
+            let root_link = std::fs::read_link(format!("/proc/{pid}/root")).ok();
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let names_us = String::from_utf8_lossy(&cmdline).contains(&*ours.to_string_lossy());
+            if root_link.is_some_and(|r| r.starts_with(ours)) || names_us {
+                pids.push(pid);
+            }
+        }
+        pids
+    }
+}
+
+fn collect_pidfiles(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    if depth > 6 {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let Ok(ft) = e.file_type() else { continue };
+        let p = e.path();
+        if ft.is_dir() {
+            // Never walk into container root filesystems.
+            if p.file_name()
+                .is_some_and(|n| n == "merged" || n == "rootfs" || n == "diff")
+            {
+                continue;
+            }
+            collect_pidfiles(&p, out, depth + 1);
+        } else if ft.is_file() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".pid") || name == "pidfile" {
+                out.push(p);
+            }
+        }
+    }
+}
+
+fn unescape_mount(s: &str) -> String {
+    s.replace("\\040", " ")
+        .replace("\\011", "\t")
+        .replace("\\012", "\n")
+        .replace("\\134", "\\")
+}
+
+/// Runs a command with piped output, killing it (and failing) past the deadline.
+pub fn run_bounded(mut cmd: Command, what: &[&str]) -> Out {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn lpod");
+    let mut so = child.stdout.take().expect("piped");
+    let mut se = child.stderr.take().expect("piped");
+    let t1 = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = so.read_to_end(&mut s);
+        s
+    });
+    let t2 = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = se.read_to_end(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait lpod") {
+            break st;
+        }
+        if start.elapsed() > COMMAND_DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("lpod {what:?} did not finish within {COMMAND_DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stdout = String::from_utf8_lossy(&t1.join().unwrap_or_default()).into_owned();
+    let stderr = String::from_utf8_lossy(&t2.join().unwrap_or_default()).into_owned();
+    Out {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
+}
+
+/// Collects a spawned child's output (after it exited or was killed).
+pub fn child_output(child: &mut Child) -> Out {
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        let _ = s.read_to_string(&mut stdout);
+    }
+    if let Some(mut s) = child.stderr.take() {
+        let _ = s.read_to_string(&mut stderr);
+    }
+    let code = child.wait().map(|s| s.code().unwrap_or(-1)).unwrap_or(-1);
+    Out {
+        code,
+        stdout,
+        stderr,
+    }
+}
+
+impl Drop for Lpod {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            if matches!(c.try_wait(), Ok(None)) {
+                let _ = c.kill();
+            }
+            let _ = c.wait();
+        }
+        if self.root.exists() {
+            // Best effort through lpod itself first, bounded so a hung lpod cannot hang the test.
+            let mut c = self.cmd(&["rm", "-fa", "-t", "0"]);
+            c.stdout(Stdio::null()).stderr(Stdio::null());
+            if let Ok(mut child) = c.spawn() {
+                let start = Instant::now();
+                while matches!(child.try_wait(), Ok(None)) {
+                    if start.elapsed() > Duration::from_secs(30) {
+                        let _ = child.kill();
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                let _ = child.wait();
+            }
+        }
+        for pid in self.attributable_pids() {
+            // Only processes this world started: conmon naming our paths, or a container whose
+            // root file system lives under our root.
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        let mut mounts = self.mounts();
+        mounts.sort_by_key(|m| std::cmp::Reverse(m.as_os_str().len()));
+        for m in mounts {
+            let _ = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH);
+        }
+    }
+}
