@@ -191,8 +191,9 @@ fn check_component(what: &'static str, v: &str) -> Result<(), CniError> {
     Ok(())
 }
 
-/// Writes `data` to `path` atomically (temp file in the same dir, fsync, rename, fsync dir).
-pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+/// Writes `data` to `path` atomically (temp file in the same dir, rename); with `durable`,
+/// the file and the directory are also fsynced.
+pub(crate) fn write_atomic(path: &Path, data: &[u8], durable: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let name = path
@@ -203,9 +204,14 @@ pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let res = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(data)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
+        if durable {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
     })();
     if res.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -334,7 +340,10 @@ impl CniClient {
             path: path.clone(),
             source,
         })?;
-        write_atomic(&path, &data).map_err(|source| CniError::Cache { path, source })
+        // The record written before the first plugin runs need not survive a power loss:
+        // without it, DEL still runs from the caller's config. Results must.
+        write_atomic(&path, &data, result.is_some())
+            .map_err(|source| CniError::Cache { path, source })
     }
 
     fn remove_cache(&self, network: &str, rt: &RuntimeConf) -> Result<(), CniError> {

@@ -669,7 +669,7 @@ impl NetworkStore {
         let path = self.config_dir.join(format!("{name}.conflist"));
         let list = NetworkConfigList::from_list_json(doc.clone(), &path)?;
         let data = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-        write_atomic(&path, &data).map_err(|source| StoreError::Io {
+        write_atomic(&path, &data, true).map_err(|source| StoreError::Io {
             path: path.clone(),
             op: "write",
             source,
