@@ -88,6 +88,18 @@ pub enum CniError {
         /// The validation error.
         source: ConfError,
     },
+    /// CHECK needs the cached ADD result and there is none.
+    #[error(
+        "network {network}: no cached ADD result for container {container_id} interface {ifname}"
+    )]
+    NoCachedResult {
+        /// Network name.
+        network: String,
+        /// Container id.
+        container_id: String,
+        /// Interface name.
+        ifname: String,
+    },
     /// CHECK is not defined for this CNI version.
     #[error("network {network}: CHECK is not supported by cniVersion {version}")]
     CheckUnsupported {
@@ -104,6 +116,10 @@ pub enum CniError {
         /// The value.
         value: String,
     },
+}
+
+fn version_before_040(v: &str) -> bool {
+    matches!(v, "0.1.0" | "0.2.0" | "0.3.0" | "0.3.1")
 }
 
 /// Per-attachment runtime parameters of a plugin call.
@@ -503,8 +519,13 @@ impl CniClient {
     ) -> CniError {
         tracing::warn!(error = %add, "CNI ADD failed; running DEL to clean up");
         let _ = self.write_cache(list, rt, partial);
+        let prev = if version_before_040(&list.cni_version) {
+            None
+        } else {
+            partial
+        };
         let cleanup = self
-            .del_with(list, rt, partial, true)
+            .del_with(list, rt, prev, true)
             .and_then(|()| self.remove_cache(&list.name, rt))
             .err()
             .map(Box::new);
@@ -594,7 +615,13 @@ impl CniClient {
                 for (k, v) in &rt.capability_args {
                     crt.capability_args.entry(k.clone()).or_insert(v.clone());
                 }
-                self.del_with(&clist, &crt, c.result.as_ref(), false)?;
+                // As libcni: prevResult on DEL only from spec 0.4.0 on.
+                let prev = if version_before_040(&clist.cni_version) {
+                    None
+                } else {
+                    c.result.as_ref()
+                };
+                self.del_with(&clist, &crt, prev, false)?;
             }
             None => {
                 let list = list.ok_or_else(|| CniError::NoConfig {
@@ -615,10 +642,7 @@ impl CniClient {
         list: &NetworkConfigList,
         rt: &RuntimeConf,
     ) -> Result<(), CniError> {
-        if matches!(
-            list.cni_version.as_str(),
-            "0.1.0" | "0.2.0" | "0.3.0" | "0.3.1"
-        ) {
+        if version_before_040(&list.cni_version) {
             return Err(CniError::CheckUnsupported {
                 network: list.name.clone(),
                 version: list.cni_version.clone(),
@@ -628,7 +652,14 @@ impl CniClient {
             return Ok(());
         }
         let cached = self.cached(&list.name, &rt.container_id, &rt.ifname)?;
-        let prev = cached.and_then(|c| c.result);
+        let prev = cached
+            .and_then(|c| c.result)
+            .ok_or_else(|| CniError::NoCachedResult {
+                network: list.name.clone(),
+                container_id: rt.container_id.clone(),
+                ifname: rt.ifname.clone(),
+            })?;
+        let prev = Some(prev);
         for i in 0..list.plugins.len() {
             self.run(list, i, "CHECK", rt, prev.as_ref())
                 .map_err(|source| CniError::Invoke {
