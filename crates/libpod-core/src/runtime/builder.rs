@@ -123,12 +123,7 @@ impl RuntimeBuilder {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| r.clone());
-            self.opts
-                .config
-                .runtimes
-                .entry(name.clone())
-                .or_default()
-                .insert(0, path);
+            self.opts.config.runtimes.insert(name.clone(), vec![path]);
             self.opts.config.runtime = name;
         } else {
             self.opts.config.runtime = r;

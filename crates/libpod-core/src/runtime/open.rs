@@ -27,9 +27,12 @@ fn find_runtime(opts: &RuntimeOptions) -> Result<(RuntimeKind, PathBuf)> {
         "runc" => RuntimeKind::Runc,
         other => RuntimeKind::from_path(Path::new(other)),
     };
-    let mut candidates: Vec<PathBuf> = opts.config.runtime_paths(&name).to_vec();
-    candidates.extend(kind.default_paths());
-    candidates
+    // The configured candidates only: an explicit path must not silently fall
+    // back to another binary.
+    opts.config
+        .runtime_paths(&name)
+        .iter()
+        .cloned()
         .into_iter()
         .find(|p| is_executable(p))
         .map(|p| (kind, p))
