@@ -876,6 +876,35 @@ mod tests {
     }
 
     #[test]
+    fn check_and_old_versions() {
+        let (_d, client, rec, list) = setup(None);
+        assert!(matches!(
+            client.check_network_list(&list, &rt()),
+            Err(CniError::NoCachedResult { .. })
+        ));
+        client.add_network_list(&list, &rt()).unwrap();
+        client.check_network_list(&list, &rt()).unwrap();
+        rec.calls.lock().unwrap().clear();
+        // A 0.3.1 list: no CHECK, and DEL gets no prevResult (libcni's rule).
+        let mut old = list.clone();
+        old.cni_version = "0.3.1".into();
+        old.raw["cniVersion"] = json!("0.3.1");
+        old.name = "old".into();
+        old.raw["name"] = json!("old");
+        assert!(matches!(
+            client.check_network_list(&old, &rt()),
+            Err(CniError::CheckUnsupported { .. })
+        ));
+        client.add_network_list(&old, &rt()).unwrap();
+        client.del_network_list("old", None, &rt()).unwrap();
+        let calls = rec.calls.lock().unwrap();
+        let dels: Vec<_> = calls.iter().filter(|c| c.1 == "DEL").collect();
+        assert_eq!(dels.len(), 3);
+        assert!(dels.iter().all(|c| c.2.get("prevResult").is_none()));
+        assert!(dels.iter().all(|c| c.2["cniVersion"] == "0.3.1"));
+    }
+
+    #[test]
     fn rejects_path_components() {
         let (_d, client, _rec, _list) = setup(None);
         assert!(client.cache_path("net", "../x", "eth0").is_err());
