@@ -37,7 +37,10 @@ fn create_init_start_wait_exit_code_then_remove_cleans_everything() {
     c.remove(false).unwrap();
     assert!(!store.container_exists(&id).unwrap());
     assert!(!Path::new(&bundle).exists());
-    assert!(matches!(env.rt.container(&id), Err(Error::NoSuchContainer(_))));
+    assert!(matches!(
+        env.rt.container(&id),
+        Err(Error::NoSuchContainer(_))
+    ));
     // wait after removal answers from the exit-code table
     assert_eq!(c.wait().unwrap(), 3);
     assert_eq!(env.rt.wait_container(&id).unwrap(), 3);
@@ -47,7 +50,10 @@ fn create_init_start_wait_exit_code_then_remove_cleans_everything() {
 fn stop_sleep_container_with_timeout_kills_it() {
     let Some(env) = common::env() else { return };
     // sleep as pid 1 ignores SIGTERM: the stop timeout then SIGKILL decide.
-    let c = env.rt.create_container(env.opts(&["sleep", "1000"])).unwrap();
+    let c = env
+        .rt
+        .create_container(env.opts(&["sleep", "1000"]))
+        .unwrap();
     c.start().unwrap();
     assert_eq!(c.status().unwrap(), ContainerStatus::Running);
     c.stop(Some(Duration::from_millis(500))).unwrap();
@@ -65,7 +71,11 @@ fn stop_with_a_handled_signal_exits_cleanly() {
     let Some(env) = common::env() else { return };
     let c = env
         .rt
-        .create_container(env.opts(&["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]))
+        .create_container(env.opts(&[
+            "sh",
+            "-c",
+            "trap 'exit 0' TERM; while :; do sleep 0.1; done",
+        ]))
         .unwrap();
     c.start().unwrap();
     c.stop(Some(Duration::from_secs(30))).unwrap();
@@ -76,7 +86,10 @@ fn stop_with_a_handled_signal_exits_cleanly() {
 #[test]
 fn pause_unpause_and_refusals_follow_the_table() {
     let Some(env) = common::env() else { return };
-    let c = env.rt.create_container(env.opts(&["sleep", "1000"])).unwrap();
+    let c = env
+        .rt
+        .create_container(env.opts(&["sleep", "1000"]))
+        .unwrap();
     assert!(matches!(c.pause(), Err(Error::InvalidState { .. })));
     c.start().unwrap();
     c.pause().unwrap();
@@ -92,7 +105,10 @@ fn pause_unpause_and_refusals_follow_the_table() {
 #[test]
 fn exec_streams_output_and_returns_exit_code() {
     let Some(env) = common::env() else { return };
-    let c = env.rt.create_container(env.opts(&["sleep", "1000"])).unwrap();
+    let c = env
+        .rt
+        .create_container(env.opts(&["sleep", "1000"]))
+        .unwrap();
     c.start().unwrap();
     let (code, out, err) = c
         .exec_output(&["sh", "-c", "echo hi; echo oops >&2; exit 7"])
@@ -221,10 +237,27 @@ fn inspect_json_has_podman_field_names() {
     assert_eq!(v["HostConfig"]["Memory"], 64 << 20);
     assert_eq!(v["HostConfig"]["NetworkMode"], "none");
     assert_eq!(v["Mounts"][0]["Type"], "tmpfs");
-    for k in ["Id", "Created", "Args", "Image", "ImageName", "RestartCount", "NetworkSettings"] {
+    for k in [
+        "Id",
+        "Created",
+        "Args",
+        "Image",
+        "ImageName",
+        "RestartCount",
+        "NetworkSettings",
+    ] {
         assert!(v.get(k).is_some(), "missing {k}");
     }
-    for k in ["Running", "Paused", "Pid", "ExitCode", "OOMKilled", "StartedAt", "FinishedAt", "ConmonPid"] {
+    for k in [
+        "Running",
+        "Paused",
+        "Pid",
+        "ExitCode",
+        "OOMKilled",
+        "StartedAt",
+        "FinishedAt",
+        "ConmonPid",
+    ] {
         assert!(v["State"].get(k).is_some(), "missing State.{k}");
     }
     // the tmpfs works when it runs
@@ -285,7 +318,9 @@ fn host_network_sees_host_interfaces() {
 
 #[test]
 fn runc_runs_a_container_too() {
-    let Some(env) = common::env_with("runc") else { return };
+    let Some(env) = common::env_with("runc") else {
+        return;
+    };
     let c = env
         .rt
         .create_container(env.opts(&["sh", "-c", "echo runc; exit 5"]))
@@ -302,10 +337,16 @@ fn reboot_simulation_resets_statuses() {
     let configured = env.rt.create_container(env.opts(&["true"])).unwrap();
     let created = env.rt.create_container(env.opts(&["true"])).unwrap();
     created.init().unwrap();
-    let exited = env.rt.create_container(env.opts(&["sh", "-c", "exit 2"])).unwrap();
+    let exited = env
+        .rt
+        .create_container(env.opts(&["sh", "-c", "exit 2"]))
+        .unwrap();
     exited.start().unwrap();
     assert_eq!(exited.wait().unwrap(), 2);
-    let running = env.rt.create_container(env.opts(&["sleep", "1000"])).unwrap();
+    let running = env
+        .rt
+        .create_container(env.opts(&["sleep", "1000"]))
+        .unwrap();
     running.start().unwrap();
     // "Power cut": kill the processes we started (conmon and the container's init), by pid.
     for c in [&created, &running] {
@@ -330,12 +371,19 @@ fn reboot_simulation_resets_statuses() {
     assert_eq!(st(&exited), ContainerStatus::Exited);
     assert_eq!(st(&running), ContainerStatus::Exited);
     assert_eq!(
-        rt2.container(running.id()).unwrap().inspect().unwrap().state.pid,
+        rt2.container(running.id())
+            .unwrap()
+            .inspect()
+            .unwrap()
+            .state
+            .pid,
         0
     );
     // The alive file now records the new boot: a third open does not refresh again.
     assert_eq!(
-        std::fs::read_to_string(env.run_root().join("alive")).unwrap().trim(),
+        std::fs::read_to_string(env.run_root().join("alive"))
+            .unwrap()
+            .trim(),
         "boot-2"
     );
     // Containers run again after the reboot.
@@ -386,7 +434,10 @@ fn info_reports_host_and_store() {
     assert_eq!(info.host.cgroup_manager, "cgroupfs");
     assert_eq!(info.store.image_store.number, 1);
     assert_eq!(info.store.container_store.number, 1);
-    assert_eq!(info.store.container_store.by_status.get("configured"), Some(&1));
+    assert_eq!(
+        info.store.container_store.by_status.get("configured"),
+        Some(&1)
+    );
     let v = serde_json::to_value(&info).unwrap();
     assert!(v["host"]["memTotal"].as_u64().unwrap() > 0);
     assert!(v["store"]["graphRoot"].is_string());
@@ -399,13 +450,22 @@ fn names_and_lookup() {
     let mut o = env.opts(&["true"]);
     o.name = Some("web".into());
     let c = env.rt.create_container(o.clone()).unwrap();
-    assert!(matches!(env.rt.create_container(o), Err(Error::NameInUse(_))));
+    assert!(matches!(
+        env.rt.create_container(o),
+        Err(Error::NameInUse(_))
+    ));
     assert_eq!(env.rt.container("web").unwrap().id(), c.id());
     assert_eq!(env.rt.container(&c.id()[..12]).unwrap().id(), c.id());
-    assert!(matches!(env.rt.container("nope"), Err(Error::NoSuchContainer(_))));
+    assert!(matches!(
+        env.rt.container("nope"),
+        Err(Error::NoSuchContainer(_))
+    ));
     let mut bad = env.opts(&["true"]);
     bad.image = "no-such-image".into();
-    assert!(matches!(env.rt.create_container(bad), Err(Error::NoSuchImage(_))));
+    assert!(matches!(
+        env.rt.create_container(bad),
+        Err(Error::NoSuchImage(_))
+    ));
     let ps = env.rt.list_containers().unwrap();
     assert_eq!(ps.len(), 1);
     assert_eq!(ps[0].name, "web");
@@ -437,5 +497,11 @@ fn concurrent_run_rm_from_threads() {
     codes.sort();
     assert_eq!(codes, vec![0, 1, 2, 3]);
     assert!(env.rt.list_containers().unwrap().is_empty());
-    assert!(env.rt.store().unwrap().list_containers().unwrap().is_empty());
+    assert!(env
+        .rt
+        .store()
+        .unwrap()
+        .list_containers()
+        .unwrap()
+        .is_empty());
 }

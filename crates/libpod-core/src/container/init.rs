@@ -260,6 +260,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
 pub(crate) fn map_create_error(e: Error, argv0: &str) -> Error {
     let msg = match &e {
         Error::Oci(libpod_oci::OciError::CreateFailed { message, .. }) => message.to_lowercase(),
+        Error::Oci(libpod_oci::OciError::ExecFailed { message, .. }) => message.to_lowercase(),
         Error::Oci(libpod_oci::OciError::Runtime { stderr, .. }) => stderr.to_lowercase(),
         _ => return e,
     };

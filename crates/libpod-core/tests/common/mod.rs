@@ -98,10 +98,16 @@ pub fn builder(dir: &Path, runtime: &str) -> libpod_core::RuntimeBuilder {
 /// Sets up an [`Env`] with crun (or `runtime`); `None` means skip.
 pub fn env_with(runtime: &str) -> Option<Env> {
     let image_dir = prerequisites(runtime)?;
-    let dir = tempfile::Builder::new().prefix("lpod-core-").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("lpod-core-")
+        .tempdir()
+        .unwrap();
     std::fs::write(dir.path().join("boot_id"), "boot-1\n").unwrap();
     let rt = builder(dir.path(), runtime).build().unwrap();
-    rt.store().unwrap().load(&image_dir.join("busybox.tar")).unwrap();
+    rt.store()
+        .unwrap()
+        .load(&image_dir.join("busybox.tar"))
+        .unwrap();
     Some(Env {
         dir,
         rt,
