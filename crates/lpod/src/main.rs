@@ -7,10 +7,13 @@
 #![allow(dead_code)]
 
 mod cli;
+mod cmd;
 mod exit;
 mod format;
 mod logs;
 mod parse;
+mod signals;
+mod tty;
 
 use std::process::ExitCode;
 
@@ -32,8 +35,14 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&cli.global.log_level);
-    println!("lpod {}", env!("CARGO_PKG_VERSION"));
-    ExitCode::SUCCESS
+    let code = match cmd::dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            cmd::report(&e);
+            e.exit_code()
+        }
+    };
+    ExitCode::from(code.clamp(0, 255) as u8)
 }
 
 /// Maps Podman's log levels onto a tracing filter; `debug` and `trace` also show span

@@ -1,0 +1,268 @@
+//! The verbs: each maps its flags onto libpod-core and prints Podman's output.
+//! Every verb returns the process exit code or a [`CliError`].
+
+mod container;
+mod image;
+mod ps;
+mod system;
+
+use std::path::{Path, PathBuf};
+
+use libpod_core::Runtime;
+
+use crate::cli::{Cli, Command, ContainerCommand, GlobalOpts, SystemCommand};
+use crate::exit;
+
+/// Why a verb failed; each variant knows its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// From libpod-core (its own exit code: 125, or 126/127 for the container's command).
+    #[error("{0}")]
+    Core(#[from] libpod_core::Error),
+    /// From the image store.
+    #[error("{0}")]
+    Storage(#[from] libpod_storage::StoreError),
+    /// A flag value.
+    #[error("{0}")]
+    Parse(#[from] crate::parse::ParseError),
+    /// A `--format` template.
+    #[error("{0}")]
+    Template(#[from] crate::format::TemplateError),
+    /// The configuration file.
+    #[error("{0}")]
+    Config(#[from] libpod_config::ConfigError),
+    /// Local I/O (stdin/stdout, temp files).
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What we were doing.
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A usage error that clap cannot express.
+    #[error("{0}")]
+    Usage(String),
+    /// Several containers failed; each was already reported.
+    #[error("{0}")]
+    Reported(String),
+}
+
+impl CliError {
+    /// Podman's exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Core(e) => match e.exit_code() {
+                exit::LPOD_ERROR if matches!(e, libpod_core::Error::Oci(_)) => {
+                    exit::classify_runtime_message(&e.to_string())
+                }
+                c => c,
+            },
+            _ => exit::LPOD_ERROR,
+        }
+    }
+
+    fn io(what: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        CliError::Io {
+            what,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Result of a verb: the exit code.
+pub type CmdResult = Result<i32, CliError>;
+
+/// Prints an error as Podman does: one line, `Error: ...`.
+pub fn report(e: &CliError) {
+    let msg = e.to_string();
+    let one_line: String = msg
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    eprintln!("Error: {one_line}");
+}
+
+/// Runs the parsed command line.
+pub fn dispatch(cli: Cli) -> CmdResult {
+    let g = &cli.global;
+    match cli.command {
+        Command::Version(a) => system::version(&a),
+        Command::Run(a) => container::run(&open(g)?, a),
+        Command::Create(a) => container::create(&open(g)?, a),
+        Command::Start(a) => container::start(&open(g)?, a),
+        Command::Stop(a) => container::stop(&open(g)?, a, false),
+        Command::Restart(a) => container::stop(&open(g)?, a, true),
+        Command::Kill(a) => container::kill(&open(g)?, a),
+        Command::Pause(a) => container::pause(&open(g)?, a, true),
+        Command::Unpause(a) => container::pause(&open(g)?, a, false),
+        Command::Rm(a) => container::rm(&open(g)?, a),
+        Command::Wait(a) => container::wait(&open(g)?, a),
+        Command::Logs(a) => container::logs(&open(g)?, a),
+        Command::Exec(a) => container::exec(&open(g)?, a),
+        Command::Inspect(a) => container::inspect(&open(g)?, a),
+        Command::Ps(a) => ps::ps(&open(g)?, a),
+        Command::Images(a) => image::images(&open(g)?, a),
+        Command::Rmi(a) => image::rmi(&open(g)?, a),
+        Command::Tag(a) => image::tag(&open(g)?, a),
+        Command::Load(a) => image::load(&open(g)?, a),
+        Command::Save(a) => image::save(&open(g)?, a),
+        Command::Import(a) => image::import(&open(g)?, a),
+        Command::Info(a) | Command::System(SystemCommand::Info(a)) => system::info(&open(g)?, &a),
+        Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
+        Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
+    }
+}
+
+/// Makes a path absolute against the current directory (conmon's exit command runs
+/// elsewhere, so relative paths must not reach it).
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// The global flags again, as conmon's exit command must pass them to
+/// `lpod container cleanup` so it opens the same store and state.
+pub fn exit_command_args(g: &GlobalOpts) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut push = |flag: &str, v: String| {
+        args.push(flag.to_string());
+        args.push(v);
+    };
+    if let Some(c) = &g.config {
+        push("--config", absolute(c).to_string_lossy().into_owned());
+    }
+    if let Some(r) = &g.root {
+        push("--root", absolute(r).to_string_lossy().into_owned());
+    }
+    if let Some(r) = &g.runroot {
+        push("--runroot", absolute(r).to_string_lossy().into_owned());
+    }
+    if let Some(r) = &g.runtime {
+        let v = if r.contains('/') {
+            absolute(Path::new(r)).to_string_lossy().into_owned()
+        } else {
+            r.clone()
+        };
+        push("--runtime", v);
+    }
+    if let Some(d) = &g.storage_driver {
+        push("--storage-driver", d.clone());
+    }
+    push("--log-level", g.log_level.clone());
+    args
+}
+
+/// The data-model configuration the global flags select (file, then flags).
+pub fn runtime_config(g: &GlobalOpts) -> Result<libpod_config::RuntimeConfig, CliError> {
+    Ok(match &g.config {
+        Some(p) => libpod_config::RuntimeConfig::load(p)?,
+        None => libpod_config::RuntimeConfig::load_default()?,
+    })
+}
+
+/// Opens the runtime the global flags describe.
+pub fn open(g: &GlobalOpts) -> Result<Runtime, CliError> {
+    Ok(builder(g)?.build()?)
+}
+
+/// The runtime builder the global flags describe (not yet opened).
+pub fn builder(g: &GlobalOpts) -> Result<libpod_core::RuntimeBuilder, CliError> {
+    let mut b = Runtime::builder().runtime_config(runtime_config(g)?);
+    if let Some(r) = &g.root {
+        b = b.root(absolute(r));
+    }
+    if let Some(r) = &g.runroot {
+        b = b.run_root(absolute(r));
+    }
+    if let Some(r) = &g.runtime {
+        b = b.runtime(r.clone());
+    }
+    if let Some(d) = &g.storage_driver {
+        b = b.storage_driver(d.clone());
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        b = b.exit_command(exe, exit_command_args(g));
+    }
+    Ok(b)
+}
+
+/// Runs `f` for each name; errors are reported as they happen (one line each) and the
+/// last one decides the exit code, as Podman does for multi-container verbs.
+fn for_each<T>(items: &[T], mut f: impl FnMut(&T) -> Result<(), CliError>) -> CmdResult {
+    let mut last: Option<CliError> = None;
+    for it in items {
+        if let Err(e) = f(it) {
+            if let Some(prev) = last.take() {
+                report(&prev);
+            }
+            last = Some(e);
+        }
+    }
+    match last {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+/// Prints JSON (pretty, like Podman) to stdout.
+fn print_json(v: &impl serde::Serialize) -> Result<(), CliError> {
+    let s = serde_json::to_string_pretty(v)
+        .map_err(|e| CliError::io("encode JSON for", "stdout", std::io::Error::other(e)))?;
+    println!("{s}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_command_repeats_the_global_flags_absolutely() {
+        let g = GlobalOpts {
+            root: Some("rel/root".into()),
+            runroot: Some("/abs/run".into()),
+            runtime: Some("crun".into()),
+            storage_driver: Some("vfs".into()),
+            log_level: "warn".into(),
+            config: None,
+        };
+        let args = exit_command_args(&g);
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(
+            args,
+            [
+                "--root".to_string(),
+                cwd.join("rel/root").to_string_lossy().into_owned(),
+                "--runroot".into(),
+                "/abs/run".into(),
+                "--runtime".into(),
+                "crun".into(),
+                "--storage-driver".into(),
+                "vfs".into(),
+                "--log-level".into(),
+                "warn".into(),
+            ]
+        );
+    }
+
+    #[test]
+    fn error_exit_codes() {
+        let e = CliError::Core(libpod_core::Error::CommandNotFound("x".into()));
+        assert_eq!(e.exit_code(), 127);
+        let e = CliError::Core(libpod_core::Error::CommandNotInvokable("x".into()));
+        assert_eq!(e.exit_code(), 126);
+        let e = CliError::Core(libpod_core::Error::NoSuchContainer("x".into()));
+        assert_eq!(e.exit_code(), 125);
+        assert_eq!(CliError::Usage("x".into()).exit_code(), 125);
+    }
+}

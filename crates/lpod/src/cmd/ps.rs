@@ -1,0 +1,168 @@
+//! `lpod ps`: a table like Podman's, ids only, JSON, or a Go template per row.
+
+use chrono::{DateTime, Utc};
+use libpod_core::{ContainerSummary, Runtime};
+use serde_json::{json, Value};
+
+use super::{print_json, CmdResult};
+use crate::cli::PsArgs;
+use crate::format;
+use crate::parse::{self, PsFilter};
+
+fn time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn matches(s: &ContainerSummary, f: &PsFilter) -> bool {
+    match f {
+        PsFilter::Status(st) => {
+            s.state == *st
+                || (st == "created" && s.state == "configured")
+                || (st == "exited" && s.state == "stopped")
+        }
+        PsFilter::Name(n) => s.name.contains(n.as_str()),
+        PsFilter::Id(p) => s.id.starts_with(p.as_str()),
+        PsFilter::Label(k, v) => match (s.labels.get(k), v) {
+            (Some(_), None) => true,
+            (Some(have), Some(want)) => have == want,
+            (None, _) => false,
+        },
+    }
+}
+
+/// The STATUS column for a summary.
+pub fn status_text(s: &ContainerSummary, now: DateTime<Utc>) -> String {
+    format::status_column(
+        &s.state,
+        Some(s.exit_code),
+        time(&s.started_at),
+        time(&s.exited_at),
+        now,
+    )
+}
+
+/// Podman's `ps --format json` object for one container.
+pub fn json_row(s: &ContainerSummary, now: DateTime<Utc>) -> Value {
+    let unix = |t: &str| time(t).map(|t| t.timestamp()).unwrap_or(0);
+    json!({
+        "AutoRemove": s.auto_remove,
+        "Command": s.command,
+        "Created": unix(&s.created),
+        "CreatedAt": time(&s.created).map(|t| format::ago(t, now)).unwrap_or_default(),
+        "Exited": s.exited,
+        "ExitedAt": unix(&s.exited_at),
+        "ExitCode": s.exit_code,
+        "Id": s.id,
+        "Image": s.image,
+        "ImageID": s.image_id,
+        "Labels": s.labels,
+        "Names": [s.name],
+        "Pid": s.pid,
+        "Ports": Value::Null,
+        "StartedAt": unix(&s.started_at),
+        "State": s.state,
+        "Status": status_text(s, now),
+    })
+}
+
+/// What a `ps --format '{{...}}'` template sees: Podman's field names, display values.
+fn template_row(s: &ContainerSummary, now: DateTime<Utc>, no_trunc: bool) -> Value {
+    json!({
+        "ID": format::short_id(&s.id, no_trunc),
+        "Image": s.image,
+        "ImageID": s.image_id,
+        "Command": format::command_column(&s.command, no_trunc),
+        "CreatedAt": s.created,
+        "Created": time(&s.created).map(|t| format::ago(t, now)).unwrap_or_default(),
+        "RunningFor": time(&s.created).map(|t| format::ago(t, now)).unwrap_or_default(),
+        "Status": status_text(s, now),
+        "State": s.state,
+        "Names": s.name,
+        "Labels": s.labels,
+        "Ports": "",
+        "ExitCode": s.exit_code,
+        "Pid": s.pid,
+        "AutoRemove": s.auto_remove,
+    })
+}
+
+/// `lpod ps`.
+pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
+    let filters = a
+        .filter
+        .iter()
+        .map(|f| parse::ps_filter(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Check a template before touching the store, so a typo fails fast.
+    if let Some(t) = a.format.as_deref().filter(|t| !format::is_json(Some(t))) {
+        format::template(t, &json!({})).or_else(|e| match e {
+            format::TemplateError::NoField { .. } => Ok(String::new()),
+            e => Err(e),
+        })?;
+    }
+    let now = Utc::now();
+    let mut rows: Vec<ContainerSummary> = rt
+        .list_containers()?
+        .into_iter()
+        .filter(|s| a.all || !filters.is_empty() || s.state == "running")
+        .filter(|s| filters.iter().all(|f| matches(s, f)))
+        .collect();
+    // Newest first, as Podman lists.
+    rows.sort_by(|x, y| y.created.cmp(&x.created));
+    if a.quiet {
+        for s in &rows {
+            println!("{}", format::short_id(&s.id, a.no_trunc));
+        }
+        return Ok(0);
+    }
+    match a.format.as_deref() {
+        f if format::is_json(f) => {
+            let v: Vec<Value> = rows.iter().map(|s| json_row(s, now)).collect();
+            print_json(&v)?;
+        }
+        Some(t) => {
+            for s in &rows {
+                println!(
+                    "{}",
+                    format::template(t, &template_row(s, now, a.no_trunc))?
+                );
+            }
+        }
+        None => {
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|s| {
+                    vec![
+                        format::short_id(&s.id, a.no_trunc).to_string(),
+                        s.image.clone(),
+                        format::command_column(&s.command, a.no_trunc),
+                        time(&s.created)
+                            .map(|t| format::ago(t, now))
+                            .unwrap_or_default(),
+                        status_text(s, now),
+                        String::new(),
+                        s.name.clone(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                format::table(
+                    &[
+                        "CONTAINER ID",
+                        "IMAGE",
+                        "COMMAND",
+                        "CREATED",
+                        "STATUS",
+                        "PORTS",
+                        "NAMES"
+                    ],
+                    &table
+                )
+            );
+        }
+    }
+    Ok(0)
+}

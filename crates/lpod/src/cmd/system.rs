@@ -1,0 +1,215 @@
+//! `version`, `info` and `system reset`.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use libpod_core::Runtime;
+use serde_json::{json, Value};
+
+use super::{print_json, report, CliError, CmdResult};
+use crate::cli::{FormatArgs, GlobalOpts, ResetArgs};
+use crate::format;
+
+/// `lpod version`.
+pub fn version(a: &FormatArgs) -> CmdResult {
+    let v = json!({
+        "Client": {
+            "APIVersion": env!("CARGO_PKG_VERSION"),
+            "Version": env!("CARGO_PKG_VERSION"),
+            "OsArch": format!("{}/{}", std::env::consts::OS, go_arch()),
+            "Os": std::env::consts::OS,
+        }
+    });
+    match a.format.as_deref() {
+        f if format::is_json(f) => print_json(&v)?,
+        Some(t) => println!("{}", format::template(t, &v)?),
+        None => {
+            println!("Client:       lpod");
+            println!("Version:      {}", env!("CARGO_PKG_VERSION"));
+            println!("API Version:  {}", env!("CARGO_PKG_VERSION"));
+            println!("OS/Arch:      {}/{}", std::env::consts::OS, go_arch());
+        }
+    }
+    Ok(0)
+}
+
+fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+/// `lpod info`: YAML-like text by default, JSON or a template on request.
+pub fn info(rt: &Runtime, a: &FormatArgs) -> CmdResult {
+    let v = serde_json::to_value(rt.info()?).unwrap_or_default();
+    match a.format.as_deref() {
+        f if format::is_json(f) => print_json(&v)?,
+        Some(t) => println!("{}", format::template(t, &v)?),
+        None => {
+            let mut out = String::new();
+            yaml(&v, 0, &mut out);
+            print!("{out}");
+        }
+    }
+    Ok(0)
+}
+
+/// Renders JSON as indented `key: value` lines (what `podman info` prints, in YAML).
+fn yaml(v: &Value, indent: usize, out: &mut String) {
+    let pad = "  ".repeat(indent);
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                match v {
+                    Value::Object(inner) if !inner.is_empty() => {
+                        out.push_str(&format!("{pad}{k}:\n"));
+                        yaml(v, indent + 1, out);
+                    }
+                    Value::Array(items) if !items.is_empty() => {
+                        out.push_str(&format!("{pad}{k}:\n"));
+                        for i in items {
+                            out.push_str(&format!("{pad}- {}\n", scalar(i)));
+                        }
+                    }
+                    _ => out.push_str(&format!("{pad}{k}: {}\n", scalar(v))),
+                }
+            }
+        }
+        other => out.push_str(&format!("{pad}{}\n", scalar(other))),
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.is_empty() => "\"\"".into(),
+        Value::String(s) => s.clone(),
+        Value::Object(m) if m.is_empty() => "{}".into(),
+        Value::Array(a) if a.is_empty() => "[]".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Directories `system reset` empties, from the runtime's configuration.
+fn reset_paths(c: &libpod_config::RuntimeConfig) -> Vec<PathBuf> {
+    let mut v = vec![
+        c.graph_root.clone(),
+        c.run_root.clone(),
+        c.static_dir.clone(),
+        c.volume_path.clone(),
+        c.cni_cache_dir.clone(),
+        c.tmp_dir.clone(),
+    ];
+    // Never a top-level directory (`/`, `/run`, `/var`): only lpod's own.
+    v.retain(|p| p.is_absolute() && p.components().count() >= 3);
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn unmount_under(dirs: &[PathBuf]) {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut mounts: Vec<PathBuf> = info
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(|m| PathBuf::from(m.replace("\\040", " ")))
+        .filter(|m| dirs.iter().any(|d| m.starts_with(d)))
+        .collect();
+    mounts.sort_by_key(|m| std::cmp::Reverse(m.as_os_str().len()));
+    for m in mounts {
+        if let Err(e) = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH) {
+            tracing::warn!(mount = %m.display(), error = %e, "unmounting during reset");
+        }
+    }
+}
+
+fn confirm(paths: &[PathBuf]) -> bool {
+    eprintln!("WARNING! This will remove:");
+    eprintln!(" - all containers");
+    eprintln!(" - all pods");
+    eprintln!(" - all images");
+    eprintln!(" - all build cache, storage and state under:");
+    for p in paths {
+        eprintln!("     {}", p.display());
+    }
+    eprint!("Are you sure you want to continue? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        return false;
+    }
+    matches!(line.trim(), "y" | "Y" | "yes" | "Yes")
+}
+
+/// `lpod system reset`: removes every container, pod and image, then the storage and
+/// state directories themselves.
+pub fn reset(g: &GlobalOpts, a: &ResetArgs) -> CmdResult {
+    let builder = super::builder(g)?;
+    let paths = reset_paths(&builder.peek().config);
+    if !a.force && !confirm(&paths) {
+        return Ok(0);
+    }
+    let mut failed: Option<CliError> = None;
+    match builder.build() {
+        Ok(rt) => {
+            if let Err(e) = rt.reset() {
+                failed = Some(e.into());
+            }
+            if let Err(e) = rt.shutdown(true) {
+                tracing::warn!(error = %e, "shutting the runtime down during reset");
+            }
+        }
+        // A broken database or store is what reset is for: go on with the directories.
+        Err(e) => tracing::warn!(error = %e, "opening the runtime for reset"),
+    }
+    unmount_under(&paths);
+    for p in &paths {
+        if let Err(e) = remove_tree(p) {
+            if let Some(prev) = failed.replace(e) {
+                report(&prev);
+            }
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+fn remove_tree(p: &Path) -> Result<(), CliError> {
+    match std::fs::remove_dir_all(p) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(CliError::io("remove", p, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_never_touches_top_level_dirs() {
+        let mut c = libpod_config::RuntimeConfig::with_roots("/tmp/x/root", "/tmp/x/run");
+        c.tmp_dir = "/run".into();
+        let p = reset_paths(&c);
+        assert!(p.contains(&PathBuf::from("/tmp/x/root/storage")));
+        assert!(p.contains(&PathBuf::from("/tmp/x/run/storage")));
+        assert!(!p.contains(&PathBuf::from("/run")));
+    }
+
+    #[test]
+    fn yaml_like_info() {
+        let mut out = String::new();
+        yaml(
+            &json!({"host": {"arch": "amd64", "cpus": 2}, "list": ["a"], "empty": ""}),
+            0,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "empty: \"\"\nhost:\n  arch: amd64\n  cpus: 2\nlist:\n- a\n"
+        );
+    }
+}
