@@ -109,6 +109,14 @@ pub enum OciError {
         /// How long.
         timeout: Duration,
     },
+    /// The driver does not support this operation (e.g. attach on the fake runtime).
+    #[error("{op} is not supported for {id} by this runtime driver")]
+    Unsupported {
+        /// The operation.
+        op: &'static str,
+        /// Container id.
+        id: String,
+    },
     /// A system call failed.
     #[error("{op} for {id}: {source}")]
     Sys {
