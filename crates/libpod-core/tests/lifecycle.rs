@@ -226,7 +226,7 @@ fn inspect_json_has_podman_field_names() {
     let c = env.rt.create_container(o).unwrap();
     let v = serde_json::to_value(c.inspect().unwrap()).unwrap();
     assert_eq!(v["Name"], "inspected");
-    assert_eq!(v["State"]["Status"], "configured");
+    assert_eq!(v["State"]["Status"], "created");
     assert_eq!(v["Path"], "true");
     assert_eq!(v["Config"]["Labels"]["k"], "v");
     assert!(v["Config"]["Env"]
@@ -469,7 +469,7 @@ fn names_and_lookup() {
     let ps = env.rt.list_containers().unwrap();
     assert_eq!(ps.len(), 1);
     assert_eq!(ps[0].name, "web");
-    assert_eq!(ps[0].state, "configured");
+    assert_eq!(ps[0].state, "created");
     c.remove(false).unwrap();
 }
 

@@ -77,7 +77,13 @@ impl FakeOci {
 }
 
 impl OciRuntime for FakeOci {
-    fn create(&self, id: &str, _b: &Path, _s: &Spec, _o: &CreateOptions) -> Result<Created, OciError> {
+    fn create(
+        &self,
+        id: &str,
+        _b: &Path,
+        _s: &Spec,
+        _o: &CreateOptions,
+    ) -> Result<Created, OciError> {
         let mut m = self.ctrs.lock().unwrap();
         if m.contains_key(id) {
             return Err(refused(id, "create"));
@@ -272,11 +278,17 @@ fn is_refused(r: &Result<(), Error>) -> bool {
 
 impl World {
     fn new(image_dir: &Path) -> World {
-        let dir = tempfile::Builder::new().prefix("lpod-model-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("lpod-model-")
+            .tempdir()
+            .unwrap();
         std::fs::write(dir.path().join("boot_id"), "boot-0").unwrap();
         let fake = Arc::new(FakeOci::default());
         let rt = open(dir.path(), fake.clone());
-        rt.store().unwrap().load(&image_dir.join("busybox.tar")).unwrap();
+        rt.store()
+            .unwrap()
+            .load(&image_dir.join("busybox.tar"))
+            .unwrap();
         World {
             dir,
             boot: 0,
@@ -288,7 +300,9 @@ impl World {
 
     /// Applies `op` to the real runtime and the model; checks they agree.
     fn step(&mut self, op: &Op) {
-        let live: Vec<usize> = (0..self.ctrs.len()).filter(|&i| !self.ctrs[i].1.removed).collect();
+        let live: Vec<usize> = (0..self.ctrs.len())
+            .filter(|&i| !self.ctrs[i].1.removed)
+            .collect();
         let pick = |i: usize| -> Option<usize> {
             if live.is_empty() {
                 None
@@ -322,8 +336,11 @@ impl World {
             Op::Reboot => {
                 self.rt.shutdown(false).unwrap();
                 self.boot += 1;
-                std::fs::write(self.dir.path().join("boot_id"), format!("boot-{}", self.boot))
-                    .unwrap();
+                std::fs::write(
+                    self.dir.path().join("boot_id"),
+                    format!("boot-{}", self.boot),
+                )
+                .unwrap();
                 self.fake = Arc::new(FakeOci::default());
                 self.rt = open(self.dir.path(), self.fake.clone());
                 for (_, m) in self.ctrs.iter_mut() {
@@ -511,7 +528,10 @@ impl World {
         let mut live = 0;
         for (c, m) in &self.ctrs {
             if m.removed {
-                assert!(matches!(self.rt.container(c.id()), Err(Error::NoSuchContainer(_))));
+                assert!(matches!(
+                    self.rt.container(c.id()),
+                    Err(Error::NoSuchContainer(_))
+                ));
                 continue;
             }
             live += 1;

@@ -53,7 +53,7 @@ pub struct InspectData {
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct InspectState {
-    /// Podman status string: configured, created, running, paused, stopped, exited, ...
+    /// Podman status word: created (also for configured), running, paused, stopped, exited, ...
     pub status: String,
     /// Running (paused counts as running, as in Podman).
     pub running: bool,
@@ -235,7 +235,7 @@ pub(crate) fn inspect_rows(
         path,
         args,
         state: InspectState {
-            status: st.status.as_str().to_string(),
+            status: super::podman_status_word(st.status).to_string(),
             running,
             paused: st.status == ContainerStatus::Paused,
             restarting: false,

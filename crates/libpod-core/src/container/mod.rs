@@ -67,8 +67,20 @@ pub struct ContainerSummary {
     pub command: Vec<String>,
     /// Creation time, RFC 3339.
     pub created: String,
-    /// Status word: configured, created, running, paused, stopped, exited, ...
+    /// Podman's status word: created (also for configured), running, paused, stopped, exited, ...
     pub state: String,
+    /// The data-model status.
+    #[serde(skip)]
+    pub status: ContainerStatus,
+    /// Creation time.
+    #[serde(skip)]
+    pub created_time: chrono::DateTime<chrono::Utc>,
+    /// Start time of the last run.
+    #[serde(skip)]
+    pub started_time: Option<chrono::DateTime<chrono::Utc>>,
+    /// Exit time of the last run.
+    #[serde(skip)]
+    pub exited_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Exit code of the last run.
     pub exit_code: i32,
     /// True if the container ran and exited.
@@ -83,6 +95,15 @@ pub struct ContainerSummary {
     pub labels: BTreeMap<String, String>,
     /// Remove after exit.
     pub auto_remove: bool,
+}
+
+/// Podman's word for a status: like the data model's, except that a container
+/// that exists only in the database (Configured) reads "created", as in Podman 4.
+pub fn podman_status_word(s: ContainerStatus) -> &'static str {
+    match s {
+        ContainerStatus::Configured => "created",
+        other => other.as_str(),
+    }
 }
 
 pub(crate) fn rfc3339(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
@@ -101,7 +122,11 @@ impl ContainerSummary {
             image_id: cfg.image_id.clone(),
             command,
             created: rfc3339(Some(cfg.created)),
-            state: st.status.as_str().to_string(),
+            state: podman_status_word(st.status).to_string(),
+            status: st.status,
+            created_time: cfg.created,
+            started_time: st.started_at,
+            exited_time: st.finished_at,
             exit_code: st.exit_code.unwrap_or(0),
             exited: matches!(
                 st.status,

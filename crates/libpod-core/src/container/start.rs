@@ -11,7 +11,14 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
     if let Err(e) = l.p.oci.start(&id) {
         l.st.error = Some(e.to_string());
         let _ = l.save();
-        return Err(e.into());
+        let argv0 = l
+            .cfg
+            .entrypoint
+            .first()
+            .or_else(|| l.cfg.command.first())
+            .cloned()
+            .unwrap_or_default();
+        return Err(super::init::map_create_error(e.into(), &argv0));
     }
     l.st.status = ContainerStatus::Running;
     l.st.started_at = Some(chrono::Utc::now());
