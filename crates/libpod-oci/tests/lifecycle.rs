@@ -46,6 +46,17 @@ fn kill_reports_signal_exit(fx: &Fixture) {
     fx.rt.kill(&id, libc::SIGKILL, false).unwrap();
     let exit = fx.rt.wait_exit(&id, Duration::from_secs(60)).unwrap();
     assert_eq!(exit.exit_code, 128 + libc::SIGKILL);
+    // signal 0 probes; killing a stopped container is an error
+    assert!(fx.rt.kill(&id, libc::SIGKILL, false).is_err());
+
+    let id2 = fx.id("killall");
+    let input = fx.input(&id2, &["/bin/sh", "-c", "sleep 1000 & sleep 1000; wait"]);
+    fx.create(&id2, &input, &CreateOptions::default());
+    fx.rt.start(&id2).unwrap();
+    fx.rt.kill(&id2, 0, false).unwrap();
+    fx.rt.kill(&id2, libc::SIGKILL, true).unwrap();
+    let exit = fx.rt.wait_exit(&id2, Duration::from_secs(60)).unwrap();
+    assert_eq!(exit.exit_code, 128 + libc::SIGKILL);
 }
 both_runtimes!(kill_reports_signal_exit_t, super::kill_reports_signal_exit);
 
@@ -111,7 +122,7 @@ fn pause_resume(fx: &Fixture) {
     fx.rt.pause(&id).unwrap();
     // stop works on a paused container too
     fx.rt
-        .stop(&id, libc::SIGTERM, Duration::from_secs(10))
+        .stop(&id, libc::SIGTERM, Duration::from_millis(200))
         .unwrap();
     fx.rt.wait_exit(&id, Duration::from_secs(60)).unwrap();
     fx.rt.delete(&id, false).unwrap();
@@ -346,3 +357,46 @@ fn log_size_max_is_honoured(fx: &Fixture) {
     assert!(fx.log_text(&id).contains("line-1999"));
 }
 both_runtimes!(log_size_max_is_honoured_t, super::log_size_max_is_honoured);
+
+fn follow_logs_until_exit(fx: &Fixture) {
+    let id = fx.id("follow");
+    let input = fx.input(
+        &id,
+        &[
+            "/bin/sh",
+            "-c",
+            "echo a; sleep 0.2; echo b; sleep 0.2; printf partial; echo; echo c >&2",
+        ],
+    );
+    fx.create(&id, &input, &CreateOptions::default());
+    fx.rt.start(&id).unwrap();
+    let mut seen = Vec::new();
+    libpod_oci::follow_log(
+        &fx.bundle(&id).join("ctr.log"),
+        &Default::default(),
+        Duration::from_millis(20),
+        || fx.rt.exit_info(&id).unwrap().is_some(),
+        |l| {
+            seen.push((l.stream, l.msg));
+            true
+        },
+    )
+    .unwrap();
+    let text: Vec<&str> = seen.iter().map(|(_, m)| m.as_str()).collect();
+    assert!(text.starts_with(&["a", "b"]), "{text:?}");
+    assert!(text.contains(&"c"), "{text:?}");
+    assert!(seen
+        .iter()
+        .any(|(s, m)| *s == libpod_oci::LogStream::Stderr && m == "c"));
+    // tail
+    let tail = libpod_oci::read_log(
+        &fx.bundle(&id).join("ctr.log"),
+        &libpod_oci::LogOptions {
+            tail: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(tail.len(), 1);
+}
+both_runtimes!(follow_logs_until_exit_t, super::follow_logs_until_exit);
