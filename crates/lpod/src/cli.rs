@@ -163,16 +163,16 @@ pub struct CreateFlags {
     /// Tune the container's pids limit (-1 for unlimited).
     #[arg(long = "pids-limit", value_name = "N", allow_hyphen_values = true)]
     pub pids_limit: Option<i64>,
-    /// Network mode: none or host.
+    /// Network: none, host, bridge, or network names (a,b).
     #[arg(long = "network", alias = "net", value_name = "MODE")]
     pub network: Option<String>,
     /// Set metadata on the container: KEY=VALUE.
     #[arg(short = 'l', long = "label", value_name = "LABEL")]
     pub label: Vec<String>,
-    /// Publish a container port to the host (not yet supported).
+    /// Publish a container port to the host: [ip:]hostPort:containerPort[/proto].
     #[arg(short = 'p', long = "publish", value_name = "PORT")]
     pub publish: Vec<String>,
-    /// Run in this pod (not yet supported).
+    /// Run in this pod (name or id).
     #[arg(long, value_name = "POD")]
     pub pod: Option<String>,
     /// Remove the container when it exits.

@@ -50,7 +50,7 @@ pub enum ParseError {
     #[error("invalid time {0:?}: expected RFC 3339, unix seconds, or a duration like 10m")]
     Time(String),
     /// `--network`.
-    #[error("invalid network mode {0:?}: supported are none and host")]
+    #[error("invalid network {0:?}: expected none, host, bridge or network names (a,b)")]
     Network(String),
     /// `import -c`.
     #[error("invalid change {0:?}: expected CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL or EXPOSE")]
@@ -298,20 +298,35 @@ pub fn labels(flags: &[String]) -> Result<BTreeMap<String, String>, ParseError> 
 }
 
 /// Network mode from `--network`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetworkMode {
     /// Own network namespace with only loopback.
     None,
     /// The host's network namespace.
     Host,
+    /// CNI networks by name (empty: the default network).
+    Bridge(Vec<String>),
 }
 
-/// Parses `--network` (`none`, `host`).
+/// Parses `--network`: `none`, `host`, `bridge`, or comma-separated network names.
 pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
     match s {
         "none" => Ok(NetworkMode::None),
         "host" => Ok(NetworkMode::Host),
-        _ => Err(ParseError::Network(s.into())),
+        "bridge" => Ok(NetworkMode::Bridge(Vec::new())),
+        _ => {
+            let names: Vec<String> = s.split(',').map(str::to_string).collect();
+            let ok = names.iter().all(|n| {
+                !n.is_empty()
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            });
+            if ok {
+                Ok(NetworkMode::Bridge(names))
+            } else {
+                Err(ParseError::Network(s.into()))
+            }
+        }
     }
 }
 
@@ -642,6 +657,19 @@ mod tests {
         assert!(ps_filter("status=bogus").is_err());
         assert!(ps_filter("color=red").is_err());
         assert!(ps_filter("name").is_err());
+    }
+
+    #[test]
+    fn networks() {
+        assert_eq!(network("none"), Ok(NetworkMode::None));
+        assert_eq!(network("host"), Ok(NetworkMode::Host));
+        assert_eq!(network("bridge"), Ok(NetworkMode::Bridge(vec![])));
+        assert_eq!(
+            network("a,b-1"),
+            Ok(NetworkMode::Bridge(vec!["a".into(), "b-1".into()]))
+        );
+        assert!(network("a,,b").is_err());
+        assert!(network("bad name").is_err());
     }
 
     #[test]

@@ -49,7 +49,7 @@ fn bad_flag_values_are_one_line_and_125() {
         &["run", "--memory", "12x", "img"][..],
         &["run", "--cpus", "zero", "img"],
         &["run", "-v", "/a:relative", "img"],
-        &["run", "--network", "bridge9", "img"],
+        &["run", "--network", "bad net!", "img"],
         &["run", "--env-file", "/nonexistent/env", "img"],
         &["kill", "-s", "NOSUCHSIG", "x"],
         &["ps", "--filter", "color=red"],

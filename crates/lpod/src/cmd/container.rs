@@ -22,14 +22,6 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions, CliError> {
         .image_and_command
         .split_first()
         .ok_or_else(|| CliError::Usage("an image is required".into()))?;
-    if !f.publish.is_empty() {
-        return Err(CliError::Usage(
-            "-p/--publish needs bridge networking, which lpod does not support yet".into(),
-        ));
-    }
-    if f.pod.is_some() {
-        return Err(CliError::Usage("--pod is not supported yet".into()));
-    }
     let env = parse::merge_env(&f.env_file, &f.env)?
         .into_iter()
         .map(|(k, v)| format!("{k}={v}"))
@@ -70,13 +62,19 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions, CliError> {
         }
         None => None,
     };
-    let network = match f.network.as_deref() {
-        None => libpod_core::NetworkMode::None,
+    let (network, networks) = match f.network.as_deref() {
+        None => (libpod_core::NetworkMode::default(), Vec::new()),
         Some(n) => match parse::network(n)? {
-            parse::NetworkMode::None => libpod_core::NetworkMode::None,
-            parse::NetworkMode::Host => libpod_core::NetworkMode::Host,
+            parse::NetworkMode::None => (libpod_core::NetworkMode::None, Vec::new()),
+            parse::NetworkMode::Host => (libpod_core::NetworkMode::Host, Vec::new()),
+            parse::NetworkMode::Bridge(names) => (libpod_core::NetworkMode::Bridge, names),
         },
     };
+    let ports = f
+        .publish
+        .iter()
+        .map(|p| libpod_core::network::parse_port(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let entrypoint = f.entrypoint.as_deref().map(|e| {
         if e.trim_start().starts_with('[') {
             serde_json::from_str::<Vec<String>>(e).unwrap_or_else(|_| vec![e.to_string()])
@@ -102,12 +100,13 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions, CliError> {
         },
         labels: parse::labels(&f.label)?,
         network,
+        networks,
+        ports,
+        pod: f.pod.clone(),
         remove: f.rm,
         tty: f.tty,
         stdin: f.interactive,
-        hostname: None,
-        stop_signal: None,
-        stop_timeout: None,
+        ..CreateOptions::default()
     })
 }
 
@@ -360,7 +359,16 @@ pub fn inspect(rt: &Runtime, a: InspectArgs) -> CmdResult {
     for name in &a.names {
         let found = if want_ctr {
             match rt.container(name) {
-                Ok(c) => Some(serde_json::to_value(c.inspect()?).unwrap_or_default()),
+                Ok(c) => {
+                    let mut v = serde_json::to_value(c.inspect()?).unwrap_or_default();
+                    if let Some(st) = v.pointer_mut("/State/Status") {
+                        if st == "configured" {
+                            // Podman shows its internal Configured state as "created".
+                            *st = "created".into();
+                        }
+                    }
+                    Some(v)
+                }
                 Err(CoreError::NoSuchContainer(_)) => None,
                 Err(e) => return Err(e.into()),
             }

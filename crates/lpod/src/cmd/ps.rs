@@ -17,11 +17,7 @@ fn time(s: &str) -> Option<DateTime<Utc>> {
 
 fn matches(s: &ContainerSummary, f: &PsFilter) -> bool {
     match f {
-        PsFilter::Status(st) => {
-            s.state == *st
-                || (st == "created" && s.state == "configured")
-                || (st == "exited" && s.state == "stopped")
-        }
+        PsFilter::Status(st) => s.state == *st || (st == "exited" && s.state == "stopped"),
         PsFilter::Name(n) => s.name.contains(n.as_str()),
         PsFilter::Id(p) => s.id.starts_with(p.as_str()),
         PsFilter::Label(k, v) => match (s.labels.get(k), v) {
@@ -106,6 +102,13 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
     let mut rows: Vec<ContainerSummary> = rt
         .list_containers()?
         .into_iter()
+        .map(|mut s| {
+            // Podman shows its internal Configured state as "created".
+            if s.state == "configured" {
+                s.state = "created".into();
+            }
+            s
+        })
         .filter(|s| a.all || !filters.is_empty() || s.state == "running")
         .filter(|s| filters.iter().all(|f| matches(s, f)))
         .collect();
