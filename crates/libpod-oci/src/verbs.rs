@@ -172,19 +172,48 @@ impl ConmonRuntime {
     }
 
     fn wait_exit_impl(&self, id: &str, timeout: Duration) -> Result<ExitInfo, OciError> {
+        use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
         let deadline = Instant::now() + timeout;
+        // conmon writes the exit file to a temporary name and renames it: watch the directory
+        // so we wake up as soon as it appears (polling remains as a fallback).
+        let watch = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)
+            .and_then(|ino| {
+                ino.add_watch(
+                    &self.exit_dir(),
+                    AddWatchFlags::IN_MOVED_TO | AddWatchFlags::IN_CLOSE_WRITE,
+                )
+                .map(|_| ino)
+            })
+            .ok();
         loop {
             if let Some(info) = self.exit_info_impl(id)? {
                 return Ok(info);
             }
-            if Instant::now() >= deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
                 return Err(OciError::Timeout {
                     what: "exit file",
                     id: id.to_string(),
                     timeout,
                 });
             }
-            std::thread::sleep(Duration::from_millis(5));
+            match &watch {
+                Some(ino) => {
+                    let ms = left.as_millis().min(100) as i32;
+                    let mut fds = [PollFd::new(ino.as_fd(), PollFlags::POLLIN)];
+                    let _ = poll(
+                        &mut fds,
+                        PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX),
+                    );
+                    // drain events; we re-check the file either way
+                    while let Ok(ev) = ino.read_events() {
+                        if ev.is_empty() {
+                            break;
+                        }
+                    }
+                }
+                None => std::thread::sleep(Duration::from_millis(5).min(left)),
+            }
         }
     }
 
