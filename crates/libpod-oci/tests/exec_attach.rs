@@ -175,3 +175,30 @@ fn tty_resize(fx: &Fixture) {
     assert_eq!(exit.exit_code, 6);
 }
 both_runtimes!(tty_resize_t, super::tty_resize);
+
+fn exec_tty_resize(fx: &Fixture) {
+    let id = start_sleeper(fx, "exectty2");
+    let mut opts = exec_opts(&["/bin/sh"]);
+    opts.process.terminal = true;
+    opts.attach = true;
+    opts.stdin = true;
+    let session = fx.rt.exec(&id, &opts).unwrap();
+    session.resize(27, 91).unwrap();
+    let conn = session.conn().unwrap();
+    let mut seen = String::new();
+    let mut ok = false;
+    for _ in 0..200 {
+        conn.write_stdin(b"stty size\n").unwrap();
+        let (_, data) = conn.read_frame().unwrap().unwrap();
+        seen.push_str(&String::from_utf8_lossy(&data));
+        if seen.contains("27 91") {
+            ok = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(ok, "exec terminal never reported 27 91: {seen:?}");
+    conn.write_stdin(b"exit 3\n").unwrap();
+    assert_eq!(session.wait().unwrap(), 3);
+}
+both_runtimes!(exec_tty_resize_t, super::exec_tty_resize);

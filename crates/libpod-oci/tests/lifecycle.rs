@@ -15,6 +15,8 @@ fn create_start_exit_code(fx: &Fixture) {
     let created = fx.create(&id, &input, &CreateOptions::default());
     assert!(created.pid > 0);
     assert!(created.conmon_pid.is_some());
+    // the runtime keeps its state under our run root, never the system default
+    assert!(fx.rt.state_root().join(&id).exists());
     let st = fx.rt.state(&id).unwrap();
     assert_eq!(st.status, RuntimeStatus::Created);
     assert_eq!(st.pid, created.pid);
