@@ -83,6 +83,15 @@ pub enum StateError {
         /// Why.
         reason: String,
     },
+    /// SQLite reports the file corrupt or not a database (left untouched).
+    #[error("state database {path} is corrupt or not a database: {source} (left untouched)")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
     /// The database has a schema newer than this program understands.
     #[error("state database {path} has schema version {found}, this lpod supports up to {supported}: upgrade lpod")]
     SchemaTooNew {

@@ -12,7 +12,7 @@ pub mod sqlite;
 pub mod state;
 
 pub use error::{Result, StateError};
-pub use lock::{LockError, LockGuard, LockManager};
+pub use lock::{LockError, LockGuard, LockKind, LockManager};
 pub use memory::InMemoryState;
 pub use sqlite::{JournalMode, SqliteOptions, SqliteState, DEFAULT_JOURNAL_MODE, SCHEMA_VERSION};
 pub use state::{DbConfig, State};

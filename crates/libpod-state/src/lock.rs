@@ -121,27 +121,27 @@ impl LockManager {
 
     /// Exclusive lock on a container or pod, waiting for it.
     pub fn lock(&self, id: &str) -> Result<LockGuard, LockError> {
-        acquire(self.object_path(id)?, LockKind::Exclusive, true).map(|g| g.expect("blocking"))
+        acquire_wait(self.object_path(id)?, LockKind::Exclusive)
     }
 
     /// Shared lock on a container or pod, waiting for it.
     pub fn lock_shared(&self, id: &str) -> Result<LockGuard, LockError> {
-        acquire(self.object_path(id)?, LockKind::Shared, true).map(|g| g.expect("blocking"))
+        acquire_wait(self.object_path(id)?, LockKind::Shared)
     }
 
     /// Exclusive lock on a container or pod if free now (`None` if held elsewhere).
     pub fn try_lock(&self, id: &str) -> Result<Option<LockGuard>, LockError> {
-        acquire(self.object_path(id)?, LockKind::Exclusive, false)
+        acquire_try(self.object_path(id)?, LockKind::Exclusive)
     }
 
     /// Shared lock on a container or pod if no exclusive holder now.
     pub fn try_lock_shared(&self, id: &str) -> Result<Option<LockGuard>, LockError> {
-        acquire(self.object_path(id)?, LockKind::Shared, false)
+        acquire_try(self.object_path(id)?, LockKind::Shared)
     }
 
     /// A named lock (e.g. "alive", "refresh"), waiting for it.
     pub fn lock_named(&self, name: &str, kind: LockKind) -> Result<LockGuard, LockError> {
-        acquire(self.named_path(name)?, kind, true).map(|g| g.expect("blocking"))
+        acquire_wait(self.named_path(name)?, kind)
     }
 
     /// A named lock if free now.
@@ -150,7 +150,7 @@ impl LockManager {
         name: &str,
         kind: LockKind,
     ) -> Result<Option<LockGuard>, LockError> {
-        acquire(self.named_path(name)?, kind, false)
+        acquire_try(self.named_path(name)?, kind)
     }
 
     /// Deletes the lock file of a removed object. Call it while holding the
@@ -165,39 +165,57 @@ impl LockManager {
     }
 }
 
-fn acquire(path: PathBuf, kind: LockKind, wait: bool) -> Result<Option<LockGuard>, LockError> {
-    let io = |path: &Path, source| LockError::Io {
+fn lock_io(path: &Path, source: std::io::Error) -> LockError {
+    LockError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let file = OpenOptions::new()
+    }
+}
+
+fn open_lock_file(path: &Path) -> Result<File, LockError> {
+    OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(&path)
-        .map_err(|e| io(&path, e))?;
-    let res = match (kind, wait) {
-        (LockKind::Exclusive, true) => file.lock().map_err(TryLockError::Error),
-        (LockKind::Shared, true) => file.lock_shared().map_err(TryLockError::Error),
-        (LockKind::Exclusive, false) => file.try_lock(),
-        (LockKind::Shared, false) => file.try_lock_shared(),
+        .open(path)
+        .map_err(|e| lock_io(path, e))
+}
+
+fn acquire_wait(path: PathBuf, kind: LockKind) -> Result<LockGuard, LockError> {
+    let file = open_lock_file(&path)?;
+    match kind {
+        LockKind::Exclusive => file.lock(),
+        LockKind::Shared => file.lock_shared(),
+    }
+    .map_err(|e| lock_io(&path, e))?;
+    verify(file, path, kind)
+}
+
+fn acquire_try(path: PathBuf, kind: LockKind) -> Result<Option<LockGuard>, LockError> {
+    let file = open_lock_file(&path)?;
+    let res = match kind {
+        LockKind::Exclusive => file.try_lock(),
+        LockKind::Shared => file.try_lock_shared(),
     };
     match res {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => return Ok(None),
-        Err(TryLockError::Error(e)) => return Err(io(&path, e)),
+        Ok(()) => verify(file, path, kind).map(Some),
+        Err(TryLockError::WouldBlock) => Ok(None),
+        Err(TryLockError::Error(e)) => Err(lock_io(&path, e)),
     }
-    // The file may have been removed (and maybe re-created) while we waited:
-    // then our lock is on an orphaned inode and protects nothing.
-    let ours = file.metadata().map_err(|e| io(&path, e))?;
+}
+
+/// The file may have been removed (and maybe re-created) while we waited:
+/// then our lock is on an orphaned inode and protects nothing.
+fn verify(file: File, path: PathBuf, kind: LockKind) -> Result<LockGuard, LockError> {
+    let ours = file.metadata().map_err(|e| lock_io(&path, e))?;
     match std::fs::metadata(&path) {
         Ok(now) if now.dev() == ours.dev() && now.ino() == ours.ino() => {
-            Ok(Some(LockGuard { file, path, kind }))
+            Ok(LockGuard { file, path, kind })
         }
         Ok(_) => Err(LockError::Removed { path }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(LockError::Removed { path }),
-        Err(e) => Err(io(&path, e)),
+        Err(e) => Err(lock_io(&path, e)),
     }
 }
 
