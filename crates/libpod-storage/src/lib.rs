@@ -36,4 +36,4 @@ pub use driver::DriverKind;
 pub use export::ExportFormat;
 pub use image::{ConfigChanges, Image, ImageConfig};
 pub use import::{RootfsImport, SourceFormat};
-pub use store::{ContainerLayer, Store, StoreError, StoreOptions};
+pub use store::{ContainerLayer, RemovedImage, Store, StoreError, StoreOptions};

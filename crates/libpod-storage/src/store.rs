@@ -201,6 +201,17 @@ pub struct ContainerLayer {
     pub rootfs: PathBuf,
 }
 
+/// What [`Store::remove_image`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedImage {
+    /// The image id.
+    pub id: String,
+    /// Names removed.
+    pub untagged: Vec<String>,
+    /// True when the image itself was deleted (not just a name).
+    pub deleted: bool,
+}
+
 /// The store handle. Cheap to clone; holds no open files between calls.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -534,16 +545,31 @@ impl Store {
         self.save_images(&images)
     }
 
-    /// Removes an image and the layers no other image or container uses.
+    /// Removes an image (`podman rmi`) and the layers no other image or container uses.
     ///
-    /// Refused while containers use it, unless `force`, which also deletes those
-    /// containers' storage. Returns the removed image id.
+    /// Given one of several names of the image, only that name is removed (like Podman)
+    /// unless `force`. Refused while containers use the image, unless `force`, which
+    /// also deletes those containers' storage.
     #[tracing::instrument(skip(self))]
-    pub fn remove_image(&self, name_or_id: &str, force: bool) -> Result<String> {
+    pub fn remove_image(&self, name_or_id: &str, force: bool) -> Result<RemovedImage> {
         let _l = self.lock()?;
         let mut images = self.load_images()?;
         let idx = resolve_image(&images, name_or_id)?;
         let id = images[idx].id.clone();
+        let by_name = ImageReference::parse(name_or_id)
+            .ok()
+            .map(|r| r.to_string())
+            .filter(|n| images[idx].names.contains(n));
+        if let Some(name) = by_name.filter(|_| images[idx].names.len() > 1 && !force) {
+            images[idx].names.retain(|n| n != &name);
+            self.save_images(&images)?;
+            return Ok(RemovedImage {
+                id,
+                untagged: vec![name],
+                deleted: false,
+            });
+        }
+        let untagged = images[idx].names.clone();
         let users: Vec<String> = self
             .load_containers()?
             .into_iter()
@@ -566,7 +592,11 @@ impl Store {
         let cfg_dir = self.graph_root.join("images").join(&id);
         fs::remove_dir_all(&cfg_dir).map_err(io_at(&cfg_dir))?;
         self.gc_locked()?;
-        Ok(id)
+        Ok(RemovedImage {
+            id,
+            untagged,
+            deleted: true,
+        })
     }
 
     /// Removes layers no image or container uses, blobs no layer uses, and staging
@@ -612,6 +642,36 @@ impl Store {
         for l in drop {
             self.remove_layer_files(&l)?;
             removed.push(l.id);
+        }
+        // Layer directories no record knows (a crash between rename and metadata write).
+        let known: HashSet<&str> = keep.iter().map(|l| l.id.as_str()).collect();
+        if let Ok(rd) = fs::read_dir(self.layers_root()) {
+            for e in rd.flatten() {
+                let n = e.file_name().to_string_lossy().to_string();
+                if is_hex64(&n) && !known.contains(n.as_str()) {
+                    let rec = LayerRecord {
+                        id: n.clone(),
+                        parent: None,
+                        diff_id: None,
+                        blob: None,
+                        link: None,
+                        size: 0,
+                        container: false,
+                    };
+                    self.remove_layer_files(&rec)?;
+                    removed.push(n);
+                }
+            }
+        }
+        if self.driver == DriverKind::Overlay {
+            if let Ok(rd) = fs::read_dir(self.layers_root().join("l")) {
+                for e in rd.flatten() {
+                    // A short link whose target is gone.
+                    if fs::metadata(e.path()).is_err() {
+                        let _ = fs::remove_file(e.path());
+                    }
+                }
+            }
         }
         let blobs: HashSet<String> = keep
             .iter()

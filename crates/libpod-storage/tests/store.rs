@@ -196,6 +196,12 @@ fn names_tags_and_gc() {
         Some(&["/catatonit".to_string(), "-P".to_string()][..])
     );
     t.store.tag("pause", "quay.io/x/pause:3").unwrap();
+    // rmi of one of several names only untags.
+    t.store.tag("pause", "localhost/extra:1").unwrap();
+    let r = t.store.remove_image("localhost/extra:1", false).unwrap();
+    assert!(!r.deleted);
+    assert_eq!(r.untagged, vec!["localhost/extra:1"]);
+    assert!(t.store.image_exists(&img.id).unwrap());
     t.store.tag(&img.id, "mypause").unwrap();
     assert_eq!(
         t.store
@@ -284,6 +290,38 @@ fn export_roundtrips_with_stable_ids() {
         assert_eq!(back.diff_ids, orig.diff_ids);
         assert_eq!(back.names, vec!["localhost/multilayer:latest"]);
     }
+}
+
+#[test]
+fn several_images_in_one_docker_archive() {
+    if !require_root("several_images_in_one_docker_archive") {
+        return;
+    }
+    let dir = image_dir();
+    let t = TestStore::new(DriverKind::Vfs);
+    t.store.load(&dir.join("busybox.tar")).unwrap();
+    t.store.load(&dir.join("pause-oci")).unwrap();
+    t.store.tag("busybox", "localhost/busybox:other").unwrap();
+    let out = t.root().join("two.tar");
+    t.store
+        .save(
+            &["localhost/busybox:latest", "localhost/pause:latest"],
+            ExportFormat::DockerArchive,
+            &out,
+        )
+        .unwrap();
+    let t2 = TestStore::new(DriverKind::Overlay);
+    let imgs = t2.store.load(&out).unwrap();
+    assert_eq!(imgs.len(), 2);
+    let mut names: Vec<_> = imgs.iter().flat_map(|i| i.names.clone()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec!["localhost/busybox:latest", "localhost/pause:latest"]
+    );
+    // gc after an image removal leaves only what the other image uses.
+    t2.store.remove_image("pause", false).unwrap();
+    assert_eq!(t2.store.layers().unwrap().len(), 1);
 }
 
 #[test]
