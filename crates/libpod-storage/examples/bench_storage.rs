@@ -7,7 +7,6 @@
 //! Options: `--size-mb N` (default 100), `--runs N` (default 3), `--cycles N` (default 50).
 
 use libpod_storage::archive::{write_docker_archive, Compression, ExportImage, ExportLayer};
-use libpod_storage::digest::sha256_digest;
 use libpod_storage::testimage::config;
 use libpod_storage::{DriverKind, Store, StoreOptions};
 use rand::RngCore;
