@@ -3,6 +3,25 @@
 //!
 //! Depends only on `libpod-config` among the workspace crates; it must not depend
 //! on storage, OCI, networking or core.
+//!
+//! ```no_run
+//! use libpod_config::{new_id, ContainerConfig, ContainerState, RuntimeConfig};
+//! use libpod_state::{DbConfig, LockManager, SqliteState, State};
+//!
+//! let cfg = RuntimeConfig::with_roots("/tmp/lpod-root", "/tmp/lpod-run");
+//! let state = SqliteState::open(cfg.state_db_path())?;
+//! state.validate_db_config(&DbConfig::from_runtime_config(&cfg))?;
+//! let locks = LockManager::new(cfg.lock_dir())?;
+//!
+//! let ctr = ContainerConfig::new(new_id(), "web");
+//! state.add_container(&ctr, &ContainerState::default())?;
+//! let id = state.lookup_container("web")?;
+//! let _guard = locks.lock(&id)?; // held across read-modify-write
+//! let mut st = state.container_state(&id)?;
+//! st.restart_count += 1;
+//! state.save_container_state(&id, &st)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod error;

@@ -459,12 +459,16 @@ impl SqliteState {
         let mut rows = stmt.query(args).map_err(self.sql("listing containers"))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(self.sql("listing containers"))? {
-            let id: String = row.get(0).map_err(self.sql("listing containers"))?;
-            let cfg: String = row.get(1).map_err(self.sql("listing containers"))?;
-            let st: String = row.get(2).map_err(self.sql("listing containers"))?;
+            // Borrow the text in place: no copy of each JSON document.
+            let text = |i: usize| -> Result<&str> {
+                row.get_ref(i)
+                    .and_then(|v| v.as_str().map_err(rusqlite::Error::from))
+                    .map_err(self.sql("listing containers"))
+            };
+            let id = text(0)?;
             out.push((
-                from_json("container config", &id, &cfg)?,
-                from_json("container state", &id, &st)?,
+                from_json("container config", id, text(1)?)?,
+                from_json("container state", id, text(2)?)?,
             ));
         }
         Ok(out)
