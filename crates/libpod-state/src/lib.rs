@@ -34,4 +34,4 @@ pub use error::{Result, StateError};
 pub use lock::{LockError, LockGuard, LockKind, LockManager};
 pub use memory::InMemoryState;
 pub use sqlite::{JournalMode, SqliteOptions, SqliteState, DEFAULT_JOURNAL_MODE, SCHEMA_VERSION};
-pub use state::{DbConfig, State};
+pub use state::{open_state, DbConfig, State};
