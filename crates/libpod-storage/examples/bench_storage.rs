@@ -36,6 +36,8 @@ fn make_archive(dir: &Path, size_mb: usize) -> PathBuf {
         h.set_entry_type(tar::EntryType::Regular);
         h.set_size(data.len() as u64);
         h.set_mode(0o644);
+        h.set_uid(0);
+        h.set_gid(0);
         h.set_mtime(1_577_836_800);
         b.append_data(&mut h, "random.bin", &data[..]).unwrap();
         b.into_inner().unwrap().flush().unwrap();

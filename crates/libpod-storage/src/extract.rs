@@ -298,10 +298,8 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
             continue;
         }
         let parent = ensure_dir(&root_fd, parent_comps)?;
-        let (uid, gid) = ids(
-            hdr.uid().map_err(ExtractError::Stream)?,
-            hdr.gid().map_err(ExtractError::Stream)?,
-        );
+        // Empty numeric owner fields (some writers leave them blank) mean root.
+        let (uid, gid) = ids(hdr.uid().unwrap_or(0), hdr.gid().unwrap_or(0));
         let perm = Mode::from_raw_mode(hdr.mode().map_err(ExtractError::Stream)? & 0o7777);
         let mtime = hdr.mtime().unwrap_or(0);
         let mut xattrs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
