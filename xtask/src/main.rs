@@ -155,7 +155,6 @@ fn bench(args: &[String]) -> Result<(), String> {
             "storage" => ("libpod-storage", "bench_storage"),
             "oci" => ("libpod-oci", "bench_oci"),
             "run" | "ps" => ("libpod-core", "bench_run"),
-            "pull" => ("libpod-storage", "bench_pull"),
             other => return Err(format!("unknown bench {other:?}")),
         };
         eprintln!("== bench {b} ==");
