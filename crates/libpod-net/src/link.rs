@@ -54,13 +54,59 @@ pub fn bridge_ports(name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// An `ifreq` carrying `name`. Callers pass a name that passed [`valid_ifname`] (or `lo`),
+/// so it is shorter than `IFNAMSIZ` and the zeroed tail leaves it NUL-terminated.
 fn ifreq_for(name: &str) -> libc::ifreq {
-    // SAFETY: ifreq is a plain C struct for which all-zero bytes are a valid value.
+    // SAFETY: ifreq is a plain C struct (integers, arrays and a union of them) for which
+    // all-zero bytes are a valid value.
     let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
     for (d, s) in req.ifr_name.iter_mut().zip(name.as_bytes()) {
         *d = *s as libc::c_char;
     }
     req
+}
+
+/// A fresh AF_INET datagram socket, the handle the interface ioctls go through.
+fn ioctl_socket() -> std::io::Result<OwnedFd> {
+    // SAFETY: socket() takes plain integers and touches no memory of ours; the result is
+    // checked before use.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd was just returned by socket(), is valid and owned by nothing else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Sets interface `name` up or down (SIOCGIFFLAGS, then SIOCSIFFLAGS) in the calling
+/// thread's network namespace. `name` must be shorter than `IFNAMSIZ`.
+fn set_link_up(sock: &OwnedFd, name: &str, up: bool) -> std::io::Result<()> {
+    debug_assert!(name.len() < libc::IFNAMSIZ);
+    let mut req = ifreq_for(name);
+    // SAFETY: SIOCGIFFLAGS reads the NUL-terminated ifr_name and writes ifr_flags of `req`,
+    // a valid, exclusively borrowed ifreq that outlives the call.
+    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: reading and writing the `ifru_flags` member of the union is sound: the kernel
+    // just filled it in, and every bit pattern is a valid c_short.
+    unsafe {
+        if up {
+            req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+        } else {
+            req.ifr_ifru.ifru_flags &= !(libc::IFF_UP as libc::c_short);
+        }
+    }
+    // SAFETY: SIOCSIFFLAGS only reads ifr_name and ifr_flags of the valid ifreq we pass.
+    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Sets interface `name` up or down in the calling thread's network namespace.
+pub(crate) fn set_up(name: &str, up: bool) -> std::io::Result<()> {
+    set_link_up(&ioctl_socket()?, name, up)
 }
 
 const SIOCBRDELBR: libc::c_ulong = 0x89a1;
@@ -75,45 +121,29 @@ pub fn delete_bridge(name: &str) -> Result<bool, LinkError> {
     if !link_exists(name) {
         return Ok(false);
     }
-    let err = |op| {
-        let source = std::io::Error::last_os_error();
-        LinkError::Io {
-            name: name.to_string(),
-            op,
-            source,
-        }
+    let err = |op, source| LinkError::Io {
+        name: name.to_string(),
+        op,
+        source,
     };
-    // SAFETY: socket() has no memory-safety preconditions; the result is checked.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(err("socket"));
-    }
-    // SAFETY: fd is a fresh descriptor that we now own.
-    let sock = unsafe { OwnedFd::from_raw_fd(fd) };
-    let mut req = ifreq_for(name);
-    // SAFETY: SIOCGIFFLAGS reads ifr_name and fills ifr_flags of the valid ifreq we pass.
-    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) } < 0 {
-        if std::io::Error::last_os_error().raw_os_error() == Some(libc::ENODEV) {
+    let sock = ioctl_socket().map_err(|e| err("socket", e))?;
+    if let Err(e) = set_link_up(&sock, name, false) {
+        if e.raw_os_error() == Some(libc::ENODEV) {
             return Ok(false);
         }
-        return Err(err("get flags"));
+        return Err(err("set down", e));
     }
-    // SAFETY: the union holds the flags the kernel just wrote.
-    unsafe {
-        req.ifr_ifru.ifru_flags &= !(libc::IFF_UP as libc::c_short);
-    }
-    // SAFETY: SIOCSIFFLAGS reads the valid ifreq we pass.
-    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req) } < 0 {
-        return Err(err("set down"));
-    }
+    // valid_ifname guarantees name.len() < IFNAMSIZ, so the buffer keeps a NUL at the end.
     let mut cname = [0u8; libc::IFNAMSIZ];
     cname[..name.len()].copy_from_slice(name.as_bytes());
-    // SAFETY: SIOCBRDELBR reads a NUL-terminated name from the buffer, which outlives the call.
+    // SAFETY: SIOCBRDELBR reads a NUL-terminated name from `cname`, which outlives the call
+    // and is only read.
     if unsafe { libc::ioctl(sock.as_raw_fd(), SIOCBRDELBR as _, cname.as_ptr()) } < 0 {
-        if std::io::Error::last_os_error().raw_os_error() == Some(libc::ENXIO) {
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() == Some(libc::ENXIO) {
             return Ok(false);
         }
-        return Err(err("delete bridge"));
+        return Err(err("delete bridge", e));
     }
     Ok(true)
 }

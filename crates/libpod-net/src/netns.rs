@@ -89,36 +89,6 @@ pub fn is_netns_path(path: &Path) -> bool {
     File::open(path).map(|f| is_nsfs(&f)).unwrap_or(false)
 }
 
-/// Sets `lo` up in the calling thread's network namespace with SIOCGIFFLAGS/SIOCSIFFLAGS.
-fn loopback_up() -> std::io::Result<()> {
-    // SAFETY: socket() has no memory-safety preconditions; the result is checked below.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: fd is a fresh, valid descriptor that we own from here on.
-    let sock = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
-    use std::os::fd::AsRawFd;
-    // SAFETY: ifreq is a plain C struct for which all-zero bytes are a valid value.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (d, s) in req.ifr_name.iter_mut().zip(b"lo\0") {
-        *d = *s as libc::c_char;
-    }
-    // SAFETY: SIOCGIFFLAGS reads ifr_name and writes ifr_flags of the valid ifreq we pass.
-    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) } < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: the union field was just filled in by the kernel as flags.
-    unsafe {
-        req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
-    }
-    // SAFETY: SIOCSIFFLAGS reads the valid ifreq we pass.
-    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req) } < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 200
@@ -173,7 +143,7 @@ impl Netns {
                 None::<&str>,
             )
             .map_err(sys(&p2, "bind mount"))?;
-            loopback_up().map_err(|source| NetnsError::Io {
+            crate::link::set_up("lo", true).map_err(|source| NetnsError::Io {
                 path: p2.clone(),
                 op: "set lo up",
                 source,
