@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -350,14 +349,13 @@ fn host_routes() -> Vec<(Subnet, String)> {
     out
 }
 
+/// An exclusive `flock` on the config dir's lock file, released on drop.
 struct DirLock(std::fs::File);
 
 impl Drop for DirLock {
     fn drop(&mut self) {
-        // SAFETY: flock on a descriptor we own; unlocking has no memory-safety preconditions.
-        unsafe {
-            libc::flock(self.0.as_raw_fd(), libc::LOCK_UN);
-        }
+        // Closing the file would release it too; unlock first to make the intent explicit.
+        let _ = self.0.unlock();
     }
 }
 
@@ -421,10 +419,8 @@ impl NetworkStore {
             .write(true)
             .open(self.config_dir.join(".lpod-network.lock"))
             .map_err(io("open lock"))?;
-        // SAFETY: flock on a descriptor we own; no memory-safety preconditions.
-        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(io("lock")(std::io::Error::last_os_error()));
-        }
+        // std's File::lock is flock(LOCK_EX) on Linux, as the other lpod locks.
+        f.lock().map_err(io("lock"))?;
         Ok(DirLock(f))
     }
 
