@@ -288,7 +288,6 @@ impl NetManager {
             container_id: req.container_id.to_string(),
             source,
         })?;
-        let mut done: Vec<&Attachment> = Vec::new();
         let mut results = Vec::new();
         for (i, a) in req.networks.iter().enumerate() {
             let ports = if i == 0 { req.ports } else { &[] };
@@ -312,12 +311,13 @@ impl NetManager {
                 });
             match outcome {
                 Ok(r) => {
-                    done.push(a);
                     results.push(NetworkResult::from_result(&a.network, &a.ifname, r));
                 }
                 Err(mut e) => {
+                    // Networks [..i] were attached: detach them again (the first one with
+                    // its port mappings, as when it was set up).
                     let cleanup = self
-                        .teardown_attachments(req.container_id, req.netns, &done)
+                        .teardown(req.netns, req.container_id, &req.networks[..i], req.ports)
                         .err()
                         .map(|t| t.errors)
                         .unwrap_or_default();
@@ -329,30 +329,6 @@ impl NetManager {
             }
         }
         Ok(results)
-    }
-
-    fn teardown_attachments(
-        &self,
-        container_id: &str,
-        netns: &Path,
-        networks: &[&Attachment],
-    ) -> Result<(), TeardownError> {
-        let mut errors = Vec::new();
-        for a in networks.iter().rev() {
-            let rt = Self::runtime(container_id, None, netns, a, &[]);
-            let list = self.store.load(&a.network).ok();
-            if let Err(e) = self.client.del_network_list(&a.network, list.as_ref(), &rt) {
-                errors.push(e);
-            }
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(TeardownError {
-                container_id: container_id.to_string(),
-                errors,
-            })
-        }
     }
 
     /// Detaches the container from every network (reverse order), using the cached ADD
