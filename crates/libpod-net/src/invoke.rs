@@ -13,7 +13,7 @@ pub const DEFAULT_PLUGIN_DIRS: &[&str] = &["/usr/lib/cni", "/usr/libexec/cni", "
 #[derive(Debug, thiserror::Error)]
 pub enum InvokeError {
     /// No executable named after the plugin type in any plugin dir.
-    #[error("CNI plugin {plugin:?} not found in {dirs:?}")]
+    #[error("CNI plugin {plugin:?} not found in {dirs:?}; the standard plugins come with the Debian package `containernetworking-plugins`")]
     NotFound {
         /// Plugin type.
         plugin: String,
