@@ -433,6 +433,7 @@ fn netns_create_run_destroy() {
     let dir = tempfile::tempdir().unwrap();
     let ns = libpod_net::Netns::create("lpt-ns-test", dir.path()).unwrap();
     let path = ns.path().to_path_buf();
+    let _guard = common::NetnsGuard(path.clone());
     // A different namespace from ours.
     let ours = std::fs::metadata("/proc/thread-self/ns/net").unwrap();
     use std::os::unix::fs::MetadataExt;

@@ -12,8 +12,7 @@ use libpod_net::{
 
 /// Returns false (skip) when not root; fails instead when `CI=true`.
 pub fn require_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = nix::unistd::geteuid().is_root();
     let plugins = Path::new("/usr/lib/cni/bridge").exists();
     let iptables = Command::new("iptables-save")
         .arg("--version")
@@ -22,12 +21,24 @@ pub fn require_root() -> bool {
     if root && plugins && iptables {
         return true;
     }
-    let why = format!("root={root} cni-plugins={plugins} iptables={iptables}");
+    let why = format!(
+        "root={root} cni-plugins={plugins} (Debian package containernetworking-plugins) \
+         iptables={iptables} (Debian package iptables)"
+    );
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("missing prerequisite for a real-plugin test: {why}");
     }
     eprintln!("skipping: {why}");
     false
+}
+
+/// Unpins a netns path on drop, so a failing test leaves no bind mount behind.
+pub struct NetnsGuard(pub PathBuf);
+
+impl Drop for NetnsGuard {
+    fn drop(&mut self) {
+        let _ = Netns::destroy_path(&self.0);
+    }
 }
 
 pub struct TestNet {
