@@ -124,6 +124,12 @@ pub enum Error {
     /// An id or name is invalid.
     #[error(transparent)]
     Id(#[from] libpod_config::IdError),
+    /// Container networking or a network verb failed (see `network.rs`).
+    #[error(transparent)]
+    Network(Box<crate::network::NetworkError>),
+    /// A pod verb failed (see `pod/`).
+    #[error(transparent)]
+    Pod(Box<crate::pod::PodError>),
     /// Several errors from a teardown that kept going.
     #[error("{} errors: {}", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Multiple(Vec<Error>),

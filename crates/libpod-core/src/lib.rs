@@ -26,6 +26,8 @@
 
 pub mod container;
 mod error;
+pub mod network;
+pub mod pod;
 pub mod runtime;
 
 pub use container::{
@@ -33,4 +35,6 @@ pub use container::{
     LogOptions, LogStream, MountSpec, NetworkMode, Streams,
 };
 pub use error::{Error, Result};
+pub use network::NetworkError;
+pub use pod::{Pod, PodCreateOptions, PodError, PodInspect, PodStatus, PodSummary};
 pub use runtime::{Info, Runtime, RuntimeBuilder, RuntimeOptions, StateBackend};

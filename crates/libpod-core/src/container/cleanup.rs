@@ -11,12 +11,9 @@ use super::lock::Locked;
 use super::*;
 use crate::Error;
 
-/// Network teardown slot (bridge networking will release CNI here). Nothing to
-/// do for none and host.
+/// Network teardown: CNI DEL and netns removal for bridge (see `crate::network`).
 fn network_teardown(l: &mut Locked<'_>) -> Vec<Error> {
-    l.st.netns_path = None;
-    l.st.network_status.clear();
-    Vec::new()
+    crate::network::teardown(l)
 }
 
 /// Tears the runtime side of a container down: deletes the runtime container

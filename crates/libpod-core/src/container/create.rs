@@ -133,7 +133,11 @@ pub(crate) fn build_config(
     c.namespaces.network = match opts.network {
         NetworkMode::None => CfgNetworkMode::None,
         NetworkMode::Host => CfgNetworkMode::Host,
+        NetworkMode::Bridge => CfgNetworkMode::Bridge,
     };
+    c.networks = opts.networks.clone();
+    c.port_mappings = opts.ports.clone();
+    crate::pod::join_pod(p, opts, &mut c)?;
     c.log_path = p.opts.containers_dir().join(id).join("ctr.log");
     c.stop_signal = opts
         .stop_signal
@@ -162,6 +166,16 @@ pub(crate) fn build_config(
 
 /// Creates the container; returns its id.
 pub(crate) fn create(p: &Parts, opts: CreateOptions) -> Result<String> {
+    create_with(p, opts, &|_| Ok(()))
+}
+
+/// [`create`] with a last change to the config before it is stored (a pod's
+/// infra container is marked so).
+pub(crate) fn create_with(
+    p: &Parts,
+    opts: CreateOptions,
+    adjust: &dyn Fn(&mut ContainerConfig) -> Result<()>,
+) -> Result<String> {
     let img = p
         .store
         .image(&opts.image)
@@ -189,7 +203,10 @@ pub(crate) fn create(p: &Parts, opts: CreateOptions) -> Result<String> {
             Some(n) => n.clone(),
             None => generate_name(),
         };
-        let cfg = match build_config(p, &id, &name, &opts, &img) {
+        let cfg = match build_config(p, &id, &name, &opts, &img).and_then(|mut c| {
+            adjust(&mut c)?;
+            Ok(c)
+        }) {
             Ok(c) => c,
             Err(e) => {
                 undo();

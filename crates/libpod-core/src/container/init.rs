@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use libpod_config::{ContainerStatus, MountKind, NetworkMode, Operation};
+use libpod_config::{ContainerStatus, MountKind, Operation};
 use libpod_oci::{MountInput, Namespace, ProcessInput, Resources, SpecInput};
 
 use super::lock::Locked;
@@ -98,18 +98,10 @@ pub(crate) fn process_input(
     })
 }
 
-/// Network setup slot: what the net namespace of the spec is for the config's
-/// mode. Bridge networking (CNI via libpod-net) will create a netns here and
-/// record it in `st.netns_path`.
-fn network_setup(l: &mut Locked<'_>) -> Result<Namespace> {
-    match &l.cfg.namespaces.network {
-        NetworkMode::None => Ok(Namespace::New),
-        NetworkMode::Host => Ok(Namespace::Host),
-        other => Err(Error::InvalidArgument {
-            what: "network mode (only none and host are supported yet)",
-            value: format!("{other:?}"),
-        }),
-    }
+/// Network setup: the namespaces, netns/CNI (bridge) and /etc files of the
+/// container's network mode (see `crate::network`).
+fn network_setup(l: &mut Locked<'_>) -> Result<crate::network::NetSpec> {
+    crate::network::setup(l)
 }
 
 /// Generates the OCI spec input for the container.
@@ -215,7 +207,8 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
     };
     let result = (|| -> Result<libpod_oci::Created> {
         let net = network_setup(l)?;
-        let input = spec_input(l, &rootfs, net)?;
+        let mut input = spec_input(l, &rootfs, net.base())?;
+        net.apply(&mut input);
         let spec = input.to_spec()?;
         let bundle = p.opts.bundle_dir().join(&id);
         std::fs::create_dir_all(&bundle).map_err(|e| Error::io("create bundle", &bundle, e))?;
@@ -247,6 +240,9 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
             // Undo the mount; keep the status the caller saw.
             if p.store.unmount(&id, false).is_ok() {
                 l.st.mountpoint = None;
+            }
+            for ne in crate::network::teardown(l) {
+                tracing::warn!(error = %ne, "network teardown after a failed init");
             }
             l.st.error = Some(e.to_string());
             let _ = l.save();

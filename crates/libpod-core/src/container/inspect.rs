@@ -152,13 +152,22 @@ pub struct InspectHostConfig {
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct InspectNetworkSettings {
-    /// Network namespace path (empty for none/host until networking lands).
+    /// Network namespace path (bridge mode; empty otherwise).
     pub sandbox_key: String,
-    /// IP address (empty).
+    /// First address on the first network ("" without one).
     #[serde(rename = "IPAddress")]
     pub ip_address: String,
-    /// Published ports (empty).
-    pub ports: BTreeMap<String, Vec<String>>,
+    /// Its prefix length.
+    #[serde(rename = "IPPrefixLen")]
+    pub ip_prefix_len: u8,
+    /// Gateway on the first network.
+    pub gateway: String,
+    /// MAC address on the first network.
+    pub mac_address: String,
+    /// Published ports, `"80/tcp" -> [{HostIp, HostPort}]`.
+    pub ports: BTreeMap<String, Vec<crate::network::InspectHostPort>>,
+    /// Per-network details.
+    pub networks: BTreeMap<String, crate::network::InspectNetwork>,
 }
 
 impl Container {
@@ -305,15 +314,7 @@ pub(crate) fn inspect_rows(
             pids_limit: cfg.resources.pids.unwrap_or(0),
             tmpfs,
         },
-        network_settings: InspectNetworkSettings {
-            sandbox_key: st
-                .netns_path
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            ip_address: String::new(),
-            ports: BTreeMap::new(),
-        },
+        network_settings: crate::network::inspect_settings(cfg, st),
     }
 }
 

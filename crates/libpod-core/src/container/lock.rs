@@ -73,6 +73,32 @@ impl<'p> Locked<'p> {
         Ok(l)
     }
 
+    /// Locks another container of the same pod while this one is locked: this
+    /// lock already holds the pod lock, so the pod → container order holds
+    /// without taking the pod lock twice (used to start a pod's infra container).
+    pub(crate) fn acquire_sibling(&self, id: &str) -> Result<Locked<'p>> {
+        let p = self.p;
+        let (cfg0, _) = p.state.container(id).map_err(|e| ctr_err(e, id))?;
+        if cfg0.pod.is_none() || cfg0.pod != self.cfg.pod {
+            return Err(Error::InvalidArgument {
+                what: "sibling container (not in the same pod)",
+                value: id.to_string(),
+            });
+        }
+        let lock = CtrLock::acquire(&p.locks, None, id)?;
+        let (cfg, st) = p.state.container(id).map_err(|e| ctr_err(e, id))?;
+        let mut l = Locked {
+            p,
+            cfg,
+            st,
+            _lock: lock,
+        };
+        if super::sync::sync_exit(p, &l.cfg.id, &mut l.st)? {
+            l.save()?;
+        }
+        Ok(l)
+    }
+
     /// The container id.
     pub(crate) fn id(&self) -> &str {
         &self.cfg.id

@@ -14,7 +14,7 @@ mod options;
 mod pause;
 mod remove;
 mod restart;
-mod start;
+pub(crate) mod start;
 mod stop;
 pub(crate) mod sync;
 mod wait;
@@ -95,6 +95,12 @@ pub struct ContainerSummary {
     pub labels: BTreeMap<String, String>,
     /// Remove after exit.
     pub auto_remove: bool,
+    /// Published ports, `127.0.0.1:8080->80/tcp, ...` ("" without any).
+    pub ports: String,
+    /// Pod id ("" outside a pod).
+    pub pod: String,
+    /// True for a pod's infra container.
+    pub is_infra: bool,
 }
 
 /// Podman's word for a status: like the data model's, except that a container
@@ -137,6 +143,9 @@ impl ContainerSummary {
             pid: st.pid.unwrap_or(0),
             labels: cfg.labels.clone(),
             auto_remove: cfg.auto_remove,
+            ports: crate::network::format_ports(&cfg.port_mappings),
+            pod: cfg.pod.clone().unwrap_or_default(),
+            is_infra: cfg.is_infra,
         }
     }
 }

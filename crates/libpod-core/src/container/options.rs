@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// How the container is networked. Bridge networking comes with libpod-net later.
+/// How the container is networked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NetworkMode {
@@ -14,6 +14,9 @@ pub enum NetworkMode {
     None,
     /// The host's network namespace.
     Host,
+    /// A new network namespace attached to CNI networks (`CreateOptions::networks`,
+    /// empty = the default network) — see `crate::network`.
+    Bridge,
 }
 
 impl std::str::FromStr for NetworkMode {
@@ -22,8 +25,9 @@ impl std::str::FromStr for NetworkMode {
         match s {
             "none" => Ok(NetworkMode::None),
             "host" => Ok(NetworkMode::Host),
+            "bridge" => Ok(NetworkMode::Bridge),
             other => Err(crate::Error::InvalidArgument {
-                what: "network mode (none|host)",
+                what: "network mode (none|host|bridge)",
                 value: other.to_string(),
             }),
         }
@@ -87,6 +91,12 @@ pub struct CreateOptions {
     pub labels: BTreeMap<String, String>,
     /// Network mode.
     pub network: NetworkMode,
+    /// Networks to join in bridge mode (empty = the default network).
+    pub networks: Vec<String>,
+    /// Published ports (`-p`, bridge mode; see `network::parse_port`).
+    pub ports: Vec<libpod_config::PortMapping>,
+    /// Pod to join (name, id or id prefix): its shared namespaces are used.
+    pub pod: Option<String>,
     /// Remove the container after it exits (`--rm`).
     pub remove: bool,
     /// Allocate a terminal (`-t`).

@@ -285,7 +285,7 @@ impl Runtime {
                 }
             }
         }
-        Ok(p.store.remove_image(&img.id, force)?)
+        Ok(p.store.remove_image(&img.id, force)?.id)
     }
 
     /// `system reset`: force-removes every container and image. The runtime stays

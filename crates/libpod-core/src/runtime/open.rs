@@ -155,7 +155,8 @@ impl Runtime {
             let boot_id = read_boot_id(&opts.boot_id_path)?;
             if alive.needs_refresh(&boot_id)? {
                 tracing::info!(boot_id = %boot_id, "new boot: refreshing state");
-                let errs = clear_boot_dirs(&opts, &oci_component.name);
+                let mut errs = crate::network::refresh(&opts, state.as_ref());
+                errs.extend(clear_boot_dirs(&opts, &oci_component.name));
                 for e in &errs {
                     tracing::warn!(error = %e, "refresh: clearing per-boot files");
                 }

@@ -1,0 +1,778 @@
+//! Container networking: the network modes (none, host, bridge, pod), the netns
+//! and CNI setup of bridge mode, the container's `/etc/hosts`, `/etc/resolv.conf`
+//! and `/etc/hostname`, teardown (stop, cleanup, rm) and crash recovery, and the
+//! `network create/ls/inspect/rm` verbs of the [`Runtime`].
+//!
+//! Mechanisms live in libpod-net; this module maps the data model onto them.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use libpod_config::{ContainerConfig, ContainerState, NetworkMode, NetworkStatus};
+use libpod_net::{
+    Attachment, NetConfig, NetManager, Netns, NetnsError, NetworkCreateOptions, NetworkInfo,
+    NetworkStore, SetupError, SetupRequest, StoreError, TeardownError,
+};
+use libpod_oci::{MountInput, Namespace, SpecInput};
+
+use crate::container::lock::Locked;
+use crate::runtime::{Parts, Runtime, RuntimeOptions};
+use crate::{Error, Result};
+
+/// Errors of container networking and of the network verbs.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    /// CNI setup of a container failed (everything set up was torn down again).
+    #[error("network setup of container {id}: {source}")]
+    Setup {
+        /// Container id.
+        id: String,
+        /// The setup error.
+        #[source]
+        source: Box<SetupError>,
+    },
+    /// CNI teardown of a container failed (it kept going; every error is listed).
+    #[error("network teardown of container {id}: {source}")]
+    Teardown {
+        /// Container id.
+        id: String,
+        /// Every error.
+        #[source]
+        source: Box<TeardownError>,
+    },
+    /// Creating or destroying a network namespace failed.
+    #[error("network namespace of container {id}: {source}")]
+    Netns {
+        /// Container id.
+        id: String,
+        /// The netns error.
+        #[source]
+        source: NetnsError,
+    },
+    /// A network config operation failed.
+    #[error("network {name}: {source}")]
+    Store {
+        /// Network name.
+        name: String,
+        /// The store error.
+        #[source]
+        source: Box<StoreError>,
+    },
+    /// No such network.
+    #[error("no such network: {0}")]
+    NoSuchNetwork(String),
+    /// The network is used by containers.
+    #[error("network {network} is in use by container(s) {}: remove them first or force", .containers.join(", "))]
+    InUse {
+        /// The network.
+        network: String,
+        /// The containers attached to it.
+        containers: Vec<String>,
+    },
+    /// A container of a pod needs the pod's infra container running.
+    #[error(
+        "container {id}: the infra container {infra} of its pod is not running (start the pod)"
+    )]
+    InfraNotRunning {
+        /// The member container.
+        id: String,
+        /// The infra container.
+        infra: String,
+    },
+}
+
+impl From<NetworkError> for Error {
+    fn from(e: NetworkError) -> Self {
+        Error::Network(Box::new(e))
+    }
+}
+
+/// libpod-net's paths for a runtime: config dir, cache and leases under the
+/// runtime's `cni` dirs, so every runtime root is isolated.
+pub(crate) fn net_config(opts: &RuntimeOptions) -> NetConfig {
+    let c = &opts.config;
+    let mut n = NetConfig::with_root(Path::new("/var/lib/lpod"));
+    n.config_dir = c.cni_config_dir.clone();
+    n.extra_config_dirs = c.cni_extra_config_dirs.clone();
+    if !c.cni_plugin_dirs.is_empty() {
+        n.plugin_dirs = c.cni_plugin_dirs.clone();
+    }
+    n.cache_dir = c.cni_cache_dir.join("results");
+    n.ipam_data_dir = c.cni_cache_dir.join("networks");
+    if !c.default_network.is_empty() {
+        n.default_network.name = c.default_network.clone();
+    }
+    if !c.default_bridge.is_empty() {
+        n.default_network.bridge = c.default_bridge.clone();
+    }
+    if let Ok(s) = c.default_subnet.parse() {
+        n.default_network.subnet = s;
+    }
+    n
+}
+
+/// The runtime's network manager.
+pub(crate) fn manager(p: &Parts) -> NetManager {
+    NetManager::new(&net_config(&p.opts))
+}
+
+/// The networks a bridge-mode container joins: its own list or the default
+/// network, as `eth0`, `eth1`, ...
+pub(crate) fn attachments(cfg: &ContainerConfig, default: &str) -> Vec<Attachment> {
+    let names: Vec<String> = if cfg.networks.is_empty() {
+        vec![default.to_string()]
+    } else {
+        cfg.networks.clone()
+    };
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| Attachment::new(n, format!("eth{i}")))
+        .collect()
+}
+
+/// The data model's port mapping as libpod-net's.
+pub fn to_net_port(p: &libpod_config::PortMapping) -> libpod_net::PortMapping {
+    libpod_net::PortMapping {
+        host_ip: p.host_ip,
+        host_port: p.host_port,
+        container_port: p.container_port,
+        protocol: match p.protocol {
+            libpod_config::Protocol::Udp => libpod_net::Protocol::Udp,
+            _ => libpod_net::Protocol::Tcp,
+        },
+    }
+}
+
+/// libpod-net's port mapping (`-p` syntax parser) as the data model's.
+pub fn from_net_port(p: &libpod_net::PortMapping) -> libpod_config::PortMapping {
+    libpod_config::PortMapping {
+        host_ip: p.host_ip,
+        host_port: p.host_port,
+        container_port: p.container_port,
+        protocol: match p.protocol {
+            libpod_net::Protocol::Udp => libpod_config::Protocol::Udp,
+            libpod_net::Protocol::Tcp => libpod_config::Protocol::Tcp,
+        },
+    }
+}
+
+/// Parses `-p [ip:]hostPort:containerPort[/proto]`.
+pub fn parse_port(s: &str) -> Result<libpod_config::PortMapping> {
+    s.parse::<libpod_net::PortMapping>()
+        .map(|p| from_net_port(&p))
+        .map_err(|e| Error::InvalidArgument {
+            what: "port mapping ([ip:]hostPort:containerPort[/proto])",
+            value: format!("{s}: {e}"),
+        })
+}
+
+/// What the network mode adds to the OCI spec.
+#[derive(Debug, Default)]
+pub(crate) struct NetSpec {
+    /// The net namespace.
+    pub(crate) net: Option<Namespace>,
+    /// IPC namespace to join (pod).
+    pub(crate) ipc: Option<Namespace>,
+    /// UTS namespace to join (pod); the spec then sets no hostname.
+    pub(crate) uts: Option<Namespace>,
+    /// Bind mounts of the generated /etc files.
+    pub(crate) mounts: Vec<MountInput>,
+}
+
+impl NetSpec {
+    /// The net namespace the spec starts from (the host's for host mode).
+    pub(crate) fn base(&self) -> Namespace {
+        self.net.clone().unwrap_or(Namespace::New)
+    }
+
+    /// Applies the namespaces and mounts to a spec input.
+    pub(crate) fn apply(self, input: &mut SpecInput) {
+        if let Some(n) = self.net {
+            input.namespaces.net = n;
+        }
+        if let Some(n) = self.ipc {
+            input.namespaces.ipc = n;
+        }
+        if let Some(n) = self.uts {
+            input.namespaces.uts = n;
+            input.hostname = None;
+        }
+        for m in self.mounts {
+            if let MountInput::Bind { destination, .. } = &m {
+                let taken = input.mounts.iter().any(|x| match x {
+                    MountInput::Bind { destination: d, .. }
+                    | MountInput::Tmpfs { destination: d, .. } => d == destination,
+                    #[allow(unreachable_patterns)]
+                    _ => false,
+                });
+                if taken {
+                    continue;
+                }
+            }
+            input.mounts.push(m);
+        }
+    }
+}
+
+fn hostname_of(cfg: &ContainerConfig) -> String {
+    cfg.hostname
+        .clone()
+        .unwrap_or_else(|| libpod_config::short_id(&cfg.id).to_string())
+}
+
+fn netns_dir(p: &Parts) -> PathBuf {
+    p.opts.tmp_dir().join("netns")
+}
+
+/// Where the generated /etc files of a container live (its persistent dir).
+pub(crate) fn etc_dir(p: &Parts, id: &str) -> PathBuf {
+    p.opts.containers_dir().join(id)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::io("write", path, e))
+}
+
+fn bind(source: PathBuf, dest: &str) -> MountInput {
+    MountInput::Bind {
+        source,
+        destination: PathBuf::from(dest),
+        readonly: false,
+        options: Vec::new(),
+    }
+}
+
+/// Writes hosts, resolv.conf and hostname for the container; returns their mounts.
+fn write_etc(
+    p: &Parts,
+    cfg: &ContainerConfig,
+    addresses: &[IpAddr],
+    dns: &[String],
+) -> Result<Vec<MountInput>> {
+    let dir = etc_dir(p, &cfg.id);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create directory", &dir, e))?;
+    let hostname = hostname_of(cfg);
+    let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let overrides = libpod_net::etc::DnsOverrides {
+        nameservers: dns.iter().filter_map(|s| s.parse().ok()).collect(),
+        ..Default::default()
+    };
+    let files = [
+        (
+            "hosts",
+            libpod_net::etc::hosts(&hostname, Some(&cfg.name), addresses, &[]),
+        ),
+        (
+            "resolv.conf",
+            libpod_net::etc::resolv_conf(&host_resolv, &overrides),
+        ),
+        ("hostname", libpod_net::etc::hostname_file(&hostname)),
+    ];
+    let mut mounts = Vec::new();
+    for (name, text) in files {
+        let path = dir.join(name);
+        write_file(&path, &text)?;
+        mounts.push(bind(path, &format!("/etc/{name}")));
+    }
+    Ok(mounts)
+}
+
+/// The infra container of the pod of `l` (id, config, state), if any.
+fn pod_infra(p: &Parts, l: &Locked<'_>) -> Result<Option<(ContainerConfig, ContainerState)>> {
+    let Some(pod) = &l.cfg.pod else {
+        return Ok(None);
+    };
+    let (_, ps) = p.state.pod(pod)?;
+    let Some(infra) = ps.infra_container_id else {
+        return Ok(None);
+    };
+    if infra == l.cfg.id {
+        return Ok(None);
+    }
+    let mut row = p.state.container(&infra)?;
+    crate::container::sync::peek_exit(p, &infra, &mut row.1);
+    Ok(Some(row))
+}
+
+/// Sets the network of a container up before its OCI create: for bridge, a
+/// netns under the run root attached to its networks (state records the netns
+/// and each network's address); for a pod member, the infra's namespaces. Saves
+/// the state. Call under the container lock.
+pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
+    let p = l.p;
+    let id = l.cfg.id.clone();
+    let mut spec = NetSpec::default();
+    // Pod members join the infra's namespaces (when the pod shares them).
+    if l.cfg.pod.is_some() {
+        if let Some((icfg, mut ist)) = pod_infra(p, l)? {
+            let running = matches!(
+                ist.status,
+                libpod_config::ContainerStatus::Running | libpod_config::ContainerStatus::Paused
+            );
+            let needs = l.cfg.namespaces.network == NetworkMode::Pod
+                || l.cfg.namespaces.ipc == libpod_config::NamespaceMode::Pod
+                || l.cfg.namespaces.uts == libpod_config::NamespaceMode::Pod;
+            if needs && !running {
+                // Start the infra first (Podman starts a member's dependencies).
+                let mut il = l.acquire_sibling(&icfg.id)?;
+                crate::container::start::prepare_and_start(&mut il)?;
+                ist = il.st.clone();
+            }
+            let running = matches!(ist.status, libpod_config::ContainerStatus::Running);
+            if needs {
+                let pid = match (running, ist.pid) {
+                    (true, Some(pid)) => pid,
+                    _ => return Err(NetworkError::InfraNotRunning { id, infra: icfg.id }.into()),
+                };
+                let ns =
+                    |kind: &str| Namespace::Join(PathBuf::from(format!("/proc/{pid}/ns/{kind}")));
+                if l.cfg.namespaces.network == NetworkMode::Pod {
+                    spec.net = Some(match &ist.netns_path {
+                        Some(path) => Namespace::Join(path.clone()),
+                        None => ns("net"),
+                    });
+                    // Share the infra's /etc files (same addresses, same resolver).
+                    let idir = etc_dir(p, &icfg.id);
+                    for f in ["hosts", "resolv.conf"] {
+                        let src = idir.join(f);
+                        if src.exists() {
+                            spec.mounts.push(bind(src, &format!("/etc/{f}")));
+                        }
+                    }
+                }
+                if l.cfg.namespaces.ipc == libpod_config::NamespaceMode::Pod {
+                    spec.ipc = Some(ns("ipc"));
+                }
+                if l.cfg.namespaces.uts == libpod_config::NamespaceMode::Pod {
+                    spec.uts = Some(ns("uts"));
+                    let src = etc_dir(p, &icfg.id).join("hostname");
+                    if src.exists() {
+                        spec.mounts.push(bind(src, "/etc/hostname"));
+                    }
+                }
+                if l.cfg.namespaces.network == NetworkMode::Pod {
+                    return Ok(spec);
+                }
+            }
+        }
+    }
+    match l.cfg.namespaces.network {
+        NetworkMode::Host => {
+            spec.net = Some(Namespace::Host);
+            Ok(spec)
+        }
+        NetworkMode::Pod => Err(Error::InvalidArgument {
+            what: "network mode pod (the container's pod has no infra container)",
+            value: l.cfg.pod.clone().unwrap_or_default(),
+        }),
+        NetworkMode::None => {
+            spec.net = Some(Namespace::New);
+            spec.mounts = write_etc(p, &l.cfg, &[], &[])?;
+            Ok(spec)
+        }
+        NetworkMode::Bridge => {
+            // A leftover of an earlier run (crash): release it first.
+            if l.st.netns_path.is_some() {
+                let errs = teardown(l);
+                for e in errs {
+                    tracing::warn!(error = %e, "releasing a stale network");
+                }
+            }
+            let mgr = manager(p);
+            let dir = netns_dir(p);
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io("create directory", &dir, e))?;
+            let ns = Netns::create(&format!("lpod-{id}"), &dir).map_err(|source| {
+                NetworkError::Netns {
+                    id: id.clone(),
+                    source,
+                }
+            })?;
+            let networks = attachments(&l.cfg, &mgr.store().default_network().name);
+            let ports: Vec<libpod_net::PortMapping> =
+                l.cfg.port_mappings.iter().map(to_net_port).collect();
+            let results = match mgr.setup(&SetupRequest {
+                netns: ns.path(),
+                container_id: &id,
+                container_name: Some(&l.cfg.name),
+                networks: &networks,
+                ports: &ports,
+            }) {
+                Ok(r) => r,
+                Err(e) => {
+                    if let Err(d) = ns.destroy() {
+                        tracing::warn!(error = %d, "destroying the netns after a failed setup");
+                    }
+                    return Err(NetworkError::Setup {
+                        id,
+                        source: Box::new(e),
+                    }
+                    .into());
+                }
+            };
+            let path = ns.path().to_path_buf();
+            drop(ns);
+            l.st.netns_path = Some(path.clone());
+            l.st.network_status.clear();
+            let mut addrs = Vec::new();
+            let mut dns = Vec::new();
+            for r in &results {
+                addrs.extend(r.addresses.iter().map(|(a, _)| *a));
+                dns.extend(r.result.dns.nameservers.iter().cloned());
+                l.st.network_status.insert(
+                    r.network.clone(),
+                    NetworkStatus {
+                        interface: r.ifname.clone(),
+                        ips: r
+                            .addresses
+                            .iter()
+                            .map(|(a, s)| format!("{a}/{}", s.prefix()))
+                            .collect(),
+                        mac: r.mac.clone(),
+                        gateway: r.gateways.first().copied(),
+                    },
+                );
+            }
+            l.save()?;
+            spec.net = Some(Namespace::Join(path));
+            spec.mounts = write_etc(p, &l.cfg, &addrs, &dns)?;
+            Ok(spec)
+        }
+    }
+}
+
+/// Releases the network of a container: CNI DEL (cached results) on every
+/// network, then the netns. Keeps going and returns every error; clears the
+/// netns path and network status (the caller saves).
+pub(crate) fn teardown(l: &mut Locked<'_>) -> Vec<Error> {
+    let mut errs = Vec::new();
+    let id = l.cfg.id.clone();
+    if l.cfg.namespaces.network == NetworkMode::Bridge {
+        if let Some(path) = l.st.netns_path.clone() {
+            let mgr = manager(l.p);
+            let networks = attachments(&l.cfg, &mgr.store().default_network().name);
+            let ports: Vec<libpod_net::PortMapping> =
+                l.cfg.port_mappings.iter().map(to_net_port).collect();
+            if let Err(e) = mgr.teardown(&path, &id, &networks, &ports) {
+                errs.push(
+                    NetworkError::Teardown {
+                        id: id.clone(),
+                        source: Box::new(e),
+                    }
+                    .into(),
+                );
+            }
+            if let Err(source) = Netns::destroy_path(&path) {
+                errs.push(
+                    NetworkError::Netns {
+                        id: id.clone(),
+                        source,
+                    }
+                    .into(),
+                );
+            }
+        }
+    }
+    l.st.netns_path = None;
+    l.st.network_status.clear();
+    errs
+}
+
+/// Crash recovery after a reboot (before the state forgets the netns paths):
+/// CNI DEL of every cached attachment of every bridge container and removal of
+/// its stale netns file. Keeps going; returns every error.
+pub(crate) fn refresh(opts: &RuntimeOptions, state: &dyn libpod_state::State) -> Vec<Error> {
+    let mut errs = Vec::new();
+    let mgr = NetManager::new(&net_config(opts));
+    let rows = match state.all_containers() {
+        Ok(r) => r,
+        Err(e) => return vec![e.into()],
+    };
+    for (cfg, st) in rows {
+        if cfg.namespaces.network != NetworkMode::Bridge {
+            continue;
+        }
+        if let Err(e) = mgr.teardown_cached(&cfg.id, None) {
+            errs.push(
+                NetworkError::Teardown {
+                    id: cfg.id.clone(),
+                    source: Box::new(e),
+                }
+                .into(),
+            );
+        }
+        if let Some(path) = st.netns_path {
+            if let Err(source) = Netns::destroy_path(&path) {
+                errs.push(NetworkError::Netns { id: cfg.id, source }.into());
+            }
+        }
+    }
+    errs
+}
+
+/// `NetworkSettings.Networks.<name>` of `inspect`.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectNetwork {
+    /// First IPv4/IPv6 address.
+    #[serde(rename = "IPAddress")]
+    pub ip_address: String,
+    /// Its prefix length.
+    #[serde(rename = "IPPrefixLen")]
+    pub ip_prefix_len: u8,
+    /// Gateway.
+    pub gateway: String,
+    /// MAC address.
+    pub mac_address: String,
+    /// Interface in the container.
+    pub interface: String,
+}
+
+/// One host binding of a published port (`NetworkSettings.Ports`).
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Default)]
+pub struct InspectHostPort {
+    /// Host address ("" = all).
+    #[serde(rename = "HostIp")]
+    pub host_ip: String,
+    /// Host port.
+    #[serde(rename = "HostPort")]
+    pub host_port: String,
+}
+
+/// Per-network details of a container state.
+pub(crate) fn inspect_networks(st: &ContainerState) -> BTreeMap<String, InspectNetwork> {
+    st.network_status
+        .iter()
+        .map(|(name, s)| {
+            let (ip, len) = s
+                .ips
+                .first()
+                .and_then(|c| c.split_once('/'))
+                .map(|(a, l)| (a.to_string(), l.parse().unwrap_or(0)))
+                .unwrap_or_default();
+            (
+                name.clone(),
+                InspectNetwork {
+                    ip_address: ip,
+                    ip_prefix_len: len,
+                    gateway: s.gateway.map(|g| g.to_string()).unwrap_or_default(),
+                    mac_address: s.mac.clone().unwrap_or_default(),
+                    interface: s.interface.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// `NetworkSettings` of `inspect`: netns, first network's address, ports, networks.
+pub(crate) fn inspect_settings(
+    cfg: &ContainerConfig,
+    st: &ContainerState,
+) -> crate::container::InspectNetworkSettings {
+    let networks = inspect_networks(st);
+    let first = attachments(cfg, "")
+        .first()
+        .and_then(|a| networks.get(&a.network))
+        .or_else(|| networks.values().next())
+        .cloned()
+        .unwrap_or_default();
+    crate::container::InspectNetworkSettings {
+        sandbox_key: st
+            .netns_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        ip_address: first.ip_address,
+        ip_prefix_len: first.ip_prefix_len,
+        gateway: first.gateway,
+        mac_address: first.mac_address,
+        ports: inspect_ports(&cfg.port_mappings),
+        networks,
+    }
+}
+
+/// `"80/tcp" -> [{HostIp, HostPort}]`.
+pub(crate) fn inspect_ports(
+    ports: &[libpod_config::PortMapping],
+) -> BTreeMap<String, Vec<InspectHostPort>> {
+    let mut m: BTreeMap<String, Vec<InspectHostPort>> = BTreeMap::new();
+    for p in ports {
+        let proto = to_net_port(p).protocol;
+        m.entry(format!("{}/{proto}", p.container_port))
+            .or_default()
+            .push(InspectHostPort {
+                host_ip: p.host_ip.map(|i| i.to_string()).unwrap_or_default(),
+                host_port: p.host_port.to_string(),
+            });
+    }
+    m
+}
+
+/// `ps`'s ports column: `127.0.0.1:8080->80/tcp, ...`.
+pub fn format_ports(ports: &[libpod_config::PortMapping]) -> String {
+    ports
+        .iter()
+        .map(|p| {
+            let ip = p
+                .host_ip
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "0.0.0.0".into());
+            format!(
+                "{ip}:{}->{}/{}",
+                p.host_port,
+                p.container_port,
+                to_net_port(p).protocol
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn store_err(name: &str, e: StoreError) -> Error {
+    match e {
+        StoreError::NotFound { .. } => NetworkError::NoSuchNetwork(name.to_string()).into(),
+        other => NetworkError::Store {
+            name: name.to_string(),
+            source: Box::new(other),
+        }
+        .into(),
+    }
+}
+
+impl Runtime {
+    /// The runtime's network store (conflists under the runtime's CNI config dir).
+    pub fn network_store(&self) -> Result<NetworkStore> {
+        let p = self.inner.parts()?;
+        Ok(manager(&p).store().clone())
+    }
+
+    /// `network create`.
+    #[tracing::instrument(skip(self, opts), fields(name = %opts.name))]
+    pub fn create_network(&self, opts: &NetworkCreateOptions) -> Result<NetworkInfo> {
+        self.network_store()?
+            .create(opts)
+            .map_err(|e| store_err(&opts.name, e))
+    }
+
+    /// `network ls` (the default network is generated first when missing).
+    pub fn list_networks(&self) -> Result<Vec<NetworkInfo>> {
+        let s = self.network_store()?;
+        if let Err(e) = s.ensure_default() {
+            tracing::warn!(error = %e, "generating the default network");
+        }
+        s.list().map_err(|e| store_err("*", e))
+    }
+
+    /// `network inspect`.
+    pub fn inspect_network(&self, name: &str) -> Result<NetworkInfo> {
+        let s = self.network_store()?;
+        if name == s.default_network().name {
+            let _ = s.ensure_default();
+        }
+        s.inspect(name).map_err(|e| store_err(name, e))
+    }
+
+    /// `network rm`: refuses while containers use it unless `force` (which
+    /// removes them first). Returns the removed containers.
+    #[tracing::instrument(skip(self))]
+    pub fn remove_network(&self, name: &str, force: bool) -> Result<Vec<String>> {
+        let p = self.inner.parts()?;
+        let s = manager(&p).store().clone();
+        if !s.exists(name) {
+            return Err(NetworkError::NoSuchNetwork(name.to_string()).into());
+        }
+        let default = s.default_network().name.clone();
+        let users: Vec<String> = p
+            .state
+            .all_containers()?
+            .into_iter()
+            .filter(|(c, _)| {
+                c.namespaces.network == NetworkMode::Bridge
+                    && (c.networks.iter().any(|n| n == name)
+                        || (c.networks.is_empty() && name == default))
+            })
+            .map(|(c, _)| c.id)
+            .collect();
+        if !users.is_empty() {
+            if !force {
+                return Err(NetworkError::InUse {
+                    network: name.to_string(),
+                    containers: users,
+                }
+                .into());
+            }
+            for id in &users {
+                match self.container(id).and_then(|c| c.remove(true)) {
+                    Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        s.remove(name).map_err(|e| store_err(name, e))?;
+        Ok(users)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_convert_and_format() {
+        let p = parse_port("127.0.0.1:8080:80/udp").unwrap();
+        assert_eq!(p.host_port, 8080);
+        assert_eq!(p.protocol, libpod_config::Protocol::Udp);
+        assert_eq!(from_net_port(&to_net_port(&p)), p);
+        assert_eq!(
+            format_ports(std::slice::from_ref(&p)),
+            "127.0.0.1:8080->80/udp"
+        );
+        let m = inspect_ports(&[p]);
+        assert_eq!(m["80/udp"][0].host_port, "8080");
+        assert!(parse_port("nope").is_err());
+    }
+
+    #[test]
+    fn attachments_default_and_named() {
+        let mut c = ContainerConfig::new("a".repeat(64), "x");
+        let a = attachments(&c, "lpod");
+        assert_eq!(
+            (a[0].network.as_str(), a[0].ifname.as_str()),
+            ("lpod", "eth0")
+        );
+        c.networks = vec!["n1".into(), "n2".into()];
+        let a = attachments(&c, "lpod");
+        assert_eq!(a[1].ifname, "eth1");
+        assert_eq!(a[1].network, "n2");
+    }
+
+    #[test]
+    fn net_config_follows_runtime_dirs() {
+        let mut o = RuntimeOptions::default();
+        o.config.cni_cache_dir = "/tmp/x/cni".into();
+        o.config.cni_config_dir = "/tmp/x/cni/net.d".into();
+        let n = net_config(&o);
+        assert_eq!(n.cache_dir, Path::new("/tmp/x/cni/results"));
+        assert_eq!(n.ipam_data_dir, Path::new("/tmp/x/cni/networks"));
+        assert_eq!(n.config_dir, Path::new("/tmp/x/cni/net.d"));
+    }
+
+    #[test]
+    fn inspect_networks_splits_cidr() {
+        let mut st = ContainerState::default();
+        st.network_status.insert(
+            "n".into(),
+            NetworkStatus {
+                interface: "eth0".into(),
+                ips: vec!["10.231.0.5/24".into()],
+                mac: Some("aa:bb".into()),
+                gateway: Some("10.231.0.1".parse().unwrap()),
+            },
+        );
+        let m = inspect_networks(&st);
+        assert_eq!(m["n"].ip_address, "10.231.0.5");
+        assert_eq!(m["n"].ip_prefix_len, 24);
+        assert_eq!(m["n"].gateway, "10.231.0.1");
+    }
+}
