@@ -65,5 +65,6 @@ fn init_logging(level: &str) {
         .with_env_filter(filter)
         .with_span_events(spans)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }

@@ -60,6 +60,11 @@ fn detached_container_across_processes() {
         &id[..12]
     );
     assert_eq!(l.ok(&["ps", "-aq", "--filter", "status=exited"]).trim(), "");
+    assert_eq!(
+        l.ok(&["ps", "--format", "{{.ID}} {{.Names}} {{.State}}"])
+            .trim(),
+        format!("{} ticker running", &id[..12])
+    );
 
     // logs from another process.
     let logs = l.wait_for("the first log line", || {

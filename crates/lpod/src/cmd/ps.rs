@@ -9,12 +9,6 @@ use crate::cli::PsArgs;
 use crate::format;
 use crate::parse::{self, PsFilter};
 
-fn time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 fn matches(s: &ContainerSummary, f: &PsFilter) -> bool {
     match f {
         PsFilter::Status(st) => s.state == *st || (st == "exited" && s.state == "stopped"),
@@ -33,22 +27,22 @@ pub fn status_text(s: &ContainerSummary, now: DateTime<Utc>) -> String {
     format::status_column(
         &s.state,
         Some(s.exit_code),
-        time(&s.started_at),
-        time(&s.exited_at),
+        s.started_time,
+        s.exited_time,
         now,
     )
 }
 
 /// Podman's `ps --format json` object for one container.
 pub fn json_row(s: &ContainerSummary, now: DateTime<Utc>) -> Value {
-    let unix = |t: &str| time(t).map(|t| t.timestamp()).unwrap_or(0);
+    let unix = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp()).unwrap_or(0);
     json!({
         "AutoRemove": s.auto_remove,
         "Command": s.command,
-        "Created": unix(&s.created),
-        "CreatedAt": time(&s.created).map(|t| format::ago(t, now)).unwrap_or_default(),
+        "Created": s.created_time.timestamp(),
+        "CreatedAt": format::ago(s.created_time, now),
         "Exited": s.exited,
-        "ExitedAt": unix(&s.exited_at),
+        "ExitedAt": unix(s.exited_time),
         "ExitCode": s.exit_code,
         "Id": s.id,
         "Image": s.image,
@@ -57,7 +51,7 @@ pub fn json_row(s: &ContainerSummary, now: DateTime<Utc>) -> Value {
         "Names": [s.name],
         "Pid": s.pid,
         "Ports": Value::Null,
-        "StartedAt": unix(&s.started_at),
+        "StartedAt": unix(s.started_time),
         "State": s.state,
         "Status": status_text(s, now),
     })
@@ -71,8 +65,8 @@ fn template_row(s: &ContainerSummary, now: DateTime<Utc>, no_trunc: bool) -> Val
         "ImageID": s.image_id,
         "Command": format::command_column(&s.command, no_trunc),
         "CreatedAt": s.created,
-        "Created": time(&s.created).map(|t| format::ago(t, now)).unwrap_or_default(),
-        "RunningFor": time(&s.created).map(|t| format::ago(t, now)).unwrap_or_default(),
+        "Created": format::ago(s.created_time, now),
+        "RunningFor": format::ago(s.created_time, now),
         "Status": status_text(s, now),
         "State": s.state,
         "Names": s.name,
@@ -102,18 +96,11 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
     let mut rows: Vec<ContainerSummary> = rt
         .list_containers()?
         .into_iter()
-        .map(|mut s| {
-            // Podman shows its internal Configured state as "created".
-            if s.state == "configured" {
-                s.state = "created".into();
-            }
-            s
-        })
         .filter(|s| a.all || !filters.is_empty() || s.state == "running")
         .filter(|s| filters.iter().all(|f| matches(s, f)))
         .collect();
     // Newest first, as Podman lists.
-    rows.sort_by(|x, y| y.created.cmp(&x.created));
+    rows.sort_by_key(|s| std::cmp::Reverse(s.created_time));
     if a.quiet {
         for s in &rows {
             println!("{}", format::short_id(&s.id, a.no_trunc));
@@ -141,9 +128,7 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
                         format::short_id(&s.id, a.no_trunc).to_string(),
                         s.image.clone(),
                         format::command_column(&s.command, a.no_trunc),
-                        time(&s.created)
-                            .map(|t| format::ago(t, now))
-                            .unwrap_or_default(),
+                        format::ago(s.created_time, now),
                         status_text(s, now),
                         String::new(),
                         s.name.clone(),
