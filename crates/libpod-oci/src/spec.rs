@@ -559,9 +559,11 @@ pub fn write_config(spec: &Spec, bundle: &Path) -> Result<PathBuf, SpecError> {
     Ok(path)
 }
 
-fn rlimit_resource(t: PosixRlimitType) -> Option<(nix::sys::resource::Resource, &'static str)> {
+/// The resource behind an OCI rlimit type (the match is exhaustive: a new type in oci-spec
+/// fails to compile here rather than at run time).
+fn rlimit_resource(t: PosixRlimitType) -> (nix::sys::resource::Resource, &'static str) {
     use nix::sys::resource::Resource as R;
-    Some(match t {
+    match t {
         PosixRlimitType::RlimitCpu => (R::RLIMIT_CPU, "RLIMIT_CPU"),
         PosixRlimitType::RlimitFsize => (R::RLIMIT_FSIZE, "RLIMIT_FSIZE"),
         PosixRlimitType::RlimitData => (R::RLIMIT_DATA, "RLIMIT_DATA"),
@@ -578,16 +580,13 @@ fn rlimit_resource(t: PosixRlimitType) -> Option<(nix::sys::resource::Resource, 
         PosixRlimitType::RlimitNice => (R::RLIMIT_NICE, "RLIMIT_NICE"),
         PosixRlimitType::RlimitRtprio => (R::RLIMIT_RTPRIO, "RLIMIT_RTPRIO"),
         PosixRlimitType::RlimitRttime => (R::RLIMIT_RTTIME, "RLIMIT_RTTIME"),
-    })
+    }
 }
 
 /// Cap a requested rlimit at the caller's hard limit (we lack CAP_SYS_RESOURCE, so a runtime
 /// asked to go higher fails with "setrlimit: Operation not permitted").
 pub fn capped_rlimit(t: PosixRlimitType, soft: u64, hard: u64) -> Result<PosixRlimit, SpecError> {
-    let (res, name) = match rlimit_resource(t) {
-        Some(r) => r,
-        None => unreachable!("all rlimit types are mapped"),
-    };
+    let (res, name) = rlimit_resource(t);
     let (_, caller_hard) =
         nix::sys::resource::getrlimit(res).map_err(|source| SpecError::Getrlimit {
             resource: name,
