@@ -171,6 +171,7 @@ impl ConmonRuntime {
         }))
     }
 
+    #[tracing::instrument(skip(self), fields(runtime = self.runtime_name()))]
     fn wait_exit_impl(&self, id: &str, timeout: Duration) -> Result<ExitInfo, OciError> {
         use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
         let deadline = Instant::now() + timeout;
@@ -217,6 +218,7 @@ impl ConmonRuntime {
         }
     }
 
+    #[tracing::instrument(skip(self), fields(runtime = self.runtime_name()))]
     fn cleanup_files_impl(&self, id: &str) -> Result<(), OciError> {
         let exit = self.exit_file(id);
         match std::fs::remove_file(&exit) {
@@ -301,9 +303,11 @@ impl OciRuntime for ConmonRuntime {
     fn cleanup_files(&self, id: &str) -> Result<(), OciError> {
         self.cleanup_files_impl(id)
     }
+    #[tracing::instrument(skip(self, bundle), fields(bundle = %bundle.display()))]
     fn attach(&self, id: &str, bundle: &Path) -> Result<AttachConn, OciError> {
         AttachConn::connect(&bundle.join("attach"), id)
     }
+    #[tracing::instrument(skip(self, bundle), fields(bundle = %bundle.display()))]
     fn resize(&self, id: &str, bundle: &Path, height: u16, width: u16) -> Result<(), OciError> {
         crate::attach::resize(&bundle.join("ctl"), id, height, width)
     }
