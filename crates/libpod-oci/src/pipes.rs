@@ -47,6 +47,8 @@ pub(crate) fn spawn_with_fds(
     fds: &[&OwnedFd],
     id: &str,
 ) -> Result<Child, OciError> {
+    // Targets 3..3+len must stay below the duplicated sources (>= 10).
+    debug_assert!(fds.len() <= 7, "spawn_with_fds: at most 7 descriptors");
     let high: Vec<OwnedFd> = fds
         .iter()
         .map(|f| dup_high(f, id))
@@ -59,8 +61,11 @@ pub(crate) fn spawn_with_fds(
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .process_group(0);
-    // SAFETY: the closure only calls dup2, which is async-signal-safe, on descriptors that
-    // stay open in the parent (`high`) until after spawn returns.
+    // SAFETY: between fork and exec the closure only calls dup2 (async-signal-safe) and
+    // reads errno; it does not allocate or take locks. Its sources are the descriptors in
+    // `high`, which stay open in the parent until spawn returns, and all are >= 10 while the
+    // targets start at 3, so a dup2 never overwrites a source still to be copied (at most 7
+    // fds are passed). dup2 clears FD_CLOEXEC on the target, so exactly these are inherited.
     unsafe {
         cmd.pre_exec(move || {
             for (i, raw) in raws.iter().enumerate() {
