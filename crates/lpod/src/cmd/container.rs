@@ -62,30 +62,19 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions, CliError> {
         }
         None => None,
     };
-    // Bridge networks, -p and --pod wait for core's committed network and pod API
-    // (see /work/notes/cli-needs.md); until then they are refused clearly.
-    let network = match f.network.as_deref() {
-        None => libpod_core::NetworkMode::default(),
+    let (network, networks) = match f.network.as_deref() {
+        None => (libpod_core::NetworkMode::default(), Vec::new()),
         Some(n) => match parse::network(n)? {
-            parse::NetworkMode::None => libpod_core::NetworkMode::None,
-            parse::NetworkMode::Host => libpod_core::NetworkMode::Host,
-            parse::NetworkMode::Bridge(_) => {
-                return Err(CliError::Usage(format!(
-                    "--network {n}: bridge networking is not available in this build (use none or host)"
-                )))
-            }
+            parse::NetworkMode::None => (libpod_core::NetworkMode::None, Vec::new()),
+            parse::NetworkMode::Host => (libpod_core::NetworkMode::Host, Vec::new()),
+            parse::NetworkMode::Bridge(names) => (libpod_core::NetworkMode::Bridge, names),
         },
     };
-    if !f.publish.is_empty() {
-        return Err(CliError::Usage(
-            "-p/--publish needs bridge networking, which this build does not have yet".into(),
-        ));
-    }
-    if let Some(pod) = &f.pod {
-        return Err(CliError::Usage(format!(
-            "--pod {pod}: pods are not available in this build yet"
-        )));
-    }
+    let ports = f
+        .publish
+        .iter()
+        .map(|p| libpod_core::network::parse_port(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let entrypoint = f.entrypoint.as_deref().map(|e| {
         if e.trim_start().starts_with('[') {
             serde_json::from_str::<Vec<String>>(e).unwrap_or_else(|_| vec![e.to_string()])
@@ -111,6 +100,9 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions, CliError> {
         },
         labels: parse::labels(&f.label)?,
         network,
+        networks,
+        ports,
+        pod: f.pod.clone(),
         remove: f.rm,
         tty: f.tty,
         stdin: f.interactive,
