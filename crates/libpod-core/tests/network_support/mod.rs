@@ -1,0 +1,137 @@
+//! Shared helpers of the network and pod system tests: a test network with a
+//! random bridge/subnet and a Drop guard, leftover checks, HTTP over std.
+#![allow(dead_code, missing_docs)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use libpod_core::Runtime;
+use libpod_net::NetworkCreateOptions;
+
+pub const PAGE: &str = "hello from lpod";
+
+/// A test network and a guard that removes every container and the network.
+pub struct NetGuard {
+    pub rt: Runtime,
+    pub name: String,
+    pub bridge: String,
+    pub root: PathBuf,
+}
+
+impl NetGuard {
+    pub fn new(rt: &Runtime, root: PathBuf) -> NetGuard {
+        let r: u32 = rand_u32();
+        let bridge = format!("lpt{:04x}", r & 0xffff);
+        let name = format!("net-{bridge}");
+        let subnet = format!("10.{}.{}.0/24", 230 + (r >> 16) % 21, (r >> 8) & 0xff);
+        rt.create_network(&NetworkCreateOptions {
+            name: name.clone(),
+            bridge: Some(bridge.clone()),
+            subnet: Some(subnet),
+            ..Default::default()
+        })
+        .unwrap();
+        NetGuard {
+            rt: rt.clone(),
+            name,
+            bridge,
+            root,
+        }
+    }
+
+    /// What of ours is still on the host: links on our bridge, netns files,
+    /// leases, iptables lines naming `id`.
+    pub fn leftovers(&self, id: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let links = cmd("ip", &["-o", "link", "show", "master", &self.bridge]);
+        if !links.trim().is_empty() {
+            out.push(format!("links on {}: {links}", self.bridge));
+        }
+        let ipt = cmd("iptables-save", &[]);
+        for l in ipt.lines().filter(|l| l.contains(id)) {
+            out.push(format!("iptables: {l}"));
+        }
+        let leases = self.root.join("cni/networks").join(&self.name);
+        if let Ok(rd) = std::fs::read_dir(&leases) {
+            for e in rd.flatten() {
+                let n = e.file_name().to_string_lossy().to_string();
+                if n.parse::<std::net::IpAddr>().is_ok() {
+                    out.push(format!("lease {n}"));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Drop for NetGuard {
+    fn drop(&mut self) {
+        for p in self.rt.pods().unwrap_or_default() {
+            let _ = p.remove(true);
+        }
+        for c in self.rt.containers().unwrap_or_default() {
+            let _ = c.remove(true);
+        }
+        let _ = self.rt.remove_network(&self.name, true);
+        let _ = std::process::Command::new("ip")
+            .args(["link", "del", &self.bridge])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+pub fn rand_u32() -> u32 {
+    let mut b = [0u8; 4];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .unwrap();
+    u32::from_ne_bytes(b)
+}
+
+pub fn cmd(bin: &str, args: &[&str]) -> String {
+    std::process::Command::new(bin)
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+        .unwrap_or_default()
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// GET / from addr, retrying while the server comes up (no timing assertion).
+pub fn http_get(addr: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        match TcpStream::connect(addr) {
+            Ok(mut s) => {
+                s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                let _ = write!(s, "GET / HTTP/1.0\r\nHost: x\r\n\r\n");
+                let mut body = String::new();
+                let _ = s.read_to_string(&mut body);
+                if body.contains("200") {
+                    return body;
+                }
+                last = body;
+            }
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("GET {addr} failed: {last}");
+}
+
+pub fn httpd_cmd() -> Vec<String> {
+    vec![
+        "sh".into(),
+        "-c".into(),
+        format!("mkdir -p /www && echo '{PAGE}' > /www/index.html && exec httpd -f -p 80 -h /www"),
+    ]
+}

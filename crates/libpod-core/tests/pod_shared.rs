@@ -1,0 +1,127 @@
+//! Pods over real CNI plugins and crun under conmon: members share the infra's
+//! network namespace (talk over 127.0.0.1), the pod's port reaches a member,
+//! status is derived from members, and nothing of ours is left after `pod rm -f`.
+
+mod common;
+mod network_support;
+
+use std::time::Duration;
+
+use libpod_core::{CreateOptions, PodCreateOptions, PodStatus};
+use network_support::*;
+
+#[test]
+fn pod_members_share_localhost_and_published_port() {
+    let Some(env) = common::env() else { return };
+    let net = NetGuard::new(&env.rt, env.root());
+    let port = free_port();
+    let pod = env
+        .rt
+        .create_pod(PodCreateOptions {
+            name: Some("web-pod".into()),
+            networks: vec![net.name.clone()],
+            ports: vec![libpod_core::network::parse_port(&format!("127.0.0.1:{port}:80")).unwrap()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(pod.status().unwrap(), PodStatus::Created);
+    let infra = pod.infra().unwrap().expect("infra container");
+    let web = env
+        .rt
+        .create_container(CreateOptions {
+            image: "busybox".into(),
+            name: Some("web".into()),
+            command: Some(httpd_cmd()),
+            pod: Some("web-pod".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    // Starting a member starts the infra first.
+    web.start().unwrap();
+    assert!(http_get(&format!("127.0.0.1:{port}")).contains(PAGE));
+    let client = env
+        .rt
+        .create_container(CreateOptions {
+            image: "busybox".into(),
+            name: Some("client".into()),
+            command: Some(vec!["sleep".into(), "60".into()]),
+            pod: Some(pod.id().to_string()),
+            ..Default::default()
+        })
+        .unwrap();
+    pod.start().unwrap();
+    assert_eq!(pod.status().unwrap(), PodStatus::Running);
+    let (code, out, err) = client
+        .exec_output(&["wget", "-qO-", "http://127.0.0.1:80/"])
+        .unwrap();
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    assert!(String::from_utf8_lossy(&out).contains(PAGE));
+    // Shared UTS: the pod's hostname.
+    let (_, h, _) = client.exec_output(&["hostname"]).unwrap();
+    assert_eq!(String::from_utf8_lossy(&h).trim(), "web-pod");
+
+    let i = pod.inspect().unwrap();
+    assert_eq!(i.num_containers, 3);
+    assert_eq!(i.state, "Running");
+    assert!(i.infra_networks.contains_key(&net.name));
+    assert_eq!(env.rt.list_pods().unwrap().len(), 1);
+
+    // Not removable while running without force.
+    assert!(pod.remove(false).is_err());
+    client.kill(libc::SIGKILL).unwrap();
+    client.wait().unwrap();
+    assert_eq!(pod.status().unwrap(), PodStatus::Degraded);
+    pod.stop(Some(Duration::from_secs(2))).unwrap();
+    assert!(matches!(
+        pod.status().unwrap(),
+        PodStatus::Exited | PodStatus::Stopped
+    ));
+    pod.restart(Some(Duration::from_secs(2))).unwrap();
+    assert!(http_get(&format!("127.0.0.1:{port}")).contains(PAGE));
+
+    let infra_id = infra.id().to_string();
+    pod.remove(true).unwrap();
+    assert!(env.rt.pod("web-pod").is_err());
+    assert!(env.rt.containers().unwrap().is_empty());
+    assert_eq!(net.leftovers(&infra_id), Vec::<String>::new());
+    let netns_dir = env.run_root().join("netns");
+    let left: Vec<_> = std::fs::read_dir(&netns_dir)
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn empty_pod_rm_and_name_conflicts() {
+    let Some(env) = common::env() else { return };
+    let pod = env
+        .rt
+        .create_pod(PodCreateOptions {
+            name: Some("p1".into()),
+            network: libpod_core::NetworkMode::None,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(env
+        .rt
+        .create_pod(PodCreateOptions {
+            name: Some("p1".into()),
+            ..Default::default()
+        })
+        .is_err());
+    let c = env
+        .rt
+        .create_container(CreateOptions {
+            image: "busybox".into(),
+            command: Some(vec!["true".into()]),
+            pod: Some("p1".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    // Members block a plain rm.
+    assert!(pod.remove(false).is_err());
+    c.remove(false).unwrap();
+    pod.remove(false).unwrap();
+    assert!(env.rt.pods().unwrap().is_empty());
+    assert!(env.rt.containers().unwrap().is_empty());
+}
