@@ -113,6 +113,7 @@ impl State for InMemoryState {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %config.id))]
     fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()> {
         let mut g = self.lock()?;
         if let Some(pod) = &config.pod {
@@ -142,6 +143,7 @@ impl State for InMemoryState {
             .ok_or_else(|| StateError::NoSuchContainer { id: id.to_string() })
     }
 
+    #[tracing::instrument(level = "debug", skip(self, state))]
     fn save_container_state(&self, id: &str, state: &ContainerState) -> Result<()> {
         let mut g = self.lock()?;
         match g.containers.get_mut(id) {
@@ -153,6 +155,7 @@ impl State for InMemoryState {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip(self))]
     fn remove_container(&self, id: &str) -> Result<()> {
         let mut g = self.lock()?;
         if g.containers.remove(id).is_none() {
@@ -178,6 +181,7 @@ impl State for InMemoryState {
         )?)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %config.id))]
     fn add_pod(&self, config: &PodConfig, state: &PodState) -> Result<()> {
         let mut g = self.lock()?;
         g.claim(&config.id, &config.name, "pod")?;
@@ -194,6 +198,7 @@ impl State for InMemoryState {
             .ok_or_else(|| StateError::NoSuchPod { id: id.to_string() })
     }
 
+    #[tracing::instrument(level = "debug", skip(self, state))]
     fn save_pod_state(&self, id: &str, state: &PodState) -> Result<()> {
         let mut g = self.lock()?;
         match g.pods.get_mut(id) {
@@ -205,6 +210,7 @@ impl State for InMemoryState {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip(self))]
     fn remove_pod(&self, id: &str, with_containers: bool) -> Result<Vec<String>> {
         let mut g = self.lock()?;
         if !g.pods.contains_key(id) {
@@ -263,6 +269,7 @@ impl State for InMemoryState {
         ))
     }
 
+    #[tracing::instrument(level = "debug", skip(self))]
     fn add_exit_code(&self, id: &str, code: i32) -> Result<()> {
         let mut g = self.lock()?;
         g.exit_codes
@@ -278,6 +285,7 @@ impl State for InMemoryState {
             .ok_or_else(|| StateError::NoExitCode { id: id.to_string() })
     }
 
+    #[tracing::instrument(level = "debug", skip(self))]
     fn prune_exit_codes(&self, older_than: SystemTime) -> Result<usize> {
         let mut g = self.lock()?;
         let cutoff = millis(older_than);

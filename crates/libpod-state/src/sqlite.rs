@@ -538,6 +538,7 @@ impl State for SqliteState {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %config.id, path = %self.path.display()))]
     fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()> {
         let id = config.id.as_str();
         let cfg_json = to_json("container config", id, config)?;
@@ -584,6 +585,7 @@ impl State for SqliteState {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip(self, state), fields(path = %self.path.display()))]
     fn save_container_state(&self, id: &str, state: &ContainerState) -> Result<()> {
         let json = to_json("container state", id, state)?;
         self.write("saving container state", |tx| {
@@ -598,6 +600,7 @@ impl State for SqliteState {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip(self), fields(path = %self.path.display()))]
     fn remove_container(&self, id: &str) -> Result<()> {
         self.write("removing container", |tx| {
             let n = tx
@@ -624,6 +627,7 @@ impl State for SqliteState {
         self.lookup("container", query)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %config.id, path = %self.path.display()))]
     fn add_pod(&self, config: &PodConfig, state: &PodState) -> Result<()> {
         let id = config.id.as_str();
         let cfg_json = to_json("pod config", id, config)?;
@@ -664,6 +668,7 @@ impl State for SqliteState {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip(self, state), fields(path = %self.path.display()))]
     fn save_pod_state(&self, id: &str, state: &PodState) -> Result<()> {
         let json = to_json("pod state", id, state)?;
         self.write("saving pod state", |tx| {
@@ -678,6 +683,7 @@ impl State for SqliteState {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip(self), fields(path = %self.path.display()))]
     fn remove_pod(&self, id: &str, with_containers: bool) -> Result<Vec<String>> {
         self.write("removing pod", |tx| {
             if !self.pod_exists(tx, id)? {
@@ -745,6 +751,7 @@ impl State for SqliteState {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip(self), fields(path = %self.path.display()))]
     fn add_exit_code(&self, id: &str, code: i32) -> Result<()> {
         let now = millis(SystemTime::now());
         self.write("adding exit code", |tx| {
@@ -766,6 +773,7 @@ impl State for SqliteState {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip(self), fields(path = %self.path.display()))]
     fn prune_exit_codes(&self, older_than: SystemTime) -> Result<usize> {
         let cutoff = millis(older_than);
         self.write("pruning exit codes", |tx| {
