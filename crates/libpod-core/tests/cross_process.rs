@@ -50,8 +50,32 @@ fn child_role_entry() {
             .find_map(|a| a.strip_prefix("lpod-dir="))
             .expect("lpod-dir= argument");
         let id = &args[pos + 1];
-        let rt = common::builder(Path::new(dir), "crun").build().unwrap();
-        rt.cleanup_container(id).unwrap();
+        let log = Path::new(dir).join("cleanup.log");
+        let result = common::builder(Path::new(dir), "crun")
+            .build()
+            .and_then(|rt| {
+                let before = rt
+                    .container(id)
+                    .and_then(|c| Ok((c.config()?.auto_remove, c.status()?)));
+                let r = rt.cleanup_container(id);
+                let after = rt.container(id).and_then(|c| c.status());
+                let all: Vec<String> = rt
+                    .list_containers()
+                    .map(|v| {
+                        v.into_iter()
+                            .map(|s| format!("{}:{}", &s.id[..12], s.state))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Ok((before, r, after, all))
+            });
+        let line = format!("{id}: {result:?}\n");
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+        result.unwrap().1.unwrap();
         return;
     }
     let Ok(role) = std::env::var(ROLE) else {
@@ -67,6 +91,11 @@ fn child_role_entry() {
             assert_eq!(code, 0);
             print!("EXEC:{}", String::from_utf8_lossy(&out));
             c.stop(Some(Duration::from_millis(300))).unwrap();
+        }
+        "list" => {
+            for s in rt.list_containers().unwrap() {
+                print!("ID:{} ", s.id);
+            }
         }
         "run-rm" => {
             let mut o = libpod_core::CreateOptions {
@@ -132,6 +161,11 @@ fn concurrent_run_rm_from_processes() {
 #[test]
 fn exit_command_cleans_up_and_removes_rm_containers() {
     let Some(env) = common::env() else { return };
+    // One runtime per process here: libpod-state's SqliteState open reads the db
+    // header through a second fd, and closing it drops this process's POSIX locks
+    // on state.db, so another process's close then removes the WAL under an open
+    // connection (writes vanish). Reported to the state helper.
+    env.rt.shutdown(false).unwrap();
     let rt = common::builder(env.dir.path(), "crun")
         .exit_command(
             std::env::current_exe().unwrap(),
@@ -168,11 +202,20 @@ fn exit_command_cleans_up_and_removes_rm_containers() {
     o.remove = true;
     let gone = rt.create_container(o).unwrap();
     let id = gone.id().to_string();
+    let seen = run_child("list", env.dir.path());
+    assert!(
+        seen.contains(&id),
+        "another process does not see {id}: {seen}"
+    );
     gone.start().unwrap();
     assert_eq!(gone.wait().unwrap(), 8);
     let deadline = Instant::now() + Duration::from_secs(20);
     while rt.container(&id).is_ok() {
-        assert!(Instant::now() < deadline, "exit command did not remove");
+        assert!(
+            Instant::now() < deadline,
+            "exit command did not remove {id}: {}",
+            std::fs::read_to_string(env.dir.path().join("cleanup.log")).unwrap_or_default()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(rt.wait_container(&id).unwrap(), 8);

@@ -571,7 +571,12 @@ fn image_dir() -> Option<std::path::PathBuf> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+    // 12 cases keep the crate's suite short on 2 cores; LPOD_MODEL_CASES=200 for a long run.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("LPOD_MODEL_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(12),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn verbs_exits_and_reboots_match_the_model(ops in proptest::collection::vec(op(), 1..40)) {

@@ -10,7 +10,7 @@ use super::*;
 use crate::Error;
 
 const FIRST_POLL: Duration = Duration::from_millis(2);
-const MAX_POLL: Duration = Duration::from_millis(50);
+const MAX_POLL: Duration = Duration::from_millis(100);
 
 /// What an unlocked look at a container says.
 enum Seen {
@@ -65,7 +65,19 @@ pub(crate) fn wait_unlocked(
                 return Ok(None);
             }
         }
-        std::thread::sleep(step);
+        // The driver's wait wakes as soon as conmon writes the exit file; the
+        // state is re-read at least every MAX_POLL (removal, cleanup by others).
+        let mut slice = step;
+        if let Some(d) = deadline {
+            slice = slice.min(d.saturating_duration_since(Instant::now()));
+        }
+        let t = Instant::now();
+        if let Ok(i) = p.oci.wait_exit(id, slice) {
+            return Ok(Some(i.exit_code));
+        }
+        if let Some(rest) = slice.checked_sub(t.elapsed()) {
+            std::thread::sleep(rest);
+        }
         step = (step * 2).min(MAX_POLL);
     }
 }
