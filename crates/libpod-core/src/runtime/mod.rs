@@ -130,9 +130,16 @@ impl Runtime {
     #[tracing::instrument(skip(self))]
     pub fn info(&self) -> Result<Info> {
         let p = self.inner.parts()?;
+        let probe = |c: &Component| {
+            if c.path.is_empty() {
+                c.clone()
+            } else {
+                info::component(&c.name, std::path::Path::new(&c.path))
+            }
+        };
         let host = info::host_info(
-            p.oci_component.clone(),
-            p.conmon_component.clone(),
+            probe(&p.oci_component),
+            probe(&p.conmon_component),
             "cgroupfs",
         );
         let images = p.store.list_images()?.len();

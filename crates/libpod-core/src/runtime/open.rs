@@ -9,7 +9,7 @@ use libpod_oci::{ConmonConfig, ConmonRuntime, OciRuntime, RuntimeKind};
 use libpod_state::{DbConfig, InMemoryState, LockManager, SqliteState, State};
 use libpod_storage::{DriverKind, Store, StoreOptions};
 
-use super::info::{component, Component};
+use super::info::Component;
 use super::refresh::{clear_dir, read_boot_id, Alive, AliveLock};
 use super::{Parts, Runtime, RuntimeOptions};
 use crate::{Error, Result};
@@ -101,6 +101,7 @@ impl Runtime {
         }
 
         // OCI driver first: a missing binary is the clearest error to give.
+        // Versions are probed lazily by `info()`: no process spawns on open.
         let (oci, oci_component, conmon_component): (Arc<dyn OciRuntime>, Component, Component) =
             match driver {
                 Some(d) => (
@@ -114,8 +115,16 @@ impl Runtime {
                 None => {
                     let (kind, runtime_path) = find_runtime(&opts)?;
                     let conmon_path = find_conmon(&opts)?;
-                    let rc = component(kind.name(), &runtime_path);
-                    let cc = component("conmon", &conmon_path);
+                    let rc = Component {
+                        name: kind.name().to_string(),
+                        path: runtime_path.display().to_string(),
+                        version: String::new(),
+                    };
+                    let cc = Component {
+                        name: "conmon".into(),
+                        path: conmon_path.display().to_string(),
+                        version: String::new(),
+                    };
                     let cc_cfg = ConmonConfig {
                         runtime_kind: kind,
                         runtime_path,
