@@ -30,5 +30,12 @@ L ps -a
 L inspect ticker --format '{{.State.Status}} exit={{.State.ExitCode}}'
 L logs --tail 2 ticker
 L rm ticker
+# A pod: its members share the infra container's namespaces (here UTS: the hostname).
+L pod create --name demo-pod --network none
+L run -d --pod demo-pod --name member localhost/busybox sleep 600
+L run --rm --pod demo-pod localhost/busybox sh -c 'echo "a pod member, hostname $(hostname)"'
+L pod ps
+L ps -a
+L pod rm -f demo-pod
 L ps -a
 echo "demo: done" >&2

@@ -103,6 +103,135 @@ pub enum Command {
     /// Manage lpod itself.
     #[command(subcommand)]
     System(SystemCommand),
+    /// Manage networks.
+    #[command(subcommand)]
+    Network(crate::cmd::network::NetworkCommand),
+    /// Manage pods.
+    #[command(subcommand)]
+    Pod(PodCommand),
+}
+
+/// `lpod pod ...`.
+#[derive(Debug, Subcommand)]
+pub enum PodCommand {
+    /// Create a pod (with an infra container holding its shared namespaces).
+    Create(PodCreateArgs),
+    /// Start pods.
+    Start(PodNames),
+    /// Stop pods.
+    Stop(PodStopArgs),
+    /// Restart pods.
+    Restart(PodStopArgs),
+    /// Signal every container of pods.
+    Kill(PodKillArgs),
+    /// Remove pods.
+    Rm(PodRmArgs),
+    /// List pods.
+    #[command(alias = "ls", alias = "list")]
+    Ps(PodPsArgs),
+    /// Show pods' configuration and state.
+    Inspect(PodInspectArgs),
+}
+
+/// `lpod pod create`.
+#[derive(Debug, Clone, Args)]
+pub struct PodCreateArgs {
+    /// Name the pod.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Set metadata: KEY=VALUE.
+    #[arg(short = 'l', long = "label", value_name = "LABEL")]
+    pub label: Vec<String>,
+    /// Publish a port on the pod: [ip:]hostPort:containerPort[/proto].
+    #[arg(short = 'p', long = "publish", value_name = "PORT")]
+    pub publish: Vec<String>,
+    /// Network: none, host, bridge, or network names.
+    #[arg(long = "network", alias = "net", value_name = "MODE")]
+    pub network: Option<String>,
+    /// Hostname shared by the members (the pod name by default).
+    #[arg(long)]
+    pub hostname: Option<String>,
+    /// Create an infra container.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub infra: bool,
+}
+
+/// Pods by name or id, or all.
+#[derive(Debug, Clone, Args)]
+pub struct PodNames {
+    /// Every pod.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Pods.
+    #[arg(value_name = "POD")]
+    pub pods: Vec<String>,
+}
+
+/// `lpod pod stop` / `restart`.
+#[derive(Debug, Clone, Args)]
+pub struct PodStopArgs {
+    /// Seconds to wait before killing.
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// Every pod.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Pods.
+    #[arg(value_name = "POD")]
+    pub pods: Vec<String>,
+}
+
+/// `lpod pod kill`.
+#[derive(Debug, Clone, Args)]
+pub struct PodKillArgs {
+    /// Signal to send.
+    #[arg(short = 's', long, default_value = "KILL", value_name = "SIGNAL")]
+    pub signal: String,
+    /// Every pod.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Pods.
+    #[arg(value_name = "POD")]
+    pub pods: Vec<String>,
+}
+
+/// `lpod pod rm`.
+#[derive(Debug, Clone, Args)]
+pub struct PodRmArgs {
+    /// Stop and remove running members too.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Every pod.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Pods.
+    #[arg(value_name = "POD")]
+    pub pods: Vec<String>,
+}
+
+/// `lpod pod ps`.
+#[derive(Debug, Clone, Args)]
+pub struct PodPsArgs {
+    /// Print only the ids.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Output format: json.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Do not truncate ids.
+    #[arg(long = "no-trunc")]
+    pub no_trunc: bool,
+}
+
+/// `lpod pod inspect`.
+#[derive(Debug, Clone, Args)]
+pub struct PodInspectArgs {
+    /// Output format: json (default) or a Go template.
+    #[arg(short = 'f', long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Pods.
+    #[arg(required = true, value_name = "POD")]
+    pub pods: Vec<String>,
 }
 
 /// `lpod container ...`.

@@ -3,6 +3,8 @@
 
 mod container;
 mod image;
+pub mod network;
+mod pod;
 mod ps;
 mod system;
 
@@ -115,6 +117,8 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Info(a) | Command::System(SystemCommand::Info(a)) => system::info(&open(g)?, &a),
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
+        Command::Network(c) => network::run(&open(g)?, c),
+        Command::Pod(c) => pod::pod(&open(g)?, c),
     }
 }
 

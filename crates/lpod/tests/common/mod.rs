@@ -186,6 +186,22 @@ impl Lpod {
         self.children.last_mut().expect("just pushed")
     }
 
+    /// Runs lpod with output discarded, killed after 30 s; for cleanup.
+    fn run_quiet(&self, args: &[&str]) -> Option<i32> {
+        let mut c = self.cmd(args);
+        c.stdout(Stdio::null()).stderr(Stdio::null());
+        let mut child = c.spawn().ok()?;
+        let start = Instant::now();
+        while matches!(child.try_wait(), Ok(None)) {
+            if start.elapsed() > Duration::from_secs(30) {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        child.wait().ok()?.code()
+    }
+
     /// The child most recently started with [`Lpod::spawn`].
     pub fn children_last(&mut self) -> &mut Child {
         self.children.last_mut().expect("a spawned child")
@@ -388,19 +404,8 @@ impl Drop for Lpod {
         }
         if self.root.exists() {
             // Best effort through lpod itself first, bounded so a hung lpod cannot hang the test.
-            let mut c = self.cmd(&["rm", "-fa", "-t", "0"]);
-            c.stdout(Stdio::null()).stderr(Stdio::null());
-            if let Ok(mut child) = c.spawn() {
-                let start = Instant::now();
-                while matches!(child.try_wait(), Ok(None)) {
-                    if start.elapsed() > Duration::from_secs(30) {
-                        let _ = child.kill();
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                let _ = child.wait();
-            }
+            let _ = self.run_quiet(&["pod", "rm", "-fa"]);
+            let _ = self.run_quiet(&["rm", "-fa", "-t", "0"]);
         }
         for pid in self.attributable_pids() {
             // Only processes this world started: conmon naming our paths, or a container whose

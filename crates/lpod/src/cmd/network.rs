@@ -1,0 +1,143 @@
+//! `lpod network create/ls/inspect/rm`.
+
+use clap::{Args, Subcommand};
+use libpod_core::network::CreateNetworkOptions;
+use libpod_core::Runtime;
+
+use super::{for_each, print_json, CliError, CmdResult};
+use crate::{format, parse};
+
+/// `lpod network ...`.
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Create a bridge network.
+    Create(NetCreateArgs),
+    /// List networks.
+    #[command(alias = "list")]
+    Ls(NetLsArgs),
+    /// Show networks' configuration.
+    Inspect(NetNamesArgs),
+    /// Remove networks.
+    Rm(NetRmArgs),
+}
+
+/// `network create`.
+#[derive(Debug, Clone, Args)]
+pub struct NetCreateArgs {
+    /// Subnet in CIDR form (picked automatically when absent).
+    #[arg(long)]
+    pub subnet: Option<String>,
+    /// Gateway (default: first address of the subnet).
+    #[arg(long)]
+    pub gateway: Option<std::net::IpAddr>,
+    /// Allocate addresses from this range (CIDR inside the subnet).
+    #[arg(long = "ip-range")]
+    pub ip_range: Option<String>,
+    /// Bridge interface name.
+    #[arg(long = "interface-name", alias = "bridge")]
+    pub interface_name: Option<String>,
+    /// Label KEY=VALUE.
+    #[arg(long = "label")]
+    pub label: Vec<String>,
+    /// Network name.
+    pub name: String,
+}
+
+/// `network ls`.
+#[derive(Debug, Clone, Args)]
+pub struct NetLsArgs {
+    /// json or a Go template.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Names only.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `network inspect`.
+#[derive(Debug, Clone, Args)]
+pub struct NetNamesArgs {
+    /// Networks.
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+/// `network rm`.
+#[derive(Debug, Clone, Args)]
+pub struct NetRmArgs {
+    /// Remove the containers using the network first.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Networks.
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+/// Runs a `network` subcommand.
+pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
+    match cmd {
+        NetworkCommand::Create(a) => {
+            let info = rt.create_network(&CreateNetworkOptions {
+                name: a.name,
+                bridge: a.interface_name,
+                subnet: a.subnet,
+                gateway: a.gateway,
+                ip_range: a.ip_range,
+                labels: parse::labels(&a.label)?,
+                ..Default::default()
+            })?;
+            println!("{}", info.name);
+            Ok(0)
+        }
+        NetworkCommand::Ls(a) => {
+            let nets = rt.list_networks()?;
+            if format::is_json(a.format.as_deref()) {
+                print_json(&nets)?;
+            } else if a.quiet {
+                for n in &nets {
+                    println!("{}", n.name);
+                }
+            } else if let Some(t) = a.format.as_deref() {
+                for n in &nets {
+                    let v = serde_json::to_value(n)
+                        .map_err(|e| CliError::Usage(format!("encode network: {e}")))?;
+                    println!("{}", format::template(t, &v)?);
+                }
+            } else {
+                let rows: Vec<Vec<String>> = nets
+                    .iter()
+                    .map(|n| {
+                        vec![
+                            n.name.clone(),
+                            n.driver.clone(),
+                            n.bridge.clone().unwrap_or_default(),
+                            n.subnets
+                                .iter()
+                                .map(|s| s.subnet.to_string())
+                                .collect::<Vec<_>>()
+                                .join(","),
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    format::table(&["NAME", "DRIVER", "BRIDGE", "SUBNETS"], &rows)
+                );
+            }
+            Ok(0)
+        }
+        NetworkCommand::Inspect(a) => {
+            let mut out = Vec::new();
+            for n in &a.names {
+                out.push(rt.inspect_network(n)?);
+            }
+            print_json(&out)?;
+            Ok(0)
+        }
+        NetworkCommand::Rm(a) => for_each(&a.names, |n| {
+            rt.remove_network(n, a.force)?;
+            println!("{n}");
+            Ok(())
+        }),
+    }
+}
