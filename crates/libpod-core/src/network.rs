@@ -16,6 +16,8 @@ use libpod_net::{
 };
 use libpod_oci::{MountInput, Namespace, SpecInput};
 
+pub use libpod_net::{NetworkCreateOptions as CreateNetworkOptions, NetworkInfo as NetworkDetails};
+
 use crate::container::lock::Locked;
 use crate::runtime::{Parts, Runtime, RuntimeOptions};
 use crate::{Error, Result};

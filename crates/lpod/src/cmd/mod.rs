@@ -46,9 +46,6 @@ pub enum CliError {
     /// A usage error that clap cannot express.
     #[error("{0}")]
     Usage(String),
-    /// Several containers failed; each was already reported.
-    #[error("{0}")]
-    Reported(String),
 }
 
 impl CliError {
