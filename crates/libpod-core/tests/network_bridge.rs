@@ -125,3 +125,80 @@ fn network_verbs_and_none_mode_etc_files() {
     assert!(env.rt.remove_network(&net.name, false).is_ok());
     assert!(env.rt.inspect_network(&net.name).is_err());
 }
+
+#[test]
+fn crash_recovery_after_reboot_releases_the_network() {
+    let Some(env) = common::env() else { return };
+    let net = NetGuard::new(&env.rt, env.root());
+    let port = free_port();
+    let c = env
+        .rt
+        .create_container(CreateOptions {
+            image: "busybox".into(),
+            command: Some(httpd_cmd()),
+            network: NetworkMode::Bridge,
+            networks: vec![net.name.clone()],
+            ports: vec![libpod_core::network::parse_port(&format!("127.0.0.1:{port}:80")).unwrap()],
+            ..Default::default()
+        })
+        .unwrap();
+    c.start().unwrap();
+    let id = c.id().to_string();
+    assert!(http_get(&format!("127.0.0.1:{port}")).contains(PAGE));
+    assert!(
+        !net.leftovers(&id).is_empty(),
+        "a lease and rules while running"
+    );
+    // "Power cut": kill conmon and the container's init (ours, by pid).
+    let i = c.inspect().unwrap();
+    for pid in [i.state.pid, i.state.conmon_pid] {
+        if pid > 0 {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = env.rt.store().unwrap().unmount_all();
+    std::fs::write(env.boot_id_file(), "boot-2\n").unwrap();
+    // The new boot's first open releases what the old boot held.
+    let rt2 = env.reopen();
+    assert_eq!(net.leftovers(&id), Vec::<String>::new());
+    let left: Vec<_> = std::fs::read_dir(env.run_root().join("netns"))
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    // And it runs again, with its port.
+    let again = rt2.container(&id).unwrap();
+    again.start().unwrap();
+    assert!(http_get(&format!("127.0.0.1:{port}")).contains(PAGE));
+    again.remove(true).unwrap();
+    assert_eq!(net.leftovers(&id), Vec::<String>::new());
+}
+
+#[test]
+fn cleanup_of_a_dead_container_releases_the_network() {
+    let Some(env) = common::env() else { return };
+    let net = NetGuard::new(&env.rt, env.root());
+    let c = env
+        .rt
+        .create_container(CreateOptions {
+            image: "busybox".into(),
+            command: Some(vec!["sleep".into(), "100".into()]),
+            network: NetworkMode::Bridge,
+            networks: vec![net.name.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+    c.start().unwrap();
+    let id = c.id().to_string();
+    let netns = PathBuf::from(c.inspect().unwrap().network_settings.sandbox_key);
+    assert!(netns.exists());
+    c.kill(libc::SIGKILL).unwrap();
+    c.wait().unwrap();
+    c.cleanup().unwrap();
+    assert!(!netns.exists());
+    assert_eq!(net.leftovers(&id), Vec::<String>::new());
+    assert!(c.inspect().unwrap().network_settings.ip_address.is_empty());
+}
