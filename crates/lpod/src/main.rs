@@ -3,14 +3,10 @@
 //! Exit codes follow Podman: 125 for lpod's own errors, 126 when the container's command
 //! cannot be invoked, 127 when it is not found, else the container's own exit code.
 
-// Helpers are wired up verb by verb; some are not called yet.
-#![allow(dead_code)]
-
 mod cli;
 mod cmd;
 mod exit;
 mod format;
-mod logs;
 mod parse;
 mod signals;
 mod tty;

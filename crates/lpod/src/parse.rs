@@ -52,9 +52,6 @@ pub enum ParseError {
     /// `--network`.
     #[error("invalid network {0:?}: expected none, host, bridge or network names (a,b)")]
     Network(String),
-    /// `import -c`.
-    #[error("invalid change {0:?}: expected CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL or EXPOSE")]
-    Change(String),
 }
 
 /// Parses a memory size like Docker's RAMInBytes: `512m`, `1g`, `1.5G`, `100kb`, `1024`
@@ -467,69 +464,6 @@ pub fn since(
     Err(ParseError::Time(s.into()))
 }
 
-/// An `import --change` instruction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    /// `CMD`.
-    Cmd(Vec<String>),
-    /// `ENTRYPOINT`.
-    Entrypoint(Vec<String>),
-    /// `ENV K=V` (or `ENV K V`).
-    Env(String, String),
-    /// `WORKDIR`.
-    Workdir(String),
-    /// `USER`.
-    User(String),
-    /// `LABEL K=V`.
-    Label(String, String),
-    /// `EXPOSE 80/tcp`.
-    Expose(String),
-}
-
-/// Parses one `--change`: `CMD ["a","b"]` (JSON form) or `CMD a b` (shell form, run by
-/// `/bin/sh -c`), `ENTRYPOINT`, `ENV`, `WORKDIR`, `USER`, `LABEL`, `EXPOSE`. `CMD=...` also works.
-pub fn change(s: &str) -> Result<Change, ParseError> {
-    let err = || ParseError::Change(s.into());
-    let t = s.trim();
-    let split = t.find([' ', '=']).ok_or_else(err)?;
-    let (kw, rest) = (t[..split].to_ascii_uppercase(), t[split + 1..].trim());
-    let argv = |rest: &str| -> Result<Vec<String>, ParseError> {
-        if rest.starts_with('[') {
-            serde_json::from_str::<Vec<String>>(rest).map_err(|_| err())
-        } else if rest.is_empty() {
-            Err(err())
-        } else {
-            Ok(vec!["/bin/sh".into(), "-c".into(), rest.into()])
-        }
-    };
-    let kv = |rest: &str| -> Result<(String, String), ParseError> {
-        let (k, v) = rest
-            .split_once('=')
-            .or_else(|| rest.split_once(' '))
-            .ok_or_else(err)?;
-        if k.is_empty() {
-            return Err(err());
-        }
-        Ok((k.trim().into(), v.trim().trim_matches('"').into()))
-    };
-    Ok(match kw.as_str() {
-        "CMD" => Change::Cmd(argv(rest)?),
-        "ENTRYPOINT" => Change::Entrypoint(argv(rest)?),
-        "ENV" => {
-            let (k, v) = kv(rest)?;
-            Change::Env(k, v)
-        }
-        "LABEL" => {
-            let (k, v) = kv(rest)?;
-            Change::Label(k, v)
-        }
-        "WORKDIR" if rest.starts_with('/') => Change::Workdir(rest.into()),
-        "USER" if !rest.is_empty() => Change::User(rest.into()),
-        "EXPOSE" if !rest.is_empty() => Change::Expose(rest.into()),
-        _ => return Err(err()),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -699,30 +633,5 @@ mod tests {
         );
         assert_eq!(since("1970-01-02", now).unwrap().timestamp(), 86_400);
         assert!(since("yesterday", now).is_err());
-    }
-
-    #[test]
-    fn changes() {
-        assert_eq!(
-            change(r#"CMD ["/bin/echo","hi"]"#),
-            Ok(Change::Cmd(vec!["/bin/echo".into(), "hi".into()]))
-        );
-        assert_eq!(
-            change("CMD echo hi"),
-            Ok(Change::Cmd(vec![
-                "/bin/sh".into(),
-                "-c".into(),
-                "echo hi".into()
-            ]))
-        );
-        assert_eq!(
-            change("ENV A=b c"),
-            Ok(Change::Env("A".into(), "b c".into()))
-        );
-        assert_eq!(change("env A b"), Ok(Change::Env("A".into(), "b".into())));
-        assert_eq!(change("WORKDIR /srv"), Ok(Change::Workdir("/srv".into())));
-        assert!(change("WORKDIR rel").is_err());
-        assert!(change("FROM x").is_err());
-        assert!(change("CMD [broken").is_err());
     }
 }
