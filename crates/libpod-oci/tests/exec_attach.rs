@@ -12,9 +12,7 @@ use common::Fixture;
 
 fn start_sleeper(fx: &Fixture, name: &str) -> String {
     let id = fx.id(name);
-    let input = fx.input(&id, &["/bin/sleep", "1000"]);
-    fx.create(&id, &input, &CreateOptions::default());
-    fx.rt.start(&id).unwrap();
+    fx.create_started(&id, &["/bin/sleep", "1000"]);
     id
 }
 

@@ -114,9 +114,7 @@ both_runtimes!(
 
 fn pause_resume(fx: &Fixture) {
     let id = fx.id("pause");
-    let input = fx.input(&id, &["/bin/sleep", "1000"]);
-    fx.create(&id, &input, &CreateOptions::default());
-    fx.rt.start(&id).unwrap();
+    fx.create_started(&id, &["/bin/sleep", "1000"]);
     fx.rt.pause(&id).unwrap();
     assert_eq!(fx.rt.state(&id).unwrap().status, RuntimeStatus::Paused);
     fx.rt.resume(&id).unwrap();
@@ -133,9 +131,7 @@ both_runtimes!(pause_resume_t, super::pause_resume);
 
 fn delete_force_running(fx: &Fixture) {
     let id = fx.id("delforce");
-    let input = fx.input(&id, &["/bin/sleep", "1000"]);
-    fx.create(&id, &input, &CreateOptions::default());
-    fx.rt.start(&id).unwrap();
+    fx.create_started(&id, &["/bin/sleep", "1000"]);
     assert!(fx.rt.delete(&id, false).is_err());
     fx.rt.delete(&id, true).unwrap();
     assert!(matches!(fx.rt.state(&id), Err(OciError::NotFound { .. })));

@@ -151,6 +151,15 @@ impl Fixture {
         self.try_create(id, input, opts).unwrap()
     }
 
+    /// Create and start a container running `args` with default options (registered for
+    /// cleanup).
+    pub fn create_started(&self, id: &str, args: &[&str]) -> Created {
+        let input = self.input(id, args);
+        let created = self.create(id, &input, &CreateOptions::default());
+        self.rt.start(id).unwrap();
+        created
+    }
+
     pub fn try_create(
         &self,
         id: &str,
@@ -168,9 +177,7 @@ impl Fixture {
     }
 
     pub fn run_to_exit(&self, id: &str, args: &[&str]) -> i32 {
-        let input = self.input(id, args);
-        self.create(id, &input, &CreateOptions::default());
-        self.rt.start(id).unwrap();
+        self.create_started(id, args);
         self.rt
             .wait_exit(id, Duration::from_secs(60))
             .unwrap()
