@@ -9,6 +9,7 @@ cleanup() {
   "$LPOD" --root "$work/root" --runroot "$work/run" pod rm -fa >/dev/null 2>&1 || true
   "$LPOD" --root "$work/root" --runroot "$work/run" rm -fa -t 0 >/dev/null 2>&1 || true
   "$LPOD" --root "$work/root" --runroot "$work/run" system reset --force >/dev/null 2>&1 || true
+  "$LPOD" --root "$work/root" --runroot "$work/run" network rm -f demo-net >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -38,4 +39,21 @@ L pod ps
 L ps -a
 L pod rm -f demo-pod
 L ps -a
+# Networking: a pod on its own bridge network, a web server and a client sharing the pod's
+# localhost, a port published on 127.0.0.1 and fetched from the host.
+port=$(( 20000 + RANDOM % 20000 ))
+L network create --subnet "10.$(( 230 + RANDOM % 21 )).$(( RANDOM % 256 )).0/24" --interface-name "lpd$(printf %04x $(( RANDOM % 65536 )))" demo-net
+L pod create --name web-pod --network demo-net -p "127.0.0.1:$port:80"
+L run -d --pod web-pod --name web localhost/busybox \
+  sh -c 'mkdir -p /www && echo "hello from lpod" > /www/index.html && exec httpd -f -p 80 -h /www'
+L run -d --pod web-pod --name client localhost/busybox sleep 600
+L pod inspect web-pod --format '{{.State}} {{.NumContainers}} containers'
+for _ in $(seq 50); do /bin/busybox wget -qO- "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+echo "\$ busybox wget -qO- http://127.0.0.1:$port/   (from the host)" >&2
+/bin/busybox wget -qO- "http://127.0.0.1:$port/"
+L exec client wget -qO- http://127.0.0.1:80/
+L pod ps
+L pod rm -f web-pod
+L network rm demo-net
+L network ls
 echo "demo: done" >&2
