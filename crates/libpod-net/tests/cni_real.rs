@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, TcpListener, TcpStream};
 use std::path::Path;
 
-use common::{assert_env_clean, require_root, TestNet};
+use common::{assert_env_clean, require_root, root_net_with_netns, TestNet};
 use libpod_net::{
     link, Attachment, CniError, InvokeError, NetManager, NetworkConfigList, PortMapping,
     SetupError, SetupRequest,
@@ -41,11 +41,9 @@ fn host_port() -> u16 {
 
 #[test]
 fn add_traffic_portmap_then_del_leaves_nothing() {
-    if !require_root() {
+    let Some((mut t, netns)) = root_net_with_netns() else {
         return;
-    }
-    let mut t = TestNet::new();
-    let netns = t.make_netns();
+    };
     // lo is up inside the fresh namespace.
     let lo_up = t
         .ns()
@@ -155,11 +153,9 @@ fn add_traffic_portmap_then_del_leaves_nothing() {
 
 #[test]
 fn del_from_cache_after_crash() {
-    if !require_root() {
+    let Some((t, netns)) = root_net_with_netns() else {
         return;
-    }
-    let mut t = TestNet::new();
-    let netns = t.make_netns();
+    };
     let ports = vec![format!("{}:80", host_port())
         .parse::<PortMapping>()
         .unwrap()];
@@ -203,11 +199,9 @@ fn del_from_cache_after_crash() {
 
 #[test]
 fn add_failing_half_way_is_deleted_again() {
-    if !require_root() {
+    let Some((t, netns)) = root_net_with_netns() else {
         return;
-    }
-    let mut t = TestNet::new();
-    let netns = t.make_netns();
+    };
     // Same list plus a plugin that does not exist at the end.
     let mut doc = t.mgr.store().inspect(&t.network).unwrap().config;
     let bad = format!("{}bad", t.network);
@@ -274,11 +268,9 @@ fn add_failing_half_way_is_deleted_again() {
 
 #[test]
 fn plugin_error_surfaces_code_and_message() {
-    if !require_root() {
+    let Some((t, netns)) = root_net_with_netns() else {
         return;
-    }
-    let mut t = TestNet::new();
-    let netns = t.make_netns();
+    };
     // host-local with a subnet that is not a subnet: the plugin answers with an error document.
     let doc = serde_json::json!({
         "cniVersion": "1.0.0",
@@ -336,11 +328,9 @@ fn version_of_real_plugins() {
 
 #[test]
 fn del_after_netns_gone_like_a_reboot() {
-    if !require_root() {
+    let Some((mut t, netns)) = root_net_with_netns() else {
         return;
-    }
-    let mut t = TestNet::new();
-    let netns = t.make_netns();
+    };
     let ports = vec![format!("{}:80", host_port())
         .parse::<PortMapping>()
         .unwrap()];
@@ -462,11 +452,9 @@ fn netns_create_run_destroy() {
 
 #[test]
 fn two_networks_static_ip_and_mac_then_rollback_on_failure() {
-    if !require_root() {
+    let Some((t, netns)) = root_net_with_netns() else {
         return;
-    }
-    let mut t = TestNet::new();
-    let netns = t.make_netns();
+    };
     // A second network of our own.
     let second = format!("{}b", t.network);
     let bridge2 = format!("{}b", &t.bridge);
@@ -616,11 +604,9 @@ fn parallel_containers_on_one_network() {
 
 #[test]
 fn udp_port_mapping_on_localhost() {
-    if !require_root() {
+    let Some((t, netns)) = root_net_with_netns() else {
         return;
-    }
-    let mut t = TestNet::new();
-    let netns = t.make_netns();
+    };
     let hport = host_port();
     let ports = vec![format!("127.0.0.1:{hport}:5353/udp")
         .parse::<PortMapping>()

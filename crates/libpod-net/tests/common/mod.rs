@@ -32,6 +32,16 @@ pub fn require_root() -> bool {
     false
 }
 
+/// A test network with a netns of its own, or `None` to skip (see [`require_root`]).
+pub fn root_net_with_netns() -> Option<(TestNet, PathBuf)> {
+    if !require_root() {
+        return None;
+    }
+    let mut t = TestNet::new();
+    let netns = t.make_netns();
+    Some((t, netns))
+}
+
 /// Unpins a netns path on drop, so a failing test leaves no bind mount behind.
 pub struct NetnsGuard(pub PathBuf);
 
