@@ -134,8 +134,11 @@ pub enum StateError {
         source: std::io::Error,
     },
     /// The state was closed.
-    #[error("the state database was closed")]
-    Closed,
+    #[error("the state database {path} was closed")]
+    Closed {
+        /// The database file (`:memory:` for the in-memory backend).
+        path: PathBuf,
+    },
 }
 
 impl StateError {

@@ -95,7 +95,9 @@ impl InMemoryState {
         // (every write validates before mutating), so a poisoned lock is reused.
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if g.closed {
-            return Err(StateError::Closed);
+            return Err(StateError::Closed {
+                path: ":memory:".into(),
+            });
         }
         Ok(g)
     }

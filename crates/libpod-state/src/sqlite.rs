@@ -264,7 +264,9 @@ impl SqliteState {
     fn setup(&self, opts: SqliteOptions) -> Result<()> {
         {
             let g = self.guard()?;
-            let conn = g.as_ref().ok_or(StateError::Closed)?;
+            let conn = g.as_ref().ok_or_else(|| StateError::Closed {
+                path: self.path.clone(),
+            })?;
             conn.busy_timeout(BUSY_TIMEOUT)
                 .map_err(self.sql("setting busy timeout"))?;
             conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
@@ -364,7 +366,9 @@ impl SqliteState {
         mut f: impl FnMut(&mut Connection) -> Result<T>,
     ) -> Result<T> {
         let mut g = self.guard()?;
-        let conn = g.as_mut().ok_or(StateError::Closed)?;
+        let conn = g.as_mut().ok_or_else(|| StateError::Closed {
+            path: self.path.clone(),
+        })?;
         let deadline = Instant::now() + BUSY_DEADLINE;
         let mut pause = Duration::from_millis(1);
         loop {
@@ -825,7 +829,7 @@ mod tests {
         let c = ContainerConfig::new(libpod_config::new_id(), "a");
         s.add_container(&c, &ContainerState::default()).unwrap();
         s.close().unwrap();
-        assert!(matches!(s.all_containers(), Err(StateError::Closed)));
+        assert!(matches!(s.all_containers(), Err(StateError::Closed { .. })));
         let s = SqliteState::open(&p).unwrap();
         assert_eq!(s.container(&c.id).unwrap().0, c);
     }

@@ -374,10 +374,10 @@ fn db_config_recorded_then_checked(s: &dyn State) {
 
 fn close_refuses_later_calls(s: &dyn State) {
     s.close().unwrap();
-    assert!(matches!(s.all_containers(), Err(StateError::Closed)));
+    assert!(matches!(s.all_containers(), Err(StateError::Closed { .. })));
     assert!(matches!(
         s.add_container(&ctr("x"), &ContainerState::default()),
-        Err(StateError::Closed)
+        Err(StateError::Closed { .. })
     ));
     s.close().unwrap();
 }
