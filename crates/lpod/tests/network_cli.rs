@@ -1,0 +1,111 @@
+//! `lpod network ...` and `run -p/--network` through the real binary over real CNI
+//! plugins: a test network of its own (random `lpt<hex>` bridge, random
+//! 10.230–250.x.0/24 subnet), a published port on 127.0.0.1, nothing left after rm.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use common::Lpod;
+
+/// Deletes the test bridge even when the test failed half-way (the Lpod guard
+/// removes containers and the temp root).
+struct Bridge(String);
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["link", "del", &self.0])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+fn random() -> u32 {
+    let mut b = [0u8; 4];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .unwrap();
+    u32::from_ne_bytes(b)
+}
+
+fn get(addr: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        match TcpStream::connect(addr) {
+            Ok(mut s) => {
+                s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                let _ = write!(s, "GET / HTTP/1.0\r\n\r\n");
+                let mut body = String::new();
+                let _ = s.read_to_string(&mut body);
+                if body.contains("200") {
+                    return body;
+                }
+                last = body;
+            }
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("GET {addr}: {last}");
+}
+
+#[test]
+fn network_verbs_and_published_port() {
+    let Some(l) = Lpod::with_image() else { return };
+    let r = random();
+    let bridge = Bridge(format!("lpt{:04x}", r & 0xffff));
+    let subnet = format!("10.{}.{}.0/24", 230 + (r >> 16) % 21, (r >> 8) & 0xff);
+    let name = format!("n{}", &bridge.0);
+    l.ok(&[
+        "network",
+        "create",
+        "--subnet",
+        &subnet,
+        "--interface-name",
+        &bridge.0,
+        &name,
+    ]);
+    let ls = l.ok(&["network", "ls"]);
+    assert!(ls.contains(&name) && ls.contains(&subnet), "{ls}");
+    let info: serde_json::Value =
+        serde_json::from_str(&l.ok(&["network", "inspect", &name])).expect("json");
+    assert_eq!(info[0]["bridge"], bridge.0.as_str(), "{info}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let publish = format!("127.0.0.1:{port}:80");
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "--network",
+        &name,
+        "-p",
+        &publish,
+        &l.image,
+        "sh",
+        "-c",
+        "mkdir -p /www && echo hello from lpod > /www/index.html && exec httpd -f -p 80 -h /www",
+    ]);
+    assert!(get(&format!("127.0.0.1:{port}")).contains("hello from lpod"));
+    let ip = l.inspect("web", "{{.NetworkSettings.IPAddress}}");
+    assert!(ip.trim().starts_with("10."), "{ip}");
+    assert!(get(&format!("{}:80", ip.trim())).contains("hello from lpod"));
+    // In use: refused without -f.
+    assert_ne!(l.run(&["network", "rm", &name]).code, 0);
+    l.ok(&["rm", "-f", "web"]);
+    l.ok(&["network", "rm", &name]);
+    assert!(!l.ok(&["network", "ls"]).contains(&name));
+    let links = std::process::Command::new("ip")
+        .args(["-o", "link", "show", "master", &bridge.0])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+        .unwrap_or_default();
+    assert!(links.trim().is_empty(), "{links}");
+}
