@@ -161,25 +161,13 @@ fn del_from_cache_after_crash() {
         .unwrap()];
     let nets = vec![Attachment::new(&t.network, "eth0")];
     let ip = {
-        let req = SetupRequest {
-            netns: &netns,
-            container_id: &t.container_id,
-            container_name: None,
-            networks: &nets,
-            ports: &ports,
-        };
+        let req = t.request(&netns, &nets, &ports);
         t.mgr.setup(&req).unwrap()[0].addresses[0].0
     };
     assert!(!t.iptables_mentions(Some(ip)).is_empty());
     // "Crash" and restart without cleanup: a second ADD first deletes the stale attachment.
     let fresh = NetManager::new(&t.cfg);
-    let req = SetupRequest {
-        netns: &netns,
-        container_id: &t.container_id,
-        container_name: None,
-        networks: &nets,
-        ports: &ports,
-    };
+    let req = t.request(&netns, &nets, &ports);
     let ip = fresh.setup(&req).unwrap()[0].addresses[0].0;
     assert_eq!(t.lease_files(), vec![ip.to_string()]);
     assert_eq!(t.links_in_netns(), ["eth0", "lo"]);
@@ -220,13 +208,7 @@ fn add_failing_half_way_is_deleted_again() {
     let ports = vec![format!("127.0.0.1:{}:80", host_port())
         .parse::<PortMapping>()
         .unwrap()];
-    let req = SetupRequest {
-        netns: &netns,
-        container_id: &t.container_id,
-        container_name: None,
-        networks: &nets,
-        ports: &ports,
-    };
+    let req = t.request(&netns, &nets, &ports);
     let err = t.mgr.setup(&req).unwrap_err();
     assert_env_clean();
     match &err {
@@ -335,13 +317,7 @@ fn del_after_netns_gone_like_a_reboot() {
         .parse::<PortMapping>()
         .unwrap()];
     let nets = vec![Attachment::new(&t.network, "eth0")];
-    let req = SetupRequest {
-        netns: &netns,
-        container_id: &t.container_id,
-        container_name: None,
-        networks: &nets,
-        ports: &ports,
-    };
+    let req = t.request(&netns, &nets, &ports);
     let ip = t.mgr.setup(&req).unwrap()[0].addresses[0].0;
     // The namespace dies (reboot) and leaves a plain file behind (/run is not a tmpfs here).
     t.netns.take().unwrap().destroy().unwrap();
@@ -612,13 +588,7 @@ fn udp_port_mapping_on_localhost() {
         .parse::<PortMapping>()
         .unwrap()];
     let nets = vec![Attachment::new(&t.network, "eth0")];
-    let req = SetupRequest {
-        netns: &netns,
-        container_id: &t.container_id,
-        container_name: None,
-        networks: &nets,
-        ports: &ports,
-    };
+    let req = t.request(&netns, &nets, &ports);
     let started = std::time::Instant::now();
     let res = t.mgr.setup(&req).unwrap();
     eprintln!(

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use libpod_net::{
-    link, DefaultNetwork, NetConfig, NetManager, Netns, NetworkCreateOptions, NetworkInfo,
+    link, Attachment, DefaultNetwork, NetConfig, NetManager, Netns, NetworkCreateOptions,
+    NetworkInfo, PortMapping, SetupRequest,
 };
 
 /// Returns false (skip) when not root; fails instead when `CI=true`.
@@ -120,6 +121,22 @@ impl TestNet {
         let p = ns.path().to_path_buf();
         self.netns = Some(ns);
         p
+    }
+
+    /// A setup request for the test's container (no name) in `netns`.
+    pub fn request<'a>(
+        &'a self,
+        netns: &'a Path,
+        networks: &'a [Attachment],
+        ports: &'a [PortMapping],
+    ) -> SetupRequest<'a> {
+        SetupRequest {
+            netns,
+            container_id: &self.container_id,
+            container_name: None,
+            networks,
+            ports,
+        }
     }
 
     pub fn ns(&self) -> &Netns {
