@@ -213,6 +213,10 @@ mod tests {
     fn network_mode_parses() {
         assert_eq!("none".parse::<NetworkMode>().unwrap(), NetworkMode::None);
         assert_eq!("host".parse::<NetworkMode>().unwrap(), NetworkMode::Host);
-        assert!("bridge".parse::<NetworkMode>().is_err());
+        assert_eq!(
+            "bridge".parse::<NetworkMode>().unwrap(),
+            NetworkMode::Bridge
+        );
+        assert!("slirp".parse::<NetworkMode>().is_err());
     }
 }

@@ -300,6 +300,12 @@ impl Runtime {
     #[tracing::instrument(skip(self))]
     pub fn reset(&self) -> Result<()> {
         let mut errs = Vec::new();
+        // Pods first (their members and infra containers with them).
+        for pod in self.pods()? {
+            if let Err(e) = pod.remove(true) {
+                errs.push(e);
+            }
+        }
         for c in self.containers()? {
             match c.remove(true) {
                 Ok(()) | Err(Error::NoSuchContainer(_)) => {}
