@@ -66,8 +66,10 @@ fn pod_members_share_localhost_and_published_port() {
     assert!(i.infra_networks.contains_key(&net.name));
     assert_eq!(env.rt.list_pods().unwrap().len(), 1);
 
-    // Not removable while running without force.
+    // Not removable while running without force; the infra goes only with the pod.
     assert!(pod.remove(false).is_err());
+    let e = infra.remove(true).unwrap_err();
+    assert!(e.to_string().contains("infra container"), "{e}");
     client.kill(libc::SIGKILL).unwrap();
     client.wait().unwrap();
     assert_eq!(pod.status().unwrap(), PodStatus::Degraded);

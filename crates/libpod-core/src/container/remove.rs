@@ -20,6 +20,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     } else {
         Operation::Remove
     })?;
+    crate::pod::check_infra_removal(l)?;
     let id = l.id().to_string();
     let p = l.p;
     if matches!(
@@ -38,6 +39,8 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
         }
     }
     let mut errs = Vec::new();
+    // Removing is written so that other processes see it (and a crash mid-way
+    // leaves a row that `rm -f` finishes).
     l.st.status = ContainerStatus::Removing;
     if let Err(e) = l.save() {
         errs.push(e);
@@ -59,11 +62,8 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
             Err(e) => errs.push(Error::io("remove", dir, e)),
         }
     }
-    if let Some(code) = l.st.exit_code {
-        if let Err(e) = p.state.add_exit_code(&id, code) {
-            errs.push(e.into());
-        }
-    }
+    // The exit code is already in the exit-code table: `sync_exit` records it
+    // when the exit is observed.
     // The row goes last: until then a failed removal can be retried.
     p.state
         .remove_container(&id)

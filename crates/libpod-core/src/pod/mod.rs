@@ -51,6 +51,14 @@ pub enum PodError {
         /// The running containers.
         containers: Vec<String>,
     },
+    /// The infra container goes only with its pod.
+    #[error("container {id} is the infra container of pod {pod}: remove the pod instead")]
+    InfraRemoval {
+        /// The infra container.
+        id: String,
+        /// Its pod.
+        pod: String,
+    },
     /// A container option conflicts with the pod it joins.
     #[error("container in pod {pod}: {what}")]
     Conflict {
@@ -273,6 +281,24 @@ fn shared_name(s: SharedNamespace) -> &'static str {
         SharedNamespace::Ipc => "ipc",
         SharedNamespace::Uts => "uts",
         SharedNamespace::Pid => "pid",
+    }
+}
+
+/// Called by container remove: a pod's current infra container is removed only
+/// by [`Pod::remove`] (which detaches it from the pod first).
+pub(crate) fn check_infra_removal(l: &crate::container::lock::Locked<'_>) -> Result<()> {
+    let (true, Some(pod)) = (l.cfg.is_infra, &l.cfg.pod) else {
+        return Ok(());
+    };
+    match l.p.state.pod(pod) {
+        Ok((_, ps)) if ps.infra_container_id.as_deref() == Some(l.cfg.id.as_str()) => {
+            Err(PodError::InfraRemoval {
+                id: l.cfg.id.clone(),
+                pod: pod.clone(),
+            }
+            .into())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -605,7 +631,23 @@ impl Pod {
         }
         let (infra, others) = self.split()?;
         let mut errs = Vec::new();
-        for c in others.into_iter().chain(infra) {
+        for c in &others {
+            match c.remove(true) {
+                Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+                Err(e) => errs.push(e),
+            }
+        }
+        if !errs.is_empty() {
+            return Error::join(errs);
+        }
+        // Detach the infra from the pod, so that its removal is allowed.
+        let (_, mut ps) = self.rows()?;
+        if ps.infra_container_id.take().is_some() {
+            p.state
+                .save_pod_state(&self.id, &ps)
+                .map_err(|e| pod_err(e, &self.id))?;
+        }
+        for c in infra {
             match c.remove(true) {
                 Ok(()) | Err(Error::NoSuchContainer(_)) => {}
                 Err(e) => errs.push(e),
