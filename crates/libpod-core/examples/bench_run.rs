@@ -139,6 +139,16 @@ fn bench_lpod(rt: &Runtime, n: usize) -> Result<Phases, Box<dyn std::error::Erro
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::Builder::new()
+        .prefix("lpod-bench-run-")
+        .tempdir()?;
+    let result = bench(tmp.path());
+    // Podman's storage bind-mounts its overlay dir; lpod may leave mounts on error.
+    unmount_below(tmp.path());
+    result
+}
+
+fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let n = env_num("LPOD_BENCH_N", 20).max(1);
     let ps_n = env_num("LPOD_BENCH_PS", 500);
     let with_podman = std::env::var("LPOD_BENCH_PODMAN").as_deref() != Ok("0")
@@ -156,12 +166,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("{} missing: run `cargo xtask test-image`", tar.display()).into());
     }
 
-    let tmp = tempfile::Builder::new()
-        .prefix("lpod-bench-run-")
-        .tempdir()?;
     let rt = Runtime::builder()
-        .root(tmp.path().join("lpod/root"))
-        .run_root(tmp.path().join("lpod/run"))
+        .root(tmp.join("lpod/root"))
+        .run_root(tmp.join("lpod/run"))
         .runtime("crun")
         .storage_driver("overlay")
         .build()?;
@@ -179,7 +186,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(median(&p.rm)),
     );
 
-    let pdir = tmp.path().join("podman");
+    let pdir = tmp.join("podman");
     let mut podman_run = None;
     if with_podman {
         std::fs::create_dir_all(&pdir)?;
@@ -190,8 +197,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             run_ok(podman(&pdir).args([
                 "run",
                 "--rm",
+                // Podman's default rlimits exceed this host's (no CAP_SYS_RESOURCE).
                 "--ulimit",
-                "host",
+                "nofile=1024:1024",
+                "--ulimit",
+                "nproc=1024:1024",
                 "--network",
                 "none",
                 "localhost/busybox",
@@ -238,7 +248,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             run_ok(podman(&pdir).args([
                                 "create",
                                 "--ulimit",
-                                "host",
+                                "nofile=1024:1024",
+                                "--ulimit",
+                                "nproc=1024:1024",
                                 "--network",
                                 "none",
                                 "localhost/busybox",
@@ -271,6 +283,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if with_podman {
         let _ = run_ok(podman(&pdir).args(["rm", "-a", "-f"]));
     }
-    unmount_below(tmp.path());
     Ok(())
 }

@@ -45,8 +45,11 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
         ContainerStatus::Removing => ContainerStatus::Removing,
         _ => ContainerStatus::Exited,
     };
-    if let Err(e) = l.save() {
-        errs.push(e);
+    // A container being removed loses its row right after: no write for it.
+    if l.st.status != ContainerStatus::Removing {
+        if let Err(e) = l.save() {
+            errs.push(e);
+        }
     }
     Error::join(errs)
 }
