@@ -647,14 +647,11 @@ impl Pod {
                 .save_pod_state(&self.id, &ps)
                 .map_err(|e| pod_err(e, &self.id))?;
         }
-        for c in infra {
+        if let Some(c) = infra {
             match c.remove(true) {
                 Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-                Err(e) => errs.push(e),
+                Err(e) => return Err(e),
             }
-        }
-        if !errs.is_empty() {
-            return Error::join(errs);
         }
         p.state
             .remove_pod(&self.id, false)
