@@ -202,3 +202,28 @@ fn cleanup_of_a_dead_container_releases_the_network() {
     assert_eq!(net.leftovers(&id), Vec::<String>::new());
     assert!(c.inspect().unwrap().network_settings.ip_address.is_empty());
 }
+
+#[test]
+fn bridge_port_under_runc() {
+    let Some(env) = common::env_with("runc") else {
+        return;
+    };
+    let net = NetGuard::new(&env.rt, env.root());
+    let port = free_port();
+    let c = env
+        .rt
+        .create_container(CreateOptions {
+            image: "busybox".into(),
+            command: Some(httpd_cmd()),
+            network: NetworkMode::Bridge,
+            networks: vec![net.name.clone()],
+            ports: vec![libpod_core::network::parse_port(&format!("127.0.0.1:{port}:80")).unwrap()],
+            ..Default::default()
+        })
+        .unwrap();
+    c.start().unwrap();
+    let id = c.id().to_string();
+    assert!(http_get(&format!("127.0.0.1:{port}")).contains(PAGE));
+    c.remove(true).unwrap();
+    assert_eq!(net.leftovers(&id), Vec::<String>::new());
+}
