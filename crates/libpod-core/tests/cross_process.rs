@@ -51,24 +51,22 @@ fn child_role_entry() {
             .expect("lpod-dir= argument");
         let id = &args[pos + 1];
         let log = Path::new(dir).join("cleanup.log");
-        let result = common::builder(Path::new(dir), "crun")
-            .build()
-            .and_then(|rt| {
-                let before = rt
-                    .container(id)
-                    .and_then(|c| Ok((c.config()?.auto_remove, c.status()?)));
-                let r = rt.cleanup_container(id);
-                let after = rt.container(id).and_then(|c| c.status());
-                let all: Vec<String> = rt
-                    .list_containers()
-                    .map(|v| {
-                        v.into_iter()
-                            .map(|s| format!("{}:{}", &s.id[..12], s.state))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Ok((before, r, after, all))
-            });
+        let result = common::builder(Path::new(dir), "crun").build().map(|rt| {
+            let before = rt
+                .container(id)
+                .and_then(|c| Ok((c.config()?.auto_remove, c.status()?)));
+            let r = rt.cleanup_container(id);
+            let after = rt.container(id).and_then(|c| c.status());
+            let all: Vec<String> = rt
+                .list_containers()
+                .map(|v| {
+                    v.into_iter()
+                        .map(|s| format!("{}:{}", &s.id[..12], s.state))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (before, r, after, all)
+        });
         let line = format!("{id}: {result:?}\n");
         let _ = std::fs::OpenOptions::new()
             .create(true)
