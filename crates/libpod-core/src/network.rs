@@ -594,6 +594,28 @@ pub(crate) fn inspect_settings(
     }
 }
 
+/// A pod member sharing the infra's netns shows the infra's network settings
+/// (address, ports), as Podman does. A read of the infra's row, without its lock.
+pub(crate) fn pod_member_settings(
+    p: &Parts,
+    cfg: &ContainerConfig,
+    ns: &mut crate::container::InspectNetworkSettings,
+) {
+    if cfg.namespaces.network != NetworkMode::Pod {
+        return;
+    }
+    let Some(pod) = &cfg.pod else { return };
+    let Ok((_, ps)) = p.state.pod(pod) else {
+        return;
+    };
+    let Some(infra) = ps.infra_container_id else {
+        return;
+    };
+    if let Ok((icfg, ist)) = p.state.container(&infra) {
+        *ns = inspect_settings(&icfg, &ist);
+    }
+}
+
 /// `"80/tcp" -> [{HostIp, HostPort}]`.
 pub(crate) fn inspect_ports(
     ports: &[libpod_config::PortMapping],

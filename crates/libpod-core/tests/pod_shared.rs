@@ -60,6 +60,14 @@ fn pod_members_share_localhost_and_published_port() {
     let (_, h, _) = client.exec_output(&["hostname"]).unwrap();
     assert_eq!(String::from_utf8_lossy(&h).trim(), "web-pod");
 
+    // A member shows the pod's address and ports (the infra's network settings).
+    let ns = web.inspect().unwrap().network_settings;
+    assert_eq!(ns.ports["80/tcp"][0].host_port, port.to_string());
+    assert_eq!(
+        ns.ip_address,
+        infra.inspect().unwrap().network_settings.ip_address
+    );
+    assert!(!ns.ip_address.is_empty());
     let i = pod.inspect().unwrap();
     assert_eq!(i.num_containers, 3);
     assert_eq!(i.state, "Running");

@@ -322,6 +322,8 @@ impl Container {
     fn inspect_impl(&self) -> Result<InspectData> {
         let p = self.parts()?;
         let l = super::lock::Locked::acquire(&p, &self.id)?;
-        Ok(inspect_rows(&l.cfg, &l.st, p.store.driver().as_str()))
+        let mut data = inspect_rows(&l.cfg, &l.st, p.store.driver().as_str());
+        crate::network::pod_member_settings(&p, &l.cfg, &mut data.network_settings);
+        Ok(data)
     }
 }
