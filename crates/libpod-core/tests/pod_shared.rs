@@ -128,6 +128,15 @@ fn empty_pod_rm_and_name_conflicts() {
             ..Default::default()
         })
         .unwrap();
+    // Pid sharing is refused (not supported yet).
+    assert!(env
+        .rt
+        .create_pod(PodCreateOptions {
+            name: Some("p2".into()),
+            share: vec![libpod_config::SharedNamespace::Pid],
+            ..Default::default()
+        })
+        .is_err());
     // Members block a plain rm.
     assert!(pod.remove(false).is_err());
     c.remove(false).unwrap();

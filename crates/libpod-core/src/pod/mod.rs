@@ -357,6 +357,13 @@ impl Runtime {
         pc.port_mappings = opts.ports.clone();
         pc.networks = opts.networks.clone();
         pc.hostname = opts.hostname.clone().or_else(|| Some(name.clone()));
+        if opts.share.contains(&SharedNamespace::Pid) {
+            return Err(PodError::Conflict {
+                pod: id,
+                what: "sharing the pid namespace is not supported yet",
+            }
+            .into());
+        }
         if !opts.infra && !opts.ports.is_empty() {
             return Err(PodError::Conflict {
                 pod: id,
