@@ -144,8 +144,6 @@ CREATE TABLE exit_code (
 );
 ";
 
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
-
 /// The state in an SQLite file. Cheap to open; safe to share between threads
 /// (one connection behind a mutex) and between processes (SQLite's file locks).
 pub struct SqliteState {
@@ -188,32 +186,18 @@ impl SqliteState {
     #[tracing::instrument(level = "debug", skip(opts), fields(path = %path.as_ref().display()))]
     pub fn open_with(path: impl AsRef<Path>, opts: SqliteOptions) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let io = |source| StateError::Io {
-            path: path.clone(),
-            source,
-        };
-        // 1. Look at the file before SQLite does.
-        match std::fs::File::open(&path) {
-            Ok(mut f) => {
-                use std::io::Read;
-                let mut head = Vec::with_capacity(16);
-                (&mut f).take(16).read_to_end(&mut head).map_err(io)?;
-                if !head.is_empty() && head.as_slice() != SQLITE_MAGIC {
-                    return Err(StateError::NotOurDatabase {
-                        path,
-                        reason: "not an SQLite database".into(),
-                    });
-                }
+        // 1. Never open a second descriptor of the database file here: closing it
+        //    would drop every POSIX lock this process holds on the file, including
+        //    those of another open connection (SQLite's own connections share one
+        //    descriptor per inode for that reason). A foreign file is recognised by
+        //    SQLite itself in step 2, before anything is written.
+        if !path.exists() {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| StateError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|source| StateError::Io {
-                        path: dir.to_path_buf(),
-                        source,
-                    })?;
-                }
-            }
-            Err(e) => return Err(io(e)),
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -241,8 +225,11 @@ impl SqliteState {
     fn sql(&self, context: &str) -> impl Fn(rusqlite::Error) -> StateError + '_ {
         let context = context.to_string();
         move |source| match source.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::NotADatabase)
-            | Some(rusqlite::ErrorCode::DatabaseCorrupt) => StateError::Corrupt {
+            Some(rusqlite::ErrorCode::NotADatabase) => StateError::NotOurDatabase {
+                path: self.path.clone(),
+                reason: format!("not an SQLite database ({source})"),
+            },
+            Some(rusqlite::ErrorCode::DatabaseCorrupt) => StateError::Corrupt {
                 path: self.path.clone(),
                 source,
             },

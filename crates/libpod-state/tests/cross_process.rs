@@ -177,3 +177,75 @@ fn lock_is_released_when_holder_is_killed() {
     m.remove(&id).unwrap();
     assert!(!Path::new(&locks).join(&id).exists());
 }
+
+/// Child: opens the database, adds one container and closes it again; or, with
+/// `check:ID+ID+...`, asserts that those containers are visible.
+fn open_close_child(spec: &str) {
+    let (id, path) = spec.split_once(',').unwrap();
+    let s = SqliteState::open(path).unwrap();
+    if let Some(ids) = id.strip_prefix("check:") {
+        for id in ids.split('+') {
+            s.container(id)
+                .unwrap_or_else(|e| panic!("write of {id} lost: {e}"));
+        }
+        return;
+    }
+    s.add_container(
+        &ContainerConfig::new(id, "from-child"),
+        &ContainerState::default(),
+    )
+    .unwrap();
+    s.close().unwrap();
+}
+
+/// Two states open in one process (two runtimes), then another process opens and
+/// closes the database: writes of the first state must stay visible. Opening the
+/// second state must not drop the first one's SQLite locks (a second descriptor
+/// closed on the file would, and the other process would then delete the WAL
+/// the first connection still writes to).
+#[test]
+fn two_states_in_one_process_survive_another_process() {
+    if let Ok(spec) = std::env::var(CHILD_ENV) {
+        open_close_child(&spec);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let a = SqliteState::open(&path).unwrap();
+    let first = child_id(0xa0, 0);
+    a.add_container(
+        &ContainerConfig::new(&first, "a-first"),
+        &ContainerState::default(),
+    )
+    .unwrap();
+    // A second runtime in this process opens the database and goes away again.
+    SqliteState::open(&path).unwrap().close().unwrap();
+    let child = child_id(0xc0, 0);
+    let st = spawn_child(
+        "two_states_in_one_process_survive_another_process",
+        &format!("{child},{}", path.display()),
+        Stdio::null(),
+    )
+    .wait()
+    .unwrap();
+    assert!(st.success(), "child failed: {st}");
+    let later = child_id(0xa0, 1);
+    a.add_container(
+        &ContainerConfig::new(&later, "a-later"),
+        &ContainerState::default(),
+    )
+    .unwrap();
+    // Seen from another process while `a` is still open.
+    let st = spawn_child(
+        "two_states_in_one_process_survive_another_process",
+        &format!("check:{first}+{child}+{later},{}", path.display()),
+        Stdio::null(),
+    )
+    .wait()
+    .unwrap();
+    assert!(
+        st.success(),
+        "a write of this process is invisible to others: {st}"
+    );
+    a.close().unwrap();
+}
