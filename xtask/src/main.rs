@@ -149,6 +149,10 @@ fn bench(args: &[String]) -> Result<(), String> {
         setup::setup()?;
     }
     test_image()?;
+    if list.contains(&"run") {
+        // The run bench times the CLI too.
+        run(cargo().args(["build", "--quiet", "--release", "-p", "lpod"]))?;
+    }
     for b in list {
         let (pkg, ex) = match b {
             "state" => ("libpod-state", "bench_state"),

@@ -1,10 +1,15 @@
 //! Bench: `run --rm --network=none busybox true` through the library (create,
-//! init, start, wait, rm phases) next to Podman 4.3.1 in its own temp root and
-//! run root, in the same run; then `ps -a` with many created containers.
-//! `cargo xtask bench run`.
+//! init, start, wait, rm phases), then the same through the `lpod` CLI and
+//! Podman 4.3.1's CLI, whole and phase by phase (create, start, wait, rm), in the
+//! same run; then `ps -a` with many created containers (library, lpod CLI,
+//! Podman). Podman runs in its own temp root, run root and tmpdir, inside a
+//! private mount namespace whose /var/lib and /run are temp dirs (Podman 4.3.1
+//! writes caches there even with --root), so nothing of the host's Podman is
+//! touched. `cargo xtask bench run` builds the release `lpod` first.
 //!
 //! Env: `LPOD_BENCH_N` (runs, default 20), `LPOD_BENCH_PS` (containers for the
 //! ps bench, default 500; 0 skips it), `LPOD_BENCH_PODMAN=0` skips Podman,
+//! `LPOD_BIN` (the lpod binary, default target/release/lpod),
 //! `LPOD_TEST_IMAGE_DIR` (busybox.tar).
 
 use std::path::{Path, PathBuf};
@@ -30,10 +35,15 @@ fn env_num(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Podman confined to `dir`: never its default paths.
+/// Podman confined to `dir`: never its default paths. It runs in a private
+/// mount namespace with temp dirs over /var/lib and /run.
 fn podman(dir: &Path) -> Command {
-    let mut c = Command::new("podman");
-    c.arg("--root")
+    let mut c = Command::new("unshare");
+    c.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+        .arg(r#"mount --bind "$0" /var/lib && mount --bind "$1" /run && shift && exec podman "$@""#)
+        .arg(dir.join("varlib"))
+        .arg(dir.join("hostrun"))
+        .arg("--root")
         .arg(dir.join("root"))
         .arg("--runroot")
         .arg(dir.join("run"))
@@ -52,8 +62,104 @@ fn podman(dir: &Path) -> Command {
             "overlay",
             "--events-backend",
             "file",
-        ]);
+        ])
+        .env("TMPDIR", dir.join("tmp"));
     c
+}
+
+/// The lpod CLI on its own root and run root.
+fn lpod(bin: &Path, dir: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.arg("--root")
+        .arg(dir.join("root"))
+        .arg("--runroot")
+        .arg(dir.join("run"))
+        .args(["--runtime", "crun", "--storage-driver", "overlay"]);
+    c
+}
+
+/// Output of a successful command (its stdout, trimmed).
+fn run_out(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("{cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// Podman's default rlimits exceed this host's (no CAP_SYS_RESOURCE).
+const PODMAN_ULIMITS: [&str; 4] = [
+    "--ulimit",
+    "nofile=1024:1024",
+    "--ulimit",
+    "nproc=1024:1024",
+];
+
+/// CLI phases: create, start, wait, rm, and a whole `run --rm`.
+#[derive(Default)]
+struct CliPhases {
+    create: Vec<Duration>,
+    start: Vec<Duration>,
+    wait: Vec<Duration>,
+    rm: Vec<Duration>,
+    run: Vec<Duration>,
+}
+
+fn bench_cli(cmd: &dyn Fn() -> Command, extra: &[&str], n: usize) -> Result<CliPhases, String> {
+    let mut p = CliPhases::default();
+    for i in 0..=n {
+        let t0 = Instant::now();
+        let id = run_out(cmd().arg("create").args(extra).args([
+            "--network",
+            "none",
+            "localhost/busybox",
+            "true",
+        ]))?;
+        let t1 = Instant::now();
+        run_out(cmd().args(["start", &id]))?;
+        let t2 = Instant::now();
+        let code = run_out(cmd().args(["wait", &id]))?;
+        let t3 = Instant::now();
+        run_out(cmd().args(["rm", &id]))?;
+        let t4 = Instant::now();
+        run_out(cmd().args(["run", "--rm"]).args(extra).args([
+            "--network",
+            "none",
+            "localhost/busybox",
+            "true",
+        ]))?;
+        let t5 = Instant::now();
+        if code.trim() != "0" {
+            return Err(format!("wait printed {code:?}, expected 0"));
+        }
+        if i == 0 {
+            continue; // warm-up
+        }
+        p.create.push(t1 - t0);
+        p.start.push(t2 - t1);
+        p.wait.push(t3 - t2);
+        p.rm.push(t4 - t3);
+        p.run.push(t5 - t4);
+    }
+    Ok(p)
+}
+
+fn print_cli(label: &str, p: &CliPhases) {
+    println!(
+        "  {label:<16} run --rm {:7.2} ms  [create {:.2}  start {:.2}  wait {:.2}  rm {:.2}]",
+        ms(median(&p.run)),
+        ms(median(&p.create)),
+        ms(median(&p.start)),
+        ms(median(&p.wait)),
+        ms(median(&p.rm)),
+    );
 }
 
 fn run_ok(cmd: &mut Command) -> Result<(), String> {
@@ -186,35 +292,44 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
         ms(median(&p.rm)),
     );
 
+    let lpod_bin = std::env::var_os("LPOD_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/lpod"));
+    let with_cli = lpod_bin.exists();
+    let ldir = tmp.join("lpod");
+    let lpod_cli = || lpod(&lpod_bin, &ldir);
+    let lp_cli = if with_cli {
+        let p = bench_cli(&lpod_cli, &[], n)?;
+        print_cli("lpod (CLI)", &p);
+        Some(p)
+    } else {
+        println!("  lpod CLI: skipped ({} missing)", lpod_bin.display());
+        None
+    };
+
     let pdir = tmp.join("podman");
-    let mut podman_run = None;
     if with_podman {
-        std::fs::create_dir_all(&pdir)?;
-        run_ok(podman(&pdir).arg("load").arg("-i").arg(&tar))?;
-        let mut v = Vec::new();
-        for i in 0..=n {
-            let t0 = Instant::now();
-            run_ok(podman(&pdir).args([
-                "run",
-                "--rm",
-                // Podman's default rlimits exceed this host's (no CAP_SYS_RESOURCE).
-                "--ulimit",
-                "nofile=1024:1024",
-                "--ulimit",
-                "nproc=1024:1024",
-                "--network",
-                "none",
-                "localhost/busybox",
-                "true",
-            ]))?;
-            if i > 0 {
-                v.push(t0.elapsed());
-            }
+        for d in ["varlib", "hostrun", "tmp"] {
+            std::fs::create_dir_all(pdir.join(d))?;
         }
-        let m = median(&v);
-        podman_run = Some(m);
-        println!("  podman 4.3.1     total {:7.2} ms", ms(m));
-        println!("  ratio lpod/podman: {:.3}", ms(median(&p.total)) / ms(m));
+        run_ok(podman(&pdir).arg("load").arg("-i").arg(&tar))?;
+        let pm = bench_cli(&|| podman(&pdir), &PODMAN_ULIMITS, n)?;
+        print_cli("podman 4.3.1", &pm);
+        let r = |a: &[Duration], b: &[Duration]| ms(median(a)) / ms(median(b));
+        println!(
+            "  ratio lpod library/podman: run --rm {:.3}",
+            r(&p.total, &pm.run)
+        );
+        if let Some(l) = &lp_cli {
+            println!(
+                "  ratio lpod CLI/podman:     run --rm {:.3}  create {:.3}  start {:.3}  wait {:.3}  rm {:.3}",
+                r(&l.run, &pm.run),
+                r(&l.create, &pm.create),
+                r(&l.start, &pm.start),
+                r(&l.wait, &pm.wait),
+                r(&l.rm, &pm.rm),
+            );
+        }
     } else {
         println!("  podman: skipped");
     }
@@ -237,6 +352,18 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
         let lp = median(&v);
         println!("ps -a with {ps_n} created containers, N={n}, medians:");
         println!("  lpod (library)   {:7.2} ms", ms(lp));
+        let mut lp_cli = None;
+        if with_cli {
+            let mut v = Vec::new();
+            for _ in 0..n {
+                let t0 = Instant::now();
+                let out = run_out(lpod_cli().args(["ps", "-a", "-q"]))?;
+                v.push(t0.elapsed());
+                assert_eq!(out.lines().count(), ps_n);
+            }
+            lp_cli = Some(median(&v));
+            println!("  lpod ps -a (CLI) {:7.2} ms", ms(median(&v)));
+        }
         if with_podman {
             // Create in a few parallel batches to keep the setup bearable.
             let per = ps_n.div_ceil(4);
@@ -245,12 +372,7 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
                     let pdir = pdir.clone();
                     std::thread::spawn(move || -> Result<(), String> {
                         for _ in (b * per)..((b + 1) * per).min(ps_n) {
-                            run_ok(podman(&pdir).args([
-                                "create",
-                                "--ulimit",
-                                "nofile=1024:1024",
-                                "--ulimit",
-                                "nproc=1024:1024",
+                            run_ok(podman(&pdir).arg("create").args(PODMAN_ULIMITS).args([
                                 "--network",
                                 "none",
                                 "localhost/busybox",
@@ -272,11 +394,13 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
             }
             let pm = median(&v);
             println!("  podman ps -a     {:7.2} ms", ms(pm));
-            println!("  ratio lpod/podman: {:.4}", ms(lp) / ms(pm));
+            println!("  ratio lpod library/podman: {:.4}", ms(lp) / ms(pm));
+            if let Some(l) = lp_cli {
+                println!("  ratio lpod CLI/podman:     {:.4}", ms(l) / ms(pm));
+            }
         }
         rt.reset()?;
     }
-    let _ = podman_run;
 
     rt.reset()?;
     rt.shutdown(true)?;
