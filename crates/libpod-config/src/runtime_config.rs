@@ -136,6 +136,9 @@ pub struct RuntimeConfig {
     pub cni_plugin_dirs: Vec<PathBuf>,
     /// Persistent cache of CNI ADD results (needed for DEL).
     pub cni_cache_dir: PathBuf,
+    /// Network mode of a container created without one (`lpod run` without
+    /// `--network`): `bridge` (Podman's rootful default), `none` or `host`.
+    pub default_network_mode: String,
     /// Network used when a container asks for bridge networking without naming one.
     pub default_network: String,
     /// Bridge interface of the default network.
@@ -199,6 +202,7 @@ impl Default for RuntimeConfig {
             cni_extra_config_dirs: Vec::new(),
             cni_plugin_dirs: paths(&["/usr/lib/cni", "/usr/libexec/cni", "/opt/cni/bin"]),
             cni_cache_dir: "/var/lib/lpod/cni".into(),
+            default_network_mode: "bridge".into(),
             default_network: "lpod".into(),
             default_bridge: "lpod0".into(),
             default_subnet: "10.89.0.0/24".into(),
@@ -305,6 +309,15 @@ impl RuntimeConfig {
                     "{} (use -1 for unlimited or a positive size)",
                     self.max_log_size
                 ),
+            ));
+        }
+        if !matches!(
+            self.default_network_mode.as_str(),
+            "bridge" | "none" | "host"
+        ) {
+            return Err(invalid(
+                "default_network_mode",
+                format!("{:?} (use bridge, none or host)", self.default_network_mode),
             ));
         }
         if crate::ids::validate_name(&self.default_network).is_err() {

@@ -17,7 +17,12 @@ use crate::cli::{
 use crate::{exit, format, parse, tty};
 
 /// Maps `run`/`create` flags onto core's create options.
-pub fn create_options(f: &CreateFlags) -> Result<CreateOptions, CliError> {
+/// `default_network_mode` is the runtime config's mode for a container created
+/// without `--network` (and not in a pod, whose namespaces it joins).
+pub fn create_options(
+    f: &CreateFlags,
+    default_network_mode: &str,
+) -> Result<CreateOptions, CliError> {
     let (image, command) = f
         .image_and_command
         .split_first()
@@ -63,7 +68,11 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions, CliError> {
         None => None,
     };
     let (network, networks) = match f.network.as_deref() {
-        None => (libpod_core::NetworkMode::default(), Vec::new()),
+        None if f.pod.is_some() => (libpod_core::NetworkMode::default(), Vec::new()),
+        None => (
+            default_network_mode.parse::<libpod_core::NetworkMode>()?,
+            Vec::new(),
+        ),
         Some(n) => match parse::network(n)? {
             parse::NetworkMode::None => (libpod_core::NetworkMode::None, Vec::new()),
             parse::NetworkMode::Host => (libpod_core::NetworkMode::Host, Vec::new()),
@@ -110,9 +119,14 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions, CliError> {
     })
 }
 
+/// The network mode for containers created without `--network`.
+fn default_mode(rt: &Runtime) -> Result<String, CliError> {
+    Ok(rt.config()?.config.default_network_mode)
+}
+
 /// `lpod create`: prints the full id.
 pub fn create(rt: &Runtime, a: CreateArgs) -> CmdResult {
-    let c = rt.create_container(create_options(&a.create)?)?;
+    let c = rt.create_container(create_options(&a.create, &default_mode(rt)?)?)?;
     println!("{}", c.id());
     Ok(0)
 }
@@ -127,7 +141,7 @@ fn discard(c: &Container) {
 
 /// `lpod run`.
 pub fn run(rt: &Runtime, a: RunArgs) -> CmdResult {
-    let opts = create_options(&a.create)?;
+    let opts = create_options(&a.create, &default_mode(rt)?)?;
     let rm = opts.remove;
     let c = rt.create_container(opts)?;
     if a.detach {

@@ -147,6 +147,15 @@ impl Lpod {
         self.dir.path()
     }
 
+    /// This world's lpod.toml (written on first use).
+    pub fn config_file(&self) -> PathBuf {
+        let p = self.dir.path().join("lpod.toml");
+        if !p.exists() {
+            std::fs::write(&p, "default_network_mode = \"none\"\n").unwrap();
+        }
+        p
+    }
+
     /// A command for the lpod binary with this world's global flags.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(lpod_bin());
@@ -157,7 +166,9 @@ impl Lpod {
             .arg("--runtime")
             .arg("crun")
             .args(args)
-            .env_remove("LPOD_CONFIG")
+            // Tests choose their networks: a container without `--network` gets
+            // none, not the shared default bridge.
+            .env("LPOD_CONFIG", self.config_file())
             .stdin(Stdio::null());
         c
     }
