@@ -112,13 +112,18 @@ struct CliPhases {
     run: Vec<Duration>,
 }
 
-fn bench_cli(cmd: &dyn Fn() -> Command, extra: &[&str], n: usize) -> Result<CliPhases, String> {
+fn bench_cli(
+    cmd: &dyn Fn() -> Command,
+    extra: &[&str],
+    net: &str,
+    n: usize,
+) -> Result<CliPhases, String> {
     let mut p = CliPhases::default();
     for i in 0..=n {
         let t0 = Instant::now();
         let id = run_out(cmd().arg("create").args(extra).args([
             "--network",
-            "none",
+            net,
             "localhost/busybox",
             "true",
         ]))?;
@@ -131,7 +136,7 @@ fn bench_cli(cmd: &dyn Fn() -> Command, extra: &[&str], n: usize) -> Result<CliP
         let t4 = Instant::now();
         run_out(cmd().args(["run", "--rm"]).args(extra).args([
             "--network",
-            "none",
+            net,
             "localhost/busybox",
             "true",
         ]))?;
@@ -149,6 +154,79 @@ fn bench_cli(cmd: &dyn Fn() -> Command, extra: &[&str], n: usize) -> Result<CliP
         p.run.push(t5 - t4);
     }
     Ok(p)
+}
+
+/// `run --rm` on a bridge network of its own (own bridge name and subnet, never
+/// Podman's podman0 or 10.88.0.0/16), lpod CLI next to Podman's CLI.
+fn bench_bridge(
+    lpod_cli: &dyn Fn() -> Command,
+    pdir: &Path,
+    n: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let tag = std::process::id() % 0xffff;
+    let third = 100 + (std::process::id() % 100);
+    let lbr = format!("lpbl{tag:04x}");
+    let links_before = links();
+    run_out(
+        lpod_cli()
+            .args(["network", "create", "--subnet"])
+            .arg(format!("10.231.{third}.0/24"))
+            .args(["--interface-name", &lbr, "benchnet"]),
+    )?;
+    // Podman 4.3.1 cannot name the bridge: it picks a free podmanN. Use it only if
+    // that link did not exist before (never share a bridge of the host's Podman).
+    run_out(
+        podman(pdir)
+            .args(["network", "create", "--subnet"])
+            .arg(format!("10.232.{third}.0/24"))
+            .arg("benchnet"),
+    )?;
+    let pbr = run_out(podman(pdir).args([
+        "network",
+        "inspect",
+        "benchnet",
+        "--format",
+        "{{.NetworkInterface}}",
+    ]))?;
+    let result = if links_before.contains(&pbr) {
+        Err(format!(
+            "Podman chose bridge {pbr}, which already exists: not benchmarking on it"
+        ))
+    } else {
+        bench_cli(lpod_cli, &[], "benchnet", n).and_then(|l| {
+            bench_cli(&|| podman(pdir), &PODMAN_ULIMITS, "benchnet", n).map(|p| (l, p))
+        })
+    };
+    let _ = run_out(lpod_cli().args(["network", "rm", "-f", "benchnet"]));
+    let _ = run_out(podman(pdir).args(["network", "rm", "-f", "benchnet"]));
+    for br in [&lbr, &pbr] {
+        if !links_before.contains(br) && links().contains(br) {
+            let _ = Command::new("ip")
+                .args(["link", "del", br])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+    let (l, p) = result?;
+    println!("run --rm on a bridge network, N={n}, medians:");
+    print_cli("lpod (CLI)", &l);
+    print_cli("podman 4.3.1", &p);
+    println!(
+        "  ratio lpod CLI/podman:     run --rm {:.3}",
+        ms(median(&l.run)) / ms(median(&p.run))
+    );
+    Ok(())
+}
+
+/// Names of the host's network links.
+fn links() -> Vec<String> {
+    std::fs::read_dir("/sys/class/net")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn print_cli(label: &str, p: &CliPhases) {
@@ -299,7 +377,7 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let ldir = tmp.join("lpod");
     let lpod_cli = || lpod(&lpod_bin, &ldir);
     let lp_cli = if with_cli {
-        let p = bench_cli(&lpod_cli, &[], n)?;
+        let p = bench_cli(&lpod_cli, &[], "none", n)?;
         print_cli("lpod (CLI)", &p);
         Some(p)
     } else {
@@ -313,7 +391,7 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
             std::fs::create_dir_all(pdir.join(d))?;
         }
         run_ok(podman(&pdir).arg("load").arg("-i").arg(&tar))?;
-        let pm = bench_cli(&|| podman(&pdir), &PODMAN_ULIMITS, n)?;
+        let pm = bench_cli(&|| podman(&pdir), &PODMAN_ULIMITS, "none", n)?;
         print_cli("podman 4.3.1", &pm);
         let r = |a: &[Duration], b: &[Duration]| ms(median(a)) / ms(median(b));
         println!(
@@ -332,6 +410,10 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
         }
     } else {
         println!("  podman: skipped");
+    }
+
+    if with_cli && with_podman && std::env::var("LPOD_BENCH_BRIDGE").as_deref() != Ok("0") {
+        bench_bridge(&lpod_cli, &pdir, n)?;
     }
 
     if ps_n > 0 {
