@@ -97,6 +97,15 @@ fn network_verbs_and_published_port() {
     let ip = l.inspect("web", "{{.NetworkSettings.IPAddress}}");
     assert!(ip.trim().starts_with("10."), "{ip}");
     assert!(get(&format!("{}:80", ip.trim())).contains("hello from lpod"));
+    // ps shows the published port, in the table and in JSON.
+    assert!(
+        l.ok(&["ps"]).contains(&format!("127.0.0.1:{port}->80/tcp")),
+        "ps table lacks the port"
+    );
+    let ps: serde_json::Value =
+        serde_json::from_str(&l.ok(&["ps", "--format", "json"])).expect("ps json");
+    assert_eq!(ps[0]["Ports"][0]["host_port"], port, "{ps}");
+    assert_eq!(ps[0]["Ports"][0]["container_port"], 80, "{ps}");
     // In use: refused without -f.
     assert_ne!(l.run(&["network", "rm", &name]).code, 0);
     l.ok(&["rm", "-f", "web"]);

@@ -33,6 +33,32 @@ pub fn status_text(s: &ContainerSummary, now: DateTime<Utc>) -> String {
     )
 }
 
+/// Podman's `ps --format json` "Ports" list from core's `127.0.0.1:8080->80/tcp, ...`
+/// column (null when the container publishes nothing, as Podman prints).
+fn ports_json(ports: &str) -> Value {
+    let list: Vec<Value> = ports
+        .split(", ")
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| {
+            let (host, rest) = p.split_once("->")?;
+            let (container, proto) = rest.split_once('/').unwrap_or((rest, "tcp"));
+            let (ip, hport) = host.rsplit_once(':').unwrap_or(("", host));
+            Some(json!({
+                "host_ip": ip,
+                "host_port": hport.parse::<u16>().ok()?,
+                "container_port": container.parse::<u16>().ok()?,
+                "protocol": proto,
+                "range": 1,
+            }))
+        })
+        .collect();
+    if list.is_empty() {
+        Value::Null
+    } else {
+        Value::Array(list)
+    }
+}
+
 /// Podman's `ps --format json` object for one container.
 pub fn json_row(s: &ContainerSummary, now: DateTime<Utc>) -> Value {
     let unix = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp()).unwrap_or(0);
@@ -50,7 +76,7 @@ pub fn json_row(s: &ContainerSummary, now: DateTime<Utc>) -> Value {
         "Labels": s.labels,
         "Names": [s.name],
         "Pid": s.pid,
-        "Ports": Value::Null,
+        "Ports": ports_json(&s.ports),
         "StartedAt": unix(s.started_time),
         "State": s.state,
         "Status": status_text(s, now),
@@ -71,7 +97,7 @@ fn template_row(s: &ContainerSummary, now: DateTime<Utc>, no_trunc: bool) -> Val
         "State": s.state,
         "Names": s.name,
         "Labels": s.labels,
-        "Ports": "",
+        "Ports": s.ports,
         "ExitCode": s.exit_code,
         "Pid": s.pid,
         "AutoRemove": s.auto_remove,
@@ -130,7 +156,7 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
                         format::command_column(&s.command, a.no_trunc),
                         format::ago(s.created_time, now),
                         status_text(s, now),
-                        String::new(),
+                        s.ports.clone(),
                         s.name.clone(),
                     ]
                 })
@@ -153,4 +179,19 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
         }
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_column_becomes_podmans_json_list() {
+        assert_eq!(ports_json(""), Value::Null);
+        let v = ports_json("127.0.0.1:8080->80/tcp, 0.0.0.0:53->53/udp");
+        assert_eq!(v[0]["host_ip"], "127.0.0.1");
+        assert_eq!(v[0]["host_port"], 8080);
+        assert_eq!(v[0]["container_port"], 80);
+        assert_eq!(v[1]["protocol"], "udp");
+    }
 }
