@@ -22,7 +22,6 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "bench" => bench(rest),
         "demo" => demo(),
-        "stress" => run_example("libpod-core", "stress", rest, true),
         _ => {
             eprintln!(
                 "usage: cargo xtask <setup|test-image|test|bench [state|oci|storage|run|all]|demo>"
