@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod container;
+pub mod failpoint;
 pub mod ids;
 pub mod pod;
 pub mod runtime_config;

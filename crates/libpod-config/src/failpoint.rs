@@ -1,0 +1,92 @@
+//! Failpoints: named steps at which a process can be made to die as if killed with
+//! `kill -9`, so that tests can prove every multi-step operation recovers.
+//!
+//! Set `LPOD_FAILPOINT=<name>` in a process's environment; when that process reaches
+//! [`hit`] with the same name it prints one line on stderr and sends itself `SIGKILL`
+//! (no destructors, no unwinding, no flushing: the same as an outside `kill -9`).
+//! Without the variable [`hit`] costs one cached environment lookup.
+//!
+//! Every name is listed here, per layer, so that a test can walk all of them and fail
+//! when one is never reached.
+//!
+//! ```
+//! // Nothing happens unless LPOD_FAILPOINT names this step.
+//! libpod_config::failpoint::hit("container.create.after_storage");
+//! assert!(libpod_config::failpoint::all().contains(&"container.create.after_storage"));
+//! ```
+
+use std::sync::OnceLock;
+
+/// The environment variable that arms one failpoint.
+pub const ENV: &str = "LPOD_FAILPOINT";
+
+/// Failpoints inside libpod-core's container and pod verbs.
+pub const CORE: &[&str] = &[
+    // container create
+    "container.create.after_storage",
+    "container.create.after_state",
+];
+
+/// Failpoints inside libpod-storage.
+pub const STORAGE: &[&str] = &[];
+
+/// Every failpoint name, all layers together.
+pub fn all() -> Vec<&'static str> {
+    CORE.iter().chain(STORAGE.iter()).copied().collect()
+}
+
+fn armed() -> Option<&'static str> {
+    static ARMED: OnceLock<Option<String>> = OnceLock::new();
+    ARMED
+        .get_or_init(|| std::env::var(ENV).ok().filter(|s| !s.is_empty()))
+        .as_deref()
+}
+
+/// The failpoint this process was asked to die at, if any.
+pub fn armed_name() -> Option<&'static str> {
+    armed()
+}
+
+/// Reach the failpoint `name`: if `LPOD_FAILPOINT` names it, die now with `SIGKILL`.
+///
+/// In debug builds a name missing from [`all`] panics, so the list stays complete.
+pub fn hit(name: &str) {
+    debug_assert!(
+        all().contains(&name),
+        "failpoint {name:?} is not listed in libpod_config::failpoint"
+    );
+    if armed() == Some(name) {
+        eprintln!(
+            "lpod: failpoint {name} reached, killing this process (pid {})",
+            std::process::id()
+        );
+        // SAFETY: getpid and kill have no memory-safety preconditions; SIGKILL ends
+        // this process at once, which is exactly the intent.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+        // SIGKILL to ourselves is not ignorable; this is never reached.
+        std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_dotted() {
+        let all = all();
+        let mut seen = std::collections::HashSet::new();
+        for n in &all {
+            assert!(seen.insert(*n), "duplicate failpoint {n}");
+            assert!(n.contains('.'), "failpoint {n} should be layer.verb.step");
+        }
+    }
+
+    #[test]
+    fn unarmed_hit_returns() {
+        // The test process does not set LPOD_FAILPOINT to this name.
+        hit("container.create.after_state");
+    }
+}
