@@ -94,6 +94,16 @@ pub struct RuntimeConfig {
     pub registries: Vec<String>,
     /// Registries reached over plain HTTP / without TLS verification.
     pub insecure_registries: Vec<String>,
+    /// Directory of per-registry TLS material, Podman's `certs.d` layout:
+    /// `DIR/HOST[:PORT]/*.crt` are extra CA certificates for that registry.
+    /// lpod's own default is `/etc/lpod/certs.d` (Podman uses
+    /// `/etc/containers/certs.d`); `--cert-dir` overrides it per command.
+    pub registries_certs_dir: PathBuf,
+    /// Registry credentials file (containers-auth.json format) that `login`
+    /// writes and `pull`/`push` read; `None` = the registry library's default
+    /// (`$REGISTRY_AUTH_FILE`, else lpod's own per-user path). `--authfile`
+    /// overrides it per command.
+    pub auth_file: Option<PathBuf>,
     /// Signature policy file, if any.
     pub signature_policy_path: Option<PathBuf>,
 
@@ -176,6 +186,8 @@ impl Default for RuntimeConfig {
             image_default_transport: "docker://".into(),
             registries: Vec::new(),
             insecure_registries: Vec::new(),
+            registries_certs_dir: "/etc/lpod/certs.d".into(),
+            auth_file: None,
             signature_policy_path: None,
             state_backend: StateBackend::Sqlite,
             static_dir: "/var/lib/lpod/libpod".into(),
@@ -406,6 +418,26 @@ mod tests {
             Path::new("/var/lib/lpod/libpod/state.db")
         );
         c.validate(Path::new("<defaults>")).unwrap();
+        assert_eq!(c.registries_certs_dir, Path::new("/etc/lpod/certs.d"));
+        assert_eq!(c.auth_file, None);
+    }
+
+    #[test]
+    fn registry_settings_load_and_default() {
+        let c = RuntimeConfig::from_toml_str(
+            "registries = [\"127.0.0.1:5000\"]\ninsecure_registries = [\"127.0.0.1:5000\"]\n\
+             auth_file = \"/tmp/a.json\"\nregistries_certs_dir = \"/tmp/certs\"\n",
+            Path::new("/x.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.registries, ["127.0.0.1:5000"]);
+        assert_eq!(c.auth_file.as_deref(), Some(Path::new("/tmp/a.json")));
+        assert_eq!(c.registries_certs_dir, Path::new("/tmp/certs"));
+        // A file from before these keys existed still loads, with the defaults.
+        let old =
+            RuntimeConfig::from_toml_str("runtime = \"runc\"\n", Path::new("/x.toml")).unwrap();
+        assert_eq!(old.registries_certs_dir, Path::new("/etc/lpod/certs.d"));
+        assert_eq!(old.auth_file, None);
     }
 
     #[test]
