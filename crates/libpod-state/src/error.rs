@@ -113,6 +113,14 @@ pub enum StateError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A journal row names an object kind this build does not know.
+    #[error("journal entry of {id}: unknown object kind {kind:?}")]
+    BadJournalKind {
+        /// The object's id.
+        id: String,
+        /// The stored kind.
+        kind: String,
+    },
     /// A stored JSON document did not decode (or a value did not encode).
     #[error("{what} of {id}: bad JSON: {source}")]
     Json {

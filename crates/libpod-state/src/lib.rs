@@ -25,12 +25,14 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod journal;
 pub mod lock;
 pub mod memory;
 pub mod sqlite;
 pub mod state;
 
 pub use error::{Result, StateError};
+pub use journal::{JournalEntry, JournalKind, JournalOwner};
 pub use lock::{LockError, LockGuard, LockKind, LockManager};
 pub use memory::InMemoryState;
 pub use sqlite::{JournalMode, SqliteOptions, SqliteState, DEFAULT_JOURNAL_MODE, SCHEMA_VERSION};

@@ -9,6 +9,7 @@ use libpod_config::{
 };
 
 use crate::error::{Result, StateError};
+use crate::journal::{JournalEntry, JournalKind};
 use crate::state::{millis, DbConfig, State};
 
 #[derive(Default)]
@@ -22,6 +23,7 @@ struct Inner {
     containers: BTreeMap<String, (ContainerConfig, ContainerState)>,
     pods: BTreeMap<String, (PodConfig, PodState)>,
     exit_codes: BTreeMap<String, (i32, i64)>,
+    journal: BTreeMap<(JournalKind, String), JournalEntry>,
 }
 
 impl Inner {
@@ -302,6 +304,30 @@ impl State for InMemoryState {
             *s = s.refreshed();
         }
         Ok(())
+    }
+
+    fn journal_put(&self, entry: &JournalEntry) -> Result<()> {
+        let mut g = self.lock()?;
+        g.journal
+            .insert((entry.kind, entry.id.clone()), entry.clone());
+        Ok(())
+    }
+
+    fn journal_get(&self, kind: JournalKind, id: &str) -> Result<Option<JournalEntry>> {
+        let g = self.lock()?;
+        Ok(g.journal.get(&(kind, id.to_string())).cloned())
+    }
+
+    fn journal_remove(&self, kind: JournalKind, id: &str) -> Result<bool> {
+        let mut g = self.lock()?;
+        Ok(g.journal.remove(&(kind, id.to_string())).is_some())
+    }
+
+    fn journal_entries(&self) -> Result<Vec<JournalEntry>> {
+        let g = self.lock()?;
+        let mut v: Vec<JournalEntry> = g.journal.values().cloned().collect();
+        v.sort_by(|a, b| (a.started_ms, &a.id).cmp(&(b.started_ms, &b.id)));
+        Ok(v)
     }
 
     fn close(&self) -> Result<()> {

@@ -6,7 +6,17 @@
 //! JSON documents, the state tables in separate rows so saving a state never
 //! rewrites the config; `container_config.pod_id` is a foreign key to
 //! `pod_config`; `exit_code` outlives containers; `db_config` holds the paths
-//! the database was created with; `lpod_schema` the schema version.
+//! the database was created with; `lpod_schema` the schema version;
+//! `journal` (schema 2) the operations in flight (see [`crate::journal`]).
+//!
+//! # Schema versions and migration
+//!
+//! [`SCHEMA_VERSION`] is the version this build writes. An older database is
+//! migrated in place on open, in one `BEGIN IMMEDIATE` transaction per open
+//! (each step of `MIGRATIONS` whose version is above the file's, then the new
+//! version): a crash during the migration leaves the old version intact, and
+//! concurrent openers wait for the write lock and re-read the version first.
+//! A newer database is refused untouched ([`StateError::SchemaTooNew`]).
 //!
 //! Connection settings: `foreign_keys=ON`, `synchronous=FULL`, a 30 s busy
 //! timeout, every write in `BEGIN IMMEDIATE` (so a transaction never has to
@@ -54,10 +64,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Result, StateError};
+use crate::journal::{JournalEntry, JournalKind, JournalOwner};
 use crate::state::{millis, DbConfig, State};
 
 /// Schema version this build writes and understands.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long one call keeps retrying a busy database before giving up.
 const BUSY_DEADLINE: Duration = Duration::from_secs(120);
@@ -143,6 +154,23 @@ CREATE TABLE exit_code (
     time_ms INTEGER NOT NULL
 );
 ";
+
+/// Steps from one schema version to the next: `(version it produces, SQL)`.
+/// A new database runs `SCHEMA` (version 1) and then every step.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    2,
+    "CREATE TABLE journal (
+    kind TEXT NOT NULL CHECK (kind IN ('container', 'pod')),
+    id TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    owner_pid INTEGER NOT NULL,
+    owner_start INTEGER NOT NULL,
+    owner_boot TEXT NOT NULL,
+    started_ms INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);",
+)];
 
 /// The state in an SQLite file. Cheap to open; safe to share between threads
 /// (one connection behind a mutex) and between processes (SQLite's file locks).
@@ -283,25 +311,77 @@ impl SqliteState {
             tracing::debug!(mode, "journal mode");
             Ok(())
         })?;
-        if version.is_none() {
-            self.write("creating schema", |tx| {
-                // Another process may have created it meanwhile.
-                match self.inspect(tx)? {
-                    Some(_) => Ok(()),
+        if version != Some(SCHEMA_VERSION) {
+            self.write("creating or migrating schema", |tx| {
+                // Another process may have created or migrated it meanwhile.
+                let from = match self.inspect(tx)? {
+                    Some(v) if v >= SCHEMA_VERSION => return Ok(()),
+                    Some(v) => v,
                     None => {
                         tx.execute_batch(SCHEMA)
                             .map_err(self.sql("creating schema"))?;
-                        tx.execute(
-                            "INSERT INTO lpod_schema (version) VALUES (?1)",
-                            [SCHEMA_VERSION],
-                        )
-                        .map_err(self.sql("creating schema"))?;
-                        Ok(())
+                        tx.execute("INSERT INTO lpod_schema (version) VALUES (1)", [])
+                            .map_err(self.sql("creating schema"))?;
+                        1
                     }
+                };
+                for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > from) {
+                    tracing::info!(from, to = v, path = %self.path.display(), "migrating state schema");
+                    tx.execute_batch(sql).map_err(self.sql("migrating schema"))?;
                 }
+                tx.execute("UPDATE lpod_schema SET version = ?1", [SCHEMA_VERSION])
+                    .map_err(self.sql("migrating schema"))?;
+                Ok(())
             })?;
         }
         Ok(())
+    }
+
+    fn journal_row(&self, r: &rusqlite::Row<'_>) -> Result<JournalEntry> {
+        let get_err = |source| StateError::Sqlite {
+            path: self.path.clone(),
+            context: "reading journal".into(),
+            source,
+        };
+        let kind: String = r.get(0).map_err(get_err)?;
+        let id: String = r.get(1).map_err(get_err)?;
+        let payload: String = r.get(7).map_err(get_err)?;
+        Ok(JournalEntry {
+            kind: JournalKind::parse(&kind).ok_or_else(|| StateError::BadJournalKind {
+                id: id.clone(),
+                kind: kind.clone(),
+            })?,
+            operation: r.get(2).map_err(get_err)?,
+            owner: JournalOwner {
+                pid: r.get(3).map_err(get_err)?,
+                start_time: r.get::<_, i64>(4).map_err(get_err)? as u64,
+                boot_id: r.get(5).map_err(get_err)?,
+            },
+            started_ms: r.get(6).map_err(get_err)?,
+            payload: from_json("journal payload", &id, &payload)?,
+            id,
+        })
+    }
+
+    fn journal_where(
+        &self,
+        conn: &Connection,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<JournalEntry>> {
+        let sql = format!(
+            "SELECT kind, id, operation, owner_pid, owner_start, owner_boot, started_ms, payload \
+             FROM journal {filter} ORDER BY started_ms, id"
+        );
+        let mut stmt = conn
+            .prepare_cached(&sql)
+            .map_err(self.sql("reading journal"))?;
+        let mut rows = stmt.query(args).map_err(self.sql("reading journal"))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(self.sql("reading journal"))? {
+            out.push(self.journal_row(row)?);
+        }
+        Ok(out)
     }
 
     /// `Some(version)` for an lpod database, `None` for an empty file, an
@@ -791,6 +871,54 @@ impl State for SqliteState {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(kind = entry.kind.as_str(), id = %entry.id, op = %entry.operation))]
+    fn journal_put(&self, entry: &JournalEntry) -> Result<()> {
+        let payload = to_json("journal payload", &entry.id, &entry.payload)?;
+        self.write("writing journal", |tx| {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO journal (kind, id, operation, owner_pid, owner_start, owner_boot, started_ms, payload) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    entry.kind.as_str(),
+                    entry.id,
+                    entry.operation,
+                    entry.owner.pid,
+                    entry.owner.start_time as i64,
+                    entry.owner.boot_id,
+                    entry.started_ms,
+                    payload
+                ])
+            })
+            .map_err(self.sql("writing journal"))?;
+            Ok(())
+        })
+    }
+
+    fn journal_get(&self, kind: JournalKind, id: &str) -> Result<Option<JournalEntry>> {
+        self.read("reading journal", |conn| {
+            Ok(self
+                .journal_where(conn, "WHERE kind = ?1 AND id = ?2", &[&kind.as_str(), &id])?
+                .pop())
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    fn journal_remove(&self, kind: JournalKind, id: &str) -> Result<bool> {
+        self.write("removing journal entry", |tx| {
+            let n = tx
+                .prepare_cached("DELETE FROM journal WHERE kind = ?1 AND id = ?2")
+                .and_then(|mut s| s.execute(params![kind.as_str(), id]))
+                .map_err(self.sql("removing journal entry"))?;
+            Ok(n > 0)
+        })
+    }
+
+    fn journal_entries(&self) -> Result<Vec<JournalEntry>> {
+        self.read("reading journal", |conn| self.journal_where(conn, "", &[]))
+    }
+
     fn close(&self) -> Result<()> {
         let mut g = self.guard()?;
         if let Some(conn) = g.take() {
@@ -819,6 +947,56 @@ mod tests {
         assert!(matches!(s.all_containers(), Err(StateError::Closed { .. })));
         let s = SqliteState::open(&p).unwrap();
         assert_eq!(s.container(&c.id).unwrap().0, c);
+    }
+
+    #[test]
+    fn version_1_database_is_migrated_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        // A database exactly as schema version 1 wrote it, with one container.
+        {
+            let conn = Connection::open(&p).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            conn.execute("INSERT INTO lpod_schema (version) VALUES (1)", [])
+                .unwrap();
+        }
+        let c = ContainerConfig::new(libpod_config::new_id(), "old");
+        {
+            // Version 1 code path: rows only (the journal table does not exist yet).
+            let conn = Connection::open(&p).unwrap();
+            conn.execute(
+                "INSERT INTO id_namespace (id, name, kind) VALUES (?1, 'old', 'container')",
+                [&c.id],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO container_config (id, name, pod_id, created_ns, json) VALUES (?1, 'old', NULL, 1, ?2)",
+                params![c.id, serde_json::to_string(&c).unwrap()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO container_state (id, json) VALUES (?1, ?2)",
+                params![
+                    c.id,
+                    serde_json::to_string(&ContainerState::default()).unwrap()
+                ],
+            )
+            .unwrap();
+        }
+        let s = SqliteState::open(&p).unwrap();
+        assert_eq!(s.container(&c.id).unwrap().0, c);
+        assert!(s.journal_entries().unwrap().is_empty());
+        let v: i64 = s
+            .read("v", |conn| {
+                conn.query_row("SELECT version FROM lpod_schema", [], |r| r.get(0))
+                    .map_err(s.sql("v"))
+            })
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        s.close().unwrap();
+        // Reopening a migrated database changes nothing.
+        let s = SqliteState::open(&p).unwrap();
+        assert_eq!(s.all_containers().unwrap().len(), 1);
     }
 
     #[test]

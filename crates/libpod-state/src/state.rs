@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use libpod_config::{ContainerConfig, ContainerState, PodConfig, PodState, RuntimeConfig};
 
 use crate::error::{Result, StateError};
+use crate::journal::{JournalEntry, JournalKind};
 
 /// The paths and driver a database was created with. The first runtime to
 /// open a database records them; a later runtime with other values is refused
@@ -154,6 +155,19 @@ pub trait State: Send + Sync {
     /// mountpoint, netns, network status and exec sessions cleared), in one
     /// transaction.
     fn refresh(&self) -> Result<()>;
+
+    /// Writes the journal entry of `entry.kind`/`entry.id`, replacing an
+    /// earlier one of the same object (see [`crate::journal`]).
+    fn journal_put(&self, entry: &JournalEntry) -> Result<()>;
+
+    /// The journal entry of one object, if any.
+    fn journal_get(&self, kind: JournalKind, id: &str) -> Result<Option<JournalEntry>>;
+
+    /// Removes the journal entry of one object; true if there was one.
+    fn journal_remove(&self, kind: JournalKind, id: &str) -> Result<bool>;
+
+    /// Every journal entry, oldest first.
+    fn journal_entries(&self) -> Result<Vec<JournalEntry>>;
 
     /// Closes the backend; every later call fails with [`StateError::Closed`].
     fn close(&self) -> Result<()>;

@@ -6,7 +6,10 @@ use libpod_config::{
     new_id, ContainerConfig, ContainerState, ContainerStatus, LookupError, NetworkStatus,
     PodConfig, PodState,
 };
-use libpod_state::{DbConfig, InMemoryState, SqliteState, State, StateError};
+use libpod_state::{
+    DbConfig, InMemoryState, JournalEntry, JournalKind, JournalOwner, SqliteState, State,
+    StateError,
+};
 
 /// A backend under test plus whatever keeps it alive (its temp dir).
 pub struct Fixture {
@@ -399,6 +402,53 @@ fn state_is_shareable_across_threads(s: &dyn State) {
     assert!(all.iter().all(|(_, st)| *st == running()));
 }
 
+fn journal_entry(kind: JournalKind, id: &str, op: &str, started_ms: i64) -> JournalEntry {
+    JournalEntry {
+        kind,
+        id: id.to_string(),
+        operation: op.to_string(),
+        owner: JournalOwner {
+            pid: 4242,
+            start_time: 123_456_789_012,
+            boot_id: "b00t".into(),
+        },
+        started_ms,
+        payload: serde_json::json!({"mount": true, "netns": "/run/x/netns/lpod-1"}),
+    }
+}
+
+fn journal_put_get_replace_remove(s: &dyn State) {
+    assert!(s.journal_entries().unwrap().is_empty());
+    let c = new_id();
+    let p = new_id();
+    // Entries need no container or pod row (a create journals before the row exists).
+    let e1 = journal_entry(JournalKind::Container, &c, "create", 10);
+    let e2 = journal_entry(JournalKind::Pod, &p, "remove", 5);
+    s.journal_put(&e1).unwrap();
+    s.journal_put(&e2).unwrap();
+    assert_eq!(
+        s.journal_get(JournalKind::Container, &c).unwrap(),
+        Some(e1.clone())
+    );
+    // Same id, other kind: a separate key.
+    assert_eq!(s.journal_get(JournalKind::Pod, &c).unwrap(), None);
+    // Oldest first.
+    assert_eq!(s.journal_entries().unwrap(), vec![e2.clone(), e1.clone()]);
+    // One entry per object: a put replaces, payload and operation included.
+    let mut e3 = e1.clone();
+    e3.operation = "init".into();
+    e3.payload = serde_json::json!({"conmon_pid": 77});
+    s.journal_put(&e3).unwrap();
+    assert_eq!(s.journal_get(JournalKind::Container, &c).unwrap(), Some(e3));
+    assert_eq!(s.journal_entries().unwrap().len(), 2);
+    assert!(s.journal_remove(JournalKind::Container, &c).unwrap());
+    assert!(!s.journal_remove(JournalKind::Container, &c).unwrap());
+    assert_eq!(s.journal_entries().unwrap(), vec![e2]);
+    // The journal outlives the object's rows and a refresh.
+    s.refresh().unwrap();
+    assert_eq!(s.journal_entries().unwrap().len(), 1);
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -422,6 +472,7 @@ macro_rules! conformance {
             case!(db_config_recorded_then_checked);
             case!(close_refuses_later_calls);
             case!(state_is_shareable_across_threads);
+            case!(journal_put_get_replace_remove);
         }
     };
 }
