@@ -138,7 +138,7 @@ fn test(args: &[String]) -> Result<(), String> {
 fn bench(args: &[String]) -> Result<(), String> {
     let which = args.first().map(String::as_str).unwrap_or("all");
     let rest = &args[args.len().min(1)..];
-    let all = ["state", "storage", "oci", "run"];
+    let all = ["state", "storage", "oci", "run", "pull"];
     let list: Vec<&str> = if which == "all" {
         all.to_vec()
     } else {
@@ -156,6 +156,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         let (pkg, ex) = match b {
             "state" => ("libpod-state", "bench_state"),
             "storage" => ("libpod-storage", "bench_storage"),
+            "pull" => ("libpod-storage", "bench_pull"),
             "oci" => ("libpod-oci", "bench_oci"),
             "run" | "ps" => ("libpod-core", "bench_run"),
             other => return Err(format!("unknown bench {other:?}")),

@@ -573,6 +573,7 @@ impl Store {
                 names: img.names.clone(),
                 digest: img.digest.clone(),
                 layers: ids,
+                digests: img.digest.iter().cloned().collect(),
             });
         }
         // Everything verified: move into place.
@@ -646,6 +647,11 @@ impl Store {
                     }
                     if existing.digest.is_none() {
                         existing.digest = rec.digest.clone();
+                    }
+                    for d in &rec.digests {
+                        if !existing.digests.contains(d) {
+                            existing.digests.push(d.clone());
+                        }
                     }
                 }
                 None => images.push(rec.clone()),

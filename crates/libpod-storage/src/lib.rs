@@ -29,6 +29,8 @@ pub mod extract;
 pub mod image;
 pub mod import;
 pub mod reference;
+#[cfg(feature = "registry")]
+pub mod registry;
 pub mod store;
 pub mod testimage;
 

@@ -179,6 +179,22 @@ pub(crate) struct ImageRecord {
     pub names: Vec<String>,
     pub digest: Option<String>,
     pub layers: Vec<String>,
+    /// Every manifest digest the image is known by (absent in older files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub digests: Vec<String>,
+}
+
+impl ImageRecord {
+    /// `digest` and `digests`, deduplicated.
+    pub(crate) fn all_digests(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.digest.iter().cloned().collect();
+        for d in &self.digests {
+            if !v.contains(d) {
+                v.push(d.clone());
+            }
+        }
+        v
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -474,6 +490,21 @@ impl Store {
             id: rec.id.clone(),
             names: rec.names.clone(),
             digest: rec.digest.clone(),
+            digests: rec.all_digests(),
+            repo_digests: {
+                let mut v: Vec<String> = Vec::new();
+                for n in &rec.names {
+                    if let Ok(r) = ImageReference::parse(n) {
+                        for d in rec.all_digests() {
+                            let rd = format!("{}@{d}", r.repository());
+                            if !v.contains(&rd) {
+                                v.push(rd);
+                            }
+                        }
+                    }
+                }
+                v
+            },
             layers: rec.layers.clone(),
             diff_ids: cfg.rootfs.diff_ids,
             size,
@@ -992,7 +1023,7 @@ pub(crate) fn resolve_image(images: &[ImageRecord], q: &str) -> Result<usize> {
         }
         if r.digest.is_some() {
             if let Some(i) = images.iter().position(|i| {
-                i.digest.as_deref() == r.digest.as_deref()
+                r.digest.as_ref().is_some_and(|d| i.all_digests().contains(d))
                     && i.names.iter().any(|n| n.starts_with(&r.repository()))
             }) {
                 return Ok(i);
@@ -1059,6 +1090,7 @@ mod tests {
             names: names.iter().map(|s| s.to_string()).collect(),
             digest: None,
             layers: vec![],
+            digests: vec![],
         }
     }
 

@@ -1,0 +1,456 @@
+//! `Store::pull`: manifest (and manifest list) resolution, parallel verified blob
+//! downloads into the store's `tmp/` staging, then the all-or-nothing commit that
+//! `load` uses.
+
+use super::client::{connect, map_err, Conn};
+use super::{
+    resolve_short_name, Platform, Progress, ProgressEvent, PulledImage, RegistryError,
+    RegistryOptions, Result,
+};
+use crate::archive::{MEDIA_DOCKER_LIST, MEDIA_OCI_INDEX};
+use crate::digest::{digest_hex, sha256_digest};
+use crate::import::{PendingImage, PendingLayer};
+use crate::reference::ImageReference;
+use crate::store::{layer_ids, Store};
+use oci_client::manifest::OciDescriptor;
+use oci_client::{Reference, RegistryOperation};
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+use std::collections::VecDeque;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+
+/// Manifest media types we accept.
+pub(crate) const ACCEPT: &[&str] = &[
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    MEDIA_OCI_INDEX,
+    MEDIA_DOCKER_LIST,
+];
+
+#[derive(Deserialize)]
+struct Desc {
+    #[serde(rename = "mediaType", default)]
+    media_type: String,
+    digest: String,
+    size: u64,
+    #[serde(default)]
+    platform: Option<Plat>,
+}
+
+#[derive(Deserialize)]
+struct Plat {
+    #[serde(default)]
+    architecture: String,
+    #[serde(default)]
+    os: String,
+    #[serde(default)]
+    variant: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AnyManifest {
+    #[serde(rename = "schemaVersion", default)]
+    schema_version: u32,
+    #[serde(rename = "mediaType", default)]
+    media_type: String,
+    #[serde(default)]
+    manifests: Option<Vec<Desc>>,
+    #[serde(default)]
+    config: Option<Desc>,
+    #[serde(default)]
+    layers: Vec<Desc>,
+}
+
+#[derive(Deserialize)]
+struct ConfigDiffIds {
+    rootfs: RootFs,
+}
+#[derive(Deserialize)]
+struct RootFs {
+    #[serde(default)]
+    diff_ids: Vec<String>,
+}
+
+/// A staging directory under the store's `tmp/`, removed on drop. It holds an flock
+/// on its `.lock` file while alive (the store's convention), so recovery in another
+/// process tells it from garbage.
+pub(crate) struct Staging(pub PathBuf, #[allow(dead_code)] std::fs::File);
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub(crate) fn oci_ref(r: &ImageReference) -> Reference {
+    match (&r.tag, &r.digest) {
+        (Some(t), Some(d)) => {
+            Reference::with_tag_and_digest(r.domain.clone(), r.path.clone(), t.clone(), d.clone())
+        }
+        (_, Some(d)) => Reference::with_digest(r.domain.clone(), r.path.clone(), d.clone()),
+        (t, None) => Reference::with_tag(
+            r.domain.clone(),
+            r.path.clone(),
+            t.clone().unwrap_or_else(|| "latest".into()),
+        ),
+    }
+}
+
+fn matches_platform(p: &Plat, want: &Platform) -> bool {
+    p.os == want.os
+        && p.architecture == want.arch
+        && match &want.variant {
+            None => true,
+            Some(v) => p.variant.as_deref() == Some(v.as_str()),
+        }
+}
+
+fn plat_string(p: &Plat) -> String {
+    match &p.variant {
+        Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
+        None => format!("{}/{}", p.os, p.architecture),
+    }
+}
+
+fn check_blob(digest: &str, size: Option<u64>, bytes: &[u8]) -> Result<()> {
+    let got = sha256_digest(bytes);
+    if got != digest {
+        return Err(RegistryError::DigestMismatch {
+            digest: digest.into(),
+            got,
+        });
+    }
+    if let Some(s) = size {
+        if s != bytes.len() as u64 {
+            return Err(RegistryError::DigestMismatch {
+                digest: digest.into(),
+                got: format!("{} bytes instead of {s}", bytes.len()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Fetches the manifest `r` names, verified against its digest (when the reference
+/// or index gave one) and size.
+fn fetch_manifest(
+    conn: &Conn,
+    r: &Reference,
+    shown: &str,
+    expect: Option<(&str, u64)>,
+) -> Result<(Vec<u8>, String)> {
+    let (bytes, _) = conn
+        .rt
+        .block_on(conn.client.pull_manifest_raw(r, &conn.auth, ACCEPT))
+        .map_err(|e| map_err(&conn.registry, shown, e))?;
+    let bytes = bytes.to_vec();
+    let digest = sha256_digest(&bytes);
+    if let Some((d, size)) = expect {
+        check_blob(d, Some(size), &bytes)?;
+    } else if let Some(d) = r.digest() {
+        check_blob(d, None, &bytes)?;
+    }
+    Ok((bytes, digest))
+}
+
+/// An `AsyncWrite` that writes to a file while hashing and reporting progress.
+struct HashingSink<'a> {
+    file: std::fs::File,
+    path: PathBuf,
+    hasher: Sha256,
+    done: u64,
+    total: u64,
+    digest: String,
+    progress: Progress<'a>,
+    last_report: u64,
+}
+
+impl tokio::io::AsyncWrite for HashingSink<'_> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = &mut *self;
+        this.file.write_all(buf)?;
+        this.hasher.update(buf);
+        this.done += buf.len() as u64;
+        if this.done - this.last_report >= 256 * 1024 || this.done == this.total {
+            this.last_report = this.done;
+            (this.progress)(ProgressEvent::LayerBytes {
+                digest: this.digest.clone(),
+                done: this.done,
+                total: this.total,
+            });
+        }
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Downloads one blob to `dest`, verifying digest and size.
+fn download(
+    conn: &Conn,
+    r: &Reference,
+    desc: &Desc,
+    dest: &Path,
+    progress: Progress<'_>,
+) -> Result<()> {
+    let file = std::fs::File::create(dest).map_err(super::io_at(dest))?;
+    progress(ProgressEvent::LayerStart {
+        digest: desc.digest.clone(),
+        size: desc.size,
+    });
+    let mut sink = HashingSink {
+        file,
+        path: dest.to_path_buf(),
+        hasher: Sha256::new(),
+        done: 0,
+        total: desc.size,
+        digest: desc.digest.clone(),
+        progress,
+        last_report: 0,
+    };
+    let od = OciDescriptor {
+        media_type: desc.media_type.clone(),
+        digest: desc.digest.clone(),
+        size: desc.size as i64,
+        ..Default::default()
+    };
+    conn.rt
+        .block_on(conn.client.pull_blob(r, &od, &mut sink))
+        .map_err(|e| match e {
+            oci_client::errors::OciDistributionError::IoError(io) => RegistryError::Io {
+                path: sink.path.clone(),
+                source: io,
+            },
+            e => map_err(&conn.registry, &format!("{r}"), e),
+        })?;
+    let got = format!("sha256:{}", hex::encode(sink.hasher.finalize_reset()));
+    if got != desc.digest {
+        return Err(RegistryError::DigestMismatch {
+            digest: desc.digest.clone(),
+            got,
+        });
+    }
+    if sink.done != desc.size {
+        return Err(RegistryError::DigestMismatch {
+            digest: desc.digest.clone(),
+            got: format!("{} bytes instead of {}", sink.done, desc.size),
+        });
+    }
+    sink.file.sync_all().map_err(super::io_at(dest))?;
+    progress(ProgressEvent::LayerDone {
+        digest: desc.digest.clone(),
+    });
+    Ok(())
+}
+
+impl Store {
+    fn pull_staging(&self) -> Result<Staging> {
+        let p = self
+            .tmp_dir()
+            .join(format!("pull-{}", hex::encode(rand::random::<[u8; 8]>())));
+        // Made under the store lock, so recovery never sees it without its lock file.
+        let _l = self.lock()?;
+        std::fs::create_dir_all(&p).map_err(super::io_at(&p))?;
+        let lp = p.join(".lock");
+        let lock = std::fs::File::create(&lp).map_err(super::io_at(&lp))?;
+        lock.lock().map_err(super::io_at(&lp))?;
+        Ok(Staging(p, lock))
+    }
+
+    /// Pulls `reference` (`docker://` optional; short names resolved through
+    /// `opts.unqualified_search`) into the store and returns the image. Layers whose
+    /// blob is already in the store are not downloaded; the others download in
+    /// parallel (`opts.parallel`), each verified against its digest and size before
+    /// anything is committed. An interrupted or failed pull leaves no image behind.
+    #[tracing::instrument(skip(self, opts, progress))]
+    pub fn pull(
+        &self,
+        reference: &str,
+        opts: &RegistryOptions,
+        progress: Progress<'_>,
+    ) -> Result<PulledImage> {
+        let full = resolve_short_name(reference, opts)?;
+        let parsed = ImageReference::parse(&full)
+            .map_err(|_| RegistryError::InvalidReference(full.clone()))?;
+        let registry = parsed.domain.clone();
+        let r = oci_ref(&parsed);
+        let conn = connect(&registry, &r, opts, None, RegistryOperation::Pull)?;
+        let (mut bytes, mut manifest_digest) = fetch_manifest(&conn, &r, &full, None)?;
+        let bad = |msg: String| RegistryError::BadManifest {
+            reference: full.clone(),
+            msg,
+        };
+        let mut m: AnyManifest = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        if let Some(list) = m.manifests.take() {
+            let want = opts.platform.clone().unwrap_or_else(Platform::host);
+            let pick = list
+                .iter()
+                .find(|d| {
+                    d.platform
+                        .as_ref()
+                        .is_some_and(|p| matches_platform(p, &want))
+                })
+                .ok_or_else(|| RegistryError::NoMatchingPlatform {
+                    reference: full.clone(),
+                    platform: want.to_string(),
+                    available: list
+                        .iter()
+                        .filter_map(|d| d.platform.as_ref().map(plat_string))
+                        .collect(),
+                })?;
+            let pr = r.clone_with_digest(pick.digest.clone());
+            let got = fetch_manifest(&conn, &pr, &full, Some((&pick.digest, pick.size)))?;
+            bytes = got.0;
+            manifest_digest = got.1;
+            m = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+            if m.manifests.is_some() {
+                return Err(bad("nested manifest list".into()));
+            }
+        }
+        if m.schema_version != 2 {
+            return Err(bad(format!(
+                "schema version {} (only 2 is supported)",
+                m.schema_version
+            )));
+        }
+        let cdesc = m
+            .config
+            .ok_or_else(|| bad(format!("no config in {}", m.media_type)))?;
+        progress(ProgressEvent::Resolved {
+            reference: full.clone(),
+            manifest_digest: manifest_digest.clone(),
+        });
+        for l in &m.layers {
+            let t = l.media_type.as_str();
+            let ok = t.is_empty()
+                || t.starts_with("application/vnd.oci.image.layer.v1.tar")
+                || t.starts_with("application/vnd.oci.image.layer.nondistributable.v1.tar")
+                || t == "application/vnd.docker.image.rootfs.diff.tar.gzip"
+                || t == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+            if !ok {
+                return Err(bad(format!("layer {} has media type {t}", l.digest)));
+            }
+            digest_hex(&l.digest).map_err(|e| bad(e.to_string()))?;
+        }
+        // Config.
+        let config = {
+            let od = OciDescriptor {
+                media_type: cdesc.media_type.clone(),
+                digest: cdesc.digest.clone(),
+                size: cdesc.size as i64,
+                ..Default::default()
+            };
+            let mut v: Vec<u8> = Vec::new();
+            conn.rt
+                .block_on(conn.client.pull_blob(&r, &od, &mut v))
+                .map_err(|e| map_err(&registry, &full, e))?;
+            check_blob(&cdesc.digest, Some(cdesc.size), &v)?;
+            v
+        };
+        progress(ProgressEvent::ConfigDone);
+        let diff_ids = serde_json::from_slice::<ConfigDiffIds>(&config)
+            .map_err(|e| bad(format!("config {}: {e}", cdesc.digest)))?
+            .rootfs
+            .diff_ids;
+        if diff_ids.len() != m.layers.len() {
+            return Err(bad(format!(
+                "{} layers but {} diff ids in the config",
+                m.layers.len(),
+                diff_ids.len()
+            )));
+        }
+        let ids = layer_ids(&diff_ids)?;
+        let have: Vec<String> = self.layers()?.into_iter().map(|(id, _)| id).collect();
+        let staging = self.pull_staging()?;
+        let mut pending = Vec::new();
+        let mut jobs: VecDeque<(usize, &Desc, PathBuf)> = VecDeque::new();
+        for (i, l) in m.layers.iter().enumerate() {
+            let stored = self.blob_path(&l.digest)?;
+            if have.contains(&ids[i]) || stored.exists() {
+                progress(ProgressEvent::LayerSkipped {
+                    digest: l.digest.clone(),
+                    size: l.size,
+                });
+                pending.push(PendingLayer {
+                    blob: stored,
+                    expected_digest: Some(l.digest.clone()),
+                    expected_size: Some(l.size),
+                    owned: false,
+                });
+            } else {
+                let dest = staging
+                    .0
+                    .join(digest_hex(&l.digest).map_err(crate::StoreError::from)?);
+                // The same blob twice in one image: download once.
+                if !jobs.iter().any(|(_, d, _)| d.digest == l.digest) {
+                    jobs.push_back((i, l, dest.clone()));
+                }
+                pending.push(PendingLayer {
+                    blob: dest,
+                    expected_digest: Some(l.digest.clone()),
+                    expected_size: Some(l.size),
+                    owned: true,
+                });
+            }
+        }
+        let queue = Mutex::new(jobs);
+        let first_err: Mutex<Option<RegistryError>> = Mutex::new(None);
+        let workers = opts
+            .parallel
+            .max(1)
+            .min(queue.lock().map(|q| q.len()).unwrap_or(1));
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    if first_err.lock().map(|e| e.is_some()).unwrap_or(true) {
+                        return;
+                    }
+                    let job = match queue.lock() {
+                        Ok(mut q) => q.pop_front(),
+                        Err(_) => None,
+                    };
+                    let Some((_, desc, dest)) = job else { return };
+                    if let Err(e) = download(&conn, &r, desc, &dest, progress) {
+                        if let Ok(mut fe) = first_err.lock() {
+                            fe.get_or_insert(e);
+                        }
+                        return;
+                    }
+                });
+            }
+        });
+        if let Some(e) = first_err.into_inner().ok().flatten() {
+            return Err(e);
+        }
+        let images = self.commit_images(vec![PendingImage {
+            names: vec![full.clone()],
+            config,
+            digest: Some(manifest_digest.clone()),
+            layers: pending,
+        }])?;
+        drop(staging);
+        let image = images
+            .into_iter()
+            .next()
+            .ok_or_else(|| bad("nothing committed".into()))?;
+        progress(ProgressEvent::Committed {
+            image_id: image.id.clone(),
+        });
+        Ok(PulledImage {
+            image,
+            reference: full,
+            manifest_digest,
+        })
+    }
+}
