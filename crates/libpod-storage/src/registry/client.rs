@@ -135,6 +135,7 @@ pub(crate) fn connect(
             client = make_client(registry, opts, true)?;
         }
     }
+    rt.block_on(client.store_auth_if_needed(reference.resolve_registry(), &auth));
     Ok(Conn {
         rt,
         client,
@@ -211,6 +212,18 @@ pub(crate) fn map_err(registry: &str, reference: &str, e: OciDistributionError) 
             digest: expected,
             got: actual,
         },
+        OciDistributionError::RequestError(e) if e.status().is_some() => {
+            match e.status().map(|s| s.as_u16()) {
+                Some(401 | 403) => RegistryError::Unauthorized { registry: reg() },
+                Some(404) => RegistryError::NotFound {
+                    reference: reference.into(),
+                },
+                _ => RegistryError::Registry {
+                    registry: reg(),
+                    msg: chain(&e),
+                },
+            }
+        }
         OciDistributionError::RequestError(e) => {
             let msg = chain(&e);
             let l = msg.to_ascii_lowercase();
