@@ -157,7 +157,6 @@ fn bench(args: &[String]) -> Result<(), String> {
             "state" => ("libpod-state", "bench_state"),
             "storage" => ("libpod-storage", "bench_storage"),
             "pull" => ("libpod-storage", "bench_pull"),
-            "pull" => ("libpod-storage", "bench_pull"),
             "oci" => ("libpod-oci", "bench_oci"),
             "run" | "ps" => ("libpod-core", "bench_run"),
             other => return Err(format!("unknown bench {other:?}")),

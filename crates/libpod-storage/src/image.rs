@@ -86,12 +86,6 @@ pub struct Image {
     /// `repository@digest` for each name's repository and each digest (`images --digests`).
     #[serde(default)]
     pub repo_digests: Vec<String>,
-    /// Every manifest digest the image is known by (pulls by tag and by digest, pushes).
-    #[serde(default)]
-    pub digests: Vec<String>,
-    /// `repository@digest` for each name's repository and each digest (`images --digests`).
-    #[serde(default)]
-    pub repo_digests: Vec<String>,
     /// Layer ids (chain id hex), bottom first.
     pub layers: Vec<String>,
     /// Uncompressed diff ids (`sha256:…`), bottom first.

@@ -653,11 +653,6 @@ impl Store {
                             existing.digests.push(d.clone());
                         }
                     }
-                    for d in &rec.digests {
-                        if !existing.digests.contains(d) {
-                            existing.digests.push(d.clone());
-                        }
-                    }
                 }
                 None => images.push(rec.clone()),
             }

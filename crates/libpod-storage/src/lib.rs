@@ -31,8 +31,6 @@ pub mod import;
 pub mod reference;
 #[cfg(feature = "registry")]
 pub mod registry;
-#[cfg(feature = "registry")]
-pub mod registry;
 pub mod store;
 pub mod testimage;
 
