@@ -45,6 +45,7 @@ fn podman_pull(base: &Path, driver: DriverKind, reference: &str) -> Option<f64> 
     for d in ["varlib", "hostrun", "tmp", "bigtmp"] {
         fs::create_dir_all(base.join(d)).ok()?;
     }
+    fs::write(base.join("auth.json"), "{}").ok()?;
     let mut cmd = Command::new("unshare");
     cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
         .arg("mount --bind \"$0\" /var/lib && mount --bind \"$1\" /run && shift && exec podman \"$@\"")
