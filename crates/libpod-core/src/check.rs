@@ -1,0 +1,1532 @@
+//! `system check`: a leak and consistency audit of one runtime, and its repair.
+//!
+//! The audit compares what the state database says with what exists on the
+//! host, within this runtime's own paths (graph root, run root, tmp dir, lock
+//! dir, netns dir, CNI cache dir) and its own networks (the configs in its CNI
+//! config dir): storage containers, mounts, netns files, host veths, host-local
+//! leases, CNI cache entries, iptables rules, lock files, conmon processes,
+//! runtime state dirs and per-container files. Each [`Finding`] names the
+//! object, path or pid it is about.
+//!
+//! The audit is exact on a quiescent runtime. Run while other processes are in
+//! the middle of a verb it may report their transient objects (e.g. the storage
+//! of a container between its storage creation and its database row); `repair`
+//! re-checks each object under its lock before touching it, but is meant for a
+//! quiescent runtime, as Podman's `system check --repair`.
+//!
+//! ```no_run
+//! # let rt = libpod_core::Runtime::builder().build()?;
+//! let report = rt.check()?;
+//! for f in &report.findings {
+//!     println!("{f}");
+//! }
+//! if !report.is_clean() {
+//!     let after = rt.check_repair()?;
+//!     assert!(after.is_clean(), "{after}");
+//! }
+//! # Ok::<(), libpod_core::Error>(())
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use libpod_config::{ContainerConfig, ContainerState, ContainerStatus, NetworkMode};
+use libpod_net::{NetManager, Netns};
+use serde::{Deserialize, Serialize};
+
+use crate::container::lock::Locked;
+use crate::runtime::Parts;
+use crate::{Error, Result, Runtime};
+
+/// What kind of inconsistency a [`Finding`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// A storage container with no database row.
+    OrphanStorage,
+    /// A database container whose storage container is missing.
+    MissingStorage,
+    /// A mount under the runtime's roots that no mounted database container owns.
+    OrphanMount,
+    /// A database container recorded as mounted whose root is not mounted.
+    MissingMount,
+    /// A storage mount count above zero for a container the database says is not mounted.
+    StaleMountCount,
+    /// A netns file in the runtime's netns dir that no database container owns.
+    OrphanNetns,
+    /// A database container whose recorded netns is missing.
+    MissingNetns,
+    /// A host veth on one of the runtime's bridges whose container is gone.
+    OrphanVeth,
+    /// A host-local lease of one of the runtime's networks for an unknown container.
+    OrphanLease,
+    /// A CNI result cache entry for an unknown container.
+    OrphanCniCache,
+    /// An iptables rule of the runtime's networks (CNI comment) for an unknown container.
+    OrphanIptablesRule,
+    /// A lock file owned by no database container or pod.
+    OrphanLock,
+    /// A conmon process of this runtime for a container that is unknown or not running.
+    OrphanConmon,
+    /// A database container that should be running, with no live conmon or process.
+    DeadContainer,
+    /// An OCI runtime state dir (crun/runc `--root`) for an unknown container.
+    OrphanRuntimeState,
+    /// Per-container files (bundle, persist dir, exit file, logs dir) of an unknown container.
+    OrphanFiles,
+    /// An operation journal entry whose owner process is dead.
+    PendingJournal,
+    /// An inconsistency inside the image/layer store.
+    StorageInconsistency,
+}
+
+impl FindingKind {
+    /// The kebab-case name (as in JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::OrphanStorage => "orphan-storage",
+            FindingKind::MissingStorage => "missing-storage",
+            FindingKind::OrphanMount => "orphan-mount",
+            FindingKind::MissingMount => "missing-mount",
+            FindingKind::StaleMountCount => "stale-mount-count",
+            FindingKind::OrphanNetns => "orphan-netns",
+            FindingKind::MissingNetns => "missing-netns",
+            FindingKind::OrphanVeth => "orphan-veth",
+            FindingKind::OrphanLease => "orphan-lease",
+            FindingKind::OrphanCniCache => "orphan-cni-cache",
+            FindingKind::OrphanIptablesRule => "orphan-iptables-rule",
+            FindingKind::OrphanLock => "orphan-lock",
+            FindingKind::OrphanConmon => "orphan-conmon",
+            FindingKind::DeadContainer => "dead-container",
+            FindingKind::OrphanRuntimeState => "orphan-runtime-state",
+            FindingKind::OrphanFiles => "orphan-files",
+            FindingKind::PendingJournal => "pending-journal",
+            FindingKind::StorageInconsistency => "storage-inconsistency",
+        }
+    }
+}
+
+impl std::fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One inconsistency: its kind and the object, path or pid it is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Finding {
+    /// The kind.
+    pub kind: FindingKind,
+    /// The container or pod id it is about, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The path it is about (mount point, netns file, lease, lock file, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// The process it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i32>,
+    /// Human-readable detail (network, interface, rule text, status, ...).
+    #[serde(default)]
+    pub detail: String,
+}
+
+impl Finding {
+    fn new(kind: FindingKind) -> Self {
+        Finding {
+            kind,
+            id: None,
+            path: None,
+            pid: None,
+            detail: String::new(),
+        }
+    }
+    fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+    fn path(mut self, p: impl Into<PathBuf>) -> Self {
+        self.path = Some(p.into());
+        self
+    }
+    fn pid(mut self, pid: i32) -> Self {
+        self.pid = Some(pid);
+        self
+    }
+    fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = d.into();
+        self
+    }
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.kind)?;
+        if let Some(id) = &self.id {
+            write!(f, " id={id}")?;
+        }
+        if let Some(p) = &self.path {
+            write!(f, " path={}", p.display())?;
+        }
+        if let Some(pid) = self.pid {
+            write!(f, " pid={pid}")?;
+        }
+        if !self.detail.is_empty() {
+            write!(f, ": {}", self.detail)?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of an audit (and of a repair).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// What is inconsistent now (after the repair, for [`Runtime::check_repair`]).
+    pub findings: Vec<Finding>,
+    /// What the repair fixed (empty for [`Runtime::check`]).
+    #[serde(default)]
+    pub repaired: Vec<Finding>,
+    /// Repair steps that failed, as text naming the object.
+    #[serde(default)]
+    pub errors: Vec<String>,
+}
+
+impl Report {
+    /// True when nothing is inconsistent and no repair step failed.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty() && self.errors.is_empty()
+    }
+
+    /// How many findings of `kind` remain.
+    pub fn count(&self, kind: FindingKind) -> usize {
+        self.findings.iter().filter(|f| f.kind == kind).count()
+    }
+
+    /// Findings per kind.
+    pub fn by_kind(&self) -> BTreeMap<FindingKind, usize> {
+        let mut m = BTreeMap::new();
+        for f in &self.findings {
+            *m.entry(f.kind).or_default() += 1;
+        }
+        m
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for r in &self.repaired {
+            writeln!(f, "repaired {r}")?;
+        }
+        for x in &self.findings {
+            writeln!(f, "{x}")?;
+        }
+        for e in &self.errors {
+            writeln!(f, "error {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Runtime {
+    /// Audits this runtime: database rows against storage, mounts, netns files,
+    /// veths, leases, CNI cache, iptables rules, lock files, conmon processes and
+    /// per-container files. Read-only.
+    #[tracing::instrument(skip(self))]
+    pub fn check(&self) -> Result<Report> {
+        let p = self.inner.parts()?;
+        Ok(Report {
+            findings: audit(&p)?,
+            ..Report::default()
+        })
+    }
+
+    /// Audits, repairs every finding it safely can (each object re-checked
+    /// under its lock), then audits again: `repaired` lists what was fixed,
+    /// `findings` what remains. Idempotent.
+    #[tracing::instrument(skip(self))]
+    pub fn check_repair(&self) -> Result<Report> {
+        let p = self.inner.parts()?;
+        let before = audit(&p)?;
+        let mut errors = Vec::new();
+        let mut repaired = Vec::new();
+        // Order matters: processes first, then network (needs the netns),
+        // then mounts and storage, then files and locks.
+        let mut ordered = before.clone();
+        ordered.sort_by_key(|f| repair_rank(f.kind));
+        for f in &ordered {
+            match repair_one(self, &p, f) {
+                Ok(true) => repaired.push(f.clone()),
+                Ok(false) => {}
+                Err(e) => errors.push(format!("{f}: {e}")),
+            }
+        }
+        // A second pass for what the first exposed (e.g. rules left after a DEL).
+        let mid = audit(&p)?;
+        for f in &mid {
+            if matches!(
+                f.kind,
+                FindingKind::OrphanIptablesRule
+                    | FindingKind::OrphanVeth
+                    | FindingKind::OrphanLease
+                    | FindingKind::OrphanLock
+                    | FindingKind::OrphanFiles
+            ) {
+                match repair_one(self, &p, f) {
+                    Ok(true) => repaired.push(f.clone()),
+                    Ok(false) => {}
+                    Err(e) => errors.push(format!("{f}: {e}")),
+                }
+            }
+        }
+        let findings = audit(&p)?;
+        // Errors about things that are gone now do not matter.
+        if findings.is_empty() {
+            errors.clear();
+        }
+        Ok(Report {
+            findings,
+            repaired,
+            errors,
+        })
+    }
+}
+
+fn repair_rank(k: FindingKind) -> u8 {
+    match k {
+        FindingKind::OrphanConmon => 0,
+        FindingKind::OrphanRuntimeState => 1,
+        FindingKind::DeadContainer => 2,
+        FindingKind::MissingStorage => 3,
+        FindingKind::OrphanCniCache => 4,
+        FindingKind::MissingNetns => 5,
+        FindingKind::OrphanNetns => 6,
+        FindingKind::OrphanIptablesRule => 7,
+        FindingKind::OrphanVeth => 8,
+        FindingKind::OrphanLease => 9,
+        FindingKind::OrphanMount => 10,
+        FindingKind::MissingMount => 11,
+        FindingKind::StaleMountCount => 12,
+        FindingKind::OrphanStorage => 13,
+        FindingKind::OrphanFiles => 14,
+        FindingKind::OrphanLock => 15,
+        FindingKind::PendingJournal => 16,
+        FindingKind::StorageInconsistency => 17,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// What the database says
+
+struct Db {
+    ctrs: BTreeMap<String, (ContainerConfig, ContainerState)>,
+    pods: BTreeSet<String>,
+}
+
+impl Db {
+    fn load(p: &Parts) -> Result<Db> {
+        let mut ctrs = BTreeMap::new();
+        for (cfg, mut st) in p.state.all_containers()? {
+            crate::container::sync::peek_exit(p, &cfg.id, &mut st);
+            ctrs.insert(cfg.id.clone(), (cfg, st));
+        }
+        let pods = p.state.all_pods()?.into_iter().map(|(c, _)| c.id).collect();
+        Ok(Db { ctrs, pods })
+    }
+    fn has(&self, id: &str) -> bool {
+        self.ctrs.contains_key(id) || self.pods.contains(id)
+    }
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Statuses in which conmon monitors a process.
+fn monitored(s: ContainerStatus) -> bool {
+    matches!(
+        s,
+        ContainerStatus::Created
+            | ContainerStatus::Running
+            | ContainerStatus::Paused
+            | ContainerStatus::Stopping
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Host views
+
+/// One mount of `/proc/self/mountinfo`: mount point and fs type.
+fn mounts() -> Vec<(PathBuf, String)> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let fields: Vec<&str> = l.split(' ').collect();
+            let mp = fields.get(4)?;
+            let dash = fields.iter().position(|f| *f == "-")?;
+            let fstype = fields.get(dash + 1).copied().unwrap_or("");
+            Some((PathBuf::from(unescape_mount(mp)), fstype.to_string()))
+        })
+        .collect()
+}
+
+fn unescape_mount(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 3 < b.len() {
+            if let Some(v) = s
+                .get(i + 1..i + 4)
+                .and_then(|oct| u8::from_str_radix(oct, 8).ok())
+            {
+                out.push(v);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn is_mountpoint(mounts: &[(PathBuf, String)], p: &Path) -> bool {
+    mounts.iter().any(|(m, _)| m == p)
+}
+
+/// A process's argv (empty when unreadable).
+fn cmdline(pid: i32) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| {
+            b.split(|c| *c == 0)
+                .filter(|s| !s.is_empty())
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A conmon of this runtime: pid, container id, exec session or not.
+#[derive(Debug, Clone)]
+struct ConmonProc {
+    pid: i32,
+    id: String,
+    exec: bool,
+}
+
+/// If `argv` is a conmon whose exit dir or bundle lies under `tmp_dir`, its
+/// container id and whether it monitors an exec session.
+fn conmon_of(argv: &[String], tmp_dir: &Path) -> Option<(String, bool)> {
+    let name = Path::new(argv.first()?).file_name()?.to_str()?;
+    if name != "conmon" {
+        return None;
+    }
+    let mut id = None;
+    let mut ours = false;
+    let mut exec = false;
+    let mut it = argv.iter().skip(1).peekable();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-c" | "--cid" => id = it.next().cloned(),
+            "-b" | "--bundle" => {
+                if let Some(b) = it.next() {
+                    ours |= Path::new(b).starts_with(tmp_dir);
+                }
+            }
+            "-e" | "--exec" => exec = true,
+            other => {
+                if let Some(d) = other.strip_prefix("--exit-dir=") {
+                    ours |= Path::new(d).starts_with(tmp_dir);
+                } else if let Some(b) = other.strip_prefix("--bundle=") {
+                    ours |= Path::new(b).starts_with(tmp_dir);
+                } else if let Some(c) = other.strip_prefix("--cid=") {
+                    id = Some(c.to_string());
+                }
+            }
+        }
+    }
+    match (ours, id) {
+        (true, Some(id)) if is_hex64(&id) => Some((id, exec)),
+        _ => None,
+    }
+}
+
+fn conmons(tmp_dir: &Path) -> Vec<ConmonProc> {
+    let me = std::process::id() as i32;
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        if let Some((id, exec)) = conmon_of(&cmdline(pid), tmp_dir) {
+            out.push(ConmonProc { pid, id, exec });
+        }
+    }
+    out
+}
+
+/// True when `pid` lives and (when known) its cmdline mentions `id` (guards
+/// against a reused pid).
+fn pid_alive_for(pid: i32, id: Option<&str>) -> bool {
+    let alive = !matches!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+        Err(nix::errno::Errno::ESRCH)
+    );
+    if !alive {
+        return false;
+    }
+    // A zombie is dead for our purposes.
+    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        if let Some(rest) = stat.rsplit_once(')') {
+            if rest.1.trim_start().starts_with('Z') {
+                return false;
+            }
+        }
+    }
+    match id {
+        Some(id) => cmdline(pid).iter().any(|a| a.contains(id)),
+        None => true,
+    }
+}
+
+fn dir_names(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One of our networks: name, bridge, and whether we may judge the bridge's
+/// veths by our own cache alone (a non-default network defined in our dir).
+struct OurNet {
+    name: String,
+    bridge: Option<String>,
+    exclusive: bool,
+    subnets: Vec<libpod_net::Subnet>,
+}
+
+fn our_networks(p: &Parts) -> Vec<OurNet> {
+    let mgr = crate::network::manager(p);
+    let store = mgr.store();
+    let default = store.default_network().clone();
+    let own_dir = store.config_dir().to_path_buf();
+    store
+        .list()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n.path.starts_with(&own_dir))
+        .map(|n| OurNet {
+            exclusive: n.name != default.name && n.bridge.as_deref() != Some(&default.bridge),
+            subnets: n.subnets.iter().map(|s| s.subnet).collect(),
+            name: n.name,
+            bridge: n.bridge,
+        })
+        .collect()
+}
+
+/// One CNI cache entry: file, network, container id, host-side interfaces.
+struct CacheEntry {
+    path: PathBuf,
+    network: String,
+    id: String,
+    host_ifs: Vec<String>,
+}
+
+fn cache_entries(mgr: &NetManager) -> Vec<CacheEntry> {
+    let dir = mgr.client().cache_dir().to_path_buf();
+    let mut out = Vec::new();
+    for name in dir_names(&dir) {
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = dir.join(&name);
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let Ok(c) = serde_json::from_slice::<libpod_net::CachedAttachment>(&bytes) else {
+            // Unparseable: take the id from the name (NET-CID-IFNAME).
+            if let Some(id) = name.split('-').find(|s| is_hex64(s)) {
+                out.push(CacheEntry {
+                    path,
+                    network: String::new(),
+                    id: id.to_string(),
+                    host_ifs: Vec::new(),
+                });
+            }
+            continue;
+        };
+        let host_ifs = c
+            .typed_result()
+            .map(|r| {
+                r.interfaces
+                    .into_iter()
+                    .filter(|i| i.sandbox.is_none())
+                    .map(|i| i.name)
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(CacheEntry {
+            path,
+            network: c.network_name,
+            id: c.runtime.container_id,
+            host_ifs,
+        });
+    }
+    out
+}
+
+/// One host-local lease: file, network, container id.
+fn leases(mgr: &NetManager, nets: &[OurNet]) -> Vec<(PathBuf, String, String)> {
+    let data = mgr.store().ipam_data_dir().to_path_buf();
+    let mut out = Vec::new();
+    for n in nets {
+        let dir = data.join(&n.name);
+        for name in dir_names(&dir) {
+            if name == "lock" || name.starts_with("last_reserved_ip") || name.starts_with('.') {
+                continue;
+            }
+            let path = dir.join(&name);
+            let id = std::fs::read_to_string(&path)
+                .map(|s| s.lines().next().unwrap_or("").trim().to_string())
+                .unwrap_or_default();
+            out.push((path, n.name.clone(), id));
+        }
+    }
+    out
+}
+
+/// An iptables rule with a CNI comment naming one of our networks.
+#[derive(Debug, Clone)]
+struct Rule {
+    table: String,
+    line: String,
+    network: String,
+    id: String,
+}
+
+/// iptables-save's rules with a CNI comment of our networks, and the firewall
+/// plugin's comment-less `CNI-FORWARD` rules (`-s IP/32` / `-d IP/32`) with the IP.
+fn iptables_rules(nets: &[OurNet]) -> (Vec<Rule>, Vec<(String, String, std::net::IpAddr)>) {
+    let names: BTreeSet<&str> = nets.iter().map(|n| n.name.as_str()).collect();
+    let mut fw = Vec::new();
+    let Ok(out) = std::process::Command::new("iptables-save")
+        .stderr(std::process::Stdio::null())
+        .output()
+    else {
+        return (Vec::new(), fw);
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut table = String::new();
+    let mut rules = Vec::new();
+    for line in text.lines() {
+        if let Some(t) = line.strip_prefix('*') {
+            table = t.to_string();
+            continue;
+        }
+        if !line.starts_with("-A ") {
+            continue;
+        }
+        if line.starts_with("-A CNI-FORWARD ") && !line.contains("--comment") {
+            let args: Vec<&str> = line.split_whitespace().collect();
+            for w in args.windows(2) {
+                if w[0] == "-s" || w[0] == "-d" {
+                    if let Some(ip) = w[1]
+                        .strip_suffix("/32")
+                        .and_then(|a| a.parse::<std::net::IpAddr>().ok())
+                    {
+                        fw.push((table.clone(), line.to_string(), ip));
+                    }
+                }
+            }
+            continue;
+        }
+        if let Some((net, id)) = cni_comment(line) {
+            if names.contains(net.as_str()) {
+                rules.push(Rule {
+                    table: table.clone(),
+                    line: line.to_string(),
+                    network: net,
+                    id,
+                });
+            }
+        }
+    }
+    (rules, fw)
+}
+
+/// The network name and container id of a CNI rule comment
+/// (`name: "NET" id: "CID"`, escaped as `name: \"NET\" id: \"CID\"` by iptables-save).
+fn cni_comment(line: &str) -> Option<(String, String)> {
+    let l = line.replace("\\\"", "\"");
+    let n = l.find("name: \"")? + "name: \"".len();
+    let net_end = l[n..].find('"')? + n;
+    let net = l[n..net_end].to_string();
+    let i = l[net_end..].find("id: \"")? + net_end + "id: \"".len();
+    let id_end = l[i..].find('"')? + i;
+    let id = l[i..id_end].to_string();
+    is_hex64(&id).then_some((net, id))
+}
+
+/// Splits an iptables-save rule into arguments (double quotes, backslash escapes).
+fn split_rule(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_q = false;
+    let mut have = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                    have = true;
+                }
+            }
+            '"' => {
+                in_q = !in_q;
+                have = true;
+            }
+            c if c.is_whitespace() && !in_q => {
+                if have {
+                    out.push(std::mem::take(&mut cur));
+                    have = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                have = true;
+            }
+        }
+    }
+    if have {
+        out.push(cur);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The audit
+
+fn audit(p: &Parts) -> Result<Vec<Finding>> {
+    let db = Db::load(p)?;
+    let mut out = Vec::new();
+    let mounts = mounts();
+    let tmp = p.opts.tmp_dir();
+    let netns_dir = p.opts.config.netns_dir();
+
+    // Storage containers vs rows.
+    let storage = p.store.list_containers()?;
+    let storage_ids: BTreeSet<&str> = storage.iter().map(|s| s.id.as_str()).collect();
+    for s in &storage {
+        if !db.ctrs.contains_key(&s.id) {
+            out.push(
+                Finding::new(FindingKind::OrphanStorage)
+                    .id(&s.id)
+                    .path(&s.rootfs)
+                    .detail(format!("layer {}", s.layer_id)),
+            );
+        }
+    }
+    let overlay = p.store.driver() == libpod_storage::DriverKind::Overlay;
+    for (id, (cfg, st)) in &db.ctrs {
+        if cfg.rootfs.is_none() && !storage_ids.contains(id.as_str()) {
+            out.push(
+                Finding::new(FindingKind::MissingStorage)
+                    .id(id)
+                    .detail(format!("name {} status {}", cfg.name, st.status.as_str())),
+            );
+        }
+        // Mount recorded but not there.
+        if let Some(m) = &st.mountpoint {
+            if overlay && cfg.rootfs.is_none() && !is_mountpoint(&mounts, m) {
+                out.push(
+                    Finding::new(FindingKind::MissingMount)
+                        .id(id)
+                        .path(m)
+                        .detail(format!("status {}", st.status.as_str())),
+                );
+            }
+        } else if storage_ids.contains(id.as_str()) {
+            let count = p.store.mount_count(id).unwrap_or(0);
+            if count > 0 {
+                out.push(
+                    Finding::new(FindingKind::StaleMountCount)
+                        .id(id)
+                        .detail(format!(
+                            "storage mount count {count}, not mounted per state"
+                        )),
+                );
+            }
+        }
+        // Netns recorded but missing.
+        if let Some(ns) = &st.netns_path {
+            if cfg.namespaces.network == NetworkMode::Bridge
+                && !libpod_net::netns::is_netns_path(ns)
+            {
+                out.push(
+                    Finding::new(FindingKind::MissingNetns)
+                        .id(id)
+                        .path(ns)
+                        .detail(format!("status {}", st.status.as_str())),
+                );
+            }
+        }
+        // Should be running but nothing lives.
+        if monitored(st.status) {
+            let alive = match (st.conmon_pid, st.pid) {
+                (Some(c), _) if pid_alive_for(c, Some(id)) => true,
+                (_, Some(pid)) => pid_alive_for(pid, None),
+                _ => false,
+            };
+            if !alive {
+                let mut f = Finding::new(FindingKind::DeadContainer)
+                    .id(id)
+                    .detail(format!(
+                        "status {}, no live conmon or process",
+                        st.status.as_str()
+                    ));
+                if let Some(c) = st.conmon_pid {
+                    f = f.pid(c);
+                }
+                out.push(f);
+            }
+        }
+    }
+    // Storage mount counts of orphan storage are reported with the orphan.
+
+    // Mounts under our roots that no mounted container owns.
+    let expected: BTreeSet<&Path> = db
+        .ctrs
+        .values()
+        .filter_map(|(_, st)| st.mountpoint.as_deref())
+        .collect();
+    let rootfs_owner: BTreeMap<&Path, &str> = storage
+        .iter()
+        .map(|s| (s.rootfs.as_path(), s.id.as_str()))
+        .collect();
+    let roots: Vec<PathBuf> = [
+        p.store.graph_root().to_path_buf(),
+        p.store.run_root().to_path_buf(),
+        tmp.clone(),
+        p.opts.static_dir(),
+    ]
+    .into_iter()
+    .collect();
+    for (m, fstype) in &mounts {
+        let under = roots.iter().any(|r| m.starts_with(r) && m != r);
+        if !under || m.starts_with(&netns_dir) || fstype == "nsfs" {
+            continue;
+        }
+        // A root mounted on a root's ancestor (e.g. a tmpfs run root) is not ours.
+        if roots.iter().any(|r| r.starts_with(m)) {
+            continue;
+        }
+        if expected.contains(m.as_path()) {
+            continue;
+        }
+        let mut f = Finding::new(FindingKind::OrphanMount)
+            .path(m)
+            .detail(format!("{fstype} mount"));
+        if let Some(id) = rootfs_owner.get(m.as_path()) {
+            f = f.id(*id);
+        }
+        out.push(f);
+    }
+
+    // Netns files.
+    let owned_ns: BTreeSet<&Path> = db
+        .ctrs
+        .values()
+        .filter_map(|(_, st)| st.netns_path.as_deref())
+        .collect();
+    for name in dir_names(&netns_dir) {
+        let path = netns_dir.join(&name);
+        if owned_ns.contains(path.as_path()) {
+            continue;
+        }
+        let mut f = Finding::new(FindingKind::OrphanNetns).path(&path);
+        if let Some(id) = name.strip_prefix("lpod-") {
+            f = f.id(id);
+        }
+        out.push(f.detail(if libpod_net::netns::is_netns_path(&path) {
+            "pinned netns".to_string()
+        } else {
+            "stale file".to_string()
+        }));
+    }
+
+    // Networking: CNI cache, leases, veths, iptables rules.
+    let mgr = crate::network::manager(p);
+    let nets = our_networks(p);
+    let caches = cache_entries(&mgr);
+    let mut orphan_ifs: BTreeSet<String> = BTreeSet::new();
+    let mut orphan_cache_ids: BTreeSet<String> = BTreeSet::new();
+    let mut known_ifs: BTreeSet<String> = BTreeSet::new();
+    for c in &caches {
+        if db.ctrs.contains_key(&c.id) {
+            known_ifs.extend(c.host_ifs.iter().cloned());
+        } else {
+            orphan_ifs.extend(c.host_ifs.iter().cloned());
+            orphan_cache_ids.insert(c.id.clone());
+            out.push(
+                Finding::new(FindingKind::OrphanCniCache)
+                    .id(&c.id)
+                    .path(&c.path)
+                    .detail(format!("network {}", c.network)),
+            );
+        }
+    }
+    for (path, net, id) in leases(&mgr, &nets) {
+        if !db.ctrs.contains_key(&id) {
+            out.push(
+                Finding::new(FindingKind::OrphanLease)
+                    .id(&id)
+                    .path(&path)
+                    .detail(format!("network {net}")),
+            );
+        }
+    }
+    for n in &nets {
+        let Some(br) = &n.bridge else { continue };
+        for ifname in libpod_net::link::bridge_ports(br) {
+            if known_ifs.contains(&ifname) {
+                continue;
+            }
+            if n.exclusive || orphan_ifs.contains(&ifname) {
+                out.push(
+                    Finding::new(FindingKind::OrphanVeth)
+                        .detail(format!("{ifname} on bridge {br} (network {})", n.name)),
+                );
+            }
+        }
+    }
+    let exclusive: BTreeSet<&str> = nets
+        .iter()
+        .filter(|n| n.exclusive)
+        .map(|n| n.name.as_str())
+        .collect();
+    let (rules, fw) = iptables_rules(&nets);
+    // Addresses our containers hold (the firewall plugin's rules carry only those).
+    let held: BTreeSet<std::net::IpAddr> = db
+        .ctrs
+        .values()
+        .flat_map(|(_, st)| st.network_status.values())
+        .flat_map(|ns| ns.ips.iter())
+        .filter_map(|a| a.split('/').next().and_then(|a| a.parse().ok()))
+        .collect();
+    for (table, line, ip) in fw {
+        let ours = nets
+            .iter()
+            .any(|n| n.exclusive && n.subnets.iter().any(|s| s.contains(ip)));
+        if ours && !held.contains(&ip) {
+            out.push(
+                Finding::new(FindingKind::OrphanIptablesRule).detail(format!("-t {table} {line}")),
+            );
+        }
+    }
+    for r in rules {
+        if db.ctrs.contains_key(&r.id) {
+            continue;
+        }
+        if exclusive.contains(r.network.as_str()) || orphan_cache_ids.contains(&r.id) {
+            out.push(
+                Finding::new(FindingKind::OrphanIptablesRule)
+                    .id(&r.id)
+                    .detail(format!("-t {} {}", r.table, r.line)),
+            );
+        }
+    }
+
+    // Lock files.
+    let lock_dir = p.locks.dir().to_path_buf();
+    for name in dir_names(&lock_dir) {
+        if is_hex64(&name) && !db.has(&name) {
+            out.push(
+                Finding::new(FindingKind::OrphanLock)
+                    .id(&name)
+                    .path(lock_dir.join(&name)),
+            );
+        }
+    }
+
+    // conmon processes.
+    let procs = conmons(&tmp);
+    for c in &procs {
+        let bad = match db.ctrs.get(&c.id) {
+            None => true,
+            Some((_, st)) => {
+                !monitored(st.status)
+                    && st.status != ContainerStatus::Stopped
+                    && !(c.exec && st.status == ContainerStatus::Running)
+            }
+        };
+        if bad {
+            let detail = match db.ctrs.get(&c.id) {
+                None => "conmon of a container the state does not have".to_string(),
+                Some((_, st)) => format!("conmon of a container in status {}", st.status.as_str()),
+            };
+            out.push(
+                Finding::new(FindingKind::OrphanConmon)
+                    .id(&c.id)
+                    .pid(c.pid)
+                    .detail(if c.exec {
+                        format!("{detail} (exec session)")
+                    } else {
+                        detail
+                    }),
+            );
+        }
+    }
+
+    // Per-container files and runtime state dirs of unknown containers.
+    let runtime_root = tmp.join(p.oci_component.name.as_str());
+    if !p.oci_component.name.is_empty() && p.oci_component.name != "injected" {
+        for name in dir_names(&runtime_root) {
+            if is_hex64(&name) && !db.ctrs.contains_key(&name) {
+                out.push(
+                    Finding::new(FindingKind::OrphanRuntimeState)
+                        .id(&name)
+                        .path(runtime_root.join(&name)),
+                );
+            }
+        }
+    }
+    for dir in [
+        p.opts.bundle_dir(),
+        p.opts.persist_dir(),
+        p.opts.exit_dir(),
+        p.opts.containers_dir(),
+    ] {
+        for name in dir_names(&dir) {
+            if is_hex64(&name) && !db.ctrs.contains_key(&name) {
+                out.push(
+                    Finding::new(FindingKind::OrphanFiles)
+                        .id(&name)
+                        .path(dir.join(&name)),
+                );
+            }
+        }
+    }
+
+    // Journal entries whose owner process is gone.
+    let boot_id = std::fs::read_to_string(&p.opts.boot_id_path)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    for e in p.state.journal_entries()? {
+        if !owner_alive(&e.owner, &boot_id) {
+            out.push(
+                Finding::new(FindingKind::PendingJournal)
+                    .id(&e.id)
+                    .pid(e.owner.pid)
+                    .detail(format!(
+                        "{} {} of a dead process",
+                        e.kind.as_str(),
+                        e.operation
+                    )),
+            );
+        }
+    }
+
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The process that wrote a journal entry still runs (same boot, same pid and start time).
+fn owner_alive(o: &libpod_state::JournalOwner, boot_id: &str) -> bool {
+    if o.boot_id != boot_id {
+        return false;
+    }
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", o.pid)) else {
+        return false;
+    };
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // rest[0] is field 3 (state); start time is field 22.
+    fields.first().is_some_and(|s| *s != "Z")
+        && fields.get(19).and_then(|v| v.parse::<u64>().ok()) == Some(o.start_time)
+}
+
+// ---------------------------------------------------------------------------
+// Repair
+
+fn io_err(op: &'static str, path: &Path, e: std::io::Error) -> Error {
+    Error::io(op, path, e)
+}
+
+fn remove_path(path: &Path) -> Result<()> {
+    let r = if path.is_dir() && !path.is_symlink() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    };
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_err("remove", path, e)),
+    }
+}
+
+/// Still unknown to the state (re-read now).
+fn unknown(p: &Parts, id: &str) -> Result<bool> {
+    match p.state.container(id) {
+        Ok(_) => Ok(false),
+        Err(libpod_state::StateError::NoSuchContainer { .. }) => match p.state.pod(id) {
+            Ok(_) => Ok(false),
+            Err(libpod_state::StateError::NoSuchPod { .. }) => Ok(true),
+            Err(e) => Err(e.into()),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Repairs one finding; Ok(false) when it is left as is (not safe, or gone).
+fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
+    let id = f.id.as_deref().unwrap_or("");
+    match f.kind {
+        FindingKind::OrphanConmon => {
+            let Some(pid) = f.pid else { return Ok(false) };
+            // Proof again: it is a conmon of our tmp dir, for this id.
+            match conmon_of(&cmdline(pid), &p.opts.tmp_dir()) {
+                Some((cid, _)) if cid == id => {}
+                _ => return Ok(false),
+            }
+            let row = p.state.container(id).ok();
+            match &row {
+                None => {}
+                Some((_, st)) if !monitored(st.status) && st.status != ContainerStatus::Stopped => {
+                }
+                Some(_) => return Ok(false),
+            }
+            // The container process first (runtime state under our root), then conmon.
+            let _ = p.oci.kill(id, libc::SIGKILL, true);
+            let _ = p.oci.delete(id, true);
+            if pid_alive_for(pid, Some(id)) {
+                nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                )
+                .map_err(|e| io_err("kill conmon", Path::new(&format!("/proc/{pid}")), e.into()))?;
+            }
+            for _ in 0..100 {
+                if !pid_alive_for(pid, None) {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            if row.is_none() {
+                let _ = p.oci.cleanup_files(id);
+            }
+            Ok(true)
+        }
+        FindingKind::OrphanRuntimeState => {
+            if !unknown(p, id)? {
+                return Ok(false);
+            }
+            let _ = p.oci.kill(id, libc::SIGKILL, true);
+            p.oci.delete(id, true)?;
+            if let Some(path) = &f.path {
+                remove_path(path)?;
+            }
+            Ok(true)
+        }
+        FindingKind::DeadContainer => {
+            let mut l = match Locked::acquire(p, id) {
+                Ok(l) => l,
+                Err(Error::NoSuchContainer(_)) => return Ok(false),
+                Err(e) => return Err(e),
+            };
+            if monitored(l.st.status) {
+                let alive = match (l.st.conmon_pid, l.st.pid) {
+                    (Some(c), _) if pid_alive_for(c, Some(id)) => true,
+                    (_, Some(pid)) => pid_alive_for(pid, None),
+                    _ => false,
+                };
+                if alive {
+                    return Ok(false);
+                }
+                l.st.status = ContainerStatus::Stopped;
+                l.st.exit_code = Some(l.st.exit_code.unwrap_or(-1));
+                l.st.finished_at = Some(chrono::Utc::now());
+                l.st.pid = None;
+                l.st.conmon_pid = None;
+                p.state.add_exit_code(id, l.st.exit_code.unwrap_or(-1))?;
+                l.save()?;
+            }
+            drop(l);
+            match rt.container(id).and_then(|c| c.cleanup()) {
+                Ok(()) | Err(Error::NoSuchContainer(_)) => Ok(true),
+                Err(e) => Err(e),
+            }
+        }
+        FindingKind::MissingStorage => {
+            if p.store.container_exists(id)? {
+                return Ok(false);
+            }
+            // Without its root filesystem the container can never run again.
+            match rt.container(id).and_then(|c| c.remove(true)) {
+                Ok(()) => Ok(true),
+                Err(Error::NoSuchContainer(_)) => Ok(false),
+                Err(e) => Err(e),
+            }
+        }
+        FindingKind::OrphanCniCache => {
+            if !unknown(p, id)? {
+                return Ok(false);
+            }
+            let _g = p.locks.try_lock(id).ok().flatten();
+            let mgr = crate::network::manager(p);
+            let res = mgr.teardown_cached(id, None);
+            if let Some(path) = &f.path {
+                remove_path(path)?;
+            }
+            if let Err(e) = res {
+                tracing::warn!(error = %e, id, "CNI DEL of an orphan cache entry");
+            }
+            Ok(true)
+        }
+        FindingKind::MissingNetns => {
+            let mut l = match Locked::acquire(p, id) {
+                Ok(l) => l,
+                Err(Error::NoSuchContainer(_)) => return Ok(false),
+                Err(e) => return Err(e),
+            };
+            if monitored(l.st.status) || l.st.status == ContainerStatus::Stopped {
+                // Its process may still use the namespace: leave it to cleanup.
+                return Ok(false);
+            }
+            let errs = crate::network::teardown(&mut l);
+            l.save()?;
+            Error::join(errs)?;
+            Ok(true)
+        }
+        FindingKind::OrphanNetns => {
+            let Some(path) = &f.path else {
+                return Ok(false);
+            };
+            if !id.is_empty() {
+                if !unknown(p, id)? {
+                    return Ok(false);
+                }
+                let mgr = crate::network::manager(p);
+                if let Err(e) = mgr.teardown_cached(id, Some(path)) {
+                    tracing::warn!(error = %e, id, "CNI DEL before removing an orphan netns");
+                }
+            }
+            Netns::destroy_path(path).map_err(|source| crate::network::NetworkError::Netns {
+                id: id.to_string(),
+                source,
+            })?;
+            Ok(true)
+        }
+        FindingKind::OrphanIptablesRule => {
+            if !id.is_empty() && !unknown(p, id)? {
+                return Ok(false);
+            }
+            let Some((table, line)) = f.detail.strip_prefix("-t ").and_then(|s| s.split_once(' '))
+            else {
+                return Ok(false);
+            };
+            let mut args = split_rule(line);
+            if args.first().map(String::as_str) != Some("-A") {
+                return Ok(false);
+            }
+            args[0] = "-D".into();
+            let chain = args.get(1).cloned().unwrap_or_default();
+            let target = args
+                .iter()
+                .position(|a| a == "-j")
+                .and_then(|i| args.get(i + 1).cloned());
+            let out = std::process::Command::new("iptables")
+                .arg("-w")
+                .arg("-t")
+                .arg(table)
+                .args(&args)
+                .output()
+                .map_err(|e| io_err("run", Path::new("iptables"), e))?;
+            if !out.status.success() {
+                let msg = String::from_utf8_lossy(&out.stderr);
+                if !msg.contains("does a matching rule exist") && !msg.contains("No chain") {
+                    return Err(io_err(
+                        "iptables -D",
+                        Path::new(&chain),
+                        std::io::Error::other(msg.trim().to_string()),
+                    ));
+                }
+            }
+            // Per-container chains (CNI-<hash>, CNI-DN-<hash>) go once empty.
+            for c in [Some(chain), target].into_iter().flatten() {
+                if per_container_chain(&c) {
+                    drop_chain_if_empty(table, &c);
+                }
+            }
+            Ok(true)
+        }
+        FindingKind::OrphanVeth => {
+            let Some(ifname) = f.detail.split(' ').next() else {
+                return Ok(false);
+            };
+            if !libpod_net::link::valid_ifname(ifname) || !ifname.starts_with("veth") {
+                return Ok(false);
+            }
+            let out = std::process::Command::new("ip")
+                .args(["link", "del", ifname])
+                .output()
+                .map_err(|e| io_err("run", Path::new("ip"), e))?;
+            if !out.status.success() && libpod_net::link::link_exists(ifname) {
+                return Err(io_err(
+                    "ip link del",
+                    Path::new(ifname),
+                    std::io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+                ));
+            }
+            Ok(true)
+        }
+        FindingKind::OrphanLease => {
+            if !id.is_empty() && !unknown(p, id)? {
+                return Ok(false);
+            }
+            match &f.path {
+                Some(path) => {
+                    remove_path(path)?;
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        }
+        FindingKind::OrphanMount => {
+            let Some(path) = &f.path else {
+                return Ok(false);
+            };
+            // Still not the mount of a mounted container?
+            let owned = p
+                .state
+                .all_containers()?
+                .iter()
+                .any(|(_, st)| st.mountpoint.as_deref() == Some(path.as_path()));
+            if owned {
+                return Ok(false);
+            }
+            if !id.is_empty() && p.store.container_exists(id)? {
+                p.store.unmount(id, true)?;
+            }
+            match nix::mount::umount2(path.as_path(), nix::mount::MntFlags::MNT_DETACH) {
+                Ok(()) | Err(nix::errno::Errno::EINVAL) | Err(nix::errno::Errno::ENOENT) => {}
+                Err(e) => return Err(io_err("unmount", path, e.into())),
+            }
+            Ok(true)
+        }
+        FindingKind::MissingMount => {
+            let mut l = match Locked::acquire(p, id) {
+                Ok(l) => l,
+                Err(Error::NoSuchContainer(_)) => return Ok(false),
+                Err(e) => return Err(e),
+            };
+            if monitored(l.st.status) {
+                return Ok(false);
+            }
+            if l.st.mountpoint.take().is_some() {
+                match p.store.unmount(id, true) {
+                    Ok(_) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                l.save()?;
+            }
+            Ok(true)
+        }
+        FindingKind::StaleMountCount => {
+            let l = match Locked::acquire(p, id) {
+                Ok(l) => l,
+                Err(Error::NoSuchContainer(_)) => return Ok(false),
+                Err(e) => return Err(e),
+            };
+            if l.st.mountpoint.is_some() {
+                return Ok(false);
+            }
+            p.store.unmount(id, true)?;
+            Ok(true)
+        }
+        FindingKind::OrphanStorage => {
+            let Some(_g) = p.locks.try_lock(id)? else {
+                return Ok(false);
+            };
+            if !unknown(p, id)? {
+                return Ok(false);
+            }
+            match p.store.delete_container(id) {
+                Ok(()) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            drop(_g);
+            let _ = p.locks.remove(id);
+            Ok(true)
+        }
+        FindingKind::OrphanFiles => {
+            if !unknown(p, id)? {
+                return Ok(false);
+            }
+            match &f.path {
+                Some(path) => {
+                    if path.starts_with(p.opts.bundle_dir()) {
+                        // A bundle may hold a mount (bind of the rootfs): never follow it.
+                        for (m, _) in mounts() {
+                            if m.starts_with(path) {
+                                let _ = nix::mount::umount2(
+                                    m.as_path(),
+                                    nix::mount::MntFlags::MNT_DETACH,
+                                );
+                            }
+                        }
+                    }
+                    remove_path(path)?;
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        }
+        FindingKind::OrphanLock => {
+            let Some(g) = p.locks.try_lock(id)? else {
+                return Ok(false);
+            };
+            if !unknown(p, id)? {
+                return Ok(false);
+            }
+            p.locks.remove(id)?;
+            drop(g);
+            Ok(true)
+        }
+        FindingKind::PendingJournal => {
+            // Rolling an operation forward or back is the verbs' recovery; here only
+            // an entry whose object is gone altogether (and whose owner is dead) goes.
+            let kind = if p.state.pod(id).is_ok() || p.state.container(id).is_ok() {
+                return Ok(false);
+            } else {
+                p.state
+                    .journal_entries()?
+                    .into_iter()
+                    .find(|e| e.id == id)
+                    .map(|e| e.kind)
+            };
+            match kind {
+                Some(k) => Ok(p.state.journal_remove(k, id)?),
+                None => Ok(false),
+            }
+        }
+        FindingKind::StorageInconsistency => Ok(false),
+    }
+}
+
+fn per_container_chain(c: &str) -> bool {
+    let hashy = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    c.strip_prefix("CNI-DN-").map(hashy).unwrap_or(false)
+        || c.strip_prefix("CNI-").map(hashy).unwrap_or(false)
+}
+
+fn drop_chain_if_empty(table: &str, chain: &str) {
+    let Ok(out) = std::process::Command::new("iptables")
+        .args(["-w", "-t", table, "-S", chain])
+        .output()
+    else {
+        return;
+    };
+    if !out.status.success() {
+        return;
+    }
+    let rules = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("-A "))
+        .count();
+    if rules == 0 {
+        // Only when nothing jumps to it any more does -X succeed; ignore failures.
+        let _ = std::process::Command::new("iptables")
+            .args(["-w", "-t", table, "-X", chain])
+            .output();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn conmon_is_recognised_only_for_our_tmp_dir() {
+        let argv: Vec<String> = [
+            "/usr/bin/conmon",
+            "--api-version",
+            "1",
+            "-c",
+            ID,
+            "-b",
+            "/tmp/x/run/bundles/abc",
+            "--exit-dir=/tmp/x/run/exits",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            conmon_of(&argv, Path::new("/tmp/x/run")),
+            Some((ID.to_string(), false))
+        );
+        assert_eq!(conmon_of(&argv, Path::new("/tmp/x/run2")), None);
+        assert_eq!(conmon_of(&argv, Path::new("/run/libpod")), None);
+        let mut other = argv.clone();
+        other[0] = "/usr/bin/sleep".into();
+        assert_eq!(conmon_of(&other, Path::new("/tmp/x/run")), None);
+    }
+
+    #[test]
+    fn cni_comments_parse() {
+        let line = format!(
+            "-A POSTROUTING -s 10.1.2.3/32 -m comment --comment \"name: \\\"net1\\\" id: \\\"{ID}\\\"\" -j CNI-abc123"
+        );
+        assert_eq!(cni_comment(&line), Some(("net1".into(), ID.into())));
+        let args = split_rule(&line);
+        assert_eq!(args[0], "-A");
+        assert_eq!(args[6], "--comment");
+        assert_eq!(args[7], format!("name: \"net1\" id: \"{ID}\""));
+        assert_eq!(args.last().map(String::as_str), Some("CNI-abc123"));
+        assert_eq!(cni_comment("-A FORWARD -j ACCEPT"), None);
+    }
+
+    #[test]
+    fn chains_and_mount_escapes() {
+        assert!(per_container_chain("CNI-DN-0a1b2c"));
+        assert!(per_container_chain("CNI-0a1b2c"));
+        assert!(!per_container_chain("CNI-HOSTPORT-DNAT"));
+        assert!(!per_container_chain("CNI-FORWARD"));
+        assert_eq!(unescape_mount("/a\\040b"), "/a b");
+        assert_eq!(unescape_mount("/plain"), "/plain");
+    }
+
+    #[test]
+    fn report_shapes() {
+        let mut r = Report::default();
+        assert!(r.is_clean());
+        r.findings.push(
+            Finding::new(FindingKind::OrphanNetns)
+                .id(ID)
+                .path("/x/netns/lpod-1")
+                .detail("pinned netns"),
+        );
+        assert_eq!(r.count(FindingKind::OrphanNetns), 1);
+        let s = r.to_string();
+        assert!(s.starts_with("orphan-netns id="), "{s}");
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["findings"][0]["kind"], "orphan-netns");
+        let back: Report = serde_json::from_value(v).unwrap();
+        assert_eq!(back, r);
+    }
+}
