@@ -885,12 +885,20 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
             );
         }
     }
-    for (path, net, id) in leases(&mgr, &nets) {
-        if !db.ctrs.contains_key(&id) {
+    let leases = leases(&mgr, &nets);
+    let lease_owner: BTreeMap<std::net::IpAddr, &str> = leases
+        .iter()
+        .filter_map(|(path, _, id)| {
+            let ip = path.file_name()?.to_str()?.parse().ok()?;
+            Some((ip, id.as_str()))
+        })
+        .collect();
+    for (path, net, id) in &leases {
+        if !db.ctrs.contains_key(id.as_str()) {
             out.push(
                 Finding::new(FindingKind::OrphanLease)
-                    .id(&id)
-                    .path(&path)
+                    .id(id)
+                    .path(path)
                     .detail(format!("network {net}")),
             );
         }
@@ -928,9 +936,13 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
             .iter()
             .any(|n| n.exclusive && n.subnets.iter().any(|s| s.contains(ip)));
         if ours && !held.contains(&ip) {
-            out.push(
-                Finding::new(FindingKind::OrphanIptablesRule).detail(format!("-t {table} {line}")),
-            );
+            let mut f =
+                Finding::new(FindingKind::OrphanIptablesRule).detail(format!("-t {table} {line}"));
+            // The lease of that address names the container the rule was for.
+            if let Some(id) = lease_owner.get(&ip).filter(|id| is_hex64(id)) {
+                f = f.id(*id);
+            }
+            out.push(f);
         }
     }
     for r in rules {
