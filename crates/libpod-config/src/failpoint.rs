@@ -22,9 +22,38 @@ pub const ENV: &str = "LPOD_FAILPOINT";
 
 /// Failpoints inside libpod-core's container and pod verbs.
 pub const CORE: &[&str] = &[
-    // container create
+    // container create (rolled back)
     "container.create.after_storage",
     "container.create.after_state",
+    // container init (rolled back)
+    "container.init.after_mount",
+    "container.init.after_network",
+    "container.init.after_runtime_create",
+    "container.init.after_state",
+    // container start (rolled back)
+    "container.start.after_start",
+    // container stop (rolled forward)
+    "container.stop.after_kill",
+    "container.stop.after_wait",
+    // teardown shared by cleanup, stop and rm (rolled forward)
+    "container.cleanup.after_runtime_delete",
+    "container.cleanup.after_network",
+    "container.cleanup.after_unmount",
+    // container rm (rolled forward)
+    "container.remove.after_kill",
+    "container.remove.after_storage_delete",
+    "container.remove.after_state",
+    // pod create (rolled back) and pod rm (rolled forward)
+    "pod.create.after_state",
+    "pod.create.after_infra",
+    "pod.remove.after_containers",
+    "pod.remove.after_detach",
+    "pod.remove.after_infra",
+    "pod.remove.after_state",
+    // recovery itself (a crash while recovering is recovered next time)
+    "recovery.container.before_undo",
+    "recovery.container.after_undo",
+    "recovery.pod.before_undo",
 ];
 
 /// Failpoints inside libpod-storage.

@@ -4,11 +4,13 @@
 //! `--rm`. Idempotent, and safe to race with stop and rm (everything happens
 //! under the container lock, after syncing with the exit file).
 
-use libpod_config::{ContainerStatus, Operation};
+use libpod_config::{failpoint, ContainerStatus, Operation};
 use libpod_oci::OciError;
+use libpod_state::JournalKind;
 
 use super::lock::Locked;
 use super::*;
+use crate::journal::{Acquired, Op};
 use crate::Error;
 
 /// Network teardown: CNI DEL and netns removal for bridge (see `crate::network`).
@@ -31,13 +33,16 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
     if let Err(e) = p.oci.cleanup_files(&id) {
         errs.push(e.into());
     }
+    failpoint::hit("container.cleanup.after_runtime_delete");
     errs.extend(network_teardown(l));
+    failpoint::hit("container.cleanup.after_network");
     if l.st.mountpoint.take().is_some() {
         match p.store.unmount(&id, false) {
             Ok(_) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
             Err(e) => errs.push(e.into()),
         }
     }
+    failpoint::hit("container.cleanup.after_unmount");
     l.st.pid = None;
     l.st.conmon_pid = None;
     l.st.status = match l.st.status {
@@ -59,6 +64,19 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
 pub(crate) fn cleanup_locked(l: &mut Locked<'_>) -> Result<bool> {
     let t = l.check(Operation::Cleanup)?;
     if !t.is_noop() {
+        // Rolled forward after a crash (see `crate::journal`); the entry goes
+        // before a `--rm` removal journals its own.
+        let _op = Op::begin(
+            l.p,
+            JournalKind::Container,
+            l.id(),
+            "cleanup",
+            Acquired {
+                mount: l.st.mountpoint.is_some(),
+                netns: l.st.netns_path.clone(),
+                ..Acquired::default()
+            },
+        )?;
         teardown(l)?;
     }
     if l.cfg.auto_remove && l.st.status == ContainerStatus::Exited {

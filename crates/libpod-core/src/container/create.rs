@@ -3,13 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use libpod_config::failpoint;
 use libpod_config::{
     generate_name, new_id, validate_name, ContainerConfig, ContainerState, Mount, MountKind,
     NetworkMode as CfgNetworkMode, Resources,
 };
-use libpod_state::StateError;
+use libpod_state::{JournalKind, StateError};
 
 use super::options::{CreateOptions, MountSpec, NetworkMode};
+use crate::journal::{Acquired, Op};
 use crate::runtime::convert::image_err;
 use crate::runtime::Parts;
 use crate::{Error, Result};
@@ -185,6 +187,18 @@ pub(crate) fn create_with(
     }
     let id = new_id();
     let ctr_dir = p.opts.containers_dir().join(&id);
+    // Intent first: the directory and the storage container (see `crate::journal`).
+    let mut op = Op::begin(
+        p,
+        JournalKind::Container,
+        &id,
+        "create",
+        Acquired {
+            ctr_dir: Some(ctr_dir.clone()),
+            storage_container: true,
+            ..Acquired::default()
+        },
+    )?;
     std::fs::create_dir_all(&ctr_dir).map_err(|e| Error::io("create directory", &ctr_dir, e))?;
     let undo_dir = || {
         let _ = std::fs::remove_dir_all(&ctr_dir);
@@ -193,10 +207,15 @@ pub(crate) fn create_with(
         undo_dir();
         return Err(e.into());
     }
+    failpoint::hit("container.create.after_storage");
     let undo = || {
         let _ = p.store.delete_container(&id);
         undo_dir();
     };
+    if let Err(e) = op.record(|a| a.state_row = true) {
+        undo();
+        return Err(e);
+    }
     let mut attempts = 0;
     loop {
         let name = match &opts.name {
@@ -215,6 +234,7 @@ pub(crate) fn create_with(
         };
         match p.state.add_container(&cfg, &ContainerState::default()) {
             Ok(()) => {
+                failpoint::hit("container.create.after_state");
                 tracing::debug!(id = %id, name = %name, "container created");
                 return Ok(id);
             }

@@ -3,11 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use libpod_config::{ContainerStatus, MountKind, Operation};
+use libpod_config::{failpoint, ContainerStatus, MountKind, Operation};
 use libpod_oci::{MountInput, Namespace, ProcessInput, Resources, SpecInput};
+use libpod_state::JournalKind;
 
 use super::lock::Locked;
 use super::*;
+use crate::journal::{Acquired, Op};
 use crate::Error;
 
 /// Resolves `user` (`uid[:gid]` or `name[:group]`) against the rootfs's
@@ -197,6 +199,17 @@ fn create_options(l: &Locked<'_>) -> libpod_oci::CreateOptions {
 pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
     let id = l.id().to_string();
     let p = l.p;
+    // Intent first (see `crate::journal`): the mount, then each later step.
+    let mut op = Op::begin(
+        p,
+        JournalKind::Container,
+        &id,
+        "init",
+        Acquired {
+            mount: true,
+            ..Acquired::default()
+        },
+    )?;
     let rootfs = match &l.st.mountpoint {
         Some(m) => m.clone(),
         None => {
@@ -205,8 +218,18 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
             m
         }
     };
+    failpoint::hit("container.init.after_mount");
     let result = (|| -> Result<libpod_oci::Created> {
+        if l.cfg.namespaces.network == libpod_config::NetworkMode::Bridge {
+            let netns = p.opts.tmp_dir().join("netns").join(format!("lpod-{id}"));
+            let networks = l.cfg.networks.clone();
+            op.record(|a| {
+                a.netns = Some(netns);
+                a.networks = networks;
+            })?;
+        }
         let net = network_setup(l)?;
+        failpoint::hit("container.init.after_network");
         let mut input = spec_input(l, &rootfs, net.base())?;
         net.apply(&mut input);
         let spec = input.to_spec()?;
@@ -216,7 +239,18 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("create log dir", dir, e))?;
         }
         l.st.bundle_path = Some(bundle.clone());
-        Ok(p.oci.create(&id, &bundle, &spec, &create_options(l))?)
+        op.record(|a| a.runtime_create = true)?;
+        let created = p.oci.create(&id, &bundle, &spec, &create_options(l))?;
+        let conmon_start = created
+            .conmon_pid
+            .and_then(|pid| crate::journal::proc_start(pid).ok())
+            .map(|(start, _)| start);
+        op.record(|a| {
+            a.conmon_pid = created.conmon_pid;
+            a.conmon_start = conmon_start;
+        })?;
+        failpoint::hit("container.init.after_runtime_create");
+        Ok(created)
     })();
     match result {
         Ok(created) => {
@@ -226,7 +260,9 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
             l.st.exit_code = None;
             l.st.oom_killed = false;
             l.st.error = None;
-            l.save()
+            l.save()?;
+            failpoint::hit("container.init.after_state");
+            Ok(())
         }
         Err(e) => {
             let argv0 = l

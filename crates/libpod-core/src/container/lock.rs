@@ -70,6 +70,13 @@ impl<'p> Locked<'p> {
         if super::sync::sync_exit(p, &l.cfg.id, &mut l.st)? {
             l.save()?;
         }
+        // An operation on this container whose process died: finish or undo it
+        // before the caller's verb sees the container (see `crate::journal`).
+        if let Some(e) = crate::journal::dead_entry(p, id)? {
+            if !crate::journal::recover_locked(&mut l, &e)? {
+                return Err(Error::NoSuchContainer(id.to_string()));
+            }
+        }
         Ok(l)
     }
 

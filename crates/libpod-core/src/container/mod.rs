@@ -1,7 +1,7 @@
 //! The `Container` handle and its verbs, one file per verb.
 
 mod attach;
-mod cleanup;
+pub(crate) mod cleanup;
 pub(crate) mod create;
 mod exec;
 mod init;
@@ -12,7 +12,7 @@ mod logs;
 mod mount;
 mod options;
 mod pause;
-mod remove;
+pub(crate) mod remove;
 mod restart;
 pub(crate) mod start;
 mod stop;

@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
-use libpod_config::{ContainerStatus, Operation};
+use libpod_config::{failpoint, ContainerStatus, Operation};
+use libpod_state::JournalKind;
 
 use super::lock::Locked;
 use super::*;
+use crate::journal::{Acquired, Op};
 use crate::Error;
 
 /// How long a forced removal waits for a SIGKILLed process to be reaped.
@@ -23,6 +25,21 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     crate::pod::check_infra_removal(l)?;
     let id = l.id().to_string();
     let p = l.p;
+    // Rolled forward after a crash (see `crate::journal`).
+    let _op = Op::begin(
+        p,
+        JournalKind::Container,
+        &id,
+        "remove",
+        Acquired {
+            mount: l.st.mountpoint.is_some(),
+            netns: l.st.netns_path.clone(),
+            conmon_pid: l.st.conmon_pid,
+            storage_container: true,
+            state_row: true,
+            ..Acquired::default()
+        },
+    )?;
     if matches!(
         l.st.status,
         ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
@@ -37,6 +54,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
         if super::sync::sync_exit(p, &id, &mut l.st)? {
             l.save()?;
         }
+        failpoint::hit("container.remove.after_kill");
     }
     let mut errs = Vec::new();
     // Removing is written so that other processes see it (and a crash mid-way
@@ -52,6 +70,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
         Ok(()) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
         Err(e) => errs.push(e.into()),
     }
+    failpoint::hit("container.remove.after_storage_delete");
     for dir in [
         p.opts.bundle_dir().join(&id),
         p.opts.containers_dir().join(&id),
@@ -68,6 +87,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     p.state
         .remove_container(&id)
         .map_err(|e| crate::runtime::convert::ctr_err(e, &id))?;
+    failpoint::hit("container.remove.after_state");
     if let Err(e) = p.locks.remove(&id) {
         errs.push(e.into());
     }

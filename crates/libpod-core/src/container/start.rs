@@ -1,13 +1,34 @@
 //! `start`: initialises the container when needed, then starts its process. → Running.
 
-use libpod_config::{ContainerStatus, Operation};
+use libpod_config::{failpoint, ContainerStatus, Operation};
+use libpod_state::JournalKind;
 
 use super::lock::Locked;
 use super::*;
+use crate::journal::{Acquired, Op};
 
 /// Starts a Created container.
 pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
     let id = l.id().to_string();
+    let conmon_start =
+        l.st.conmon_pid
+            .and_then(|pid| crate::journal::proc_start(pid).ok())
+            .map(|(start, _)| start);
+    let _op = Op::begin(
+        l.p,
+        JournalKind::Container,
+        &id,
+        "start",
+        Acquired {
+            started: true,
+            mount: l.st.mountpoint.is_some(),
+            netns: l.st.netns_path.clone(),
+            runtime_create: true,
+            conmon_pid: l.st.conmon_pid,
+            conmon_start,
+            ..Acquired::default()
+        },
+    )?;
     if let Err(e) = l.p.oci.start(&id) {
         l.st.error = Some(e.to_string());
         let _ = l.save();
@@ -20,6 +41,7 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
             .unwrap_or_default();
         return Err(super::init::map_create_error(e.into(), &argv0));
     }
+    failpoint::hit("container.start.after_start");
     l.st.status = ContainerStatus::Running;
     l.st.started_at = Some(chrono::Utc::now());
     l.st.finished_at = None;

@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
-use libpod_config::{ContainerStatus, Operation};
+use libpod_config::{failpoint, ContainerStatus, Operation};
+use libpod_state::JournalKind;
 
 use super::lock::Locked;
 use super::*;
+use crate::journal::{Acquired, Op};
 use crate::Error;
 
 /// How long to wait for the process after SIGKILL.
@@ -19,6 +21,8 @@ impl Container {
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn stop(&self, timeout: Option<Duration>) -> Result<()> {
         let p = self.parts()?;
+        // The journal entry spans the unlocked wait (see `crate::journal`).
+        let op: Op<'_>;
         let timeout = {
             let mut l = Locked::acquire(&p, &self.id)?;
             let t = l.check(Operation::Stop)?;
@@ -34,12 +38,25 @@ impl Container {
                 ContainerStatus::Paused | ContainerStatus::Created => libc::SIGKILL,
                 _ => l.cfg.stop_signal,
             };
+            op = Op::begin(
+                &p,
+                JournalKind::Container,
+                &self.id,
+                "stop",
+                Acquired {
+                    mount: l.st.mountpoint.is_some(),
+                    netns: l.st.netns_path.clone(),
+                    conmon_pid: l.st.conmon_pid,
+                    ..Acquired::default()
+                },
+            )?;
             l.st.status = ContainerStatus::Stopping;
             l.st.stopped_by_user = true;
             l.save()?;
             if let Err(e) = p.oci.kill(&self.id, signal, false) {
                 tracing::debug!(error = %e, "stop signal not delivered (process gone?)");
             }
+            failpoint::hit("container.stop.after_kill");
             if was == ContainerStatus::Paused {
                 let _ = p.oci.resume(&self.id);
             }
@@ -65,7 +82,8 @@ impl Container {
                 });
             }
         }
-        match Locked::acquire(&p, &self.id) {
+        failpoint::hit("container.stop.after_wait");
+        let r = match Locked::acquire(&p, &self.id) {
             Ok(mut l) => {
                 if matches!(
                     l.st.status,
@@ -78,6 +96,8 @@ impl Container {
             // Removed meanwhile (the exit command of a --rm container): stopped.
             Err(Error::NoSuchContainer(_)) => Ok(()),
             Err(e) => Err(e),
-        }
+        };
+        drop(op);
+        r
     }
 }

@@ -11,15 +11,17 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use libpod_config::failpoint;
 use libpod_config::{
     generate_name, new_id, validate_name, ContainerConfig, ContainerStatus, NamespaceMode,
     NetworkMode as CfgNetworkMode, PodConfig, PodState, PortMapping, SharedNamespace,
 };
-use libpod_state::StateError;
+use libpod_state::{JournalKind, StateError};
 
 pub use infra::PAUSE_IMAGE;
 
 use crate::container::{Container, CreateOptions, NetworkMode};
+use crate::journal::{Acquired, Op};
 use crate::runtime::{Inner, Parts, Runtime};
 use crate::{Error, Result};
 
@@ -371,9 +373,12 @@ impl Runtime {
             }
             .into());
         }
+        // Rolled back after a crash (see `crate::journal`).
+        let mut op = Op::begin(&p, JournalKind::Pod, &id, "create", Acquired::default())?;
         p.state
             .add_pod(&pc, &PodState::default())
             .map_err(|e| pod_err(e, &name))?;
+        failpoint::hit("pod.create.after_state");
         let pod = Pod {
             id: id.clone(),
             rt: self.inner.clone(),
@@ -405,6 +410,8 @@ impl Runtime {
                     c.is_infra = true;
                     Ok(())
                 })?;
+                op.record(|a| a.infra = Some(cid.clone()))?;
+                failpoint::hit("pod.create.after_infra");
                 let (_, mut ps) = p.state.pod(&id)?;
                 ps.infra_container_id = Some(cid);
                 p.state.save_pod_state(&id, &ps)?;
@@ -636,6 +643,14 @@ impl Pod {
                 .into());
             }
         }
+        // Rolled forward after a crash (see `crate::journal`).
+        let _op = Op::begin(
+            &p,
+            JournalKind::Pod,
+            &self.id,
+            "remove",
+            Acquired::default(),
+        )?;
         let (infra, others) = self.split()?;
         let mut errs = Vec::new();
         for c in &others {
@@ -647,6 +662,7 @@ impl Pod {
         if !errs.is_empty() {
             return Error::join(errs);
         }
+        failpoint::hit("pod.remove.after_containers");
         // Detach the infra from the pod, so that its removal is allowed.
         let (_, mut ps) = self.rows()?;
         if ps.infra_container_id.take().is_some() {
@@ -654,15 +670,18 @@ impl Pod {
                 .save_pod_state(&self.id, &ps)
                 .map_err(|e| pod_err(e, &self.id))?;
         }
+        failpoint::hit("pod.remove.after_detach");
         if let Some(c) = infra {
             match c.remove(true) {
                 Ok(()) | Err(Error::NoSuchContainer(_)) => {}
                 Err(e) => return Err(e),
             }
         }
+        failpoint::hit("pod.remove.after_infra");
         p.state
             .remove_pod(&self.id, false)
             .map_err(|e| pod_err(e, &self.id))?;
+        failpoint::hit("pod.remove.after_state");
         if let Err(e) = p.locks.remove(&self.id) {
             tracing::debug!(error = %e, "removing the pod lock");
         }

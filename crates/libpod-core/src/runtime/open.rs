@@ -157,10 +157,11 @@ impl Runtime {
             })?;
         let locks = LockManager::new(opts.lock_dir())?;
 
-        // Refresh after a reboot: one process at a time, under the alive lock.
-        {
+        // Refresh after a reboot: one process at a time, under the alive lock,
+        // which stays held until the journal's recovery below is done.
+        let alive_guard = {
             let alive = Alive::new(&cfg.tmp_dir);
-            let _guard = AliveLock::acquire(&alive.lock)?;
+            let guard = AliveLock::acquire(&alive.lock)?;
             let boot_id = read_boot_id(&opts.boot_id_path)?;
             if alive.needs_refresh(&boot_id)? {
                 tracing::info!(boot_id = %boot_id, "new boot: refreshing state");
@@ -172,7 +173,8 @@ impl Runtime {
                 state.refresh()?;
                 alive.mark(&boot_id)?;
             }
-        }
+            guard
+        };
 
         let driver_kind = match cfg.storage_driver.as_str() {
             "overlay" | "overlay2" => Some(DriverKind::Overlay),
@@ -191,7 +193,7 @@ impl Runtime {
             driver: driver_kind,
         })?;
 
-        Ok(Runtime::from_parts(Parts {
+        let rt = Runtime::from_parts(Parts {
             opts,
             state,
             locks,
@@ -199,6 +201,14 @@ impl Runtime {
             oci,
             oci_component,
             conmon_component,
-        }))
+        });
+        // Operations whose process died (see `crate::journal`): finished or undone
+        // before this runtime is handed out. Errors are logged; the entries stay
+        // and the next open (or the next verb on the object) tries again.
+        for e in crate::journal::recover_all(&rt) {
+            tracing::warn!(error = %e, "journal recovery");
+        }
+        drop(alive_guard);
+        Ok(rt)
     }
 }
