@@ -57,7 +57,35 @@ pub const CORE: &[&str] = &[
 ];
 
 /// Failpoints inside libpod-storage.
-pub const STORAGE: &[&str] = &[];
+pub const STORAGE: &[&str] = &[
+    // image import (load, import_rootfs, any commit_images caller)
+    "storage.import.after_unpack",
+    "storage.import.after_extract",
+    "storage.import.after_blob",
+    "storage.import.after_layer_rename",
+    "storage.import.before_layers_json",
+    "storage.import.after_layers_json",
+    "storage.import.after_configs",
+    "storage.import.after_images_json",
+    // container root filesystem create / delete
+    "storage.create_container.after_layer_dir",
+    "storage.create_container.after_layers_json",
+    "storage.create_container.after_containers_json",
+    "storage.delete_container.after_unmount",
+    "storage.delete_container.after_containers_json",
+    "storage.delete_container.after_layer_files",
+    "storage.delete_container.after_layers_json",
+    // mount / unmount
+    "storage.mount.after_mount",
+    "storage.mount.after_mounts_json",
+    "storage.unmount.after_unmount",
+    "storage.unmount.after_mounts_json",
+    // image remove and gc
+    "storage.remove_image.after_images_json",
+    "storage.remove_image.after_config_dir",
+    "storage.gc.after_layers_json",
+    "storage.gc.after_layer_files",
+];
 
 /// Every failpoint name, all layers together.
 pub fn all() -> Vec<&'static str> {

@@ -13,6 +13,7 @@ use crate::reference::ImageReference;
 use crate::store::{
     extract_layer, io_at, layer_ids, BlobRef, ImageRecord, LayerRecord, Result, Store, StoreError,
 };
+use libpod_config::failpoint;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -59,8 +60,9 @@ pub(crate) struct PendingImage {
     pub layers: Vec<PendingLayer>,
 }
 
-/// A staging directory removed on drop.
-struct Staging(PathBuf);
+/// A staging directory removed on drop. Under `tmp/` it holds an flock on its
+/// `.lock` file while alive, so recovery in another process can tell it from garbage.
+struct Staging(PathBuf, #[allow(dead_code)] Option<File>);
 impl Drop for Staging {
     fn drop(&mut self) {
         if self.0.exists() {
@@ -421,6 +423,7 @@ impl Store {
     pub fn import_oci_archive(&self, file: &Path) -> Result<Vec<Image>> {
         let st = self.staging("oci-archive")?;
         unpack_outer(file, &st.0)?;
+        failpoint::hit("storage.import.after_unpack");
         let pending = read_oci_layout(&st.0, true)?;
         self.commit_images(pending)
     }
@@ -430,6 +433,7 @@ impl Store {
     pub fn import_docker_archive(&self, file: &Path) -> Result<Vec<Image>> {
         let st = self.staging("docker-archive")?;
         let aliases = unpack_outer(file, &st.0)?;
+        failpoint::hit("storage.import.after_unpack");
         let mut pending = read_docker_archive(&st.0, &aliases)?;
         for p in &mut pending {
             for l in &mut p.layers {
@@ -490,8 +494,13 @@ impl Store {
         let p = self
             .tmp_dir()
             .join(format!("{what}-{}", hex::encode(rand::random::<[u8; 8]>())));
+        // Made under the store lock, so recovery never sees it without its lock file.
+        let _l = self.lock()?;
         fs::create_dir_all(&p).map_err(io_at(&p))?;
-        Ok(Staging(p))
+        let lp = p.join(crate::check::STAGING_LOCK);
+        let lock = File::create(&lp).map_err(io_at(&lp))?;
+        lock.lock().map_err(io_at(&lp))?;
+        Ok(Staging(p, Some(lock)))
     }
 
     /// Verifies, extracts and commits `pending` images; all or nothing.
@@ -506,7 +515,7 @@ impl Store {
             hex::encode(rand::random::<[u8; 8]>())
         ));
         fs::create_dir_all(&stage_root).map_err(io_at(&stage_root))?;
-        let guard = Staging(stage_root.clone());
+        let guard = Staging(stage_root.clone(), None);
         for img in &pending {
             let cfg: ConfigFile = serde_json::from_slice(&img.config)
                 .map_err(|e| invalid(Path::new("<config>"), format!("image config: {e}")))?;
@@ -576,7 +585,10 @@ impl Store {
                 digests: img.digest.iter().cloned().collect(),
             });
         }
-        // Everything verified: move into place.
+        failpoint::hit("storage.import.after_extract");
+        // Everything verified: move into place. Layer dirs first, layers.json next,
+        // images.json last (the commit point): a crash before it leaves unrecorded or
+        // unreferenced layers only, which the next open removes.
         for s in staged {
             let mut rec = s.record;
             let dest_blob = self.blob_path(
@@ -593,6 +605,7 @@ impl Store {
                     fs::rename(&tmp, &dest_blob).map_err(io_at(&dest_blob))?;
                 }
             }
+            failpoint::hit("storage.import.after_blob");
             let dest = self.layer_dir(&rec.id);
             match self.driver {
                 DriverKind::Overlay => {
@@ -622,10 +635,13 @@ impl Store {
                 }
                 DriverKind::Vfs => fs::rename(&s.staged_dir, &dest).map_err(io_at(&dest))?,
             }
+            failpoint::hit("storage.import.after_layer_rename");
             layers.push(rec);
         }
         drop(guard);
+        failpoint::hit("storage.import.before_layers_json");
         self.save_layers(&layers)?;
+        failpoint::hit("storage.import.after_layers_json");
         for (img, rec) in pending.iter().zip(&records) {
             let p = self.config_path(&rec.id);
             if let Some(d) = p.parent() {
@@ -633,6 +649,7 @@ impl Store {
             }
             crate::archive::write_atomic(&p, &img.config)?;
         }
+        failpoint::hit("storage.import.after_configs");
         let mut images = self.load_images()?;
         for rec in &records {
             for other in images.iter_mut() {
@@ -658,6 +675,7 @@ impl Store {
             }
         }
         self.save_images(&images)?;
+        failpoint::hit("storage.import.after_images_json");
         records
             .iter()
             .map(|r| {

@@ -1,7 +1,8 @@
 //! lpod storage: a layer and image store with overlay and vfs drivers, container
 //! root filesystems, image import/export and safe layer extraction.
 //!
-//! Depends on no other workspace crate: a downstream crate can use it alone.
+//! Depends on no other workspace crate but `libpod-config`, and on that only for the
+//! shared list of failpoints (`libpod_config::failpoint`).
 //!
 //! ```no_run
 //! use libpod_storage::{Store, StoreOptions};
@@ -22,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod archive;
+pub mod check;
 pub mod digest;
 pub mod driver;
 pub mod export;
@@ -34,6 +36,7 @@ pub mod registry;
 pub mod store;
 pub mod testimage;
 
+pub use check::{StorageProblem, StorageReport};
 pub use driver::DriverKind;
 pub use export::ExportFormat;
 pub use image::{ConfigChanges, Image, ImageConfig};

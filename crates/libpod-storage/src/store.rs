@@ -21,6 +21,7 @@ use crate::driver::{self, DriverError, DriverKind};
 use crate::extract::{ExtractError, WhiteoutMode};
 use crate::image::{ConfigFile, Image};
 use crate::reference::{is_short_name, ImageReference, ReferenceError};
+use libpod_config::failpoint;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -348,6 +349,8 @@ impl Store {
         if existing.is_none() {
             write_atomic(&driver_file, driver.as_str().as_bytes())?;
         }
+        // Roll back what a killed writer left behind (staging, unrecorded layers, …).
+        store.recover_locked()?;
         Ok(store)
     }
 
@@ -447,10 +450,10 @@ impl Store {
     pub(crate) fn save_containers(&self, v: &[ContainerRecord]) -> Result<()> {
         save_json(&self.graph_root.join("containers.json"), &v)
     }
-    fn load_mounts(&self) -> Result<BTreeMap<String, u32>> {
+    pub(crate) fn load_mounts(&self) -> Result<BTreeMap<String, u32>> {
         load_json(&self.run_root.join("mounts.json"))
     }
-    fn save_mounts(&self, v: &BTreeMap<String, u32>) -> Result<()> {
+    pub(crate) fn save_mounts(&self, v: &BTreeMap<String, u32>) -> Result<()> {
         save_json(&self.run_root.join("mounts.json"), v)
     }
 
@@ -620,8 +623,10 @@ impl Store {
         }
         images.remove(idx);
         self.save_images(&images)?;
+        failpoint::hit("storage.remove_image.after_images_json");
         let cfg_dir = self.graph_root.join("images").join(&id);
         fs::remove_dir_all(&cfg_dir).map_err(io_at(&cfg_dir))?;
+        failpoint::hit("storage.remove_image.after_config_dir");
         self.gc_locked()?;
         Ok(RemovedImage {
             id,
@@ -645,7 +650,7 @@ impl Store {
         Ok(removed)
     }
 
-    fn gc_locked(&self) -> Result<Vec<String>> {
+    pub(crate) fn gc_locked(&self) -> Result<Vec<String>> {
         let mut layers = self.load_layers()?;
         let mut used: HashSet<String> = HashSet::new();
         for img in self.load_images()? {
@@ -668,12 +673,17 @@ impl Store {
             }
         }
         let (keep, drop): (Vec<_>, Vec<_>) = layers.drain(..).partition(|l| used.contains(&l.id));
-        self.save_layers(&keep)?;
+        // Only write when something goes: reads (and opens) must work on a full disk.
+        if !drop.is_empty() {
+            self.save_layers(&keep)?;
+        }
+        failpoint::hit("storage.gc.after_layers_json");
         let mut removed = Vec::new();
         for l in drop {
             self.remove_layer_files(&l)?;
             removed.push(l.id);
         }
+        failpoint::hit("storage.gc.after_layer_files");
         // Layer directories no record knows (a crash between rename and metadata write).
         let known: HashSet<&str> = keep.iter().map(|l| l.id.as_str()).collect();
         if let Ok(rd) = fs::read_dir(self.layers_root()) {
@@ -813,6 +823,7 @@ impl Store {
                 return Err(e);
             }
         };
+        failpoint::hit("storage.create_container.after_layer_dir");
         layers.push(LayerRecord {
             id: layer_id.clone(),
             parent: top,
@@ -822,7 +833,10 @@ impl Store {
             size: 0,
             container: true,
         });
+        // layers.json first, containers.json (the commit point) last: a crash in
+        // between leaves an unreferenced layer that the next open removes.
         self.save_layers(&layers)?;
+        failpoint::hit("storage.create_container.after_layers_json");
         let rec = ContainerRecord {
             id: id.to_string(),
             image_id: img.map(|i| i.id),
@@ -830,6 +844,7 @@ impl Store {
         };
         containers.push(rec.clone());
         self.save_containers(&containers)?;
+        failpoint::hit("storage.create_container.after_containers_json");
         Ok(self.container_layer(&rec))
     }
 
@@ -902,8 +917,10 @@ impl Store {
             }
             1
         };
+        failpoint::hit("storage.mount.after_mount");
         mounts.insert(id.to_string(), count);
         self.save_mounts(&mounts)?;
+        failpoint::hit("storage.mount.after_mounts_json");
         Ok(cl.rootfs)
     }
 
@@ -929,7 +946,9 @@ impl Store {
         } else {
             mounts.insert(id.to_string(), left);
         }
+        failpoint::hit("storage.unmount.after_unmount");
         self.save_mounts(&mounts)?;
+        failpoint::hit("storage.unmount.after_mounts_json");
         Ok(left)
     }
 
@@ -963,14 +982,21 @@ impl Store {
         if mounts.remove(id).is_some() {
             self.save_mounts(&mounts)?;
         }
+        failpoint::hit("storage.delete_container.after_unmount");
+        // The record goes first: a crash after it leaves only an unreferenced layer,
+        // which the next open removes (never a record pointing at deleted files).
+        containers.remove(pos);
+        self.save_containers(&containers)?;
+        failpoint::hit("storage.delete_container.after_containers_json");
         let mut layers = self.load_layers()?;
         if let Some(lp) = layers.iter().position(|l| l.id == rec.layer_id) {
             let l = layers.remove(lp);
             self.remove_layer_files(&l)?;
+            failpoint::hit("storage.delete_container.after_layer_files");
             self.save_layers(&layers)?;
         }
-        containers.remove(pos);
-        self.save_containers(&containers)
+        failpoint::hit("storage.delete_container.after_layers_json");
+        Ok(())
     }
 
     /// Unmounts every container root (for runtime shutdown). Returns every error.
@@ -1023,7 +1049,9 @@ pub(crate) fn resolve_image(images: &[ImageRecord], q: &str) -> Result<usize> {
         }
         if r.digest.is_some() {
             if let Some(i) = images.iter().position(|i| {
-                r.digest.as_ref().is_some_and(|d| i.all_digests().contains(d))
+                r.digest
+                    .as_ref()
+                    .is_some_and(|d| i.all_digests().contains(d))
                     && i.names.iter().any(|n| n.starts_with(&r.repository()))
             }) {
                 return Ok(i);
