@@ -6,8 +6,12 @@
 //! - `test`: fmt check, clippy, the test image, then every test of the workspace.
 //! - `bench [state|oci|storage|run|all]`: timings, lpod next to Podman, with ratios.
 //! - `demo`: the README's main job: real containers and a pod through the CLI.
+//! - `stress [--procs N] [--ops M] [--debug] [--seed S] [--no-bridge]`: N concurrent
+//!   workers x M random lpod verbs on one private store, then `lpod system check`
+//!   (default 8 x 200); non-zero exit on unexpected errors or leaks.
 
 mod setup;
+mod stress;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -22,9 +26,10 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "bench" => bench(rest),
         "demo" => demo(),
+        "stress" => stress_task(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|test-image|test|bench [state|oci|storage|run|all]|demo>"
+                "usage: cargo xtask <setup|test-image|test|bench [state|oci|storage|run|all]|demo|stress [--procs N --ops M]>"
             );
             return if task == "help" {
                 ExitCode::SUCCESS
@@ -163,6 +168,46 @@ fn bench(args: &[String]) -> Result<(), String> {
         };
         eprintln!("== bench {b} ==");
         run_example(pkg, ex, rest, true)?;
+    }
+    Ok(())
+}
+
+fn stress_task(args: &[String]) -> Result<(), String> {
+    if !setup::prerequisites_missing().is_empty() || !setup::cgroups_ready_for_crun() {
+        setup::setup()?;
+    }
+    test_image()?;
+    let release = !args.iter().any(|a| a == "--debug");
+    let mut build = cargo();
+    build.args(["build", "--quiet", "-p", "lpod"]);
+    if release {
+        build.arg("--release");
+    }
+    run(&mut build)?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let mut cfg = stress::Config {
+        procs: 8,
+        ops: 200,
+        lpod: target
+            .join(if release { "release" } else { "debug" })
+            .join("lpod"),
+        image_tar: test_image_dir().join("busybox.tar"),
+        runtime: "crun".into(),
+        bridge: true,
+        seed: 0,
+    };
+    stress::parse_args(args, &mut cfg)?;
+    let o = stress::run(&cfg)?;
+    print!("{}", o.summary(&cfg));
+    if o.unexpected_count() > 0 || !o.findings.is_empty() || !o.leftovers.is_empty() {
+        return Err(format!(
+            "{} unexpected errors, {} audit findings, {} leftovers",
+            o.unexpected_count(),
+            o.findings.len(),
+            o.leftovers.len()
+        ));
     }
     Ok(())
 }

@@ -248,6 +248,8 @@ pub enum SystemCommand {
     Reset(ResetArgs),
     /// Show system information.
     Info(FormatArgs),
+    /// Audit storage, state, mounts, processes and networks for leaks (and repair them).
+    Check(CheckArgs),
 }
 
 /// Flags shared by `run` and `create`.
@@ -591,6 +593,17 @@ pub struct CleanupArgs {
     /// Containers.
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
+}
+
+/// `lpod system check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Fix what the audit finds (kill orphan conmons, unmount, remove orphans).
+    #[arg(short = 'r', long)]
+    pub repair: bool,
+    /// Output format: json.
+    #[arg(short = 'f', long, value_name = "FORMAT")]
+    pub format: Option<String>,
 }
 
 /// `lpod system reset`.

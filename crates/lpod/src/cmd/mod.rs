@@ -113,6 +113,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Import(a) => image::import(&open(g)?, a),
         Command::Info(a) | Command::System(SystemCommand::Info(a)) => system::info(&open(g)?, &a),
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
+        Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
         Command::Network(c) => network::run(&open(g)?, c),
         Command::Pod(c) => pod::pod(&open(g)?, c),

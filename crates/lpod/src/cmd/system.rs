@@ -1,4 +1,4 @@
-//! `version`, `info` and `system reset`.
+//! `version`, `info`, `system check` and `system reset`.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use libpod_core::Runtime;
 use serde_json::{json, Value};
 
 use super::{print_json, report, CliError, CmdResult};
-use crate::cli::{FormatArgs, GlobalOpts, ResetArgs};
+use crate::cli::{CheckArgs, FormatArgs, GlobalOpts, ResetArgs};
 use crate::format;
 
 /// `lpod version`.
@@ -89,6 +89,35 @@ fn scalar(v: &Value) -> String {
         Value::Array(a) if a.is_empty() => "[]".into(),
         other => other.to_string(),
     }
+}
+
+/// Exit code of `system check` when findings remain (0 when clean; 125 when the audit
+/// itself failed).
+pub const CHECK_FINDINGS: i32 = 1;
+
+/// `lpod system check [--repair] [--format json]`: one finding per line (or the report as
+/// JSON); with `--repair`, what was repaired first (`repaired ...` lines), then what remains.
+/// Exit 0 when clean, [`CHECK_FINDINGS`] when findings remain.
+pub fn check(rt: &Runtime, a: &CheckArgs) -> CmdResult {
+    let report = if a.repair {
+        rt.check_repair()?
+    } else {
+        rt.check()?
+    };
+    match a.format.as_deref() {
+        f if format::is_json(f) => print_json(&serde_json::to_value(&report).unwrap_or_default())?,
+        Some(t) => {
+            let v = serde_json::to_value(&report).unwrap_or_default();
+            println!("{}", format::template(t, &v)?)
+        }
+        None => {
+            print!("{report}");
+            if report.is_clean() {
+                println!("no problems found");
+            }
+        }
+    }
+    Ok(if report.is_clean() { 0 } else { CHECK_FINDINGS })
 }
 
 /// Directories `system reset` empties, from the runtime's configuration.
