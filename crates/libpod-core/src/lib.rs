@@ -27,6 +27,7 @@
 pub mod check;
 pub mod container;
 mod error;
+pub mod image;
 pub mod journal;
 pub mod network;
 pub mod pod;

@@ -93,6 +93,14 @@ pub enum Command {
     Save(SaveArgs),
     /// Create an image from a tarball of a root filesystem.
     Import(ImportArgs),
+    /// Pull an image from a registry.
+    Pull(crate::cmd::registry::PullArgs),
+    /// Push an image to a registry.
+    Push(crate::cmd::registry::PushArgs),
+    /// Log in to a registry (stores the credentials in the auth file).
+    Login(crate::cmd::registry::LoginArgs),
+    /// Log out of a registry (removes its credentials from the auth file).
+    Logout(crate::cmd::registry::LogoutArgs),
     /// Show system information.
     Info(FormatArgs),
     /// Show the lpod version.
@@ -309,6 +317,9 @@ pub struct CreateFlags {
     /// Remove the container when it exits.
     #[arg(long)]
     pub rm: bool,
+    /// Pulling a missing image (--pull, -q, --tls-verify, --authfile, --platform, ...).
+    #[command(flatten)]
+    pub pull: crate::cmd::registry::CreatePullFlags,
     /// Image, then the command and its arguments.
     #[arg(
         required = true,
@@ -492,6 +503,9 @@ pub struct ImagesArgs {
     /// Do not truncate ids.
     #[arg(long = "no-trunc")]
     pub no_trunc: bool,
+    /// Show the manifest digest of each image.
+    #[arg(long)]
+    pub digests: bool,
 }
 
 /// `lpod rmi`.

@@ -51,7 +51,10 @@ fn init_logging(level: &str) {
         "warning" => "warn".to_string(),
         l => l.to_string(),
     };
-    let filter = tracing_subscriber::EnvFilter::try_new(&lvl)
+    // The TLS verifier logs every rejected certificate at ERROR through `log`; the
+    // registry error that follows already says it, as Podman's one `Error:` line.
+    let directives = format!("{lvl},rustls_platform_verifier=off");
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let spans = if matches!(lvl.as_str(), "debug" | "trace") {
         FmtSpan::NEW | FmtSpan::CLOSE

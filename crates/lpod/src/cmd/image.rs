@@ -1,4 +1,5 @@
-//! Image verbs: images, rmi, tag, load, save, import (over libpod-storage's store).
+//! Image verbs: images, rmi, tag, load, save, import (over libpod-storage's store);
+//! the registry verbs are in `registry.rs`.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,22 @@ fn repo_tag(name: &str) -> (String, String) {
     }
 }
 
+/// Podman's `RepoDigests`: `repository@digest` for each repository the image is named in.
+fn repo_digests(img: &Image) -> Vec<String> {
+    let Some(d) = &img.digest else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for n in &img.names {
+        let repo = repo_tag(n).0;
+        let rd = format!("{repo}@{d}");
+        if !out.contains(&rd) {
+            out.push(rd);
+        }
+    }
+    out
+}
+
 /// Podman's JSON for an image: `images --format json` rows, or (`inspect`) the fuller form.
 pub fn image_json(img: &Image, inspect: bool) -> Value {
     let t = created(img);
@@ -35,7 +52,7 @@ pub fn image_json(img: &Image, inspect: bool) -> Value {
         "Id": img.id,
         "ParentId": "",
         "RepoTags": img.names,
-        "RepoDigests": img.digest.iter().collect::<Vec<_>>(),
+        "RepoDigests": repo_digests(img),
         "Size": img.size,
         "SharedSize": 0,
         "VirtualSize": img.size,
@@ -82,7 +99,8 @@ pub fn images(rt: &Runtime, a: ImagesArgs) -> CmdResult {
                         "Size": format::human_size(img.size),
                         "Created": created(img).map(|c| format::ago(c, now)).unwrap_or_default(),
                         "CreatedAt": img.created,
-                        "Digest": img.digest,
+                        "Digest": img.digest.clone().unwrap_or_default(),
+                        "RepoDigests": repo_digests(img),
                         "Names": img.names,
                     });
                     println!("{}", format::template(t, &v)?);
@@ -94,21 +112,26 @@ pub fn images(rt: &Runtime, a: ImagesArgs) -> CmdResult {
             let mut rows = Vec::new();
             for img in &list {
                 for (repo, tag) in rows_of(img) {
-                    rows.push(vec![
-                        repo,
-                        tag,
+                    let mut row = vec![repo, tag];
+                    if a.digests {
+                        row.push(img.digest.clone().unwrap_or_else(|| "<none>".into()));
+                    }
+                    row.extend([
                         format::short_id(&img.id, a.no_trunc).to_string(),
                         created(img)
                             .map(|c| format::ago(c, now))
                             .unwrap_or_default(),
                         format::human_size(img.size),
                     ]);
+                    rows.push(row);
                 }
             }
-            print!(
-                "{}",
-                format::table(&["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], &rows)
-            );
+            let header: &[&str] = if a.digests {
+                &["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"]
+            } else {
+                &["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]
+            };
+            print!("{}", format::table(header, &rows));
         }
     }
     Ok(0)
@@ -282,6 +305,34 @@ pub fn import(rt: &Runtime, a: ImportArgs) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repo_digests_name_each_repository_once() {
+        let img: Image = serde_json::from_value(json!({
+            "id": "a".repeat(64),
+            "names": [
+                "127.0.0.1:5000/busybox:latest",
+                "127.0.0.1:5000/busybox:v1",
+                "localhost/x:y",
+            ],
+            "digest": "sha256:abc",
+            "layers": [],
+            "diff_ids": [],
+            "size": 0,
+            "created": null,
+            "architecture": null,
+            "os": null,
+            "config": {},
+        }))
+        .unwrap();
+        assert_eq!(
+            repo_digests(&img),
+            [
+                "127.0.0.1:5000/busybox@sha256:abc",
+                "localhost/x@sha256:abc"
+            ]
+        );
+    }
 
     #[test]
     fn repo_and_tag() {

@@ -6,6 +6,7 @@ mod image;
 pub mod network;
 mod pod;
 mod ps;
+pub mod registry;
 mod system;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,9 @@ pub enum CliError {
     /// From the image store.
     #[error("{0}")]
     Storage(#[from] libpod_storage::StoreError),
+    /// From a registry verb (pull, push, login, logout).
+    #[error("{0}")]
+    Image(#[from] libpod_core::image::ImageError),
     /// A flag value.
     #[error("{0}")]
     Parse(#[from] crate::parse::ParseError),
@@ -91,8 +95,22 @@ pub fn dispatch(cli: Cli) -> CmdResult {
     let g = &cli.global;
     match cli.command {
         Command::Version(a) => system::version(&a),
-        Command::Run(a) => container::run(&open(g)?, a),
-        Command::Create(a) => container::create(&open(g)?, a),
+        Command::Run(mut a) => {
+            let rt = open(g)?;
+            let pull = a.create.pull.clone();
+            registry::prepare_create(&rt, &mut a.create, &pull)?;
+            container::run(&rt, a)
+        }
+        Command::Create(mut a) => {
+            let rt = open(g)?;
+            let pull = a.create.pull.clone();
+            registry::prepare_create(&rt, &mut a.create, &pull)?;
+            container::create(&rt, a)
+        }
+        Command::Pull(a) => registry::pull(&open(g)?, a),
+        Command::Push(a) => registry::push(&open(g)?, a),
+        Command::Login(a) => registry::login(g, a),
+        Command::Logout(a) => registry::logout(g, a),
         Command::Start(a) => container::start(&open(g)?, a),
         Command::Stop(a) => container::stop(&open(g)?, a, false),
         Command::Restart(a) => container::stop(&open(g)?, a, true),

@@ -1,0 +1,345 @@
+//! Registry verbs of the runtime: pull, push, login, logout, and the pull policy
+//! `create`/`run` apply to a missing image.
+//!
+//! The mechanisms live in `libpod_storage::registry`; this module maps the
+//! runtime's configuration (`registries` = unqualified-search registries,
+//! `insecure_registries`, `registries_certs_dir`, `auth_file`) and a command's
+//! own overrides ([`RegistryAccess`]) onto its `RegistryOptions`.
+//!
+//! ```no_run
+//! use libpod_core::image::{PullOptions, PullPolicy};
+//! use libpod_core::Runtime;
+//! let rt = Runtime::builder().build()?;
+//! let pulled = rt.pull("127.0.0.1:5000/busybox:latest", &PullOptions::default(), &|ev| {
+//!     eprintln!("{ev:?}")
+//! })?;
+//! println!("{}", pulled.image.id);
+//! let name = rt.ensure_image("busybox", PullPolicy::Missing, &PullOptions::default(), &|_| {})?;
+//! println!("create from {name}");
+//! # Ok::<(), libpod_core::image::ImageError>(())
+//! ```
+
+use std::path::PathBuf;
+
+use libpod_config::RuntimeConfig;
+use libpod_storage::registry::{self, RegistryOptions};
+
+pub use libpod_storage::registry::{
+    Credentials, Platform, Progress, ProgressEvent, PulledImage, RegistryError,
+};
+
+use crate::Runtime;
+
+/// Errors of the registry verbs; each names the reference or registry it is about.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageError {
+    /// The registry, the auth file or the transfer failed (unauthorized, not
+    /// found, TLS, short name unresolvable, digest mismatch, ...).
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The runtime failed (stopped, store error, ...).
+    #[error(transparent)]
+    Runtime(#[from] crate::Error),
+    /// No local image to push.
+    #[error("image {0} not known (pull, load or build it first)")]
+    NoSuchImage(String),
+    /// A `--pull` value that is not a policy.
+    #[error("invalid pull policy {0:?}: use missing, always, never or newer")]
+    InvalidPolicy(String),
+    /// The image is missing locally and the policy forbids pulling it.
+    #[error("image {0} not known and the pull policy is never")]
+    NeverPull(String),
+}
+
+impl ImageError {
+    /// Podman's exit code: 125 for every registry error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ImageError::Runtime(e) => e.exit_code(),
+            _ => 125,
+        }
+    }
+}
+
+/// Result with [`ImageError`].
+pub type Result<T, E = ImageError> = std::result::Result<T, E>;
+
+/// When `create`/`run` pull their image (Podman's `--pull`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PullPolicy {
+    /// Pull only when no local image matches (the default).
+    #[default]
+    Missing,
+    /// Always pull (layers already present are not downloaded again).
+    Always,
+    /// Never pull: a missing image is an error.
+    Never,
+    /// Podman pulls when the registry has a newer image; lpod does not compare
+    /// yet and behaves as [`PullPolicy::Missing`].
+    Newer,
+}
+
+impl std::str::FromStr for PullPolicy {
+    type Err = ImageError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "missing" | "ifmissing" | "" => Ok(PullPolicy::Missing),
+            "always" | "true" => Ok(PullPolicy::Always),
+            "never" | "false" => Ok(PullPolicy::Never),
+            "newer" | "ifnewer" => Ok(PullPolicy::Newer),
+            _ => Err(ImageError::InvalidPolicy(s.to_string())),
+        }
+    }
+}
+
+/// A command's overrides of the configured registry access (`--tls-verify`,
+/// `--creds`, `--authfile`, `--cert-dir`).
+#[derive(Debug, Clone, Default)]
+pub struct RegistryAccess {
+    /// `--tls-verify`: `Some(false)` allows HTTP / unverified TLS for every
+    /// registry; `None` uses `insecure_registries`.
+    pub tls_verify: Option<bool>,
+    /// `--creds user:pass`: used instead of any auth file.
+    pub credentials: Option<Credentials>,
+    /// `--authfile`: replaces the configured `auth_file`.
+    pub auth_file: Option<PathBuf>,
+    /// `--cert-dir`: replaces the configured `registries_certs_dir`.
+    pub certs_dir: Option<PathBuf>,
+}
+
+/// Options of [`Runtime::pull`].
+#[derive(Debug, Clone, Default)]
+pub struct PullOptions {
+    /// Registry access overrides.
+    pub access: RegistryAccess,
+    /// Platform to pick from a manifest list (`--platform`, `--arch`, `--os`);
+    /// `None` = the host's.
+    pub platform: Option<Platform>,
+}
+
+/// Options of [`Runtime::push`].
+#[derive(Debug, Clone, Default)]
+pub struct PushOptions {
+    /// Registry access overrides.
+    pub access: RegistryAccess,
+}
+
+/// The auth file a command uses: `--authfile`, else the configured one, else
+/// `None` (the registry library's default).
+pub fn auth_file(cfg: &RuntimeConfig, access: &RegistryAccess) -> Option<PathBuf> {
+    access.auth_file.clone().or_else(|| cfg.auth_file.clone())
+}
+
+/// Maps the runtime configuration plus a command's overrides onto the registry
+/// library's options.
+pub fn registry_options(
+    cfg: &RuntimeConfig,
+    access: &RegistryAccess,
+    platform: Option<Platform>,
+) -> RegistryOptions {
+    RegistryOptions {
+        unqualified_search: cfg.registries.clone(),
+        insecure: cfg.insecure_registries.clone(),
+        tls_verify: access.tls_verify,
+        certs_dir: Some(
+            access
+                .certs_dir
+                .clone()
+                .unwrap_or_else(|| cfg.registries_certs_dir.clone()),
+        ),
+        auth_file: auth_file(cfg, access),
+        credentials: access.credentials.clone(),
+        platform,
+        ..RegistryOptions::default()
+    }
+}
+
+/// Checks `creds` against `registry` and stores them in the auth file; returns
+/// the file written. Wrong credentials: [`RegistryError::Unauthorized`], nothing
+/// written. Needs no opened runtime (only the configuration).
+#[tracing::instrument(skip(cfg, creds, access), fields(user = %creds.username))]
+pub fn login(
+    cfg: &RuntimeConfig,
+    registry: &str,
+    creds: &Credentials,
+    access: &RegistryAccess,
+) -> Result<PathBuf> {
+    let opts = registry_options(cfg, access, None);
+    Ok(registry::login(registry, creds, &opts)?)
+}
+
+/// Removes `registry`'s entry from the auth file (`None` = every entry, `logout
+/// --all`). Returns false when the registry had no entry.
+#[tracing::instrument(skip(cfg, access))]
+pub fn logout(
+    cfg: &RuntimeConfig,
+    registry: Option<&str>,
+    access: &RegistryAccess,
+) -> Result<bool> {
+    let file = auth_file(cfg, access);
+    match registry {
+        Some(r) => Ok(registry::logout(r, file.as_deref())?),
+        None => {
+            registry::logout_all(file.as_deref())?;
+            Ok(true)
+        }
+    }
+}
+
+/// The auth file `login`/`logout` would write for this configuration.
+pub fn effective_auth_file(cfg: &RuntimeConfig, access: &RegistryAccess) -> PathBuf {
+    auth_file(cfg, access).unwrap_or_else(registry::default_auth_file)
+}
+
+fn is_local_only(reference: &str) -> bool {
+    reference.starts_with("localhost/")
+}
+
+impl Runtime {
+    /// The registry options this runtime's configuration gives, with `access`'s
+    /// overrides.
+    pub fn registry_options(
+        &self,
+        access: &RegistryAccess,
+        platform: Option<Platform>,
+    ) -> Result<RegistryOptions> {
+        let p = self.inner.parts()?;
+        Ok(registry_options(&p.opts.config, access, platform))
+    }
+
+    /// Pulls `reference` (`docker://` optional; short names go through the
+    /// configured `registries`) into the store. Layers already stored are not
+    /// downloaded; every blob is verified before anything is committed.
+    #[tracing::instrument(skip(self, opts, progress))]
+    pub fn pull(
+        &self,
+        reference: &str,
+        opts: &PullOptions,
+        progress: Progress<'_>,
+    ) -> Result<PulledImage> {
+        let p = self.inner.parts()?;
+        let ropts = registry_options(&p.opts.config, &opts.access, opts.platform.clone());
+        Ok(p.store.pull(reference, &ropts, progress)?)
+    }
+
+    /// Pushes local image `image` (name or id) to `dest` (`docker://host/repo:tag`
+    /// or a bare reference; `None` = the image's own first name). Returns the
+    /// manifest digest.
+    #[tracing::instrument(skip(self, opts, progress))]
+    pub fn push(
+        &self,
+        image: &str,
+        dest: Option<&str>,
+        opts: &PushOptions,
+        progress: Progress<'_>,
+    ) -> Result<String> {
+        let p = self.inner.parts()?;
+        if !p.store.image_exists(image).map_err(crate::Error::from)? {
+            return Err(ImageError::NoSuchImage(image.to_string()));
+        }
+        let ropts = registry_options(&p.opts.config, &opts.access, None);
+        Ok(p.store.push(image, dest, &ropts, progress)?)
+    }
+
+    /// [`login`] with this runtime's configuration.
+    pub fn login(
+        &self,
+        registry: &str,
+        creds: &Credentials,
+        access: &RegistryAccess,
+    ) -> Result<PathBuf> {
+        let p = self.inner.parts()?;
+        login(&p.opts.config, registry, creds, access)
+    }
+
+    /// [`logout`] with this runtime's configuration.
+    pub fn logout(&self, registry: Option<&str>, access: &RegistryAccess) -> Result<bool> {
+        let p = self.inner.parts()?;
+        logout(&p.opts.config, registry, access)
+    }
+
+    /// Applies a pull policy before a container is created from `reference`:
+    /// returns the name to create from — `reference` itself when a local image
+    /// matches (and the policy is not `Always`), else the fully qualified
+    /// reference just pulled. `Never` with no local image is
+    /// [`ImageError::NeverPull`].
+    #[tracing::instrument(skip(self, opts, progress))]
+    pub fn ensure_image(
+        &self,
+        reference: &str,
+        policy: PullPolicy,
+        opts: &PullOptions,
+        progress: Progress<'_>,
+    ) -> Result<String> {
+        let p = self.inner.parts()?;
+        let local = p
+            .store
+            .image_exists(reference)
+            .map_err(crate::Error::from)?;
+        let pull = match policy {
+            PullPolicy::Always => !is_local_only(reference) || !local,
+            PullPolicy::Missing | PullPolicy::Newer => !local,
+            PullPolicy::Never if local => false,
+            PullPolicy::Never => return Err(ImageError::NeverPull(reference.to_string())),
+        };
+        if !pull {
+            return Ok(reference.to_string());
+        }
+        drop(p);
+        tracing::info!(reference, ?policy, "pulling the image for create");
+        Ok(self.pull(reference, opts, progress)?.reference)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn policies_parse_like_podman() {
+        assert_eq!(
+            "missing".parse::<PullPolicy>().unwrap(),
+            PullPolicy::Missing
+        );
+        assert_eq!("Always".parse::<PullPolicy>().unwrap(), PullPolicy::Always);
+        assert_eq!("never".parse::<PullPolicy>().unwrap(), PullPolicy::Never);
+        assert_eq!("newer".parse::<PullPolicy>().unwrap(), PullPolicy::Newer);
+        let e = "sometimes".parse::<PullPolicy>().unwrap_err().to_string();
+        assert!(e.contains("sometimes"), "{e}");
+    }
+
+    #[test]
+    fn config_and_overrides_map_onto_registry_options() {
+        let cfg = RuntimeConfig {
+            registries: vec!["127.0.0.1:5000".into()],
+            insecure_registries: vec!["127.0.0.1:5000".into()],
+            auth_file: Some("/cfg/auth.json".into()),
+            ..RuntimeConfig::default()
+        };
+        let o = registry_options(&cfg, &RegistryAccess::default(), None);
+        assert_eq!(o.unqualified_search, ["127.0.0.1:5000"]);
+        assert_eq!(o.insecure, ["127.0.0.1:5000"]);
+        assert_eq!(o.certs_dir.as_deref(), Some(Path::new("/etc/lpod/certs.d")));
+        assert_eq!(o.auth_file.as_deref(), Some(Path::new("/cfg/auth.json")));
+        assert_eq!(o.tls_verify, None);
+
+        let access = RegistryAccess {
+            tls_verify: Some(false),
+            credentials: Credentials::parse("u:p"),
+            auth_file: Some("/flag/auth.json".into()),
+            certs_dir: Some("/flag/certs".into()),
+        };
+        let o = registry_options(&cfg, &access, Platform::parse("linux/arm64"));
+        assert_eq!(o.tls_verify, Some(false));
+        assert_eq!(o.auth_file.as_deref(), Some(Path::new("/flag/auth.json")));
+        assert_eq!(o.certs_dir.as_deref(), Some(Path::new("/flag/certs")));
+        assert_eq!(o.credentials.unwrap().username, "u");
+        assert_eq!(o.platform.unwrap().arch, "arm64");
+        assert_eq!(
+            effective_auth_file(&cfg, &access),
+            Path::new("/flag/auth.json")
+        );
+    }
+}

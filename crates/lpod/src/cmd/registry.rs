@@ -1,0 +1,515 @@
+//! Registry verbs: pull, push, login, logout, the pull policy of `run`/`create`,
+//! and the progress display (indicatif bars on a terminal, plain lines otherwise,
+//! nothing with `-q`).
+
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use clap::Args;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use libpod_core::image::{
+    self as core_image, Credentials, Platform, ProgressEvent, PullOptions, PullPolicy, PushOptions,
+    RegistryAccess,
+};
+use libpod_core::Runtime;
+
+use super::{runtime_config, CliError, CmdResult};
+use crate::cli::{CreateFlags, GlobalOpts};
+
+/// Flags every registry verb shares (Podman's names).
+#[derive(Debug, Clone, Default, Args)]
+pub struct AccessFlags {
+    /// Require HTTPS and verify certificates (`--tls-verify=false` allows HTTP and
+    /// unverified TLS for this command; default: only `insecure_registries` may).
+    #[arg(
+        long = "tls-verify",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    pub tls_verify: Option<bool>,
+    /// Credentials USER:PASSWORD for this command (instead of the auth file).
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub creds: Option<String>,
+    /// Auth file to read (and, for login/logout, write).
+    #[arg(long, value_name = "FILE", env = "REGISTRY_AUTH_FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Directory of extra CA certificates: DIR/HOST[:PORT]/*.crt.
+    #[arg(long = "cert-dir", value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+}
+
+impl AccessFlags {
+    fn access(&self) -> Result<RegistryAccess, CliError> {
+        let credentials = match &self.creds {
+            Some(c) => Some(Credentials::parse(c).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "invalid --creds {:?}: use USER:PASSWORD",
+                    c.split(':').next().unwrap_or_default()
+                ))
+            })?),
+            None => None,
+        };
+        Ok(RegistryAccess {
+            tls_verify: self.tls_verify,
+            credentials,
+            auth_file: self.authfile.clone(),
+            certs_dir: self.cert_dir.clone(),
+        })
+    }
+}
+
+/// Platform flags of `pull`, `run`, `create`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PlatformFlags {
+    /// Platform OS/ARCH[/VARIANT] to pick from a manifest list.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Architecture to pick (overrides the host's / --platform's).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Operating system to pick.
+    #[arg(long, value_name = "OS")]
+    pub os: Option<String>,
+    /// Architecture variant to pick (v7, v8, ...).
+    #[arg(long, value_name = "VARIANT")]
+    pub variant: Option<String>,
+}
+
+impl PlatformFlags {
+    /// `None` when no flag is given (the host's platform).
+    fn platform(&self) -> Result<Option<Platform>, CliError> {
+        if self.platform.is_none()
+            && self.arch.is_none()
+            && self.os.is_none()
+            && self.variant.is_none()
+        {
+            return Ok(None);
+        }
+        let mut p = match &self.platform {
+            Some(s) => Platform::parse(s).ok_or_else(|| {
+                CliError::Usage(format!("invalid --platform {s:?}: use OS/ARCH[/VARIANT]"))
+            })?,
+            None => Platform::host(),
+        };
+        if let Some(a) = &self.arch {
+            p.arch = a.clone();
+        }
+        if let Some(o) = &self.os {
+            p.os = o.clone();
+        }
+        if let Some(v) = &self.variant {
+            p.variant = Some(v.clone());
+        }
+        Ok(Some(p))
+    }
+}
+
+/// `lpod pull`.
+#[derive(Debug, Clone, Args)]
+pub struct PullArgs {
+    /// Print only the image id: no progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Registry access.
+    #[command(flatten)]
+    pub access: AccessFlags,
+    /// Platform selection.
+    #[command(flatten)]
+    pub platform: PlatformFlags,
+    /// Image to pull: [docker://][REGISTRY/]NAME[:TAG|@DIGEST].
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+}
+
+/// `lpod push`.
+#[derive(Debug, Clone, Args)]
+pub struct PushArgs {
+    /// Print no progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Write the manifest digest of the pushed image to this file.
+    #[arg(long, value_name = "FILE")]
+    pub digestfile: Option<PathBuf>,
+    /// Registry access.
+    #[command(flatten)]
+    pub access: AccessFlags,
+    /// Local image (name or id).
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Destination: docker://REGISTRY/NAME[:TAG] or a bare reference (default: the image's name).
+    #[arg(value_name = "DESTINATION")]
+    pub destination: Option<String>,
+}
+
+/// `lpod login`.
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// User name.
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Password (visible in the process list: prefer --password-stdin).
+    #[arg(
+        short = 'p',
+        long,
+        value_name = "PASSWORD",
+        conflicts_with = "password_stdin"
+    )]
+    pub password: Option<String>,
+    /// Read the password from stdin.
+    #[arg(long = "password-stdin")]
+    pub password_stdin: bool,
+    /// Registry access.
+    #[command(flatten)]
+    pub access: AccessFlags,
+    /// Registry: HOST[:PORT].
+    #[arg(value_name = "REGISTRY")]
+    pub registry: String,
+}
+
+/// `lpod logout`.
+#[derive(Debug, Clone, Args)]
+pub struct LogoutArgs {
+    /// Auth file to edit.
+    #[arg(long, value_name = "FILE", env = "REGISTRY_AUTH_FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Remove the credentials of every registry.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Registry: HOST[:PORT].
+    #[arg(value_name = "REGISTRY", required_unless_present = "all")]
+    pub registry: Option<String>,
+}
+
+/// Pull flags of `run` and `create`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CreatePullFlags {
+    /// Pull the image: missing (default), always, never, or newer (lpod: same as missing).
+    #[arg(long, value_name = "POLICY")]
+    pub pull: Option<String>,
+    /// Print no pull progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Registry access for the pull.
+    #[command(flatten)]
+    pub access: AccessFlags,
+    /// Platform selection for the pull.
+    #[command(flatten)]
+    pub platform: PlatformFlags,
+}
+
+/// How progress is shown.
+enum Display {
+    Quiet,
+    Lines,
+    Bars {
+        multi: MultiProgress,
+        bars: HashMap<String, ProgressBar>,
+    },
+}
+
+/// The progress display of one pull or push; events may come from several threads.
+pub struct Reporter {
+    state: Mutex<Display>,
+    pushing: bool,
+}
+
+fn short(digest: &str) -> &str {
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    &hex[..hex.len().min(12)]
+}
+
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template(
+        "Copying blob {msg} [{bar:30}] {bytes} / {total_bytes} ({bytes_per_sec})",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ")
+}
+
+impl Reporter {
+    /// Quiet with `quiet`; bars when stderr is a terminal; plain lines otherwise.
+    pub fn new(quiet: bool, pushing: bool) -> Reporter {
+        let state = if quiet {
+            Display::Quiet
+        } else if std::io::stderr().is_terminal() {
+            Display::Bars {
+                multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                bars: HashMap::new(),
+            }
+        } else {
+            Display::Lines
+        };
+        Reporter {
+            state: Mutex::new(state),
+            pushing,
+        }
+    }
+
+    fn line(&self, d: &Display, s: &str) {
+        match d {
+            Display::Quiet => {}
+            Display::Lines => {
+                let mut e = std::io::stderr().lock();
+                let _ = writeln!(e, "{s}");
+            }
+            Display::Bars { multi, .. } => {
+                let _ = multi.println(s);
+            }
+        }
+    }
+
+    /// Shows one event.
+    pub fn event(&self, ev: ProgressEvent) {
+        let Ok(mut guard) = self.state.lock() else {
+            return;
+        };
+        let d = &mut *guard;
+        match ev {
+            ProgressEvent::Resolved { reference, .. } => {
+                if !self.pushing {
+                    self.line(d, &format!("Trying to pull {reference}..."));
+                }
+                self.line(d, "Getting image source signatures");
+            }
+            ProgressEvent::LayerSkipped { digest, .. } => {
+                self.line(
+                    d,
+                    &format!("Copying blob {} skipped: already exists", short(&digest)),
+                );
+            }
+            ProgressEvent::LayerStart { digest, size } => {
+                if let Display::Bars { multi, bars } = d {
+                    let b = multi.add(ProgressBar::new(size));
+                    b.set_style(bar_style());
+                    b.set_message(short(&digest).to_string());
+                    bars.insert(digest, b);
+                }
+            }
+            ProgressEvent::LayerBytes { digest, done, .. } => {
+                if let Display::Bars { bars, .. } = d {
+                    if let Some(b) = bars.get(&digest) {
+                        b.set_position(done);
+                    }
+                }
+            }
+            ProgressEvent::LayerDone { digest } => match d {
+                Display::Bars { bars, .. } => {
+                    if let Some(b) = bars.remove(&digest) {
+                        b.set_style(
+                            ProgressStyle::with_template("Copying blob {msg}")
+                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                        );
+                        b.finish_with_message(format!("{} done", short(&digest)));
+                    }
+                }
+                _ => self.line(d, &format!("Copying blob {} done", short(&digest))),
+            },
+            ProgressEvent::ConfigDone => self.line(d, "Copying config done"),
+            ProgressEvent::Committed { .. } => {
+                if self.pushing {
+                    self.line(d, "Copying config done");
+                }
+                self.line(d, "Writing manifest to image destination");
+            }
+        }
+    }
+}
+
+fn read_password_stdin() -> Result<String, CliError> {
+    let mut s = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut s)
+        .map_err(|e| CliError::Io {
+            what: "read password from",
+            path: "stdin".into(),
+            source: e,
+        })?;
+    Ok(s.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// Reads a line from the terminal with echo off (password prompt).
+fn prompt(label: &str, echo: bool) -> Result<String, CliError> {
+    use nix::sys::termios::{self, LocalFlags, SetArg};
+    use std::os::fd::AsFd;
+    eprint!("{label}");
+    let _ = std::io::stderr().flush();
+    let stdin = std::io::stdin();
+    let saved = if echo {
+        None
+    } else {
+        termios::tcgetattr(stdin.as_fd()).ok().inspect(|t| {
+            let mut t2 = t.clone();
+            t2.local_flags.remove(LocalFlags::ECHO);
+            let _ = termios::tcsetattr(stdin.as_fd(), SetArg::TCSANOW, &t2);
+        })
+    };
+    let r = read_password_stdin();
+    if let Some(t) = saved {
+        let _ = termios::tcsetattr(stdin.as_fd(), SetArg::TCSANOW, &t);
+        eprintln!();
+    }
+    r
+}
+
+/// `lpod login`: verifies the credentials, then writes them to the auth file.
+pub fn login(g: &GlobalOpts, a: LoginArgs) -> CmdResult {
+    let cfg = runtime_config(g)?;
+    let access = a.access.access()?;
+    let interactive = std::io::stdin().is_terminal();
+    let username = match a.username {
+        Some(u) => u,
+        None if interactive && !a.password_stdin => prompt("Username: ", true)?,
+        None => {
+            return Err(CliError::Usage(
+                "a user name is required: use -u USER".into(),
+            ))
+        }
+    };
+    let password = match (a.password, a.password_stdin) {
+        (Some(p), _) => p,
+        (None, true) => read_password_stdin()?,
+        (None, false) if interactive => prompt("Password: ", false)?,
+        (None, false) => {
+            return Err(CliError::Usage(
+                "a password is required: use -p PASSWORD or --password-stdin".into(),
+            ))
+        }
+    };
+    if username.is_empty() {
+        return Err(CliError::Usage("the user name is empty".into()));
+    }
+    let creds = Credentials { username, password };
+    core_image::login(&cfg, &a.registry, &creds, &access)?;
+    println!("Login Succeeded!");
+    Ok(0)
+}
+
+/// `lpod logout`.
+pub fn logout(g: &GlobalOpts, a: LogoutArgs) -> CmdResult {
+    let cfg = runtime_config(g)?;
+    let access = RegistryAccess {
+        auth_file: a.authfile.clone(),
+        ..RegistryAccess::default()
+    };
+    if a.all {
+        core_image::logout(&cfg, None, &access)?;
+        println!("Removed login credentials for all registries");
+        return Ok(0);
+    }
+    let registry = a.registry.unwrap_or_default();
+    if core_image::logout(&cfg, Some(&registry), &access)? {
+        println!("Removed login credentials for {registry}");
+        Ok(0)
+    } else {
+        Err(CliError::Usage(format!(
+            "not logged into {registry} (no entry in {})",
+            core_image::effective_auth_file(&cfg, &access).display()
+        )))
+    }
+}
+
+/// `lpod pull`: progress on stderr, the image id on stdout.
+pub fn pull(rt: &Runtime, a: PullArgs) -> CmdResult {
+    let opts = PullOptions {
+        access: a.access.access()?,
+        platform: a.platform.platform()?,
+    };
+    let rep = Reporter::new(a.quiet, false);
+    let pulled = rt.pull(&a.image, &opts, &|ev| rep.event(ev))?;
+    println!("{}", pulled.image.id);
+    Ok(0)
+}
+
+/// `lpod push`.
+pub fn push(rt: &Runtime, a: PushArgs) -> CmdResult {
+    let opts = PushOptions {
+        access: a.access.access()?,
+    };
+    let rep = Reporter::new(a.quiet, true);
+    let digest = rt.push(&a.image, a.destination.as_deref(), &opts, &|ev| {
+        rep.event(ev)
+    })?;
+    if let Some(f) = &a.digestfile {
+        std::fs::write(f, &digest).map_err(|e| CliError::Io {
+            what: "write digest file",
+            path: f.clone(),
+            source: e,
+        })?;
+    }
+    Ok(0)
+}
+
+/// `run`/`create`: applies the pull policy and points the flags at the image to
+/// create from (the fully qualified name when it was just pulled).
+pub fn prepare_create(
+    rt: &Runtime,
+    f: &mut CreateFlags,
+    p: &CreatePullFlags,
+) -> Result<(), CliError> {
+    let Some(image) = f.image_and_command.first().cloned() else {
+        return Ok(());
+    };
+    let policy: PullPolicy = p.pull.as_deref().unwrap_or("missing").parse()?;
+    let opts = PullOptions {
+        access: p.access.access()?,
+        platform: p.platform.platform()?,
+    };
+    let rep = Reporter::new(p.quiet, false);
+    let name = rt.ensure_image(&image, policy, &opts, &|ev| rep.event(ev))?;
+    f.image_and_command[0] = name;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_flags() {
+        let f = PlatformFlags::default();
+        assert!(f.platform().unwrap().is_none());
+        let f = PlatformFlags {
+            platform: Some("linux/arm/v7".into()),
+            ..Default::default()
+        };
+        assert_eq!(f.platform().unwrap().unwrap().to_string(), "linux/arm/v7");
+        let f = PlatformFlags {
+            arch: Some("arm64".into()),
+            ..Default::default()
+        };
+        assert_eq!(f.platform().unwrap().unwrap().to_string(), "linux/arm64");
+        let f = PlatformFlags {
+            platform: Some("linux".into()),
+            ..Default::default()
+        };
+        assert!(f.platform().is_err());
+    }
+
+    #[test]
+    fn creds_flag() {
+        let f = AccessFlags {
+            creds: Some("u:p:w".into()),
+            tls_verify: Some(false),
+            ..Default::default()
+        };
+        let a = f.access().unwrap();
+        assert_eq!(a.credentials.unwrap().password, "p:w");
+        assert_eq!(a.tls_verify, Some(false));
+        let f = AccessFlags {
+            creds: Some("nopassword".into()),
+            ..Default::default()
+        };
+        assert!(f.access().is_err());
+    }
+
+    #[test]
+    fn short_digests() {
+        assert_eq!(short("sha256:0123456789abcdef"), "0123456789ab");
+        assert_eq!(short("abc"), "abc");
+    }
+}
