@@ -507,6 +507,62 @@ mod tests {
         assert!(f.access().is_err());
     }
 
+    fn parse(args: &[&str]) -> crate::cli::Command {
+        use clap::Parser;
+        crate::cli::Cli::try_parse_from(std::iter::once("lpod").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .command
+    }
+
+    #[test]
+    fn flags_parse_like_podman() {
+        use crate::cli::Command;
+        let Command::Pull(p) = parse(&[
+            "pull",
+            "--tls-verify=false",
+            "-q",
+            "--platform",
+            "linux/arm64",
+            "docker://h:5000/r:t",
+        ]) else {
+            panic!("not pull")
+        };
+        assert_eq!(p.access.tls_verify, Some(false));
+        assert!(p.quiet);
+        assert_eq!(p.image, "docker://h:5000/r:t");
+        // A bare --tls-verify means true and does not take the next word.
+        let Command::Push(p) = parse(&["push", "--tls-verify", "img", "docker://h/r:t"]) else {
+            panic!("not push")
+        };
+        assert_eq!(p.access.tls_verify, Some(true));
+        assert_eq!(p.image, "img");
+        assert_eq!(p.destination.as_deref(), Some("docker://h/r:t"));
+        // run: pull flags before the image; the command keeps its own -q.
+        let Command::Run(r) = parse(&["run", "--pull", "never", "-q", "img", "sh", "-q"]) else {
+            panic!("not run")
+        };
+        assert_eq!(r.create.pull.pull.as_deref(), Some("never"));
+        assert!(r.create.pull.quiet);
+        assert_eq!(r.create.image_and_command, ["img", "sh", "-q"]);
+        let Command::Login(l) = parse(&["login", "-u", "me", "--password-stdin", "h:5000"]) else {
+            panic!("not login")
+        };
+        assert_eq!(l.username.as_deref(), Some("me"));
+        assert!(l.password_stdin);
+        assert!(matches!(parse(&["logout", "-a"]), Command::Logout(l) if l.all));
+        use clap::Parser;
+        assert!(crate::cli::Cli::try_parse_from(["lpod", "logout"]).is_err());
+        assert!(crate::cli::Cli::try_parse_from([
+            "lpod",
+            "login",
+            "-p",
+            "x",
+            "--password-stdin",
+            "h"
+        ])
+        .is_err());
+    }
+
     #[test]
     fn short_digests() {
         assert_eq!(short("sha256:0123456789abcdef"), "0123456789ab");
