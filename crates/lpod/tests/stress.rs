@@ -33,3 +33,28 @@ fn stress_4x50_clean_audit() {
     assert!(o.findings.is_empty(), "audit findings: {summary}");
     assert!(o.leftovers.is_empty(), "leftovers: {summary}");
 }
+
+#[test]
+fn system_check_cli_finds_and_repairs() {
+    let Some(l) = common::Lpod::with_image() else {
+        return;
+    };
+    let clean = l.run(&["system", "check"]);
+    assert_eq!(clean.code, 0, "{clean:?}");
+    // A running container plus a lock file that nothing owns.
+    l.ok(&["run", "-d", "--name", "keep", &l.image, "sleep", "1000"]);
+    let ghost = "e".repeat(64);
+    std::fs::write(l.runroot.join("locks").join(&ghost), b"").unwrap();
+    let found = l.run(&["system", "check"]);
+    assert_eq!(found.code, 1, "{found:?}");
+    assert!(found.stdout.starts_with("orphan-lock id="), "{found:?}");
+    let json = l.run(&["system", "check", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json report");
+    assert_eq!(v["findings"][0]["kind"], "orphan-lock");
+    let fixed = l.run(&["system", "check", "--repair"]);
+    assert_eq!(fixed.code, 0, "{fixed:?}");
+    assert!(fixed.stdout.contains("repaired orphan-lock"), "{fixed:?}");
+    assert_eq!(l.run(&["system", "check"]).code, 0);
+    assert_eq!(l.inspect("keep", "{{.State.Status}}"), "running");
+    l.ok(&["rm", "-f", "keep"]);
+}
