@@ -56,11 +56,32 @@ impl<'p> Locked<'p> {
         // know which pod lock to take first.
         let (cfg0, _) = p.state.container(id).map_err(|e| ctr_err(e, id))?;
         let pod = match &cfg0.pod {
-            Some(pod_id) => Some(PodLock::acquire(&p.locks, pod_id)?),
+            Some(pod_id) => {
+                let g = PodLock::acquire(&p.locks, pod_id)?;
+                // Removed while we waited: our open may have re-created its lock
+                // file; we hold it exclusively, so remove it as the remover did.
+                if matches!(
+                    p.state.pod(pod_id),
+                    Err(libpod_state::StateError::NoSuchPod { .. })
+                ) {
+                    let _ = p.locks.remove(pod_id);
+                    return Err(Error::NoSuchContainer(id.to_string()));
+                }
+                Some(g)
+            }
             None => None,
         };
         let lock = CtrLock::acquire(&p.locks, pod, id)?;
-        let (cfg, st) = p.state.container(id).map_err(|e| ctr_err(e, id))?;
+        let (cfg, st) = match p.state.container(id) {
+            Ok(rows) => rows,
+            Err(e) => {
+                // The same for the container's own lock file (see above).
+                if matches!(e, libpod_state::StateError::NoSuchContainer { .. }) {
+                    let _ = p.locks.remove(id);
+                }
+                return Err(ctr_err(e, id));
+            }
+        };
         let mut l = Locked {
             p,
             cfg,
