@@ -1029,6 +1029,11 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
         }
     }
 
+    // The image/layer store's own consistency (layers, records, leftovers of writes).
+    for prob in p.store.check()?.problems {
+        out.push(Finding::new(FindingKind::StorageInconsistency).detail(prob.to_string()));
+    }
+
     // Journal entries whose owner process is gone.
     let boot_id = std::fs::read_to_string(&p.opts.boot_id_path)
         .map(|s| s.trim().to_string())
@@ -1435,7 +1440,7 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
                 None => Ok(false),
             }
         }
-        FindingKind::StorageInconsistency => Ok(false),
+        FindingKind::StorageInconsistency => Ok(!p.store.repair()?.is_clean()),
     }
 }
 
