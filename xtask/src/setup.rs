@@ -20,6 +20,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("hyperfine", "/usr/bin/hyperfine"),
     ("openssl", "/usr/bin/openssl"),
     ("apache2-utils", "/usr/bin/htpasswd"),
+    ("sqlite3", "/usr/bin/sqlite3"),
 ];
 
 /// Packages whose marker file is absent.
