@@ -9,73 +9,12 @@
 use libpod_storage::archive::{write_oci_layout, Compression, ExportImage};
 use libpod_storage::registry::testing::TestRegistry;
 use libpod_storage::testimage::{config, Layer};
-use libpod_storage::{DriverKind, Store, StoreOptions};
+use libpod_storage::DriverKind;
 use rand::RngCore;
+mod common;
+use common::{arg, median, open_store, time_podman};
 use std::fs;
-use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn open_store(root: &Path, driver: Option<DriverKind>) -> Store {
-    Store::open(StoreOptions {
-        graph_root: root.join("graph"),
-        run_root: root.join("run"),
-        driver,
-    })
-    .unwrap()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-/// `podman pull` with its own temp root, in a private mount namespace with
-/// /var/lib and /run masked (Podman 4.3 still writes there).
-fn podman_pull(base: &Path, driver: DriverKind, reference: &str) -> Option<f64> {
-    for d in ["varlib", "hostrun", "tmp", "bigtmp"] {
-        fs::create_dir_all(base.join(d)).ok()?;
-    }
-    fs::write(base.join("auth.json"), "{}").ok()?;
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
-        .arg("mount --bind \"$0\" /var/lib && mount --bind \"$1\" /run && shift && exec podman \"$@\"")
-        .arg(base.join("varlib"))
-        .arg(base.join("hostrun"))
-        .arg("--root")
-        .arg(base.join("root"))
-        .arg("--runroot")
-        .arg(base.join("run"))
-        .arg("--tmpdir")
-        .arg(base.join("tmp"))
-        .args(["--storage-driver", driver.as_str(), "--cgroup-manager", "cgroupfs"])
-        .args(["--events-backend", "none", "pull", "-q", "--tls-verify=false"])
-        .arg(reference)
-        .env("TMPDIR", base.join("bigtmp"))
-        .env("REGISTRY_AUTH_FILE", base.join("auth.json"));
-    let t = Instant::now();
-    let out = cmd.output().ok()?;
-    let secs = t.elapsed().as_secs_f64();
-    let _ = fs::remove_dir_all(base);
-    if out.status.success() {
-        Some(secs)
-    } else {
-        eprintln!(
-            "podman pull failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        None
-    }
-}
 
 fn main() {
     let size_mb = arg("--size-mb", 100);
@@ -137,7 +76,11 @@ fn main() {
             let _ = rustix::mount::unmount(&m, rustix::mount::UnmountFlags::DETACH);
         }
         let _ = fs::remove_dir_all(&sroot);
-        if let Some(s) = podman_pull(&root.join(format!("podman-{i}")), driver, &reference) {
+        if let Some(s) = time_podman(
+            &root.join(format!("podman-{i}")),
+            driver,
+            &["pull", "-q", "--tls-verify=false", reference.as_str()],
+        ) {
             theirs.push(s);
         }
     }

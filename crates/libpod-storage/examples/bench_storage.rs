@@ -8,22 +8,15 @@
 
 use libpod_storage::archive::{write_docker_archive, Compression, ExportImage, ExportLayer};
 use libpod_storage::testimage::config;
-use libpod_storage::{DriverKind, Store, StoreOptions};
+use libpod_storage::DriverKind;
 use rand::RngCore;
+mod common;
+use common::{arg, median, open_store, time_podman};
+use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn make_archive(dir: &Path, size_mb: usize) -> PathBuf {
     let tar_path = dir.join("layer.tar");
@@ -65,60 +58,9 @@ fn make_archive(dir: &Path, size_mb: usize) -> PathBuf {
     out
 }
 
-fn open_store(root: &Path, driver: Option<DriverKind>) -> Store {
-    Store::open(StoreOptions {
-        graph_root: root.join("graph"),
-        run_root: root.join("run"),
-        driver,
-    })
-    .unwrap()
-}
-
 fn unmount_under(root: &Path) {
     for m in libpod_storage::driver::mounts_under(root) {
         let _ = rustix::mount::unmount(&m, rustix::mount::UnmountFlags::DETACH);
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-/// `podman load` with its own temp root; Podman 4.3 still writes under /var/lib/containers
-/// and /run/containers, so it runs in a private mount namespace with those masked.
-fn podman_load(base: &Path, driver: DriverKind, archive: &Path) -> Option<f64> {
-    for d in ["varlib", "hostrun", "tmp", "bigtmp"] {
-        fs::create_dir_all(base.join(d)).ok()?;
-    }
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
-        .arg("mount --bind \"$0\" /var/lib && mount --bind \"$1\" /run && shift && exec podman \"$@\"")
-        .arg(base.join("varlib"))
-        .arg(base.join("hostrun"))
-        .arg("--root")
-        .arg(base.join("root"))
-        .arg("--runroot")
-        .arg(base.join("run"))
-        .arg("--tmpdir")
-        .arg(base.join("tmp"))
-        .args(["--storage-driver", driver.as_str(), "--cgroup-manager", "cgroupfs"])
-        .args(["--events-backend", "none", "load", "-q", "-i"])
-        .arg(archive)
-        .env("TMPDIR", base.join("bigtmp"));
-    let t = Instant::now();
-    let out = cmd.output().ok()?;
-    let secs = t.elapsed().as_secs_f64();
-    // podman's overlay mounts lived in its private namespace; nothing to unmount here.
-    let _ = fs::remove_dir_all(base);
-    if out.status.success() {
-        Some(secs)
-    } else {
-        eprintln!(
-            "podman load failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        None
     }
 }
 
@@ -146,7 +88,16 @@ fn main() {
         store.load(&archive).unwrap();
         ours.push(t.elapsed().as_secs_f64());
         let _ = fs::remove_dir_all(&sroot);
-        if let Some(s) = podman_load(&root.join(format!("podman-{i}")), driver, &archive) {
+        if let Some(s) = time_podman(
+            &root.join(format!("podman-{i}")),
+            driver,
+            &[
+                OsStr::new("load"),
+                OsStr::new("-q"),
+                OsStr::new("-i"),
+                archive.as_os_str(),
+            ],
+        ) {
             theirs.push(s);
         }
     }
