@@ -7,33 +7,11 @@
 
 mod common;
 
-use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
-use common::Lpod;
+use common::{random, Bridge, Lpod};
 use libpod_config::failpoint;
-
-/// Deletes the test bridge even when the test failed half-way.
-struct Bridge(String);
-
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("ip")
-            .args(["link", "del", &self.0])
-            .stderr(Stdio::null())
-            .status();
-    }
-}
-
-fn random() -> u32 {
-    let mut b = [0u8; 4];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
-        .unwrap();
-    u32::from_ne_bytes(b)
-}
 
 /// One step of a case: lpod arguments, and the failpoint armed for it (if any).
 struct Step {

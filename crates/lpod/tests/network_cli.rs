@@ -8,28 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::Lpod;
-
-/// Deletes the test bridge even when the test failed half-way (the Lpod guard
-/// removes containers and the temp root).
-struct Bridge(String);
-
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("ip")
-            .args(["link", "del", &self.0])
-            .stderr(std::process::Stdio::null())
-            .status();
-    }
-}
-
-fn random() -> u32 {
-    let mut b = [0u8; 4];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
-        .unwrap();
-    u32::from_ne_bytes(b)
-}
+use common::{random, Bridge, Lpod};
 
 fn get(addr: &str) -> String {
     let mut last = String::new();

@@ -433,3 +433,25 @@ impl Drop for Lpod {
         }
     }
 }
+
+/// Deletes a test's own bridge even when the test failed half-way (the Lpod guard removes
+/// containers and the temp root).
+pub struct Bridge(pub String);
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.0])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// A random number from /dev/urandom, for bridge names and subnets no other test picks.
+pub fn random() -> u32 {
+    let mut b = [0u8; 4];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .expect("reading /dev/urandom");
+    u32::from_ne_bytes(b)
+}
