@@ -408,6 +408,10 @@ fn classify(stderr: &str) -> String {
         "expected:no-such-object".into()
     } else if s.contains("removed while waiting for its lock") {
         "expected:removed-while-waiting".into()
+    } else if s.contains("pod has no infra container") {
+        // A member started while `pod rm -f` in another process had removed the infra
+        // and not yet the member (pod rm -f then removes it too).
+        "expected:pod-removed-meanwhile".into()
     } else if s.contains(": cannot ")
         || s.contains("is not running")
         || s.contains("not running")

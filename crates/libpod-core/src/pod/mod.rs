@@ -678,9 +678,22 @@ impl Pod {
             }
         }
         failpoint::hit("pod.remove.after_infra");
-        p.state
-            .remove_pod(&self.id, false)
-            .map_err(|e| pod_err(e, &self.id))?;
+        // With force, a container another process added to the pod while it was being
+        // removed goes too (found by the stress test); without force the error stands.
+        let mut late_rounds = 0;
+        while let Err(e) = p.state.remove_pod(&self.id, false) {
+            let (_, late) = self.split()?;
+            if !force || late.is_empty() || late_rounds == 3 {
+                return Err(pod_err(e, &self.id));
+            }
+            late_rounds += 1;
+            for c in late {
+                match c.remove(true) {
+                    Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         failpoint::hit("pod.remove.after_state");
         if let Err(e) = p.locks.remove(&self.id) {
             tracing::debug!(error = %e, "removing the pod lock");
