@@ -10,7 +10,7 @@ mod common;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 
-use common::{random, Bridge, Lpod};
+use common::{own_network, Lpod};
 use libpod_config::failpoint;
 
 /// One step of a case: lpod arguments, and the failpoint armed for it (if any).
@@ -280,19 +280,7 @@ fn case(w: &World, fp: &'static str) -> Vec<Step> {
 #[test]
 fn every_core_failpoint_recovers_without_leaks() {
     let Some(l) = Lpod::with_image() else { return };
-    let r = random();
-    let bridge = Bridge(format!("lfp{:04x}", r & 0xffff));
-    let subnet = format!("10.{}.{}.0/24", 230 + (r >> 16) % 21, (r >> 8) & 0xff);
-    let net = format!("n{}", bridge.0);
-    l.ok(&[
-        "network",
-        "create",
-        "--subnet",
-        &subnet,
-        "--interface-name",
-        &bridge.0,
-        &net,
-    ]);
+    let (bridge, net, subnet) = own_network(&l, "lfp");
     let w = World {
         l,
         net,

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{random, Bridge, Lpod};
+use common::{own_network, Lpod};
 
 fn get(addr: &str) -> String {
     let mut last = String::new();
@@ -34,19 +34,7 @@ fn get(addr: &str) -> String {
 #[test]
 fn network_verbs_and_published_port() {
     let Some(l) = Lpod::with_image() else { return };
-    let r = random();
-    let bridge = Bridge(format!("lpt{:04x}", r & 0xffff));
-    let subnet = format!("10.{}.{}.0/24", 230 + (r >> 16) % 21, (r >> 8) & 0xff);
-    let name = format!("n{}", &bridge.0);
-    l.ok(&[
-        "network",
-        "create",
-        "--subnet",
-        &subnet,
-        "--interface-name",
-        &bridge.0,
-        &name,
-    ]);
+    let (bridge, name, subnet) = own_network(&l, "lpt");
     let ls = l.ok(&["network", "ls"]);
     assert!(ls.contains(&name) && ls.contains(&subnet), "{ls}");
     let info: serde_json::Value =

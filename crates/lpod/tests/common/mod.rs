@@ -455,3 +455,23 @@ pub fn random() -> u32 {
         .expect("reading /dev/urandom");
     u32::from_ne_bytes(b)
 }
+
+/// Creates a bridge network of the test's own (bridge `<prefix><hex>`, a random /24 in
+/// 10.230.0.0–10.250.255.0, never Podman's 10.88/16); returns the bridge guard, the network
+/// name and the subnet.
+pub fn own_network(l: &Lpod, prefix: &str) -> (Bridge, String, String) {
+    let r = random();
+    let bridge = Bridge(format!("{prefix}{:04x}", r & 0xffff));
+    let subnet = format!("10.{}.{}.0/24", 230 + (r >> 16) % 21, (r >> 8) & 0xff);
+    let net = format!("n{}", bridge.0);
+    l.ok(&[
+        "network",
+        "create",
+        "--subnet",
+        &subnet,
+        "--interface-name",
+        &bridge.0,
+        &net,
+    ]);
+    (bridge, net, subnet)
+}
