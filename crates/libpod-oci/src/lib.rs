@@ -29,6 +29,7 @@ pub mod fake;
 pub mod find;
 pub mod logs;
 mod pipes;
+pub mod seccomp;
 pub mod spec;
 mod verbs;
 
@@ -41,6 +42,7 @@ pub use exec::{exec_output, ExecOptions, ExecOutput, ExecSession};
 pub use fake::FakeRuntime;
 pub use find::{find_conmon, find_runtime, find_runtime_kind, FindError, RuntimeKind};
 pub use logs::{follow_log, parse_line, read_log, LogError, LogLine, LogOptions, LogStream};
+pub use seccomp::{SeccompError, SeccompPolicy, SeccompProfile};
 pub use spec::{
     capped_rlimit, process_spec, write_config, MountInput, Namespace, Namespaces, ProcessInput,
     Resources, SpecError, SpecInput,

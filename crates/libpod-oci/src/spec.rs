@@ -258,6 +258,8 @@ pub struct SpecInput {
     pub resources: Resources,
     /// Annotations.
     pub annotations: HashMap<String, String>,
+    /// Seccomp filter (default: lpod's default profile).
+    pub seccomp: crate::seccomp::SeccompPolicy,
 }
 
 impl SpecInput {
@@ -277,6 +279,7 @@ impl SpecInput {
             cgroup_path: None,
             resources: Resources::default(),
             annotations: HashMap::new(),
+            seccomp: crate::seccomp::SeccompPolicy::Default,
         }
     }
 
