@@ -181,7 +181,7 @@ pub struct ContainerConfig {
     /// Working directory inside the container.
     #[serde(default)]
     pub working_dir: Option<PathBuf>,
-    /// User ("uid[:gid]" or a name).
+    /// User (`uid[:gid]` or a name).
     #[serde(default)]
     pub user: Option<String>,
     /// Hostname (default: the short id).

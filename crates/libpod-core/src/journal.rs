@@ -4,22 +4,22 @@
 //! # Design
 //!
 //! Every multi-step verb (container create, init, start, stop, cleanup,
-//! remove; pod create and remove) opens an [`Op`]: a row in the state
+//! remove; pod create and remove) opens an `Op`: a row in the state
 //! database's journal table (see `libpod_state::journal`) naming the object,
 //! the operation and the owning process (pid + process start time + boot id).
 //! Before each step that acquires something outside the database, the verb
 //! records its *intent* in the entry's payload ([`Acquired`]: "about to mount",
 //! "about to create netns X", "about to create the runtime container", then
 //! the conmon pid it got). The entry goes when the verb ends (drop of the
-//! [`Op`]; the verbs' own error paths already undo what they did).
+//! `Op`; the verbs' own error paths already undo what they did).
 //!
 //! A process killed mid-operation leaves its entry behind. Recovery runs
 //!
 //! - when a runtime opens, after the reboot refresh and under the same alive
 //!   lock (one recoverer per run root at a time), for every entry whose owner
-//!   is dead ([`recover_all`]);
+//!   is dead (`recover_all`);
 //! - when any verb locks a container that has such an entry
-//!   ([`recover_locked`], called by `Locked::acquire`), so an entry left by a
+//!   (`recover_locked`, called by `Locked::acquire`), so an entry left by a
 //!   process that died after this runtime opened is handled before the verb
 //!   touches the container.
 //!

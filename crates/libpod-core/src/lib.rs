@@ -24,6 +24,14 @@
 //! ```
 #![deny(missing_docs)]
 
+/// The layer crates core composes, re-exported so that their types in core's API
+/// (configs, statuses, specs, network results) need no extra dependency.
+pub use libpod_config;
+pub use libpod_net;
+pub use libpod_oci;
+pub use libpod_state;
+pub use libpod_storage;
+
 pub mod check;
 pub mod container;
 mod error;

@@ -237,9 +237,14 @@ pub(crate) fn write_atomic(path: &Path, data: &[u8], durable: bool) -> std::io::
 
 impl CniClient {
     /// A client running real plugins from `plugin_dirs`, caching results under `cache_dir`
-    /// (e.g. `<root>/cni/results`).
-    pub fn new(plugin_dirs: Vec<PathBuf>, cache_dir: impl Into<PathBuf>) -> Self {
-        Self::with_exec(plugin_dirs, cache_dir, Arc::new(ProcessExec))
+    /// (e.g. `<root>/cni/results`). `plugin_dirs` may be
+    /// [`DEFAULT_PLUGIN_DIRS`](crate::DEFAULT_PLUGIN_DIRS) as it is, or any list of paths.
+    pub fn new<P: Into<PathBuf>>(
+        plugin_dirs: impl IntoIterator<Item = P>,
+        cache_dir: impl Into<PathBuf>,
+    ) -> Self {
+        let dirs = plugin_dirs.into_iter().map(Into::into).collect();
+        Self::with_exec(dirs, cache_dir, Arc::new(ProcessExec))
     }
 
     /// A client with a custom [`PluginExec`] (tests, tracing wrappers).

@@ -34,6 +34,10 @@
 //! ```
 #![deny(missing_docs)]
 
+/// JSON types in this crate's API (plugin configs and capability arguments are
+/// `serde_json::Map`s).
+pub use serde_json;
+
 pub mod client;
 pub mod conf;
 pub mod etc;

@@ -21,6 +21,10 @@
 //! ```
 #![deny(missing_docs)]
 
+/// The OCI runtime-spec types this crate takes and returns ([`SpecInput::to_spec`] returns an
+/// `oci_spec::runtime::Spec`; capabilities and rlimits are `oci_spec` types).
+pub use oci_spec;
+
 pub mod attach;
 pub mod conmon;
 pub mod driver;

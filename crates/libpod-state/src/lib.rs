@@ -5,7 +5,7 @@
 //! on storage, OCI, networking or core.
 //!
 //! ```no_run
-//! use libpod_config::{new_id, ContainerConfig, ContainerState, RuntimeConfig};
+//! use libpod_state::libpod_config::{new_id, ContainerConfig, ContainerState, RuntimeConfig};
 //! use libpod_state::{DbConfig, LockManager, SqliteState, State};
 //!
 //! let cfg = RuntimeConfig::with_roots("/tmp/lpod-root", "/tmp/lpod-run");
@@ -23,6 +23,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
+
+/// The data model this crate stores (containers, pods, runtime config), re-exported so a
+/// user of this crate alone needs no second dependency.
+pub use libpod_config;
 
 pub mod error;
 pub mod journal;

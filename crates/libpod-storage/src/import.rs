@@ -8,12 +8,12 @@ use crate::archive::{decompress, Compression, MEDIA_DOCKER_LIST, MEDIA_OCI_INDEX
 use crate::digest::{digest_hex, sha256_digest, HashingReader};
 use crate::driver::{self, DriverKind};
 use crate::extract::clean_path;
+use crate::failpoint;
 use crate::image::{now_rfc3339, ConfigChanges, ConfigFile, Image, ImageConfig};
 use crate::reference::ImageReference;
 use crate::store::{
     extract_layer, io_at, layer_ids, BlobRef, ImageRecord, LayerRecord, Result, Store, StoreError,
 };
-use libpod_config::failpoint;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};

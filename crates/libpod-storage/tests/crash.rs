@@ -9,7 +9,7 @@
 mod common;
 
 use common::{image_dir, require_root, TestStore};
-use libpod_config::failpoint;
+use libpod_storage::failpoint;
 use libpod_storage::{DriverKind, StorageProblem, Store, StoreOptions};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;

@@ -3,6 +3,10 @@
 //! Exit codes follow Podman: 125 for lpod's own errors, 126 when the container's command
 //! cannot be invoked, 127 when it is not found, else the container's own exit code.
 
+// Doc comments of the clap definitions are the CLI's help text, which spells optional parts
+// the way Podman's help does (`[ip:]hostPort`), not as rustdoc links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 mod cli;
 mod cmd;
 mod exit;

@@ -69,7 +69,7 @@ pub struct Limits {
 /// Everything `create` takes. Only `image` is required.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOptions {
-    /// Image reference (name[:tag], id or unique id prefix) in the local store.
+    /// Image reference (`name[:tag]`, id or unique id prefix) in the local store.
     pub image: String,
     /// Container name; generated when `None`.
     pub name: Option<String>,
