@@ -103,9 +103,16 @@ fn test_image() -> Result<(), String> {
         .arg(&dir))
 }
 
+/// libpod-storage's registry test and pull bench need its loopback registry harness, which is
+/// not a default feature (`required-features` on those targets).
+const STORAGE_TEST_FEATURES: &str = "libpod-storage/test-registry";
+
 fn run_example(pkg: &str, example: &str, args: &[String], release: bool) -> Result<(), String> {
     let mut cmd = cargo();
     cmd.args(["run", "--quiet"]);
+    if pkg == "libpod-storage" {
+        cmd.args(["--features", "test-registry"]);
+    }
     if release {
         cmd.arg("--release");
     }
@@ -124,6 +131,8 @@ fn test(args: &[String]) -> Result<(), String> {
         "clippy",
         "--workspace",
         "--all-targets",
+        "--features",
+        STORAGE_TEST_FEATURES,
         "--",
         "-D",
         "warnings",
@@ -132,6 +141,7 @@ fn test(args: &[String]) -> Result<(), String> {
     let mut nextest = cargo();
     nextest
         .args(["nextest", "run", "--workspace", "--no-fail-fast"])
+        .args(["--features", STORAGE_TEST_FEATURES])
         .args(args)
         .env("LPOD_TEST_IMAGE_DIR", test_image_dir());
     run(&mut nextest)?;

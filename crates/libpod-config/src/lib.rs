@@ -4,8 +4,10 @@
 //! `PodConfig`/`PodState`, `ContainerStatus` and the one table that says which
 //! operation is allowed in which status, plus ids and names.
 //!
-//! Depends on no other workspace crate: everything else depends on it.
+//! Depends on no other lpod crate but the tiny `libpod-failpoint` mechanism: everything else
+//! depends on it.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod container;
 pub mod failpoint;
@@ -15,6 +17,7 @@ pub mod runtime_config;
 pub mod status;
 
 #[cfg(any(test, feature = "arbitrary"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "arbitrary")))]
 pub mod arbitrary;
 
 pub use container::{

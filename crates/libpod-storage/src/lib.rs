@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod archive;
 pub mod check;
@@ -33,8 +34,11 @@ pub mod image;
 pub mod import;
 pub mod reference;
 #[cfg(feature = "registry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "registry")))]
 pub mod registry;
 pub mod store;
+#[cfg(feature = "test-fixtures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-fixtures")))]
 pub mod testimage;
 
 pub use check::{StorageProblem, StorageReport};

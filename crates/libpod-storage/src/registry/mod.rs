@@ -29,6 +29,7 @@ mod client;
 mod pull;
 mod push;
 #[cfg(feature = "test-registry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-registry")))]
 pub mod testing;
 
 use crate::reference::{is_short_name, ImageReference};
