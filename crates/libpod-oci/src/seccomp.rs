@@ -504,40 +504,50 @@ impl Profile {
 
         let default = effective(self.default_action, self.default_errno);
         // (action, errno, args) → names, in order of first appearance
-        let mut merged: Vec<(
-            LinuxSeccompAction,
-            Option<u32>,
-            Vec<LinuxSeccompArg>,
-            Vec<String>,
-        )> = Vec::new();
+        // rules with the same (action, errno, args) become one entry, in order of first appearance
+        struct Entry<'a> {
+            rule: &'a Rule,
+            names: Vec<&'a str>,
+        }
+        let mut merged: Vec<Entry> = Vec::new();
         for rule in &self.rules {
             if !rule.applies(caps, host) || effective(rule.action, rule.errno) == default {
                 continue;
             }
-            let slot = match merged.iter().position(|(a, e, args, _)| {
-                *a == rule.action && *e == rule.errno && *args == rule.args
-            }) {
+            let same = |e: &Entry| {
+                e.rule.action == rule.action
+                    && e.rule.errno == rule.errno
+                    && e.rule.args == rule.args
+            };
+            let slot = match merged.iter().position(same) {
                 Some(i) => i,
                 None => {
-                    merged.push((rule.action, rule.errno, rule.args.clone(), Vec::new()));
+                    merged.push(Entry {
+                        rule,
+                        names: Vec::new(),
+                    });
                     merged.len() - 1
                 }
             };
-            let names = &mut merged[slot].3;
+            let names = &mut merged[slot].names;
             for n in &rule.names {
-                if !names.contains(n) {
-                    names.push(n.clone());
+                if !names.contains(&n.as_str()) {
+                    names.push(n);
                 }
             }
         }
         let syscalls = merged
             .into_iter()
-            .map(|(action, errno, args, names)| {
+            .map(|e| {
                 let mut s = LinuxSyscall::default();
-                s.set_names(names);
-                s.set_action(action);
-                s.set_errno_ret(errno);
-                s.set_args(if args.is_empty() { None } else { Some(args) });
+                s.set_names(e.names.into_iter().map(str::to_string).collect());
+                s.set_action(e.rule.action);
+                s.set_errno_ret(e.rule.errno);
+                s.set_args(if e.rule.args.is_empty() {
+                    None
+                } else {
+                    Some(e.rule.args.clone())
+                });
                 s
             })
             .collect::<Vec<_>>();
