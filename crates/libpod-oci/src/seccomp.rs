@@ -984,13 +984,13 @@ mod tests {
     }
 
     #[test]
-    fn default_profile_denies_with_eperm_and_covers_x86_arches() {
+    fn default_profile_denies_with_eperm_and_covers_x86_64_and_x86() {
         let sc = default_for(DEFAULT_CAPABILITIES, &AMD64);
         assert_eq!(sc.default_action(), LinuxSeccompAction::ScmpActErrno);
         assert_eq!(sc.default_errno_ret(), Some(libc::EPERM as u32));
         assert_eq!(
             sc.architectures().as_deref(),
-            Some(&[Arch::ScmpArchX86_64, Arch::ScmpArchX86, Arch::ScmpArchX32][..])
+            Some(&[Arch::ScmpArchX86_64, Arch::ScmpArchX86][..])
         );
         for ok in [
             "read",
