@@ -1,11 +1,14 @@
 //! Bench: what the default seccomp profile costs. For runc and crun, create+start+wait+delete
 //! of `/bin/true` through our conmon driver with `SeccompPolicy::Default` and with
-//! `Unconfined`, interleaved, median of N each; plus the cost of generating the spec.
+//! `Unconfined`, interleaved, median of N each; plus a bare `<runtime> run` of the same bundle
+//! timed in wall-clock and in CPU time (user+sys of the runtime and its children, which a
+//! loaded machine disturbs much less than wall-clock), and the cost of generating the spec.
 //!
 //! `cargo run -p libpod-oci --example bench_seccomp` (as root).
 //! Env: `LPOD_BENCH_N` (default 20), `LPOD_BENCH_RUNTIME` (`runc`, `crun`; default both).
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use libpod_oci::{
@@ -46,6 +49,40 @@ fn remove_cgroup_parent(parent: &Path) {
             let _ = std::fs::remove_dir(&p);
         }
     }
+}
+
+/// User+sys CPU time of our reaped children so far.
+fn children_cpu() -> Duration {
+    // SAFETY: rusage is plain old data that getrusage fills.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a valid, writable rusage.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// A bare `<runtime> run` of `bundle` (its config.json already written): (wall, CPU).
+fn bare_run(
+    runtime: &Path,
+    root: &Path,
+    bundle: &Path,
+    id: &str,
+) -> Result<(Duration, Duration), Box<dyn std::error::Error>> {
+    let cpu = children_cpu();
+    let t = Instant::now();
+    let status = Command::new(runtime)
+        .arg(format!("--root={}", root.display()))
+        .args(["run", "--bundle"])
+        .arg(bundle)
+        .arg(id)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()?;
+    let wall = t.elapsed();
+    if !status.success() {
+        return Err(format!("bare {} run {id} failed", runtime.display()).into());
+    }
+    Ok((wall, children_cpu() - cpu))
 }
 
 /// One create+start+wait+delete; returns (spec generation, container run) durations.
@@ -114,6 +151,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )?)?;
             let mut gen: [Vec<Duration>; 2] = Default::default();
             let mut run: [Vec<Duration>; 2] = Default::default();
+            let mut bare_wall: [Vec<Duration>; 2] = Default::default();
+            let mut bare_cpu: [Vec<Duration>; 2] = Default::default();
             // one warm-up each, then interleave so drift hits both alike
             for (name, policy) in &policies {
                 let id = format!("warm-{}-{name}-{}", kind.name(), std::process::id());
@@ -125,12 +164,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let (g, r) = run_once(&rt, &rootfs, tmp.path(), &cgroup_parent, &id, policy)?;
                     gen[p].push(g);
                     run[p].push(r);
+                    let bundle = tmp.path().join("bundles").join(&id);
+                    let (w, c) = bare_run(
+                        &rt.config().runtime_path,
+                        &tmp.path().join("bare-root"),
+                        &bundle,
+                        &format!("bare-{id}"),
+                    )?;
+                    bare_wall[p].push(w);
+                    bare_cpu[p].push(c);
                 }
             }
             let g: Vec<f64> = gen.iter_mut().map(|v| ms(median(v))).collect();
             let r: Vec<f64> = run.iter_mut().map(|v| ms(median(v))).collect();
+            let bw: Vec<f64> = bare_wall.iter_mut().map(|v| ms(median(v))).collect();
+            let bc: Vec<f64> = bare_cpu.iter_mut().map(|v| ms(median(v))).collect();
             println!(
-                "  {:<4} default {:7.2} ms  unconfined {:7.2} ms  cost {:+.2} ms  \
+                "  {:<4} lpod driver wall: default {:7.2} ms  unconfined {:7.2} ms  cost {:+.2} ms  \
                  (to_spec: {:.3} vs {:.3} ms)",
                 kind.name(),
                 r[0],
@@ -138,6 +188,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 r[0] - r[1],
                 g[0],
                 g[1]
+            );
+            println!(
+                "       bare `{} run` wall: default {:7.2} ms  unconfined {:7.2} ms  cost {:+.2} ms",
+                kind.name(),
+                bw[0],
+                bw[1],
+                bw[0] - bw[1]
+            );
+            println!(
+                "       bare `{} run` CPU:  default {:7.2} ms  unconfined {:7.2} ms  cost {:+.2} ms",
+                kind.name(),
+                bc[0],
+                bc[1],
+                bc[0] - bc[1]
             );
         }
         Ok(())
