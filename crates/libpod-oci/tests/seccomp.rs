@@ -321,3 +321,69 @@ both_runtimes!(
     malformed_profile_creates_nothing_t,
     super::malformed_profile_creates_nothing
 );
+
+/// What the runtimes accept beyond ERRNO/ALLOW: SCMP_ACT_LOG lets the call through,
+/// SCMP_ACT_KILL_PROCESS kills with SIGSYS, names the kernel does not know are ignored.
+/// Filter flags: crun applies them; runc 1.1.5 refuses any ("seccomp flags are not yet
+/// supported by runc"), which must surface as a create error, not a silent run.
+fn runtimes_accept_actions_and_unknown_names(fx: &Fixture) {
+    if !install_probe(fx) {
+        return;
+    }
+    let profile = |flags: bool| {
+        let mut p = serde_json::json!({
+            "defaultAction": "SCMP_ACT_ALLOW",
+            "syscalls": [
+                {"names": ["getpid", "lpod_not_a_syscall"], "action": "SCMP_ACT_LOG"},
+                {"names": ["unshare"], "action": "SCMP_ACT_KILL_PROCESS"}
+            ]
+        });
+        if flags {
+            p["flags"] = serde_json::json!(["SECCOMP_FILTER_FLAG_SPEC_ALLOW"]);
+        }
+        p
+    };
+    let script = "/bin/probe getpid; unshare -U true; echo unshare_rc=$?";
+    let id = fx.id("actions");
+    let mut input = fx.input(&id, &["/bin/sh", "-c", script]);
+    input.seccomp = write_profile(fx, "actions.json", &profile(false));
+    fx.create(&id, &input, &CreateOptions::default());
+    fx.rt.start(&id).unwrap();
+    let exit = fx.rt.wait_exit(&id, Duration::from_secs(60)).unwrap();
+    let log = fx.log_text(&id);
+    assert_eq!(exit.exit_code, 0, "{log}");
+    assert!(has(&log, "getpid=ok"), "{log}");
+    assert!(has(&log, "unshare_rc=159"), "killed by SIGSYS: {log}");
+
+    let id = fx.id("flags");
+    let mut input = fx.input(&id, &["/bin/sh", "-c", script]);
+    input.seccomp = write_profile(fx, "flags.json", &profile(true));
+    match fx.kind {
+        libpod_oci::RuntimeKind::Crun => {
+            fx.create(&id, &input, &CreateOptions::default());
+            fx.rt.start(&id).unwrap();
+            let exit = fx.rt.wait_exit(&id, Duration::from_secs(60)).unwrap();
+            let log = fx.log_text(&id);
+            assert_eq!(exit.exit_code, 0, "{log}");
+            assert!(has(&log, "unshare_rc=159"), "{log}");
+        }
+        libpod_oci::RuntimeKind::Runc => {
+            // a runc that learnt flags runs it; one that did not must say so
+            match fx.try_create(&id, &input, &CreateOptions::default()) {
+                Ok(_) => {
+                    fx.rt.start(&id).unwrap();
+                    let exit = fx.rt.wait_exit(&id, Duration::from_secs(60)).unwrap();
+                    assert_eq!(exit.exit_code, 0, "{}", fx.log_text(&id));
+                }
+                Err(e) => {
+                    eprintln!("runc refuses seccomp flags: {e}");
+                    assert!(e.to_string().contains("flags"), "{e}");
+                }
+            }
+        }
+    }
+}
+both_runtimes!(
+    runtimes_accept_actions_and_unknown_names_t,
+    super::runtimes_accept_actions_and_unknown_names
+);
