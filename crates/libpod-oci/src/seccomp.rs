@@ -574,7 +574,12 @@ impl Profile {
                 let rule = rules
                     .last_mut()
                     .ok_or_else(|| at("syscall names before any rule".into()))?;
-                rule.names.extend(words.map(str::to_string));
+                for w in words {
+                    if !valid_syscall_name(w) {
+                        return Err(at(format!("invalid syscall name {w:?}")));
+                    }
+                    rule.names.push(w.to_string());
+                }
                 continue;
             }
             let Some(first) = words.next() else { continue };
@@ -679,6 +684,9 @@ impl Profile {
             .map(|f| parse_flag(f))
             .collect::<Result<_, _>>()
             .map_err(|e| format!("flags: {e}"))?;
+        if default_action == LinuxSeccompAction::ScmpActNotify && p.listener_path.is_none() {
+            return Err("defaultAction SCMP_ACT_NOTIFY needs a listenerPath".into());
+        }
         let mut rules = Vec::new();
         for (i, s) in p.syscalls.unwrap_or_default().into_iter().enumerate() {
             let rule = json_rule(s).map_err(|e| format!("syscalls[{i}]: {e}"))?;
@@ -1302,6 +1310,11 @@ mod tests {
         assert!(e.starts_with("line 1:"), "{e}");
         let e = Profile::from_rules("default errno\nallow arg0~3\n    x\n").unwrap_err();
         assert!(e.contains("unknown operator"), "{e}");
+        let e = Profile::from_rules("default errno\nallow\n    re-ad\n").unwrap_err();
+        assert!(
+            e.starts_with("line 3:") && e.contains("invalid syscall name"),
+            "{e}"
+        );
         let e = Profile::from_rules("default errno\nallow\n").unwrap_err();
         assert!(e.contains("lists no syscalls"), "{e}");
         assert!(Profile::from_rules("allow\n    read\n")
