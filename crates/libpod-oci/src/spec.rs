@@ -2,7 +2,8 @@
 //!
 //! [`SpecInput`] describes a container the way lpod thinks about it; [`SpecInput::to_spec`]
 //! turns it into an `oci_spec::runtime::Spec` with Podman's defaults (mounts, capabilities,
-//! masked and read-only paths, no-new-privileges, capped rlimits, a cgroupfs path).
+//! masked and read-only paths, no-new-privileges, capped rlimits, a cgroupfs path, the default
+//! seccomp profile).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,9 @@ pub enum SpecError {
         #[source]
         source: std::io::Error,
     },
+    /// The seccomp profile is unreadable or malformed.
+    #[error(transparent)]
+    Seccomp(#[from] crate::seccomp::SeccompError),
     /// Reading the caller's rlimits failed.
     #[error("getrlimit({resource}): {source}")]
     Getrlimit {
@@ -336,6 +340,13 @@ impl SpecInput {
             linux.set_masked_paths(None);
             linux.set_readonly_paths(None);
         }
+        // conditional seccomp rules follow the process's (effective) capabilities
+        let caps = self
+            .process
+            .capabilities
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CAPABILITIES.to_vec());
+        linux.set_seccomp(self.seccomp.render(&caps)?);
 
         let mut spec = SpecBuilder::default()
             .version("1.0.2-dev")
