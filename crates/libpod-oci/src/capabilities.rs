@@ -74,8 +74,26 @@ pub fn all_capabilities() -> Vec<Capability> {
         .collect()
 }
 
+/// The capabilities a privileged container gets: every capability of this kernel that is
+/// also in our own bounding set (a runtime cannot grant more than its caller has; Podman
+/// uses its bounding set the same way). When the bounding set cannot be read, the kernel's.
+pub fn privileged_capabilities() -> Vec<Capability> {
+    match caps::read(None, caps::CapSet::Bounding) {
+        Ok(bounding) => all_capabilities()
+            .into_iter()
+            .filter(|c| {
+                capability_name(c)
+                    .parse::<caps::Capability>()
+                    .is_ok_and(|k| bounding.contains(&k))
+            })
+            .collect(),
+        Err(_) => all_capabilities(),
+    }
+}
+
 /// Podman's merge of `base` with `--cap-add` and `--cap-drop` names:
-/// adding `ALL` gives every kernel capability minus the drops; dropping `ALL` keeps only the
+/// adding `ALL` gives every capability we can grant ([`privileged_capabilities`]) minus
+/// the drops; dropping `ALL` keeps only the
 /// additions; otherwise the base plus additions minus drops. A capability both added and
 /// dropped by name is an error, as is an unknown name.
 pub fn merge_capabilities(
@@ -104,7 +122,7 @@ pub fn merge_capabilities(
     let add_caps = to_caps(&add)?;
     let drop_caps = to_caps(&drop)?;
     let mut out: Vec<Capability> = if add.iter().any(|n| n == ALL) {
-        all_capabilities()
+        privileged_capabilities()
     } else if drop.iter().any(|n| n == ALL) {
         Vec::new()
     } else {
@@ -160,7 +178,7 @@ mod tests {
         // add ALL minus drops
         let got = merge_capabilities(base, &s(&["all"]), &s(&["sys_admin"])).unwrap();
         assert!(!got.contains(&Capability::SysAdmin));
-        assert_eq!(got.len(), all_capabilities().len() - 1);
+        assert_eq!(got.len(), privileged_capabilities().len() - 1);
         // errors
         assert!(matches!(
             merge_capabilities(base, &s(&["FOO"]), &[]),
@@ -181,5 +199,7 @@ mod tests {
         let all = all_capabilities();
         assert!(all.len() >= 38, "{all:?}");
         assert_eq!(all[0], Capability::Chown);
+        let privileged = privileged_capabilities();
+        assert!(!privileged.is_empty() && privileged.iter().all(|c| all.contains(c)));
     }
 }

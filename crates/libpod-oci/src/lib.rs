@@ -38,7 +38,7 @@ mod verbs;
 pub use attach::{AttachConn, OutputStream};
 pub use capabilities::{
     all_capabilities, canonical_name, capability_mask, capability_name, merge_capabilities,
-    parse_capability, CapabilityError,
+    parse_capability, privileged_capabilities, CapabilityError,
 };
 pub use conmon::{ConmonConfig, ConmonRuntime};
 pub use devices::{host_devices, DeviceError, DeviceInput, DeviceKind};

@@ -79,7 +79,7 @@ pub(crate) fn validate(config: &RuntimeConfig, s: &SecurityConfig) -> Result<Sec
 pub(crate) fn apply_process(s: &SecurityConfig, process: &mut ProcessInput) -> Result<()> {
     if s.privileged || !s.cap_add.is_empty() || !s.cap_drop.is_empty() {
         let base = if s.privileged {
-            libpod_oci::all_capabilities()
+            libpod_oci::privileged_capabilities()
         } else {
             libpod_oci::spec::DEFAULT_CAPABILITIES.to_vec()
         };
@@ -218,7 +218,7 @@ mod tests {
         apply_process(&s, &mut p).unwrap();
         assert_eq!(
             p.capabilities.as_ref().map(Vec::len),
-            Some(libpod_oci::all_capabilities().len())
+            Some(libpod_oci::privileged_capabilities().len())
         );
         assert!(!p.no_new_privileges);
         let mut input = SpecInput::new("/r", vec!["x".into()]);
