@@ -365,3 +365,33 @@ fn info_reports_host_security() {
          CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT"
     );
 }
+
+#[test]
+fn exec_processes_get_the_container_confinement() {
+    let Some(l) = Lpod::with_image() else { return };
+    let img = l.image.clone();
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "dropped",
+        "--cap-drop",
+        "ALL",
+        "--cap-add",
+        "NET_ADMIN",
+        "--security-opt",
+        "no-new-privileges=false",
+        &img,
+        "sleep",
+        "300",
+    ]);
+    let out = l.ok(&["exec", "dropped", "cat", "/proc/self/status"]);
+    let f: BTreeMap<String, String> = out
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    assert_eq!(hex(&f, "CapEff"), mask(&[NET_ADMIN]), "{f:?}");
+    assert_eq!(f["NoNewPrivs"], "0", "{f:?}");
+    l.ok(&["rm", "-f", "dropped"]);
+}
