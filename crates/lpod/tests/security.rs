@@ -89,6 +89,17 @@ fn assert_refused(l: &Lpod, out: &Out, what: &str) {
         "nothing may be created: {:?}",
         l.ps_all()
     );
+    // No container directory, storage container or journal entry either.
+    let dir = l.root.join("libpod/containers");
+    let entries: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(entries.is_empty(), "left in {}: {entries:?}", dir.display());
+    let check = l.run(&["system", "check"]);
+    assert_eq!(
+        check.code, 0,
+        "system check after a refused create: {check:?}"
+    );
 }
 
 #[test]
