@@ -152,6 +152,38 @@ fn resources() -> impl Strategy<Value = Resources> {
         )
 }
 
+fn security() -> impl Strategy<Value = SecurityConfig> {
+    let device = (path(), path(), text()).prop_map(|(h, c, p)| DeviceMapping {
+        host_path: h,
+        container_path: c,
+        permissions: p,
+    });
+    (
+        (vec(text(), 0..3), vec(text(), 0..3), any::<bool>()),
+        (option::of(any::<bool>()), option::of(text())),
+        (
+            vec(text(), 0..2),
+            vec(text(), 0..2),
+            any::<bool>(),
+            any::<bool>(),
+        ),
+        (vec(device, 0..2), vec(text(), 0..2)),
+    )
+        .prop_map(|(a, b, c, d)| SecurityConfig {
+            cap_add: a.0,
+            cap_drop: a.1,
+            privileged: a.2,
+            no_new_privileges: b.0,
+            seccomp_profile: b.1,
+            mask: c.0,
+            unmask: c.1,
+            read_only: c.2,
+            read_only_tmpfs: c.3,
+            devices: d.0,
+            security_opt: d.1,
+        })
+}
+
 /// A container config with the given id and name and everything else arbitrary.
 pub fn container_config_with(
     id: String,
@@ -189,6 +221,7 @@ pub fn container_config_with(
         text(),
         time(),
         any::<bool>(),
+        security(),
     );
     (a, b, c).prop_map(move |(a, b, c)| ContainerConfig {
         id: id.clone(),
@@ -221,6 +254,7 @@ pub fn container_config_with(
         oci_runtime: c.3,
         created: c.4,
         auto_remove: c.5,
+        security: c.6,
     })
 }
 

@@ -152,6 +152,72 @@ pub struct Resources {
     pub pids: Option<i64>,
 }
 
+/// A host device given to the container (`--device HOST[:CONTAINER][:PERMISSIONS]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceMapping {
+    /// Device node on the host.
+    pub host_path: PathBuf,
+    /// Path in the container (the host path when not given).
+    pub container_path: PathBuf,
+    /// Device cgroup permissions, a combination of `r`, `w`, `m` (default `rwm`).
+    pub permissions: String,
+}
+
+/// The container's confinement: capabilities, privileged mode, seccomp, masked paths,
+/// read-only root and devices. Every field has a default so older databases load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SecurityConfig {
+    /// Capabilities added (`CAP_...` names or `ALL`).
+    pub cap_add: Vec<String>,
+    /// Capabilities dropped (`CAP_...` names or `ALL`).
+    pub cap_drop: Vec<String>,
+    /// All capabilities, no seccomp, no masked paths, the host's devices.
+    pub privileged: bool,
+    /// no-new-privileges; `None` = on, except for a privileged container.
+    pub no_new_privileges: Option<bool>,
+    /// Seccomp profile: `None` = the built-in default, `unconfined`, or a profile path.
+    pub seccomp_profile: Option<String>,
+    /// Paths masked in addition to the defaults.
+    pub mask: Vec<String>,
+    /// Default masked paths left alone (`ALL` = every one).
+    pub unmask: Vec<String>,
+    /// Read-only root filesystem.
+    pub read_only: bool,
+    /// With `read_only`: tmpfs on /tmp, /var/tmp and /run (Podman's default: true).
+    pub read_only_tmpfs: bool,
+    /// Host devices.
+    pub devices: Vec<DeviceMapping>,
+    /// `--security-opt` values as given (shown by inspect).
+    pub security_opt: Vec<String>,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            cap_add: Vec::new(),
+            cap_drop: Vec::new(),
+            privileged: false,
+            no_new_privileges: None,
+            seccomp_profile: None,
+            mask: Vec::new(),
+            unmask: Vec::new(),
+            read_only: false,
+            read_only_tmpfs: true,
+            devices: Vec::new(),
+            security_opt: Vec::new(),
+        }
+    }
+}
+
+impl SecurityConfig {
+    /// Whether no-new-privileges is set for the container's processes.
+    pub fn effective_no_new_privileges(&self) -> bool {
+        self.no_new_privileges.unwrap_or(!self.privileged)
+    }
+}
+
 /// A container's configuration, fixed when it is created.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -241,6 +307,9 @@ pub struct ContainerConfig {
     /// Remove the container once it exited (`run --rm`).
     #[serde(default)]
     pub auto_remove: bool,
+    /// Confinement (capabilities, seccomp, masking, devices, read-only root).
+    #[serde(default)]
+    pub security: SecurityConfig,
 }
 
 impl ContainerConfig {
@@ -278,6 +347,7 @@ impl ContainerConfig {
             oci_runtime: String::new(),
             created: Utc::now(),
             auto_remove: false,
+            security: SecurityConfig::default(),
         }
     }
 }
@@ -435,6 +505,22 @@ mod tests {
         assert_eq!(v["conmonPid"], serde_json::Value::Null);
         let back: ContainerState = serde_json::from_value(v).unwrap();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn security_defaults_and_old_rows() {
+        let c = ContainerConfig::new("a".repeat(64), "web");
+        let mut v = serde_json::to_value(&c).unwrap();
+        // A row written before the security settings existed loads with the defaults.
+        v.as_object_mut().unwrap().remove("security");
+        let back: ContainerConfig = serde_json::from_value(v).unwrap();
+        assert_eq!(back.security, SecurityConfig::default());
+        assert!(back.security.read_only_tmpfs);
+        assert!(back.security.effective_no_new_privileges());
+        let partial: SecurityConfig =
+            serde_json::from_str(r#"{"privileged":true,"capAdd":["CAP_NET_ADMIN"]}"#).unwrap();
+        assert!(partial.read_only_tmpfs && !partial.effective_no_new_privileges());
+        assert_eq!(partial.cap_add, ["CAP_NET_ADMIN"]);
     }
 
     #[test]

@@ -136,6 +136,9 @@ pub struct RuntimeConfig {
     pub no_pivot_root: bool,
     /// Program conmon runs when the container exits (usually `lpod`); `None` = none.
     pub exit_command_path: Option<PathBuf>,
+    /// Seccomp profile of containers that choose none (Podman's containers.conf key):
+    /// `None` = lpod's built-in default profile, `unconfined`, or a profile path.
+    pub seccomp_profile: Option<String>,
 
     // ---- networking ----
     /// Directory of CNI network configuration lists.
@@ -210,6 +213,7 @@ impl Default for RuntimeConfig {
             max_log_size: -1,
             no_pivot_root: false,
             exit_command_path: None,
+            seccomp_profile: None,
             cni_config_dir: "/etc/lpod/cni/net.d".into(),
             cni_extra_config_dirs: Vec::new(),
             cni_plugin_dirs: paths(&["/usr/lib/cni", "/usr/libexec/cni", "/opt/cni/bin"]),
@@ -343,6 +347,14 @@ impl RuntimeConfig {
                 "default_bridge",
                 format!("{:?} must be 1 to 15 characters", self.default_bridge),
             ));
+        }
+        if let Some(p) = &self.seccomp_profile {
+            if p != "unconfined" && !Path::new(p).is_absolute() {
+                return Err(invalid(
+                    "seccomp_profile",
+                    format!("{p:?} (use \"unconfined\" or an absolute path)"),
+                ));
+            }
         }
         if !self.default_subnet.contains('/') {
             return Err(invalid(
@@ -503,6 +515,23 @@ mod tests {
             msg.contains("`runtime`") && msg.contains("youki") && msg.contains("/x.toml"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn seccomp_profile_key() {
+        assert_eq!(RuntimeConfig::default().seccomp_profile, None);
+        let c = RuntimeConfig::from_toml_str(
+            "seccomp_profile = \"/etc/lpod/seccomp.json\"\n",
+            Path::new("/x.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.seccomp_profile.as_deref(), Some("/etc/lpod/seccomp.json"));
+        let c = RuntimeConfig::from_toml_str("seccomp_profile = \"unconfined\"\n", Path::new("/x"))
+            .unwrap();
+        assert_eq!(c.seccomp_profile.as_deref(), Some("unconfined"));
+        let e = RuntimeConfig::from_toml_str("seccomp_profile = \"rel.json\"\n", Path::new("/x"))
+            .unwrap_err();
+        assert!(e.to_string().contains("seccomp_profile"), "{e}");
     }
 
     #[test]

@@ -130,6 +130,15 @@ pub enum Error {
     /// A pod verb failed (see `pod/`).
     #[error(transparent)]
     Pod(Box<crate::pod::PodError>),
+    /// An unknown capability name, or one both added and dropped.
+    #[error(transparent)]
+    Capability(#[from] libpod_oci::CapabilityError),
+    /// A seccomp profile that cannot be read or is malformed.
+    #[error(transparent)]
+    Seccomp(#[from] libpod_oci::SeccompError),
+    /// A device that does not exist or is no device node.
+    #[error(transparent)]
+    Device(#[from] libpod_oci::DeviceError),
     /// Several errors from a teardown that kept going.
     #[error("{} errors: {}", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Multiple(Vec<Error>),

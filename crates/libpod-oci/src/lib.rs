@@ -26,7 +26,9 @@
 pub use oci_spec;
 
 pub mod attach;
+pub mod capabilities;
 pub mod conmon;
+pub mod devices;
 pub mod driver;
 pub mod exec;
 pub mod fake;
@@ -38,7 +40,12 @@ pub mod spec;
 mod verbs;
 
 pub use attach::{AttachConn, OutputStream};
+pub use capabilities::{
+    all_capabilities, canonical_name, capability_mask, capability_name, merge_capabilities,
+    parse_capability, privileged_capabilities, CapabilityError,
+};
 pub use conmon::{ConmonConfig, ConmonRuntime};
+pub use devices::{host_devices, DeviceError, DeviceInput, DeviceKind};
 pub use driver::{
     CreateOptions, Created, ExitInfo, OciError, OciRuntime, RuntimeState, RuntimeStatus,
 };

@@ -264,6 +264,18 @@ pub struct SpecInput {
     pub annotations: HashMap<String, String>,
     /// Seccomp filter (default: lpod's default profile).
     pub seccomp: crate::seccomp::SeccompPolicy,
+    /// Device nodes created in the container and allowed in its device cgroup.
+    pub devices: Vec<crate::devices::DeviceInput>,
+    /// Paths masked in addition to the defaults (`--security-opt mask=`), even when
+    /// `mask_paths` is false.
+    pub extra_masked_paths: Vec<String>,
+    /// Default masked or read-only paths left alone (`--security-opt unmask=`); `ALL`
+    /// unmasks every one.
+    pub unmasked_paths: Vec<String>,
+    /// Privileged container: the device cgroup allows every device, /sys and the cgroup
+    /// filesystem are writable. (Capabilities, seccomp, masking and devices are chosen by
+    /// the caller through the other fields.)
+    pub privileged: bool,
 }
 
 impl SpecInput {
@@ -284,6 +296,10 @@ impl SpecInput {
             resources: Resources::default(),
             annotations: HashMap::new(),
             seccomp: crate::seccomp::SeccompPolicy::Default,
+            devices: Vec::new(),
+            extra_masked_paths: Vec::new(),
+            unmasked_paths: Vec::new(),
+            privileged: false,
         }
     }
 
@@ -362,6 +378,7 @@ impl SpecInput {
         if self.annotations.is_empty() {
             spec.set_annotations(None);
         }
+        self.confine(&mut spec)?;
         Ok(spec)
     }
 
@@ -556,6 +573,120 @@ impl SpecInput {
             });
         }
         Ok(out)
+    }
+}
+
+impl SpecInput {
+    /// The masked and read-only paths: the defaults (when `mask_paths`) minus the
+    /// unmasked ones, plus the extra masked ones.
+    pub fn masked_and_readonly_paths(&self) -> (Vec<String>, Vec<String>) {
+        let unmask_all = self.unmasked_paths.iter().any(|p| p == "ALL");
+        let keep = |p: &&&str| !unmask_all && !self.unmasked_paths.iter().any(|u| u == **p);
+        let (mut masked, readonly): (Vec<String>, Vec<String>) = if self.mask_paths {
+            (
+                DEFAULT_MASKED_PATHS
+                    .iter()
+                    .filter(&keep)
+                    .map(|s| s.to_string())
+                    .collect(),
+                DEFAULT_READONLY_PATHS
+                    .iter()
+                    .filter(&keep)
+                    .map(|s| s.to_string())
+                    .collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        for p in &self.extra_masked_paths {
+            if !masked.contains(p) {
+                masked.push(p.clone());
+            }
+        }
+        (masked, readonly)
+    }
+
+    /// Applies masking, devices and privileged mode to a generated spec.
+    fn confine(&self, spec: &mut Spec) -> Result<(), SpecError> {
+        use oci_spec::runtime::{LinuxDeviceBuilder, LinuxDeviceType};
+        for p in &self.extra_masked_paths {
+            if !Path::new(p).is_absolute() {
+                return Err(SpecError::RelativePath { path: p.into() });
+            }
+        }
+        let (masked, readonly) = self.masked_and_readonly_paths();
+        let mut devices = Vec::new();
+        let mut rules = Vec::new();
+        for d in &self.devices {
+            if !d.path.is_absolute() {
+                return Err(SpecError::RelativePath {
+                    path: d.path.clone(),
+                });
+            }
+            let typ = match d.kind {
+                crate::devices::DeviceKind::Char => LinuxDeviceType::C,
+                crate::devices::DeviceKind::Block => LinuxDeviceType::B,
+            };
+            devices.push(
+                LinuxDeviceBuilder::default()
+                    .path(d.path.clone())
+                    .typ(typ)
+                    .major(d.major)
+                    .minor(d.minor)
+                    .file_mode(d.file_mode)
+                    .uid(d.uid)
+                    .gid(d.gid)
+                    .build()
+                    .map_err(build_err("device"))?,
+            );
+            rules.push(
+                LinuxDeviceCgroupBuilder::default()
+                    .allow(true)
+                    .typ(typ)
+                    .major(d.major)
+                    .minor(d.minor)
+                    .access(d.access.clone())
+                    .build()
+                    .map_err(build_err("device cgroup"))?,
+            );
+        }
+        if self.privileged {
+            rules.push(
+                LinuxDeviceCgroupBuilder::default()
+                    .allow(true)
+                    .access("rwm")
+                    .build()
+                    .map_err(build_err("device cgroup"))?,
+            );
+        }
+        if let Some(linux) = spec.linux_mut() {
+            linux.set_masked_paths((!masked.is_empty()).then_some(masked));
+            linux.set_readonly_paths((!readonly.is_empty()).then_some(readonly));
+            if !devices.is_empty() {
+                linux.set_devices(Some(devices));
+            }
+            if !rules.is_empty() {
+                if let Some(res) = linux.resources_mut() {
+                    let mut all = res.devices().clone().unwrap_or_default();
+                    all.extend(rules);
+                    res.set_devices(Some(all));
+                }
+            }
+        }
+        if self.privileged {
+            if let Some(mounts) = spec.mounts_mut() {
+                for m in mounts.iter_mut() {
+                    let d = m.destination();
+                    if d == Path::new("/sys") || d == Path::new("/sys/fs/cgroup") {
+                        if let Some(opts) = m.options_mut() {
+                            opts.retain(|o| o != "ro");
+                            opts.push("rw".into());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -771,5 +902,53 @@ mod tests {
         assert_eq!(json["linux"]["resources"]["cpu"]["quota"], 50_000);
         assert_eq!(json["linux"]["resources"]["pids"]["limit"], 42);
         assert_eq!(json["linux"]["cgroupsPath"], "/lpod/abc");
+    }
+
+    #[test]
+    fn confinement_fields_render() {
+        let mut input = SpecInput::new("/tmp/rootfs", vec!["/bin/true".into()]);
+        input.extra_masked_paths = vec!["/etc/secret".into()];
+        input.unmasked_paths = vec!["/proc/kcore".into(), "/proc/sys".into()];
+        input.devices = vec![crate::devices::DeviceInput::from_host(
+            Path::new("/dev/null"),
+            Path::new("/dev/mynull"),
+            "rwm",
+        )
+        .unwrap()];
+        let json = serde_json::to_value(input.to_spec().unwrap()).unwrap();
+        let masked = json["linux"]["maskedPaths"].as_array().unwrap();
+        assert!(masked.iter().any(|p| p == "/etc/secret"));
+        assert!(!masked.iter().any(|p| p == "/proc/kcore"));
+        assert!(masked.iter().any(|p| p == "/proc/keys"));
+        let ro = json["linux"]["readonlyPaths"].as_array().unwrap();
+        assert!(!ro.iter().any(|p| p == "/proc/sys"));
+        assert_eq!(json["linux"]["devices"][0]["path"], "/dev/mynull");
+        assert_eq!(json["linux"]["devices"][0]["type"], "c");
+        let rules = json["linux"]["resources"]["devices"].as_array().unwrap();
+        assert_eq!(rules[0]["allow"], false);
+        assert!(rules
+            .iter()
+            .any(|r| r["allow"] == true && r["major"] == 1 && r["minor"] == 3));
+
+        input.unmasked_paths = vec!["ALL".into()];
+        input.privileged = true;
+        let json = serde_json::to_value(input.to_spec().unwrap()).unwrap();
+        assert_eq!(
+            json["linux"]["maskedPaths"],
+            serde_json::json!(["/etc/secret"])
+        );
+        assert!(json["linux"]["readonlyPaths"].is_null());
+        let rules = json["linux"]["resources"]["devices"].as_array().unwrap();
+        assert!(rules
+            .iter()
+            .any(|r| r["allow"] == true && r["major"].is_null()));
+        let sys = json["mounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["destination"] == "/sys")
+            .unwrap()
+            .clone();
+        assert!(!sys["options"].as_array().unwrap().iter().any(|o| o == "ro"));
     }
 }

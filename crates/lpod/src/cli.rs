@@ -317,6 +317,37 @@ pub struct CreateFlags {
     /// Remove the container when it exits.
     #[arg(long)]
     pub rm: bool,
+    /// Add Linux capabilities (NET_ADMIN or CAP_NET_ADMIN, comma lists, ALL).
+    #[arg(long = "cap-add", value_name = "CAP", value_delimiter = ',')]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities (names, comma lists, ALL); dropping ALL keeps only --cap-add.
+    #[arg(long = "cap-drop", value_name = "CAP", value_delimiter = ',')]
+    pub cap_drop: Vec<String>,
+    /// Give the container every capability, the host's devices, no seccomp filter and no
+    /// masked paths.
+    #[arg(long)]
+    pub privileged: bool,
+    /// Security options: seccomp=unconfined|PATH, no-new-privileges[=true|false],
+    /// mask=/a:/b, unmask=ALL|/a:/b, label=disable, apparmor=PROFILE.
+    #[arg(long = "security-opt", value_name = "OPT")]
+    pub security_opt: Vec<String>,
+    /// Mount the container's root filesystem read-only.
+    #[arg(long = "read-only")]
+    pub read_only: bool,
+    /// With --read-only: tmpfs on /tmp, /var/tmp and /run (default true).
+    #[arg(
+        long = "read-only-tmpfs",
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set
+    )]
+    pub read_only_tmpfs: bool,
+    /// Add a host device: HOST[:CONTAINER][:PERMISSIONS] (permissions from r, w, m).
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Vec<String>,
     /// Pulling a missing image (--pull, -q, --tls-verify, --authfile, --platform, ...).
     #[command(flatten)]
     pub pull: crate::cmd::registry::CreatePullFlags,

@@ -52,6 +52,128 @@ pub enum ParseError {
     /// `--network`.
     #[error("invalid network {0:?}: expected none, host, bridge or network names (a,b)")]
     Network(String),
+    /// `--security-opt`.
+    #[error("invalid --security-opt {opt:?}: {reason}")]
+    SecurityOpt {
+        /// The value as given.
+        opt: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `--device`.
+    #[error("invalid --device {spec:?}: {reason}")]
+    Device {
+        /// The value as given.
+        spec: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
+
+/// One parsed `--security-opt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecurityOpt {
+    /// `seccomp=unconfined` or `seccomp=PATH`.
+    Seccomp(String),
+    /// `no-new-privileges[=true|false]`.
+    NoNewPrivileges(bool),
+    /// `mask=/a:/b`.
+    Mask(Vec<String>),
+    /// `unmask=ALL` or `unmask=/a:/b`.
+    Unmask(Vec<String>),
+    /// `label=disable` (SELinux is not used by lpod; accepted and ignored).
+    LabelDisable,
+    /// `apparmor=unconfined` on a host with AppArmor (lpod applies no profile).
+    AppArmorUnconfined,
+}
+
+/// Parses one `--security-opt` value; `apparmor_enabled` says whether the host has
+/// AppArmor (ours do not), since Podman refuses AppArmor options without it.
+pub fn security_opt(s: &str, apparmor_enabled: bool) -> Result<SecurityOpt, ParseError> {
+    let err = |reason: String| ParseError::SecurityOpt {
+        opt: s.to_string(),
+        reason,
+    };
+    let (key, value) = match s.split_once('=') {
+        Some((k, v)) => (k, Some(v)),
+        // Docker's old `key:value` form.
+        None => match s.split_once(':') {
+            Some((k, v)) if k != "no-new-privileges" => (k, Some(v)),
+            _ => (s, None),
+        },
+    };
+    let paths = |v: &str, allow_all: bool| -> Result<Vec<String>, ParseError> {
+        if allow_all && v == "ALL" {
+            return Ok(vec!["ALL".into()]);
+        }
+        let list: Vec<String> = v.split(':').map(str::to_string).collect();
+        if list.iter().any(|p| !p.starts_with('/')) {
+            return Err(err(format!(
+                "paths must be absolute and ':' separated{}",
+                if allow_all { " (or ALL)" } else { "" }
+            )));
+        }
+        Ok(list)
+    };
+    match (key, value) {
+        ("seccomp", Some(v)) if !v.is_empty() => Ok(SecurityOpt::Seccomp(v.to_string())),
+        ("no-new-privileges", None) => Ok(SecurityOpt::NoNewPrivileges(true)),
+        ("no-new-privileges", Some(v)) => match v {
+            "true" => Ok(SecurityOpt::NoNewPrivileges(true)),
+            "false" => Ok(SecurityOpt::NoNewPrivileges(false)),
+            _ => Err(err("expected no-new-privileges=true or =false".into())),
+        },
+        ("mask", Some(v)) => Ok(SecurityOpt::Mask(paths(v, false)?)),
+        ("unmask", Some(v)) => Ok(SecurityOpt::Unmask(paths(v, true)?)),
+        ("label", Some("disable")) => Ok(SecurityOpt::LabelDisable),
+        ("label", _) => Err(err(
+            "SELinux is not enabled on this host (only label=disable is accepted)".into(),
+        )),
+        ("apparmor", _) if !apparmor_enabled => {
+            Err(err("AppArmor is not enabled on this host".into()))
+        }
+        ("apparmor", Some("unconfined")) => Ok(SecurityOpt::AppArmorUnconfined),
+        ("apparmor", _) => Err(err(
+            "lpod applies no AppArmor profiles (only apparmor=unconfined is accepted)".into(),
+        )),
+        _ => Err(err(
+            "expected seccomp=, no-new-privileges[=BOOL], mask=, unmask=, label=disable or apparmor=".into(),
+        )),
+    }
+}
+
+/// Parses `--device HOST[:CONTAINER][:PERMISSIONS]` into (host, container, permissions);
+/// the container path defaults to the host path and permissions to `rwm`.
+pub fn device(spec: &str) -> Result<(PathBuf, PathBuf, String), ParseError> {
+    let err = |reason| ParseError::Device {
+        spec: spec.into(),
+        reason,
+    };
+    let perms_ok =
+        |p: &str| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| matches!(c, 'r' | 'w' | 'm'));
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (host, ctr, perms) = match parts.as_slice() {
+        [h] => (*h, *h, "rwm"),
+        [h, x] if x.starts_with('/') => (*h, *x, "rwm"),
+        [h, x] if perms_ok(x) => (*h, *h, *x),
+        [_, _] => {
+            return Err(err(
+                "the second field must be an absolute path or permissions (r, w, m)",
+            ))
+        }
+        [h, c, p] => (*h, *c, *p),
+        _ => return Err(err("expected HOST[:CONTAINER][:PERMISSIONS]")),
+    };
+    if !host.starts_with('/') {
+        return Err(err("the host path must be absolute"));
+    }
+    if !ctr.starts_with('/') {
+        return Err(err("the container path must be absolute"));
+    }
+    if !perms_ok(perms) {
+        return Err(err("permissions must be a combination of r, w and m"));
+    }
+    Ok((host.into(), ctr.into(), perms.to_string()))
 }
 
 /// Parses a memory size like Docker's RAMInBytes: `512m`, `1g`, `1.5G`, `100kb`, `1024`
@@ -604,6 +726,84 @@ mod tests {
         );
         assert!(network("a,,b").is_err());
         assert!(network("bad name").is_err());
+    }
+
+    #[test]
+    fn security_opts() {
+        use SecurityOpt as S;
+        assert_eq!(
+            security_opt("seccomp=unconfined", false),
+            Ok(S::Seccomp("unconfined".into()))
+        );
+        assert_eq!(
+            security_opt("seccomp=/p.json", false),
+            Ok(S::Seccomp("/p.json".into()))
+        );
+        assert_eq!(
+            security_opt("no-new-privileges", false),
+            Ok(S::NoNewPrivileges(true))
+        );
+        assert_eq!(
+            security_opt("no-new-privileges=false", false),
+            Ok(S::NoNewPrivileges(false))
+        );
+        assert_eq!(
+            security_opt("mask=/a:/b", false),
+            Ok(S::Mask(vec!["/a".into(), "/b".into()]))
+        );
+        assert_eq!(
+            security_opt("unmask=ALL", false),
+            Ok(S::Unmask(vec!["ALL".into()]))
+        );
+        assert_eq!(security_opt("label=disable", false), Ok(S::LabelDisable));
+        let e = security_opt("apparmor=myprofile", false).unwrap_err();
+        assert!(e.to_string().contains("AppArmor is not enabled"), "{e}");
+        assert_eq!(
+            security_opt("apparmor=unconfined", true),
+            Ok(S::AppArmorUnconfined)
+        );
+        assert!(security_opt("apparmor=other", true).is_err());
+        let e = security_opt("label=type:foo_t", false).unwrap_err();
+        assert!(e.to_string().contains("SELinux is not enabled"), "{e}");
+        for bad in [
+            "seccomp=",
+            "no-new-privileges=maybe",
+            "mask=rel",
+            "unmask=/a:b",
+            "bogus=1",
+            "mask=ALL",
+        ] {
+            assert!(security_opt(bad, false).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn devices() {
+        assert_eq!(
+            device("/dev/null").unwrap(),
+            ("/dev/null".into(), "/dev/null".into(), "rwm".into())
+        );
+        assert_eq!(
+            device("/dev/null:/dev/mynull").unwrap(),
+            ("/dev/null".into(), "/dev/mynull".into(), "rwm".into())
+        );
+        assert_eq!(
+            device("/dev/null:r").unwrap(),
+            ("/dev/null".into(), "/dev/null".into(), "r".into())
+        );
+        assert_eq!(
+            device("/dev/null:/dev/x:rw").unwrap(),
+            ("/dev/null".into(), "/dev/x".into(), "rw".into())
+        );
+        for bad in [
+            "dev/null",
+            "/dev/null:x",
+            "/dev/null:/x:rwx",
+            "/a:/b:r:w",
+            "/a:rel:r",
+        ] {
+            assert!(device(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -185,6 +185,8 @@ pub(crate) fn create_with(
     if let Some(n) = &opts.name {
         validate_name(n)?;
     }
+    // Before anything exists: a bad capability, seccomp profile or device fails here.
+    let security = super::security::validate(&p.opts.config, &opts.security)?;
     let id = new_id();
     let ctr_dir = p.opts.containers_dir().join(&id);
     // Intent first: the directory and the storage container (see `crate::journal`).
@@ -223,6 +225,7 @@ pub(crate) fn create_with(
             None => generate_name(),
         };
         let cfg = match build_config(p, &id, &name, &opts, &img).and_then(|mut c| {
+            c.security = security.clone();
             adjust(&mut c)?;
             Ok(c)
         }) {

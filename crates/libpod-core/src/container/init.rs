@@ -85,7 +85,7 @@ pub(crate) fn process_input(
     let (uid, gid, additional_gids) = resolve_user(rootfs, cfg.user.as_deref())?;
     let mut args = cfg.entrypoint.clone();
     args.extend(cfg.command.iter().cloned());
-    Ok(ProcessInput {
+    let mut process = ProcessInput {
         args,
         env: cfg.env.clone(),
         cwd: cfg
@@ -97,7 +97,9 @@ pub(crate) fn process_input(
         additional_gids,
         terminal: cfg.terminal,
         ..ProcessInput::default()
-    })
+    };
+    super::security::apply_process(&cfg.security, &mut process)?;
+    Ok(process)
 }
 
 /// Network setup: the namespaces, netns/CNI (bridge) and /etc files of the
@@ -165,6 +167,7 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    super::security::apply_spec(&cfg.security, &mut input)?;
     Ok(input)
 }
 

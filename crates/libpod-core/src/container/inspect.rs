@@ -146,6 +146,30 @@ pub struct InspectHostConfig {
     pub pids_limit: i64,
     /// Tmpfs mounts: destination → options.
     pub tmpfs: BTreeMap<String, String>,
+    /// Capabilities added (`CAP_...` or `ALL`).
+    pub cap_add: Vec<String>,
+    /// Capabilities dropped (`CAP_...` or `ALL`).
+    pub cap_drop: Vec<String>,
+    /// Privileged container.
+    pub privileged: bool,
+    /// `--security-opt` values.
+    pub security_opt: Vec<String>,
+    /// Read-only root filesystem.
+    pub readonly_rootfs: bool,
+    /// Host devices.
+    pub devices: Vec<InspectDevice>,
+}
+
+/// A device of `HostConfig.Devices`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectDevice {
+    /// Host path.
+    pub path_on_host: String,
+    /// Container path.
+    pub path_in_container: String,
+    /// Cgroup permissions (`rwm`).
+    pub cgroup_permissions: String,
 }
 
 /// `NetworkSettings` of `podman inspect`.
@@ -313,6 +337,21 @@ pub(crate) fn inspect_rows(
             },
             pids_limit: cfg.resources.pids.unwrap_or(0),
             tmpfs,
+            cap_add: cfg.security.cap_add.clone(),
+            cap_drop: cfg.security.cap_drop.clone(),
+            privileged: cfg.security.privileged,
+            security_opt: cfg.security.security_opt.clone(),
+            readonly_rootfs: cfg.security.read_only,
+            devices: cfg
+                .security
+                .devices
+                .iter()
+                .map(|d| InspectDevice {
+                    path_on_host: d.host_path.display().to_string(),
+                    path_in_container: d.container_path.display().to_string(),
+                    cgroup_permissions: d.permissions.clone(),
+                })
+                .collect(),
         },
         network_settings: crate::network::inspect_settings(cfg, st),
     }

@@ -14,6 +14,7 @@ mod options;
 mod pause;
 pub(crate) mod remove;
 mod restart;
+mod security;
 pub(crate) mod start;
 mod stop;
 pub(crate) mod sync;
@@ -23,8 +24,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use inspect::{
-    InspectConfig, InspectData, InspectHostConfig, InspectMount, InspectNetworkSettings,
-    InspectState,
+    InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectMount,
+    InspectNetworkSettings, InspectState,
 };
 pub use options::{
     CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode,

@@ -109,6 +109,10 @@ pub struct CreateOptions {
     pub stop_signal: Option<i32>,
     /// Seconds between the stop signal and SIGKILL (10 when `None`).
     pub stop_timeout: Option<u64>,
+    /// Confinement: capabilities, privileged mode, seccomp, masked paths, read-only
+    /// root, devices. Checked at create (unknown capability, unreadable or malformed
+    /// seccomp profile, missing device: the create fails and nothing is created).
+    pub security: libpod_config::SecurityConfig,
 }
 
 /// Everything `exec` takes.

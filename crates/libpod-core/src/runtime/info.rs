@@ -40,6 +40,65 @@ pub struct HostInfo {
     pub oci_runtime: Component,
     /// conmon.
     pub conmon: Component,
+    /// Confinement facts.
+    pub security: SecurityInfo,
+}
+
+/// `host.security` of `podman info`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct SecurityInfo {
+    /// AppArmor is enabled on the host (lpod applies no AppArmor profiles).
+    #[serde(rename = "apparmorEnabled")]
+    pub apparmor_enabled: bool,
+    /// The default capabilities, comma-separated `CAP_...` names.
+    pub capabilities: String,
+    /// lpod runs as a non-root user.
+    pub rootless: bool,
+    /// The kernel supports seccomp filters.
+    #[serde(rename = "seccompEnabled")]
+    pub seccomp_enabled: bool,
+    /// The default seccomp profile: a file path, `unconfined`, or `""` for lpod's
+    /// built-in profile.
+    #[serde(rename = "seccompProfilePath")]
+    pub seccomp_profile_path: String,
+    /// SELinux is enabled on the host (lpod applies no labels).
+    #[serde(rename = "selinuxEnabled")]
+    pub selinux_enabled: bool,
+}
+
+/// Whether AppArmor is enabled on this host (`/sys/module/apparmor/parameters/enabled`).
+pub fn apparmor_enabled() -> bool {
+    std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
+        .is_ok_and(|s| s.trim_start().starts_with('Y'))
+}
+
+/// Whether SELinux is enabled on this host (selinuxfs mounted with an `enforce` file).
+pub fn selinux_enabled() -> bool {
+    Path::new("/sys/fs/selinux/enforce").exists()
+}
+
+/// Whether the kernel supports seccomp filters (a `Seccomp:` line in our status, or the
+/// seccomp sysctl directory).
+fn seccomp_supported() -> bool {
+    Path::new("/proc/sys/kernel/seccomp").exists()
+        || std::fs::read_to_string("/proc/self/status")
+            .is_ok_and(|s| s.lines().any(|l| l.starts_with("Seccomp:")))
+}
+
+/// The host's security facts; `seccomp_profile` is the runtime config's key.
+pub(crate) fn security_info(seccomp_profile: Option<&str>) -> SecurityInfo {
+    SecurityInfo {
+        apparmor_enabled: apparmor_enabled(),
+        capabilities: libpod_oci::spec::DEFAULT_CAPABILITIES
+            .iter()
+            .map(libpod_oci::capability_name)
+            .collect::<Vec<_>>()
+            .join(","),
+        rootless: !nix::unistd::geteuid().is_root(),
+        seccomp_enabled: seccomp_supported(),
+        seccomp_profile_path: seccomp_profile.unwrap_or_default().to_string(),
+        selinux_enabled: selinux_enabled(),
+    }
 }
 
 /// A distribution.
@@ -103,7 +162,12 @@ pub struct ContainerCounts {
 }
 
 /// Collects host facts; failures to read one fact leave it empty.
-pub(crate) fn host_info(runtime: Component, conmon: Component, cgroup_manager: &str) -> HostInfo {
+pub(crate) fn host_info(
+    runtime: Component,
+    conmon: Component,
+    cgroup_manager: &str,
+    seccomp_profile: Option<&str>,
+) -> HostInfo {
     let uts = nix::sys::utsname::uname().ok();
     let kernel = uts
         .as_ref()
@@ -134,6 +198,7 @@ pub(crate) fn host_info(runtime: Component, conmon: Component, cgroup_manager: &
         cgroup_manager: cgroup_manager.to_string(),
         oci_runtime: runtime,
         conmon,
+        security: security_info(seccomp_profile),
     }
 }
 
@@ -216,8 +281,24 @@ mod tests {
 
     #[test]
     fn host_info_has_basics() {
-        let h = host_info(Component::default(), Component::default(), "cgroupfs");
+        let h = host_info(Component::default(), Component::default(), "cgroupfs", None);
         assert!(h.cpus >= 1);
+        assert!(h
+            .security
+            .capabilities
+            .starts_with("CAP_CHOWN,CAP_DAC_OVERRIDE,"));
+        assert_eq!(h.security.capabilities.split(',').count(), 11);
+        let v = serde_json::to_value(&h).unwrap();
+        for key in [
+            "apparmorEnabled",
+            "capabilities",
+            "rootless",
+            "seccompEnabled",
+            "seccompProfilePath",
+            "selinuxEnabled",
+        ] {
+            assert!(v["security"].get(key).is_some(), "{key} in {v}");
+        }
         assert!(!h.kernel.is_empty());
         assert!(h.mem_total > 0);
     }

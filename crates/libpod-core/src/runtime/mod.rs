@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 pub use builder::{RuntimeBuilder, RuntimeOptions, StateBackend};
-pub use info::{Component, ContainerCounts, Count, Distribution, HostInfo, Info, StoreInfo};
+pub use info::{
+    apparmor_enabled, selinux_enabled, Component, ContainerCounts, Count, Distribution, HostInfo,
+    Info, SecurityInfo, StoreInfo,
+};
 
 use libpod_config::{ContainerConfig, ContainerState, ContainerStatus};
 use libpod_oci::OciRuntime;
@@ -141,6 +144,7 @@ impl Runtime {
             probe(&p.oci_component),
             probe(&p.conmon_component),
             "cgroupfs",
+            p.opts.config.seccomp_profile.as_deref(),
         );
         let images = p.store.list_images()?.len();
         let mut counts = ContainerCounts::default();

@@ -93,6 +93,7 @@ pub fn create_options(
             vec![e.to_string()]
         }
     });
+    let security = security_config(f)?;
     Ok(CreateOptions {
         image: image.clone(),
         name: f.name.clone(),
@@ -115,8 +116,53 @@ pub fn create_options(
         remove: f.rm,
         tty: f.tty,
         stdin: f.interactive,
+        security,
         ..CreateOptions::default()
     })
+}
+
+/// The confinement flags (`--cap-add`, `--cap-drop`, `--privileged`, `--security-opt`,
+/// `--read-only`, `--read-only-tmpfs`, `--device`) as core's security settings. Capability
+/// names, profiles and devices are checked by core when the container is created.
+fn security_config(f: &CreateFlags) -> Result<libpod_config::SecurityConfig, CliError> {
+    let mut s = libpod_config::SecurityConfig {
+        cap_add: f
+            .cap_add
+            .iter()
+            .filter(|c| !c.is_empty())
+            .cloned()
+            .collect(),
+        cap_drop: f
+            .cap_drop
+            .iter()
+            .filter(|c| !c.is_empty())
+            .cloned()
+            .collect(),
+        privileged: f.privileged,
+        read_only: f.read_only,
+        read_only_tmpfs: f.read_only_tmpfs,
+        security_opt: f.security_opt.clone(),
+        ..libpod_config::SecurityConfig::default()
+    };
+    let apparmor = libpod_core::runtime::apparmor_enabled();
+    for opt in &f.security_opt {
+        match parse::security_opt(opt, apparmor)? {
+            parse::SecurityOpt::Seccomp(p) => s.seccomp_profile = Some(p),
+            parse::SecurityOpt::NoNewPrivileges(b) => s.no_new_privileges = Some(b),
+            parse::SecurityOpt::Mask(paths) => s.mask.extend(paths),
+            parse::SecurityOpt::Unmask(paths) => s.unmask.extend(paths),
+            parse::SecurityOpt::LabelDisable | parse::SecurityOpt::AppArmorUnconfined => {}
+        }
+    }
+    for d in &f.device {
+        let (host_path, container_path, permissions) = parse::device(d)?;
+        s.devices.push(libpod_config::DeviceMapping {
+            host_path,
+            container_path,
+            permissions,
+        });
+    }
+    Ok(s)
 }
 
 /// The network mode for containers created without `--network`.
