@@ -28,6 +28,7 @@ pub mod error;
 pub mod journal;
 pub mod lock;
 pub mod memory;
+mod private;
 pub mod sqlite;
 pub mod state;
 

@@ -30,6 +30,7 @@ pub mod export;
 pub mod extract;
 pub mod image;
 pub mod import;
+pub mod private;
 pub mod reference;
 #[cfg(feature = "registry")]
 pub mod registry;
