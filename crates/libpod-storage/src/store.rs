@@ -27,6 +27,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 /// Options for [`Store::open`].
@@ -421,6 +422,7 @@ impl Store {
     pub(crate) fn lock_file(&self, shared: bool) -> Result<LockGuard> {
         let p = self.graph_root.join("storage.lock");
         let f = OpenOptions::new()
+            .mode(0o600)
             .create(true)
             .truncate(false)
             .read(true)
