@@ -1,6 +1,6 @@
 //! Issue 12, "the store is private": after `lpod import` of a root filesystem with a
 //! setuid-root binary, a world-writable file and a secret, and `lpod run -d` of it with a
-//! secret in its environment, an unprivileged host user (`nobody`, through `setpriv`)
+//! secret in its environment, an unprivileged host user (`nobody`, through `runuser`)
 //! can neither list, read, write nor execute anything under the root, the run root, the
 //! layer, the mounted root filesystem, the state database, the OCI spec, the log or the
 //! auth file; root can (so the test can fail). A store an older lpod left 0755/0644 is
@@ -14,7 +14,7 @@ use std::process::Command;
 
 use common::{run_bounded, Lpod, Out};
 
-const NOBODY: &str = "65534";
+const NOBODY: &str = "nobody";
 const ENV_SECRET: &str = "lpod-env-secret-4f1c";
 const FILE_SECRET: &str = "lpod-file-secret-9a7e";
 
@@ -31,14 +31,16 @@ fn chmod(p: &Path, m: u32) {
         .unwrap_or_else(|e| panic!("chmod {}: {e}", p.display()));
 }
 
-/// `setpriv` is what drops to nobody; in CI its absence fails the test.
-fn have_setpriv() -> bool {
-    let found = Path::new("/usr/bin/setpriv").is_file() || Path::new("/bin/setpriv").is_file();
+/// `runuser` (util-linux) is what drops to nobody; in CI its absence fails the test.
+fn have_runuser() -> bool {
+    let found = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"]
+        .iter()
+        .any(|p| Path::new(p).is_file());
     if !found {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true and setpriv (util-linux) is missing");
+            panic!("CI=true and runuser (util-linux) is missing");
         }
-        eprintln!("SKIPPED: setpriv is missing");
+        eprintln!("SKIPPED: runuser is missing");
     }
     found
 }
@@ -46,13 +48,10 @@ fn have_setpriv() -> bool {
 /// Runs `argv` as root (this process) or as nobody with no groups.
 fn run_as(nobody: bool, argv: &[&str]) -> Out {
     let mut c = if nobody {
-        let mut c = Command::new("setpriv");
-        c.args([
-            &format!("--reuid={NOBODY}"),
-            &format!("--regid={NOBODY}"),
-            "--clear-groups",
-            "--",
-        ]);
+        // runuser, not setpriv: setpriv keeps root's capabilities until its execve, so
+        // the lookup of the program itself would still bypass directory modes.
+        let mut c = Command::new("runuser");
+        c.args(["-u", NOBODY, "--"]);
         c.args(argv);
         c
     } else {
@@ -60,7 +59,9 @@ fn run_as(nobody: bool, argv: &[&str]) -> Out {
         c.args(&argv[1..]);
         c
     };
-    c.current_dir("/").env_clear().env("PATH", "/usr/bin:/bin");
+    c.current_dir("/")
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
     run_bounded(c, argv)
 }
 
@@ -126,7 +127,7 @@ fn hostile_tarball(path: &Path) {
 /// The world with the hostile image imported and its temp dir open to everyone (0755),
 /// so that only lpod's own modes can stop nobody.
 fn hostile_world() -> Option<Lpod> {
-    if !have_setpriv() {
+    if !have_runuser() {
         return None;
     }
     let l = Lpod::with_image()?;
