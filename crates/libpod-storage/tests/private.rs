@@ -157,7 +157,7 @@ fn loose_store_of_an_older_lpod_is_tightened_on_open() {
         driver: None,
     })
     .unwrap();
-    assert_eq!(s.tightened(), [g.clone()]);
+    assert_eq!(s.tightened(), std::slice::from_ref(&g));
     assert_eq!(mode(&g), 0o700);
     let s = Store::open(StoreOptions {
         graph_root: g.clone(),
