@@ -314,3 +314,64 @@ impl Runtime {
         Ok(rt)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn persistent_root_is_the_shared_parent_of_storage_and_libpod() {
+        let c = libpod_config::RuntimeConfig::with_roots("/tmp/x/root", "/tmp/x/run");
+        assert_eq!(persistent_root(&c), Some(PathBuf::from("/tmp/x/root")));
+        let d = libpod_config::RuntimeConfig::default();
+        assert_eq!(persistent_root(&d), Some(PathBuf::from("/var/lib/lpod")));
+        // Spread out, or at the top: no parent is ours to change.
+        let mut e = c.clone();
+        e.static_dir = "/srv/state/libpod".into();
+        assert_eq!(persistent_root(&e), None);
+        let mut f = c;
+        f.graph_root = "/storage".into();
+        f.static_dir = "/libpod".into();
+        assert_eq!(persistent_root(&f), None);
+    }
+
+    #[test]
+    fn loose_runtime_dirs_are_tightened_and_reported_once() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let opts = RuntimeOptions {
+            config: libpod_config::RuntimeConfig::with_roots(
+                d.path().join("root"),
+                d.path().join("run"),
+            ),
+            ..RuntimeOptions::default()
+        };
+        let bundle = opts.bundle_dir().join("c1");
+        std::fs::create_dir_all(&bundle).unwrap();
+        std::fs::create_dir_all(&opts.config.graph_root).unwrap();
+        std::fs::create_dir_all(&opts.config.static_dir).unwrap();
+        std::fs::write(bundle.join("config.json"), b"{}").unwrap();
+        let loose = [
+            d.path().join("root"),
+            d.path().join("run"),
+            opts.bundle_dir(),
+            bundle.clone(),
+            opts.config.static_dir.clone(),
+        ];
+        for p in &loose {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::set_permissions(
+            bundle.join("config.json"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        let changed = tighten_runtime_dirs(&opts, "crun").unwrap();
+        for p in loose.iter().chain([&bundle.join("config.json")]) {
+            assert!(changed.contains(p), "{} not in {changed:?}", p.display());
+            let m = std::fs::metadata(p).unwrap().permissions().mode();
+            assert_eq!(m & 0o077, 0, "{}", p.display());
+        }
+        assert!(tighten_runtime_dirs(&opts, "crun").unwrap().is_empty());
+    }
+}
