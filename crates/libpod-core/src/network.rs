@@ -254,7 +254,8 @@ fn write_etc(
     dns: &[String],
 ) -> Result<Vec<MountInput>> {
     let dir = etc_dir(p, &cfg.id);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create directory", &dir, e))?;
+    libpod_storage::private::create_private_dir(&dir)
+        .map_err(|e| Error::io("create directory", &dir, e))?;
     let hostname = hostname_of(cfg);
     let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     let overrides = libpod_net::etc::DnsOverrides {
@@ -384,7 +385,8 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             }
             let mgr = manager(p);
             let dir = netns_dir(p);
-            std::fs::create_dir_all(&dir).map_err(|e| Error::io("create directory", &dir, e))?;
+            libpod_storage::private::create_private_dir(&dir)
+                .map_err(|e| Error::io("create directory", &dir, e))?;
             let ns = Netns::create(&format!("lpod-{id}"), &dir).map_err(|source| {
                 NetworkError::Netns {
                     id: id.clone(),

@@ -210,15 +210,52 @@ fn check_component(what: &'static str, v: &str) -> Result<(), CniError> {
 /// Writes `data` to `path` atomically (temp file in the same dir, rename); with `durable`,
 /// the file and the directory are also fsynced.
 pub(crate) fn write_atomic(path: &Path, data: &[u8], durable: bool) -> std::io::Result<()> {
+    write_atomic_mode(path, data, durable, false)
+}
+
+/// Creates `dir` and missing parents 0700 (an existing one keeps its mode): the CNI
+/// result cache and the netns dir are the runtime's alone (issue 12).
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    if std::fs::metadata(dir)?.permissions().mode() & 0o7777 != 0o700 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// [`write_atomic`]; with `private`, the file is 0600 in a directory created 0700
+/// (the CNI result cache: addresses and configs of every container).
+fn write_atomic_mode(
+    path: &Path,
+    data: &[u8],
+    durable: bool,
+    private: bool,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    if private {
+        create_private_dir(dir)?;
+    } else {
+        std::fs::create_dir_all(dir)?;
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp{}", rand::random::<u32>()));
     let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(if private { 0o600 } else { 0o644 })
+            .open(&tmp)?;
         f.write_all(data)?;
         if durable {
             f.sync_all()?;
@@ -363,7 +400,7 @@ impl CniClient {
         })?;
         // The record written before the first plugin runs need not survive a power loss:
         // without it, DEL still runs from the caller's config. Results must.
-        write_atomic(&path, &data, result.is_some())
+        write_atomic_mode(&path, &data, result.is_some(), true)
             .map_err(|source| CniError::Cache { path, source })
     }
 

@@ -108,13 +108,15 @@ impl Netns {
                 name: name.to_string(),
             });
         }
-        std::fs::create_dir_all(dir).map_err(|source| NetnsError::Io {
+        crate::client::create_private_dir(dir).map_err(|source| NetnsError::Io {
             path: dir.to_path_buf(),
             op: "create dir",
             source,
         })?;
         let path = dir.join(name);
+        use std::os::unix::fs::OpenOptionsExt as _;
         match std::fs::OpenOptions::new()
+            .mode(0o600)
             .write(true)
             .create_new(true)
             .open(&path)

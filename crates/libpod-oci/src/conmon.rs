@@ -72,8 +72,43 @@ pub(crate) fn io_err(op: &'static str, path: &Path) -> impl FnOnce(std::io::Erro
     move |source| OciError::Io { op, path, source }
 }
 
+/// Creates `path` (and missing parents) 0700: bundles, exit files, persist and
+/// exec dirs hold the container's spec (with its environment), pid files and
+/// conmon's sockets, none of them for other users (issue 12). An existing
+/// directory keeps its mode (the runtime tightens its run root on open).
 pub(crate) fn mkdir(path: &Path) -> Result<(), OciError> {
-    std::fs::create_dir_all(path).map_err(io_err("creating directory", path))
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    if path.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(io_err("creating directory", path))?;
+    // umask can only clear bits; put back any owner bit it took.
+    let mode = std::fs::metadata(path)
+        .map_err(io_err("reading directory mode", path))?
+        .permissions()
+        .mode();
+    if mode & 0o7777 != 0o700 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+            .map_err(io_err("setting directory mode", path))?;
+    }
+    Ok(())
+}
+
+/// Creates `path` empty and 0600 if it does not exist (an existing file is kept):
+/// conmon then appends to it without choosing its mode.
+pub(crate) fn create_private_file(path: &Path) -> Result<(), OciError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .map_err(io_err("creating file", path))
 }
 
 impl ConmonRuntime {
@@ -253,6 +288,8 @@ impl ConmonRuntime {
             .log_path
             .clone()
             .unwrap_or_else(|| bundle.join("ctr.log"));
+        // The log holds everything the container printed: 0600, like the rest.
+        create_private_file(&log_path)?;
         let name = opts.name.clone().unwrap_or_else(|| id.to_string());
         let mut args = self.shared_conmon_args(
             id,

@@ -163,8 +163,19 @@ impl ConmonRuntime {
             id: id.to_string(),
             detail: e.to_string(),
         })?;
-        std::fs::write(&spec_path, data)
-            .map_err(io_err("writing exec process spec", &spec_path))?;
+        // The process spec holds the exec's environment: 0600.
+        {
+            use std::io::Write as _;
+            use std::os::unix::fs::OpenOptionsExt as _;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&spec_path)
+                .and_then(|mut f| f.write_all(&data))
+                .map_err(io_err("writing exec process spec", &spec_path))?;
+        }
         let oci_log = dir.join("oci-log");
         let mut args = self.shared_conmon_args(
             id,

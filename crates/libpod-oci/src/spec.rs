@@ -697,7 +697,21 @@ pub fn write_config(spec: &Spec, bundle: &Path) -> Result<PathBuf, SpecError> {
         path: path.clone(),
         source: std::io::Error::other(e),
     })?;
-    std::fs::write(&path, data).map_err(|source| SpecError::Write {
+    // The spec holds the container's environment (secrets included): 0600.
+    let write = || -> std::io::Result<()> {
+        use std::io::Write as _;
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)?;
+        // A config.json left by an older lpod keeps its mode through truncate.
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(&data)
+    };
+    write().map_err(|source| SpecError::Write {
         path: path.clone(),
         source,
     })?;

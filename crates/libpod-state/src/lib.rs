@@ -32,6 +32,7 @@ pub mod error;
 pub mod journal;
 pub mod lock;
 pub mod memory;
+mod private;
 pub mod sqlite;
 pub mod state;
 

@@ -93,10 +93,12 @@ impl LockManager {
     pub fn new(dir: impl Into<PathBuf>) -> Result<Self, LockError> {
         let dir = dir.into();
         let named = dir.join("named");
-        std::fs::create_dir_all(&named).map_err(|source| LockError::Io {
-            path: named.clone(),
-            source,
-        })?;
+        for d in [&dir, &named] {
+            crate::private::create_private_dir(d).map_err(|source| LockError::Io {
+                path: d.clone(),
+                source,
+            })?;
+        }
         Ok(LockManager { dir })
     }
 
@@ -173,7 +175,9 @@ fn lock_io(path: &Path, source: std::io::Error) -> LockError {
 }
 
 fn open_lock_file(path: &Path) -> Result<File, LockError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
     OpenOptions::new()
+        .mode(0o600)
         .read(true)
         .write(true)
         .create(true)

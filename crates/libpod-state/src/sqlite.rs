@@ -177,6 +177,7 @@ const MIGRATIONS: &[(i64, &str)] = &[(
 pub struct SqliteState {
     path: PathBuf,
     conn: Mutex<Option<Connection>>,
+    tightened: Vec<PathBuf>,
 }
 
 fn to_json<T: Serialize>(what: &'static str, id: &str, v: &T) -> Result<String> {
@@ -219,9 +220,10 @@ impl SqliteState {
         //    those of another open connection (SQLite's own connections share one
         //    descriptor per inode for that reason). A foreign file is recognised by
         //    SQLite itself in step 2, before anything is written.
-        if !path.exists() {
+        let existed = path.exists();
+        if !existed {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| StateError::Io {
+                crate::private::create_private_dir(dir).map_err(|source| StateError::Io {
                     path: dir.to_path_buf(),
                     source,
                 })?;
@@ -237,12 +239,47 @@ impl SqliteState {
                 context: "opening".into(),
                 source,
             })?;
-        let state = SqliteState {
+        // The file holds every container's environment: 0600. SQLite creates it
+        // 0644 (less umask); chmod by path, as step 1 forbids a second descriptor.
+        // Its -wal, -shm and -journal files take the database file's mode. A file
+        // that was there already is only changed once step 2 found it is ours.
+        if !existed {
+            Self::tighten_files(&path)?;
+        }
+        let mut state = SqliteState {
             path,
             conn: Mutex::new(Some(conn)),
+            tightened: Vec::new(),
         };
         state.setup(opts)?;
+        if existed {
+            state.tightened = Self::tighten_files(&state.path)?;
+        }
         Ok(state)
+    }
+
+    /// What opening found readable by other users (an older lpod's 0644 database,
+    /// 0755 directory) and made private; the caller reports it (once for all its
+    /// parts).
+    pub fn tightened(&self) -> &[PathBuf] {
+        &self.tightened
+    }
+
+    /// Clears the group/other bits of the database at `path`, its `-wal`, `-shm`
+    /// and `-journal` files and its directory (an older lpod left them 0644/0755);
+    /// returns what changed.
+    fn tighten_files(path: &Path) -> Result<Vec<PathBuf>> {
+        let mut paths = vec![path.to_path_buf()];
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            paths.push(PathBuf::from(p));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            paths.push(dir.to_path_buf());
+        }
+        crate::private::tighten_all(paths.iter().map(PathBuf::as_path))
+            .map_err(|(path, source)| StateError::Io { path, source })
     }
 
     /// The database file.

@@ -115,3 +115,55 @@ fn unreadable_location_names_the_path() {
     let e = SqliteState::open(&p).err().unwrap();
     assert!(e.to_string().contains("plainfile"), "{e}");
 }
+
+/// Issue 12: the database holds every container's environment, so a new one is
+/// 0600 in a 0700 directory, with its WAL and SHM files 0600 too; an older lpod's
+/// 0644 database is made private on open and reported once.
+#[test]
+fn database_files_are_private_and_loose_ones_are_tightened() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let dir = tempfile::tempdir().unwrap();
+    let libpod = dir.path().join("root/libpod");
+    let p = libpod.join("state.db");
+    let s = SqliteState::open(&p).unwrap();
+    assert!(s.tightened().is_empty(), "{:?}", s.tightened());
+    s.add_container(
+        &ContainerConfig::new(libpod_config::new_id(), "x"),
+        &ContainerState::default(),
+    )
+    .unwrap();
+    assert_eq!(mode(&libpod), 0o700);
+    assert_eq!(mode(&dir.path().join("root")), 0o700);
+    assert_eq!(mode(&p), 0o600);
+    let wal = libpod.join("state.db-wal");
+    let shm = libpod.join("state.db-shm");
+    assert!(
+        wal.exists() && shm.exists(),
+        "WAL mode: -wal and -shm exist"
+    );
+    assert_eq!(mode(&wal), 0o600);
+    assert_eq!(mode(&shm), 0o600);
+    s.close().unwrap();
+
+    for (f, m) in [(&p, 0o644), (&libpod, 0o755)] {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(m)).unwrap();
+    }
+    let s = SqliteState::open(&p).unwrap();
+    let got = s.tightened().to_vec();
+    // The -wal/-shm the open itself made from the 0644 database are reported too.
+    assert!(got.contains(&p) && got.contains(&libpod), "{got:?}");
+    assert!(
+        got.iter().all(|g| [&p, &libpod, &wal, &shm].contains(&g)),
+        "{got:?}"
+    );
+    for f in [&p, &wal, &shm] {
+        if f.exists() {
+            assert_eq!(mode(f), 0o600, "{}", f.display());
+        }
+    }
+    assert_eq!(mode(&libpod), 0o700);
+    s.close().unwrap();
+    let s = SqliteState::open(&p).unwrap();
+    assert!(s.tightened().is_empty(), "{:?}", s.tightened());
+}

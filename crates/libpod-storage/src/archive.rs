@@ -144,6 +144,16 @@ impl ExportImage {
 
 /// Creates `path` with `bytes` atomically (temp file + rename in the same directory).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
+    write_atomic_mode(path, bytes, 0o644)
+}
+
+/// [`write_atomic`] for the store's own files (metadata, image configs): mode 0600.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
+    write_atomic_mode(path, bytes, 0o600)
+}
+
+fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), ArchiveError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
         ".tmp-{}-{}",
@@ -151,7 +161,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
         rand::random::<u64>()
     ));
     let res = (|| {
-        let mut f = File::create(&tmp)?;
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)

@@ -200,7 +200,7 @@ fn remove_any(p: &Path) -> Result<()> {
     }
 }
 
-fn dir_names(dir: &Path) -> Vec<(String, PathBuf)> {
+pub(crate) fn dir_names(dir: &Path) -> Vec<(String, PathBuf)> {
     let mut v: Vec<(String, PathBuf)> = fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
@@ -267,7 +267,7 @@ impl Store {
             for f in ["images.json", "containers.json"] {
                 let p = self.graph_root.join(f);
                 if !p.exists() {
-                    crate::archive::write_atomic(&p, b"[]")?;
+                    crate::archive::write_private(&p, b"[]")?;
                 }
             }
         }

@@ -496,7 +496,7 @@ impl Store {
             .join(format!("{what}-{}", hex::encode(rand::random::<[u8; 8]>())));
         // Made under the store lock, so recovery never sees it without its lock file.
         let _l = self.lock()?;
-        fs::create_dir_all(&p).map_err(io_at(&p))?;
+        crate::private::create_private_dir(&p).map_err(io_at(&p))?;
         let lp = p.join(crate::check::STAGING_LOCK);
         let lock = File::create(&lp).map_err(io_at(&lp))?;
         lock.lock().map_err(io_at(&lp))?;
@@ -514,7 +514,7 @@ impl Store {
             ".staging-{}",
             hex::encode(rand::random::<[u8; 8]>())
         ));
-        fs::create_dir_all(&stage_root).map_err(io_at(&stage_root))?;
+        crate::private::create_private_dir(&stage_root).map_err(io_at(&stage_root))?;
         let guard = Staging(stage_root.clone(), None);
         for img in &pending {
             let cfg: ConfigFile = serde_json::from_slice(&img.config)
@@ -550,6 +550,11 @@ impl Store {
                     DriverKind::Overlay => sdir.join("diff"),
                     DriverKind::Vfs => sdir.clone(),
                 };
+                if self.driver == DriverKind::Overlay {
+                    // The layer's own dir (parent of `diff/`) is private; `diff/`
+                    // itself gets the image root's mode from the layer.
+                    crate::private::create_private_dir(&sdir).map_err(io_at(&sdir))?;
+                }
                 match (&self.driver, &parent_files) {
                     (DriverKind::Vfs, Some(pf)) => driver::copy_tree(pf, &sdir)?,
                     _ => fs::create_dir_all(&files).map_err(io_at(&files))?,
@@ -645,9 +650,9 @@ impl Store {
         for (img, rec) in pending.iter().zip(&records) {
             let p = self.config_path(&rec.id);
             if let Some(d) = p.parent() {
-                fs::create_dir_all(d).map_err(io_at(d))?;
+                crate::private::create_private_dir(d).map_err(io_at(d))?;
             }
-            crate::archive::write_atomic(&p, &img.config)?;
+            crate::archive::write_private(&p, &img.config)?;
         }
         failpoint::hit("storage.import.after_configs");
         let mut images = self.load_images()?;

@@ -32,6 +32,7 @@ pub mod extract;
 pub mod failpoint;
 pub mod image;
 pub mod import;
+pub mod private;
 pub mod reference;
 #[cfg(feature = "registry")]
 #[cfg_attr(docsrs, doc(cfg(feature = "registry")))]

@@ -15,17 +15,19 @@
 //! reads the metadata fresh, changes it and writes it back, so several processes can
 //! share one store.
 
-use crate::archive::{write_atomic, ArchiveError, Compression};
+use crate::archive::{write_private, ArchiveError, Compression};
 use crate::digest::{chain_ids, digest_hex, is_hex64, DigestError};
 use crate::driver::{self, DriverError, DriverKind};
 use crate::extract::{ExtractError, WhiteoutMode};
 use crate::failpoint;
 use crate::image::{ConfigFile, Image};
+use crate::private;
 use crate::reference::{is_short_name, ImageReference, ReferenceError};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 /// Options for [`Store::open`].
@@ -235,6 +237,8 @@ pub struct Store {
     pub(crate) graph_root: PathBuf,
     pub(crate) run_root: PathBuf,
     pub(crate) driver: DriverKind,
+    /// What `open` found readable by other users and made private.
+    pub(crate) tightened: Vec<PathBuf>,
 }
 
 /// Holds the store lock until dropped.
@@ -256,7 +260,7 @@ pub(crate) fn save_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
         path: path.to_path_buf(),
         source: io::Error::other(e),
     })?;
-    Ok(write_atomic(path, &bytes)?)
+    Ok(write_private(path, &bytes)?)
 }
 
 fn valid_container_id(id: &str) -> bool {
@@ -282,14 +286,16 @@ impl Store {
     #[tracing::instrument(skip_all, fields(graph_root = %opts.graph_root.display()))]
     pub fn open(opts: StoreOptions) -> Result<Store> {
         for d in [&opts.graph_root, &opts.run_root] {
-            fs::create_dir_all(d).map_err(io_at(d))?;
+            private::create_private_dir(d).map_err(io_at(d))?;
         }
+        let tightened = Store::tighten_layout(&opts.graph_root, &opts.run_root)?;
         let graph_root = fs::canonicalize(&opts.graph_root).map_err(io_at(&opts.graph_root))?;
         let run_root = fs::canonicalize(&opts.run_root).map_err(io_at(&opts.run_root))?;
         let mut store = Store {
             graph_root: graph_root.clone(),
             run_root,
             driver: DriverKind::Vfs,
+            tightened,
         };
         let _lock = store.lock()?;
         let driver_file = graph_root.join("driver");
@@ -338,20 +344,64 @@ impl Store {
             store.graph_root.join("images"),
             store.layers_root(),
         ] {
-            fs::create_dir_all(&d).map_err(io_at(&d))?;
+            private::create_private_dir(&d).map_err(io_at(&d))?;
         }
         if driver == DriverKind::Overlay {
             let l = store.layers_root().join("l");
-            fs::create_dir_all(&l).map_err(io_at(&l))?;
+            private::create_private_dir(&l).map_err(io_at(&l))?;
             let e = store.layers_root().join("empty");
-            fs::create_dir_all(&e).map_err(io_at(&e))?;
+            private::create_private_dir(&e).map_err(io_at(&e))?;
         }
         if existing.is_none() {
-            write_atomic(&driver_file, driver.as_str().as_bytes())?;
+            write_private(&driver_file, driver.as_str().as_bytes())?;
         }
         // Roll back what a killed writer left behind (staging, unrecorded layers, …).
         store.recover_locked()?;
         Ok(store)
+    }
+
+    /// Makes an existing store private again (see [`crate::private`]): clears the
+    /// group/other bits of `graph_root`, `run_root`, the files directly in them and
+    /// the directories that lead to layers, images and blobs, including each overlay
+    /// layer's own directory (the parent of `diff/` and `merged/`; layer contents keep
+    /// their modes). Returns what was changed. [`Store::open`] calls it and keeps
+    /// the list in [`Store::tightened`].
+    pub fn tighten_layout(graph_root: &Path, run_root: &Path) -> Result<Vec<PathBuf>> {
+        let mut paths: Vec<PathBuf> = vec![graph_root.to_path_buf(), run_root.to_path_buf()];
+        for root in [graph_root, run_root] {
+            for (_, p) in crate::check::dir_names(root) {
+                if fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
+                    paths.push(p);
+                }
+            }
+        }
+        for d in [
+            "tmp",
+            "blobs",
+            "blobs/sha256",
+            "images",
+            "overlay",
+            "overlay/l",
+            "overlay/empty",
+            "vfs",
+            "vfs/dir",
+        ] {
+            paths.push(graph_root.join(d));
+        }
+        for (_, p) in crate::check::dir_names(&graph_root.join("overlay")) {
+            if fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
+                paths.push(p);
+            }
+        }
+        private::tighten_all(paths.iter().map(PathBuf::as_path))
+            .map_err(|(path, source)| StoreError::Io { path, source })
+    }
+
+    /// What [`Store::open`] found readable by other users (an older lpod's 0755
+    /// directories, 0644 files) and made private; the caller reports it, once for
+    /// all its parts.
+    pub fn tightened(&self) -> &[PathBuf] {
+        &self.tightened
     }
 
     /// The driver in use.
@@ -372,6 +422,7 @@ impl Store {
     pub(crate) fn lock_file(&self, shared: bool) -> Result<LockGuard> {
         let p = self.graph_root.join("storage.lock");
         let f = OpenOptions::new()
+            .mode(0o600)
             .create(true)
             .truncate(false)
             .read(true)
@@ -797,6 +848,9 @@ impl Store {
         let res = (|| -> Result<Option<String>> {
             match self.driver {
                 DriverKind::Overlay => {
+                    // The layer's own dir is private: it leads to the container's
+                    // files (`diff/`) and its mounted root (`merged/`).
+                    private::create_private_dir(&dir).map_err(io_at(&dir))?;
                     for d in ["diff", "work", "merged"] {
                         fs::create_dir_all(dir.join(d)).map_err(io_at(&dir))?;
                     }

@@ -201,7 +201,8 @@ pub(crate) fn create_with(
             ..Acquired::default()
         },
     )?;
-    std::fs::create_dir_all(&ctr_dir).map_err(|e| Error::io("create directory", &ctr_dir, e))?;
+    libpod_storage::private::create_private_dir(&ctr_dir)
+        .map_err(|e| Error::io("create directory", &ctr_dir, e))?;
     let undo_dir = || {
         let _ = std::fs::remove_dir_all(&ctr_dir);
     };

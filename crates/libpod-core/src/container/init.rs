@@ -237,9 +237,11 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         net.apply(&mut input);
         let spec = input.to_spec()?;
         let bundle = p.opts.bundle_dir().join(&id);
-        std::fs::create_dir_all(&bundle).map_err(|e| Error::io("create bundle", &bundle, e))?;
+        libpod_storage::private::create_private_dir(&bundle)
+            .map_err(|e| Error::io("create bundle", &bundle, e))?;
         if let Some(dir) = l.cfg.log_path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io("create log dir", dir, e))?;
+            libpod_storage::private::create_private_dir(dir)
+                .map_err(|e| Error::io("create log dir", dir, e))?;
         }
         l.st.bundle_path = Some(bundle.clone());
         op.record(|a| a.runtime_create = true)?;

@@ -125,7 +125,8 @@ fn tempfile_dir() -> Result<PathBuf> {
             .map(|d| d.as_nanos())
             .unwrap_or(0)
     ));
-    std::fs::create_dir_all(&d).map_err(|e| Error::io("create directory", &d, e))?;
+    libpod_storage::private::create_private_dir(&d)
+        .map_err(|e| Error::io("create directory", &d, e))?;
     Ok(d)
 }
 

@@ -14,8 +14,87 @@ use super::refresh::{clear_dir, read_boot_id, Alive, AliveLock};
 use super::{Parts, Runtime, RuntimeOptions};
 use crate::{Error, Result};
 
-fn mkdir(p: &Path) -> Result<()> {
-    std::fs::create_dir_all(p).map_err(|e| Error::io("create directory", p, e))
+/// Creates a runtime directory 0700 (and missing parents, the persistent root
+/// and run root included): none of them is for other users (issue 12).
+pub(crate) fn mkdir(p: &Path) -> Result<()> {
+    libpod_storage::private::create_private_dir(p).map_err(|e| Error::io("create directory", p, e))
+}
+
+/// The persistent root (`/var/lib/lpod`, `--root`): the directory holding both
+/// `storage/` and `libpod/`, when the configuration keeps them side by side as
+/// the defaults and `--root` do. `None` for a layout spread elsewhere: then no
+/// shared parent is ours to change.
+fn persistent_root(cfg: &libpod_config::RuntimeConfig) -> Option<PathBuf> {
+    let a = cfg.graph_root.parent()?;
+    let b = cfg.static_dir.parent()?;
+    (a == b && a.parent().is_some() && !a.as_os_str().is_empty()).then(|| a.to_path_buf())
+}
+
+/// Entries of `dir` that are directories (not symlinks); none when it is missing.
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Makes what an older lpod created with 0755/0644 private (issue 12): the
+/// persistent root, the run root and every runtime directory under them that holds
+/// container data, state, sockets or locks, each container's own directories, the
+/// OCI specs (which hold the environment) and the auth file. Returns what changed.
+/// Files the container must read through bind mounts (hosts, resolv.conf) keep
+/// their modes: their directories are what is private.
+fn tighten_runtime_dirs(opts: &RuntimeOptions, runtime_name: &str) -> Result<Vec<PathBuf>> {
+    let cfg = &opts.config;
+    let tmp = opts.tmp_dir();
+    let mut paths: Vec<PathBuf> = persistent_root(cfg).into_iter().collect();
+    paths.extend([
+        tmp.clone(),
+        opts.static_dir(),
+        opts.containers_dir(),
+        opts.lock_dir(),
+        opts.lock_dir().join("named"),
+        opts.exit_dir(),
+        opts.socket_dir(),
+        opts.persist_dir(),
+        opts.bundle_dir(),
+        tmp.join("exec"),
+        tmp.join("netns"),
+        tmp.join(runtime_name),
+        cfg.volume_path.clone(),
+        cfg.cni_cache_dir.clone(),
+        cfg.cni_cache_dir.join("results"),
+        cfg.cni_cache_dir.join("networks"),
+    ]);
+    for d in [
+        opts.containers_dir(),
+        opts.persist_dir(),
+        opts.bundle_dir(),
+        tmp.join("exec"),
+    ] {
+        paths.extend(subdirs(&d));
+    }
+    for b in subdirs(&opts.bundle_dir()) {
+        paths.push(b.join("config.json"));
+    }
+    // The credentials lpod writes for `login`; one owned by someone else (a path
+    // given with --authfile) is not ours to change.
+    let auth = cfg
+        .auth_file
+        .clone()
+        .unwrap_or_else(libpod_storage::registry::auth::default_auth_file);
+    if std::fs::symlink_metadata(&auth).is_ok_and(|m| {
+        use std::os::unix::fs::MetadataExt as _;
+        m.uid() == nix::unistd::geteuid().as_raw()
+    }) {
+        paths.push(auth);
+    }
+    libpod_storage::private::tighten_all(paths.iter().map(PathBuf::as_path))
+        .map_err(|(path, e)| Error::io("make private", path, e))
 }
 
 /// Resolves the OCI runtime binary: the configured candidates, then the
@@ -87,6 +166,9 @@ impl Runtime {
     ) -> Result<Runtime> {
         let cfg = &opts.config;
         cfg.validate(Path::new("<builder>"))?;
+        // An older lpod left these 0755/0644: private again before anything else
+        // (reported below, once, with what storage and state tightened).
+        let mut tightened = tighten_runtime_dirs(&opts, &cfg.runtime)?;
         for d in [
             cfg.static_dir.clone(),
             cfg.tmp_dir.clone(),
@@ -138,7 +220,11 @@ impl Runtime {
             };
 
         let state: Box<dyn State> = match cfg.state_backend {
-            StateBackend::Sqlite => Box::new(SqliteState::open(cfg.state_db_path())?),
+            StateBackend::Sqlite => {
+                let st = SqliteState::open(cfg.state_db_path())?;
+                tightened.extend(st.tightened().iter().cloned());
+                Box::new(st)
+            }
             StateBackend::InMemory => Box::new(InMemoryState::new()),
         };
         state
@@ -192,6 +278,22 @@ impl Runtime {
             run_root: cfg.run_root.clone(),
             driver: driver_kind,
         })?;
+        tightened.extend(store.tightened().iter().cloned());
+        if !tightened.is_empty() {
+            tracing::warn!(
+                "made {} private (other users could read them; an older lpod created them so): {}",
+                if tightened.len() == 1 {
+                    "a path"
+                } else {
+                    "paths"
+                },
+                tightened
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
 
         let rt = Runtime::from_parts(Parts {
             opts,
@@ -210,5 +312,66 @@ impl Runtime {
         }
         drop(alive_guard);
         Ok(rt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn persistent_root_is_the_shared_parent_of_storage_and_libpod() {
+        let c = libpod_config::RuntimeConfig::with_roots("/tmp/x/root", "/tmp/x/run");
+        assert_eq!(persistent_root(&c), Some(PathBuf::from("/tmp/x/root")));
+        let d = libpod_config::RuntimeConfig::default();
+        assert_eq!(persistent_root(&d), Some(PathBuf::from("/var/lib/lpod")));
+        // Spread out, or at the top: no parent is ours to change.
+        let mut e = c.clone();
+        e.static_dir = "/srv/state/libpod".into();
+        assert_eq!(persistent_root(&e), None);
+        let mut f = c;
+        f.graph_root = "/storage".into();
+        f.static_dir = "/libpod".into();
+        assert_eq!(persistent_root(&f), None);
+    }
+
+    #[test]
+    fn loose_runtime_dirs_are_tightened_and_reported_once() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let opts = RuntimeOptions {
+            config: libpod_config::RuntimeConfig::with_roots(
+                d.path().join("root"),
+                d.path().join("run"),
+            ),
+            ..RuntimeOptions::default()
+        };
+        let bundle = opts.bundle_dir().join("c1");
+        std::fs::create_dir_all(&bundle).unwrap();
+        std::fs::create_dir_all(&opts.config.graph_root).unwrap();
+        std::fs::create_dir_all(&opts.config.static_dir).unwrap();
+        std::fs::write(bundle.join("config.json"), b"{}").unwrap();
+        let loose = [
+            d.path().join("root"),
+            d.path().join("run"),
+            opts.bundle_dir(),
+            bundle.clone(),
+            opts.config.static_dir.clone(),
+        ];
+        for p in &loose {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::set_permissions(
+            bundle.join("config.json"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        let changed = tighten_runtime_dirs(&opts, "crun").unwrap();
+        for p in loose.iter().chain([&bundle.join("config.json")]) {
+            assert!(changed.contains(p), "{} not in {changed:?}", p.display());
+            let m = std::fs::metadata(p).unwrap().permissions().mode();
+            assert_eq!(m & 0o077, 0, "{}", p.display());
+        }
+        assert!(tighten_runtime_dirs(&opts, "crun").unwrap().is_empty());
     }
 }

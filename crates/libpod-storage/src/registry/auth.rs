@@ -75,8 +75,10 @@ impl AuthFile {
     pub fn save(&self, path: &Path) -> Result<()> {
         use std::io::Write as _;
         use std::os::unix::fs::OpenOptionsExt as _;
-        if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d).map_err(io_at(d))?;
+        // A directory made here holds only credentials: 0700 (an existing one, such
+        // as `$XDG_RUNTIME_DIR`, is not ours to change).
+        if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::private::create_private_dir(d).map_err(io_at(d))?;
         }
         let bytes = serde_json::to_vec_pretty(&Value::Object(self.doc.clone())).map_err(|e| {
             RegistryError::AuthFile {
@@ -229,5 +231,19 @@ mod tests {
             .unwrap()
             .get("x")
             .is_none());
+    }
+
+    #[test]
+    fn saved_file_is_0600_in_a_0700_dir_even_over_a_loose_old_file() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("lpod/auth.json");
+        AuthFile::default().save(&p).unwrap();
+        assert_eq!(mode(p.parent().unwrap()), 0o700);
+        assert_eq!(mode(&p), 0o600);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        AuthFile::default().save(&p).unwrap();
+        assert_eq!(mode(&p), 0o600);
     }
 }

@@ -261,7 +261,7 @@ impl Store {
             .join(format!("pull-{}", hex::encode(rand::random::<[u8; 8]>())));
         // Made under the store lock, so recovery never sees it without its lock file.
         let _l = self.lock()?;
-        std::fs::create_dir_all(&p).map_err(super::io_at(&p))?;
+        crate::private::create_private_dir(&p).map_err(super::io_at(&p))?;
         let lp = p.join(".lock");
         let lock = std::fs::File::create(&lp).map_err(super::io_at(&lp))?;
         lock.lock().map_err(super::io_at(&lp))?;

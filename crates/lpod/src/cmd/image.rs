@@ -192,12 +192,25 @@ struct TempFile(PathBuf);
 impl TempFile {
     fn new(rt: &Runtime, what: &str) -> Result<TempFile, CliError> {
         let dir = rt.config()?.tmp_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| CliError::io("create", &dir, e))?;
+        libpod_storage::private::create_private_dir(&dir)
+            .map_err(|e| CliError::io("create", &dir, e))?;
         Ok(TempFile(dir.join(format!(
             "lpod-{what}-{}-{}.tar",
             std::process::id(),
             Utc::now().timestamp_nanos_opt().unwrap_or(0)
         ))))
+    }
+
+    /// Creates the file, 0600: it holds an image (layers, maybe secrets) on its way in.
+    fn create(&self) -> Result<std::fs::File, CliError> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&self.0)
+            .map_err(|e| CliError::io("create", &self.0, e))
     }
 }
 
@@ -220,8 +233,7 @@ pub fn load(rt: &Runtime, a: LoadArgs) -> CmdResult {
                 ));
             }
             tmp = TempFile::new(rt, "load")?;
-            let mut f =
-                std::fs::File::create(&tmp.0).map_err(|e| CliError::io("create", &tmp.0, e))?;
+            let mut f = tmp.create()?;
             std::io::copy(&mut std::io::stdin().lock(), &mut f)
                 .map_err(|e| CliError::io("write", &tmp.0, e))?;
             &tmp.0
@@ -283,7 +295,7 @@ pub fn import(rt: &Runtime, a: ImportArgs) -> CmdResult {
     let tmp;
     let path: &Path = if a.file.as_os_str() == "-" {
         tmp = TempFile::new(rt, "import")?;
-        let mut f = std::fs::File::create(&tmp.0).map_err(|e| CliError::io("create", &tmp.0, e))?;
+        let mut f = tmp.create()?;
         std::io::copy(&mut std::io::stdin().lock(), &mut f)
             .map_err(|e| CliError::io("write", &tmp.0, e))?;
         &tmp.0
