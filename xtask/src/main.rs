@@ -145,6 +145,7 @@ fn test(args: &[String]) -> Result<(), String> {
         .args(args)
         .env("LPOD_TEST_IMAGE_DIR", test_image_dir());
     run(&mut nextest)?;
+    docs_and_package()?;
     run(cargo()
         .args(["test", "--workspace", "--doc"])
         .env("LPOD_TEST_IMAGE_DIR", test_image_dir()))
@@ -233,4 +234,32 @@ fn demo() -> Result<(), String> {
         .arg(root().join("xtask/demo.sh"))
         .env("LPOD", lpod)
         .env("LPOD_TEST_IMAGE_DIR", test_image_dir()))
+}
+
+/// Docs as docs.rs builds them, with zero warnings, and every crate packageable: rustdoc with
+/// `-D warnings` over the whole workspace (all features), then `cargo package` of every
+/// publishable crate without its verify build (the full verify, `cargo package --workspace`,
+/// rebuilds every crate from its tarball and is run by hand before a release).
+fn docs_and_package() -> Result<(), String> {
+    run(cargo()
+        .args([
+            "doc",
+            "--workspace",
+            "--exclude",
+            "xtask",
+            "--no-deps",
+            "--all-features",
+        ])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
+    run(cargo().args([
+        "package",
+        "--workspace",
+        "--exclude",
+        "xtask",
+        "--exclude",
+        "lpod-test-support",
+        "--no-verify",
+        "--allow-dirty",
+        "--quiet",
+    ]))
 }
