@@ -94,13 +94,13 @@ pub enum Command {
     /// Create an image from a tarball of a root filesystem.
     Import(ImportArgs),
     /// Pull an image from a registry.
-    Pull(crate::cmd::registry::PullArgs),
+    Pull(PullArgs),
     /// Push an image to a registry.
-    Push(crate::cmd::registry::PushArgs),
+    Push(PushArgs),
     /// Log in to a registry (stores the credentials in the auth file).
-    Login(crate::cmd::registry::LoginArgs),
+    Login(LoginArgs),
     /// Log out of a registry (removes its credentials from the auth file).
-    Logout(crate::cmd::registry::LogoutArgs),
+    Logout(LogoutArgs),
     /// Show system information.
     Info(FormatArgs),
     /// Show the lpod version.
@@ -113,7 +113,7 @@ pub enum Command {
     System(SystemCommand),
     /// Manage networks.
     #[command(subcommand)]
-    Network(crate::cmd::network::NetworkCommand),
+    Network(NetworkCommand),
     /// Manage pods.
     #[command(subcommand)]
     Pod(PodCommand),
@@ -350,7 +350,7 @@ pub struct CreateFlags {
     pub device: Vec<String>,
     /// Pulling a missing image (--pull, -q, --tls-verify, --authfile, --platform, ...).
     #[command(flatten)]
-    pub pull: crate::cmd::registry::CreatePullFlags,
+    pub pull: CreatePullFlags,
     /// Image, then the command and its arguments.
     #[arg(
         required = true,
@@ -657,6 +657,210 @@ pub struct ResetArgs {
     /// Do not ask for confirmation.
     #[arg(short = 'f', long)]
     pub force: bool,
+}
+
+// ---- registry verbs (pull, push, login, logout) and the pull flags of run/create ----
+
+/// Flags every registry verb shares (Podman's names).
+#[derive(Debug, Clone, Default, Args)]
+pub struct AccessFlags {
+    /// Require HTTPS and verify certificates (`--tls-verify=false` allows HTTP and
+    /// unverified TLS for this command; default: only `insecure_registries` may).
+    #[arg(
+        long = "tls-verify",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    pub tls_verify: Option<bool>,
+    /// Credentials USER:PASSWORD for this command (instead of the auth file).
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub creds: Option<String>,
+    /// Auth file to read (and, for login/logout, write).
+    #[arg(long, value_name = "FILE", env = "REGISTRY_AUTH_FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Directory of extra CA certificates: DIR/HOST[:PORT]/*.crt.
+    #[arg(long = "cert-dir", value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+}
+
+/// Platform flags of `pull`, `run`, `create`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PlatformFlags {
+    /// Platform OS/ARCH[/VARIANT] to pick from a manifest list.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Architecture to pick (overrides the host's / --platform's).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Operating system to pick.
+    #[arg(long, value_name = "OS")]
+    pub os: Option<String>,
+    /// Architecture variant to pick (v7, v8, ...).
+    #[arg(long, value_name = "VARIANT")]
+    pub variant: Option<String>,
+}
+
+/// `lpod pull`.
+#[derive(Debug, Clone, Args)]
+pub struct PullArgs {
+    /// Print only the image id: no progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Registry access.
+    #[command(flatten)]
+    pub access: AccessFlags,
+    /// Platform selection.
+    #[command(flatten)]
+    pub platform: PlatformFlags,
+    /// Image to pull: [docker://][REGISTRY/]NAME[:TAG|@DIGEST].
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+}
+
+/// `lpod push`.
+#[derive(Debug, Clone, Args)]
+pub struct PushArgs {
+    /// Print no progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Write the manifest digest of the pushed image to this file.
+    #[arg(long, value_name = "FILE")]
+    pub digestfile: Option<PathBuf>,
+    /// Registry access.
+    #[command(flatten)]
+    pub access: AccessFlags,
+    /// Local image (name or id).
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Destination: docker://REGISTRY/NAME[:TAG] or a bare reference (default: the image's name).
+    #[arg(value_name = "DESTINATION")]
+    pub destination: Option<String>,
+}
+
+/// `lpod login`.
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// User name.
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Password (visible in the process list: prefer --password-stdin).
+    #[arg(
+        short = 'p',
+        long,
+        value_name = "PASSWORD",
+        conflicts_with = "password_stdin"
+    )]
+    pub password: Option<String>,
+    /// Read the password from stdin.
+    #[arg(long = "password-stdin")]
+    pub password_stdin: bool,
+    /// Registry access.
+    #[command(flatten)]
+    pub access: AccessFlags,
+    /// Registry: HOST[:PORT].
+    #[arg(value_name = "REGISTRY")]
+    pub registry: String,
+}
+
+/// `lpod logout`.
+#[derive(Debug, Clone, Args)]
+pub struct LogoutArgs {
+    /// Auth file to edit.
+    #[arg(long, value_name = "FILE", env = "REGISTRY_AUTH_FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Remove the credentials of every registry.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Registry: HOST[:PORT].
+    #[arg(value_name = "REGISTRY", required_unless_present = "all")]
+    pub registry: Option<String>,
+}
+
+/// Pull flags of `run` and `create`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CreatePullFlags {
+    /// Pull the image: missing (default), always, never, or newer (lpod: same as missing).
+    #[arg(long, value_name = "POLICY")]
+    pub pull: Option<String>,
+    /// Print no pull progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Registry access for the pull.
+    #[command(flatten)]
+    pub access: AccessFlags,
+    /// Platform selection for the pull.
+    #[command(flatten)]
+    pub platform: PlatformFlags,
+}
+
+// ---- network ----
+
+/// `lpod network ...`.
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Create a bridge network.
+    Create(NetCreateArgs),
+    /// List networks.
+    #[command(alias = "list")]
+    Ls(NetLsArgs),
+    /// Show networks' configuration.
+    Inspect(NetNamesArgs),
+    /// Remove networks.
+    Rm(NetRmArgs),
+}
+
+/// `network create`.
+#[derive(Debug, Clone, Args)]
+pub struct NetCreateArgs {
+    /// Subnet in CIDR form (picked automatically when absent).
+    #[arg(long)]
+    pub subnet: Option<String>,
+    /// Gateway (default: first address of the subnet).
+    #[arg(long)]
+    pub gateway: Option<std::net::IpAddr>,
+    /// Allocate addresses from this range (CIDR inside the subnet).
+    #[arg(long = "ip-range")]
+    pub ip_range: Option<String>,
+    /// Bridge interface name.
+    #[arg(long = "interface-name", alias = "bridge")]
+    pub interface_name: Option<String>,
+    /// Label KEY=VALUE.
+    #[arg(long = "label")]
+    pub label: Vec<String>,
+    /// Network name.
+    pub name: String,
+}
+
+/// `network ls`.
+#[derive(Debug, Clone, Args)]
+pub struct NetLsArgs {
+    /// json or a Go template.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Names only.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `network inspect`.
+#[derive(Debug, Clone, Args)]
+pub struct NetNamesArgs {
+    /// Networks.
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+/// `network rm`.
+#[derive(Debug, Clone, Args)]
+pub struct NetRmArgs {
+    /// Remove the containers using the network first.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Networks.
+    #[arg(required = true)]
+    pub names: Vec<String>,
 }
 
 #[cfg(test)]

@@ -1,77 +1,11 @@
 //! `lpod network create/ls/inspect/rm`.
 
-use clap::{Args, Subcommand};
 use libpod_core::network::CreateNetworkOptions;
 use libpod_core::Runtime;
 
 use super::{for_each, print_json, CliError, CmdResult};
+use crate::cli::NetworkCommand;
 use crate::{format, parse};
-
-/// `lpod network ...`.
-#[derive(Debug, Subcommand)]
-pub enum NetworkCommand {
-    /// Create a bridge network.
-    Create(NetCreateArgs),
-    /// List networks.
-    #[command(alias = "list")]
-    Ls(NetLsArgs),
-    /// Show networks' configuration.
-    Inspect(NetNamesArgs),
-    /// Remove networks.
-    Rm(NetRmArgs),
-}
-
-/// `network create`.
-#[derive(Debug, Clone, Args)]
-pub struct NetCreateArgs {
-    /// Subnet in CIDR form (picked automatically when absent).
-    #[arg(long)]
-    pub subnet: Option<String>,
-    /// Gateway (default: first address of the subnet).
-    #[arg(long)]
-    pub gateway: Option<std::net::IpAddr>,
-    /// Allocate addresses from this range (CIDR inside the subnet).
-    #[arg(long = "ip-range")]
-    pub ip_range: Option<String>,
-    /// Bridge interface name.
-    #[arg(long = "interface-name", alias = "bridge")]
-    pub interface_name: Option<String>,
-    /// Label KEY=VALUE.
-    #[arg(long = "label")]
-    pub label: Vec<String>,
-    /// Network name.
-    pub name: String,
-}
-
-/// `network ls`.
-#[derive(Debug, Clone, Args)]
-pub struct NetLsArgs {
-    /// json or a Go template.
-    #[arg(long)]
-    pub format: Option<String>,
-    /// Names only.
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
-}
-
-/// `network inspect`.
-#[derive(Debug, Clone, Args)]
-pub struct NetNamesArgs {
-    /// Networks.
-    #[arg(required = true)]
-    pub names: Vec<String>,
-}
-
-/// `network rm`.
-#[derive(Debug, Clone, Args)]
-pub struct NetRmArgs {
-    /// Remove the containers using the network first.
-    #[arg(short = 'f', long)]
-    pub force: bool,
-    /// Networks.
-    #[arg(required = true)]
-    pub names: Vec<String>,
-}
 
 /// Runs a `network` subcommand.
 pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {

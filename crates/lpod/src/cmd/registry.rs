@@ -4,10 +4,8 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use std::sync::Mutex;
 
-use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use libpod_core::image::{
     self as core_image, Credentials, Platform, ProgressEvent, PullOptions, PullPolicy, PushOptions,
@@ -16,31 +14,10 @@ use libpod_core::image::{
 use libpod_core::Runtime;
 
 use super::{runtime_config, CliError, CmdResult};
-use crate::cli::{CreateFlags, GlobalOpts};
-
-/// Flags every registry verb shares (Podman's names).
-#[derive(Debug, Clone, Default, Args)]
-pub struct AccessFlags {
-    /// Require HTTPS and verify certificates (`--tls-verify=false` allows HTTP and
-    /// unverified TLS for this command; default: only `insecure_registries` may).
-    #[arg(
-        long = "tls-verify",
-        value_name = "BOOL",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = "true"
-    )]
-    pub tls_verify: Option<bool>,
-    /// Credentials USER:PASSWORD for this command (instead of the auth file).
-    #[arg(long, value_name = "USER:PASSWORD")]
-    pub creds: Option<String>,
-    /// Auth file to read (and, for login/logout, write).
-    #[arg(long, value_name = "FILE", env = "REGISTRY_AUTH_FILE")]
-    pub authfile: Option<PathBuf>,
-    /// Directory of extra CA certificates: DIR/HOST[:PORT]/*.crt.
-    #[arg(long = "cert-dir", value_name = "DIR")]
-    pub cert_dir: Option<PathBuf>,
-}
+use crate::cli::{
+    AccessFlags, CreateFlags, CreatePullFlags, GlobalOpts, LoginArgs, LogoutArgs, PlatformFlags,
+    PullArgs, PushArgs,
+};
 
 impl AccessFlags {
     fn access(&self) -> Result<RegistryAccess, CliError> {
@@ -60,23 +37,6 @@ impl AccessFlags {
             certs_dir: self.cert_dir.clone(),
         })
     }
-}
-
-/// Platform flags of `pull`, `run`, `create`.
-#[derive(Debug, Clone, Default, Args)]
-pub struct PlatformFlags {
-    /// Platform OS/ARCH[/VARIANT] to pick from a manifest list.
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
-    pub platform: Option<String>,
-    /// Architecture to pick (overrides the host's / --platform's).
-    #[arg(long, value_name = "ARCH")]
-    pub arch: Option<String>,
-    /// Operating system to pick.
-    #[arg(long, value_name = "OS")]
-    pub os: Option<String>,
-    /// Architecture variant to pick (v7, v8, ...).
-    #[arg(long, value_name = "VARIANT")]
-    pub variant: Option<String>,
 }
 
 impl PlatformFlags {
@@ -106,99 +66,6 @@ impl PlatformFlags {
         }
         Ok(Some(p))
     }
-}
-
-/// `lpod pull`.
-#[derive(Debug, Clone, Args)]
-pub struct PullArgs {
-    /// Print only the image id: no progress.
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
-    /// Registry access.
-    #[command(flatten)]
-    pub access: AccessFlags,
-    /// Platform selection.
-    #[command(flatten)]
-    pub platform: PlatformFlags,
-    /// Image to pull: [docker://][REGISTRY/]NAME[:TAG|@DIGEST].
-    #[arg(value_name = "IMAGE")]
-    pub image: String,
-}
-
-/// `lpod push`.
-#[derive(Debug, Clone, Args)]
-pub struct PushArgs {
-    /// Print no progress.
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
-    /// Write the manifest digest of the pushed image to this file.
-    #[arg(long, value_name = "FILE")]
-    pub digestfile: Option<PathBuf>,
-    /// Registry access.
-    #[command(flatten)]
-    pub access: AccessFlags,
-    /// Local image (name or id).
-    #[arg(value_name = "IMAGE")]
-    pub image: String,
-    /// Destination: docker://REGISTRY/NAME[:TAG] or a bare reference (default: the image's name).
-    #[arg(value_name = "DESTINATION")]
-    pub destination: Option<String>,
-}
-
-/// `lpod login`.
-#[derive(Debug, Clone, Args)]
-pub struct LoginArgs {
-    /// User name.
-    #[arg(short = 'u', long, value_name = "USER")]
-    pub username: Option<String>,
-    /// Password (visible in the process list: prefer --password-stdin).
-    #[arg(
-        short = 'p',
-        long,
-        value_name = "PASSWORD",
-        conflicts_with = "password_stdin"
-    )]
-    pub password: Option<String>,
-    /// Read the password from stdin.
-    #[arg(long = "password-stdin")]
-    pub password_stdin: bool,
-    /// Registry access.
-    #[command(flatten)]
-    pub access: AccessFlags,
-    /// Registry: HOST[:PORT].
-    #[arg(value_name = "REGISTRY")]
-    pub registry: String,
-}
-
-/// `lpod logout`.
-#[derive(Debug, Clone, Args)]
-pub struct LogoutArgs {
-    /// Auth file to edit.
-    #[arg(long, value_name = "FILE", env = "REGISTRY_AUTH_FILE")]
-    pub authfile: Option<PathBuf>,
-    /// Remove the credentials of every registry.
-    #[arg(short = 'a', long)]
-    pub all: bool,
-    /// Registry: HOST[:PORT].
-    #[arg(value_name = "REGISTRY", required_unless_present = "all")]
-    pub registry: Option<String>,
-}
-
-/// Pull flags of `run` and `create`.
-#[derive(Debug, Clone, Default, Args)]
-pub struct CreatePullFlags {
-    /// Pull the image: missing (default), always, never, or newer (lpod: same as missing).
-    #[arg(long, value_name = "POLICY")]
-    pub pull: Option<String>,
-    /// Print no pull progress.
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
-    /// Registry access for the pull.
-    #[command(flatten)]
-    pub access: AccessFlags,
-    /// Platform selection for the pull.
-    #[command(flatten)]
-    pub platform: PlatformFlags,
 }
 
 /// How progress is shown.
