@@ -4,7 +4,7 @@
 //!   apply the cgroup fix crun needs on hybrid hosts. Idempotent; prints each step.
 //! - `test-image`: build the hermetic busybox test images under `target/test-image`.
 //! - `test`: fmt check, clippy, the test image, then every test of the workspace.
-//! - `bench [state|oci|storage|run|all]`: timings, lpod next to Podman, with ratios.
+//! - `bench [state|oci|seccomp|storage|run|pull|all]`: timings, lpod next to Podman, with ratios.
 //! - `demo`: the README's main job: real containers and a pod through the CLI.
 //! - `stress [--procs N] [--ops M] [--debug] [--seed S] [--no-bridge]`: N concurrent
 //!   workers x M random lpod verbs on one private store, then `lpod system check`
@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         "stress" => stress_task(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|test-image|test|bench [state|oci|storage|run|all]|demo|stress [--procs N --ops M]>"
+                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|pull|all]|demo|stress [--procs N --ops M]>"
             );
             return if task == "help" {
                 ExitCode::SUCCESS
@@ -154,7 +154,7 @@ fn test(args: &[String]) -> Result<(), String> {
 fn bench(args: &[String]) -> Result<(), String> {
     let which = args.first().map(String::as_str).unwrap_or("all");
     let rest = &args[args.len().min(1)..];
-    let all = ["state", "storage", "oci", "run", "pull"];
+    let all = ["state", "storage", "oci", "seccomp", "run", "pull"];
     let list: Vec<&str> = if which == "all" {
         all.to_vec()
     } else {
@@ -174,6 +174,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             "storage" => ("libpod-storage", "bench_storage"),
             "pull" => ("libpod-storage", "bench_pull"),
             "oci" => ("libpod-oci", "bench_oci"),
+            "seccomp" => ("libpod-oci", "bench_seccomp"),
             "run" | "ps" => ("libpod-core", "bench_run"),
             other => return Err(format!("unknown bench {other:?}")),
         };

@@ -3,49 +3,14 @@
 //!
 //! Env: `LPOD_BENCH_N` (default 20), `LPOD_BENCH_RUNTIME` (`crun` default, or `runc`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use libpod_oci::{ConmonConfig, ConmonRuntime, CreateOptions, OciRuntime, RuntimeKind, SpecInput};
 
-fn busybox_rootfs(dir: &Path) -> std::io::Result<PathBuf> {
-    let root = dir.join("rootfs");
-    for d in ["bin", "proc", "sys", "dev", "etc", "tmp"] {
-        std::fs::create_dir_all(root.join(d))?;
-    }
-    std::fs::copy("/bin/busybox", root.join("bin/busybox"))?;
-    for a in ["true", "sh"] {
-        std::os::unix::fs::symlink("busybox", root.join("bin").join(a))?;
-    }
-    Ok(root)
-}
-
-fn median(v: &mut [Duration]) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn remove_cgroup_parent(parent: &Path) {
-    let rel = parent.strip_prefix("/").unwrap_or(parent);
-    if let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") {
-        for e in rd.flatten() {
-            let p = e.path().join(rel);
-            if let Ok(children) = std::fs::read_dir(&p) {
-                for c in children.flatten() {
-                    if c.path().is_dir() {
-                        let _ = std::fs::remove_dir(c.path());
-                    }
-                }
-            }
-            let _ = std::fs::remove_dir(&p);
-        }
-    }
-}
+mod common;
+use common::{busybox_rootfs, median, ms, remove_cgroup_parent};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::var("LPOD_BENCH_N")
