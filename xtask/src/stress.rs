@@ -191,22 +191,38 @@ impl World {
             return Err(format!("lpod load: {}", out.stderr.trim()));
         }
         if cfg.bridge {
-            let r = urandom_u64();
-            let name = format!("lps{:04x}", r & 0xffff);
-            let subnet = format!("10.{}.{}.0/24", 230 + (r >> 16) % 21, (r >> 24) & 0xff);
-            let out = w.run(&[
-                "network",
-                "create",
-                "--subnet",
-                &subnet,
-                "--interface-name",
-                &name,
-                &name,
-            ]);
-            if out.code != 0 {
-                return Err(format!("network create: {}", out.stderr.trim()));
+            // A bridge name no host link has and a subnet lpod accepts: `network create`
+            // refuses a subnet that overlaps a host route or another network, so a
+            // conflict (another test picked the same one meanwhile) is retried.
+            let mut last = String::new();
+            for _ in 0..20 {
+                let r = urandom_u64();
+                let name = format!("lps{:04x}", r & 0xffff);
+                if Path::new("/sys/class/net").join(&name).exists() {
+                    continue;
+                }
+                let subnet = format!("10.{}.{}.0/24", 230 + (r >> 16) % 21, (r >> 24) & 0xff);
+                let out = w.run(&[
+                    "network",
+                    "create",
+                    "--subnet",
+                    &subnet,
+                    "--interface-name",
+                    &name,
+                    &name,
+                ]);
+                if out.code == 0 {
+                    w.network = Some(name);
+                    break;
+                }
+                last = out.stderr.trim().to_string();
+                if !(last.contains("overlaps") || last.contains("already")) {
+                    break;
+                }
             }
-            w.network = Some(name);
+            if w.network.is_none() {
+                return Err(format!("network create: {last}"));
+            }
         }
         Ok(w)
     }
