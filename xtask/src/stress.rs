@@ -499,19 +499,55 @@ pub fn classify(code: i32, stderr: &str) -> String {
         if let Some(kind) = expected_kind(errors[0]) {
             return format!("expected:{kind}");
         }
+        // A verb over several containers that kept going (`N errors: a; b; ...`, e.g.
+        // `pod start` while another process removes the pod): expected only when there
+        // are exactly N parts and all of them are one expected kind.
+        if let Some((n, parts)) = errors[0].split_once(" errors: ") {
+            let parts: Vec<&str> = parts.split("; ").collect();
+            let kinds: Vec<Option<&str>> = parts.iter().map(|p| expected_kind(p)).collect();
+            if n.parse::<usize>().ok() == Some(parts.len())
+                && parts.len() > 1
+                && kinds[0].is_some()
+                && kinds.iter().all(|k| *k == kinds[0])
+            {
+                return format!("expected:{}-each", kinds[0].unwrap_or_default());
+            }
+        }
     }
     let first = errors
         .first()
         .copied()
         .or_else(|| stderr.lines().map(str::trim).find(|l| !l.is_empty()))
         .unwrap_or("");
-    // Group by the message shape: ids and numbers blanked.
-    let shape: String = first
-        .chars()
-        .map(|c| if c.is_ascii_digit() { '#' } else { c })
-        .take(80)
-        .collect();
-    format!("unexpected:exit {code}: {shape}")
+    format!("unexpected:exit {code}: {}", shape(first))
+}
+
+/// A message's shape, to group errors: runs of 12+ hex digits (ids) become `<id>`,
+/// other digits `#`; at most 80 characters.
+fn shape(msg: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 12 {
+            out.push_str("<id>");
+        } else {
+            out.extend(
+                run.chars()
+                    .map(|c| if c.is_ascii_digit() { '#' } else { c }),
+            );
+        }
+        run.clear();
+    };
+    for c in msg.chars() {
+        if c.is_ascii_digit() || ('a'..='f').contains(&c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out.chars().take(80).collect()
 }
 
 fn worker(
@@ -823,11 +859,32 @@ mod tests {
     }
 
     #[test]
-    fn unexpected_shapes_blank_numbers() {
+    fn unexpected_shapes_blank_numbers_and_ids() {
         assert_eq!(
             classify(125, "Error: 2 errors: x 17\n"),
             "unexpected:exit 125: # errors: x ##"
         );
+        assert_eq!(
+            classify(125, "Error: lock: 449f516bfd81ec4bc8415e38 stuck\n"),
+            "unexpected:exit 125: lock: <id> stuck"
+        );
+    }
+
+    #[test]
+    fn several_errors_of_one_expected_kind_are_expected() {
+        let each =
+            "Error: 2 errors: no such container: 449f516bfd81; no such container: ecd5888de514\n";
+        assert_eq!(classify(125, each), "expected:no-such-container-each");
+        for bad in [
+            // Count and parts disagree.
+            "Error: 3 errors: no such container: a; no such container: b\n",
+            // Mixed kinds.
+            "Error: 2 errors: no such container: a; no such pod: b\n",
+            // One part is not an expected kind.
+            "Error: 2 errors: no such container: a; storage: disk full\n",
+        ] {
+            assert!(classify(125, bad).starts_with("unexpected:"), "{bad}");
+        }
     }
 
     #[test]
