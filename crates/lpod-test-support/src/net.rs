@@ -106,7 +106,8 @@ pub fn host_ipv4_networks() -> Vec<Ipv4Net> {
 
 /// A random /24 in 10.230.0.0–10.250.255.0 (never Podman's 10.88.0.0/16 nor lpod's default
 /// 10.89.0.0/24) that overlaps no network of the host's ([`host_ipv4_networks`]) and none
-/// of `avoid` (subnets the caller picked already). Returns it as `10.x.y.0/24`.
+/// of `avoid` (subnets the caller picked already), reserved against the other test
+/// processes (whose bridges may not exist yet). Returns it as `10.x.y.0/24`.
 pub fn free_subnet(avoid: &[&str]) -> String {
     let host = host_ipv4_networks();
     let avoid: Vec<Ipv4Net> = avoid.iter().filter_map(|s| Ipv4Net::parse(s)).collect();
@@ -120,7 +121,7 @@ pub fn free_subnet(avoid: &[&str]) -> String {
             .iter()
             .chain(avoid.iter())
             .any(|n| n.prefix > 0 && subnets_overlap(*n, cand));
-        if !taken {
+        if !taken && reserve("subnets", &cand.addr.to_string()) {
             return cand.to_string();
         }
     }
@@ -128,20 +129,43 @@ pub fn free_subnet(avoid: &[&str]) -> String {
 }
 
 /// A bridge name `<prefix><4 hex digits>` (prefix at most 11 characters) that no link of
-/// the host has.
+/// the host has, reserved against the other test processes.
 pub fn free_bridge_name(prefix: &str) -> String {
     assert!(prefix.len() <= 11, "interface names are at most 15 bytes");
     for _ in 0..1000 {
         let name = format!("{prefix}{:04x}", random_u32() & 0xffff);
-        if !Path::new("/sys/class/net").join(&name).exists() {
+        if !Path::new("/sys/class/net").join(&name).exists() && reserve("bridges", &name) {
             return name;
         }
     }
     panic!("no free bridge name {prefix}XXXX after 1000 tries");
 }
 
-/// Reservations of [`reserve_port`], held (locked) until the test process exits.
-static HELD_PORTS: std::sync::Mutex<Vec<std::fs::File>> = std::sync::Mutex::new(Vec::new());
+/// Reservations of [`reserve_port`], [`free_subnet`] and [`free_bridge_name`], held
+/// (locked) until the test process exits.
+static HELD: std::sync::Mutex<Vec<std::fs::File>> = std::sync::Mutex::new(Vec::new());
+
+/// Takes `/tmp/lpod-test-<kind>/<key>` for this process: an exclusive `flock` held until
+/// the process exits (nextest runs each test in a process of its own). False when
+/// another test process holds it.
+fn reserve(kind: &str, key: &str) -> bool {
+    let dir = std::env::temp_dir().join(format!("lpod-test-{kind}"));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", dir.display()));
+    let path = dir.join(key);
+    let Ok(f) = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+    else {
+        return false;
+    };
+    if rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
+        return false;
+    }
+    HELD.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+    true
+}
 
 /// A host TCP/UDP port for a test's port mapping, from 20000–32767 (below the kernel's
 /// ephemeral range, so no outgoing connection takes it meanwhile): free to bind on
@@ -149,26 +173,11 @@ static HELD_PORTS: std::sync::Mutex<Vec<std::fs::File>> = std::sync::Mutex::new(
 /// by an exclusive lock on `/tmp/lpod-test-ports/<port>` that this process holds until it
 /// exits (nextest runs each test in a process of its own).
 pub fn reserve_port() -> u16 {
-    let dir = std::env::temp_dir().join("lpod-test-ports");
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", dir.display()));
     for _ in 0..1000 {
         let port = 20000 + (random_u32() % 12768) as u16;
         let free = std::net::TcpListener::bind(("0.0.0.0", port)).is_ok()
             && std::net::UdpSocket::bind(("0.0.0.0", port)).is_ok();
-        if !free {
-            continue;
-        }
-        let path = dir.join(port.to_string());
-        let Ok(f) = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-        else {
-            continue;
-        };
-        if rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok() {
-            HELD_PORTS.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+        if free && reserve("ports", &port.to_string()) {
             return port;
         }
     }
@@ -268,6 +277,9 @@ mod tests {
         assert!(
             rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err()
         );
+        // And a reservation is exclusive within the process too.
+        assert!(reserve("test-keys", "k1"));
+        assert!(!reserve("test-keys", "k1"));
     }
 
     fn which_ip() -> Option<std::path::PathBuf> {
