@@ -113,10 +113,6 @@ fn run_example(pkg: &str, example: &str, args: &[String], release: bool) -> Resu
     if release {
         cmd.arg("--release");
     }
-    if example == "bench_pull" {
-        // Its loopback registry harness is behind a feature (required-features).
-        cmd.args(["--features", "libpod-storage/test-registry"]);
-    }
     cmd.args(["-p", pkg, "--example", example, "--"]).args(args);
     cmd.env("LPOD_TEST_IMAGE_DIR", test_image_dir());
     run(&mut cmd)
