@@ -3,7 +3,11 @@
 //! - `setup`: install what the tests need on a fresh Debian machine (as root) and
 //!   apply the cgroup fix crun needs on hybrid hosts. Idempotent; prints each step.
 //! - `test-image`: build the hermetic busybox test images under `target/test-image`.
-//! - `test`: fmt check, clippy, the test image, then every test of the workspace.
+//! - `test [--unit-only] [nextest args]`: fmt check, clippy, libpod-storage without its
+//!   default features, the test image, then every test of the workspace. Refuses to run
+//!   as non-root (the system tests need root and would all skip); `--unit-only` runs the
+//!   unit and doc tests alone and says so. `CI` set to a truthy value (1, true, yes, on)
+//!   reaches the tests as `CI=true`, so a missing prerequisite fails them.
 //! - `bench [state|oci|seccomp|storage|run|pull|all]`: timings, lpod next to Podman, with ratios.
 //! - `demo`: the README's main job: real containers and a pod through the CLI.
 //! - `stress [--procs N] [--ops M] [--debug] [--seed S] [--no-bridge]`: N concurrent
@@ -121,8 +125,69 @@ fn run_example(pkg: &str, example: &str, args: &[String], release: bool) -> Resu
     run(&mut cmd)
 }
 
+/// Whether a value of `CI` means "in CI" (`true`, `1`, `yes`, `on`, any case), as the
+/// tests' guards (lpod-test-support's `ci()`) read it.
+fn ci_truthy(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "true" | "1" | "yes" | "on"
+    )
+}
+
+/// The effective uid of this process (from /proc/self/status; std only).
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    uid_from_status(&status)
+}
+
+fn uid_from_status(status: &str) -> Option<u32> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Why `cargo xtask test` will not run the system tests as `uid`, or `None` for root.
+fn refuse_non_root(uid: Option<u32>) -> Option<String> {
+    match uid {
+        Some(0) => None,
+        uid => Some(format!(
+            "the system tests need root (real crun/runc under conmon, CNI in network \
+             namespaces, overlay and tmpfs mounts) and this is uid {}; as non-root they \
+             would all skip and the run would pass proving nothing. Run it as root \
+             (`sudo -E cargo xtask test`), or run the unit tests alone with \
+             `cargo xtask test --unit-only`",
+            uid.map_or_else(|| "unknown".to_string(), |u| u.to_string())
+        )),
+    }
+}
+
+/// Applies the CI convention to a test process: `CI` truthy in our environment becomes
+/// exactly `CI=true` in the child's, so every prerequisite guard fails instead of skipping.
+fn ci_env(cmd: &mut Command) -> &mut Command {
+    if std::env::var("CI").is_ok_and(|v| ci_truthy(&v)) {
+        cmd.env("CI", "true");
+    }
+    cmd
+}
+
 fn test(args: &[String]) -> Result<(), String> {
-    if !setup::prerequisites_missing().is_empty() || !setup::cgroups_ready_for_crun() {
+    let unit_only = args.first().is_some_and(|a| a == "--unit-only");
+    let args = if unit_only { &args[1..] } else { args };
+    if unit_only {
+        eprintln!(
+            "xtask test --unit-only: UNIT TESTS ONLY (lib/bin tests and doc tests); \
+             NO system test runs: the run proves nothing about containers, networks or mounts"
+        );
+    } else if let Some(why) = refuse_non_root(effective_uid()) {
+        return Err(why);
+    }
+    if !unit_only
+        && (!setup::prerequisites_missing().is_empty() || !setup::cgroups_ready_for_crun())
+    {
         eprintln!("xtask test: prerequisites missing, running setup first");
         setup::setup()?;
     }
@@ -137,18 +202,48 @@ fn test(args: &[String]) -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
+    // libpod-storage without its default `registry` feature: the gate must stay honest.
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "libpod-storage",
+        "--no-default-features",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(ci_env(cargo().args([
+        "nextest",
+        "run",
+        "-p",
+        "libpod-storage",
+        "--no-default-features",
+        "--lib",
+    ])))?;
     test_image()?;
     let mut nextest = cargo();
+    nextest.args([
+        "nextest",
+        "run",
+        "--workspace",
+        "--no-fail-fast",
+        "--features",
+        STORAGE_TEST_FEATURES,
+    ]);
+    if unit_only {
+        nextest.args(["--lib", "--bins"]);
+    }
     nextest
-        .args(["nextest", "run", "--workspace", "--no-fail-fast"])
-        .args(["--features", STORAGE_TEST_FEATURES])
         .args(args)
         .env("LPOD_TEST_IMAGE_DIR", test_image_dir());
-    run(&mut nextest)?;
+    run(ci_env(&mut nextest))?;
     docs_and_package()?;
-    run(cargo()
-        .args(["test", "--workspace", "--doc"])
-        .env("LPOD_TEST_IMAGE_DIR", test_image_dir()))
+    run(ci_env(
+        cargo()
+            .args(["test", "--workspace", "--doc"])
+            .env("LPOD_TEST_IMAGE_DIR", test_image_dir()),
+    ))
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
@@ -263,4 +358,56 @@ fn docs_and_package() -> Result<(), String> {
         "--allow-dirty",
         "--quiet",
     ]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ci_values() {
+        for v in ["true", "1", "yes", "YES", "on", "True"] {
+            assert!(ci_truthy(v), "{v}");
+        }
+        for v in ["", "0", "false", "no", "off"] {
+            assert!(!ci_truthy(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn ci_env_sets_exactly_true() {
+        // Only our own child Command is inspected; the variable is read, not changed.
+        let mut c = Command::new("true");
+        ci_env(&mut c);
+        let set: Vec<_> = c
+            .get_envs()
+            .filter(|(k, _)| *k == "CI")
+            .map(|(_, v)| v.map(|v| v.to_string_lossy().into_owned()))
+            .collect();
+        if std::env::var("CI").is_ok_and(|v| ci_truthy(&v)) {
+            assert_eq!(set, vec![Some("true".to_string())]);
+        } else {
+            assert!(set.is_empty());
+        }
+    }
+
+    #[test]
+    fn non_root_is_refused_with_a_reason() {
+        assert_eq!(refuse_non_root(Some(0)), None);
+        let why = refuse_non_root(Some(1000)).unwrap();
+        assert!(
+            why.contains("need root") && why.contains("uid 1000"),
+            "{why}"
+        );
+        assert!(why.contains("--unit-only"), "{why}");
+        assert!(refuse_non_root(None).unwrap().contains("uid unknown"));
+    }
+
+    #[test]
+    fn uid_is_the_effective_one() {
+        let status = "Name:\tx\nUid:\t1000\t0\t0\t0\nGid:\t0\t0\t0\t0\n";
+        assert_eq!(uid_from_status(status), Some(0));
+        assert_eq!(uid_from_status("Name: x\n"), None);
+        assert!(effective_uid().is_some());
+    }
 }

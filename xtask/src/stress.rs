@@ -151,6 +151,9 @@ pub struct World {
 /// Longest one lpod command may take before it is called hung (and killed).
 const DEADLINE: Duration = Duration::from_secs(120);
 
+/// Longest the exit-command cleanups may take after the last op before the run fails.
+const QUIESCE_LIMIT: Duration = Duration::from_secs(120);
+
 /// One finished lpod invocation.
 struct Out {
     code: i32,
@@ -188,22 +191,38 @@ impl World {
             return Err(format!("lpod load: {}", out.stderr.trim()));
         }
         if cfg.bridge {
-            let r = urandom_u64();
-            let name = format!("lps{:04x}", r & 0xffff);
-            let subnet = format!("10.{}.{}.0/24", 230 + (r >> 16) % 21, (r >> 24) & 0xff);
-            let out = w.run(&[
-                "network",
-                "create",
-                "--subnet",
-                &subnet,
-                "--interface-name",
-                &name,
-                &name,
-            ]);
-            if out.code != 0 {
-                return Err(format!("network create: {}", out.stderr.trim()));
+            // A bridge name no host link has and a subnet lpod accepts: `network create`
+            // refuses a subnet that overlaps a host route or another network, so a
+            // conflict (another test picked the same one meanwhile) is retried.
+            let mut last = String::new();
+            for _ in 0..20 {
+                let r = urandom_u64();
+                let name = format!("lps{:04x}", r & 0xffff);
+                if Path::new("/sys/class/net").join(&name).exists() {
+                    continue;
+                }
+                let subnet = format!("10.{}.{}.0/24", 230 + (r >> 16) % 21, (r >> 24) & 0xff);
+                let out = w.run(&[
+                    "network",
+                    "create",
+                    "--subnet",
+                    &subnet,
+                    "--interface-name",
+                    &name,
+                    &name,
+                ]);
+                if out.code == 0 {
+                    w.network = Some(name);
+                    break;
+                }
+                last = out.stderr.trim().to_string();
+                if !(last.contains("overlaps") || last.contains("already")) {
+                    break;
+                }
             }
-            w.network = Some(name);
+            if w.network.is_none() {
+                return Err(format!("network create: {last}"));
+            }
         }
         Ok(w)
     }
@@ -401,40 +420,134 @@ struct Pool {
     pods: Vec<String>,
 }
 
-/// What an error means: a race the verbs must refuse cleanly, or a bug.
-fn classify(stderr: &str) -> String {
-    let s = stderr.to_lowercase();
-    if s.contains("no such container") || s.contains("no such pod") {
-        "expected:no-such-object".into()
-    } else if s.contains("removed while waiting for its lock") {
-        "expected:removed-while-waiting".into()
-    } else if s.contains("pod has no infra container") {
+/// The container status words of libpod-config (as `InvalidState` prints them).
+const STATUSES: &[&str] = &[
+    "unknown",
+    "configured",
+    "created",
+    "running",
+    "stopped",
+    "paused",
+    "exited",
+    "removing",
+    "stopping",
+];
+
+/// An id or name as lpod prints it in an error: one non-empty token.
+fn is_token(s: &str) -> bool {
+    !s.is_empty() && !s.contains(char::is_whitespace) && !s.contains(':')
+}
+
+/// The kind of a typed lpod error message that a race between workers explains (the
+/// verbs refused cleanly), or `None`. Exact shapes of libpod-core's messages only.
+fn expected_kind(msg: &str) -> Option<&'static str> {
+    if msg
+        .strip_prefix("no such container: ")
+        .is_some_and(is_token)
+    {
+        return Some("no-such-container");
+    }
+    if msg.strip_prefix("no such pod: ").is_some_and(is_token) {
+        return Some("no-such-pod");
+    }
+    if let Some(rest) = msg.strip_prefix("container in pod ") {
         // A member started while `pod rm -f` in another process had removed the infra
         // and not yet the member (pod rm -f then removes it too).
-        "expected:pod-removed-meanwhile".into()
-    } else if s.contains(": cannot ")
-        || s.contains("is not running")
-        || s.contains("not running")
-        || s.contains("is running")
-        || s.contains("is paused")
-    {
-        "expected:wrong-state".into()
-    } else if s.contains("timed out") {
-        "unexpected:timeout".into()
-    } else {
-        let first = stderr
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim();
-        // Group by the message shape: ids and numbers blanked.
-        let shape: String = first
-            .chars()
-            .map(|c| if c.is_ascii_digit() { '#' } else { c })
-            .take(80)
-            .collect();
-        format!("unexpected:{shape}")
+        if let Some((pod, what)) = rest.split_once(": ") {
+            if is_token(pod)
+                && what == "network mode pod (the container's pod has no infra container)"
+            {
+                return Some("pod-removed-meanwhile");
+            }
+        }
+        return None;
     }
+    let rest = msg.strip_prefix("container ")?;
+    // InvalidState: `container ID is STATUS: cannot OP`.
+    if let Some((id, rest)) = rest.split_once(" is ") {
+        if let Some((status, op)) = rest.split_once(": cannot ") {
+            let op_ok = !op.is_empty() && op.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+            if is_token(id) && STATUSES.contains(&status) && op_ok {
+                return Some("wrong-state");
+            }
+        }
+    }
+    // InfraNotRunning: a member started while its pod's infra is stopped.
+    if let Some((id, rest)) = rest.split_once(": the infra container ") {
+        if let Some(infra) = rest.strip_suffix(" of its pod is not running (start the pod)") {
+            if is_token(id) && is_token(infra) {
+                return Some("infra-not-running");
+            }
+        }
+    }
+    None
+}
+
+/// What a failed op means: `expected:<kind>` for a race the verbs must refuse cleanly
+/// (exit 125 and exactly one `Error: ` line of a known typed message), else
+/// `unexpected:...` (a bug, a hang, a crash).
+pub fn classify(code: i32, stderr: &str) -> String {
+    if code == -1 && stderr.ends_with("(timed out)") {
+        return "unexpected:timeout".into();
+    }
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("Error: "))
+        .map(str::trim)
+        .collect();
+    if code == 125 && errors.len() == 1 {
+        if let Some(kind) = expected_kind(errors[0]) {
+            return format!("expected:{kind}");
+        }
+        // A verb over several containers that kept going (`N errors: a; b; ...`, e.g.
+        // `pod start` while another process removes the pod): expected only when there
+        // are exactly N parts and all of them are one expected kind.
+        if let Some((n, parts)) = errors[0].split_once(" errors: ") {
+            let parts: Vec<&str> = parts.split("; ").collect();
+            let kinds: Vec<Option<&str>> = parts.iter().map(|p| expected_kind(p)).collect();
+            if n.parse::<usize>().ok() == Some(parts.len())
+                && parts.len() > 1
+                && kinds[0].is_some()
+                && kinds.iter().all(|k| *k == kinds[0])
+            {
+                return format!("expected:{}-each", kinds[0].unwrap_or_default());
+            }
+        }
+    }
+    let first = errors
+        .first()
+        .copied()
+        .or_else(|| stderr.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or("");
+    format!("unexpected:exit {code}: {}", shape(first))
+}
+
+/// A message's shape, to group errors: runs of 12+ hex digits (ids) become `<id>`,
+/// other digits `#`; at most 80 characters.
+fn shape(msg: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 12 {
+            out.push_str("<id>");
+        } else {
+            out.extend(
+                run.chars()
+                    .map(|c| if c.is_ascii_digit() { '#' } else { c }),
+            );
+        }
+        run.clear();
+    };
+    for c in msg.chars() {
+        if c.is_ascii_digit() || ('a'..='f').contains(&c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out.chars().take(80).collect()
 }
 
 fn worker(
@@ -477,15 +590,23 @@ fn worker(
                 (35..=44, Some(c), _) => ("stop", vec!["stop".into(), "-t".into(), "0".into(), c]),
                 (45..=56, Some(c), _) => ("rm", vec!["rm".into(), "-f".into(), c]),
                 (57..=66, Some(c), _) => ("exec", vec!["exec".into(), c, "true".into()]),
-                (67..=72, _, _) => (
-                    "pod-create",
-                    vec![
-                        "pod".into(),
+                (67..=72, _, _) => {
+                    // Without --network a pod gets the config's mode (none); some pods
+                    // use the run's own bridge, never the shared default one.
+                    let mut a = vec![
+                        "pod".to_string(),
                         "create".into(),
                         "--name".into(),
                         format!("s{wid}p{k}"),
-                    ],
-                ),
+                    ];
+                    if cfg.bridge && rng.below(4) == 0 {
+                        if let Some(n) = &w.network {
+                            a.push("--network".into());
+                            a.push(n.clone());
+                        }
+                    }
+                    ("pod-create", a)
+                }
                 (73..=77, _, Some(p)) => {
                     ("pod-rm", vec!["pod".into(), "rm".into(), "-f".into(), p])
                 }
@@ -521,7 +642,7 @@ fn worker(
         let err = if out.code == 0 {
             None
         } else {
-            Some(classify(&out.stderr))
+            Some(classify(out.code, &out.stderr))
         };
         if out.code == 0 {
             let mut p = pool.lock().unwrap_or_else(|e| e.into_inner());
@@ -557,6 +678,26 @@ fn worker(
     results
 }
 
+/// One op's result: verb, error class (empty when it succeeded), detail of an unexpected one.
+type OpResult = (String, String, Option<String>);
+
+/// A worker's results; a worker that panicked is one unexpected error (a failed run),
+/// never an empty result.
+fn worker_results(i: usize, joined: std::thread::Result<Vec<OpResult>>) -> Vec<OpResult> {
+    joined.unwrap_or_else(|p| {
+        let why = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        vec![(
+            "worker".to_string(),
+            "unexpected:worker panicked".to_string(),
+            Some(format!("worker {i} panicked: {why}")),
+        )]
+    })
+}
+
 /// Runs the stress: world, workers, audit, teardown.
 pub fn run(cfg: &Config) -> Result<Outcome, String> {
     let mut world = World::new(cfg)?;
@@ -577,7 +718,8 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_default())
+            .enumerate()
+            .map(|(i, h)| worker_results(i, h.join()))
             .collect()
     });
     let elapsed = start.elapsed();
@@ -598,8 +740,11 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
         }
     }
     // Conmon exit commands may still be cleaning up after the last ops: the
-    // audit is exact on a quiescent runtime, so wait for their cleanups (bounded).
-    for _ in 0..200 {
+    // audit is exact on a quiescent runtime, so wait for their cleanups. The bound is
+    // a liveness check only; a cleanup still running after it is reported, and the
+    // audit does not run on a busy runtime.
+    let quiet_start = Instant::now();
+    loop {
         let busy = std::fs::read_dir("/proc")
             .into_iter()
             .flatten()
@@ -615,11 +760,17 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
                     .unwrap_or(false)
             });
         if !busy {
+            o.findings = world.audit(false);
+            break;
+        }
+        if quiet_start.elapsed() > QUIESCE_LIMIT {
+            o.findings = vec![format!(
+                "exit-command cleanups still running after {QUIESCE_LIMIT:?}: audit skipped"
+            )];
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    o.findings = world.audit(false);
     o.leftovers = world.teardown();
     Ok(o)
 }
@@ -644,4 +795,110 @@ pub fn parse_args(args: &[String], cfg: &mut Config) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn races_refused_cleanly_are_expected() {
+        let cases = [
+            ("Error: no such container: s1c4\n", "expected:no-such-container"),
+            ("Error: no such pod: s0p12\n", "expected:no-such-pod"),
+            (
+                "Error: container 3f2a is exited: cannot exec\n",
+                "expected:wrong-state",
+            ),
+            (
+                "Error: container s2c7 is configured: cannot pause\n",
+                "expected:wrong-state",
+            ),
+            (
+                "Error: container in pod 9ab: network mode pod (the container's pod has no infra container)\n",
+                "expected:pod-removed-meanwhile",
+            ),
+            (
+                "Error: container 12ab: the infra container 34cd of its pod is not running (start the pod)\n",
+                "expected:infra-not-running",
+            ),
+        ];
+        for (stderr, want) in cases {
+            assert_eq!(classify(125, stderr), want, "{stderr}");
+        }
+    }
+
+    #[test]
+    fn everything_else_is_unexpected() {
+        for (code, stderr) in [
+            // The right message with the wrong exit code.
+            (1, "Error: no such container: x\n"),
+            (137, ""),
+            // Substrings the old classifier accepted.
+            (
+                125,
+                "Error: storage: cannot open layers.json: no such file\n",
+            ),
+            (125, "Error: oci runtime: container is not running\n"),
+            (125, "Error: lock: the pod is running\n"),
+            (
+                125,
+                "Error: container abc is running: cannot remove: busy\n",
+            ),
+            (125, "Error: container abc is sleepy: cannot start\n"),
+            // Two errors at once.
+            (125, "Error: no such pod: a\nError: no such pod: b\n"),
+            // A panic has no Error: line.
+            (101, "thread 'main' panicked at src/x.rs:1:1\n"),
+            (-1, "\n(timed out)"),
+        ] {
+            let c = classify(code, stderr);
+            assert!(c.starts_with("unexpected:"), "{code} {stderr:?} -> {c}");
+        }
+        assert_eq!(classify(-1, "\n(timed out)"), "unexpected:timeout");
+    }
+
+    #[test]
+    fn unexpected_shapes_blank_numbers_and_ids() {
+        assert_eq!(
+            classify(125, "Error: 2 errors: x 17\n"),
+            "unexpected:exit 125: # errors: x ##"
+        );
+        assert_eq!(
+            classify(125, "Error: lock: 449f516bfd81ec4bc8415e38 stuck\n"),
+            "unexpected:exit 125: lock: <id> stuck"
+        );
+    }
+
+    #[test]
+    fn several_errors_of_one_expected_kind_are_expected() {
+        let each =
+            "Error: 2 errors: no such container: 449f516bfd81; no such container: ecd5888de514\n";
+        assert_eq!(classify(125, each), "expected:no-such-container-each");
+        for bad in [
+            // Count and parts disagree.
+            "Error: 3 errors: no such container: a; no such container: b\n",
+            // Mixed kinds.
+            "Error: 2 errors: no such container: a; no such pod: b\n",
+            // One part is not an expected kind.
+            "Error: 2 errors: no such container: a; storage: disk full\n",
+        ] {
+            assert!(classify(125, bad).starts_with("unexpected:"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_panicked_worker_is_an_unexpected_error() {
+        let joined = std::thread::spawn(|| -> Vec<OpResult> { panic!("boom") }).join();
+        let r = worker_results(3, joined);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].1, "unexpected:worker panicked");
+        assert!(r[0]
+            .2
+            .as_deref()
+            .unwrap()
+            .contains("worker 3 panicked: boom"));
+        let fine = worker_results(0, Ok(vec![("rm".into(), String::new(), None)]));
+        assert_eq!(fine.len(), 1);
+    }
 }

@@ -68,6 +68,33 @@ pub enum ConfigError {
 /// The runtime's configuration. Every field has a default; a TOML file
 /// overrides any subset of them by key.
 ///
+/// ```
+/// use std::path::Path;
+/// use libpod_config::RuntimeConfig;
+///
+/// // A file overrides any subset of the defaults by key.
+/// let cfg = RuntimeConfig::from_toml_str(
+///     "default_network_mode = \"none\"\nstorage_driver = \"vfs\"\n",
+///     Path::new("lpod.toml"),
+/// )?;
+/// assert_eq!(cfg.default_network_mode, "none");
+/// assert_eq!(cfg.storage_driver, "vfs");
+/// assert_eq!(cfg.registries, RuntimeConfig::default().registries);
+///
+/// // Unknown keys and bad values are errors that name the file.
+/// let err = RuntimeConfig::from_toml_str("no_such_key = 1\n", Path::new("lpod.toml"))
+///     .unwrap_err();
+/// assert!(err.to_string().contains("lpod.toml"), "{err}");
+///
+/// // The paths derived from the roots.
+/// let cfg = RuntimeConfig::with_roots("/tmp/lpod-root", "/tmp/lpod-run");
+/// assert!(cfg.state_db_path().starts_with("/tmp/lpod-root"));
+/// # Ok::<(), libpod_config::ConfigError>(())
+/// ```
+///
+/// The machine's own configuration (`/etc/lpod/lpod.toml` or `$LPOD_CONFIG`, else the
+/// defaults):
+///
 /// ```no_run
 /// let cfg = libpod_config::RuntimeConfig::load_default().unwrap();
 /// println!("{}", cfg.state_db_path().display());

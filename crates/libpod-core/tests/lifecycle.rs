@@ -74,10 +74,12 @@ fn stop_with_a_handled_signal_exits_cleanly() {
         .create_container(env.opts(&[
             "sh",
             "-c",
-            "trap 'exit 0' TERM; while :; do sleep 0.1; done",
+            "trap 'exit 0' TERM; echo ready; while :; do sleep 0.1; done",
         ]))
         .unwrap();
     c.start().unwrap();
+    // PID 1 ignores SIGTERM until its trap is installed: stop only after "ready".
+    common::wait_for_log(&c, "ready");
     c.stop(Some(Duration::from_secs(30))).unwrap();
     assert_eq!(c.inspect().unwrap().state.exit_code, 0);
     c.remove(false).unwrap();
@@ -298,14 +300,33 @@ fn bind_mount_user_workdir_and_limits_apply() {
 #[test]
 fn host_network_sees_host_interfaces() {
     let Some(env) = common::env() else { return };
-    let mut o = env.opts(&["sh", "-c", "ls /sys/class/net | wc -l"]);
+    let host_links = || -> std::collections::BTreeSet<String> {
+        std::fs::read_dir("/sys/class/net")
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "lo")
+            .collect()
+    };
+    let before = host_links();
+    let mut o = env.opts(&["sh", "-c", "ls /sys/class/net"]);
     o.network = libpod_core::NetworkMode::Host;
     let c = env.rt.create_container(o).unwrap();
     c.start().unwrap();
     assert_eq!(c.wait().unwrap(), 0);
+    let after = host_links();
     let (out, _) = c.logs_bytes().unwrap();
-    let n: usize = String::from_utf8_lossy(&out).trim().parse().unwrap();
-    assert!(n >= 1);
+    let seen: std::collections::BTreeSet<String> = String::from_utf8_lossy(&out)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    // Every host link other than lo that existed all along (other tests add and remove
+    // veths meanwhile) is visible inside: the container is in the host's netns.
+    let stable: Vec<&String> = before.intersection(&after).collect();
+    assert!(!stable.is_empty(), "the host has no link besides lo");
+    for l in stable {
+        assert!(seen.contains(l), "host link {l} not seen inside: {seen:?}");
+    }
     c.remove(false).unwrap();
     let o = env.opts(&["sh", "-c", "ls /sys/class/net"]);
     let c = env.rt.create_container(o).unwrap();
@@ -360,7 +381,16 @@ fn reboot_simulation_resets_statuses() {
             }
         }
     }
-    std::thread::sleep(Duration::from_millis(200));
+    for c in [&created, &running] {
+        let i = c.inspect().unwrap();
+        for pid in [i.state.pid, i.state.conmon_pid] {
+            if pid > 0 {
+                common::poll_until(&format!("pid {pid} to die"), common::POLL_LIMIT, || {
+                    common::pid_gone(pid).then_some(())
+                });
+            }
+        }
+    }
     // Unmount what the dead boot had mounted (a reboot would have).
     let _ = env.rt.store().unwrap().unmount_all();
     std::fs::write(env.boot_id_file(), "boot-2\n").unwrap();

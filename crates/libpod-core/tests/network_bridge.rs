@@ -9,7 +9,7 @@ mod network_support;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use libpod_core::{CreateOptions, NetworkMode};
+use libpod_core::{CreateOptions, Error, NetworkError, NetworkMode};
 use network_support::*;
 
 #[test]
@@ -106,7 +106,11 @@ fn network_verbs_and_none_mode_etc_files() {
         })
         .unwrap();
     // In use: refused without force.
-    assert!(env.rt.remove_network(&net.name, false).is_err());
+    let r = env.rt.remove_network(&net.name, false);
+    assert!(
+        matches!(&r, Err(Error::Network(e)) if matches!(&**e, NetworkError::InUse { containers, .. } if containers == &vec![c.id().to_string()])),
+        "{r:?}"
+    );
     c.remove(false).unwrap();
     let n = env
         .rt
@@ -123,7 +127,11 @@ fn network_verbs_and_none_mode_etc_files() {
     assert!(String::from_utf8_lossy(&out).contains("box"));
     n.remove(false).unwrap();
     assert!(env.rt.remove_network(&net.name, false).is_ok());
-    assert!(env.rt.inspect_network(&net.name).is_err());
+    let r = env.rt.inspect_network(&net.name);
+    assert!(
+        matches!(&r, Err(Error::Network(e)) if matches!(&**e, NetworkError::NoSuchNetwork(n) if n == &net.name)),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -159,7 +167,13 @@ fn crash_recovery_after_reboot_releases_the_network() {
             );
         }
     }
-    std::thread::sleep(Duration::from_millis(200));
+    for pid in [i.state.pid, i.state.conmon_pid] {
+        if pid > 0 {
+            common::poll_until(&format!("pid {pid} to die"), common::POLL_LIMIT, || {
+                common::pid_gone(pid).then_some(())
+            });
+        }
+    }
     let _ = env.rt.store().unwrap().unmount_all();
     std::fs::write(env.boot_id_file(), "boot-2\n").unwrap();
     // The new boot's first open releases what the old boot held.

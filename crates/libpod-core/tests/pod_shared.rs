@@ -7,7 +7,15 @@ mod network_support;
 
 use std::time::Duration;
 
-use libpod_core::{CreateOptions, PodCreateOptions, PodStatus};
+use libpod_core::{CreateOptions, Error, PodCreateOptions, PodError, PodStatus};
+
+/// The pod error of a result that must have failed with one.
+fn pod_error<T: std::fmt::Debug>(r: libpod_core::Result<T>) -> PodError {
+    match r {
+        Err(Error::Pod(e)) => *e,
+        other => panic!("want a pod error, got {other:?}"),
+    }
+}
 use network_support::*;
 
 #[test]
@@ -75,7 +83,10 @@ fn pod_members_share_localhost_and_published_port() {
     assert_eq!(env.rt.list_pods().unwrap().len(), 1);
 
     // Not removable while running without force; the infra goes only with the pod.
-    assert!(pod.remove(false).is_err());
+    assert!(matches!(
+        pod_error(pod.remove(false)),
+        PodError::Running { .. }
+    ));
     let e = infra.remove(true).unwrap_err();
     assert!(e.to_string().contains("infra container"), "{e}");
     client.kill(libc::SIGKILL).unwrap();
@@ -91,7 +102,7 @@ fn pod_members_share_localhost_and_published_port() {
 
     let infra_id = infra.id().to_string();
     pod.remove(true).unwrap();
-    assert!(env.rt.pod("web-pod").is_err());
+    assert!(matches!(pod_error(env.rt.pod("web-pod")), PodError::NoSuchPod(n) if n == "web-pod"));
     assert!(env.rt.containers().unwrap().is_empty());
     assert_eq!(net.leftovers(&infra_id), Vec::<String>::new());
     let netns_dir = env.run_root().join("netns");
@@ -112,13 +123,11 @@ fn empty_pod_rm_and_name_conflicts() {
             ..Default::default()
         })
         .unwrap();
-    assert!(env
-        .rt
-        .create_pod(PodCreateOptions {
-            name: Some("p1".into()),
-            ..Default::default()
-        })
-        .is_err());
+    let dup = env.rt.create_pod(PodCreateOptions {
+        name: Some("p1".into()),
+        ..Default::default()
+    });
+    assert!(matches!(pod_error(dup), PodError::NameInUse(n) if n == "p1"));
     let c = env
         .rt
         .create_container(CreateOptions {
@@ -129,16 +138,20 @@ fn empty_pod_rm_and_name_conflicts() {
         })
         .unwrap();
     // Pid sharing is refused (not supported yet).
-    assert!(env
-        .rt
-        .create_pod(PodCreateOptions {
-            name: Some("p2".into()),
-            share: vec![libpod_config::SharedNamespace::Pid],
-            ..Default::default()
-        })
-        .is_err());
+    let pid_share = env.rt.create_pod(PodCreateOptions {
+        name: Some("p2".into()),
+        share: vec![libpod_config::SharedNamespace::Pid],
+        ..Default::default()
+    });
+    assert!(matches!(
+        pod_error(pid_share),
+        PodError::Conflict { what, .. } if what.contains("pid namespace")
+    ));
     // Members block a plain rm.
-    assert!(pod.remove(false).is_err());
+    assert!(matches!(
+        pod_error(pod.remove(false)),
+        PodError::HasContainers { containers, .. } if containers == vec![c.id().to_string()]
+    ));
     c.remove(false).unwrap();
     pod.remove(false).unwrap();
     assert!(env.rt.pods().unwrap().is_empty());

@@ -53,11 +53,22 @@ proptest! {
         let timeout = Some(Duration::from_secs(20));
         for op in ops {
             match op {
+                // After a (re)start, wait until the shell caught SIGTERM: before its trap, PID 1
+                // ignores SIGTERM and a stop under load would time out into 137.
                 Op::Start => {
-                    if model == S::Paused { refused(c.start()) } else { c.start().unwrap(); model = S::Running; }
+                    if model == S::Paused { refused(c.start()) } else {
+                        let was_running = model == S::Running;
+                        c.start().unwrap();
+                        model = S::Running;
+                        if !was_running { common::wait_for_sigterm_trap(&c); }
+                    }
                 }
                 Op::Restart => {
-                    if model == S::Paused { refused(c.restart(timeout)) } else { c.restart(timeout).unwrap(); model = S::Running; }
+                    if model == S::Paused { refused(c.restart(timeout)) } else {
+                        c.restart(timeout).unwrap();
+                        model = S::Running;
+                        common::wait_for_sigterm_trap(&c);
+                    }
                 }
                 Op::Stop => {
                     c.stop(timeout).unwrap();

@@ -35,8 +35,9 @@ fn ping(addr: (IpAddr, u16)) -> String {
     out
 }
 
+/// A host port free now and reserved against the other test processes.
 fn host_port() -> u16 {
-    20000 + rand::random::<u16>() % 20000
+    common::reserve_port()
 }
 
 #[test]
@@ -434,11 +435,7 @@ fn two_networks_static_ip_and_mac_then_rollback_on_failure() {
     // A second network of our own.
     let second = format!("{}b", t.network);
     let bridge2 = format!("{}b", &t.bridge);
-    let subnet2 = format!(
-        "10.{}.{}.0/24",
-        230 + rand::random::<u8>() % 21,
-        rand::random::<u8>()
-    );
+    let subnet2 = common::free_subnet(&[&t.subnet, &t.cfg.default_network.subnet.to_string()]);
     let _guard2 = BridgeGuard(bridge2.clone());
     t.mgr
         .store()

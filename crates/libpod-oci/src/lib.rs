@@ -31,7 +31,6 @@ pub mod conmon;
 pub mod devices;
 pub mod driver;
 pub mod exec;
-pub mod fake;
 pub mod find;
 pub mod logs;
 mod pipes;
@@ -50,7 +49,6 @@ pub use driver::{
     CreateOptions, Created, ExitInfo, OciError, OciRuntime, RuntimeState, RuntimeStatus,
 };
 pub use exec::{exec_output, ExecOptions, ExecOutput, ExecSession};
-pub use fake::FakeRuntime;
 pub use find::{find_conmon, find_runtime, find_runtime_kind, FindError, RuntimeKind};
 pub use logs::{follow_log, parse_line, read_log, LogError, LogLine, LogOptions, LogStream};
 pub use seccomp::{SeccompError, SeccompPolicy, SeccompProfile};

@@ -1,59 +1,14 @@
 //! The crate's runnable example works as its docs say (it is what a downstream user tries first).
 
-use std::process::Command;
-
-#[allow(dead_code)]
-fn ci() -> bool {
-    matches!(
-        std::env::var("CI").as_deref(),
-        Ok("true") | Ok("1") | Ok("yes")
-    )
-}
-
-/// Root is needed; outside CI a non-root run skips, under CI it fails.
-#[allow(dead_code)]
-fn root_or_skip() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    assert!(!ci(), "this test needs root (CI=true)");
-    eprintln!("SKIP: needs root");
-    false
-}
-
-/// `cargo run --example NAME -- ARGS` of this crate; panics with its output unless it succeeds.
-fn run_example(name: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "run",
-            "--quiet",
-            "-p",
-            env!("CARGO_PKG_NAME"),
-            "--example",
-            name,
-            "--",
-        ])
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("running cargo");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "example {name} failed: {text}");
-    text
-}
+use lpod_test_support::{require_root, run_example};
 
 #[test]
-fn example_runs() {
-    if !root_or_skip() {
+fn example_run_bundle_runs_on_crun_and_runc() {
+    if !require_root("example_run_bundle") {
         return;
     }
     for runtime in ["crun", "runc"] {
-        let out = run_example("run_bundle", &[runtime]);
+        let out = run_example(env!("CARGO_PKG_NAME"), "run_bundle", &[runtime]);
         assert!(out.contains("hello from example"), "{out}");
         assert!(out.contains("Seccomp:\t2"), "{out}");
         assert!(out.contains(&format!("exit code 3 ({runtime})")), "{out}");

@@ -176,14 +176,36 @@ fn create_error_is_surfaced(fx: &Fixture) {
 }
 both_runtimes!(create_error_is_surfaced_t, super::create_error_is_surfaced);
 
+/// The contents of `file` of `controller` in the cgroup of `pid`, found through
+/// /proc/PID/cgroup (cgroup v1: `/sys/fs/cgroup/<controller><path>`; v2: the unified
+/// `/sys/fs/cgroup<path>`), trimmed.
+fn cgroup_file(pid: i32, controller: &str, file: &str) -> String {
+    let table = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let v1 = table.lines().find_map(|l| {
+        let mut f = l.splitn(3, ':');
+        let (_, ctrls, path) = (f.next()?, f.next()?, f.next()?);
+        ctrls
+            .split(',')
+            .any(|c| c == controller)
+            .then(|| format!("/sys/fs/cgroup/{controller}{path}"))
+    });
+    let dir = v1.unwrap_or_else(|| {
+        let path = table
+            .lines()
+            .find_map(|l| l.strip_prefix("0::"))
+            .unwrap_or_else(|| panic!("pid {pid} has no cgroup for {controller}: {table}"));
+        format!("/sys/fs/cgroup{path}")
+    });
+    let p = format!("{dir}/{file}");
+    std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("reading {p}: {e}"))
+        .trim()
+        .to_string()
+}
+
 fn limits_reach_the_kernel(fx: &Fixture) {
     let id = fx.id("limits");
-    let script = "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; \
-                  cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us; \
-                  cat /sys/fs/cgroup/cpu/cpu.cfs_period_us; \
-                  cat /sys/fs/cgroup/cpu/cpu.shares; \
-                  cat /sys/fs/cgroup/pids/pids.max";
-    let mut input = fx.input(&id, &["/bin/sh", "-c", script]);
+    let mut input = fx.input(&id, &["/bin/sleep", "1000"]);
     input.resources = Resources {
         memory_limit: Some(64 * 1024 * 1024),
         cpu_quota: Some(50_000),
@@ -192,19 +214,40 @@ fn limits_reach_the_kernel(fx: &Fixture) {
         pids_limit: Some(42),
         ..Resources::default()
     };
-    // cgroup namespace so that /sys/fs/cgroup/<ctrl> is the container's own cgroup
-    input.namespaces.cgroup = libpod_oci::Namespace::New;
-    fx.create(&id, &input, &CreateOptions::default());
+    let created = fx.create(&id, &input, &CreateOptions::default());
     fx.rt.start(&id).unwrap();
-    let exit = fx.rt.wait_exit(&id, Duration::from_secs(60)).unwrap();
-    let out = fx.log_text(&id);
-    assert_eq!(exit.exit_code, 0, "{out}");
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(
-        lines,
-        vec!["67108864", "50000", "100000", "512", "42"],
-        "{out}"
-    );
+    // Read the limits from the host, in the cgroup the kernel reports for the
+    // container's process (no assumption on the cgroup version or mount layout).
+    let pid = created.pid;
+    let unified = !std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+        .unwrap()
+        .lines()
+        .any(|l| {
+            l.split(':')
+                .nth(1)
+                .is_some_and(|c| c.split(',').any(|c| c == "memory"))
+        });
+    if unified {
+        assert_eq!(cgroup_file(pid, "memory", "memory.max"), "67108864");
+        assert_eq!(cgroup_file(pid, "cpu", "cpu.max"), "50000 100000");
+        let weight: u64 = cgroup_file(pid, "cpu", "cpu.weight").parse().unwrap();
+        assert!(
+            weight < 100,
+            "shares 512 (half the default) gave weight {weight}"
+        );
+        assert_eq!(cgroup_file(pid, "pids", "pids.max"), "42");
+    } else {
+        assert_eq!(
+            cgroup_file(pid, "memory", "memory.limit_in_bytes"),
+            "67108864"
+        );
+        assert_eq!(cgroup_file(pid, "cpu", "cpu.cfs_quota_us"), "50000");
+        assert_eq!(cgroup_file(pid, "cpu", "cpu.cfs_period_us"), "100000");
+        assert_eq!(cgroup_file(pid, "cpu", "cpu.shares"), "512");
+        assert_eq!(cgroup_file(pid, "pids", "pids.max"), "42");
+    }
+    fx.rt.kill(&id, libc::SIGKILL, false).unwrap();
+    fx.rt.wait_exit(&id, Duration::from_secs(60)).unwrap();
 }
 both_runtimes!(limits_reach_the_kernel_t, super::limits_reach_the_kernel);
 

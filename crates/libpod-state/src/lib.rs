@@ -4,11 +4,14 @@
 //! Depends only on `libpod-config` among the workspace crates; it must not depend
 //! on storage, OCI, networking or core.
 //!
-//! ```no_run
+//! ```
 //! use libpod_state::libpod_config::{new_id, ContainerConfig, ContainerState, RuntimeConfig};
 //! use libpod_state::{DbConfig, LockManager, SqliteState, State};
 //!
-//! let cfg = RuntimeConfig::with_roots("/tmp/lpod-root", "/tmp/lpod-run");
+//! # let tmp = tempfile::tempdir()?;
+//! # let (root, run) = (tmp.path().join("root"), tmp.path().join("run"));
+//! # std::fs::create_dir_all(&root)?;
+//! let cfg = RuntimeConfig::with_roots(&root, &run); // e.g. /var/lib/lpod, /run/lpod
 //! let state = SqliteState::open(cfg.state_db_path())?;
 //! state.validate_db_config(&DbConfig::from_runtime_config(&cfg))?;
 //! let locks = LockManager::new(cfg.lock_dir())?;
@@ -20,7 +23,27 @@
 //! let mut st = state.container_state(&id)?;
 //! st.restart_count += 1;
 //! state.save_container_state(&id, &st)?;
+//! assert_eq!(state.container_state(&id)?.restart_count, 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The in-memory backend has the same API (tests, dry runs):
+//!
+//! ```
+//! use libpod_state::libpod_config::{new_id, ContainerConfig, ContainerState};
+//! use libpod_state::{InMemoryState, State, StateError};
+//!
+//! let state = InMemoryState::new();
+//! let ctr = ContainerConfig::new(new_id(), "web");
+//! state.add_container(&ctr, &ContainerState::default())?;
+//! assert_eq!(state.lookup_container("web")?, ctr.id);
+//! // A second container of the same name is refused.
+//! let again = ContainerConfig::new(new_id(), "web");
+//! assert!(matches!(
+//!     state.add_container(&again, &ContainerState::default()),
+//!     Err(StateError::NameInUse { .. })
+//! ));
+//! # Ok::<(), StateError>(())
 //! ```
 #![deny(missing_docs)]
 

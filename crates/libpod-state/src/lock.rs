@@ -273,16 +273,34 @@ mod tests {
         let m2 = m.clone();
         let id2 = id.clone();
         let waiter = std::thread::spawn(move || m2.lock(&id2).map(|_| ()));
-        // Give the waiter time to block on the old file; the outcome is the
-        // same if it only opens the path after the removal (it then creates a
-        // fresh file and gets the lock), so no timing assumption is asserted.
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        // Wait until the waiter blocks on the old file: /proc/locks lists a blocked
+        // request (`->`) of ours on its inode. Then its lock must be reported removed.
+        let ino =
+            std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(dir.path().join(&id)).unwrap());
+        let me = std::process::id().to_string();
+        let start = std::time::Instant::now();
+        loop {
+            let locks = std::fs::read_to_string("/proc/locks").unwrap();
+            let blocked = locks.lines().any(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                f.get(1) == Some(&"->")
+                    && f.get(5) == Some(&me.as_str())
+                    && f.get(6).is_some_and(|d| d.ends_with(&format!(":{ino}")))
+            });
+            if blocked {
+                break;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(120),
+                "the waiter never blocked on the lock: {locks}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         m.remove(&id).unwrap();
         drop(g);
         match waiter.join().unwrap() {
             Err(LockError::Removed { path }) => assert!(path.ends_with(&id)),
-            Ok(()) => {}
-            Err(e) => panic!("unexpected {e}"),
+            other => panic!("want LockError::Removed, got {other:?}"),
         }
         m.remove(&id).unwrap();
         assert!(!dir.path().join(&id).exists());

@@ -1,55 +1,10 @@
 //! The crate's runnable example works as its docs say (it is what a downstream user tries first).
 
-use std::process::Command;
-
-#[allow(dead_code)]
-fn ci() -> bool {
-    matches!(
-        std::env::var("CI").as_deref(),
-        Ok("true") | Ok("1") | Ok("yes")
-    )
-}
-
-/// Root is needed; outside CI a non-root run skips, under CI it fails.
-#[allow(dead_code)]
-fn root_or_skip() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    assert!(!ci(), "this test needs root (CI=true)");
-    eprintln!("SKIP: needs root");
-    false
-}
-
-/// `cargo run --example NAME -- ARGS` of this crate; panics with its output unless it succeeds.
-fn run_example(name: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "run",
-            "--quiet",
-            "-p",
-            env!("CARGO_PKG_NAME"),
-            "--example",
-            name,
-            "--",
-        ])
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("running cargo");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "example {name} failed: {text}");
-    text
-}
+use lpod_test_support::run_example;
 
 #[test]
-fn example_runs() {
-    let out = run_example("two_processes", &["50"]);
+fn example_two_processes_loses_no_update() {
+    let out = run_example(env!("CARGO_PKG_NAME"), "two_processes", &["50"]);
     assert!(
         out.contains("restart_count = 100 after 2 processes x 50"),
         "{out}"

@@ -7,55 +7,8 @@
 
 use libpod_config::{ContainerConfig, ContainerState};
 use libpod_state::{SqliteState, State, StateError};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn require_root(test: &str) -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{test}: needs root to mount a tmpfs (CI=true: not skipping)");
-    }
-    eprintln!("{test}: skipped, needs root");
-    false
-}
-
-/// A tmpfs of `size` mounted on a private temp dir; unmounted on drop.
-struct SmallDisk {
-    mnt: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl SmallDisk {
-    fn new(size: &str) -> SmallDisk {
-        let dir = tempfile::Builder::new()
-            .prefix("lpod-fulldisk-")
-            .tempdir()
-            .unwrap();
-        let mnt = dir.path().join("mnt");
-        std::fs::create_dir(&mnt).unwrap();
-        let st = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700")])
-            .arg("lpod-test-fulldisk")
-            .arg(&mnt)
-            .status()
-            .expect("running mount");
-        assert!(st.success(), "mount tmpfs on {}", mnt.display());
-        SmallDisk { mnt, _dir: dir }
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let c = std::ffi::CString::new(self.mnt.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: c is a valid NUL-terminated path; umount2 only reads it.
-        unsafe {
-            libc::umount2(c.as_ptr(), libc::MNT_DETACH);
-        }
-    }
-}
+use lpod_test_support::{require_root, SmallDisk};
+use std::path::Path;
 
 fn config(n: usize) -> ContainerConfig {
     let mut c = ContainerConfig::new(libpod_config::new_id(), format!("filler-{n}"));
@@ -82,7 +35,7 @@ fn full_disk_keeps_earlier_rows_and_recovers() {
     if !require_root("full_disk_keeps_earlier_rows_and_recovers") {
         return;
     }
-    let disk = SmallDisk::new("1m");
+    let disk = SmallDisk::new("lpod-fulldisk-", "1m");
     let db = disk.mnt.join("state.db");
     // Space we can give back later.
     let filler = disk.mnt.join("filler");
@@ -140,7 +93,7 @@ fn full_disk_on_open_is_a_clear_error() {
     if !require_root("full_disk_on_open_is_a_clear_error") {
         return;
     }
-    let disk = SmallDisk::new("64k");
+    let disk = SmallDisk::new("lpod-fulldisk-", "64k");
     // Fill the disk completely, then try to create a database on it.
     let mut f = std::fs::File::create(disk.mnt.join("filler")).unwrap();
     let chunk = vec![0u8; 4096];

@@ -2,6 +2,19 @@
 //!
 //! `busybox` → `docker.io/library/busybox:latest`, `localhost/x:y` stays,
 //! `quay.io/a/b` → `quay.io/a/b:latest`, `x@sha256:…` keeps its digest.
+//!
+//! ```
+//! use libpod_storage::reference::{is_short_name, normalize_name, ImageReference};
+//!
+//! assert_eq!(normalize_name("busybox")?, "docker.io/library/busybox:latest");
+//! assert_eq!(normalize_name("localhost/x:y")?, "localhost/x:y");
+//! let r = ImageReference::parse("quay.io/a/b")?;
+//! assert_eq!((r.domain.as_str(), r.path.as_str()), ("quay.io", "a/b"));
+//! assert_eq!(r.tag.as_deref(), Some("latest"));
+//! assert!(is_short_name("busybox") && !is_short_name("localhost/busybox"));
+//! assert!(ImageReference::parse("has space").is_err());
+//! # Ok::<(), libpod_storage::reference::ReferenceError>(())
+//! ```
 
 /// Errors about image references.
 #[derive(Debug, thiserror::Error)]

@@ -6,43 +6,9 @@
 
 mod common;
 
-use common::require_root;
+use common::{require_root, SmallDisk};
 use libpod_storage::{DriverKind, RootfsImport, Store, StoreOptions};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// A tmpfs of `size` on a private temp dir; everything under it unmounted on drop.
-struct SmallDisk {
-    mnt: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl SmallDisk {
-    fn new(size: &str) -> SmallDisk {
-        let dir = tempfile::Builder::new()
-            .prefix("lpod-storage-fulldisk-")
-            .tempdir()
-            .unwrap();
-        let mnt = dir.path().join("mnt");
-        std::fs::create_dir(&mnt).unwrap();
-        let st = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0755")])
-            .arg("lpod-test-fulldisk")
-            .arg(&mnt)
-            .status()
-            .expect("running mount");
-        assert!(st.success(), "mount tmpfs on {}", mnt.display());
-        SmallDisk { mnt, _dir: dir }
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        for m in libpod_storage::driver::mounts_under(&self.mnt) {
-            let _ = rustix::mount::unmount(&m, rustix::mount::UnmountFlags::DETACH);
-        }
-    }
-}
 
 /// A rootfs tarball of one incompressible file of `size` bytes.
 fn big_rootfs(dir: &Path, name: &str, size: usize) -> PathBuf {
@@ -81,7 +47,7 @@ fn import_bigger_than_disk_fails_cleanly() {
     let big = big_rootfs(src.path(), "big.tar", 6 << 20);
     let small = big_rootfs(src.path(), "small.tar", 256 << 10);
     for driver in [DriverKind::Overlay, DriverKind::Vfs] {
-        let disk = SmallDisk::new("4m");
+        let disk = SmallDisk::new("lpod-storage-fulldisk-", "4m");
         let store = Store::open(StoreOptions {
             graph_root: disk.mnt.join("graph"),
             run_root: disk.mnt.join("run"),

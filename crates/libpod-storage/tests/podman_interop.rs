@@ -7,92 +7,13 @@
 
 mod common;
 
-use common::{image_dir, require_root, TestStore};
+use common::{image_dir, require_podman, require_root, PrivatePodman as Podman, TestStore};
 use libpod_storage::{DriverKind, ExportFormat};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-struct Podman {
-    base: PathBuf,
-}
-
-impl Podman {
-    fn new(base: &Path) -> Podman {
-        fs::create_dir_all(base).unwrap();
-        Podman {
-            base: base.to_path_buf(),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let varlib = self.base.join("varlib");
-        let run = self.base.join("hostrun");
-        for d in [
-            &varlib,
-            &run,
-            &self.base.join("tmp"),
-            &self.base.join("bigtmp"),
-        ] {
-            fs::create_dir_all(d).unwrap();
-        }
-        let mut cmd = Command::new("unshare");
-        cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
-            .arg("mount --bind \"$0\" /var/lib && mount --bind \"$1\" /run && shift && exec podman \"$@\"")
-            .arg(&varlib)
-            .arg(&run)
-            .arg("--root")
-            .arg(self.base.join("root"))
-            .arg("--runroot")
-            .arg(self.base.join("run"))
-            .arg("--tmpdir")
-            .arg(self.base.join("tmp"))
-            .args(["--storage-driver", "vfs", "--cgroup-manager", "cgroupfs"])
-            .args(["--events-backend", "none"])
-            .args(args)
-            .env("TMPDIR", self.base.join("bigtmp"));
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = self.command(args).output().expect("running podman");
-        assert!(
-            out.status.success(),
-            "podman {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-}
-
-impl Drop for Podman {
-    fn drop(&mut self) {
-        // Remove its images (vfs: plain dirs), then everything under its temp base.
-        let _ = self.command(&["rmi", "-a", "-f"]).output();
-        for m in libpod_storage::driver::mounts_under(&self.base) {
-            let _ = rustix::mount::unmount(&m, rustix::mount::UnmountFlags::DETACH);
-        }
-        let _ = fs::remove_dir_all(&self.base);
-    }
-}
-
-fn have_podman() -> bool {
-    let ok = Command::new("podman")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("podman not installed (CI=true: not skipping)");
-        }
-        eprintln!("podman not installed: skipped");
-    }
-    ok
-}
 
 #[test]
 fn podman_loads_what_we_save_and_we_load_what_podman_saves() {
-    if !require_root("podman_interop") || !have_podman() {
+    if !require_root("podman_interop") || !require_podman() {
         return;
     }
     let dir = image_dir();

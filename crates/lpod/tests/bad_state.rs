@@ -9,19 +9,15 @@
 
 mod common;
 
-use common::{test_image_tar, Lpod};
+use common::{test_image_tar, Lpod, Tmpfs};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
 /// Root, crun/conmon (via the harness), the test image, and the given extra binaries.
 fn ready(test: &str, bins: &[&str]) -> bool {
     let mut missing = Vec::new();
-    if !nix::unistd::geteuid().is_root() {
+    if !common::is_root() {
         missing.push("root".to_string());
     }
     if !test_image_tar().is_file() {
@@ -36,14 +32,10 @@ fn ready(test: &str, bins: &[&str]) -> bool {
             missing.push(b.to_string());
         }
     }
-    if missing.is_empty() {
-        return true;
-    }
-    if in_ci() {
-        panic!("{test}: CI=true and missing {}", missing.join(", "));
-    }
-    eprintln!("{test}: SKIPPED, missing {}", missing.join(", "));
-    false
+    common::require(
+        missing.is_empty(),
+        &format!("{test}: {}", missing.join(", ")),
+    )
 }
 
 fn sqlite(db: &Path, sql: &str) {
@@ -221,43 +213,6 @@ fn corrupt_layers_json_is_refused_untouched() {
     broken_storage_file("layers.json");
 }
 
-/// A tmpfs mounted on the world's root; unmounted (lazily) when dropped.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    fn mount(at: &Path, size: u64) -> Tmpfs {
-        std::fs::create_dir_all(at).unwrap();
-        let st = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0755")])
-            .arg("lpod-test-fulldisk")
-            .arg(at)
-            .status()
-            .expect("mount");
-        assert!(st.success(), "mount tmpfs on {}", at.display());
-        Tmpfs(at.to_path_buf())
-    }
-
-    fn resize(&self, size: u64) {
-        let st = Command::new("mount")
-            .args(["-o", &format!("remount,size={size}")])
-            .arg(&self.0)
-            .status()
-            .expect("mount -o remount");
-        assert!(st.success(), "resizing tmpfs {}", self.0.display());
-    }
-
-    fn used(&self) -> u64 {
-        let s = nix::sys::statvfs::statvfs(&self.0).unwrap();
-        (s.blocks() - s.blocks_free()) * s.fragment_size()
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = nix::mount::umount2(&self.0, nix::mount::MntFlags::MNT_DETACH);
-    }
-}
-
 /// The world and its tmpfs, dropped in this order: give the disk room so `rm -fa`
 /// works, let the harness clean up, then unmount the tmpfs if still mounted.
 struct FullDiskWorld {
@@ -281,7 +236,7 @@ fn full_disk_create_fails_cleanly_and_ps_still_lists() {
         return;
     }
     let mut l = Lpod::bare();
-    let disk = Tmpfs::mount(&l.root, 256 << 20);
+    let disk = Tmpfs::mount(&l.root, &(256u64 << 20).to_string());
     let tar = test_image_tar();
     l.ok(&["load", "-i", tar.to_str().unwrap()]);
     l.image = "localhost/busybox:latest".into();
@@ -289,7 +244,7 @@ fn full_disk_create_fails_cleanly_and_ps_still_lists() {
     // Leave a little room: a few hundred KiB beyond what is used now.
     let page = 4096;
     let size = (disk.used() + (384 << 10)).div_ceil(page) * page;
-    disk.resize(size);
+    disk.resize(&size.to_string());
     let w = FullDiskWorld { l, disk };
 
     let mut created = vec!["c0".to_string()];
@@ -326,7 +281,7 @@ fn full_disk_create_fails_cleanly_and_ps_still_lists() {
     assert_eq!(listed, want);
 
     // Room again: creates work and nothing is inconsistent.
-    w.disk.resize(256 << 20);
+    w.disk.resize(&(256u64 << 20).to_string());
     w.l.ok(&["create", "--name", &failed_name, &w.l.image, "true"]);
     w.l.ok(&["rm", "-fa"]);
     let ps = w.l.ok(&["ps", "-a", "-q"]);

@@ -37,8 +37,9 @@ impl World {
             .collect()
     }
 
-    /// Runs one step; an armed step must die by SIGKILL at exactly its failpoint.
-    fn run(&self, step: &Step, case: &str) {
+    /// Runs one step; an armed step must die by SIGKILL at exactly its failpoint, which
+    /// it returns.
+    fn run(&self, step: &Step, case: &str) -> Option<&'static str> {
         let args: Vec<&str> = step.args.iter().map(String::as_str).collect();
         let mut cmd = self.l.cmd(&args);
         match step.armed {
@@ -63,12 +64,16 @@ impl World {
                     stderr.contains(&format!("failpoint {fp} reached")),
                     "[{case}] {stderr}"
                 );
+                Some(fp)
             }
-            None => assert!(
-                out.status.success(),
-                "[{case}] lpod {args:?}: {:?} {stderr}",
-                out.status
-            ),
+            None => {
+                assert!(
+                    out.status.success(),
+                    "[{case}] lpod {args:?}: {:?} {stderr}",
+                    out.status
+                );
+                None
+            }
         }
     }
 
@@ -83,13 +88,13 @@ impl World {
         for e in read_dir(&netns_dir) {
             leaks.push(format!("netns file {}", e.display()));
         }
-        let links = std::process::Command::new("ip")
-            .args(["-o", "link", "show", "master", &self.bridge])
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
-            .unwrap_or_default();
-        for line in links.lines().filter(|x| !x.trim().is_empty()) {
-            leaks.push(format!("veth on {}: {line}", self.bridge));
+        // The bridge exists once a container was attached (CNI creates it). A probe that
+        // fails (missing `ip`) fails the test: it must never read as "no veth left".
+        if Path::new("/sys/class/net").join(&self.bridge).exists() {
+            let links = common::probe("ip", &["-o", "link", "show", "master", &self.bridge]);
+            for line in links.lines().filter(|x| !x.trim().is_empty()) {
+                leaks.push(format!("veth on {}: {line}", self.bridge));
+            }
         }
         for e in read_dir(&l.root.join("cni/networks").join(&self.net)) {
             let name = e
@@ -104,10 +109,7 @@ impl World {
         for e in read_dir(&l.root.join("cni/results")) {
             leaks.push(format!("CNI cache {}", e.display()));
         }
-        let rules = std::process::Command::new("iptables-save")
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
-            .unwrap_or_default();
+        let rules = common::probe("iptables-save", &[]);
         let net_ip = self.subnet.split('/').next().unwrap_or_default();
         let net_prefix = net_ip.rsplit_once('.').map_or(net_ip, |x| x.0).to_string() + ".";
         for line in rules.lines() {
@@ -145,20 +147,33 @@ impl World {
             leaks.push(format!("pod rows: {pods}"));
         }
         // The audit of libpod-core (`lpod system check`), which also reads the journal.
-        let out = l.run(&["system", "check", "--format", "json"]);
-        match serde_json::from_str::<serde_json::Value>(&out.stdout) {
-            Ok(v) => {
-                if let Some(f) = v["findings"].as_array() {
-                    for f in f {
-                        leaks.push(format!("system check: {f}"));
-                    }
-                }
-            }
-            // The audit verb is optional here (helper D's); our own checks above stand alone.
-            Err(_) => println!("note: system check gave no JSON (code {})", out.code),
+        for f in audit_findings(&l.run(&["system", "check", "--format", "json"])) {
+            leaks.push(format!("system check: {f}"));
         }
         leaks
     }
+}
+
+/// The findings of `lpod system check --format json`: it must exit 0 (clean) or 1
+/// (findings) and print a JSON report with a `findings` array; anything else fails the
+/// test (an audit that cannot run is not a clean audit).
+fn audit_findings(out: &common::Out) -> Vec<serde_json::Value> {
+    assert!(
+        out.code == 0 || out.code == 1,
+        "system check must exit 0 or 1: {out:?}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("system check printed no JSON ({e}): {out:?}"));
+    let findings = v["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("system check JSON has no findings array: {out:?}"))
+        .clone();
+    assert_eq!(
+        findings.is_empty(),
+        out.code == 0,
+        "exit code and findings disagree: {out:?}"
+    );
+    findings
 }
 
 fn read_dir(dir: &Path) -> Vec<PathBuf> {
@@ -287,15 +302,15 @@ fn every_core_failpoint_recovers_without_leaks() {
         subnet,
         bridge: bridge.0.clone(),
     };
-    let mut exercised = 0;
+    // Failpoints an armed step actually died at (as the failpoint's own message proves).
+    let mut reached = std::collections::BTreeSet::new();
     let mut failures = Vec::new();
     let mut leaks_total = 0;
     for &fp in failpoint::CORE {
         let steps = case(&w, fp);
         for s in &steps {
-            w.run(s, fp);
+            reached.extend(w.run(s, fp));
         }
-        exercised += 1;
         // The ordinary commands a user runs next, without the failpoint.
         for cleanup in [
             &["ps", "-a"][..],
@@ -320,9 +335,13 @@ fn every_core_failpoint_recovers_without_leaks() {
             let _ = w.l.run(&["rm", "-fa"]);
         }
     }
-    println!("failpoints exercised: {exercised}");
+    println!("failpoints reached: {}", reached.len());
     println!("leaks found: {leaks_total}");
     let _ = w.l.run(&["network", "rm", "-f", &w.net]);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(exercised, failpoint::CORE.len());
+    let all: std::collections::BTreeSet<&str> = failpoint::CORE.iter().copied().collect();
+    assert_eq!(
+        reached, all,
+        "every core failpoint must be reached by its case"
+    );
 }

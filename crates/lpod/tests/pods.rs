@@ -44,3 +44,28 @@ fn pod_shares_namespaces_and_is_removed_with_its_members() {
     assert!(l.ps_all().is_empty(), "members and infra are gone");
     assert!(l.mounts().is_empty(), "{:?}", l.mounts());
 }
+
+#[test]
+fn pod_create_without_network_uses_the_configured_default_mode() {
+    // The harness's lpod.toml says `default_network_mode = "none"`.
+    let Some(l) = Lpod::with_image() else { return };
+    l.ok(&["pod", "create", "--name", "quiet"]);
+    // Members join the infra's network namespace: only lo, no eth0 on a shared bridge.
+    // (/proc/net/dev is per netns; /sys of a member that joins a netns is the host's.)
+    let dev = l.ok(&[
+        "run",
+        "--rm",
+        "--pod",
+        "quiet",
+        &l.image,
+        "cat",
+        "/proc/net/dev",
+    ]);
+    let links: Vec<&str> = dev
+        .lines()
+        .filter_map(|line| line.split_once(':').map(|(name, _)| name.trim()))
+        .collect();
+    assert_eq!(links, ["lo"], "{dev}");
+    l.ok(&["pod", "rm", "-f", "quiet"]);
+    assert_eq!(l.ok(&["pod", "ps", "-q"]), "");
+}

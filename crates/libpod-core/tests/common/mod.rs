@@ -1,22 +1,18 @@
 //! Shared fixtures of the system tests: prerequisites, a runtime in its own temp
 //! root/run root with the busybox test image loaded, and a Drop guard that
 //! force-removes every container and checks that no conmon of ours remains.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 
 use libpod_core::{CreateOptions, Runtime};
-
-/// True when the environment says missing prerequisites must fail (CI).
-pub fn ci() -> bool {
-    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
-}
+pub use lpod_test_support::*;
 
 /// The test image directory, or `None` (skip) when it or a binary is missing
 /// and we are not in CI (in CI: panic).
 pub fn prerequisites(runtime: &str) -> Option<PathBuf> {
     let mut missing = Vec::new();
-    if !nix::unistd::geteuid().is_root() {
+    if !is_root() {
         missing.push("root".to_string());
     }
     for bin in [
@@ -43,14 +39,7 @@ pub fn prerequisites(runtime: &str) -> Option<PathBuf> {
             dir.display()
         ));
     }
-    if missing.is_empty() {
-        return Some(dir);
-    }
-    if ci() {
-        panic!("missing prerequisites with CI=true: {missing:?}");
-    }
-    eprintln!("SKIP: missing prerequisites {missing:?}");
-    None
+    require(missing.is_empty(), &format!("{missing:?}")).then_some(dir)
 }
 
 /// A runtime in a temp dir, with busybox loaded.
@@ -120,6 +109,46 @@ pub fn env() -> Option<Env> {
     env_with("crun")
 }
 
+/// Waits (see [`poll_until`]) until the container's stdout log has a line `line`.
+pub fn wait_for_log(c: &libpod_core::Container, line: &str) {
+    poll_until(
+        &format!("{line:?} in the log of {}", c.id()),
+        POLL_LIMIT,
+        || {
+            let (out, _) = c.logs_bytes().ok()?;
+            String::from_utf8_lossy(&out)
+                .lines()
+                .any(|l| l == line)
+                .then_some(())
+        },
+    );
+}
+
+/// Waits (see [`poll_until`]) until the running container's init process catches SIGTERM
+/// (its shell installed a TERM trap): `SigCgt` in /proc/PID/status has bit 15.
+pub fn wait_for_sigterm_trap(c: &libpod_core::Container) {
+    let pid = c.inspect().expect("inspect").state.pid;
+    assert!(pid > 0, "container {} has no pid", c.id());
+    poll_until(&format!("a SIGTERM trap in pid {pid}"), POLL_LIMIT, || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let mask = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())?;
+        (mask & (1 << (libc::SIGTERM - 1)) != 0).then_some(())
+    });
+}
+
+/// True when `pid` no longer runs: no such process, or a zombie.
+pub fn pid_gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
+    }
+}
+
 /// Pids of processes whose command line mentions `needle`.
 pub fn pids_mentioning(needle: &str) -> Vec<i32> {
     let mut out = Vec::new();
@@ -176,15 +205,9 @@ impl Drop for Env {
             problems.push(format!("conmon processes left: {left:?}"));
         }
         // Mounts below our dir (should be none).
-        if let Ok(m) = std::fs::read_to_string("/proc/self/mountinfo") {
-            for line in m.lines() {
-                if let Some(mp) = line.split(' ').nth(4) {
-                    if mp.starts_with(&needle) {
-                        let _ = nix::mount::umount2(mp, nix::mount::MntFlags::MNT_DETACH);
-                        problems.push(format!("mount left: {mp}"));
-                    }
-                }
-            }
+        for mp in mounts_under(self.dir.path()) {
+            let _ = nix::mount::umount2(&mp, nix::mount::MntFlags::MNT_DETACH);
+            problems.push(format!("mount left: {}", mp.display()));
         }
         if !problems.is_empty() && !std::thread::panicking() {
             panic!("test left things behind: {problems:?}");

@@ -21,11 +21,12 @@ pub struct NetGuard {
 }
 
 impl NetGuard {
+    /// A network of the test's own: a bridge name no host link has and a /24 that no
+    /// host route or address overlaps.
     pub fn new(rt: &Runtime, root: PathBuf) -> NetGuard {
-        let r: u32 = rand_u32();
-        let bridge = format!("lpt{:04x}", r & 0xffff);
+        let bridge = lpod_test_support::free_bridge_name("lpt");
         let name = format!("net-{bridge}");
-        let subnet = format!("10.{}.{}.0/24", 230 + (r >> 16) % 21, (r >> 8) & 0xff);
+        let subnet = lpod_test_support::free_subnet(&[]);
         rt.create_network(&NetworkCreateOptions {
             name: name.clone(),
             bridge: Some(bridge.clone()),
@@ -42,12 +43,19 @@ impl NetGuard {
     }
 
     /// What of ours is still on the host: links on our bridge, netns files,
-    /// leases, iptables lines naming `id`.
+    /// leases, iptables lines naming `id`. Every probe must itself succeed (a failed
+    /// `ip` or `iptables-save` fails the test instead of reading as "nothing left").
     pub fn leftovers(&self, id: &str) -> Vec<String> {
         let mut out = Vec::new();
-        let links = cmd("ip", &["-o", "link", "show", "master", &self.bridge]);
-        if !links.trim().is_empty() {
-            out.push(format!("links on {}: {links}", self.bridge));
+        // The bridge itself may be gone (network removed); then nothing hangs on it.
+        if std::path::Path::new("/sys/class/net")
+            .join(&self.bridge)
+            .exists()
+        {
+            let links = cmd("ip", &["-o", "link", "show", "master", &self.bridge]);
+            if !links.trim().is_empty() {
+                out.push(format!("links on {}: {links}", self.bridge));
+            }
         }
         let ipt = cmd("iptables-save", &[]);
         for l in ipt.lines().filter(|l| l.contains(id)) {
@@ -83,27 +91,17 @@ impl Drop for NetGuard {
 }
 
 pub fn rand_u32() -> u32 {
-    let mut b = [0u8; 4];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
-        .unwrap();
-    u32::from_ne_bytes(b)
+    lpod_test_support::random_u32()
 }
 
+/// Stdout of a leak probe; panics when the command cannot run or fails.
 pub fn cmd(bin: &str, args: &[&str]) -> String {
-    std::process::Command::new(bin)
-        .args(args)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
-        .unwrap_or_default()
+    lpod_test_support::probe(bin, args)
 }
 
+/// A host port reserved for this test process (see `lpod_test_support::reserve_port`).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    lpod_test_support::reserve_port()
 }
 
 /// GET / from addr, retrying while the server comes up (no timing assertion).

@@ -1,6 +1,8 @@
 //! Shared helpers for the real-plugin system tests: own temp dirs, own bridge and subnet,
 //! and a Drop guard that removes everything of the test's even on failure.
-#![allow(dead_code, missing_docs)]
+#![allow(dead_code, missing_docs, unused_imports)]
+
+pub use lpod_test_support::*;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -19,18 +21,13 @@ pub fn require_root() -> bool {
         .arg("--version")
         .output()
         .is_ok();
-    if root && plugins && iptables {
-        return true;
-    }
-    let why = format!(
-        "root={root} cni-plugins={plugins} (Debian package containernetworking-plugins) \
-         iptables={iptables} (Debian package iptables)"
-    );
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("missing prerequisite for a real-plugin test: {why}");
-    }
-    eprintln!("skipping: {why}");
-    false
+    require(
+        root && plugins && iptables,
+        &format!(
+            "root={root} cni-plugins={plugins} (Debian package containernetworking-plugins) \
+             iptables={iptables} (Debian package iptables)"
+        ),
+    )
 }
 
 /// A test network with a netns of its own, or `None` to skip (see [`require_root`]).
@@ -63,28 +60,19 @@ pub struct TestNet {
     pub netns: Option<Netns>,
 }
 
-pub fn random_hex(n: usize) -> String {
-    (0..n)
-        .map(|_| char::from_digit(rand::random::<u32>() % 16, 16).unwrap())
-        .collect()
-}
-
 impl TestNet {
-    /// Own dirs, own bridge `lptXXXX`, own random subnet 10.(230-250).N.0/24, a created network.
+    /// Own dirs, own bridge `lptXXXX`, own random subnet 10.(230-250).N.0/24 (both checked
+    /// against the host's links and routes), a created network.
     pub fn new() -> TestNet {
         let dir = tempfile::tempdir().unwrap();
-        let bridge = format!("lpt{}", random_hex(4));
-        let subnet = format!(
-            "10.{}.{}.0/24",
-            230 + rand::random::<u8>() % 21,
-            rand::random::<u8>()
-        );
+        let bridge = free_bridge_name("lpt");
+        let subnet = free_subnet(&[]);
         let mut cfg = NetConfig::with_root(&dir.path().join("root"));
         cfg.config_dir = dir.path().join("net.d");
         cfg.default_network = DefaultNetwork {
             name: format!("def{}", random_hex(4)),
-            bridge: format!("lpd{}", random_hex(4)),
-            subnet: "10.249.254.0/24".parse().unwrap(),
+            bridge: free_bridge_name("lpd"),
+            subnet: free_subnet(&[&subnet]).parse().unwrap(),
         };
         let mgr = NetManager::new(&cfg);
         let network = format!("net{}", random_hex(6));

@@ -1,6 +1,8 @@
 //! Shared fixtures for the system tests: a busybox rootfs, a driver per runtime kind with its
 //! own run root and cgroup parent, and Drop guards that remove everything.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
+
+pub use lpod_test_support::*;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -32,20 +34,9 @@ macro_rules! both_runtimes {
     };
 }
 
-fn ci() -> bool {
-    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
-}
-
-/// Skip (or fail under CI=true) when a prerequisite is missing.
+/// Skip (or fail under CI) when a prerequisite is missing.
 pub fn prerequisite(ok: bool, what: &str) -> bool {
-    if ok {
-        return true;
-    }
-    if ci() {
-        panic!("prerequisite missing under CI=true: {what}");
-    }
-    eprintln!("SKIP: {what}");
-    false
+    require(ok, what)
 }
 
 /// Build a busybox rootfs in `dir`.
@@ -87,7 +78,7 @@ pub struct Fixture {
 impl Fixture {
     /// `None` when the test should be skipped (not root / binaries missing, outside CI).
     pub fn new(kind: RuntimeKind) -> Option<Fixture> {
-        if !prerequisite(nix::unistd::geteuid().is_root(), "tests need root") {
+        if !prerequisite(is_root(), "tests need root") {
             return None;
         }
         let tmp = tempfile::Builder::new()

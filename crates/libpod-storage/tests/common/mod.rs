@@ -1,20 +1,12 @@
 //! Shared helpers for libpod-storage system tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use libpod_storage::{DriverKind, Store, StoreOptions};
 use std::path::{Path, PathBuf};
 
-/// True when the test may run (root). Without root: skip, except under CI=true.
-pub fn require_root(test: &str) -> bool {
-    if rustix::process::geteuid().is_root() {
-        return true;
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{test}: needs root (CI=true: not skipping)");
-    }
-    eprintln!("{test}: skipped, needs root");
-    false
-}
+/// Guards (`require_root`, `ci`...), tmpfs guards and the private Podman live in the
+/// shared test-support crate.
+pub use lpod_test_support::*;
 
 /// The hermetic test images: `LPOD_TEST_IMAGE_DIR`, else `<workspace>/target/test-image`,
 /// built on demand (idempotent).

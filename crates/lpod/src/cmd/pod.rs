@@ -45,16 +45,33 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> CmdResult {
     for p in &a.publish {
         opts.ports.push(libpod_core::network::parse_port(p)?);
     }
-    if let Some(n) = a.network.as_deref() {
-        match parse::network(n)? {
-            parse::NetworkMode::None => opts.network = libpod_core::NetworkMode::None,
-            parse::NetworkMode::Host => opts.network = libpod_core::NetworkMode::Host,
-            parse::NetworkMode::Bridge(names) => opts.networks = names,
-        }
-    }
+    let default_mode = match a.network {
+        Some(_) => String::new(),
+        None => rt.config()?.config.default_network_mode,
+    };
+    (opts.network, opts.networks) = pod_network(a.network.as_deref(), &default_mode)?;
     let pod = rt.create_pod(opts)?;
     println!("{}", pod.id());
     Ok(0)
+}
+
+/// The pod's network mode and networks: from `--network` when given, else the runtime
+/// config's `default_network_mode` (as for a container created without `--network`).
+fn pod_network(
+    flag: Option<&str>,
+    default_mode: &str,
+) -> Result<(libpod_core::NetworkMode, Vec<String>), CliError> {
+    Ok(match flag {
+        None => (
+            default_mode.parse::<libpod_core::NetworkMode>()?,
+            Vec::new(),
+        ),
+        Some(n) => match parse::network(n)? {
+            parse::NetworkMode::None => (libpod_core::NetworkMode::None, Vec::new()),
+            parse::NetworkMode::Host => (libpod_core::NetworkMode::Host, Vec::new()),
+            parse::NetworkMode::Bridge(names) => (libpod_core::NetworkMode::Bridge, names),
+        },
+    })
 }
 
 /// Runs `f` on each named pod (or all with `-a`), printing each id on success.
@@ -147,4 +164,30 @@ fn inspect(rt: &Runtime, a: PodInspectArgs) -> CmdResult {
         _ => print_json(&out)?,
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use libpod_core::NetworkMode;
+
+    #[test]
+    fn pod_create_without_network_follows_the_configured_default() {
+        let (m, n) = pod_network(None, "none").unwrap();
+        assert_eq!(m, NetworkMode::None);
+        assert!(n.is_empty());
+        let (m, _) = pod_network(None, "host").unwrap();
+        assert_eq!(m, NetworkMode::Host);
+        let (m, n) = pod_network(None, "bridge").unwrap();
+        assert_eq!((m, n), (NetworkMode::Bridge, Vec::new()));
+        assert!(pod_network(None, "bogus").is_err());
+    }
+
+    #[test]
+    fn pod_create_network_flag_wins_over_the_default() {
+        let (m, n) = pod_network(Some("mynet"), "none").unwrap();
+        assert_eq!((m, n), (NetworkMode::Bridge, vec!["mynet".to_string()]));
+        let (m, _) = pod_network(Some("none"), "bridge").unwrap();
+        assert_eq!(m, NetworkMode::None);
+    }
 }

@@ -1,6 +1,8 @@
 //! Test harness for the `lpod` system tests: the real binary, a private root and run root,
 //! the busybox test image, and a Drop guard that leaves nothing behind.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
+
+pub use lpod_test_support::*;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -52,15 +54,11 @@ pub fn test_image_tar() -> PathBuf {
     dir.join("busybox.tar")
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
 /// Checks what the container tests need; `None` (with a note) on a laptop, a panic in CI.
 fn prerequisites(need_containers: bool) -> Option<()> {
     let mut missing = Vec::new();
     if need_containers {
-        if !nix::unistd::geteuid().is_root() {
+        if !is_root() {
             missing.push("root".to_string());
         }
         for bin in ["crun", "conmon"] {
@@ -73,24 +71,7 @@ fn prerequisites(need_containers: bool) -> Option<()> {
             missing.push(format!("{} (run `cargo xtask test-image`)", tar.display()));
         }
     }
-    if missing.is_empty() {
-        return Some(());
-    }
-    if in_ci() {
-        panic!(
-            "CI=true and prerequisites are missing: {}",
-            missing.join(", ")
-        );
-    }
-    eprintln!("SKIPPED: missing {}", missing.join(", "));
-    None
-}
-
-fn which(bin: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into());
-    std::env::split_paths(&path)
-        .map(|d| d.join(bin))
-        .find(|p| p.is_file())
+    require(missing.is_empty(), &missing.join(", ")).then_some(())
 }
 
 /// One test's private lpod world.
@@ -218,18 +199,10 @@ impl Lpod {
         self.children.last_mut().expect("a spawned child")
     }
 
-    /// Polls `f` until it returns `Some`, for up to 60 s (a liveness bound, not a timing test).
-    pub fn wait_for<T>(&self, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-        let start = Instant::now();
-        loop {
-            if let Some(v) = f() {
-                return v;
-            }
-            if start.elapsed() > Duration::from_secs(60) {
-                panic!("gave up waiting for {what}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+    /// Polls `f` until it returns `Some`, for up to [`POLL_LIMIT`] (a liveness bound, not a
+    /// timing test).
+    pub fn wait_for<T>(&self, what: &str, f: impl FnMut() -> Option<T>) -> T {
+        poll_until(what, POLL_LIMIT, f)
     }
 
     /// `inspect --format TEMPLATE NAME`, trimmed.
@@ -340,13 +313,6 @@ fn collect_pidfiles(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     }
 }
 
-fn unescape_mount(s: &str) -> String {
-    s.replace("\\040", " ")
-        .replace("\\011", "\t")
-        .replace("\\012", "\n")
-        .replace("\\134", "\\")
-}
-
 /// Runs a command with piped output, killing it (and failing) past the deadline.
 pub fn run_bounded(mut cmd: Command, what: &[&str]) -> Out {
     let mut child = cmd
@@ -434,35 +400,17 @@ impl Drop for Lpod {
     }
 }
 
-/// Deletes a test's own bridge even when the test failed half-way (the Lpod guard removes
-/// containers and the temp root).
-pub struct Bridge(pub String);
-
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["link", "del", &self.0])
-            .stderr(Stdio::null())
-            .status();
-    }
-}
-
-/// A random number from /dev/urandom, for bridge names and subnets no other test picks.
+/// A random number from /dev/urandom.
 pub fn random() -> u32 {
-    let mut b = [0u8; 4];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
-        .expect("reading /dev/urandom");
-    u32::from_ne_bytes(b)
+    random_u32()
 }
 
-/// Creates a bridge network of the test's own (bridge `<prefix><hex>`, a random /24 in
-/// 10.230.0.0–10.250.255.0, never Podman's 10.88/16); returns the bridge guard, the network
-/// name and the subnet.
+/// Creates a bridge network of the test's own (bridge `<prefix><hex>` that no host link
+/// has, a random /24 in 10.230.0.0–10.250.255.0 that no host route or address overlaps,
+/// never Podman's 10.88/16); returns the bridge guard, the network name and the subnet.
 pub fn own_network(l: &Lpod, prefix: &str) -> (Bridge, String, String) {
-    let r = random();
-    let bridge = Bridge(format!("{prefix}{:04x}", r & 0xffff));
-    let subnet = format!("10.{}.{}.0/24", 230 + (r >> 16) % 21, (r >> 8) & 0xff);
+    let bridge = Bridge::free(prefix);
+    let subnet = free_subnet(&[]);
     let net = format!("n{}", bridge.0);
     l.ok(&[
         "network",
