@@ -137,6 +137,25 @@ pub fn poll_until<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<
     }
 }
 
+/// `cargo run --quiet -p PACKAGE --example NAME -- ARGS` (the package of the calling test
+/// crate is `env!("CARGO_PKG_NAME")`), returning stdout and stderr together; panics with that
+/// output when the example fails. For tests that prove a crate's documented example runs.
+pub fn run_example(package: &str, name: &str, args: &[&str]) -> String {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["run", "--quiet", "-p", package, "--example", name, "--"])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running cargo for example {name}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "example {name} failed: {text}");
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,23 +200,4 @@ mod tests {
         });
         assert!(r.is_err());
     }
-}
-
-/// `cargo run --quiet -p PACKAGE --example NAME -- ARGS` (the package of the calling test
-/// crate is `env!("CARGO_PKG_NAME")`), returning stdout and stderr together; panics with that
-/// output when the example fails. For tests that prove a crate's documented example runs.
-pub fn run_example(package: &str, name: &str, args: &[&str]) -> String {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["run", "--quiet", "-p", package, "--example", name, "--"])
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running cargo for example {name}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "example {name} failed: {text}");
-    text
 }
