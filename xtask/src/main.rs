@@ -15,7 +15,7 @@
 //!   (default 8 x 200); non-zero exit on unexpected errors or leaks.
 
 mod setup;
-mod stress;
+use lpod_test_support::stress;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

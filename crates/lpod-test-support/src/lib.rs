@@ -13,13 +13,15 @@
 //!   ([`Tmpfs`], [`SmallDisk`]);
 //! - the test's own bridge name and subnet, checked against the host's links and routes
 //!   ([`free_bridge_name`], [`free_subnet`]) and a bridge guard ([`Bridge`]);
-//! - Podman in a private mount namespace with its own temp root ([`PrivatePodman`]).
+//! - Podman in a private mount namespace with its own temp root ([`PrivatePodman`]);
+//! - the stress driver ([`stress`]) shared by `cargo xtask stress` and lpod's short stress test.
 #![deny(missing_docs)]
 
 mod fs;
 mod guards;
 mod net;
 mod podman;
+pub mod stress;
 
 pub use fs::{mounts_under, unescape_mount, SmallDisk, TempRoot, Tmpfs};
 pub use guards::{

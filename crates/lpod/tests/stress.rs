@@ -3,9 +3,7 @@
 //! errors, a clean audit, nothing left behind. The long run is
 //! `cargo xtask stress` (8 x 200); both use the same driver.
 
-#[allow(dead_code)]
-#[path = "../../../xtask/src/stress.rs"]
-mod stress;
+use lpod_test_support::stress;
 
 mod common;
 

@@ -10,8 +10,8 @@
 //! what the crash-safety work must survive. A library-level driver would share
 //! one process's memory and miss cross-process races.
 //!
-//! Std-only, so the short version in `crates/lpod/tests/stress.rs` includes this
-//! very file (`#[path]`) and needs no extra dependency.
+//! Std-only. The short version in `crates/lpod/tests/stress.rs` and `cargo xtask stress`
+//! both use this module.
 
 use std::collections::BTreeMap;
 use std::io::Read;
