@@ -341,17 +341,6 @@ fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Statuses in which conmon monitors a process.
-fn monitored(s: ContainerStatus) -> bool {
-    matches!(
-        s,
-        ContainerStatus::Created
-            | ContainerStatus::Running
-            | ContainerStatus::Paused
-            | ContainerStatus::Stopping
-    )
-}
-
 // ---------------------------------------------------------------------------
 // Host views
 
@@ -781,7 +770,7 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
             }
         }
         // Should be running but nothing lives.
-        if monitored(st.status) {
+        if st.status.is_monitored() {
             let alive = match (st.conmon_pid, st.pid) {
                 (Some(c), _) if pid_alive_for(c, Some(id)) => true,
                 (_, Some(pid)) => pid_alive_for(pid, None),
@@ -976,7 +965,7 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
         let bad = match db.ctrs.get(&c.id) {
             None => true,
             Some((_, st)) => {
-                !monitored(st.status)
+                !st.status.is_monitored()
                     && st.status != ContainerStatus::Stopped
                     && !(c.exec && st.status == ContainerStatus::Running)
             }
@@ -1122,8 +1111,8 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
             let row = p.state.container(id).ok();
             match &row {
                 None => {}
-                Some((_, st)) if !monitored(st.status) && st.status != ContainerStatus::Stopped => {
-                }
+                Some((_, st))
+                    if !st.status.is_monitored() && st.status != ContainerStatus::Stopped => {}
                 Some(_) => return Ok(false),
             }
             // The container process first (runtime state under our root), then conmon.
@@ -1164,7 +1153,7 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
                 Err(Error::NoSuchContainer(_)) => return Ok(false),
                 Err(e) => return Err(e),
             };
-            if monitored(l.st.status) {
+            if l.st.status.is_monitored() {
                 let alive = match (l.st.conmon_pid, l.st.pid) {
                     (Some(c), _) if pid_alive_for(c, Some(id)) => true,
                     (_, Some(pid)) => pid_alive_for(pid, None),
@@ -1173,12 +1162,11 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
                 if alive {
                     return Ok(false);
                 }
-                l.st.status = ContainerStatus::Stopped;
-                l.st.exit_code = Some(l.st.exit_code.unwrap_or(-1));
-                l.st.finished_at = Some(chrono::Utc::now());
-                l.st.pid = None;
+                let code = l.st.exit_code.unwrap_or(-1);
+                let oom = l.st.oom_killed;
+                crate::container::sync::apply_exit(&mut l.st, code, chrono::Utc::now(), oom);
                 l.st.conmon_pid = None;
-                p.state.add_exit_code(id, l.st.exit_code.unwrap_or(-1))?;
+                p.state.add_exit_code(id, code)?;
                 l.save()?;
             }
             drop(l);
@@ -1219,7 +1207,7 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
                 Err(Error::NoSuchContainer(_)) => return Ok(false),
                 Err(e) => return Err(e),
             };
-            if monitored(l.st.status) || l.st.status == ContainerStatus::Stopped {
+            if l.st.status.is_monitored() || l.st.status == ContainerStatus::Stopped {
                 // Its process may still use the namespace: leave it to cleanup.
                 return Ok(false);
             }
@@ -1350,7 +1338,7 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
                 Err(Error::NoSuchContainer(_)) => return Ok(false),
                 Err(e) => return Err(e),
             };
-            if monitored(l.st.status) {
+            if l.st.status.is_monitored() {
                 return Ok(false);
             }
             if l.st.mountpoint.take().is_some() {

@@ -49,7 +49,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use libpod_config::failpoint;
-use libpod_config::ContainerStatus;
+use libpod_config::{ContainerStatus, Operation};
 use libpod_state::{JournalEntry, JournalKind, JournalOwner};
 use serde::{Deserialize, Serialize};
 
@@ -211,7 +211,7 @@ impl<'p> Op<'p> {
         p: &'p Parts,
         kind: JournalKind,
         id: &str,
-        operation: &str,
+        operation: Operation,
         acq: Acquired,
     ) -> Result<Op<'p>> {
         let op = Op {
@@ -219,7 +219,7 @@ impl<'p> Op<'p> {
             entry: JournalEntry {
                 kind,
                 id: id.to_string(),
-                operation: operation.to_string(),
+                operation: operation.as_str().to_string(),
                 owner: current_owner(p)?,
                 started_ms: now_ms(),
                 payload: serde_json::Value::Null,
@@ -306,19 +306,16 @@ pub(crate) fn recover_locked(l: &mut Locked<'_>, e: &JournalEntry) -> Result<boo
     let p = l.p;
     let acq = payload(e);
     tracing::info!(owner = e.owner.pid, "recovering a crashed operation");
-    let exists = match e.operation.as_str() {
-        "create" => {
+    let exists = match e.operation.parse::<Operation>().ok() {
+        Some(Operation::Create) => {
             kill_recorded(acq.conmon_pid, acq.conmon_start);
             patch_state(l, &acq);
             failpoint::hit("recovery.container.before_undo");
             crate::container::remove::remove_locked(l, true)?;
             false
         }
-        "stop" => {
-            if matches!(
-                l.st.status,
-                ContainerStatus::Running | ContainerStatus::Stopping | ContainerStatus::Paused
-            ) {
+        Some(Operation::Stop) => {
+            if l.st.status.is_active() {
                 let id = l.id().to_string();
                 let _ = p.oci.kill(&id, libc::SIGKILL, true);
                 if l.st.status == ContainerStatus::Paused {
@@ -334,7 +331,7 @@ pub(crate) fn recover_locked(l: &mut Locked<'_>, e: &JournalEntry) -> Result<boo
             teardown_logged(l);
             true
         }
-        "cleanup" => {
+        Some(Operation::Cleanup) => {
             patch_state(l, &acq);
             failpoint::hit("recovery.container.before_undo");
             teardown_logged(l);
@@ -345,7 +342,7 @@ pub(crate) fn recover_locked(l: &mut Locked<'_>, e: &JournalEntry) -> Result<boo
                 true
             }
         }
-        "remove" => {
+        Some(Operation::Remove | Operation::RemoveForce) => {
             patch_state(l, &acq);
             failpoint::hit("recovery.container.before_undo");
             crate::container::remove::remove_locked(l, true)?;

@@ -45,11 +45,7 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
     failpoint::hit("container.cleanup.after_unmount");
     l.st.pid = None;
     l.st.conmon_pid = None;
-    l.st.status = match l.st.status {
-        ContainerStatus::Created | ContainerStatus::Configured => ContainerStatus::Configured,
-        ContainerStatus::Removing => ContainerStatus::Removing,
-        _ => ContainerStatus::Exited,
-    };
+    l.st.status = l.st.status.after_teardown();
     // A container being removed loses its row right after: no write for it.
     if l.st.status != ContainerStatus::Removing {
         if let Err(e) = l.save() {
@@ -70,7 +66,7 @@ pub(crate) fn cleanup_locked(l: &mut Locked<'_>) -> Result<bool> {
             l.p,
             JournalKind::Container,
             l.id(),
-            "cleanup",
+            Operation::Cleanup,
             Acquired {
                 mount: l.st.mountpoint.is_some(),
                 netns: l.st.netns_path.clone(),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use libpod_config::failpoint;
+use libpod_config::{failpoint, Operation};
 use libpod_config::{
     generate_name, new_id, validate_name, ContainerConfig, ContainerState, Mount, MountKind,
     NetworkMode as CfgNetworkMode, Resources,
@@ -194,7 +194,7 @@ pub(crate) fn create_with(
         p,
         JournalKind::Container,
         &id,
-        "create",
+        Operation::Create,
         Acquired {
             ctr_dir: Some(ctr_dir.clone()),
             storage_container: true,

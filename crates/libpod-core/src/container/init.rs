@@ -200,6 +200,7 @@ fn create_options(l: &Locked<'_>) -> libpod_oci::CreateOptions {
 /// Creates the container in the runtime. The caller checked the table and
 /// cleaned up a Stopped container; `st.status` is Configured or Exited here.
 pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
+    let t = l.check(Operation::Init)?;
     let id = l.id().to_string();
     let p = l.p;
     // Intent first (see `crate::journal`): the mount, then each later step.
@@ -207,7 +208,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         p,
         JournalKind::Container,
         &id,
-        "init",
+        Operation::Init,
         Acquired {
             mount: true,
             ..Acquired::default()
@@ -259,13 +260,12 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
     })();
     match result {
         Ok(created) => {
-            l.st.status = ContainerStatus::Created;
             l.st.pid = Some(created.pid);
             l.st.conmon_pid = created.conmon_pid;
             l.st.exit_code = None;
             l.st.oom_killed = false;
             l.st.error = None;
-            l.save()?;
+            l.commit(&t)?;
             failpoint::hit("container.init.after_state");
             Ok(())
         }

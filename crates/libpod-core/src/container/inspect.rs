@@ -258,10 +258,7 @@ pub(crate) fn inspect_rows(
         .filter(|m| m.kind == MountKind::Tmpfs)
         .map(|m| (m.destination.display().to_string(), m.options.join(",")))
         .collect();
-    let running = matches!(
-        st.status,
-        ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
-    );
+    let running = st.status.is_active();
     InspectData {
         id: cfg.id.clone(),
         created: super::rfc3339(Some(cfg.created)),

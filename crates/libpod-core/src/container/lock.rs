@@ -140,6 +140,20 @@ impl<'p> Locked<'p> {
             .map_err(|e| ctr_err(e, &self.cfg.id))
     }
 
+    /// Holds the status the table gives `t` while it runs (its `via`, e.g.
+    /// `Stopping`) and saves, so that other processes see it.
+    pub(crate) fn begin(&mut self, t: &Transition) -> Result<()> {
+        self.st.status = t.in_progress();
+        self.save()
+    }
+
+    /// Ends `t`: the status becomes the table's target for it; saves (with
+    /// whatever else the verb changed in `st`).
+    pub(crate) fn commit(&mut self, t: &Transition) -> Result<()> {
+        self.st.status = t.target();
+        self.save()
+    }
+
     /// Asks the transition table whether `op` is allowed now.
     pub(crate) fn check(&self, op: Operation) -> Result<Transition> {
         check(op, self.st.status).map_err(|_| Error::InvalidState {

@@ -135,10 +135,7 @@ impl ContainerSummary {
             started_time: st.started_at,
             exited_time: st.finished_at,
             exit_code: st.exit_code.unwrap_or(0),
-            exited: matches!(
-                st.status,
-                ContainerStatus::Exited | ContainerStatus::Stopped
-            ),
+            exited: st.status.has_exited(),
             started_at: rfc3339(st.started_at),
             exited_at: rfc3339(st.finished_at),
             pid: st.pid.unwrap_or(0),

@@ -17,7 +17,7 @@ const KILL_WAIT: Duration = Duration::from_secs(30);
 /// Removes the locked container. `force` kills a running one first (SIGKILL,
 /// without the stop timeout).
 pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
-    l.check(if force {
+    let t = l.check(if force {
         Operation::RemoveForce
     } else {
         Operation::Remove
@@ -30,7 +30,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
         p,
         JournalKind::Container,
         &id,
-        "remove",
+        Operation::Remove,
         Acquired {
             mount: l.st.mountpoint.is_some(),
             netns: l.st.netns_path.clone(),
@@ -40,10 +40,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
             ..Acquired::default()
         },
     )?;
-    if matches!(
-        l.st.status,
-        ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
-    ) {
+    if l.st.status.is_active() {
         let _ = p.oci.kill(&id, libc::SIGKILL, true);
         if l.st.status == ContainerStatus::Paused {
             let _ = p.oci.resume(&id);
@@ -59,8 +56,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     let mut errs = Vec::new();
     // Removing is written so that other processes see it (and a crash mid-way
     // leaves a row that `rm -f` finishes).
-    l.st.status = ContainerStatus::Removing;
-    if let Err(e) = l.save() {
+    if let Err(e) = l.commit(&t) {
         errs.push(e);
     }
     if let Err(e) = super::cleanup::teardown(l) {

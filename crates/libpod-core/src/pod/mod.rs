@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use libpod_config::failpoint;
+use libpod_config::{failpoint, Operation};
 use libpod_config::{
     generate_name, new_id, validate_name, ContainerConfig, ContainerStatus, NamespaceMode,
     NetworkMode as CfgNetworkMode, PodConfig, PodState, PortMapping, SharedNamespace,
@@ -374,7 +374,13 @@ impl Runtime {
             .into());
         }
         // Rolled back after a crash (see `crate::journal`).
-        let mut op = Op::begin(&p, JournalKind::Pod, &id, "create", Acquired::default())?;
+        let mut op = Op::begin(
+            &p,
+            JournalKind::Pod,
+            &id,
+            Operation::Create,
+            Acquired::default(),
+        )?;
         p.state
             .add_pod(&pc, &PodState::default())
             .map_err(|e| pod_err(e, &name))?;
@@ -648,7 +654,7 @@ impl Pod {
             &p,
             JournalKind::Pod,
             &self.id,
-            "remove",
+            Operation::Remove,
             Acquired::default(),
         )?;
         let (infra, others) = self.split()?;
