@@ -1148,7 +1148,9 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
             Ok(true)
         }
         FindingKind::DeadContainer => {
-            let mut l = match Locked::acquire(p, id) {
+            let mut l = match crate::recovery::recover_container(p, id)
+                .and_then(|()| Locked::acquire(p, id))
+            {
                 Ok(l) => l,
                 Err(Error::NoSuchContainer(_)) => return Ok(false),
                 Err(e) => return Err(e),
@@ -1202,7 +1204,9 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
             Ok(true)
         }
         FindingKind::MissingNetns => {
-            let mut l = match Locked::acquire(p, id) {
+            let mut l = match crate::recovery::recover_container(p, id)
+                .and_then(|()| Locked::acquire(p, id))
+            {
                 Ok(l) => l,
                 Err(Error::NoSuchContainer(_)) => return Ok(false),
                 Err(e) => return Err(e),
@@ -1333,7 +1337,9 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
             Ok(true)
         }
         FindingKind::MissingMount => {
-            let mut l = match Locked::acquire(p, id) {
+            let mut l = match crate::recovery::recover_container(p, id)
+                .and_then(|()| Locked::acquire(p, id))
+            {
                 Ok(l) => l,
                 Err(Error::NoSuchContainer(_)) => return Ok(false),
                 Err(e) => return Err(e),
@@ -1351,7 +1357,9 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
             Ok(true)
         }
         FindingKind::StaleMountCount => {
-            let l = match Locked::acquire(p, id) {
+            let l = match crate::recovery::recover_container(p, id)
+                .and_then(|()| Locked::acquire(p, id))
+            {
                 Ok(l) => l,
                 Err(Error::NoSuchContainer(_)) => return Ok(false),
                 Err(e) => return Err(e),

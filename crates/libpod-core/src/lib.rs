@@ -39,6 +39,7 @@ pub mod image;
 pub mod journal;
 pub mod network;
 pub mod pod;
+mod recovery;
 pub mod runtime;
 
 pub use container::{

@@ -88,7 +88,7 @@ impl Container {
     /// Idempotent and safe to race with stop/rm (what `lpod container cleanup` runs).
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn cleanup(&self) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         cleanup_locked(&mut l).map(|_| ())
     }

@@ -328,7 +328,7 @@ impl Container {
     /// bundle, starts conmon. Configured/Stopped/Exited → Created.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn init(&self) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         l.check(Operation::Init)?;
         ensure_created(&mut l)

@@ -51,6 +51,8 @@ pub(crate) struct Locked<'p> {
 
 impl<'p> Locked<'p> {
     /// Takes the pod lock (if any) then the container lock, loads and syncs.
+    /// Nothing else: recovering a crashed operation is the verb's first step
+    /// (`crate::recovery::recover_container`), not a side effect of locking.
     pub(crate) fn acquire(p: &'p Parts, id: &str) -> Result<Locked<'p>> {
         // The pod of a container never changes, so an unlocked read is enough to
         // know which pod lock to take first.
@@ -90,13 +92,6 @@ impl<'p> Locked<'p> {
         };
         if super::sync::sync_exit(p, &l.cfg.id, &mut l.st)? {
             l.save()?;
-        }
-        // An operation on this container whose process died: finish or undo it
-        // before the caller's verb sees the container (see `crate::journal`).
-        if let Some(e) = crate::journal::dead_entry(p, id)? {
-            if !crate::journal::recover_locked(&mut l, &e)? {
-                return Err(Error::NoSuchContainer(id.to_string()));
-            }
         }
         Ok(l)
     }

@@ -158,6 +158,15 @@ impl Container {
         self.rt.parts()
     }
 
+    /// The entry of every verb that locks the container: the runtime's parts,
+    /// after recovering an operation on this container whose process died
+    /// (see `crate::recovery`). Locking itself never recovers.
+    pub(crate) fn enter(&self) -> Result<Arc<Parts>> {
+        let p = self.rt.parts()?;
+        crate::recovery::recover_container(&p, &self.id)?;
+        Ok(p)
+    }
+
     /// The immutable configuration.
     pub fn config(&self) -> Result<ContainerConfig> {
         let p = self.parts()?;
@@ -169,7 +178,7 @@ impl Container {
 
     /// The current state, synced with conmon's exit file (under the lock).
     pub fn state(&self) -> Result<ContainerState> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let l = lock::Locked::acquire(&p, &self.id)?;
         Ok(l.st.clone())
     }
@@ -186,7 +195,7 @@ impl Container {
 
     /// A `ps` row for this container.
     pub fn summary(&self) -> Result<ContainerSummary> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let l = lock::Locked::acquire(&p, &self.id)?;
         Ok(ContainerSummary::from_rows(&l.cfg, &l.st))
     }

@@ -9,7 +9,7 @@ impl Container {
     /// Freezes the container. Running → Paused.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn pause(&self) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         let t = l.check(Operation::Pause)?;
         p.oci.pause(&self.id)?;
@@ -19,7 +19,7 @@ impl Container {
     /// Thaws the container. Paused → Running.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn unpause(&self) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         let t = l.check(Operation::Unpause)?;
         p.oci.resume(&self.id)?;

@@ -99,7 +99,7 @@ impl Container {
     /// kills a running container first (SIGKILL).
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn remove(&self, force: bool) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         remove_locked(&mut l, force)
     }

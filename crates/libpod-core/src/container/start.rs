@@ -65,7 +65,7 @@ impl Container {
     /// Starting a running container is a no-op.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn start(&self) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         prepare_and_start(&mut l).map(|_| ())
     }

@@ -20,7 +20,7 @@ impl Container {
     /// when created with `--rm`). Stopping a container that does not run is a no-op.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn stop(&self, timeout: Option<Duration>) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         // The journal entry spans the unlocked wait (see `crate::journal`).
         let op: Op<'_>;
         let timeout = {
