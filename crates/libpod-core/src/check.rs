@@ -35,7 +35,7 @@ use libpod_net::{NetManager, Netns};
 use serde::{Deserialize, Serialize};
 
 use crate::container::lock::Locked;
-use crate::runtime::Parts;
+use crate::context::Parts;
 use crate::{Error, Result, Runtime};
 
 /// What kind of inconsistency a [`Finding`] is.

@@ -51,7 +51,7 @@ use libpod_config::Operation;
 use libpod_state::{JournalEntry, JournalKind, JournalOwner};
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::Parts;
+use crate::context::Parts;
 use crate::{Error, Result};
 
 /// Errors of the journal itself (recovery errors are the verbs' errors).

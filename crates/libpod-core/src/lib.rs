@@ -34,6 +34,7 @@ pub use libpod_storage;
 
 pub mod check;
 pub mod container;
+mod context;
 mod error;
 pub mod image;
 pub mod journal;

@@ -11,84 +11,19 @@ use std::path::{Path, PathBuf};
 
 use libpod_config::{ContainerConfig, ContainerState, NetworkMode, NetworkStatus};
 use libpod_net::{
-    Attachment, NetConfig, NetManager, Netns, NetnsError, NetworkCreateOptions, NetworkInfo,
-    NetworkStore, SetupError, SetupRequest, StoreError, TeardownError,
+    Attachment, NetConfig, NetManager, Netns, NetworkCreateOptions, NetworkInfo, NetworkStore,
+    SetupRequest, StoreError,
 };
 use libpod_oci::{MountInput, Namespace, SpecInput};
 
 pub use libpod_net::{NetworkCreateOptions as CreateNetworkOptions, NetworkInfo as NetworkDetails};
 
+pub use crate::error::NetworkError;
+
 use crate::container::lock::Locked;
-use crate::runtime::{Parts, Runtime, RuntimeOptions};
+use crate::context::{Parts, RuntimeOptions};
+use crate::runtime::Runtime;
 use crate::{Error, Result};
-
-/// Errors of container networking and of the network verbs.
-#[derive(Debug, thiserror::Error)]
-pub enum NetworkError {
-    /// CNI setup of a container failed (everything set up was torn down again).
-    #[error("network setup of container {id}: {source}")]
-    Setup {
-        /// Container id.
-        id: String,
-        /// The setup error.
-        #[source]
-        source: Box<SetupError>,
-    },
-    /// CNI teardown of a container failed (it kept going; every error is listed).
-    #[error("network teardown of container {id}: {source}")]
-    Teardown {
-        /// Container id.
-        id: String,
-        /// Every error.
-        #[source]
-        source: Box<TeardownError>,
-    },
-    /// Creating or destroying a network namespace failed.
-    #[error("network namespace of container {id}: {source}")]
-    Netns {
-        /// Container id.
-        id: String,
-        /// The netns error.
-        #[source]
-        source: NetnsError,
-    },
-    /// A network config operation failed.
-    #[error("network {name}: {source}")]
-    Store {
-        /// Network name.
-        name: String,
-        /// The store error.
-        #[source]
-        source: Box<StoreError>,
-    },
-    /// No such network.
-    #[error("no such network: {0}")]
-    NoSuchNetwork(String),
-    /// The network is used by containers.
-    #[error("network {network} is in use by container(s) {}: remove them first or force", .containers.join(", "))]
-    InUse {
-        /// The network.
-        network: String,
-        /// The containers attached to it.
-        containers: Vec<String>,
-    },
-    /// A container of a pod needs the pod's infra container running.
-    #[error(
-        "container {id}: the infra container {infra} of its pod is not running (start the pod)"
-    )]
-    InfraNotRunning {
-        /// The member container.
-        id: String,
-        /// The infra container.
-        infra: String,
-    },
-}
-
-impl From<NetworkError> for Error {
-    fn from(e: NetworkError) -> Self {
-        Error::Network(Box::new(e))
-    }
-}
 
 /// libpod-net's paths for a runtime: config dir, cache and leases under the
 /// runtime's `cni` dirs, so every runtime root is isolated.
@@ -282,8 +217,12 @@ fn write_etc(
     Ok(mounts)
 }
 
-/// The infra container of the pod of `l` (id, config, state), if any.
-fn pod_infra(p: &Parts, l: &Locked<'_>) -> Result<Option<(ContainerConfig, ContainerState)>> {
+/// The infra container of the pod of `l` (config, state as conmon's exit file
+/// tells it), if any. A read without the infra's lock.
+pub(crate) fn pod_infra(
+    p: &Parts,
+    l: &Locked<'_>,
+) -> Result<Option<(ContainerConfig, ContainerState)>> {
     let Some(pod) = &l.cfg.pod else {
         return Ok(None);
     };
@@ -299,6 +238,13 @@ fn pod_infra(p: &Parts, l: &Locked<'_>) -> Result<Option<(ContainerConfig, Conta
     Ok(Some(row))
 }
 
+/// True when the container joins a namespace of its pod's infra container.
+pub(crate) fn joins_infra(cfg: &ContainerConfig) -> bool {
+    cfg.namespaces.network == NetworkMode::Pod
+        || cfg.namespaces.ipc == libpod_config::NamespaceMode::Pod
+        || cfg.namespaces.uts == libpod_config::NamespaceMode::Pod
+}
+
 /// Sets the network of a container up before its OCI create: for bridge, a
 /// netns under the run root attached to its networks (state records the netns
 /// and each network's address); for a pod member, the infra's namespaces. Saves
@@ -309,20 +255,9 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
     let mut spec = NetSpec::default();
     // Pod members join the infra's namespaces (when the pod shares them).
     if l.cfg.pod.is_some() {
-        if let Some((icfg, mut ist)) = pod_infra(p, l)? {
-            let running = matches!(
-                ist.status,
-                libpod_config::ContainerStatus::Running | libpod_config::ContainerStatus::Paused
-            );
-            let needs = l.cfg.namespaces.network == NetworkMode::Pod
-                || l.cfg.namespaces.ipc == libpod_config::NamespaceMode::Pod
-                || l.cfg.namespaces.uts == libpod_config::NamespaceMode::Pod;
-            if needs && !running {
-                // Start the infra first (Podman starts a member's dependencies).
-                let mut il = l.acquire_sibling(&icfg.id)?;
-                crate::container::start::prepare_and_start(&mut il)?;
-                ist = il.st.clone();
-            }
+        if let Some((icfg, ist)) = pod_infra(p, l)? {
+            // The infra was started before (`pod::infra::start_for_member`).
+            let needs = joins_infra(&l.cfg);
             let running = matches!(ist.status, libpod_config::ContainerStatus::Running);
             if needs {
                 let pid = match (running, ist.pid) {

@@ -14,8 +14,9 @@ use libpod_config::{failpoint, ContainerStatus, Operation};
 use libpod_state::{JournalEntry, JournalKind};
 
 use crate::container::lock::Locked;
+use crate::context::Parts;
 use crate::journal::{owner_alive, proc_start, Acquired};
-use crate::runtime::{Parts, Runtime};
+use crate::runtime::Runtime;
 use crate::{Error, Result};
 
 fn payload(e: &JournalEntry) -> Acquired {
@@ -135,7 +136,7 @@ fn recover_rowless(p: &Parts, e: &JournalEntry) -> Result<()> {
     let _lock = p
         .locks
         .lock(id)
-        .map_err(|err| crate::runtime::convert::lock_err(err, id))?;
+        .map_err(|err| crate::context::lock_err(err, id))?;
     // Another recoverer may have finished meanwhile.
     if p.state.journal_get(JournalKind::Container, id)?.is_none() {
         return Ok(());

@@ -11,9 +11,9 @@ use libpod_config::{
 use libpod_state::{JournalKind, StateError};
 
 use super::options::{CreateOptions, MountSpec, NetworkMode};
+use crate::context::image_err;
+use crate::context::Parts;
 use crate::journal::{Acquired, Op};
-use crate::runtime::convert::image_err;
-use crate::runtime::Parts;
 use crate::{Error, Result};
 
 /// CFS period used to express `--cpus` as a quota.

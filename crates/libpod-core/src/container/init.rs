@@ -232,6 +232,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
                 a.networks = networks;
             })?;
         }
+        crate::pod::infra::start_for_member(l)?;
         let net = network_setup(l)?;
         failpoint::hit("container.init.after_network");
         let mut input = spec_input(l, &rootfs, net.base())?;

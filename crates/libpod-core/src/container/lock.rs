@@ -6,8 +6,8 @@
 use libpod_config::{check, ContainerConfig, ContainerState, Operation, Transition};
 use libpod_state::{LockGuard, LockManager};
 
-use crate::runtime::convert::{ctr_err, lock_err};
-use crate::runtime::Parts;
+use crate::context::Parts;
+use crate::context::{ctr_err, lock_err};
 use crate::{Error, Result};
 
 /// A held pod lock.

@@ -34,8 +34,8 @@ pub use options::{
 
 use libpod_config::{ContainerConfig, ContainerState, ContainerStatus};
 
-use crate::runtime::convert::ctr_err;
-use crate::runtime::{Inner, Parts};
+use crate::context::ctr_err;
+use crate::context::{Inner, Parts};
 use crate::Result;
 
 /// A handle on one container: its id and the runtime it lives in. Cheap to clone;

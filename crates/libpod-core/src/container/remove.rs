@@ -82,7 +82,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     // The row goes last: until then a failed removal can be retried.
     p.state
         .remove_container(&id)
-        .map_err(|e| crate::runtime::convert::ctr_err(e, &id))?;
+        .map_err(|e| crate::context::ctr_err(e, &id))?;
     failpoint::hit("container.remove.after_state");
     if let Err(e) = p.locks.remove(&id) {
         errs.push(e.into());

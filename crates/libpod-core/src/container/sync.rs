@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use libpod_config::{ContainerState, ContainerStatus};
 
-use crate::runtime::Parts;
+use crate::context::Parts;
 use crate::Result;
 
 fn pid_alive(pid: i32) -> bool {

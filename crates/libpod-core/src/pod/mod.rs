@@ -5,7 +5,7 @@
 //! Locking: every member verb goes through the container lock, which takes the
 //! pod lock first (see `container::lock`), so the pod → container order holds.
 
-mod infra;
+pub(crate) mod infra;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,61 +21,11 @@ use libpod_state::{JournalKind, StateError};
 pub use infra::PAUSE_IMAGE;
 
 use crate::container::{Container, CreateOptions, NetworkMode};
+use crate::context::{Inner, Parts};
+pub use crate::error::PodError;
 use crate::journal::{Acquired, Op};
-use crate::runtime::{Inner, Parts, Runtime};
+use crate::runtime::Runtime;
 use crate::{Error, Result};
-
-/// Errors of the pod verbs.
-#[derive(Debug, thiserror::Error)]
-pub enum PodError {
-    /// No pod matches this id, id prefix or name.
-    #[error("no such pod: {0}")]
-    NoSuchPod(String),
-    /// More than one pod matches this id prefix.
-    #[error("more than one pod matches {0}: use more characters of the id")]
-    AmbiguousPod(String),
-    /// The name is used by a pod or container.
-    #[error("pod name {0} is already in use")]
-    NameInUse(String),
-    /// The pod still has containers (remove them or force).
-    #[error("pod {pod} has containers {}: remove them first or force", .containers.join(", "))]
-    HasContainers {
-        /// Pod id.
-        pod: String,
-        /// Its containers.
-        containers: Vec<String>,
-    },
-    /// The pod has running containers and removal was not forced.
-    #[error("pod {pod} has running containers {}: stop them first or force", .containers.join(", "))]
-    Running {
-        /// Pod id.
-        pod: String,
-        /// The running containers.
-        containers: Vec<String>,
-    },
-    /// The infra container goes only with its pod.
-    #[error("container {id} is the infra container of pod {pod}: remove the pod instead")]
-    InfraRemoval {
-        /// The infra container.
-        id: String,
-        /// Its pod.
-        pod: String,
-    },
-    /// A container option conflicts with the pod it joins.
-    #[error("container in pod {pod}: {what}")]
-    Conflict {
-        /// Pod id.
-        pod: String,
-        /// What conflicts.
-        what: &'static str,
-    },
-}
-
-impl From<PodError> for Error {
-    fn from(e: PodError) -> Self {
-        Error::Pod(Box::new(e))
-    }
-}
 
 fn pod_err(e: StateError, q: &str) -> Error {
     match e {
