@@ -353,30 +353,12 @@ fn mounts() -> Vec<(PathBuf, String)> {
             let mp = fields.get(4)?;
             let dash = fields.iter().position(|f| *f == "-")?;
             let fstype = fields.get(dash + 1).copied().unwrap_or("");
-            Some((PathBuf::from(unescape_mount(mp)), fstype.to_string()))
+            Some((
+                PathBuf::from(libpod_storage::driver::unescape_mountinfo(mp)),
+                fstype.to_string(),
+            ))
         })
         .collect()
-}
-
-fn unescape_mount(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() {
-            if let Some(v) = s
-                .get(i + 1..i + 4)
-                .and_then(|oct| u8::from_str_radix(oct, 8).ok())
-            {
-                out.push(v);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_mountpoint(mounts: &[(PathBuf, String)], p: &Path) -> bool {
@@ -463,20 +445,8 @@ fn conmons(tmp_dir: &Path) -> Vec<ConmonProc> {
 /// True when `pid` lives and (when known) its cmdline mentions `id` (guards
 /// against a reused pid).
 fn pid_alive_for(pid: i32, id: Option<&str>) -> bool {
-    let alive = !matches!(
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-        Err(nix::errno::Errno::ESRCH)
-    );
-    if !alive {
+    if !crate::process::pid_alive(pid) {
         return false;
-    }
-    // A zombie is dead for our purposes.
-    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        if let Some(rest) = stat.rsplit_once(')') {
-            if rest.1.trim_start().starts_with('Z') {
-                return false;
-            }
-        }
     }
     match id {
         Some(id) => cmdline(pid).iter().any(|a| a.contains(id)),
@@ -1028,7 +998,7 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
     for e in p.state.journal_entries()? {
-        if !owner_alive(&e.owner, &boot_id) {
+        if !crate::process::owner_alive(&e.owner, &boot_id) {
             out.push(
                 Finding::new(FindingKind::PendingJournal)
                     .id(&e.id)
@@ -1045,23 +1015,6 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
     out.sort();
     out.dedup();
     Ok(out)
-}
-
-/// The process that wrote a journal entry still runs (same boot, same pid and start time).
-fn owner_alive(o: &libpod_state::JournalOwner, boot_id: &str) -> bool {
-    if o.boot_id != boot_id {
-        return false;
-    }
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", o.pid)) else {
-        return false;
-    };
-    let Some((_, rest)) = stat.rsplit_once(')') else {
-        return false;
-    };
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // rest[0] is field 3 (state); start time is field 22.
-    fields.first().is_some_and(|s| *s != "Z")
-        && fields.get(19).and_then(|v| v.parse::<u64>().ok()) == Some(o.start_time)
 }
 
 // ---------------------------------------------------------------------------
@@ -1520,8 +1473,14 @@ mod tests {
         assert!(per_container_chain("CNI-0a1b2c"));
         assert!(!per_container_chain("CNI-HOSTPORT-DNAT"));
         assert!(!per_container_chain("CNI-FORWARD"));
-        assert_eq!(unescape_mount("/a\\040b"), "/a b");
-        assert_eq!(unescape_mount("/plain"), "/plain");
+        assert_eq!(
+            libpod_storage::driver::unescape_mountinfo("/a\\040b"),
+            "/a b"
+        );
+        assert_eq!(
+            libpod_storage::driver::unescape_mountinfo("/plain"),
+            "/plain"
+        );
     }
 
     #[test]

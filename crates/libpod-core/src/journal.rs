@@ -135,26 +135,13 @@ pub struct Acquired {
 
 /// The start time of a process (field 22 of `/proc/<pid>/stat`) and its command name.
 pub(crate) fn proc_start(pid: i32) -> std::result::Result<(u64, String), JournalError> {
-    let path = PathBuf::from(format!("/proc/{pid}/stat"));
-    let text = std::fs::read_to_string(&path).map_err(|source| JournalError::Owner {
-        path: path.clone(),
-        source,
-    })?;
-    // comm is in parentheses and may contain spaces: split after the last ')'.
-    let (head, rest) = text
-        .rsplit_once(')')
-        .ok_or_else(|| JournalError::StatFormat { path: path.clone() })?;
-    let comm = head
-        .split_once('(')
-        .map(|(_, c)| c.to_string())
-        .unwrap_or_default();
-    // rest starts at field 3 (state); field 22 is index 19 there.
-    let start = rest
-        .split_whitespace()
-        .nth(19)
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or(JournalError::StatFormat { path })?;
-    Ok((start, comm))
+    match crate::process::stat(pid) {
+        Ok(s) => Ok((s.start, s.comm)),
+        Err(crate::process::StatError::Read(path, source)) => {
+            Err(JournalError::Owner { path, source })
+        }
+        Err(crate::process::StatError::Format(path)) => Err(JournalError::StatFormat { path }),
+    }
 }
 
 /// This process as a journal owner (computed once).
@@ -181,12 +168,10 @@ fn boot_id(p: &Parts) -> String {
         .unwrap_or_default()
 }
 
-/// True when the owner process still runs: same boot, same pid with the same start time.
+/// True when the owner process still runs: same boot, same pid with the same
+/// start time, not a zombie (see `crate::process::owner_alive`).
 pub(crate) fn owner_alive(p: &Parts, owner: &JournalOwner) -> bool {
-    if owner.boot_id != boot_id(p) {
-        return false;
-    }
-    matches!(proc_start(owner.pid), Ok((start, _)) if start == owner.start_time)
+    crate::process::owner_alive(owner, &boot_id(p))
 }
 
 fn now_ms() -> i64 {

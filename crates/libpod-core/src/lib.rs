@@ -40,6 +40,7 @@ pub mod image;
 pub mod journal;
 pub mod network;
 pub mod pod;
+mod process;
 mod recovery;
 pub mod runtime;
 

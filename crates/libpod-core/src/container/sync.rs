@@ -7,14 +7,6 @@ use libpod_config::{ContainerState, ContainerStatus};
 use crate::context::Parts;
 use crate::Result;
 
-fn pid_alive(pid: i32) -> bool {
-    // Signal 0 checks existence only; ESRCH means gone (EPERM would mean alive).
-    !matches!(
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-        Err(nix::errno::Errno::ESRCH)
-    )
-}
-
 /// Applies an observed exit to `st`: Stopped (the runtime container still
 /// exists until cleanup), exit code, finish time, OOM flag.
 pub(crate) fn apply_exit(st: &mut ContainerState, code: i32, at: DateTime<Utc>, oom: bool) {
@@ -37,7 +29,7 @@ pub(crate) fn sync_exit(p: &Parts, id: &str, st: &mut ContainerState) -> Result<
         None => match st.conmon_pid {
             // conmon died without writing an exit file (killed): look once more
             // (it may have written it just before exiting), else unknown (-1).
-            Some(pid) if !pid_alive(pid) => p.oci.exit_info(id)?,
+            Some(pid) if !crate::process::pid_alive(pid) => p.oci.exit_info(id)?,
             _ => return Ok(false),
         },
     };
@@ -91,6 +83,6 @@ mod tests {
 
     #[test]
     fn own_pid_is_alive() {
-        assert!(pid_alive(std::process::id() as i32));
+        assert!(crate::process::pid_alive(std::process::id() as i32));
     }
 }
