@@ -12,6 +12,7 @@ use libpod_oci::OciRuntime;
 use libpod_state::{LockError, LockManager, State, StateError};
 use libpod_storage::{Store, StoreError};
 
+use crate::error::PodError;
 use crate::runtime::info::Component;
 use crate::{Error, Result};
 
@@ -136,5 +137,20 @@ pub(crate) fn image_err(e: StoreError, reference: &str) -> Error {
     match e {
         StoreError::ImageNotFound(_) => Error::NoSuchImage(reference.to_string()),
         other => Error::Storage(other),
+    }
+}
+
+/// A pod lookup error: not found/ambiguous/name in use become typed pod errors.
+pub(crate) fn pod_err(e: StateError, q: &str) -> Error {
+    match e {
+        StateError::NoSuchPod { .. }
+        | StateError::Lookup(libpod_config::LookupError::NotFound { .. }) => {
+            PodError::NoSuchPod(q.to_string()).into()
+        }
+        StateError::Lookup(libpod_config::LookupError::Ambiguous { .. }) => {
+            PodError::AmbiguousPod(q.to_string()).into()
+        }
+        StateError::NameInUse { name, .. } => PodError::NameInUse(name).into(),
+        other => Error::State(other),
     }
 }

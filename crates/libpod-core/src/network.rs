@@ -1,7 +1,8 @@
 //! Container networking: the network modes (none, host, bridge, pod), the netns
 //! and CNI setup of bridge mode, the container's `/etc/hosts`, `/etc/resolv.conf`
 //! and `/etc/hostname`, teardown (stop, cleanup, rm) and crash recovery, and the
-//! `network create/ls/inspect/rm` verbs of the [`Runtime`].
+//! `network create/ls/inspect/rm` verbs of the `Runtime` live in
+//! `runtime/networks.rs`.
 //!
 //! Mechanisms live in libpod-net; this module maps the data model onto them.
 
@@ -10,10 +11,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use libpod_config::{ContainerConfig, ContainerState, NetworkMode, NetworkStatus};
-use libpod_net::{
-    Attachment, NetConfig, NetManager, Netns, NetworkCreateOptions, NetworkInfo, NetworkStore,
-    SetupRequest, StoreError,
-};
+use libpod_net::{Attachment, NetConfig, NetManager, Netns, SetupRequest};
 use libpod_oci::{MountInput, Namespace, SpecInput};
 
 pub use libpod_net::{NetworkCreateOptions as CreateNetworkOptions, NetworkInfo as NetworkDetails};
@@ -22,7 +20,6 @@ pub use crate::error::NetworkError;
 
 use crate::container::lock::Locked;
 use crate::context::{Parts, RuntimeOptions};
-use crate::runtime::Runtime;
 use crate::{Error, Result};
 
 /// libpod-net's paths for a runtime: config dir, cache and leases under the
@@ -588,91 +585,6 @@ pub fn format_ports(ports: &[libpod_config::PortMapping]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn store_err(name: &str, e: StoreError) -> Error {
-    match e {
-        StoreError::NotFound { .. } => NetworkError::NoSuchNetwork(name.to_string()).into(),
-        other => NetworkError::Store {
-            name: name.to_string(),
-            source: Box::new(other),
-        }
-        .into(),
-    }
-}
-
-impl Runtime {
-    /// The runtime's network store (conflists under the runtime's CNI config dir).
-    pub fn network_store(&self) -> Result<NetworkStore> {
-        let p = self.inner.parts()?;
-        Ok(manager(&p).store().clone())
-    }
-
-    /// `network create`.
-    #[tracing::instrument(skip(self, opts), fields(name = %opts.name))]
-    pub fn create_network(&self, opts: &NetworkCreateOptions) -> Result<NetworkInfo> {
-        self.network_store()?
-            .create(opts)
-            .map_err(|e| store_err(&opts.name, e))
-    }
-
-    /// `network ls` (the default network is generated first when missing).
-    pub fn list_networks(&self) -> Result<Vec<NetworkInfo>> {
-        let s = self.network_store()?;
-        if let Err(e) = s.ensure_default() {
-            tracing::warn!(error = %e, "generating the default network");
-        }
-        s.list().map_err(|e| store_err("*", e))
-    }
-
-    /// `network inspect`.
-    pub fn inspect_network(&self, name: &str) -> Result<NetworkInfo> {
-        let s = self.network_store()?;
-        if name == s.default_network().name {
-            let _ = s.ensure_default();
-        }
-        s.inspect(name).map_err(|e| store_err(name, e))
-    }
-
-    /// `network rm`: refuses while containers use it unless `force` (which
-    /// removes them first). Returns the removed containers.
-    #[tracing::instrument(skip(self))]
-    pub fn remove_network(&self, name: &str, force: bool) -> Result<Vec<String>> {
-        let p = self.inner.parts()?;
-        let s = manager(&p).store().clone();
-        if !s.exists(name) {
-            return Err(NetworkError::NoSuchNetwork(name.to_string()).into());
-        }
-        let default = s.default_network().name.clone();
-        let users: Vec<String> = p
-            .state
-            .all_containers()?
-            .into_iter()
-            .filter(|(c, _)| {
-                c.namespaces.network == NetworkMode::Bridge
-                    && (c.networks.iter().any(|n| n == name)
-                        || (c.networks.is_empty() && name == default))
-            })
-            .map(|(c, _)| c.id)
-            .collect();
-        if !users.is_empty() {
-            if !force {
-                return Err(NetworkError::InUse {
-                    network: name.to_string(),
-                    containers: users,
-                }
-                .into());
-            }
-            for id in &users {
-                match self.container(id).and_then(|c| c.remove(true)) {
-                    Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        s.remove(name).map_err(|e| store_err(name, e))?;
-        Ok(users)
-    }
 }
 
 #[cfg(test)]

@@ -8,11 +8,30 @@ use libpod_state::JournalKind;
 
 use super::lock::Locked;
 use super::*;
+use crate::error::PodError;
 use crate::journal::{Acquired, Op};
 use crate::Error;
 
 /// How long a forced removal waits for a SIGKILLed process to be reaped.
 const KILL_WAIT: Duration = Duration::from_secs(30);
+
+/// A pod's current infra container is removed only by `Pod::remove` (which
+/// detaches it from the pod first).
+fn check_infra_removal(l: &Locked<'_>) -> Result<()> {
+    let (true, Some(pod)) = (l.cfg.is_infra, &l.cfg.pod) else {
+        return Ok(());
+    };
+    match l.p.state.pod(pod) {
+        Ok((_, ps)) if ps.infra_container_id.as_deref() == Some(l.cfg.id.as_str()) => {
+            Err(PodError::InfraRemoval {
+                id: l.cfg.id.clone(),
+                pod: pod.clone(),
+            }
+            .into())
+        }
+        _ => Ok(()),
+    }
+}
 
 /// Removes the locked container. `force` kills a running one first (SIGKILL,
 /// without the stop timeout).
@@ -22,7 +41,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     } else {
         Operation::Remove
     })?;
-    crate::pod::check_infra_removal(l)?;
+    check_infra_removal(l)?;
     let id = l.id().to_string();
     let p = l.p;
     // Rolled forward after a crash (see `crate::journal`).

@@ -1,41 +1,6 @@
-//! `pod create`: the pod row and (by default) its infra container; and the
-//! joining of a pod by a container being created.
+//! `pod create`: the pod row and (by default) its infra container.
 
 use super::*;
-
-/// Called by container create: makes the config a member of the pod named in
-/// `opts.pod` (resolves it, sets the shared namespaces, refuses conflicts).
-pub(crate) fn join_pod(p: &Parts, opts: &CreateOptions, c: &mut ContainerConfig) -> Result<()> {
-    let Some(q) = &opts.pod else {
-        return Ok(());
-    };
-    let id = p.state.lookup_pod(q).map_err(|e| pod_err(e, q))?;
-    let (pc, ps) = p.state.pod(&id).map_err(|e| pod_err(e, q))?;
-    c.pod = Some(id.clone());
-    if ps.infra_container_id.is_some() {
-        if pc.shares(SharedNamespace::Net) {
-            if !opts.ports.is_empty() {
-                return Err(PodError::Conflict {
-                    pod: id,
-                    what: "published ports must be defined when the pod is created",
-                }
-                .into());
-            }
-            c.namespaces.network = CfgNetworkMode::Pod;
-            c.networks.clear();
-        }
-        if pc.shares(SharedNamespace::Ipc) {
-            c.namespaces.ipc = NamespaceMode::Pod;
-        }
-        if pc.shares(SharedNamespace::Uts) {
-            c.namespaces.uts = NamespaceMode::Pod;
-        }
-        if pc.shares(SharedNamespace::Pid) {
-            c.namespaces.pid = NamespaceMode::Pod;
-        }
-    }
-    Ok(())
-}
 
 impl Runtime {
     /// Creates a pod and (by default) its infra container, not started.

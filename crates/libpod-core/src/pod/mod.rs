@@ -23,35 +23,19 @@ use std::time::Duration;
 
 use libpod_config::{failpoint, Operation};
 use libpod_config::{
-    generate_name, new_id, validate_name, ContainerConfig, ContainerStatus, NamespaceMode,
-    NetworkMode as CfgNetworkMode, PodConfig, PodState, PortMapping, SharedNamespace,
+    generate_name, new_id, validate_name, ContainerConfig, ContainerStatus, PodConfig, PodState,
+    PortMapping, SharedNamespace,
 };
-use libpod_state::{JournalKind, StateError};
+use libpod_state::JournalKind;
 
-pub(crate) use create::join_pod;
 pub use infra::PAUSE_IMAGE;
-pub(crate) use remove::check_infra_removal;
 
 use crate::container::{Container, CreateOptions, NetworkMode};
-use crate::context::{Inner, Parts};
+use crate::context::{pod_err, Inner, Parts};
 pub use crate::error::PodError;
 use crate::journal::{Acquired, Op};
 use crate::runtime::Runtime;
 use crate::{Error, Result};
-
-fn pod_err(e: StateError, q: &str) -> Error {
-    match e {
-        StateError::NoSuchPod { .. }
-        | StateError::Lookup(libpod_config::LookupError::NotFound { .. }) => {
-            PodError::NoSuchPod(q.to_string()).into()
-        }
-        StateError::Lookup(libpod_config::LookupError::Ambiguous { .. }) => {
-            PodError::AmbiguousPod(q.to_string()).into()
-        }
-        StateError::NameInUse { name, .. } => PodError::NameInUse(name).into(),
-        other => Error::State(other),
-    }
-}
 
 /// Everything `pod create` takes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

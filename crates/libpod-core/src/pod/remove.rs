@@ -1,25 +1,6 @@
-//! `pod rm`: the members (infra last), then the pod; and the rule that a
-//! pod's infra container goes only with its pod.
+//! `pod rm`: the members (infra last), then the pod.
 
 use super::*;
-
-/// Called by container remove: a pod's current infra container is removed only
-/// by [`Pod::remove`] (which detaches it from the pod first).
-pub(crate) fn check_infra_removal(l: &crate::container::lock::Locked<'_>) -> Result<()> {
-    let (true, Some(pod)) = (l.cfg.is_infra, &l.cfg.pod) else {
-        return Ok(());
-    };
-    match l.p.state.pod(pod) {
-        Ok((_, ps)) if ps.infra_container_id.as_deref() == Some(l.cfg.id.as_str()) => {
-            Err(PodError::InfraRemoval {
-                id: l.cfg.id.clone(),
-                pod: pod.clone(),
-            }
-            .into())
-        }
-        _ => Ok(()),
-    }
-}
 
 impl Pod {
     /// Removes the members (infra last) and the pod. Without `force`, refuses

@@ -3,6 +3,7 @@
 
 mod builder;
 pub(crate) mod info;
+mod networks;
 mod open;
 pub(crate) mod refresh;
 
