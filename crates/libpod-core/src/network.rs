@@ -447,6 +447,28 @@ pub(crate) fn refresh(opts: &RuntimeOptions, state: &dyn libpod_state::State) ->
     errs
 }
 
+/// `NetworkSettings` of `podman inspect`.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectNetworkSettings {
+    /// Network namespace path (bridge mode; empty otherwise).
+    pub sandbox_key: String,
+    /// First address on the first network ("" without one).
+    #[serde(rename = "IPAddress")]
+    pub ip_address: String,
+    /// Its prefix length.
+    #[serde(rename = "IPPrefixLen")]
+    pub ip_prefix_len: u8,
+    /// Gateway on the first network.
+    pub gateway: String,
+    /// MAC address on the first network.
+    pub mac_address: String,
+    /// Published ports, `"80/tcp" -> [{HostIp, HostPort}]`.
+    pub ports: BTreeMap<String, Vec<InspectHostPort>>,
+    /// Per-network details.
+    pub networks: BTreeMap<String, InspectNetwork>,
+}
+
 /// `NetworkSettings.Networks.<name>` of `inspect`.
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -505,7 +527,7 @@ pub(crate) fn inspect_networks(st: &ContainerState) -> BTreeMap<String, InspectN
 pub(crate) fn inspect_settings(
     cfg: &ContainerConfig,
     st: &ContainerState,
-) -> crate::container::InspectNetworkSettings {
+) -> InspectNetworkSettings {
     let networks = inspect_networks(st);
     let first = attachments(cfg, "")
         .first()
@@ -513,7 +535,7 @@ pub(crate) fn inspect_settings(
         .or_else(|| networks.values().next())
         .cloned()
         .unwrap_or_default();
-    crate::container::InspectNetworkSettings {
+    InspectNetworkSettings {
         sandbox_key: st
             .netns_path
             .as_ref()
@@ -533,7 +555,7 @@ pub(crate) fn inspect_settings(
 pub(crate) fn pod_member_settings(
     p: &Parts,
     cfg: &ContainerConfig,
-    ns: &mut crate::container::InspectNetworkSettings,
+    ns: &mut InspectNetworkSettings,
 ) {
     if cfg.namespaces.network != NetworkMode::Pod {
         return;

@@ -57,7 +57,7 @@ fn patch_state(l: &mut Locked<'_>, acq: &Acquired) {
 /// The ordinary teardown; during recovery its errors (mostly "already gone"
 /// after an earlier, interrupted recovery) are logged, not fatal.
 fn teardown_logged(l: &mut Locked<'_>) {
-    if let Err(e) = crate::container::cleanup::teardown(l) {
+    if let Err(e) = crate::container::teardown::teardown(l) {
         tracing::warn!(error = %e, "recovery: teardown");
     }
 }

@@ -317,7 +317,7 @@ pub(crate) fn ensure_created(l: &mut Locked<'_>) -> Result<()> {
     match l.st.status {
         ContainerStatus::Created => Ok(()),
         ContainerStatus::Stopped => {
-            super::cleanup::teardown(l)?;
+            super::teardown::teardown(l)?;
             init_locked(l)
         }
         _ => init_locked(l),

@@ -46,7 +46,7 @@ pub struct InspectData {
     /// Host-side config.
     pub host_config: InspectHostConfig,
     /// Network settings.
-    pub network_settings: InspectNetworkSettings,
+    pub network_settings: crate::network::InspectNetworkSettings,
 }
 
 /// `State` of `podman inspect`.
@@ -170,28 +170,6 @@ pub struct InspectDevice {
     pub path_in_container: String,
     /// Cgroup permissions (`rwm`).
     pub cgroup_permissions: String,
-}
-
-/// `NetworkSettings` of `podman inspect`.
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
-#[serde(rename_all = "PascalCase")]
-pub struct InspectNetworkSettings {
-    /// Network namespace path (bridge mode; empty otherwise).
-    pub sandbox_key: String,
-    /// First address on the first network ("" without one).
-    #[serde(rename = "IPAddress")]
-    pub ip_address: String,
-    /// Its prefix length.
-    #[serde(rename = "IPPrefixLen")]
-    pub ip_prefix_len: u8,
-    /// Gateway on the first network.
-    pub gateway: String,
-    /// MAC address on the first network.
-    pub mac_address: String,
-    /// Published ports, `"80/tcp" -> [{HostIp, HostPort}]`.
-    pub ports: BTreeMap<String, Vec<crate::network::InspectHostPort>>,
-    /// Per-network details.
-    pub networks: BTreeMap<String, crate::network::InspectNetwork>,
 }
 
 impl Container {

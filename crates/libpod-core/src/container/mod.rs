@@ -18,14 +18,15 @@ mod security;
 pub(crate) mod start;
 mod stop;
 pub(crate) mod sync;
+pub(crate) mod teardown;
 mod wait;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use crate::network::InspectNetworkSettings;
 pub use inspect::{
-    InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectMount,
-    InspectNetworkSettings, InspectState,
+    InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectMount, InspectState,
 };
 pub use options::{
     CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode,

@@ -78,7 +78,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     if let Err(e) = l.commit(&t) {
         errs.push(e);
     }
-    if let Err(e) = super::cleanup::teardown(l) {
+    if let Err(e) = super::teardown::teardown(l) {
         errs.push(e);
     }
     match p.store.delete_container(&id) {
