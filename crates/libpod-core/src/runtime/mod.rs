@@ -233,43 +233,6 @@ impl Runtime {
         }
     }
 
-    /// Removes an image unless a container uses it (`force` removes those
-    /// containers first, as `podman rmi -f`). Returns the removed image id.
-    #[tracing::instrument(skip(self))]
-    pub fn remove_image(&self, name_or_id: &str, force: bool) -> Result<String> {
-        let p = self.inner.parts()?;
-        let img = p
-            .store
-            .image(name_or_id)
-            .map_err(|e| crate::context::image_err(e, name_or_id))?;
-        let users: Vec<String> = p
-            .state
-            .all_containers()?
-            .into_iter()
-            .filter(|(c, _)| c.image_id == img.id)
-            .map(|(c, _)| c.id)
-            .collect();
-        if !users.is_empty() {
-            if !force {
-                return Err(Error::ImageInUse {
-                    image: name_or_id.to_string(),
-                    containers: users,
-                });
-            }
-            for id in users {
-                let c = Container {
-                    id,
-                    rt: self.inner.clone(),
-                };
-                match c.remove(true) {
-                    Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        Ok(p.store.remove_image(&img.id, force)?.id)
-    }
-
     /// `system reset`: force-removes every container and image. The runtime stays
     /// usable (empty).
     #[tracing::instrument(skip(self))]
