@@ -197,7 +197,50 @@ fn is_local_only(reference: &str) -> bool {
     reference.starts_with("localhost/")
 }
 
+/// What `rmi NAME` does to the image NAME names (Podman's rule).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RmiAction {
+    /// NAME is one of several names of the image: only that name goes
+    /// ([`Runtime::untag_image`]).
+    Untag(String),
+    /// NAME is the image's id or its only name: the image goes with all its
+    /// names ([`Runtime::remove_image`]).
+    Remove {
+        /// The image id.
+        id: String,
+        /// Every name the image has.
+        names: Vec<String>,
+    },
+}
+
 impl Runtime {
+    /// Decides what `rmi name_or_id` does (see [`RmiAction`]); changes nothing.
+    pub fn rmi_action(&self, name_or_id: &str) -> crate::Result<RmiAction> {
+        let p = self.inner.parts()?;
+        let img = p
+            .store
+            .image(name_or_id)
+            .map_err(|e| crate::context::image_err(e, name_or_id))?;
+        let is_id = img.id.starts_with(name_or_id.trim_start_matches("sha256:"));
+        Ok(if !is_id && img.names.len() > 1 {
+            RmiAction::Untag(name_or_id.to_string())
+        } else {
+            RmiAction::Remove {
+                id: img.id,
+                names: img.names,
+            }
+        })
+    }
+
+    /// Removes the name `name` from the image it names (the image stays).
+    #[tracing::instrument(skip(self))]
+    pub fn untag_image(&self, name: &str) -> crate::Result<()> {
+        let p = self.inner.parts()?;
+        p.store
+            .untag(name, name)
+            .map_err(|e| crate::context::image_err(e, name))
+    }
+
     /// Removes an image unless a container uses it (`force` removes those
     /// containers first, as `podman rmi -f`). Returns the removed image id.
     #[tracing::instrument(skip(self))]
