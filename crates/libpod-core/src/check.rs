@@ -716,14 +716,14 @@ fn audit_containers(s: &Seen<'_>, out: &mut Vec<Finding>) {
     let db = &s.db;
     let storage = &s.storage;
     let mounts = &s.mounts;
-    let storage_ids: BTreeSet<&str> = storage.iter().map(|s| s.id.as_str()).collect();
-    for s in storage {
-        if !db.ctrs.contains_key(&s.id) {
+    let storage_ids: BTreeSet<&str> = storage.iter().map(|sc| sc.id.as_str()).collect();
+    for sc in storage {
+        if !db.ctrs.contains_key(&sc.id) {
             out.push(
                 Finding::new(FindingKind::OrphanStorage)
-                    .id(&s.id)
-                    .path(&s.rootfs)
-                    .detail(format!("layer {}", s.layer_id)),
+                    .id(&sc.id)
+                    .path(&sc.rootfs)
+                    .detail(format!("layer {}", sc.layer_id)),
             );
         }
     }
@@ -809,7 +809,7 @@ fn audit_mounts(s: &Seen<'_>, out: &mut Vec<Finding>) {
         .collect();
     let rootfs_owner: BTreeMap<&Path, &str> = storage
         .iter()
-        .map(|s| (s.rootfs.as_path(), s.id.as_str()))
+        .map(|sc| (sc.rootfs.as_path(), sc.id.as_str()))
         .collect();
     let roots: Vec<PathBuf> = [
         p.store.graph_root().to_path_buf(),
