@@ -30,7 +30,9 @@ pub use ids::{
 };
 pub use pod::{PodConfig, PodState, SharedNamespace};
 pub use runtime_config::{CgroupManager, ConfigError, RuntimeConfig, StateBackend};
-pub use status::{check, ContainerStatus, Operation, Outcome, Transition, TransitionError};
+pub use status::{
+    check, ContainerStatus, Operation, Outcome, ParseOperationError, Transition, TransitionError,
+};
 
 #[cfg(test)]
 mod roundtrip_tests {

@@ -88,6 +88,30 @@ impl ContainerStatus {
             ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
         )
     }
+
+    /// True while a conmon may monitor the container: created in the runtime
+    /// or [active](Self::is_active). An exit is looked for only in these.
+    pub fn is_monitored(self) -> bool {
+        self == ContainerStatus::Created || self.is_active()
+    }
+
+    /// True once the process ran and exited (`Stopped` before cleanup, `Exited` after).
+    pub fn has_exited(self) -> bool {
+        matches!(self, ContainerStatus::Stopped | ContainerStatus::Exited)
+    }
+
+    /// The status after the runtime side of the container was torn down
+    /// (runtime container, network, mount): the [`Operation::Cleanup`] row's
+    /// target where the table allows cleanup; a forced teardown of anything
+    /// else (removal, recovery of a crashed operation) leaves `Exited`, except
+    /// that `Removing` stays (the row goes right after).
+    pub fn after_teardown(self) -> ContainerStatus {
+        match check(Operation::Cleanup, self) {
+            Ok(t) => t.target(),
+            Err(_) if self == ContainerStatus::Removing => ContainerStatus::Removing,
+            Err(_) => ContainerStatus::Exited,
+        }
+    }
 }
 
 impl fmt::Display for ContainerStatus {
@@ -111,10 +135,15 @@ impl FromStr for ContainerStatus {
     }
 }
 
-/// A lifecycle operation on a container.
+/// A lifecycle operation on a container (and the operation a journal entry
+/// names, pods included: see `libpod-core`'s journal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
+    /// Create the container (or pod) in the database and storage. Not in the
+    /// table: before it there is no status to start from, after it the
+    /// container is `Configured`.
+    Create,
     /// Create the container in the OCI runtime (conmon + `runtime create`).
     Init,
     /// Start the process (initialising first if needed).
@@ -145,7 +174,8 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, in declaration order.
-    pub const ALL: [Operation; 13] = [
+    pub const ALL: [Operation; 14] = [
+        Operation::Create,
         Operation::Init,
         Operation::Start,
         Operation::Stop,
@@ -164,6 +194,7 @@ impl Operation {
     /// The verb as a lowercase word.
     pub fn as_str(self) -> &'static str {
         match self {
+            Operation::Create => "create",
             Operation::Init => "init",
             Operation::Start => "start",
             Operation::Stop => "stop",
@@ -184,6 +215,21 @@ impl Operation {
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A string that is not one of the operation words of [`Operation::as_str`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown container operation {0:?}")]
+pub struct ParseOperationError(pub String);
+
+impl FromStr for Operation {
+    type Err = ParseOperationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Operation::ALL
+            .into_iter()
+            .find(|op| op.as_str() == s)
+            .ok_or_else(|| ParseOperationError(s.to_string()))
     }
 }
 
@@ -344,6 +390,12 @@ impl Transition {
     pub fn is_noop(&self) -> bool {
         self.outcome == Outcome::NoOp
     }
+
+    /// The status to hold while the operation runs: the row's `via`, else the
+    /// status it starts from.
+    pub fn in_progress(&self) -> ContainerStatus {
+        self.via.unwrap_or(self.from)
+    }
 }
 
 /// An operation that the table refuses in the given status.
@@ -413,6 +465,45 @@ mod tests {
         }
         let err = "zombie".parse::<ContainerStatus>().unwrap_err();
         assert!(err.to_string().contains("zombie"));
+    }
+
+    #[test]
+    fn operation_words_round_trip() {
+        for op in Operation::ALL {
+            assert_eq!(op.as_str().parse::<Operation>().unwrap(), op);
+        }
+        // The words journal entries were written with before the enum.
+        for w in ["create", "init", "start", "stop", "cleanup", "remove"] {
+            assert_eq!(w.parse::<Operation>().unwrap().as_str(), w);
+        }
+        let err = "explode".parse::<Operation>().unwrap_err();
+        assert!(err.to_string().contains("explode"));
+        assert!(check(Operation::Create, ContainerStatus::Configured).is_err());
+    }
+
+    #[test]
+    fn predicates_and_teardown_follow_the_table() {
+        use ContainerStatus::*;
+        for s in ContainerStatus::ALL {
+            assert_eq!(
+                s.is_monitored(),
+                matches!(s, Created | Running | Paused | Stopping),
+                "{s}"
+            );
+            assert_eq!(s.has_exited(), matches!(s, Stopped | Exited), "{s}");
+            let expect = match s {
+                Created | Configured => Configured,
+                Removing => Removing,
+                _ => Exited,
+            };
+            assert_eq!(s.after_teardown(), expect, "{s}");
+        }
+        let stop = check(Operation::Stop, Running).unwrap();
+        assert_eq!(stop.in_progress(), Stopping);
+        assert_eq!(
+            check(Operation::Pause, Running).unwrap().in_progress(),
+            Running
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ use libpod_net::{NetManager, Netns};
 use serde::{Deserialize, Serialize};
 
 use crate::container::lock::Locked;
-use crate::runtime::Parts;
+use crate::context::Parts;
 use crate::{Error, Result, Runtime};
 
 /// What kind of inconsistency a [`Finding`] is.
@@ -341,17 +341,6 @@ fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Statuses in which conmon monitors a process.
-fn monitored(s: ContainerStatus) -> bool {
-    matches!(
-        s,
-        ContainerStatus::Created
-            | ContainerStatus::Running
-            | ContainerStatus::Paused
-            | ContainerStatus::Stopping
-    )
-}
-
 // ---------------------------------------------------------------------------
 // Host views
 
@@ -364,30 +353,12 @@ fn mounts() -> Vec<(PathBuf, String)> {
             let mp = fields.get(4)?;
             let dash = fields.iter().position(|f| *f == "-")?;
             let fstype = fields.get(dash + 1).copied().unwrap_or("");
-            Some((PathBuf::from(unescape_mount(mp)), fstype.to_string()))
+            Some((
+                PathBuf::from(libpod_storage::driver::unescape_mountinfo(mp)),
+                fstype.to_string(),
+            ))
         })
         .collect()
-}
-
-fn unescape_mount(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() {
-            if let Some(v) = s
-                .get(i + 1..i + 4)
-                .and_then(|oct| u8::from_str_radix(oct, 8).ok())
-            {
-                out.push(v);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_mountpoint(mounts: &[(PathBuf, String)], p: &Path) -> bool {
@@ -474,20 +445,8 @@ fn conmons(tmp_dir: &Path) -> Vec<ConmonProc> {
 /// True when `pid` lives and (when known) its cmdline mentions `id` (guards
 /// against a reused pid).
 fn pid_alive_for(pid: i32, id: Option<&str>) -> bool {
-    let alive = !matches!(
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-        Err(nix::errno::Errno::ESRCH)
-    );
-    if !alive {
+    if !crate::process::pid_alive(pid) {
         return false;
-    }
-    // A zombie is dead for our purposes.
-    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        if let Some(rest) = stat.rsplit_once(')') {
-            if rest.1.trim_start().starts_with('Z') {
-                return false;
-            }
-        }
     }
     match id {
         Some(id) => cmdline(pid).iter().any(|a| a.contains(id)),
@@ -716,23 +675,55 @@ fn split_rule(line: &str) -> Vec<String> {
 // ---------------------------------------------------------------------------
 // The audit
 
-fn audit(p: &Parts) -> Result<Vec<Finding>> {
-    let db = Db::load(p)?;
-    let mut out = Vec::new();
-    let mounts = mounts();
-    let tmp = p.opts.tmp_dir();
-    let netns_dir = p.opts.config.netns_dir();
+/// What every audit step looks at, read once.
+struct Seen<'a> {
+    p: &'a Parts,
+    db: Db,
+    storage: Vec<libpod_storage::ContainerLayer>,
+    mounts: Vec<(PathBuf, String)>,
+    tmp: PathBuf,
+    netns_dir: PathBuf,
+}
 
-    // Storage containers vs rows.
-    let storage = p.store.list_containers()?;
-    let storage_ids: BTreeSet<&str> = storage.iter().map(|s| s.id.as_str()).collect();
-    for s in &storage {
-        if !db.ctrs.contains_key(&s.id) {
+fn audit(p: &Parts) -> Result<Vec<Finding>> {
+    let s = Seen {
+        p,
+        db: Db::load(p)?,
+        storage: p.store.list_containers()?,
+        mounts: mounts(),
+        tmp: p.opts.tmp_dir(),
+        netns_dir: p.opts.config.netns_dir(),
+    };
+    let mut out = Vec::new();
+    audit_containers(&s, &mut out);
+    audit_mounts(&s, &mut out);
+    audit_netns(&s, &mut out);
+    audit_network(&s, &mut out);
+    audit_locks(&s, &mut out);
+    audit_conmons(&s, &mut out);
+    audit_files(&s, &mut out);
+    audit_storage(&s, &mut out)?;
+    audit_journal(&s, &mut out)?;
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Rows against storage and the host: orphan and missing storage, missing
+/// mounts, stale mount counts, missing netns, dead containers.
+fn audit_containers(s: &Seen<'_>, out: &mut Vec<Finding>) {
+    let p = s.p;
+    let db = &s.db;
+    let storage = &s.storage;
+    let mounts = &s.mounts;
+    let storage_ids: BTreeSet<&str> = storage.iter().map(|sc| sc.id.as_str()).collect();
+    for sc in storage {
+        if !db.ctrs.contains_key(&sc.id) {
             out.push(
                 Finding::new(FindingKind::OrphanStorage)
-                    .id(&s.id)
-                    .path(&s.rootfs)
-                    .detail(format!("layer {}", s.layer_id)),
+                    .id(&sc.id)
+                    .path(&sc.rootfs)
+                    .detail(format!("layer {}", sc.layer_id)),
             );
         }
     }
@@ -747,7 +738,7 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
         }
         // Mount recorded but not there.
         if let Some(m) = &st.mountpoint {
-            if overlay && cfg.rootfs.is_none() && !is_mountpoint(&mounts, m) {
+            if overlay && cfg.rootfs.is_none() && !is_mountpoint(mounts, m) {
                 out.push(
                     Finding::new(FindingKind::MissingMount)
                         .id(id)
@@ -781,7 +772,7 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
             }
         }
         // Should be running but nothing lives.
-        if monitored(st.status) {
+        if st.status.is_monitored() {
             let alive = match (st.conmon_pid, st.pid) {
                 (Some(c), _) if pid_alive_for(c, Some(id)) => true,
                 (_, Some(pid)) => pid_alive_for(pid, None),
@@ -801,9 +792,16 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
             }
         }
     }
-    // Storage mount counts of orphan storage are reported with the orphan.
+}
 
-    // Mounts under our roots that no mounted container owns.
+/// Mounts under our roots that no mounted container owns.
+fn audit_mounts(s: &Seen<'_>, out: &mut Vec<Finding>) {
+    let p = s.p;
+    let mounts = &s.mounts;
+    let db = &s.db;
+    let storage = &s.storage;
+    let tmp = &s.tmp;
+    let netns_dir = &s.netns_dir;
     let expected: BTreeSet<&Path> = db
         .ctrs
         .values()
@@ -811,7 +809,7 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
         .collect();
     let rootfs_owner: BTreeMap<&Path, &str> = storage
         .iter()
-        .map(|s| (s.rootfs.as_path(), s.id.as_str()))
+        .map(|sc| (sc.rootfs.as_path(), sc.id.as_str()))
         .collect();
     let roots: Vec<PathBuf> = [
         p.store.graph_root().to_path_buf(),
@@ -821,9 +819,9 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
     ]
     .into_iter()
     .collect();
-    for (m, fstype) in &mounts {
+    for (m, fstype) in mounts {
         let under = roots.iter().any(|r| m.starts_with(r) && m != r);
-        if !under || m.starts_with(&netns_dir) || fstype == "nsfs" {
+        if !under || m.starts_with(netns_dir) || fstype == "nsfs" {
             continue;
         }
         // A root mounted on a root's ancestor (e.g. a tmpfs run root) is not ours.
@@ -841,14 +839,18 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
         }
         out.push(f);
     }
+}
 
-    // Netns files.
+/// Netns files no container owns.
+fn audit_netns(s: &Seen<'_>, out: &mut Vec<Finding>) {
+    let db = &s.db;
+    let netns_dir = &s.netns_dir;
     let owned_ns: BTreeSet<&Path> = db
         .ctrs
         .values()
         .filter_map(|(_, st)| st.netns_path.as_deref())
         .collect();
-    for name in dir_names(&netns_dir) {
+    for name in dir_names(netns_dir) {
         let path = netns_dir.join(&name);
         if owned_ns.contains(path.as_path()) {
             continue;
@@ -863,8 +865,12 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
             "stale file".to_string()
         }));
     }
+}
 
-    // Networking: CNI cache, leases, veths, iptables rules.
+/// Networking: CNI cache, leases, veths, iptables rules.
+fn audit_network(s: &Seen<'_>, out: &mut Vec<Finding>) {
+    let p = s.p;
+    let db = &s.db;
     let mgr = crate::network::manager(p);
     let nets = our_networks(p);
     let caches = cache_entries(&mgr);
@@ -957,8 +963,12 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
             );
         }
     }
+}
 
-    // Lock files.
+/// Lock files of no container or pod.
+fn audit_locks(s: &Seen<'_>, out: &mut Vec<Finding>) {
+    let p = s.p;
+    let db = &s.db;
     let lock_dir = p.locks.dir().to_path_buf();
     for name in dir_names(&lock_dir) {
         if is_hex64(&name) && !db.has(&name) {
@@ -969,14 +979,18 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
             );
         }
     }
+}
 
-    // conmon processes.
-    let procs = conmons(&tmp);
+/// conmon processes of this runtime that no live container explains.
+fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
+    let db = &s.db;
+    let tmp = &s.tmp;
+    let procs = conmons(tmp);
     for c in &procs {
         let bad = match db.ctrs.get(&c.id) {
             None => true,
             Some((_, st)) => {
-                !monitored(st.status)
+                !st.status.is_monitored()
                     && st.status != ContainerStatus::Stopped
                     && !(c.exec && st.status == ContainerStatus::Running)
             }
@@ -998,8 +1012,13 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
             );
         }
     }
+}
 
-    // Per-container files and runtime state dirs of unknown containers.
+/// Per-container files and runtime state dirs of unknown containers.
+fn audit_files(s: &Seen<'_>, out: &mut Vec<Finding>) {
+    let p = s.p;
+    let db = &s.db;
+    let tmp = &s.tmp;
     let runtime_root = tmp.join(p.oci_component.name.as_str());
     if !p.oci_component.name.is_empty() && p.oci_component.name != "injected" {
         for name in dir_names(&runtime_root) {
@@ -1028,18 +1047,25 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
             }
         }
     }
+}
 
-    // The image/layer store's own consistency (layers, records, leftovers of writes).
+/// The image/layer store's own consistency (layers, records, leftovers of writes).
+fn audit_storage(s: &Seen<'_>, out: &mut Vec<Finding>) -> Result<()> {
+    let p = s.p;
     for prob in p.store.check()?.problems {
         out.push(Finding::new(FindingKind::StorageInconsistency).detail(prob.to_string()));
     }
+    Ok(())
+}
 
-    // Journal entries whose owner process is gone.
+/// Journal entries whose owner process is gone.
+fn audit_journal(s: &Seen<'_>, out: &mut Vec<Finding>) -> Result<()> {
+    let p = s.p;
     let boot_id = std::fs::read_to_string(&p.opts.boot_id_path)
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
     for e in p.state.journal_entries()? {
-        if !owner_alive(&e.owner, &boot_id) {
+        if !crate::process::owner_alive(&e.owner, &boot_id) {
             out.push(
                 Finding::new(FindingKind::PendingJournal)
                     .id(&e.id)
@@ -1052,27 +1078,7 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
             );
         }
     }
-
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-/// The process that wrote a journal entry still runs (same boot, same pid and start time).
-fn owner_alive(o: &libpod_state::JournalOwner, boot_id: &str) -> bool {
-    if o.boot_id != boot_id {
-        return false;
-    }
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", o.pid)) else {
-        return false;
-    };
-    let Some((_, rest)) = stat.rsplit_once(')') else {
-        return false;
-    };
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // rest[0] is field 3 (state); start time is field 22.
-    fields.first().is_some_and(|s| *s != "Z")
-        && fields.get(19).and_then(|v| v.parse::<u64>().ok()) == Some(o.start_time)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -1109,339 +1115,393 @@ fn unknown(p: &Parts, id: &str) -> Result<bool> {
 }
 
 /// Repairs one finding; Ok(false) when it is left as is (not safe, or gone).
+/// One function per finding kind below.
 fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
     let id = f.id.as_deref().unwrap_or("");
     match f.kind {
-        FindingKind::OrphanConmon => {
-            let Some(pid) = f.pid else { return Ok(false) };
-            // Proof again: it is a conmon of our tmp dir, for this id.
-            match conmon_of(&cmdline(pid), &p.opts.tmp_dir()) {
-                Some((cid, _)) if cid == id => {}
-                _ => return Ok(false),
-            }
-            let row = p.state.container(id).ok();
-            match &row {
-                None => {}
-                Some((_, st)) if !monitored(st.status) && st.status != ContainerStatus::Stopped => {
-                }
-                Some(_) => return Ok(false),
-            }
-            // The container process first (runtime state under our root), then conmon.
-            let _ = p.oci.kill(id, libc::SIGKILL, true);
-            let _ = p.oci.delete(id, true);
-            if pid_alive_for(pid, Some(id)) {
-                nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(pid),
-                    nix::sys::signal::Signal::SIGKILL,
-                )
-                .map_err(|e| io_err("kill conmon", Path::new(&format!("/proc/{pid}")), e.into()))?;
-            }
-            for _ in 0..100 {
-                if !pid_alive_for(pid, None) {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            if row.is_none() {
-                let _ = p.oci.cleanup_files(id);
-            }
-            Ok(true)
-        }
-        FindingKind::OrphanRuntimeState => {
-            if !unknown(p, id)? {
-                return Ok(false);
-            }
-            let _ = p.oci.kill(id, libc::SIGKILL, true);
-            p.oci.delete(id, true)?;
-            if let Some(path) = &f.path {
-                remove_path(path)?;
-            }
-            Ok(true)
-        }
-        FindingKind::DeadContainer => {
-            let mut l = match Locked::acquire(p, id) {
-                Ok(l) => l,
-                Err(Error::NoSuchContainer(_)) => return Ok(false),
-                Err(e) => return Err(e),
-            };
-            if monitored(l.st.status) {
-                let alive = match (l.st.conmon_pid, l.st.pid) {
-                    (Some(c), _) if pid_alive_for(c, Some(id)) => true,
-                    (_, Some(pid)) => pid_alive_for(pid, None),
-                    _ => false,
-                };
-                if alive {
-                    return Ok(false);
-                }
-                l.st.status = ContainerStatus::Stopped;
-                l.st.exit_code = Some(l.st.exit_code.unwrap_or(-1));
-                l.st.finished_at = Some(chrono::Utc::now());
-                l.st.pid = None;
-                l.st.conmon_pid = None;
-                p.state.add_exit_code(id, l.st.exit_code.unwrap_or(-1))?;
-                l.save()?;
-            }
-            drop(l);
-            match rt.container(id).and_then(|c| c.cleanup()) {
-                Ok(()) | Err(Error::NoSuchContainer(_)) => Ok(true),
-                Err(e) => Err(e),
-            }
-        }
-        FindingKind::MissingStorage => {
-            if p.store.container_exists(id)? {
-                return Ok(false);
-            }
-            // Without its root filesystem the container can never run again.
-            match rt.container(id).and_then(|c| c.remove(true)) {
-                Ok(()) => Ok(true),
-                Err(Error::NoSuchContainer(_)) => Ok(false),
-                Err(e) => Err(e),
-            }
-        }
-        FindingKind::OrphanCniCache => {
-            if !unknown(p, id)? {
-                return Ok(false);
-            }
-            let _g = p.locks.try_lock(id).ok().flatten();
-            let mgr = crate::network::manager(p);
-            let res = mgr.teardown_cached(id, None);
-            if let Some(path) = &f.path {
-                remove_path(path)?;
-            }
-            if let Err(e) = res {
-                tracing::warn!(error = %e, id, "CNI DEL of an orphan cache entry");
-            }
-            Ok(true)
-        }
-        FindingKind::MissingNetns => {
-            let mut l = match Locked::acquire(p, id) {
-                Ok(l) => l,
-                Err(Error::NoSuchContainer(_)) => return Ok(false),
-                Err(e) => return Err(e),
-            };
-            if monitored(l.st.status) || l.st.status == ContainerStatus::Stopped {
-                // Its process may still use the namespace: leave it to cleanup.
-                return Ok(false);
-            }
-            let errs = crate::network::teardown(&mut l);
-            l.save()?;
-            Error::join(errs)?;
-            Ok(true)
-        }
-        FindingKind::OrphanNetns => {
-            let Some(path) = &f.path else {
-                return Ok(false);
-            };
-            if !id.is_empty() {
-                if !unknown(p, id)? {
-                    return Ok(false);
-                }
-                let mgr = crate::network::manager(p);
-                if let Err(e) = mgr.teardown_cached(id, Some(path)) {
-                    tracing::warn!(error = %e, id, "CNI DEL before removing an orphan netns");
-                }
-            }
-            Netns::destroy_path(path).map_err(|source| crate::network::NetworkError::Netns {
-                id: id.to_string(),
-                source,
-            })?;
-            Ok(true)
-        }
-        FindingKind::OrphanIptablesRule => {
-            if !id.is_empty() && !unknown(p, id)? {
-                return Ok(false);
-            }
-            let Some((table, line)) = f.detail.strip_prefix("-t ").and_then(|s| s.split_once(' '))
-            else {
-                return Ok(false);
-            };
-            let mut args = split_rule(line);
-            if args.first().map(String::as_str) != Some("-A") {
-                return Ok(false);
-            }
-            args[0] = "-D".into();
-            let chain = args.get(1).cloned().unwrap_or_default();
-            let target = args
-                .iter()
-                .position(|a| a == "-j")
-                .and_then(|i| args.get(i + 1).cloned());
-            let out = std::process::Command::new("iptables")
-                .arg("-w")
-                .arg("-t")
-                .arg(table)
-                .args(&args)
-                .output()
-                .map_err(|e| io_err("run", Path::new("iptables"), e))?;
-            if !out.status.success() {
-                let msg = String::from_utf8_lossy(&out.stderr);
-                if !msg.contains("does a matching rule exist") && !msg.contains("No chain") {
-                    return Err(io_err(
-                        "iptables -D",
-                        Path::new(&chain),
-                        std::io::Error::other(msg.trim().to_string()),
-                    ));
-                }
-            }
-            // Per-container chains (CNI-<hash>, CNI-DN-<hash>) go once empty.
-            for c in [Some(chain), target].into_iter().flatten() {
-                if per_container_chain(&c) {
-                    drop_chain_if_empty(table, &c);
-                }
-            }
-            Ok(true)
-        }
-        FindingKind::OrphanVeth => {
-            let Some(ifname) = f.detail.split(' ').next() else {
-                return Ok(false);
-            };
-            if !libpod_net::link::valid_ifname(ifname) || !ifname.starts_with("veth") {
-                return Ok(false);
-            }
-            let out = std::process::Command::new("ip")
-                .args(["link", "del", ifname])
-                .output()
-                .map_err(|e| io_err("run", Path::new("ip"), e))?;
-            if !out.status.success() && libpod_net::link::link_exists(ifname) {
-                return Err(io_err(
-                    "ip link del",
-                    Path::new(ifname),
-                    std::io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string()),
-                ));
-            }
-            Ok(true)
-        }
-        FindingKind::OrphanLease => {
-            if !id.is_empty() && !unknown(p, id)? {
-                return Ok(false);
-            }
-            match &f.path {
-                Some(path) => {
-                    remove_path(path)?;
-                    Ok(true)
-                }
-                None => Ok(false),
-            }
-        }
-        FindingKind::OrphanMount => {
-            let Some(path) = &f.path else {
-                return Ok(false);
-            };
-            // Still not the mount of a mounted container?
-            let owned = p
-                .state
-                .all_containers()?
-                .iter()
-                .any(|(_, st)| st.mountpoint.as_deref() == Some(path.as_path()));
-            if owned {
-                return Ok(false);
-            }
-            if !id.is_empty() && p.store.container_exists(id)? {
-                p.store.unmount(id, true)?;
-            }
-            match nix::mount::umount2(path.as_path(), nix::mount::MntFlags::MNT_DETACH) {
-                Ok(()) | Err(nix::errno::Errno::EINVAL) | Err(nix::errno::Errno::ENOENT) => {}
-                Err(e) => return Err(io_err("unmount", path, e.into())),
-            }
-            Ok(true)
-        }
-        FindingKind::MissingMount => {
-            let mut l = match Locked::acquire(p, id) {
-                Ok(l) => l,
-                Err(Error::NoSuchContainer(_)) => return Ok(false),
-                Err(e) => return Err(e),
-            };
-            if monitored(l.st.status) {
-                return Ok(false);
-            }
-            if l.st.mountpoint.take().is_some() {
-                match p.store.unmount(id, true) {
-                    Ok(_) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
-                    Err(e) => return Err(e.into()),
-                }
-                l.save()?;
-            }
-            Ok(true)
-        }
-        FindingKind::StaleMountCount => {
-            let l = match Locked::acquire(p, id) {
-                Ok(l) => l,
-                Err(Error::NoSuchContainer(_)) => return Ok(false),
-                Err(e) => return Err(e),
-            };
-            if l.st.mountpoint.is_some() {
-                return Ok(false);
-            }
-            p.store.unmount(id, true)?;
-            Ok(true)
-        }
-        FindingKind::OrphanStorage => {
-            let Some(_g) = p.locks.try_lock(id)? else {
-                return Ok(false);
-            };
-            if !unknown(p, id)? {
-                return Ok(false);
-            }
-            match p.store.delete_container(id) {
-                Ok(()) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-            drop(_g);
-            let _ = p.locks.remove(id);
-            Ok(true)
-        }
-        FindingKind::OrphanFiles => {
-            if !unknown(p, id)? {
-                return Ok(false);
-            }
-            match &f.path {
-                Some(path) => {
-                    if path.starts_with(p.opts.bundle_dir()) {
-                        // A bundle may hold a mount (bind of the rootfs): never follow it.
-                        for (m, _) in mounts() {
-                            if m.starts_with(path) {
-                                let _ = nix::mount::umount2(
-                                    m.as_path(),
-                                    nix::mount::MntFlags::MNT_DETACH,
-                                );
-                            }
-                        }
-                    }
-                    remove_path(path)?;
-                    Ok(true)
-                }
-                None => Ok(false),
-            }
-        }
-        FindingKind::OrphanLock => {
-            let Some(g) = p.locks.try_lock(id)? else {
-                return Ok(false);
-            };
-            if !unknown(p, id)? {
-                return Ok(false);
-            }
-            p.locks.remove(id)?;
-            drop(g);
-            Ok(true)
-        }
-        FindingKind::PendingJournal => {
-            // Rolling an operation forward or back is the verbs' recovery; here only
-            // an entry whose object is gone altogether (and whose owner is dead) goes.
-            let kind = if p.state.pod(id).is_ok() || p.state.container(id).is_ok() {
-                return Ok(false);
-            } else {
-                p.state
-                    .journal_entries()?
-                    .into_iter()
-                    .find(|e| e.id == id)
-                    .map(|e| e.kind)
-            };
-            match kind {
-                Some(k) => Ok(p.state.journal_remove(k, id)?),
-                None => Ok(false),
-            }
-        }
-        FindingKind::StorageInconsistency => Ok(!p.store.repair()?.is_clean()),
+        FindingKind::OrphanConmon => repair_orphan_conmon(p, f, id),
+        FindingKind::OrphanRuntimeState => repair_orphan_runtime_state(p, f, id),
+        FindingKind::DeadContainer => repair_dead_container(rt, p, id),
+        FindingKind::MissingStorage => repair_missing_storage(rt, p, id),
+        FindingKind::OrphanCniCache => repair_orphan_cni_cache(p, f, id),
+        FindingKind::MissingNetns => repair_missing_netns(p, id),
+        FindingKind::OrphanNetns => repair_orphan_netns(p, f, id),
+        FindingKind::OrphanIptablesRule => repair_orphan_iptables_rule(p, f, id),
+        FindingKind::OrphanVeth => repair_orphan_veth(f),
+        FindingKind::OrphanLease => repair_orphan_lease(p, f, id),
+        FindingKind::OrphanMount => repair_orphan_mount(p, f, id),
+        FindingKind::MissingMount => repair_missing_mount(p, id),
+        FindingKind::StaleMountCount => repair_stale_mount_count(p, id),
+        FindingKind::OrphanStorage => repair_orphan_storage(p, id),
+        FindingKind::OrphanFiles => repair_orphan_files(p, f, id),
+        FindingKind::OrphanLock => repair_orphan_lock(p, id),
+        FindingKind::PendingJournal => repair_pending_journal(p, id),
+        FindingKind::StorageInconsistency => repair_storage_inconsistency(p),
     }
+}
+
+/// Repairs a `orphan-conmon` finding.
+fn repair_orphan_conmon(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
+    let Some(pid) = f.pid else { return Ok(false) };
+    // Proof again: it is a conmon of our tmp dir, for this id.
+    match conmon_of(&cmdline(pid), &p.opts.tmp_dir()) {
+        Some((cid, _)) if cid == id => {}
+        _ => return Ok(false),
+    }
+    let row = p.state.container(id).ok();
+    match &row {
+        None => {}
+        Some((_, st)) if !st.status.is_monitored() && st.status != ContainerStatus::Stopped => {}
+        Some(_) => return Ok(false),
+    }
+    // The container process first (runtime state under our root), then conmon.
+    let _ = p.oci.kill(id, libc::SIGKILL, true);
+    let _ = p.oci.delete(id, true);
+    if pid_alive_for(pid, Some(id)) {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .map_err(|e| io_err("kill conmon", Path::new(&format!("/proc/{pid}")), e.into()))?;
+    }
+    for _ in 0..100 {
+        if !pid_alive_for(pid, None) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    if row.is_none() {
+        let _ = p.oci.cleanup_files(id);
+    }
+    Ok(true)
+}
+
+/// Repairs a `orphan-runtime-state` finding.
+fn repair_orphan_runtime_state(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
+    if !unknown(p, id)? {
+        return Ok(false);
+    }
+    let _ = p.oci.kill(id, libc::SIGKILL, true);
+    p.oci.delete(id, true)?;
+    if let Some(path) = &f.path {
+        remove_path(path)?;
+    }
+    Ok(true)
+}
+
+/// Repairs a `dead-container` finding.
+fn repair_dead_container(rt: &Runtime, p: &Parts, id: &str) -> Result<bool> {
+    let mut l =
+        match crate::recovery::recover_container(p, id).and_then(|()| Locked::acquire(p, id)) {
+            Ok(l) => l,
+            Err(Error::NoSuchContainer(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+    if l.st.status.is_monitored() {
+        let alive = match (l.st.conmon_pid, l.st.pid) {
+            (Some(c), _) if pid_alive_for(c, Some(id)) => true,
+            (_, Some(pid)) => pid_alive_for(pid, None),
+            _ => false,
+        };
+        if alive {
+            return Ok(false);
+        }
+        let code = l.st.exit_code.unwrap_or(-1);
+        let oom = l.st.oom_killed;
+        crate::container::sync::apply_exit(&mut l.st, code, chrono::Utc::now(), oom);
+        l.st.conmon_pid = None;
+        p.state.add_exit_code(id, code)?;
+        l.save()?;
+    }
+    drop(l);
+    match rt.container(id).and_then(|c| c.cleanup()) {
+        Ok(()) | Err(Error::NoSuchContainer(_)) => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
+/// Repairs a `missing-storage` finding.
+fn repair_missing_storage(rt: &Runtime, p: &Parts, id: &str) -> Result<bool> {
+    if p.store.container_exists(id)? {
+        return Ok(false);
+    }
+    // Without its root filesystem the container can never run again.
+    match rt.container(id).and_then(|c| c.remove(true)) {
+        Ok(()) => Ok(true),
+        Err(Error::NoSuchContainer(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Repairs a `orphan-cni-cache` finding.
+fn repair_orphan_cni_cache(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
+    if !unknown(p, id)? {
+        return Ok(false);
+    }
+    let _g = p.locks.try_lock(id).ok().flatten();
+    let mgr = crate::network::manager(p);
+    let res = mgr.teardown_cached(id, None);
+    if let Some(path) = &f.path {
+        remove_path(path)?;
+    }
+    if let Err(e) = res {
+        tracing::warn!(error = %e, id, "CNI DEL of an orphan cache entry");
+    }
+    Ok(true)
+}
+
+/// Repairs a `missing-netns` finding.
+fn repair_missing_netns(p: &Parts, id: &str) -> Result<bool> {
+    let mut l =
+        match crate::recovery::recover_container(p, id).and_then(|()| Locked::acquire(p, id)) {
+            Ok(l) => l,
+            Err(Error::NoSuchContainer(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+    if l.st.status.is_monitored() || l.st.status == ContainerStatus::Stopped {
+        // Its process may still use the namespace: leave it to cleanup.
+        return Ok(false);
+    }
+    let errs = crate::network::teardown(&mut l);
+    l.save()?;
+    Error::join(errs)?;
+    Ok(true)
+}
+
+/// Repairs a `orphan-netns` finding.
+fn repair_orphan_netns(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
+    let Some(path) = &f.path else {
+        return Ok(false);
+    };
+    if !id.is_empty() {
+        if !unknown(p, id)? {
+            return Ok(false);
+        }
+        let mgr = crate::network::manager(p);
+        if let Err(e) = mgr.teardown_cached(id, Some(path)) {
+            tracing::warn!(error = %e, id, "CNI DEL before removing an orphan netns");
+        }
+    }
+    Netns::destroy_path(path).map_err(|source| crate::network::NetworkError::Netns {
+        id: id.to_string(),
+        source,
+    })?;
+    Ok(true)
+}
+
+/// Repairs a `orphan-iptables-rule` finding.
+fn repair_orphan_iptables_rule(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
+    if !id.is_empty() && !unknown(p, id)? {
+        return Ok(false);
+    }
+    let Some((table, line)) = f.detail.strip_prefix("-t ").and_then(|s| s.split_once(' ')) else {
+        return Ok(false);
+    };
+    let mut args = split_rule(line);
+    if args.first().map(String::as_str) != Some("-A") {
+        return Ok(false);
+    }
+    args[0] = "-D".into();
+    let chain = args.get(1).cloned().unwrap_or_default();
+    let target = args
+        .iter()
+        .position(|a| a == "-j")
+        .and_then(|i| args.get(i + 1).cloned());
+    let out = std::process::Command::new("iptables")
+        .arg("-w")
+        .arg("-t")
+        .arg(table)
+        .args(&args)
+        .output()
+        .map_err(|e| io_err("run", Path::new("iptables"), e))?;
+    if !out.status.success() {
+        let msg = String::from_utf8_lossy(&out.stderr);
+        if !msg.contains("does a matching rule exist") && !msg.contains("No chain") {
+            return Err(io_err(
+                "iptables -D",
+                Path::new(&chain),
+                std::io::Error::other(msg.trim().to_string()),
+            ));
+        }
+    }
+    // Per-container chains (CNI-<hash>, CNI-DN-<hash>) go once empty.
+    for c in [Some(chain), target].into_iter().flatten() {
+        if per_container_chain(&c) {
+            drop_chain_if_empty(table, &c);
+        }
+    }
+    Ok(true)
+}
+
+/// Repairs a `orphan-veth` finding.
+fn repair_orphan_veth(f: &Finding) -> Result<bool> {
+    let Some(ifname) = f.detail.split(' ').next() else {
+        return Ok(false);
+    };
+    if !libpod_net::link::valid_ifname(ifname) || !ifname.starts_with("veth") {
+        return Ok(false);
+    }
+    let out = std::process::Command::new("ip")
+        .args(["link", "del", ifname])
+        .output()
+        .map_err(|e| io_err("run", Path::new("ip"), e))?;
+    if !out.status.success() && libpod_net::link::link_exists(ifname) {
+        return Err(io_err(
+            "ip link del",
+            Path::new(ifname),
+            std::io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+        ));
+    }
+    Ok(true)
+}
+
+/// Repairs a `orphan-lease` finding.
+fn repair_orphan_lease(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
+    if !id.is_empty() && !unknown(p, id)? {
+        return Ok(false);
+    }
+    match &f.path {
+        Some(path) => {
+            remove_path(path)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Repairs a `orphan-mount` finding.
+fn repair_orphan_mount(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
+    let Some(path) = &f.path else {
+        return Ok(false);
+    };
+    // Still not the mount of a mounted container?
+    let owned = p
+        .state
+        .all_containers()?
+        .iter()
+        .any(|(_, st)| st.mountpoint.as_deref() == Some(path.as_path()));
+    if owned {
+        return Ok(false);
+    }
+    if !id.is_empty() && p.store.container_exists(id)? {
+        p.store.unmount(id, true)?;
+    }
+    match nix::mount::umount2(path.as_path(), nix::mount::MntFlags::MNT_DETACH) {
+        Ok(()) | Err(nix::errno::Errno::EINVAL) | Err(nix::errno::Errno::ENOENT) => {}
+        Err(e) => return Err(io_err("unmount", path, e.into())),
+    }
+    Ok(true)
+}
+
+/// Repairs a `missing-mount` finding.
+fn repair_missing_mount(p: &Parts, id: &str) -> Result<bool> {
+    let mut l =
+        match crate::recovery::recover_container(p, id).and_then(|()| Locked::acquire(p, id)) {
+            Ok(l) => l,
+            Err(Error::NoSuchContainer(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+    if l.st.status.is_monitored() {
+        return Ok(false);
+    }
+    if l.st.mountpoint.take().is_some() {
+        match p.store.unmount(id, true) {
+            Ok(_) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        l.save()?;
+    }
+    Ok(true)
+}
+
+/// Repairs a `stale-mount-count` finding.
+fn repair_stale_mount_count(p: &Parts, id: &str) -> Result<bool> {
+    let l = match crate::recovery::recover_container(p, id).and_then(|()| Locked::acquire(p, id)) {
+        Ok(l) => l,
+        Err(Error::NoSuchContainer(_)) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    if l.st.mountpoint.is_some() {
+        return Ok(false);
+    }
+    p.store.unmount(id, true)?;
+    Ok(true)
+}
+
+/// Repairs a `orphan-storage` finding.
+fn repair_orphan_storage(p: &Parts, id: &str) -> Result<bool> {
+    let Some(_g) = p.locks.try_lock(id)? else {
+        return Ok(false);
+    };
+    if !unknown(p, id)? {
+        return Ok(false);
+    }
+    match p.store.delete_container(id) {
+        Ok(()) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    drop(_g);
+    let _ = p.locks.remove(id);
+    Ok(true)
+}
+
+/// Repairs a `orphan-files` finding.
+fn repair_orphan_files(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
+    if !unknown(p, id)? {
+        return Ok(false);
+    }
+    match &f.path {
+        Some(path) => {
+            if path.starts_with(p.opts.bundle_dir()) {
+                // A bundle may hold a mount (bind of the rootfs): never follow it.
+                for (m, _) in mounts() {
+                    if m.starts_with(path) {
+                        let _ = nix::mount::umount2(m.as_path(), nix::mount::MntFlags::MNT_DETACH);
+                    }
+                }
+            }
+            remove_path(path)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Repairs a `orphan-lock` finding.
+fn repair_orphan_lock(p: &Parts, id: &str) -> Result<bool> {
+    let Some(g) = p.locks.try_lock(id)? else {
+        return Ok(false);
+    };
+    if !unknown(p, id)? {
+        return Ok(false);
+    }
+    p.locks.remove(id)?;
+    drop(g);
+    Ok(true)
+}
+
+/// Repairs a `pending-journal` finding.
+fn repair_pending_journal(p: &Parts, id: &str) -> Result<bool> {
+    // Rolling an operation forward or back is the verbs' recovery; here only
+    // an entry whose object is gone altogether (and whose owner is dead) goes.
+    let kind = if p.state.pod(id).is_ok() || p.state.container(id).is_ok() {
+        return Ok(false);
+    } else {
+        p.state
+            .journal_entries()?
+            .into_iter()
+            .find(|e| e.id == id)
+            .map(|e| e.kind)
+    };
+    match kind {
+        Some(k) => Ok(p.state.journal_remove(k, id)?),
+        None => Ok(false),
+    }
+}
+
+/// Repairs a `storage-inconsistency` finding.
+fn repair_storage_inconsistency(p: &Parts) -> Result<bool> {
+    Ok(!p.store.repair()?.is_clean())
 }
 
 fn per_container_chain(c: &str) -> bool {
@@ -1524,8 +1584,14 @@ mod tests {
         assert!(per_container_chain("CNI-0a1b2c"));
         assert!(!per_container_chain("CNI-HOSTPORT-DNAT"));
         assert!(!per_container_chain("CNI-FORWARD"));
-        assert_eq!(unescape_mount("/a\\040b"), "/a b");
-        assert_eq!(unescape_mount("/plain"), "/plain");
+        assert_eq!(
+            libpod_storage::driver::unescape_mountinfo("/a\\040b"),
+            "/a b"
+        );
+        assert_eq!(
+            libpod_storage::driver::unescape_mountinfo("/plain"),
+            "/plain"
+        );
     }
 
     #[test]

@@ -126,10 +126,10 @@ pub enum Error {
     Id(#[from] libpod_config::IdError),
     /// Container networking or a network verb failed (see `network.rs`).
     #[error(transparent)]
-    Network(Box<crate::network::NetworkError>),
+    Network(Box<NetworkError>),
     /// A pod verb failed (see `pod/`).
     #[error(transparent)]
-    Pod(Box<crate::pod::PodError>),
+    Pod(Box<PodError>),
     /// An unknown capability name, or one both added and dropped.
     #[error(transparent)]
     Capability(#[from] libpod_oci::CapabilityError),
@@ -175,6 +175,127 @@ impl Error {
 
 /// Result with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Errors of container networking and of the network verbs (`crate::network`).
+/// Defined here, beside [`Error`], so that the error module depends on no verb.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    /// CNI setup of a container failed (everything set up was torn down again).
+    #[error("network setup of container {id}: {source}")]
+    Setup {
+        /// Container id.
+        id: String,
+        /// The setup error.
+        #[source]
+        source: Box<libpod_net::SetupError>,
+    },
+    /// CNI teardown of a container failed (it kept going; every error is listed).
+    #[error("network teardown of container {id}: {source}")]
+    Teardown {
+        /// Container id.
+        id: String,
+        /// Every error.
+        #[source]
+        source: Box<libpod_net::TeardownError>,
+    },
+    /// Creating or destroying a network namespace failed.
+    #[error("network namespace of container {id}: {source}")]
+    Netns {
+        /// Container id.
+        id: String,
+        /// The netns error.
+        #[source]
+        source: libpod_net::NetnsError,
+    },
+    /// A network config operation failed.
+    #[error("network {name}: {source}")]
+    Store {
+        /// Network name.
+        name: String,
+        /// The store error.
+        #[source]
+        source: Box<libpod_net::StoreError>,
+    },
+    /// No such network.
+    #[error("no such network: {0}")]
+    NoSuchNetwork(String),
+    /// The network is used by containers.
+    #[error("network {network} is in use by container(s) {}: remove them first or force", .containers.join(", "))]
+    InUse {
+        /// The network.
+        network: String,
+        /// The containers attached to it.
+        containers: Vec<String>,
+    },
+    /// A container of a pod needs the pod's infra container running.
+    #[error(
+        "container {id}: the infra container {infra} of its pod is not running (start the pod)"
+    )]
+    InfraNotRunning {
+        /// The member container.
+        id: String,
+        /// The infra container.
+        infra: String,
+    },
+}
+
+impl From<NetworkError> for Error {
+    fn from(e: NetworkError) -> Self {
+        Error::Network(Box::new(e))
+    }
+}
+
+/// Errors of the pod verbs (`crate::pod`).
+#[derive(Debug, thiserror::Error)]
+pub enum PodError {
+    /// No pod matches this id, id prefix or name.
+    #[error("no such pod: {0}")]
+    NoSuchPod(String),
+    /// More than one pod matches this id prefix.
+    #[error("more than one pod matches {0}: use more characters of the id")]
+    AmbiguousPod(String),
+    /// The name is used by a pod or container.
+    #[error("pod name {0} is already in use")]
+    NameInUse(String),
+    /// The pod still has containers (remove them or force).
+    #[error("pod {pod} has containers {}: remove them first or force", .containers.join(", "))]
+    HasContainers {
+        /// Pod id.
+        pod: String,
+        /// Its containers.
+        containers: Vec<String>,
+    },
+    /// The pod has running containers and removal was not forced.
+    #[error("pod {pod} has running containers {}: stop them first or force", .containers.join(", "))]
+    Running {
+        /// Pod id.
+        pod: String,
+        /// The running containers.
+        containers: Vec<String>,
+    },
+    /// The infra container goes only with its pod.
+    #[error("container {id} is the infra container of pod {pod}: remove the pod instead")]
+    InfraRemoval {
+        /// The infra container.
+        id: String,
+        /// Its pod.
+        pod: String,
+    },
+    /// A container option conflicts with the pod it joins.
+    #[error("container in pod {pod}: {what}")]
+    Conflict {
+        /// Pod id.
+        pod: String,
+        /// What conflicts.
+        what: &'static str,
+    },
+}
+
+impl From<PodError> for Error {
+    fn from(e: PodError) -> Self {
+        Error::Pod(Box::new(e))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
-//! Registry verbs of the runtime: pull, push, login, logout, and the pull policy
-//! `create`/`run` apply to a missing image.
+//! Image verbs of the runtime: removal (`rmi`, refused while containers use
+//! the image), and the registry verbs pull, push, login, logout, with the pull
+//! policy `create`/`run` apply to a missing image.
 //!
 //! The mechanisms live in `libpod_storage::registry`; this module maps the
 //! runtime's configuration (`registries` = unqualified-search registries,
@@ -194,6 +195,88 @@ pub fn effective_auth_file(cfg: &RuntimeConfig, access: &RegistryAccess) -> Path
 
 fn is_local_only(reference: &str) -> bool {
     reference.starts_with("localhost/")
+}
+
+/// What `rmi NAME` does to the image NAME names (Podman's rule).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RmiAction {
+    /// NAME is one of several names of the image: only that name goes
+    /// ([`Runtime::untag_image`]).
+    Untag(String),
+    /// NAME is the image's id or its only name: the image goes with all its
+    /// names ([`Runtime::remove_image`]).
+    Remove {
+        /// The image id.
+        id: String,
+        /// Every name the image has.
+        names: Vec<String>,
+    },
+}
+
+impl Runtime {
+    /// Decides what `rmi name_or_id` does (see [`RmiAction`]); changes nothing.
+    pub fn rmi_action(&self, name_or_id: &str) -> crate::Result<RmiAction> {
+        let p = self.inner.parts()?;
+        let img = p
+            .store
+            .image(name_or_id)
+            .map_err(|e| crate::context::image_err(e, name_or_id))?;
+        let is_id = img.id.starts_with(name_or_id.trim_start_matches("sha256:"));
+        Ok(if !is_id && img.names.len() > 1 {
+            RmiAction::Untag(name_or_id.to_string())
+        } else {
+            RmiAction::Remove {
+                id: img.id,
+                names: img.names,
+            }
+        })
+    }
+
+    /// Removes the name `name` from the image it names (the image stays).
+    #[tracing::instrument(skip(self))]
+    pub fn untag_image(&self, name: &str) -> crate::Result<()> {
+        let p = self.inner.parts()?;
+        p.store
+            .untag(name, name)
+            .map_err(|e| crate::context::image_err(e, name))
+    }
+
+    /// Removes an image unless a container uses it (`force` removes those
+    /// containers first, as `podman rmi -f`). Returns the removed image id.
+    #[tracing::instrument(skip(self))]
+    pub fn remove_image(&self, name_or_id: &str, force: bool) -> crate::Result<String> {
+        let p = self.inner.parts()?;
+        let img = p
+            .store
+            .image(name_or_id)
+            .map_err(|e| crate::context::image_err(e, name_or_id))?;
+        let users: Vec<String> = p
+            .state
+            .all_containers()?
+            .into_iter()
+            .filter(|(c, _)| c.image_id == img.id)
+            .map(|(c, _)| c.id)
+            .collect();
+        if !users.is_empty() {
+            if !force {
+                return Err(crate::Error::ImageInUse {
+                    image: name_or_id.to_string(),
+                    containers: users,
+                });
+            }
+            for id in users {
+                let c = crate::Container {
+                    id,
+                    rt: self.inner.clone(),
+                };
+                match c.remove(true) {
+                    Ok(()) | Err(crate::Error::NoSuchContainer(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(p.store.remove_image(&img.id, force)?.id)
+    }
 }
 
 impl Runtime {

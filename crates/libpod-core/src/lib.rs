@@ -34,11 +34,14 @@ pub use libpod_storage;
 
 pub mod check;
 pub mod container;
+mod context;
 mod error;
 pub mod image;
 pub mod journal;
 pub mod network;
 pub mod pod;
+mod process;
+mod recovery;
 pub mod runtime;
 
 pub use container::{

@@ -1,7 +1,8 @@
 //! Container networking: the network modes (none, host, bridge, pod), the netns
 //! and CNI setup of bridge mode, the container's `/etc/hosts`, `/etc/resolv.conf`
 //! and `/etc/hostname`, teardown (stop, cleanup, rm) and crash recovery, and the
-//! `network create/ls/inspect/rm` verbs of the [`Runtime`].
+//! `network create/ls/inspect/rm` verbs of the `Runtime` live in
+//! `runtime/networks.rs`.
 //!
 //! Mechanisms live in libpod-net; this module maps the data model onto them.
 
@@ -10,85 +11,16 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use libpod_config::{ContainerConfig, ContainerState, NetworkMode, NetworkStatus};
-use libpod_net::{
-    Attachment, NetConfig, NetManager, Netns, NetnsError, NetworkCreateOptions, NetworkInfo,
-    NetworkStore, SetupError, SetupRequest, StoreError, TeardownError,
-};
+use libpod_net::{Attachment, NetConfig, NetManager, Netns, SetupRequest};
 use libpod_oci::{MountInput, Namespace, SpecInput};
 
 pub use libpod_net::{NetworkCreateOptions as CreateNetworkOptions, NetworkInfo as NetworkDetails};
 
+pub use crate::error::NetworkError;
+
 use crate::container::lock::Locked;
-use crate::runtime::{Parts, Runtime, RuntimeOptions};
+use crate::context::{Parts, RuntimeOptions};
 use crate::{Error, Result};
-
-/// Errors of container networking and of the network verbs.
-#[derive(Debug, thiserror::Error)]
-pub enum NetworkError {
-    /// CNI setup of a container failed (everything set up was torn down again).
-    #[error("network setup of container {id}: {source}")]
-    Setup {
-        /// Container id.
-        id: String,
-        /// The setup error.
-        #[source]
-        source: Box<SetupError>,
-    },
-    /// CNI teardown of a container failed (it kept going; every error is listed).
-    #[error("network teardown of container {id}: {source}")]
-    Teardown {
-        /// Container id.
-        id: String,
-        /// Every error.
-        #[source]
-        source: Box<TeardownError>,
-    },
-    /// Creating or destroying a network namespace failed.
-    #[error("network namespace of container {id}: {source}")]
-    Netns {
-        /// Container id.
-        id: String,
-        /// The netns error.
-        #[source]
-        source: NetnsError,
-    },
-    /// A network config operation failed.
-    #[error("network {name}: {source}")]
-    Store {
-        /// Network name.
-        name: String,
-        /// The store error.
-        #[source]
-        source: Box<StoreError>,
-    },
-    /// No such network.
-    #[error("no such network: {0}")]
-    NoSuchNetwork(String),
-    /// The network is used by containers.
-    #[error("network {network} is in use by container(s) {}: remove them first or force", .containers.join(", "))]
-    InUse {
-        /// The network.
-        network: String,
-        /// The containers attached to it.
-        containers: Vec<String>,
-    },
-    /// A container of a pod needs the pod's infra container running.
-    #[error(
-        "container {id}: the infra container {infra} of its pod is not running (start the pod)"
-    )]
-    InfraNotRunning {
-        /// The member container.
-        id: String,
-        /// The infra container.
-        infra: String,
-    },
-}
-
-impl From<NetworkError> for Error {
-    fn from(e: NetworkError) -> Self {
-        Error::Network(Box::new(e))
-    }
-}
 
 /// libpod-net's paths for a runtime: config dir, cache and leases under the
 /// runtime's `cni` dirs, so every runtime root is isolated.
@@ -282,8 +214,12 @@ fn write_etc(
     Ok(mounts)
 }
 
-/// The infra container of the pod of `l` (id, config, state), if any.
-fn pod_infra(p: &Parts, l: &Locked<'_>) -> Result<Option<(ContainerConfig, ContainerState)>> {
+/// The infra container of the pod of `l` (config, state as conmon's exit file
+/// tells it), if any. A read without the infra's lock.
+pub(crate) fn pod_infra(
+    p: &Parts,
+    l: &Locked<'_>,
+) -> Result<Option<(ContainerConfig, ContainerState)>> {
     let Some(pod) = &l.cfg.pod else {
         return Ok(None);
     };
@@ -299,6 +235,13 @@ fn pod_infra(p: &Parts, l: &Locked<'_>) -> Result<Option<(ContainerConfig, Conta
     Ok(Some(row))
 }
 
+/// True when the container joins a namespace of its pod's infra container.
+pub(crate) fn joins_infra(cfg: &ContainerConfig) -> bool {
+    cfg.namespaces.network == NetworkMode::Pod
+        || cfg.namespaces.ipc == libpod_config::NamespaceMode::Pod
+        || cfg.namespaces.uts == libpod_config::NamespaceMode::Pod
+}
+
 /// Sets the network of a container up before its OCI create: for bridge, a
 /// netns under the run root attached to its networks (state records the netns
 /// and each network's address); for a pod member, the infra's namespaces. Saves
@@ -309,20 +252,9 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
     let mut spec = NetSpec::default();
     // Pod members join the infra's namespaces (when the pod shares them).
     if l.cfg.pod.is_some() {
-        if let Some((icfg, mut ist)) = pod_infra(p, l)? {
-            let running = matches!(
-                ist.status,
-                libpod_config::ContainerStatus::Running | libpod_config::ContainerStatus::Paused
-            );
-            let needs = l.cfg.namespaces.network == NetworkMode::Pod
-                || l.cfg.namespaces.ipc == libpod_config::NamespaceMode::Pod
-                || l.cfg.namespaces.uts == libpod_config::NamespaceMode::Pod;
-            if needs && !running {
-                // Start the infra first (Podman starts a member's dependencies).
-                let mut il = l.acquire_sibling(&icfg.id)?;
-                crate::container::start::prepare_and_start(&mut il)?;
-                ist = il.st.clone();
-            }
+        if let Some((icfg, ist)) = pod_infra(p, l)? {
+            // The infra was started before (`pod::infra::start_for_member`).
+            let needs = joins_infra(&l.cfg);
             let running = matches!(ist.status, libpod_config::ContainerStatus::Running);
             if needs {
                 let pid = match (running, ist.pid) {
@@ -515,6 +447,28 @@ pub(crate) fn refresh(opts: &RuntimeOptions, state: &dyn libpod_state::State) ->
     errs
 }
 
+/// `NetworkSettings` of `podman inspect`.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectNetworkSettings {
+    /// Network namespace path (bridge mode; empty otherwise).
+    pub sandbox_key: String,
+    /// First address on the first network ("" without one).
+    #[serde(rename = "IPAddress")]
+    pub ip_address: String,
+    /// Its prefix length.
+    #[serde(rename = "IPPrefixLen")]
+    pub ip_prefix_len: u8,
+    /// Gateway on the first network.
+    pub gateway: String,
+    /// MAC address on the first network.
+    pub mac_address: String,
+    /// Published ports, `"80/tcp" -> [{HostIp, HostPort}]`.
+    pub ports: BTreeMap<String, Vec<InspectHostPort>>,
+    /// Per-network details.
+    pub networks: BTreeMap<String, InspectNetwork>,
+}
+
 /// `NetworkSettings.Networks.<name>` of `inspect`.
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -573,7 +527,7 @@ pub(crate) fn inspect_networks(st: &ContainerState) -> BTreeMap<String, InspectN
 pub(crate) fn inspect_settings(
     cfg: &ContainerConfig,
     st: &ContainerState,
-) -> crate::container::InspectNetworkSettings {
+) -> InspectNetworkSettings {
     let networks = inspect_networks(st);
     let first = attachments(cfg, "")
         .first()
@@ -581,7 +535,7 @@ pub(crate) fn inspect_settings(
         .or_else(|| networks.values().next())
         .cloned()
         .unwrap_or_default();
-    crate::container::InspectNetworkSettings {
+    InspectNetworkSettings {
         sandbox_key: st
             .netns_path
             .as_ref()
@@ -601,7 +555,7 @@ pub(crate) fn inspect_settings(
 pub(crate) fn pod_member_settings(
     p: &Parts,
     cfg: &ContainerConfig,
-    ns: &mut crate::container::InspectNetworkSettings,
+    ns: &mut InspectNetworkSettings,
 ) {
     if cfg.namespaces.network != NetworkMode::Pod {
         return;
@@ -653,91 +607,6 @@ pub fn format_ports(ports: &[libpod_config::PortMapping]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn store_err(name: &str, e: StoreError) -> Error {
-    match e {
-        StoreError::NotFound { .. } => NetworkError::NoSuchNetwork(name.to_string()).into(),
-        other => NetworkError::Store {
-            name: name.to_string(),
-            source: Box::new(other),
-        }
-        .into(),
-    }
-}
-
-impl Runtime {
-    /// The runtime's network store (conflists under the runtime's CNI config dir).
-    pub fn network_store(&self) -> Result<NetworkStore> {
-        let p = self.inner.parts()?;
-        Ok(manager(&p).store().clone())
-    }
-
-    /// `network create`.
-    #[tracing::instrument(skip(self, opts), fields(name = %opts.name))]
-    pub fn create_network(&self, opts: &NetworkCreateOptions) -> Result<NetworkInfo> {
-        self.network_store()?
-            .create(opts)
-            .map_err(|e| store_err(&opts.name, e))
-    }
-
-    /// `network ls` (the default network is generated first when missing).
-    pub fn list_networks(&self) -> Result<Vec<NetworkInfo>> {
-        let s = self.network_store()?;
-        if let Err(e) = s.ensure_default() {
-            tracing::warn!(error = %e, "generating the default network");
-        }
-        s.list().map_err(|e| store_err("*", e))
-    }
-
-    /// `network inspect`.
-    pub fn inspect_network(&self, name: &str) -> Result<NetworkInfo> {
-        let s = self.network_store()?;
-        if name == s.default_network().name {
-            let _ = s.ensure_default();
-        }
-        s.inspect(name).map_err(|e| store_err(name, e))
-    }
-
-    /// `network rm`: refuses while containers use it unless `force` (which
-    /// removes them first). Returns the removed containers.
-    #[tracing::instrument(skip(self))]
-    pub fn remove_network(&self, name: &str, force: bool) -> Result<Vec<String>> {
-        let p = self.inner.parts()?;
-        let s = manager(&p).store().clone();
-        if !s.exists(name) {
-            return Err(NetworkError::NoSuchNetwork(name.to_string()).into());
-        }
-        let default = s.default_network().name.clone();
-        let users: Vec<String> = p
-            .state
-            .all_containers()?
-            .into_iter()
-            .filter(|(c, _)| {
-                c.namespaces.network == NetworkMode::Bridge
-                    && (c.networks.iter().any(|n| n == name)
-                        || (c.networks.is_empty() && name == default))
-            })
-            .map(|(c, _)| c.id)
-            .collect();
-        if !users.is_empty() {
-            if !force {
-                return Err(NetworkError::InUse {
-                    network: name.to_string(),
-                    containers: users,
-                }
-                .into());
-            }
-            for id in &users {
-                match self.container(id).and_then(|c| c.remove(true)) {
-                    Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        s.remove(name).map_err(|e| store_err(name, e))?;
-        Ok(users)
-    }
 }
 
 #[cfg(test)]

@@ -159,7 +159,10 @@ pub(crate) fn unmount_path(target: &Path) -> Result<(), DriverError> {
     }
 }
 
-fn unescape_mountinfo(s: &str) -> String {
+/// Undoes the octal escapes (`\040` for a space, `\011`, `\012`, `\134`) of a
+/// path field of `/proc/*/mountinfo`. The one copy in the workspace: core's
+/// check and the CLI's reset use it too.
+pub fn unescape_mountinfo(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

@@ -65,7 +65,7 @@ impl Container {
     /// lock is released while streaming.
     #[tracing::instrument(skip(self, streams), fields(id = %self.id()))]
     pub fn attach(&self, streams: Streams) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let conn = {
             let l = Locked::acquire(&p, &self.id)?;
             l.check(Operation::Attach)?;
@@ -79,7 +79,7 @@ impl Container {
     /// `-d` and `start -a`. The lock is released while streaming.
     #[tracing::instrument(skip(self, streams), fields(id = %self.id()))]
     pub fn start_attached(&self, streams: Streams) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let conn = {
             let mut l = Locked::acquire(&p, &self.id)?;
             l.check(Operation::Start)?;

@@ -3,18 +3,52 @@
 
 use std::collections::BTreeMap;
 
-use libpod_config::failpoint;
+use libpod_config::{failpoint, Operation};
 use libpod_config::{
     generate_name, new_id, validate_name, ContainerConfig, ContainerState, Mount, MountKind,
-    NetworkMode as CfgNetworkMode, Resources,
+    NamespaceMode, NetworkMode as CfgNetworkMode, Resources, SharedNamespace,
 };
 use libpod_state::{JournalKind, StateError};
 
 use super::options::{CreateOptions, MountSpec, NetworkMode};
+use crate::context::{image_err, pod_err, Parts};
+use crate::error::PodError;
 use crate::journal::{Acquired, Op};
-use crate::runtime::convert::image_err;
-use crate::runtime::Parts;
 use crate::{Error, Result};
+
+/// Makes the config a member of the pod named in
+/// `opts.pod` (resolves it, sets the shared namespaces, refuses conflicts).
+fn join_pod(p: &Parts, opts: &CreateOptions, c: &mut ContainerConfig) -> Result<()> {
+    let Some(q) = &opts.pod else {
+        return Ok(());
+    };
+    let id = p.state.lookup_pod(q).map_err(|e| pod_err(e, q))?;
+    let (pc, ps) = p.state.pod(&id).map_err(|e| pod_err(e, q))?;
+    c.pod = Some(id.clone());
+    if ps.infra_container_id.is_some() {
+        if pc.shares(SharedNamespace::Net) {
+            if !opts.ports.is_empty() {
+                return Err(PodError::Conflict {
+                    pod: id,
+                    what: "published ports must be defined when the pod is created",
+                }
+                .into());
+            }
+            c.namespaces.network = CfgNetworkMode::Pod;
+            c.networks.clear();
+        }
+        if pc.shares(SharedNamespace::Ipc) {
+            c.namespaces.ipc = NamespaceMode::Pod;
+        }
+        if pc.shares(SharedNamespace::Uts) {
+            c.namespaces.uts = NamespaceMode::Pod;
+        }
+        if pc.shares(SharedNamespace::Pid) {
+            c.namespaces.pid = NamespaceMode::Pod;
+        }
+    }
+    Ok(())
+}
 
 /// CFS period used to express `--cpus` as a quota.
 const CPU_PERIOD: u64 = 100_000;
@@ -139,7 +173,7 @@ pub(crate) fn build_config(
     };
     c.networks = opts.networks.clone();
     c.port_mappings = opts.ports.clone();
-    crate::pod::join_pod(p, opts, &mut c)?;
+    join_pod(p, opts, &mut c)?;
     c.log_path = p.opts.containers_dir().join(id).join("ctr.log");
     c.stop_signal = opts
         .stop_signal
@@ -194,7 +228,7 @@ pub(crate) fn create_with(
         p,
         JournalKind::Container,
         &id,
-        "create",
+        Operation::Create,
         Acquired {
             ctr_dir: Some(ctr_dir.clone()),
             storage_container: true,

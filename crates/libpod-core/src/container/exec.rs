@@ -23,7 +23,7 @@ impl Container {
                 value: "(empty)".into(),
             });
         }
-        let p = self.parts()?;
+        let p = self.enter()?;
         let session = {
             let l = Locked::acquire(&p, &self.id)?;
             l.check(Operation::Exec)?;

@@ -200,6 +200,7 @@ fn create_options(l: &Locked<'_>) -> libpod_oci::CreateOptions {
 /// Creates the container in the runtime. The caller checked the table and
 /// cleaned up a Stopped container; `st.status` is Configured or Exited here.
 pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
+    let t = l.check(Operation::Init)?;
     let id = l.id().to_string();
     let p = l.p;
     // Intent first (see `crate::journal`): the mount, then each later step.
@@ -207,7 +208,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         p,
         JournalKind::Container,
         &id,
-        "init",
+        Operation::Init,
         Acquired {
             mount: true,
             ..Acquired::default()
@@ -231,6 +232,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
                 a.networks = networks;
             })?;
         }
+        crate::pod::infra::start_for_member(l)?;
         let net = network_setup(l)?;
         failpoint::hit("container.init.after_network");
         let mut input = spec_input(l, &rootfs, net.base())?;
@@ -259,13 +261,12 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
     })();
     match result {
         Ok(created) => {
-            l.st.status = ContainerStatus::Created;
             l.st.pid = Some(created.pid);
             l.st.conmon_pid = created.conmon_pid;
             l.st.exit_code = None;
             l.st.oom_killed = false;
             l.st.error = None;
-            l.save()?;
+            l.commit(&t)?;
             failpoint::hit("container.init.after_state");
             Ok(())
         }
@@ -316,7 +317,7 @@ pub(crate) fn ensure_created(l: &mut Locked<'_>) -> Result<()> {
     match l.st.status {
         ContainerStatus::Created => Ok(()),
         ContainerStatus::Stopped => {
-            super::cleanup::teardown(l)?;
+            super::teardown::teardown(l)?;
             init_locked(l)
         }
         _ => init_locked(l),
@@ -328,7 +329,7 @@ impl Container {
     /// bundle, starts conmon. Configured/Stopped/Exited → Created.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn init(&self) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         l.check(Operation::Init)?;
         ensure_created(&mut l)

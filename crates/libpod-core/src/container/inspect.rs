@@ -46,7 +46,7 @@ pub struct InspectData {
     /// Host-side config.
     pub host_config: InspectHostConfig,
     /// Network settings.
-    pub network_settings: InspectNetworkSettings,
+    pub network_settings: crate::network::InspectNetworkSettings,
 }
 
 /// `State` of `podman inspect`.
@@ -172,28 +172,6 @@ pub struct InspectDevice {
     pub cgroup_permissions: String,
 }
 
-/// `NetworkSettings` of `podman inspect`.
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
-#[serde(rename_all = "PascalCase")]
-pub struct InspectNetworkSettings {
-    /// Network namespace path (bridge mode; empty otherwise).
-    pub sandbox_key: String,
-    /// First address on the first network ("" without one).
-    #[serde(rename = "IPAddress")]
-    pub ip_address: String,
-    /// Its prefix length.
-    #[serde(rename = "IPPrefixLen")]
-    pub ip_prefix_len: u8,
-    /// Gateway on the first network.
-    pub gateway: String,
-    /// MAC address on the first network.
-    pub mac_address: String,
-    /// Published ports, `"80/tcp" -> [{HostIp, HostPort}]`.
-    pub ports: BTreeMap<String, Vec<crate::network::InspectHostPort>>,
-    /// Per-network details.
-    pub networks: BTreeMap<String, crate::network::InspectNetwork>,
-}
-
 impl Container {
     /// A `podman inspect`-like document for this container.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
@@ -258,10 +236,7 @@ pub(crate) fn inspect_rows(
         .filter(|m| m.kind == MountKind::Tmpfs)
         .map(|m| (m.destination.display().to_string(), m.options.join(",")))
         .collect();
-    let running = matches!(
-        st.status,
-        ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
-    );
+    let running = st.status.is_active();
     InspectData {
         id: cfg.id.clone(),
         created: super::rfc3339(Some(cfg.created)),
@@ -359,7 +334,7 @@ pub(crate) fn inspect_rows(
 
 impl Container {
     fn inspect_impl(&self) -> Result<InspectData> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let l = super::lock::Locked::acquire(&p, &self.id)?;
         let mut data = inspect_rows(&l.cfg, &l.st, p.store.driver().as_str());
         crate::network::pod_member_settings(&p, &l.cfg, &mut data.network_settings);

@@ -10,7 +10,7 @@ impl Container {
     /// until the exit is observed (exit file) by a later verb or the exit command.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn kill(&self, signal: i32) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let l = Locked::acquire(&p, &self.id)?;
         l.check(Operation::Kill)?;
         p.oci.kill(&self.id, signal, false)?;

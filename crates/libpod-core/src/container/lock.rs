@@ -6,8 +6,8 @@
 use libpod_config::{check, ContainerConfig, ContainerState, Operation, Transition};
 use libpod_state::{LockGuard, LockManager};
 
-use crate::runtime::convert::{ctr_err, lock_err};
-use crate::runtime::Parts;
+use crate::context::Parts;
+use crate::context::{ctr_err, lock_err};
 use crate::{Error, Result};
 
 /// A held pod lock.
@@ -51,6 +51,8 @@ pub(crate) struct Locked<'p> {
 
 impl<'p> Locked<'p> {
     /// Takes the pod lock (if any) then the container lock, loads and syncs.
+    /// Nothing else: recovering a crashed operation is the verb's first step
+    /// (`crate::recovery::recover_container`), not a side effect of locking.
     pub(crate) fn acquire(p: &'p Parts, id: &str) -> Result<Locked<'p>> {
         // The pod of a container never changes, so an unlocked read is enough to
         // know which pod lock to take first.
@@ -90,13 +92,6 @@ impl<'p> Locked<'p> {
         };
         if super::sync::sync_exit(p, &l.cfg.id, &mut l.st)? {
             l.save()?;
-        }
-        // An operation on this container whose process died: finish or undo it
-        // before the caller's verb sees the container (see `crate::journal`).
-        if let Some(e) = crate::journal::dead_entry(p, id)? {
-            if !crate::journal::recover_locked(&mut l, &e)? {
-                return Err(Error::NoSuchContainer(id.to_string()));
-            }
         }
         Ok(l)
     }
@@ -138,6 +133,20 @@ impl<'p> Locked<'p> {
             .state
             .save_container_state(&self.cfg.id, &self.st)
             .map_err(|e| ctr_err(e, &self.cfg.id))
+    }
+
+    /// Holds the status the table gives `t` while it runs (its `via`, e.g.
+    /// `Stopping`) and saves, so that other processes see it.
+    pub(crate) fn begin(&mut self, t: &Transition) -> Result<()> {
+        self.st.status = t.in_progress();
+        self.save()
+    }
+
+    /// Ends `t`: the status becomes the table's target for it; saves (with
+    /// whatever else the verb changed in `st`).
+    pub(crate) fn commit(&mut self, t: &Transition) -> Result<()> {
+        self.st.status = t.target();
+        self.save()
     }
 
     /// Asks the transition table whether `op` is allowed now.

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use libpod_config::ContainerStatus;
-
 use super::*;
 
 const FOLLOW_POLL: Duration = Duration::from_millis(100);
@@ -64,15 +62,7 @@ impl Container {
         }
         let id = self.id.clone();
         let done = || match p.state.container_state(&id) {
-            Ok(st) => {
-                !matches!(
-                    st.status,
-                    ContainerStatus::Running
-                        | ContainerStatus::Paused
-                        | ContainerStatus::Stopping
-                        | ContainerStatus::Created
-                ) || p.oci.exit_info(&id).ok().flatten().is_some()
-            }
+            Ok(st) => !st.status.is_monitored() || p.oci.exit_info(&id).ok().flatten().is_some(),
             Err(_) => true,
         };
         libpod_oci::follow_log(&cfg.log_path, &lo, FOLLOW_POLL, done, |l| {

@@ -18,14 +18,15 @@ mod security;
 pub(crate) mod start;
 mod stop;
 pub(crate) mod sync;
+pub(crate) mod teardown;
 mod wait;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use crate::network::InspectNetworkSettings;
 pub use inspect::{
-    InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectMount,
-    InspectNetworkSettings, InspectState,
+    InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectMount, InspectState,
 };
 pub use options::{
     CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode,
@@ -34,8 +35,8 @@ pub use options::{
 
 use libpod_config::{ContainerConfig, ContainerState, ContainerStatus};
 
-use crate::runtime::convert::ctr_err;
-use crate::runtime::{Inner, Parts};
+use crate::context::ctr_err;
+use crate::context::{Inner, Parts};
 use crate::Result;
 
 /// A handle on one container: its id and the runtime it lives in. Cheap to clone;
@@ -135,10 +136,7 @@ impl ContainerSummary {
             started_time: st.started_at,
             exited_time: st.finished_at,
             exit_code: st.exit_code.unwrap_or(0),
-            exited: matches!(
-                st.status,
-                ContainerStatus::Exited | ContainerStatus::Stopped
-            ),
+            exited: st.status.has_exited(),
             started_at: rfc3339(st.started_at),
             exited_at: rfc3339(st.finished_at),
             pid: st.pid.unwrap_or(0),
@@ -161,6 +159,15 @@ impl Container {
         self.rt.parts()
     }
 
+    /// The entry of every verb that locks the container: the runtime's parts,
+    /// after recovering an operation on this container whose process died
+    /// (see `crate::recovery`). Locking itself never recovers.
+    pub(crate) fn enter(&self) -> Result<Arc<Parts>> {
+        let p = self.rt.parts()?;
+        crate::recovery::recover_container(&p, &self.id)?;
+        Ok(p)
+    }
+
     /// The immutable configuration.
     pub fn config(&self) -> Result<ContainerConfig> {
         let p = self.parts()?;
@@ -172,7 +179,7 @@ impl Container {
 
     /// The current state, synced with conmon's exit file (under the lock).
     pub fn state(&self) -> Result<ContainerState> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let l = lock::Locked::acquire(&p, &self.id)?;
         Ok(l.st.clone())
     }
@@ -189,7 +196,7 @@ impl Container {
 
     /// A `ps` row for this container.
     pub fn summary(&self) -> Result<ContainerSummary> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let l = lock::Locked::acquire(&p, &self.id)?;
         Ok(ContainerSummary::from_rows(&l.cfg, &l.st))
     }

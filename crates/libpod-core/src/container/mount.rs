@@ -9,7 +9,7 @@ impl Container {
     /// counts mounts; every `mount` needs an `unmount`).
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn mount(&self) -> Result<std::path::PathBuf> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let _l = Locked::acquire(&p, &self.id)?;
         Ok(p.store.mount(&self.id)?)
     }
@@ -18,7 +18,7 @@ impl Container {
     /// container runs from that mount and `force` is not given.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn unmount(&self, force: bool) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let l = Locked::acquire(&p, &self.id)?;
         if force && l.st.mountpoint.is_some() {
             return Err(Error::InvalidState {

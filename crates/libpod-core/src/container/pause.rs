@@ -1,6 +1,6 @@
 //! `pause` and `unpause`: the cgroup freezer through the OCI runtime.
 
-use libpod_config::{ContainerStatus, Operation};
+use libpod_config::Operation;
 
 use super::lock::Locked;
 use super::*;
@@ -9,22 +9,20 @@ impl Container {
     /// Freezes the container. Running → Paused.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn pause(&self) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
-        l.check(Operation::Pause)?;
+        let t = l.check(Operation::Pause)?;
         p.oci.pause(&self.id)?;
-        l.st.status = ContainerStatus::Paused;
-        l.save()
+        l.commit(&t)
     }
 
     /// Thaws the container. Paused → Running.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn unpause(&self) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
-        l.check(Operation::Unpause)?;
+        let t = l.check(Operation::Unpause)?;
         p.oci.resume(&self.id)?;
-        l.st.status = ContainerStatus::Running;
-        l.save()
+        l.commit(&t)
     }
 }

@@ -8,21 +8,40 @@ use libpod_state::JournalKind;
 
 use super::lock::Locked;
 use super::*;
+use crate::error::PodError;
 use crate::journal::{Acquired, Op};
 use crate::Error;
 
 /// How long a forced removal waits for a SIGKILLed process to be reaped.
 const KILL_WAIT: Duration = Duration::from_secs(30);
 
+/// A pod's current infra container is removed only by `Pod::remove` (which
+/// detaches it from the pod first).
+fn check_infra_removal(l: &Locked<'_>) -> Result<()> {
+    let (true, Some(pod)) = (l.cfg.is_infra, &l.cfg.pod) else {
+        return Ok(());
+    };
+    match l.p.state.pod(pod) {
+        Ok((_, ps)) if ps.infra_container_id.as_deref() == Some(l.cfg.id.as_str()) => {
+            Err(PodError::InfraRemoval {
+                id: l.cfg.id.clone(),
+                pod: pod.clone(),
+            }
+            .into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Removes the locked container. `force` kills a running one first (SIGKILL,
 /// without the stop timeout).
 pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
-    l.check(if force {
+    let t = l.check(if force {
         Operation::RemoveForce
     } else {
         Operation::Remove
     })?;
-    crate::pod::check_infra_removal(l)?;
+    check_infra_removal(l)?;
     let id = l.id().to_string();
     let p = l.p;
     // Rolled forward after a crash (see `crate::journal`).
@@ -30,7 +49,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
         p,
         JournalKind::Container,
         &id,
-        "remove",
+        Operation::Remove,
         Acquired {
             mount: l.st.mountpoint.is_some(),
             netns: l.st.netns_path.clone(),
@@ -40,10 +59,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
             ..Acquired::default()
         },
     )?;
-    if matches!(
-        l.st.status,
-        ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
-    ) {
+    if l.st.status.is_active() {
         let _ = p.oci.kill(&id, libc::SIGKILL, true);
         if l.st.status == ContainerStatus::Paused {
             let _ = p.oci.resume(&id);
@@ -59,11 +75,10 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     let mut errs = Vec::new();
     // Removing is written so that other processes see it (and a crash mid-way
     // leaves a row that `rm -f` finishes).
-    l.st.status = ContainerStatus::Removing;
-    if let Err(e) = l.save() {
+    if let Err(e) = l.commit(&t) {
         errs.push(e);
     }
-    if let Err(e) = super::cleanup::teardown(l) {
+    if let Err(e) = super::teardown::teardown(l) {
         errs.push(e);
     }
     match p.store.delete_container(&id) {
@@ -86,7 +101,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     // The row goes last: until then a failed removal can be retried.
     p.state
         .remove_container(&id)
-        .map_err(|e| crate::runtime::convert::ctr_err(e, &id))?;
+        .map_err(|e| crate::context::ctr_err(e, &id))?;
     failpoint::hit("container.remove.after_state");
     if let Err(e) = p.locks.remove(&id) {
         errs.push(e.into());
@@ -103,7 +118,7 @@ impl Container {
     /// kills a running container first (SIGKILL).
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn remove(&self, force: bool) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         remove_locked(&mut l, force)
     }

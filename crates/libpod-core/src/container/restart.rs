@@ -9,7 +9,7 @@ impl Container {
     /// Stops (if running) and starts again; refused for paused containers.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn restart(&self, timeout: Option<std::time::Duration>) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let active = {
             let l = Locked::acquire(&p, &self.id)?;
             l.check(Operation::Restart)?;

@@ -1,6 +1,6 @@
 //! `start`: initialises the container when needed, then starts its process. → Running.
 
-use libpod_config::{failpoint, ContainerStatus, Operation};
+use libpod_config::{failpoint, Operation};
 use libpod_state::JournalKind;
 
 use super::lock::Locked;
@@ -9,6 +9,7 @@ use crate::journal::{Acquired, Op};
 
 /// Starts a Created container.
 pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
+    let t = l.check(Operation::Start)?;
     let id = l.id().to_string();
     let conmon_start =
         l.st.conmon_pid
@@ -18,7 +19,7 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
         l.p,
         JournalKind::Container,
         &id,
-        "start",
+        Operation::Start,
         Acquired {
             started: true,
             mount: l.st.mountpoint.is_some(),
@@ -42,11 +43,10 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
         return Err(super::init::map_create_error(e.into(), &argv0));
     }
     failpoint::hit("container.start.after_start");
-    l.st.status = ContainerStatus::Running;
     l.st.started_at = Some(chrono::Utc::now());
     l.st.finished_at = None;
     l.st.stopped_by_user = false;
-    l.save()
+    l.commit(&t)
 }
 
 /// Check, init if needed, start: returns false when the container already ran (no-op).
@@ -65,7 +65,7 @@ impl Container {
     /// Starting a running container is a no-op.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn start(&self) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         prepare_and_start(&mut l).map(|_| ())
     }

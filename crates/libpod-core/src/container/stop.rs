@@ -20,7 +20,7 @@ impl Container {
     /// when created with `--rm`). Stopping a container that does not run is a no-op.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn stop(&self, timeout: Option<Duration>) -> Result<()> {
-        let p = self.parts()?;
+        let p = self.enter()?;
         // The journal entry spans the unlocked wait (see `crate::journal`).
         let op: Op<'_>;
         let timeout = {
@@ -42,7 +42,7 @@ impl Container {
                 &p,
                 JournalKind::Container,
                 &self.id,
-                "stop",
+                Operation::Stop,
                 Acquired {
                     mount: l.st.mountpoint.is_some(),
                     netns: l.st.netns_path.clone(),
@@ -50,9 +50,8 @@ impl Container {
                     ..Acquired::default()
                 },
             )?;
-            l.st.status = ContainerStatus::Stopping;
             l.st.stopped_by_user = true;
-            l.save()?;
+            l.begin(&t)?;
             if let Err(e) = p.oci.kill(&self.id, signal, false) {
                 tracing::debug!(error = %e, "stop signal not delivered (process gone?)");
             }

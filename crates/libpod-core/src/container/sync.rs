@@ -4,31 +4,12 @@
 use chrono::{DateTime, Utc};
 use libpod_config::{ContainerState, ContainerStatus};
 
-use crate::runtime::Parts;
+use crate::context::Parts;
 use crate::Result;
-
-/// Statuses in which a conmon may be monitoring a process.
-fn monitored(s: ContainerStatus) -> bool {
-    matches!(
-        s,
-        ContainerStatus::Created
-            | ContainerStatus::Running
-            | ContainerStatus::Paused
-            | ContainerStatus::Stopping
-    )
-}
-
-fn pid_alive(pid: i32) -> bool {
-    // Signal 0 checks existence only; ESRCH means gone (EPERM would mean alive).
-    !matches!(
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-        Err(nix::errno::Errno::ESRCH)
-    )
-}
 
 /// Applies an observed exit to `st`: Stopped (the runtime container still
 /// exists until cleanup), exit code, finish time, OOM flag.
-fn apply_exit(st: &mut ContainerState, code: i32, at: DateTime<Utc>, oom: bool) {
+pub(crate) fn apply_exit(st: &mut ContainerState, code: i32, at: DateTime<Utc>, oom: bool) {
     st.status = ContainerStatus::Stopped;
     st.exit_code = Some(code);
     st.finished_at = Some(at);
@@ -40,7 +21,7 @@ fn apply_exit(st: &mut ContainerState, code: i32, at: DateTime<Utc>, oom: bool) 
 /// container; on an exit, updates `st`, records the exit code in the state's
 /// exit-code table, and returns true (the caller saves `st`). Call under the lock.
 pub(crate) fn sync_exit(p: &Parts, id: &str, st: &mut ContainerState) -> Result<bool> {
-    if !monitored(st.status) {
+    if !st.status.is_monitored() {
         return Ok(false);
     }
     let info = match p.oci.exit_info(id)? {
@@ -48,7 +29,7 @@ pub(crate) fn sync_exit(p: &Parts, id: &str, st: &mut ContainerState) -> Result<
         None => match st.conmon_pid {
             // conmon died without writing an exit file (killed): look once more
             // (it may have written it just before exiting), else unknown (-1).
-            Some(pid) if !pid_alive(pid) => p.oci.exit_info(id)?,
+            Some(pid) if !crate::process::pid_alive(pid) => p.oci.exit_info(id)?,
             _ => return Ok(false),
         },
     };
@@ -69,7 +50,7 @@ pub(crate) fn sync_exit(p: &Parts, id: &str, st: &mut ContainerState) -> Result<
 
 /// The same as [`sync_exit`] for display only: no lock, nothing saved, errors ignored.
 pub(crate) fn peek_exit(p: &Parts, id: &str, st: &mut ContainerState) {
-    if !monitored(st.status) {
+    if !st.status.is_monitored() {
         return;
     }
     if let Ok(Some(i)) = p.oci.exit_info(id) {
@@ -102,8 +83,6 @@ mod tests {
 
     #[test]
     fn own_pid_is_alive() {
-        assert!(pid_alive(std::process::id() as i32));
-        assert!(monitored(ContainerStatus::Running));
-        assert!(!monitored(ContainerStatus::Exited));
+        assert!(crate::process::pid_alive(std::process::id() as i32));
     }
 }

@@ -28,9 +28,7 @@ fn look(p: &Parts, id: &str, configured_counts_as_exited: bool) -> Result<Seen> 
     }
     match p.state.container_state(id) {
         Ok(st) => Ok(match st.status {
-            ContainerStatus::Stopped | ContainerStatus::Exited => {
-                Seen::Exited(st.exit_code.unwrap_or(0))
-            }
+            s if s.has_exited() => Seen::Exited(st.exit_code.unwrap_or(0)),
             ContainerStatus::Configured if configured_counts_as_exited => {
                 Seen::Exited(st.exit_code.unwrap_or(0))
             }

@@ -1,4 +1,5 @@
-//! The infra container's image: `localhost/pause:latest`, loaded from an
+//! The infra container: starting it before a member that joins its
+//! namespaces, and its image, `localhost/pause:latest`, loaded from an
 //! archive when one is known, else built here from the host's static
 //! `catatonit` (as Podman builds its pause image from catatonit).
 
@@ -7,7 +8,31 @@ use std::path::{Path, PathBuf};
 
 use libpod_storage::{ConfigChanges, RootfsImport, Store};
 
+use crate::container::lock::Locked;
 use crate::{Error, Result};
+
+/// Starts the infra container of the pod of `l` when `l` joins one of its
+/// namespaces and the infra does not run (Podman starts a member's
+/// dependencies). Init calls it before the member's network setup, under the
+/// member's lock, which holds the pod lock; the infra is locked as a sibling.
+/// The infra has no infra of its own, so this recursion is one level deep.
+pub(crate) fn start_for_member(l: &Locked<'_>) -> Result<()> {
+    if l.cfg.pod.is_none() || !crate::network::joins_infra(&l.cfg) {
+        return Ok(());
+    }
+    let Some((icfg, ist)) = crate::network::pod_infra(l.p, l)? else {
+        return Ok(());
+    };
+    if matches!(
+        ist.status,
+        libpod_config::ContainerStatus::Running | libpod_config::ContainerStatus::Paused
+    ) {
+        return Ok(());
+    }
+    let mut il = l.acquire_sibling(&icfg.id)?;
+    crate::container::start::prepare_and_start(&mut il)?;
+    Ok(())
+}
 
 /// The infra image name.
 pub const PAUSE_IMAGE: &str = "localhost/pause:latest";

@@ -4,92 +4,38 @@
 //!
 //! Locking: every member verb goes through the container lock, which takes the
 //! pod lock first (see `container::lock`), so the pod → container order holds.
+//!
+//! This file holds the types, the lookups and the member queries; each pod verb
+//! has its own file, as the container verbs do.
 
-mod infra;
+mod create;
+pub(crate) mod infra;
+mod inspect;
+mod kill;
+mod remove;
+mod restart;
+mod start;
+mod stop;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use libpod_config::failpoint;
+use libpod_config::{failpoint, Operation};
 use libpod_config::{
-    generate_name, new_id, validate_name, ContainerConfig, ContainerStatus, NamespaceMode,
-    NetworkMode as CfgNetworkMode, PodConfig, PodState, PortMapping, SharedNamespace,
+    generate_name, new_id, validate_name, ContainerConfig, ContainerStatus, PodConfig, PodState,
+    PortMapping, SharedNamespace,
 };
-use libpod_state::{JournalKind, StateError};
+use libpod_state::JournalKind;
 
 pub use infra::PAUSE_IMAGE;
 
 use crate::container::{Container, CreateOptions, NetworkMode};
+use crate::context::{pod_err, Inner, Parts};
+pub use crate::error::PodError;
 use crate::journal::{Acquired, Op};
-use crate::runtime::{Inner, Parts, Runtime};
+use crate::runtime::Runtime;
 use crate::{Error, Result};
-
-/// Errors of the pod verbs.
-#[derive(Debug, thiserror::Error)]
-pub enum PodError {
-    /// No pod matches this id, id prefix or name.
-    #[error("no such pod: {0}")]
-    NoSuchPod(String),
-    /// More than one pod matches this id prefix.
-    #[error("more than one pod matches {0}: use more characters of the id")]
-    AmbiguousPod(String),
-    /// The name is used by a pod or container.
-    #[error("pod name {0} is already in use")]
-    NameInUse(String),
-    /// The pod still has containers (remove them or force).
-    #[error("pod {pod} has containers {}: remove them first or force", .containers.join(", "))]
-    HasContainers {
-        /// Pod id.
-        pod: String,
-        /// Its containers.
-        containers: Vec<String>,
-    },
-    /// The pod has running containers and removal was not forced.
-    #[error("pod {pod} has running containers {}: stop them first or force", .containers.join(", "))]
-    Running {
-        /// Pod id.
-        pod: String,
-        /// The running containers.
-        containers: Vec<String>,
-    },
-    /// The infra container goes only with its pod.
-    #[error("container {id} is the infra container of pod {pod}: remove the pod instead")]
-    InfraRemoval {
-        /// The infra container.
-        id: String,
-        /// Its pod.
-        pod: String,
-    },
-    /// A container option conflicts with the pod it joins.
-    #[error("container in pod {pod}: {what}")]
-    Conflict {
-        /// Pod id.
-        pod: String,
-        /// What conflicts.
-        what: &'static str,
-    },
-}
-
-impl From<PodError> for Error {
-    fn from(e: PodError) -> Self {
-        Error::Pod(Box::new(e))
-    }
-}
-
-fn pod_err(e: StateError, q: &str) -> Error {
-    match e {
-        StateError::NoSuchPod { .. }
-        | StateError::Lookup(libpod_config::LookupError::NotFound { .. }) => {
-            PodError::NoSuchPod(q.to_string()).into()
-        }
-        StateError::Lookup(libpod_config::LookupError::Ambiguous { .. }) => {
-            PodError::AmbiguousPod(q.to_string()).into()
-        }
-        StateError::NameInUse { name, .. } => PodError::NameInUse(name).into(),
-        other => Error::State(other),
-    }
-}
 
 /// Everything `pod create` takes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -277,156 +223,7 @@ impl std::fmt::Debug for Pod {
     }
 }
 
-fn shared_name(s: SharedNamespace) -> &'static str {
-    match s {
-        SharedNamespace::Net => "net",
-        SharedNamespace::Ipc => "ipc",
-        SharedNamespace::Uts => "uts",
-        SharedNamespace::Pid => "pid",
-    }
-}
-
-/// Called by container remove: a pod's current infra container is removed only
-/// by [`Pod::remove`] (which detaches it from the pod first).
-pub(crate) fn check_infra_removal(l: &crate::container::lock::Locked<'_>) -> Result<()> {
-    let (true, Some(pod)) = (l.cfg.is_infra, &l.cfg.pod) else {
-        return Ok(());
-    };
-    match l.p.state.pod(pod) {
-        Ok((_, ps)) if ps.infra_container_id.as_deref() == Some(l.cfg.id.as_str()) => {
-            Err(PodError::InfraRemoval {
-                id: l.cfg.id.clone(),
-                pod: pod.clone(),
-            }
-            .into())
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Called by container create: makes the config a member of the pod named in
-/// `opts.pod` (resolves it, sets the shared namespaces, refuses conflicts).
-pub(crate) fn join_pod(p: &Parts, opts: &CreateOptions, c: &mut ContainerConfig) -> Result<()> {
-    let Some(q) = &opts.pod else {
-        return Ok(());
-    };
-    let id = p.state.lookup_pod(q).map_err(|e| pod_err(e, q))?;
-    let (pc, ps) = p.state.pod(&id).map_err(|e| pod_err(e, q))?;
-    c.pod = Some(id.clone());
-    if ps.infra_container_id.is_some() {
-        if pc.shares(SharedNamespace::Net) {
-            if !opts.ports.is_empty() {
-                return Err(PodError::Conflict {
-                    pod: id,
-                    what: "published ports must be defined when the pod is created",
-                }
-                .into());
-            }
-            c.namespaces.network = CfgNetworkMode::Pod;
-            c.networks.clear();
-        }
-        if pc.shares(SharedNamespace::Ipc) {
-            c.namespaces.ipc = NamespaceMode::Pod;
-        }
-        if pc.shares(SharedNamespace::Uts) {
-            c.namespaces.uts = NamespaceMode::Pod;
-        }
-        if pc.shares(SharedNamespace::Pid) {
-            c.namespaces.pid = NamespaceMode::Pod;
-        }
-    }
-    Ok(())
-}
-
 impl Runtime {
-    /// Creates a pod and (by default) its infra container, not started.
-    #[tracing::instrument(skip(self, opts), fields(name = ?opts.name))]
-    pub fn create_pod(&self, opts: PodCreateOptions) -> Result<Pod> {
-        let p = self.inner.parts()?;
-        if let Some(n) = &opts.name {
-            validate_name(n)?;
-        }
-        let id = new_id();
-        let name = opts.name.clone().unwrap_or_else(generate_name);
-        let mut pc = PodConfig::new(&id, &name);
-        pc.labels = opts.labels.clone();
-        pc.has_infra = opts.infra;
-        pc.shared_namespaces = if opts.infra {
-            opts.share.clone()
-        } else {
-            Vec::new()
-        };
-        pc.port_mappings = opts.ports.clone();
-        pc.networks = opts.networks.clone();
-        pc.hostname = opts.hostname.clone().or_else(|| Some(name.clone()));
-        if opts.share.contains(&SharedNamespace::Pid) {
-            return Err(PodError::Conflict {
-                pod: id,
-                what: "sharing the pid namespace is not supported yet",
-            }
-            .into());
-        }
-        if !opts.infra && !opts.ports.is_empty() {
-            return Err(PodError::Conflict {
-                pod: id,
-                what: "published ports need an infra container",
-            }
-            .into());
-        }
-        // Rolled back after a crash (see `crate::journal`).
-        let mut op = Op::begin(&p, JournalKind::Pod, &id, "create", Acquired::default())?;
-        p.state
-            .add_pod(&pc, &PodState::default())
-            .map_err(|e| pod_err(e, &name))?;
-        failpoint::hit("pod.create.after_state");
-        let pod = Pod {
-            id: id.clone(),
-            rt: self.inner.clone(),
-        };
-        if opts.infra {
-            let r = (|| -> Result<()> {
-                let image = opts
-                    .infra_image
-                    .clone()
-                    .unwrap_or_else(|| PAUSE_IMAGE.to_string());
-                infra::ensure_image(&p.store, &image)?;
-                let copts = CreateOptions {
-                    image,
-                    name: Some(format!("{}-infra", libpod_config::short_id(&id))),
-                    network: if pc.shares(SharedNamespace::Net) {
-                        opts.network
-                    } else {
-                        NetworkMode::None
-                    },
-                    networks: opts.networks.clone(),
-                    ports: opts.ports.clone(),
-                    hostname: pc.hostname.clone(),
-                    labels: opts.labels.clone(),
-                    ..Default::default()
-                };
-                let pod_id = id.clone();
-                let cid = crate::container::create::create_with(&p, copts, &|c| {
-                    c.pod = Some(pod_id.clone());
-                    c.is_infra = true;
-                    Ok(())
-                })?;
-                op.record(|a| a.infra = Some(cid.clone()))?;
-                failpoint::hit("pod.create.after_infra");
-                let (_, mut ps) = p.state.pod(&id)?;
-                ps.infra_container_id = Some(cid);
-                p.state.save_pod_state(&id, &ps)?;
-                Ok(())
-            })();
-            if let Err(e) = r {
-                if let Err(e2) = pod.remove(true) {
-                    tracing::warn!(error = %e2, "removing a half-created pod");
-                }
-                return Err(e);
-            }
-        }
-        Ok(pod)
-    }
-
     /// Looks a pod up by full id, unique id prefix or name.
     pub fn pod(&self, name_or_id: &str) -> Result<Pod> {
         let p = self.inner.parts()?;
@@ -547,221 +344,6 @@ impl Pod {
             }
         }
         Ok((infra, others))
-    }
-
-    /// Starts the infra container, then every member. Keeps going; returns every error.
-    #[tracing::instrument(skip(self), fields(pod = %self.id))]
-    pub fn start(&self) -> Result<()> {
-        let (infra, others) = self.split()?;
-        if let Some(i) = infra {
-            i.start()?;
-        }
-        let mut errs = Vec::new();
-        for c in others {
-            if let Err(e) = c.start() {
-                errs.push(e);
-            }
-        }
-        Error::join(errs)
-    }
-
-    /// Stops every member, then the infra container. Keeps going.
-    #[tracing::instrument(skip(self), fields(pod = %self.id))]
-    pub fn stop(&self, timeout: Option<Duration>) -> Result<()> {
-        let (infra, others) = self.split()?;
-        let mut errs = Vec::new();
-        for c in others.into_iter().chain(infra) {
-            match c.stop(timeout) {
-                Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-                Err(e) => errs.push(e),
-            }
-        }
-        Error::join(errs)
-    }
-
-    /// Sends `signal` to every running member.
-    #[tracing::instrument(skip(self), fields(pod = %self.id))]
-    pub fn kill(&self, signal: i32) -> Result<()> {
-        let mut errs = Vec::new();
-        for (c, st) in self.members()? {
-            if matches!(st, ContainerStatus::Running | ContainerStatus::Paused) {
-                let h = Container {
-                    id: c.id,
-                    rt: self.rt.clone(),
-                };
-                if let Err(e) = h.kill(signal) {
-                    errs.push(e);
-                }
-            }
-        }
-        Error::join(errs)
-    }
-
-    /// Stops, then starts the pod.
-    #[tracing::instrument(skip(self), fields(pod = %self.id))]
-    pub fn restart(&self, timeout: Option<Duration>) -> Result<()> {
-        self.stop(timeout)?;
-        self.start()
-    }
-
-    /// Removes the members (infra last) and the pod. Without `force`, refuses
-    /// while members run or while non-infra members exist.
-    #[tracing::instrument(skip(self), fields(pod = %self.id))]
-    pub fn remove(&self, force: bool) -> Result<()> {
-        let p = self.parts()?;
-        let members = self.members()?;
-        if !force {
-            let running: Vec<String> = members
-                .iter()
-                .filter(|(_, s)| {
-                    matches!(
-                        s,
-                        ContainerStatus::Running
-                            | ContainerStatus::Paused
-                            | ContainerStatus::Stopping
-                    )
-                })
-                .map(|(c, _)| c.id.clone())
-                .collect();
-            if !running.is_empty() {
-                return Err(PodError::Running {
-                    pod: self.id.clone(),
-                    containers: running,
-                }
-                .into());
-            }
-            let others: Vec<String> = members
-                .iter()
-                .filter(|(c, _)| !c.is_infra)
-                .map(|(c, _)| c.id.clone())
-                .collect();
-            if !others.is_empty() {
-                return Err(PodError::HasContainers {
-                    pod: self.id.clone(),
-                    containers: others,
-                }
-                .into());
-            }
-        }
-        // Rolled forward after a crash (see `crate::journal`).
-        let _op = Op::begin(
-            &p,
-            JournalKind::Pod,
-            &self.id,
-            "remove",
-            Acquired::default(),
-        )?;
-        let (infra, others) = self.split()?;
-        let mut errs = Vec::new();
-        for c in &others {
-            match c.remove(true) {
-                Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-                Err(e) => errs.push(e),
-            }
-        }
-        if !errs.is_empty() {
-            return Error::join(errs);
-        }
-        failpoint::hit("pod.remove.after_containers");
-        // Detach the infra from the pod, so that its removal is allowed.
-        let (_, mut ps) = self.rows()?;
-        if ps.infra_container_id.take().is_some() {
-            p.state
-                .save_pod_state(&self.id, &ps)
-                .map_err(|e| pod_err(e, &self.id))?;
-        }
-        failpoint::hit("pod.remove.after_detach");
-        if let Some(c) = infra {
-            match c.remove(true) {
-                Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        failpoint::hit("pod.remove.after_infra");
-        // With force, a container another process added to the pod while it was being
-        // removed goes too (found by the stress test); without force the error stands.
-        let mut late_rounds = 0;
-        while let Err(e) = p.state.remove_pod(&self.id, false) {
-            let (_, late) = self.split()?;
-            if !force || late.is_empty() || late_rounds == 3 {
-                return Err(pod_err(e, &self.id));
-            }
-            late_rounds += 1;
-            for c in late {
-                match c.remove(true) {
-                    Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        failpoint::hit("pod.remove.after_state");
-        if let Err(e) = p.locks.remove(&self.id) {
-            tracing::debug!(error = %e, "removing the pod lock");
-        }
-        Ok(())
-    }
-
-    /// `pod inspect`.
-    #[tracing::instrument(skip(self), fields(pod = %self.id))]
-    pub fn inspect(&self) -> Result<PodInspect> {
-        let (pc, ps) = self.rows()?;
-        let members = self.members()?;
-        let statuses: Vec<ContainerStatus> = members.iter().map(|(_, s)| *s).collect();
-        let infra_networks = match &ps.infra_container_id {
-            Some(i) => {
-                let p = self.parts()?;
-                match p.state.container(i) {
-                    Ok((_, st)) => crate::network::inspect_networks(&st),
-                    Err(_) => BTreeMap::new(),
-                }
-            }
-            None => BTreeMap::new(),
-        };
-        Ok(PodInspect {
-            id: pc.id.clone(),
-            name: pc.name.clone(),
-            created: crate::container::rfc3339(Some(pc.created)),
-            state: PodStatus::derive(&statuses).as_str().to_string(),
-            hostname: pc.hostname.clone().unwrap_or_default(),
-            labels: pc.labels.clone(),
-            infra_container_id: ps.infra_container_id.clone().unwrap_or_default(),
-            shared_namespaces: pc
-                .shared_namespaces
-                .iter()
-                .map(|s| shared_name(*s).to_string())
-                .collect(),
-            num_containers: members.len(),
-            containers: members
-                .iter()
-                .map(|(c, s)| PodMember {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    state: s.as_str().to_string(),
-                })
-                .collect(),
-            ports: pc
-                .port_mappings
-                .iter()
-                .map(|m| crate::network::format_ports(std::slice::from_ref(m)))
-                .collect(),
-            networks: pc.networks.clone(),
-            infra_networks,
-        })
-    }
-
-    /// A `pod ps` row.
-    pub fn summary(&self) -> Result<PodSummary> {
-        let i = self.inspect()?;
-        Ok(PodSummary {
-            id: i.id,
-            name: i.name,
-            status: i.state,
-            created: i.created,
-            infra_id: i.infra_container_id,
-            containers: i.containers,
-            labels: i.labels,
-            networks: i.networks,
-        })
     }
 }
 

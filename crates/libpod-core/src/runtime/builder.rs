@@ -12,64 +12,7 @@ use crate::Result;
 use libpod_config::RuntimeConfig;
 pub use libpod_config::StateBackend;
 
-/// The resolved options of a runtime; `Runtime::config()` returns a copy.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct RuntimeOptions {
-    /// The data-model configuration (paths, OCI runtime, conmon, state backend, ...).
-    pub config: RuntimeConfig,
-    /// Where the boot id is read from (tests point it at a file to simulate a reboot).
-    pub boot_id_path: PathBuf,
-    /// conmon's exit command: binary and the arguments before `container cleanup ID`.
-    pub exit_command: Option<(PathBuf, Vec<String>)>,
-    /// conmon log level.
-    pub log_level: String,
-}
-
-impl Default for RuntimeOptions {
-    fn default() -> Self {
-        RuntimeOptions {
-            config: RuntimeConfig::default(),
-            boot_id_path: PathBuf::from("/proc/sys/kernel/random/boot_id"),
-            exit_command: None,
-            log_level: "error".into(),
-        }
-    }
-}
-
-impl RuntimeOptions {
-    /// `static_dir`: state.db and per-container persistent dirs.
-    pub fn static_dir(&self) -> PathBuf {
-        self.config.static_dir.clone()
-    }
-    /// `tmp_dir`: the per-boot directory that holds `alive`.
-    pub fn tmp_dir(&self) -> PathBuf {
-        self.config.tmp_dir.clone()
-    }
-    /// Per-container lock files.
-    pub fn lock_dir(&self) -> PathBuf {
-        self.config.lock_dir()
-    }
-    /// conmon exit files.
-    pub fn exit_dir(&self) -> PathBuf {
-        self.config.exits_dir()
-    }
-    /// conmon attach sockets.
-    pub fn socket_dir(&self) -> PathBuf {
-        self.config.socket_dir()
-    }
-    /// conmon persist dirs (OOM markers), one per container.
-    pub fn persist_dir(&self) -> PathBuf {
-        self.config.tmp_dir.join("persist")
-    }
-    /// OCI bundles (config.json, pid files, attach/ctl), one per container.
-    pub fn bundle_dir(&self) -> PathBuf {
-        self.config.tmp_dir.join("bundles")
-    }
-    /// Persistent per-container dirs (logs).
-    pub fn containers_dir(&self) -> PathBuf {
-        self.config.static_dir.join("containers")
-    }
-}
+pub use crate::context::RuntimeOptions;
 
 /// Builds a [`Runtime`]; `build` consumes it, so options cannot change afterwards.
 #[derive(Clone, Default)]

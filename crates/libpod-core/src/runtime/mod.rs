@@ -2,8 +2,8 @@
 //! unusable after [`Runtime::shutdown`].
 
 mod builder;
-pub(crate) mod convert;
 pub(crate) mod info;
+mod networks;
 mod open;
 pub(crate) mod refresh;
 
@@ -17,40 +17,11 @@ pub use info::{
 };
 
 use libpod_config::{ContainerConfig, ContainerState, ContainerStatus};
-use libpod_oci::OciRuntime;
-use libpod_state::{LockManager, State};
 use libpod_storage::Store;
 
 use crate::container::{Container, ContainerSummary, CreateOptions};
+use crate::context::{Inner, Parts};
 use crate::{Error, Result};
-
-/// The opened components; dropped at shutdown.
-pub(crate) struct Parts {
-    pub(crate) opts: RuntimeOptions,
-    pub(crate) state: Box<dyn State>,
-    pub(crate) locks: LockManager,
-    pub(crate) store: Store,
-    pub(crate) oci: Arc<dyn OciRuntime>,
-    /// Name and version of the OCI runtime, conmon (for info).
-    pub(crate) oci_component: Component,
-    pub(crate) conmon_component: Component,
-}
-
-/// Shared by the `Runtime` and every `Container` handle.
-pub(crate) struct Inner {
-    pub(crate) parts: RwLock<Option<Arc<Parts>>>,
-}
-
-impl Inner {
-    /// The opened components, or `RuntimeStopped`.
-    pub(crate) fn parts(&self) -> Result<Arc<Parts>> {
-        self.parts
-            .read()
-            .map_err(|_| Error::RuntimeStopped)?
-            .clone()
-            .ok_or(Error::RuntimeStopped)
-    }
-}
 
 /// The lpod runtime. Cloning is cheap; every clone shares the same components.
 #[derive(Clone)]
@@ -190,7 +161,7 @@ impl Runtime {
         let id = p
             .state
             .lookup_container(name_or_id)
-            .map_err(|e| convert::lookup_err(e, name_or_id))?;
+            .map_err(|e| crate::context::lookup_err(e, name_or_id))?;
         Ok(Container {
             id,
             rt: self.inner.clone(),
@@ -260,43 +231,6 @@ impl Runtime {
             }
             Err(e) => Err(e),
         }
-    }
-
-    /// Removes an image unless a container uses it (`force` removes those
-    /// containers first, as `podman rmi -f`). Returns the removed image id.
-    #[tracing::instrument(skip(self))]
-    pub fn remove_image(&self, name_or_id: &str, force: bool) -> Result<String> {
-        let p = self.inner.parts()?;
-        let img = p
-            .store
-            .image(name_or_id)
-            .map_err(|e| convert::image_err(e, name_or_id))?;
-        let users: Vec<String> = p
-            .state
-            .all_containers()?
-            .into_iter()
-            .filter(|(c, _)| c.image_id == img.id)
-            .map(|(c, _)| c.id)
-            .collect();
-        if !users.is_empty() {
-            if !force {
-                return Err(Error::ImageInUse {
-                    image: name_or_id.to_string(),
-                    containers: users,
-                });
-            }
-            for id in users {
-                let c = Container {
-                    id,
-                    rt: self.inner.clone(),
-                };
-                match c.remove(true) {
-                    Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        Ok(p.store.remove_image(&img.id, force)?.id)
     }
 
     /// `system reset`: force-removes every container and image. The runtime stays

@@ -307,7 +307,7 @@ impl Runtime {
         // Operations whose process died (see `crate::journal`): finished or undone
         // before this runtime is handed out. Errors are logged; the entries stay
         // and the next open (or the next verb on the object) tries again.
-        for e in crate::journal::recover_all(&rt) {
+        for e in crate::recovery::recover_all(&rt) {
             tracing::warn!(error = %e, "journal recovery");
         }
         drop(alive_guard);

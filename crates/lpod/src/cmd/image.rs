@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use libpod_core::image::RmiAction;
 use libpod_core::Runtime;
 use libpod_storage::{ConfigChanges, ExportFormat, Image, RootfsImport};
 use serde_json::{json, Value};
@@ -156,23 +157,19 @@ pub fn rmi(rt: &Runtime, a: RmiArgs) -> CmdResult {
         a.images.clone()
     };
     for_each(&names, |name| {
-        let img = store.image(name).map_err(|e| match e {
-            libpod_storage::StoreError::ImageNotFound(_) => {
-                CliError::Core(libpod_core::Error::NoSuchImage(name.clone()))
+        match rt.rmi_action(name)? {
+            RmiAction::Untag(name) => {
+                rt.untag_image(&name)?;
+                println!("Untagged: {name}");
             }
-            e => e.into(),
-        })?;
-        let is_id = img.id.starts_with(name.trim_start_matches("sha256:"));
-        if !is_id && img.names.len() > 1 {
-            store.untag(name, name)?;
-            println!("Untagged: {name}");
-            return Ok(());
+            RmiAction::Remove { id, names } => {
+                for n in &names {
+                    println!("Untagged: {n}");
+                }
+                let id = rt.remove_image(&id, a.force)?;
+                println!("Deleted: {id}");
+            }
         }
-        for n in &img.names {
-            println!("Untagged: {n}");
-        }
-        let id = rt.remove_image(&img.id, a.force)?;
-        println!("Deleted: {id}");
         Ok(())
     })
 }

@@ -138,11 +138,8 @@ fn reset_paths(c: &libpod_config::RuntimeConfig) -> Vec<PathBuf> {
 }
 
 fn unmount_under(dirs: &[PathBuf]) {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let mut mounts: Vec<PathBuf> = info
-        .lines()
-        .filter_map(|l| l.split(' ').nth(4))
-        .map(|m| PathBuf::from(m.replace("\\040", " ")))
+    let mut mounts: Vec<PathBuf> = libpod_storage::driver::mount_points()
+        .into_iter()
         .filter(|m| dirs.iter().any(|d| m.starts_with(d)))
         .collect();
     mounts.sort_by_key(|m| std::cmp::Reverse(m.as_os_str().len()));

@@ -1,0 +1,52 @@
+//! Tearing the runtime side of a container down (runtime container, conmon's
+//! files, network, rootfs mount): the step cleanup, removal, re-init and
+//! recovery share. Depends on no verb.
+
+use libpod_config::{failpoint, ContainerStatus};
+use libpod_oci::OciError;
+
+use super::lock::Locked;
+use crate::{Error, Result};
+
+/// Network teardown: CNI DEL and netns removal for bridge (see `crate::network`).
+fn network_teardown(l: &mut Locked<'_>) -> Vec<Error> {
+    crate::network::teardown(l)
+}
+
+/// Tears the runtime side of a container down: deletes the runtime container
+/// and conmon's files, tears the network down, unmounts the rootfs. Keeps going
+/// after an error and returns all of them. The end status is the table's
+/// (`ContainerStatus::after_teardown`: Created → Configured, an exited one →
+/// Exited, Removing stays); saves unless Removing.
+pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
+    let id = l.id().to_string();
+    let p = l.p;
+    let mut errs = Vec::new();
+    match p.oci.delete(&id, true) {
+        Ok(()) | Err(OciError::NotFound { .. }) => {}
+        Err(e) => errs.push(Error::from(e)),
+    }
+    if let Err(e) = p.oci.cleanup_files(&id) {
+        errs.push(e.into());
+    }
+    failpoint::hit("container.cleanup.after_runtime_delete");
+    errs.extend(network_teardown(l));
+    failpoint::hit("container.cleanup.after_network");
+    if l.st.mountpoint.take().is_some() {
+        match p.store.unmount(&id, false) {
+            Ok(_) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
+            Err(e) => errs.push(e.into()),
+        }
+    }
+    failpoint::hit("container.cleanup.after_unmount");
+    l.st.pid = None;
+    l.st.conmon_pid = None;
+    l.st.status = l.st.status.after_teardown();
+    // A container being removed loses its row right after: no write for it.
+    if l.st.status != ContainerStatus::Removing {
+        if let Err(e) = l.save() {
+            errs.push(e);
+        }
+    }
+    Error::join(errs)
+}

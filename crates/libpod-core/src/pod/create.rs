@@ -1,0 +1,99 @@
+//! `pod create`: the pod row and (by default) its infra container.
+
+use super::*;
+
+impl Runtime {
+    /// Creates a pod and (by default) its infra container, not started.
+    #[tracing::instrument(skip(self, opts), fields(name = ?opts.name))]
+    pub fn create_pod(&self, opts: PodCreateOptions) -> Result<Pod> {
+        let p = self.inner.parts()?;
+        if let Some(n) = &opts.name {
+            validate_name(n)?;
+        }
+        let id = new_id();
+        let name = opts.name.clone().unwrap_or_else(generate_name);
+        let mut pc = PodConfig::new(&id, &name);
+        pc.labels = opts.labels.clone();
+        pc.has_infra = opts.infra;
+        pc.shared_namespaces = if opts.infra {
+            opts.share.clone()
+        } else {
+            Vec::new()
+        };
+        pc.port_mappings = opts.ports.clone();
+        pc.networks = opts.networks.clone();
+        pc.hostname = opts.hostname.clone().or_else(|| Some(name.clone()));
+        if opts.share.contains(&SharedNamespace::Pid) {
+            return Err(PodError::Conflict {
+                pod: id,
+                what: "sharing the pid namespace is not supported yet",
+            }
+            .into());
+        }
+        if !opts.infra && !opts.ports.is_empty() {
+            return Err(PodError::Conflict {
+                pod: id,
+                what: "published ports need an infra container",
+            }
+            .into());
+        }
+        // Rolled back after a crash (see `crate::journal`).
+        let mut op = Op::begin(
+            &p,
+            JournalKind::Pod,
+            &id,
+            Operation::Create,
+            Acquired::default(),
+        )?;
+        p.state
+            .add_pod(&pc, &PodState::default())
+            .map_err(|e| pod_err(e, &name))?;
+        failpoint::hit("pod.create.after_state");
+        let pod = Pod {
+            id: id.clone(),
+            rt: self.inner.clone(),
+        };
+        if opts.infra {
+            let r = (|| -> Result<()> {
+                let image = opts
+                    .infra_image
+                    .clone()
+                    .unwrap_or_else(|| PAUSE_IMAGE.to_string());
+                infra::ensure_image(&p.store, &image)?;
+                let copts = CreateOptions {
+                    image,
+                    name: Some(format!("{}-infra", libpod_config::short_id(&id))),
+                    network: if pc.shares(SharedNamespace::Net) {
+                        opts.network
+                    } else {
+                        NetworkMode::None
+                    },
+                    networks: opts.networks.clone(),
+                    ports: opts.ports.clone(),
+                    hostname: pc.hostname.clone(),
+                    labels: opts.labels.clone(),
+                    ..Default::default()
+                };
+                let pod_id = id.clone();
+                let cid = crate::container::create::create_with(&p, copts, &|c| {
+                    c.pod = Some(pod_id.clone());
+                    c.is_infra = true;
+                    Ok(())
+                })?;
+                op.record(|a| a.infra = Some(cid.clone()))?;
+                failpoint::hit("pod.create.after_infra");
+                let (_, mut ps) = p.state.pod(&id)?;
+                ps.infra_container_id = Some(cid);
+                p.state.save_pod_state(&id, &ps)?;
+                Ok(())
+            })();
+            if let Err(e) = r {
+                if let Err(e2) = pod.remove(true) {
+                    tracing::warn!(error = %e2, "removing a half-created pod");
+                }
+                return Err(e);
+            }
+        }
+        Ok(pod)
+    }
+}

@@ -1,0 +1,121 @@
+//! Facts about host processes read from `/proc`, one way for all of core:
+//! whether a pid still lives (a zombie counts as dead: it will never act
+//! again) and whether a journal entry's owner is still the process that
+//! wrote it.
+
+use std::path::PathBuf;
+
+use libpod_state::JournalOwner;
+
+/// The fields of `/proc/<pid>/stat` core uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stat {
+    /// The command name (field 2, without the parentheses).
+    pub(crate) comm: String,
+    /// The state letter (field 3): `R`, `S`, `D`, `Z`, ...
+    pub(crate) state: char,
+    /// The start time (field 22, clock ticks since boot).
+    pub(crate) start: u64,
+}
+
+/// Why a stat file could not be used.
+#[derive(Debug)]
+pub(crate) enum StatError {
+    /// The file could not be read (mostly: no such process).
+    Read(PathBuf, std::io::Error),
+    /// The file did not have the expected fields.
+    Format(PathBuf),
+}
+
+/// Reads `/proc/<pid>/stat`.
+pub(crate) fn stat(pid: i32) -> Result<Stat, StatError> {
+    let path = PathBuf::from(format!("/proc/{pid}/stat"));
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => return Err(StatError::Read(path, e)),
+    };
+    // comm is in parentheses and may contain spaces: split after the last ')'.
+    let Some((head, rest)) = text.rsplit_once(')') else {
+        return Err(StatError::Format(path));
+    };
+    let comm = head
+        .split_once('(')
+        .map(|(_, c)| c.to_string())
+        .unwrap_or_default();
+    // rest starts at field 3 (state); field 22 is index 19 there.
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let state = fields.first().and_then(|s| s.chars().next());
+    let start = fields.get(19).and_then(|s| s.parse::<u64>().ok());
+    match (state, start) {
+        (Some(state), Some(start)) => Ok(Stat { comm, state, start }),
+        _ => Err(StatError::Format(path)),
+    }
+}
+
+/// True when `pid` names a process that has not exited: it exists (signal 0
+/// does not fail with ESRCH; EPERM means it exists) and is no zombie.
+pub(crate) fn pid_alive(pid: i32) -> bool {
+    let exists = !matches!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+        Err(nix::errno::Errno::ESRCH)
+    );
+    exists && !matches!(stat(pid), Ok(s) if s.state == 'Z')
+}
+
+/// True when a journal entry's owner still runs: the same boot, and the pid
+/// names a live (non-zombie) process with the owner's start time.
+pub(crate) fn owner_alive(owner: &JournalOwner, boot_id: &str) -> bool {
+    owner.boot_id == boot_id
+        && matches!(stat(owner.pid), Ok(s) if s.start == owner.start_time && s.state != 'Z')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_process_is_alive_and_its_owner_too() {
+        let pid = std::process::id() as i32;
+        let s = stat(pid).unwrap();
+        assert!(!s.comm.is_empty());
+        assert_ne!(s.state, 'Z');
+        assert!(pid_alive(pid));
+        let me = JournalOwner {
+            pid,
+            start_time: s.start,
+            boot_id: "b".into(),
+        };
+        assert!(owner_alive(&me, "b"));
+        assert!(!owner_alive(&me, "another boot"));
+        let reused = JournalOwner {
+            start_time: s.start + 1,
+            ..me
+        };
+        assert!(!owner_alive(&reused, "b"));
+        assert!(stat(i32::MAX).is_err());
+        assert!(!pid_alive(i32::MAX));
+    }
+
+    #[test]
+    fn a_zombie_is_dead() {
+        // A child that exited and is not reaped yet is a zombie.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id() as i32;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !matches!(stat(pid), Ok(s) if s.state == 'Z') {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "child never became a zombie"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(!pid_alive(pid));
+        let owner = JournalOwner {
+            pid,
+            start_time: stat(pid).unwrap().start,
+            boot_id: "b".into(),
+        };
+        assert!(!owner_alive(&owner, "b"));
+        child.wait().unwrap();
+    }
+}

@@ -1,0 +1,95 @@
+//! The network verbs of the [`Runtime`]: `network create/ls/inspect/rm` over
+//! the runtime's CNI network store (the container side of networking is in
+//! `crate::network`).
+
+use libpod_config::NetworkMode;
+use libpod_net::{NetworkCreateOptions, NetworkInfo, NetworkStore, StoreError};
+
+use super::Runtime;
+use crate::network::{manager, NetworkError};
+use crate::{Error, Result};
+
+fn store_err(name: &str, e: StoreError) -> Error {
+    match e {
+        StoreError::NotFound { .. } => NetworkError::NoSuchNetwork(name.to_string()).into(),
+        other => NetworkError::Store {
+            name: name.to_string(),
+            source: Box::new(other),
+        }
+        .into(),
+    }
+}
+
+impl Runtime {
+    /// The runtime's network store (conflists under the runtime's CNI config dir).
+    pub fn network_store(&self) -> Result<NetworkStore> {
+        let p = self.inner.parts()?;
+        Ok(manager(&p).store().clone())
+    }
+
+    /// `network create`.
+    #[tracing::instrument(skip(self, opts), fields(name = %opts.name))]
+    pub fn create_network(&self, opts: &NetworkCreateOptions) -> Result<NetworkInfo> {
+        self.network_store()?
+            .create(opts)
+            .map_err(|e| store_err(&opts.name, e))
+    }
+
+    /// `network ls` (the default network is generated first when missing).
+    pub fn list_networks(&self) -> Result<Vec<NetworkInfo>> {
+        let s = self.network_store()?;
+        if let Err(e) = s.ensure_default() {
+            tracing::warn!(error = %e, "generating the default network");
+        }
+        s.list().map_err(|e| store_err("*", e))
+    }
+
+    /// `network inspect`.
+    pub fn inspect_network(&self, name: &str) -> Result<NetworkInfo> {
+        let s = self.network_store()?;
+        if name == s.default_network().name {
+            let _ = s.ensure_default();
+        }
+        s.inspect(name).map_err(|e| store_err(name, e))
+    }
+
+    /// `network rm`: refuses while containers use it unless `force` (which
+    /// removes them first). Returns the removed containers.
+    #[tracing::instrument(skip(self))]
+    pub fn remove_network(&self, name: &str, force: bool) -> Result<Vec<String>> {
+        let p = self.inner.parts()?;
+        let s = manager(&p).store().clone();
+        if !s.exists(name) {
+            return Err(NetworkError::NoSuchNetwork(name.to_string()).into());
+        }
+        let default = s.default_network().name.clone();
+        let users: Vec<String> = p
+            .state
+            .all_containers()?
+            .into_iter()
+            .filter(|(c, _)| {
+                c.namespaces.network == NetworkMode::Bridge
+                    && (c.networks.iter().any(|n| n == name)
+                        || (c.networks.is_empty() && name == default))
+            })
+            .map(|(c, _)| c.id)
+            .collect();
+        if !users.is_empty() {
+            if !force {
+                return Err(NetworkError::InUse {
+                    network: name.to_string(),
+                    containers: users,
+                }
+                .into());
+            }
+            for id in &users {
+                match self.container(id).and_then(|c| c.remove(true)) {
+                    Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        s.remove(name).map_err(|e| store_err(name, e))?;
+        Ok(users)
+    }
+}
