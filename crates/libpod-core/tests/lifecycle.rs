@@ -369,27 +369,23 @@ fn reboot_simulation_resets_statuses() {
         .create_container(env.opts(&["sleep", "1000"]))
         .unwrap();
     running.start().unwrap();
-    // "Power cut": kill the processes we started (conmon and the container's init), by pid.
+    // "Power cut": kill the processes we started (conmon and the container's init), by
+    // pid, and wait for them without asking lpod again (that would observe the deaths).
+    let mut pids = Vec::new();
     for c in [&created, &running] {
         let i = c.inspect().unwrap();
-        for pid in [i.state.pid, i.state.conmon_pid] {
-            if pid > 0 {
-                let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(pid),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-            }
-        }
+        pids.extend([i.state.pid, i.state.conmon_pid].into_iter().filter(|p| *p > 0));
     }
-    for c in [&created, &running] {
-        let i = c.inspect().unwrap();
-        for pid in [i.state.pid, i.state.conmon_pid] {
-            if pid > 0 {
-                common::poll_until(&format!("pid {pid} to die"), common::POLL_LIMIT, || {
-                    common::pid_gone(pid).then_some(())
-                });
-            }
-        }
+    for &pid in &pids {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    for &pid in &pids {
+        common::poll_until(&format!("pid {pid} to die"), common::POLL_LIMIT, || {
+            common::pid_gone(pid).then_some(())
+        });
     }
     // Unmount what the dead boot had mounted (a reboot would have).
     let _ = env.rt.store().unwrap().unmount_all();
