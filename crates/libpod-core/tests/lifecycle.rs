@@ -374,7 +374,11 @@ fn reboot_simulation_resets_statuses() {
     let mut pids = Vec::new();
     for c in [&created, &running] {
         let i = c.inspect().unwrap();
-        pids.extend([i.state.pid, i.state.conmon_pid].into_iter().filter(|p| *p > 0));
+        pids.extend(
+            [i.state.pid, i.state.conmon_pid]
+                .into_iter()
+                .filter(|p| *p > 0),
+        );
     }
     for &pid in &pids {
         let _ = nix::sys::signal::kill(
