@@ -3,9 +3,7 @@
 
 use libpod_storage::{DriverKind, Store, StoreOptions};
 use std::ffi::OsStr;
-use std::fs;
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 /// `--name N` from the command line, else `default`.
@@ -39,31 +37,11 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 /// private mount namespace with temp dirs bound over /var/lib and /run; `base` is removed
 /// afterwards. `None` (with Podman's stderr printed) when it fails.
 pub fn time_podman<S: AsRef<OsStr>>(base: &Path, driver: DriverKind, verb: &[S]) -> Option<f64> {
-    for d in ["varlib", "hostrun", "tmp", "bigtmp"] {
-        fs::create_dir_all(base.join(d)).ok()?;
-    }
-    fs::write(base.join("auth.json"), "{}").ok()?;
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
-        .arg("mount --bind \"$0\" /var/lib && mount --bind \"$1\" /run && shift && exec podman \"$@\"")
-        .arg(base.join("varlib"))
-        .arg(base.join("hostrun"))
-        .arg("--root")
-        .arg(base.join("root"))
-        .arg("--runroot")
-        .arg(base.join("run"))
-        .arg("--tmpdir")
-        .arg(base.join("tmp"))
-        .args(["--storage-driver", driver.as_str(), "--cgroup-manager", "cgroupfs"])
-        .args(["--events-backend", "none"])
-        .args(verb)
-        .env("TMPDIR", base.join("bigtmp"))
-        .env("REGISTRY_AUTH_FILE", base.join("auth.json"));
+    // Podman confined to `base` in a private mount namespace; removed (images and all) on drop.
+    let podman = lpod_test_support::PrivatePodman::with_driver(base, driver.as_str());
     let t = Instant::now();
-    let out = cmd.output().ok()?;
+    let out = podman.command(verb).output().ok()?;
     let secs = t.elapsed().as_secs_f64();
-    // podman's overlay mounts lived in its private namespace; nothing to unmount here.
-    let _ = fs::remove_dir_all(base);
     if out.status.success() {
         Some(secs)
     } else {
