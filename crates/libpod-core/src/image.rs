@@ -232,6 +232,16 @@ impl Runtime {
         })
     }
 
+    /// Adds the name `new_name` (normalised: `busybox` → `localhost/busybox:latest`) to the
+    /// image `name_or_id`; another image holding that name loses it, as `podman tag`.
+    #[tracing::instrument(skip(self))]
+    pub fn tag_image(&self, name_or_id: &str, new_name: &str) -> crate::Result<()> {
+        let p = self.inner.parts()?;
+        p.store
+            .tag(name_or_id, new_name)
+            .map_err(|e| crate::context::image_err(e, name_or_id))
+    }
+
     /// Removes the name `name` from the image it names (the image stays).
     #[tracing::instrument(skip(self))]
     pub fn untag_image(&self, name: &str) -> crate::Result<()> {

@@ -94,3 +94,13 @@ fn system_reset_empties_the_root() {
         .unwrap_or_default();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[test]
+fn tag_of_an_unknown_image_names_it_and_changes_nothing() {
+    let l = Lpod::bare();
+    let out = l.run(&["tag", "nosuchimage", "localhost/other:v1"]);
+    out.assert_error(125, "tag nosuchimage");
+    assert!(out.stderr.contains("nosuchimage"), "{out:?}");
+    let images = l.run(&["images", "--format", "{{.Repository}}"]);
+    assert!(!images.stdout.contains("localhost/other"), "{images:?}");
+}

@@ -176,9 +176,8 @@ pub fn rmi(rt: &Runtime, a: RmiArgs) -> CmdResult {
 
 /// `lpod tag`.
 pub fn tag(rt: &Runtime, a: TagArgs) -> CmdResult {
-    let store = rt.store()?;
     for t in &a.targets {
-        store.tag(&a.image, t)?;
+        rt.tag_image(&a.image, t)?;
     }
     Ok(0)
 }
