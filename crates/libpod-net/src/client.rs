@@ -213,23 +213,6 @@ pub(crate) fn write_atomic(path: &Path, data: &[u8], durable: bool) -> std::io::
     write_atomic_mode(path, data, durable, false)
 }
 
-/// Creates `dir` and missing parents 0700 (an existing one keeps its mode): the CNI
-/// result cache and the netns dir are the runtime's alone (issue 12).
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-    if dir.is_dir() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
-    if std::fs::metadata(dir)?.permissions().mode() & 0o7777 != 0o700 {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
-}
-
 /// [`write_atomic`]; with `private`, the file is 0600 in a directory created 0700
 /// (the CNI result cache: addresses and configs of every container).
 fn write_atomic_mode(
@@ -241,7 +224,7 @@ fn write_atomic_mode(
     use std::os::unix::fs::OpenOptionsExt as _;
     let dir = path.parent().unwrap_or(Path::new("."));
     if private {
-        create_private_dir(dir)?;
+        crate::private::create_private_dir(dir)?;
     } else {
         std::fs::create_dir_all(dir)?;
     }

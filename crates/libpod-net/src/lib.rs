@@ -47,6 +47,7 @@ pub mod link;
 pub mod manager;
 pub mod netns;
 pub mod port;
+mod private;
 pub mod result;
 pub mod store;
 pub mod subnet;

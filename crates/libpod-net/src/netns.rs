@@ -108,7 +108,7 @@ impl Netns {
                 name: name.to_string(),
             });
         }
-        crate::client::create_private_dir(dir).map_err(|source| NetnsError::Io {
+        crate::private::create_private_dir(dir).map_err(|source| NetnsError::Io {
             path: dir.to_path_buf(),
             op: "create dir",
             source,

@@ -9,6 +9,7 @@
 //! reported by [`Store::check`] and fixed by [`Store::repair`].
 
 use crate::digest::{digest_hex, is_hex64};
+use crate::dirs::dir_names;
 use crate::driver::{self, DriverKind};
 use crate::store::{io_at, LayerRecord, Result, Store};
 use std::collections::{HashMap, HashSet};
@@ -198,18 +199,6 @@ fn remove_any(p: &Path) -> Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(io_at(p)(e)),
     }
-}
-
-pub(crate) fn dir_names(dir: &Path) -> Vec<(String, PathBuf)> {
-    let mut v: Vec<(String, PathBuf)> = fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 /// True when a `tmp/` entry is a staging dir a live process holds.

@@ -26,6 +26,7 @@
 pub mod archive;
 pub mod check;
 pub mod digest;
+mod dirs;
 pub mod driver;
 pub mod export;
 pub mod extract;

@@ -369,7 +369,7 @@ impl Store {
     pub fn tighten_layout(graph_root: &Path, run_root: &Path) -> Result<Vec<PathBuf>> {
         let mut paths: Vec<PathBuf> = vec![graph_root.to_path_buf(), run_root.to_path_buf()];
         for root in [graph_root, run_root] {
-            for (_, p) in crate::check::dir_names(root) {
+            for (_, p) in crate::dirs::dir_names(root) {
                 if fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
                     paths.push(p);
                 }
@@ -388,7 +388,7 @@ impl Store {
         ] {
             paths.push(graph_root.join(d));
         }
-        for (_, p) in crate::check::dir_names(&graph_root.join("overlay")) {
+        for (_, p) in crate::dirs::dir_names(&graph_root.join("overlay")) {
             if fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
                 paths.push(p);
             }
