@@ -13,8 +13,7 @@ use nix::sys::socket::{
     UnixAddr,
 };
 
-use crate::conmon::io_err;
-use crate::driver::OciError;
+use crate::error::{io_err, OciError};
 
 /// conmon's stdout frame type.
 pub const FRAME_STDOUT: u8 = 2;

@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::attach::AttachConn;
-use crate::conmon::{io_err, mkdir, read_oci_log_errors, ConmonRuntime};
-use crate::driver::OciError;
+use crate::conmon::ConmonRuntime;
+use crate::error::{io_err, OciError};
+use crate::files::{mkdir, read_oci_log_errors};
 use crate::pipes::{cloexec_pipe, spawn_with_fds, SyncReader};
 use crate::spec::{process_spec, ProcessInput};
 

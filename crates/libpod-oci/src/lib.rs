@@ -30,12 +30,15 @@ pub mod capabilities;
 pub mod conmon;
 pub mod devices;
 pub mod driver;
+mod error;
 pub mod exec;
+mod files;
 pub mod find;
 pub mod logs;
 mod pipes;
 pub mod seccomp;
 pub mod spec;
+mod types;
 mod verbs;
 
 pub use attach::{AttachConn, OutputStream};

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
-use crate::driver::OciError;
+use crate::error::OciError;
 
 /// First fd number conmon sees for our pipes (0-2 are stdio).
 pub(crate) const FIRST_PIPE_FD: i32 = 3;

@@ -9,10 +9,11 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use oci_spec::runtime::Spec;
 
 use crate::attach::AttachConn;
-use crate::conmon::{io_err, ConmonRuntime};
+use crate::conmon::ConmonRuntime;
 use crate::driver::{
     CreateOptions, Created, ExitInfo, OciError, OciRuntime, RuntimeState, RuntimeStatus,
 };
+use crate::error::io_err;
 use crate::exec::{ExecOptions, ExecSession};
 
 /// How long stop waits for SIGKILL to take effect before giving up.

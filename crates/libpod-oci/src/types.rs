@@ -1,0 +1,67 @@
+//! Input and output types of the [`crate::OciRuntime`] verbs.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+/// Options for [`OciRuntime::create`](crate::OciRuntime::create) that vary per container.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    /// Container name given to conmon (`-n`); the id when `None`.
+    pub name: Option<String>,
+    /// k8s-file log path; `BUNDLE/ctr.log` when `None`.
+    pub log_path: Option<PathBuf>,
+    /// Maximum log size in bytes (`--log-size-max`); conmon truncates beyond it.
+    pub log_size_max: Option<u64>,
+    /// Keep stdin open through the attach socket (`-i`). A terminal (`-t`) comes from the spec.
+    pub stdin: bool,
+    /// `--exit-command` binary and its arguments (core passes `lpod container cleanup ID`).
+    pub exit_command: Option<(PathBuf, Vec<String>)>,
+    /// Extra environment for conmon (and thus the runtime), `KEY=VALUE`.
+    pub conmon_env: Vec<(String, String)>,
+}
+
+/// What [`OciRuntime::create`](crate::OciRuntime::create) returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Created {
+    /// The container's init pid (host pid namespace).
+    pub pid: i32,
+    /// conmon's pid (the daemonized monitor), when its pidfile could be read.
+    pub conmon_pid: Option<i32>,
+}
+
+/// Status reported by the runtime's `state` verb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RuntimeStatus {
+    /// Being created.
+    Creating,
+    /// Created, not started.
+    Created,
+    /// Running.
+    Running,
+    /// Frozen.
+    Paused,
+    /// Process exited.
+    Stopped,
+}
+
+/// The runtime's view of a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeState {
+    /// Status.
+    pub status: RuntimeStatus,
+    /// Init pid (0 when stopped).
+    pub pid: i32,
+    /// Bundle path.
+    pub bundle: PathBuf,
+}
+
+/// Exit information left by conmon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitInfo {
+    /// Exit code (128+signal when killed by a signal; -1 when conmon could not tell).
+    pub exit_code: i32,
+    /// When the exit file was written.
+    pub exited_at: SystemTime,
+    /// The container was OOM-killed.
+    pub oom_killed: bool,
+}
