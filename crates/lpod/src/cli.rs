@@ -114,6 +114,9 @@ pub enum Command {
     /// Manage networks.
     #[command(subcommand)]
     Network(NetworkCommand),
+    /// Manage images (`image ls`, `image rm`, `image tag`, `image exists`).
+    #[command(subcommand)]
+    Image(ImageCommand),
     /// Manage pods.
     #[command(subcommand)]
     Pod(PodCommand),
@@ -209,9 +212,15 @@ pub struct PodRmArgs {
     /// Stop and remove running members too.
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// With `--force`: seconds to wait for the members to stop before killing them.
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u64>,
     /// Every pod.
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// A pod that does not exist is not an error (Podman's `--ignore`).
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
     /// Pods.
     #[arg(value_name = "POD")]
     pub pods: Vec<String>,
@@ -247,6 +256,28 @@ pub struct PodInspectArgs {
 pub enum ContainerCommand {
     /// Clean up after a container exited (what conmon's exit command runs).
     Cleanup(CleanupArgs),
+}
+
+/// `lpod image ...`: Podman's image command group over the top-level image verbs.
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Exit 0 when the image exists in the local store, 1 when it does not.
+    Exists(ImageExistsArgs),
+    /// List images (`lpod images`).
+    #[command(alias = "list")]
+    Ls(ImagesArgs),
+    /// Remove images (`lpod rmi`).
+    Rm(RmiArgs),
+    /// Add a name to an image (`lpod tag`).
+    Tag(TagArgs),
+}
+
+/// `image exists`.
+#[derive(Debug, Clone, Args)]
+pub struct ImageExistsArgs {
+    /// Image name or id.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
 }
 
 /// `lpod system ...`.
@@ -438,6 +469,9 @@ pub struct RmArgs {
     /// Every container.
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// A container that does not exist is not an error (Podman's `--ignore`).
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -461,6 +495,10 @@ pub struct PsArgs {
     /// Do not truncate ids and commands.
     #[arg(long = "no-trunc")]
     pub no_trunc: bool,
+    /// Also containers of other tools sharing the store (Podman: buildah's). lpod's store
+    /// holds only lpod's containers, so this lists the same as `--all`.
+    #[arg(long)]
+    pub external: bool,
 }
 
 /// `lpod logs`.
@@ -537,6 +575,10 @@ pub struct ImagesArgs {
     /// Show the manifest digest of each image.
     #[arg(long)]
     pub digests: bool,
+    /// Also intermediate images (Podman's `--all`). lpod builds no images, so it has none:
+    /// the list is the same.
+    #[arg(short = 'a', long)]
+    pub all: bool,
 }
 
 /// `lpod rmi`.
@@ -809,6 +851,16 @@ pub enum NetworkCommand {
     Inspect(NetNamesArgs),
     /// Remove networks.
     Rm(NetRmArgs),
+    /// Remove every network no container uses (never the default network).
+    Prune(NetPruneArgs),
+}
+
+/// `network prune`.
+#[derive(Debug, Clone, Args)]
+pub struct NetPruneArgs {
+    /// Do not ask for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
 }
 
 /// `network create`.

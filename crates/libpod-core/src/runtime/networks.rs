@@ -92,4 +92,29 @@ impl Runtime {
         s.remove(name).map_err(|e| store_err(name, e))?;
         Ok(users)
     }
+
+    /// `network prune`: removes every network no container uses, except the default
+    /// network (as Podman). Returns the removed networks' names.
+    #[tracing::instrument(skip(self))]
+    pub fn prune_networks(&self) -> Result<Vec<String>> {
+        let p = self.inner.parts()?;
+        let default = manager(&p).store().default_network().name.clone();
+        let mut removed = Vec::new();
+        for net in self.list_networks()? {
+            if net.name == default {
+                continue;
+            }
+            match self.remove_network(&net.name, false) {
+                Ok(_) => removed.push(net.name),
+                // In use, or removed meanwhile by another process: not ours to prune.
+                Err(Error::Network(e))
+                    if matches!(
+                        *e,
+                        NetworkError::InUse { .. } | NetworkError::NoSuchNetwork(_)
+                    ) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(removed)
+    }
 }

@@ -316,11 +316,12 @@ pub fn pause(rt: &Runtime, a: IdsArgs, pause: bool) -> CmdResult {
 /// `lpod rm`.
 pub fn rm(rt: &Runtime, a: RmArgs) -> CmdResult {
     let names = all_or_named(rt, a.all, &a.containers)?;
+    // `rm -a` races with `--rm` containers removing themselves; `--ignore` asks for it.
+    let missing_ok = a.all || a.ignore;
     for_each(&names, |name| {
         let c = match rt.container(name) {
             Ok(c) => c,
-            // `rm -a` races with `--rm` containers removing themselves.
-            Err(CoreError::NoSuchContainer(_)) if a.all => return Ok(()),
+            Err(CoreError::NoSuchContainer(_)) if missing_ok => return Ok(()),
             Err(e) => return Err(e.into()),
         };
         if a.force {
@@ -334,7 +335,7 @@ pub fn rm(rt: &Runtime, a: RmArgs) -> CmdResult {
         }
         match c.remove(a.force) {
             Ok(()) => {}
-            Err(CoreError::NoSuchContainer(_)) if a.all => return Ok(()),
+            Err(CoreError::NoSuchContainer(_)) if missing_ok => return Ok(()),
             Err(e) => return Err(e.into()),
         }
         println!("{}", c.id());

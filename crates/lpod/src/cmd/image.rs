@@ -11,7 +11,7 @@ use libpod_storage::{ConfigChanges, ExportFormat, Image, RootfsImport};
 use serde_json::{json, Value};
 
 use super::{for_each, print_json, CliError, CmdResult};
-use crate::cli::{ImagesArgs, ImportArgs, LoadArgs, RmiArgs, SaveArgs, TagArgs};
+use crate::cli::{ImageExistsArgs, ImagesArgs, ImportArgs, LoadArgs, RmiArgs, SaveArgs, TagArgs};
 use crate::format;
 
 fn created(img: &Image) -> Option<DateTime<Utc>> {
@@ -172,6 +172,15 @@ pub fn rmi(rt: &Runtime, a: RmiArgs) -> CmdResult {
         }
         Ok(())
     })
+}
+
+/// `lpod image exists`: 0 when the image is in the store, 1 when not (no message).
+pub fn exists(rt: &Runtime, a: ImageExistsArgs) -> CmdResult {
+    match rt.store()?.image(&a.image) {
+        Ok(_) => Ok(0),
+        Err(libpod_storage::StoreError::ImageNotFound(_)) => Ok(1),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `lpod tag`.

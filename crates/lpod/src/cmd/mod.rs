@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use libpod_core::Runtime;
 
-use crate::cli::{Cli, Command, ContainerCommand, GlobalOpts, SystemCommand};
+use crate::cli::{Cli, Command, ContainerCommand, GlobalOpts, ImageCommand, SystemCommand};
 use crate::exit;
 
 /// Why a verb failed; each variant knows its exit code.
@@ -134,6 +134,10 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
         Command::Network(c) => network::run(&open(g)?, c),
+        Command::Image(ImageCommand::Exists(a)) => image::exists(&open(g)?, a),
+        Command::Image(ImageCommand::Ls(a)) => image::images(&open(g)?, a),
+        Command::Image(ImageCommand::Rm(a)) => image::rmi(&open(g)?, a),
+        Command::Image(ImageCommand::Tag(a)) => image::tag(&open(g)?, a),
         Command::Pod(c) => pod::pod(&open(g)?, c),
     }
 }

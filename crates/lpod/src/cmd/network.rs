@@ -73,5 +73,34 @@ pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
             println!("{n}");
             Ok(())
         }),
+        NetworkCommand::Prune(a) => {
+            if !a.force
+                && !confirm(
+                    "WARNING! This will remove all networks not used by at least one container.",
+                )?
+            {
+                return Ok(0);
+            }
+            for n in rt.prune_networks()? {
+                println!("{n}");
+            }
+            Ok(0)
+        }
     }
+}
+
+/// Asks `question` on stderr and reads the answer from stdin: true for y/yes. End of input
+/// (a script without a terminal) is no, as Podman.
+fn confirm(question: &str) -> Result<bool, CliError> {
+    use std::io::Write as _;
+    eprint!("{question}\nAre you sure you want to continue? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::io("read", std::path::Path::new("stdin"), e))?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use libpod_core::{Pod, PodCreateOptions, Runtime};
+use libpod_core::{Error as CoreError, Pod, PodCreateOptions, PodError, Runtime};
 
 use super::{for_each, print_json, CliError, CmdResult};
-use crate::cli::{PodCommand, PodCreateArgs, PodInspectArgs, PodPsArgs};
+use crate::cli::{PodCommand, PodCreateArgs, PodInspectArgs, PodPsArgs, PodRmArgs};
 use crate::{format, parse};
 
 /// Runs a `pod` subcommand.
@@ -26,9 +26,7 @@ pub fn pod(rt: &Runtime, cmd: PodCommand) -> CmdResult {
             let sig = parse::signal(&a.signal)?;
             each(rt, a.all, &a.pods, |p| p.kill(sig).map_err(Into::into))
         }
-        PodCommand::Rm(a) => each(rt, a.all, &a.pods, |p| {
-            p.remove(a.force).map_err(Into::into)
-        }),
+        PodCommand::Rm(a) => rm(rt, a),
         PodCommand::Ps(a) => ps(rt, a),
         PodCommand::Inspect(a) => inspect(rt, a),
     }
@@ -92,6 +90,44 @@ fn each(
     for_each(&pods, |q| {
         let p = rt.pod(q)?;
         f(&p)?;
+        println!("{}", p.id());
+        Ok(())
+    })
+}
+
+/// `pod rm`: `--force` with `--time` stops the members with that timeout first; a pod that
+/// is gone (another process removed it, or `--ignore`) is skipped.
+fn rm(rt: &Runtime, a: PodRmArgs) -> CmdResult {
+    if !a.all && a.pods.is_empty() {
+        return Err(CliError::Usage("give at least one pod or --all".into()));
+    }
+    let pods: Vec<String> = if a.all {
+        rt.pods()?.iter().map(|p| p.id().to_string()).collect()
+    } else {
+        a.pods.clone()
+    };
+    let missing_ok = a.all || a.ignore;
+    let gone =
+        |e: &CoreError| matches!(e, CoreError::Pod(p) if matches!(**p, PodError::NoSuchPod(_)));
+    for_each(&pods, |q| {
+        let p = match rt.pod(q) {
+            Ok(p) => p,
+            Err(e) if missing_ok && gone(&e) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        if let (true, Some(t)) = (a.force, a.time) {
+            match p.stop(Some(Duration::from_secs(t))) {
+                Ok(()) => {}
+                Err(e) if missing_ok && gone(&e) => return Ok(()),
+                // Members that are not running are removed below all the same.
+                Err(e) => tracing::debug!(error = %e, "pod stop before rm"),
+            }
+        }
+        match p.remove(a.force) {
+            Ok(()) => {}
+            Err(e) if missing_ok && gone(&e) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
         println!("{}", p.id());
         Ok(())
     })

@@ -122,7 +122,7 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
     let mut rows: Vec<ContainerSummary> = rt
         .list_containers()?
         .into_iter()
-        .filter(|s| a.all || !filters.is_empty() || s.state == "running")
+        .filter(|s| a.all || a.external || !filters.is_empty() || s.state == "running")
         .filter(|s| filters.iter().all(|f| matches(s, f)))
         .collect();
     // Newest first, as Podman lists.
