@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use libpod_config::{ContainerConfig, ContainerState, ContainerStatus, NetworkMode};
 use libpod_net::check::{Known, NetProblem};
 use libpod_net::Netns;
+use libpod_oci::check::{self as oci_check, ConmonProcess, OciProblem};
 use serde::{Deserialize, Serialize};
 
 use crate::container::lock::Locked;
@@ -366,83 +367,6 @@ fn is_mountpoint(mounts: &[(PathBuf, String)], p: &Path) -> bool {
     mounts.iter().any(|(m, _)| m == p)
 }
 
-/// A process's argv (empty when unreadable).
-fn cmdline(pid: i32) -> Vec<String> {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|b| {
-            b.split(|c| *c == 0)
-                .filter(|s| !s.is_empty())
-                .map(|s| String::from_utf8_lossy(s).into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A conmon of this runtime: pid, container id, exec session or not.
-#[derive(Debug, Clone)]
-struct ConmonProc {
-    pid: i32,
-    id: String,
-    exec: bool,
-}
-
-/// If `argv` is a conmon whose exit dir or bundle lies under `tmp_dir`, its
-/// container id and whether it monitors an exec session.
-fn conmon_of(argv: &[String], tmp_dir: &Path) -> Option<(String, bool)> {
-    let name = Path::new(argv.first()?).file_name()?.to_str()?;
-    if name != "conmon" {
-        return None;
-    }
-    let mut id = None;
-    let mut ours = false;
-    let mut exec = false;
-    let mut it = argv.iter().skip(1).peekable();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-c" | "--cid" => id = it.next().cloned(),
-            "-b" | "--bundle" => {
-                if let Some(b) = it.next() {
-                    ours |= Path::new(b).starts_with(tmp_dir);
-                }
-            }
-            "-e" | "--exec" => exec = true,
-            other => {
-                if let Some(d) = other.strip_prefix("--exit-dir=") {
-                    ours |= Path::new(d).starts_with(tmp_dir);
-                } else if let Some(b) = other.strip_prefix("--bundle=") {
-                    ours |= Path::new(b).starts_with(tmp_dir);
-                } else if let Some(c) = other.strip_prefix("--cid=") {
-                    id = Some(c.to_string());
-                }
-            }
-        }
-    }
-    match (ours, id) {
-        (true, Some(id)) if is_hex64(&id) => Some((id, exec)),
-        _ => None,
-    }
-}
-
-fn conmons(tmp_dir: &Path) -> Vec<ConmonProc> {
-    let me = std::process::id() as i32;
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for e in rd.flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        if pid == me {
-            continue;
-        }
-        if let Some((id, exec)) = conmon_of(&cmdline(pid), tmp_dir) {
-            out.push(ConmonProc { pid, id, exec });
-        }
-    }
-    out
-}
-
 /// True when `pid` lives and (when known) its cmdline mentions `id` (guards
 /// against a reused pid).
 fn pid_alive_for(pid: i32, id: Option<&str>) -> bool {
@@ -450,7 +374,7 @@ fn pid_alive_for(pid: i32, id: Option<&str>) -> bool {
         return false;
     }
     match id {
-        Some(id) => cmdline(pid).iter().any(|a| a.contains(id)),
+        Some(id) => oci_check::cmdline(pid).iter().any(|a| a.contains(id)),
         None => true,
     }
 }
@@ -788,26 +712,37 @@ fn audit_locks(s: &Seen<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// conmon processes of this runtime that no live container explains.
+/// conmon processes of this runtime that no live container explains, and
+/// OCI runtime state dirs of unknown containers: what libpod-oci finds.
 fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
+    let p = s.p;
     let db = &s.db;
-    let tmp = &s.tmp;
-    let procs = conmons(tmp);
-    for c in &procs {
-        let bad = match db.ctrs.get(&c.id) {
-            None => true,
-            Some((_, st)) => {
-                !st.status.is_monitored()
-                    && st.status != ContainerStatus::Stopped
-                    && !(c.exec && st.status == ContainerStatus::Running)
-            }
-        };
-        if bad {
-            let detail = match db.ctrs.get(&c.id) {
-                None => "conmon of a container the state does not have".to_string(),
-                Some((_, st)) => format!("conmon of a container in status {}", st.status.as_str()),
-            };
-            out.push(
+    let runtime_root = s.tmp.join(p.oci_component.name.as_str());
+    let ours = !p.oci_component.name.is_empty() && p.oci_component.name != "injected";
+    let known = |id: &str| db.ctrs.contains_key(id);
+    let explained = |c: &ConmonProcess| match db.ctrs.get(&c.id) {
+        None => false,
+        Some((_, st)) => {
+            st.status.is_monitored()
+                || st.status == ContainerStatus::Stopped
+                || (c.exec && st.status == ContainerStatus::Running)
+        }
+    };
+    let report = oci_check::check(&oci_check::Audit {
+        run_root: &s.tmp,
+        runtime_root: ours.then_some(runtime_root.as_path()),
+        known: &known,
+        conmon_explained: &explained,
+    });
+    for prob in report.problems {
+        out.push(match prob {
+            OciProblem::OrphanConmon(c) => {
+                let detail = match db.ctrs.get(&c.id) {
+                    None => "conmon of a container the state does not have".to_string(),
+                    Some((_, st)) => {
+                        format!("conmon of a container in status {}", st.status.as_str())
+                    }
+                };
                 Finding::new(FindingKind::OrphanConmon)
                     .id(&c.id)
                     .pid(c.pid)
@@ -815,29 +750,21 @@ fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
                         format!("{detail} (exec session)")
                     } else {
                         detail
-                    }),
-            );
-        }
+                    })
+            }
+            OciProblem::OrphanRuntimeState { id, path } => {
+                Finding::new(FindingKind::OrphanRuntimeState)
+                    .id(id)
+                    .path(path)
+            }
+        });
     }
 }
 
-/// Per-container files and runtime state dirs of unknown containers.
+/// Per-container files of unknown containers.
 fn audit_files(s: &Seen<'_>, out: &mut Vec<Finding>) {
     let p = s.p;
     let db = &s.db;
-    let tmp = &s.tmp;
-    let runtime_root = tmp.join(p.oci_component.name.as_str());
-    if !p.oci_component.name.is_empty() && p.oci_component.name != "injected" {
-        for name in dir_names(&runtime_root) {
-            if is_hex64(&name) && !db.ctrs.contains_key(&name) {
-                out.push(
-                    Finding::new(FindingKind::OrphanRuntimeState)
-                        .id(&name)
-                        .path(runtime_root.join(&name)),
-                );
-            }
-        }
-    }
     for dir in [
         p.opts.bundle_dir(),
         p.opts.persist_dir(),
@@ -947,35 +874,24 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
     }
 }
 
-/// Repairs a `orphan-conmon` finding.
+/// Repairs a `orphan-conmon` finding: libpod-oci proves again that the pid
+/// is our conmon for this id and kills the container and conmon; core checks
+/// the row and removes the runtime's files of an unknown container.
 fn repair_orphan_conmon(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
     let Some(pid) = f.pid else { return Ok(false) };
-    // Proof again: it is a conmon of our tmp dir, for this id.
-    match conmon_of(&cmdline(pid), &p.opts.tmp_dir()) {
-        Some((cid, _)) if cid == id => {}
-        _ => return Ok(false),
-    }
     let row = p.state.container(id).ok();
     match &row {
         None => {}
         Some((_, st)) if !st.status.is_monitored() && st.status != ContainerStatus::Stopped => {}
         Some(_) => return Ok(false),
     }
-    // The container process first (runtime state under our root), then conmon.
-    let _ = p.oci.kill(id, libc::SIGKILL, true);
-    let _ = p.oci.delete(id, true);
-    if pid_alive_for(pid, Some(id)) {
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        )
-        .map_err(|e| io_err("kill conmon", Path::new(&format!("/proc/{pid}")), e.into()))?;
-    }
-    for _ in 0..100 {
-        if !pid_alive_for(pid, None) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    let c = ConmonProcess {
+        pid,
+        id: id.to_string(),
+        exec: f.detail.ends_with("(exec session)"),
+    };
+    if !oci_check::repair(&*p.oci, &p.opts.tmp_dir(), &OciProblem::OrphanConmon(c))? {
+        return Ok(false);
     }
     if row.is_none() {
         let _ = p.oci.cleanup_files(id);
@@ -988,12 +904,14 @@ fn repair_orphan_runtime_state(p: &Parts, f: &Finding, id: &str) -> Result<bool>
     if !unknown(p, id)? {
         return Ok(false);
     }
-    let _ = p.oci.kill(id, libc::SIGKILL, true);
-    p.oci.delete(id, true)?;
-    if let Some(path) = &f.path {
-        remove_path(path)?;
-    }
-    Ok(true)
+    let Some(path) = &f.path else {
+        return Ok(false);
+    };
+    let prob = OciProblem::OrphanRuntimeState {
+        id: id.to_string(),
+        path: path.clone(),
+    };
+    Ok(oci_check::repair(&*p.oci, &p.opts.tmp_dir(), &prob)?)
 }
 
 /// Repairs a `dead-container` finding.
@@ -1250,32 +1168,6 @@ mod tests {
     use super::*;
 
     const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-    #[test]
-    fn conmon_is_recognised_only_for_our_tmp_dir() {
-        let argv: Vec<String> = [
-            "/usr/bin/conmon",
-            "--api-version",
-            "1",
-            "-c",
-            ID,
-            "-b",
-            "/tmp/x/run/bundles/abc",
-            "--exit-dir=/tmp/x/run/exits",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        assert_eq!(
-            conmon_of(&argv, Path::new("/tmp/x/run")),
-            Some((ID.to_string(), false))
-        );
-        assert_eq!(conmon_of(&argv, Path::new("/tmp/x/run2")), None);
-        assert_eq!(conmon_of(&argv, Path::new("/run/libpod")), None);
-        let mut other = argv.clone();
-        other[0] = "/usr/bin/sleep".into();
-        assert_eq!(conmon_of(&other, Path::new("/tmp/x/run")), None);
-    }
 
     #[test]
     fn net_problems_round_trip_through_findings() {
