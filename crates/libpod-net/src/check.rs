@@ -420,10 +420,14 @@ pub fn repair_orphan_iptables_rule(table: &str, rule: &str) -> Result<bool, Repa
             });
         }
     }
-    for c in [Some(chain), target].into_iter().flatten() {
-        if per_container_chain(&c) {
-            drop_chain_if_empty(table, &c);
-        }
+    if per_container_chain(&chain) {
+        drop_chain_if_empty(table, &chain);
+    }
+    // The chain this rule jumped to is the container's alone (its hash names
+    // network and container): once nothing jumps to it, its comment-less rules
+    // (portmap's DNAT rules) go with it.
+    if let Some(t) = target.filter(|t| per_container_chain(t)) {
+        drop_chain_if_unreferenced(table, &t);
     }
     Ok(true)
 }
@@ -611,6 +615,41 @@ fn drop_chain_if_empty(table: &str, chain: &str) {
     }
 }
 
+/// True when `line` (an `-A` rule) jumps to `chain`.
+fn jumps_to(line: &str, chain: &str) -> bool {
+    let mut words = line.split_whitespace();
+    while let Some(w) = words.next() {
+        if (w == "-j" || w == "-g") && words.next() == Some(chain) {
+            return true;
+        }
+    }
+    false
+}
+
+fn drop_chain_if_unreferenced(table: &str, chain: &str) {
+    let Ok(out) = Command::new("iptables-save")
+        .args(["-t", table])
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let exists = text
+        .lines()
+        .any(|l| l.strip_prefix(':').and_then(|l| l.split(' ').next()) == Some(chain));
+    if !out.status.success() || !exists || text.lines().any(|l| jumps_to(l, chain)) {
+        return;
+    }
+    // Failures are ignored: a chain that cannot go is reported again next time.
+    let _ = Command::new("iptables")
+        .args(["-w", "-t", table, "-F", chain])
+        .output();
+    let _ = Command::new("iptables")
+        .args(["-w", "-t", table, "-X", chain])
+        .output();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,6 +668,17 @@ mod tests {
         assert_eq!(args[7], format!("name: \"net1\" id: \"{ID}\""));
         assert_eq!(args.last().map(String::as_str), Some("CNI-abc123"));
         assert_eq!(cni_comment("-A FORWARD -j ACCEPT"), None);
+    }
+
+    #[test]
+    fn jumps_are_recognised() {
+        assert!(jumps_to(
+            "-A CNI-HOSTPORT-DNAT -p tcp -j CNI-DN-abc",
+            "CNI-DN-abc"
+        ));
+        assert!(jumps_to("-A X -g CNI-abc", "CNI-abc"));
+        assert!(!jumps_to("-A CNI-DN-abc -p tcp -j DNAT", "CNI-DN-abc"));
+        assert!(!jumps_to("-A X -j CNI-DN-abcd", "CNI-DN-abc"));
     }
 
     #[test]
