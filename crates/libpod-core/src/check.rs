@@ -367,18 +367,6 @@ fn is_mountpoint(mounts: &[(PathBuf, String)], p: &Path) -> bool {
     mounts.iter().any(|(m, _)| m == p)
 }
 
-/// True when `pid` lives and (when known) its cmdline mentions `id` (guards
-/// against a reused pid).
-fn pid_alive_for(pid: i32, id: Option<&str>) -> bool {
-    if !crate::process::pid_alive(pid) {
-        return false;
-    }
-    match id {
-        Some(id) => oci_check::cmdline(pid).iter().any(|a| a.contains(id)),
-        None => true,
-    }
-}
-
 fn dir_names(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .map(|rd| {
@@ -491,8 +479,8 @@ fn audit_containers(s: &Seen<'_>, out: &mut Vec<Finding>) {
         // Should be running but nothing lives.
         if st.status.is_monitored() {
             let alive = match (st.conmon_pid, st.pid) {
-                (Some(c), _) if pid_alive_for(c, Some(id)) => true,
-                (_, Some(pid)) => pid_alive_for(pid, None),
+                (Some(c), _) if oci_check::pid_alive_for(c, Some(id)) => true,
+                (_, Some(pid)) => oci_check::pid_alive_for(pid, None),
                 _ => false,
             };
             if !alive {
@@ -924,8 +912,8 @@ fn repair_dead_container(rt: &Runtime, p: &Parts, id: &str) -> Result<bool> {
         };
     if l.st.status.is_monitored() {
         let alive = match (l.st.conmon_pid, l.st.pid) {
-            (Some(c), _) if pid_alive_for(c, Some(id)) => true,
-            (_, Some(pid)) => pid_alive_for(pid, None),
+            (Some(c), _) if oci_check::pid_alive_for(c, Some(id)) => true,
+            (_, Some(pid)) => oci_check::pid_alive_for(pid, None),
             _ => false,
         };
         if alive {
