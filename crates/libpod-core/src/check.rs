@@ -31,7 +31,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use libpod_config::{ContainerConfig, ContainerState, ContainerStatus, NetworkMode};
-use libpod_net::{NetManager, Netns};
+use libpod_net::check::{Known, NetProblem};
+use libpod_net::Netns;
+use libpod_oci::check::{self as oci_check, ConmonProcess, OciProblem};
 use serde::{Deserialize, Serialize};
 
 use crate::container::lock::Locked;
@@ -365,95 +367,6 @@ fn is_mountpoint(mounts: &[(PathBuf, String)], p: &Path) -> bool {
     mounts.iter().any(|(m, _)| m == p)
 }
 
-/// A process's argv (empty when unreadable).
-fn cmdline(pid: i32) -> Vec<String> {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|b| {
-            b.split(|c| *c == 0)
-                .filter(|s| !s.is_empty())
-                .map(|s| String::from_utf8_lossy(s).into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A conmon of this runtime: pid, container id, exec session or not.
-#[derive(Debug, Clone)]
-struct ConmonProc {
-    pid: i32,
-    id: String,
-    exec: bool,
-}
-
-/// If `argv` is a conmon whose exit dir or bundle lies under `tmp_dir`, its
-/// container id and whether it monitors an exec session.
-fn conmon_of(argv: &[String], tmp_dir: &Path) -> Option<(String, bool)> {
-    let name = Path::new(argv.first()?).file_name()?.to_str()?;
-    if name != "conmon" {
-        return None;
-    }
-    let mut id = None;
-    let mut ours = false;
-    let mut exec = false;
-    let mut it = argv.iter().skip(1).peekable();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-c" | "--cid" => id = it.next().cloned(),
-            "-b" | "--bundle" => {
-                if let Some(b) = it.next() {
-                    ours |= Path::new(b).starts_with(tmp_dir);
-                }
-            }
-            "-e" | "--exec" => exec = true,
-            other => {
-                if let Some(d) = other.strip_prefix("--exit-dir=") {
-                    ours |= Path::new(d).starts_with(tmp_dir);
-                } else if let Some(b) = other.strip_prefix("--bundle=") {
-                    ours |= Path::new(b).starts_with(tmp_dir);
-                } else if let Some(c) = other.strip_prefix("--cid=") {
-                    id = Some(c.to_string());
-                }
-            }
-        }
-    }
-    match (ours, id) {
-        (true, Some(id)) if is_hex64(&id) => Some((id, exec)),
-        _ => None,
-    }
-}
-
-fn conmons(tmp_dir: &Path) -> Vec<ConmonProc> {
-    let me = std::process::id() as i32;
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for e in rd.flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        if pid == me {
-            continue;
-        }
-        if let Some((id, exec)) = conmon_of(&cmdline(pid), tmp_dir) {
-            out.push(ConmonProc { pid, id, exec });
-        }
-    }
-    out
-}
-
-/// True when `pid` lives and (when known) its cmdline mentions `id` (guards
-/// against a reused pid).
-fn pid_alive_for(pid: i32, id: Option<&str>) -> bool {
-    if !crate::process::pid_alive(pid) {
-        return false;
-    }
-    match id {
-        Some(id) => cmdline(pid).iter().any(|a| a.contains(id)),
-        None => true,
-    }
-}
-
 fn dir_names(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .map(|rd| {
@@ -462,214 +375,6 @@ fn dir_names(dir: &Path) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// One of our networks: name, bridge, and whether we may judge the bridge's
-/// veths by our own cache alone (a non-default network defined in our dir).
-struct OurNet {
-    name: String,
-    bridge: Option<String>,
-    exclusive: bool,
-    subnets: Vec<libpod_net::Subnet>,
-}
-
-fn our_networks(p: &Parts) -> Vec<OurNet> {
-    let mgr = crate::network::manager(p);
-    let store = mgr.store();
-    let default = store.default_network().clone();
-    let own_dir = store.config_dir().to_path_buf();
-    store
-        .list()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|n| n.path.starts_with(&own_dir))
-        .map(|n| OurNet {
-            exclusive: n.name != default.name && n.bridge.as_deref() != Some(&default.bridge),
-            subnets: n.subnets.iter().map(|s| s.subnet).collect(),
-            name: n.name,
-            bridge: n.bridge,
-        })
-        .collect()
-}
-
-/// One CNI cache entry: file, network, container id, host-side interfaces.
-struct CacheEntry {
-    path: PathBuf,
-    network: String,
-    id: String,
-    host_ifs: Vec<String>,
-}
-
-fn cache_entries(mgr: &NetManager) -> Vec<CacheEntry> {
-    let dir = mgr.client().cache_dir().to_path_buf();
-    let mut out = Vec::new();
-    for name in dir_names(&dir) {
-        if name.starts_with('.') {
-            continue;
-        }
-        let path = dir.join(&name);
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        let Ok(c) = serde_json::from_slice::<libpod_net::CachedAttachment>(&bytes) else {
-            // Unparseable: take the id from the name (NET-CID-IFNAME).
-            if let Some(id) = name.split('-').find(|s| is_hex64(s)) {
-                out.push(CacheEntry {
-                    path,
-                    network: String::new(),
-                    id: id.to_string(),
-                    host_ifs: Vec::new(),
-                });
-            }
-            continue;
-        };
-        let host_ifs = c
-            .typed_result()
-            .map(|r| {
-                r.interfaces
-                    .into_iter()
-                    .filter(|i| i.sandbox.is_none())
-                    .map(|i| i.name)
-                    .collect()
-            })
-            .unwrap_or_default();
-        out.push(CacheEntry {
-            path,
-            network: c.network_name,
-            id: c.runtime.container_id,
-            host_ifs,
-        });
-    }
-    out
-}
-
-/// One host-local lease: file, network, container id.
-fn leases(mgr: &NetManager, nets: &[OurNet]) -> Vec<(PathBuf, String, String)> {
-    let data = mgr.store().ipam_data_dir().to_path_buf();
-    let mut out = Vec::new();
-    for n in nets {
-        let dir = data.join(&n.name);
-        for name in dir_names(&dir) {
-            if name == "lock" || name.starts_with("last_reserved_ip") || name.starts_with('.') {
-                continue;
-            }
-            let path = dir.join(&name);
-            let id = std::fs::read_to_string(&path)
-                .map(|s| s.lines().next().unwrap_or("").trim().to_string())
-                .unwrap_or_default();
-            out.push((path, n.name.clone(), id));
-        }
-    }
-    out
-}
-
-/// An iptables rule with a CNI comment naming one of our networks.
-#[derive(Debug, Clone)]
-struct Rule {
-    table: String,
-    line: String,
-    network: String,
-    id: String,
-}
-
-/// iptables-save's rules with a CNI comment of our networks, and the firewall
-/// plugin's comment-less `CNI-FORWARD` rules (`-s IP/32` / `-d IP/32`) with the IP.
-fn iptables_rules(nets: &[OurNet]) -> (Vec<Rule>, Vec<(String, String, std::net::IpAddr)>) {
-    let names: BTreeSet<&str> = nets.iter().map(|n| n.name.as_str()).collect();
-    let mut fw = Vec::new();
-    let Ok(out) = std::process::Command::new("iptables-save")
-        .stderr(std::process::Stdio::null())
-        .output()
-    else {
-        return (Vec::new(), fw);
-    };
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut table = String::new();
-    let mut rules = Vec::new();
-    for line in text.lines() {
-        if let Some(t) = line.strip_prefix('*') {
-            table = t.to_string();
-            continue;
-        }
-        if !line.starts_with("-A ") {
-            continue;
-        }
-        if line.starts_with("-A CNI-FORWARD ") && !line.contains("--comment") {
-            let args: Vec<&str> = line.split_whitespace().collect();
-            for w in args.windows(2) {
-                if w[0] == "-s" || w[0] == "-d" {
-                    if let Some(ip) = w[1]
-                        .strip_suffix("/32")
-                        .and_then(|a| a.parse::<std::net::IpAddr>().ok())
-                    {
-                        fw.push((table.clone(), line.to_string(), ip));
-                    }
-                }
-            }
-            continue;
-        }
-        if let Some((net, id)) = cni_comment(line) {
-            if names.contains(net.as_str()) {
-                rules.push(Rule {
-                    table: table.clone(),
-                    line: line.to_string(),
-                    network: net,
-                    id,
-                });
-            }
-        }
-    }
-    (rules, fw)
-}
-
-/// The network name and container id of a CNI rule comment
-/// (`name: "NET" id: "CID"`, escaped as `name: \"NET\" id: \"CID\"` by iptables-save).
-fn cni_comment(line: &str) -> Option<(String, String)> {
-    let l = line.replace("\\\"", "\"");
-    let n = l.find("name: \"")? + "name: \"".len();
-    let net_end = l[n..].find('"')? + n;
-    let net = l[n..net_end].to_string();
-    let i = l[net_end..].find("id: \"")? + net_end + "id: \"".len();
-    let id_end = l[i..].find('"')? + i;
-    let id = l[i..id_end].to_string();
-    is_hex64(&id).then_some((net, id))
-}
-
-/// Splits an iptables-save rule into arguments (double quotes, backslash escapes).
-fn split_rule(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_q = false;
-    let mut have = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                    have = true;
-                }
-            }
-            '"' => {
-                in_q = !in_q;
-                have = true;
-            }
-            c if c.is_whitespace() && !in_q => {
-                if have {
-                    out.push(std::mem::take(&mut cur));
-                    have = false;
-                }
-            }
-            c => {
-                cur.push(c);
-                have = true;
-            }
-        }
-    }
-    if have {
-        out.push(cur);
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------
@@ -774,8 +479,8 @@ fn audit_containers(s: &Seen<'_>, out: &mut Vec<Finding>) {
         // Should be running but nothing lives.
         if st.status.is_monitored() {
             let alive = match (st.conmon_pid, st.pid) {
-                (Some(c), _) if pid_alive_for(c, Some(id)) => true,
-                (_, Some(pid)) => pid_alive_for(pid, None),
+                (Some(c), _) if oci_check::pid_alive_for(c, Some(id)) => true,
+                (_, Some(pid)) => oci_check::pid_alive_for(pid, None),
                 _ => false,
             };
             if !alive {
@@ -867,68 +572,11 @@ fn audit_netns(s: &Seen<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// Networking: CNI cache, leases, veths, iptables rules.
+/// Networking: what libpod-net finds of unknown containers (CNI cache,
+/// leases, veths, iptables rules), as findings.
 fn audit_network(s: &Seen<'_>, out: &mut Vec<Finding>) {
-    let p = s.p;
     let db = &s.db;
-    let mgr = crate::network::manager(p);
-    let nets = our_networks(p);
-    let caches = cache_entries(&mgr);
-    let mut orphan_ifs: BTreeSet<String> = BTreeSet::new();
-    let mut orphan_cache_ids: BTreeSet<String> = BTreeSet::new();
-    let mut known_ifs: BTreeSet<String> = BTreeSet::new();
-    for c in &caches {
-        if db.ctrs.contains_key(&c.id) {
-            known_ifs.extend(c.host_ifs.iter().cloned());
-        } else {
-            orphan_ifs.extend(c.host_ifs.iter().cloned());
-            orphan_cache_ids.insert(c.id.clone());
-            out.push(
-                Finding::new(FindingKind::OrphanCniCache)
-                    .id(&c.id)
-                    .path(&c.path)
-                    .detail(format!("network {}", c.network)),
-            );
-        }
-    }
-    let leases = leases(&mgr, &nets);
-    let lease_owner: BTreeMap<std::net::IpAddr, &str> = leases
-        .iter()
-        .filter_map(|(path, _, id)| {
-            let ip = path.file_name()?.to_str()?.parse().ok()?;
-            Some((ip, id.as_str()))
-        })
-        .collect();
-    for (path, net, id) in &leases {
-        if !db.ctrs.contains_key(id.as_str()) {
-            out.push(
-                Finding::new(FindingKind::OrphanLease)
-                    .id(id)
-                    .path(path)
-                    .detail(format!("network {net}")),
-            );
-        }
-    }
-    for n in &nets {
-        let Some(br) = &n.bridge else { continue };
-        for ifname in libpod_net::link::bridge_ports(br) {
-            if known_ifs.contains(&ifname) {
-                continue;
-            }
-            if n.exclusive || orphan_ifs.contains(&ifname) {
-                out.push(
-                    Finding::new(FindingKind::OrphanVeth)
-                        .detail(format!("{ifname} on bridge {br} (network {})", n.name)),
-                );
-            }
-        }
-    }
-    let exclusive: BTreeSet<&str> = nets
-        .iter()
-        .filter(|n| n.exclusive)
-        .map(|n| n.name.as_str())
-        .collect();
-    let (rules, fw) = iptables_rules(&nets);
+    let mgr = crate::network::manager(s.p);
     // Addresses our containers hold (the firewall plugin's rules carry only those).
     let held: BTreeSet<std::net::IpAddr> = db
         .ctrs
@@ -937,32 +585,103 @@ fn audit_network(s: &Seen<'_>, out: &mut Vec<Finding>) {
         .flat_map(|ns| ns.ips.iter())
         .filter_map(|a| a.split('/').next().and_then(|a| a.parse().ok()))
         .collect();
-    for (table, line, ip) in fw {
-        let ours = nets
-            .iter()
-            .any(|n| n.exclusive && n.subnets.iter().any(|s| s.contains(ip)));
-        if ours && !held.contains(&ip) {
-            let mut f =
-                Finding::new(FindingKind::OrphanIptablesRule).detail(format!("-t {table} {line}"));
-            // The lease of that address names the container the rule was for.
-            if let Some(id) = lease_owner.get(&ip).filter(|id| is_hex64(id)) {
-                f = f.id(*id);
+    let known = |id: &str| db.ctrs.contains_key(id);
+    let report = mgr.check(&Known {
+        container: &known,
+        addresses: &held,
+    });
+    out.extend(report.problems.iter().map(net_finding));
+}
+
+/// A libpod-net problem as a finding (kinds, ids, paths and details as
+/// `system check` has always printed them).
+fn net_finding(prob: &NetProblem) -> Finding {
+    match prob {
+        NetProblem::OrphanCniCache { id, path, network } => {
+            Finding::new(FindingKind::OrphanCniCache)
+                .id(id)
+                .path(path)
+                .detail(format!("network {network}"))
+        }
+        NetProblem::OrphanLease { id, path, network } => Finding::new(FindingKind::OrphanLease)
+            .id(id)
+            .path(path)
+            .detail(format!("network {network}")),
+        NetProblem::OrphanIptablesRule { id, table, rule } => {
+            let f =
+                Finding::new(FindingKind::OrphanIptablesRule).detail(format!("-t {table} {rule}"));
+            match id {
+                Some(id) => f.id(id),
+                None => f,
             }
-            out.push(f);
         }
+        NetProblem::OrphanVeth {
+            ifname,
+            bridge,
+            network,
+        } => Finding::new(FindingKind::OrphanVeth)
+            .detail(format!("{ifname} on bridge {bridge} (network {network})")),
     }
-    for r in rules {
-        if db.ctrs.contains_key(&r.id) {
-            continue;
+}
+
+/// The libpod-net problem a network finding stands for (the inverse of
+/// [`net_finding`]); None for another kind or a finding it cannot be read from.
+fn net_problem(f: &Finding) -> Option<NetProblem> {
+    let id = f.id.clone().unwrap_or_default();
+    let after = |word: &str| {
+        f.detail
+            .split_once(word)
+            .map(|(_, rest)| rest.trim_end_matches(')').to_string())
+            .unwrap_or_default()
+    };
+    match f.kind {
+        FindingKind::OrphanCniCache => Some(NetProblem::OrphanCniCache {
+            id,
+            path: f.path.clone()?,
+            network: after("network "),
+        }),
+        FindingKind::OrphanLease => Some(NetProblem::OrphanLease {
+            id,
+            path: f.path.clone()?,
+            network: after("network "),
+        }),
+        FindingKind::OrphanIptablesRule => {
+            let (table, rule) = f.detail.strip_prefix("-t ")?.split_once(' ')?;
+            Some(NetProblem::OrphanIptablesRule {
+                id: f.id.clone(),
+                table: table.to_string(),
+                rule: rule.to_string(),
+            })
         }
-        if exclusive.contains(r.network.as_str()) || orphan_cache_ids.contains(&r.id) {
-            out.push(
-                Finding::new(FindingKind::OrphanIptablesRule)
-                    .id(&r.id)
-                    .detail(format!("-t {} {}", r.table, r.line)),
-            );
+        FindingKind::OrphanVeth => {
+            let mut words = f.detail.split(' ');
+            let ifname = words.next()?.to_string();
+            let bridge = match (words.next(), words.next(), words.next()) {
+                (Some("on"), Some("bridge"), Some(b)) => b.to_string(),
+                _ => String::new(),
+            };
+            Some(NetProblem::OrphanVeth {
+                ifname,
+                bridge,
+                network: after("(network "),
+            })
         }
+        _ => None,
     }
+}
+
+/// Hands a network finding to libpod-net's repair.
+fn repair_net(p: &Parts, f: &Finding) -> Result<bool> {
+    let Some(prob) = net_problem(f) else {
+        return Ok(false);
+    };
+    crate::network::manager(p).repair(&prob).map_err(|source| {
+        crate::network::NetworkError::Repair {
+            problem: prob.to_string(),
+            source,
+        }
+        .into()
+    })
 }
 
 /// Lock files of no container or pod.
@@ -981,26 +700,37 @@ fn audit_locks(s: &Seen<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// conmon processes of this runtime that no live container explains.
+/// conmon processes of this runtime that no live container explains, and
+/// OCI runtime state dirs of unknown containers: what libpod-oci finds.
 fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
+    let p = s.p;
     let db = &s.db;
-    let tmp = &s.tmp;
-    let procs = conmons(tmp);
-    for c in &procs {
-        let bad = match db.ctrs.get(&c.id) {
-            None => true,
-            Some((_, st)) => {
-                !st.status.is_monitored()
-                    && st.status != ContainerStatus::Stopped
-                    && !(c.exec && st.status == ContainerStatus::Running)
-            }
-        };
-        if bad {
-            let detail = match db.ctrs.get(&c.id) {
-                None => "conmon of a container the state does not have".to_string(),
-                Some((_, st)) => format!("conmon of a container in status {}", st.status.as_str()),
-            };
-            out.push(
+    let runtime_root = s.tmp.join(p.oci_component.name.as_str());
+    let ours = !p.oci_component.name.is_empty() && p.oci_component.name != "injected";
+    let known = |id: &str| db.ctrs.contains_key(id);
+    let explained = |c: &ConmonProcess| match db.ctrs.get(&c.id) {
+        None => false,
+        Some((_, st)) => {
+            st.status.is_monitored()
+                || st.status == ContainerStatus::Stopped
+                || (c.exec && st.status == ContainerStatus::Running)
+        }
+    };
+    let report = oci_check::check(&oci_check::Audit {
+        run_root: &s.tmp,
+        runtime_root: ours.then_some(runtime_root.as_path()),
+        known: &known,
+        conmon_explained: &explained,
+    });
+    for prob in report.problems {
+        out.push(match prob {
+            OciProblem::OrphanConmon(c) => {
+                let detail = match db.ctrs.get(&c.id) {
+                    None => "conmon of a container the state does not have".to_string(),
+                    Some((_, st)) => {
+                        format!("conmon of a container in status {}", st.status.as_str())
+                    }
+                };
                 Finding::new(FindingKind::OrphanConmon)
                     .id(&c.id)
                     .pid(c.pid)
@@ -1008,29 +738,21 @@ fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
                         format!("{detail} (exec session)")
                     } else {
                         detail
-                    }),
-            );
-        }
+                    })
+            }
+            OciProblem::OrphanRuntimeState { id, path } => {
+                Finding::new(FindingKind::OrphanRuntimeState)
+                    .id(id)
+                    .path(path)
+            }
+        });
     }
 }
 
-/// Per-container files and runtime state dirs of unknown containers.
+/// Per-container files of unknown containers.
 fn audit_files(s: &Seen<'_>, out: &mut Vec<Finding>) {
     let p = s.p;
     let db = &s.db;
-    let tmp = &s.tmp;
-    let runtime_root = tmp.join(p.oci_component.name.as_str());
-    if !p.oci_component.name.is_empty() && p.oci_component.name != "injected" {
-        for name in dir_names(&runtime_root) {
-            if is_hex64(&name) && !db.ctrs.contains_key(&name) {
-                out.push(
-                    Finding::new(FindingKind::OrphanRuntimeState)
-                        .id(&name)
-                        .path(runtime_root.join(&name)),
-                );
-            }
-        }
-    }
     for dir in [
         p.opts.bundle_dir(),
         p.opts.persist_dir(),
@@ -1127,7 +849,7 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
         FindingKind::MissingNetns => repair_missing_netns(p, id),
         FindingKind::OrphanNetns => repair_orphan_netns(p, f, id),
         FindingKind::OrphanIptablesRule => repair_orphan_iptables_rule(p, f, id),
-        FindingKind::OrphanVeth => repair_orphan_veth(f),
+        FindingKind::OrphanVeth => repair_orphan_veth(p, f),
         FindingKind::OrphanLease => repair_orphan_lease(p, f, id),
         FindingKind::OrphanMount => repair_orphan_mount(p, f, id),
         FindingKind::MissingMount => repair_missing_mount(p, id),
@@ -1140,35 +862,24 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
     }
 }
 
-/// Repairs a `orphan-conmon` finding.
+/// Repairs a `orphan-conmon` finding: libpod-oci proves again that the pid
+/// is our conmon for this id and kills the container and conmon; core checks
+/// the row and removes the runtime's files of an unknown container.
 fn repair_orphan_conmon(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
     let Some(pid) = f.pid else { return Ok(false) };
-    // Proof again: it is a conmon of our tmp dir, for this id.
-    match conmon_of(&cmdline(pid), &p.opts.tmp_dir()) {
-        Some((cid, _)) if cid == id => {}
-        _ => return Ok(false),
-    }
     let row = p.state.container(id).ok();
     match &row {
         None => {}
         Some((_, st)) if !st.status.is_monitored() && st.status != ContainerStatus::Stopped => {}
         Some(_) => return Ok(false),
     }
-    // The container process first (runtime state under our root), then conmon.
-    let _ = p.oci.kill(id, libc::SIGKILL, true);
-    let _ = p.oci.delete(id, true);
-    if pid_alive_for(pid, Some(id)) {
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        )
-        .map_err(|e| io_err("kill conmon", Path::new(&format!("/proc/{pid}")), e.into()))?;
-    }
-    for _ in 0..100 {
-        if !pid_alive_for(pid, None) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    let c = ConmonProcess {
+        pid,
+        id: id.to_string(),
+        exec: f.detail.ends_with("(exec session)"),
+    };
+    if !oci_check::repair(&*p.oci, &p.opts.tmp_dir(), &OciProblem::OrphanConmon(c))? {
+        return Ok(false);
     }
     if row.is_none() {
         let _ = p.oci.cleanup_files(id);
@@ -1181,12 +892,14 @@ fn repair_orphan_runtime_state(p: &Parts, f: &Finding, id: &str) -> Result<bool>
     if !unknown(p, id)? {
         return Ok(false);
     }
-    let _ = p.oci.kill(id, libc::SIGKILL, true);
-    p.oci.delete(id, true)?;
-    if let Some(path) = &f.path {
-        remove_path(path)?;
-    }
-    Ok(true)
+    let Some(path) = &f.path else {
+        return Ok(false);
+    };
+    let prob = OciProblem::OrphanRuntimeState {
+        id: id.to_string(),
+        path: path.clone(),
+    };
+    Ok(oci_check::repair(&*p.oci, &p.opts.tmp_dir(), &prob)?)
 }
 
 /// Repairs a `dead-container` finding.
@@ -1199,8 +912,8 @@ fn repair_dead_container(rt: &Runtime, p: &Parts, id: &str) -> Result<bool> {
         };
     if l.st.status.is_monitored() {
         let alive = match (l.st.conmon_pid, l.st.pid) {
-            (Some(c), _) if pid_alive_for(c, Some(id)) => true,
-            (_, Some(pid)) => pid_alive_for(pid, None),
+            (Some(c), _) if oci_check::pid_alive_for(c, Some(id)) => true,
+            (_, Some(pid)) => oci_check::pid_alive_for(pid, None),
             _ => false,
         };
         if alive {
@@ -1233,21 +946,14 @@ fn repair_missing_storage(rt: &Runtime, p: &Parts, id: &str) -> Result<bool> {
     }
 }
 
-/// Repairs a `orphan-cni-cache` finding.
+/// Repairs a `orphan-cni-cache` finding (libpod-net does the CNI DEL and
+/// removes the entry).
 fn repair_orphan_cni_cache(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
     if !unknown(p, id)? {
         return Ok(false);
     }
     let _g = p.locks.try_lock(id).ok().flatten();
-    let mgr = crate::network::manager(p);
-    let res = mgr.teardown_cached(id, None);
-    if let Some(path) = &f.path {
-        remove_path(path)?;
-    }
-    if let Err(e) = res {
-        tracing::warn!(error = %e, id, "CNI DEL of an orphan cache entry");
-    }
-    Ok(true)
+    repair_net(p, f)
 }
 
 /// Repairs a `missing-netns` finding.
@@ -1294,65 +1000,12 @@ fn repair_orphan_iptables_rule(p: &Parts, f: &Finding, id: &str) -> Result<bool>
     if !id.is_empty() && !unknown(p, id)? {
         return Ok(false);
     }
-    let Some((table, line)) = f.detail.strip_prefix("-t ").and_then(|s| s.split_once(' ')) else {
-        return Ok(false);
-    };
-    let mut args = split_rule(line);
-    if args.first().map(String::as_str) != Some("-A") {
-        return Ok(false);
-    }
-    args[0] = "-D".into();
-    let chain = args.get(1).cloned().unwrap_or_default();
-    let target = args
-        .iter()
-        .position(|a| a == "-j")
-        .and_then(|i| args.get(i + 1).cloned());
-    let out = std::process::Command::new("iptables")
-        .arg("-w")
-        .arg("-t")
-        .arg(table)
-        .args(&args)
-        .output()
-        .map_err(|e| io_err("run", Path::new("iptables"), e))?;
-    if !out.status.success() {
-        let msg = String::from_utf8_lossy(&out.stderr);
-        if !msg.contains("does a matching rule exist") && !msg.contains("No chain") {
-            return Err(io_err(
-                "iptables -D",
-                Path::new(&chain),
-                std::io::Error::other(msg.trim().to_string()),
-            ));
-        }
-    }
-    // Per-container chains (CNI-<hash>, CNI-DN-<hash>) go once empty.
-    for c in [Some(chain), target].into_iter().flatten() {
-        if per_container_chain(&c) {
-            drop_chain_if_empty(table, &c);
-        }
-    }
-    Ok(true)
+    repair_net(p, f)
 }
 
 /// Repairs a `orphan-veth` finding.
-fn repair_orphan_veth(f: &Finding) -> Result<bool> {
-    let Some(ifname) = f.detail.split(' ').next() else {
-        return Ok(false);
-    };
-    if !libpod_net::link::valid_ifname(ifname) || !ifname.starts_with("veth") {
-        return Ok(false);
-    }
-    let out = std::process::Command::new("ip")
-        .args(["link", "del", ifname])
-        .output()
-        .map_err(|e| io_err("run", Path::new("ip"), e))?;
-    if !out.status.success() && libpod_net::link::link_exists(ifname) {
-        return Err(io_err(
-            "ip link del",
-            Path::new(ifname),
-            std::io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string()),
-        ));
-    }
-    Ok(true)
+fn repair_orphan_veth(p: &Parts, f: &Finding) -> Result<bool> {
+    repair_net(p, f)
 }
 
 /// Repairs a `orphan-lease` finding.
@@ -1360,13 +1013,7 @@ fn repair_orphan_lease(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
     if !id.is_empty() && !unknown(p, id)? {
         return Ok(false);
     }
-    match &f.path {
-        Some(path) => {
-            remove_path(path)?;
-            Ok(true)
-        }
-        None => Ok(false),
-    }
+    repair_net(p, f)
 }
 
 /// Repairs a `orphan-mount` finding.
@@ -1504,34 +1151,6 @@ fn repair_storage_inconsistency(p: &Parts) -> Result<bool> {
     Ok(!p.store.repair()?.is_clean())
 }
 
-fn per_container_chain(c: &str) -> bool {
-    let hashy = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
-    c.strip_prefix("CNI-DN-").map(hashy).unwrap_or(false)
-        || c.strip_prefix("CNI-").map(hashy).unwrap_or(false)
-}
-
-fn drop_chain_if_empty(table: &str, chain: &str) {
-    let Ok(out) = std::process::Command::new("iptables")
-        .args(["-w", "-t", table, "-S", chain])
-        .output()
-    else {
-        return;
-    };
-    if !out.status.success() {
-        return;
-    }
-    let rules = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.starts_with("-A "))
-        .count();
-    if rules == 0 {
-        // Only when nothing jumps to it any more does -X succeed; ignore failures.
-        let _ = std::process::Command::new("iptables")
-            .args(["-w", "-t", table, "-X", chain])
-            .output();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1539,51 +1158,59 @@ mod tests {
     const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     #[test]
-    fn conmon_is_recognised_only_for_our_tmp_dir() {
-        let argv: Vec<String> = [
-            "/usr/bin/conmon",
-            "--api-version",
-            "1",
-            "-c",
-            ID,
-            "-b",
-            "/tmp/x/run/bundles/abc",
-            "--exit-dir=/tmp/x/run/exits",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    fn net_problems_round_trip_through_findings() {
+        let probs = [
+            NetProblem::OrphanCniCache {
+                id: ID.into(),
+                path: "/x/cni/results/net1-abc-eth0".into(),
+                network: "net1".into(),
+            },
+            NetProblem::OrphanLease {
+                id: String::new(),
+                path: "/x/cni/networks/net1/10.1.2.3".into(),
+                network: "net1".into(),
+            },
+            NetProblem::OrphanIptablesRule {
+                id: Some(ID.into()),
+                table: "nat".into(),
+                rule: "-A POSTROUTING -j CNI-abc".into(),
+            },
+            NetProblem::OrphanIptablesRule {
+                id: None,
+                table: "filter".into(),
+                rule: "-A CNI-FORWARD -d 10.1.2.3/32 -j ACCEPT".into(),
+            },
+            NetProblem::OrphanVeth {
+                ifname: "veth0a1b2c".into(),
+                bridge: "lpodbr1".into(),
+                network: "net1".into(),
+            },
+        ];
+        for prob in &probs {
+            let f = net_finding(prob);
+            assert_eq!(net_problem(&f).as_ref(), Some(prob), "{f}");
+        }
+        // The texts `system check` prints.
         assert_eq!(
-            conmon_of(&argv, Path::new("/tmp/x/run")),
-            Some((ID.to_string(), false))
+            net_finding(&probs[4]).to_string(),
+            "orphan-veth: veth0a1b2c on bridge lpodbr1 (network net1)"
         );
-        assert_eq!(conmon_of(&argv, Path::new("/tmp/x/run2")), None);
-        assert_eq!(conmon_of(&argv, Path::new("/run/libpod")), None);
-        let mut other = argv.clone();
-        other[0] = "/usr/bin/sleep".into();
-        assert_eq!(conmon_of(&other, Path::new("/tmp/x/run")), None);
+        assert_eq!(
+            net_finding(&probs[2]).to_string(),
+            format!("orphan-iptables-rule id={ID}: -t nat -A POSTROUTING -j CNI-abc")
+        );
+        assert_eq!(
+            net_finding(&probs[1]).to_string(),
+            "orphan-lease id= path=/x/cni/networks/net1/10.1.2.3: network net1"
+        );
+        assert_eq!(
+            net_problem(&Finding::new(FindingKind::OrphanLock).id(ID)),
+            None
+        );
     }
 
     #[test]
-    fn cni_comments_parse() {
-        let line = format!(
-            "-A POSTROUTING -s 10.1.2.3/32 -m comment --comment \"name: \\\"net1\\\" id: \\\"{ID}\\\"\" -j CNI-abc123"
-        );
-        assert_eq!(cni_comment(&line), Some(("net1".into(), ID.into())));
-        let args = split_rule(&line);
-        assert_eq!(args[0], "-A");
-        assert_eq!(args[6], "--comment");
-        assert_eq!(args[7], format!("name: \"net1\" id: \"{ID}\""));
-        assert_eq!(args.last().map(String::as_str), Some("CNI-abc123"));
-        assert_eq!(cni_comment("-A FORWARD -j ACCEPT"), None);
-    }
-
-    #[test]
-    fn chains_and_mount_escapes() {
-        assert!(per_container_chain("CNI-DN-0a1b2c"));
-        assert!(per_container_chain("CNI-0a1b2c"));
-        assert!(!per_container_chain("CNI-HOSTPORT-DNAT"));
-        assert!(!per_container_chain("CNI-FORWARD"));
+    fn mount_escapes() {
         assert_eq!(
             libpod_storage::driver::unescape_mountinfo("/a\\040b"),
             "/a b"

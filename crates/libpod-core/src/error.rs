@@ -216,6 +216,15 @@ pub enum NetworkError {
         #[source]
         source: Box<libpod_net::StoreError>,
     },
+    /// Repairing a leftover of the network layer (`system check --repair`) failed.
+    #[error("network repair of {problem}: {source}")]
+    Repair {
+        /// The leftover, as libpod-net describes it.
+        problem: String,
+        /// Why it failed.
+        #[source]
+        source: libpod_net::check::RepairError,
+    },
     /// No such network.
     #[error("no such network: {0}")]
     NoSuchNetwork(String),

@@ -38,6 +38,7 @@
 /// `serde_json::Map`s).
 pub use serde_json;
 
+pub mod check;
 pub mod client;
 pub mod conf;
 pub mod etc;

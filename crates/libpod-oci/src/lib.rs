@@ -27,6 +27,7 @@ pub use oci_spec;
 
 pub mod attach;
 pub mod capabilities;
+pub mod check;
 pub mod conmon;
 pub mod devices;
 pub mod driver;
