@@ -339,10 +339,6 @@ impl Db {
     }
 }
 
-fn is_hex64(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 // ---------------------------------------------------------------------------
 // Host views
 
@@ -690,7 +686,7 @@ fn audit_locks(s: &Seen<'_>, out: &mut Vec<Finding>) {
     let db = &s.db;
     let lock_dir = p.locks.dir().to_path_buf();
     for name in dir_names(&lock_dir) {
-        if is_hex64(&name) && !db.has(&name) {
+        if libpod_storage::digest::is_hex64(&name) && !db.has(&name) {
             out.push(
                 Finding::new(FindingKind::OrphanLock)
                     .id(&name)
@@ -760,7 +756,7 @@ fn audit_files(s: &Seen<'_>, out: &mut Vec<Finding>) {
         p.opts.containers_dir(),
     ] {
         for name in dir_names(&dir) {
-            if is_hex64(&name) && !db.ctrs.contains_key(&name) {
+            if libpod_storage::digest::is_hex64(&name) && !db.ctrs.contains_key(&name) {
                 out.push(
                     Finding::new(FindingKind::OrphanFiles)
                         .id(&name)
@@ -902,14 +898,22 @@ fn repair_orphan_runtime_state(p: &Parts, f: &Finding, id: &str) -> Result<bool>
     Ok(oci_check::repair(&*p.oci, &p.opts.tmp_dir(), &prob)?)
 }
 
+/// Recovers the container's journaled operation (the step every verb takes first) and
+/// locks it; `None` when it no longer exists (removed meanwhile: nothing to repair).
+fn recovered_and_locked<'p>(p: &'p Parts, id: &str) -> Result<Option<Locked<'p>>> {
+    match crate::recovery::recover_container(p, id).and_then(|()| Locked::acquire(p, id)) {
+        Ok(l) => Ok(Some(l)),
+        Err(Error::NoSuchContainer(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Repairs a `dead-container` finding.
 fn repair_dead_container(rt: &Runtime, p: &Parts, id: &str) -> Result<bool> {
-    let mut l =
-        match crate::recovery::recover_container(p, id).and_then(|()| Locked::acquire(p, id)) {
-            Ok(l) => l,
-            Err(Error::NoSuchContainer(_)) => return Ok(false),
-            Err(e) => return Err(e),
-        };
+    let mut l = match recovered_and_locked(p, id)? {
+        Some(l) => l,
+        None => return Ok(false),
+    };
     if l.st.status.is_monitored() {
         let alive = match (l.st.conmon_pid, l.st.pid) {
             (Some(c), _) if oci_check::pid_alive_for(c, Some(id)) => true,
@@ -958,12 +962,10 @@ fn repair_orphan_cni_cache(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
 
 /// Repairs a `missing-netns` finding.
 fn repair_missing_netns(p: &Parts, id: &str) -> Result<bool> {
-    let mut l =
-        match crate::recovery::recover_container(p, id).and_then(|()| Locked::acquire(p, id)) {
-            Ok(l) => l,
-            Err(Error::NoSuchContainer(_)) => return Ok(false),
-            Err(e) => return Err(e),
-        };
+    let mut l = match recovered_and_locked(p, id)? {
+        Some(l) => l,
+        None => return Ok(false),
+    };
     if l.st.status.is_monitored() || l.st.status == ContainerStatus::Stopped {
         // Its process may still use the namespace: leave it to cleanup.
         return Ok(false);
@@ -1042,12 +1044,10 @@ fn repair_orphan_mount(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
 
 /// Repairs a `missing-mount` finding.
 fn repair_missing_mount(p: &Parts, id: &str) -> Result<bool> {
-    let mut l =
-        match crate::recovery::recover_container(p, id).and_then(|()| Locked::acquire(p, id)) {
-            Ok(l) => l,
-            Err(Error::NoSuchContainer(_)) => return Ok(false),
-            Err(e) => return Err(e),
-        };
+    let mut l = match recovered_and_locked(p, id)? {
+        Some(l) => l,
+        None => return Ok(false),
+    };
     if l.st.status.is_monitored() {
         return Ok(false);
     }
@@ -1063,10 +1063,9 @@ fn repair_missing_mount(p: &Parts, id: &str) -> Result<bool> {
 
 /// Repairs a `stale-mount-count` finding.
 fn repair_stale_mount_count(p: &Parts, id: &str) -> Result<bool> {
-    let l = match crate::recovery::recover_container(p, id).and_then(|()| Locked::acquire(p, id)) {
-        Ok(l) => l,
-        Err(Error::NoSuchContainer(_)) => return Ok(false),
-        Err(e) => return Err(e),
+    let l = match recovered_and_locked(p, id)? {
+        Some(l) => l,
+        None => return Ok(false),
     };
     if l.st.mountpoint.is_some() {
         return Ok(false);

@@ -51,6 +51,15 @@ pub fn tighten(path: &Path) -> io::Result<bool> {
     Ok(true)
 }
 
+/// True when `path` exists, is not a symlink, and has group/other bits: what [`tighten`]
+/// would change. Opening a store asks this of its few top-level directories first and
+/// walks the per-layer ones only when one of them is loose (a store this lpod created
+/// is private from the start, so every command need not stat every layer).
+pub fn is_loose(path: &Path) -> bool {
+    fs::symlink_metadata(path)
+        .is_ok_and(|m| !m.file_type().is_symlink() && m.permissions().mode() & GROUP_OTHER != 0)
+}
+
 /// [`tighten`] over `paths`, collecting the ones changed; stops at the first error
 /// and names its path.
 pub fn tighten_all<'a>(
@@ -96,6 +105,10 @@ mod tests {
         assert!(tighten(&p).unwrap());
         assert_eq!(mode(&p), 0o700);
         assert!(!tighten(&p).unwrap(), "already private: nothing to report");
+        assert!(!is_loose(&p));
+        fs::set_permissions(&p, Permissions::from_mode(0o750)).unwrap();
+        assert!(is_loose(&p));
+        assert!(!is_loose(&d.path().join("missing")));
     }
 
     #[test]

@@ -367,11 +367,11 @@ impl Store {
     /// their modes). Returns what was changed. [`Store::open`] calls it and keeps
     /// the list in [`Store::tightened`].
     pub fn tighten_layout(graph_root: &Path, run_root: &Path) -> Result<Vec<PathBuf>> {
-        let mut paths: Vec<PathBuf> = vec![graph_root.to_path_buf(), run_root.to_path_buf()];
+        let mut top: Vec<PathBuf> = vec![graph_root.to_path_buf(), run_root.to_path_buf()];
         for root in [graph_root, run_root] {
             for (_, p) in crate::dirs::dir_names(root) {
                 if fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
-                    paths.push(p);
+                    top.push(p);
                 }
             }
         }
@@ -386,13 +386,21 @@ impl Store {
             "vfs",
             "vfs/dir",
         ] {
-            paths.push(graph_root.join(d));
+            top.push(graph_root.join(d));
         }
-        for (_, p) in crate::dirs::dir_names(&graph_root.join("overlay")) {
-            if fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
-                paths.push(p);
-            }
+        // A store of this lpod is private from the start: only a loose top level (an older
+        // lpod's store) makes the per-layer walk worth its cost on every open. The layer
+        // directories go first, so a crash half-way leaves the top level loose and the
+        // next open walks again.
+        if !top.iter().any(|p| private::is_loose(p)) {
+            return Ok(Vec::new());
         }
+        let mut paths: Vec<PathBuf> = crate::dirs::dir_names(&graph_root.join("overlay"))
+            .into_iter()
+            .map(|(_, p)| p)
+            .filter(|p| fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()))
+            .collect();
+        paths.extend(top);
         private::tighten_all(paths.iter().map(PathBuf::as_path))
             .map_err(|(path, source)| StoreError::Io { path, source })
     }

@@ -51,8 +51,8 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
 fn tighten_runtime_dirs(opts: &RuntimeOptions, runtime_name: &str) -> Result<Vec<PathBuf>> {
     let cfg = &opts.config;
     let tmp = opts.tmp_dir();
-    let mut paths: Vec<PathBuf> = persistent_root(cfg).into_iter().collect();
-    paths.extend([
+    let mut top: Vec<PathBuf> = persistent_root(cfg).into_iter().collect();
+    top.extend([
         tmp.clone(),
         opts.static_dir(),
         opts.containers_dir(),
@@ -70,6 +70,26 @@ fn tighten_runtime_dirs(opts: &RuntimeOptions, runtime_name: &str) -> Result<Vec
         cfg.cni_cache_dir.join("results"),
         cfg.cni_cache_dir.join("networks"),
     ]);
+    // The credentials lpod writes for `login`; one owned by someone else (a path
+    // given with --authfile) is not ours to change.
+    let auth = cfg
+        .auth_file
+        .clone()
+        .unwrap_or_else(libpod_storage::registry::auth::default_auth_file);
+    if std::fs::symlink_metadata(&auth).is_ok_and(|m| {
+        use std::os::unix::fs::MetadataExt as _;
+        m.uid() == nix::unistd::geteuid().as_raw()
+    }) {
+        top.push(auth);
+    }
+    // This lpod creates all of these private: only a loose top level (an older lpod's
+    // layout) is worth the walk over every container's directories, which would
+    // otherwise cost each command a stat per container. Per-container paths go first,
+    // so a crash half-way leaves the top level loose for the next open.
+    if !top.iter().any(|p| libpod_storage::private::is_loose(p)) {
+        return Ok(Vec::new());
+    }
+    let mut paths: Vec<PathBuf> = Vec::new();
     for d in [
         opts.containers_dir(),
         opts.persist_dir(),
@@ -81,18 +101,7 @@ fn tighten_runtime_dirs(opts: &RuntimeOptions, runtime_name: &str) -> Result<Vec
     for b in subdirs(&opts.bundle_dir()) {
         paths.push(b.join("config.json"));
     }
-    // The credentials lpod writes for `login`; one owned by someone else (a path
-    // given with --authfile) is not ours to change.
-    let auth = cfg
-        .auth_file
-        .clone()
-        .unwrap_or_else(libpod_storage::registry::auth::default_auth_file);
-    if std::fs::symlink_metadata(&auth).is_ok_and(|m| {
-        use std::os::unix::fs::MetadataExt as _;
-        m.uid() == nix::unistd::geteuid().as_raw()
-    }) {
-        paths.push(auth);
-    }
+    paths.extend(top);
     libpod_storage::private::tighten_all(paths.iter().map(PathBuf::as_path))
         .map_err(|(path, e)| Error::io("make private", path, e))
 }
