@@ -21,6 +21,9 @@ const PACKAGES: &[(&str, &str)] = &[
     ("openssl", "/usr/bin/openssl"),
     ("apache2-utils", "/usr/bin/htpasswd"),
     ("sqlite3", "/usr/bin/sqlite3"),
+    // The seccomp system test compiles a static probe (cc -static needs libc.a).
+    ("gcc", "/usr/bin/gcc"),
+    ("libc6-dev", "/usr/include/stdio.h"),
 ];
 
 /// Packages whose marker file is absent.

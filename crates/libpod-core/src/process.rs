@@ -52,14 +52,10 @@ pub(crate) fn stat(pid: i32) -> Result<Stat, StatError> {
     }
 }
 
-/// True when `pid` names a process that has not exited: it exists (signal 0
-/// does not fail with ESRCH; EPERM means it exists) and is no zombie.
+/// True when `pid` names a process that has not exited: it exists and is no zombie
+/// (the OCI layer's liveness check, which its own audit uses too).
 pub(crate) fn pid_alive(pid: i32) -> bool {
-    let exists = !matches!(
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
-        Err(nix::errno::Errno::ESRCH)
-    );
-    exists && !matches!(stat(pid), Ok(s) if s.state == 'Z')
+    libpod_oci::check::pid_alive_for(pid, None)
 }
 
 /// True when a journal entry's owner still runs: the same boot, and the pid

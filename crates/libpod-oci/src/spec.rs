@@ -332,30 +332,13 @@ impl SpecInput {
         let mut linux = LinuxBuilder::default()
             .namespaces(self.namespaces_spec()?)
             .resources(self.resources_spec()?);
-        if self.mask_paths {
-            linux = linux
-                .masked_paths(
-                    DEFAULT_MASKED_PATHS
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>(),
-                )
-                .readonly_paths(
-                    DEFAULT_READONLY_PATHS
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>(),
-                );
-        }
         if let Some(cg) = &self.cgroup_path {
             linux = linux.cgroups_path(cg.clone());
         }
         // oci-spec's builders start from its own Default (youki's), so clear what we did not set.
+        // Masked and read-only paths (oci-spec's builder defaults included) are set once,
+        // by `confine` below, from `masked_and_readonly_paths`.
         let mut linux = linux.build().map_err(build_err("linux"))?;
-        if !self.mask_paths {
-            linux.set_masked_paths(None);
-            linux.set_readonly_paths(None);
-        }
         // conditional seccomp rules follow the process's (effective) capabilities
         let caps = self
             .process
