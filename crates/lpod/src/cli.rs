@@ -11,7 +11,9 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Manage OCI containers and images (a podman-compatible CLI over libpod-core)",
     propagate_version = true,
-    disable_help_subcommand = true
+    disable_help_subcommand = true,
+    // A flag given twice takes its last value, as Podman's (pflag) does.
+    args_override_self = true
 )]
 pub struct Cli {
     /// Global options (root, run root, runtime, ...).

@@ -1,32 +1,29 @@
-//! Output: Podman-style tables, human durations and sizes, and a small Go-template subset
-//! (`{{.Field.Sub}}`, `{{json .X}}`, `{{index .Labels "k"}}`) over JSON values.
+//! Output: Podman-style tables, human durations and sizes, and Go templates (`--format`) over
+//! JSON values.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::Value;
 
-/// A template that does not parse or refers to something that does not exist.
+/// A template that does not parse or cannot be executed on the data.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TemplateError {
-    /// Unbalanced `{{` / `}}`.
-    #[error("template {0:?}: unclosed action")]
-    Unclosed(String),
-    /// An action we do not support.
-    #[error("template {template:?}: unsupported action {action:?} (supported: .Field.Path, json .X, index .X \"key\")")]
-    Unsupported {
+    /// The template does not parse.
+    #[error("template {template:?}: {message}")]
+    Invalid {
         /// The whole template.
         template: String,
-        /// The action.
-        action: String,
+        /// What is wrong with it.
+        message: String,
     },
-    /// A field that is not there.
-    #[error("template {template:?}: can't evaluate field {field} ")]
-    NoField {
+    /// The template parsed but failed on this data (a function given the wrong arguments...).
+    #[error("template {template:?}: {message}")]
+    Exec {
         /// The whole template.
         template: String,
-        /// The field path.
-        field: String,
+        /// What went wrong.
+        message: String,
     },
 }
 
@@ -194,112 +191,229 @@ pub fn is_json(format: Option<&str>) -> bool {
     matches!(format.map(str::trim), Some("json") | Some("{{json .}}"))
 }
 
-/// Renders a Go-template subset against `v`: text with `{{.A.B}}`, `{{json .A}}`,
-/// `{{index .A "key"}}`, `{{.}}`; a `table ` prefix is dropped; `\t` and `\n` escapes work.
-/// Field names match case-insensitively, and `ID` also finds `Id`.
+/// Renders a Go template (Go's `text/template`, by the `gotmpl` crate) against `v`, with the
+/// functions Podman adds (`json`, `lower`, `upper`, `title`, `split`, `join`, `truncate`, `pad`).
+/// A `table ` prefix is dropped (callers that print a header handle it), `\t` and `\n` escapes
+/// typed on a command line become tab and newline, as in Podman.
+/// A field the data does not have is an error (Podman's data are Go structs), naming the field.
 pub fn template(tpl: &str, v: &Value) -> Result<String, TemplateError> {
+    compile(tpl)?
+        .execute_to_string(&to_go(v))
+        .map_err(|e| TemplateError::Exec {
+            template: tpl.into(),
+            message: e.to_string(),
+        })
+}
+
+/// Parses a template without running it (to fail on a typo before touching the store).
+pub fn check_template(tpl: &str) -> Result<(), TemplateError> {
+    compile(tpl).map(drop)
+}
+
+fn compile(tpl: &str) -> Result<gotmpl::Template, TemplateError> {
     let body = tpl.strip_prefix("table ").unwrap_or(tpl);
     let body = body.replace("\\t", "\t").replace("\\n", "\n");
-    let mut out = String::new();
-    let mut rest = body.as_str();
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after
-            .find("}}")
-            .ok_or_else(|| TemplateError::Unclosed(tpl.into()))?;
-        let action = after[..end]
-            .trim()
-            .trim_start_matches('-')
-            .trim_end_matches('-')
-            .trim();
-        out.push_str(&eval(tpl, action, v)?);
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-fn eval(tpl: &str, action: &str, v: &Value) -> Result<String, TemplateError> {
-    let words: Vec<&str> = split_words(action);
-    let unsupported = || TemplateError::Unsupported {
-        template: tpl.into(),
-        action: action.into(),
-    };
-    match words.as_slice() {
-        [path] if path.starts_with('.') => Ok(scalar(lookup(tpl, v, path)?)),
-        ["json", path] if path.starts_with('.') => {
-            Ok(serde_json::to_string(lookup(tpl, v, path)?).unwrap_or_default())
-        }
-        ["index", path, key] if path.starts_with('.') => {
-            let base = lookup(tpl, v, path)?;
-            let key = key.trim_matches('"');
-            let got = match base {
-                Value::Object(m) => m.get(key).cloned().unwrap_or(Value::Null),
-                Value::Array(a) => key
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| a.get(i).cloned())
-                    .unwrap_or(Value::Null),
-                _ => Value::Null,
-            };
-            Ok(scalar(&got))
-        }
-        _ => Err(unsupported()),
-    }
-}
-
-fn split_words(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = s.trim();
-    while !rest.is_empty() {
-        if rest.starts_with('"') {
-            let end = rest[1..].find('"').map(|i| i + 2).unwrap_or(rest.len());
-            out.push(&rest[..end]);
-            rest = rest[end..].trim_start();
-        } else {
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            out.push(&rest[..end]);
-            rest = rest[end..].trim_start();
-        }
-    }
-    out
-}
-
-fn lookup<'a>(tpl: &str, v: &'a Value, path: &str) -> Result<&'a Value, TemplateError> {
-    let mut cur = v;
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let next = match cur {
-            Value::Object(m) => m.get(part).or_else(|| {
-                m.iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(part))
-                    .map(|(_, v)| v)
-            }),
-            _ => None,
-        };
-        cur = next.ok_or_else(|| TemplateError::NoField {
+    gotmpl::Template::new("format")
+        .func("json", go_json)
+        .func("lower", |a: &[gotmpl::Value]| {
+            Ok(gotmpl::Value::from(one_str("lower", a)?.to_lowercase()))
+        })
+        .func("upper", |a: &[gotmpl::Value]| {
+            Ok(gotmpl::Value::from(one_str("upper", a)?.to_uppercase()))
+        })
+        .func("title", go_title)
+        .func("split", go_split)
+        .func("join", go_join)
+        .func("truncate", go_truncate)
+        .func("pad", go_pad)
+        .missing_key(gotmpl::MissingKey::Error)
+        .parse(&body)
+        .map_err(|e| TemplateError::Invalid {
             template: tpl.into(),
-            field: path.into(),
-        })?;
-    }
-    Ok(cur)
+            message: e.to_string(),
+        })
 }
 
-/// Go's default printing of a value: strings bare, arrays as `[a b]`, maps as `map[k:v]`.
-fn scalar(v: &Value) -> String {
+/// `network_interface` → `NetworkInterface`: the Go field name of a lower-case JSON key.
+fn pascal(key: &str) -> String {
+    key.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().chain(c).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// Whether `key` is the alias `to_go` added for another key of the same map.
+fn is_alias(m: &std::collections::BTreeMap<std::sync::Arc<str>, gotmpl::Value>, key: &str) -> bool {
+    key.starts_with(|c: char| c.is_ascii_uppercase())
+        && m.keys()
+            .any(|k| k.starts_with(|c: char| c.is_ascii_lowercase()) && pascal(k) == key)
+}
+
+/// JSON as template data: objects become maps (Go prints them sorted, `map[k:v]`). Where a
+/// JSON key is lower-case (`name`, `network_interface`, as Podman's own JSON for networks),
+/// its Go field name (`Name`, `NetworkInterface`) reaches the same value, since templates
+/// name Go fields. Maps of user data (labels, annotations, options) keep their keys as given.
+fn to_go(v: &Value) -> gotmpl::Value {
+    to_go_in(v, false)
+}
+
+fn to_go_in(v: &Value, user_keys: bool) -> gotmpl::Value {
     match v {
-        Value::Null => "<no value>".into(),
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::Array(a) => format!("[{}]", a.iter().map(scalar).collect::<Vec<_>>().join(" ")),
-        Value::Object(m) => format!(
-            "map[{}]",
+        Value::Null => gotmpl::Value::Nil,
+        Value::Bool(b) => gotmpl::Value::Bool(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                gotmpl::Value::Int(i)
+            } else if let Some(u) = n.as_u64() {
+                gotmpl::Value::Uint(u)
+            } else {
+                gotmpl::Value::Float(n.as_f64().unwrap_or(0.0))
+            }
+        }
+        Value::String(s) => gotmpl::Value::from(s.as_str()),
+        Value::Array(a) => {
+            gotmpl::Value::from(a.iter().map(|v| to_go_in(v, false)).collect::<Vec<_>>())
+        }
+        Value::Object(m) => {
+            let child = |k: &str, v: &Value| {
+                let user = matches!(
+                    k.to_ascii_lowercase().as_str(),
+                    "labels" | "annotations" | "options" | "driveropts" | "config_labels"
+                );
+                to_go_in(v, user)
+            };
+            let mut out: std::collections::BTreeMap<String, gotmpl::Value> =
+                m.iter().map(|(k, v)| (k.clone(), child(k, v))).collect();
+            if !user_keys {
+                for (k, v) in m {
+                    if k.starts_with(|c: char| c.is_ascii_lowercase()) {
+                        out.entry(pascal(k)).or_insert_with(|| child(k, v));
+                    }
+                }
+            }
+            gotmpl::Value::from(out)
+        }
+    }
+}
+
+/// Template data back as JSON (for the `json` function).
+fn from_go(v: &gotmpl::Value) -> Value {
+    match v {
+        gotmpl::Value::Nil => Value::Null,
+        gotmpl::Value::Bool(b) => Value::Bool(*b),
+        gotmpl::Value::Int(i) => Value::from(*i),
+        gotmpl::Value::Uint(u) => Value::from(*u),
+        gotmpl::Value::Float(f) => Value::from(*f),
+        gotmpl::Value::String(s) => Value::String(s.to_string()),
+        gotmpl::Value::List(a) => Value::Array(a.iter().map(from_go).collect()),
+        gotmpl::Value::Map(m) => Value::Object(
             m.iter()
-                .map(|(k, v)| format!("{k}:{}", scalar(v)))
-                .collect::<Vec<_>>()
-                .join(" ")
+                .filter(|(k, _)| !is_alias(m, k))
+                .map(|(k, v)| (k.to_string(), from_go(v)))
+                .collect(),
         ),
+        other => Value::String(other.to_string()),
+    }
+}
+
+fn arg_err(name: &str, want: &str) -> gotmpl::TemplateError {
+    gotmpl::TemplateError::Exec(format!("{name}: expected {want}"))
+}
+
+fn one_str(name: &str, a: &[gotmpl::Value]) -> gotmpl::Result<String> {
+    match a {
+        [v] => Ok(v.to_string()),
+        _ => Err(arg_err(name, "one argument")),
+    }
+}
+
+fn go_json(a: &[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> {
+    match a {
+        [v] => Ok(gotmpl::Value::from(
+            serde_json::to_string(&from_go(v)).unwrap_or_default(),
+        )),
+        _ => Err(arg_err("json", "one argument")),
+    }
+}
+
+fn go_title(a: &[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> {
+    let s = one_str("title", a)?;
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        start = c.is_whitespace();
+    }
+    Ok(gotmpl::Value::from(out))
+}
+
+fn go_split(a: &[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> {
+    match a {
+        [s, sep] => {
+            let (s, sep) = (s.to_string(), sep.to_string());
+            Ok(gotmpl::Value::from(
+                s.split(sep.as_str())
+                    .map(gotmpl::Value::from)
+                    .collect::<Vec<_>>(),
+            ))
+        }
+        _ => Err(arg_err("split", "a string and a separator")),
+    }
+}
+
+fn go_join(a: &[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> {
+    match a {
+        [gotmpl::Value::List(items), sep] => Ok(gotmpl::Value::from(
+            items
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(&sep.to_string()),
+        )),
+        _ => Err(arg_err("join", "a list and a separator")),
+    }
+}
+
+fn int_arg(name: &str, v: &gotmpl::Value) -> gotmpl::Result<usize> {
+    match v {
+        gotmpl::Value::Int(i) if *i >= 0 => Ok(*i as usize),
+        gotmpl::Value::Uint(u) => Ok(*u as usize),
+        _ => Err(arg_err(name, "a non-negative length")),
+    }
+}
+
+fn go_truncate(a: &[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> {
+    match a {
+        [s, n] => {
+            let n = int_arg("truncate", n)?;
+            Ok(gotmpl::Value::from(
+                s.to_string().chars().take(n).collect::<String>(),
+            ))
+        }
+        _ => Err(arg_err("truncate", "a string and a length")),
+    }
+}
+
+fn go_pad(a: &[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> {
+    match a {
+        [s, prefix, suffix] => {
+            let (p, q) = (int_arg("pad", prefix)?, int_arg("pad", suffix)?);
+            Ok(gotmpl::Value::from(format!(
+                "{}{s}{}",
+                " ".repeat(p),
+                " ".repeat(q)
+            )))
+        }
+        _ => Err(arg_err("pad", "a string, a prefix and a suffix width")),
     }
 }
 
@@ -402,19 +516,41 @@ mod tests {
                        "Names": ["n1"], "Labels": {"k": "v"}});
         assert_eq!(template("{{.State.Status}}", &v).unwrap(), "running");
         assert_eq!(
-            template("{{.ID}}\\t{{.State.ExitCode}} x", &v).unwrap(),
+            template("{{.Id}}\\t{{.State.ExitCode}} x", &v).unwrap(),
             "abc\t0 x"
         );
         assert_eq!(template("{{.Names}}", &v).unwrap(), "[n1]");
         assert_eq!(template("{{json .Names}}", &v).unwrap(), "[\"n1\"]");
         assert_eq!(template("{{index .Labels \"k\"}}", &v).unwrap(), "v");
-        assert_eq!(template("{{ .state.status }}", &v).unwrap(), "running");
         assert!(matches!(
             template("{{.Nope}}", &v),
-            Err(TemplateError::NoField { .. })
+            Err(TemplateError::Exec { .. })
         ));
-        assert!(template("{{.Id", &v).is_err());
-        assert!(template("{{if .Id}}x{{end}}", &v).is_err());
+        assert!(matches!(
+            template("{{.Id", &v),
+            Err(TemplateError::Invalid { .. })
+        ));
+        assert_eq!(template("{{if .Id}}x{{end}}", &v).unwrap(), "x");
+        assert_eq!(
+            template("{{range $k, $v := .Labels}}{{$k}}={{$v}};{{end}}", &v).unwrap(),
+            "k=v;"
+        );
+        assert_eq!(template("{{.Id | upper}}", &v).unwrap(), "ABC");
+        assert_eq!(template("{{printf \"%5s|\" .Id}}", &v).unwrap(), "  abc|");
+        assert_eq!(template("{{json .Labels}}", &v).unwrap(), r#"{"k":"v"}"#);
+        assert_eq!(template("{{join .Names \",\"}}", &v).unwrap(), "n1");
+        assert_eq!(template("{{.Labels}}", &v).unwrap(), "map[k:v]");
+        assert_eq!(template("{{truncate .Id 2}}", &v).unwrap(), "ab");
+        // Lower-case JSON keys are reached by their Go field names; json prints them once.
+        let n = json!({"name": "n", "network_interface": "br0"});
+        assert_eq!(
+            template("{{.Name}} {{.NetworkInterface}}", &n).unwrap(),
+            "n br0"
+        );
+        assert_eq!(
+            template("{{json .}}", &n).unwrap(),
+            r#"{"name":"n","network_interface":"br0"}"#
+        );
         assert!(is_json(Some("json")));
         assert!(!is_json(Some("{{.Id}}")));
     }

@@ -113,10 +113,7 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
         .collect::<Result<Vec<_>, _>>()?;
     // Check a template before touching the store, so a typo fails fast.
     if let Some(t) = a.format.as_deref().filter(|t| !format::is_json(Some(t))) {
-        format::template(t, &json!({})).or_else(|e| match e {
-            format::TemplateError::NoField { .. } => Ok(String::new()),
-            e => Err(e),
-        })?;
+        format::check_template(t)?;
     }
     let now = Utc::now();
     let mut rows: Vec<ContainerSummary> = rt
