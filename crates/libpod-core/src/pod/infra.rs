@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use libpod_storage::{ConfigChanges, RootfsImport, Store};
 
-use crate::container::lock::Locked;
+use crate::ops::lock::Locked;
 use crate::{Error, Result};
 
 /// Starts the infra container of the pod of `l` when `l` joins one of its
@@ -30,7 +30,7 @@ pub(crate) fn start_for_member(l: &Locked<'_>) -> Result<()> {
         return Ok(());
     }
     let mut il = l.acquire_sibling(&icfg.id)?;
-    crate::container::start::prepare_and_start(&mut il)?;
+    crate::ops::start::prepare_and_start(&mut il)?;
     Ok(())
 }
 
