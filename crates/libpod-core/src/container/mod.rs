@@ -1,4 +1,6 @@
-//! The `Container` handle and its verbs, one file per verb.
+//! The `Container` handle and its verbs, one file per verb. A verb is the
+//! entry: it recovers a crashed operation (`Container::enter`), locks, starts
+//! what the container depends on, then runs the steps in `crate::ops`.
 
 mod attach;
 pub(crate) mod cleanup;
