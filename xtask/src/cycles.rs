@@ -2,7 +2,8 @@
 //!
 //! Every `.rs` file under a crate's `src/` is a module (`a/mod.rs` and `a.rs` are `a`). A
 //! module depends on another when its code (tests excluded) names it through a `crate::` or
-//! `super::` path, in a `use` or inline, `use crate::{a, b::c}` groups included. The strongly
+//! `super::` path, in a `use` or inline, `use crate::{a, b::c}` groups and globs
+//! (`use super::*` depends on the parent) included. The strongly
 //! connected components of that graph with more than one module are the cycles: modules that
 //! cannot be read or tested alone. Method calls across files are not seen (they name no
 //! module), so this finds a lower bound.
@@ -131,7 +132,9 @@ fn paths(text: &str) -> Vec<(Root, Vec<String>)> {
                 }
             } else {
                 let segs = segments(rest);
-                if !segs.is_empty() {
+                // `super::*` names the parent itself (and `crate::*` the root, which
+                // is no module's dependency).
+                if !segs.is_empty() || rest.starts_with('*') {
                     out.push((mk(), segs));
                 }
             }
@@ -258,6 +261,33 @@ mod tests {
         // a -> b (group), b -> a::inner (inline), a::inner -> a (super): one cycle; leaf's
         // test-only use of b does not count.
         assert_eq!(cycles, vec![vec!["a", "a::inner", "b"]]);
+    }
+
+    #[test]
+    fn a_glob_import_of_the_parent_closes_a_cycle() {
+        let tmp = std::env::temp_dir().join(format!("xtask-cycles-glob-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        write(&tmp, "lib.rs", "mod verbs;\nmod steps;\n");
+        // verbs::start sees `verbs` only through the glob; verbs calls steps, which
+        // calls back into verbs::start.
+        write(
+            &tmp,
+            "verbs/mod.rs",
+            "mod start;\npub fn enter() { crate::steps::run() }\n",
+        );
+        write(
+            &tmp,
+            "verbs/start.rs",
+            "use super::*;\npub fn go() { enter() }\n",
+        );
+        write(
+            &tmp,
+            "steps.rs",
+            "pub fn run() { crate::verbs::start::go() }\n",
+        );
+        let cycles = crate_cycles(&tmp).unwrap();
+        std::fs::remove_dir_all(&tmp).unwrap();
+        assert_eq!(cycles, vec![vec!["steps", "verbs", "verbs::start"]]);
     }
 
     #[test]

@@ -195,6 +195,8 @@ fn test(args: &[String]) -> Result<(), String> {
         setup::setup()?;
     }
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    // A module import cycle in any crate fails the gate (issue 13).
+    cycles_task()?;
     run(cargo().args([
         "clippy",
         "--workspace",
@@ -364,8 +366,8 @@ fn docs_and_package() -> Result<(), String> {
 }
 
 /// `cargo xtask cycles`: module-level import cycles inside each workspace crate (see
-/// `cycles.rs`); exit 1 when there is one. Not yet part of `test`: libpod-core still has
-/// cycles (issue 13).
+/// `cycles.rs`); exit 1 when there is one. Part of `test` (run right after the format
+/// check, also with `--unit-only`): any cycle fails the gate.
 fn cycles_task() -> Result<(), String> {
     let mut crates: Vec<PathBuf> = std::fs::read_dir(root().join("crates"))
         .map_err(|e| format!("reading crates/: {e}"))?

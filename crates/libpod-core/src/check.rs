@@ -36,8 +36,8 @@ use libpod_net::Netns;
 use libpod_oci::check::{self as oci_check, ConmonProcess, OciProblem};
 use serde::{Deserialize, Serialize};
 
-use crate::container::lock::Locked;
 use crate::context::Parts;
+use crate::ops::lock::Locked;
 use crate::{Error, Result, Runtime};
 
 /// What kind of inconsistency a [`Finding`] is.
@@ -328,7 +328,7 @@ impl Db {
     fn load(p: &Parts) -> Result<Db> {
         let mut ctrs = BTreeMap::new();
         for (cfg, mut st) in p.state.all_containers()? {
-            crate::container::sync::peek_exit(p, &cfg.id, &mut st);
+            crate::ops::sync::peek_exit(p, &cfg.id, &mut st);
             ctrs.insert(cfg.id.clone(), (cfg, st));
         }
         let pods = p.state.all_pods()?.into_iter().map(|(c, _)| c.id).collect();
@@ -925,7 +925,7 @@ fn repair_dead_container(rt: &Runtime, p: &Parts, id: &str) -> Result<bool> {
         }
         let code = l.st.exit_code.unwrap_or(-1);
         let oom = l.st.oom_killed;
-        crate::container::sync::apply_exit(&mut l.st, code, chrono::Utc::now(), oom);
+        crate::ops::sync::apply_exit(&mut l.st, code, chrono::Utc::now(), oom);
         l.st.conmon_pid = None;
         p.state.add_exit_code(id, code)?;
         l.save()?;

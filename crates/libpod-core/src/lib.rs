@@ -39,6 +39,7 @@ mod error;
 pub mod image;
 pub mod journal;
 pub mod network;
+mod ops;
 pub mod pod;
 mod process;
 mod recovery;

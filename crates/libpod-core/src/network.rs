@@ -18,8 +18,8 @@ pub use libpod_net::{NetworkCreateOptions as CreateNetworkOptions, NetworkInfo a
 
 pub use crate::error::NetworkError;
 
-use crate::container::lock::Locked;
 use crate::context::{Parts, RuntimeOptions};
+use crate::ops::lock::Locked;
 use crate::{Error, Result};
 
 /// libpod-net's paths for a runtime: config dir, cache and leases under the
@@ -231,7 +231,7 @@ pub(crate) fn pod_infra(
         return Ok(None);
     }
     let mut row = p.state.container(&infra)?;
-    crate::container::sync::peek_exit(p, &infra, &mut row.1);
+    crate::ops::sync::peek_exit(p, &infra, &mut row.1);
     Ok(Some(row))
 }
 

@@ -1,11 +1,16 @@
-//! Recovery: finishing or undoing the journaled operations whose process died
-//! (see [`crate::journal`] for the design and the per-operation table).
+//! Recovery: finishing or undoing the journaled container operations whose
+//! process died (see [`crate::journal`] for the design and the per-operation
+//! table).
 //!
-//! Recovery is its own step, above the verbs and below nothing: it locks the
-//! container, and rolls forward with the verbs' own removal and teardown
-//! (which take further locks). So it never runs inside acquiring a lock; a
-//! verb calls [`recover_container`] once at its entry (`Container::enter`),
-//! before it locks, and the runtime's open calls [`recover_all`].
+//! Recovery is its own step, above the container steps (`crate::ops`) and
+//! below the verbs: it locks the container, and rolls forward or back with
+//! the same steps the verbs use (removal, teardown, which take further
+//! locks). So it never runs inside acquiring a lock; a verb calls
+//! [`recover_container`] once at its entry (`Container::enter`), before it
+//! locks, and the runtime's open calls [`recover_all`]. It names no verb, no
+//! `Pod` and not the `Runtime`: a dead pod operation is rolled forward by
+//! removing the pod, which is a pod verb, so [`recover_all`] hands those
+//! entries back to its caller (`pod::recover`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,10 +18,9 @@ use std::time::Duration;
 use libpod_config::{failpoint, ContainerStatus, Operation};
 use libpod_state::{JournalEntry, JournalKind};
 
-use crate::container::lock::Locked;
 use crate::context::Parts;
 use crate::journal::{owner_alive, proc_start, Acquired};
-use crate::runtime::Runtime;
+use crate::ops::lock::Locked;
 use crate::{Error, Result};
 
 fn payload(e: &JournalEntry) -> Acquired {
@@ -57,7 +61,7 @@ fn patch_state(l: &mut Locked<'_>, acq: &Acquired) {
 /// The ordinary teardown; during recovery its errors (mostly "already gone"
 /// after an earlier, interrupted recovery) are logged, not fatal.
 fn teardown_logged(l: &mut Locked<'_>) {
-    if let Err(e) = crate::container::teardown::teardown(l) {
+    if let Err(e) = crate::ops::teardown::teardown(l) {
         tracing::warn!(error = %e, "recovery: teardown");
     }
 }
@@ -75,7 +79,7 @@ pub(crate) fn recover_locked(l: &mut Locked<'_>, e: &JournalEntry) -> Result<boo
             kill_recorded(acq.conmon_pid, acq.conmon_start);
             patch_state(l, &acq);
             failpoint::hit("recovery.container.before_undo");
-            crate::container::remove::remove_locked(l, true)?;
+            crate::ops::remove::remove_locked(l, true)?;
             false
         }
         Some(Operation::Stop) => {
@@ -86,7 +90,7 @@ pub(crate) fn recover_locked(l: &mut Locked<'_>, e: &JournalEntry) -> Result<boo
                     let _ = p.oci.resume(&id);
                 }
                 let _ = p.oci.wait_exit(&id, Duration::from_secs(30));
-                if crate::container::sync::sync_exit(p, &id, &mut l.st)? {
+                if crate::ops::sync::sync_exit(p, &id, &mut l.st)? {
                     l.save()?;
                 }
             }
@@ -100,7 +104,7 @@ pub(crate) fn recover_locked(l: &mut Locked<'_>, e: &JournalEntry) -> Result<boo
             failpoint::hit("recovery.container.before_undo");
             teardown_logged(l);
             if l.cfg.auto_remove && l.st.status == ContainerStatus::Exited {
-                crate::container::remove::remove_locked(l, false)?;
+                crate::ops::remove::remove_locked(l, false)?;
                 false
             } else {
                 true
@@ -109,7 +113,7 @@ pub(crate) fn recover_locked(l: &mut Locked<'_>, e: &JournalEntry) -> Result<boo
         Some(Operation::Remove | Operation::RemoveForce) => {
             patch_state(l, &acq);
             failpoint::hit("recovery.container.before_undo");
-            crate::container::remove::remove_locked(l, true)?;
+            crate::ops::remove::remove_locked(l, true)?;
             false
         }
         // init, start and anything unknown: back to before the operation.
@@ -185,51 +189,39 @@ fn recover_rowless(p: &Parts, e: &JournalEntry) -> Result<()> {
     Ok(())
 }
 
-/// Recovers one pod entry of a dead owner: create rolls back, remove forward.
-fn recover_pod(rt: &Runtime, p: &Parts, e: &JournalEntry) -> Result<()> {
-    let span = tracing::info_span!("recover", kind = "pod", id = %e.id, op = %e.operation);
-    let _g = span.enter();
-    tracing::info!(owner = e.owner.pid, "recovering a crashed pod operation");
-    match p.state.pod(&e.id) {
-        Ok(_) => {
-            let pod = crate::pod::Pod {
-                id: e.id.clone(),
-                rt: rt.inner.clone(),
-            };
-            failpoint::hit("recovery.pod.before_undo");
-            pod.remove(true)?;
-        }
-        Err(libpod_state::StateError::NoSuchPod { .. }) => {
-            if let Err(err) = p.locks.remove(&e.id) {
-                tracing::debug!(error = %err, "removing a pod lock file");
-            }
-        }
-        Err(err) => return Err(err.into()),
-    }
-    p.state.journal_remove(JournalKind::Pod, &e.id)?;
-    Ok(())
+/// What [`recover_all`] did not do: its errors, and the pod entries it
+/// leaves to the pod verbs.
+pub(crate) struct Recovered {
+    /// One per container entry that could not be recovered (it stays, for the
+    /// next open or the next verb on the container).
+    pub(crate) errors: Vec<Error>,
+    /// The pod entries whose owner is dead, to roll forward after the
+    /// containers (`pod::recover`).
+    pub(crate) pods: Vec<JournalEntry>,
 }
 
-/// At runtime open (under the alive lock): recovers every entry whose owner
-/// is dead, containers first, then pods. Keeps going; returns every error.
+/// At runtime open (under the alive lock): recovers every container entry
+/// whose owner is dead. Keeps going; returns every error, and the dead
+/// owners' pod entries.
 #[tracing::instrument(skip_all)]
-pub(crate) fn recover_all(rt: &Runtime) -> Vec<Error> {
-    let p = match rt.inner.parts() {
-        Ok(p) => p,
-        Err(e) => return vec![e],
-    };
+pub(crate) fn recover_all(p: &Parts) -> Recovered {
     let entries = match p.state.journal_entries() {
         Ok(v) => v,
-        Err(e) => return vec![e.into()],
+        Err(e) => {
+            return Recovered {
+                errors: vec![e.into()],
+                pods: Vec::new(),
+            }
+        }
     };
     let mut errs = Vec::new();
     let (ctrs, pods): (Vec<_>, Vec<_>) = entries
         .into_iter()
-        .filter(|e| !owner_alive(&p, &e.owner))
+        .filter(|e| !owner_alive(p, &e.owner))
         .partition(|e| e.kind == JournalKind::Container);
     for e in ctrs {
         // With its row: under its lock; without (or gone meanwhile): by id.
-        match recover_container(&p, &e.id) {
+        match recover_container(p, &e.id) {
             Ok(()) => {
                 let rowless = matches!(
                     p.state.container(&e.id),
@@ -242,7 +234,7 @@ pub(crate) fn recover_all(rt: &Runtime) -> Vec<Error> {
                         .flatten()
                         .is_some()
                 {
-                    if let Err(err) = recover_rowless(&p, &e) {
+                    if let Err(err) = recover_rowless(p, &e) {
                         errs.push(err);
                     }
                 }
@@ -250,12 +242,7 @@ pub(crate) fn recover_all(rt: &Runtime) -> Vec<Error> {
             Err(err) => errs.push(err),
         }
     }
-    for e in pods {
-        if let Err(err) = recover_pod(rt, &p, &e) {
-            errs.push(err);
-        }
-    }
-    errs
+    Recovered { errors: errs, pods }
 }
 
 /// The container's entry, if its owner is dead.

@@ -157,3 +157,67 @@ fn empty_pod_rm_and_name_conflicts() {
     assert!(env.rt.pods().unwrap().is_empty());
     assert!(env.rt.containers().unwrap().is_empty());
 }
+
+#[test]
+fn every_entry_that_initialises_a_member_starts_the_infra_first() {
+    use libpod_core::libpod_config::ContainerStatus;
+    let Some(env) = common::env() else { return };
+    let pod = env
+        .rt
+        .create_pod(PodCreateOptions {
+            name: Some("deps".into()),
+            // No network: the members still join the infra's ipc and uts namespaces.
+            network: libpod_core::NetworkMode::None,
+            ..Default::default()
+        })
+        .unwrap();
+    let infra = pod.infra().unwrap().expect("infra container");
+    let member = |name: &str, cmd: &[&str]| {
+        env.rt
+            .create_container(CreateOptions {
+                image: "busybox".into(),
+                name: Some(name.into()),
+                command: Some(cmd.iter().map(|s| s.to_string()).collect()),
+                pod: Some("deps".into()),
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let stop_all = || {
+        pod.stop(Some(Duration::from_secs(2))).unwrap();
+        assert_ne!(infra.status().unwrap(), ContainerStatus::Running);
+    };
+
+    // init alone.
+    let a = member("a", &["sleep", "60"]);
+    a.init().unwrap();
+    assert_eq!(a.status().unwrap(), ContainerStatus::Created);
+    assert_eq!(infra.status().unwrap(), ContainerStatus::Running);
+    a.start().unwrap();
+    // A running member's start is a no-op: it starts nothing, not even a stopped infra.
+    infra.stop(Some(Duration::from_secs(2))).unwrap();
+    assert_ne!(infra.status().unwrap(), ContainerStatus::Running);
+    a.start().unwrap();
+    assert_ne!(infra.status().unwrap(), ContainerStatus::Running);
+
+    // restart of an exited member.
+    stop_all();
+    a.restart(Some(Duration::from_secs(2))).unwrap();
+    assert_eq!(a.status().unwrap(), ContainerStatus::Running);
+    assert_eq!(infra.status().unwrap(), ContainerStatus::Running);
+
+    // start_attached (run without -d).
+    stop_all();
+    let b = member("b", &["true"]);
+    b.start_attached(libpod_core::Streams {
+        stdin: None,
+        stdout: Box::new(std::io::sink()),
+        stderr: Box::new(std::io::sink()),
+    })
+    .unwrap();
+    assert_eq!(b.wait().unwrap(), 0);
+    assert_eq!(infra.status().unwrap(), ContainerStatus::Running);
+
+    pod.remove(true).unwrap();
+    assert!(env.rt.containers().unwrap().is_empty());
+}

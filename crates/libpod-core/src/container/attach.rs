@@ -5,8 +5,8 @@ use std::io::{Read, Write};
 use libpod_config::Operation;
 use libpod_oci::{AttachConn, OutputStream};
 
-use super::lock::Locked;
 use super::*;
+use crate::ops::lock::Locked;
 use crate::Error;
 
 /// Copies output frames to `streams` until conmon closes the connection; stdin
@@ -83,9 +83,10 @@ impl Container {
         let conn = {
             let mut l = Locked::acquire(&p, &self.id)?;
             l.check(Operation::Start)?;
-            super::init::ensure_created(&mut l)?;
+            super::init::start_dependencies(&mut l)?;
+            crate::ops::init::ensure_created(&mut l)?;
             let conn = connect(&l)?;
-            super::start::start_locked(&mut l)?;
+            crate::ops::start::start_locked(&mut l)?;
             conn
         };
         pump(conn, streams)

@@ -7,9 +7,9 @@
 use libpod_config::{ContainerStatus, Operation};
 use libpod_state::JournalKind;
 
-use super::lock::Locked;
 use super::*;
 use crate::journal::{Acquired, Op};
+use crate::ops::lock::Locked;
 
 /// Cleanup under the lock: the table decides; an Exited `--rm` container is removed.
 /// Returns true if the container was removed.
@@ -29,10 +29,10 @@ pub(crate) fn cleanup_locked(l: &mut Locked<'_>) -> Result<bool> {
                 ..Acquired::default()
             },
         )?;
-        super::teardown::teardown(l)?;
+        crate::ops::teardown::teardown(l)?;
     }
     if l.cfg.auto_remove && l.st.status == ContainerStatus::Exited {
-        super::remove::remove_locked(l, false)?;
+        crate::ops::remove::remove_locked(l, false)?;
         return Ok(true);
     }
     Ok(false)

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use libpod_config::Operation;
 
 use super::create::merge_env;
-use super::lock::Locked;
 use super::*;
+use crate::ops::lock::Locked;
 use crate::Error;
 
 impl Container {
@@ -33,7 +33,7 @@ impl Container {
                 cfg.user = opts.user.clone();
             }
             cfg.terminal = opts.tty;
-            let mut process = super::init::process_input(&cfg, &rootfs)?;
+            let mut process = crate::ops::init::process_input(&cfg, &rootfs)?;
             process.args = opts.command.clone();
             process.env = merge_env(&l.cfg.env, &opts.env);
             if let Some(w) = &opts.workdir {
@@ -48,7 +48,7 @@ impl Container {
             };
             p.oci
                 .exec(&self.id, &eo)
-                .map_err(|e| super::init::map_create_error(e.into(), &opts.command[0]))?
+                .map_err(|e| crate::ops::init::map_create_error(e.into(), &opts.command[0]))?
         };
         let has_stdin = opts.stdin && streams.stdin.is_some();
         let streams = if has_stdin {

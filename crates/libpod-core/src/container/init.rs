@@ -1,327 +1,35 @@
-//! `init`: mounts the rootfs, sets up the network namespace mode, writes the
-//! OCI bundle and creates the container under conmon. → Created.
+//! `init`: the verb. It starts what the container depends on (a pod's infra),
+//! then runs the steps of `crate::ops::init` → Created.
 
-use std::path::{Path, PathBuf};
+use libpod_config::Operation;
 
-use libpod_config::{failpoint, ContainerStatus, MountKind, Operation};
-use libpod_oci::{MountInput, Namespace, ProcessInput, Resources, SpecInput};
-use libpod_state::JournalKind;
-
-use super::lock::Locked;
 use super::*;
-use crate::journal::{Acquired, Op};
-use crate::Error;
+use crate::ops::init::{ensure_created, map_create_error, will_init};
+use crate::ops::lock::Locked;
 
-/// Resolves `user` (`uid[:gid]` or `name[:group]`) against the rootfs's
-/// /etc/passwd and /etc/group; `None` is root.
-pub(crate) fn resolve_user(rootfs: &Path, user: Option<&str>) -> Result<(u32, u32, Vec<u32>)> {
-    let Some(user) = user.filter(|u| !u.is_empty()) else {
-        return Ok((0, 0, Vec::new()));
-    };
-    let (u, g) = match user.split_once(':') {
-        Some((u, g)) => (u, Some(g)),
-        None => (user, None),
-    };
-    let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap_or_default();
-    let group = std::fs::read_to_string(rootfs.join("etc/group")).unwrap_or_default();
-    let mut uid = u.parse::<u32>().ok();
-    let mut gid_from_passwd = None;
-    let mut user_name = None;
-    for line in passwd.lines() {
-        let f: Vec<&str> = line.split(':').collect();
-        if f.len() < 4 {
-            continue;
-        }
-        let matches = match uid {
-            Some(n) => f[2].parse::<u32>().ok() == Some(n),
-            None => f[0] == u,
-        };
-        if matches {
-            uid = f[2].parse().ok();
-            gid_from_passwd = f[3].parse::<u32>().ok();
-            user_name = Some(f[0].to_string());
-            break;
-        }
+/// Starts what the container depends on before its init: a pod member that
+/// joins the infra's namespaces needs the infra running (Podman starts a
+/// container's dependencies first). Only when init will run: a Created member
+/// already joined. A failure is the member's failed init (mapped and recorded
+/// in its state as init records one).
+pub(super) fn start_dependencies(l: &mut Locked<'_>) -> Result<()> {
+    if !will_init(l) {
+        return Ok(());
     }
-    let uid = uid.ok_or_else(|| Error::InvalidArgument {
-        what: "user (not in the image's /etc/passwd)",
-        value: user.to_string(),
-    })?;
-    let gid = match g {
-        Some(g) => match g.parse::<u32>() {
-            Ok(n) => n,
-            Err(_) => group
-                .lines()
-                .map(|l| l.split(':').collect::<Vec<_>>())
-                .find(|f| f.len() >= 3 && f[0] == g)
-                .and_then(|f| f[2].parse().ok())
-                .ok_or_else(|| Error::InvalidArgument {
-                    what: "group (not in the image's /etc/group)",
-                    value: g.to_string(),
-                })?,
-        },
-        None => gid_from_passwd.unwrap_or(0),
-    };
-    let mut extra = Vec::new();
-    if let Some(name) = user_name {
-        for f in group.lines().map(|l| l.split(':').collect::<Vec<_>>()) {
-            if f.len() >= 4 && f[3].split(',').any(|m| m == name) {
-                if let Ok(n) = f[2].parse::<u32>() {
-                    if n != gid {
-                        extra.push(n);
-                    }
-                }
-            }
-        }
+    if let Err(e) = crate::pod::infra::start_for_member(l) {
+        let argv0 = l
+            .cfg
+            .entrypoint
+            .first()
+            .or_else(|| l.cfg.command.first())
+            .cloned()
+            .unwrap_or_default();
+        let e = map_create_error(e, &argv0);
+        l.st.error = Some(e.to_string());
+        let _ = l.save();
+        return Err(e);
     }
-    Ok((uid, gid, extra))
-}
-
-/// The process of the container (also the base of exec processes).
-pub(crate) fn process_input(
-    cfg: &libpod_config::ContainerConfig,
-    rootfs: &Path,
-) -> Result<ProcessInput> {
-    let (uid, gid, additional_gids) = resolve_user(rootfs, cfg.user.as_deref())?;
-    let mut args = cfg.entrypoint.clone();
-    args.extend(cfg.command.iter().cloned());
-    let mut process = ProcessInput {
-        args,
-        env: cfg.env.clone(),
-        cwd: cfg
-            .working_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("/")),
-        uid,
-        gid,
-        additional_gids,
-        terminal: cfg.terminal,
-        ..ProcessInput::default()
-    };
-    super::security::apply_process(&cfg.security, &mut process)?;
-    Ok(process)
-}
-
-/// Network setup: the namespaces, netns/CNI (bridge) and /etc files of the
-/// container's network mode (see `crate::network`).
-fn network_setup(l: &mut Locked<'_>) -> Result<crate::network::NetSpec> {
-    crate::network::setup(l)
-}
-
-/// Generates the OCI spec input for the container.
-pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Result<SpecInput> {
-    let cfg = &l.cfg;
-    let mut input = SpecInput::new(rootfs, Vec::new());
-    input.process = process_input(cfg, rootfs)?;
-    input.hostname = Some(
-        cfg.hostname
-            .clone()
-            .unwrap_or_else(|| libpod_config::short_id(&cfg.id).to_string()),
-    );
-    input.namespaces.net = net.clone();
-    for m in &cfg.mounts {
-        input.mounts.push(match m.kind {
-            MountKind::Tmpfs => MountInput::Tmpfs {
-                destination: m.destination.clone(),
-                options: m.options.clone(),
-            },
-            MountKind::Bind | MountKind::Volume => MountInput::Bind {
-                source: PathBuf::from(&m.source),
-                destination: m.destination.clone(),
-                readonly: m.options.iter().any(|o| o == "ro"),
-                options: m
-                    .options
-                    .iter()
-                    .filter(|o| o.as_str() != "ro" && o.as_str() != "rw")
-                    .cloned()
-                    .collect(),
-            },
-        });
-    }
-    if net == Namespace::Host {
-        // The host's resolver and hosts file, read-only, as Podman does for host networking.
-        for f in ["/etc/resolv.conf", "/etc/hosts"] {
-            let dest = Path::new(f);
-            if dest.exists() && !cfg.mounts.iter().any(|m| m.destination == dest) {
-                input.mounts.push(MountInput::Bind {
-                    source: dest.to_path_buf(),
-                    destination: dest.to_path_buf(),
-                    readonly: true,
-                    options: Vec::new(),
-                });
-            }
-        }
-    }
-    let parent = PathBuf::from("/").join(&l.p.opts.config.cgroup_parent);
-    input.cgroup_path = Some(SpecInput::cgroup_path_for(Some(&parent), &cfg.id));
-    input.resources = Resources {
-        memory_limit: cfg.resources.memory,
-        memory_swap: None,
-        cpu_quota: cfg.resources.cpu_quota,
-        cpu_period: cfg.resources.cpu_period,
-        cpu_shares: cfg.resources.cpu_shares,
-        pids_limit: cfg.resources.pids,
-    };
-    input.annotations = cfg
-        .annotations
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    super::security::apply_spec(&cfg.security, &mut input)?;
-    Ok(input)
-}
-
-/// The conmon options of the container.
-fn create_options(l: &Locked<'_>) -> libpod_oci::CreateOptions {
-    let cfg = &l.cfg;
-    let opts = &l.p.opts;
-    libpod_oci::CreateOptions {
-        name: Some(cfg.name.clone()),
-        log_path: Some(cfg.log_path.clone()),
-        log_size_max: u64::try_from(opts.config.max_log_size)
-            .ok()
-            .filter(|n| *n > 0),
-        stdin: cfg.stdin,
-        exit_command: opts.exit_command.as_ref().map(|(bin, args)| {
-            let mut a = args.clone();
-            a.extend(["container".into(), "cleanup".into(), cfg.id.clone()]);
-            (bin.clone(), a)
-        }),
-        conmon_env: opts
-            .config
-            .conmon_env_vars
-            .iter()
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-/// Creates the container in the runtime. The caller checked the table and
-/// cleaned up a Stopped container; `st.status` is Configured or Exited here.
-pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
-    let t = l.check(Operation::Init)?;
-    let id = l.id().to_string();
-    let p = l.p;
-    // Intent first (see `crate::journal`): the mount, then each later step.
-    let mut op = Op::begin(
-        p,
-        JournalKind::Container,
-        &id,
-        Operation::Init,
-        Acquired {
-            mount: true,
-            ..Acquired::default()
-        },
-    )?;
-    let rootfs = match &l.st.mountpoint {
-        Some(m) => m.clone(),
-        None => {
-            let m = p.store.mount(&id)?;
-            l.st.mountpoint = Some(m.clone());
-            m
-        }
-    };
-    failpoint::hit("container.init.after_mount");
-    let result = (|| -> Result<libpod_oci::Created> {
-        if l.cfg.namespaces.network == libpod_config::NetworkMode::Bridge {
-            let netns = p.opts.tmp_dir().join("netns").join(format!("lpod-{id}"));
-            let networks = l.cfg.networks.clone();
-            op.record(|a| {
-                a.netns = Some(netns);
-                a.networks = networks;
-            })?;
-        }
-        crate::pod::infra::start_for_member(l)?;
-        let net = network_setup(l)?;
-        failpoint::hit("container.init.after_network");
-        let mut input = spec_input(l, &rootfs, net.base())?;
-        net.apply(&mut input);
-        let spec = input.to_spec()?;
-        let bundle = p.opts.bundle_dir().join(&id);
-        libpod_storage::private::create_private_dir(&bundle)
-            .map_err(|e| Error::io("create bundle", &bundle, e))?;
-        if let Some(dir) = l.cfg.log_path.parent() {
-            libpod_storage::private::create_private_dir(dir)
-                .map_err(|e| Error::io("create log dir", dir, e))?;
-        }
-        l.st.bundle_path = Some(bundle.clone());
-        op.record(|a| a.runtime_create = true)?;
-        let created = p.oci.create(&id, &bundle, &spec, &create_options(l))?;
-        let conmon_start = created
-            .conmon_pid
-            .and_then(|pid| crate::journal::proc_start(pid).ok())
-            .map(|(start, _)| start);
-        op.record(|a| {
-            a.conmon_pid = created.conmon_pid;
-            a.conmon_start = conmon_start;
-        })?;
-        failpoint::hit("container.init.after_runtime_create");
-        Ok(created)
-    })();
-    match result {
-        Ok(created) => {
-            l.st.pid = Some(created.pid);
-            l.st.conmon_pid = created.conmon_pid;
-            l.st.exit_code = None;
-            l.st.oom_killed = false;
-            l.st.error = None;
-            l.commit(&t)?;
-            failpoint::hit("container.init.after_state");
-            Ok(())
-        }
-        Err(e) => {
-            let argv0 = l
-                .cfg
-                .entrypoint
-                .first()
-                .or_else(|| l.cfg.command.first())
-                .cloned()
-                .unwrap_or_default();
-            let e = map_create_error(e, &argv0);
-            // Undo the mount; keep the status the caller saw.
-            if p.store.unmount(&id, false).is_ok() {
-                l.st.mountpoint = None;
-            }
-            for ne in crate::network::teardown(l) {
-                tracing::warn!(error = %ne, "network teardown after a failed init");
-            }
-            l.st.error = Some(e.to_string());
-            let _ = l.save();
-            Err(e)
-        }
-    }
-}
-
-/// The runtime's "executable not found" / "permission denied" become the typed
-/// errors behind exit codes 127 and 126.
-pub(crate) fn map_create_error(e: Error, argv0: &str) -> Error {
-    let msg = match &e {
-        Error::Oci(libpod_oci::OciError::CreateFailed { message, .. }) => message.to_lowercase(),
-        Error::Oci(libpod_oci::OciError::ExecFailed { message, .. }) => message.to_lowercase(),
-        Error::Oci(libpod_oci::OciError::Runtime { stderr, .. }) => stderr.to_lowercase(),
-        _ => return e,
-    };
-    if msg.contains("not found") || msg.contains("no such file or directory") {
-        Error::CommandNotFound(format!("{argv0}: {msg}"))
-    } else if msg.contains("permission denied") || msg.contains("is a directory") {
-        Error::CommandNotInvokable(format!("{argv0}: {msg}"))
-    } else {
-        e
-    }
-}
-
-/// Brings the container to Created from any status `init` or `start` accept:
-/// cleans a Stopped container up first.
-pub(crate) fn ensure_created(l: &mut Locked<'_>) -> Result<()> {
-    match l.st.status {
-        ContainerStatus::Created => Ok(()),
-        ContainerStatus::Stopped => {
-            super::teardown::teardown(l)?;
-            init_locked(l)
-        }
-        _ => init_locked(l),
-    }
+    Ok(())
 }
 
 impl Container {
@@ -332,45 +40,7 @@ impl Container {
         let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         l.check(Operation::Init)?;
+        start_dependencies(&mut l)?;
         ensure_created(&mut l)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn users_resolve_from_passwd() {
-        let d = tempfile::tempdir().unwrap();
-        std::fs::create_dir(d.path().join("etc")).unwrap();
-        std::fs::write(
-            d.path().join("etc/passwd"),
-            "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\nwww:x:33:33::/:/bin/sh\n",
-        )
-        .unwrap();
-        std::fs::write(
-            d.path().join("etc/group"),
-            "root:x:0:\nwww:x:33:\nextra:x:50:www\n",
-        )
-        .unwrap();
-        assert_eq!(resolve_user(d.path(), None).unwrap(), (0, 0, vec![]));
-        assert_eq!(
-            resolve_user(d.path(), Some("nobody")).unwrap(),
-            (65534, 65534, vec![])
-        );
-        assert_eq!(
-            resolve_user(d.path(), Some("www")).unwrap(),
-            (33, 33, vec![50])
-        );
-        assert_eq!(
-            resolve_user(d.path(), Some("1000:1000")).unwrap(),
-            (1000, 1000, vec![])
-        );
-        assert_eq!(
-            resolve_user(d.path(), Some("33:extra")).unwrap(),
-            (33, 50, vec![])
-        );
-        assert!(resolve_user(d.path(), Some("ghost")).is_err());
     }
 }

@@ -335,7 +335,7 @@ pub(crate) fn inspect_rows(
 impl Container {
     fn inspect_impl(&self) -> Result<InspectData> {
         let p = self.enter()?;
-        let l = super::lock::Locked::acquire(&p, &self.id)?;
+        let l = crate::ops::lock::Locked::acquire(&p, &self.id)?;
         let mut data = inspect_rows(&l.cfg, &l.st, p.store.driver().as_str());
         crate::network::pod_member_settings(&p, &l.cfg, &mut data.network_settings);
         Ok(data)

@@ -2,8 +2,8 @@
 
 use libpod_config::Operation;
 
-use super::lock::Locked;
 use super::*;
+use crate::ops::lock::Locked;
 
 impl Container {
     /// Sends `signal` to the container's init process. The status is unchanged

@@ -1,4 +1,6 @@
-//! The `Container` handle and its verbs, one file per verb.
+//! The `Container` handle and its verbs, one file per verb. A verb is the
+//! entry: it recovers a crashed operation (`Container::enter`), locks, starts
+//! what the container depends on, then runs the steps in `crate::ops`.
 
 mod attach;
 pub(crate) mod cleanup;
@@ -7,18 +9,15 @@ mod exec;
 mod init;
 pub(crate) mod inspect;
 mod kill;
-pub(crate) mod lock;
 mod logs;
 mod mount;
 mod options;
 mod pause;
-pub(crate) mod remove;
+mod remove;
 mod restart;
-mod security;
-pub(crate) mod start;
+pub(crate) mod security;
+mod start;
 mod stop;
-pub(crate) mod sync;
-pub(crate) mod teardown;
 mod wait;
 
 use std::collections::BTreeMap;
@@ -37,6 +36,7 @@ use libpod_config::{ContainerConfig, ContainerState, ContainerStatus};
 
 use crate::context::ctr_err;
 use crate::context::{Inner, Parts};
+use crate::ops::lock::Locked;
 use crate::Result;
 
 /// A handle on one container: its id and the runtime it lives in. Cheap to clone;
@@ -180,7 +180,7 @@ impl Container {
     /// The current state, synced with conmon's exit file (under the lock).
     pub fn state(&self) -> Result<ContainerState> {
         let p = self.enter()?;
-        let l = lock::Locked::acquire(&p, &self.id)?;
+        let l = Locked::acquire(&p, &self.id)?;
         Ok(l.st.clone())
     }
 
@@ -197,7 +197,7 @@ impl Container {
     /// A `ps` row for this container.
     pub fn summary(&self) -> Result<ContainerSummary> {
         let p = self.enter()?;
-        let l = lock::Locked::acquire(&p, &self.id)?;
+        let l = Locked::acquire(&p, &self.id)?;
         Ok(ContainerSummary::from_rows(&l.cfg, &l.st))
     }
 }

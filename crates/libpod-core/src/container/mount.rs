@@ -1,7 +1,7 @@
 //! `mount` and `unmount` of the container's root filesystem (`lpod mount`).
 
-use super::lock::Locked;
 use super::*;
+use crate::ops::lock::Locked;
 use crate::Error;
 
 impl Container {

@@ -2,8 +2,8 @@
 
 use libpod_config::Operation;
 
-use super::lock::Locked;
 use super::*;
+use crate::ops::lock::Locked;
 
 impl Container {
     /// Freezes the container. Running → Paused.

@@ -2,8 +2,8 @@
 
 use libpod_config::Operation;
 
-use super::lock::Locked;
 use super::*;
+use crate::ops::lock::Locked;
 
 impl Container {
     /// Stops (if running) and starts again; refused for paused containers.
@@ -19,7 +19,7 @@ impl Container {
             self.stop(timeout)?;
         }
         let mut l = Locked::acquire(&p, &self.id)?;
-        super::start::prepare_and_start(&mut l)?;
+        super::start::start_with_dependencies(&mut l)?;
         l.st.restart_count += 1;
         l.save()
     }

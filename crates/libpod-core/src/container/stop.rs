@@ -6,9 +6,9 @@ use std::time::Duration;
 use libpod_config::{failpoint, ContainerStatus, Operation};
 use libpod_state::JournalKind;
 
-use super::lock::Locked;
 use super::*;
 use crate::journal::{Acquired, Op};
+use crate::ops::lock::Locked;
 use crate::Error;
 
 /// How long to wait for the process after SIGKILL.

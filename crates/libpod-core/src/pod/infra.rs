@@ -8,14 +8,15 @@ use std::path::{Path, PathBuf};
 
 use libpod_storage::{ConfigChanges, RootfsImport, Store};
 
-use crate::container::lock::Locked;
+use crate::ops::lock::Locked;
 use crate::{Error, Result};
 
 /// Starts the infra container of the pod of `l` when `l` joins one of its
 /// namespaces and the infra does not run (Podman starts a member's
-/// dependencies). Init calls it before the member's network setup, under the
-/// member's lock, which holds the pod lock; the infra is locked as a sibling.
-/// The infra has no infra of its own, so this recursion is one level deep.
+/// dependencies). The member's verbs call it before they initialise the member
+/// (`container::init::start_dependencies`), under the member's lock, which
+/// holds the pod lock; the infra is locked as a sibling and started with the
+/// plain steps (`ops::start`), as it has no infra of its own.
 pub(crate) fn start_for_member(l: &Locked<'_>) -> Result<()> {
     if l.cfg.pod.is_none() || !crate::network::joins_infra(&l.cfg) {
         return Ok(());
@@ -30,7 +31,7 @@ pub(crate) fn start_for_member(l: &Locked<'_>) -> Result<()> {
         return Ok(());
     }
     let mut il = l.acquire_sibling(&icfg.id)?;
-    crate::container::start::prepare_and_start(&mut il)?;
+    crate::ops::start::prepare_and_start(&mut il)?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! from theirs (Podman's rules).
 //!
 //! Locking: every member verb goes through the container lock, which takes the
-//! pod lock first (see `container::lock`), so the pod → container order holds.
+//! pod lock first (see `ops::lock`), so the pod → container order holds.
 //!
 //! This file holds the types, the lookups and the member queries; each pod verb
 //! has its own file, as the container verbs do.
@@ -12,6 +12,7 @@ mod create;
 pub(crate) mod infra;
 mod inspect;
 mod kill;
+pub(crate) mod recover;
 mod remove;
 mod restart;
 mod start;
@@ -305,7 +306,7 @@ impl Pod {
         Ok(rows
             .into_iter()
             .map(|(c, mut st)| {
-                crate::container::sync::peek_exit(&p, &c.id, &mut st);
+                crate::ops::sync::peek_exit(&p, &c.id, &mut st);
                 (c, st.status)
             })
             .collect())

@@ -188,7 +188,7 @@ impl Runtime {
         Ok(rows
             .into_iter()
             .map(|(cfg, mut st)| {
-                crate::container::sync::peek_exit(p, &cfg.id, &mut st);
+                crate::ops::sync::peek_exit(p, &cfg.id, &mut st);
                 (cfg.id.clone(), (cfg, st))
             })
             .collect())

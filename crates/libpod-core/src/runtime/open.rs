@@ -316,7 +316,18 @@ impl Runtime {
         // Operations whose process died (see `crate::journal`): finished or undone
         // before this runtime is handed out. Errors are logged; the entries stay
         // and the next open (or the next verb on the object) tries again.
-        for e in crate::recovery::recover_all(&rt) {
+        // Containers first; the pod entries it hands back are rolled forward by
+        // the pod verbs.
+        let errs = match rt.inner.parts() {
+            Ok(p) => {
+                let rec = crate::recovery::recover_all(&p);
+                let mut errs = rec.errors;
+                errs.extend(crate::pod::recover::recover_all(&rt, &p, &rec.pods));
+                errs
+            }
+            Err(e) => vec![e],
+        };
+        for e in errs {
             tracing::warn!(error = %e, "journal recovery");
         }
         drop(alive_guard);

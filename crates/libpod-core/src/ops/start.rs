@@ -1,0 +1,64 @@
+//! Starting a locked container: initialises it when needed, then starts its
+//! process. → Running. What it depends on (a pod's infra) is already running:
+//! the verb (`Container::start`) sees to that first.
+
+use libpod_config::{failpoint, Operation};
+use libpod_state::JournalKind;
+
+use super::lock::Locked;
+use crate::journal::{Acquired, Op};
+use crate::Result;
+
+/// Starts a Created container.
+pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
+    let t = l.check(Operation::Start)?;
+    let id = l.id().to_string();
+    let conmon_start =
+        l.st.conmon_pid
+            .and_then(|pid| crate::journal::proc_start(pid).ok())
+            .map(|(start, _)| start);
+    let _op = Op::begin(
+        l.p,
+        JournalKind::Container,
+        &id,
+        Operation::Start,
+        Acquired {
+            started: true,
+            mount: l.st.mountpoint.is_some(),
+            netns: l.st.netns_path.clone(),
+            runtime_create: true,
+            conmon_pid: l.st.conmon_pid,
+            conmon_start,
+            ..Acquired::default()
+        },
+    )?;
+    if let Err(e) = l.p.oci.start(&id) {
+        l.st.error = Some(e.to_string());
+        let _ = l.save();
+        let argv0 = l
+            .cfg
+            .entrypoint
+            .first()
+            .or_else(|| l.cfg.command.first())
+            .cloned()
+            .unwrap_or_default();
+        return Err(super::init::map_create_error(e.into(), &argv0));
+    }
+    failpoint::hit("container.start.after_start");
+    l.st.started_at = Some(chrono::Utc::now());
+    l.st.finished_at = None;
+    l.st.stopped_by_user = false;
+    l.commit(&t)
+}
+
+/// Check, init if needed, start: returns false when the container already ran
+/// (no-op). Starts nothing the container depends on.
+pub(crate) fn prepare_and_start(l: &mut Locked<'_>) -> Result<bool> {
+    let t = l.check(Operation::Start)?;
+    if t.is_noop() {
+        return Ok(false);
+    }
+    super::init::ensure_created(l)?;
+    start_locked(l)?;
+    Ok(true)
+}
