@@ -39,17 +39,51 @@ pub struct GlobalOpts {
     /// Storage driver (overlay, vfs).
     #[arg(long = "storage-driver", global = true, value_name = "DRIVER")]
     pub storage_driver: Option<String>,
-    /// Log messages at and above this level to stderr (trace, debug, info, warn, error, fatal, panic).
-    #[arg(
-        long = "log-level",
-        global = true,
-        default_value = "warn",
-        value_name = "LEVEL"
-    )]
-    pub log_level: String,
+    /// Storage driver option (`overlay.mountopt=nodev`); repeatable; an empty value clears
+    /// the configured options.
+    #[arg(long = "storage-opt", global = true, value_name = "OPTION")]
+    pub storage_opt: Vec<String>,
+    /// Path of named volumes.
+    #[arg(long = "volumepath", global = true, value_name = "PATH")]
+    pub volumepath: Option<PathBuf>,
+    /// Log messages at and above this level to stderr (trace, debug, info, warn, warning, error, fatal, panic) [default: warn].
+    #[arg(long = "log-level", global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    /// Debug output (`--log-level=debug`, as Docker's `-D`).
+    #[arg(short = 'D', long = "debug", global = true)]
+    pub debug: bool,
     /// Configuration file (else $LPOD_CONFIG, else /etc/lpod/lpod.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+/// The log levels `--log-level` accepts (Podman's, from logrus).
+pub const LOG_LEVELS: &[&str] = &[
+    "trace", "debug", "info", "warn", "warning", "error", "fatal", "panic",
+];
+
+impl GlobalOpts {
+    /// The effective log level: `--log-level`, `debug` with `-D`, else `warn`. An unknown
+    /// level, or both flags, is Podman's message (exit 1).
+    pub fn level(&self) -> Result<String, String> {
+        match (&self.log_level, self.debug) {
+            (Some(_), true) => Err("Setting --log-level and --debug is not allowed".into()),
+            (None, true) => Ok("debug".into()),
+            (None, false) => Ok("warn".into()),
+            (Some(l), false) => {
+                let l = l.to_ascii_lowercase();
+                if LOG_LEVELS.contains(&l.as_str()) {
+                    Ok(l)
+                } else {
+                    Err(format!(
+                        "Log Level {:?} is not supported, choose from: {}",
+                        self.log_level.as_deref().unwrap_or_default(),
+                        LOG_LEVELS.join(", ")
+                    ))
+                }
+            }
+        }
+    }
 }
 
 /// Every verb `lpod` knows.
