@@ -15,7 +15,7 @@
 //! sc.apply(&mut cfg);
 //! assert_eq!(cfg.graph_root, Path::new("/tmp/s/root"));
 //! assert_eq!(cfg.static_dir, Path::new("/tmp/s/root/libpod"));
-//! assert_eq!(cfg.run_root, Path::new("/tmp/s/run"));
+//! assert_eq!(cfg.run_root, Path::new("/tmp/s/run/storage"));
 //! assert_eq!(cfg.storage_driver, "vfs");
 //! # Ok::<(), libpod_config::ConfigError>(())
 //! ```
@@ -124,8 +124,10 @@ impl StorageConf {
     }
 
     /// Applies the file to a runtime configuration, as Podman lays a store out: the graph
-    /// root holds the store itself with `libpod/` (state), `volumes/` and `cni/` beside it;
-    /// the run root holds the store's per-boot state with lpod's own (`libpod/`) below it.
+    /// root holds the store itself with `libpod/` (state), `volumes/` and `cni/` beside it.
+    /// The run root is taken as `--runroot` takes it: lpod's per-boot files (locks, exit
+    /// files, sockets) in it and the store's per-boot state in `storage/` below (the store
+    /// clears its own run root on a new boot, so lpod's files cannot live inside that).
     pub fn apply(&self, cfg: &mut RuntimeConfig) {
         if let Some(d) = &self.driver {
             cfg.storage_driver = d.clone();
@@ -138,8 +140,8 @@ impl StorageConf {
             cfg.cni_config_dir = g.join("cni").join("net.d");
         }
         if let Some(r) = &self.run_root {
-            cfg.run_root = r.clone();
-            cfg.tmp_dir = r.join("libpod");
+            cfg.run_root = r.join("storage");
+            cfg.tmp_dir = r.clone();
         }
         if !self.options.is_empty() {
             cfg.storage_options = self.options.clone();
@@ -175,8 +177,8 @@ mountopt = "nodev"
         sc.apply(&mut cfg);
         assert_eq!(cfg.graph_root, Path::new("/tmp/x/root"));
         assert_eq!(cfg.volume_path, Path::new("/tmp/x/root/volumes"));
-        assert_eq!(cfg.run_root, Path::new("/tmp/x/run"));
-        assert_eq!(cfg.tmp_dir, Path::new("/tmp/x/run/libpod"));
+        assert_eq!(cfg.run_root, Path::new("/tmp/x/run/storage"));
+        assert_eq!(cfg.tmp_dir, Path::new("/tmp/x/run"));
         assert_eq!(cfg.storage_driver, "overlay");
         assert_eq!(cfg.storage_options, ["mount_program="]);
         cfg.validate(Path::new("x")).unwrap();
