@@ -628,10 +628,22 @@ impl Store {
         let mut images = self.load_images()?;
         let idx = resolve_image(&images, name_or_id)?;
         let before = images[idx].names.len();
-        let norm = ImageReference::parse(name)
+        let parsed = ImageReference::parse(name).ok();
+        let norm = parsed
+            .as_ref()
             .map(|r| r.to_string())
-            .unwrap_or_else(|_| name.to_string());
-        images[idx].names.retain(|n| n != &norm && n != name);
+            .unwrap_or_else(|| name.to_string());
+        // `repo:tag@digest` names what a pull by it stored: `repo@digest`.
+        let by_digest = parsed
+            .filter(|r| r.digest.is_some())
+            .map(|mut r| {
+                r.tag = None;
+                r.to_string()
+            })
+            .unwrap_or_else(|| norm.clone());
+        images[idx]
+            .names
+            .retain(|n| n != &norm && n != name && n != &by_digest);
         if images[idx].names.len() == before {
             return Err(StoreError::ImageNotFound(name.to_string()));
         }

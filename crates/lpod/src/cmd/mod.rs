@@ -232,9 +232,6 @@ pub fn open(g: &GlobalOpts) -> Result<Runtime, CliError> {
 /// The runtime builder the global flags describe (not yet opened).
 pub fn builder(g: &GlobalOpts) -> Result<libpod_core::RuntimeBuilder, CliError> {
     let mut cfg = runtime_config(g)?;
-    if let Some(v) = &g.volumepath {
-        cfg.volume_path = absolute(v);
-    }
     if !g.storage_opt.is_empty() {
         // Podman: an empty --storage-opt clears the configured options.
         cfg.storage_options = g
@@ -256,6 +253,9 @@ pub fn builder(g: &GlobalOpts) -> Result<libpod_core::RuntimeBuilder, CliError> 
     }
     if let Some(d) = &g.storage_driver {
         b = b.storage_driver(d.clone());
+    }
+    if let Some(v) = &g.volumepath {
+        b = b.volume_path(absolute(v));
     }
     if let Ok(exe) = std::env::current_exe() {
         b = b.exit_command(exe, exit_command_args(g));
