@@ -383,11 +383,20 @@ impl Store {
             ));
         }
         let f = File::open(path).map_err(io_at(path))?;
-        let (_, r) = decompress(f).map_err(io_at(path))?;
+        // Podman's wording, which scripts match on.
+        let unknown = |why: String| {
+            invalid(
+                path,
+                &format!(
+                    "payload does not match any of the supported image formats: oci-archive, docker-archive, oci-dir ({why})"
+                ),
+            )
+        };
+        let (_, r) = decompress(f).map_err(|e| unknown(e.to_string()))?;
         let mut ar = tar::Archive::new(r);
-        for e in ar.entries().map_err(io_at(path))? {
-            let e = e.map_err(io_at(path))?;
-            let p = e.path().map_err(io_at(path))?;
+        for e in ar.entries().map_err(|e| unknown(e.to_string()))? {
+            let e = e.map_err(|e| unknown(format!("not a tar archive: {e}")))?;
+            let p = e.path().map_err(|e| unknown(e.to_string()))?;
             let p = p.to_string_lossy();
             let p = p.trim_start_matches("./");
             if p == "oci-layout" || p == "index.json" {
@@ -397,7 +406,9 @@ impl Store {
                 return Ok(SourceFormat::DockerArchive);
             }
         }
-        Err(invalid(path, "neither an OCI archive nor a docker-archive"))
+        Err(unknown(
+            "neither an OCI archive nor a docker-archive".into(),
+        ))
     }
 
     /// Loads every image from an OCI layout dir, oci-archive or docker-archive at `path`

@@ -123,6 +123,8 @@ pub enum Command {
     Rmi(RmiArgs),
     /// Add a name to an image.
     Tag(TagArgs),
+    /// Remove names from an image (all of them without NAME).
+    Untag(UntagArgs),
     /// Load an image from an archive.
     Load(LoadArgs),
     /// Save an image to an archive or directory.
@@ -306,6 +308,31 @@ pub enum ImageCommand {
     Rm(RmiArgs),
     /// Add a name to an image (`lpod tag`).
     Tag(TagArgs),
+    /// Remove names from an image (all of them without NAME).
+    Untag(UntagArgs),
+    /// Load an image from an archive (`lpod load`).
+    Load(LoadArgs),
+    /// Save images to an archive or directory (`lpod save`).
+    Save(SaveArgs),
+    /// Pull an image from a registry (`lpod pull`).
+    Pull(PullArgs),
+    /// Push an image to a registry (`lpod push`).
+    Push(PushArgs),
+    /// Create an image from a tarball of a root filesystem (`lpod import`).
+    Import(ImportArgs),
+    /// Show the configuration of images (`lpod inspect --type image`).
+    Inspect(InspectArgs),
+}
+
+/// `untag`.
+#[derive(Debug, Clone, Args)]
+pub struct UntagArgs {
+    /// The image.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Names to remove; none removes every name.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
 }
 
 /// `image exists`.
@@ -615,6 +642,19 @@ pub struct ImagesArgs {
     /// the list is the same.
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Filter: after|since=IMAGE, before=IMAGE, reference=PATTERN, dangling=true|false,
+    /// label=KEY[=VALUE], id=ID, digest=DIGEST, readonly=false; repeatable (all must hold).
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// No header line.
+    #[arg(short = 'n', long = "noheading")]
+    pub noheading: bool,
+    /// Sort by created (default, newest first), id, repository, size or tag.
+    #[arg(long, default_value = "created", value_name = "KEY")]
+    pub sort: String,
+    /// Only images matching this reference (a name or `repo` pattern).
+    #[arg(value_name = "IMAGE")]
+    pub image: Option<String>,
 }
 
 /// `lpod rmi`.
@@ -626,6 +666,9 @@ pub struct RmiArgs {
     /// Every image.
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// An image that does not exist is not an error.
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
     /// Images (name or id).
     #[arg(value_name = "IMAGE")]
     pub images: Vec<String>,
@@ -645,9 +688,10 @@ pub struct TagArgs {
 /// `lpod load`.
 #[derive(Debug, Clone, Args)]
 pub struct LoadArgs {
-    /// Archive to read (docker-archive or oci-archive); stdin if absent.
+    /// Archive to read (docker-archive or oci-archive), or an http(s) URL to download it
+    /// from; stdin if absent.
     #[arg(short = 'i', long, value_name = "FILE")]
-    pub input: Option<PathBuf>,
+    pub input: Option<String>,
     /// Print nothing but errors.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -665,6 +709,15 @@ pub struct SaveArgs {
     /// Print nothing but errors.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Several images in one docker-archive (implied by more than one image).
+    #[arg(short = 'm', long = "multi-image-archive")]
+    pub multi_image_archive: bool,
+    /// Keep the layers uncompressed (oci-archive and oci-dir; docker archives always are).
+    #[arg(long)]
+    pub uncompressed: bool,
+    /// Compress the layers of a docker-dir (accepted; lpod writes no docker-dir).
+    #[arg(long, hide = true)]
+    pub compress: bool,
     /// Images.
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<String>,

@@ -138,6 +138,16 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Image(ImageCommand::Ls(a)) => image::images(&open(g)?, a),
         Command::Image(ImageCommand::Rm(a)) => image::rmi(&open(g)?, a),
         Command::Image(ImageCommand::Tag(a)) => image::tag(&open(g)?, a),
+        Command::Image(ImageCommand::Untag(a)) | Command::Untag(a) => image::untag(&open(g)?, a),
+        Command::Image(ImageCommand::Load(a)) => image::load(&open(g)?, a),
+        Command::Image(ImageCommand::Save(a)) => image::save(&open(g)?, a),
+        Command::Image(ImageCommand::Pull(a)) => registry::pull(&open(g)?, a),
+        Command::Image(ImageCommand::Push(a)) => registry::push(&open(g)?, a),
+        Command::Image(ImageCommand::Import(a)) => image::import(&open(g)?, a),
+        Command::Image(ImageCommand::Inspect(mut a)) => {
+            a.kind = "image".into();
+            container::inspect(&open(g)?, a)
+        }
         Command::Pod(c) => pod::pod(&open(g)?, c),
     }
 }
