@@ -62,7 +62,7 @@ pub(crate) struct PendingImage {
 
 /// A staging directory removed on drop. Under `tmp/` it holds an flock on its
 /// `.lock` file while alive, so recovery in another process can tell it from garbage.
-struct Staging(PathBuf, #[allow(dead_code)] Option<File>);
+pub(crate) struct Staging(pub(crate) PathBuf, #[allow(dead_code)] Option<File>);
 impl Drop for Staging {
     fn drop(&mut self) {
         if self.0.exists() {
@@ -501,7 +501,7 @@ impl Store {
             .ok_or_else(|| invalid(tarball, "no image imported"))
     }
 
-    fn staging(&self, what: &str) -> Result<Staging> {
+    pub(crate) fn staging(&self, what: &str) -> Result<Staging> {
         let p = self
             .tmp_dir()
             .join(format!("{what}-{}", hex::encode(rand::random::<[u8; 8]>())));

@@ -125,6 +125,8 @@ pub enum Command {
     Tag(TagArgs),
     /// Remove names from an image (all of them without NAME).
     Untag(UntagArgs),
+    /// Manifest lists (not supported by lpod: every subcommand is an error saying so).
+    Manifest(UnsupportedArgs),
     /// Load an image from an archive.
     Load(LoadArgs),
     /// Save an image to an archive or directory.
@@ -322,6 +324,14 @@ pub enum ImageCommand {
     Import(ImportArgs),
     /// Show the configuration of images (`lpod inspect --type image`).
     Inspect(InspectArgs),
+}
+
+/// The arguments of a verb lpod does not offer.
+#[derive(Debug, Clone, Args)]
+pub struct UnsupportedArgs {
+    /// Anything.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARG")]
+    pub args: Vec<String>,
 }
 
 /// `untag`.

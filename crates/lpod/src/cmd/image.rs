@@ -229,15 +229,23 @@ fn row_json(r: &Row<'_>, no_trunc: bool, now: DateTime<Utc>) -> Value {
 pub fn images(rt: &Runtime, a: ImagesArgs) -> CmdResult {
     let store = rt.store()?;
     let keep = image_filter(&store, &a.filter)?;
-    let mut list: Vec<Image> = store.list_images()?.into_iter().filter(|i| keep(i)).collect();
-    if let Some(pat) = &a.image {
-        list.retain(|i| i.names.iter().any(|n| reference_matches(pat, n)) || i.id.starts_with(pat.trim_start_matches("sha256:")));
-    }
+    let list: Vec<Image> = store.list_images()?.into_iter().filter(|i| keep(i)).collect();
     let mut rows: Vec<Row<'_>> = Vec::new();
     for img in &list {
         for (repo, tag) in rows_of(img) {
             rows.push(Row { img, repo, tag });
         }
+    }
+    // `images NAME`: the rows of that name (a pattern as `reference=`), or of that id.
+    if let Some(pat) = &a.image {
+        let norm = libpod_storage::reference::normalize_name(pat).ok();
+        let hex = pat.trim_start_matches("sha256:");
+        rows.retain(|r| {
+            let name = format!("{}:{}", r.repo, r.tag);
+            reference_matches(pat, &name)
+                || norm.as_deref() == Some(name.as_str())
+                || (hex.len() >= 3 && r.img.id.starts_with(hex))
+        });
     }
     match a.sort.as_str() {
         "created" => rows.sort_by_key(|r| std::cmp::Reverse(created(r.img))),
@@ -604,8 +612,12 @@ pub fn save(rt: &Runtime, a: SaveArgs) -> CmdResult {
     };
     let store = rt.store()?;
     let names: Vec<&str> = a.images.iter().map(String::as_str).collect();
+    if a.uncompressed && format == ExportFormat::DockerArchive {
+        // Docker archives hold plain layers anyway.
+        tracing::debug!("--uncompressed: docker-archive layers are uncompressed already");
+    }
     match &a.output {
-        Some(out) => store.save(&names, format, out)?,
+        Some(out) => store.save_with(&names, format, out, a.uncompressed)?,
         None => {
             if format == ExportFormat::OciDir {
                 return Err(CliError::Usage("--format oci-dir needs -o DIR".into()));
@@ -616,7 +628,7 @@ pub fn save(rt: &Runtime, a: SaveArgs) -> CmdResult {
                 ));
             }
             let tmp = TempFile::new(rt, "save")?;
-            store.save(&names, format, &tmp.0)?;
+            store.save_with(&names, format, &tmp.0, a.uncompressed)?;
             let mut f = std::fs::File::open(&tmp.0).map_err(|e| CliError::io("open", &tmp.0, e))?;
             std::io::copy(&mut f, &mut std::io::stdout().lock())
                 .map_err(|e| CliError::io("write", "stdout", e))?;
