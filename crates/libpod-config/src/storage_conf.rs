@@ -75,7 +75,10 @@ impl StorageConf {
             }
         };
         sc.driver = string("driver")?;
-        for (key, slot) in [("graphroot", &mut sc.graph_root), ("runroot", &mut sc.run_root)] {
+        for (key, slot) in [
+            ("graphroot", &mut sc.graph_root),
+            ("runroot", &mut sc.run_root),
+        ] {
             if let Some(p) = string(key)? {
                 let p = PathBuf::from(p);
                 if !p.is_absolute() {

@@ -330,7 +330,11 @@ pub enum ImageCommand {
 #[derive(Debug, Clone, Args)]
 pub struct UnsupportedArgs {
     /// Anything.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARG")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARG"
+    )]
     pub args: Vec<String>,
 }
 

@@ -249,7 +249,11 @@ pub fn render(
 ) -> Result<String, TemplateError> {
     let trimmed = tpl.trim_start();
     if let Some(body) = trimmed.strip_prefix("table") {
-        let body = if body.trim().is_empty() { default } else { body };
+        let body = if body.trim().is_empty() {
+            default
+        } else {
+            body
+        };
         let cells = table_cells(body);
         let mut rows = Vec::new();
         for it in items {
@@ -266,7 +270,9 @@ pub fn render(
         let head_refs: Vec<&str> = head.iter().map(String::as_str).collect();
         let out = table(&head_refs, &rows);
         return Ok(if noheading {
-            out.split_once('\n').map(|(_, r)| r.to_string()).unwrap_or_default()
+            out.split_once('\n')
+                .map(|(_, r)| r.to_string())
+                .unwrap_or_default()
         } else {
             out
         });
@@ -374,7 +380,8 @@ fn to_go_in(v: &Value, user_keys: bool) -> gotmpl::Value {
                 }
                 // Podman's Go structs name `Id` (their JSON key) `ID`.
                 if let Some(v) = m.get("Id") {
-                    out.entry("ID".to_string()).or_insert_with(|| child("Id", v));
+                    out.entry("ID".to_string())
+                        .or_insert_with(|| child("Id", v));
                 }
             }
             gotmpl::Value::from(out)

@@ -45,10 +45,7 @@ fn main() -> ExitCode {
     };
     init_logging(&level);
     tracing::info!("lpod filtering at log level {level}");
-    tracing::debug!(
-        "Called {}",
-        std::env::args().collect::<Vec<_>>().join(" ")
-    );
+    tracing::debug!("Called {}", std::env::args().collect::<Vec<_>>().join(" "));
     let code = match cmd::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -69,7 +69,9 @@ pub enum RegistriesConfError {
         reason: String,
     },
     /// The reference's registry is marked `blocked = true`.
-    #[error("registry {prefix} is blocked in registries.conf (pulling {reference} is not allowed)")]
+    #[error(
+        "registry {prefix} is blocked in registries.conf (pulling {reference} is not allowed)"
+    )]
     Blocked {
         /// The reference asked for.
         reference: String,
@@ -227,10 +229,7 @@ fn prefix_match(reference: &str, prefix: &str) -> Option<usize> {
 }
 
 fn valid_location(s: &str) -> bool {
-    !s.is_empty()
-        && !s.contains("://")
-        && !s.chars().any(char::is_whitespace)
-        && !s.ends_with('/')
+    !s.is_empty() && !s.contains("://") && !s.chars().any(char::is_whitespace) && !s.ends_with('/')
 }
 
 impl RegistriesConf {
@@ -318,21 +317,23 @@ impl RegistriesConf {
             if let Some(s) = v1.search {
                 self.unqualified_search = s.registries;
             }
-            let mut upsert = |host: &str, insecure: bool, blocked: bool| {
-                match self.registries.iter_mut().find(|r| r.prefix == host) {
-                    Some(r) => {
-                        r.insecure |= insecure;
-                        r.blocked |= blocked;
-                    }
-                    None => self.registries.push(Registry {
-                        prefix: host.to_string(),
-                        location: host.to_string(),
-                        insecure,
-                        blocked,
-                        mirror_by_digest_only: false,
-                        mirrors: Vec::new(),
-                    }),
+            let mut upsert = |host: &str, insecure: bool, blocked: bool| match self
+                .registries
+                .iter_mut()
+                .find(|r| r.prefix == host)
+            {
+                Some(r) => {
+                    r.insecure |= insecure;
+                    r.blocked |= blocked;
                 }
+                None => self.registries.push(Registry {
+                    prefix: host.to_string(),
+                    location: host.to_string(),
+                    insecure,
+                    blocked,
+                    mirror_by_digest_only: false,
+                    mirrors: Vec::new(),
+                }),
             };
             for h in v1.insecure.map(|l| l.registries).unwrap_or_default() {
                 upsert(&h, true, false);
@@ -370,7 +371,9 @@ impl RegistriesConf {
                 r.prefix.clone()
             };
             if prefix.is_empty() {
-                return Err(invalid("a [[registry]] has neither prefix nor location".into()));
+                return Err(invalid(
+                    "a [[registry]] has neither prefix nor location".into(),
+                ));
             }
             let wildcard = prefix.starts_with("*.");
             if wildcard && !r.location.is_empty() {
@@ -379,7 +382,9 @@ impl RegistriesConf {
                 )));
             }
             if !wildcard && (prefix.contains('*') || !valid_location(&prefix)) {
-                return Err(invalid(format!("[[registry]] prefix {prefix:?} is invalid")));
+                return Err(invalid(format!(
+                    "[[registry]] prefix {prefix:?} is invalid"
+                )));
             }
             let location = if r.location.is_empty() {
                 prefix.clone()
@@ -423,7 +428,11 @@ impl RegistriesConf {
                 mirror_by_digest_only: r.mirror_by_digest_only,
                 mirrors,
             };
-            match self.registries.iter_mut().find(|x| x.prefix == entry.prefix) {
+            match self
+                .registries
+                .iter_mut()
+                .find(|x| x.prefix == entry.prefix)
+            {
                 Some(x) => *x = entry,
                 None => self.registries.push(entry),
             }
@@ -505,8 +514,7 @@ impl RegistriesConf {
     pub fn is_insecure_host(&self, host: &str) -> bool {
         self.registries.iter().any(|r| {
             (r.insecure && r.location.split('/').next() == Some(host))
-                || r
-                    .mirrors
+                || r.mirrors
                     .iter()
                     .any(|m| m.insecure && m.location.split('/').next() == Some(host))
         })
@@ -659,7 +667,11 @@ registries = ["bad.example"]
         let dir = d.join("registries.conf.d");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(&main, "unqualified-search-registries = [\"docker.io\"]\n").unwrap();
-        std::fs::write(dir.join("10-a.conf"), "[aliases]\n\"x\" = \"quay.io/x/x\"\n").unwrap();
+        std::fs::write(
+            dir.join("10-a.conf"),
+            "[aliases]\n\"x\" = \"quay.io/x/x\"\n",
+        )
+        .unwrap();
         std::fs::write(
             dir.join("20-b.conf"),
             "unqualified-search-registries = [\"quay.io\"]\n",

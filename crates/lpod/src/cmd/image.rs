@@ -128,12 +128,28 @@ fn glob(pattern: &str, s: &str) -> bool {
 /// matches it: the whole name, the name without registry, or the repository alone.
 fn reference_matches(pattern: &str, name: &str) -> bool {
     let (repo, _) = repo_tag(name);
-    let short = |s: &str| s.split_once('/').map(|(_, r)| r.to_string()).unwrap_or_default();
+    let short = |s: &str| {
+        s.split_once('/')
+            .map(|(_, r)| r.to_string())
+            .unwrap_or_default()
+    };
     let pat_has_tag = pattern.rsplit('/').next().is_some_and(|l| l.contains(':'));
     let cands: Vec<String> = if pat_has_tag {
-        vec![name.to_string(), short(name), format!("{}:{}", repo.rsplit('/').next().unwrap_or(&repo), repo_tag(name).1)]
+        vec![
+            name.to_string(),
+            short(name),
+            format!(
+                "{}:{}",
+                repo.rsplit('/').next().unwrap_or(&repo),
+                repo_tag(name).1
+            ),
+        ]
     } else {
-        vec![repo.clone(), short(&repo), repo.rsplit('/').next().unwrap_or(&repo).to_string()]
+        vec![
+            repo.clone(),
+            short(&repo),
+            repo.rsplit('/').next().unwrap_or(&repo).to_string(),
+        ]
     };
     cands.iter().any(|c| glob(pattern, c))
 }
@@ -145,9 +161,9 @@ fn image_filter(
 ) -> Result<impl Fn(&Image) -> bool, CliError> {
     let mut checks: Vec<Box<dyn Fn(&Image) -> bool>> = Vec::new();
     for f in filters {
-        let (k, v) = f.split_once('=').ok_or_else(|| {
-            CliError::Usage(format!("invalid image filter {f:?}: use KEY=VALUE"))
-        })?;
+        let (k, v) = f
+            .split_once('=')
+            .ok_or_else(|| CliError::Usage(format!("invalid image filter {f:?}: use KEY=VALUE")))?;
         let v = v.to_string();
         match k {
             "after" | "since" | "before" => {
@@ -229,12 +245,28 @@ fn row_json(r: &Row<'_>, no_trunc: bool, now: DateTime<Utc>) -> Value {
 pub fn images(rt: &Runtime, a: ImagesArgs) -> CmdResult {
     let store = rt.store()?;
     let keep = image_filter(&store, &a.filter)?;
-    let list: Vec<Image> = store.list_images()?.into_iter().filter(|i| keep(i)).collect();
+    let list: Vec<Image> = store
+        .list_images()?
+        .into_iter()
+        .filter(|i| keep(i))
+        .collect();
     let mut rows: Vec<Row<'_>> = Vec::new();
     for img in &list {
         for (repo, tag) in rows_of(img) {
             rows.push(Row { img, repo, tag });
         }
+    }
+    // `reference=` shows the matching names of an image, not all of them.
+    let refs: Vec<&str> = a
+        .filter
+        .iter()
+        .filter_map(|f| f.strip_prefix("reference="))
+        .collect();
+    if !refs.is_empty() {
+        rows.retain(|r| {
+            let name = format!("{}:{}", r.repo, r.tag);
+            refs.iter().all(|p| reference_matches(p, &name))
+        });
     }
     // `images NAME`: the rows of that name (a pattern as `reference=`), or of that id.
     if let Some(pat) = &a.image {
@@ -294,7 +326,10 @@ pub fn images(rt: &Runtime, a: ImagesArgs) -> CmdResult {
                 "Containers": "CONTAINERS", "History": "HISTORY", "IsManifestList": "MANIFEST LIST",
             });
             let default = "{{.Repository}} {{.Tag}} {{.ID}} {{.Created}} {{.Size}}";
-            print!("{}", format::render(t, default, &headers, &items, a.noheading)?);
+            print!(
+                "{}",
+                format::render(t, default, &headers, &items, a.noheading)?
+            );
         }
         None => {
             let mut table_rows = Vec::new();
@@ -309,7 +344,9 @@ pub fn images(rt: &Runtime, a: ImagesArgs) -> CmdResult {
                     } else {
                         format::short_id(&r.img.id, false).to_string()
                     },
-                    created(r.img).map(|c| format::ago(c, now)).unwrap_or_default(),
+                    created(r.img)
+                        .map(|c| format::ago(c, now))
+                        .unwrap_or_default(),
                     format::human_size(r.img.size),
                 ]);
                 table_rows.push(row);
@@ -321,7 +358,10 @@ pub fn images(rt: &Runtime, a: ImagesArgs) -> CmdResult {
             };
             let out = format::table(header, &table_rows);
             if a.noheading {
-                print!("{}", out.split_once('\n').map(|(_, r)| r).unwrap_or_default());
+                print!(
+                    "{}",
+                    out.split_once('\n').map(|(_, r)| r).unwrap_or_default()
+                );
             } else {
                 print!("{out}");
             }
@@ -493,9 +533,9 @@ impl Drop for TempFile {
 fn download(url: &str, dest: &mut std::fs::File, depth: u32) -> Result<(), CliError> {
     use std::io::{BufRead, BufReader, Read, Write};
     let bad = |msg: String| CliError::Usage(format!("downloading {url}: {msg}"));
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| bad("only http:// URLs can be loaded (download https:// ones first)".into()))?;
+    let rest = url.strip_prefix("http://").ok_or_else(|| {
+        bad("only http:// URLs can be loaded (download https:// ones first)".into())
+    })?;
     let (hostport, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),

@@ -129,7 +129,9 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Load(a) => image::load(&open(g)?, a),
         Command::Save(a) => image::save(&open(g)?, a),
         Command::Import(a) => image::import(&open(g)?, a),
-        Command::Info(a) | Command::System(SystemCommand::Info(a)) => system::info(&open(g)?, g, &a),
+        Command::Info(a) | Command::System(SystemCommand::Info(a)) => {
+            system::info(&open(g)?, g, &a)
+        }
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),

@@ -99,7 +99,10 @@ fn storage_config_file(g: &GlobalOpts) -> String {
             return super::absolute(Path::new(&p)).display().to_string();
         }
     }
-    match (&g.config, std::env::var_os(libpod_config::runtime_config::CONFIG_ENV)) {
+    match (
+        &g.config,
+        std::env::var_os(libpod_config::runtime_config::CONFIG_ENV),
+    ) {
         (Some(c), _) => super::absolute(c).display().to_string(),
         (None, Some(e)) if !e.is_empty() => PathBuf::from(e).display().to_string(),
         _ => libpod_config::runtime_config::DEFAULT_CONFIG_PATH.to_string(),
