@@ -387,7 +387,7 @@ impl Store {
         let unknown = |why: String| {
             invalid(
                 path,
-                &format!(
+                format!(
                     "payload does not match any of the supported image formats: oci-archive, docker-archive, oci-dir ({why})"
                 ),
             )

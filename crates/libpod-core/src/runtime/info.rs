@@ -313,9 +313,9 @@ pub(crate) fn store_details(
     }
     let (alloc, used) = match nix::sys::statvfs::statvfs(graph_root) {
         Ok(v) => {
-            let f = v.fragment_size() as u64;
-            let total = v.blocks() as u64 * f;
-            (total, total.saturating_sub(v.blocks_free() as u64 * f))
+            let f = v.fragment_size();
+            let total = v.blocks() * f;
+            (total, total.saturating_sub(v.blocks_free() * f))
         }
         Err(_) => (0, 0),
     };

@@ -486,7 +486,7 @@ impl RegistriesConf {
         };
         let by_digest = reference.contains('@');
         let mut out = Vec::new();
-        if !(reg.mirror_by_digest_only && !by_digest) {
+        if !reg.mirror_by_digest_only || by_digest {
             for m in &reg.mirrors {
                 let serves = match m.pull_from_mirror {
                     PullFromMirror::All => true,

@@ -154,12 +154,15 @@ fn reference_matches(pattern: &str, name: &str) -> bool {
     cands.iter().any(|c| glob(pattern, c))
 }
 
+/// One `images --filter` condition.
+type ImageCheck = Box<dyn Fn(&Image) -> bool>;
+
 /// `images --filter`: every filter must hold (Podman ANDs different keys).
 fn image_filter(
     store: &libpod_storage::Store,
     filters: &[String],
 ) -> Result<impl Fn(&Image) -> bool, CliError> {
-    let mut checks: Vec<Box<dyn Fn(&Image) -> bool>> = Vec::new();
+    let mut checks: Vec<ImageCheck> = Vec::new();
     for f in filters {
         let (k, v) = f
             .split_once('=')
