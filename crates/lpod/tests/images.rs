@@ -68,7 +68,8 @@ fn rmi_in_use_needs_force() {
     l.ok(&["rmi", "-f", &l.image]);
     assert!(l.ps_all().is_empty(), "rmi -f removed the container");
     assert_eq!(l.ok(&["images", "-q"]), "");
-    l.run(&["rmi", "nosuchimage"]).assert_error(1, "rmi unknown");
+    l.run(&["rmi", "nosuchimage"])
+        .assert_error(1, "rmi unknown");
 }
 
 #[test]
