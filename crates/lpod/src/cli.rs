@@ -52,6 +52,15 @@ pub struct GlobalOpts {
     /// Debug output (`--log-level=debug`, as Docker's `-D`).
     #[arg(short = 'D', long = "debug", global = true)]
     pub debug: bool,
+    /// Access a remote Podman service (lpod runs containers locally only: an error).
+    #[arg(short = 'r', long = "remote")]
+    pub remote: bool,
+    /// URL of a remote Podman service (not supported by lpod: an error).
+    #[arg(long = "url", value_name = "URL", hide = true)]
+    pub url: Option<String>,
+    /// Named remote connection (not supported by lpod: an error).
+    #[arg(short = 'c', long = "connection", value_name = "NAME", hide = true)]
+    pub connection: Option<String>,
     /// Configuration file (else $LPOD_CONFIG, else /etc/lpod/lpod.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -17,11 +17,27 @@ mod tty;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     restore_sigpipe();
-    let cli = match cli::Cli::try_parse() {
+    // As Podman: `--remote` is offered unless a remote service is already named (by
+    // CONTAINER_HOST, CONTAINER_CONNECTION, --url or --connection).
+    let named_remote = ["CONTAINER_HOST", "CONTAINER_CONNECTION"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+        || std::env::args().any(|a| {
+            a == "--url"
+                || a == "--connection"
+                || a.starts_with("--url=")
+                || a.starts_with("--connection=")
+        });
+    let mut command = <cli::Cli as clap::CommandFactory>::command();
+    if named_remote {
+        command = command.mut_arg("remote", |a| a.hide(true));
+    }
+    let parsed = command
+        .try_get_matches()
+        .and_then(|m| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -44,6 +60,12 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&level);
+    if cli.global.remote || cli.global.url.is_some() || cli.global.connection.is_some() {
+        eprintln!(
+            "Error: remote access (--remote, --url, --connection) is not supported: lpod runs containers on this host only"
+        );
+        return ExitCode::from(exit::LPOD_ERROR as u8);
+    }
     tracing::info!("lpod filtering at log level {level}");
     tracing::debug!("Called {}", std::env::args().collect::<Vec<_>>().join(" "));
     let code = match cmd::dispatch(cli) {

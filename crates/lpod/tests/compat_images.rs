@@ -422,8 +422,15 @@ fn serve_once(file: std::path::PathBuf) -> (String, std::thread::JoinHandle<()>)
     let url = format!("http://{}/image.tar", listener.local_addr().unwrap());
     let h = std::thread::spawn(move || {
         if let Ok((mut s, _)) = listener.accept() {
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
+            // Read the whole request: closing with unread bytes would reset the connection.
+            let mut req = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&buf[..n]),
+                }
+            }
             let body = std::fs::read(&file).unwrap_or_default();
             let _ = write!(
                 s,
@@ -544,4 +551,25 @@ fn load_and_save_like_podman() {
     let out = l.run(&["manifest", "create", "test:1.0"]);
     out.assert_error(125, "manifest");
     assert!(out.stderr.contains("not supported"), "{out:?}");
+}
+
+#[test]
+fn remote_flags_are_offered_and_refused_clearly() {
+    let l = Lpod::bare();
+    let help = l.ok(&["--help"]);
+    assert!(help.contains(" --remote "), "{help}");
+    // A remote service already named: --remote is not offered.
+    let mut c = l.cmd(&["--help"]);
+    c.env("CONTAINER_HOST", "foobar");
+    let out = run_bounded(c, &["--help"]);
+    assert!(!out.stdout.contains(" --remote "), "{out:?}");
+    let help = l.ok(&["--url", "foobar", "--help"]);
+    assert!(!help.contains(" --remote "), "{help}");
+    // Using it: one clear error, nothing done.
+    let out = l.run(&["--remote", "ps"]);
+    out.assert_error(125, "--remote ps");
+    assert!(out.stderr.contains("not supported"), "{out:?}");
+    let out = l.run(&["--remote"]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(out.stderr.contains("Usage:"), "{out:?}");
 }

@@ -551,11 +551,12 @@ fn download(url: &str, dest: &mut std::fs::File, depth: u32) -> Result<(), CliEr
     let mut conn = std::net::TcpStream::connect(&addr).map_err(|e| bad(e.to_string()))?;
     conn.set_read_timeout(Some(std::time::Duration::from_secs(60)))
         .map_err(|e| bad(e.to_string()))?;
-    write!(
-        conn,
+    // One write: the request in one segment.
+    let req = format!(
         "GET {path} HTTP/1.0\r\nHost: {hostport}\r\nUser-Agent: lpod\r\nAccept: */*\r\n\r\n"
-    )
-    .map_err(|e| bad(e.to_string()))?;
+    );
+    conn.write_all(req.as_bytes())
+        .map_err(|e| bad(e.to_string()))?;
     let mut r = BufReader::new(conn);
     let mut status = String::new();
     r.read_line(&mut status).map_err(|e| bad(e.to_string()))?;
