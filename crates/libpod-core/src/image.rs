@@ -271,6 +271,20 @@ impl Runtime {
             .map_err(|e| crate::context::image_err(e, name_or_id))
     }
 
+    /// Commits container `name_or_id`'s changes as a new image (`podman commit`): its
+    /// image's layers plus one layer with what the container changed. The container is
+    /// not paused: commit a stopped container for a consistent layer.
+    #[tracing::instrument(skip(self, opts))]
+    pub fn commit_container(
+        &self,
+        name_or_id: &str,
+        opts: &libpod_storage::CommitOptions,
+    ) -> crate::Result<libpod_storage::Image> {
+        let c = self.container(name_or_id)?;
+        let p = self.inner.parts()?;
+        Ok(p.store.commit_container(&c.id, opts)?)
+    }
+
     /// Removes the name `name` from the image it names (the image stays).
     #[tracing::instrument(skip(self))]
     pub fn untag_image(&self, name: &str) -> crate::Result<()> {

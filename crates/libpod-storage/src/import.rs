@@ -222,7 +222,7 @@ fn ref_name(annotations: &BTreeMap<String, String>) -> Option<String> {
     ImageReference::parse(n).ok().map(|r| r.to_string())
 }
 
-fn host_arch() -> &'static str {
+pub(crate) fn host_arch() -> &'static str {
     match std::env::consts::ARCH {
         "x86_64" => "amd64",
         "aarch64" => "arm64",
@@ -599,6 +599,7 @@ impl Store {
                 digest: img.digest.clone(),
                 layers: ids,
                 digests: img.digest.iter().cloned().collect(),
+                names_history: img.names.clone(),
             });
         }
         failpoint::hit("storage.import.after_extract");
@@ -669,7 +670,10 @@ impl Store {
         let mut images = self.load_images()?;
         for rec in &records {
             for other in images.iter_mut() {
-                other.names.retain(|n| !rec.names.contains(n));
+                if other.names.iter().any(|n| rec.names.contains(n)) {
+                    other.names.retain(|n| !rec.names.contains(n));
+                    other.note_names();
+                }
             }
             match images.iter_mut().find(|i| i.id == rec.id) {
                 Some(existing) => {
@@ -678,6 +682,7 @@ impl Store {
                             existing.names.push(n.clone());
                         }
                     }
+                    existing.note_names();
                     if existing.digest.is_none() {
                         existing.digest = rec.digest.clone();
                     }

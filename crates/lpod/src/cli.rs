@@ -134,6 +134,8 @@ pub enum Command {
     Tag(TagArgs),
     /// Remove names from an image (all of them without NAME).
     Untag(UntagArgs),
+    /// Create a new image from a container's changes.
+    Commit(CommitArgs),
     /// Manifest lists (not supported by lpod: every subcommand is an error saying so).
     Manifest(UnsupportedArgs),
     /// Load an image from an archive.
@@ -333,6 +335,32 @@ pub enum ImageCommand {
     Import(ImportArgs),
     /// Show the configuration of images (`lpod inspect --type image`).
     Inspect(InspectArgs),
+}
+
+/// `commit`.
+#[derive(Debug, Clone, Args)]
+pub struct CommitArgs {
+    /// Dockerfile-style instruction to apply (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE).
+    #[arg(short = 'c', long = "change", value_name = "CHANGE")]
+    pub change: Vec<String>,
+    /// Commit message (recorded in history).
+    #[arg(short = 'm', long, value_name = "MESSAGE")]
+    pub message: Option<String>,
+    /// Author (recorded in the image).
+    #[arg(short = 'a', long, value_name = "AUTHOR")]
+    pub author: Option<String>,
+    /// Print only the new image's id.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Pause the container while committing (accepted; lpod does not pause it).
+    #[arg(short = 'p', long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub pause: Option<bool>,
+    /// The container.
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+    /// Name of the new image.
+    #[arg(value_name = "IMAGE")]
+    pub image: Option<String>,
 }
 
 /// The arguments of a verb lpod does not offer.

@@ -573,3 +573,90 @@ fn remote_flags_are_offered_and_refused_clearly() {
     assert_eq!(out.code, 125, "{out:?}");
     assert!(out.stderr.contains("Usage:"), "{out:?}");
 }
+
+#[test]
+fn commit_makes_an_image_with_the_containers_changes_and_names_history_is_kept() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let base = l.inspect(&l.image, "{{.Id}}");
+    l.ok(&[
+        "run",
+        "--name",
+        "c1",
+        &l.image,
+        "sh",
+        "-c",
+        "mkdir /d && echo committed > /d/f",
+    ]);
+    let out = l.run(&["commit", "-q", "-c", "LABEL stage=one", "c1", "first"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let id1 = out.stdout.trim().to_string();
+    assert_eq!(id1.len(), 64, "{out:?}");
+    assert_eq!(
+        l.ok(&[
+            "images",
+            "first",
+            "--format",
+            "{{.Repository}}:{{.Tag}} {{.Labels.stage}}"
+        ])
+        .trim(),
+        "localhost/first:latest one"
+    );
+    assert_eq!(
+        l.ok(&["run", "--rm", "first", "cat", "/d/f"]),
+        "committed\n"
+    );
+    // A deletion is committed as a whiteout.
+    l.ok(&["run", "--name", "c2", "first", "rm", "/d/f"]);
+    l.ok(&["commit", "-q", "c2", "second"]);
+    assert_eq!(
+        l.ok(&[
+            "run",
+            "--rm",
+            "second",
+            "sh",
+            "-c",
+            "test -e /d/f || echo gone"
+        ]),
+        "gone\n"
+    );
+    // after/since/before see the new images.
+    let opts = [
+        "--noheading",
+        "--no-trunc",
+        "--format",
+        "{{.ID}}--{{.Repository}}:{{.Tag}}",
+    ];
+    let mut args = vec!["images", "--filter"];
+    let after = format!("after={base}");
+    args.push(&after);
+    args.extend(opts);
+    let got = l.ok(&args);
+    assert!(
+        got.contains(&format!("sha256:{id1}--localhost/first:latest")),
+        "{got}"
+    );
+    assert!(!got.contains(&base), "{got}");
+    let got = l.ok(&[
+        "images",
+        "--noheading",
+        "--filter",
+        "before=first",
+        "--format",
+        "{{.Id}}",
+    ]);
+    assert_eq!(got.trim(), base, "{got}");
+    // NamesHistory: current names first, then the dropped ones, newest first.
+    l.ok(&["tag", "first", "rand1"]);
+    l.ok(&["rmi", "rand1"]);
+    l.ok(&["tag", "first", "rand2"]);
+    l.ok(&["rmi", "rand2"]);
+    assert_eq!(
+        l.ok(&["images", "first", "--format", "{{.History}}"])
+            .trim(),
+        "localhost/first:latest, localhost/rand2:latest, localhost/rand1:latest"
+    );
+    l.ok(&["rm", "c1", "c2"]);
+    l.ok(&["rmi", "second", "first"]);
+}

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 
 use super::{print_json, CliError, CmdResult};
 use crate::cli::{
-    ImageExistsArgs, ImagesArgs, ImportArgs, LoadArgs, RmiArgs, SaveArgs, TagArgs, UntagArgs,
+    CommitArgs, ImageExistsArgs, ImagesArgs, ImportArgs, LoadArgs, RmiArgs, SaveArgs, TagArgs,
+    UntagArgs,
 };
 use crate::format;
 
@@ -239,7 +240,7 @@ fn row_json(r: &Row<'_>, no_trunc: bool, now: DateTime<Utc>) -> Value {
         "Dangling": img.names.is_empty(),
         "ReadOnly": false,
         "Containers": 0,
-        "History": img.names.join(", "),
+        "History": img.names_history.join(", "),
         "IsManifestList": false,
     })
 }
@@ -456,6 +457,29 @@ pub fn rmi(rt: &Runtime, a: RmiArgs) -> CmdResult {
             Ok(code)
         }
     }
+}
+
+/// `lpod commit CONTAINER [IMAGE]`: the new image's id on stdout (progress lines on
+/// stderr unless `-q`).
+pub fn commit(rt: &Runtime, a: CommitArgs) -> CmdResult {
+    let changes = ConfigChanges::parse(&a.change).map_err(|e| CliError::Usage(e.to_string()))?;
+    let opts = libpod_storage::CommitOptions {
+        name: a.image.clone(),
+        changes,
+        message: a.message.clone(),
+        author: a.author.clone(),
+        created_by: None,
+    };
+    if !a.quiet {
+        eprintln!("Getting image source signatures");
+    }
+    let img = rt.commit_container(&a.container, &opts)?;
+    if !a.quiet {
+        eprintln!("Copying blob done");
+        eprintln!("Writing manifest to image destination");
+    }
+    println!("{}", img.id);
+    Ok(0)
 }
 
 /// `lpod untag IMAGE [NAME...]`: removes the names (every name without NAME); the image
