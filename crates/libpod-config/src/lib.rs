@@ -15,6 +15,7 @@ pub mod ids;
 pub mod pod;
 pub mod runtime_config;
 pub mod status;
+pub mod storage_conf;
 
 #[cfg(any(test, feature = "arbitrary"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "arbitrary")))]

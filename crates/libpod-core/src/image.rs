@@ -156,6 +156,35 @@ pub fn registry_options(
     }
 }
 
+/// Adds registries.conf to registry options: its mirrors, insecure and blocked
+/// registries and aliases; its `unqualified-search-registries` when the runtime
+/// configuration names no `registries` of its own.
+pub fn apply_registries_conf(
+    mut opts: RegistryOptions,
+    conf: registry::conf::RegistriesConf,
+) -> RegistryOptions {
+    if opts.unqualified_search.is_empty() {
+        opts.unqualified_search = conf.unqualified_search.clone();
+    }
+    opts.conf = conf;
+    opts
+}
+
+/// [`registry_options`] plus the system's registries.conf
+/// (`$CONTAINERS_REGISTRIES_CONF`, else `/etc/containers/registries.conf` and its
+/// drop-ins). An invalid file is an error naming it.
+pub fn system_registry_options(
+    cfg: &RuntimeConfig,
+    access: &RegistryAccess,
+    platform: Option<Platform>,
+) -> Result<RegistryOptions> {
+    let conf = registry::conf::RegistriesConf::load_default().map_err(RegistryError::from)?;
+    Ok(apply_registries_conf(
+        registry_options(cfg, access, platform),
+        conf,
+    ))
+}
+
 /// Checks `creds` against `registry` and stores them in the auth file; returns
 /// the file written. Wrong credentials: [`RegistryError::Unauthorized`], nothing
 /// written. Needs no opened runtime (only the configuration).
@@ -166,7 +195,7 @@ pub fn login(
     creds: &Credentials,
     access: &RegistryAccess,
 ) -> Result<PathBuf> {
-    let opts = registry_options(cfg, access, None);
+    let opts = system_registry_options(cfg, access, None)?;
     Ok(registry::login(registry, creds, &opts)?)
 }
 
@@ -242,6 +271,20 @@ impl Runtime {
             .map_err(|e| crate::context::image_err(e, name_or_id))
     }
 
+    /// Commits container `name_or_id`'s changes as a new image (`podman commit`): its
+    /// image's layers plus one layer with what the container changed. The container is
+    /// not paused: commit a stopped container for a consistent layer.
+    #[tracing::instrument(skip(self, opts))]
+    pub fn commit_container(
+        &self,
+        name_or_id: &str,
+        opts: &libpod_storage::CommitOptions,
+    ) -> crate::Result<libpod_storage::Image> {
+        let c = self.container(name_or_id)?;
+        let p = self.inner.parts()?;
+        Ok(p.store.commit_container(&c.id, opts)?)
+    }
+
     /// Removes the name `name` from the image it names (the image stays).
     #[tracing::instrument(skip(self))]
     pub fn untag_image(&self, name: &str) -> crate::Result<()> {
@@ -298,7 +341,7 @@ impl Runtime {
         platform: Option<Platform>,
     ) -> Result<RegistryOptions> {
         let p = self.inner.parts()?;
-        Ok(registry_options(&p.opts.config, access, platform))
+        system_registry_options(&p.opts.config, access, platform)
     }
 
     /// Pulls `reference` (`docker://` optional; short names go through the
@@ -312,7 +355,7 @@ impl Runtime {
         progress: Progress<'_>,
     ) -> Result<PulledImage> {
         let p = self.inner.parts()?;
-        let ropts = registry_options(&p.opts.config, &opts.access, opts.platform.clone());
+        let ropts = system_registry_options(&p.opts.config, &opts.access, opts.platform.clone())?;
         Ok(p.store.pull(reference, &ropts, progress)?)
     }
 
@@ -331,7 +374,7 @@ impl Runtime {
         if !p.store.image_exists(image).map_err(crate::Error::from)? {
             return Err(ImageError::NoSuchImage(image.to_string()));
         }
-        let ropts = registry_options(&p.opts.config, &opts.access, None);
+        let ropts = system_registry_options(&p.opts.config, &opts.access, None)?;
         Ok(p.store.push(image, dest, &ropts, progress)?)
     }
 

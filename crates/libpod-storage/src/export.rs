@@ -45,7 +45,14 @@ impl Store {
                 diff_id: l.diff_id.clone().unwrap_or_default(),
             });
         }
+        // By id, the archive names no image (as `podman save ID`): loading it gives
+        // a nameless image.
+        let hex = name_or_id.strip_prefix("sha256:").unwrap_or(name_or_id);
+        let by_id = !hex.is_empty()
+            && rec.id.starts_with(hex)
+            && hex.bytes().all(|b| b.is_ascii_hexdigit());
         let names = match ImageReference::parse(name_or_id) {
+            _ if by_id => Vec::new(),
             Ok(r) if rec.names.contains(&r.to_string()) => vec![r.to_string()],
             _ => rec.names.clone(),
         };
@@ -60,10 +67,47 @@ impl Store {
     /// take several images too (one index entry per name).
     #[tracing::instrument(skip(self), fields(out = %out.display()))]
     pub fn save(&self, names_or_ids: &[&str], format: ExportFormat, out: &Path) -> Result<()> {
-        let imgs = names_or_ids
+        self.save_with(names_or_ids, format, out, false)
+    }
+
+    /// [`Store::save`]; with `uncompressed`, compressed layers are written as plain tar
+    /// (`podman save --uncompressed`; their digests are then the diff ids). Docker archives
+    /// always hold plain layers.
+    pub fn save_with(
+        &self,
+        names_or_ids: &[&str],
+        format: ExportFormat,
+        out: &Path,
+        uncompressed: bool,
+    ) -> Result<()> {
+        let mut imgs = names_or_ids
             .iter()
             .map(|n| self.export_image(n))
             .collect::<Result<Vec<_>>>()?;
+        // Holds the decompressed layers until the archive is written.
+        let _staging;
+        if uncompressed && format != ExportFormat::DockerArchive {
+            let st = self.staging("save")?;
+            for img in &mut imgs {
+                for l in &mut img.layers {
+                    if l.compression == archive::Compression::None {
+                        continue;
+                    }
+                    let dest = st.0.join(crate::digest::digest_hex(&l.diff_id)?);
+                    if !dest.exists() {
+                        let src = fs::File::open(&l.blob).map_err(io_at(&l.blob))?;
+                        let (_, mut dec) = archive::decompress(src).map_err(io_at(&l.blob))?;
+                        let mut f = fs::File::create(&dest).map_err(io_at(&dest))?;
+                        std::io::copy(&mut dec, &mut f).map_err(io_at(&dest))?;
+                    }
+                    l.size = fs::metadata(&dest).map_err(io_at(&dest))?.len();
+                    l.blob = dest;
+                    l.digest = l.diff_id.clone();
+                    l.compression = archive::Compression::None;
+                }
+            }
+            _staging = st;
+        }
         match format {
             ExportFormat::DockerArchive => archive::write_docker_archive(out, &imgs)?,
             ExportFormat::OciArchive => archive::write_oci_archive(out, &imgs)?,

@@ -78,6 +78,10 @@ pub struct Image {
     pub id: String,
     /// Fully qualified names (`docker.io/library/busybox:latest`).
     pub names: Vec<String>,
+    /// Every name the image has had: current ones first, then the most recently dropped
+    /// (Podman's `NamesHistory`).
+    #[serde(default)]
+    pub names_history: Vec<String>,
     /// Digest of the manifest the image came with, if any.
     pub digest: Option<String>,
     /// Every manifest digest the image is known by (pulls by tag and by digest, pushes).

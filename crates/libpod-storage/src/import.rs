@@ -62,7 +62,7 @@ pub(crate) struct PendingImage {
 
 /// A staging directory removed on drop. Under `tmp/` it holds an flock on its
 /// `.lock` file while alive, so recovery in another process can tell it from garbage.
-struct Staging(PathBuf, #[allow(dead_code)] Option<File>);
+pub(crate) struct Staging(pub(crate) PathBuf, #[allow(dead_code)] Option<File>);
 impl Drop for Staging {
     fn drop(&mut self) {
         if self.0.exists() {
@@ -222,7 +222,7 @@ fn ref_name(annotations: &BTreeMap<String, String>) -> Option<String> {
     ImageReference::parse(n).ok().map(|r| r.to_string())
 }
 
-fn host_arch() -> &'static str {
+pub(crate) fn host_arch() -> &'static str {
     match std::env::consts::ARCH {
         "x86_64" => "amd64",
         "aarch64" => "arm64",
@@ -383,11 +383,20 @@ impl Store {
             ));
         }
         let f = File::open(path).map_err(io_at(path))?;
-        let (_, r) = decompress(f).map_err(io_at(path))?;
+        // Podman's wording, which scripts match on.
+        let unknown = |why: String| {
+            invalid(
+                path,
+                format!(
+                    "payload does not match any of the supported image formats: oci-archive, docker-archive, oci-dir ({why})"
+                ),
+            )
+        };
+        let (_, r) = decompress(f).map_err(|e| unknown(e.to_string()))?;
         let mut ar = tar::Archive::new(r);
-        for e in ar.entries().map_err(io_at(path))? {
-            let e = e.map_err(io_at(path))?;
-            let p = e.path().map_err(io_at(path))?;
+        for e in ar.entries().map_err(|e| unknown(e.to_string()))? {
+            let e = e.map_err(|e| unknown(format!("not a tar archive: {e}")))?;
+            let p = e.path().map_err(|e| unknown(e.to_string()))?;
             let p = p.to_string_lossy();
             let p = p.trim_start_matches("./");
             if p == "oci-layout" || p == "index.json" {
@@ -397,7 +406,9 @@ impl Store {
                 return Ok(SourceFormat::DockerArchive);
             }
         }
-        Err(invalid(path, "neither an OCI archive nor a docker-archive"))
+        Err(unknown(
+            "neither an OCI archive nor a docker-archive".into(),
+        ))
     }
 
     /// Loads every image from an OCI layout dir, oci-archive or docker-archive at `path`
@@ -490,7 +501,7 @@ impl Store {
             .ok_or_else(|| invalid(tarball, "no image imported"))
     }
 
-    fn staging(&self, what: &str) -> Result<Staging> {
+    pub(crate) fn staging(&self, what: &str) -> Result<Staging> {
         let p = self
             .tmp_dir()
             .join(format!("{what}-{}", hex::encode(rand::random::<[u8; 8]>())));
@@ -588,6 +599,7 @@ impl Store {
                 digest: img.digest.clone(),
                 layers: ids,
                 digests: img.digest.iter().cloned().collect(),
+                names_history: img.names.clone(),
             });
         }
         failpoint::hit("storage.import.after_extract");
@@ -658,7 +670,10 @@ impl Store {
         let mut images = self.load_images()?;
         for rec in &records {
             for other in images.iter_mut() {
-                other.names.retain(|n| !rec.names.contains(n));
+                if other.names.iter().any(|n| rec.names.contains(n)) {
+                    other.names.retain(|n| !rec.names.contains(n));
+                    other.note_names();
+                }
             }
             match images.iter_mut().find(|i| i.id == rec.id) {
                 Some(existing) => {
@@ -667,6 +682,7 @@ impl Store {
                             existing.names.push(n.clone());
                         }
                     }
+                    existing.note_names();
                     if existing.digest.is_none() {
                         existing.digest = rec.digest.clone();
                     }

@@ -25,6 +25,7 @@
 
 pub mod archive;
 pub mod check;
+pub mod commit;
 pub mod digest;
 mod dirs;
 pub mod driver;
@@ -44,6 +45,7 @@ pub mod store;
 pub mod testimage;
 
 pub use check::{StorageProblem, StorageReport};
+pub use commit::CommitOptions;
 pub use driver::DriverKind;
 pub use export::ExportFormat;
 pub use image::{ConfigChanges, Image, ImageConfig};

@@ -132,6 +132,17 @@ pub fn normalize_name(input: &str) -> Result<String, ReferenceError> {
     Ok(ImageReference::parse(input)?.to_string())
 }
 
+/// Normalises the name of a locally made image (`tag`, `commit`, `import`), as Podman
+/// does: a name without a registry domain goes under `localhost/` (`myimage` →
+/// `localhost/myimage:latest`); a fully qualified one is normalised as usual.
+pub fn normalize_local_name(input: &str) -> Result<String, ReferenceError> {
+    if is_short_name(input) {
+        normalize_name(&format!("localhost/{input}"))
+    } else {
+        normalize_name(input)
+    }
+}
+
 /// True when `input` names no registry domain (so a short-name lookup applies).
 pub fn is_short_name(input: &str) -> bool {
     match input.split_once('/') {

@@ -96,6 +96,9 @@ pub enum StoreError {
     /// No container storage with this id.
     #[error("container storage not known: {0}")]
     ContainerNotFound(String),
+    /// The store cannot do this with its driver or configuration.
+    #[error("not supported: {0}")]
+    Unsupported(String),
     /// Container storage with this id exists already.
     #[error("container storage {0} exists already")]
     ContainerExists(String),
@@ -185,9 +188,25 @@ pub(crate) struct ImageRecord {
     /// Every manifest digest the image is known by (absent in older files).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub digests: Vec<String>,
+    /// Every name the image has had, current ones first, then the most recently
+    /// dropped (Podman's `NamesHistory`; absent in older files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names_history: Vec<String>,
 }
 
 impl ImageRecord {
+    /// Records a change of `names` in `names_history` (current names, then the older
+    /// history, each once), as containers/storage does.
+    pub(crate) fn note_names(&mut self) {
+        let mut h: Vec<String> = Vec::new();
+        for n in self.names.iter().chain(self.names_history.iter()) {
+            if !h.contains(n) {
+                h.push(n.clone());
+            }
+        }
+        self.names_history = h;
+    }
+
     /// `digest` and `digests`, deduplicated.
     pub(crate) fn all_digests(&self) -> Vec<String> {
         let mut v: Vec<String> = self.digest.iter().cloned().collect();
@@ -551,6 +570,11 @@ impl Store {
         Ok(Image {
             id: rec.id.clone(),
             names: rec.names.clone(),
+            names_history: if rec.names_history.is_empty() {
+                rec.names.clone()
+            } else {
+                rec.names_history.clone()
+            },
             digest: rec.digest.clone(),
             digests: rec.all_digests(),
             repo_digests: {
@@ -607,17 +631,23 @@ impl Store {
         }
     }
 
-    /// Adds `new_name` (normalised) to an image; another image holding it loses it.
+    /// Adds `new_name` (normalised; a short name goes under `localhost/`) to an image;
+    /// another image holding it loses it.
     #[tracing::instrument(skip(self))]
     pub fn tag(&self, name_or_id: &str, new_name: &str) -> Result<()> {
-        let name = ImageReference::parse(new_name)?.to_string();
+        // Podman: a name without registry is a local image's, `localhost/NAME`.
+        let name = crate::reference::normalize_local_name(new_name)?;
         let _l = self.lock()?;
         let mut images = self.load_images()?;
         let idx = resolve_image(&images, name_or_id)?;
         for img in images.iter_mut() {
-            img.names.retain(|n| n != &name);
+            if img.names.contains(&name) {
+                img.names.retain(|n| n != &name);
+                img.note_names();
+            }
         }
         images[idx].names.push(name);
+        images[idx].note_names();
         self.save_images(&images)
     }
 
@@ -628,13 +658,52 @@ impl Store {
         let mut images = self.load_images()?;
         let idx = resolve_image(&images, name_or_id)?;
         let before = images[idx].names.len();
-        let norm = ImageReference::parse(name)
+        let parsed = ImageReference::parse(name).ok();
+        let norm = parsed
+            .as_ref()
             .map(|r| r.to_string())
-            .unwrap_or_else(|_| name.to_string());
-        images[idx].names.retain(|n| n != &norm && n != name);
+            .unwrap_or_else(|| name.to_string());
+        // `repo:tag@digest` names what a pull by it stored: `repo@digest`.
+        let by_digest = parsed
+            .filter(|r| r.digest.is_some())
+            .map(|mut r| {
+                r.tag = None;
+                r.to_string()
+            })
+            .unwrap_or_else(|| norm.clone());
+        images[idx]
+            .names
+            .retain(|n| n != &norm && n != name && n != &by_digest);
+        if images[idx].names.len() == before && is_short_name(name) {
+            // A short name (`rand1`) names `localhost/rand1:latest` or
+            // `quay.io/x/rand1:latest`, as lookups take it: the one such name goes.
+            if let Ok(r) = ImageReference::parse(name) {
+                let short = r
+                    .path
+                    .strip_prefix("library/")
+                    .unwrap_or(&r.path)
+                    .to_string();
+                let hits: Vec<String> = images[idx]
+                    .names
+                    .iter()
+                    .filter(|n| {
+                        ImageReference::parse(n).is_ok_and(|nr| {
+                            nr.tag == r.tag
+                                && nr.digest.is_none()
+                                && (nr.path == short || nr.path.ends_with(&format!("/{short}")))
+                        })
+                    })
+                    .cloned()
+                    .collect();
+                if hits.len() == 1 {
+                    images[idx].names.retain(|n| n != &hits[0]);
+                }
+            }
+        }
         if images[idx].names.len() == before {
             return Err(StoreError::ImageNotFound(name.to_string()));
         }
+        images[idx].note_names();
         self.save_images(&images)
     }
 
@@ -655,6 +724,7 @@ impl Store {
             .filter(|n| images[idx].names.contains(n));
         if let Some(name) = by_name.filter(|_| images[idx].names.len() > 1 && !force) {
             images[idx].names.retain(|n| n != &name);
+            images[idx].note_names();
             self.save_images(&images)?;
             return Ok(RemovedImage {
                 id,
@@ -1181,6 +1251,7 @@ mod tests {
             digest: None,
             layers: vec![],
             digests: vec![],
+            names_history: vec![],
         }
     }
 

@@ -205,7 +205,8 @@ fn names_tags_and_gc() {
     t.store.tag(&img.id, "mypause").unwrap();
     assert_eq!(
         t.store
-            .image("docker.io/library/mypause:latest")
+            // A short name goes under localhost/, as `podman tag` puts it.
+            .image("localhost/mypause:latest")
             .unwrap()
             .id,
         img.id

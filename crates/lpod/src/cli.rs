@@ -39,17 +39,60 @@ pub struct GlobalOpts {
     /// Storage driver (overlay, vfs).
     #[arg(long = "storage-driver", global = true, value_name = "DRIVER")]
     pub storage_driver: Option<String>,
-    /// Log messages at and above this level to stderr (trace, debug, info, warn, error, fatal, panic).
-    #[arg(
-        long = "log-level",
-        global = true,
-        default_value = "warn",
-        value_name = "LEVEL"
-    )]
-    pub log_level: String,
+    /// Storage driver option (`overlay.mountopt=nodev`); repeatable; an empty value clears
+    /// the configured options.
+    #[arg(long = "storage-opt", global = true, value_name = "OPTION")]
+    pub storage_opt: Vec<String>,
+    /// Path of named volumes.
+    #[arg(long = "volumepath", global = true, value_name = "PATH")]
+    pub volumepath: Option<PathBuf>,
+    /// Log messages at and above this level to stderr (trace, debug, info, warn, warning, error, fatal, panic) [default: warn].
+    #[arg(long = "log-level", global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    /// Debug output (`--log-level=debug`, as Docker's `-D`).
+    #[arg(short = 'D', long = "debug", global = true)]
+    pub debug: bool,
+    /// Access a remote Podman service (lpod runs containers locally only: an error).
+    #[arg(short = 'r', long = "remote")]
+    pub remote: bool,
+    /// URL of a remote Podman service (not supported by lpod: an error).
+    #[arg(long = "url", value_name = "URL", hide = true)]
+    pub url: Option<String>,
+    /// Named remote connection (not supported by lpod: an error).
+    #[arg(short = 'c', long = "connection", value_name = "NAME", hide = true)]
+    pub connection: Option<String>,
     /// Configuration file (else $LPOD_CONFIG, else /etc/lpod/lpod.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+/// The log levels `--log-level` accepts (Podman's, from logrus).
+pub const LOG_LEVELS: &[&str] = &[
+    "trace", "debug", "info", "warn", "warning", "error", "fatal", "panic",
+];
+
+impl GlobalOpts {
+    /// The effective log level: `--log-level`, `debug` with `-D`, else `warn`. An unknown
+    /// level, or both flags, is Podman's message (exit 1).
+    pub fn level(&self) -> Result<String, String> {
+        match (&self.log_level, self.debug) {
+            (Some(_), true) => Err("Setting --log-level and --debug is not allowed".into()),
+            (None, true) => Ok("debug".into()),
+            (None, false) => Ok("warn".into()),
+            (Some(l), false) => {
+                let l = l.to_ascii_lowercase();
+                if LOG_LEVELS.contains(&l.as_str()) {
+                    Ok(l)
+                } else {
+                    Err(format!(
+                        "Log Level {:?} is not supported, choose from: {}",
+                        self.log_level.as_deref().unwrap_or_default(),
+                        LOG_LEVELS.join(", ")
+                    ))
+                }
+            }
+        }
+    }
 }
 
 /// Every verb `lpod` knows.
@@ -89,6 +132,12 @@ pub enum Command {
     Rmi(RmiArgs),
     /// Add a name to an image.
     Tag(TagArgs),
+    /// Remove names from an image (all of them without NAME).
+    Untag(UntagArgs),
+    /// Create a new image from a container's changes.
+    Commit(CommitArgs),
+    /// Manifest lists (not supported by lpod: every subcommand is an error saying so).
+    Manifest(UnsupportedArgs),
     /// Load an image from an archive.
     Load(LoadArgs),
     /// Save an image to an archive or directory.
@@ -272,6 +321,69 @@ pub enum ImageCommand {
     Rm(RmiArgs),
     /// Add a name to an image (`lpod tag`).
     Tag(TagArgs),
+    /// Remove names from an image (all of them without NAME).
+    Untag(UntagArgs),
+    /// Load an image from an archive (`lpod load`).
+    Load(LoadArgs),
+    /// Save images to an archive or directory (`lpod save`).
+    Save(SaveArgs),
+    /// Pull an image from a registry (`lpod pull`).
+    Pull(PullArgs),
+    /// Push an image to a registry (`lpod push`).
+    Push(PushArgs),
+    /// Create an image from a tarball of a root filesystem (`lpod import`).
+    Import(ImportArgs),
+    /// Show the configuration of images (`lpod inspect --type image`).
+    Inspect(InspectArgs),
+}
+
+/// `commit`.
+#[derive(Debug, Clone, Args)]
+pub struct CommitArgs {
+    /// Dockerfile-style instruction to apply (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE).
+    #[arg(short = 'c', long = "change", value_name = "CHANGE")]
+    pub change: Vec<String>,
+    /// Commit message (recorded in history).
+    #[arg(short = 'm', long, value_name = "MESSAGE")]
+    pub message: Option<String>,
+    /// Author (recorded in the image).
+    #[arg(short = 'a', long, value_name = "AUTHOR")]
+    pub author: Option<String>,
+    /// Print only the new image's id.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Pause the container while committing (accepted; lpod does not pause it).
+    #[arg(short = 'p', long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub pause: Option<bool>,
+    /// The container.
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+    /// Name of the new image.
+    #[arg(value_name = "IMAGE")]
+    pub image: Option<String>,
+}
+
+/// The arguments of a verb lpod does not offer.
+#[derive(Debug, Clone, Args)]
+pub struct UnsupportedArgs {
+    /// Anything.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARG"
+    )]
+    pub args: Vec<String>,
+}
+
+/// `untag`.
+#[derive(Debug, Clone, Args)]
+pub struct UntagArgs {
+    /// The image.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Names to remove; none removes every name.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
 }
 
 /// `image exists`.
@@ -581,6 +693,19 @@ pub struct ImagesArgs {
     /// the list is the same.
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Filter: after|since=IMAGE, before=IMAGE, reference=PATTERN, dangling=true|false,
+    /// label=KEY[=VALUE], id=ID, digest=DIGEST, readonly=false; repeatable (all must hold).
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// No header line.
+    #[arg(short = 'n', long = "noheading")]
+    pub noheading: bool,
+    /// Sort by created (default, newest first), id, repository, size or tag.
+    #[arg(long, default_value = "created", value_name = "KEY")]
+    pub sort: String,
+    /// Only images matching this reference (a name or `repo` pattern).
+    #[arg(value_name = "IMAGE")]
+    pub image: Option<String>,
 }
 
 /// `lpod rmi`.
@@ -592,6 +717,9 @@ pub struct RmiArgs {
     /// Every image.
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// An image that does not exist is not an error.
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
     /// Images (name or id).
     #[arg(value_name = "IMAGE")]
     pub images: Vec<String>,
@@ -611,9 +739,10 @@ pub struct TagArgs {
 /// `lpod load`.
 #[derive(Debug, Clone, Args)]
 pub struct LoadArgs {
-    /// Archive to read (docker-archive or oci-archive); stdin if absent.
+    /// Archive to read (docker-archive or oci-archive), or an http(s) URL to download it
+    /// from; stdin if absent.
     #[arg(short = 'i', long, value_name = "FILE")]
-    pub input: Option<PathBuf>,
+    pub input: Option<String>,
     /// Print nothing but errors.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -631,6 +760,15 @@ pub struct SaveArgs {
     /// Print nothing but errors.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Several images in one docker-archive (implied by more than one image).
+    #[arg(short = 'm', long = "multi-image-archive")]
+    pub multi_image_archive: bool,
+    /// Keep the layers uncompressed (oci-archive and oci-dir; docker archives always are).
+    #[arg(long)]
+    pub uncompressed: bool,
+    /// Compress the layers of a docker-dir (accepted; lpod writes no docker-dir).
+    #[arg(long, hide = true)]
+    pub compress: bool,
     /// Images.
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<String>,

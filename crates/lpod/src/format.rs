@@ -205,6 +205,86 @@ pub fn template(tpl: &str, v: &Value) -> Result<String, TemplateError> {
         })
 }
 
+/// Splits a `table` template body into its columns: at whitespace (or `\t`) outside
+/// `{{ }}` actions, as Podman turns `table {{.A}} {{.B}}` into tab-separated columns.
+fn table_cells(body: &str) -> Vec<String> {
+    let body = body.replace("\\t", "\t");
+    let mut cells = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0usize;
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '{' && chars.peek() == Some(&'{') {
+            chars.next();
+            depth += 1;
+            cur.push_str("{{");
+        } else if c == '}' && chars.peek() == Some(&'}') && depth > 0 {
+            chars.next();
+            depth -= 1;
+            cur.push_str("}}");
+        } else if c.is_whitespace() && depth == 0 {
+            if !cur.is_empty() {
+                cells.push(std::mem::take(&mut cur));
+            }
+        } else {
+            cur.push(c);
+        }
+    }
+    if !cur.is_empty() {
+        cells.push(cur);
+    }
+    cells
+}
+
+/// Renders `items` with a `--format` template: a `table ...` template as aligned columns
+/// under a header (each column's header is the template run against `headers`, which maps
+/// Go field names to Podman's column titles; without `noheading`), any other template as
+/// one line per item. An empty `table` body means `default`.
+pub fn render(
+    tpl: &str,
+    default: &str,
+    headers: &Value,
+    items: &[Value],
+    noheading: bool,
+) -> Result<String, TemplateError> {
+    let trimmed = tpl.trim_start();
+    if let Some(body) = trimmed.strip_prefix("table") {
+        let body = if body.trim().is_empty() {
+            default
+        } else {
+            body
+        };
+        let cells = table_cells(body);
+        let mut rows = Vec::new();
+        for it in items {
+            let mut row = Vec::new();
+            for c in &cells {
+                row.push(template(c, it)?);
+            }
+            rows.push(row);
+        }
+        let head: Vec<String> = cells
+            .iter()
+            .map(|c| template(c, headers).unwrap_or_else(|_| c.to_uppercase()))
+            .collect();
+        let head_refs: Vec<&str> = head.iter().map(String::as_str).collect();
+        let out = table(&head_refs, &rows);
+        return Ok(if noheading {
+            out.split_once('\n')
+                .map(|(_, r)| r.to_string())
+                .unwrap_or_default()
+        } else {
+            out
+        });
+    }
+    let mut out = String::new();
+    for it in items {
+        out.push_str(&template(tpl, it)?);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 /// Parses a template without running it (to fail on a typo before touching the store).
 pub fn check_template(tpl: &str) -> Result<(), TemplateError> {
     compile(tpl).map(drop)
@@ -249,6 +329,9 @@ fn pascal(key: &str) -> String {
 
 /// Whether `key` is the alias `to_go` added for another key of the same map.
 fn is_alias(m: &std::collections::BTreeMap<std::sync::Arc<str>, gotmpl::Value>, key: &str) -> bool {
+    if key == "ID" && m.keys().any(|k| &**k == "Id") {
+        return true;
+    }
     key.starts_with(|c: char| c.is_ascii_uppercase())
         && m.keys()
             .any(|k| k.starts_with(|c: char| c.is_ascii_lowercase()) && pascal(k) == key)
@@ -294,6 +377,11 @@ fn to_go_in(v: &Value, user_keys: bool) -> gotmpl::Value {
                     if k.starts_with(|c: char| c.is_ascii_lowercase()) {
                         out.entry(pascal(k)).or_insert_with(|| child(k, v));
                     }
+                }
+                // Podman's Go structs name `Id` (their JSON key) `ID`.
+                if let Some(v) = m.get("Id") {
+                    out.entry("ID".to_string())
+                        .or_insert_with(|| child("Id", v));
                 }
             }
             gotmpl::Value::from(out)

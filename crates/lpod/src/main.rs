@@ -17,11 +17,27 @@ mod tty;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     restore_sigpipe();
-    let cli = match cli::Cli::try_parse() {
+    // As Podman: `--remote` is offered unless a remote service is already named (by
+    // CONTAINER_HOST, CONTAINER_CONNECTION, --url or --connection).
+    let named_remote = ["CONTAINER_HOST", "CONTAINER_CONNECTION"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+        || std::env::args().any(|a| {
+            a == "--url"
+                || a == "--connection"
+                || a.starts_with("--url=")
+                || a.starts_with("--connection=")
+        });
+    let mut command = <cli::Cli as clap::CommandFactory>::command();
+    if named_remote {
+        command = command.mut_arg("remote", |a| a.hide(true));
+    }
+    let parsed = command
+        .try_get_matches()
+        .and_then(|m| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -35,7 +51,23 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
     };
-    init_logging(&cli.global.log_level);
+    let level = match cli.global.level() {
+        Ok(l) => l,
+        Err(msg) => {
+            // Podman exits 1 here, before any verb runs.
+            eprintln!("{msg}");
+            return ExitCode::from(1);
+        }
+    };
+    init_logging(&level);
+    if cli.global.remote || cli.global.url.is_some() || cli.global.connection.is_some() {
+        eprintln!(
+            "Error: remote access (--remote, --url, --connection) is not supported: lpod runs containers on this host only"
+        );
+        return ExitCode::from(exit::LPOD_ERROR as u8);
+    }
+    tracing::info!("lpod filtering at log level {level}");
+    tracing::debug!("Called {}", std::env::args().collect::<Vec<_>>().join(" "));
     let code = match cmd::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -69,8 +101,83 @@ fn init_logging(level: &str) {
         .with_env_filter(filter)
         .with_span_events(spans)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .event_format(Logrus)
         .try_init();
+}
+
+/// Log lines as Podman (logrus) prints them: `time="..." level=info msg="..." key=value`,
+/// so scripts that grep Podman's `level=` lines work unchanged.
+struct Logrus;
+
+/// Collects an event's message and fields.
+#[derive(Default)]
+struct Fields {
+    msg: String,
+    rest: Vec<(String, String)>,
+}
+
+impl tracing::field::Visit for Fields {
+    fn record_str(&mut self, f: &tracing::field::Field, v: &str) {
+        if f.name() == "message" {
+            self.msg = v.to_string();
+        } else {
+            self.rest.push((f.name().to_string(), v.to_string()));
+        }
+    }
+    fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+        if f.name() == "message" {
+            self.msg = format!("{v:?}");
+        } else {
+            self.rest.push((f.name().to_string(), format!("{v:?}")));
+        }
+    }
+}
+
+/// logrus quotes a value that is empty or has characters beyond `[A-Za-z0-9-._/@^+]`.
+fn logrus_value(v: &str) -> String {
+    let plain = !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._/@^+".contains(c));
+    if plain {
+        v.to_string()
+    } else {
+        format!("{v:?}")
+    }
+}
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Logrus
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut w: tracing_subscriber::fmt::format::Writer<'_>,
+        ev: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let level = match *ev.metadata().level() {
+            tracing::Level::TRACE => "trace",
+            tracing::Level::DEBUG => "debug",
+            tracing::Level::INFO => "info",
+            tracing::Level::WARN => "warning",
+            tracing::Level::ERROR => "error",
+        };
+        let mut f = Fields::default();
+        ev.record(&mut f);
+        let time = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+        write!(w, "time=\"{time}\" level={level} msg={:?}", f.msg)?;
+        if let Some(scope) = ctx.event_scope() {
+            let spans: Vec<String> = scope.from_root().map(|s| s.name().to_string()).collect();
+            if !spans.is_empty() {
+                write!(w, " span={}", logrus_value(&spans.join(":")))?;
+            }
+        }
+        for (k, v) in &f.rest {
+            write!(w, " {k}={}", logrus_value(v))?;
+        }
+        writeln!(w)
+    }
 }
 
 /// `lpod ps | head` must end quietly, as Podman does, not panic in `println!` on

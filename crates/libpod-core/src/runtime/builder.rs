@@ -51,6 +51,11 @@ impl RuntimeBuilder {
         self.opts.config.tmp_dir = run.to_path_buf();
         self
     }
+    /// Directory of named volumes (default `root/volumes`); call after [`Self::root`].
+    pub fn volume_path(mut self, p: impl AsRef<Path>) -> Self {
+        self.opts.config.volume_path = p.as_ref().to_path_buf();
+        self
+    }
     /// Start from a data-model configuration (e.g. loaded from `lpod.toml`);
     /// later builder calls override its fields.
     pub fn runtime_config(mut self, c: RuntimeConfig) -> Self {

@@ -12,6 +12,8 @@ pub struct Info {
     pub host: HostInfo,
     /// Store facts.
     pub store: StoreInfo,
+    /// The drivers lpod offers.
+    pub plugins: Plugins,
 }
 
 /// Host facts.
@@ -42,6 +44,35 @@ pub struct HostInfo {
     pub conmon: Component,
     /// Confinement facts.
     pub security: SecurityInfo,
+    /// Where events are recorded (`file`, as Podman's default without journald).
+    pub event_logger: String,
+    /// Log driver of containers created without `--log-driver`.
+    pub log_driver: String,
+    /// Network backend (`cni`).
+    pub network_backend: String,
+    /// `linux`.
+    pub os: String,
+    /// Always false: lpod runs locally.
+    pub service_is_remote: bool,
+    /// slirp4netns, if installed (lpod does not use it; reported for Podman's tools).
+    pub slirp4netns: Slirp4Netns,
+    /// Free swap, bytes.
+    pub swap_free: u64,
+    /// Total swap, bytes.
+    pub swap_total: u64,
+    /// Host uptime, as Podman prints it (`3h 22m 55.00s (Approximately 0.12 days)`).
+    pub uptime: String,
+}
+
+/// `host.slirp4netns` of `podman info`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Slirp4Netns {
+    /// Path of the binary, or empty.
+    pub executable: String,
+    /// Distribution package owning it, or empty.
+    pub package: String,
+    /// Its `--version` output, or empty.
+    pub version: String,
 }
 
 /// `host.security` of `podman info`.
@@ -117,10 +148,104 @@ pub struct Distribution {
 pub struct Component {
     /// Name.
     pub name: String,
+    /// Distribution package owning it (`conmon_2.1.6+ds1-1_amd64`), or empty.
+    pub package: String,
     /// Path.
     pub path: String,
     /// First line of `--version`.
     pub version: String,
+}
+
+/// The Debian package owning `path`, as `name_version_arch` (what `podman info` shows);
+/// empty when dpkg does not know the file.
+pub(crate) fn package_of(path: &Path) -> String {
+    let out = |cmd: &str, args: &[&str]| -> Option<String> {
+        let o = std::process::Command::new(cmd)
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        o.status
+            .success()
+            .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let Some(owner) = [path, real.as_path()]
+        .iter()
+        .find_map(|p| out("dpkg", &["-S", &p.to_string_lossy()]))
+    else {
+        return String::new();
+    };
+    let Some(pkg) = owner.lines().next().and_then(|l| l.split(':').next()) else {
+        return String::new();
+    };
+    out(
+        "dpkg-query",
+        &["-W", "-f", "${Package}_${Version}_${Architecture}", pkg],
+    )
+    .unwrap_or_default()
+}
+
+fn find_in_path(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .chain(
+            ["/usr/local/bin", "/usr/bin", "/bin", "/usr/libexec/podman"]
+                .iter()
+                .map(std::path::PathBuf::from),
+        )
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn slirp4netns() -> Slirp4Netns {
+    match find_in_path("slirp4netns") {
+        Some(p) => {
+            let c = component("slirp4netns", &p);
+            Slirp4Netns {
+                executable: c.path,
+                package: c.package,
+                version: c.version,
+            }
+        }
+        None => Slirp4Netns::default(),
+    }
+}
+
+/// `/proc/uptime` as Podman prints it.
+fn uptime() -> String {
+    let secs: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()))
+        .unwrap_or(0.0);
+    let h = (secs / 3600.0).floor();
+    let m = ((secs - h * 3600.0) / 60.0).floor();
+    let s = secs - h * 3600.0 - m * 60.0;
+    format!(
+        "{h}h {m}m {s:.2}s (Approximately {:.2} days)",
+        secs / 86400.0
+    )
+}
+
+/// The name Podman gives the file system type of a backing directory.
+pub(crate) fn backing_fs(path: &Path) -> String {
+    let Ok(st) = nix::sys::statfs::statfs(path) else {
+        return "unknown".into();
+    };
+    #[allow(clippy::unnecessary_cast)]
+    let magic = st.filesystem_type().0 as i64;
+    match magic {
+        0xEF53 => "extfs",
+        0x58465342 => "xfs",
+        0x01021994 => "tmpfs",
+        0x9123683E => "btrfs",
+        0x794C7630 => "overlayfs",
+        0x2FC12FC1 => "zfs",
+        0x6969 => "nfs",
+        0x65735546 => "fuseblk",
+        _ => "unknown",
+    }
+    .into()
 }
 
 /// Store facts.
@@ -137,6 +262,64 @@ pub struct StoreInfo {
     pub image_store: Count,
     /// Containers by status.
     pub container_store: ContainerCounts,
+    /// The storage configuration file (set by the caller, which knows what it read).
+    pub config_file: String,
+    /// Storage driver options, `key: value`.
+    pub graph_options: BTreeMap<String, String>,
+    /// Driver status (overlay: backing file system, native diff, d_type, metacopy).
+    pub graph_status: BTreeMap<String, String>,
+    /// Bytes of the graph root's file system.
+    pub graph_root_allocated: u64,
+    /// Bytes used on the graph root's file system.
+    pub graph_root_used: u64,
+    /// Where image copies are staged.
+    pub image_copy_tmp_dir: String,
+    /// Named volumes.
+    pub volume_path: String,
+}
+
+/// `plugins` of `podman info`: the drivers lpod offers.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Plugins {
+    /// Authorization plugins (none).
+    pub authorization: Option<Vec<String>>,
+    /// Log drivers.
+    pub log: Vec<String>,
+    /// Network drivers.
+    pub network: Vec<String>,
+    /// Volume drivers.
+    pub volume: Vec<String>,
+}
+
+/// The storage facts `info` reports beyond the counts.
+pub(crate) fn store_details(
+    graph_root: &Path,
+    driver: &str,
+    options: &[String],
+) -> (BTreeMap<String, String>, BTreeMap<String, String>, u64, u64) {
+    let graph_options = options
+        .iter()
+        .map(|o| match o.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (o.clone(), String::new()),
+        })
+        .collect();
+    let mut status = BTreeMap::new();
+    if driver == "overlay" {
+        status.insert("Backing Filesystem".into(), backing_fs(graph_root));
+        status.insert("Native Overlay Diff".into(), "true".into());
+        status.insert("Supports d_type".into(), "true".into());
+        status.insert("Using metacopy".into(), "false".into());
+    }
+    let (alloc, used) = match nix::sys::statvfs::statvfs(graph_root) {
+        Ok(v) => {
+            let f = v.fragment_size();
+            let total = v.blocks() * f;
+            (total, total.saturating_sub(v.blocks_free() * f))
+        }
+        Err(_) => (0, 0),
+    };
+    (graph_options, status, alloc, used)
 }
 
 /// A count.
@@ -186,6 +369,7 @@ pub(crate) fn host_info(
         .map(|n| n.get())
         .unwrap_or(1);
     let (mem_total, mem_free) = meminfo();
+    let (swap_total, swap_free) = swapinfo();
     HostInfo {
         arch,
         cpus,
@@ -199,7 +383,29 @@ pub(crate) fn host_info(
         oci_runtime: runtime,
         conmon,
         security: security_info(seccomp_profile),
+        event_logger: "file".into(),
+        log_driver: "k8s-file".into(),
+        network_backend: "cni".into(),
+        os: std::env::consts::OS.into(),
+        service_is_remote: false,
+        slirp4netns: slirp4netns(),
+        swap_free,
+        swap_total,
+        uptime: uptime(),
     }
+}
+
+fn swapinfo() -> (u64, u64) {
+    let s = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let get = |key: &str| {
+        s.lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+            .unwrap_or(0)
+    };
+    (get("SwapTotal:"), get("SwapFree:"))
 }
 
 fn meminfo() -> (u64, u64) {
@@ -255,6 +461,7 @@ pub(crate) fn component(name: &str, path: &Path) -> Component {
         .unwrap_or_default();
     Component {
         name: name.to_string(),
+        package: package_of(path),
         path: path.display().to_string(),
         version,
     }

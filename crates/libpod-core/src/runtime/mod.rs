@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 pub use builder::{RuntimeBuilder, RuntimeOptions, StateBackend};
 pub use info::{
     apparmor_enabled, selinux_enabled, Component, ContainerCounts, Count, Distribution, HostInfo,
-    Info, SecurityInfo, StoreInfo,
+    Info, Plugins, SecurityInfo, Slirp4Netns, StoreInfo,
 };
 
 use libpod_config::{ContainerConfig, ContainerState, ContainerStatus};
@@ -132,6 +132,13 @@ impl Runtime {
                 .entry(st.status.as_str().to_string())
                 .or_default() += 1;
         }
+        let c = &p.opts.config;
+        let (graph_options, graph_status, graph_root_allocated, graph_root_used) =
+            info::store_details(
+                p.store.graph_root(),
+                p.store.driver().as_str(),
+                &c.storage_options,
+            );
         Ok(Info {
             host,
             store: StoreInfo {
@@ -140,6 +147,19 @@ impl Runtime {
                 graph_driver_name: p.store.driver().as_str().to_string(),
                 image_store: Count { number: images },
                 container_store: counts,
+                config_file: String::new(),
+                graph_options,
+                graph_status,
+                graph_root_allocated,
+                graph_root_used,
+                image_copy_tmp_dir: p.store.graph_root().join("tmp").display().to_string(),
+                volume_path: c.volume_path.display().to_string(),
+            },
+            plugins: info::Plugins {
+                authorization: None,
+                log: vec!["k8s-file".into(), "none".into()],
+                network: vec!["bridge".into()],
+                volume: vec!["local".into()],
             },
         })
     }

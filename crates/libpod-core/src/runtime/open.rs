@@ -209,12 +209,12 @@ impl Runtime {
                     let rc = Component {
                         name: kind.name().to_string(),
                         path: runtime_path.display().to_string(),
-                        version: String::new(),
+                        ..Component::default()
                     };
                     let cc = Component {
                         name: "conmon".into(),
                         path: conmon_path.display().to_string(),
-                        version: String::new(),
+                        ..Component::default()
                     };
                     let cc_cfg = ConmonConfig {
                         runtime_kind: kind,

@@ -21,7 +21,7 @@ pub(crate) struct Conn {
 pub(crate) fn is_insecure(registry: &str, opts: &RegistryOptions) -> bool {
     match opts.tls_verify {
         Some(v) => !v,
-        None => opts.insecure.iter().any(|i| i == registry),
+        None => opts.insecure.iter().any(|i| i == registry) || opts.conf.is_insecure_host(registry),
     }
 }
 

@@ -26,6 +26,7 @@
 
 pub mod auth;
 mod client;
+pub mod conf;
 mod pull;
 mod push;
 #[cfg(feature = "test-registry")]
@@ -147,6 +148,8 @@ pub struct RegistryOptions {
     pub platform: Option<Platform>,
     /// Parallel blob transfers (0 is taken as 1). Default 3.
     pub parallel: usize,
+    /// registries.conf: mirrors, per-registry insecure/blocked, short-name aliases.
+    pub conf: conf::RegistriesConf,
 }
 
 impl Default for RegistryOptions {
@@ -160,6 +163,7 @@ impl Default for RegistryOptions {
             credentials: None,
             platform: None,
             parallel: 3,
+            conf: conf::RegistriesConf::default(),
         }
     }
 }
@@ -326,6 +330,9 @@ pub enum RegistryError {
     /// The store refused the image.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// registries.conf is unreadable or invalid, or blocks the reference.
+    #[error(transparent)]
+    Conf(#[from] conf::RegistriesConfError),
 }
 
 pub(crate) type Result<T> = std::result::Result<T, RegistryError>;
@@ -352,6 +359,19 @@ pub fn resolve_short_name(name: &str, opts: &RegistryOptions) -> Result<String> 
         ImageReference::parse(name).map_err(|_| RegistryError::InvalidReference(name.into()))?;
     if !is_short_name(name) {
         return Ok(parsed.to_string());
+    }
+    // registries.conf `[aliases]`: the short repository (without tag or digest).
+    let repo = name.split('@').next().unwrap_or(name);
+    let repo = match repo.rsplit_once(':') {
+        Some((r, t)) if !t.contains('/') => r,
+        _ => repo,
+    };
+    if let Some(target) = opts.conf.aliases.get(repo) {
+        let mut aliased = ImageReference::parse(target)
+            .map_err(|_| RegistryError::InvalidReference(target.clone()))?;
+        aliased.tag = parsed.tag.clone();
+        aliased.digest = parsed.digest.clone();
+        return Ok(aliased.to_string());
     }
     let candidates: Vec<String> = opts
         .unqualified_search

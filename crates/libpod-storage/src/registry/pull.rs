@@ -273,6 +273,11 @@ impl Store {
     /// blob is already in the store are not downloaded; the others download in
     /// parallel (`opts.parallel`), each verified against its digest and size before
     /// anything is committed. An interrupted or failed pull leaves no image behind.
+    ///
+    /// registries.conf (`opts.conf`) is applied: a blocked registry is refused, the
+    /// mirrors of the reference's registry are tried first, in order, then the
+    /// registry's own location. The image is named by the reference asked for, not
+    /// by the mirror it came from.
     #[tracing::instrument(skip(self, opts, progress))]
     pub fn pull(
         &self,
@@ -281,8 +286,32 @@ impl Store {
         progress: Progress<'_>,
     ) -> Result<PulledImage> {
         let full = resolve_short_name(reference, opts)?;
-        let parsed = ImageReference::parse(&full)
-            .map_err(|_| RegistryError::InvalidReference(full.clone()))?;
+        let sources = opts.conf.pull_sources(&full)?;
+        let mut last = None;
+        for src in &sources {
+            match self.pull_source(&full, &src.reference, opts, progress) {
+                Ok(p) => return Ok(p),
+                Err(e) if src.mirror => {
+                    tracing::info!(mirror = %src.reference, error = %e, "pulling from a mirror failed; trying the next source");
+                    last = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| RegistryError::InvalidReference(full.clone())))
+    }
+
+    /// Pulls `source` (a mirror's or the registry's own reference) and names the image `full`.
+    fn pull_source(
+        &self,
+        full: &str,
+        source: &str,
+        opts: &RegistryOptions,
+        progress: Progress<'_>,
+    ) -> Result<PulledImage> {
+        let full = full.to_string();
+        let parsed = ImageReference::parse(source)
+            .map_err(|_| RegistryError::InvalidReference(source.to_string()))?;
         let registry = parsed.domain.clone();
         let r = oci_ref(&parsed);
         let conn = connect(&registry, &r, opts, None, RegistryOperation::Pull)?;
@@ -434,7 +463,14 @@ impl Store {
             return Err(e);
         }
         let images = self.commit_images(vec![PendingImage {
-            names: vec![full.clone()],
+            // `repo:tag@digest` is stored as `repo@digest`, as Podman names it.
+            names: vec![match ImageReference::parse(&full) {
+                Ok(mut r) if r.digest.is_some() => {
+                    r.tag = None;
+                    r.to_string()
+                }
+                _ => full.clone(),
+            }],
             config,
             digest: Some(manifest_digest.clone()),
             layers: pending,

@@ -129,7 +129,9 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Load(a) => image::load(&open(g)?, a),
         Command::Save(a) => image::save(&open(g)?, a),
         Command::Import(a) => image::import(&open(g)?, a),
-        Command::Info(a) | Command::System(SystemCommand::Info(a)) => system::info(&open(g)?, &a),
+        Command::Info(a) | Command::System(SystemCommand::Info(a)) => {
+            system::info(&open(g)?, g, &a)
+        }
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
@@ -138,6 +140,21 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Image(ImageCommand::Ls(a)) => image::images(&open(g)?, a),
         Command::Image(ImageCommand::Rm(a)) => image::rmi(&open(g)?, a),
         Command::Image(ImageCommand::Tag(a)) => image::tag(&open(g)?, a),
+        Command::Image(ImageCommand::Untag(a)) | Command::Untag(a) => image::untag(&open(g)?, a),
+        Command::Commit(a) => image::commit(&open(g)?, a),
+        Command::Manifest(a) => Err(CliError::Usage(format!(
+            "manifest {}: manifest lists are not supported by lpod",
+            a.args.first().map(String::as_str).unwrap_or_default()
+        ))),
+        Command::Image(ImageCommand::Load(a)) => image::load(&open(g)?, a),
+        Command::Image(ImageCommand::Save(a)) => image::save(&open(g)?, a),
+        Command::Image(ImageCommand::Pull(a)) => registry::pull(&open(g)?, a),
+        Command::Image(ImageCommand::Push(a)) => registry::push(&open(g)?, a),
+        Command::Image(ImageCommand::Import(a)) => image::import(&open(g)?, a),
+        Command::Image(ImageCommand::Inspect(mut a)) => {
+            a.kind = "image".into();
+            container::inspect(&open(g)?, a)
+        }
         Command::Pod(c) => pod::pod(&open(g)?, c),
     }
 }
@@ -182,26 +199,66 @@ pub fn exit_command_args(g: &GlobalOpts) -> Vec<String> {
     if let Some(d) = &g.storage_driver {
         push("--storage-driver", d.clone());
     }
-    push("--log-level", g.log_level.clone());
+    if let Some(v) = &g.volumepath {
+        push("--volumepath", absolute(v).to_string_lossy().into_owned());
+    }
+    for o in &g.storage_opt {
+        push("--storage-opt", o.clone());
+    }
+    push("--log-level", g.level().unwrap_or_else(|_| "warn".into()));
     args
 }
 
-/// The data-model configuration the global flags select (file, then flags).
+/// The data-model configuration the global flags select: lpod's file, then the
+/// storage.conf `$CONTAINERS_STORAGE_CONF` names (graph root, run root, driver), then
+/// flags (applied by [`builder`]).
 pub fn runtime_config(g: &GlobalOpts) -> Result<libpod_config::RuntimeConfig, CliError> {
-    Ok(match &g.config {
+    let mut cfg = match &g.config {
         Some(p) => libpod_config::RuntimeConfig::load(p)?,
         None => libpod_config::RuntimeConfig::load_default()?,
-    })
+    };
+    if let Some(sc) = libpod_config::storage_conf::StorageConf::from_env()? {
+        sc.apply(&mut cfg);
+        // conmon's exit command (`container cleanup`) must open the same store: it runs
+        // with conmon's environment, which is only `conmon_env_vars`.
+        let path = absolute(&sc.path);
+        cfg.conmon_env_vars.push(format!(
+            "{}={}",
+            libpod_config::storage_conf::STORAGE_CONF_ENV,
+            path.display()
+        ));
+    }
+    Ok(cfg)
 }
 
 /// Opens the runtime the global flags describe.
 pub fn open(g: &GlobalOpts) -> Result<Runtime, CliError> {
-    Ok(builder(g)?.build()?)
+    let b = builder(g)?;
+    let c = &b.peek().config;
+    tracing::trace!(
+        graph_root = %c.graph_root.display(),
+        run_root = %c.run_root.display(),
+        static_dir = %c.static_dir.display(),
+        tmp_dir = %c.tmp_dir.display(),
+        driver = %c.storage_driver,
+        "opening the runtime"
+    );
+    Ok(b.build()?)
 }
 
 /// The runtime builder the global flags describe (not yet opened).
 pub fn builder(g: &GlobalOpts) -> Result<libpod_core::RuntimeBuilder, CliError> {
-    let mut b = Runtime::builder().runtime_config(runtime_config(g)?);
+    let mut cfg = runtime_config(g)?;
+    if !g.storage_opt.is_empty() {
+        // Podman: an empty --storage-opt clears the configured options.
+        cfg.storage_options = g
+            .storage_opt
+            .iter()
+            .filter(|o| !o.is_empty())
+            .cloned()
+            .collect();
+    }
+    let mut b = Runtime::builder().runtime_config(cfg);
     if let Some(r) = &g.root {
         b = b.root(absolute(r));
     }
@@ -213,6 +270,9 @@ pub fn builder(g: &GlobalOpts) -> Result<libpod_core::RuntimeBuilder, CliError> 
     }
     if let Some(d) = &g.storage_driver {
         b = b.storage_driver(d.clone());
+    }
+    if let Some(v) = &g.volumepath {
+        b = b.volume_path(absolute(v));
     }
     if let Ok(exe) = std::env::current_exe() {
         b = b.exit_command(exe, exit_command_args(g));
@@ -257,8 +317,9 @@ mod tests {
             runroot: Some("/abs/run".into()),
             runtime: Some("crun".into()),
             storage_driver: Some("vfs".into()),
-            log_level: "warn".into(),
+            log_level: Some("warn".into()),
             config: None,
+            ..Default::default()
         };
         let args = exit_command_args(&g);
         let cwd = std::env::current_dir().unwrap();

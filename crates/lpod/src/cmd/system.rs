@@ -10,24 +10,45 @@ use super::{print_json, report, CliError, CmdResult};
 use crate::cli::{CheckArgs, FormatArgs, GlobalOpts, ResetArgs};
 use crate::format;
 
+/// The Podman version whose command line lpod follows: `version` reports it as the API
+/// version, which is what tools compare to decide which flags they may use.
+pub const PODMAN_API_VERSION: &str = "4.3.1";
+
+/// `version`'s data: Podman's `Client` block, and `Server` (the same, as for a local Podman).
+fn version_json() -> Value {
+    let built = option_env!("SOURCE_DATE_EPOCH")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
+    let built_time = chrono::DateTime::from_timestamp(built, 0)
+        .map(|t| t.format("%a %b %e %H:%M:%S %Y").to_string())
+        .unwrap_or_default();
+    let c = json!({
+        "APIVersion": PODMAN_API_VERSION,
+        "Version": env!("CARGO_PKG_VERSION"),
+        "GoVersion": "",
+        "GitCommit": "",
+        "BuiltTime": built_time,
+        "Built": built,
+        "OsArch": format!("{}/{}", std::env::consts::OS, go_arch()),
+        "Os": std::env::consts::OS,
+    });
+    json!({ "Client": c.clone(), "Server": c })
+}
+
 /// `lpod version`.
 pub fn version(a: &FormatArgs) -> CmdResult {
-    let v = json!({
-        "Client": {
-            "APIVersion": env!("CARGO_PKG_VERSION"),
-            "Version": env!("CARGO_PKG_VERSION"),
-            "OsArch": format!("{}/{}", std::env::consts::OS, go_arch()),
-            "Os": std::env::consts::OS,
-        }
-    });
+    let v = version_json();
     match a.format.as_deref() {
         f if format::is_json(f) => print_json(&v)?,
         Some(t) => println!("{}", format::template(t, &v)?),
         None => {
+            let c = &v["Client"];
+            let s = |k: &str| c[k].as_str().unwrap_or_default().to_string();
             println!("Client:       lpod");
-            println!("Version:      {}", env!("CARGO_PKG_VERSION"));
-            println!("API Version:  {}", env!("CARGO_PKG_VERSION"));
-            println!("OS/Arch:      {}/{}", std::env::consts::OS, go_arch());
+            println!("Version:      {}", s("Version"));
+            println!("API Version:  {}", s("APIVersion"));
+            println!("Built:        {}", s("BuiltTime"));
+            println!("OS/Arch:      {}", s("OsArch"));
         }
     }
     Ok(0)
@@ -41,12 +62,105 @@ fn go_arch() -> &'static str {
     }
 }
 
+/// `registries` of `podman info`: the search list and each `[[registry]]`, from
+/// registries.conf.
+fn registries_json() -> Result<Value, CliError> {
+    let conf = libpod_storage::registry::conf::RegistriesConf::load_default()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut m = serde_json::Map::new();
+    for r in &conf.registries {
+        let mirrors: Vec<Value> = r
+            .mirrors
+            .iter()
+            .map(|x| json!({"Location": x.location, "Insecure": x.insecure}))
+            .collect();
+        m.insert(
+            r.prefix.clone(),
+            json!({
+                "Prefix": r.prefix,
+                "Location": r.location,
+                "Insecure": r.insecure,
+                "Blocked": r.blocked,
+                "MirrorByDigestOnly": r.mirror_by_digest_only,
+                "Mirrors": mirrors,
+            }),
+        );
+    }
+    if !conf.unqualified_search.is_empty() {
+        m.insert("search".into(), json!(conf.unqualified_search));
+    }
+    Ok(Value::Object(m))
+}
+
+/// The storage configuration file in effect: `$CONTAINERS_STORAGE_CONF`, else lpod's own.
+fn storage_config_file(g: &GlobalOpts) -> String {
+    if let Some(p) = std::env::var_os(libpod_config::storage_conf::STORAGE_CONF_ENV) {
+        if !p.is_empty() {
+            return super::absolute(Path::new(&p)).display().to_string();
+        }
+    }
+    match (
+        &g.config,
+        std::env::var_os(libpod_config::runtime_config::CONFIG_ENV),
+    ) {
+        (Some(c), _) => super::absolute(c).display().to_string(),
+        (None, Some(e)) if !e.is_empty() => PathBuf::from(e).display().to_string(),
+        _ => libpod_config::runtime_config::DEFAULT_CONFIG_PATH.to_string(),
+    }
+}
+
+/// Go field names of `podman info`'s JSON keys where they are not the key capitalised.
+const GO_NAMES: &[(&str, &str)] = &[
+    ("ociRuntime", "OCIRuntime"),
+    ("cgroupVersion", "CgroupsVersion"),
+    ("cpus", "CPUs"),
+    ("cpuUtilization", "CPUUtilization"),
+    ("idMappings", "IDMappings"),
+    ("slirp4netns", "Slirp4NetNS"),
+    ("os", "OS"),
+    ("apparmorEnabled", "AppArmorEnabled"),
+    ("selinuxEnabled", "SELinuxEnabled"),
+    ("seccompEnabled", "SECCOMPEnabled"),
+    ("seccompProfilePath", "SECCOMPProfilePath"),
+    ("by_status", "ByStatus"),
+];
+
+/// `info`'s JSON with Podman's Go field names, for `--format` templates
+/// (`{{.Host.OCIRuntime.Name}}`, `{{.Store.GraphRoot}}`). Maps of user data keep their keys.
+fn go_field_names(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let go = GO_NAMES
+                        .iter()
+                        .find(|(j, _)| j == k)
+                        .map(|(_, g)| g.to_string())
+                        .unwrap_or_else(|| {
+                            let mut c = k.chars();
+                            c.next()
+                                .map(|f| f.to_uppercase().chain(c).collect())
+                                .unwrap_or_default()
+                        });
+                    let user = matches!(k.as_str(), "graphOptions" | "graphStatus" | "registries");
+                    (go, if user { v.clone() } else { go_field_names(v) })
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(go_field_names).collect()),
+        other => other.clone(),
+    }
+}
+
 /// `lpod info`: YAML-like text by default, JSON or a template on request.
-pub fn info(rt: &Runtime, a: &FormatArgs) -> CmdResult {
-    let v = serde_json::to_value(rt.info()?).unwrap_or_default();
+pub fn info(rt: &Runtime, g: &GlobalOpts, a: &FormatArgs) -> CmdResult {
+    let mut v = serde_json::to_value(rt.info()?).unwrap_or_default();
+    v["store"]["configFile"] = json!(storage_config_file(g));
+    v["registries"] = registries_json()?;
+    v["version"] = version_json()["Client"].clone();
     match a.format.as_deref() {
         f if format::is_json(f) => print_json(&v)?,
-        Some(t) => println!("{}", format::template(t, &v)?),
+        Some(t) => println!("{}", format::template(t, &go_field_names(&v))?),
         None => {
             let mut out = String::new();
             yaml(&v, 0, &mut out);

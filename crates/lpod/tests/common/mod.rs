@@ -137,6 +137,15 @@ impl Lpod {
         p
     }
 
+    /// This world's registries.conf (empty; written on first use).
+    pub fn registries_conf(&self) -> PathBuf {
+        let p = self.dir.path().join("registries-empty.conf");
+        if !p.exists() {
+            std::fs::write(&p, "").unwrap();
+        }
+        p
+    }
+
     /// A command for the lpod binary with this world's global flags.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(lpod_bin());
@@ -150,6 +159,8 @@ impl Lpod {
             // Tests choose their networks: a container without `--network` gets
             // none, not the shared default bridge.
             .env("LPOD_CONFIG", self.config_file())
+            // Nor the host's registries.conf (its short-name aliases, mirrors): an empty one.
+            .env("CONTAINERS_REGISTRIES_CONF", self.registries_conf())
             .stdin(Stdio::null());
         c
     }
