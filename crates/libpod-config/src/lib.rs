@@ -21,7 +21,7 @@ pub mod status;
 pub mod arbitrary;
 
 pub use container::{
-    ContainerConfig, ContainerState, DeviceMapping, ExecSession, ExecStatus, LogDriver, Mount,
+    ContainerConfig, ContainerState, DeviceMapping, ExecSession, ExecStatus, LogDriver, Mount, RunSettings,
     MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkStatus, PortMapping, Protocol,
     Resources, RestartPolicy, SecurityConfig,
 };

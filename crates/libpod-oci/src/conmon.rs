@@ -31,6 +31,8 @@ pub struct ConmonConfig {
     pub conmon_log_level: String,
     /// How long to wait for conmon to report on the sync pipe.
     pub create_timeout: Duration,
+    /// Global flags given to every runtime invocation, before the verb (`--runtime-flag`).
+    pub runtime_flags: Vec<String>,
 }
 
 impl ConmonConfig {
@@ -59,6 +61,7 @@ impl ConmonConfig {
             run_root: run_root.into(),
             conmon_log_level: "error".to_string(),
             create_timeout: Duration::from_secs(120),
+            runtime_flags: Vec::new(),
         })
     }
 }
@@ -117,7 +120,9 @@ impl ConmonRuntime {
 
     /// Arguments placed before the verb when running the runtime directly.
     pub(crate) fn global_args(&self) -> Vec<String> {
-        vec![format!("--root={}", self.state_root().display())]
+        let mut a = vec![format!("--root={}", self.state_root().display())];
+        a.extend(self.cfg.runtime_flags.iter().cloned());
+        a
     }
 
     /// Run `runtime --root R <args>`; stdout on success, [`OciError::Runtime`] otherwise.
@@ -246,8 +251,14 @@ impl ConmonRuntime {
             .log_path
             .clone()
             .unwrap_or_else(|| bundle.join("ctr.log"));
-        // The log holds everything the container printed: 0600, like the rest.
-        create_private_file(&log_path)?;
+        let log_arg = match opts.log_driver.as_str() {
+            "" | "k8s-file" => {
+                // The log holds everything the container printed: 0600, like the rest.
+                create_private_file(&log_path)?;
+                format!("k8s-file:{}", log_path.display())
+            }
+            other => format!("{other}:"),
+        };
         let name = opts.name.clone().unwrap_or_else(|| id.to_string());
         let mut args = self.shared_conmon_args(
             id,
@@ -255,7 +266,7 @@ impl ConmonRuntime {
             &name,
             bundle,
             &pidfile,
-            &format!("k8s-file:{}", log_path.display()),
+            &log_arg,
             &self.exit_dir(),
             &persist,
             &oci_log,
@@ -268,6 +279,12 @@ impl ConmonRuntime {
             args.push("-t".into());
         } else if opts.stdin {
             args.push("-i".into());
+        }
+        if let Some(tag) = &opts.log_tag {
+            args.push(format!("--log-tag={tag}"));
+        }
+        if opts.timeout > 0 {
+            args.push(format!("--timeout={}", opts.timeout));
         }
         if let Some(max) = opts.log_size_max {
             args.push(format!("--log-size-max={max}"));
@@ -339,6 +356,13 @@ impl ConmonRuntime {
         let conmon_pid = std::fs::read_to_string(self.conmon_pidfile(id))
             .ok()
             .and_then(|s| s.trim().parse::<i32>().ok());
+        if let (Some(extra), Some(pid)) = (&opts.conmon_pidfile, conmon_pid) {
+            std::fs::write(extra, format!("{pid}\n")).map_err(|source| OciError::Io {
+                op: "write conmon pid file",
+                path: extra.clone(),
+                source,
+            })?;
+        }
         tracing::info!(pid, ?conmon_pid, "container created");
         Ok(Created { pid, conmon_pid })
     }

@@ -36,6 +36,9 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&cli.global.log_level);
+    if cli.global.noout {
+        silence_stdout();
+    }
     let code = match cmd::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -71,6 +74,18 @@ fn init_logging(level: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+}
+
+/// `--noout`: stdout goes to /dev/null for the rest of the process, as Podman does.
+fn silence_stdout() {
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        use std::os::fd::AsRawFd;
+        // SAFETY: dup2 onto fd 1 with a valid open descriptor; nothing holds a raw
+        // reference to the old stdout that would be invalidated.
+        unsafe {
+            libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
+        }
+    }
 }
 
 /// `lpod ps | head` must end quietly, as Podman does, not panic in `println!` on

@@ -35,7 +35,7 @@ impl Container {
             cfg.terminal = opts.tty;
             let mut process = super::init::process_input(&cfg, &rootfs)?;
             process.args = opts.command.clone();
-            process.env = merge_env(&l.cfg.env, &opts.env);
+            process.env = merge_env(&process.env, &opts.env);
             if let Some(w) = &opts.workdir {
                 process.cwd = PathBuf::from(w);
             }
@@ -46,7 +46,7 @@ impl Container {
                 attach: true,
                 conmon_env: Vec::new(),
             };
-            p.oci
+            p.oci_for(&l.cfg.oci_runtime)?
                 .exec(&self.id, &eo)
                 .map_err(|e| super::init::map_create_error(e.into(), &opts.command[0]))?
         };

@@ -16,6 +16,7 @@ pub(crate) mod remove;
 mod restart;
 mod security;
 pub(crate) mod start;
+mod runopts;
 mod stop;
 pub(crate) mod sync;
 pub(crate) mod teardown;
@@ -26,7 +27,8 @@ use std::sync::Arc;
 
 pub use crate::network::InspectNetworkSettings;
 pub use inspect::{
-    InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectMount, InspectState,
+    human_size, InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectLogConfig,
+    InspectMount, InspectState,
 };
 pub use options::{
     CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode,

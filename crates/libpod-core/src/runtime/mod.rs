@@ -5,6 +5,7 @@ mod builder;
 pub(crate) mod info;
 mod networks;
 mod open;
+pub(crate) use open::find_runtime_named;
 pub(crate) mod refresh;
 
 use std::collections::BTreeMap;

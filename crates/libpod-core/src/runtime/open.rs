@@ -109,7 +109,16 @@ fn tighten_runtime_dirs(opts: &RuntimeOptions, runtime_name: &str) -> Result<Vec
 /// Resolves the OCI runtime binary: the configured candidates, then the
 /// default search list; missing → `MissingBinary` naming the Debian package.
 fn find_runtime(opts: &RuntimeOptions) -> Result<(RuntimeKind, PathBuf)> {
-    let name = opts.config.runtime.clone();
+    find_runtime_named(&opts.config, &opts.config.runtime)
+}
+
+/// Resolves the OCI runtime `name` (a key of the configured runtimes, or a path)
+/// to its kind and binary.
+pub(crate) fn find_runtime_named(
+    config: &libpod_config::RuntimeConfig,
+    name: &str,
+) -> Result<(RuntimeKind, PathBuf)> {
+    let name = name.to_string();
     let kind = match name.as_str() {
         "crun" => RuntimeKind::Crun,
         "runc" => RuntimeKind::Runc,
@@ -117,10 +126,11 @@ fn find_runtime(opts: &RuntimeOptions) -> Result<(RuntimeKind, PathBuf)> {
     };
     // The configured candidates only: an explicit path must not silently fall
     // back to another binary.
-    opts.config
-        .runtime_paths(&name)
-        .iter()
-        .cloned()
+    let mut candidates = config.runtime_paths(&name).to_vec();
+    if candidates.is_empty() && name.contains('/') {
+        candidates.push(PathBuf::from(&name));
+    }
+    candidates
         .into_iter()
         .find(|p| is_executable(p))
         .map(|p| (kind, p))
@@ -192,6 +202,7 @@ impl Runtime {
         }
 
         // OCI driver first: a missing binary is the clearest error to give.
+        let mut template = None;
         // Versions are probed lazily by `info()`: no process spawns on open.
         let (oci, oci_component, conmon_component): (Arc<dyn OciRuntime>, Component, Component) =
             match driver {
@@ -223,7 +234,9 @@ impl Runtime {
                         run_root: cfg.tmp_dir.clone(),
                         conmon_log_level: opts.log_level.clone(),
                         create_timeout: std::time::Duration::from_secs(120),
+                        runtime_flags: opts.runtime_flags.clone(),
                     };
+                    template = Some(cc_cfg.clone());
                     (Arc::new(ConmonRuntime::new(cc_cfg)?), rc, cc)
                 }
             };
@@ -312,6 +325,8 @@ impl Runtime {
             oci,
             oci_component,
             conmon_component,
+            other_oci: Default::default(),
+            conmon_template: template,
         });
         // Operations whose process died (see `crate::journal`): finished or undone
         // before this runtime is handed out. Errors are logged; the entries stay

@@ -50,6 +50,10 @@ pub enum CliError {
     /// A usage error that clap cannot express.
     #[error("{0}")]
     Usage(String),
+    /// `run` created the container but could not start it (Podman's exit code 126,
+    /// 127 when the command is not found).
+    #[error("{0}")]
+    StartFailed(libpod_core::Error),
 }
 
 impl CliError {
@@ -60,6 +64,13 @@ impl CliError {
                 exit::LPOD_ERROR if matches!(e, libpod_core::Error::Oci(_)) => {
                     exit::classify_runtime_message(&e.to_string())
                 }
+                c => c,
+            },
+            CliError::StartFailed(e) => match e.exit_code() {
+                exit::LPOD_ERROR => match exit::classify_runtime_message(&e.to_string()) {
+                    exit::LPOD_ERROR => exit::CANNOT_INVOKE,
+                    c => c,
+                },
                 c => c,
             },
             _ => exit::LPOD_ERROR,
@@ -118,7 +129,9 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Pause(a) => container::pause(&open(g)?, a, true),
         Command::Unpause(a) => container::pause(&open(g)?, a, false),
         Command::Rm(a) => container::rm(&open(g)?, a),
-        Command::Wait(a) => container::wait(&open(g)?, a),
+        Command::Wait(a) | Command::Container(ContainerCommand::Wait(a)) => {
+            container::wait(&open(g)?, a)
+        }
         Command::Logs(a) => container::logs(&open(g)?, a),
         Command::Exec(a) => container::exec(&open(g)?, a),
         Command::Inspect(a) => container::inspect(&open(g)?, a),
@@ -133,6 +146,11 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
+        Command::Container(ContainerCommand::Exists(a)) => container::exists(&open(g)?, a),
+        Command::Container(ContainerCommand::Inspect(mut a)) => {
+            a.kind = "container".into();
+            container::inspect(&open(g)?, a)
+        }
         Command::Network(c) => network::run(&open(g)?, c),
         Command::Image(ImageCommand::Exists(a)) => image::exists(&open(g)?, a),
         Command::Image(ImageCommand::Ls(a)) => image::images(&open(g)?, a),
@@ -182,6 +200,9 @@ pub fn exit_command_args(g: &GlobalOpts) -> Vec<String> {
     if let Some(d) = &g.storage_driver {
         push("--storage-driver", d.clone());
     }
+    for f in &g.runtime_flag {
+        push("--runtime-flag", f.clone());
+    }
     push("--log-level", g.log_level.clone());
     args
 }
@@ -213,6 +234,9 @@ pub fn builder(g: &GlobalOpts) -> Result<libpod_core::RuntimeBuilder, CliError> 
     }
     if let Some(d) = &g.storage_driver {
         b = b.storage_driver(d.clone());
+    }
+    if !g.runtime_flag.is_empty() {
+        b = b.runtime_flags(&g.runtime_flag);
     }
     if let Ok(exe) = std::env::current_exe() {
         b = b.exit_command(exe, exit_command_args(g));
@@ -259,6 +283,7 @@ mod tests {
             storage_driver: Some("vfs".into()),
             log_level: "warn".into(),
             config: None,
+            ..GlobalOpts::default()
         };
         let args = exit_command_args(&g);
         let cwd = std::env::current_dir().unwrap();
