@@ -185,6 +185,10 @@ pub struct RunSettings {
     /// The working directory came from the image (created when missing); a user-given
     /// one that does not exist is an error, as in Podman.
     pub create_workdir: bool,
+    /// `--unsetenv-all`: not even a default `PATH` is added.
+    pub no_default_env: bool,
+    /// Manifest digest of the image at create (`inspect`'s `ImageDigest`).
+    pub image_digest: Option<String>,
 }
 
 /// What happens when the container exits.

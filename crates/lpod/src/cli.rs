@@ -555,6 +555,9 @@ pub struct RmArgs {
     /// A container that does not exist is not an error (Podman's `--ignore`).
     #[arg(short = 'i', long)]
     pub ignore: bool,
+    /// The most recently created container.
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,

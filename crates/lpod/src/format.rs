@@ -249,6 +249,9 @@ fn pascal(key: &str) -> String {
 
 /// Whether `key` is the alias `to_go` added for another key of the same map.
 fn is_alias(m: &std::collections::BTreeMap<std::sync::Arc<str>, gotmpl::Value>, key: &str) -> bool {
+    if key == "ID" && m.contains_key("Id") {
+        return true;
+    }
     key.starts_with(|c: char| c.is_ascii_uppercase())
         && m.keys()
             .any(|k| k.starts_with(|c: char| c.is_ascii_lowercase()) && pascal(k) == key)
@@ -294,6 +297,10 @@ fn to_go_in(v: &Value, user_keys: bool) -> gotmpl::Value {
                     if k.starts_with(|c: char| c.is_ascii_lowercase()) {
                         out.entry(pascal(k)).or_insert_with(|| child(k, v));
                     }
+                }
+                // Podman's structs call the field `ID` and its JSON key `Id`.
+                if let Some(v) = m.get("Id") {
+                    out.entry("ID".to_string()).or_insert_with(|| child("Id", v));
                 }
             }
             gotmpl::Value::from(out)

@@ -294,6 +294,9 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         net.apply(&mut input);
         let mut spec = input.to_spec()?;
         super::runopts::apply_device_rules(&mut spec, &l.cfg.run.device_cgroup_rules)?;
+        if l.cfg.run.no_default_env {
+            super::runopts::drop_default_path(&mut spec, &l.cfg.env);
+        }
         let bundle = p.opts.bundle_dir().join(&id);
         libpod_storage::private::create_private_dir(&bundle)
             .map_err(|e| Error::io("create bundle", &bundle, e))?;

@@ -25,6 +25,8 @@ pub struct InspectData {
     pub image: String,
     /// Image reference as given.
     pub image_name: String,
+    /// Manifest digest of the image (empty when unknown).
+    pub image_digest: String,
     /// Root filesystem mount point while mounted.
     pub rootfs: String,
     /// OCI bundle directory.
@@ -300,6 +302,7 @@ pub(crate) fn inspect_rows(
         },
         image: cfg.image_id.clone(),
         image_name: cfg.image.clone(),
+        image_digest: cfg.run.image_digest.clone().unwrap_or_default(),
         rootfs: st
             .mountpoint
             .as_ref()

@@ -129,6 +129,19 @@ pub(crate) fn apply_device_rules(
     Ok(())
 }
 
+/// `--unsetenv-all`: removes the `PATH` the spec generator adds when the
+/// container's environment has none.
+pub(crate) fn drop_default_path(spec: &mut libpod_oci::oci_spec::runtime::Spec, env: &[String]) {
+    if env.iter().any(|e| e.starts_with("PATH=")) {
+        return;
+    }
+    if let Some(p) = spec.process_mut() {
+        if let Some(e) = p.env_mut() {
+            e.retain(|v| !v.starts_with("PATH="));
+        }
+    }
+}
+
 /// Whether `workdir` exists in the rootfs or is (or is above) a mount destination
 /// (the runtime creates those).
 pub(crate) fn workdir_ok(rootfs: &Path, workdir: &Path, mounts: &[PathBuf]) -> bool {

@@ -505,7 +505,10 @@ pub fn pause(rt: &Runtime, a: IdsArgs, pause: bool) -> CmdResult {
 }
 
 /// `lpod rm`.
-pub fn rm(rt: &Runtime, a: RmArgs) -> CmdResult {
+pub fn rm(rt: &Runtime, mut a: RmArgs) -> CmdResult {
+    if a.latest {
+        a.containers.push(latest(rt)?);
+    }
     let names = all_or_named(rt, a.all, &a.containers)?;
     // `rm -a` races with `--rm` containers removing themselves; `--ignore` asks for it.
     let missing_ok = a.all || a.ignore;
@@ -519,14 +522,26 @@ pub fn rm(rt: &Runtime, a: RmArgs) -> CmdResult {
             if let Some(t) = a.time {
                 match c.stop(Some(Duration::from_secs(t))) {
                     Ok(()) | Err(CoreError::InvalidState { .. }) => {}
-                    Err(CoreError::NoSuchContainer(_)) => return Ok(()),
+                    Err(CoreError::NoSuchContainer(_)) => {
+                        if !missing_ok {
+                            println!("{}", c.id());
+                        }
+                        return Ok(());
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }
         }
         match c.remove(a.force) {
             Ok(()) => {}
-            Err(CoreError::NoSuchContainer(_)) if missing_ok => return Ok(()),
+            // Found, then gone: its own `--rm` cleanup removed it meanwhile (the
+            // forced stop made it exit). Removed either way, as asked.
+            Err(CoreError::NoSuchContainer(_)) if missing_ok || a.force => {
+                if !missing_ok {
+                    println!("{}", c.id());
+                }
+                return Ok(());
+            }
             Err(e) => return Err(e.into()),
         }
         println!("{}", c.id());
