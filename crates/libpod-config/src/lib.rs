@@ -21,9 +21,9 @@ pub mod status;
 pub mod arbitrary;
 
 pub use container::{
-    ContainerConfig, ContainerState, DeviceMapping, ExecSession, ExecStatus, LogDriver, Mount, RunSettings,
+    ContainerConfig, ContainerState, DeviceMapping, ExecSession, ExecStatus, LogDriver, Mount,
     MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkStatus, PortMapping, Protocol,
-    Resources, RestartPolicy, SecurityConfig,
+    Resources, RestartPolicy, RunSettings, SecurityConfig,
 };
 pub use ids::{
     generate_name, new_id, resolve, short_id, validate_id, validate_name, IdError, LookupError,

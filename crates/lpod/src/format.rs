@@ -300,7 +300,8 @@ fn to_go_in(v: &Value, user_keys: bool) -> gotmpl::Value {
                 }
                 // Podman's structs call the field `ID` and its JSON key `Id`.
                 if let Some(v) = m.get("Id") {
-                    out.entry("ID".to_string()).or_insert_with(|| child("Id", v));
+                    out.entry("ID".to_string())
+                        .or_insert_with(|| child("Id", v));
                 }
             }
             gotmpl::Value::from(out)

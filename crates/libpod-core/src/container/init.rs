@@ -219,7 +219,12 @@ fn create_options(l: &Locked<'_>) -> libpod_oci::CreateOptions {
             libpod_config::LogDriver::K8sFile | libpod_config::LogDriver::JsonFile => "k8s-file",
         }
         .to_string(),
-        log_tag: cfg.run.log_tag.clone(),
+        // conmon takes a tag for the journal only (k8s-file refuses one).
+        log_tag: cfg
+            .run
+            .log_tag
+            .clone()
+            .filter(|_| cfg.log_driver == libpod_config::LogDriver::Journald),
         timeout: cfg.run.timeout,
         conmon_pidfile: cfg.run.conmon_pidfile.clone(),
         stdin: cfg.stdin,
@@ -306,9 +311,9 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         }
         l.st.bundle_path = Some(bundle.clone());
         op.record(|a| a.runtime_create = true)?;
-        let created = p
-            .oci_for(&l.cfg.oci_runtime)?
-            .create(&id, &bundle, &spec, &create_options(l))?;
+        let created =
+            p.oci_for(&l.cfg.oci_runtime)?
+                .create(&id, &bundle, &spec, &create_options(l))?;
         let conmon_start = created
             .conmon_pid
             .and_then(|pid| crate::journal::proc_start(pid).ok())

@@ -37,7 +37,8 @@ pub struct InspectData {
     pub name: String,
     /// Restart count.
     pub restart_count: u32,
-    /// The OCI runtime.
+    /// The OCI runtime (name or path, as recorded at create).
+    #[serde(rename = "OCIRuntime")]
     pub oci_runtime: String,
     /// Storage driver.
     pub driver: String,
@@ -190,7 +191,11 @@ pub fn human_size(bytes: f64) -> String {
         i += 1;
     }
     // Go's %.4g: four significant digits, trailing zeros dropped.
-    let int_digits = if v < 1.0 { 1 } else { (v.log10().floor() as i32 + 1).max(1) };
+    let int_digits = if v < 1.0 {
+        1
+    } else {
+        (v.log10().floor() as i32 + 1).max(1)
+    };
     let decimals = (4 - int_digits).max(0) as usize;
     let mut s = format!("{v:.decimals$}");
     if s.contains('.') {

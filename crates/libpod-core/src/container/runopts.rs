@@ -234,6 +234,10 @@ mod tests {
             Path::new("/nope"),
             &[PathBuf::from("/nope/foo")]
         ));
-        assert!(workdir_ok(d.path(), Path::new("/nope"), &[PathBuf::from("/nope")]));
+        assert!(workdir_ok(
+            d.path(),
+            Path::new("/nope"),
+            &[PathBuf::from("/nope")]
+        ));
     }
 }

@@ -105,7 +105,9 @@ pub fn create_options(
     let log_driver = match f.log_driver.as_deref() {
         None => libpod_config::LogDriver::default(),
         Some(d) => d.parse::<libpod_config::LogDriver>().map_err(|_| {
-            CliError::Usage("running container create option: invalid log driver: invalid argument".into())
+            CliError::Usage(
+                "running container create option: invalid log driver: invalid argument".into(),
+            )
         })?,
     };
     let run = run_settings(f)?;
@@ -119,11 +121,7 @@ pub fn create_options(
         }
     });
     let security = security_config(f)?;
-    let stop_signal = f
-        .stop_signal
-        .as_deref()
-        .map(parse::signal)
-        .transpose()?;
+    let stop_signal = f.stop_signal.as_deref().map(parse::signal).transpose()?;
     Ok(CreateOptions {
         image: image.clone(),
         name: f.name.clone(),
@@ -176,7 +174,9 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
             }
             "path" => {
                 if v.is_empty() {
-                    return Err(CliError::Usage(format!("invalid log option {o:?}: empty path")));
+                    return Err(CliError::Usage(format!(
+                        "invalid log option {o:?}: empty path"
+                    )));
                 }
                 r.log_path = Some(super::absolute(std::path::Path::new(v)));
             }
@@ -430,7 +430,12 @@ pub fn start(rt: &Runtime, a: StartArgs) -> CmdResult {
         }
         let c = rt.container(&a.containers[0])?;
         let cfg = c.config()?;
-        return attached(&c, Attach::all(a.interactive && cfg.stdin), cfg.terminal, false);
+        return attached(
+            &c,
+            Attach::all(a.interactive && cfg.stdin),
+            cfg.terminal,
+            false,
+        );
     }
     for_each(&a.containers, |name| {
         rt.container(name)?.start()?;
@@ -668,7 +673,11 @@ pub fn logs(rt: &Runtime, a: LogsArgs) -> CmdResult {
         let (id, timestamps, names) = (c.id().to_string(), a.timestamps, a.names);
         handles.push(std::thread::spawn(move || {
             c.logs(&opts, &mut |l| {
-                let mut p = if names { name.clone() } else { id[..id.len().min(12)].to_string() };
+                let mut p = if names {
+                    name.clone()
+                } else {
+                    id[..id.len().min(12)].to_string()
+                };
                 p.push(' ');
                 if timestamps {
                     let local = l.time.with_timezone(&chrono::Local);
