@@ -97,7 +97,7 @@ fn environment_defaults_home_and_unsetenv() {
         "--env",
         "TERM=abc",
         &img,
-        "/bin/env",
+        "/usr/bin/env",
     ]);
     assert!(env.contains("TERM=abc"), "{env}");
     assert!(
