@@ -1176,7 +1176,7 @@ pub(crate) fn layer_ids(diff_ids: &[String]) -> Result<Vec<String>> {
 pub(crate) use crate::extract::extract_layer;
 
 /// Gives `dst` the owner and permission bits of `src`.
-fn copy_root_attrs(src: &Path, dst: &Path) -> Result<()> {
+pub(crate) fn copy_root_attrs(src: &Path, dst: &Path) -> Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let m = fs::metadata(src).map_err(io_at(src))?;
     std::os::unix::fs::chown(dst, Some(m.uid()), Some(m.gid())).map_err(io_at(dst))?;
