@@ -298,12 +298,22 @@ impl ConmonRuntime {
 
         let (sync_r, sync_w) = cloexec_pipe(id)?;
         let (start_r, start_w) = cloexec_pipe(id)?;
+        // Preserved descriptors first (3, 4, ...), as the runtime passes 3 .. 3+N on;
+        // conmon's pipes after them.
+        let preserved = crate::pipes::inherited_fds(opts.preserve_fds, id)?;
+        if !preserved.is_empty() {
+            args.push(format!("--runtime-opt=--preserve-fds={}", preserved.len()));
+        }
+        let mut fds: Vec<&std::os::fd::OwnedFd> = preserved.iter().collect();
+        fds.push(&sync_w);
+        fds.push(&start_r);
+        let first = 3 + preserved.len();
         let mut env = Self::conmon_env(&opts.conmon_env);
-        env.push(("_OCI_SYNCPIPE".into(), "3".into()));
-        env.push(("_OCI_STARTPIPE".into(), "4".into()));
+        env.push(("_OCI_SYNCPIPE".into(), first.to_string()));
+        env.push(("_OCI_STARTPIPE".into(), (first + 1).to_string()));
         tracing::debug!(?args, "spawning conmon");
-        let mut child =
-            spawn_with_fds(&self.cfg.conmon_path, &args, &env, &[&sync_w, &start_r], id)?;
+        let mut child = spawn_with_fds(&self.cfg.conmon_path, &args, &env, &fds, id)?;
+        drop(preserved);
         drop(sync_w);
         drop(start_r);
         // conmon blocks on the start pipe before forking (a caller could move it to a cgroup

@@ -26,6 +26,9 @@ pub struct CreateOptions {
     pub timeout: u32,
     /// A second file conmon writes its pid to (`--conmon-pidfile` of `run`).
     pub conmon_pidfile: Option<PathBuf>,
+    /// Pass this many inherited descriptors (3 ..) into the container (`--preserve-fds`);
+    /// only those the process declared with [`crate::set_inherited_fds`].
+    pub preserve_fds: u32,
 }
 
 /// What [`OciRuntime::create`](crate::OciRuntime::create) returns.

@@ -35,6 +35,11 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
     };
+    if let cli::Command::Run(a) = &cli.command {
+        if let Some(n) = a.create.preserve_fds.filter(|n| *n > 0) {
+            reserve_inherited_fds(n);
+        }
+    }
     init_logging(&cli.global.log_level);
     if cli.global.noout {
         silence_stdout();
@@ -74,6 +79,33 @@ fn init_logging(level: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+}
+
+/// `run --preserve-fds N`: descriptors 3 .. 3+N are the caller's, for the container.
+/// A number not open gets /dev/null, so nothing lpod opens later lands there; then the
+/// OCI layer may pass them on.
+fn reserve_inherited_fds(n: u32) {
+    // conmon gets these plus its two pipes at 3..: at most 7 descriptors.
+    let n = n.min(5);
+    for fd in 3..3 + n as i32 {
+        // SAFETY: F_GETFD only queries the descriptor's flags.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0 {
+            continue;
+        }
+        if let Ok(null) = std::fs::File::open("/dev/null") {
+            use std::os::fd::IntoRawFd;
+            let raw = null.into_raw_fd();
+            if raw != fd {
+                // SAFETY: `raw` is ours (just opened); dup2 onto the free number `fd`,
+                // then close the original.
+                unsafe {
+                    libc::dup2(raw, fd);
+                    libc::close(raw);
+                }
+            }
+        }
+    }
+    libpod_core::set_inherited_fds(n);
 }
 
 /// `--noout`: stdout goes to /dev/null for the rest of the process, as Podman does.

@@ -534,3 +534,34 @@ fn every_verb_uses_the_runtime_the_container_was_created_with() {
     assert_eq!(out.code, 126, "{out:?}");
     assert!(out.stderr.contains("invalidflag"), "{out:?}");
 }
+
+#[test]
+fn preserve_fds_passes_the_callers_descriptors_in() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let file = l.dir().join("fdfile");
+    std::fs::write(&file, "through fd 4\n").unwrap();
+    // The shell opens fd 4 for lpod, as `podman run --preserve-fds=2 ... 4<file` does.
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "exec \"$0\" --root \"$1\" --runroot \"$2\" run --rm -i --preserve-fds=2 {} sh -c 'cat <&4' 4<\"$3\"",
+            l.image
+        ))
+        .arg(lpod_bin())
+        .arg(&l.root)
+        .arg(&l.runroot)
+        .arg(&file)
+        .env("LPOD_CONFIG", l.config_file())
+        .stdin(std::process::Stdio::null());
+    let out = common::run_bounded(cmd, &["run", "--preserve-fds"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "through fd 4\n"),
+        "{out:?}"
+    );
+    // Without the flag nothing of ours leaks in.
+    let fds = l.ok(&["run", "--rm", &l.image, "ls", "/proc/self/fd"]);
+    assert_eq!(fds.split_whitespace().count(), 4, "{fds}");
+}

@@ -227,6 +227,7 @@ fn create_options(l: &Locked<'_>) -> libpod_oci::CreateOptions {
             .filter(|_| cfg.log_driver == libpod_config::LogDriver::Journald),
         timeout: cfg.run.timeout,
         conmon_pidfile: cfg.run.conmon_pidfile.clone(),
+        preserve_fds: cfg.run.preserve_fds,
         stdin: cfg.stdin,
         exit_command: opts.exit_command.as_ref().map(|(bin, args)| {
             let mut a = args.clone();
