@@ -565,3 +565,62 @@ fn preserve_fds_passes_the_callers_descriptors_in() {
     let fds = l.ok(&["run", "--rm", &l.image, "ls", "/proc/self/fd"]);
     assert_eq!(fds.split_whitespace().count(), 4, "{fds}");
 }
+
+#[test]
+fn a_host_port_in_use_fails_run_with_126_and_run_rm_leaves_nothing() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let (_bridge, net, _) = common::own_network(&l, "lpcr");
+    let img = l.image.clone();
+    let port = format!("{}:80", 20000 + common::random() % 20000);
+    l.ok(&[
+        "run",
+        "-d",
+        "--rm",
+        "--name",
+        "c_ok",
+        "--network",
+        &net,
+        "-p",
+        &port,
+        &img,
+        "sleep",
+        "60",
+    ]);
+    let out = l.run(&[
+        "run",
+        "-d",
+        "--name",
+        "c_fail",
+        "--network",
+        &net,
+        "-p",
+        &port,
+        &img,
+        "sleep",
+        "60",
+    ]);
+    assert_eq!(out.code, 126, "{out:?}");
+    assert!(out.stderr.contains("address already in use"), "{out:?}");
+    let out = l.run(&[
+        "run",
+        "-d",
+        "--rm",
+        "--name",
+        "c_fail_rm",
+        "--network",
+        &net,
+        "-p",
+        &port,
+        &img,
+        "sleep",
+        "60",
+    ]);
+    assert_eq!(out.code, 126, "{out:?}");
+    let names = l.ok(&["ps", "-a", "--format", "{{.Names}}"]);
+    let mut names: Vec<&str> = names.lines().collect();
+    names.sort();
+    assert_eq!(names, ["c_fail", "c_ok"]);
+    l.ok(&["rm", "-f", "-t", "0", "c_ok", "c_fail"]);
+}

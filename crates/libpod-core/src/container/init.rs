@@ -280,6 +280,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
             })?;
         }
         crate::pod::infra::start_for_member(l)?;
+        super::runopts::check_ports_free(p, &l.cfg)?;
         let net = network_setup(l)?;
         failpoint::hit("container.init.after_network");
         if let Some(w) = l.cfg.working_dir.clone() {

@@ -129,6 +129,43 @@ pub(crate) fn apply_device_rules(
     Ok(())
 }
 
+/// A published host port another running container already has is refused, as the
+/// host's bind would refuse it (lpod forwards ports with rules, holding no socket).
+pub(crate) fn check_ports_free(
+    p: &crate::context::Parts,
+    cfg: &libpod_config::ContainerConfig,
+) -> Result<()> {
+    if cfg.port_mappings.is_empty() {
+        return Ok(());
+    }
+    for (other, st) in p.state.all_containers()? {
+        if other.id == cfg.id || !st.status.is_active() {
+            continue;
+        }
+        for mine in &cfg.port_mappings {
+            let clash = other.port_mappings.iter().any(|theirs| {
+                theirs.host_port == mine.host_port
+                    && theirs.protocol == mine.protocol
+                    && (theirs.host_ip.is_none()
+                        || mine.host_ip.is_none()
+                        || theirs.host_ip == mine.host_ip)
+            });
+            if clash {
+                let proto = format!("{:?}", mine.protocol).to_lowercase();
+                let ip = mine
+                    .host_ip
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| "0.0.0.0".into());
+                return Err(Error::Rejected(format!(
+                    "cannot listen on the {proto} port: listen {proto}4 {ip}:{}: bind: address already in use (published by container {})",
+                    mine.host_port, other.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `--unsetenv-all`: removes the `PATH` the spec generator adds when the
 /// container's environment has none.
 pub(crate) fn drop_default_path(spec: &mut libpod_oci::oci_spec::runtime::Spec, env: &[String]) {
