@@ -95,6 +95,8 @@ pub enum Command {
     Rmi(RmiArgs),
     /// Add a name to an image.
     Tag(TagArgs),
+    /// Remove names from an image (all of them when none are given).
+    Untag(UntagArgs),
     /// Load an image from an archive.
     Load(LoadArgs),
     /// Save an image to an archive or directory.
@@ -303,6 +305,8 @@ pub enum ImageCommand {
     Rm(RmiArgs),
     /// Add a name to an image (`lpod tag`).
     Tag(TagArgs),
+    /// Remove names from an image (`lpod untag`).
+    Untag(UntagArgs),
 }
 
 /// `image exists`.
@@ -705,6 +709,17 @@ pub struct TagArgs {
     /// New names.
     #[arg(required = true, value_name = "TARGET")]
     pub targets: Vec<String>,
+}
+
+/// `lpod untag`.
+#[derive(Debug, Clone, Args)]
+pub struct UntagArgs {
+    /// The image.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Names to remove (default: every name of the image).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
 }
 
 /// `lpod load`.

@@ -624,3 +624,26 @@ fn a_host_port_in_use_fails_run_with_126_and_run_rm_leaves_nothing() {
     assert_eq!(names, ["c_fail", "c_ok"]);
     l.ok(&["rm", "-f", "-t", "0", "c_ok", "c_fail"]);
 }
+
+#[test]
+fn untag_and_the_image_name_a_container_records() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let id = l.inspect(&img, "{{.ID}}");
+    l.ok(&["tag", &img, "localhost/xa/yb"]);
+    let cid = l.ok(&["create", "localhost/xa/yb"]);
+    assert_eq!(
+        l.inspect(cid.trim(), "{{.ImageName}}"),
+        "localhost/xa/yb:latest"
+    );
+    l.ok(&["rm", cid.trim()]);
+    l.ok(&["untag", &img, "localhost/xa/yb"]);
+    assert_eq!(l.run(&["image", "exists", "localhost/xa/yb"]).code, 1);
+    // Every name: the image stays, reachable by id.
+    l.ok(&["untag", &img]);
+    assert_eq!(l.run(&["image", "exists", &img]).code, 1);
+    assert_eq!(l.ok(&["run", "--rm", &id, "echo", "by-id"]).trim(), "by-id");
+    l.ok(&["tag", &id, &img]);
+}

@@ -191,6 +191,20 @@ pub fn tag(rt: &Runtime, a: TagArgs) -> CmdResult {
     Ok(0)
 }
 
+/// `lpod untag`: removes the given names, or every name, from an image.
+pub fn untag(rt: &Runtime, a: crate::cli::UntagArgs) -> CmdResult {
+    let img = rt.store()?.image(&a.image)?;
+    let names = if a.names.is_empty() {
+        img.names.clone()
+    } else {
+        a.names.clone()
+    };
+    for n in &names {
+        rt.store()?.untag(&img.id, n)?;
+    }
+    Ok(0)
+}
+
 /// A temporary file under the run root, removed on drop.
 struct TempFile(PathBuf);
 

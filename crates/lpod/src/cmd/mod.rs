@@ -139,6 +139,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Images(a) => image::images(&open(g)?, a),
         Command::Rmi(a) => image::rmi(&open(g)?, a),
         Command::Tag(a) => image::tag(&open(g)?, a),
+        Command::Untag(a) | Command::Image(ImageCommand::Untag(a)) => image::untag(&open(g)?, a),
         Command::Load(a) => image::load(&open(g)?, a),
         Command::Save(a) => image::save(&open(g)?, a),
         Command::Import(a) => image::import(&open(g)?, a),
