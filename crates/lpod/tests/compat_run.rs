@@ -513,6 +513,11 @@ fn every_verb_uses_the_runtime_the_container_was_created_with() {
     let copy = l.dir().join("myruntime");
     std::fs::copy(common::which("crun").unwrap(), &copy).unwrap();
     let copy_s = copy.to_str().unwrap();
+    let mode = |p: &std::path::Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    };
+    let before = mode(&copy);
     let out = plain(&[
         "run",
         "-d",
@@ -525,6 +530,12 @@ fn every_verb_uses_the_runtime_the_container_was_created_with() {
         "60",
     ]);
     assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stderr, "", "no warning about the runtime binary");
+    assert_eq!(
+        mode(&copy),
+        before,
+        "the runtime binary is not ours to change"
+    );
     assert_eq!(l.inspect("rp", "{{.OCIRuntime}}"), copy_s);
     assert_eq!(plain(&["kill", "rp"]).code, 0);
     plain(&["wait", "rp"]);

@@ -187,7 +187,15 @@ impl Runtime {
         cfg.validate(Path::new("<builder>"))?;
         // An older lpod left these 0755/0644: private again before anything else
         // (reported below, once, with what storage and state tightened).
-        let mut tightened = tighten_runtime_dirs(&opts, &cfg.runtime)?;
+        // The runtime's state dir is named after its kind: a runtime given as a path
+        // must never make that path (the binary) one of our directories.
+        let state_name = match cfg.runtime.as_str() {
+            "crun" => RuntimeKind::Crun,
+            "runc" => RuntimeKind::Runc,
+            other => RuntimeKind::from_path(Path::new(other)),
+        }
+        .name();
+        let mut tightened = tighten_runtime_dirs(&opts, state_name)?;
         for d in [
             cfg.static_dir.clone(),
             cfg.tmp_dir.clone(),
