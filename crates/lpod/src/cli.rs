@@ -589,6 +589,10 @@ pub struct PsArgs {
     /// holds only lpod's containers, so this lists the same as `--all`.
     #[arg(long)]
     pub external: bool,
+    /// Sort by command, created (default, newest first), id, image, names, runningfor
+    /// or status.
+    #[arg(long, value_name = "FIELD")]
+    pub sort: Option<String>,
 }
 
 /// `lpod logs`.

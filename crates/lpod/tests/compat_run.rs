@@ -629,9 +629,8 @@ fn a_host_port_in_use_fails_run_with_126_and_run_rm_leaves_nothing() {
         "60",
     ]);
     assert_eq!(out.code, 126, "{out:?}");
-    let names = l.ok(&["ps", "-a", "--format", "{{.Names}}"]);
-    let mut names: Vec<&str> = names.lines().collect();
-    names.sort();
+    let names = l.ok(&["ps", "-a", "--sort", "names", "--format", "{{.Names}}"]);
+    let names: Vec<&str> = names.lines().collect();
     assert_eq!(names, ["c_fail", "c_ok"]);
     l.ok(&["rm", "-f", "-t", "0", "c_ok", "c_fail"]);
 }
