@@ -189,6 +189,9 @@ pub struct RunSettings {
     pub no_default_env: bool,
     /// Manifest digest of the image at create (`inspect`'s `ImageDigest`).
     pub image_digest: Option<String>,
+    /// Run in systemd mode (`--systemd`): tmpfs on /run, /run/lock, /tmp and
+    /// /var/log/journal, stop signal SIGRTMIN+3, and no host /dev/ttyN when privileged.
+    pub systemd: bool,
 }
 
 /// What happens when the container exits.

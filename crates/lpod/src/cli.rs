@@ -453,6 +453,9 @@ pub struct CreateFlags {
     /// Signal that stops the container (default: the image's, else SIGTERM).
     #[arg(long = "stop-signal", value_name = "SIGNAL")]
     pub stop_signal: Option<String>,
+    /// systemd mode: true (when the command is systemd or init), always, or false.
+    #[arg(long, value_name = "MODE", default_value = "true")]
+    pub systemd: String,
     /// Pass N more file descriptors (3 .. 3+N-1) into the container.
     #[arg(long = "preserve-fds", value_name = "N")]
     pub preserve_fds: Option<u32>,

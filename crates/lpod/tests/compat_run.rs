@@ -657,3 +657,31 @@ fn untag_and_the_image_name_a_container_records() {
     assert_eq!(l.ok(&["run", "--rm", &id, "echo", "by-id"]).trim(), "by-id");
     l.ok(&["tag", &id, &img]);
 }
+
+#[test]
+fn systemd_mode_hides_host_terminals_from_a_privileged_container() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let script = "ls -d /dev/tty*; grep -c ' /run tmpfs' /proc/mounts";
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--privileged",
+        "--systemd=always",
+        &img,
+        "sh",
+        "-c",
+        script,
+    ]);
+    assert_eq!(out, "/dev/tty\n1\n");
+    let cid = l.ok(&["create", "--systemd=always", &img, "true"]);
+    assert_eq!(
+        l.inspect(cid.trim(), "{{.Config.StopSignal}}"),
+        (libc::SIGRTMIN() + 3).to_string()
+    );
+    l.ok(&["rm", cid.trim()]);
+    let out = l.run(&["create", "--systemd=sometimes", &img, "true"]);
+    out.assert_error(125, "bad --systemd");
+}

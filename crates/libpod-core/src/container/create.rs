@@ -199,7 +199,12 @@ pub(crate) fn build_config(
     c.stop_signal = opts
         .stop_signal
         .or_else(|| ic.stop_signal.as_deref().and_then(parse_signal))
-        .unwrap_or(libc::SIGTERM);
+        .unwrap_or(if opts.run.systemd {
+            // systemd stops on SIGRTMIN+3.
+            libc::SIGRTMIN() + 3
+        } else {
+            libc::SIGTERM
+        });
     c.stop_timeout = opts
         .stop_timeout
         .map(|t| t.min(u32::MAX as u64) as u32)

@@ -199,6 +199,9 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     super::security::apply_spec(&cfg.security, &mut input)?;
+    if cfg.run.systemd {
+        super::runopts::systemd_mode(&mut input);
+    }
     Ok(input)
 }
 

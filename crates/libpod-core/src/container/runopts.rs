@@ -166,6 +166,36 @@ pub(crate) fn check_ports_free(
     Ok(())
 }
 
+/// systemd mode: the tmpfs mounts systemd expects, and no host terminals but
+/// /dev/tty (ttyN, ttySN) for a privileged container, which systemd would start
+/// gettys on (as Podman).
+pub(crate) fn systemd_mode(input: &mut libpod_oci::SpecInput) {
+    use libpod_oci::MountInput;
+    for dir in ["/run", "/run/lock", "/tmp", "/var/log/journal"] {
+        let taken = input.mounts.iter().any(|m| match m {
+            MountInput::Bind { destination, .. } | MountInput::Tmpfs { destination, .. } => {
+                destination == Path::new(dir)
+            }
+        });
+        if !taken {
+            input.mounts.push(MountInput::Tmpfs {
+                destination: PathBuf::from(dir),
+                options: vec![
+                    "rw".into(),
+                    "rprivate".into(),
+                    "nosuid".into(),
+                    "nodev".into(),
+                    "tmpcopyup".into(),
+                ],
+            });
+        }
+    }
+    input.devices.retain(|d| {
+        let name = d.path.to_string_lossy();
+        !name.strip_prefix("/dev/tty").is_some_and(|n| !n.is_empty())
+    });
+}
+
 /// `--unsetenv-all`: removes the `PATH` the spec generator adds when the
 /// container's environment has none.
 pub(crate) fn drop_default_path(spec: &mut libpod_oci::oci_spec::runtime::Spec, env: &[String]) {

@@ -158,7 +158,23 @@ pub fn create_options(
 /// `--log-opt`, `--timeout`, `--tz`, `--device-cgroup-rule`, `--conmon-pidfile`,
 /// `--preserve-fds` as core's run settings.
 fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError> {
+    let argv0 = f
+        .image_and_command
+        .get(1)
+        .map(|c| c.rsplit('/').next().unwrap_or(c).to_string())
+        .unwrap_or_default();
+    let systemd = match f.systemd.to_ascii_lowercase().as_str() {
+        "always" => true,
+        "true" | "" => argv0 == "init" || argv0 == "systemd",
+        "false" => false,
+        other => {
+            return Err(CliError::Usage(format!(
+                "invalid --systemd {other:?}: true, false or always"
+            )))
+        }
+    };
     let mut r = libpod_config::RunSettings {
+        systemd,
         timeout: f.timeout.unwrap_or(0),
         timezone: f.tz.clone(),
         device_cgroup_rules: f.device_cgroup_rule.clone(),
