@@ -685,3 +685,126 @@ fn systemd_mode_hides_host_terminals_from_a_privileged_container() {
     let out = l.run(&["create", "--systemd=sometimes", &img, "true"]);
     out.assert_error(125, "bad --systemd");
 }
+
+/// Runs `lpod args` on the slave side of a fresh pty of size `rows`x`cols` (lpod is
+/// the session leader, the pty its controlling terminal); `script` gets the master
+/// and may resize it; returns everything lpod printed.
+fn on_a_pty(
+    l: &Lpod,
+    args: &[&str],
+    (rows, cols): (u16, u16),
+    script: impl FnOnce(&std::os::fd::OwnedFd),
+) -> String {
+    use std::io::Read;
+    use std::os::fd::OwnedFd;
+    use std::os::unix::process::CommandExt;
+    let ws = nix::pty::Winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = nix::pty::openpty(Some(&ws), None).expect("openpty");
+    let slave: OwnedFd = pty.slave;
+    let mut cmd = l.cmd(args);
+    cmd.stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave.try_clone().unwrap());
+    // SAFETY: setsid and ioctl(TIOCSCTTY) are async-signal-safe; fd 0 is the slave.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn lpod on the pty");
+    drop(slave);
+    drop(cmd);
+    let master = pty.master;
+    let mut reader = std::fs::File::from(master.try_clone().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        // EIO once every slave copy is closed.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        let _ = tx.send(all);
+    });
+    script(&master);
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait lpod") {
+            break st.success();
+        }
+        if start.elapsed() > common::COMMAND_DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("lpod {args:?} on a pty did not finish");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let out = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("pty output");
+    assert!(
+        status,
+        "lpod on the pty failed: {}",
+        String::from_utf8_lossy(&out)
+    );
+    String::from_utf8_lossy(&out).replace('\r', "")
+}
+
+fn set_pty_size(master: &std::os::fd::OwnedFd, rows: u16, cols: u16) {
+    use std::os::fd::AsRawFd;
+    let ws = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads the valid `ws`; the master fd is open.
+    let r = unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+    assert_eq!(r, 0, "TIOCSWINSZ");
+}
+
+#[test]
+fn run_and_exec_with_a_terminal_take_its_size_and_follow_it() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let out = on_a_pty(
+        &l,
+        &[
+            "run",
+            "--rm",
+            "-it",
+            &img,
+            "sh",
+            "-c",
+            "stty size; read x; stty size",
+        ],
+        (33, 101),
+        |master| {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            set_pty_size(master, 40, 120);
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            use std::io::Write;
+            let mut w = std::fs::File::from(master.try_clone().unwrap());
+            w.write_all(b"go\r").unwrap();
+        },
+    );
+    assert!(out.contains("33 101\n"), "first size: {out:?}");
+    assert!(out.contains("40 120\n"), "size after SIGWINCH: {out:?}");
+    l.ok(&["run", "-d", "--name", "tt", &img, "sleep", "60"]);
+    let out = on_a_pty(&l, &["exec", "-it", "tt", "stty", "size"], (21, 77), |_| {});
+    assert!(out.contains("21 77"), "{out:?}");
+    l.ok(&["rm", "-f", "-t", "0", "tt"]);
+}

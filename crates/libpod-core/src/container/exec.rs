@@ -36,6 +36,7 @@ impl Container {
             let mut process = super::init::process_input(&cfg, &rootfs)?;
             process.args = opts.command.clone();
             process.env = merge_env(&process.env, &opts.env);
+            process.console_size = opts.terminal_size.filter(|_| opts.tty);
             if let Some(w) = &opts.workdir {
                 process.cwd = PathBuf::from(w);
             }
@@ -59,6 +60,11 @@ impl Container {
                 ..streams
             }
         };
+        if let (true, Some((rows, cols))) = (opts.tty, opts.terminal_size) {
+            if let Err(e) = session.resize(rows, cols) {
+                tracing::debug!(error = %e, "setting the exec terminal's size");
+            }
+        }
         if let Some(conn) = session.conn() {
             let conn = conn.try_clone()?;
             super::attach::pump(conn, streams)?;

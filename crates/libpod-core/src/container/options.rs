@@ -147,6 +147,9 @@ pub struct ExecOptions {
     pub tty: bool,
     /// Forward stdin.
     pub stdin: bool,
+    /// With `tty`: the terminal's size (rows, columns), set once the process has its
+    /// terminal.
+    pub terminal_size: Option<(u16, u16)>,
 }
 
 /// Which logs to read.

@@ -414,6 +414,9 @@ fn remove_image_if_unused(rt: &Runtime, image_id: &str) {
 /// Starts `c` attached to our stdio, waits for it, removes it if `rm`; returns its code.
 fn attached(c: &Container, attach: Attach, tty: bool, rm: bool) -> CmdResult {
     let _raw = if tty { tty::RawMode::enable() } else { None };
+    if tty {
+        tty::follow_size(c.clone());
+    }
     let proxy = crate::signals::SignalProxy::start(c.clone());
     let res = c.start_attached(attach.streams());
     drop(_raw);
@@ -745,6 +748,7 @@ pub fn exec(rt: &Runtime, a: ExecArgs) -> CmdResult {
         user: a.user.clone(),
         tty: a.tty,
         stdin: a.interactive,
+        terminal_size: if a.tty { tty::size() } else { None },
     };
     let _raw = if a.tty { tty::RawMode::enable() } else { None };
     let code = c.exec(&opts, Streams::stdio(a.interactive))?;
