@@ -192,7 +192,7 @@ pub(crate) fn systemd_mode(input: &mut libpod_oci::SpecInput) {
     }
     input.devices.retain(|d| {
         let name = d.path.to_string_lossy();
-        !name.strip_prefix("/dev/tty").is_some_and(|n| !n.is_empty())
+        name.strip_prefix("/dev/tty").is_none_or(|n| n.is_empty())
     });
 }
 
