@@ -255,6 +255,7 @@ pub fn container_config_with(
         created: c.4,
         auto_remove: c.5,
         security: c.6,
+        run: Default::default(),
     })
 }
 

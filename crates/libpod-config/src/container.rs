@@ -119,6 +119,79 @@ pub enum LogDriver {
     K8sFile,
     /// Discarded.
     None,
+    /// Docker's name, accepted as Podman does: written as k8s-file at `log_path`.
+    JsonFile,
+    /// The systemd journal (conmon writes it; `logs` needs systemd-journald).
+    Journald,
+    /// conmon passes the container's stdio through to its own (no log file).
+    Passthrough,
+}
+
+impl LogDriver {
+    /// The driver's name as Podman spells it (`inspect`'s `HostConfig.LogConfig.Type`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogDriver::K8sFile => "k8s-file",
+            LogDriver::None => "none",
+            LogDriver::JsonFile => "json-file",
+            LogDriver::Journald => "journald",
+            LogDriver::Passthrough => "passthrough",
+        }
+    }
+
+    /// Whether the output goes to the k8s-file at `log_path`.
+    pub fn writes_file(self) -> bool {
+        matches!(self, LogDriver::K8sFile | LogDriver::JsonFile)
+    }
+}
+
+impl std::str::FromStr for LogDriver {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "k8s-file" => LogDriver::K8sFile,
+            "none" => LogDriver::None,
+            "json-file" => LogDriver::JsonFile,
+            "journald" => LogDriver::Journald,
+            "passthrough" => LogDriver::Passthrough,
+            other => return Err(other.to_string()),
+        })
+    }
+}
+
+/// Settings of Podman's `run`/`create` flags beyond the basics: log options, timeout,
+/// time zone, device cgroup rules, conmon pid file, preserved fds. Every field has a
+/// default so older databases load.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RunSettings {
+    /// `--log-opt tag=`: conmon's log tag.
+    pub log_tag: Option<String>,
+    /// `--log-opt path=`: the k8s-file log goes here instead of the container's directory.
+    pub log_path: Option<PathBuf>,
+    /// `--log-opt max-size=`: bytes after which conmon truncates the log (`None`: the
+    /// runtime configuration's limit).
+    pub log_size_max: Option<i64>,
+    /// `--timeout`: seconds after which conmon kills the container (0 = none).
+    pub timeout: u32,
+    /// `--tz`: a zone name under /usr/share/zoneinfo, or `local` (the host's /etc/localtime).
+    pub timezone: Option<String>,
+    /// `--device-cgroup-rule`s, validated: `TYPE MAJOR:MINOR ACCESS`.
+    pub device_cgroup_rules: Vec<String>,
+    /// `--conmon-pidfile`: where conmon's pid is written too.
+    pub conmon_pidfile: Option<PathBuf>,
+    /// `--preserve-fds`: how many fds after stdio the starting process passes in.
+    pub preserve_fds: u32,
+    /// The working directory came from the image (created when missing); a user-given
+    /// one that does not exist is an error, as in Podman.
+    pub create_workdir: bool,
+    /// `--unsetenv-all`: not even a default `PATH` is added.
+    pub no_default_env: bool,
+    /// Manifest digest of the image at create (`inspect`'s `ImageDigest`).
+    pub image_digest: Option<String>,
+    /// Run in systemd mode (`--systemd`): tmpfs on /run, /run/lock, /tmp and
+    /// /var/log/journal, stop signal SIGRTMIN+3, and no host /dev/ttyN when privileged.
+    pub systemd: bool,
 }
 
 /// What happens when the container exits.
@@ -310,6 +383,9 @@ pub struct ContainerConfig {
     /// Confinement (capabilities, seccomp, masking, devices, read-only root).
     #[serde(default)]
     pub security: SecurityConfig,
+    /// Log options, timeout, time zone, device rules, pid file, preserved fds.
+    #[serde(default)]
+    pub run: RunSettings,
 }
 
 impl ContainerConfig {
@@ -348,6 +424,7 @@ impl ContainerConfig {
             created: Utc::now(),
             auto_remove: false,
             security: SecurityConfig::default(),
+            run: RunSettings::default(),
         }
     }
 }

@@ -24,7 +24,7 @@ pub mod arbitrary;
 pub use container::{
     ContainerConfig, ContainerState, DeviceMapping, ExecSession, ExecStatus, LogDriver, Mount,
     MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkStatus, PortMapping, Protocol,
-    Resources, RestartPolicy, SecurityConfig,
+    Resources, RestartPolicy, RunSettings, SecurityConfig,
 };
 pub use ids::{
     generate_name, new_id, resolve, short_id, validate_id, validate_name, IdError, LookupError,

@@ -27,6 +27,9 @@ pub struct RuntimeOptions {
     pub exit_command: Option<(PathBuf, Vec<String>)>,
     /// conmon log level.
     pub log_level: String,
+    /// Global flags for every OCI runtime invocation (Podman's `--runtime-flag`, each
+    /// already prefixed with `--`).
+    pub runtime_flags: Vec<String>,
 }
 
 impl Default for RuntimeOptions {
@@ -36,6 +39,7 @@ impl Default for RuntimeOptions {
             boot_id_path: PathBuf::from("/proc/sys/kernel/random/boot_id"),
             exit_command: None,
             log_level: "error".into(),
+            runtime_flags: Vec::new(),
         }
     }
 }
@@ -85,6 +89,47 @@ pub(crate) struct Parts {
     /// Name and version of the OCI runtime, conmon (for info).
     pub(crate) oci_component: Component,
     pub(crate) conmon_component: Component,
+    /// Drivers of the other runtimes containers recorded (by name or path), built on
+    /// first use: every verb drives a container with the runtime that created it.
+    pub(crate) other_oci: std::sync::Mutex<std::collections::HashMap<String, Arc<dyn OciRuntime>>>,
+    /// The opened driver's conmon settings, the template for those others (`None` for
+    /// an injected driver, which serves every container).
+    pub(crate) conmon_template: Option<libpod_oci::ConmonConfig>,
+}
+
+impl Parts {
+    /// The driver for containers recorded with `runtime` (a name or a path): the opened
+    /// one when it is the same (or unrecorded), else one built for it.
+    pub(crate) fn oci_for(&self, runtime: &str) -> Result<Arc<dyn OciRuntime>> {
+        let Some(template) = &self.conmon_template else {
+            return Ok(self.oci.clone());
+        };
+        if runtime.is_empty() || runtime == self.opts.config.runtime {
+            return Ok(self.oci.clone());
+        }
+        let mut cache = self.other_oci.lock().map_err(|_| Error::RuntimeStopped)?;
+        if let Some(d) = cache.get(runtime) {
+            return Ok(d.clone());
+        }
+        let (kind, path) = crate::runtime::find::find_runtime_named(&self.opts.config, runtime)?;
+        let cfg = libpod_oci::ConmonConfig {
+            runtime_kind: kind,
+            runtime_path: path,
+            ..template.clone()
+        };
+        let d: Arc<dyn OciRuntime> = Arc::new(libpod_oci::ConmonRuntime::new(cfg)?);
+        cache.insert(runtime.to_string(), d.clone());
+        Ok(d)
+    }
+
+    /// The driver of container `id` (its recorded runtime); the opened one when the
+    /// container is unknown.
+    pub(crate) fn oci_of(&self, id: &str) -> Result<Arc<dyn OciRuntime>> {
+        match self.state.container(id) {
+            Ok((cfg, _)) => self.oci_for(&cfg.oci_runtime),
+            Err(_) => Ok(self.oci.clone()),
+        }
+    }
 }
 
 /// Shared by the `Runtime` and every `Container` handle.

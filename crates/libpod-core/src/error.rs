@@ -78,6 +78,21 @@ pub enum Error {
     /// The command to run in the container (exec/run) was not found: exit code 127.
     #[error("{0}: executable file not found")]
     CommandNotFound(String),
+    /// Bad input, worded as Podman words it (its system tests match the text).
+    #[error("{0}")]
+    Rejected(String),
+    /// A working directory given by the user is missing from the container's
+    /// root filesystem and is no mount destination.
+    #[error("workdir {workdir:?} does not exist on container {id}")]
+    WorkdirMissing {
+        /// The directory.
+        workdir: String,
+        /// Container id.
+        id: String,
+    },
+    /// `logs` of a container whose log driver keeps no readable log.
+    #[error("{0}")]
+    NoLogs(String),
     /// The command exists but cannot be invoked: exit code 126.
     #[error("{0}: permission denied or not executable")]
     CommandNotInvokable(String),

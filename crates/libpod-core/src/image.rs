@@ -49,7 +49,7 @@ pub enum ImageError {
     #[error("invalid pull policy {0:?}: use missing, always, never or newer")]
     InvalidPolicy(String),
     /// The image is missing locally and the policy forbids pulling it.
-    #[error("image {0} not known and the pull policy is never")]
+    #[error("{0}: image not known")]
     NeverPull(String),
 }
 

@@ -24,11 +24,12 @@
 //! ```
 #![deny(missing_docs)]
 
-/// The layer crates core composes, re-exported so that their types in core's API
-/// (configs, statuses, specs, network results) need no extra dependency.
 pub use libpod_config;
 pub use libpod_net;
 pub use libpod_oci;
+/// The layer crates core composes, re-exported so that their types in core's API
+/// (configs, statuses, specs, network results) need no extra dependency.
+pub use libpod_oci::set_inherited_fds;
 pub use libpod_state;
 pub use libpod_storage;
 

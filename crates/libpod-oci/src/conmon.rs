@@ -31,6 +31,8 @@ pub struct ConmonConfig {
     pub conmon_log_level: String,
     /// How long to wait for conmon to report on the sync pipe.
     pub create_timeout: Duration,
+    /// Global flags given to every runtime invocation, before the verb (`--runtime-flag`).
+    pub runtime_flags: Vec<String>,
 }
 
 impl ConmonConfig {
@@ -59,6 +61,7 @@ impl ConmonConfig {
             run_root: run_root.into(),
             conmon_log_level: "error".to_string(),
             create_timeout: Duration::from_secs(120),
+            runtime_flags: Vec::new(),
         })
     }
 }
@@ -117,7 +120,9 @@ impl ConmonRuntime {
 
     /// Arguments placed before the verb when running the runtime directly.
     pub(crate) fn global_args(&self) -> Vec<String> {
-        vec![format!("--root={}", self.state_root().display())]
+        let mut a = vec![format!("--root={}", self.state_root().display())];
+        a.extend(self.cfg.runtime_flags.iter().cloned());
+        a
     }
 
     /// Run `runtime --root R <args>`; stdout on success, [`OciError::Runtime`] otherwise.
@@ -246,8 +251,14 @@ impl ConmonRuntime {
             .log_path
             .clone()
             .unwrap_or_else(|| bundle.join("ctr.log"));
-        // The log holds everything the container printed: 0600, like the rest.
-        create_private_file(&log_path)?;
+        let log_arg = match opts.log_driver.as_str() {
+            "" | "k8s-file" => {
+                // The log holds everything the container printed: 0600, like the rest.
+                create_private_file(&log_path)?;
+                format!("k8s-file:{}", log_path.display())
+            }
+            other => format!("{other}:"),
+        };
         let name = opts.name.clone().unwrap_or_else(|| id.to_string());
         let mut args = self.shared_conmon_args(
             id,
@@ -255,7 +266,7 @@ impl ConmonRuntime {
             &name,
             bundle,
             &pidfile,
-            &format!("k8s-file:{}", log_path.display()),
+            &log_arg,
             &self.exit_dir(),
             &persist,
             &oci_log,
@@ -269,6 +280,12 @@ impl ConmonRuntime {
         } else if opts.stdin {
             args.push("-i".into());
         }
+        if let Some(tag) = &opts.log_tag {
+            args.push(format!("--log-tag={tag}"));
+        }
+        if opts.timeout > 0 {
+            args.push(format!("--timeout={}", opts.timeout));
+        }
         if let Some(max) = opts.log_size_max {
             args.push(format!("--log-size-max={max}"));
         }
@@ -281,12 +298,22 @@ impl ConmonRuntime {
 
         let (sync_r, sync_w) = cloexec_pipe(id)?;
         let (start_r, start_w) = cloexec_pipe(id)?;
+        // Preserved descriptors first (3, 4, ...), as the runtime passes 3 .. 3+N on;
+        // conmon's pipes after them.
+        let preserved = crate::pipes::inherited_fds(opts.preserve_fds, id)?;
+        if !preserved.is_empty() {
+            args.push(format!("--runtime-opt=--preserve-fds={}", preserved.len()));
+        }
+        let mut fds: Vec<&std::os::fd::OwnedFd> = preserved.iter().collect();
+        fds.push(&sync_w);
+        fds.push(&start_r);
+        let first = 3 + preserved.len();
         let mut env = Self::conmon_env(&opts.conmon_env);
-        env.push(("_OCI_SYNCPIPE".into(), "3".into()));
-        env.push(("_OCI_STARTPIPE".into(), "4".into()));
+        env.push(("_OCI_SYNCPIPE".into(), first.to_string()));
+        env.push(("_OCI_STARTPIPE".into(), (first + 1).to_string()));
         tracing::debug!(?args, "spawning conmon");
-        let mut child =
-            spawn_with_fds(&self.cfg.conmon_path, &args, &env, &[&sync_w, &start_r], id)?;
+        let mut child = spawn_with_fds(&self.cfg.conmon_path, &args, &env, &fds, id)?;
+        drop(preserved);
         drop(sync_w);
         drop(start_r);
         // conmon blocks on the start pipe before forking (a caller could move it to a cgroup
@@ -339,6 +366,13 @@ impl ConmonRuntime {
         let conmon_pid = std::fs::read_to_string(self.conmon_pidfile(id))
             .ok()
             .and_then(|s| s.trim().parse::<i32>().ok());
+        if let (Some(extra), Some(pid)) = (&opts.conmon_pidfile, conmon_pid) {
+            std::fs::write(extra, format!("{pid}\n")).map_err(|source| OciError::Io {
+                op: "write conmon pid file",
+                path: extra.clone(),
+                source,
+            })?;
+        }
         tracing::info!(pid, ?conmon_pid, "container created");
         Ok(Created { pid, conmon_pid })
     }

@@ -55,6 +55,7 @@ pub use driver::{
 pub use exec::{exec_output, ExecOptions, ExecOutput, ExecSession};
 pub use find::{find_conmon, find_runtime, find_runtime_kind, FindError, RuntimeKind};
 pub use logs::{follow_log, parse_line, read_log, LogError, LogLine, LogOptions, LogStream};
+pub use pipes::set_inherited_fds;
 pub use seccomp::{SeccompError, SeccompPolicy, SeccompProfile};
 pub use spec::{
     capped_rlimit, process_spec, write_config, MountInput, Namespace, Namespaces, ProcessInput,

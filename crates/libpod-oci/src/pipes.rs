@@ -17,6 +17,34 @@ use crate::error::OciError;
 /// First fd number conmon sees for our pipes (0-2 are stdio).
 pub(crate) const FIRST_PIPE_FD: i32 = 3;
 
+/// How many descriptors after stdio (3, 4, ...) this process inherited to pass on to
+/// the container it creates (`run --preserve-fds N`); see [`set_inherited_fds`].
+static INHERITED_FDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Declares that descriptors 3 .. 3+n of this process were inherited for the container
+/// (the caller reserved them before opening anything else). Only these are ever passed
+/// in: a container created later by another process gets none.
+pub fn set_inherited_fds(n: u32) {
+    INHERITED_FDS.store(n, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Copies of the inherited descriptors, at most `want` of them.
+pub(crate) fn inherited_fds(want: u32, id: &str) -> Result<Vec<OwnedFd>, OciError> {
+    let n = want.min(INHERITED_FDS.load(std::sync::atomic::Ordering::SeqCst));
+    (0..n as i32)
+        .map(|i| {
+            // SAFETY: `set_inherited_fds` promised these numbers stay open (reserved by
+            // the caller for the process's lifetime); we only borrow them to duplicate.
+            let b = unsafe { std::os::fd::BorrowedFd::borrow_raw(FIRST_PIPE_FD + i) };
+            b.try_clone_to_owned().map_err(|e| OciError::Sys {
+                op: "dup inherited fd",
+                id: id.to_string(),
+                source: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EBADF)),
+            })
+        })
+        .collect()
+}
+
 /// A CLOEXEC pipe: (read end, write end).
 pub(crate) fn cloexec_pipe(id: &str) -> Result<(OwnedFd, OwnedFd), OciError> {
     nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|source| OciError::Sys {

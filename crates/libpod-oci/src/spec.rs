@@ -203,6 +203,8 @@ pub struct ProcessInput {
     pub no_new_privileges: bool,
     /// Requested rlimits `(type, soft, hard)`; capped at the caller's hard limit.
     pub rlimits: Vec<(PosixRlimitType, u64, u64)>,
+    /// With `terminal`: its initial size (rows, columns), the spec's `consoleSize`.
+    pub console_size: Option<(u16, u16)>,
 }
 
 impl Default for ProcessInput {
@@ -218,6 +220,7 @@ impl Default for ProcessInput {
             capabilities: None,
             no_new_privileges: true,
             rlimits: Vec::new(),
+            console_size: None,
         }
     }
 }
@@ -790,7 +793,7 @@ pub fn process_spec(p: &ProcessInput) -> Result<Process, SpecError> {
         rlimits.push(capped_rlimit(*t, *soft, *hard)?);
     }
 
-    ProcessBuilder::default()
+    let mut b = ProcessBuilder::default()
         .terminal(p.terminal)
         .user(user)
         .args(p.args.clone())
@@ -798,9 +801,17 @@ pub fn process_spec(p: &ProcessInput) -> Result<Process, SpecError> {
         .cwd(p.cwd.clone())
         .capabilities(capabilities)
         .rlimits(rlimits)
-        .no_new_privileges(p.no_new_privileges)
-        .build()
-        .map_err(build_err("process"))
+        .no_new_privileges(p.no_new_privileges);
+    if let (true, Some((rows, cols))) = (p.terminal, p.console_size) {
+        b = b.console_size(
+            oci_spec::runtime::BoxBuilder::default()
+                .height(u64::from(rows))
+                .width(u64::from(cols))
+                .build()
+                .map_err(build_err("console size"))?,
+        );
+    }
+    b.build().map_err(build_err("process"))
 }
 
 #[cfg(test)]

@@ -18,6 +18,17 @@ pub struct CreateOptions {
     pub exit_command: Option<(PathBuf, Vec<String>)>,
     /// Extra environment for conmon (and thus the runtime), `KEY=VALUE`.
     pub conmon_env: Vec<(String, String)>,
+    /// conmon's log driver: `k8s-file` (when empty), `journald` or `none`.
+    pub log_driver: String,
+    /// conmon `--log-tag`.
+    pub log_tag: Option<String>,
+    /// conmon kills the container after this many seconds (`--timeout`, 0 = never).
+    pub timeout: u32,
+    /// A second file conmon writes its pid to (`--conmon-pidfile` of `run`).
+    pub conmon_pidfile: Option<PathBuf>,
+    /// Pass this many inherited descriptors (3 ..) into the container (`--preserve-fds`);
+    /// only those the process declared with [`crate::set_inherited_fds`].
+    pub preserve_fds: u32,
 }
 
 /// What [`OciRuntime::create`](crate::OciRuntime::create) returns.

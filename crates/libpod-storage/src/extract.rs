@@ -251,7 +251,14 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
         }
         stats.entries += 1;
         let Some((name, parent_comps)) = comps.split_last() else {
-            // The root itself ("./"): nothing to create.
+            // The root itself ("./"): nothing to create, but its owner and mode are the
+            // image's root's (an image may ship `/` as 0555).
+            if et.is_dir() {
+                let (uid, gid) = ids(hdr.uid().unwrap_or(0), hdr.gid().unwrap_or(0));
+                let perm = Mode::from_raw_mode(hdr.mode().map_err(ExtractError::Stream)? & 0o7777);
+                fchown(&root_fd, uid, gid).map_err(io_err(root))?;
+                fchmod(&root_fd, perm).map_err(io_err(root))?;
+            }
             continue;
         };
         let rel = join(&comps);

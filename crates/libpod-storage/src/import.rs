@@ -570,6 +570,16 @@ impl Store {
                     (DriverKind::Vfs, Some(pf)) => driver::copy_tree(pf, &sdir)?,
                     _ => fs::create_dir_all(&files).map_err(io_at(&files))?,
                 }
+                // A layer's root starts as its parent's (0555 for a base layer, as in
+                // containers/storage); a root entry in the layer tar overrides it.
+                match &parent_files {
+                    Some(pf) => crate::store::copy_root_attrs(pf, &files)?,
+                    None => {
+                        use std::os::unix::fs::PermissionsExt;
+                        fs::set_permissions(&files, fs::Permissions::from_mode(0o555))
+                            .map_err(io_at(&files))?
+                    }
+                }
                 let (blob, comp, size) = self.extract_verified(pl, &files, &diff_ids[i], i)?;
                 staged.push(StagedLayer {
                     record: LayerRecord {

@@ -932,6 +932,11 @@ impl Store {
                     for d in ["diff", "work", "merged"] {
                         fs::create_dir_all(dir.join(d)).map_err(io_at(&dir))?;
                     }
+                    // The merged root takes its owner and mode from the upper dir:
+                    // those of the image's top layer root, as in containers/storage.
+                    if let Some(t) = &top {
+                        copy_root_attrs(&self.layer_files(t), &dir.join("diff"))?;
+                    }
                     let link = short_link();
                     let lp = self.layers_root().join("l").join(&link);
                     std::os::unix::fs::symlink(format!("../{layer_id}/diff"), &lp)
@@ -1239,6 +1244,15 @@ pub(crate) fn layer_ids(diff_ids: &[String]) -> Result<Vec<String>> {
 }
 
 pub(crate) use crate::extract::extract_layer;
+
+/// Gives `dst` the owner and permission bits of `src`.
+pub(crate) fn copy_root_attrs(src: &Path, dst: &Path) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let m = fs::metadata(src).map_err(io_at(src))?;
+    std::os::unix::fs::chown(dst, Some(m.uid()), Some(m.gid())).map_err(io_at(dst))?;
+    fs::set_permissions(dst, fs::Permissions::from_mode(m.mode() & 0o7777)).map_err(io_at(dst))?;
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

@@ -64,6 +64,12 @@ pub struct GlobalOpts {
     /// Configuration file (else $LPOD_CONFIG, else /etc/lpod/lpod.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Print nothing on stdout but the containers' own output (Podman's `--noout`).
+    #[arg(long, global = true)]
+    pub noout: bool,
+    /// A global flag for the OCI runtime, without its leading dashes (repeatable).
+    #[arg(long = "runtime-flag", global = true, value_name = "FLAG")]
+    pub runtime_flag: Vec<String>,
 }
 
 /// The log levels `--log-level` accepts (Podman's, from logrus).
@@ -123,7 +129,7 @@ pub enum Command {
     /// Run a process in a running container.
     Exec(ExecArgs),
     /// Block until containers stop, then print their exit codes.
-    Wait(IdsArgs),
+    Wait(WaitArgs),
     /// Show the configuration and state of containers or images.
     Inspect(InspectArgs),
     /// List images.
@@ -307,6 +313,31 @@ pub struct PodInspectArgs {
 pub enum ContainerCommand {
     /// Clean up after a container exited (what conmon's exit command runs).
     Cleanup(CleanupArgs),
+    /// Exit 0 when the container exists, 1 when it does not.
+    Exists(ContainerExistsArgs),
+    /// Show the configuration and state of containers.
+    Inspect(InspectArgs),
+    /// Block until containers stop, then print their exit codes.
+    Wait(WaitArgs),
+}
+
+/// `container exists`.
+#[derive(Debug, Clone, Args)]
+pub struct ContainerExistsArgs {
+    /// Container name or id.
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+}
+
+/// `wait` and `container wait`.
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// Condition to wait for: stopped or exited (the only ones lpod waits for; repeatable).
+    #[arg(long, value_name = "STATE")]
+    pub condition: Vec<String>,
+    /// Containers (id, id prefix or name).
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
 }
 
 /// `lpod image ...`: Podman's image command group over the top-level image verbs.
@@ -493,6 +524,49 @@ pub struct CreateFlags {
     /// Add a host device: HOST[:CONTAINER][:PERMISSIONS] (permissions from r, w, m).
     #[arg(long, value_name = "DEVICE")]
     pub device: Vec<String>,
+    /// Log driver: k8s-file (default), json-file (written as k8s-file), journald, none,
+    /// passthrough.
+    #[arg(long = "log-driver", value_name = "DRIVER")]
+    pub log_driver: Option<String>,
+    /// Log driver option: max-size=SIZE, path=FILE, tag=TAG (repeatable).
+    #[arg(long = "log-opt", value_name = "OPT")]
+    pub log_opt: Vec<String>,
+    /// Time zone of the container: a zone name, or `local` for the host's.
+    #[arg(long, value_name = "TZ")]
+    pub tz: Option<String>,
+    /// Write the container's id to this file (which must not exist yet).
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<PathBuf>,
+    /// Write conmon's pid to this file.
+    #[arg(long = "conmon-pidfile", value_name = "FILE")]
+    pub conmon_pidfile: Option<PathBuf>,
+    /// Kill the container after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u32>,
+    /// Allow devices in the device cgroup: 'TYPE MAJOR:MINOR ACCESS' (repeatable).
+    #[arg(long = "device-cgroup-rule", value_name = "RULE")]
+    pub device_cgroup_rule: Vec<String>,
+    /// Kernel memory limit: no longer supported, ignored with a warning (as Podman).
+    #[arg(long = "kernel-memory", value_name = "SIZE")]
+    pub kernel_memory: Option<String>,
+    /// Do not take this variable from the defaults or the image (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub unsetenv: Vec<String>,
+    /// Take no environment from the defaults or the image.
+    #[arg(long = "unsetenv-all")]
+    pub unsetenv_all: bool,
+    /// Seconds between the stop signal and SIGKILL (default 10).
+    #[arg(long = "stop-timeout", value_name = "SECONDS")]
+    pub stop_timeout: Option<u64>,
+    /// Signal that stops the container (default: the image's, else SIGTERM).
+    #[arg(long = "stop-signal", value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// systemd mode: true (when the command is systemd or init), always, or false.
+    #[arg(long, value_name = "MODE", default_value = "true")]
+    pub systemd: String,
+    /// Pass N more file descriptors (3 .. 3+N-1) into the container.
+    #[arg(long = "preserve-fds", value_name = "N")]
+    pub preserve_fds: Option<u32>,
     /// Pulling a missing image (--pull, -q, --tls-verify, --authfile, --platform, ...).
     #[command(flatten)]
     pub pull: CreatePullFlags,
@@ -511,6 +585,13 @@ pub struct RunArgs {
     /// Run in the background and print the container's id.
     #[arg(short = 'd', long)]
     pub detach: bool,
+    /// Attach only these streams: stdin, stdout, stderr (repeatable). Without stdout
+    /// and stderr, the container's id is printed instead.
+    #[arg(short = 'a', long, value_name = "STREAM")]
+    pub attach: Vec<String>,
+    /// Remove the image after the container exits, unless another container uses it.
+    #[arg(long)]
+    pub rmi: bool,
     /// Everything `create` takes.
     #[command(flatten)]
     pub create: CreateFlags,
@@ -530,6 +611,9 @@ pub struct StartArgs {
     /// Attach to the container's output and exit with its code.
     #[arg(short = 'a', long)]
     pub attach: bool,
+    /// With --attach: forward stdin too.
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
     /// Containers (id, id prefix or name).
     #[arg(required = true, value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -586,6 +670,9 @@ pub struct RmArgs {
     /// A container that does not exist is not an error (Podman's `--ignore`).
     #[arg(short = 'i', long)]
     pub ignore: bool,
+    /// The most recently created container.
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -613,6 +700,10 @@ pub struct PsArgs {
     /// holds only lpod's containers, so this lists the same as `--all`.
     #[arg(long)]
     pub external: bool,
+    /// Sort by command, created (default, newest first), id, image, names, runningfor
+    /// or status.
+    #[arg(long, value_name = "FIELD")]
+    pub sort: Option<String>,
 }
 
 /// `lpod logs`.
@@ -627,9 +718,21 @@ pub struct LogsArgs {
     /// Only lines since this time (RFC 3339, unix seconds, or a duration such as 10m).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
-    /// The container.
+    /// Only lines until this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Prefix each line with its time (RFC 3339 with nanoseconds).
+    #[arg(short = 't', long)]
+    pub timestamps: bool,
+    /// Prefix each line with the container's name (else, with several containers, its id).
+    #[arg(short = 'n', long)]
+    pub names: bool,
+    /// The most recently created container.
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// The containers.
     #[arg(value_name = "CONTAINER")]
-    pub container: String,
+    pub containers: Vec<String>,
 }
 
 /// `lpod exec`.
@@ -669,8 +772,11 @@ pub struct InspectArgs {
     /// What to inspect: container, image or all (default).
     #[arg(long = "type", default_value = "all", value_name = "TYPE")]
     pub kind: String,
+    /// The most recently created container.
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Containers or images.
-    #[arg(required = true, value_name = "NAME")]
+    #[arg(required_unless_present = "latest", value_name = "NAME")]
     pub names: Vec<String>,
 }
 

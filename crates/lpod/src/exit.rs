@@ -19,6 +19,7 @@ pub fn classify_runtime_message(msg: &str) -> i32 {
     {
         NOT_FOUND
     } else if m.contains("permission denied")
+        || m.contains("operation not permitted")
         || m.contains("is a directory")
         || m.contains("exec format error")
         || m.contains("not executable")
@@ -32,7 +33,12 @@ pub fn classify_runtime_message(msg: &str) -> i32 {
 /// Exit code for a container or exec process that ended: its code, or 128+signal when it was
 /// killed (conmon already reports it that way), clamped to 0..=255.
 pub fn from_container(code: i32) -> i32 {
-    code.clamp(0, 255)
+    if code < 0 {
+        // conmon's -1 (killed by `--timeout`, or the code is unknown): Podman exits
+        // with it, which the shell sees as 255.
+        return 255;
+    }
+    code.min(255)
 }
 
 #[cfg(test)]
@@ -72,7 +78,7 @@ mod tests {
     fn container_codes() {
         assert_eq!(from_container(3), 3);
         assert_eq!(from_container(137), 137);
-        assert_eq!(from_container(-1), 0);
+        assert_eq!(from_container(-1), 255);
         assert_eq!(from_container(300), 255);
     }
 }

@@ -316,7 +316,8 @@ fn compile(tpl: &str) -> Result<gotmpl::Template, TemplateError> {
 
 /// `network_interface` → `NetworkInterface`: the Go field name of a lower-case JSON key.
 fn pascal(key: &str) -> String {
-    key.split('_')
+    let p: String = key
+        .split('_')
         .map(|w| {
             let mut c = w.chars();
             match c.next() {
@@ -324,7 +325,12 @@ fn pascal(key: &str) -> String {
                 None => String::new(),
             }
         })
-        .collect()
+        .collect();
+    // Go spells the initialism in capitals (`ociRuntime` is the field `OCIRuntime`).
+    match p.strip_prefix("Oci") {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => format!("OCI{rest}"),
+        _ => p,
+    }
 }
 
 /// Whether `key` is the alias `to_go` added for another key of the same map.

@@ -51,6 +51,11 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
     };
+    if let cli::Command::Run(a) = &cli.command {
+        if let Some(n) = a.create.preserve_fds.filter(|n| *n > 0) {
+            reserve_inherited_fds(n);
+        }
+    }
     let level = match cli.global.level() {
         Ok(l) => l,
         Err(msg) => {
@@ -68,6 +73,9 @@ fn main() -> ExitCode {
     }
     tracing::info!("lpod filtering at log level {level}");
     tracing::debug!("Called {}", std::env::args().collect::<Vec<_>>().join(" "));
+    if cli.global.noout {
+        silence_stdout();
+    }
     let code = match cmd::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -177,6 +185,45 @@ where
             write!(w, " {k}={}", logrus_value(v))?;
         }
         writeln!(w)
+    }
+}
+
+/// `run --preserve-fds N`: descriptors 3 .. 3+N are the caller's, for the container.
+/// A number not open gets /dev/null, so nothing lpod opens later lands there; then the
+/// OCI layer may pass them on.
+fn reserve_inherited_fds(n: u32) {
+    // conmon gets these plus its two pipes at 3..: at most 7 descriptors.
+    let n = n.min(5);
+    for fd in 3..3 + n as i32 {
+        // SAFETY: F_GETFD only queries the descriptor's flags.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0 {
+            continue;
+        }
+        if let Ok(null) = std::fs::File::open("/dev/null") {
+            use std::os::fd::IntoRawFd;
+            let raw = null.into_raw_fd();
+            if raw != fd {
+                // SAFETY: `raw` is ours (just opened); dup2 onto the free number `fd`,
+                // then close the original.
+                unsafe {
+                    libc::dup2(raw, fd);
+                    libc::close(raw);
+                }
+            }
+        }
+    }
+    libpod_core::set_inherited_fds(n);
+}
+
+/// `--noout`: stdout goes to /dev/null for the rest of the process, as Podman does.
+fn silence_stdout() {
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        use std::os::fd::AsRawFd;
+        // SAFETY: dup2 onto fd 1 with a valid open descriptor; nothing holds a raw
+        // reference to the old stdout that would be invalidated.
+        unsafe {
+            libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
+        }
     }
 }
 

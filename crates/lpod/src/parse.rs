@@ -98,7 +98,7 @@ pub fn security_opt(s: &str, apparmor_enabled: bool) -> Result<SecurityOpt, Pars
         Some((k, v)) => (k, Some(v)),
         // Docker's old `key:value` form.
         None => match s.split_once(':') {
-            Some((k, v)) if k != "no-new-privileges" => (k, Some(v)),
+            Some((k, v)) => (k, Some(v)),
             _ => (s, None),
         },
     };
@@ -203,6 +203,34 @@ pub fn memory_bytes(s: &str) -> Result<u64, ParseError> {
     };
     let bytes = value * mult as f64;
     if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err(err());
+    }
+    Ok(bytes as u64)
+}
+
+/// A size in decimal units as Podman's `--log-opt max-size` takes it: `1.5m` is
+/// 1 500 000 bytes (k, m, g, t, p; an optional trailing `b`).
+pub fn decimal_size(s: &str) -> Result<u64, ParseError> {
+    let err = || ParseError::Size(s.to_string());
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num.parse().map_err(|_| err())?;
+    let unit = unit.trim().to_ascii_lowercase();
+    let unit = unit.strip_suffix('b').unwrap_or(&unit);
+    let mult: f64 = match unit {
+        "" => 1.0,
+        "k" => 1e3,
+        "m" => 1e6,
+        "g" => 1e9,
+        "t" => 1e12,
+        "p" => 1e15,
+        _ => return Err(err()),
+    };
+    let bytes = (value * mult).round();
+    if !bytes.is_finite() || bytes < 0.0 || bytes >= u64::MAX as f64 {
         return Err(err());
     }
     Ok(bytes as u64)

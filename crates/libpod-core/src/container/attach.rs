@@ -61,6 +61,24 @@ fn connect(l: &Locked<'_>) -> Result<AttachConn> {
 }
 
 impl Container {
+    /// Sets the size (rows, columns) of the container's terminal through conmon.
+    /// Fails while the container has no terminal set up yet (not created).
+    pub fn resize(&self, rows: u16, cols: u16) -> Result<()> {
+        let p = self.enter()?;
+        let (cfg, st) = p
+            .state
+            .container(&self.id)
+            .map_err(|e| crate::context::ctr_err(e, &self.id))?;
+        let bundle = st.bundle_path.ok_or_else(|| Error::InvalidState {
+            id: self.id.clone(),
+            status: st.status.as_str().to_string(),
+            op: "resize (no terminal yet)".into(),
+        })?;
+        p.oci_for(&cfg.oci_runtime)?
+            .resize(&self.id, &bundle, rows, cols)?;
+        Ok(())
+    }
+
     /// Attaches `streams` to the container's stdio until its output ends. The
     /// lock is released while streaming.
     #[tracing::instrument(skip(self, streams), fields(id = %self.id()))]

@@ -116,7 +116,24 @@ pub(crate) fn build_config(
     }
     c.entrypoint = entrypoint;
     c.command = command;
-    c.env = merge_env(ic.env.as_deref().unwrap_or(&[]), &opts.env);
+    c.env = if opts.unsetenv_all {
+        merge_env(&[], &opts.env)
+    } else {
+        let defaults: Vec<String> = super::options::DEFAULT_ENV
+            .iter()
+            .map(|s| s.to_string())
+            .chain(std::iter::once("container=podman".to_string()))
+            .collect();
+        let base = merge_env(&defaults, ic.env.as_deref().unwrap_or(&[]));
+        let base: Vec<String> = base
+            .into_iter()
+            .filter(|e| {
+                let k = e.split_once('=').map(|(k, _)| k).unwrap_or(e);
+                !opts.unsetenv.iter().any(|u| u == k)
+            })
+            .collect();
+        merge_env(&base, &opts.env)
+    };
     c.working_dir = opts
         .workdir
         .clone()
@@ -174,11 +191,20 @@ pub(crate) fn build_config(
     c.networks = opts.networks.clone();
     c.port_mappings = opts.ports.clone();
     join_pod(p, opts, &mut c)?;
-    c.log_path = p.opts.containers_dir().join(id).join("ctr.log");
+    c.log_path = opts
+        .run
+        .log_path
+        .clone()
+        .unwrap_or_else(|| p.opts.containers_dir().join(id).join("ctr.log"));
     c.stop_signal = opts
         .stop_signal
         .or_else(|| ic.stop_signal.as_deref().and_then(parse_signal))
-        .unwrap_or(libc::SIGTERM);
+        .unwrap_or(if opts.run.systemd {
+            // systemd stops on SIGRTMIN+3.
+            libc::SIGRTMIN() + 3
+        } else {
+            libc::SIGTERM
+        });
     c.stop_timeout = opts
         .stop_timeout
         .map(|t| t.min(u32::MAX as u64) as u32)
@@ -197,7 +223,32 @@ pub(crate) fn build_config(
     };
     c.oci_runtime = p.opts.config.runtime.clone();
     c.auto_remove = opts.remove;
+    c.log_driver = opts.log_driver;
+    c.run = opts.run.clone();
+    c.run.create_workdir = opts.workdir.is_none();
+    c.run.no_default_env = opts.unsetenv_all;
+    c.run.image_digest = img.digest.clone();
+    if let Some(tz) = &c.run.timezone {
+        super::runopts::check_timezone(tz)?;
+    }
+    for r in &c.run.device_cgroup_rules {
+        super::runopts::parse_device_rule(r)?;
+    }
+    if let Some(latest) = latest_name(&opts.image, &img.names) {
+        c.image = latest;
+    }
     Ok(c)
+}
+
+/// The name the image is stored under for a reference given without a tag
+/// (`localhost/x/y` → `localhost/x/y:latest`), as Podman records it.
+fn latest_name(reference: &str, names: &[String]) -> Option<String> {
+    let last = reference.rsplit('/').next().unwrap_or(reference);
+    if last.contains(':') || reference.contains('@') {
+        return None;
+    }
+    let want = format!("{reference}:latest");
+    names.iter().find(|n| **n == want).cloned()
 }
 
 /// Creates the container; returns its id.

@@ -35,7 +35,8 @@ impl Container {
             cfg.terminal = opts.tty;
             let mut process = crate::ops::init::process_input(&cfg, &rootfs)?;
             process.args = opts.command.clone();
-            process.env = merge_env(&l.cfg.env, &opts.env);
+            process.env = merge_env(&process.env, &opts.env);
+            process.console_size = opts.terminal_size.filter(|_| opts.tty);
             if let Some(w) = &opts.workdir {
                 process.cwd = PathBuf::from(w);
             }
@@ -46,7 +47,7 @@ impl Container {
                 attach: true,
                 conmon_env: Vec::new(),
             };
-            p.oci
+            p.oci_for(&l.cfg.oci_runtime)?
                 .exec(&self.id, &eo)
                 .map_err(|e| crate::ops::init::map_create_error(e.into(), &opts.command[0]))?
         };
@@ -59,6 +60,11 @@ impl Container {
                 ..streams
             }
         };
+        if let (true, Some((rows, cols))) = (opts.tty, opts.terminal_size) {
+            if let Err(e) = session.resize(rows, cols) {
+                tracing::debug!(error = %e, "setting the exec terminal's size");
+            }
+        }
         if let Some(conn) = session.conn() {
             let conn = conn.try_clone()?;
             super::attach::pump(conn, streams)?;

@@ -25,6 +25,8 @@ pub struct InspectData {
     pub image: String,
     /// Image reference as given.
     pub image_name: String,
+    /// Manifest digest of the image (empty when unknown).
+    pub image_digest: String,
     /// Root filesystem mount point while mounted.
     pub rootfs: String,
     /// OCI bundle directory.
@@ -35,7 +37,8 @@ pub struct InspectData {
     pub name: String,
     /// Restart count.
     pub restart_count: u32,
-    /// The OCI runtime.
+    /// The OCI runtime (name or path, as recorded at create).
+    #[serde(rename = "OCIRuntime")]
     pub oci_runtime: String,
     /// Storage driver.
     pub driver: String,
@@ -158,6 +161,52 @@ pub struct InspectHostConfig {
     pub readonly_rootfs: bool,
     /// Host devices.
     pub devices: Vec<InspectDevice>,
+    /// Log driver and its options.
+    pub log_config: InspectLogConfig,
+}
+
+/// `HostConfig.LogConfig` of `podman inspect`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectLogConfig {
+    /// Driver name as given (k8s-file, json-file, journald, none, passthrough).
+    #[serde(rename = "Type")]
+    pub kind: String,
+    /// Log file (empty for drivers that write none).
+    pub path: String,
+    /// conmon's log tag.
+    pub tag: String,
+    /// Size limit in decimal units ("1.5MB"), "0B" when unlimited.
+    pub size: String,
+}
+
+/// Bytes in decimal units with four significant digits, as Podman (Docker's
+/// `units.HumanSize`) prints them: 1500000 → "1.5MB".
+pub fn human_size(bytes: f64) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    let mut v = bytes;
+    let mut i = 0;
+    while v >= 1000.0 && i < UNITS.len() - 1 {
+        v /= 1000.0;
+        i += 1;
+    }
+    // Go's %.4g: four significant digits, trailing zeros dropped.
+    let int_digits = if v < 1.0 {
+        1
+    } else {
+        (v.log10().floor() as i32 + 1).max(1)
+    };
+    let decimals = (4 - int_digits).max(0) as usize;
+    let mut s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    format!("{s}{}", UNITS[i])
 }
 
 /// A device of `HostConfig.Devices`.
@@ -258,6 +307,7 @@ pub(crate) fn inspect_rows(
         },
         image: cfg.image_id.clone(),
         image_name: cfg.image.clone(),
+        image_digest: cfg.run.image_digest.clone().unwrap_or_default(),
         rootfs: st
             .mountpoint
             .as_ref()
@@ -317,6 +367,19 @@ pub(crate) fn inspect_rows(
             privileged: cfg.security.privileged,
             security_opt: cfg.security.security_opt.clone(),
             readonly_rootfs: cfg.security.read_only,
+            log_config: InspectLogConfig {
+                kind: cfg.log_driver.as_str().to_string(),
+                path: if cfg.log_driver.writes_file() {
+                    cfg.log_path.display().to_string()
+                } else {
+                    String::new()
+                },
+                tag: cfg.run.log_tag.clone().unwrap_or_default(),
+                size: match cfg.run.log_size_max {
+                    Some(n) if n > 0 => human_size(n as f64),
+                    _ => "0B".to_string(),
+                },
+            },
             devices: cfg
                 .security
                 .devices
@@ -339,5 +402,17 @@ impl Container {
         let mut data = inspect_rows(&l.cfg, &l.st, p.store.driver().as_str());
         crate::network::pod_member_settings(&p, &l.cfg, &mut data.network_settings);
         Ok(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn human_sizes_like_podman() {
+        assert_eq!(super::human_size(3_051_000.0), "3.051MB");
+        assert_eq!(super::human_size(1_500_000.0), "1.5MB");
+        assert_eq!(super::human_size(999.0), "999B");
+        assert_eq!(super::human_size(0.0), "0B");
+        assert_eq!(super::human_size(7_090_000.0), "7.09MB");
     }
 }

@@ -13,7 +13,7 @@ impl Container {
         let p = self.enter()?;
         let l = Locked::acquire(&p, &self.id)?;
         l.check(Operation::Kill)?;
-        p.oci.kill(&self.id, signal, false)?;
+        p.oci_of(&self.id)?.kill(&self.id, signal, false)?;
         Ok(())
     }
 }

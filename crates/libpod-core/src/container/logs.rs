@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::Error;
 
 const FOLLOW_POLL: Duration = Duration::from_millis(100);
 
@@ -44,9 +45,24 @@ impl Container {
     ) -> Result<()> {
         let p = self.parts()?;
         let cfg = self.config()?;
+        match cfg.log_driver {
+            libpod_config::LogDriver::K8sFile | libpod_config::LogDriver::JsonFile => {}
+            libpod_config::LogDriver::Journald => {
+                return Err(Error::NoLogs(format!(
+                    "container {} uses the journald log driver: lpod reads k8s-file logs only (its output is in the journal, if systemd-journald runs on this host)",
+                    cfg.name
+                )))
+            }
+            other => {
+                return Err(Error::NoLogs(format!(
+                    "this container is using the '{}' log driver, cannot read logs: this container is not logging output",
+                    other.as_str()
+                )))
+            }
+        }
         let lo = libpod_oci::LogOptions {
             since: opts.since,
-            until: None,
+            until: opts.until,
             tail: opts.tail,
         };
         let mut joiner = Joiner::default();

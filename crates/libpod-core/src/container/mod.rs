@@ -15,6 +15,7 @@ mod options;
 mod pause;
 mod remove;
 mod restart;
+pub(crate) mod runopts;
 pub(crate) mod security;
 mod start;
 mod stop;
@@ -25,7 +26,8 @@ use std::sync::Arc;
 
 pub use crate::network::InspectNetworkSettings;
 pub use inspect::{
-    InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectMount, InspectState,
+    human_size, InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectLogConfig,
+    InspectMount, InspectState,
 };
 pub use options::{
     CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode,

@@ -113,7 +113,24 @@ pub struct CreateOptions {
     /// root, devices. Checked at create (unknown capability, unreadable or malformed
     /// seccomp profile, missing device: the create fails and nothing is created).
     pub security: libpod_config::SecurityConfig,
+    /// Where the output goes (`--log-driver`; k8s-file by default).
+    pub log_driver: libpod_config::LogDriver,
+    /// Log options, timeout, time zone, device cgroup rules, conmon pid file, preserved
+    /// fds (`--log-opt`, `--timeout`, `--tz`, `--device-cgroup-rule`, `--conmon-pidfile`,
+    /// `--preserve-fds`). The time zone and rules are checked at create.
+    pub run: libpod_config::RunSettings,
+    /// Environment variables not to take from the defaults and the image (`--unsetenv`).
+    pub unsetenv: Vec<String>,
+    /// Take no environment from the defaults and the image (`--unsetenv-all`).
+    pub unsetenv_all: bool,
 }
+
+/// The environment every container starts from, before the image's (Podman's
+/// containers.conf defaults).
+pub const DEFAULT_ENV: [&str; 2] = [
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "TERM=xterm",
+];
 
 /// Everything `exec` takes.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -130,6 +147,9 @@ pub struct ExecOptions {
     pub tty: bool,
     /// Forward stdin.
     pub stdin: bool,
+    /// With `tty`: the terminal's size (rows, columns), set once the process has its
+    /// terminal.
+    pub terminal_size: Option<(u16, u16)>,
 }
 
 /// Which logs to read.
@@ -141,6 +161,8 @@ pub struct LogOptions {
     pub tail: Option<usize>,
     /// Only lines at or after this time.
     pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only lines at or before this time.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Which stream a log line came from.

@@ -12,7 +12,7 @@ impl Container {
         let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         let t = l.check(Operation::Pause)?;
-        p.oci.pause(&self.id)?;
+        p.oci_of(&self.id)?.pause(&self.id)?;
         l.commit(&t)
     }
 
@@ -22,7 +22,7 @@ impl Container {
         let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
         let t = l.check(Operation::Unpause)?;
-        p.oci.resume(&self.id)?;
+        p.oci_of(&self.id)?.resume(&self.id)?;
         l.commit(&t)
     }
 }

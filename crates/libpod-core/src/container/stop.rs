@@ -52,12 +52,12 @@ impl Container {
             )?;
             l.st.stopped_by_user = true;
             l.begin(&t)?;
-            if let Err(e) = p.oci.kill(&self.id, signal, false) {
+            if let Err(e) = p.oci_for(&l.cfg.oci_runtime)?.kill(&self.id, signal, false) {
                 tracing::debug!(error = %e, "stop signal not delivered (process gone?)");
             }
             failpoint::hit("container.stop.after_kill");
             if was == ContainerStatus::Paused {
-                let _ = p.oci.resume(&self.id);
+                let _ = p.oci_for(&l.cfg.oci_runtime)?.resume(&self.id);
             }
             if signal == libc::SIGKILL {
                 AFTER_KILL
@@ -71,7 +71,9 @@ impl Container {
             {
                 let l = Locked::acquire(&p, &self.id)?;
                 if l.st.status == ContainerStatus::Stopping {
-                    let _ = p.oci.kill(&self.id, libc::SIGKILL, true);
+                    let _ = p
+                        .oci_for(&l.cfg.oci_runtime)?
+                        .kill(&self.id, libc::SIGKILL, true);
                 }
             }
             if super::wait::wait_unlocked(&p, &self.id, Some(AFTER_KILL), true)?.is_none() {

@@ -99,6 +99,13 @@ pub(crate) fn process_input(
         terminal: cfg.terminal,
         ..ProcessInput::default()
     };
+    // Never an empty HOME: the user's home in the image, else `/` (as Podman).
+    if !process.env.iter().any(|e| e.starts_with("HOME=")) {
+        process.env.push(format!(
+            "HOME={}",
+            crate::container::runopts::home_of(rootfs, uid)
+        ));
+    }
     crate::container::security::apply_process(&cfg.security, &mut process)?;
     Ok(process)
 }
@@ -153,6 +160,31 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
             }
         }
     }
+    // Podman's marker that this is a container (with facts when privileged).
+    let ctr_dir = l.p.opts.containers_dir().join(&cfg.id);
+    let marker = ctr_dir.join("containerenv");
+    std::fs::write(&marker, crate::container::runopts::containerenv(cfg))
+        .map_err(|e| Error::io("write", &marker, e))?;
+    let run_env = Path::new("/run/.containerenv");
+    if !cfg.mounts.iter().any(|m| m.destination == run_env) {
+        input.mounts.push(MountInput::Bind {
+            source: marker,
+            destination: run_env.to_path_buf(),
+            readonly: true,
+            options: Vec::new(),
+        });
+    }
+    if let Some(tz) = &cfg.run.timezone {
+        let src = crate::container::runopts::timezone_file(tz);
+        let copy = ctr_dir.join("localtime");
+        std::fs::copy(&src, &copy).map_err(|e| Error::io("copy time zone file", &src, e))?;
+        input.mounts.push(MountInput::Bind {
+            source: copy,
+            destination: PathBuf::from("/etc/localtime"),
+            readonly: true,
+            options: Vec::new(),
+        });
+    }
     let parent = PathBuf::from("/").join(&l.p.opts.config.cgroup_parent);
     input.cgroup_path = Some(SpecInput::cgroup_path_for(Some(&parent), &cfg.id));
     input.resources = Resources {
@@ -169,6 +201,9 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     crate::container::security::apply_spec(&cfg.security, &mut input)?;
+    if cfg.run.systemd {
+        crate::container::runopts::systemd_mode(&mut input);
+    }
     Ok(input)
 }
 
@@ -179,9 +214,25 @@ fn create_options(l: &Locked<'_>) -> libpod_oci::CreateOptions {
     libpod_oci::CreateOptions {
         name: Some(cfg.name.clone()),
         log_path: Some(cfg.log_path.clone()),
-        log_size_max: u64::try_from(opts.config.max_log_size)
+        log_size_max: u64::try_from(cfg.run.log_size_max.unwrap_or(opts.config.max_log_size))
             .ok()
             .filter(|n| *n > 0),
+        log_driver: match cfg.log_driver {
+            libpod_config::LogDriver::None => "none",
+            libpod_config::LogDriver::Journald => "journald",
+            libpod_config::LogDriver::Passthrough => "passthrough",
+            libpod_config::LogDriver::K8sFile | libpod_config::LogDriver::JsonFile => "k8s-file",
+        }
+        .to_string(),
+        // conmon takes a tag for the journal only (k8s-file refuses one).
+        log_tag: cfg
+            .run
+            .log_tag
+            .clone()
+            .filter(|_| cfg.log_driver == libpod_config::LogDriver::Journald),
+        timeout: cfg.run.timeout,
+        conmon_pidfile: cfg.run.conmon_pidfile.clone(),
+        preserve_fds: cfg.run.preserve_fds,
         stdin: cfg.stdin,
         exit_command: opts.exit_command.as_ref().map(|(bin, args)| {
             let mut a = args.clone();
@@ -233,11 +284,30 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
                 a.networks = networks;
             })?;
         }
+        crate::container::runopts::check_ports_free(p, &l.cfg)?;
         let net = network_setup(l)?;
         failpoint::hit("container.init.after_network");
+        if let Some(w) = l.cfg.working_dir.clone() {
+            if l.cfg.run.create_workdir {
+                crate::container::runopts::create_workdir(&rootfs, &w)?;
+            } else {
+                let dests: Vec<PathBuf> =
+                    l.cfg.mounts.iter().map(|m| m.destination.clone()).collect();
+                if !crate::container::runopts::workdir_ok(&rootfs, &w, &dests) {
+                    return Err(Error::WorkdirMissing {
+                        workdir: w.display().to_string(),
+                        id: id.clone(),
+                    });
+                }
+            }
+        }
         let mut input = spec_input(l, &rootfs, net.base())?;
         net.apply(&mut input);
-        let spec = input.to_spec()?;
+        let mut spec = input.to_spec()?;
+        crate::container::runopts::apply_device_rules(&mut spec, &l.cfg.run.device_cgroup_rules)?;
+        if l.cfg.run.no_default_env {
+            crate::container::runopts::drop_default_path(&mut spec, &l.cfg.env);
+        }
         let bundle = p.opts.bundle_dir().join(&id);
         libpod_storage::private::create_private_dir(&bundle)
             .map_err(|e| Error::io("create bundle", &bundle, e))?;
@@ -247,7 +317,9 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         }
         l.st.bundle_path = Some(bundle.clone());
         op.record(|a| a.runtime_create = true)?;
-        let created = p.oci.create(&id, &bundle, &spec, &create_options(l))?;
+        let created =
+            p.oci_for(&l.cfg.oci_runtime)?
+                .create(&id, &bundle, &spec, &create_options(l))?;
         let conmon_start = created
             .conmon_pid
             .and_then(|pid| crate::journal::proc_start(pid).ok())
@@ -304,7 +376,10 @@ pub(crate) fn map_create_error(e: Error, argv0: &str) -> Error {
     };
     if msg.contains("not found") || msg.contains("no such file or directory") {
         Error::CommandNotFound(format!("{argv0}: {msg}"))
-    } else if msg.contains("permission denied") || msg.contains("is a directory") {
+    } else if msg.contains("permission denied")
+        || msg.contains("operation not permitted")
+        || msg.contains("is a directory")
+    {
         Error::CommandNotInvokable(format!("{argv0}: {msg}"))
     } else {
         e

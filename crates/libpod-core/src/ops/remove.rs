@@ -60,9 +60,10 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
         },
     )?;
     if l.st.status.is_active() {
-        let _ = p.oci.kill(&id, libc::SIGKILL, true);
+        let oci = p.oci_for(&l.cfg.oci_runtime)?;
+        let _ = oci.kill(&id, libc::SIGKILL, true);
         if l.st.status == ContainerStatus::Paused {
-            let _ = p.oci.resume(&id);
+            let _ = oci.resume(&id);
         }
         // Waiting under the lock is fine here: SIGKILL cannot be ignored, and the
         // exit command's cleanup simply finds the container gone.

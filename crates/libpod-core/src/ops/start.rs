@@ -32,7 +32,7 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
             ..Acquired::default()
         },
     )?;
-    if let Err(e) = l.p.oci.start(&id) {
+    if let Err(e) = l.p.oci_for(&l.cfg.oci_runtime)?.start(&id) {
         l.st.error = Some(e.to_string());
         let _ = l.save();
         let argv0 = l

@@ -22,11 +22,12 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
     let id = l.id().to_string();
     let p = l.p;
     let mut errs = Vec::new();
-    match p.oci.delete(&id, true) {
+    let oci = p.oci_for(&l.cfg.oci_runtime)?;
+    match oci.delete(&id, true) {
         Ok(()) | Err(OciError::NotFound { .. }) => {}
         Err(e) => errs.push(Error::from(e)),
     }
-    if let Err(e) = p.oci.cleanup_files(&id) {
+    if let Err(e) = oci.cleanup_files(&id) {
         errs.push(e.into());
     }
     failpoint::hit("container.cleanup.after_runtime_delete");

@@ -66,13 +66,11 @@ impl RuntimeBuilder {
     pub fn runtime(mut self, r: impl Into<String>) -> Self {
         let r: String = r.into();
         if r.contains('/') {
+            // A path is its own key: containers record it as given (Podman's
+            // `OCIRuntime`), and later verbs find the same binary by it.
             let path = PathBuf::from(&r);
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| r.clone());
-            self.opts.config.runtimes.insert(name.clone(), vec![path]);
-            self.opts.config.runtime = name;
+            self.opts.config.runtimes.insert(r.clone(), vec![path]);
+            self.opts.config.runtime = r;
         } else {
             self.opts.config.runtime = r;
         }
@@ -110,6 +108,21 @@ impl RuntimeBuilder {
     /// conmon log level (default `error`).
     pub fn log_level(mut self, l: impl Into<String>) -> Self {
         self.opts.log_level = l.into();
+        self
+    }
+    /// Global flags for every OCI runtime invocation (Podman's `--runtime-flag`):
+    /// each gets a leading `--` unless it has one.
+    pub fn runtime_flags(mut self, flags: &[String]) -> Self {
+        self.opts.runtime_flags = flags
+            .iter()
+            .map(|f| {
+                if f.starts_with('-') {
+                    f.clone()
+                } else {
+                    format!("--{f}")
+                }
+            })
+            .collect();
         self
     }
     /// Start from a complete set of options.

@@ -2,6 +2,7 @@
 //! unusable after [`Runtime::shutdown`].
 
 mod builder;
+pub(crate) mod find;
 pub(crate) mod info;
 mod networks;
 mod open;

@@ -109,25 +109,7 @@ fn tighten_runtime_dirs(opts: &RuntimeOptions, runtime_name: &str) -> Result<Vec
 /// Resolves the OCI runtime binary: the configured candidates, then the
 /// default search list; missing → `MissingBinary` naming the Debian package.
 fn find_runtime(opts: &RuntimeOptions) -> Result<(RuntimeKind, PathBuf)> {
-    let name = opts.config.runtime.clone();
-    let kind = match name.as_str() {
-        "crun" => RuntimeKind::Crun,
-        "runc" => RuntimeKind::Runc,
-        other => RuntimeKind::from_path(Path::new(other)),
-    };
-    // The configured candidates only: an explicit path must not silently fall
-    // back to another binary.
-    opts.config
-        .runtime_paths(&name)
-        .iter()
-        .cloned()
-        .into_iter()
-        .find(|p| is_executable(p))
-        .map(|p| (kind, p))
-        .ok_or(Error::MissingBinary {
-            binary: name,
-            package: kind.package(),
-        })
+    super::find::find_runtime_named(&opts.config, &opts.config.runtime)
 }
 
 fn find_conmon(opts: &RuntimeOptions) -> Result<PathBuf> {
@@ -135,18 +117,11 @@ fn find_conmon(opts: &RuntimeOptions) -> Result<PathBuf> {
     candidates.extend(libpod_oci::find::default_conmon_paths());
     candidates
         .into_iter()
-        .find(|p| is_executable(p))
+        .find(|p| super::find::is_executable(p))
         .ok_or(Error::MissingBinary {
             binary: "conmon".into(),
             package: "conmon",
         })
-}
-
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p)
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
 }
 
 /// Per-boot leftovers of containers cleared on a new boot (the state's refresh
@@ -177,7 +152,15 @@ impl Runtime {
         cfg.validate(Path::new("<builder>"))?;
         // An older lpod left these 0755/0644: private again before anything else
         // (reported below, once, with what storage and state tightened).
-        let mut tightened = tighten_runtime_dirs(&opts, &cfg.runtime)?;
+        // The runtime's state dir is named after its kind: a runtime given as a path
+        // must never make that path (the binary) one of our directories.
+        let state_name = match cfg.runtime.as_str() {
+            "crun" => RuntimeKind::Crun,
+            "runc" => RuntimeKind::Runc,
+            other => RuntimeKind::from_path(Path::new(other)),
+        }
+        .name();
+        let mut tightened = tighten_runtime_dirs(&opts, state_name)?;
         for d in [
             cfg.static_dir.clone(),
             cfg.tmp_dir.clone(),
@@ -192,6 +175,7 @@ impl Runtime {
         }
 
         // OCI driver first: a missing binary is the clearest error to give.
+        let mut template = None;
         // Versions are probed lazily by `info()`: no process spawns on open.
         let (oci, oci_component, conmon_component): (Arc<dyn OciRuntime>, Component, Component) =
             match driver {
@@ -223,7 +207,9 @@ impl Runtime {
                         run_root: cfg.tmp_dir.clone(),
                         conmon_log_level: opts.log_level.clone(),
                         create_timeout: std::time::Duration::from_secs(120),
+                        runtime_flags: opts.runtime_flags.clone(),
                     };
+                    template = Some(cc_cfg.clone());
                     (Arc::new(ConmonRuntime::new(cc_cfg)?), rc, cc)
                 }
             };
@@ -312,6 +298,8 @@ impl Runtime {
             oci,
             oci_component,
             conmon_component,
+            other_oci: Default::default(),
+            conmon_template: template,
         });
         // Operations whose process died (see `crate::journal`): finished or undone
         // before this runtime is handed out. Errors are logged; the entries stay

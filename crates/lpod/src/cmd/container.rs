@@ -5,14 +5,14 @@ use std::io::Write;
 use std::time::Duration;
 
 use libpod_core::{
-    Container, CreateOptions, Error as CoreError, ExecOptions, Limits, LogOptions, LogStream,
-    MountSpec, Runtime, Streams,
+    Container, CreateOptions, Error as CoreError, ExecOptions, Limits, LogLine, LogOptions,
+    LogStream, MountSpec, Runtime, Streams,
 };
 
 use super::{for_each, print_json, report, CliError, CmdResult};
 use crate::cli::{
     CleanupArgs, CreateArgs, CreateFlags, ExecArgs, IdsArgs, InspectArgs, KillArgs, LogsArgs,
-    RmArgs, RunArgs, StartArgs, StopArgs,
+    RmArgs, RunArgs, StartArgs, StopArgs, WaitArgs,
 };
 use crate::{exit, format, parse, tty};
 
@@ -55,7 +55,13 @@ pub fn create_options(
             options,
         });
     }
-    let memory = f.memory.as_deref().map(parse::memory_bytes).transpose()?;
+    // `--memory=0` means no limit, as in Podman.
+    let memory = f
+        .memory
+        .as_deref()
+        .map(parse::memory_bytes)
+        .transpose()?
+        .filter(|m| *m > 0);
     let cpus = match f.cpus.as_deref() {
         Some(c) => {
             parse::cpus(c)?;
@@ -79,11 +85,32 @@ pub fn create_options(
             parse::NetworkMode::Bridge(names) => (libpod_core::NetworkMode::Bridge, names),
         },
     };
-    let ports = f
+    let mut ports = f
         .publish
         .iter()
         .map(|p| libpod_core::network::parse_port(p))
         .collect::<Result<Vec<_>, _>>()?;
+    if !ports.is_empty()
+        && matches!(
+            network,
+            libpod_core::NetworkMode::Host | libpod_core::NetworkMode::None
+        )
+    {
+        eprintln!("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use");
+        ports.clear();
+    }
+    if f.kernel_memory.is_some() {
+        tracing::warn!("The --kernel-memory flag is no longer supported. This flag is a noop.");
+    }
+    let log_driver = match f.log_driver.as_deref() {
+        None => libpod_config::LogDriver::default(),
+        Some(d) => d.parse::<libpod_config::LogDriver>().map_err(|_| {
+            CliError::Usage(
+                "running container create option: invalid log driver: invalid argument".into(),
+            )
+        })?,
+    };
+    let run = run_settings(f)?;
     let entrypoint = f.entrypoint.as_deref().map(|e| {
         if e.trim_start().starts_with('[') {
             serde_json::from_str::<Vec<String>>(e).unwrap_or_else(|_| vec![e.to_string()])
@@ -94,6 +121,7 @@ pub fn create_options(
         }
     });
     let security = security_config(f)?;
+    let stop_signal = f.stop_signal.as_deref().map(parse::signal).transpose()?;
     Ok(CreateOptions {
         image: image.clone(),
         name: f.name.clone(),
@@ -117,8 +145,66 @@ pub fn create_options(
         tty: f.tty,
         stdin: f.interactive,
         security,
+        log_driver,
+        run,
+        unsetenv: f.unsetenv.clone(),
+        unsetenv_all: f.unsetenv_all,
+        stop_timeout: f.stop_timeout,
+        stop_signal,
         ..CreateOptions::default()
     })
+}
+
+/// `--log-opt`, `--timeout`, `--tz`, `--device-cgroup-rule`, `--conmon-pidfile`,
+/// `--preserve-fds` as core's run settings.
+fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError> {
+    let argv0 = f
+        .image_and_command
+        .get(1)
+        .map(|c| c.rsplit('/').next().unwrap_or(c).to_string())
+        .unwrap_or_default();
+    let systemd = match f.systemd.to_ascii_lowercase().as_str() {
+        "always" => true,
+        "true" | "" => argv0 == "init" || argv0 == "systemd",
+        "false" => false,
+        other => {
+            return Err(CliError::Usage(format!(
+                "invalid --systemd {other:?}: true, false or always"
+            )))
+        }
+    };
+    let mut r = libpod_config::RunSettings {
+        systemd,
+        timeout: f.timeout.unwrap_or(0),
+        timezone: f.tz.clone(),
+        device_cgroup_rules: f.device_cgroup_rule.clone(),
+        conmon_pidfile: f.conmon_pidfile.as_deref().map(super::absolute),
+        preserve_fds: f.preserve_fds.unwrap_or(0),
+        ..libpod_config::RunSettings::default()
+    };
+    for o in &f.log_opt {
+        let (k, v) = o.split_once('=').unwrap_or((o.as_str(), ""));
+        match k {
+            "max-size" => {
+                r.log_size_max = Some(parse::decimal_size(v)? as i64);
+            }
+            "path" => {
+                if v.is_empty() {
+                    return Err(CliError::Usage(format!(
+                        "invalid log option {o:?}: empty path"
+                    )));
+                }
+                r.log_path = Some(super::absolute(std::path::Path::new(v)));
+            }
+            "tag" => r.log_tag = Some(v.to_string()),
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "invalid log option {o:?}: max-size=, path= or tag="
+                )))
+            }
+        }
+    }
+    Ok(r)
 }
 
 /// The confinement flags (`--cap-add`, `--cap-drop`, `--privileged`, `--security-opt`,
@@ -170,11 +256,50 @@ fn default_mode(rt: &Runtime) -> Result<String, CliError> {
     Ok(rt.config()?.config.default_network_mode)
 }
 
+/// `--cidfile` must not exist yet (Podman refuses to overwrite it).
+fn check_cidfile(f: &CreateFlags) -> Result<(), CliError> {
+    match &f.cidfile {
+        Some(p) if p.exists() => Err(CliError::Usage(format!(
+            "container id file exists. Ensure another container is not using it or delete {}",
+            p.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Writes the id to `--cidfile`.
+fn write_cidfile(f: &CreateFlags, c: &Container) -> Result<(), CliError> {
+    if let Some(p) = &f.cidfile {
+        std::fs::write(p, c.id()).map_err(|e| CliError::io("write cidfile", p.clone(), e))?;
+    }
+    Ok(())
+}
+
+/// Creates the container `f` describes, with its `--cidfile`.
+fn create_from(rt: &Runtime, f: &CreateFlags) -> Result<Container, CliError> {
+    check_cidfile(f)?;
+    let c = rt.create_container(create_options(f, &default_mode(rt)?)?)?;
+    if let Err(e) = write_cidfile(f, &c) {
+        discard(&c);
+        return Err(e);
+    }
+    Ok(c)
+}
+
 /// `lpod create`: prints the full id.
 pub fn create(rt: &Runtime, a: CreateArgs) -> CmdResult {
-    let c = rt.create_container(create_options(&a.create, &default_mode(rt)?)?)?;
+    let c = create_from(rt, &a.create)?;
     println!("{}", c.id());
     Ok(0)
+}
+
+/// `lpod container exists`: 0 when it exists, 1 when not.
+pub fn exists(rt: &Runtime, a: crate::cli::ContainerExistsArgs) -> CmdResult {
+    match rt.container(&a.container) {
+        Ok(_) => Ok(0),
+        Err(CoreError::NoSuchContainer(_)) => Ok(1),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Removes a container we created when the verb that followed failed (`run --rm`).
@@ -185,37 +310,122 @@ fn discard(c: &Container) {
     }
 }
 
-/// `lpod run`.
-pub fn run(rt: &Runtime, a: RunArgs) -> CmdResult {
-    let opts = create_options(&a.create, &default_mode(rt)?)?;
-    let rm = opts.remove;
-    let c = rt.create_container(opts)?;
-    if a.detach {
-        if let Err(e) = c.start() {
-            if rm {
-                discard(&c);
-            }
-            return Err(e.into());
+/// Which of the container's streams `run --attach` connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Attach {
+    stdin: bool,
+    stdout: bool,
+    stderr: bool,
+}
+
+impl Attach {
+    fn all(stdin: bool) -> Self {
+        Attach {
+            stdin,
+            stdout: true,
+            stderr: true,
         }
-        println!("{}", c.id());
-        return Ok(0);
     }
-    let code = attached(&c, a.create.interactive, a.create.tty, rm)?;
-    Ok(code)
+
+    fn parse(list: &[String], interactive: bool) -> Result<Self, CliError> {
+        if list.is_empty() {
+            return Ok(Attach::all(interactive));
+        }
+        let mut a = Attach {
+            stdin: false,
+            stdout: false,
+            stderr: false,
+        };
+        for s in list.iter().flat_map(|s| s.split(',')) {
+            match s.to_ascii_lowercase().as_str() {
+                "stdin" => a.stdin = true,
+                "stdout" => a.stdout = true,
+                "stderr" => a.stderr = true,
+                other => {
+                    return Err(CliError::Usage(format!(
+                        "invalid stream {other:?} for --attach - must be one of stdin, stdout, or stderr: invalid argument"
+                    )))
+                }
+            }
+        }
+        Ok(a)
+    }
+
+    fn streams(self) -> Streams {
+        let mut s = Streams::stdio(self.stdin);
+        if !self.stdout {
+            s.stdout = Box::new(std::io::sink());
+        }
+        if !self.stderr {
+            s.stderr = Box::new(std::io::sink());
+        }
+        s
+    }
+}
+
+/// A failure to start the container `run` just created: Podman exits 126 for it
+/// (127 when the command is not found), not 125.
+fn start_failed(e: CoreError) -> CliError {
+    CliError::StartFailed(e)
+}
+
+/// `lpod run`.
+pub fn run(rt: &Runtime, mut a: RunArgs) -> CmdResult {
+    // `--rmi` implies `--rm`, as in Podman.
+    a.create.rm |= a.rmi;
+    let attach = Attach::parse(&a.attach, a.create.interactive)?;
+    let rm = a.create.rm;
+    let c = create_from(rt, &a.create)?;
+    let image_id = c.config().map(|cfg| cfg.image_id).unwrap_or_default();
+    let res = if a.detach {
+        match c.start() {
+            Ok(()) => {
+                println!("{}", c.id());
+                Ok(0)
+            }
+            Err(e) => {
+                if rm {
+                    discard(&c);
+                }
+                Err(start_failed(e))
+            }
+        }
+    } else {
+        if !attach.stdout && !attach.stderr {
+            // Nothing of the output to show: Podman prints the id instead.
+            println!("{}", c.id());
+        }
+        attached(&c, attach, a.create.tty, rm)
+    };
+    if a.rmi && rm && !image_id.is_empty() {
+        remove_image_if_unused(rt, &image_id);
+    }
+    res
+}
+
+/// `run --rmi`: removes the image unless a container still uses it.
+fn remove_image_if_unused(rt: &Runtime, image_id: &str) {
+    match rt.remove_image(image_id, false) {
+        Ok(_) => {}
+        Err(e) => tracing::debug!(image = image_id, error = %e, "run --rmi: image kept"),
+    }
 }
 
 /// Starts `c` attached to our stdio, waits for it, removes it if `rm`; returns its code.
-fn attached(c: &Container, stdin: bool, tty: bool, rm: bool) -> CmdResult {
+fn attached(c: &Container, attach: Attach, tty: bool, rm: bool) -> CmdResult {
     let _raw = if tty { tty::RawMode::enable() } else { None };
+    if tty {
+        tty::follow_size(c.clone());
+    }
     let proxy = crate::signals::SignalProxy::start(c.clone());
-    let res = c.start_attached(Streams::stdio(stdin));
+    let res = c.start_attached(attach.streams());
     drop(_raw);
     if let Err(e) = res {
         drop(proxy);
         if rm {
             discard(c);
         }
-        return Err(e.into());
+        return Err(start_failed(e));
     }
     let code = c.wait();
     drop(proxy);
@@ -239,7 +449,12 @@ pub fn start(rt: &Runtime, a: StartArgs) -> CmdResult {
         }
         let c = rt.container(&a.containers[0])?;
         let cfg = c.config()?;
-        return attached(&c, false, cfg.terminal, false);
+        return attached(
+            &c,
+            Attach::all(a.interactive && cfg.stdin),
+            cfg.terminal,
+            false,
+        );
     }
     for_each(&a.containers, |name| {
         rt.container(name)?.start()?;
@@ -314,7 +529,10 @@ pub fn pause(rt: &Runtime, a: IdsArgs, pause: bool) -> CmdResult {
 }
 
 /// `lpod rm`.
-pub fn rm(rt: &Runtime, a: RmArgs) -> CmdResult {
+pub fn rm(rt: &Runtime, mut a: RmArgs) -> CmdResult {
+    if a.latest {
+        a.containers.push(latest(rt)?);
+    }
     let names = all_or_named(rt, a.all, &a.containers)?;
     // `rm -a` races with `--rm` containers removing themselves; `--ignore` asks for it.
     let missing_ok = a.all || a.ignore;
@@ -328,14 +546,26 @@ pub fn rm(rt: &Runtime, a: RmArgs) -> CmdResult {
             if let Some(t) = a.time {
                 match c.stop(Some(Duration::from_secs(t))) {
                     Ok(()) | Err(CoreError::InvalidState { .. }) => {}
-                    Err(CoreError::NoSuchContainer(_)) => return Ok(()),
+                    Err(CoreError::NoSuchContainer(_)) => {
+                        if !missing_ok {
+                            println!("{}", c.id());
+                        }
+                        return Ok(());
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }
         }
         match c.remove(a.force) {
             Ok(()) => {}
-            Err(CoreError::NoSuchContainer(_)) if missing_ok => return Ok(()),
+            // Found, then gone: its own `--rm` cleanup removed it meanwhile (the
+            // forced stop made it exit). Removed either way, as asked.
+            Err(CoreError::NoSuchContainer(_)) if missing_ok || a.force => {
+                if !missing_ok {
+                    println!("{}", c.id());
+                }
+                return Ok(());
+            }
             Err(e) => return Err(e.into()),
         }
         println!("{}", c.id());
@@ -344,7 +574,14 @@ pub fn rm(rt: &Runtime, a: RmArgs) -> CmdResult {
 }
 
 /// `lpod wait`: prints each exit code.
-pub fn wait(rt: &Runtime, a: IdsArgs) -> CmdResult {
+pub fn wait(rt: &Runtime, a: WaitArgs) -> CmdResult {
+    for c in &a.condition {
+        if !matches!(c.as_str(), "stopped" | "exited") {
+            return Err(CliError::Usage(format!(
+                "wait --condition {c:?}: lpod waits for stopped or exited only"
+            )));
+        }
+    }
     for_each(&a.containers, |name| {
         let code = rt.wait_container(name)?;
         println!("{code}");
@@ -352,31 +589,143 @@ pub fn wait(rt: &Runtime, a: IdsArgs) -> CmdResult {
     })
 }
 
-/// `lpod logs`.
+/// The most recently created container (`--latest`).
+fn latest(rt: &Runtime) -> Result<String, CliError> {
+    rt.list_containers()?
+        .into_iter()
+        .max_by_key(|c| c.created_time)
+        .map(|c| c.id)
+        .ok_or_else(|| CliError::Usage("no containers to choose the latest from".into()))
+}
+
+/// `lpod logs`: one or more containers; with several, each line is prefixed with the
+/// container's short id (or name with `--names`), as Podman does.
 pub fn logs(rt: &Runtime, a: LogsArgs) -> CmdResult {
+    let now = chrono::Utc::now();
     let since = a
         .since
         .as_deref()
-        .map(|s| parse::since(s, chrono::Utc::now()))
+        .map(|s| parse::since(s, now))
         .transpose()?;
-    let c = rt.container(&a.container)?;
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
+    let until = a
+        .until
+        .as_deref()
+        .map(|s| parse::since(s, now))
+        .transpose()?;
+    let mut names = a.containers.clone();
+    if a.latest {
+        names.push(latest(rt)?);
+    }
+    if names.is_empty() {
+        return Err(CliError::Usage(
+            "logs needs a container (or --latest)".into(),
+        ));
+    }
+    let mut ctrs = Vec::new();
+    for n in &names {
+        let c = rt.container(n)?;
+        let name = c.config()?.name;
+        ctrs.push((c, name));
+    }
+    let multi = ctrs.len() > 1;
     let opts = LogOptions {
         follow: a.follow,
         tail: a.tail,
         since,
+        until,
     };
-    c.logs(&opts, &mut |l| {
+    let prefix = |id: &str, name: &str, l: &LogLine| -> String {
+        let mut p = String::new();
+        if multi || a.names {
+            if a.names {
+                p.push_str(name);
+            } else {
+                p.push_str(&id[..id.len().min(12)]);
+            }
+            p.push(' ');
+        }
+        if a.timestamps {
+            let local = l.time.with_timezone(&chrono::Local);
+            p.push_str(&local.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false));
+            p.push(' ');
+        }
+        p
+    };
+    let emit = |pre: &str, l: &LogLine| -> std::io::Result<()> {
         let mut w: Box<dyn Write> = match l.stream {
-            LogStream::Stdout => Box::new(stdout.lock()),
-            LogStream::Stderr => Box::new(stderr.lock()),
+            LogStream::Stdout => Box::new(std::io::stdout().lock()),
+            LogStream::Stderr => Box::new(std::io::stderr().lock()),
         };
+        w.write_all(pre.as_bytes())?;
         w.write_all(&l.line)?;
         w.write_all(b"\n")?;
         w.flush()
-    })?;
-    Ok(0)
+    };
+    if !multi {
+        let (c, name) = &ctrs[0];
+        c.logs(&opts, &mut |l| emit(&prefix(c.id(), name, l), l))?;
+        return Ok(0);
+    }
+    if !a.follow {
+        // Every line of every container, in time order.
+        let mut all: Vec<(LogLine, String)> = Vec::new();
+        for (c, name) in &ctrs {
+            c.logs(&opts, &mut |l| {
+                all.push((l.clone(), prefix(c.id(), name, l)));
+                Ok(())
+            })?;
+        }
+        all.sort_by_key(|(l, _)| l.time);
+        for (l, pre) in &all {
+            if emit(pre, l).is_err() {
+                break;
+            }
+        }
+        return Ok(0);
+    }
+    // Following several: one reader per container, lines printed as they come.
+    let (tx, rx) = std::sync::mpsc::channel::<(LogLine, String)>();
+    let mut handles = Vec::new();
+    for (c, name) in ctrs {
+        let tx = tx.clone();
+        let opts = opts.clone();
+        let (id, timestamps, names) = (c.id().to_string(), a.timestamps, a.names);
+        handles.push(std::thread::spawn(move || {
+            c.logs(&opts, &mut |l| {
+                let mut p = if names {
+                    name.clone()
+                } else {
+                    id[..id.len().min(12)].to_string()
+                };
+                p.push(' ');
+                if timestamps {
+                    let local = l.time.with_timezone(&chrono::Local);
+                    p.push_str(&local.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false));
+                    p.push(' ');
+                }
+                tx.send((l.clone(), p)).map_err(std::io::Error::other)
+            })
+        }));
+    }
+    drop(tx);
+    for (l, pre) in rx {
+        if emit(&pre, &l).is_err() {
+            break;
+        }
+    }
+    let mut last = None;
+    for h in handles {
+        match h.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(CoreError::NoSuchContainer(_))) => {}
+            Ok(Err(e)) => last = Some(CliError::from(e)),
+            Err(_) => last = Some(CliError::Usage("a log reader panicked".into())),
+        }
+    }
+    match last {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
 }
 
 /// `lpod exec`: exits with the process's code.
@@ -399,6 +748,7 @@ pub fn exec(rt: &Runtime, a: ExecArgs) -> CmdResult {
         user: a.user.clone(),
         tty: a.tty,
         stdin: a.interactive,
+        terminal_size: if a.tty { tty::size() } else { None },
     };
     let _raw = if a.tty { tty::RawMode::enable() } else { None };
     let code = c.exec(&opts, Streams::stdio(a.interactive))?;
@@ -417,7 +767,11 @@ pub fn inspect(rt: &Runtime, a: InspectArgs) -> CmdResult {
     }
     let mut items = Vec::new();
     let mut last_err = None;
-    for name in &a.names {
+    let mut names = a.names.clone();
+    if a.latest {
+        names.push(latest(rt)?);
+    }
+    for name in &names {
         let found = if want_ctr {
             match rt.container(name) {
                 Ok(c) => Some(serde_json::to_value(c.inspect()?).unwrap_or_default()),

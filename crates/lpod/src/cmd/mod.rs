@@ -50,6 +50,10 @@ pub enum CliError {
     /// A usage error that clap cannot express.
     #[error("{0}")]
     Usage(String),
+    /// `run` created the container but could not start it (Podman's exit code 126,
+    /// 127 when the command is not found).
+    #[error("{0}")]
+    StartFailed(libpod_core::Error),
 }
 
 impl CliError {
@@ -60,6 +64,13 @@ impl CliError {
                 exit::LPOD_ERROR if matches!(e, libpod_core::Error::Oci(_)) => {
                     exit::classify_runtime_message(&e.to_string())
                 }
+                c => c,
+            },
+            CliError::StartFailed(e) => match e.exit_code() {
+                exit::LPOD_ERROR => match exit::classify_runtime_message(&e.to_string()) {
+                    exit::LPOD_ERROR => exit::CANNOT_INVOKE,
+                    c => c,
+                },
                 c => c,
             },
             _ => exit::LPOD_ERROR,
@@ -118,7 +129,9 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Pause(a) => container::pause(&open(g)?, a, true),
         Command::Unpause(a) => container::pause(&open(g)?, a, false),
         Command::Rm(a) => container::rm(&open(g)?, a),
-        Command::Wait(a) => container::wait(&open(g)?, a),
+        Command::Wait(a) | Command::Container(ContainerCommand::Wait(a)) => {
+            container::wait(&open(g)?, a)
+        }
         Command::Logs(a) => container::logs(&open(g)?, a),
         Command::Exec(a) => container::exec(&open(g)?, a),
         Command::Inspect(a) => container::inspect(&open(g)?, a),
@@ -126,6 +139,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Images(a) => image::images(&open(g)?, a),
         Command::Rmi(a) => image::rmi(&open(g)?, a),
         Command::Tag(a) => image::tag(&open(g)?, a),
+        Command::Untag(a) | Command::Image(ImageCommand::Untag(a)) => image::untag(&open(g)?, a),
         Command::Load(a) => image::load(&open(g)?, a),
         Command::Save(a) => image::save(&open(g)?, a),
         Command::Import(a) => image::import(&open(g)?, a),
@@ -135,12 +149,16 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
+        Command::Container(ContainerCommand::Exists(a)) => container::exists(&open(g)?, a),
+        Command::Container(ContainerCommand::Inspect(mut a)) => {
+            a.kind = "container".into();
+            container::inspect(&open(g)?, a)
+        }
         Command::Network(c) => network::run(&open(g)?, c),
         Command::Image(ImageCommand::Exists(a)) => image::exists(&open(g)?, a),
         Command::Image(ImageCommand::Ls(a)) => image::images(&open(g)?, a),
         Command::Image(ImageCommand::Rm(a)) => image::rmi(&open(g)?, a),
         Command::Image(ImageCommand::Tag(a)) => image::tag(&open(g)?, a),
-        Command::Image(ImageCommand::Untag(a)) | Command::Untag(a) => image::untag(&open(g)?, a),
         Command::Commit(a) => image::commit(&open(g)?, a),
         Command::Manifest(a) => Err(CliError::Usage(format!(
             "manifest {}: manifest lists are not supported by lpod",
@@ -204,6 +222,9 @@ pub fn exit_command_args(g: &GlobalOpts) -> Vec<String> {
     }
     for o in &g.storage_opt {
         push("--storage-opt", o.clone());
+    }
+    for f in &g.runtime_flag {
+        push("--runtime-flag", f.clone());
     }
     push("--log-level", g.level().unwrap_or_else(|_| "warn".into()));
     args
@@ -273,6 +294,9 @@ pub fn builder(g: &GlobalOpts) -> Result<libpod_core::RuntimeBuilder, CliError> 
     }
     if let Some(v) = &g.volumepath {
         b = b.volume_path(absolute(v));
+    }
+    if !g.runtime_flag.is_empty() {
+        b = b.runtime_flags(&g.runtime_flag);
     }
     if let Ok(exe) = std::env::current_exe() {
         b = b.exit_command(exe, exit_command_args(g));

@@ -124,6 +124,20 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
         .collect();
     // Newest first, as Podman lists.
     rows.sort_by_key(|s| std::cmp::Reverse(s.created_time));
+    match a.sort.as_deref() {
+        None | Some("created") => {}
+        Some("runningfor") => rows.sort_by_key(|s| s.created_time),
+        Some("names") => rows.sort_by(|x, y| x.name.cmp(&y.name)),
+        Some("id") => rows.sort_by(|x, y| x.id.cmp(&y.id)),
+        Some("image") => rows.sort_by(|x, y| x.image.cmp(&y.image)),
+        Some("command") => rows.sort_by(|x, y| x.command.cmp(&y.command)),
+        Some("status") => rows.sort_by(|x, y| x.state.cmp(&y.state)),
+        Some(other) => {
+            return Err(super::CliError::Usage(format!(
+                "invalid option for --sort {other:?}: command, created, id, image, names, runningfor, size or status"
+            )))
+        }
+    }
     if a.quiet {
         for s in &rows {
             println!("{}", format::short_id(&s.id, a.no_trunc));
