@@ -50,6 +50,9 @@ pub struct GlobalOpts {
     /// Configuration file (else $LPOD_CONFIG, else /etc/lpod/lpod.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Where events go: file or none (journald is not available here).
+    #[arg(long = "events-backend", global = true, value_name = "BACKEND")]
+    pub events_backend: Option<String>,
 }
 
 /// Every verb `lpod` knows.
@@ -107,6 +110,8 @@ pub enum Command {
     Info(FormatArgs),
     /// Show the lpod version.
     Version(FormatArgs),
+    /// Show lpod events (container, image, pod, network, volume, system).
+    Events(EventsArgs),
     /// Manage containers.
     #[command(subcommand)]
     Container(ContainerCommand),
@@ -122,6 +127,46 @@ pub enum Command {
     /// Manage pods.
     #[command(subcommand)]
     Pod(PodCommand),
+}
+
+/// `lpod events`.
+#[derive(Debug, Clone, Args)]
+pub struct EventsArgs {
+    /// Filter: container=, event= (status=), image=, label=, pod=, type=, volume=,
+    /// network=; values of one key OR, different keys AND.
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Go template per event, or `json`.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Follow new events (the default); `--stream=false` prints what is recorded and exits.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set
+    )]
+    pub stream: bool,
+    /// Events since this time (RFC 3339, unix time, or a Go duration before now).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Events until this time (RFC 3339, unix time, or a Go duration after now).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Do not truncate ids (the default); `--no-trunc=false` prints 12 characters.
+    #[arg(
+        long = "no-trunc",
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set
+    )]
+    pub no_trunc: bool,
 }
 
 /// `lpod pod ...`.

@@ -69,7 +69,9 @@ impl Container {
         let conn = {
             let l = Locked::acquire(&p, &self.id)?;
             l.check(Operation::Attach)?;
-            connect(&l)?
+            let conn = connect(&l)?;
+            crate::events::container(&p, &l.cfg, crate::events::EventStatus::Attach);
+            conn
         };
         pump(conn, streams)
     }
@@ -85,6 +87,7 @@ impl Container {
             l.check(Operation::Start)?;
             super::init::ensure_created(&mut l)?;
             let conn = connect(&l)?;
+            crate::events::container(&p, &l.cfg, crate::events::EventStatus::Attach);
             super::start::start_locked(&mut l)?;
             conn
         };

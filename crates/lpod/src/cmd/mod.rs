@@ -2,6 +2,7 @@
 //! Every verb returns the process exit code or a [`CliError`].
 
 mod container;
+mod events;
 mod image;
 pub mod network;
 mod pod;
@@ -139,6 +140,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Image(ImageCommand::Rm(a)) => image::rmi(&open(g)?, a),
         Command::Image(ImageCommand::Tag(a)) => image::tag(&open(g)?, a),
         Command::Pod(c) => pod::pod(&open(g)?, c),
+        Command::Events(a) => events::events(&open(g)?, a),
     }
 }
 
@@ -182,16 +184,34 @@ pub fn exit_command_args(g: &GlobalOpts) -> Vec<String> {
     if let Some(d) = &g.storage_driver {
         push("--storage-driver", d.clone());
     }
+    if let Some(b) = &g.events_backend {
+        push("--events-backend", b.clone());
+    }
     push("--log-level", g.log_level.clone());
     args
 }
 
-/// The data-model configuration the global flags select (file, then flags).
+/// The data-model configuration the global flags select (file, then the events
+/// keys of `$CONTAINERS_CONF` when set, then flags).
 pub fn runtime_config(g: &GlobalOpts) -> Result<libpod_config::RuntimeConfig, CliError> {
-    Ok(match &g.config {
+    let mut cfg = match &g.config {
         Some(p) => libpod_config::RuntimeConfig::load(p)?,
         None => libpod_config::RuntimeConfig::load_default()?,
-    })
+    };
+    if let Some(p) = std::env::var_os("CONTAINERS_CONF").filter(|p| !p.is_empty()) {
+        cfg.apply_containers_conf(Path::new(&p))?;
+    }
+    if let Some(b) = &g.events_backend {
+        cfg.events_logger = b
+            .parse()
+            .map_err(|e: String| CliError::Usage(format!("--events-backend: {e}")))?;
+        if cfg.events_logger == libpod_config::EventsLogger::Journald {
+            return Err(CliError::Usage(
+                "--events-backend journald: journald is not available on this system (no systemd journal); use file or none".into(),
+            ));
+        }
+    }
+    Ok(cfg)
 }
 
 /// Opens the runtime the global flags describe.
@@ -259,6 +279,7 @@ mod tests {
             storage_driver: Some("vfs".into()),
             log_level: "warn".into(),
             config: None,
+            events_backend: None,
         };
         let args = exit_command_args(&g);
         let cwd = std::env::current_dir().unwrap();
