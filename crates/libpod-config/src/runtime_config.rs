@@ -695,7 +695,10 @@ mod tests {
         )
         .unwrap();
         let mut c = RuntimeConfig::default();
-        assert_eq!(c.events_log_path(), PathBuf::from("/run/lpod/events/events.log"));
+        assert_eq!(
+            c.events_log_path(),
+            PathBuf::from("/run/lpod/events/events.log")
+        );
         c.apply_containers_conf(&p).unwrap();
         assert_eq!(c.events_logger, EventsLogger::None);
         assert_eq!(c.events_log_path(), PathBuf::from("/x/ev.log"));

@@ -260,7 +260,8 @@ impl Runtime {
         p.store
             .untag(name, name)
             .map_err(|e| crate::context::image_err(e, name))?;
-        let norm = libpod_storage::reference::normalize_name(name).unwrap_or_else(|_| name.to_string());
+        let norm =
+            libpod_storage::reference::normalize_name(name).unwrap_or_else(|_| name.to_string());
         crate::events::emit(&p, Event::image(&id, &norm, EventStatus::Untag));
         Ok(())
     }
@@ -304,7 +305,10 @@ impl Runtime {
             crate::events::emit(&p, Event::image(&removed.id, n, EventStatus::Untag));
         }
         if removed.deleted {
-            crate::events::emit(&p, Event::image(&removed.id, &removed.id, EventStatus::Remove));
+            crate::events::emit(
+                &p,
+                Event::image(&removed.id, &removed.id, EventStatus::Remove),
+            );
         }
         Ok(removed.id)
     }
@@ -335,7 +339,10 @@ impl Runtime {
         let p = self.inner.parts()?;
         let ropts = registry_options(&p.opts.config, &opts.access, opts.platform.clone());
         let pulled = p.store.pull(reference, &ropts, progress)?;
-        crate::events::emit(&p, Event::image(&pulled.image.id, reference, EventStatus::Pull));
+        crate::events::emit(
+            &p,
+            Event::image(&pulled.image.id, reference, EventStatus::Pull),
+        );
         Ok(pulled)
     }
 

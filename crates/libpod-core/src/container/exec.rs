@@ -67,7 +67,12 @@ impl Container {
             super::attach::pump(conn, streams)?;
         }
         let code = session.wait()?;
-        crate::events::container_by_id(&p, &self.id, crate::events::EventStatus::ExecDied, Some(code));
+        crate::events::container_by_id(
+            &p,
+            &self.id,
+            crate::events::EventStatus::ExecDied,
+            Some(code),
+        );
         Ok(code)
     }
 

@@ -131,7 +131,10 @@ pub fn parse_input_time(s: &str, since: bool) -> Option<DateTime<FixedOffset>> {
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?).fixed_offset());
+        return Some(
+            Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?)
+                .fixed_offset(),
+        );
     }
     // "2006-01-02Z07:00": a date with a zone.
     if s.len() > 10 && s.is_char_boundary(10) {
@@ -145,9 +148,7 @@ pub fn parse_input_time(s: &str, since: bool) -> Option<DateTime<FixedOffset>> {
                     .map(|t| *t.offset())
             };
             if let Some(off) = off {
-                return off
-                    .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
-                    .single();
+                return off.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single();
             }
         }
     }
@@ -266,7 +267,9 @@ mod tests {
             1646524800
         );
         assert_eq!(
-            parse_input_time("1646558802.5", true).unwrap().timestamp_millis(),
+            parse_input_time("1646558802.5", true)
+                .unwrap()
+                .timestamp_millis(),
             1646558802500
         );
         let ago = parse_input_time("1h30m", true).unwrap();

@@ -290,7 +290,9 @@ fn parse_lines(data: &[u8], path: &Path, out: &mut Vec<Event>) -> usize {
             .and_then(|s| Event::from_json(s).map_err(|e| e.to_string()))
         {
             Ok(ev) => out.push(ev),
-            Err(e) => tracing::warn!(log = %path.display(), error = %e, "skipping a line that is not an event"),
+            Err(e) => {
+                tracing::warn!(log = %path.display(), error = %e, "skipping a line that is not an event")
+            }
         }
     }
     end
@@ -391,7 +393,8 @@ impl Follower {
                     }
                 }
             };
-            let file = File::open(&path).map_err(|e| EventsError::io("open events log", &path, e))?;
+            let file =
+                File::open(&path).map_err(|e| EventsError::io("open events log", &path, e))?;
             self.cur = Some(Cursor {
                 file,
                 dev: st.dev(),

@@ -576,17 +576,16 @@ mod tests {
             Event::from_json(odd).unwrap().status,
             EventStatus::Other("brand-new".into())
         );
-        assert!(Event::from_json(r#"{"Status":"x","Time":"2022-04-06T11:26:42Z","Type":"bogus"}"#).is_err());
+        assert!(
+            Event::from_json(r#"{"Status":"x","Time":"2022-04-06T11:26:42Z","Type":"bogus"}"#)
+                .is_err()
+        );
     }
 
     #[test]
     fn human_lines_follow_podman() {
-        let mut cfg = libpod_config::ContainerConfig {
-            id: "0123456789abcdef0123".into(),
-            name: "c1".into(),
-            image: "img:1".into(),
-            ..Default::default()
-        };
+        let mut cfg = libpod_config::ContainerConfig::new("0123456789abcdef0123", "c1");
+        cfg.image = "img:1".into();
         cfg.labels.insert("a".into(), "b".into());
         let mut ev = Event::container(&cfg, EventStatus::Start);
         ev.time = DateTime::parse_from_rfc3339("2022-04-06T11:26:42.5Z").unwrap();
@@ -597,6 +596,8 @@ mod tests {
         assert!(ev.to_human(false).contains(" 0123456789abcdef0123 "));
         let mut rot = Event::new(EventType::System, EventStatus::Rotate);
         rot.name = "/x/events.log".into();
-        assert!(rot.to_human(false).ends_with(" system log-rotation /x/events.log"));
+        assert!(rot
+            .to_human(false)
+            .ends_with(" system log-rotation /x/events.log"));
     }
 }

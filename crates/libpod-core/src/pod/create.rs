@@ -94,7 +94,10 @@ impl Runtime {
                 return Err(e);
             }
         }
-        crate::events::emit(&p, crate::events::Event::pod(&id, &name, crate::events::EventStatus::Create));
+        crate::events::emit(
+            &p,
+            crate::events::Event::pod(&id, &name, crate::events::EventStatus::Create),
+        );
         Ok(pod)
     }
 }

@@ -91,7 +91,10 @@ impl Pod {
         if let Err(e) = p.locks.remove(&self.id) {
             tracing::debug!(error = %e, "removing the pod lock");
         }
-        crate::events::emit(&p, crate::events::Event::pod(&self.id, &name, crate::events::EventStatus::Remove));
+        crate::events::emit(
+            &p,
+            crate::events::Event::pod(&self.id, &name, crate::events::EventStatus::Remove),
+        );
         Ok(())
     }
 }

@@ -34,7 +34,12 @@ impl Runtime {
             .network_store()?
             .create(opts)
             .map_err(|e| store_err(&opts.name, e))?;
-        self.emit_event(crate::events::Event::network("", &info.name, &info.name, crate::events::EventStatus::Create));
+        self.emit_event(crate::events::Event::network(
+            "",
+            &info.name,
+            &info.name,
+            crate::events::EventStatus::Create,
+        ));
         Ok(info)
     }
 
@@ -93,7 +98,10 @@ impl Runtime {
             }
         }
         s.remove(name).map_err(|e| store_err(name, e))?;
-        crate::events::emit(&p, crate::events::Event::network("", name, name, crate::events::EventStatus::Remove));
+        crate::events::emit(
+            &p,
+            crate::events::Event::network("", name, name, crate::events::EventStatus::Remove),
+        );
         Ok(users)
     }
 

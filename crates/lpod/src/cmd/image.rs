@@ -1,6 +1,7 @@
 //! Image verbs: images, rmi, tag, load, save, import (over libpod-storage's store);
 //! the registry verbs are in `registry.rs`.
 
+use libpod_core::events::{Event, EventStatus};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -245,6 +246,11 @@ pub fn load(rt: &Runtime, a: LoadArgs) -> CmdResult {
         }
     };
     let loaded = store.load(path)?;
+    rt.emit_event(Event::image(
+        "",
+        &path.display().to_string(),
+        EventStatus::LoadFromArchive,
+    ));
     if !a.quiet {
         for img in &loaded {
             if img.names.is_empty() {
@@ -272,8 +278,21 @@ pub fn save(rt: &Runtime, a: SaveArgs) -> CmdResult {
     };
     let store = rt.store()?;
     let names: Vec<&str> = a.images.iter().map(String::as_str).collect();
+    let emit = |out: &Path| {
+        for n in &names {
+            let id = store.image(n).map(|i| i.id).unwrap_or_default();
+            rt.emit_event(Event::image(
+                &id,
+                &out.display().to_string(),
+                EventStatus::Save,
+            ));
+        }
+    };
     match &a.output {
-        Some(out) => store.save(&names, format, out)?,
+        Some(out) => {
+            store.save(&names, format, out)?;
+            emit(out);
+        }
         None => {
             if format == ExportFormat::OciDir {
                 return Err(CliError::Usage("--format oci-dir needs -o DIR".into()));
@@ -285,6 +304,7 @@ pub fn save(rt: &Runtime, a: SaveArgs) -> CmdResult {
             }
             let tmp = TempFile::new(rt, "save")?;
             store.save(&names, format, &tmp.0)?;
+            emit(Path::new("-"));
             let mut f = std::fs::File::open(&tmp.0).map_err(|e| CliError::io("open", &tmp.0, e))?;
             std::io::copy(&mut f, &mut std::io::stdout().lock())
                 .map_err(|e| CliError::io("write", "stdout", e))?;
@@ -315,6 +335,11 @@ pub fn import(rt: &Runtime, a: ImportArgs) -> CmdResult {
             message: a.message.clone(),
         },
     )?;
+    rt.emit_event(Event::image(
+        &img.id,
+        &a.file.display().to_string(),
+        EventStatus::Import,
+    ));
     println!("sha256:{}", img.id);
     Ok(0)
 }
