@@ -249,7 +249,7 @@ fn parse_size(s: &str) -> Option<u64> {
         _ => (t, 1),
     };
     let n: f64 = num.trim().parse().ok()?;
-    (n >= 0.0 && n.is_finite()).then(|| (n * mult as f64) as u64)
+    (n >= 0.0 && n.is_finite()).then_some((n * mult as f64) as u64)
 }
 
 /// Default size cap of the events log (Podman's: 1 MB).

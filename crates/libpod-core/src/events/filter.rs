@@ -235,7 +235,7 @@ mod tests {
         .unwrap();
         assert!(f.matches(&ev(EventType::Container, EventStatus::Start, "foo", "1")));
         assert!(f.matches(&ev(EventType::Container, EventStatus::Start, "bar", "2")));
-        assert!(f.matches(&ev(EventType::Container, EventStatus::Start, "x", "abc")) == false);
+        assert!(!f.matches(&ev(EventType::Container, EventStatus::Start, "x", "abc")));
         assert!(!f.matches(&ev(EventType::Container, EventStatus::Stop, "foo", "1")));
         // Id prefix, and the type matters.
         let f = EventFilter::parse(&["container=ab".into()], None, None).unwrap();
