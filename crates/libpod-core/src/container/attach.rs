@@ -87,8 +87,8 @@ impl Container {
             l.check(Operation::Start)?;
             super::init::ensure_created(&mut l)?;
             let conn = connect(&l)?;
-            crate::events::container(&p, &l.cfg, crate::events::EventStatus::Attach);
             super::start::start_locked(&mut l)?;
+            crate::events::container(&p, &l.cfg, crate::events::EventStatus::Attach);
             conn
         };
         pump(conn, streams)

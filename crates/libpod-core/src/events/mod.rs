@@ -360,7 +360,8 @@ impl Event {
             name: cfg.name.clone(),
             image: cfg.image.clone(),
             pod_id: cfg.pod.clone().unwrap_or_default(),
-            attributes: (!cfg.labels.is_empty()).then(|| cfg.labels.clone()),
+            // Podman writes the labels map even when empty (`{}`).
+            attributes: Some(cfg.labels.clone()),
             ..Event::new(EventType::Container, status)
         }
     }
