@@ -254,6 +254,7 @@ impl Runtime {
 
         // Refresh after a reboot: one process at a time, under the alive lock,
         // which stays held until the journal's recovery below is done.
+        let mut refreshed = false;
         let alive_guard = {
             let alive = Alive::new(&cfg.tmp_dir);
             let guard = AliveLock::acquire(&alive.lock)?;
@@ -267,6 +268,7 @@ impl Runtime {
                 }
                 state.refresh()?;
                 alive.mark(&boot_id)?;
+                refreshed = true;
             }
             guard
         };
@@ -318,6 +320,10 @@ impl Runtime {
         // and the next open (or the next verb on the object) tries again.
         for e in crate::recovery::recover_all(&rt) {
             tracing::warn!(error = %e, "journal recovery");
+        }
+        if refreshed {
+            use crate::events::{Event, EventStatus, EventType};
+            rt.emit_event(Event::new(EventType::System, EventStatus::Refresh));
         }
         drop(alive_guard);
         Ok(rt)
