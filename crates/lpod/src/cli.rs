@@ -336,6 +336,8 @@ pub enum SystemCommand {
     Info(FormatArgs),
     /// Audit storage, state, mounts, processes and networks for leaks (and repair them).
     Check(CheckArgs),
+    /// Show lpod events (the same as `lpod events`).
+    Events(EventsArgs),
 }
 
 /// Flags shared by `run` and `create`.

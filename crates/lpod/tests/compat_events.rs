@@ -191,6 +191,11 @@ fn pod_and_image_verbs_emit_their_events() {
     let tags = lines(&tags);
     assert!(tags.contains(&"tag localhost/evtag:1"), "{tags:?}");
     assert!(tags.contains(&"untag localhost/evtag:1"), "{tags:?}");
+    // `system events` is the same verb.
+    assert_eq!(
+        l.ok(&["system", "events", "--stream=false", "--filter", "pod=evpod"]),
+        l.ok(&["events", "--stream=false", "--filter", "pod=evpod"])
+    );
 }
 
 #[test]

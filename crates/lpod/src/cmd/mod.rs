@@ -140,7 +140,9 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Image(ImageCommand::Rm(a)) => image::rmi(&open(g)?, a),
         Command::Image(ImageCommand::Tag(a)) => image::tag(&open(g)?, a),
         Command::Pod(c) => pod::pod(&open(g)?, c),
-        Command::Events(a) => events::events(&open(g)?, a),
+        Command::Events(a) | Command::System(SystemCommand::Events(a)) => {
+            events::events(&open(g)?, a)
+        }
     }
 }
 
