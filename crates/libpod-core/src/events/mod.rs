@@ -66,10 +66,10 @@ pub enum EventsError {
     #[error("encoding event: {0}")]
     Encode(#[source] serde_json::Error),
     /// A `--filter` that is not `key=value` or has an unknown key.
-    #[error("{0} is an invalid filter")]
+    #[error("failed to parse event filters: {0} is an invalid filter")]
     InvalidFilter(String),
     /// A `--since`/`--until` value that is no time, unix time or duration.
-    #[error("unable to convert {which} time of {value}: unable to interpret time value")]
+    #[error("failed to parse event filters: unable to convert {which} time of {value}: unable to interpret time value")]
     InvalidTime {
         /// `since` or `until`.
         which: &'static str,
