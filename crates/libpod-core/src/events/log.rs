@@ -171,14 +171,23 @@ impl EventLog {
         out.extend_from_slice(marker.to_json()?.as_bytes());
         out.push(b'\n');
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        let tmp = dir.join(format!(
-            ".{}.rotate-{}",
+        let prefix = format!(
+            ".{}.rotate-",
             self.path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
+                .unwrap_or_default()
+        );
+        // Under the exclusive lock no other rotation runs: any such file is
+        // what a rotating process left when it died.
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        let tmp = dir.join(format!("{prefix}{}", std::process::id()));
         let mut f = OpenOptions::new()
             .write(true)
             .create(true)
@@ -439,6 +448,13 @@ mod tests {
         assert!(size < 2000 + 300, "{size}");
         assert!(all.iter().any(|e| e.status == EventStatus::Rotate));
         assert_eq!(all.last().unwrap().name, "e39");
+        // Only the log and its lock: no rotation leftovers.
+        let mut names: Vec<_> = std::fs::read_dir(d.path().join("ev"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["events.log", "events.log.lock"]);
         // Names that remain are in order, a suffix of what was written.
         let names: Vec<_> = all
             .iter()
