@@ -193,9 +193,66 @@ fn pod_and_image_verbs_emit_their_events() {
     assert!(tags.contains(&"untag localhost/evtag:1"), "{tags:?}");
     // `system events` is the same verb.
     assert_eq!(
-        l.ok(&["system", "events", "--stream=false", "--filter", "pod=evpod"]),
+        l.ok(&[
+            "system",
+            "events",
+            "--stream=false",
+            "--filter",
+            "pod=evpod"
+        ]),
         l.ok(&["events", "--stream=false", "--filter", "pod=evpod"])
     );
+}
+
+#[test]
+fn network_and_pod_lifecycle_events() {
+    let Some(l) = Lpod::with_image() else { return };
+    let (_bridge, net, _) = common::own_network(&l, "lpev");
+    l.ok(&["network", "rm", &net]);
+    let nets = l.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        &format!("network={net}"),
+        "--format",
+        "{{.Type}} {{.Status}} {{.Network}}",
+    ]);
+    assert_eq!(
+        lines(&nets),
+        [
+            format!("network create {net}").as_str(),
+            &format!("network remove {net}")
+        ]
+    );
+    l.ok(&["pod", "create", "--name", "evp2", "--infra=false"]);
+    l.ok(&[
+        "create", "--pod", "evp2", "--name", "evm", &l.image, "sleep", "100",
+    ]);
+    l.ok(&["pod", "start", "evp2"]);
+    l.ok(&["pod", "kill", "evp2"]);
+    l.ok(&["pod", "stop", "-t", "0", "evp2"]);
+    l.ok(&["pod", "rm", "-f", "evp2"]);
+    let pod = l.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        "pod=evp2",
+        "--format",
+        "{{.Status}}",
+    ]);
+    assert_eq!(lines(&pod), ["create", "start", "kill", "stop", "remove"]);
+    // The member's own events name its pod.
+    let member = l.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        "container=evm",
+        "--filter",
+        "event=kill",
+        "--format",
+        "{{.PodID}}",
+    ]);
+    assert_eq!(member.trim().len(), 64, "{member}");
 }
 
 #[test]
