@@ -261,6 +261,7 @@ fn stream_follows_new_events_and_until_ends_it() {
         return;
     };
     let img = l.image.clone();
+    l.ok(&["run", "--rm", "--name", "before", &img, "true"]);
     let child = l.spawn(&["events", "--filter", "event=start", "--format", "{{.Name}}"]);
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
@@ -271,13 +272,26 @@ fn stream_follows_new_events_and_until_ends_it() {
             }
         }
     });
-    // The follower starts at the end: give it a moment to open the log, then act.
-    std::thread::sleep(Duration::from_millis(500));
-    l.ok(&["run", "--rm", "--name", "streamed", &img, "true"]);
-    let got = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the streaming reader printed the new event");
-    assert_eq!(got, "streamed");
+    // The follower starts at the end of the log: what ran before it never shows;
+    // containers started while it runs do (how soon it opens the log is not our
+    // business: keep starting containers until one is reported).
+    let mut got = None;
+    for i in 0..30 {
+        l.ok(&[
+            "run",
+            "--rm",
+            "--name",
+            &format!("streamed-{i}"),
+            &img,
+            "true",
+        ]);
+        if let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) {
+            got = Some(line);
+            break;
+        }
+    }
+    let got = got.expect("the streaming reader printed a new event");
+    assert!(got.starts_with("streamed-"), "{got}");
     let _ = l.children_last().kill();
     let _ = l.children_last().wait();
 
@@ -293,7 +307,8 @@ fn stream_follows_new_events_and_until_ends_it() {
         "event=start",
     ]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stdout.contains("name=streamed"), "{out:?}");
+    assert!(out.stdout.contains("name=streamed-"), "{out:?}");
+    assert!(out.stdout.contains("name=before"), "{out:?}");
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
 }
 
