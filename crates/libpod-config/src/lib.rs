@@ -30,7 +30,10 @@ pub use ids::{
     generate_name, new_id, resolve, short_id, validate_id, validate_name, IdError, LookupError,
 };
 pub use pod::{PodConfig, PodState, SharedNamespace};
-pub use runtime_config::{CgroupManager, ConfigError, RuntimeConfig, StateBackend};
+pub use runtime_config::{
+    CgroupManager, ConfigError, EventsLogger, RuntimeConfig, StateBackend,
+    DEFAULT_EVENTS_LOGFILE_MAX_SIZE,
+};
 pub use status::{
     check, ContainerStatus, Operation, Outcome, ParseOperationError, Transition, TransitionError,
 };

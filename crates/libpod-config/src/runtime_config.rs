@@ -185,7 +185,75 @@ pub struct RuntimeConfig {
     pub default_bridge: String,
     /// Subnet of the default network (never Podman's 10.88.0.0/16).
     pub default_subnet: String,
+
+    // ---- events ----
+    /// Where events go (Podman's containers.conf key): `file` (the events log,
+    /// the default) or `none` (nothing is recorded; `lpod events` refuses to
+    /// read). `journald` is refused: there is no journald on our machines.
+    pub events_logger: EventsLogger,
+    /// The events log; `None` = `tmp_dir/events/events.log` (per boot).
+    pub events_logfile_path: Option<PathBuf>,
+    /// Size cap of the events log in bytes (0 = unlimited): an append that would
+    /// reach it first drops the older half of the log.
+    pub events_logfile_max_size: u64,
 }
+
+/// Where the runtime records events (Podman's `events_logger`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventsLogger {
+    /// One JSON line per event in the events log file.
+    #[default]
+    File,
+    /// Events are not recorded.
+    None,
+    /// systemd's journal: accepted by the parser so that the error can say why
+    /// it is refused (no journald here), never used.
+    Journald,
+}
+
+impl EventsLogger {
+    /// The configuration word (`file`, `none`, `journald`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EventsLogger::File => "file",
+            EventsLogger::None => "none",
+            EventsLogger::Journald => "journald",
+        }
+    }
+}
+
+impl std::str::FromStr for EventsLogger {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "file" => Ok(EventsLogger::File),
+            "none" => Ok(EventsLogger::None),
+            "journald" => Ok(EventsLogger::Journald),
+            other => Err(format!(
+                "invalid events backend {other:?} (use file or none)"
+            )),
+        }
+    }
+}
+
+/// A size as containers.conf writes it: bytes, or a number with a decimal
+/// unit (`k`, `m`, `g`, optionally followed by `b`/`B`): `"1m"` = 1 000 000.
+fn parse_size(s: &str) -> Option<u64> {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t.strip_suffix('b').unwrap_or(&t);
+    let (num, mult) = match t.chars().last()? {
+        'k' => (&t[..t.len() - 1], 1_000u64),
+        'm' => (&t[..t.len() - 1], 1_000_000),
+        'g' => (&t[..t.len() - 1], 1_000_000_000),
+        _ => (t, 1),
+    };
+    let n: f64 = num.trim().parse().ok()?;
+    (n >= 0.0 && n.is_finite()).then_some((n * mult as f64) as u64)
+}
+
+/// Default size cap of the events log (Podman's: 1 MB).
+pub const DEFAULT_EVENTS_LOGFILE_MAX_SIZE: u64 = 1_000_000;
 
 fn paths(list: &[&str]) -> Vec<PathBuf> {
     list.iter().map(PathBuf::from).collect()
@@ -249,6 +317,9 @@ impl Default for RuntimeConfig {
             default_network: "lpod".into(),
             default_bridge: "lpod0".into(),
             default_subnet: "10.89.0.0/24".into(),
+            events_logger: EventsLogger::File,
+            events_logfile_path: None,
+            events_logfile_max_size: DEFAULT_EVENTS_LOGFILE_MAX_SIZE,
         }
     }
 }
@@ -389,6 +460,20 @@ impl RuntimeConfig {
                 format!("{:?} is not in CIDR form", self.default_subnet),
             ));
         }
+        if self.events_logger == EventsLogger::Journald {
+            return Err(invalid(
+                "events_logger",
+                "journald is not available on this system (no systemd journal): use \"file\" or \"none\"".into(),
+            ));
+        }
+        if let Some(p) = &self.events_logfile_path {
+            if !p.is_absolute() {
+                return Err(invalid(
+                    "events_logfile_path",
+                    format!("{} is not absolute", p.display()),
+                ));
+            }
+        }
         for (key, p) in [
             ("graph_root", &self.graph_root),
             ("run_root", &self.run_root),
@@ -431,6 +516,62 @@ impl RuntimeConfig {
     /// The per-boot `alive` file (holds the boot id): `tmp_dir/alive`.
     pub fn alive_path(&self) -> PathBuf {
         self.tmp_dir.join("alive")
+    }
+
+    /// Applies the events keys of a Podman `containers.conf` (the file
+    /// `CONTAINERS_CONF` names): `[engine]` `events_logger`,
+    /// `events_logfile_path`, `events_logfile_max_size` (bytes, or a size such
+    /// as `"1m"`). Other keys and tables are Podman's and ignored here.
+    pub fn apply_containers_conf(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let doc: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let invalid = |key: &'static str, reason: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key,
+            reason,
+        };
+        let Some(engine) = doc.get("engine").and_then(|v| v.as_table()) else {
+            return Ok(());
+        };
+        if let Some(v) = engine.get("events_logger") {
+            let s = v
+                .as_str()
+                .ok_or_else(|| invalid("events_logger", format!("{v} is not a string")))?;
+            self.events_logger = s.parse().map_err(|e| invalid("events_logger", e))?;
+        }
+        if let Some(v) = engine.get("events_logfile_path") {
+            let s = v
+                .as_str()
+                .ok_or_else(|| invalid("events_logfile_path", format!("{v} is not a string")))?;
+            self.events_logfile_path = (!s.is_empty()).then(|| PathBuf::from(s));
+        }
+        if let Some(v) = engine.get("events_logfile_max_size") {
+            let n = match v {
+                toml::Value::Integer(i) if *i >= 0 => Some(*i as u64),
+                toml::Value::String(s) => parse_size(s),
+                _ => None,
+            };
+            self.events_logfile_max_size = n.ok_or_else(|| {
+                invalid(
+                    "events_logfile_max_size",
+                    format!("{v} is not a size (bytes, or e.g. \"1m\")"),
+                )
+            })?;
+        }
+        self.validate(path)
+    }
+
+    /// The events log: `events_logfile_path`, else `tmp_dir/events/events.log`.
+    pub fn events_log_path(&self) -> PathBuf {
+        self.events_logfile_path
+            .clone()
+            .unwrap_or_else(|| self.tmp_dir.join("events").join("events.log"))
     }
 
     /// Candidate paths of the OCI runtime `name` (empty if unknown).
@@ -542,6 +683,34 @@ mod tests {
             msg.contains("`runtime`") && msg.contains("youki") && msg.contains("/x.toml"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn containers_conf_events_keys() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("containers.conf");
+        std::fs::write(
+            &p,
+            "[engine]\nevents_logger=\"none\"\nevents_logfile_path=\"/x/ev.log\"\nevents_logfile_max_size=4750\n[containers]\nulimits=[]\n",
+        )
+        .unwrap();
+        let mut c = RuntimeConfig::default();
+        assert_eq!(
+            c.events_log_path(),
+            PathBuf::from("/run/lpod/events/events.log")
+        );
+        c.apply_containers_conf(&p).unwrap();
+        assert_eq!(c.events_logger, EventsLogger::None);
+        assert_eq!(c.events_log_path(), PathBuf::from("/x/ev.log"));
+        assert_eq!(c.events_logfile_max_size, 4750);
+        std::fs::write(&p, "[engine]\nevents_logfile_max_size=\"1m\"\n").unwrap();
+        c.apply_containers_conf(&p).unwrap();
+        assert_eq!(c.events_logfile_max_size, 1_000_000);
+        std::fs::write(&p, "[engine]\nevents_logger=\"journald\"\n").unwrap();
+        let e = c.apply_containers_conf(&p).unwrap_err();
+        assert!(e.to_string().contains("journald"), "{e}");
+        std::fs::write(&p, "[engine]\nevents_logger=\"syslog\"\n").unwrap();
+        assert!(c.apply_containers_conf(&p).is_err());
     }
 
     #[test]

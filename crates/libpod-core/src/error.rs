@@ -7,6 +7,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The events log (`crate::events`).
+    #[error(transparent)]
+    Events(#[from] crate::events::EventsError),
     /// The runtime was shut down; no call may use it any more.
     #[error("runtime is stopped")]
     RuntimeStopped,

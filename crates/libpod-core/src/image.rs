@@ -29,6 +29,7 @@ pub use libpod_storage::registry::{
     Credentials, Platform, Progress, ProgressEvent, PulledImage, RegistryError,
 };
 
+use crate::events::{Event, EventStatus};
 use crate::Runtime;
 
 /// Errors of the registry verbs; each names the reference or registry it is about.
@@ -242,6 +243,13 @@ pub enum RmiAction {
     },
 }
 
+/// Records an image event for the image `name_or_id` names, under `name` as
+/// the user gave it (Podman's `tag` and `push` events do not normalise it).
+fn image_event(p: &crate::context::Parts, name_or_id: &str, name: &str, status: EventStatus) {
+    let id = p.store.image(name_or_id).map(|i| i.id).unwrap_or_default();
+    crate::events::emit(p, Event::image(&id, name, status));
+}
+
 impl Runtime {
     /// Decides what `rmi name_or_id` does (see [`RmiAction`]); changes nothing.
     pub fn rmi_action(&self, name_or_id: &str) -> crate::Result<RmiAction> {
@@ -268,7 +276,9 @@ impl Runtime {
         let p = self.inner.parts()?;
         p.store
             .tag(name_or_id, new_name)
-            .map_err(|e| crate::context::image_err(e, name_or_id))
+            .map_err(|e| crate::context::image_err(e, name_or_id))?;
+        image_event(&p, name_or_id, new_name, EventStatus::Tag);
+        Ok(())
     }
 
     /// Commits container `name_or_id`'s changes as a new image (`podman commit`): its
@@ -289,9 +299,14 @@ impl Runtime {
     #[tracing::instrument(skip(self))]
     pub fn untag_image(&self, name: &str) -> crate::Result<()> {
         let p = self.inner.parts()?;
+        let id = p.store.image(name).map(|i| i.id).unwrap_or_default();
         p.store
             .untag(name, name)
-            .map_err(|e| crate::context::image_err(e, name))
+            .map_err(|e| crate::context::image_err(e, name))?;
+        let norm =
+            libpod_storage::reference::normalize_name(name).unwrap_or_else(|_| name.to_string());
+        crate::events::emit(&p, Event::image(&id, &norm, EventStatus::Untag));
+        Ok(())
     }
 
     /// Removes an image unless a container uses it (`force` removes those
@@ -328,7 +343,17 @@ impl Runtime {
                 }
             }
         }
-        Ok(p.store.remove_image(&img.id, force)?.id)
+        let removed = p.store.remove_image(&img.id, force)?;
+        for n in &removed.untagged {
+            crate::events::emit(&p, Event::image(&removed.id, n, EventStatus::Untag));
+        }
+        if removed.deleted {
+            crate::events::emit(
+                &p,
+                Event::image(&removed.id, &removed.id, EventStatus::Remove),
+            );
+        }
+        Ok(removed.id)
     }
 }
 
@@ -356,7 +381,12 @@ impl Runtime {
     ) -> Result<PulledImage> {
         let p = self.inner.parts()?;
         let ropts = system_registry_options(&p.opts.config, &opts.access, opts.platform.clone())?;
-        Ok(p.store.pull(reference, &ropts, progress)?)
+        let pulled = p.store.pull(reference, &ropts, progress)?;
+        crate::events::emit(
+            &p,
+            Event::image(&pulled.image.id, reference, EventStatus::Pull),
+        );
+        Ok(pulled)
     }
 
     /// Pushes local image `image` (name or id) to `dest` (`docker://host/repo:tag`
@@ -375,7 +405,9 @@ impl Runtime {
             return Err(ImageError::NoSuchImage(image.to_string()));
         }
         let ropts = system_registry_options(&p.opts.config, &opts.access, None)?;
-        Ok(p.store.push(image, dest, &ropts, progress)?)
+        let digest = p.store.push(image, dest, &ropts, progress)?;
+        image_event(&p, image, dest.unwrap_or(image), EventStatus::Push);
+        Ok(digest)
     }
 
     /// [`login`] with this runtime's configuration.

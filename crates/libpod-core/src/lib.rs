@@ -37,6 +37,7 @@ pub mod check;
 pub mod container;
 mod context;
 mod error;
+pub mod events;
 pub mod image;
 pub mod journal;
 pub mod network;

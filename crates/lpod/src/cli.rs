@@ -70,6 +70,9 @@ pub struct GlobalOpts {
     /// A global flag for the OCI runtime, without its leading dashes (repeatable).
     #[arg(long = "runtime-flag", global = true, value_name = "FLAG")]
     pub runtime_flag: Vec<String>,
+    /// Where events go: file or none (journald is not available here).
+    #[arg(long = "events-backend", global = true, value_name = "BACKEND")]
+    pub events_backend: Option<String>,
 }
 
 /// The log levels `--log-level` accepts (Podman's, from logrus).
@@ -162,6 +165,8 @@ pub enum Command {
     Info(FormatArgs),
     /// Show the lpod version.
     Version(FormatArgs),
+    /// Show lpod events (container, image, pod, network, volume, system).
+    Events(EventsArgs),
     /// Manage containers.
     #[command(subcommand)]
     Container(ContainerCommand),
@@ -177,6 +182,46 @@ pub enum Command {
     /// Manage pods.
     #[command(subcommand)]
     Pod(PodCommand),
+}
+
+/// `lpod events`.
+#[derive(Debug, Clone, Args)]
+pub struct EventsArgs {
+    /// Filter: container=, event= (status=), image=, label=, pod=, type=, volume=,
+    /// network=; values of one key OR, different keys AND.
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Go template per event, or `json`.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Follow new events (the default); `--stream=false` prints what is recorded and exits.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set
+    )]
+    pub stream: bool,
+    /// Events since this time (RFC 3339, unix time, or a Go duration before now).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Events until this time (RFC 3339, unix time, or a Go duration after now).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Do not truncate ids (the default); `--no-trunc=false` prints 12 characters.
+    #[arg(
+        long = "no-trunc",
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set
+    )]
+    pub no_trunc: bool,
 }
 
 /// `lpod pod ...`.
@@ -434,6 +479,8 @@ pub enum SystemCommand {
     Info(FormatArgs),
     /// Audit storage, state, mounts, processes and networks for leaks (and repair them).
     Check(CheckArgs),
+    /// Show lpod events (the same as `lpod events`).
+    Events(EventsArgs),
 }
 
 /// Flags shared by `run` and `create`.

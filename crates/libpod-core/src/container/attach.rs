@@ -87,7 +87,9 @@ impl Container {
         let conn = {
             let l = Locked::acquire(&p, &self.id)?;
             l.check(Operation::Attach)?;
-            connect(&l)?
+            let conn = connect(&l)?;
+            crate::events::container(&p, &l.cfg, crate::events::EventStatus::Attach);
+            conn
         };
         pump(conn, streams)
     }
@@ -105,6 +107,7 @@ impl Container {
             crate::ops::init::ensure_created(&mut l)?;
             let conn = connect(&l)?;
             crate::ops::start::start_locked(&mut l)?;
+            crate::events::container(&p, &l.cfg, crate::events::EventStatus::Attach);
             conn
         };
         pump(conn, streams)

@@ -30,6 +30,7 @@ pub(crate) fn cleanup_locked(l: &mut Locked<'_>) -> Result<bool> {
             },
         )?;
         crate::ops::teardown::teardown(l)?;
+        crate::events::container(l.p, &l.cfg, crate::events::EventStatus::Cleanup);
     }
     if l.cfg.auto_remove && l.st.status == ContainerStatus::Exited {
         crate::ops::remove::remove_locked(l, false)?;

@@ -47,9 +47,12 @@ impl Container {
                 attach: true,
                 conmon_env: Vec::new(),
             };
-            p.oci_for(&l.cfg.oci_runtime)?
+            let session = p
+                .oci_for(&l.cfg.oci_runtime)?
                 .exec(&self.id, &eo)
-                .map_err(|e| crate::ops::init::map_create_error(e.into(), &opts.command[0]))?
+                .map_err(|e| crate::ops::init::map_create_error(e.into(), &opts.command[0]))?;
+            crate::events::container(&p, &l.cfg, crate::events::EventStatus::Exec);
+            session
         };
         let has_stdin = opts.stdin && streams.stdin.is_some();
         let streams = if has_stdin {
@@ -70,6 +73,12 @@ impl Container {
             super::attach::pump(conn, streams)?;
         }
         let code = session.wait()?;
+        crate::events::container_by_id(
+            &p,
+            &self.id,
+            crate::events::EventStatus::ExecDied,
+            Some(code),
+        );
         Ok(code)
     }
 

@@ -14,6 +14,7 @@ impl Container {
         let l = Locked::acquire(&p, &self.id)?;
         l.check(Operation::Kill)?;
         p.oci_of(&self.id)?.kill(&self.id, signal, false)?;
+        crate::events::container(&p, &l.cfg, crate::events::EventStatus::Kill);
         Ok(())
     }
 }

@@ -10,8 +10,10 @@ impl Container {
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn mount(&self) -> Result<std::path::PathBuf> {
         let p = self.enter()?;
-        let _l = Locked::acquire(&p, &self.id)?;
-        Ok(p.store.mount(&self.id)?)
+        let l = Locked::acquire(&p, &self.id)?;
+        let path = p.store.mount(&self.id)?;
+        crate::events::container(&p, &l.cfg, crate::events::EventStatus::Mount);
+        Ok(path)
     }
 
     /// Undoes one `mount`; `force` unmounts whatever the count. Refused while the
@@ -28,6 +30,7 @@ impl Container {
             });
         }
         p.store.unmount(&self.id, force)?;
+        crate::events::container(&p, &l.cfg, crate::events::EventStatus::Unmount);
         Ok(())
     }
 }

@@ -13,7 +13,9 @@ impl Container {
         let mut l = Locked::acquire(&p, &self.id)?;
         let t = l.check(Operation::Pause)?;
         p.oci_of(&self.id)?.pause(&self.id)?;
-        l.commit(&t)
+        l.commit(&t)?;
+        crate::events::container(&p, &l.cfg, crate::events::EventStatus::Pause);
+        Ok(())
     }
 
     /// Thaws the container. Paused → Running.
@@ -23,6 +25,8 @@ impl Container {
         let mut l = Locked::acquire(&p, &self.id)?;
         let t = l.check(Operation::Unpause)?;
         p.oci_of(&self.id)?.resume(&self.id)?;
-        l.commit(&t)
+        l.commit(&t)?;
+        crate::events::container(&p, &l.cfg, crate::events::EventStatus::Unpause);
+        Ok(())
     }
 }

@@ -21,6 +21,8 @@ impl Container {
         let mut l = Locked::acquire(&p, &self.id)?;
         super::start::start_with_dependencies(&mut l)?;
         l.st.restart_count += 1;
-        l.save()
+        l.save()?;
+        crate::events::container(&p, &l.cfg, crate::events::EventStatus::Restart);
+        Ok(())
     }
 }

@@ -23,6 +23,7 @@ impl Container {
         let p = self.enter()?;
         // The journal entry spans the unlocked wait (see `crate::journal`).
         let op: Op<'_>;
+        let stop_event;
         let timeout = {
             let mut l = Locked::acquire(&p, &self.id)?;
             let t = l.check(Operation::Stop)?;
@@ -51,6 +52,7 @@ impl Container {
                 },
             )?;
             l.st.stopped_by_user = true;
+            stop_event = crate::events::Event::container(&l.cfg, crate::events::EventStatus::Stop);
             l.begin(&t)?;
             if let Err(e) = p.oci_for(&l.cfg.oci_runtime)?.kill(&self.id, signal, false) {
                 tracing::debug!(error = %e, "stop signal not delivered (process gone?)");
@@ -99,6 +101,9 @@ impl Container {
             Err(e) => Err(e),
         };
         drop(op);
+        if r.is_ok() {
+            crate::events::emit(&p, stop_event);
+        }
         r
     }
 }

@@ -340,6 +340,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
             l.st.error = None;
             l.commit(&t)?;
             failpoint::hit("container.init.after_state");
+            crate::events::container(l.p, &l.cfg, crate::events::EventStatus::Init);
             Ok(())
         }
         Err(e) => {

@@ -108,6 +108,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
         errs.push(e.into());
     }
     tracing::debug!(id = %id, "container removed");
+    crate::events::container(p, &l.cfg, crate::events::EventStatus::Remove);
     if !errs.is_empty() {
         tracing::warn!(id = %id, errors = ?errs, "container removed with teardown errors");
     }

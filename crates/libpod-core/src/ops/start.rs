@@ -48,7 +48,9 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
     l.st.started_at = Some(chrono::Utc::now());
     l.st.finished_at = None;
     l.st.stopped_by_user = false;
-    l.commit(&t)
+    l.commit(&t)?;
+    crate::events::container(l.p, &l.cfg, crate::events::EventStatus::Start);
+    Ok(())
 }
 
 /// Check, init if needed, start: returns false when the container already ran

@@ -44,6 +44,7 @@ pub(crate) fn sync_exit(p: &Parts, id: &str, st: &mut ContainerState) -> Result<
     apply_exit(st, code, at, oom);
     st.conmon_pid = None;
     p.state.add_exit_code(id, code)?;
+    crate::events::container_by_id(p, id, crate::events::EventStatus::Died, Some(code));
     tracing::debug!(id, code, "container exited");
     Ok(true)
 }

@@ -94,6 +94,10 @@ impl Runtime {
                 return Err(e);
             }
         }
+        crate::events::emit(
+            &p,
+            crate::events::Event::pod(&id, &name, crate::events::EventStatus::Create),
+        );
         Ok(pod)
     }
 }

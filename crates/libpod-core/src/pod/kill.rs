@@ -18,6 +18,6 @@ impl Pod {
                 }
             }
         }
-        Error::join(errs)
+        self.emitted(Error::join(errs), crate::events::EventStatus::Kill)
     }
 }

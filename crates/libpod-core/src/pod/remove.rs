@@ -8,6 +8,7 @@ impl Pod {
     #[tracing::instrument(skip(self), fields(pod = %self.id))]
     pub fn remove(&self, force: bool) -> Result<()> {
         let p = self.parts()?;
+        let name = self.name().unwrap_or_default();
         let members = self.members()?;
         if !force {
             let running: Vec<String> = members
@@ -90,6 +91,10 @@ impl Pod {
         if let Err(e) = p.locks.remove(&self.id) {
             tracing::debug!(error = %e, "removing the pod lock");
         }
+        crate::events::emit(
+            &p,
+            crate::events::Event::pod(&self.id, &name, crate::events::EventStatus::Remove),
+        );
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ impl Pod {
     #[tracing::instrument(skip(self), fields(pod = %self.id))]
     pub fn restart(&self, timeout: Option<Duration>) -> Result<()> {
         self.stop(timeout)?;
-        self.start()
+        self.start()?;
+        self.emitted(Ok(()), crate::events::EventStatus::Restart)
     }
 }

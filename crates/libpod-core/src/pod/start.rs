@@ -16,6 +16,6 @@ impl Pod {
                 errs.push(e);
             }
         }
-        Error::join(errs)
+        self.emitted(Error::join(errs), crate::events::EventStatus::Start)
     }
 }

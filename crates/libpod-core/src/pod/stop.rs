@@ -14,6 +14,6 @@ impl Pod {
                 Err(e) => errs.push(e),
             }
         }
-        Error::join(errs)
+        self.emitted(Error::join(errs), crate::events::EventStatus::Stop)
     }
 }

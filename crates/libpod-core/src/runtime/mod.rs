@@ -170,6 +170,7 @@ impl Runtime {
     pub fn create_container(&self, opts: CreateOptions) -> Result<Container> {
         let p = self.inner.parts()?;
         let id = crate::container::create::create(&p, opts)?;
+        crate::events::container_by_id(&p, &id, crate::events::EventStatus::Create, None);
         Ok(Container {
             id,
             rt: self.inner.clone(),

@@ -30,9 +30,17 @@ impl Runtime {
     /// `network create`.
     #[tracing::instrument(skip(self, opts), fields(name = %opts.name))]
     pub fn create_network(&self, opts: &NetworkCreateOptions) -> Result<NetworkInfo> {
-        self.network_store()?
+        let info = self
+            .network_store()?
             .create(opts)
-            .map_err(|e| store_err(&opts.name, e))
+            .map_err(|e| store_err(&opts.name, e))?;
+        self.emit_event(crate::events::Event::network(
+            "",
+            &info.name,
+            &info.name,
+            crate::events::EventStatus::Create,
+        ));
+        Ok(info)
     }
 
     /// `network ls` (the default network is generated first when missing).
@@ -90,6 +98,10 @@ impl Runtime {
             }
         }
         s.remove(name).map_err(|e| store_err(name, e))?;
+        crate::events::emit(
+            &p,
+            crate::events::Event::network("", name, name, crate::events::EventStatus::Remove),
+        );
         Ok(users)
     }
 

@@ -240,6 +240,7 @@ impl Runtime {
 
         // Refresh after a reboot: one process at a time, under the alive lock,
         // which stays held until the journal's recovery below is done.
+        let mut refreshed = false;
         let alive_guard = {
             let alive = Alive::new(&cfg.tmp_dir);
             let guard = AliveLock::acquire(&alive.lock)?;
@@ -253,6 +254,7 @@ impl Runtime {
                 }
                 state.refresh()?;
                 alive.mark(&boot_id)?;
+                refreshed = true;
             }
             guard
         };
@@ -317,6 +319,10 @@ impl Runtime {
         };
         for e in errs {
             tracing::warn!(error = %e, "journal recovery");
+        }
+        if refreshed {
+            use crate::events::{Event, EventStatus, EventType};
+            rt.emit_event(Event::new(EventType::System, EventStatus::Refresh));
         }
         drop(alive_guard);
         Ok(rt)

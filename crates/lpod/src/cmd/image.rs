@@ -1,6 +1,7 @@
 //! Image verbs: images, rmi, tag, load, save, import (over libpod-storage's store);
 //! the registry verbs are in `registry.rs`.
 
+use libpod_core::events::{Event, EventStatus};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -653,6 +654,11 @@ pub fn load(rt: &Runtime, a: LoadArgs) -> CmdResult {
         }
     };
     let loaded = store.load(path)?;
+    rt.emit_event(Event::image(
+        "",
+        &path.display().to_string(),
+        EventStatus::LoadFromArchive,
+    ));
     if !a.quiet {
         for img in &loaded {
             if img.names.is_empty() {
@@ -684,8 +690,21 @@ pub fn save(rt: &Runtime, a: SaveArgs) -> CmdResult {
         // Docker archives hold plain layers anyway.
         tracing::debug!("--uncompressed: docker-archive layers are uncompressed already");
     }
+    let emit = |out: &Path| {
+        for n in &names {
+            let id = store.image(n).map(|i| i.id).unwrap_or_default();
+            rt.emit_event(Event::image(
+                &id,
+                &out.display().to_string(),
+                EventStatus::Save,
+            ));
+        }
+    };
     match &a.output {
-        Some(out) => store.save_with(&names, format, out, a.uncompressed)?,
+        Some(out) => {
+            store.save_with(&names, format, out, a.uncompressed)?;
+            emit(out);
+        }
         None => {
             if format == ExportFormat::OciDir {
                 return Err(CliError::Usage("--format oci-dir needs -o DIR".into()));
@@ -697,6 +716,7 @@ pub fn save(rt: &Runtime, a: SaveArgs) -> CmdResult {
             }
             let tmp = TempFile::new(rt, "save")?;
             store.save_with(&names, format, &tmp.0, a.uncompressed)?;
+            emit(Path::new("-"));
             let mut f = std::fs::File::open(&tmp.0).map_err(|e| CliError::io("open", &tmp.0, e))?;
             std::io::copy(&mut f, &mut std::io::stdout().lock())
                 .map_err(|e| CliError::io("write", "stdout", e))?;
@@ -727,6 +747,11 @@ pub fn import(rt: &Runtime, a: ImportArgs) -> CmdResult {
             message: a.message.clone(),
         },
     )?;
+    rt.emit_event(Event::image(
+        &img.id,
+        &a.file.display().to_string(),
+        EventStatus::Import,
+    ));
     println!("sha256:{}", img.id);
     Ok(0)
 }

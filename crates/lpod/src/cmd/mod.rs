@@ -2,6 +2,7 @@
 //! Every verb returns the process exit code or a [`CliError`].
 
 mod container;
+mod events;
 mod image;
 pub mod network;
 mod pod;
@@ -174,6 +175,9 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             container::inspect(&open(g)?, a)
         }
         Command::Pod(c) => pod::pod(&open(g)?, c),
+        Command::Events(a) | Command::System(SystemCommand::Events(a)) => {
+            events::events(&open(g)?, a)
+        }
     }
 }
 
@@ -226,18 +230,40 @@ pub fn exit_command_args(g: &GlobalOpts) -> Vec<String> {
     for f in &g.runtime_flag {
         push("--runtime-flag", f.clone());
     }
+    if let Some(b) = &g.events_backend {
+        push("--events-backend", b.clone());
+    }
     push("--log-level", g.level().unwrap_or_else(|_| "warn".into()));
     args
 }
 
 /// The data-model configuration the global flags select: lpod's file, then the
 /// storage.conf `$CONTAINERS_STORAGE_CONF` names (graph root, run root, driver), then
-/// flags (applied by [`builder`]).
+/// events keys of `$CONTAINERS_CONF` when set, then flags (applied by [`builder`]).
 pub fn runtime_config(g: &GlobalOpts) -> Result<libpod_config::RuntimeConfig, CliError> {
     let mut cfg = match &g.config {
         Some(p) => libpod_config::RuntimeConfig::load(p)?,
         None => libpod_config::RuntimeConfig::load_default()?,
     };
+    if let Some(p) = std::env::var_os("CONTAINERS_CONF").filter(|p| !p.is_empty()) {
+        cfg.apply_containers_conf(Path::new(&p))?;
+        // The exit command (`container cleanup`, which emits `died`) must write the
+        // same events log: it runs with conmon's environment only.
+        cfg.conmon_env_vars.push(format!(
+            "CONTAINERS_CONF={}",
+            absolute(Path::new(&p)).display()
+        ));
+    }
+    if let Some(b) = &g.events_backend {
+        cfg.events_logger = b
+            .parse()
+            .map_err(|e: String| CliError::Usage(format!("--events-backend: {e}")))?;
+        if cfg.events_logger == libpod_config::EventsLogger::Journald {
+            return Err(CliError::Usage(
+                "--events-backend journald: journald is not available on this system (no systemd journal); use file or none".into(),
+            ));
+        }
+    }
     if let Some(sc) = libpod_config::storage_conf::StorageConf::from_env()? {
         sc.apply(&mut cfg);
         // conmon's exit command (`container cleanup`) must open the same store: it runs
