@@ -227,6 +227,41 @@ fn is_local_only(reference: &str) -> bool {
     reference.starts_with("localhost/")
 }
 
+/// The image's own name that `name` (as typed: `busybox`, `x@sha256:...`) stands for,
+/// as Podman prints it in `Untagged:`; `name` itself when none matches exactly.
+fn stored_name(names: &[String], name: &str) -> String {
+    use libpod_storage::reference::{is_short_name, ImageReference};
+    let Ok(r) = ImageReference::parse(name) else {
+        return name.to_string();
+    };
+    let mut cands = vec![r.to_string()];
+    if r.digest.is_some() {
+        let mut d = r.clone();
+        d.tag = None;
+        cands.push(d.to_string());
+    }
+    if let Some(c) = cands.iter().find(|c| names.contains(c)) {
+        return c.clone();
+    }
+    if is_short_name(name) {
+        let short = r.path.strip_prefix("library/").unwrap_or(&r.path);
+        let hits: Vec<&String> = names
+            .iter()
+            .filter(|n| {
+                ImageReference::parse(n).is_ok_and(|nr| {
+                    nr.tag == r.tag
+                        && nr.digest.is_none()
+                        && (nr.path == short || nr.path.ends_with(&format!("/{short}")))
+                })
+            })
+            .collect();
+        if let [one] = hits.as_slice() {
+            return (*one).clone();
+        }
+    }
+    name.to_string()
+}
+
 /// What `rmi NAME` does to the image NAME names (Podman's rule).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RmiAction {
@@ -260,7 +295,7 @@ impl Runtime {
             .map_err(|e| crate::context::image_err(e, name_or_id))?;
         let is_id = img.id.starts_with(name_or_id.trim_start_matches("sha256:"));
         Ok(if !is_id && img.names.len() > 1 {
-            RmiAction::Untag(name_or_id.to_string())
+            RmiAction::Untag(stored_name(&img.names, name_or_id))
         } else {
             RmiAction::Remove {
                 id: img.id,

@@ -649,7 +649,11 @@ fn commit_makes_an_image_with_the_containers_changes_and_names_history_is_kept()
     assert_eq!(got.trim(), base, "{got}");
     // NamesHistory: current names first, then the dropped ones, newest first.
     l.ok(&["tag", "first", "rand1"]);
-    l.ok(&["rmi", "rand1"]);
+    // Untagged names the image's own name, as Podman prints it.
+    assert_eq!(
+        l.ok(&["rmi", "rand1"]),
+        "Untagged: localhost/rand1:latest\n"
+    );
     l.ok(&["tag", "first", "rand2"]);
     l.ok(&["rmi", "rand2"]);
     assert_eq!(
