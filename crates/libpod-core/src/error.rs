@@ -9,7 +9,7 @@ use std::path::PathBuf;
 pub enum Error {
     /// The events log (`crate::events`).
     #[error(transparent)]
-    Events(#[from] crate::events::EventsError),
+    Events(#[from] crate::events::error::EventsError),
     /// The runtime was shut down; no call may use it any more.
     #[error("runtime is stopped")]
     RuntimeStopped,

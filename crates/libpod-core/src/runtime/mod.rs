@@ -112,12 +112,13 @@ impl Runtime {
                 info::component(&c.name, std::path::Path::new(&c.path))
             }
         };
-        let host = info::host_info(
+        let mut host = info::host_info(
             probe(&p.oci_component),
             probe(&p.conmon_component),
             "cgroupfs",
             p.opts.config.seccomp_profile.as_deref(),
         );
+        host.event_logger = p.opts.config.events_logger.as_str().into();
         let images = p.store.list_images()?.len();
         let mut counts = ContainerCounts::default();
         for (_, st) in self.synced_rows(&p)? {
