@@ -32,6 +32,7 @@ pub mod export;
 pub mod extract;
 pub mod failpoint;
 pub mod image;
+mod image_mount;
 pub mod import;
 pub mod private;
 pub mod reference;

@@ -813,7 +813,7 @@ impl Store {
     }
 
     /// Lower directories of `layer` for an overlay mount, nearest first.
-    fn overlay_lowers(&self, layers: &[LayerRecord], top: Option<&str>) -> Vec<PathBuf> {
+    pub(crate) fn overlay_lowers(&self, layers: &[LayerRecord], top: Option<&str>) -> Vec<PathBuf> {
         let mut out = Vec::new();
         let mut cur = top.map(str::to_string);
         while let Some(id) = cur {

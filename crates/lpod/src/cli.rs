@@ -50,6 +50,9 @@ pub struct GlobalOpts {
     /// Configuration file (else $LPOD_CONFIG, else /etc/lpod/lpod.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Do not print the normal output of the verb (errors and warnings still go to stderr).
+    #[arg(long, global = true)]
+    pub noout: bool,
 }
 
 /// Every verb `lpod` knows.
@@ -68,9 +71,9 @@ pub enum Command {
     /// Restart one or more containers.
     Restart(StopArgs),
     /// Pause all processes of one or more containers.
-    Pause(IdsArgs),
+    Pause(PauseArgs),
     /// Unpause one or more containers.
-    Unpause(IdsArgs),
+    Unpause(PauseArgs),
     /// Remove one or more containers.
     Rm(RmArgs),
     /// List containers.
@@ -80,7 +83,12 @@ pub enum Command {
     /// Run a process in a running container.
     Exec(ExecArgs),
     /// Block until containers stop, then print their exit codes.
-    Wait(IdsArgs),
+    Wait(WaitArgs),
+    /// Mount containers' root filesystems (no argument: list the mounted ones).
+    Mount(MountArgs),
+    /// Unmount containers' root filesystems.
+    #[command(alias = "unmount")]
+    Umount(UmountArgs),
     /// Show the configuration and state of containers or images.
     Inspect(InspectArgs),
     /// List images.
@@ -258,6 +266,30 @@ pub struct PodInspectArgs {
 pub enum ContainerCommand {
     /// Clean up after a container exited (what conmon's exit command runs).
     Cleanup(CleanupArgs),
+    /// Remove containers (`lpod rm`).
+    Rm(RmArgs),
+    /// List containers (`lpod ps`).
+    #[command(alias = "ls", alias = "list")]
+    Ps(PsArgs),
+    /// Start containers (`lpod start`).
+    Start(StartArgs),
+    /// Stop containers (`lpod stop`).
+    Stop(StopArgs),
+    /// Restart containers (`lpod restart`).
+    Restart(StopArgs),
+    /// Signal containers (`lpod kill`).
+    Kill(KillArgs),
+    /// Pause containers (`lpod pause`).
+    Pause(PauseArgs),
+    /// Unpause containers (`lpod unpause`).
+    Unpause(PauseArgs),
+    /// Wait for containers (`lpod wait`).
+    Wait(WaitArgs),
+    /// Mount containers' root filesystems (`lpod mount`).
+    Mount(MountArgs),
+    /// Unmount containers' root filesystems (`lpod umount`).
+    #[command(alias = "unmount")]
+    Umount(UmountArgs),
 }
 
 /// `lpod image ...`: Podman's image command group over the top-level image verbs.
@@ -272,6 +304,39 @@ pub enum ImageCommand {
     Rm(RmiArgs),
     /// Add a name to an image (`lpod tag`).
     Tag(TagArgs),
+    /// Mount images' root filesystems read-only (no argument: list the mounted ones).
+    Mount(ImageMountArgs),
+    /// Unmount images mounted by `image mount`.
+    #[command(alias = "unmount")]
+    Umount(ImageUmountArgs),
+}
+
+/// `image mount`.
+#[derive(Debug, Clone, Args)]
+pub struct ImageMountArgs {
+    /// Mount every image.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Output format for the list: json.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Images (name or id).
+    #[arg(value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+/// `image umount`.
+#[derive(Debug, Clone, Args)]
+pub struct ImageUmountArgs {
+    /// Unmount every mounted image.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Unmount even if mounted several times.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Images (name or id).
+    #[arg(value_name = "IMAGE")]
+    pub images: Vec<String>,
 }
 
 /// `image exists`.
@@ -381,6 +446,21 @@ pub struct CreateFlags {
     /// Add a host device: HOST[:CONTAINER][:PERMISSIONS] (permissions from r, w, m).
     #[arg(long, value_name = "DEVICE")]
     pub device: Vec<String>,
+    /// Restart policy: no, always, on-failure[:MAX], unless-stopped.
+    #[arg(long, value_name = "POLICY")]
+    pub restart: Option<String>,
+    /// Replace (force-remove) a container of the same `--name` first.
+    #[arg(long)]
+    pub replace: bool,
+    /// Signal that stops the container (name or number; default SIGTERM).
+    #[arg(long = "stop-signal", value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Seconds between the stop signal and SIGKILL (default 10).
+    #[arg(long = "stop-timeout", value_name = "SECONDS")]
+    pub stop_timeout: Option<u64>,
+    /// Attach a mount: type=bind|tmpfs|image,src=...,dst=...[,ro|rw=true|...].
+    #[arg(long, value_name = "MOUNT")]
+    pub mount: Vec<String>,
     /// Pulling a missing image (--pull, -q, --tls-verify, --authfile, --platform, ...).
     #[command(flatten)]
     pub pull: CreatePullFlags,
@@ -418,8 +498,14 @@ pub struct StartArgs {
     /// Attach to the container's output and exit with its code.
     #[arg(short = 'a', long)]
     pub attach: bool,
+    /// Start every container that is not running.
+    #[arg(long)]
+    pub all: bool,
+    /// Only the containers matching: KEY=VALUE (Podman's container filters; repeatable).
+    #[arg(short = 'f', long, value_name = "FILTER")]
+    pub filter: Vec<String>,
     /// Containers (id, id prefix or name).
-    #[arg(required = true, value_name = "CONTAINER")]
+    #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
 }
 
@@ -427,11 +513,17 @@ pub struct StartArgs {
 #[derive(Debug, Clone, Args)]
 pub struct StopArgs {
     /// Seconds to wait after the stop signal before killing.
-    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    #[arg(short = 't', long = "time", alias = "timeout", value_name = "SECONDS")]
     pub time: Option<u64>,
     /// Every container.
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// A container that does not exist is not an error.
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
+    /// Only the containers matching: KEY=VALUE (Podman's container filters; repeatable).
+    #[arg(short = 'f', long, value_name = "FILTER")]
+    pub filter: Vec<String>,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -451,11 +543,66 @@ pub struct KillArgs {
     pub containers: Vec<String>,
 }
 
-/// Verbs that take just container names (pause, unpause, wait).
+/// `lpod pause` and `lpod unpause`.
 #[derive(Debug, Clone, Args)]
-pub struct IdsArgs {
+pub struct PauseArgs {
+    /// Every running (pause) or paused (unpause) container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Only the containers matching: KEY=VALUE (Podman's container filters; repeatable).
+    #[arg(short = 'f', long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Containers (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod wait`.
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// Wait until the container is in one of these states (repeatable; default: stopped,
+    /// i.e. not running).
+    #[arg(long, value_name = "STATE")]
+    pub condition: Vec<String>,
+    /// A container that does not exist is not an error.
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
+    /// Polling interval (Podman's flag; lpod wakes on the exit file, accepted).
+    #[arg(short = 'n', long, value_name = "DURATION")]
+    pub interval: Option<String>,
     /// Containers (id, id prefix or name).
     #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod mount`.
+#[derive(Debug, Clone, Args)]
+pub struct MountArgs {
+    /// Mount every container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Do not truncate ids in the list.
+    #[arg(long = "no-trunc", alias = "notruncate")]
+    pub no_trunc: bool,
+    /// Output format for the list: json.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Containers (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod umount`.
+#[derive(Debug, Clone, Args)]
+pub struct UmountArgs {
+    /// Unmount every container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Unmount even if mounted several times.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Containers (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
 }
 
@@ -474,6 +621,9 @@ pub struct RmArgs {
     /// A container that does not exist is not an error (Podman's `--ignore`).
     #[arg(short = 'i', long)]
     pub ignore: bool,
+    /// Remove anonymous volumes too (lpod has none; accepted).
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -501,6 +651,21 @@ pub struct PsArgs {
     /// holds only lpod's containers, so this lists the same as `--all`.
     #[arg(long)]
     pub external: bool,
+    /// Do not print the table's header.
+    #[arg(long)]
+    pub noheading: bool,
+    /// Sort by: command, created, id, image, names, pod, runningfor, size, status.
+    #[arg(long, value_name = "KEY")]
+    pub sort: Option<String>,
+    /// Only the N most recently created containers (any status).
+    #[arg(short = 'n', long, value_name = "N", allow_hyphen_values = true)]
+    pub last: Option<i64>,
+    /// Only the most recently created container (any status).
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Sync the state with the OCI runtime (lpod always reads the exit files; accepted).
+    #[arg(long)]
+    pub sync: bool,
 }
 
 /// `lpod logs`.

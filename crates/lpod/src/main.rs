@@ -36,6 +36,9 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&cli.global.log_level);
+    if cli.global.noout {
+        silence_stdout();
+    }
     let code = match cmd::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -71,6 +74,22 @@ fn init_logging(level: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+}
+
+/// Podman's global `--noout`: the verb's normal output goes nowhere (stdout onto
+/// /dev/null), its errors and warnings still reach stderr.
+fn silence_stdout() {
+    use std::os::fd::AsRawFd;
+    match std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        Ok(null) => {
+            // SAFETY: dup2 of two descriptors we own (the open /dev/null and stdout);
+            // no Rust object caches fd 1 beyond std's Stdout, which writes to it by number.
+            if unsafe { libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) } < 0 {
+                tracing::warn!(error = %std::io::Error::last_os_error(), "--noout: redirecting stdout");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "--noout: opening /dev/null"),
+    }
 }
 
 /// `lpod ps | head` must end quietly, as Podman does, not panic in `println!` on

@@ -23,6 +23,7 @@ impl Container {
         let p = self.enter()?;
         // The journal entry spans the unlocked wait (see `crate::journal`).
         let op: Op<'_>;
+        let (name, signal);
         let timeout = {
             let mut l = Locked::acquire(&p, &self.id)?;
             let t = l.check(Operation::Stop)?;
@@ -34,10 +35,11 @@ impl Container {
                 return Ok(());
             }
             let was = l.st.status;
-            let signal = match was {
+            signal = match was {
                 ContainerStatus::Paused | ContainerStatus::Created => libc::SIGKILL,
                 _ => l.cfg.stop_signal,
             };
+            name = l.cfg.name.clone();
             op = Op::begin(
                 &p,
                 JournalKind::Container,
@@ -67,7 +69,14 @@ impl Container {
         };
         // Unlocked: others (ps, inspect, the exit command's cleanup) proceed meanwhile.
         if super::wait::wait_unlocked(&p, &self.id, Some(timeout), true)?.is_none() {
-            tracing::debug!("stop timeout passed, sending SIGKILL");
+            // Podman's warning, word for word (scripts and its tests look for it).
+            let sig_name = nix::sys::signal::Signal::try_from(signal)
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|_| signal.to_string());
+            tracing::warn!(
+                "StopSignal {sig_name} failed to stop container {name} in {} seconds, resorting to SIGKILL",
+                timeout.as_secs()
+            );
             {
                 let l = Locked::acquire(&p, &self.id)?;
                 if l.st.status == ContainerStatus::Stopping {

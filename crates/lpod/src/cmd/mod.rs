@@ -2,7 +2,9 @@
 //! Every verb returns the process exit code or a [`CliError`].
 
 mod container;
+mod filter;
 mod image;
+mod mount;
 pub mod network;
 mod pod;
 mod ps;
@@ -50,6 +52,15 @@ pub enum CliError {
     /// A usage error that clap cannot express.
     #[error("{0}")]
     Usage(String),
+    /// An error with Podman's own exit code for it (e.g. `rm`: 1 no such container, 2 the
+    /// container's state forbids it).
+    #[error("{message}")]
+    Coded {
+        /// The exit code.
+        code: i32,
+        /// The message.
+        message: String,
+    },
 }
 
 impl CliError {
@@ -62,6 +73,7 @@ impl CliError {
                 }
                 c => c,
             },
+            CliError::Coded { code, .. } => *code,
             _ => exit::LPOD_ERROR,
         }
     }
@@ -133,6 +145,23 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
+        Command::Container(ContainerCommand::Rm(a)) => container::rm(&open(g)?, a),
+        Command::Container(ContainerCommand::Ps(a)) => ps::ps(&open(g)?, a),
+        Command::Container(ContainerCommand::Start(a)) => container::start(&open(g)?, a),
+        Command::Container(ContainerCommand::Stop(a)) => container::stop(&open(g)?, a, false),
+        Command::Container(ContainerCommand::Restart(a)) => container::stop(&open(g)?, a, true),
+        Command::Container(ContainerCommand::Kill(a)) => container::kill(&open(g)?, a),
+        Command::Container(ContainerCommand::Pause(a)) => container::pause(&open(g)?, a, true),
+        Command::Container(ContainerCommand::Unpause(a)) => container::pause(&open(g)?, a, false),
+        Command::Container(ContainerCommand::Wait(a)) => container::wait(&open(g)?, a),
+        Command::Container(ContainerCommand::Mount(a)) | Command::Mount(a) => {
+            mount::mount(&open(g)?, a)
+        }
+        Command::Container(ContainerCommand::Umount(a)) | Command::Umount(a) => {
+            mount::umount(&open(g)?, a)
+        }
+        Command::Image(ImageCommand::Mount(a)) => mount::image_mount(&open(g)?, a),
+        Command::Image(ImageCommand::Umount(a)) => mount::image_umount(&open(g)?, a),
         Command::Network(c) => network::run(&open(g)?, c),
         Command::Image(ImageCommand::Exists(a)) => image::exists(&open(g)?, a),
         Command::Image(ImageCommand::Ls(a)) => image::images(&open(g)?, a),
@@ -259,6 +288,7 @@ mod tests {
             storage_driver: Some("vfs".into()),
             log_level: "warn".into(),
             config: None,
+            noout: false,
         };
         let args = exit_command_args(&g);
         let cwd = std::env::current_dir().unwrap();

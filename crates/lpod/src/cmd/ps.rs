@@ -4,23 +4,11 @@ use chrono::{DateTime, Utc};
 use libpod_core::{ContainerSummary, Runtime};
 use serde_json::{json, Value};
 
+use super::filter::CtrFilters;
+use super::CliError;
 use super::{print_json, CmdResult};
 use crate::cli::PsArgs;
 use crate::format;
-use crate::parse::{self, PsFilter};
-
-fn matches(s: &ContainerSummary, f: &PsFilter) -> bool {
-    match f {
-        PsFilter::Status(st) => s.state == *st || (st == "exited" && s.state == "stopped"),
-        PsFilter::Name(n) => s.name.contains(n.as_str()),
-        PsFilter::Id(p) => s.id.starts_with(p.as_str()),
-        PsFilter::Label(k, v) => match (s.labels.get(k), v) {
-            (Some(_), None) => true,
-            (Some(have), Some(want)) => have == want,
-            (None, _) => false,
-        },
-    }
-}
 
 /// The STATUS column for a summary.
 pub fn status_text(s: &ContainerSummary, now: DateTime<Utc>) -> String {
@@ -104,26 +92,69 @@ fn template_row(s: &ContainerSummary, now: DateTime<Utc>, no_trunc: bool) -> Val
     })
 }
 
+/// The keys `ps --sort` takes.
+const SORT_KEYS: &[&str] = &[
+    "command",
+    "created",
+    "id",
+    "image",
+    "names",
+    "pod",
+    "runningfor",
+    "size",
+    "status",
+];
+
+/// Sorts rows by Podman's `--sort` key (ascending, as Podman).
+fn sort_rows(rows: &mut [ContainerSummary], key: &str) {
+    match key {
+        "command" => rows.sort_by(|a, b| a.command.join(" ").cmp(&b.command.join(" "))),
+        "created" | "size" => rows.sort_by_key(|s| s.created_time),
+        "id" => rows.sort_by(|a, b| a.id.cmp(&b.id)),
+        "image" => rows.sort_by(|a, b| a.image.cmp(&b.image)),
+        "names" => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+        "pod" => rows.sort_by(|a, b| a.pod.cmp(&b.pod)),
+        "runningfor" => rows.sort_by_key(|s| s.started_time),
+        _ => rows.sort_by(|a, b| a.state.cmp(&b.state)),
+    }
+}
+
 /// `lpod ps`.
 pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
-    let filters = a
-        .filter
-        .iter()
-        .map(|f| parse::ps_filter(f))
-        .collect::<Result<Vec<_>, _>>()?;
+    let filters = CtrFilters::parse(rt, &a.filter)?;
+    if let Some(k) = a.sort.as_deref() {
+        if !SORT_KEYS.contains(&k) {
+            return Err(CliError::Usage(
+                "invalid option for --sort, options are: command, created, id, image, names, runningfor, size, or status".into(),
+            ));
+        }
+    }
     // Check a template before touching the store, so a typo fails fast.
     if let Some(t) = a.format.as_deref().filter(|t| !format::is_json(Some(t))) {
         format::check_template(t)?;
     }
     let now = Utc::now();
+    let last = if a.latest {
+        Some(1)
+    } else {
+        a.last.filter(|n| *n >= 0)
+    };
+    // Podman (like Docker) lists every container when a status is asked for.
+    let all = a.all || a.external || filters.has_status() || last.is_some();
     let mut rows: Vec<ContainerSummary> = rt
         .list_containers()?
         .into_iter()
-        .filter(|s| a.all || a.external || !filters.is_empty() || s.state == "running")
-        .filter(|s| filters.iter().all(|f| matches(s, f)))
+        .filter(|s| all || s.state == "running")
+        .filter(|s| filters.matches_in(rt, s))
         .collect();
     // Newest first, as Podman lists.
     rows.sort_by_key(|s| std::cmp::Reverse(s.created_time));
+    if let Some(n) = last {
+        rows.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    if let Some(k) = a.sort.as_deref() {
+        sort_rows(&mut rows, k);
+    }
     if a.quiet {
         for s in &rows {
             println!("{}", format::short_id(&s.id, a.no_trunc));
@@ -158,21 +189,25 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
                     ]
                 })
                 .collect();
-            print!(
-                "{}",
-                format::table(
-                    &[
-                        "CONTAINER ID",
-                        "IMAGE",
-                        "COMMAND",
-                        "CREATED",
-                        "STATUS",
-                        "PORTS",
-                        "NAMES"
-                    ],
-                    &table
-                )
+            let text = format::table(
+                &[
+                    "CONTAINER ID",
+                    "IMAGE",
+                    "COMMAND",
+                    "CREATED",
+                    "STATUS",
+                    "PORTS",
+                    "NAMES",
+                ],
+                &table,
             );
+            // `--noheading`: the rows only.
+            let text = if a.noheading {
+                text.split_once('\n').map_or("", |(_, rows)| rows)
+            } else {
+                text.as_str()
+            };
+            print!("{text}");
         }
     }
     Ok(0)
