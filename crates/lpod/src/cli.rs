@@ -50,7 +50,7 @@ pub struct GlobalOpts {
     /// Configuration file (else $LPOD_CONFIG, else /etc/lpod/lpod.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Do not print the normal output of the verb (errors and warnings still go to stderr).
+    /// Print nothing on stdout but the containers' own output (Podman's `--noout`).
     #[arg(long, global = true)]
     pub noout: bool,
 }
@@ -83,7 +83,7 @@ pub enum Command {
     /// Run a process in a running container.
     Exec(ExecArgs),
     /// Block until containers stop, then print their exit codes.
-    Wait(WaitArgs),
+    Wait(IdsArgs),
     /// Mount containers' root filesystems (no argument: list the mounted ones).
     Mount(MountArgs),
     /// Unmount containers' root filesystems.
@@ -206,7 +206,13 @@ pub struct PodStopArgs {
 #[derive(Debug, Clone, Args)]
 pub struct PodKillArgs {
     /// Signal to send.
-    #[arg(short = 's', long, default_value = "KILL", value_name = "SIGNAL")]
+    #[arg(
+        short = 's',
+        long,
+        default_value = "KILL",
+        value_name = "SIGNAL",
+        allow_hyphen_values = true
+    )]
     pub signal: String,
     /// Every pod.
     #[arg(short = 'a', long)]
@@ -283,8 +289,6 @@ pub enum ContainerCommand {
     Pause(PauseArgs),
     /// Unpause containers (`lpod unpause`).
     Unpause(PauseArgs),
-    /// Wait for containers (`lpod wait`).
-    Wait(WaitArgs),
     /// Mount containers' root filesystems (`lpod mount`).
     Mount(MountArgs),
     /// Unmount containers' root filesystems (`lpod umount`).
@@ -452,12 +456,6 @@ pub struct CreateFlags {
     /// Replace (force-remove) a container of the same `--name` first.
     #[arg(long)]
     pub replace: bool,
-    /// Signal that stops the container (name or number; default SIGTERM).
-    #[arg(long = "stop-signal", value_name = "SIGNAL")]
-    pub stop_signal: Option<String>,
-    /// Seconds between the stop signal and SIGKILL (default 10).
-    #[arg(long = "stop-timeout", value_name = "SECONDS")]
-    pub stop_timeout: Option<u64>,
     /// Attach a mount: type=bind|tmpfs|image,src=...,dst=...[,ro|rw=true|...].
     #[arg(long, value_name = "MOUNT")]
     pub mount: Vec<String>,
@@ -533,13 +531,27 @@ pub struct StopArgs {
 #[derive(Debug, Clone, Args)]
 pub struct KillArgs {
     /// Signal to send (name or number).
-    #[arg(short = 's', long, default_value = "KILL", value_name = "SIGNAL")]
+    #[arg(
+        short = 's',
+        long,
+        default_value = "KILL",
+        value_name = "SIGNAL",
+        allow_hyphen_values = true
+    )]
     pub signal: String,
     /// Every running container.
     #[arg(short = 'a', long)]
     pub all: bool,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// Verbs that take just container names (wait).
+#[derive(Debug, Clone, Args)]
+pub struct IdsArgs {
+    /// Containers (id, id prefix or name).
+    #[arg(required = true, value_name = "CONTAINER")]
     pub containers: Vec<String>,
 }
 
@@ -554,24 +566,6 @@ pub struct PauseArgs {
     pub filter: Vec<String>,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
-    pub containers: Vec<String>,
-}
-
-/// `lpod wait`.
-#[derive(Debug, Clone, Args)]
-pub struct WaitArgs {
-    /// Wait until the container is in one of these states (repeatable; default: stopped,
-    /// i.e. not running).
-    #[arg(long, value_name = "STATE")]
-    pub condition: Vec<String>,
-    /// A container that does not exist is not an error.
-    #[arg(short = 'i', long)]
-    pub ignore: bool,
-    /// Polling interval (Podman's flag; lpod wakes on the exit file, accepted).
-    #[arg(short = 'n', long, value_name = "DURATION")]
-    pub interval: Option<String>,
-    /// Containers (id, id prefix or name).
-    #[arg(required = true, value_name = "CONTAINER")]
     pub containers: Vec<String>,
 }
 

@@ -76,19 +76,15 @@ fn init_logging(level: &str) {
         .try_init();
 }
 
-/// Podman's global `--noout`: the verb's normal output goes nowhere (stdout onto
-/// /dev/null), its errors and warnings still reach stderr.
+/// `--noout`: stdout goes to /dev/null for the rest of the process, as Podman does.
 fn silence_stdout() {
-    use std::os::fd::AsRawFd;
-    match std::fs::OpenOptions::new().write(true).open("/dev/null") {
-        Ok(null) => {
-            // SAFETY: dup2 of two descriptors we own (the open /dev/null and stdout);
-            // no Rust object caches fd 1 beyond std's Stdout, which writes to it by number.
-            if unsafe { libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) } < 0 {
-                tracing::warn!(error = %std::io::Error::last_os_error(), "--noout: redirecting stdout");
-            }
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        use std::os::fd::AsRawFd;
+        // SAFETY: dup2 onto fd 1 with a valid open descriptor; nothing holds a raw
+        // reference to the old stdout that would be invalidated.
+        unsafe {
+            libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
         }
-        Err(e) => tracing::warn!(error = %e, "--noout: opening /dev/null"),
     }
 }
 

@@ -35,8 +35,11 @@ impl Container {
                 return Ok(());
             }
             let was = l.st.status;
+            let wait = timeout.unwrap_or(Duration::from_secs(u64::from(l.cfg.stop_timeout)));
+            // A zero timeout is SIGKILL at once, as in Podman.
             signal = match was {
                 ContainerStatus::Paused | ContainerStatus::Created => libc::SIGKILL,
+                _ if wait.is_zero() => libc::SIGKILL,
                 _ => l.cfg.stop_signal,
             };
             name = l.cfg.name.clone();
@@ -64,7 +67,7 @@ impl Container {
             if signal == libc::SIGKILL {
                 AFTER_KILL
             } else {
-                timeout.unwrap_or(Duration::from_secs(u64::from(l.cfg.stop_timeout)))
+                wait
             }
         };
         // Unlocked: others (ps, inspect, the exit command's cleanup) proceed meanwhile.
@@ -73,10 +76,12 @@ impl Container {
             let sig_name = nix::sys::signal::Signal::try_from(signal)
                 .map(|s| s.as_str().to_string())
                 .unwrap_or_else(|_| signal.to_string());
-            tracing::warn!(
-                "StopSignal {sig_name} failed to stop container {name} in {} seconds, resorting to SIGKILL",
-                timeout.as_secs()
-            );
+            if signal != libc::SIGKILL {
+                tracing::warn!(
+                    "StopSignal {sig_name} failed to stop container {name} in {} seconds, resorting to SIGKILL",
+                    timeout.as_secs()
+                );
+            }
             {
                 let l = Locked::acquire(&p, &self.id)?;
                 if l.st.status == ContainerStatus::Stopping {

@@ -11,8 +11,8 @@ use libpod_core::{
 
 use super::{for_each, print_json, report, CliError, CmdResult};
 use crate::cli::{
-    CleanupArgs, CreateArgs, CreateFlags, ExecArgs, InspectArgs, KillArgs, LogsArgs, PauseArgs,
-    RmArgs, RunArgs, StartArgs, StopArgs, WaitArgs,
+    CleanupArgs, CreateArgs, CreateFlags, ExecArgs, IdsArgs, InspectArgs, KillArgs, LogsArgs,
+    PauseArgs, RmArgs, RunArgs, StartArgs, StopArgs,
 };
 use crate::{exit, format, parse, tty};
 
@@ -101,7 +101,6 @@ pub fn create_options(
         .as_deref()
         .map(parse::restart_policy)
         .transpose()?;
-    let stop_signal = f.stop_signal.as_deref().map(parse::signal).transpose()?;
     let security = security_config(f)?;
     Ok(CreateOptions {
         image: image.clone(),
@@ -127,8 +126,6 @@ pub fn create_options(
         stdin: f.interactive,
         security,
         restart_policy,
-        stop_signal,
-        stop_timeout: f.stop_timeout,
         ..CreateOptions::default()
     })
 }
@@ -394,7 +391,13 @@ pub fn start(rt: &Runtime, a: StartArgs) -> CmdResult {
             !s.is_infra && !matches!(s.state.as_str(), "running" | "paused" | "stopping")
         });
     }
-    for_targets(&list, |c| Ok(c.start()?))
+    // Podman's `start` fails with 125 whatever the reason (126/127 are `run`'s codes).
+    for_targets(&list, |c| {
+        c.start().map_err(|e| CliError::Coded {
+            code: exit::LPOD_ERROR,
+            message: e.to_string(),
+        })
+    })
 }
 
 /// Every container (`--all`) or the named ones, as ids or names to look up.
@@ -529,29 +532,9 @@ pub fn rm(rt: &Runtime, a: RmArgs) -> CmdResult {
 }
 
 /// `lpod wait`: prints each exit code.
-pub fn wait(rt: &Runtime, a: WaitArgs) -> CmdResult {
-    let conditions = a
-        .condition
-        .iter()
-        .map(|c| {
-            c.parse::<libpod_config::ContainerStatus>()
-                .map_err(|_| CliError::Usage(format!("{c:?} is not a valid container state")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+pub fn wait(rt: &Runtime, a: IdsArgs) -> CmdResult {
     for_each(&a.containers, |name| {
-        let code = if conditions.is_empty() {
-            match rt.wait_container(name) {
-                Ok(c) => c,
-                Err(CoreError::NoSuchContainer(_)) if a.ignore => return Ok(()),
-                Err(e) => return Err(e.into()),
-            }
-        } else {
-            match rt.container(name) {
-                Ok(c) => c.wait_for_status(&conditions)?,
-                Err(CoreError::NoSuchContainer(_)) if a.ignore => return Ok(()),
-                Err(e) => return Err(e.into()),
-            }
-        };
+        let code = rt.wait_container(name)?;
         println!("{code}");
         Ok(())
     })

@@ -153,7 +153,6 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Container(ContainerCommand::Kill(a)) => container::kill(&open(g)?, a),
         Command::Container(ContainerCommand::Pause(a)) => container::pause(&open(g)?, a, true),
         Command::Container(ContainerCommand::Unpause(a)) => container::pause(&open(g)?, a, false),
-        Command::Container(ContainerCommand::Wait(a)) => container::wait(&open(g)?, a),
         Command::Container(ContainerCommand::Mount(a)) | Command::Mount(a) => {
             mount::mount(&open(g)?, a)
         }

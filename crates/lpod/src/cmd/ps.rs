@@ -108,7 +108,7 @@ const SORT_KEYS: &[&str] = &[
 /// Sorts rows by Podman's `--sort` key (ascending, as Podman).
 fn sort_rows(rows: &mut [ContainerSummary], key: &str) {
     match key {
-        "command" => rows.sort_by(|a, b| a.command.join(" ").cmp(&b.command.join(" "))),
+        "command" => rows.sort_by_key(|s| s.command.join(" ")),
         "created" | "size" => rows.sort_by_key(|s| s.created_time),
         "id" => rows.sort_by(|a, b| a.id.cmp(&b.id)),
         "image" => rows.sort_by(|a, b| a.image.cmp(&b.image)),
