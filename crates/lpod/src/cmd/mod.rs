@@ -93,6 +93,11 @@ pub type CmdResult = Result<i32, CliError>;
 /// Prints an error as Podman does: one line, `Error: ...`.
 pub fn report(e: &CliError) {
     let msg = e.to_string();
+    if !msg.contains('\n') {
+        // One line already: verbatim (Podman's `invalid signal: ` keeps its space).
+        eprintln!("Error: {msg}");
+        return;
+    }
     let one_line: String = msg
         .lines()
         .map(str::trim)
