@@ -657,6 +657,12 @@ pub struct PsArgs {
     /// Only the most recently created container (any status).
     #[arg(short = 'l', long)]
     pub latest: bool,
+    /// Add the pod's id and name to each row.
+    #[arg(short = 'p', long)]
+    pub pod: bool,
+    /// Show each container's init pid and namespaces instead.
+    #[arg(long)]
+    pub ns: bool,
     /// Sync the state with the OCI runtime (lpod always reads the exit files; accepted).
     #[arg(long)]
     pub sync: bool,

@@ -585,3 +585,30 @@ fn run_mount_type_image_is_read_only_unless_rw_and_counted() {
     out.assert_error(125, "missing image");
     assert_eq!(l.ok(&["ps", "-a", "-q"]).trim(), "");
 }
+
+#[test]
+fn ps_pod_and_ns_columns() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    l.ok(&["pod", "create", "--name", "pp"]);
+    l.ok(&[
+        "run", "-d", "--pod", "pp", "--name", "inpod", &img, "sleep", "60",
+    ]);
+    let out = l.ok(&["ps", "--pod", "--filter", "name=inpod"]);
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(
+        rows[0].contains("POD ID") && rows[0].ends_with("PODNAME"),
+        "{out}"
+    );
+    assert!(rows[1].ends_with(" pp"), "{out}");
+    let pid = l.inspect("inpod", "{{.State.Pid}}");
+    let out = l.ok(&["ps", "--ns", "--noheading", "--filter", "name=inpod"]);
+    let cols: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(cols.len(), 10, "{out}");
+    assert_eq!((cols[1], cols[2]), ("inpod", pid.as_str()), "{out}");
+    let net = std::fs::read_link(format!("/proc/{pid}/ns/net")).expect("netns link");
+    assert_eq!(net.to_string_lossy(), format!("net:[{}]", cols[6]), "{out}");
+    l.ok(&["pod", "rm", "-f", "pp"]);
+}

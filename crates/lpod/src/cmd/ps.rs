@@ -119,6 +119,112 @@ fn sort_rows(rows: &mut [ContainerSummary], key: &str) {
     }
 }
 
+/// The default table's columns; `--pod` adds the pod's id and name.
+fn plain_table(
+    rt: &Runtime,
+    rows: &[ContainerSummary],
+    now: DateTime<Utc>,
+    no_trunc: bool,
+    pod: bool,
+) -> (&'static [&'static str], Vec<Vec<String>>) {
+    const PLAIN: &[&str] = &[
+        "CONTAINER ID",
+        "IMAGE",
+        "COMMAND",
+        "CREATED",
+        "STATUS",
+        "PORTS",
+        "NAMES",
+    ];
+    const WITH_POD: &[&str] = &[
+        "CONTAINER ID",
+        "IMAGE",
+        "COMMAND",
+        "CREATED",
+        "STATUS",
+        "PORTS",
+        "NAMES",
+        "POD ID",
+        "PODNAME",
+    ];
+    let table = rows
+        .iter()
+        .map(|s| {
+            let mut row = vec![
+                format::short_id(&s.id, no_trunc).to_string(),
+                s.image.clone(),
+                format::command_column(&s.command, no_trunc),
+                format::ago(s.created_time, now),
+                status_text(s, now),
+                s.ports.clone(),
+                s.name.clone(),
+            ];
+            if pod {
+                let name = if s.pod.is_empty() {
+                    String::new()
+                } else {
+                    rt.pod(&s.pod).and_then(|p| p.name()).unwrap_or_default()
+                };
+                row.push(format::short_id(&s.pod, no_trunc).to_string());
+                row.push(name);
+            }
+            row
+        })
+        .collect();
+    (if pod { WITH_POD } else { PLAIN }, table)
+}
+
+/// The inode number of one of a process's namespaces (`net:[4026531992]` → the number),
+/// empty when the process is gone.
+fn ns_inode(pid: i32, ns: &str) -> String {
+    if pid <= 0 {
+        return String::new();
+    }
+    std::fs::read_link(format!("/proc/{pid}/ns/{ns}"))
+        .ok()
+        .and_then(|l| {
+            let l = l.to_string_lossy().into_owned();
+            let start = l.find('[')? + 1;
+            let end = l.rfind(']')?;
+            Some(l[start..end].to_string())
+        })
+        .unwrap_or_default()
+}
+
+/// `ps --ns`: each container's init pid and namespace inodes, as Podman's columns.
+fn ns_table(
+    rows: &[ContainerSummary],
+    no_trunc: bool,
+) -> (&'static [&'static str], Vec<Vec<String>>) {
+    const NS: &[&str] = &[
+        "CONTAINER ID",
+        "NAMES",
+        "PID",
+        "CGROUPNS",
+        "IPC",
+        "MNT",
+        "NET",
+        "PIDNS",
+        "USERNS",
+        "UTS",
+    ];
+    let table = rows
+        .iter()
+        .map(|s| {
+            let mut row = vec![
+                format::short_id(&s.id, no_trunc).to_string(),
+                s.name.clone(),
+                s.pid.to_string(),
+            ];
+            for ns in ["cgroup", "ipc", "mnt", "net", "pid", "user", "uts"] {
+                row.push(ns_inode(s.pid, ns));
+            }
+            row
+        })
+        .collect();
+    (NS, table)
+}
+
 /// `lpod ps`.
 pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
     let filters = CtrFilters::parse(rt, &a.filter)?;
@@ -175,32 +281,13 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
             }
         }
         None => {
-            let table: Vec<Vec<String>> = rows
-                .iter()
-                .map(|s| {
-                    vec![
-                        format::short_id(&s.id, a.no_trunc).to_string(),
-                        s.image.clone(),
-                        format::command_column(&s.command, a.no_trunc),
-                        format::ago(s.created_time, now),
-                        status_text(s, now),
-                        s.ports.clone(),
-                        s.name.clone(),
-                    ]
-                })
-                .collect();
-            let text = format::table(
-                &[
-                    "CONTAINER ID",
-                    "IMAGE",
-                    "COMMAND",
-                    "CREATED",
-                    "STATUS",
-                    "PORTS",
-                    "NAMES",
-                ],
-                &table,
-            );
+            let (header, table) = if a.ns {
+                ns_table(&rows, a.no_trunc)
+            } else {
+                plain_table(rt, &rows, now, a.no_trunc, a.pod)
+            };
+            let header: Vec<&str> = header.to_vec();
+            let text = format::table(&header, &table);
             // `--noheading`: the rows only.
             let text = if a.noheading {
                 text.split_once('\n').map_or("", |(_, rows)| rows)
