@@ -43,6 +43,7 @@ pub mod store;
 #[cfg(feature = "test-fixtures")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-fixtures")))]
 pub mod testimage;
+mod usage;
 
 pub use check::{StorageProblem, StorageReport};
 pub use driver::DriverKind;

@@ -660,6 +660,9 @@ pub struct PsArgs {
     /// Add the pod's id and name to each row.
     #[arg(short = 'p', long)]
     pub pod: bool,
+    /// Add the size of each container's writable layer (and with its image's).
+    #[arg(short = 's', long)]
+    pub size: bool,
     /// Show each container's init pid and namespaces instead.
     #[arg(long)]
     pub ns: bool,

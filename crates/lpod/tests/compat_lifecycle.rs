@@ -487,6 +487,9 @@ fn restart_policy_restarts_a_failing_container_and_replace_replaces() {
     });
     let out = l.run(&["run", "-d", "--restart", "sometimes", &img, "true"]);
     out.assert_error(125, "bad restart policy");
+    let out = l.run(&["run", "-d", "--rm", "--restart", "always", &img, "true"]);
+    out.assert_error(125, "--rm with --restart");
+    assert!(out.stderr.contains("conflicts with --restart"), "{out:?}");
     // --replace: the name is taken over, the old container is gone.
     let old = l
         .ok(&["create", "--name", "rep", &img, "true"])
@@ -610,5 +613,11 @@ fn ps_pod_and_ns_columns() {
     assert_eq!((cols[1], cols[2]), ("inpod", pid.as_str()), "{out}");
     let net = std::fs::read_link(format!("/proc/{pid}/ns/net")).expect("netns link");
     assert_eq!(net.to_string_lossy(), format!("net:[{}]", cols[6]), "{out}");
+    // --size: what the container wrote, and with its image.
+    l.ok(&["exec", "inpod", "sh", "-c", "head -c 5000 /dev/zero > /big"]);
+    let out = l.ok(&["ps", "--size", "--filter", "name=inpod"]);
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(rows[0].ends_with("SIZE"), "{out}");
+    assert!(rows[1].contains("kB (virtual "), "{out}");
     l.ok(&["pod", "rm", "-f", "pp"]);
 }

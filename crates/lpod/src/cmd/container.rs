@@ -101,6 +101,11 @@ pub fn create_options(
         .as_deref()
         .map(parse::restart_policy)
         .transpose()?;
+    if f.rm && restart_policy.is_some_and(|p| p != libpod_config::RestartPolicy::No) {
+        return Err(CliError::Usage(
+            "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"".into(),
+        ));
+    }
     let security = security_config(f)?;
     Ok(CreateOptions {
         image: image.clone(),

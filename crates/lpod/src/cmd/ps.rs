@@ -119,6 +119,24 @@ fn sort_rows(rows: &mut [ContainerSummary], key: &str) {
     }
 }
 
+/// `ps --size`: the bytes the container wrote, and with its image's ("virtual"), in
+/// go-units' short form as Podman prints them (`12.3kB (virtual 1.46MB)`).
+fn size_column(rt: &Runtime, s: &ContainerSummary) -> Result<String, CliError> {
+    let store = rt.store()?;
+    let rw = match store.container_rw_size(&s.id) {
+        Ok(n) => n,
+        Err(libpod_storage::StoreError::ContainerNotFound(_)) => 0,
+        Err(e) => return Err(e.into()),
+    };
+    let image = match store.image(&s.image_id) {
+        Ok(i) => i.size,
+        Err(libpod_storage::StoreError::ImageNotFound(_)) => 0,
+        Err(e) => return Err(e.into()),
+    };
+    let short = |n: u64| format::human_size(n).replace(' ', "");
+    Ok(format!("{} (virtual {})", short(rw), short(rw + image)))
+}
+
 /// The default table's columns; `--pod` adds the pod's id and name.
 fn plain_table(
     rt: &Runtime,
@@ -281,12 +299,18 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
             }
         }
         None => {
-            let (header, table) = if a.ns {
+            let (header, mut table) = if a.ns {
                 ns_table(&rows, a.no_trunc)
             } else {
                 plain_table(rt, &rows, now, a.no_trunc, a.pod)
             };
-            let header: Vec<&str> = header.to_vec();
+            let mut header: Vec<&str> = header.to_vec();
+            if a.size && !a.ns {
+                header.push("SIZE");
+                for (row, s) in table.iter_mut().zip(&rows) {
+                    row.push(size_column(rt, s)?);
+                }
+            }
             let text = format::table(&header, &table);
             // `--noheading`: the rows only.
             let text = if a.noheading {
