@@ -522,6 +522,9 @@ pub struct StopArgs {
     /// Only the containers matching: KEY=VALUE (Podman's container filters; repeatable).
     #[arg(short = 'f', long, value_name = "FILTER")]
     pub filter: Vec<String>,
+    /// Read the container's id from this file (as `run --cidfile` wrote it; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<std::path::PathBuf>,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -542,6 +545,9 @@ pub struct KillArgs {
     /// Every running container.
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Read the container's id from this file (as `run --cidfile` wrote it; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<std::path::PathBuf>,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -618,6 +624,9 @@ pub struct RmArgs {
     /// Remove anonymous volumes too (lpod has none; accepted).
     #[arg(short = 'v', long)]
     pub volumes: bool,
+    /// Read the container's id from this file (as `run --cidfile` wrote it; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<std::path::PathBuf>,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,

@@ -283,6 +283,18 @@ fn rm_messages_and_exit_codes_are_podmans() {
         &cid[..12]
     );
     assert_eq!(l.run(&["inspect", &cid]).code, 125);
+    // --cidfile: the id as `run --cidfile` writes it (systemd units use this).
+    let cid = l.ok(&["run", "-d", &img, "sleep", "60"]).trim().to_string();
+    let f = l.dir().join("cid");
+    std::fs::write(&f, &cid).unwrap();
+    let f = f.to_str().unwrap();
+    assert_eq!(l.ok(&["stop", "-t", "0", "--cidfile", f]).trim(), cid);
+    assert_eq!(l.ok(&["rm", "--cidfile", f]).trim(), cid);
+    let gone = l.dir().join("gone");
+    let gone = gone.to_str().unwrap();
+    l.ok(&["rm", "--ignore", "--cidfile", gone]);
+    l.ok(&["stop", "--ignore", "--cidfile", gone]);
+    assert_eq!(l.run(&["rm", "--cidfile", gone]).code, 125);
 }
 
 #[test]

@@ -358,6 +358,24 @@ pub fn targets(
     Ok(out)
 }
 
+/// The names given plus the ids read from `--cidfile` files (a missing file is skipped
+/// with `ignore`, as Podman does).
+fn with_cidfiles(
+    names: &[String],
+    cidfiles: &[std::path::PathBuf],
+    ignore: bool,
+) -> Result<Vec<String>, CliError> {
+    let mut out = names.to_vec();
+    for f in cidfiles {
+        match std::fs::read_to_string(f) {
+            Ok(s) => out.push(s.trim().to_string()),
+            Err(e) if ignore && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CliError::io("read cidfile", f, e)),
+        }
+    }
+    Ok(out)
+}
+
 /// Runs `f` on each target and prints what the target prints when `f` succeeds; errors
 /// are reported one line each, the last decides the exit code (as Podman does).
 fn for_targets(
@@ -429,7 +447,11 @@ pub fn stop(rt: &Runtime, a: StopArgs, restart: bool) -> CmdResult {
             "--all and containers cannot be used together".into(),
         ));
     }
-    let list = targets(rt, a.all, &a.containers, &a.filter, a.ignore)?;
+    let names = with_cidfiles(&a.containers, &a.cidfile, a.ignore)?;
+    if names.is_empty() && !a.cidfile.is_empty() {
+        return Ok(0);
+    }
+    let list = targets(rt, a.all, &names, &a.filter, a.ignore)?;
     let timeout = a.time.map(Duration::from_secs);
     for_targets(&list, |c| {
         let r = if restart {
@@ -454,7 +476,8 @@ pub fn kill(rt: &Runtime, a: KillArgs) -> CmdResult {
             "--all and containers cannot be used together".into(),
         ));
     }
-    let mut list = targets(rt, a.all, &a.containers, &[], false)?;
+    let names = with_cidfiles(&a.containers, &a.cidfile, false)?;
+    let mut list = targets(rt, a.all, &names, &[], false)?;
     if a.all {
         list.retain(|t| t.c.status().is_ok_and(|s| s.is_active()));
     }
@@ -510,7 +533,11 @@ pub fn rm(rt: &Runtime, a: RmArgs) -> CmdResult {
     // `rm -a` races with `--rm` containers removing themselves; `--ignore` asks for it,
     // and Podman's `--force` does not complain about missing containers either.
     let missing_ok = a.all || a.ignore || a.force;
-    let list = match targets(rt, a.all, &a.containers, &[], missing_ok) {
+    let names = with_cidfiles(&a.containers, &a.cidfile, missing_ok)?;
+    if names.is_empty() && !a.cidfile.is_empty() {
+        return Ok(0);
+    }
+    let list = match targets(rt, a.all, &names, &[], missing_ok) {
         Ok(l) => l,
         Err(CliError::Core(e)) => return Err(rm_error(e)),
         Err(e) => return Err(e),
