@@ -631,5 +631,16 @@ fn ps_pod_and_ns_columns() {
     let rows: Vec<&str> = out.lines().collect();
     assert!(rows[0].ends_with("SIZE"), "{out}");
     assert!(rows[1].contains("kB (virtual "), "{out}");
+    let out = l.ok(&[
+        "ps",
+        "--filter",
+        "name=inpod",
+        "--format",
+        "{{.Names}} {{.PodName}} {{.IsInfra}} {{.Size}}",
+    ]);
+    assert!(
+        out.starts_with("inpod pp false ") && out.contains("(virtual"),
+        "{out}"
+    );
     l.ok(&["pod", "rm", "-f", "pp"]);
 }

@@ -89,6 +89,11 @@ fn template_row(s: &ContainerSummary, now: DateTime<Utc>, no_trunc: bool) -> Val
         "ExitCode": s.exit_code,
         "Pid": s.pid,
         "AutoRemove": s.auto_remove,
+        "CreatedHuman": format::ago(s.created_time, now),
+        "IsInfra": s.is_infra,
+        "Exited": s.exited,
+        "ExitedAt": s.exited_time.map(|t| t.timestamp()).unwrap_or(0),
+        "StartedAt": s.started_time.map(|t| t.timestamp()).unwrap_or(0),
     })
 }
 
@@ -292,10 +297,19 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
         }
         Some(t) => {
             for s in &rows {
-                println!(
-                    "{}",
-                    format::template(t, &template_row(s, now, a.no_trunc))?
-                );
+                let mut v = template_row(s, now, a.no_trunc);
+                // Fields that cost a lookup, only when the template asks for them.
+                if t.contains("PodName") {
+                    v["PodName"] = Value::String(if s.pod.is_empty() {
+                        String::new()
+                    } else {
+                        rt.pod(&s.pod).and_then(|p| p.name()).unwrap_or_default()
+                    });
+                }
+                if t.contains(".Size") {
+                    v["Size"] = Value::String(size_column(rt, s)?);
+                }
+                println!("{}", format::template(t, &v)?);
             }
         }
         None => {
