@@ -125,6 +125,24 @@ impl Store {
         Ok(driver::unmount_path(target)?)
     }
 
+    /// Unmounts image `id` whatever its count (the store lock is held by the caller).
+    pub(crate) fn drop_image_mount_locked(&self, id: &str) -> Result<()> {
+        let target = self.image_mount_dir(id);
+        if driver::is_mountpoint(&target) {
+            driver::unmount_path(&target)?;
+        }
+        match fs::remove_dir(&target) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_at(&target)(e)),
+        }
+        let mut counts = self.load_image_mounts()?;
+        if counts.remove(id).is_some() {
+            save_json(&self.image_mounts_path(), &counts)?;
+        }
+        Ok(())
+    }
+
     /// The mounted images with their mount points.
     pub fn mounted_images(&self) -> Result<Vec<(Image, PathBuf)>> {
         let _l = self.lock_shared()?;

@@ -680,6 +680,8 @@ impl Store {
                 self.delete_container_locked(c)?;
             }
         }
+        // An `image mount` of it goes with it (its layers are about to go).
+        self.drop_image_mount_locked(&id)?;
         images.remove(idx);
         self.save_images(&images)?;
         failpoint::hit("storage.remove_image.after_images_json");

@@ -472,6 +472,15 @@ fn mount_and_umount_containers_and_images() {
     let out = l.run(&["image", "umount", "no-such-image"]);
     out.assert_error(125, "image umount of a missing image");
     assert_eq!(out.stderr.trim(), "Error: no-such-image: image not known");
+    // Removing a mounted image unmounts it first.
+    l.ok(&["rm", "-a", "-f"]);
+    let ipath = l.ok(&["image", "mount", &img]).trim().to_string();
+    l.ok(&["rmi", &img]);
+    assert!(!l
+        .mounts()
+        .iter()
+        .any(|m| m.to_str() == Some(ipath.as_str())));
+    assert_eq!(l.ok(&["image", "mount"]).trim(), "");
 }
 
 #[test]
