@@ -400,6 +400,27 @@ fn pause_and_unpause_all() {
     assert_eq!(l.inspect("p1", "{{.State.Status}}"), "running");
     assert_eq!(l.ok(&["pause", "--all"]).trim(), cid);
     assert_eq!(l.ok(&["unpause", "p1"]).trim(), "p1");
+    // The wrong state, in Podman's words.
+    let out = l.run(&["unpause", "p1"]);
+    out.assert_error(125, "unpause of a running container");
+    assert!(
+        out.stderr
+            .contains("is not paused, can't unpause: container state improper"),
+        "{out:?}"
+    );
+    let out = l.run(&["pause", "notrunning"]);
+    out.assert_error(125, "pause of a created container");
+    assert!(
+        out.stderr
+            .contains("is not running, can't pause: container state improper"),
+        "{out:?}"
+    );
+    let out = l.run(&["kill", "notrunning"]);
+    out.assert_error(125, "kill of a created container");
+    assert!(
+        out.stderr.contains("can only kill running containers."),
+        "{out:?}"
+    );
     l.ok(&["rm", "-f", "-t", "0", "p1"]);
     assert_eq!(l.run(&["pause", &cid]).code, 125);
     assert_eq!(l.run(&["unpause", "p1"]).code, 125);

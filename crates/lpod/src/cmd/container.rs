@@ -481,7 +481,17 @@ pub fn kill(rt: &Runtime, a: KillArgs) -> CmdResult {
     if a.all {
         list.retain(|t| t.c.status().is_ok_and(|s| s.is_active()));
     }
-    for_targets(&list, |c| Ok(c.kill(sig)?))
+    for_targets(&list, |c| {
+        c.kill(sig).map_err(|e| match e {
+            CoreError::InvalidState { id, status, .. } => {
+                let status = if status == "configured" { "created".into() } else { status };
+                CliError::Usage(format!(
+                    "can only kill running containers. {id} is in state {status}: container state improper"
+                ))
+            }
+            e => e.into(),
+        })
+    })
 }
 
 /// `lpod pause` / `lpod unpause`.
@@ -498,12 +508,24 @@ pub fn pause(rt: &Runtime, a: PauseArgs, pause: bool) -> CmdResult {
         list.retain(|t| t.c.summary().is_ok_and(|s| s.state == want));
     }
     for_targets(&list, |c| {
-        if pause {
-            c.pause()?;
-        } else {
-            c.unpause()?;
-        }
-        Ok(())
+        let r = if pause { c.pause() } else { c.unpause() };
+        // Podman's wording for the wrong state.
+        r.map_err(|e| match e {
+            CoreError::InvalidState { status, .. } if pause => {
+                let status = if status == "configured" {
+                    "created".into()
+                } else {
+                    status
+                };
+                CliError::Usage(format!(
+                    "{status:?} is not running, can't pause: container state improper"
+                ))
+            }
+            CoreError::InvalidState { id, .. } => CliError::Usage(format!(
+                "{id:?} is not paused, can't unpause: container state improper"
+            )),
+            e => e.into(),
+        })
     })
 }
 
