@@ -674,3 +674,25 @@ fn ps_pod_and_ns_columns() {
     );
     l.ok(&["pod", "rm", "-f", "pp"]);
 }
+
+#[test]
+fn bridge_networking_leaves_no_loose_directories_to_warn_about() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let (_bridge, net, _) = common::own_network(&l, "lplc");
+    l.ok(&["run", "--rm", "--network", &net, &img, "true"]);
+    // host-local made its lease directory 0755; lpod creates it private first, so the
+    // next command has nothing to tighten and says nothing about it.
+    use std::os::unix::fs::PermissionsExt as _;
+    for d in ["cni", "cni/networks"] {
+        let mode = std::fs::metadata(l.root.join(d))
+            .expect(d)
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{d}: {mode:o}");
+    }
+    let out = l.run(&["ps", "-a", "--format", "{{.ID}}"]);
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{out:?}");
+}
