@@ -587,7 +587,10 @@ fn run_mount_type_image_is_read_only_unless_rw_and_counted() {
             "/image-mount/rw",
         ]);
     }
-    // The containers' references are gone with them.
+    // The containers' references are gone with them, also after a failed start.
+    let out = l.run(&["run", "--rm", "--mount", &m, &img, "/no/such/command"]);
+    assert_eq!(out.code, 127, "{out:?}");
+    assert_eq!(l.ok(&["image", "mount"]).trim(), "");
     assert_eq!(l.ok(&["image", "umount", &img]).trim(), "");
     // A running container holds one; the user's umount drops it, the container keeps
     // its view.

@@ -321,7 +321,12 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
                 .cloned()
                 .unwrap_or_default();
             let e = map_create_error(e, &argv0);
-            // Undo the mount; keep the status the caller saw.
+            // Undo the mounts (image mounts first); keep the status the caller saw.
+            if l.st.mountpoint.is_some() {
+                for ie in super::teardown::image_volumes_teardown(l) {
+                    tracing::warn!(error = %ie, "image mount teardown after a failed init");
+                }
+            }
             if p.store.unmount(&id, false).is_ok() {
                 l.st.mountpoint = None;
             }

@@ -57,7 +57,7 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
 
 /// Drops the container's image mounts: its writable overlays, then its reference on
 /// each image (an image that the user unmounted meanwhile is simply not mounted).
-fn image_volumes_teardown(l: &Locked<'_>) -> Vec<Error> {
+pub(crate) fn image_volumes_teardown(l: &Locked<'_>) -> Vec<Error> {
     use libpod_config::MountKind;
     let mut errs = Vec::new();
     for m in l.cfg.mounts.iter().filter(|m| m.kind == MountKind::Image) {
