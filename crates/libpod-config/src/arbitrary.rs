@@ -59,7 +59,8 @@ fn mount() -> impl Strategy<Value = Mount> {
         prop_oneof![
             Just(MountKind::Bind),
             Just(MountKind::Tmpfs),
-            Just(MountKind::Volume)
+            Just(MountKind::Volume),
+            Just(MountKind::Image)
         ],
         text(),
         path(),

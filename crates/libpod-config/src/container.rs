@@ -20,6 +20,9 @@ pub enum MountKind {
     Tmpfs,
     /// A named volume (source is the volume name).
     Volume,
+    /// An image's root filesystem (source is the image name or id; options `ro` or `rw`,
+    /// a writable one gets its own upper layer).
+    Image,
 }
 
 /// A mount into the container.

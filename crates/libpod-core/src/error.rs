@@ -19,8 +19,8 @@ pub enum Error {
     /// A feature that is not written yet.
     #[error("not implemented yet: {0}")]
     NotImplemented(&'static str),
-    /// No container matches this id, id prefix or name.
-    #[error("no such container: {0}")]
+    /// No container matches this id, id prefix or name (Podman's wording).
+    #[error("no container with name or ID {0:?} found: no such container")]
     NoSuchContainer(String),
     /// More than one container matches this id prefix.
     #[error("more than one container matches {0}: use more characters of the id")]

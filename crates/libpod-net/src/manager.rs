@@ -288,6 +288,11 @@ impl NetManager {
             container_id: req.container_id.to_string(),
             source,
         })?;
+        // host-local creates its lease directory and missing parents 0755: make them
+        // private first, else the next runtime open tightens them and warns about it.
+        if let Err(e) = crate::private::create_private_dir(self.store.ipam_data_dir()) {
+            tracing::debug!(error = %e, "creating the IPAM data directory");
+        }
         let mut results = Vec::new();
         for (i, a) in req.networks.iter().enumerate() {
             let ports = if i == 0 { req.ports } else { &[] };

@@ -147,6 +147,31 @@ pub(crate) fn mount_overlay(
     .map_err(|e| io("attaching overlay at", target)(e.into()))
 }
 
+/// Mounts a read-only overlay of `lowers` (nearest first, at least two) at `target`.
+pub(crate) fn mount_overlay_ro(lowers: &[PathBuf], target: &Path) -> Result<(), DriverError> {
+    let joined = lowers
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(":");
+    rustix::mount::mount(
+        "overlay",
+        target,
+        "overlay",
+        rustix::mount::MountFlags::RDONLY,
+        format!("lowerdir={joined}").as_str(),
+    )
+    .map_err(|e| io("mounting read-only overlay at", target)(e.into()))
+}
+
+/// Bind-mounts `source` read-only at `target`.
+pub(crate) fn bind_mount_ro(source: &Path, target: &Path) -> Result<(), DriverError> {
+    use rustix::mount::{mount_bind, mount_remount, MountFlags};
+    mount_bind(source, target).map_err(|e| io("bind mounting at", target)(e.into()))?;
+    mount_remount(target, MountFlags::BIND | MountFlags::RDONLY, "")
+        .map_err(|e| io("remounting read-only", target)(e.into()))
+}
+
 /// Unmounts `target`; a busy mount is detached lazily.
 pub(crate) fn unmount_path(target: &Path) -> Result<(), DriverError> {
     match unmount(target, UnmountFlags::empty()) {

@@ -33,6 +33,7 @@ pub mod export;
 pub mod extract;
 pub mod failpoint;
 pub mod image;
+mod image_mount;
 pub mod import;
 pub mod private;
 pub mod reference;
@@ -43,6 +44,7 @@ pub mod store;
 #[cfg(feature = "test-fixtures")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-fixtures")))]
 pub mod testimage;
+mod usage;
 
 pub use check::{StorageProblem, StorageReport};
 pub use commit::CommitOptions;

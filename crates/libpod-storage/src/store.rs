@@ -750,6 +750,8 @@ impl Store {
                 self.delete_container_locked(c)?;
             }
         }
+        // An `image mount` of it goes with it (its layers are about to go).
+        self.drop_image_mount_locked(&id)?;
         images.remove(idx);
         self.save_images(&images)?;
         failpoint::hit("storage.remove_image.after_images_json");
@@ -883,7 +885,7 @@ impl Store {
     }
 
     /// Lower directories of `layer` for an overlay mount, nearest first.
-    fn overlay_lowers(&self, layers: &[LayerRecord], top: Option<&str>) -> Vec<PathBuf> {
+    pub(crate) fn overlay_lowers(&self, layers: &[LayerRecord], top: Option<&str>) -> Vec<PathBuf> {
         let mut out = Vec::new();
         let mut cur = top.map(str::to_string);
         while let Some(id) = cur {

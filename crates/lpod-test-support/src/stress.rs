@@ -442,7 +442,8 @@ fn is_token(s: &str) -> bool {
 /// verbs refused cleanly), or `None`. Exact shapes of libpod-core's messages only.
 fn expected_kind(msg: &str) -> Option<&'static str> {
     if msg
-        .strip_prefix("no such container: ")
+        .strip_prefix("no container with name or ID \"")
+        .and_then(|r| r.strip_suffix("\" found: no such container"))
         .is_some_and(is_token)
     {
         return Some("no-such-container");
@@ -804,7 +805,7 @@ mod tests {
     #[test]
     fn races_refused_cleanly_are_expected() {
         let cases = [
-            ("Error: no such container: s1c4\n", "expected:no-such-container"),
+            ("Error: no container with name or ID \"s1c4\" found: no such container\n", "expected:no-such-container"),
             ("Error: no such pod: s0p12\n", "expected:no-such-pod"),
             (
                 "Error: container 3f2a is exited: cannot exec\n",
@@ -832,7 +833,10 @@ mod tests {
     fn everything_else_is_unexpected() {
         for (code, stderr) in [
             // The right message with the wrong exit code.
-            (1, "Error: no such container: x\n"),
+            (
+                1,
+                "Error: no container with name or ID \"x\" found: no such container\n",
+            ),
             (137, ""),
             // Substrings the old classifier accepted.
             (
@@ -873,15 +877,15 @@ mod tests {
     #[test]
     fn several_errors_of_one_expected_kind_are_expected() {
         let each =
-            "Error: 2 errors: no such container: 449f516bfd81; no such container: ecd5888de514\n";
+            "Error: 2 errors: no container with name or ID \"449f516bfd81\" found: no such container; no container with name or ID \"ecd5888de514\" found: no such container\n";
         assert_eq!(classify(125, each), "expected:no-such-container-each");
         for bad in [
             // Count and parts disagree.
-            "Error: 3 errors: no such container: a; no such container: b\n",
+            "Error: 3 errors: no container with name or ID \"a\" found: no such container; no container with name or ID \"b\" found: no such container\n",
             // Mixed kinds.
-            "Error: 2 errors: no such container: a; no such pod: b\n",
+            "Error: 2 errors: no container with name or ID \"a\" found: no such container; no such pod: b\n",
             // One part is not an expected kind.
-            "Error: 2 errors: no such container: a; storage: disk full\n",
+            "Error: 2 errors: no container with name or ID \"a\" found: no such container; storage: disk full\n",
         ] {
             assert!(classify(125, bad).starts_with("unexpected:"), "{bad}");
         }

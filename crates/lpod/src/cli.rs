@@ -120,9 +120,9 @@ pub enum Command {
     /// Restart one or more containers.
     Restart(StopArgs),
     /// Pause all processes of one or more containers.
-    Pause(IdsArgs),
+    Pause(PauseArgs),
     /// Unpause one or more containers.
-    Unpause(IdsArgs),
+    Unpause(PauseArgs),
     /// Remove one or more containers.
     Rm(RmArgs),
     /// List containers.
@@ -133,6 +133,11 @@ pub enum Command {
     Exec(ExecArgs),
     /// Block until containers stop, then print their exit codes.
     Wait(WaitArgs),
+    /// Mount containers' root filesystems (no argument: list the mounted ones).
+    Mount(MountArgs),
+    /// Unmount containers' root filesystems.
+    #[command(alias = "unmount")]
+    Umount(UmountArgs),
     /// Show the configuration and state of containers or images.
     Inspect(InspectArgs),
     /// List images.
@@ -298,7 +303,13 @@ pub struct PodStopArgs {
 #[derive(Debug, Clone, Args)]
 pub struct PodKillArgs {
     /// Signal to send.
-    #[arg(short = 's', long, default_value = "KILL", value_name = "SIGNAL")]
+    #[arg(
+        short = 's',
+        long,
+        default_value = "KILL",
+        value_name = "SIGNAL",
+        allow_hyphen_values = true
+    )]
     pub signal: String,
     /// Every pod.
     #[arg(short = 'a', long)]
@@ -364,6 +375,28 @@ pub enum ContainerCommand {
     Inspect(InspectArgs),
     /// Block until containers stop, then print their exit codes.
     Wait(WaitArgs),
+    /// Remove containers (`lpod rm`).
+    Rm(RmArgs),
+    /// List containers (`lpod ps`).
+    #[command(alias = "ls", alias = "list")]
+    Ps(PsArgs),
+    /// Start containers (`lpod start`).
+    Start(StartArgs),
+    /// Stop containers (`lpod stop`).
+    Stop(StopArgs),
+    /// Restart containers (`lpod restart`).
+    Restart(StopArgs),
+    /// Signal containers (`lpod kill`).
+    Kill(KillArgs),
+    /// Pause containers (`lpod pause`).
+    Pause(PauseArgs),
+    /// Unpause containers (`lpod unpause`).
+    Unpause(PauseArgs),
+    /// Mount containers' root filesystems (`lpod mount`).
+    Mount(MountArgs),
+    /// Unmount containers' root filesystems (`lpod umount`).
+    #[command(alias = "unmount")]
+    Umount(UmountArgs),
 }
 
 /// `container exists`.
@@ -411,6 +444,11 @@ pub enum ImageCommand {
     Import(ImportArgs),
     /// Show the configuration of images (`lpod inspect --type image`).
     Inspect(InspectArgs),
+    /// Mount images' root filesystems read-only (no argument: list the mounted ones).
+    Mount(ImageMountArgs),
+    /// Unmount images mounted by `image mount`.
+    #[command(alias = "unmount")]
+    Umount(ImageUmountArgs),
 }
 
 /// `commit`.
@@ -460,6 +498,34 @@ pub struct UntagArgs {
     /// Names to remove; none removes every name.
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+}
+
+/// `image mount`.
+#[derive(Debug, Clone, Args)]
+pub struct ImageMountArgs {
+    /// Mount every image.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Output format for the list: json.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Images (name or id).
+    #[arg(value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+/// `image umount`.
+#[derive(Debug, Clone, Args)]
+pub struct ImageUmountArgs {
+    /// Unmount every mounted image.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Unmount even if mounted several times.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Images (name or id).
+    #[arg(value_name = "IMAGE")]
+    pub images: Vec<String>,
 }
 
 /// `image exists`.
@@ -614,6 +680,15 @@ pub struct CreateFlags {
     /// Pass N more file descriptors (3 .. 3+N-1) into the container.
     #[arg(long = "preserve-fds", value_name = "N")]
     pub preserve_fds: Option<u32>,
+    /// Restart policy: no, always, on-failure[:MAX], unless-stopped.
+    #[arg(long, value_name = "POLICY")]
+    pub restart: Option<String>,
+    /// Replace (force-remove) a container of the same `--name` first.
+    #[arg(long)]
+    pub replace: bool,
+    /// Attach a mount: type=bind|tmpfs|image,src=...,dst=...[,ro|rw=true|...].
+    #[arg(long, value_name = "MOUNT")]
+    pub mount: Vec<String>,
     /// Pulling a missing image (--pull, -q, --tls-verify, --authfile, --platform, ...).
     #[command(flatten)]
     pub pull: CreatePullFlags,
@@ -661,8 +736,14 @@ pub struct StartArgs {
     /// With --attach: forward stdin too.
     #[arg(short = 'i', long)]
     pub interactive: bool,
+    /// Start every container that is not running.
+    #[arg(long)]
+    pub all: bool,
+    /// Only the containers matching: KEY=VALUE (Podman's container filters; repeatable).
+    #[arg(short = 'f', long, value_name = "FILTER")]
+    pub filter: Vec<String>,
     /// Containers (id, id prefix or name).
-    #[arg(required = true, value_name = "CONTAINER")]
+    #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
 }
 
@@ -670,11 +751,20 @@ pub struct StartArgs {
 #[derive(Debug, Clone, Args)]
 pub struct StopArgs {
     /// Seconds to wait after the stop signal before killing.
-    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    #[arg(short = 't', long = "time", alias = "timeout", value_name = "SECONDS")]
     pub time: Option<u64>,
     /// Every container.
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// A container that does not exist is not an error.
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
+    /// Only the containers matching: KEY=VALUE (Podman's container filters; repeatable).
+    #[arg(short = 'f', long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Read the container's id from this file (as `run --cidfile` wrote it; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<std::path::PathBuf>,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -684,21 +774,75 @@ pub struct StopArgs {
 #[derive(Debug, Clone, Args)]
 pub struct KillArgs {
     /// Signal to send (name or number).
-    #[arg(short = 's', long, default_value = "KILL", value_name = "SIGNAL")]
+    #[arg(
+        short = 's',
+        long,
+        default_value = "KILL",
+        value_name = "SIGNAL",
+        allow_hyphen_values = true
+    )]
     pub signal: String,
     /// Every running container.
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Read the container's id from this file (as `run --cidfile` wrote it; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<std::path::PathBuf>,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
 }
 
-/// Verbs that take just container names (pause, unpause, wait).
+/// Verbs that take just container names (wait).
 #[derive(Debug, Clone, Args)]
 pub struct IdsArgs {
     /// Containers (id, id prefix or name).
     #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod pause` and `lpod unpause`.
+#[derive(Debug, Clone, Args)]
+pub struct PauseArgs {
+    /// Every running (pause) or paused (unpause) container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Only the containers matching: KEY=VALUE (Podman's container filters; repeatable).
+    #[arg(short = 'f', long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Containers (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod mount`.
+#[derive(Debug, Clone, Args)]
+pub struct MountArgs {
+    /// Mount every container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Do not truncate ids in the list.
+    #[arg(long = "no-trunc", alias = "notruncate")]
+    pub no_trunc: bool,
+    /// Output format for the list: json.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Containers (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod umount`.
+#[derive(Debug, Clone, Args)]
+pub struct UmountArgs {
+    /// Unmount every container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Unmount even if mounted several times.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Containers (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
 }
 
@@ -720,6 +864,12 @@ pub struct RmArgs {
     /// The most recently created container.
     #[arg(short = 'l', long)]
     pub latest: bool,
+    /// Remove anonymous volumes too (lpod has none; accepted).
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// Read the container's id from this file (as `run --cidfile` wrote it; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<std::path::PathBuf>,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -747,10 +897,30 @@ pub struct PsArgs {
     /// holds only lpod's containers, so this lists the same as `--all`.
     #[arg(long)]
     pub external: bool,
-    /// Sort by command, created (default, newest first), id, image, names, runningfor
-    /// or status.
-    #[arg(long, value_name = "FIELD")]
+    /// Do not print the table's header.
+    #[arg(long)]
+    pub noheading: bool,
+    /// Sort by: command, created, id, image, names, pod, runningfor, size, status.
+    #[arg(long, value_name = "KEY")]
     pub sort: Option<String>,
+    /// Only the N most recently created containers (any status).
+    #[arg(short = 'n', long, value_name = "N", allow_hyphen_values = true)]
+    pub last: Option<i64>,
+    /// Only the most recently created container (any status).
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Add the pod's id and name to each row.
+    #[arg(short = 'p', long)]
+    pub pod: bool,
+    /// Add the size of each container's writable layer (and with its image's).
+    #[arg(short = 's', long)]
+    pub size: bool,
+    /// Show each container's init pid and namespaces instead.
+    #[arg(long)]
+    pub ns: bool,
+    /// Sync the state with the OCI runtime (lpod always reads the exit files; accepted).
+    #[arg(long)]
+    pub sync: bool,
 }
 
 /// `lpod logs`.

@@ -40,12 +40,47 @@ pub enum ParseError {
     /// `-l` / `--label`.
     #[error("invalid label {0:?}: expected KEY=VALUE")]
     Label(String),
-    /// `--filter`.
-    #[error("invalid filter {0:?}: expected KEY=VALUE with KEY one of {1}")]
-    Filter(String, &'static str),
-    /// `-s` / `--signal`.
-    #[error("invalid signal {0:?}")]
+    /// `--filter` without `=` (Podman's wording).
+    #[error("invalid filter {0:?}")]
+    FilterSyntax(String),
+    /// `--filter` with a key the verb does not know (Podman's wording).
+    #[error("{0} is an invalid filter")]
+    FilterKey(String),
+    /// `--filter KEY=VALUE` whose value is wrong.
+    #[error("invalid filter {filter:?}: {reason}")]
+    FilterValue {
+        /// The whole filter.
+        filter: String,
+        /// What is wrong with the value.
+        reason: String,
+    },
+    /// `--filter restart-policy=` with unknown policies (Podman's wording).
+    #[error("{names} {what}")]
+    RestartPolicyFilter {
+        /// The unknown policies, comma-separated.
+        names: String,
+        /// "invalid restart policy" or "invalid restart policies".
+        what: &'static str,
+    },
+    /// `--restart`.
+    #[error(
+        "invalid restart policy {0:?}: expected no, always, on-failure[:MAX] or unless-stopped"
+    )]
+    RestartPolicy(String),
+    /// `--mount`.
+    #[error("invalid --mount {spec:?}: {reason}")]
+    Mount {
+        /// The whole flag value.
+        spec: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// `-s` / `--signal`: not a signal name or number (Podman's wording).
+    #[error("invalid signal: {0}")]
     Signal(String),
+    /// `-s` / `--signal`: a number beyond the signals Linux has (Podman's wording).
+    #[error("valid signals are 1 through 64")]
+    SignalRange(String),
     /// `--since`.
     #[error("invalid time {0:?}: expected RFC 3339, unix seconds, or a duration like 10m")]
     Time(String),
@@ -477,71 +512,128 @@ pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
     }
 }
 
-/// One `ps --filter`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PsFilter {
-    /// `status=running` etc.
-    Status(String),
-    /// `name=` substring (Podman: regular expression; we take a substring).
-    Name(String),
-    /// `id=` prefix.
-    Id(String),
-    /// `label=KEY` or `label=KEY=VALUE`.
-    Label(String, Option<String>),
-}
-
-/// Parses `ps --filter` values.
-pub fn ps_filter(s: &str) -> Result<PsFilter, ParseError> {
-    const KEYS: &str = "status, name, id, label";
-    let Some((k, v)) = s.split_once('=') else {
-        return Err(ParseError::Filter(s.into(), KEYS));
+/// Parses `--restart`: no, always, on-failure[:MAX], unless-stopped.
+pub fn restart_policy(s: &str) -> Result<libpod_config::RestartPolicy, ParseError> {
+    use libpod_config::RestartPolicy as R;
+    let (name, max) = match s.split_once(':') {
+        Some((n, m)) => (n, Some(m)),
+        None => (s, None),
     };
-    Ok(match k {
-        "status" => {
-            const ST: &[&str] = &[
-                "created",
-                "configured",
-                "running",
-                "paused",
-                "exited",
-                "stopped",
-                "stopping",
-                "removing",
-                "unknown",
-            ];
-            if !ST.contains(&v) {
-                return Err(ParseError::Filter(s.into(), KEYS));
-            }
-            PsFilter::Status(v.into())
-        }
-        "name" => PsFilter::Name(v.into()),
-        "id" => PsFilter::Id(v.into()),
-        "label" => match v.split_once('=') {
-            Some((lk, lv)) => PsFilter::Label(lk.into(), Some(lv.into())),
-            None => PsFilter::Label(v.into(), None),
-        },
-        _ => return Err(ParseError::Filter(s.into(), KEYS)),
-    })
-}
-
-/// Parses a signal name (`KILL`, `SIGKILL`, `kill`) or number.
-pub fn signal(s: &str) -> Result<i32, ParseError> {
-    let t = s.trim();
-    if let Ok(n) = t.parse::<i32>() {
-        if (1..=64).contains(&n) {
-            return Ok(n);
-        }
-        return Err(ParseError::Signal(s.into()));
+    let bad = || ParseError::RestartPolicy(s.into());
+    match (name, max) {
+        ("no" | "", None) => Ok(R::No),
+        ("always", None) => Ok(R::Always),
+        ("unless-stopped", None) => Ok(R::UnlessStopped),
+        ("on-failure", None) => Ok(R::OnFailure(0)),
+        ("on-failure", Some(m)) => m.parse().map(R::OnFailure).map_err(|_| bad()),
+        _ => Err(bad()),
     }
-    let up = t.to_ascii_uppercase();
-    let name = if up.starts_with("SIG") {
-        up
-    } else {
-        format!("SIG{up}")
+}
+
+/// One parsed `--mount`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MountFlag {
+    /// `type=`: bind, tmpfs, image, volume.
+    pub kind: String,
+    /// `src=`/`source=`.
+    pub source: Option<String>,
+    /// `dst=`/`destination=`/`target=`.
+    pub destination: String,
+    /// `rw=true`/`readwrite=true` (else read-only for images; binds are read-write
+    /// unless `ro`/`readonly`).
+    pub read_write: bool,
+    /// Other options (tmpfs: `tmpfs-size=` as `size=`, `tmpfs-mode=` as `mode=`).
+    pub options: Vec<String>,
+}
+
+/// Parses `--mount type=TYPE,src=...,dst=...[,ro|rw=BOOL|...]`.
+pub fn mount(spec: &str) -> Result<MountFlag, ParseError> {
+    let bad = |reason: &'static str| ParseError::Mount {
+        spec: spec.into(),
+        reason,
     };
-    name.parse::<nix::sys::signal::Signal>()
+    let mut m = MountFlag::default();
+    let mut rw: Option<bool> = None;
+    for part in spec.split(',') {
+        let (k, v) = match part.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (part, None),
+        };
+        let flag = |v: Option<&str>| match v {
+            None | Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(_) => Err(bad("boolean options take true or false")),
+        };
+        match k {
+            "type" => m.kind = v.unwrap_or_default().to_string(),
+            "src" | "source" => m.source = v.map(str::to_string),
+            "dst" | "destination" | "target" => m.destination = v.unwrap_or_default().into(),
+            "ro" | "readonly" => rw = Some(!flag(v)?),
+            "rw" | "readwrite" => rw = Some(flag(v)?),
+            "tmpfs-size" => m.options.push(format!("size={}", v.unwrap_or_default())),
+            "tmpfs-mode" => m.options.push(format!("mode={}", v.unwrap_or_default())),
+            "" => {}
+            _ => return Err(bad("unknown option")),
+        }
+    }
+    if m.kind.is_empty() {
+        return Err(bad("type= is required"));
+    }
+    if !m.destination.starts_with('/') {
+        return Err(bad("dst= must be an absolute path"));
+    }
+    if m.kind != "tmpfs" && m.source.as_deref().unwrap_or_default().is_empty() {
+        return Err(bad("src= is required"));
+    }
+    m.read_write = rw.unwrap_or(m.kind != "image");
+    Ok(m)
+}
+
+/// Parses a signal as Podman does: one leading `-` is dropped, then a number (1..=64) or a
+/// name with or without `SIG`, any case (`KILL`, `sigusr1`, `RTMIN+3`).
+pub fn signal(s: &str) -> Result<i32, ParseError> {
+    let raw = s.strip_prefix('-').unwrap_or(s);
+    if let Ok(n) = raw.parse::<u32>() {
+        return match n {
+            0 => Err(ParseError::Signal(raw.into())),
+            1..=64 => Ok(n as i32),
+            _ => Err(ParseError::SignalRange(raw.into())),
+        };
+    }
+    let up = raw.to_ascii_uppercase();
+    let name = up.strip_prefix("SIG").unwrap_or(&up);
+    let bad = || ParseError::Signal(raw.into());
+    if name.is_empty() {
+        return Err(bad());
+    }
+    let (rtmin, rtmax) = (libc::SIGRTMIN(), libc::SIGRTMAX());
+    let rt = |base: i32, off: &str, sign: i32| -> Result<i32, ParseError> {
+        let n: i32 = off.parse().map_err(|_| bad())?;
+        let v = base + sign * n;
+        if (rtmin..=rtmax).contains(&v) {
+            Ok(v)
+        } else {
+            Err(bad())
+        }
+    };
+    match name {
+        "RTMIN" => return Ok(rtmin),
+        "RTMAX" => return Ok(rtmax),
+        _ => {}
+    }
+    if let Some(off) = name.strip_prefix("RTMIN+") {
+        return rt(rtmin, off, 1);
+    }
+    if let Some(off) = name.strip_prefix("RTMAX-") {
+        return rt(rtmax, off, -1);
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(bad());
+    }
+    format!("SIG{name}")
+        .parse::<nix::sys::signal::Signal>()
         .map(|s| s as i32)
-        .map_err(|_| ParseError::Signal(s.into()))
+        .map_err(|_| bad())
 }
 
 /// Parses a Go-style duration: `10s`, `5m`, `1h30m`, `250ms`, a bare number is seconds.
@@ -728,22 +820,6 @@ mod tests {
     }
 
     #[test]
-    fn filters() {
-        assert_eq!(
-            ps_filter("status=exited"),
-            Ok(PsFilter::Status("exited".into()))
-        );
-        assert_eq!(
-            ps_filter("label=a=b"),
-            Ok(PsFilter::Label("a".into(), Some("b".into())))
-        );
-        assert_eq!(ps_filter("label=a"), Ok(PsFilter::Label("a".into(), None)));
-        assert!(ps_filter("status=bogus").is_err());
-        assert!(ps_filter("color=red").is_err());
-        assert!(ps_filter("name").is_err());
-    }
-
-    #[test]
     fn networks() {
         assert_eq!(network("none"), Ok(NetworkMode::None));
         assert_eq!(network("host"), Ok(NetworkMode::Host));
@@ -841,7 +917,25 @@ mod tests {
         assert_eq!(signal("SIGHUP"), Ok(1));
         assert_eq!(signal("2"), Ok(2));
         assert!(signal("BOGUS").is_err());
-        assert!(signal("0").is_err());
+        assert_eq!(signal("-INT"), Ok(2));
+        assert_eq!(signal("-SIGUSR1"), Ok(10));
+        assert_eq!(signal("64"), Ok(64));
+        assert_eq!(signal("RTMIN+1"), Ok(libc::SIGRTMIN() + 1));
+        // Podman's messages: the value without its dash.
+        for bad in ["0", "-0", "SIG", "BADSIG", "%%", "!", "''", "-"] {
+            let raw = bad.strip_prefix('-').unwrap_or(bad);
+            assert_eq!(signal(bad), Err(ParseError::Signal(raw.into())), "{bad}");
+            assert_eq!(
+                signal(bad).unwrap_err().to_string(),
+                format!("invalid signal: {raw}")
+            );
+        }
+        for big in ["65", "-65", "999", "99999999"] {
+            assert_eq!(
+                signal(big).unwrap_err().to_string(),
+                "valid signals are 1 through 64"
+            );
+        }
     }
 
     #[test]

@@ -164,6 +164,16 @@ pub(crate) fn build_config(
                     Vec::new()
                 },
             },
+            MountSpec::Image {
+                source,
+                destination,
+                read_write,
+            } => Mount {
+                kind: MountKind::Image,
+                source: source.clone(),
+                destination: destination.clone(),
+                options: vec![if *read_write { "rw" } else { "ro" }.into()],
+            },
             MountSpec::Tmpfs {
                 destination,
                 options,
@@ -237,6 +247,9 @@ pub(crate) fn build_config(
     if let Some(latest) = latest_name(&opts.image, &img.names) {
         c.image = latest;
     }
+    if let Some(r) = opts.restart_policy {
+        c.restart_policy = r;
+    }
     Ok(c)
 }
 
@@ -269,6 +282,11 @@ pub(crate) fn create_with(
         .map_err(|e| image_err(e, &opts.image))?;
     if let Some(n) = &opts.name {
         validate_name(n)?;
+    }
+    for m in &opts.mounts {
+        if let MountSpec::Image { source, .. } = m {
+            p.store.image(source).map_err(|e| image_err(e, source))?;
+        }
     }
     // Before anything exists: a bad capability, seccomp profile or device fails here.
     let security = super::security::validate(&p.opts.config, &opts.security)?;

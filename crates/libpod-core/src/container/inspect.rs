@@ -259,6 +259,7 @@ pub(crate) fn inspect_rows(
                 MountKind::Bind => "bind",
                 MountKind::Tmpfs => "tmpfs",
                 MountKind::Volume => "volume",
+                MountKind::Image => "image",
             }
             .to_string(),
             source: m.source.clone(),

@@ -46,6 +46,16 @@ pub enum MountSpec {
         /// Mount read-only.
         read_only: bool,
     },
+    /// An image's root filesystem (`--mount type=image,src=IMAGE,dst=DST[,rw=true]`):
+    /// read-only, or writable through an upper layer of the container's own.
+    Image {
+        /// Image name or id in the local store.
+        source: String,
+        /// Path in the container.
+        destination: PathBuf,
+        /// Writable (changes are the container's, discarded with it).
+        read_write: bool,
+    },
     /// A tmpfs (`--tmpfs DST[:OPTS]`).
     Tmpfs {
         /// Path in the container.
@@ -109,6 +119,8 @@ pub struct CreateOptions {
     pub stop_signal: Option<i32>,
     /// Seconds between the stop signal and SIGKILL (10 when `None`).
     pub stop_timeout: Option<u64>,
+    /// What happens when the container exits (`--restart`; never restarted when `None`).
+    pub restart_policy: Option<libpod_config::RestartPolicy>,
     /// Confinement: capabilities, privileged mode, seccomp, masked paths, read-only
     /// root, devices. Checked at create (unknown capability, unreadable or malformed
     /// seccomp profile, missing device: the create fails and nothing is created).

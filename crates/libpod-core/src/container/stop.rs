@@ -24,6 +24,7 @@ impl Container {
         // The journal entry spans the unlocked wait (see `crate::journal`).
         let op: Op<'_>;
         let stop_event;
+        let (name, signal);
         let timeout = {
             let mut l = Locked::acquire(&p, &self.id)?;
             let t = l.check(Operation::Stop)?;
@@ -35,10 +36,14 @@ impl Container {
                 return Ok(());
             }
             let was = l.st.status;
-            let signal = match was {
+            let wait = timeout.unwrap_or(Duration::from_secs(u64::from(l.cfg.stop_timeout)));
+            // A zero timeout is SIGKILL at once, as in Podman.
+            signal = match was {
                 ContainerStatus::Paused | ContainerStatus::Created => libc::SIGKILL,
+                _ if wait.is_zero() => libc::SIGKILL,
                 _ => l.cfg.stop_signal,
             };
+            name = l.cfg.name.clone();
             op = Op::begin(
                 &p,
                 JournalKind::Container,
@@ -64,12 +69,21 @@ impl Container {
             if signal == libc::SIGKILL {
                 AFTER_KILL
             } else {
-                timeout.unwrap_or(Duration::from_secs(u64::from(l.cfg.stop_timeout)))
+                wait
             }
         };
         // Unlocked: others (ps, inspect, the exit command's cleanup) proceed meanwhile.
         if super::wait::wait_unlocked(&p, &self.id, Some(timeout), true)?.is_none() {
-            tracing::debug!("stop timeout passed, sending SIGKILL");
+            // Podman's warning, word for word (scripts and its tests look for it).
+            let sig_name = nix::sys::signal::Signal::try_from(signal)
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|_| signal.to_string());
+            if signal != libc::SIGKILL {
+                tracing::warn!(
+                    "StopSignal {sig_name} failed to stop container {name} in {} seconds, resorting to SIGKILL",
+                    timeout.as_secs()
+                );
+            }
             {
                 let l = Locked::acquire(&p, &self.id)?;
                 if l.st.status == ContainerStatus::Stopping {

@@ -89,6 +89,61 @@ impl Container {
         wait_unlocked(&p, &self.id, None, false)?.ok_or(Error::NoSuchContainer(self.id.clone()))
     }
 
+    /// Podman's `wait`: returns at once for a container that is not running (never
+    /// started, or created and not started: its exit code, 0 when it never ran), else
+    /// blocks until it exits, as [`Container::wait`].
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn wait_stopped(&self) -> Result<i32> {
+        let p = self.parts()?;
+        match p.state.container_state(&self.id) {
+            Ok(mut st) => {
+                crate::ops::sync::peek_exit(&p, &self.id, &mut st);
+                if matches!(
+                    st.status,
+                    ContainerStatus::Configured | ContainerStatus::Created
+                ) {
+                    return Ok(st.exit_code.unwrap_or(0));
+                }
+            }
+            Err(StateError::NoSuchContainer { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        wait_unlocked(&p, &self.id, None, true)?.ok_or(Error::NoSuchContainer(self.id.clone()))
+    }
+
+    /// Blocks until the container's status is one of `statuses` (Podman's `wait
+    /// --condition`; `stopped` and `exited` both mean "has exited", `created` also
+    /// matches `configured`). Returns the exit code once exited, else -1 (as Podman).
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn wait_for_status(&self, statuses: &[ContainerStatus]) -> Result<i32> {
+        let p = self.parts()?;
+        let wanted = |s: ContainerStatus| {
+            statuses.iter().any(|w| {
+                *w == s
+                    || (w.has_exited() && s.has_exited())
+                    || (*w == ContainerStatus::Created && s == ContainerStatus::Configured)
+                    || (*w == ContainerStatus::Configured && s == ContainerStatus::Created)
+            })
+        };
+        let mut step = FIRST_POLL;
+        loop {
+            let mut st = p
+                .state
+                .container_state(&self.id)
+                .map_err(|e| crate::context::ctr_err(e, &self.id))?;
+            crate::ops::sync::peek_exit(&p, &self.id, &mut st);
+            if wanted(st.status) {
+                return Ok(if st.status.has_exited() {
+                    st.exit_code.unwrap_or(0)
+                } else {
+                    -1
+                });
+            }
+            std::thread::sleep(step);
+            step = (step * 2).min(MAX_POLL);
+        }
+    }
+
     /// As [`Container::wait`], giving up after `timeout` with `Error::Timeout`.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<i32> {

@@ -116,6 +116,42 @@ fn network_setup(l: &mut Locked<'_>) -> Result<crate::network::NetSpec> {
     crate::network::setup(l)
 }
 
+/// Where an image mount of the container comes from: the image mounted read-only by the
+/// store (counted; the container's teardown drops its reference), and for a writable one
+/// an overlay with an upper layer of the container's own on top of it.
+fn image_volume(l: &Locked<'_>, m: &libpod_config::Mount) -> Result<PathBuf> {
+    let ro = l.p.store.mount_image(&m.source)?;
+    if !m.options.iter().any(|o| o == "rw") {
+        return Ok(ro);
+    }
+    let dir = image_volume_dir(l.p, l.id(), &m.destination);
+    let merged = dir.join("merged");
+    if libpod_storage::driver::is_mountpoint(&merged) {
+        return Ok(merged);
+    }
+    for d in ["upper", "work", "merged"] {
+        let p = dir.join(d);
+        std::fs::create_dir_all(&p).map_err(|e| Error::io("create directory", &p, e))?;
+    }
+    l.p.store
+        .mount_overlay_on(&ro, &dir.join("upper"), &dir.join("work"), &merged)?;
+    Ok(merged)
+}
+
+/// The directory of a writable image mount's layers: per container and destination.
+pub(crate) fn image_volume_dir(p: &crate::context::Parts, id: &str, destination: &Path) -> PathBuf {
+    let key: String = destination
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    p.opts
+        .containers_dir()
+        .join(id)
+        .join("image-mounts")
+        .join(key)
+}
+
 /// Generates the OCI spec input for the container.
 pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Result<SpecInput> {
     let cfg = &l.cfg;
@@ -132,6 +168,12 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
             MountKind::Tmpfs => MountInput::Tmpfs {
                 destination: m.destination.clone(),
                 options: m.options.clone(),
+            },
+            MountKind::Image => MountInput::Bind {
+                source: image_volume(l, m)?,
+                destination: m.destination.clone(),
+                readonly: !m.options.iter().any(|o| o == "rw"),
+                options: Vec::new(),
             },
             MountKind::Bind | MountKind::Volume => MountInput::Bind {
                 source: PathBuf::from(&m.source),
@@ -352,7 +394,12 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
                 .cloned()
                 .unwrap_or_default();
             let e = map_create_error(e, &argv0);
-            // Undo the mount; keep the status the caller saw.
+            // Undo the mounts (image mounts first); keep the status the caller saw.
+            if l.st.mountpoint.is_some() {
+                for ie in super::teardown::image_volumes_teardown(l) {
+                    tracing::warn!(error = %ie, "image mount teardown after a failed init");
+                }
+            }
             if p.store.unmount(&id, false).is_ok() {
                 l.st.mountpoint = None;
             }

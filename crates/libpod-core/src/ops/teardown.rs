@@ -33,6 +33,10 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
     failpoint::hit("container.cleanup.after_runtime_delete");
     errs.extend(network_teardown(l));
     failpoint::hit("container.cleanup.after_network");
+    if l.st.mountpoint.is_some() {
+        // Image mounts are taken when the container is initialised (with its root).
+        errs.extend(image_volumes_teardown(l));
+    }
     if l.st.mountpoint.take().is_some() {
         match p.store.unmount(&id, false) {
             Ok(_) | Err(libpod_storage::StoreError::ContainerNotFound(_)) => {}
@@ -50,4 +54,28 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
         }
     }
     Error::join(errs)
+}
+
+/// Drops the container's image mounts: its writable overlays, then its reference on
+/// each image (an image that the user unmounted meanwhile is simply not mounted).
+pub(crate) fn image_volumes_teardown(l: &Locked<'_>) -> Vec<Error> {
+    use libpod_config::MountKind;
+    let mut errs = Vec::new();
+    for m in l.cfg.mounts.iter().filter(|m| m.kind == MountKind::Image) {
+        if m.options.iter().any(|o| o == "rw") {
+            let dir = super::init::image_volume_dir(l.p, l.id(), &m.destination);
+            let merged = dir.join("merged");
+            if libpod_storage::driver::is_mountpoint(&merged) {
+                if let Err(e) = l.p.store.unmount_path(&merged) {
+                    errs.push(e.into());
+                    continue;
+                }
+            }
+        }
+        match l.p.store.unmount_image(&m.source, false) {
+            Ok(_) | Err(libpod_storage::StoreError::ImageNotFound(_)) => {}
+            Err(e) => errs.push(e.into()),
+        }
+    }
+    errs
 }

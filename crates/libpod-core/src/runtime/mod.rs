@@ -242,10 +242,11 @@ impl Runtime {
     }
 
     /// The exit code of a container, waiting for it to exit; also works after the
-    /// container was removed (by full id).
+    /// container was removed (by full id). A container that is not running (never
+    /// started) answers at once, as Podman's `wait` (see [`Container::wait_stopped`]).
     pub fn wait_container(&self, name_or_id: &str) -> Result<i32> {
         match self.container(name_or_id) {
-            Ok(c) => c.wait(),
+            Ok(c) => c.wait_stopped(),
             Err(Error::NoSuchContainer(q)) => {
                 let p = self.inner.parts()?;
                 p.state

@@ -11,7 +11,7 @@ use libpod_core::{
 
 use super::{for_each, print_json, report, CliError, CmdResult};
 use crate::cli::{
-    CleanupArgs, CreateArgs, CreateFlags, ExecArgs, IdsArgs, InspectArgs, KillArgs, LogsArgs,
+    CleanupArgs, CreateArgs, CreateFlags, ExecArgs, InspectArgs, KillArgs, LogsArgs, PauseArgs,
     RmArgs, RunArgs, StartArgs, StopArgs, WaitArgs,
 };
 use crate::{exit, format, parse, tty};
@@ -120,6 +120,19 @@ pub fn create_options(
             vec![e.to_string()]
         }
     });
+    for m in &f.mount {
+        mounts.push(mount_flag(m)?);
+    }
+    let restart_policy = f
+        .restart
+        .as_deref()
+        .map(parse::restart_policy)
+        .transpose()?;
+    if f.rm && restart_policy.is_some_and(|p| p != libpod_config::RestartPolicy::No) {
+        return Err(CliError::Usage(
+            "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"".into(),
+        ));
+    }
     let security = security_config(f)?;
     let stop_signal = f.stop_signal.as_deref().map(parse::signal).transpose()?;
     Ok(CreateOptions {
@@ -151,6 +164,7 @@ pub fn create_options(
         unsetenv_all: f.unsetenv_all,
         stop_timeout: f.stop_timeout,
         stop_signal,
+        restart_policy,
         ..CreateOptions::default()
     })
 }
@@ -205,6 +219,54 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
         }
     }
     Ok(r)
+}
+
+/// One `--mount type=...,src=...,dst=...` as core's mount.
+fn mount_flag(spec: &str) -> Result<MountSpec, CliError> {
+    let m = parse::mount(spec)?;
+    Ok(match m.kind.as_str() {
+        "bind" => {
+            let source = m.source.clone().unwrap_or_default();
+            let source = std::fs::canonicalize(&source)
+                .map_err(|e| CliError::io("bind mount source", source.clone(), e))?;
+            MountSpec::Bind {
+                source,
+                destination: m.destination.into(),
+                read_only: !m.read_write,
+            }
+        }
+        "tmpfs" => MountSpec::Tmpfs {
+            destination: m.destination.into(),
+            options: m.options,
+        },
+        "image" => MountSpec::Image {
+            source: m.source.unwrap_or_default(),
+            destination: m.destination.into(),
+            read_write: m.read_write,
+        },
+        other => {
+            return Err(CliError::Usage(format!(
+                "invalid --mount {spec:?}: type {other} is not supported (bind, tmpfs, image)"
+            )))
+        }
+    })
+}
+
+/// `--replace`: removes (forcibly) the container that holds the name `run`/`create` wants.
+fn replace_named(rt: &Runtime, f: &CreateFlags) -> Result<(), CliError> {
+    let Some(name) = f.name.as_deref() else {
+        return Err(CliError::Usage(
+            "cannot replace a container without --name being set".into(),
+        ));
+    };
+    match rt.container(name) {
+        Ok(c) if c.name()? == name => match c.remove(true) {
+            Ok(()) | Err(CoreError::NoSuchContainer(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        },
+        Ok(_) | Err(CoreError::NoSuchContainer(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The confinement flags (`--cap-add`, `--cap-drop`, `--privileged`, `--security-opt`,
@@ -278,7 +340,11 @@ fn write_cidfile(f: &CreateFlags, c: &Container) -> Result<(), CliError> {
 /// Creates the container `f` describes, with its `--cidfile`.
 fn create_from(rt: &Runtime, f: &CreateFlags) -> Result<Container, CliError> {
     check_cidfile(f)?;
-    let c = rt.create_container(create_options(f, &default_mode(rt)?)?)?;
+    let opts = create_options(f, &default_mode(rt)?)?;
+    if f.replace {
+        replace_named(rt, f)?;
+    }
+    let c = rt.create_container(opts)?;
     if let Err(e) = write_cidfile(f, &c) {
         discard(&c);
         return Err(e);
@@ -439,8 +505,104 @@ fn attached(c: &Container, attach: Attach, tty: bool, rm: bool) -> CmdResult {
     Ok(exit::from_container(code))
 }
 
+/// One container a multi-container verb acts on, and what the verb prints for it:
+/// the name or id as the user typed it, or the full id when it came from `--all` or
+/// `--filter` (as Podman prints).
+pub struct Target {
+    /// The container.
+    pub c: Container,
+    /// What to print when the verb succeeds for it.
+    pub print: String,
+}
+
+/// Resolves the containers of a multi-container verb: the named ones (a missing one is an
+/// error unless `ignore`), or every container with `all` (or with filters and no names);
+/// then keeps those passing `filters`. Every name is resolved before anything is done, so
+/// a typo fails the verb before it touches any container (as Podman does).
+pub fn targets(
+    rt: &Runtime,
+    all: bool,
+    names: &[String],
+    filters: &[String],
+    ignore: bool,
+) -> Result<Vec<Target>, CliError> {
+    let filters = super::filter::CtrFilters::parse(rt, filters)?;
+    if !all && names.is_empty() && filters.is_empty() {
+        return Err(CliError::Usage(
+            "you must provide at least one name or id".into(),
+        ));
+    }
+    let summaries = rt.list_containers()?;
+    let mut out = Vec::new();
+    if names.is_empty() {
+        for s in &summaries {
+            if filters.matches_in(rt, s) {
+                out.push(Target {
+                    c: rt.container(&s.id)?,
+                    print: s.id.clone(),
+                });
+            }
+        }
+        return Ok(out);
+    }
+    for name in names {
+        let c = match rt.container(name) {
+            Ok(c) => c,
+            Err(CoreError::NoSuchContainer(_)) if ignore => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if !filters.is_empty() {
+            match summaries.iter().find(|s| s.id == c.id()) {
+                Some(s) if filters.matches_in(rt, s) => {}
+                _ => continue,
+            }
+        }
+        out.push(Target {
+            c,
+            print: name.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// The names given plus the ids read from `--cidfile` files (a missing file is skipped
+/// with `ignore`, as Podman does).
+fn with_cidfiles(
+    names: &[String],
+    cidfiles: &[std::path::PathBuf],
+    ignore: bool,
+) -> Result<Vec<String>, CliError> {
+    let mut out = names.to_vec();
+    for f in cidfiles {
+        match std::fs::read_to_string(f) {
+            Ok(s) => out.push(s.trim().to_string()),
+            Err(e) if ignore && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CliError::io("read cidfile", f, e)),
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `f` on each target and prints what the target prints when `f` succeeds; errors
+/// are reported one line each, the last decides the exit code (as Podman does).
+fn for_targets(
+    targets: &[Target],
+    mut f: impl FnMut(&Container) -> Result<(), CliError>,
+) -> CmdResult {
+    for_each(targets, |t| {
+        f(&t.c)?;
+        println!("{}", t.print);
+        Ok(())
+    })
+}
+
 /// `lpod start`.
 pub fn start(rt: &Runtime, a: StartArgs) -> CmdResult {
+    if a.all && !a.containers.is_empty() {
+        return Err(CliError::Usage(
+            "either start all containers or the container(s) provided in the arguments".into(),
+        ));
+    }
     if a.attach {
         if a.containers.len() != 1 {
             return Err(CliError::Usage(
@@ -456,13 +618,24 @@ pub fn start(rt: &Runtime, a: StartArgs) -> CmdResult {
             false,
         );
     }
-    for_each(&a.containers, |name| {
-        rt.container(name)?.start()?;
-        println!("{name}");
-        Ok(())
+    let mut list = targets(rt, a.all, &a.containers, &a.filter, false)?;
+    if a.all || a.containers.is_empty() {
+        // `--all` starts what does not run; a pod's infra container is its pod's to start.
+        list.retain(|t| {
+            let Ok(s) = t.c.summary() else { return false };
+            !s.is_infra && !matches!(s.state.as_str(), "running" | "paused" | "stopping")
+        });
+    }
+    // Podman's `start` fails with 125 whatever the reason (126/127 are `run`'s codes).
+    for_targets(&list, |c| {
+        c.start().map_err(|e| CliError::Coded {
+            code: exit::LPOD_ERROR,
+            message: e.to_string(),
+        })
     })
 }
 
+/// Every container (`--all`) or the named ones, as ids or names to look up.
 fn all_or_named(rt: &Runtime, all: bool, names: &[String]) -> Result<Vec<String>, CliError> {
     if all {
         Ok(rt
@@ -481,51 +654,112 @@ fn all_or_named(rt: &Runtime, all: bool, names: &[String]) -> Result<Vec<String>
 
 /// `lpod stop` and `lpod restart`.
 pub fn stop(rt: &Runtime, a: StopArgs, restart: bool) -> CmdResult {
-    let names = all_or_named(rt, a.all, &a.containers)?;
+    if a.all && !a.containers.is_empty() {
+        return Err(CliError::Usage(
+            "--all and containers cannot be used together".into(),
+        ));
+    }
+    let names = with_cidfiles(&a.containers, &a.cidfile, a.ignore)?;
+    if names.is_empty() && !a.cidfile.is_empty() {
+        return Ok(0);
+    }
+    let list = targets(rt, a.all, &names, &a.filter, a.ignore)?;
     let timeout = a.time.map(Duration::from_secs);
-    for_each(&names, |name| {
-        let c = rt.container(name)?;
-        if restart {
-            c.restart(timeout)?;
+    for_targets(&list, |c| {
+        let r = if restart {
+            c.restart(timeout)
         } else {
-            c.stop(timeout)?;
+            c.stop(timeout)
+        };
+        match r {
+            Ok(()) => Ok(()),
+            // Removed meanwhile (a `--rm` container's exit command): it is stopped.
+            Err(CoreError::NoSuchContainer(_)) if !restart => Ok(()),
+            Err(e) => Err(e.into()),
         }
-        println!("{name}");
-        Ok(())
     })
 }
 
 /// `lpod kill`.
 pub fn kill(rt: &Runtime, a: KillArgs) -> CmdResult {
     let sig = parse::signal(&a.signal)?;
-    let names = if a.all {
-        rt.list_containers()?
-            .into_iter()
-            .filter(|s| s.state == "running")
-            .map(|s| s.id)
-            .collect()
-    } else {
-        all_or_named(rt, false, &a.containers)?
-    };
-    for_each(&names, |name| {
-        rt.container(name)?.kill(sig)?;
-        println!("{name}");
-        Ok(())
+    if a.all && !a.containers.is_empty() {
+        return Err(CliError::Usage(
+            "--all and containers cannot be used together".into(),
+        ));
+    }
+    let names = with_cidfiles(&a.containers, &a.cidfile, false)?;
+    let mut list = targets(rt, a.all, &names, &[], false)?;
+    if a.all {
+        list.retain(|t| t.c.status().is_ok_and(|s| s.is_active()));
+    }
+    for_targets(&list, |c| {
+        c.kill(sig).map_err(|e| match e {
+            CoreError::InvalidState { id, status, .. } => {
+                let status = if status == "configured" { "created".into() } else { status };
+                CliError::Usage(format!(
+                    "can only kill running containers. {id} is in state {status}: container state improper"
+                ))
+            }
+            e => e.into(),
+        })
     })
 }
 
 /// `lpod pause` / `lpod unpause`.
-pub fn pause(rt: &Runtime, a: IdsArgs, pause: bool) -> CmdResult {
-    for_each(&a.containers, |name| {
-        let c = rt.container(name)?;
-        if pause {
-            c.pause()?;
-        } else {
-            c.unpause()?;
-        }
-        println!("{}", c.id());
-        Ok(())
+pub fn pause(rt: &Runtime, a: PauseArgs, pause: bool) -> CmdResult {
+    if a.all && !a.containers.is_empty() {
+        return Err(CliError::Usage(
+            "--all and containers cannot be used together".into(),
+        ));
+    }
+    let mut list = targets(rt, a.all, &a.containers, &a.filter, false)?;
+    if a.all {
+        // Podman's `--all` skips the containers in the wrong state.
+        let want = if pause { "running" } else { "paused" };
+        list.retain(|t| t.c.summary().is_ok_and(|s| s.state == want));
+    }
+    for_targets(&list, |c| {
+        let r = if pause { c.pause() } else { c.unpause() };
+        // Podman's wording for the wrong state.
+        r.map_err(|e| match e {
+            CoreError::InvalidState { status, .. } if pause => {
+                let status = if status == "configured" {
+                    "created".into()
+                } else {
+                    status
+                };
+                CliError::Usage(format!(
+                    "{status:?} is not running, can't pause: container state improper"
+                ))
+            }
+            CoreError::InvalidState { id, .. } => CliError::Usage(format!(
+                "{id:?} is not paused, can't unpause: container state improper"
+            )),
+            e => e.into(),
+        })
     })
+}
+
+/// Podman's wording and exit code for an `rm` that cannot remove a container.
+fn rm_error(e: CoreError) -> CliError {
+    match e {
+        CoreError::NoSuchContainer(name) => CliError::Coded {
+            code: 1,
+            message: CoreError::NoSuchContainer(name).to_string(),
+        },
+        CoreError::InvalidState { id, status, .. }
+            if matches!(status.as_str(), "running" | "paused" | "stopping") =>
+        {
+            CliError::Coded {
+                code: 2,
+                message: format!(
+                    "cannot remove container {id} as it is {status} - running or paused containers cannot be removed without force: container state improper"
+                ),
+            }
+        }
+        other => other.into(),
+    }
 }
 
 /// `lpod rm`.
@@ -533,18 +767,23 @@ pub fn rm(rt: &Runtime, mut a: RmArgs) -> CmdResult {
     if a.latest {
         a.containers.push(latest(rt)?);
     }
-    let names = all_or_named(rt, a.all, &a.containers)?;
-    // `rm -a` races with `--rm` containers removing themselves; `--ignore` asks for it.
-    let missing_ok = a.all || a.ignore;
-    for_each(&names, |name| {
-        let c = match rt.container(name) {
-            Ok(c) => c,
-            Err(CoreError::NoSuchContainer(_)) if missing_ok => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
+    // `rm -a` races with `--rm` containers removing themselves; `--ignore` asks for it,
+    // and Podman's `--force` does not complain about missing containers either.
+    let missing_ok = a.all || a.ignore || a.force;
+    let names = with_cidfiles(&a.containers, &a.cidfile, missing_ok)?;
+    if names.is_empty() && !a.cidfile.is_empty() {
+        return Ok(0);
+    }
+    let list = match targets(rt, a.all, &names, &[], missing_ok) {
+        Ok(l) => l,
+        Err(CliError::Core(e)) => return Err(rm_error(e)),
+        Err(e) => return Err(e),
+    };
+    for_each(&list, |t| {
+        let c = &t.c;
         if a.force {
-            if let Some(t) = a.time {
-                match c.stop(Some(Duration::from_secs(t))) {
+            if let Some(secs) = a.time {
+                match c.stop(Some(Duration::from_secs(secs))) {
                     Ok(()) | Err(CoreError::InvalidState { .. }) => {}
                     Err(CoreError::NoSuchContainer(_)) => {
                         if !missing_ok {
@@ -560,15 +799,15 @@ pub fn rm(rt: &Runtime, mut a: RmArgs) -> CmdResult {
             Ok(()) => {}
             // Found, then gone: its own `--rm` cleanup removed it meanwhile (the
             // forced stop made it exit). Removed either way, as asked.
-            Err(CoreError::NoSuchContainer(_)) if missing_ok || a.force => {
-                if !missing_ok {
-                    println!("{}", c.id());
+            Err(CoreError::NoSuchContainer(_)) if missing_ok => {
+                if a.force && !(a.all || a.ignore) {
+                    println!("{}", t.print);
                 }
                 return Ok(());
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(rm_error(e)),
         }
-        println!("{}", c.id());
+        println!("{}", t.print);
         Ok(())
     })
 }
@@ -824,6 +1063,9 @@ pub fn cleanup(rt: &Runtime, a: CleanupArgs) -> CmdResult {
     let names = all_or_named(rt, a.all, &a.containers)?;
     for_each(&names, |name| {
         rt.cleanup_container(name)?;
+        if !a.rm {
+            restart_by_policy(rt, name)?;
+        }
         if a.rm {
             match rt.container(name) {
                 Ok(c) => match c.remove(false) {
@@ -836,4 +1078,36 @@ pub fn cleanup(rt: &Runtime, a: CleanupArgs) -> CmdResult {
         }
         Ok(())
     })
+}
+
+/// After an exit (the exit command's cleanup): starts the container again when its
+/// `--restart` policy asks for it and the user did not stop it.
+fn restart_by_policy(rt: &Runtime, name: &str) -> Result<(), CliError> {
+    use libpod_config::RestartPolicy as R;
+    let c = match rt.container(name) {
+        Ok(c) => c,
+        Err(CoreError::NoSuchContainer(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let cfg = c.config()?;
+    if cfg.restart_policy == R::No || cfg.auto_remove {
+        return Ok(());
+    }
+    let st = c.state()?;
+    if !st.status.has_exited() || st.stopped_by_user {
+        return Ok(());
+    }
+    let failed = st.exit_code.unwrap_or(0) != 0;
+    let again = match cfg.restart_policy {
+        R::Always | R::UnlessStopped => true,
+        R::OnFailure(max) => failed && (max == 0 || st.restart_count < max),
+        R::No => false,
+    };
+    if again {
+        match c.restart(None) {
+            Ok(()) | Err(CoreError::NoSuchContainer(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }

@@ -3,7 +3,9 @@
 
 mod container;
 mod events;
+mod filter;
 mod image;
+mod mount;
 pub mod network;
 mod pod;
 mod ps;
@@ -55,6 +57,15 @@ pub enum CliError {
     /// 127 when the command is not found).
     #[error("{0}")]
     StartFailed(libpod_core::Error),
+    /// An error with Podman's own exit code for it (e.g. `rm`: 1 no such container, 2 the
+    /// container's state forbids it).
+    #[error("{message}")]
+    Coded {
+        /// The exit code.
+        code: i32,
+        /// The message.
+        message: String,
+    },
 }
 
 impl CliError {
@@ -74,6 +85,7 @@ impl CliError {
                 },
                 c => c,
             },
+            CliError::Coded { code, .. } => *code,
             _ => exit::LPOD_ERROR,
         }
     }
@@ -93,6 +105,11 @@ pub type CmdResult = Result<i32, CliError>;
 /// Prints an error as Podman does: one line, `Error: ...`.
 pub fn report(e: &CliError) {
     let msg = e.to_string();
+    if !msg.contains('\n') {
+        // One line already: verbatim (Podman's `invalid signal: ` keeps its space).
+        eprintln!("Error: {msg}");
+        return;
+    }
     let one_line: String = msg
         .lines()
         .map(str::trim)
@@ -155,6 +172,22 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             a.kind = "container".into();
             container::inspect(&open(g)?, a)
         }
+        Command::Container(ContainerCommand::Rm(a)) => container::rm(&open(g)?, a),
+        Command::Container(ContainerCommand::Ps(a)) => ps::ps(&open(g)?, a),
+        Command::Container(ContainerCommand::Start(a)) => container::start(&open(g)?, a),
+        Command::Container(ContainerCommand::Stop(a)) => container::stop(&open(g)?, a, false),
+        Command::Container(ContainerCommand::Restart(a)) => container::stop(&open(g)?, a, true),
+        Command::Container(ContainerCommand::Kill(a)) => container::kill(&open(g)?, a),
+        Command::Container(ContainerCommand::Pause(a)) => container::pause(&open(g)?, a, true),
+        Command::Container(ContainerCommand::Unpause(a)) => container::pause(&open(g)?, a, false),
+        Command::Container(ContainerCommand::Mount(a)) | Command::Mount(a) => {
+            mount::mount(&open(g)?, a)
+        }
+        Command::Container(ContainerCommand::Umount(a)) | Command::Umount(a) => {
+            mount::umount(&open(g)?, a)
+        }
+        Command::Image(ImageCommand::Mount(a)) => mount::image_mount(&open(g)?, a),
+        Command::Image(ImageCommand::Umount(a)) => mount::image_umount(&open(g)?, a),
         Command::Network(c) => network::run(&open(g)?, c),
         Command::Image(ImageCommand::Exists(a)) => image::exists(&open(g)?, a),
         Command::Image(ImageCommand::Ls(a)) => image::images(&open(g)?, a),
