@@ -124,7 +124,7 @@ fn image_volume(l: &Locked<'_>, m: &libpod_config::Mount) -> Result<PathBuf> {
     if !m.options.iter().any(|o| o == "rw") {
         return Ok(ro);
     }
-    let dir = image_volume_dir(l.p, l.id(), &m.destination);
+    let dir = super::teardown::image_volume_dir(l.p, l.id(), &m.destination);
     let merged = dir.join("merged");
     if libpod_storage::driver::is_mountpoint(&merged) {
         return Ok(merged);
@@ -136,20 +136,6 @@ fn image_volume(l: &Locked<'_>, m: &libpod_config::Mount) -> Result<PathBuf> {
     l.p.store
         .mount_overlay_on(&ro, &dir.join("upper"), &dir.join("work"), &merged)?;
     Ok(merged)
-}
-
-/// The directory of a writable image mount's layers: per container and destination.
-pub(crate) fn image_volume_dir(p: &crate::context::Parts, id: &str, destination: &Path) -> PathBuf {
-    let key: String = destination
-        .to_string_lossy()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    p.opts
-        .containers_dir()
-        .join(id)
-        .join("image-mounts")
-        .join(key)
 }
 
 /// Generates the OCI spec input for the container.

@@ -63,7 +63,7 @@ pub(crate) fn image_volumes_teardown(l: &Locked<'_>) -> Vec<Error> {
     let mut errs = Vec::new();
     for m in l.cfg.mounts.iter().filter(|m| m.kind == MountKind::Image) {
         if m.options.iter().any(|o| o == "rw") {
-            let dir = super::init::image_volume_dir(l.p, l.id(), &m.destination);
+            let dir = image_volume_dir(l.p, l.id(), &m.destination);
             let merged = dir.join("merged");
             if libpod_storage::driver::is_mountpoint(&merged) {
                 if let Err(e) = l.p.store.unmount_path(&merged) {
@@ -78,4 +78,22 @@ pub(crate) fn image_volumes_teardown(l: &Locked<'_>) -> Vec<Error> {
         }
     }
     errs
+}
+
+/// The directory of a writable image mount's layers: per container and destination.
+pub(crate) fn image_volume_dir(
+    p: &crate::context::Parts,
+    id: &str,
+    destination: &std::path::Path,
+) -> std::path::PathBuf {
+    let key: String = destination
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    p.opts
+        .containers_dir()
+        .join(id)
+        .join("image-mounts")
+        .join(key)
 }
