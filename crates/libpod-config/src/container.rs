@@ -310,6 +310,24 @@ pub struct ContainerConfig {
     /// Confinement (capabilities, seccomp, masking, devices, read-only root).
     #[serde(default)]
     pub security: SecurityConfig,
+    /// Resolver and /etc/hosts choices (`--dns*`, `--add-host`).
+    #[serde(default)]
+    pub dns: DnsConfig,
+}
+
+/// What a container's generated /etc/resolv.conf and /etc/hosts get from the user
+/// (Podman's DNSServer, DNSSearch, DNSOption and HostAdd).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DnsConfig {
+    /// Name servers (`--dns`): replace the host's.
+    pub servers: Vec<String>,
+    /// Search domains (`--dns-search`): replace the host's.
+    pub search: Vec<String>,
+    /// Resolver options (`--dns-option`): replace the host's.
+    pub options: Vec<String>,
+    /// Extra /etc/hosts entries (`--add-host`), `NAME:IP`.
+    pub hosts_add: Vec<String>,
 }
 
 impl ContainerConfig {
@@ -348,6 +366,7 @@ impl ContainerConfig {
             created: Utc::now(),
             auto_remove: false,
             security: SecurityConfig::default(),
+            dns: DnsConfig::default(),
         }
     }
 }

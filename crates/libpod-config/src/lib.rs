@@ -21,14 +21,14 @@ pub mod status;
 pub mod arbitrary;
 
 pub use container::{
-    ContainerConfig, ContainerState, DeviceMapping, ExecSession, ExecStatus, LogDriver, Mount,
-    MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkStatus, PortMapping, Protocol,
+    ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, LogDriver,
+    Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkStatus, PortMapping, Protocol,
     Resources, RestartPolicy, SecurityConfig,
 };
 pub use ids::{
     generate_name, new_id, resolve, short_id, validate_id, validate_name, IdError, LookupError,
 };
-pub use pod::{PodConfig, PodState, SharedNamespace};
+pub use pod::{PodConfig, PodExitPolicy, PodState, SharedNamespace};
 pub use runtime_config::{CgroupManager, ConfigError, RuntimeConfig, StateBackend};
 pub use status::{
     check, ContainerStatus, Operation, Outcome, ParseOperationError, Transition, TransitionError,

@@ -23,7 +23,7 @@ pub enum Error {
     #[error("more than one container matches {0}: use more characters of the id")]
     AmbiguousContainer(String),
     /// The container name is in use.
-    #[error("container name {0} is already in use")]
+    #[error("the container name \"{0}\" is already in use by another container or pod. You have to remove that container to be able to reuse that name: that name is already in use")]
     NameInUse(String),
     /// No image matches this reference in the local store.
     #[error("image {0} not known (load it first)")]
@@ -297,6 +297,15 @@ pub enum PodError {
         pod: String,
         /// What conflicts.
         what: &'static str,
+    },
+    /// The infra container could not be created.
+    #[error("creating the infra container of pod {pod}: {source}")]
+    Infra {
+        /// Pod name.
+        pod: String,
+        /// Why.
+        #[source]
+        source: Box<Error>,
     },
 }
 

@@ -50,6 +50,9 @@ pub struct GlobalOpts {
     /// Configuration file (else $LPOD_CONFIG, else /etc/lpod/lpod.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Print nothing on stdout (errors still go to stderr).
+    #[arg(long, global = true)]
+    pub noout: bool,
 }
 
 /// Every verb `lpod` knows.
@@ -144,6 +147,29 @@ pub enum PodCommand {
     Ps(PodPsArgs),
     /// Show pods' configuration and state.
     Inspect(PodInspectArgs),
+    /// Exit 0 if the pod exists, 1 if it does not.
+    Exists(PodExistsArgs),
+    /// Show the processes of a pod's containers.
+    Top(PodTopArgs),
+}
+
+/// `lpod pod exists`.
+#[derive(Debug, Clone, Args)]
+pub struct PodExistsArgs {
+    /// Pod name or id.
+    #[arg(value_name = "POD")]
+    pub pod: String,
+}
+
+/// `lpod pod top`.
+#[derive(Debug, Clone, Args)]
+pub struct PodTopArgs {
+    /// Pod name or id.
+    #[arg(value_name = "POD")]
+    pub pod: String,
+    /// ps(1) format descriptors (accepted; the default columns are shown).
+    #[arg(value_name = "DESCRIPTOR")]
+    pub descriptors: Vec<String>,
 }
 
 /// `lpod pod create`.
@@ -167,6 +193,50 @@ pub struct PodCreateArgs {
     /// Create an infra container.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub infra: bool,
+    /// Image of the infra container (Podman's pause image by default).
+    #[arg(long = "infra-image", value_name = "IMAGE")]
+    pub infra_image: Option<String>,
+    /// Name of the infra container (`<short id>-infra` by default).
+    #[arg(long = "infra-name", value_name = "NAME")]
+    pub infra_name: Option<String>,
+    /// Command the infra container runs (its image's entrypoint by default).
+    #[arg(long = "infra-command", value_name = "COMMAND")]
+    pub infra_command: Option<String>,
+    /// Namespaces the members share: comma-separated cgroup, ipc, net, pid, uts or none;
+    /// a leading `+` adds to the default (ipc, net, uts).
+    #[arg(long, value_name = "NAMESPACES")]
+    pub share: Option<String>,
+    /// What happens when the last member exits: continue (default) or stop.
+    #[arg(
+        long = "exit-policy",
+        default_value = "continue",
+        value_name = "POLICY"
+    )]
+    pub exit_policy: String,
+    /// Replace a pod of the same name.
+    #[arg(long)]
+    pub replace: bool,
+    /// Write the pod id to this file.
+    #[arg(long = "pod-id-file", value_name = "FILE")]
+    pub pod_id_file: Option<std::path::PathBuf>,
+    /// DNS server of the members.
+    #[arg(long = "dns", value_name = "IP")]
+    pub dns: Vec<String>,
+    /// DNS search domain of the members.
+    #[arg(long = "dns-search", value_name = "DOMAIN")]
+    pub dns_search: Vec<String>,
+    /// DNS resolver option of the members.
+    #[arg(long = "dns-option", alias = "dns-opt", value_name = "OPTION")]
+    pub dns_option: Vec<String>,
+    /// Extra /etc/hosts entry HOST:IP.
+    #[arg(long = "add-host", value_name = "HOST:IP")]
+    pub add_host: Vec<String>,
+    /// MAC address of the infra container's interface.
+    #[arg(long = "mac-address", value_name = "MAC")]
+    pub mac_address: Option<String>,
+    /// The pod's name (instead of `--name`).
+    #[arg(value_name = "NAME")]
+    pub positional_name: Option<String>,
 }
 
 /// Pods by name or id, or all.
@@ -234,12 +304,33 @@ pub struct PodPsArgs {
     /// Print only the ids.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Output format: json.
+    /// Output format: json or a Go template.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Do not truncate ids.
     #[arg(long = "no-trunc")]
     pub no_trunc: bool,
+    /// Do not print the header line.
+    #[arg(long = "noheading", alias = "noheadings", short = 'n')]
+    pub noheading: bool,
+    /// Filter: id=, name=, label=KEY[=VALUE], status=, network=, ctr-names=, ctr-ids=.
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Sort by created, id, name, number or status.
+    #[arg(long, default_value = "created", value_name = "KEY")]
+    pub sort: String,
+    /// Show the containers of each pod (names column).
+    #[arg(long = "ctr-names")]
+    pub ctr_names: bool,
+    /// Show the ids of the containers of each pod.
+    #[arg(long = "ctr-ids")]
+    pub ctr_ids: bool,
+    /// Show the status of the containers of each pod.
+    #[arg(long = "ctr-status")]
+    pub ctr_status: bool,
+    /// Show the networks of each pod.
+    #[arg(long = "ns")]
+    pub ns: bool,
 }
 
 /// `lpod pod inspect`.

@@ -36,6 +36,9 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&cli.global.log_level);
+    if cli.global.noout {
+        silence_stdout();
+    }
     let code = match cmd::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -71,6 +74,18 @@ fn init_logging(level: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+}
+
+/// `--noout`: stdout goes to /dev/null for the rest of the process (Podman's flag).
+fn silence_stdout() {
+    use std::os::fd::AsRawFd;
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        // SAFETY: dup2 onto fd 1 with a descriptor we own; no Rust object owns fd 1's
+        // description, and stdout's buffer is empty this early.
+        unsafe {
+            libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
+        }
+    }
 }
 
 /// `lpod ps | head` must end quietly, as Podman does, not panic in `println!` on

@@ -113,6 +113,9 @@ pub struct CreateOptions {
     /// root, devices. Checked at create (unknown capability, unreadable or malformed
     /// seccomp profile, missing device: the create fails and nothing is created).
     pub security: libpod_config::SecurityConfig,
+    /// Resolver and /etc/hosts additions (`--dns`, `--dns-search`, `--dns-option`,
+    /// `--add-host`); checked at create.
+    pub dns: libpod_config::DnsConfig,
 }
 
 /// Everything `exec` takes.

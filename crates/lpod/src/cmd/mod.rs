@@ -50,6 +50,10 @@ pub enum CliError {
     /// A usage error that clap cannot express.
     #[error("{0}")]
     Usage(String),
+    /// An object named on the command line does not exist, where Podman exits 1 rather
+    /// than 125 (`pod rm`, `network rm`).
+    #[error("{0}")]
+    Missing(String),
 }
 
 impl CliError {
@@ -62,6 +66,7 @@ impl CliError {
                 }
                 c => c,
             },
+            CliError::Missing(_) => 1,
             _ => exit::LPOD_ERROR,
         }
     }
@@ -259,6 +264,7 @@ mod tests {
             storage_driver: Some("vfs".into()),
             log_level: "warn".into(),
             config: None,
+            noout: false,
         };
         let args = exit_command_args(&g);
         let cwd = std::env::current_dir().unwrap();

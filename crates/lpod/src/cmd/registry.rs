@@ -332,6 +332,17 @@ pub fn prepare_create(
     Ok(())
 }
 
+/// Makes sure `image` is in the store, pulling it without progress output when it is
+/// missing (what `pod create --infra-image` does); returns the resolved name.
+pub fn ensure_quietly(rt: &Runtime, image: &str) -> Result<String, CliError> {
+    let rep = Reporter::new(true, false);
+    Ok(
+        rt.ensure_image(image, PullPolicy::Missing, &PullOptions::default(), &|ev| {
+            rep.event(ev)
+        })?,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
