@@ -183,6 +183,41 @@ fn bind(source: PathBuf, dest: &str) -> MountInput {
     }
 }
 
+/// Where the host-side /dev/shm of a pod's infra container is mounted.
+fn shm_dir(p: &Parts, id: &str) -> PathBuf {
+    etc_dir(p, id).join("shm")
+}
+
+/// True when `path` is a mount point (its device differs from its parent's).
+fn is_mountpoint(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (
+        std::fs::metadata(path),
+        path.parent().map(std::fs::metadata),
+    ) {
+        (Ok(m), Some(Ok(parent))) => m.dev() != parent.dev(),
+        _ => false,
+    }
+}
+
+/// Mounts the 64 MiB tmpfs of a pod's /dev/shm at `path` (once).
+fn mount_shm(path: &Path) -> Result<()> {
+    if is_mountpoint(path) {
+        return Ok(());
+    }
+    libpod_storage::private::create_private_dir(path)
+        .map_err(|e| Error::io("create directory", path, e))?;
+    use nix::mount::MsFlags;
+    nix::mount::mount(
+        Some("shm"),
+        path,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        Some("mode=1777,size=65536k"),
+    )
+    .map_err(|e| Error::io("mount tmpfs on", path, std::io::Error::from(e)))
+}
+
 /// `NAME:IP` of `--add-host` (the address may be IPv6, so the first colon splits).
 pub fn parse_host_add(s: &str) -> Option<(String, IpAddr)> {
     let (name, ip) = s.split_once(':')?;
@@ -424,10 +459,10 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
                 if l.cfg.namespaces.ipc == libpod_config::NamespaceMode::Pod {
                     spec.ipc = Some(ns("ipc"));
                     // POSIX shared memory lives in /dev/shm: the members share the infra's.
-                    spec.mounts.push(bind(
-                        PathBuf::from(format!("/proc/{pid}/root/dev/shm")),
-                        "/dev/shm",
-                    ));
+                    let shm = shm_dir(p, &icfg.id);
+                    if is_mountpoint(&shm) {
+                        spec.mounts.push(bind(shm, "/dev/shm"));
+                    }
                 }
                 if l.cfg.namespaces.pid == libpod_config::NamespaceMode::Pod {
                     spec.pid = Some(ns("pid"));
@@ -445,6 +480,20 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             }
         }
     }
+    // The infra of a pod that shares ipc holds the pod's /dev/shm: a tmpfs mounted on
+    // the host, so that the members can bind the same one (Podman's way).
+    if l.cfg.is_infra {
+        if let Some(pod) = &l.cfg.pod {
+            if p.state
+                .pod(pod)
+                .is_ok_and(|(pc, _)| pc.shares(libpod_config::SharedNamespace::Ipc))
+            {
+                let shm = shm_dir(p, &id);
+                mount_shm(&shm)?;
+                spec.mounts.push(bind(shm, "/dev/shm"));
+            }
+        }
+    }
     match l.cfg.namespaces.network {
         NetworkMode::Host => {
             spec.net = Some(Namespace::Host);
@@ -456,7 +505,7 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
         }),
         NetworkMode::None => {
             spec.net = Some(Namespace::New);
-            spec.mounts = write_etc(p, &l.cfg, &[], &[], None)?;
+            spec.mounts.extend(write_etc(p, &l.cfg, &[], &[], None)?);
             Ok(spec)
         }
         NetworkMode::Bridge => {
@@ -525,7 +574,8 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             }
             l.save()?;
             spec.net = Some(Namespace::Join(path));
-            spec.mounts = write_etc(p, &l.cfg, &addrs, &dns, gateway)?;
+            spec.mounts
+                .extend(write_etc(p, &l.cfg, &addrs, &dns, gateway)?);
             Ok(spec)
         }
     }
@@ -537,6 +587,14 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
 pub(crate) fn teardown(l: &mut Locked<'_>) -> Vec<Error> {
     let mut errs = Vec::new();
     let id = l.cfg.id.clone();
+    if l.cfg.is_infra {
+        let shm = shm_dir(l.p, &id);
+        if is_mountpoint(&shm) {
+            if let Err(e) = nix::mount::umount2(&shm, nix::mount::MntFlags::MNT_DETACH) {
+                errs.push(Error::io("unmount", &shm, std::io::Error::from(e)));
+            }
+        }
+    }
     if l.cfg.namespaces.network == NetworkMode::Pod {
         if let Some(pod) = &l.cfg.pod {
             if let Ok((_, ps)) = l.p.state.pod(pod) {

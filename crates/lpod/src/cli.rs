@@ -390,6 +390,24 @@ pub struct CreateFlags {
     /// Name the container.
     #[arg(long)]
     pub name: Option<String>,
+    /// Hostname of the container (its short id by default).
+    #[arg(long, value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// DNS server for /etc/resolv.conf.
+    #[arg(long = "dns", value_name = "IP")]
+    pub dns: Vec<String>,
+    /// DNS search domain for /etc/resolv.conf.
+    #[arg(long = "dns-search", value_name = "DOMAIN")]
+    pub dns_search: Vec<String>,
+    /// DNS resolver option for /etc/resolv.conf.
+    #[arg(long = "dns-option", alias = "dns-opt", value_name = "OPTION")]
+    pub dns_option: Vec<String>,
+    /// Extra /etc/hosts entry HOST:IP.
+    #[arg(long = "add-host", value_name = "HOST:IP")]
+    pub add_host: Vec<String>,
+    /// Pass the host's proxy environment variables to the container.
+    #[arg(long = "http-proxy", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub http_proxy: bool,
     /// Keep stdin open.
     #[arg(short = 'i', long)]
     pub interactive: bool,

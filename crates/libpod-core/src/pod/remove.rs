@@ -4,15 +4,16 @@ use super::*;
 
 impl Pod {
     /// Removes the members (infra last) and the pod. Without `force`, refuses
-    /// while members run or while non-infra members exist.
+    /// while members other than the infra run or while non-infra members exist.
     #[tracing::instrument(skip(self), fields(pod = %self.id))]
     pub fn remove(&self, force: bool) -> Result<()> {
         let p = self.parts()?;
         let members = self.members()?;
         if !force {
+            // A running infra container alone does not block (Podman stops it).
             let running: Vec<String> = members
                 .iter()
-                .filter(|(_, s)| s.is_active())
+                .filter(|(c, s)| s.is_active() && !c.is_infra)
                 .map(|(c, _)| c.id.clone())
                 .collect();
             if !running.is_empty() {

@@ -27,10 +27,30 @@ pub fn create_options(
         .image_and_command
         .split_first()
         .ok_or_else(|| CliError::Usage("an image is required".into()))?;
-    let env = parse::merge_env(&f.env_file, &f.env)?
-        .into_iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
+    let mut env: Vec<String> = Vec::new();
+    if f.http_proxy {
+        // Podman's --http-proxy (default true): the host's proxy variables go in first,
+        // so that -e and --env-file still win.
+        for k in [
+            "http_proxy",
+            "HTTP_PROXY",
+            "https_proxy",
+            "HTTPS_PROXY",
+            "ftp_proxy",
+            "FTP_PROXY",
+            "no_proxy",
+            "NO_PROXY",
+        ] {
+            if let Ok(v) = std::env::var(k) {
+                env.push(format!("{k}={v}"));
+            }
+        }
+    }
+    env.extend(
+        parse::merge_env(&f.env_file, &f.env)?
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}")),
+    );
     let mut mounts = Vec::new();
     for v in &f.volume {
         let spec = parse::volume(v)?;
@@ -117,6 +137,13 @@ pub fn create_options(
         tty: f.tty,
         stdin: f.interactive,
         security,
+        hostname: f.hostname.clone(),
+        dns: libpod_core::libpod_config::DnsConfig {
+            servers: f.dns.clone(),
+            search: f.dns_search.clone(),
+            options: f.dns_option.clone(),
+            hosts_add: f.add_host.clone(),
+        },
         ..CreateOptions::default()
     })
 }
@@ -172,9 +199,34 @@ fn default_mode(rt: &Runtime) -> Result<String, CliError> {
 
 /// `lpod create`: prints the full id.
 pub fn create(rt: &Runtime, a: CreateArgs) -> CmdResult {
-    let c = rt.create_container(create_options(&a.create, &default_mode(rt)?)?)?;
+    let mut opts = create_options(&a.create, &default_mode(rt)?)?;
+    new_pod(rt, &mut opts)?;
+    let c = rt.create_container(opts)?;
     println!("{}", c.id());
     Ok(0)
+}
+
+/// `--pod new:NAME`: creates the pod NAME first (Podman's way: the container's
+/// hostname, published ports and networks become the pod's) and joins it.
+fn new_pod(rt: &Runtime, opts: &mut CreateOptions) -> Result<(), CliError> {
+    let Some(name) = opts.pod.as_deref().and_then(|p| p.strip_prefix("new:")) else {
+        return Ok(());
+    };
+    if name.is_empty() {
+        return Err(CliError::Usage("--pod new: needs a pod name".into()));
+    }
+    let mut popts = libpod_core::PodCreateOptions {
+        name: Some(name.to_string()),
+        hostname: opts.hostname.take(),
+        ports: std::mem::take(&mut opts.ports),
+        ..Default::default()
+    };
+    if !opts.networks.is_empty() {
+        popts.networks = std::mem::take(&mut opts.networks);
+    }
+    let pod = rt.create_pod(popts)?;
+    opts.pod = Some(pod.id().to_string());
+    Ok(())
 }
 
 /// Removes a container we created when the verb that followed failed (`run --rm`).
@@ -187,7 +239,8 @@ fn discard(c: &Container) {
 
 /// `lpod run`.
 pub fn run(rt: &Runtime, a: RunArgs) -> CmdResult {
-    let opts = create_options(&a.create, &default_mode(rt)?)?;
+    let mut opts = create_options(&a.create, &default_mode(rt)?)?;
+    new_pod(rt, &mut opts)?;
     let rm = opts.remove;
     let c = rt.create_container(opts)?;
     if a.detach {
