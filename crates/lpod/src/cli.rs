@@ -125,6 +125,19 @@ pub enum Command {
     /// Manage pods.
     #[command(subcommand)]
     Pod(PodCommand),
+    /// List a container's published ports.
+    Port(PortArgs),
+}
+
+/// `lpod port`.
+#[derive(Debug, Clone, Args)]
+pub struct PortArgs {
+    /// Every container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// The container and, optionally, one of its ports (PORT[/PROTO]).
+    #[arg(value_name = "CONTAINER [PORT]")]
+    pub args: Vec<String>,
 }
 
 /// `lpod pod ...`.
@@ -964,6 +977,15 @@ pub enum NetworkCommand {
     Rm(NetRmArgs),
     /// Remove every network no container uses (never the default network).
     Prune(NetPruneArgs),
+    /// Exit 0 if the network exists, 1 if it does not.
+    Exists(NetExistsArgs),
+}
+
+/// `network exists`.
+#[derive(Debug, Clone, Args)]
+pub struct NetExistsArgs {
+    /// Network name.
+    pub name: String,
 }
 
 /// `network prune`.
@@ -1005,6 +1027,12 @@ pub struct NetLsArgs {
     /// Names only.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Do not print the header line.
+    #[arg(long = "noheading", short = 'n')]
+    pub noheading: bool,
+    /// Filter: name=, id=, driver=, label=KEY[=VALUE].
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
 }
 
 /// `network inspect`.
@@ -1021,6 +1049,9 @@ pub struct NetRmArgs {
     /// Remove the containers using the network first.
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Seconds to wait for those containers to stop (accepted; they are killed).
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u64>,
     /// Networks.
     #[arg(required = true)]
     pub names: Vec<String>,

@@ -144,6 +144,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Image(ImageCommand::Rm(a)) => image::rmi(&open(g)?, a),
         Command::Image(ImageCommand::Tag(a)) => image::tag(&open(g)?, a),
         Command::Pod(c) => pod::pod(&open(g)?, c),
+        Command::Port(a) => network::port(&open(g)?, a),
     }
 }
 
