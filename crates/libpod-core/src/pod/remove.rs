@@ -4,7 +4,8 @@ use super::*;
 
 impl Pod {
     /// Removes the members (infra last) and the pod. Without `force`, refuses
-    /// while members other than the infra run or while non-infra members exist.
+    /// while members other than the infra run (stopped members go with the pod,
+    /// as in Podman).
     #[tracing::instrument(skip(self), fields(pod = %self.id))]
     pub fn remove(&self, force: bool) -> Result<()> {
         let p = self.parts()?;
@@ -20,18 +21,6 @@ impl Pod {
                 return Err(PodError::Running {
                     pod: self.id.clone(),
                     containers: running,
-                }
-                .into());
-            }
-            let others: Vec<String> = members
-                .iter()
-                .filter(|(c, _)| !c.is_infra)
-                .map(|(c, _)| c.id.clone())
-                .collect();
-            if !others.is_empty() {
-                return Err(PodError::HasContainers {
-                    pod: self.id.clone(),
-                    containers: others,
                 }
                 .into());
             }
