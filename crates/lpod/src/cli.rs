@@ -144,7 +144,7 @@ pub struct PortArgs {
 #[derive(Debug, Subcommand)]
 pub enum PodCommand {
     /// Create a pod (with an infra container holding its shared namespaces).
-    Create(PodCreateArgs),
+    Create(Box<PodCreateArgs>),
     /// Start pods.
     Start(PodNames),
     /// Stop pods.

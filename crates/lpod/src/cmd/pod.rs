@@ -13,7 +13,7 @@ use crate::{format, parse};
 /// Runs a `pod` subcommand.
 pub fn pod(rt: &Runtime, cmd: PodCommand) -> CmdResult {
     match cmd {
-        PodCommand::Create(a) => create(rt, a),
+        PodCommand::Create(a) => create(rt, *a),
         PodCommand::Start(a) => each(rt, a.all, &a.pods, |p| p.start().map_err(Into::into)),
         PodCommand::Stop(a) => {
             let t = a.time.map(Duration::from_secs);
