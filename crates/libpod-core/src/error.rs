@@ -283,7 +283,7 @@ pub enum PodError {
         containers: Vec<String>,
     },
     /// The infra container goes only with its pod.
-    #[error("container {id} is the infra container of pod {pod}: remove the pod instead")]
+    #[error("container {id} is the infra container of pod {pod} and cannot be removed without removing the pod")]
     InfraRemoval {
         /// The infra container.
         id: String,

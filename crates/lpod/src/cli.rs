@@ -362,6 +362,8 @@ pub struct PodInspectArgs {
 pub enum ContainerCommand {
     /// Clean up after a container exited (what conmon's exit command runs).
     Cleanup(CleanupArgs),
+    /// Remove containers (`lpod rm`).
+    Rm(RmArgs),
 }
 
 /// `lpod image ...`: Podman's image command group over the top-level image verbs.
@@ -596,6 +598,9 @@ pub struct RmArgs {
     /// A container that does not exist is not an error (Podman's `--ignore`).
     #[arg(short = 'i', long)]
     pub ignore: bool,
+    /// Remove what depends on the container too (a pod's infra: the whole pod).
+    #[arg(long)]
+    pub depend: bool,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,

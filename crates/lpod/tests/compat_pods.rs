@@ -332,3 +332,39 @@ fn pod_new_creates_the_pod_with_the_containers_hostname() {
     l.ok(&["pod", "rm", "-f", "newpod"]);
     assert_eq!(l.run(&["pod", "exists", "newpod"]).code, 1);
 }
+
+#[test]
+fn the_infra_goes_only_with_its_pod_through_depend_or_all_force() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let c = l.ok(&["create", "--pod", "new:inf", &l.image, "true"]);
+    let infra = l.ok(&["pod", "inspect", "--format", "{{.InfraContainerID}}", "inf"]);
+    let (c, infra) = (c.trim(), infra.trim());
+    for force in [&[][..], &["--force"][..]] {
+        let mut args = vec!["container", "rm"];
+        args.extend_from_slice(force);
+        args.push(infra);
+        let out = l.run(&args);
+        out.assert_error(125, "infra rm");
+        assert!(
+            out.stderr
+                .contains("and cannot be removed without removing the pod"),
+            "{out:?}"
+        );
+    }
+    let out = l.ok(&["container", "rm", "--depend", infra]);
+    assert!(out.contains(c) && out.contains(infra), "{out}");
+    assert_eq!(l.run(&["pod", "exists", "inf"]).code, 1);
+    // rm --all --force takes pods' infra containers along.
+    let c1 = l.ok(&["create", "--pod", "new:inf", &l.image, "true"]);
+    let c2 = l.ok(&["create", "--pod", "inf", &l.image, "true"]);
+    let c3 = l.ok(&["create", &l.image, "true"]);
+    let infra = l.ok(&["pod", "inspect", "--format", "{{.InfraContainerID}}", "inf"]);
+    let out = l.ok(&["rm", "--force", "--all"]);
+    for id in [&c1, &c2, &c3, &infra] {
+        assert!(out.contains(id.trim()), "{id} in {out}");
+    }
+    assert!(l.ps_all().is_empty());
+    assert_eq!(l.ok(&["pod", "ps", "-q"]), "");
+}

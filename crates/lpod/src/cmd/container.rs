@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use libpod_core::{
     Container, CreateOptions, Error as CoreError, ExecOptions, Limits, LogOptions, LogStream,
-    MountSpec, Runtime, Streams,
+    MountSpec, PodError, Runtime, Streams,
 };
 
 use super::{for_each, print_json, report, CliError, CmdResult};
@@ -389,6 +389,26 @@ pub fn rm(rt: &Runtime, a: RmArgs) -> CmdResult {
         match c.remove(a.force) {
             Ok(()) => {}
             Err(CoreError::NoSuchContainer(_)) if missing_ok => return Ok(()),
+            // A pod's infra goes with its pod: with --depend, or with --all --force (the
+            // pod's other members are in the list too), as Podman removes it.
+            Err(CoreError::Pod(p))
+                if matches!(*p, PodError::InfraRemoval { .. })
+                    && (a.depend || (a.all && a.force)) =>
+            {
+                let PodError::InfraRemoval { pod, .. } = *p else {
+                    unreachable!("matched above")
+                };
+                let pod = rt.pod(&pod)?;
+                let members: Vec<String> = pod
+                    .containers()?
+                    .iter()
+                    .map(|m| m.id().to_string())
+                    .collect();
+                pod.remove(a.force || a.depend)?;
+                for m in members.iter().filter(|m| m.as_str() != c.id()) {
+                    println!("{m}");
+                }
+            }
             Err(e) => return Err(e.into()),
         }
         println!("{}", c.id());

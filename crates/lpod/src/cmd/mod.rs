@@ -138,6 +138,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
+        Command::Container(ContainerCommand::Rm(a)) => container::rm(&open(g)?, a),
         Command::Network(c) => network::run(&open(g)?, c),
         Command::Image(ImageCommand::Exists(a)) => image::exists(&open(g)?, a),
         Command::Image(ImageCommand::Ls(a)) => image::images(&open(g)?, a),
