@@ -368,3 +368,21 @@ fn the_infra_goes_only_with_its_pod_through_depend_or_all_force() {
     assert!(l.ps_all().is_empty());
     assert_eq!(l.ok(&["pod", "ps", "-q"]), "");
 }
+
+#[test]
+fn the_pause_image_is_named_after_the_version_as_podmans() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let v = l.ok(&[
+        "version",
+        "--format",
+        "{{.Server.Version}}-{{.Server.Built}}",
+    ]);
+    let pause = format!("localhost/podman-pause:{}", v.trim());
+    l.ok(&["pod", "create", "--name", "pz"]);
+    assert_eq!(l.run(&["image", "exists", &pause]).code, 0, "{pause}");
+    l.ok(&["pod", "rm", "pz"]);
+    l.ok(&["rmi", &pause]);
+    assert_eq!(l.run(&["image", "exists", &pause]).code, 1);
+}

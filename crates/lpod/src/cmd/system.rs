@@ -12,14 +12,17 @@ use crate::format;
 
 /// `lpod version`.
 pub fn version(a: &FormatArgs) -> CmdResult {
-    let v = json!({
-        "Client": {
-            "APIVersion": env!("CARGO_PKG_VERSION"),
-            "Version": env!("CARGO_PKG_VERSION"),
-            "OsArch": format!("{}/{}", std::env::consts::OS, go_arch()),
-            "Os": std::env::consts::OS,
-        }
+    let side = json!({
+        "APIVersion": env!("CARGO_PKG_VERSION"),
+        "Version": env!("CARGO_PKG_VERSION"),
+        "OsArch": format!("{}/{}", std::env::consts::OS, go_arch()),
+        "Os": std::env::consts::OS,
+        // Podman's build time (Unix seconds; 0 when unknown, as Debian's podman).
+        "Built": 0,
     });
+    // Without a service, Podman's Server side is the client itself (its system tests
+    // name the pause image after `{{.Server.Version}}-{{.Server.Built}}`).
+    let v = json!({ "Client": side, "Server": side });
     match a.format.as_deref() {
         f if format::is_json(f) => print_json(&v)?,
         Some(t) => println!("{}", format::template(t, &v)?),
