@@ -228,6 +228,9 @@ pub enum NetworkError {
     /// No such network.
     #[error("no such network: {0}")]
     NoSuchNetwork(String),
+    /// A network of that name exists already.
+    #[error("network name {0} already used: network already exists")]
+    NameInUse(String),
     /// The network is used by containers.
     #[error("network {network} is in use by container(s) {}: remove them first or force", .containers.join(", "))]
     InUse {

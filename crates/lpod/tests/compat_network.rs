@@ -40,6 +40,15 @@ fn network_ls_has_podmans_columns_in_name_order() {
     ]);
     assert_eq!(quiet.trim(), first);
     assert_eq!(l.run(&["network", "exists", &first]).code, 0);
+    // The same name again: Podman's words, and no warning about loose directories.
+    let out = l.run(&["network", "create", &first]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert_eq!(
+        out.stderr.trim(),
+        format!("Error: network name {first} already used: network already exists")
+    );
+    let out = l.run(&["network", "ls", "-q"]);
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{out:?}");
     l.ok(&["network", "rm", &first, &second]);
     assert_eq!(l.run(&["network", "exists", &first]).code, 1);
 }
