@@ -29,7 +29,10 @@ pub use ids::{
     generate_name, new_id, resolve, short_id, validate_id, validate_name, IdError, LookupError,
 };
 pub use pod::{PodConfig, PodExitPolicy, PodState, SharedNamespace};
-pub use runtime_config::{CgroupManager, ConfigError, RuntimeConfig, StateBackend};
+pub use runtime_config::{
+    CgroupManager, ConfigError, ContainersConf, ContainersSection, EngineSection, RuntimeConfig,
+    StateBackend,
+};
 pub use status::{
     check, ContainerStatus, Operation, Outcome, ParseOperationError, Transition, TransitionError,
 };

@@ -261,6 +261,7 @@ fn hosts_names(text: &str) -> Vec<String> {
 /// then the container's own addresses with its hostname and name (127.0.0.1 without a
 /// network); a name already present is not repeated.
 pub(crate) fn hosts_text(
+    rc: &libpod_config::RuntimeConfig,
     cfg: &ContainerConfig,
     addresses: &[IpAddr],
     gateway: Option<IpAddr>,
@@ -273,16 +274,31 @@ pub(crate) fn hosts_text(
             push_host_line(&mut out, &mut seen, &ip.to_string(), &[&name]);
         }
     }
+    // containers.conf's base_hosts_file: its entries, comments dropped.
+    if let Some(base) = &rc.base_hosts_file {
+        let text = std::fs::read_to_string(base).unwrap_or_default();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            let mut f = line.split_whitespace();
+            if let Some(ip) = f.next() {
+                let names: Vec<&str> = f.collect();
+                if !names.is_empty() {
+                    seen.extend(names.iter().map(|n| n.to_string()));
+                    out.push_str(&format!("{ip}\t{}\n", names.join(" ")));
+                }
+            }
+        }
+    }
+    let gateway: Option<String> = match rc.host_containers_internal_ip.as_deref() {
+        Some("none") => None,
+        Some(ip) if !ip.is_empty() => Some(ip.to_string()),
+        _ => gateway.map(|g| g.to_string()),
+    };
     push_host_line(&mut out, &mut seen, "127.0.0.1", &["localhost"]);
     // `localhost` is taken now; the IPv6 line carries it all the same.
     out.push_str("::1\tlocalhost\n");
     if let Some(g) = gateway {
-        push_host_line(
-            &mut out,
-            &mut seen,
-            &g.to_string(),
-            &["host.containers.internal"],
-        );
+        push_host_line(&mut out, &mut seen, &g, &["host.containers.internal"]);
     }
     let names = [hostname.as_str(), cfg.name.as_str()];
     if addresses.is_empty() {
@@ -336,21 +352,30 @@ pub(crate) fn hosts_remove_member(path: &Path, name: &str) -> Result<()> {
 
 /// The container's resolv.conf: the host's, or the network's name servers, with the
 /// container's `--dns*` choices over them.
-pub(crate) fn resolv_text(cfg: &ContainerConfig, dns: &[String]) -> String {
+pub(crate) fn resolv_text(
+    rc: &libpod_config::RuntimeConfig,
+    cfg: &ContainerConfig,
+    dns: &[String],
+) -> String {
     let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    let servers: Vec<IpAddr> = if cfg.dns.servers.is_empty() {
+    // The container's --dns*, else the configured defaults, else the network's / host's.
+    let pick = |own: &Vec<String>, conf: &Vec<String>| {
+        if own.is_empty() {
+            conf.clone()
+        } else {
+            own.clone()
+        }
+    };
+    let servers = pick(&cfg.dns.servers, &rc.dns_servers);
+    let servers: Vec<IpAddr> = if servers.is_empty() {
         dns.iter().filter_map(|s| s.parse().ok()).collect()
     } else {
-        cfg.dns
-            .servers
-            .iter()
-            .filter_map(|s| s.parse().ok())
-            .collect()
+        servers.iter().filter_map(|s| s.parse().ok()).collect()
     };
     let overrides = libpod_net::etc::DnsOverrides {
         nameservers: servers,
-        search: cfg.dns.search.clone(),
-        options: cfg.dns.options.clone(),
+        search: pick(&cfg.dns.search, &rc.dns_searches),
+        options: pick(&cfg.dns.options, &rc.dns_options),
     };
     libpod_net::etc::resolv_conf(&host_resolv, &overrides)
 }
@@ -368,8 +393,8 @@ fn write_etc(
         .map_err(|e| Error::io("create directory", &dir, e))?;
     let hostname = hostname_of(cfg);
     let files = [
-        ("hosts", hosts_text(cfg, addresses, gateway)),
-        ("resolv.conf", resolv_text(cfg, dns)),
+        ("hosts", hosts_text(&p.opts.config, cfg, addresses, gateway)),
+        ("resolv.conf", resolv_text(&p.opts.config, cfg, dns)),
         ("hostname", libpod_net::etc::hostname_file(&hostname)),
     ];
     let mut mounts = Vec::new();

@@ -212,3 +212,81 @@ fn dns_and_add_host_flags_reach_the_containers_files() {
     }
     assert!(l.ps_all().is_empty());
 }
+
+#[test]
+fn containers_conf_gives_dns_and_hosts_defaults() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let base = l.dir().join("base-hosts");
+    std::fs::write(&base, "192.0.2.31 one\n192.0.2.32 two #some comment\n").unwrap();
+    let conf = l.dir().join("containers.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[containers]\nbase_hosts_file = \"{}\"\nhost_containers_internal_ip = \"192.0.2.99\"\n\
+             dns_searches = [\"example.com\"]\ndns_servers = [\"192.0.2.53\", \"192.0.2.54\"]\n\
+             [engine]\ntmp_dir = \"/nonexistent\"\n[network]\ndefault_subnet = \"10.86.0.0/16\"\n",
+            base.display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let mut c = l.cmd(args);
+        c.env("CONTAINERS_CONF", &conf);
+        common::run_bounded(c, args)
+    };
+    let out = run(&[
+        "run",
+        "--rm",
+        "--add-host",
+        "three:192.0.2.33",
+        &l.image,
+        "cat",
+        "/etc/hosts",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[..6],
+        [
+            "192.0.2.33\tthree",
+            "192.0.2.31\tone",
+            "192.0.2.32\ttwo",
+            "127.0.0.1\tlocalhost",
+            "::1\tlocalhost",
+            "192.0.2.99\thost.containers.internal",
+        ],
+        "{out:?}"
+    );
+    assert_eq!(lines.len(), 7, "{out:?}");
+    // A name the base file has already: no entry of the container's own.
+    let out = run(&[
+        "run",
+        "--rm",
+        "--name",
+        "one",
+        "--hostname",
+        "one",
+        &l.image,
+        "cat",
+        "/etc/hosts",
+    ]);
+    assert_eq!(out.stdout.lines().count(), 5, "{out:?}");
+    let out = run(&["run", "--rm", &l.image, "cat", "/etc/resolv.conf"]);
+    assert_eq!(
+        out.stdout, "search example.com\nnameserver 192.0.2.53\nnameserver 192.0.2.54\n",
+        "{out:?}"
+    );
+    // --dns wins over the file.
+    let out = run(&[
+        "run",
+        "--rm",
+        "--dns",
+        "192.0.2.55",
+        &l.image,
+        "cat",
+        "/etc/resolv.conf",
+    ]);
+    assert!(out.stdout.contains("nameserver 192.0.2.55\n") && !out.stdout.contains("192.0.2.53"));
+}

@@ -53,6 +53,7 @@ impl Runtime {
                 let image = opts
                     .infra_image
                     .clone()
+                    .or_else(|| p.opts.config.infra_image.clone())
                     .unwrap_or_else(|| PAUSE_IMAGE.to_string());
                 infra::ensure_image(&p.store, &image)?;
                 let copts = CreateOptions {

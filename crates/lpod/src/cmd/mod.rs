@@ -195,10 +195,15 @@ pub fn exit_command_args(g: &GlobalOpts) -> Vec<String> {
 
 /// The data-model configuration the global flags select (file, then flags).
 pub fn runtime_config(g: &GlobalOpts) -> Result<libpod_config::RuntimeConfig, CliError> {
-    Ok(match &g.config {
+    let mut cfg = match &g.config {
         Some(p) => libpod_config::RuntimeConfig::load(p)?,
         None => libpod_config::RuntimeConfig::load_default()?,
-    })
+    };
+    // Podman's `$CONTAINERS_CONF`: its DNS, hosts and infra image keys apply on top.
+    if let Some(cc) = libpod_config::ContainersConf::load_env()? {
+        cc.apply(&mut cfg);
+    }
+    Ok(cfg)
 }
 
 /// Opens the runtime the global flags describe.
