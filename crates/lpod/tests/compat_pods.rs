@@ -386,3 +386,36 @@ fn the_pause_image_is_named_after_the_version_as_podmans() {
     l.ok(&["rmi", &pause]);
     assert_eq!(l.run(&["image", "exists", &pause]).code, 1);
 }
+
+#[test]
+fn an_infra_image_that_cannot_be_pulled_fails_with_podmans_words() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    // Nothing listens on port 1 of the loopback: the pull fails at once.
+    let image = "127.0.0.1:1/nope/pause:1";
+    let out = l.run(&["pod", "create", "--infra-image", image]);
+    out.assert_error(125, "unpullable infra image");
+    assert!(
+        out.stderr
+            .contains(&format!("initializing source docker://{image}: ")),
+        "{out:?}"
+    );
+    let conf = l.dir().join("containers.conf");
+    std::fs::write(&conf, format!("[engine]\ninfra_image = \"{image}\"\n")).unwrap();
+    for args in [
+        &["pod", "create"][..],
+        &["create", "--pod", "new:test", &l.image][..],
+    ] {
+        let mut c = l.cmd(args);
+        c.env("CONTAINERS_CONF", &conf);
+        let out = common::run_bounded(c, args);
+        out.assert_error(125, "configured unpullable infra image");
+        assert!(
+            out.stderr.contains("initializing source docker://"),
+            "{out:?}"
+        );
+    }
+    assert_eq!(l.ok(&["pod", "ps", "-q"]), "");
+    assert!(l.ps_all().is_empty());
+}

@@ -224,6 +224,7 @@ fn new_pod(rt: &Runtime, opts: &mut CreateOptions) -> Result<(), CliError> {
     if !opts.networks.is_empty() {
         popts.networks = std::mem::take(&mut opts.networks);
     }
+    popts.infra_image = super::registry::infra_image(rt, None)?;
     let pod = rt.create_pod(popts)?;
     opts.pod = Some(pod.id().to_string());
     Ok(())

@@ -116,9 +116,7 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> CmdResult {
         None => rt.config()?.config.default_network_mode,
     };
     (opts.network, opts.networks) = pod_network(a.network.as_deref(), &default_mode)?;
-    if let Some(image) = &a.infra_image {
-        opts.infra_image = Some(super::registry::ensure_quietly(rt, image)?);
-    }
+    opts.infra_image = super::registry::infra_image(rt, a.infra_image.as_deref())?;
     if a.replace {
         if let Some(name) = &opts.name {
             match rt.pod(name) {
