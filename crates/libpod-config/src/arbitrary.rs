@@ -257,6 +257,12 @@ pub fn container_config_with(
         auto_remove: c.5,
         security: c.6,
         run: Default::default(),
+        dns: crate::container::DnsConfig {
+            servers: vec!["192.0.2.53".into()],
+            search: Vec::new(),
+            options: vec!["ndots:2".into()],
+            hosts_add: vec!["h:192.0.2.1".into()],
+        },
     })
 }
 
@@ -360,14 +366,15 @@ pub fn pod_config() -> impl Strategy<Value = PodConfig> {
                 SharedNamespace::Ipc,
                 SharedNamespace::Uts,
                 SharedNamespace::Pid,
+                SharedNamespace::Cgroup,
             ],
-            0..=4,
+            0..=5,
         ),
         vec(port_mapping(), 0..3),
         vec(name(), 0..2),
         option::of(text()),
         option::of(text()),
-        time(),
+        (time(), any::<bool>()),
     )
         .prop_map(
             |(
@@ -380,7 +387,7 @@ pub fn pod_config() -> impl Strategy<Value = PodConfig> {
                 networks,
                 cgroup_parent,
                 hostname,
-                created,
+                (created, stop),
             )| {
                 PodConfig {
                     id,
@@ -393,6 +400,12 @@ pub fn pod_config() -> impl Strategy<Value = PodConfig> {
                     cgroup_parent,
                     hostname,
                     created,
+                    exit_policy: if stop {
+                        crate::pod::PodExitPolicy::Stop
+                    } else {
+                        crate::pod::PodExitPolicy::Continue
+                    },
+                    host_network: stop,
                 }
             },
         )

@@ -389,6 +389,24 @@ pub struct ContainerConfig {
     /// Log options, timeout, time zone, device rules, pid file, preserved fds.
     #[serde(default)]
     pub run: RunSettings,
+    /// Resolver and /etc/hosts choices (`--dns*`, `--add-host`).
+    #[serde(default)]
+    pub dns: DnsConfig,
+}
+
+/// What a container's generated /etc/resolv.conf and /etc/hosts get from the user
+/// (Podman's DNSServer, DNSSearch, DNSOption and HostAdd).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DnsConfig {
+    /// Name servers (`--dns`): replace the host's.
+    pub servers: Vec<String>,
+    /// Search domains (`--dns-search`): replace the host's.
+    pub search: Vec<String>,
+    /// Resolver options (`--dns-option`): replace the host's.
+    pub options: Vec<String>,
+    /// Extra /etc/hosts entries (`--add-host`), `NAME:IP`.
+    pub hosts_add: Vec<String>,
 }
 
 impl ContainerConfig {
@@ -428,6 +446,7 @@ impl ContainerConfig {
             auto_remove: false,
             security: SecurityConfig::default(),
             run: RunSettings::default(),
+            dns: DnsConfig::default(),
         }
     }
 }

@@ -22,17 +22,17 @@ pub mod storage_conf;
 pub mod arbitrary;
 
 pub use container::{
-    ContainerConfig, ContainerState, DeviceMapping, ExecSession, ExecStatus, LogDriver, Mount,
-    MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkStatus, PortMapping, Protocol,
+    ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, LogDriver,
+    Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkStatus, PortMapping, Protocol,
     Resources, RestartPolicy, RunSettings, SecurityConfig,
 };
 pub use ids::{
     generate_name, new_id, resolve, short_id, validate_id, validate_name, IdError, LookupError,
 };
-pub use pod::{PodConfig, PodState, SharedNamespace};
+pub use pod::{PodConfig, PodExitPolicy, PodState, SharedNamespace};
 pub use runtime_config::{
-    CgroupManager, ConfigError, EventsLogger, RuntimeConfig, StateBackend,
-    DEFAULT_EVENTS_LOGFILE_MAX_SIZE,
+    CgroupManager, ConfigError, ContainersConf, ContainersSection, EngineSection, EventsLogger,
+    RuntimeConfig, StateBackend, DEFAULT_EVENTS_LOGFILE_MAX_SIZE,
 };
 pub use status::{
     check, ContainerStatus, Operation, Outcome, ParseOperationError, Transition, TransitionError,

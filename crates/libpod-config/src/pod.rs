@@ -19,6 +19,42 @@ pub enum SharedNamespace {
     Uts,
     /// PID.
     Pid,
+    /// Cgroup.
+    Cgroup,
+}
+
+impl SharedNamespace {
+    /// Podman's word for it (`--share`, `pod inspect`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SharedNamespace::Net => "net",
+            SharedNamespace::Ipc => "ipc",
+            SharedNamespace::Uts => "uts",
+            SharedNamespace::Pid => "pid",
+            SharedNamespace::Cgroup => "cgroup",
+        }
+    }
+}
+
+/// What happens to a pod when its last (non-infra) container exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PodExitPolicy {
+    /// The pod (its infra container) keeps running (Podman's default).
+    #[default]
+    Continue,
+    /// The pod is stopped.
+    Stop,
+}
+
+impl PodExitPolicy {
+    /// Podman's word for it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PodExitPolicy::Continue => "continue",
+            PodExitPolicy::Stop => "stop",
+        }
+    }
 }
 
 /// A pod's configuration, fixed when it is created.
@@ -52,6 +88,12 @@ pub struct PodConfig {
     pub hostname: Option<String>,
     /// Creation time.
     pub created: DateTime<Utc>,
+    /// What happens when the last member exits.
+    #[serde(default)]
+    pub exit_policy: PodExitPolicy,
+    /// The pod uses the host's network namespace (`--network host`).
+    #[serde(default)]
+    pub host_network: bool,
 }
 
 fn default_shared() -> Vec<SharedNamespace> {
@@ -76,6 +118,8 @@ impl PodConfig {
             cgroup_parent: None,
             hostname: None,
             created: Utc::now(),
+            exit_policy: PodExitPolicy::Continue,
+            host_network: false,
         }
     }
 

@@ -196,6 +196,102 @@ pub struct RuntimeConfig {
     /// Size cap of the events log in bytes (0 = unlimited): an append that would
     /// reach it first drops the older half of the log.
     pub events_logfile_max_size: u64,
+    // ---- containers (Podman's containers.conf `[containers]` keys) ----
+    /// Name servers of containers created without `--dns` (empty: the host's).
+    pub dns_servers: Vec<String>,
+    /// Search domains of containers created without `--dns-search`.
+    pub dns_searches: Vec<String>,
+    /// Resolver options of containers created without `--dns-option`.
+    pub dns_options: Vec<String>,
+    /// Hosts file whose entries start every container's /etc/hosts (`None`: none).
+    pub base_hosts_file: Option<PathBuf>,
+    /// Address of `host.containers.internal` (`None`: the network's gateway; `none`:
+    /// no entry).
+    pub host_containers_internal_ip: Option<String>,
+    /// Image of pods' infra containers (`None`: lpod's pause image).
+    pub infra_image: Option<String>,
+}
+
+/// The `[containers]` and `[engine]` keys of Podman's containers.conf that lpod honours,
+/// as `$CONTAINERS_CONF` gives them: DNS, hosts and infra image choices. Every other key
+/// is ignored (they belong to Podman).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ContainersConf {
+    /// `[containers]`.
+    pub containers: ContainersSection,
+    /// `[engine]`.
+    pub engine: EngineSection,
+}
+
+/// containers.conf `[containers]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ContainersSection {
+    /// `dns_servers`.
+    pub dns_servers: Option<Vec<String>>,
+    /// `dns_searches`.
+    pub dns_searches: Option<Vec<String>>,
+    /// `dns_options`.
+    pub dns_options: Option<Vec<String>>,
+    /// `base_hosts_file`.
+    pub base_hosts_file: Option<PathBuf>,
+    /// `host_containers_internal_ip`.
+    pub host_containers_internal_ip: Option<String>,
+}
+
+/// containers.conf `[engine]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct EngineSection {
+    /// `infra_image`.
+    pub infra_image: Option<String>,
+}
+
+impl ContainersConf {
+    /// Parses containers.conf text (`path` names it in errors).
+    pub fn from_toml_str(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The file `$CONTAINERS_CONF` names, if set (Podman's override of its system file).
+    pub fn load_env() -> Result<Option<Self>, ConfigError> {
+        let Some(p) = std::env::var_os("CONTAINERS_CONF").filter(|p| !p.is_empty()) else {
+            return Ok(None);
+        };
+        let p = PathBuf::from(p);
+        let text = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read {
+            path: p.clone(),
+            source,
+        })?;
+        Self::from_toml_str(&text, &p).map(Some)
+    }
+
+    /// Sets the keys this file gives on `cfg`.
+    pub fn apply(&self, cfg: &mut RuntimeConfig) {
+        let c = &self.containers;
+        if let Some(v) = &c.dns_servers {
+            cfg.dns_servers = v.clone();
+        }
+        if let Some(v) = &c.dns_searches {
+            cfg.dns_searches = v.clone();
+        }
+        if let Some(v) = &c.dns_options {
+            cfg.dns_options = v.clone();
+        }
+        if let Some(v) = &c.base_hosts_file {
+            cfg.base_hosts_file = Some(v.clone());
+        }
+        if let Some(v) = &c.host_containers_internal_ip {
+            cfg.host_containers_internal_ip = Some(v.clone());
+        }
+        if let Some(v) = &self.engine.infra_image {
+            cfg.infra_image = Some(v.clone());
+        }
+    }
 }
 
 /// Where the runtime records events (Podman's `events_logger`).
@@ -320,6 +416,12 @@ impl Default for RuntimeConfig {
             events_logger: EventsLogger::File,
             events_logfile_path: None,
             events_logfile_max_size: DEFAULT_EVENTS_LOGFILE_MAX_SIZE,
+            dns_servers: Vec::new(),
+            dns_searches: Vec::new(),
+            dns_options: Vec::new(),
+            base_hosts_file: None,
+            host_containers_internal_ip: None,
+            infra_image: None,
         }
     }
 }
@@ -734,5 +836,20 @@ mod tests {
     fn missing_explicit_file_is_an_error() {
         let e = RuntimeConfig::load("/nonexistent/lpod.toml").unwrap_err();
         assert!(e.to_string().contains("/nonexistent/lpod.toml"));
+    }
+
+    #[test]
+    fn containers_conf_keys_we_honour_and_the_rest_ignored() {
+        let text = "[containers]\ndns_servers = [\"192.0.2.1\"]\nbase_hosts_file = \"/h\"\n\
+                    log_driver = \"k8s-file\"\n[engine]\ninfra_image = \"x/pause:1\"\n\
+                    tmp_dir = \"/t\"\n[network]\ndefault_subnet = \"10.86.0.0/16\"\n";
+        let cc = ContainersConf::from_toml_str(text, Path::new("c.conf")).unwrap();
+        let mut cfg = RuntimeConfig::default();
+        cc.apply(&mut cfg);
+        assert_eq!(cfg.dns_servers, ["192.0.2.1"]);
+        assert_eq!(cfg.base_hosts_file.as_deref(), Some(Path::new("/h")));
+        assert_eq!(cfg.infra_image.as_deref(), Some("x/pause:1"));
+        assert!(cfg.dns_searches.is_empty());
+        assert!(ContainersConf::from_toml_str("[containers\n", Path::new("c")).is_err());
     }
 }

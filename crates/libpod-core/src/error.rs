@@ -26,7 +26,7 @@ pub enum Error {
     #[error("more than one container matches {0}: use more characters of the id")]
     AmbiguousContainer(String),
     /// The container name is in use.
-    #[error("container name {0} is already in use")]
+    #[error("the container name \"{0}\" is already in use by another container or pod. You have to remove that container to be able to reuse that name: that name is already in use")]
     NameInUse(String),
     /// No image matches this reference in the local store.
     #[error("image {0} not known (load it first)")]
@@ -246,6 +246,9 @@ pub enum NetworkError {
     /// No such network.
     #[error("no such network: {0}")]
     NoSuchNetwork(String),
+    /// A network of that name exists already.
+    #[error("network name {0} already used: network already exists")]
+    NameInUse(String),
     /// The network is used by containers.
     #[error("network {network} is in use by container(s) {}: remove them first or force", .containers.join(", "))]
     InUse {
@@ -301,7 +304,7 @@ pub enum PodError {
         containers: Vec<String>,
     },
     /// The infra container goes only with its pod.
-    #[error("container {id} is the infra container of pod {pod}: remove the pod instead")]
+    #[error("container {id} is the infra container of pod {pod} and cannot be removed without removing the pod")]
     InfraRemoval {
         /// The infra container.
         id: String,
@@ -315,6 +318,15 @@ pub enum PodError {
         pod: String,
         /// What conflicts.
         what: &'static str,
+    },
+    /// The infra container could not be created.
+    #[error("creating the infra container of pod {pod}: {source}")]
+    Infra {
+        /// Pod name.
+        pod: String,
+        /// Why.
+        #[source]
+        source: Box<Error>,
     },
 }
 

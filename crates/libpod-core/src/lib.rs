@@ -46,6 +46,7 @@ pub mod pod;
 mod process;
 mod recovery;
 pub mod runtime;
+pub mod top;
 
 pub use container::{
     Container, ContainerSummary, CreateOptions, ExecOptions, InspectData, Limits, LogLine,
@@ -53,5 +54,5 @@ pub use container::{
 };
 pub use error::{Error, Result};
 pub use network::NetworkError;
-pub use pod::{Pod, PodCreateOptions, PodError, PodInspect, PodStatus, PodSummary};
+pub use pod::{Pod, PodCreateOptions, PodError, PodInfraConfig, PodInspect, PodStatus, PodSummary};
 pub use runtime::{Info, Runtime, RuntimeBuilder, RuntimeOptions, StateBackend};

@@ -111,6 +111,8 @@ pub(crate) struct NetSpec {
     pub(crate) ipc: Option<Namespace>,
     /// UTS namespace to join (pod); the spec then sets no hostname.
     pub(crate) uts: Option<Namespace>,
+    /// PID namespace to join (pod sharing pid).
+    pub(crate) pid: Option<Namespace>,
     /// Bind mounts of the generated /etc files.
     pub(crate) mounts: Vec<MountInput>,
 }
@@ -128,6 +130,9 @@ impl NetSpec {
         }
         if let Some(n) = self.ipc {
             input.namespaces.ipc = n;
+        }
+        if let Some(n) = self.pid {
+            input.namespaces.pid = n;
         }
         if let Some(n) = self.uts {
             input.namespaces.uts = n;
@@ -178,31 +183,218 @@ fn bind(source: PathBuf, dest: &str) -> MountInput {
     }
 }
 
+/// Where the host-side /dev/shm of a pod's infra container is mounted.
+fn shm_dir(p: &Parts, id: &str) -> PathBuf {
+    etc_dir(p, id).join("shm")
+}
+
+/// True when `path` is a mount point (its device differs from its parent's).
+fn is_mountpoint(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (
+        std::fs::metadata(path),
+        path.parent().map(std::fs::metadata),
+    ) {
+        (Ok(m), Some(Ok(parent))) => m.dev() != parent.dev(),
+        _ => false,
+    }
+}
+
+/// Mounts the 64 MiB tmpfs of a pod's /dev/shm at `path` (once).
+fn mount_shm(path: &Path) -> Result<()> {
+    if is_mountpoint(path) {
+        return Ok(());
+    }
+    libpod_storage::private::create_private_dir(path)
+        .map_err(|e| Error::io("create directory", path, e))?;
+    use nix::mount::MsFlags;
+    nix::mount::mount(
+        Some("shm"),
+        path,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        Some("mode=1777,size=65536k"),
+    )
+    .map_err(|e| Error::io("mount tmpfs on", path, std::io::Error::from(e)))
+}
+
+/// `NAME:IP` of `--add-host` (the address may be IPv6, so the first colon splits).
+pub fn parse_host_add(s: &str) -> Option<(String, IpAddr)> {
+    let (name, ip) = s.split_once(':')?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    if name.is_empty() {
+        return None;
+    }
+    Some((name.to_string(), ip.parse().ok()?))
+}
+
+/// Appends `ip<TAB>names` to `out` with only the names not in `seen` yet (so that a
+/// user's entry is never shadowed), as Podman's hosts files do.
+fn push_host_line(out: &mut String, seen: &mut Vec<String>, ip: &str, names: &[&str]) {
+    let free: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !n.is_empty() && !seen.iter().any(|s| s == n))
+        .fold(Vec::new(), |mut v, n| {
+            if !v.contains(&n) {
+                v.push(n);
+            }
+            v
+        });
+    if free.is_empty() {
+        return;
+    }
+    seen.extend(free.iter().map(|n| n.to_string()));
+    out.push_str(&format!("{ip}\t{}\n", free.join(" ")));
+}
+
+/// The names on each line of a hosts file.
+fn hosts_names(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(|l| l.split_whitespace().skip(1).map(str::to_string))
+        .collect()
+}
+
+/// The container's /etc/hosts, as Podman writes it: the `--add-host` entries, the
+/// localhost lines, `host.containers.internal` (the first bridge network's gateway),
+/// then the container's own addresses with its hostname and name (127.0.0.1 without a
+/// network); a name already present is not repeated.
+pub(crate) fn hosts_text(
+    rc: &libpod_config::RuntimeConfig,
+    cfg: &ContainerConfig,
+    addresses: &[IpAddr],
+    gateway: Option<IpAddr>,
+) -> String {
+    let hostname = hostname_of(cfg);
+    let mut out = String::new();
+    let mut seen = Vec::new();
+    for h in &cfg.dns.hosts_add {
+        if let Some((name, ip)) = parse_host_add(h) {
+            push_host_line(&mut out, &mut seen, &ip.to_string(), &[&name]);
+        }
+    }
+    // containers.conf's base_hosts_file: its entries, comments dropped.
+    if let Some(base) = &rc.base_hosts_file {
+        let text = std::fs::read_to_string(base).unwrap_or_default();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            let mut f = line.split_whitespace();
+            if let Some(ip) = f.next() {
+                let names: Vec<&str> = f.collect();
+                if !names.is_empty() {
+                    seen.extend(names.iter().map(|n| n.to_string()));
+                    out.push_str(&format!("{ip}\t{}\n", names.join(" ")));
+                }
+            }
+        }
+    }
+    let gateway: Option<String> = match rc.host_containers_internal_ip.as_deref() {
+        Some("none") => None,
+        Some(ip) if !ip.is_empty() => Some(ip.to_string()),
+        _ => gateway.map(|g| g.to_string()),
+    };
+    push_host_line(&mut out, &mut seen, "127.0.0.1", &["localhost"]);
+    // `localhost` is taken now; the IPv6 line carries it all the same.
+    out.push_str("::1\tlocalhost\n");
+    if let Some(g) = gateway {
+        push_host_line(&mut out, &mut seen, &g, &["host.containers.internal"]);
+    }
+    let names = [hostname.as_str(), cfg.name.as_str()];
+    if addresses.is_empty() {
+        push_host_line(&mut out, &mut seen, "127.0.0.1", &names);
+    }
+    for a in addresses {
+        push_host_line(&mut out, &mut seen, &a.to_string(), &names);
+    }
+    out
+}
+
+/// Adds `127.0.0.1 <hostname> <name>` of a container that joins another's network
+/// namespace to that container's hosts file (names already there are skipped).
+pub(crate) fn hosts_add_member(path: &Path, hostname: &str, name: &str) -> Result<()> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+    let mut seen = hosts_names(&text);
+    let mut line = String::new();
+    push_host_line(&mut line, &mut seen, "127.0.0.1", &[hostname, name]);
+    if line.is_empty() {
+        return Ok(());
+    }
+    let mut out = text;
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&line);
+    write_file(path, &out)
+}
+
+/// Removes the `127.0.0.1` line naming `name` (a pod member that stopped) from a hosts file.
+pub(crate) fn hosts_remove_member(path: &Path, name: &str) -> Result<()> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("read", path, e)),
+    };
+    let keep: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            let mut f = l.split_whitespace();
+            !(f.next() == Some("127.0.0.1") && f.any(|n| n == name))
+        })
+        .collect();
+    let mut out = keep.join("\n");
+    out.push('\n');
+    if out != text {
+        write_file(path, &out)?;
+    }
+    Ok(())
+}
+
+/// The container's resolv.conf: the host's, or the network's name servers, with the
+/// container's `--dns*` choices over them.
+pub(crate) fn resolv_text(
+    rc: &libpod_config::RuntimeConfig,
+    cfg: &ContainerConfig,
+    dns: &[String],
+) -> String {
+    let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    // The container's --dns*, else the configured defaults, else the network's / host's.
+    let pick = |own: &Vec<String>, conf: &Vec<String>| {
+        if own.is_empty() {
+            conf.clone()
+        } else {
+            own.clone()
+        }
+    };
+    let servers = pick(&cfg.dns.servers, &rc.dns_servers);
+    let servers: Vec<IpAddr> = if servers.is_empty() {
+        dns.iter().filter_map(|s| s.parse().ok()).collect()
+    } else {
+        servers.iter().filter_map(|s| s.parse().ok()).collect()
+    };
+    let overrides = libpod_net::etc::DnsOverrides {
+        nameservers: servers,
+        search: pick(&cfg.dns.search, &rc.dns_searches),
+        options: pick(&cfg.dns.options, &rc.dns_options),
+    };
+    libpod_net::etc::resolv_conf(&host_resolv, &overrides)
+}
+
 /// Writes hosts, resolv.conf and hostname for the container; returns their mounts.
 fn write_etc(
     p: &Parts,
     cfg: &ContainerConfig,
     addresses: &[IpAddr],
     dns: &[String],
+    gateway: Option<IpAddr>,
 ) -> Result<Vec<MountInput>> {
     let dir = etc_dir(p, &cfg.id);
     libpod_storage::private::create_private_dir(&dir)
         .map_err(|e| Error::io("create directory", &dir, e))?;
     let hostname = hostname_of(cfg);
-    let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    let overrides = libpod_net::etc::DnsOverrides {
-        nameservers: dns.iter().filter_map(|s| s.parse().ok()).collect(),
-        ..Default::default()
-    };
     let files = [
-        (
-            "hosts",
-            libpod_net::etc::hosts(&hostname, Some(&cfg.name), addresses, &[]),
-        ),
-        (
-            "resolv.conf",
-            libpod_net::etc::resolv_conf(&host_resolv, &overrides),
-        ),
+        ("hosts", hosts_text(&p.opts.config, cfg, addresses, gateway)),
+        ("resolv.conf", resolv_text(&p.opts.config, cfg, dns)),
         ("hostname", libpod_net::etc::hostname_file(&hostname)),
     ];
     let mut mounts = Vec::new();
@@ -238,6 +430,7 @@ pub(crate) fn pod_infra(
 /// True when the container joins a namespace of its pod's infra container.
 pub(crate) fn joins_infra(cfg: &ContainerConfig) -> bool {
     cfg.namespaces.network == NetworkMode::Pod
+        || cfg.namespaces.pid == libpod_config::NamespaceMode::Pod
         || cfg.namespaces.ipc == libpod_config::NamespaceMode::Pod
         || cfg.namespaces.uts == libpod_config::NamespaceMode::Pod
 }
@@ -276,9 +469,28 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
                             spec.mounts.push(bind(src, &format!("/etc/{f}")));
                         }
                     }
+                    // The member's names resolve to the shared loopback (Podman's rule).
+                    let hosts = idir.join("hosts");
+                    if hosts.exists() {
+                        let hostname = if l.cfg.namespaces.uts == libpod_config::NamespaceMode::Pod
+                        {
+                            hostname_of(&icfg)
+                        } else {
+                            hostname_of(&l.cfg)
+                        };
+                        hosts_add_member(&hosts, &hostname, &l.cfg.name)?;
+                    }
                 }
                 if l.cfg.namespaces.ipc == libpod_config::NamespaceMode::Pod {
                     spec.ipc = Some(ns("ipc"));
+                    // POSIX shared memory lives in /dev/shm: the members share the infra's.
+                    let shm = shm_dir(p, &icfg.id);
+                    if is_mountpoint(&shm) {
+                        spec.mounts.push(bind(shm, "/dev/shm"));
+                    }
+                }
+                if l.cfg.namespaces.pid == libpod_config::NamespaceMode::Pod {
+                    spec.pid = Some(ns("pid"));
                 }
                 if l.cfg.namespaces.uts == libpod_config::NamespaceMode::Pod {
                     spec.uts = Some(ns("uts"));
@@ -293,6 +505,20 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             }
         }
     }
+    // The infra of a pod that shares ipc holds the pod's /dev/shm: a tmpfs mounted on
+    // the host, so that the members can bind the same one (Podman's way).
+    if l.cfg.is_infra {
+        if let Some(pod) = &l.cfg.pod {
+            if p.state
+                .pod(pod)
+                .is_ok_and(|(pc, _)| pc.shares(libpod_config::SharedNamespace::Ipc))
+            {
+                let shm = shm_dir(p, &id);
+                mount_shm(&shm)?;
+                spec.mounts.push(bind(shm, "/dev/shm"));
+            }
+        }
+    }
     match l.cfg.namespaces.network {
         NetworkMode::Host => {
             spec.net = Some(Namespace::Host);
@@ -304,7 +530,7 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
         }),
         NetworkMode::None => {
             spec.net = Some(Namespace::New);
-            spec.mounts = write_etc(p, &l.cfg, &[], &[])?;
+            spec.mounts.extend(write_etc(p, &l.cfg, &[], &[], None)?);
             Ok(spec)
         }
         NetworkMode::Bridge => {
@@ -316,6 +542,12 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
                 }
             }
             let mgr = manager(p);
+            // The CNI plugins would create these world-readable (host-local's leases).
+            let nc = net_config(&p.opts);
+            for d in [&nc.ipam_data_dir, &nc.cache_dir] {
+                libpod_storage::private::create_private_dir(d)
+                    .map_err(|e| Error::io("create directory", d, e))?;
+            }
             let dir = netns_dir(p);
             libpod_storage::private::create_private_dir(&dir)
                 .map_err(|e| Error::io("create directory", &dir, e))?;
@@ -353,6 +585,7 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             l.st.network_status.clear();
             let mut addrs = Vec::new();
             let mut dns = Vec::new();
+            let gateway = results.iter().find_map(|r| r.gateways.first().copied());
             for r in &results {
                 addrs.extend(r.addresses.iter().map(|(a, _)| *a));
                 dns.extend(r.result.dns.nameservers.iter().cloned());
@@ -372,7 +605,8 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             }
             l.save()?;
             spec.net = Some(Namespace::Join(path));
-            spec.mounts = write_etc(p, &l.cfg, &addrs, &dns)?;
+            spec.mounts
+                .extend(write_etc(p, &l.cfg, &addrs, &dns, gateway)?);
             Ok(spec)
         }
     }
@@ -384,6 +618,26 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
 pub(crate) fn teardown(l: &mut Locked<'_>) -> Vec<Error> {
     let mut errs = Vec::new();
     let id = l.cfg.id.clone();
+    if l.cfg.is_infra {
+        let shm = shm_dir(l.p, &id);
+        if is_mountpoint(&shm) {
+            if let Err(e) = nix::mount::umount2(&shm, nix::mount::MntFlags::MNT_DETACH) {
+                errs.push(Error::io("unmount", &shm, std::io::Error::from(e)));
+            }
+        }
+    }
+    if l.cfg.namespaces.network == NetworkMode::Pod {
+        if let Some(pod) = &l.cfg.pod {
+            if let Ok((_, ps)) = l.p.state.pod(pod) {
+                if let Some(infra) = ps.infra_container_id.filter(|i| *i != id) {
+                    let hosts = etc_dir(l.p, &infra).join("hosts");
+                    if let Err(e) = hosts_remove_member(&hosts, &l.cfg.name) {
+                        errs.push(e);
+                    }
+                }
+            }
+        }
+    }
     if l.cfg.namespaces.network == NetworkMode::Bridge {
         if let Some(path) = l.st.netns_path.clone() {
             let mgr = manager(l.p);

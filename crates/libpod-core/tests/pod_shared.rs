@@ -137,23 +137,22 @@ fn empty_pod_rm_and_name_conflicts() {
             ..Default::default()
         })
         .unwrap();
-    // Pid sharing is refused (not supported yet).
-    let pid_share = env.rt.create_pod(PodCreateOptions {
-        name: Some("p2".into()),
-        share: vec![libpod_config::SharedNamespace::Pid],
-        ..Default::default()
-    });
-    assert!(matches!(
-        pod_error(pid_share),
-        PodError::Conflict { what, .. } if what.contains("pid namespace")
-    ));
-    // Members block a plain rm.
-    assert!(matches!(
-        pod_error(pod.remove(false)),
-        PodError::HasContainers { containers, .. } if containers == vec![c.id().to_string()]
-    ));
-    c.remove(false).unwrap();
+    // Pid sharing is allowed (the members join the infra's pid namespace).
+    let pid_share = env
+        .rt
+        .create_pod(PodCreateOptions {
+            name: Some("p2".into()),
+            share: vec![libpod_config::SharedNamespace::Pid],
+            ..Default::default()
+        })
+        .unwrap();
+    pid_share.remove(false).unwrap();
+    // Members that do not run go with a plain rm, as in Podman.
     pod.remove(false).unwrap();
+    assert!(matches!(
+        c.state(),
+        Err(libpod_core::Error::NoSuchContainer(_))
+    ));
     assert!(env.rt.pods().unwrap().is_empty());
     assert!(env.rt.containers().unwrap().is_empty());
 }

@@ -67,7 +67,7 @@ pub enum StoreError {
         subnet: Subnet,
     },
     /// A network of that name exists.
-    #[error("network {name:?} already exists ({path})")]
+    #[error("network name {name} already used: network already exists")]
     Exists {
         /// Name.
         name: String,

@@ -187,6 +187,19 @@ pub enum Command {
     /// Manage pods.
     #[command(subcommand)]
     Pod(PodCommand),
+    /// List a container's published ports.
+    Port(PortArgs),
+}
+
+/// `lpod port`.
+#[derive(Debug, Clone, Args)]
+pub struct PortArgs {
+    /// Every container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// The container and, optionally, one of its ports (PORT[/PROTO]).
+    #[arg(value_name = "CONTAINER [PORT]")]
+    pub args: Vec<String>,
 }
 
 /// `lpod events`.
@@ -233,7 +246,7 @@ pub struct EventsArgs {
 #[derive(Debug, Subcommand)]
 pub enum PodCommand {
     /// Create a pod (with an infra container holding its shared namespaces).
-    Create(PodCreateArgs),
+    Create(Box<PodCreateArgs>),
     /// Start pods.
     Start(PodNames),
     /// Stop pods.
@@ -249,6 +262,29 @@ pub enum PodCommand {
     Ps(PodPsArgs),
     /// Show pods' configuration and state.
     Inspect(PodInspectArgs),
+    /// Exit 0 if the pod exists, 1 if it does not.
+    Exists(PodExistsArgs),
+    /// Show the processes of a pod's containers.
+    Top(PodTopArgs),
+}
+
+/// `lpod pod exists`.
+#[derive(Debug, Clone, Args)]
+pub struct PodExistsArgs {
+    /// Pod name or id.
+    #[arg(value_name = "POD")]
+    pub pod: String,
+}
+
+/// `lpod pod top`.
+#[derive(Debug, Clone, Args)]
+pub struct PodTopArgs {
+    /// Pod name or id.
+    #[arg(value_name = "POD")]
+    pub pod: String,
+    /// ps(1) format descriptors (accepted; the default columns are shown).
+    #[arg(value_name = "DESCRIPTOR")]
+    pub descriptors: Vec<String>,
 }
 
 /// `lpod pod create`.
@@ -272,6 +308,50 @@ pub struct PodCreateArgs {
     /// Create an infra container.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub infra: bool,
+    /// Image of the infra container (Podman's pause image by default).
+    #[arg(long = "infra-image", value_name = "IMAGE")]
+    pub infra_image: Option<String>,
+    /// Name of the infra container (`<short id>-infra` by default).
+    #[arg(long = "infra-name", value_name = "NAME")]
+    pub infra_name: Option<String>,
+    /// Command the infra container runs (its image's entrypoint by default).
+    #[arg(long = "infra-command", value_name = "COMMAND")]
+    pub infra_command: Option<String>,
+    /// Namespaces the members share: comma-separated cgroup, ipc, net, pid, uts or none;
+    /// a leading `+` adds to the default (ipc, net, uts).
+    #[arg(long, value_name = "NAMESPACES")]
+    pub share: Option<String>,
+    /// What happens when the last member exits: continue (default) or stop.
+    #[arg(
+        long = "exit-policy",
+        default_value = "continue",
+        value_name = "POLICY"
+    )]
+    pub exit_policy: String,
+    /// Replace a pod of the same name.
+    #[arg(long)]
+    pub replace: bool,
+    /// Write the pod id to this file.
+    #[arg(long = "pod-id-file", value_name = "FILE")]
+    pub pod_id_file: Option<std::path::PathBuf>,
+    /// DNS server of the members.
+    #[arg(long = "dns", value_name = "IP")]
+    pub dns: Vec<String>,
+    /// DNS search domain of the members.
+    #[arg(long = "dns-search", value_name = "DOMAIN")]
+    pub dns_search: Vec<String>,
+    /// DNS resolver option of the members.
+    #[arg(long = "dns-option", alias = "dns-opt", value_name = "OPTION")]
+    pub dns_option: Vec<String>,
+    /// Extra /etc/hosts entry HOST:IP.
+    #[arg(long = "add-host", value_name = "HOST:IP")]
+    pub add_host: Vec<String>,
+    /// MAC address of the infra container's interface.
+    #[arg(long = "mac-address", value_name = "MAC")]
+    pub mac_address: Option<String>,
+    /// The pod's name (instead of `--name`).
+    #[arg(value_name = "NAME")]
+    pub positional_name: Option<String>,
 }
 
 /// Pods by name or id, or all.
@@ -345,12 +425,33 @@ pub struct PodPsArgs {
     /// Print only the ids.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Output format: json.
+    /// Output format: json or a Go template.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Do not truncate ids.
     #[arg(long = "no-trunc")]
     pub no_trunc: bool,
+    /// Do not print the header line.
+    #[arg(long = "noheading", alias = "noheadings", short = 'n')]
+    pub noheading: bool,
+    /// Filter: id=, name=, label=KEY[=VALUE], status=, network=, ctr-names=, ctr-ids=.
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Sort by created, id, name, number or status.
+    #[arg(long, default_value = "created", value_name = "KEY")]
+    pub sort: String,
+    /// Show the containers of each pod (names column).
+    #[arg(long = "ctr-names")]
+    pub ctr_names: bool,
+    /// Show the ids of the containers of each pod.
+    #[arg(long = "ctr-ids")]
+    pub ctr_ids: bool,
+    /// Show the status of the containers of each pod.
+    #[arg(long = "ctr-status")]
+    pub ctr_status: bool,
+    /// Show the networks of each pod.
+    #[arg(long = "ns")]
+    pub ns: bool,
 }
 
 /// `lpod pod inspect`.
@@ -555,6 +656,24 @@ pub struct CreateFlags {
     /// Name the container.
     #[arg(long)]
     pub name: Option<String>,
+    /// Hostname of the container (its short id by default).
+    #[arg(long, value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// DNS server for /etc/resolv.conf.
+    #[arg(long = "dns", value_name = "IP")]
+    pub dns: Vec<String>,
+    /// DNS search domain for /etc/resolv.conf.
+    #[arg(long = "dns-search", value_name = "DOMAIN")]
+    pub dns_search: Vec<String>,
+    /// DNS resolver option for /etc/resolv.conf.
+    #[arg(long = "dns-option", alias = "dns-opt", value_name = "OPTION")]
+    pub dns_option: Vec<String>,
+    /// Extra /etc/hosts entry HOST:IP.
+    #[arg(long = "add-host", value_name = "HOST:IP")]
+    pub add_host: Vec<String>,
+    /// Pass the host's proxy environment variables to the container.
+    #[arg(long = "http-proxy", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub http_proxy: bool,
     /// Keep stdin open.
     #[arg(short = 'i', long)]
     pub interactive: bool,
@@ -870,6 +989,9 @@ pub struct RmArgs {
     /// Read the container's id from this file (as `run --cidfile` wrote it; repeatable).
     #[arg(long, value_name = "FILE")]
     pub cidfile: Vec<std::path::PathBuf>,
+    /// Remove what depends on the container too (a pod's infra: the whole pod).
+    #[arg(long)]
+    pub depend: bool,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -1316,6 +1438,15 @@ pub enum NetworkCommand {
     Rm(NetRmArgs),
     /// Remove every network no container uses (never the default network).
     Prune(NetPruneArgs),
+    /// Exit 0 if the network exists, 1 if it does not.
+    Exists(NetExistsArgs),
+}
+
+/// `network exists`.
+#[derive(Debug, Clone, Args)]
+pub struct NetExistsArgs {
+    /// Network name.
+    pub name: String,
 }
 
 /// `network prune`.
@@ -1357,6 +1488,12 @@ pub struct NetLsArgs {
     /// Names only.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Do not print the header line.
+    #[arg(long = "noheading", short = 'n')]
+    pub noheading: bool,
+    /// Filter: name=, id=, driver=, label=KEY[=VALUE].
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
 }
 
 /// `network inspect`.
@@ -1373,6 +1510,9 @@ pub struct NetRmArgs {
     /// Remove the containers using the network first.
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Seconds to wait for those containers to stop (accepted; they are killed).
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u64>,
     /// Networks.
     #[arg(required = true)]
     pub names: Vec<String>,

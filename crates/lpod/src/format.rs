@@ -333,14 +333,23 @@ fn pascal(key: &str) -> String {
     }
 }
 
+/// `Id` → `ID`, `InfraId` → `InfraID`: the Go field name of a JSON key ending in `Id`.
+fn go_id_alias(key: &str) -> Option<String> {
+    let stem = key.strip_suffix("Id")?;
+    (stem.is_empty() || stem.starts_with(|c: char| c.is_ascii_uppercase()))
+        .then(|| format!("{stem}ID"))
+}
+
 /// Whether `key` is the alias `to_go` added for another key of the same map.
 fn is_alias(m: &std::collections::BTreeMap<std::sync::Arc<str>, gotmpl::Value>, key: &str) -> bool {
     if key == "ID" && m.keys().any(|k| &**k == "Id") {
         return true;
     }
     key.starts_with(|c: char| c.is_ascii_uppercase())
-        && m.keys()
-            .any(|k| k.starts_with(|c: char| c.is_ascii_lowercase()) && pascal(k) == key)
+        && m.keys().any(|k| {
+            (k.starts_with(|c: char| c.is_ascii_lowercase()) && pascal(k) == key)
+                || go_id_alias(k).as_deref() == Some(key)
+        })
 }
 
 /// JSON as template data: objects become maps (Go prints them sorted, `map[k:v]`). Where a
@@ -382,6 +391,10 @@ fn to_go_in(v: &Value, user_keys: bool) -> gotmpl::Value {
                 for (k, v) in m {
                     if k.starts_with(|c: char| c.is_ascii_lowercase()) {
                         out.entry(pascal(k)).or_insert_with(|| child(k, v));
+                    }
+                    // Go's `ID` field is `Id` in Podman's JSON (`Id`, `InfraId`).
+                    if let Some(go) = go_id_alias(k) {
+                        out.entry(go).or_insert_with(|| child(k, v));
                     }
                 }
                 // Podman's Go structs name `Id` (their JSON key) `ID`.

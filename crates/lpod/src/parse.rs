@@ -495,7 +495,8 @@ pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
     match s {
         "none" => Ok(NetworkMode::None),
         "host" => Ok(NetworkMode::Host),
-        "bridge" => Ok(NetworkMode::Bridge(Vec::new())),
+        // Podman's `private`: the default (a new namespace on the default network, as root).
+        "bridge" | "private" => Ok(NetworkMode::Bridge(Vec::new())),
         _ => {
             let names: Vec<String> = s.split(',').map(str::to_string).collect();
             let ok = names.iter().all(|n| {

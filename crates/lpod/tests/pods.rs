@@ -38,7 +38,7 @@ fn pod_shares_namespaces_and_is_removed_with_its_members() {
     l.ok(&["pod", "stop", "-t", "0", "p1"]);
     assert!(l.ok(&["pod", "ps"]).contains("Exited"));
     l.run(&["pod", "rm", "nosuchpod"])
-        .assert_error(125, "unknown pod");
+        .assert_error(1, "unknown pod (Podman exits 1)");
     l.ok(&["pod", "rm", "-f", "p1"]);
     assert_eq!(l.ok(&["pod", "ps", "-q"]), "");
     assert!(l.ps_all().is_empty(), "members and infra are gone");

@@ -47,6 +47,16 @@ impl Container {
     pub fn cleanup(&self) -> Result<()> {
         let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
-        cleanup_locked(&mut l).map(|_| ())
+        cleanup_locked(&mut l)?;
+        let pod = if l.cfg.is_infra {
+            None
+        } else {
+            l.cfg.pod.clone()
+        };
+        drop(l);
+        if let Some(pod) = pod {
+            crate::pod::apply_exit_policy(&self.rt, &pod)?;
+        }
+        Ok(())
     }
 }

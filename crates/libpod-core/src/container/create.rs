@@ -26,6 +26,14 @@ fn join_pod(p: &Parts, opts: &CreateOptions, c: &mut ContainerConfig) -> Result<
     let (pc, ps) = p.state.pod(&id).map_err(|e| pod_err(e, q))?;
     c.pod = Some(id.clone());
     if ps.infra_container_id.is_some() {
+        if pc.shares(SharedNamespace::Uts) && opts.hostname.is_some() {
+            return Err(Error::InvalidArgument {
+                what: "config provided",
+                value:
+                    "cannot set hostname when joining the pod UTS namespace: invalid configuration"
+                        .into(),
+            });
+        }
         if pc.shares(SharedNamespace::Net) {
             if !opts.ports.is_empty() {
                 return Err(PodError::Conflict {
@@ -45,6 +53,27 @@ fn join_pod(p: &Parts, opts: &CreateOptions, c: &mut ContainerConfig) -> Result<
         }
         if pc.shares(SharedNamespace::Pid) {
             c.namespaces.pid = NamespaceMode::Pod;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a `--dns` that is not an address and an `--add-host` that is not `NAME:IP`.
+fn check_dns(d: &libpod_config::DnsConfig) -> Result<()> {
+    for s in &d.servers {
+        if s.parse::<std::net::IpAddr>().is_err() {
+            return Err(Error::InvalidArgument {
+                what: "dns server (an IP address)",
+                value: s.clone(),
+            });
+        }
+    }
+    for h in &d.hosts_add {
+        if crate::network::parse_host_add(h).is_none() {
+            return Err(Error::InvalidArgument {
+                what: "--add-host (NAME:IP)",
+                value: h.clone(),
+            });
         }
     }
     Ok(())
@@ -144,6 +173,8 @@ pub(crate) fn build_config(
         .clone()
         .or_else(|| ic.user.clone().filter(|u| !u.is_empty()));
     c.hostname = opts.hostname.clone();
+    check_dns(&opts.dns)?;
+    c.dns = opts.dns.clone();
     c.terminal = opts.tty;
     c.stdin = opts.stdin;
     c.mounts = opts

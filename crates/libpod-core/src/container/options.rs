@@ -135,6 +135,9 @@ pub struct CreateOptions {
     pub unsetenv: Vec<String>,
     /// Take no environment from the defaults and the image (`--unsetenv-all`).
     pub unsetenv_all: bool,
+    /// Resolver and /etc/hosts additions (`--dns`, `--dns-search`, `--dns-option`,
+    /// `--add-host`); checked at create.
+    pub dns: libpod_config::DnsConfig,
 }
 
 /// The environment every container starts from, before the image's (Podman's

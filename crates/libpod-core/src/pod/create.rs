@@ -23,13 +23,8 @@ impl Runtime {
         pc.port_mappings = opts.ports.clone();
         pc.networks = opts.networks.clone();
         pc.hostname = opts.hostname.clone().or_else(|| Some(name.clone()));
-        if opts.share.contains(&SharedNamespace::Pid) {
-            return Err(PodError::Conflict {
-                pod: id,
-                what: "sharing the pid namespace is not supported yet",
-            }
-            .into());
-        }
+        pc.exit_policy = opts.exit_policy;
+        pc.host_network = opts.network == NetworkMode::Host;
         if !opts.infra && !opts.ports.is_empty() {
             return Err(PodError::Conflict {
                 pod: id,
@@ -58,11 +53,19 @@ impl Runtime {
                 let image = opts
                     .infra_image
                     .clone()
+                    .or_else(|| p.opts.config.infra_image.clone())
                     .unwrap_or_else(|| PAUSE_IMAGE.to_string());
                 infra::ensure_image(&p.store, &image)?;
                 let copts = CreateOptions {
                     image,
-                    name: Some(format!("{}-infra", libpod_config::short_id(&id))),
+                    name: Some(
+                        opts.infra_name
+                            .clone()
+                            .unwrap_or_else(|| format!("{}-infra", libpod_config::short_id(&id))),
+                    ),
+                    entrypoint: opts.infra_command.clone(),
+                    command: opts.infra_command.as_ref().map(|_| Vec::new()),
+                    dns: opts.dns.clone(),
                     network: if pc.shares(SharedNamespace::Net) {
                         opts.network
                     } else {
@@ -79,6 +82,10 @@ impl Runtime {
                     c.pod = Some(pod_id.clone());
                     c.is_infra = true;
                     Ok(())
+                })
+                .map_err(|e| PodError::Infra {
+                    pod: name.clone(),
+                    source: Box::new(e),
                 })?;
                 op.record(|a| a.infra = Some(cid.clone()))?;
                 failpoint::hit("pod.create.after_infra");

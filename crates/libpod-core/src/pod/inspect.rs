@@ -3,12 +3,7 @@
 use super::*;
 
 fn shared_name(s: SharedNamespace) -> &'static str {
-    match s {
-        SharedNamespace::Net => "net",
-        SharedNamespace::Ipc => "ipc",
-        SharedNamespace::Uts => "uts",
-        SharedNamespace::Pid => "pid",
-    }
+    s.as_str()
 }
 
 impl Pod {
@@ -18,16 +13,54 @@ impl Pod {
         let (pc, ps) = self.rows()?;
         let members = self.members()?;
         let statuses: Vec<ContainerStatus> = members.iter().map(|(_, s)| *s).collect();
-        let infra_networks = match &ps.infra_container_id {
-            Some(i) => {
-                let p = self.parts()?;
-                match p.state.container(i) {
-                    Ok((_, st)) => crate::network::inspect_networks(&st),
-                    Err(_) => BTreeMap::new(),
-                }
-            }
+        let infra_row = match &ps.infra_container_id {
+            Some(i) => self.parts()?.state.container(i).ok(),
+            None => None,
+        };
+        let infra_networks = match &infra_row {
+            Some((_, st)) => crate::network::inspect_networks(st),
             None => BTreeMap::new(),
         };
+        let infra_config = infra_row.as_ref().map(|(ic, _)| {
+            let mut port_bindings: BTreeMap<String, Vec<BTreeMap<String, String>>> =
+                BTreeMap::new();
+            for m in &pc.port_mappings {
+                let proto = match m.protocol {
+                    libpod_config::Protocol::Tcp => "tcp",
+                    libpod_config::Protocol::Udp => "udp",
+                    libpod_config::Protocol::Sctp => "sctp",
+                };
+                let key = format!("{}/{proto}", m.container_port);
+                let mut b = BTreeMap::new();
+                b.insert(
+                    "HostIp".to_string(),
+                    m.host_ip.map(|i| i.to_string()).unwrap_or_default(),
+                );
+                b.insert("HostPort".to_string(), m.host_port.to_string());
+                port_bindings.entry(key).or_default().push(b);
+            }
+            PodInfraConfig {
+                port_bindings,
+                host_network: pc.host_network,
+                static_ip: String::new(),
+                static_mac: String::new(),
+                no_manage_resolv_conf: false,
+                dns_server: ic.dns.servers.clone(),
+                dns_search: ic.dns.search.clone(),
+                dns_option: ic.dns.options.clone(),
+                no_manage_hosts: false,
+                host_add: ic.dns.hosts_add.clone(),
+                networks: pc.networks.clone(),
+                network_options: BTreeMap::new(),
+                pid_ns: String::new(),
+                infra_command: ic
+                    .entrypoint
+                    .iter()
+                    .chain(ic.command.iter())
+                    .cloned()
+                    .collect(),
+            }
+        });
         Ok(PodInspect {
             id: pc.id.clone(),
             name: pc.name.clone(),
@@ -57,6 +90,9 @@ impl Pod {
                 .collect(),
             networks: pc.networks.clone(),
             infra_networks,
+            exit_policy: pc.exit_policy.as_str().to_string(),
+            create_infra: pc.has_infra,
+            infra_config,
         })
     }
 

@@ -59,6 +59,14 @@ pub struct PodCreateOptions {
     pub share: Vec<SharedNamespace>,
     /// Infra image ([`PAUSE_IMAGE`], provided automatically, when `None`).
     pub infra_image: Option<String>,
+    /// Infra container name (`<short id>-infra` when `None`).
+    pub infra_name: Option<String>,
+    /// Infra command, replacing its image's entrypoint and command.
+    pub infra_command: Option<Vec<String>>,
+    /// What happens when the last member exits.
+    pub exit_policy: libpod_config::PodExitPolicy,
+    /// Resolver and /etc/hosts choices of the pod (its infra's files are shared).
+    pub dns: libpod_config::DnsConfig,
 }
 
 impl Default for PodCreateOptions {
@@ -77,6 +85,10 @@ impl Default for PodCreateOptions {
                 SharedNamespace::Uts,
             ],
             infra_image: None,
+            infra_name: None,
+            infra_command: None,
+            exit_policy: libpod_config::PodExitPolicy::Continue,
+            dns: libpod_config::DnsConfig::default(),
         }
     }
 }
@@ -187,6 +199,53 @@ pub struct PodInspect {
     /// The infra's address per network.
     #[serde(rename = "InfraNetworks")]
     pub infra_networks: BTreeMap<String, crate::network::InspectNetwork>,
+    /// What happens when the last member exits: `continue` or `stop`.
+    pub exit_policy: String,
+    /// The pod has an infra container.
+    pub create_infra: bool,
+    /// The infra container's network configuration (Podman's `InfraConfig`), when
+    /// the pod has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub infra_config: Option<PodInfraConfig>,
+}
+
+/// Podman's `InfraConfig` of `pod inspect`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PodInfraConfig {
+    /// Published ports, Podman's map `"80/tcp": [{HostIp, HostPort}]`.
+    pub port_bindings: BTreeMap<String, Vec<BTreeMap<String, String>>>,
+    /// The pod uses the host's network namespace.
+    pub host_network: bool,
+    /// Fixed IP address ("" none).
+    #[serde(rename = "StaticIP")]
+    pub static_ip: String,
+    /// Fixed MAC address ("" none).
+    #[serde(rename = "StaticMAC")]
+    pub static_mac: String,
+    /// lpod writes /etc/resolv.conf.
+    pub no_manage_resolv_conf: bool,
+    /// `--dns` servers.
+    #[serde(rename = "DNSServer")]
+    pub dns_server: Vec<String>,
+    /// `--dns-search` domains.
+    #[serde(rename = "DNSSearch")]
+    pub dns_search: Vec<String>,
+    /// `--dns-option` options.
+    #[serde(rename = "DNSOption")]
+    pub dns_option: Vec<String>,
+    /// lpod writes /etc/hosts.
+    pub no_manage_hosts: bool,
+    /// `--add-host` entries.
+    pub host_add: Vec<String>,
+    /// Networks of the infra container.
+    pub networks: Vec<String>,
+    /// Network options.
+    pub network_options: BTreeMap<String, Vec<String>>,
+    /// The infra's pid file ("" none).
+    pub pid_ns: String,
+    /// The infra's command.
+    pub infra_command: Vec<String>,
 }
 
 /// One row of `pod ps`.
@@ -263,6 +322,35 @@ impl Runtime {
         }
         Ok(out)
     }
+}
+
+/// A member of pod `pod` exited: with the `stop` exit policy and no other member
+/// left running, the pod (its infra container) is stopped, as Podman does.
+pub(crate) fn apply_exit_policy(rt: &Arc<Inner>, pod: &str) -> Result<()> {
+    let p = rt.parts()?;
+    let (pc, _) = match p.state.pod(pod) {
+        Ok(r) => r,
+        Err(_) => return Ok(()),
+    };
+    if pc.exit_policy != libpod_config::PodExitPolicy::Stop {
+        return Ok(());
+    }
+    let pod = Pod {
+        id: pc.id.clone(),
+        rt: rt.clone(),
+    };
+    let members = pod.members()?;
+    if members.iter().any(|(c, s)| !c.is_infra && s.is_active()) {
+        return Ok(());
+    }
+    if let Some(infra) = pod.infra()? {
+        match infra.stop(None) {
+            Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+            Err(Error::InvalidState { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 impl Pod {

@@ -4,34 +4,24 @@ use super::*;
 
 impl Pod {
     /// Removes the members (infra last) and the pod. Without `force`, refuses
-    /// while members run or while non-infra members exist.
+    /// while members other than the infra run (stopped members go with the pod,
+    /// as in Podman).
     #[tracing::instrument(skip(self), fields(pod = %self.id))]
     pub fn remove(&self, force: bool) -> Result<()> {
         let p = self.parts()?;
         let name = self.name().unwrap_or_default();
         let members = self.members()?;
         if !force {
+            // A running infra container alone does not block (Podman stops it).
             let running: Vec<String> = members
                 .iter()
-                .filter(|(_, s)| s.is_active())
+                .filter(|(c, s)| s.is_active() && !c.is_infra)
                 .map(|(c, _)| c.id.clone())
                 .collect();
             if !running.is_empty() {
                 return Err(PodError::Running {
                     pod: self.id.clone(),
                     containers: running,
-                }
-                .into());
-            }
-            let others: Vec<String> = members
-                .iter()
-                .filter(|(c, _)| !c.is_infra)
-                .map(|(c, _)| c.id.clone())
-                .collect();
-            if !others.is_empty() {
-                return Err(PodError::HasContainers {
-                    pod: self.id.clone(),
-                    containers: others,
                 }
                 .into());
             }

@@ -12,6 +12,7 @@ use crate::{Error, Result};
 fn store_err(name: &str, e: StoreError) -> Error {
     match e {
         StoreError::NotFound { .. } => NetworkError::NoSuchNetwork(name.to_string()).into(),
+        StoreError::Exists { .. } => NetworkError::NameInUse(name.to_string()).into(),
         other => NetworkError::Store {
             name: name.to_string(),
             source: Box::new(other),
@@ -24,6 +25,12 @@ impl Runtime {
     /// The runtime's network store (conflists under the runtime's CNI config dir).
     pub fn network_store(&self) -> Result<NetworkStore> {
         let p = self.inner.parts()?;
+        // The store and the plugins would create these world-readable.
+        let c = &p.opts.config;
+        for d in [&c.cni_config_dir, &c.cni_cache_dir] {
+            libpod_storage::private::create_private_dir(d)
+                .map_err(|e| Error::io("create directory", d, e))?;
+        }
         Ok(manager(&p).store().clone())
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use libpod_core::{
     Container, CreateOptions, Error as CoreError, ExecOptions, Limits, LogLine, LogOptions,
-    LogStream, MountSpec, Runtime, Streams,
+    LogStream, MountSpec, PodError, Runtime, Streams,
 };
 
 use super::{for_each, print_json, report, CliError, CmdResult};
@@ -27,10 +27,30 @@ pub fn create_options(
         .image_and_command
         .split_first()
         .ok_or_else(|| CliError::Usage("an image is required".into()))?;
-    let env = parse::merge_env(&f.env_file, &f.env)?
-        .into_iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
+    let mut env: Vec<String> = Vec::new();
+    if f.http_proxy {
+        // Podman's --http-proxy (default true): the host's proxy variables go in first,
+        // so that -e and --env-file still win.
+        for k in [
+            "http_proxy",
+            "HTTP_PROXY",
+            "https_proxy",
+            "HTTPS_PROXY",
+            "ftp_proxy",
+            "FTP_PROXY",
+            "no_proxy",
+            "NO_PROXY",
+        ] {
+            if let Ok(v) = std::env::var(k) {
+                env.push(format!("{k}={v}"));
+            }
+        }
+    }
+    env.extend(
+        parse::merge_env(&f.env_file, &f.env)?
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}")),
+    );
     let mut mounts = Vec::new();
     for v in &f.volume {
         let spec = parse::volume(v)?;
@@ -165,6 +185,13 @@ pub fn create_options(
         stop_timeout: f.stop_timeout,
         stop_signal,
         restart_policy,
+        hostname: f.hostname.clone(),
+        dns: libpod_core::libpod_config::DnsConfig {
+            servers: f.dns.clone(),
+            search: f.dns_search.clone(),
+            options: f.dns_option.clone(),
+            hosts_add: f.add_host.clone(),
+        },
         ..CreateOptions::default()
     })
 }
@@ -340,7 +367,8 @@ fn write_cidfile(f: &CreateFlags, c: &Container) -> Result<(), CliError> {
 /// Creates the container `f` describes, with its `--cidfile`.
 fn create_from(rt: &Runtime, f: &CreateFlags) -> Result<Container, CliError> {
     check_cidfile(f)?;
-    let opts = create_options(f, &default_mode(rt)?)?;
+    let mut opts = create_options(f, &default_mode(rt)?)?;
+    new_pod(rt, &mut opts)?;
     if f.replace {
         replace_named(rt, f)?;
     }
@@ -366,6 +394,30 @@ pub fn exists(rt: &Runtime, a: crate::cli::ContainerExistsArgs) -> CmdResult {
         Err(CoreError::NoSuchContainer(_)) => Ok(1),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `--pod new:NAME`: creates the pod NAME first (Podman's way: the container's
+/// hostname, published ports and networks become the pod's) and joins it.
+fn new_pod(rt: &Runtime, opts: &mut CreateOptions) -> Result<(), CliError> {
+    let Some(name) = opts.pod.as_deref().and_then(|p| p.strip_prefix("new:")) else {
+        return Ok(());
+    };
+    if name.is_empty() {
+        return Err(CliError::Usage("--pod new: needs a pod name".into()));
+    }
+    let mut popts = libpod_core::PodCreateOptions {
+        name: Some(name.to_string()),
+        hostname: opts.hostname.take(),
+        ports: std::mem::take(&mut opts.ports),
+        ..Default::default()
+    };
+    if !opts.networks.is_empty() {
+        popts.networks = std::mem::take(&mut opts.networks);
+    }
+    popts.infra_image = super::registry::infra_image(rt, None)?;
+    let pod = rt.create_pod(popts)?;
+    opts.pod = Some(pod.id().to_string());
+    Ok(())
 }
 
 /// Removes a container we created when the verb that followed failed (`run --rm`).
@@ -804,6 +856,26 @@ pub fn rm(rt: &Runtime, mut a: RmArgs) -> CmdResult {
                     println!("{}", t.print);
                 }
                 return Ok(());
+            }
+            // A pod's infra goes with its pod: with --depend, or with --all --force (the
+            // pod's other members are in the list too), as Podman removes it.
+            Err(CoreError::Pod(p))
+                if matches!(*p, PodError::InfraRemoval { .. })
+                    && (a.depend || (a.all && a.force)) =>
+            {
+                let PodError::InfraRemoval { pod, .. } = *p else {
+                    unreachable!("matched above")
+                };
+                let pod = rt.pod(&pod)?;
+                let members: Vec<String> = pod
+                    .containers()?
+                    .iter()
+                    .map(|m| m.id().to_string())
+                    .collect();
+                pod.remove(a.force || a.depend)?;
+                for m in members.iter().filter(|m| m.as_str() != c.id()) {
+                    println!("{m}");
+                }
             }
             Err(e) => return Err(rm_error(e)),
         }

@@ -66,6 +66,10 @@ pub enum CliError {
         /// The message.
         message: String,
     },
+    /// An object named on the command line does not exist, where Podman exits 1 rather
+    /// than 125 (`pod rm`, `network rm`).
+    #[error("{0}")]
+    Missing(String),
 }
 
 impl CliError {
@@ -86,6 +90,7 @@ impl CliError {
                 c => c,
             },
             CliError::Coded { code, .. } => *code,
+            CliError::Missing(_) => 1,
             _ => exit::LPOD_ERROR,
         }
     }
@@ -211,6 +216,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Events(a) | Command::System(SystemCommand::Events(a)) => {
             events::events(&open(g)?, a)
         }
+        Command::Port(a) => network::port(&open(g)?, a),
     }
 }
 
@@ -307,6 +313,10 @@ pub fn runtime_config(g: &GlobalOpts) -> Result<libpod_config::RuntimeConfig, Cl
             libpod_config::storage_conf::STORAGE_CONF_ENV,
             path.display()
         ));
+    }
+    // Podman's `$CONTAINERS_CONF`: its DNS, hosts and infra image keys apply on top.
+    if let Some(cc) = libpod_config::ContainersConf::load_env()? {
+        cc.apply(&mut cfg);
     }
     Ok(cfg)
 }

@@ -4,7 +4,7 @@ use libpod_core::network::CreateNetworkOptions;
 use libpod_core::Runtime;
 
 use super::{for_each, print_json, CliError, CmdResult};
-use crate::cli::NetworkCommand;
+use crate::cli::{NetLsArgs, NetworkCommand, PortArgs};
 use crate::{format, parse};
 
 /// Runs a `network` subcommand.
@@ -23,43 +23,7 @@ pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
             println!("{}", info.name);
             Ok(0)
         }
-        NetworkCommand::Ls(a) => {
-            let nets = rt.list_networks()?;
-            if format::is_json(a.format.as_deref()) {
-                print_json(&nets)?;
-            } else if a.quiet {
-                for n in &nets {
-                    println!("{}", n.name);
-                }
-            } else if let Some(t) = a.format.as_deref() {
-                for n in &nets {
-                    let v = serde_json::to_value(n)
-                        .map_err(|e| CliError::Usage(format!("encode network: {e}")))?;
-                    println!("{}", format::template(t, &v)?);
-                }
-            } else {
-                let rows: Vec<Vec<String>> = nets
-                    .iter()
-                    .map(|n| {
-                        vec![
-                            n.name.clone(),
-                            n.driver.clone(),
-                            n.bridge.clone().unwrap_or_default(),
-                            n.subnets
-                                .iter()
-                                .map(|s| s.subnet.to_string())
-                                .collect::<Vec<_>>()
-                                .join(","),
-                        ]
-                    })
-                    .collect();
-                print!(
-                    "{}",
-                    format::table(&["NAME", "DRIVER", "BRIDGE", "SUBNETS"], &rows)
-                );
-            }
-            Ok(0)
-        }
+        NetworkCommand::Ls(a) => ls(rt, a),
         NetworkCommand::Inspect(a) => {
             let mut out = Vec::new();
             for n in &a.names {
@@ -69,10 +33,25 @@ pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
             Ok(0)
         }
         NetworkCommand::Rm(a) => for_each(&a.names, |n| {
-            rt.remove_network(n, a.force)?;
+            match rt.remove_network(n, a.force) {
+                Ok(_) => {}
+                // Podman: --force skips a network that does not exist; without it, exit 1.
+                Err(e) if is_no_such_network(&e) && a.force => return Ok(()),
+                Err(e) if is_no_such_network(&e) => {
+                    return Err(CliError::Missing(format!(
+                        "unable to find network with name or ID {n}: network not found"
+                    )))
+                }
+                Err(e) => return Err(e.into()),
+            }
             println!("{n}");
             Ok(())
         }),
+        NetworkCommand::Exists(a) => match rt.inspect_network(&a.name) {
+            Ok(_) => Ok(0),
+            Err(e) if is_no_such_network(&e) => Ok(1),
+            Err(e) => Err(e.into()),
+        },
         NetworkCommand::Prune(a) => {
             if !a.force
                 && !confirm(
@@ -87,6 +66,159 @@ pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
             Ok(0)
         }
     }
+}
+
+/// `port`: a container's published ports, `80/tcp -> 0.0.0.0:8080` each, or the host
+/// side of one (`port CTR 80[/tcp]`).
+pub fn port(rt: &Runtime, a: PortArgs) -> CmdResult {
+    let proto = |p: &libpod_core::libpod_config::PortMapping| match p.protocol {
+        libpod_core::libpod_config::Protocol::Tcp => "tcp",
+        libpod_core::libpod_config::Protocol::Udp => "udp",
+        libpod_core::libpod_config::Protocol::Sctp => "sctp",
+    };
+    let host = |p: &libpod_core::libpod_config::PortMapping| {
+        format!(
+            "{}:{}",
+            p.host_ip
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "0.0.0.0".into()),
+            p.host_port
+        )
+    };
+    let ports_of = |c: &libpod_core::Container| -> Result<Vec<_>, CliError> {
+        let cfg = c.config()?;
+        // A pod member publishes through its infra container.
+        if cfg.port_mappings.is_empty() && cfg.pod.is_some() {
+            if let Some(infra) = rt.pod(cfg.pod.as_deref().unwrap_or_default())?.infra()? {
+                return Ok(infra.config()?.port_mappings);
+            }
+        }
+        Ok(cfg.port_mappings)
+    };
+    if a.all {
+        for c in rt.containers()? {
+            let id = c.id().to_string();
+            for p in ports_of(&c)? {
+                println!(
+                    "{} {}/{} -> {}",
+                    &id[..12.min(id.len())],
+                    p.container_port,
+                    proto(&p),
+                    host(&p)
+                );
+            }
+        }
+        return Ok(0);
+    }
+    let (name, want) = match a.args.as_slice() {
+        [c] => (c, None),
+        [c, p] => (c, Some(p.clone())),
+        _ => {
+            return Err(CliError::Usage(
+                "give a container (and optionally a port), or --all".into(),
+            ))
+        }
+    };
+    let c = rt.container(name)?;
+    let ports = ports_of(&c)?;
+    match want {
+        None => {
+            for p in &ports {
+                println!("{}/{} -> {}", p.container_port, proto(p), host(p));
+            }
+        }
+        Some(w) => {
+            let (num, pr) = w.split_once('/').unwrap_or((&w, "tcp"));
+            let hits: Vec<_> = ports
+                .iter()
+                .filter(|p| p.container_port.to_string() == num && proto(p) == pr)
+                .collect();
+            if hits.is_empty() {
+                return Err(CliError::Usage(format!(
+                    "failed to find published port \"{num}/{pr}\""
+                )));
+            }
+            for p in hits {
+                println!("{}", host(p));
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn is_no_such_network(e: &libpod_core::Error) -> bool {
+    matches!(e, libpod_core::Error::Network(n)
+        if matches!(**n, libpod_core::NetworkError::NoSuchNetwork(_)))
+}
+
+/// Podman's network id of a CNI network: the sha256 of its name.
+pub fn network_id(name: &str) -> String {
+    let d = libpod_storage::digest::sha256_digest(name.as_bytes());
+    d.strip_prefix("sha256:").unwrap_or(&d).to_string()
+}
+
+/// `network ls`: Podman's columns (NETWORK ID, NAME, DRIVER), sorted by name.
+fn ls(rt: &Runtime, a: NetLsArgs) -> CmdResult {
+    let mut nets = rt.list_networks()?;
+    nets.sort_by(|x, y| x.name.cmp(&y.name));
+    for f in &a.filter {
+        let (k, v) = f
+            .split_once('=')
+            .ok_or_else(|| CliError::Usage(format!("invalid filter {f:?}: use KEY=VALUE")))?;
+        nets.retain(|n| match k {
+            "name" => n.name.contains(v),
+            "id" => network_id(&n.name).starts_with(v),
+            "driver" => n.driver == v,
+            "label" => match v.split_once('=') {
+                Some((lk, lv)) => n.labels.get(lk).is_some_and(|x| x == lv),
+                None => n.labels.contains_key(v),
+            },
+            _ => false,
+        });
+        if !matches!(k, "name" | "id" | "driver" | "label") {
+            return Err(CliError::Usage(format!(
+                "invalid filter {k:?}: use name, id, driver or label"
+            )));
+        }
+    }
+    if format::is_json(a.format.as_deref()) {
+        print_json(&nets)?;
+    } else if a.quiet {
+        for n in &nets {
+            println!("{}", n.name);
+        }
+    } else if let Some(t) = a.format.as_deref() {
+        for n in &nets {
+            let mut v = serde_json::to_value(n)
+                .map_err(|e| CliError::Usage(format!("encode network: {e}")))?;
+            if let Some(m) = v.as_object_mut() {
+                m.insert("id".into(), network_id(&n.name).into());
+                m.insert("ID".into(), network_id(&n.name)[..12].into());
+            }
+            println!("{}", format::template(t, &v)?);
+        }
+    } else {
+        let rows: Vec<Vec<String>> = nets
+            .iter()
+            .map(|n| {
+                vec![
+                    network_id(&n.name)[..12].to_string(),
+                    n.name.clone(),
+                    n.driver.clone(),
+                ]
+            })
+            .collect();
+        let table = format::table(&["NETWORK ID", "NAME", "DRIVER"], &rows);
+        if a.noheading {
+            print!(
+                "{}",
+                table.split_inclusive('\n').skip(1).collect::<String>()
+            );
+        } else {
+            print!("{table}");
+        }
+    }
+    Ok(0)
 }
 
 /// Asks `question` on stderr and reads the answer from stdin: true for y/yes. End of input

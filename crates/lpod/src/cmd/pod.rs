@@ -3,16 +3,17 @@
 
 use std::time::Duration;
 
-use libpod_core::{Error as CoreError, Pod, PodCreateOptions, PodError, Runtime};
+use libpod_core::libpod_config::{PodExitPolicy, SharedNamespace};
+use libpod_core::{Error as CoreError, Pod, PodCreateOptions, PodError, PodSummary, Runtime};
 
 use super::{for_each, print_json, CliError, CmdResult};
-use crate::cli::{PodCommand, PodCreateArgs, PodInspectArgs, PodPsArgs, PodRmArgs};
+use crate::cli::{PodCommand, PodCreateArgs, PodInspectArgs, PodPsArgs, PodRmArgs, PodTopArgs};
 use crate::{format, parse};
 
 /// Runs a `pod` subcommand.
 pub fn pod(rt: &Runtime, cmd: PodCommand) -> CmdResult {
     match cmd {
-        PodCommand::Create(a) => create(rt, a),
+        PodCommand::Create(a) => create(rt, *a),
         PodCommand::Start(a) => each(rt, a.all, &a.pods, |p| p.start().map_err(Into::into)),
         PodCommand::Stop(a) => {
             let t = a.time.map(Duration::from_secs);
@@ -29,17 +30,84 @@ pub fn pod(rt: &Runtime, cmd: PodCommand) -> CmdResult {
         PodCommand::Rm(a) => rm(rt, a),
         PodCommand::Ps(a) => ps(rt, a),
         PodCommand::Inspect(a) => inspect(rt, a),
+        PodCommand::Exists(a) => match rt.pod(&a.pod) {
+            Ok(_) => Ok(0),
+            Err(e) if is_no_such_pod(&e) => Ok(1),
+            Err(e) => Err(e.into()),
+        },
+        PodCommand::Top(a) => top(rt, a),
     }
 }
 
+fn is_no_such_pod(e: &CoreError) -> bool {
+    matches!(e, CoreError::Pod(p) if matches!(**p, PodError::NoSuchPod(_)))
+}
+
+/// `--share`: Podman's list (`+` adds to the default ipc, net, uts).
+fn parse_share(s: &str) -> Result<Vec<SharedNamespace>, CliError> {
+    let (mut out, list) = match s.strip_prefix('+') {
+        Some(rest) => (
+            vec![
+                SharedNamespace::Ipc,
+                SharedNamespace::Net,
+                SharedNamespace::Uts,
+            ],
+            rest,
+        ),
+        None => (Vec::new(), s),
+    };
+    for word in list.split(',').map(str::trim) {
+        let ns = match word {
+            "cgroup" => SharedNamespace::Cgroup,
+            "ipc" => SharedNamespace::Ipc,
+            "net" => SharedNamespace::Net,
+            "pid" => SharedNamespace::Pid,
+            "uts" => SharedNamespace::Uts,
+            "none" => continue,
+            other => {
+                return Err(CliError::Usage(format!(
+                    "invalid kernel namespace to share: {other}. Options are: cgroup, ipc, net, pid, uts or none"
+                )))
+            }
+        };
+        if !out.contains(&ns) {
+            out.push(ns);
+        }
+    }
+    Ok(out)
+}
+
 fn create(rt: &Runtime, a: PodCreateArgs) -> CmdResult {
+    let exit_policy = match a.exit_policy.as_str() {
+        "continue" => PodExitPolicy::Continue,
+        "stop" => PodExitPolicy::Stop,
+        other => {
+            return Err(CliError::Usage(format!(
+                "running pod create option: invalid pod exit policy: {other:?}"
+            )))
+        }
+    };
     let mut opts = PodCreateOptions {
-        name: a.name,
+        name: a.name.clone().or(a.positional_name.clone()),
         labels: parse::labels(&a.label)?,
         hostname: a.hostname,
         infra: a.infra,
+        infra_name: a.infra_name,
+        infra_command: a
+            .infra_command
+            .map(|c| c.split(' ').map(str::to_string).collect()),
+        exit_policy,
+        dns: libpod_core::libpod_config::DnsConfig {
+            servers: a.dns,
+            search: a.dns_search,
+            options: a.dns_option,
+            hosts_add: a.add_host,
+        },
         ..Default::default()
     };
+    if let Some(s) = &a.share {
+        opts.share = parse_share(s)?;
+    }
     for p in &a.publish {
         opts.ports.push(libpod_core::network::parse_port(p)?);
     }
@@ -48,8 +116,29 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> CmdResult {
         None => rt.config()?.config.default_network_mode,
     };
     (opts.network, opts.networks) = pod_network(a.network.as_deref(), &default_mode)?;
+    opts.infra_image = super::registry::infra_image(rt, a.infra_image.as_deref())?;
+    if a.replace {
+        if let Some(name) = &opts.name {
+            match rt.pod(name) {
+                Ok(old) => old.remove(true)?,
+                Err(e) if is_no_such_pod(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
     let pod = rt.create_pod(opts)?;
+    if let Some(f) = &a.pod_id_file {
+        std::fs::write(f, pod.id()).map_err(|e| CliError::io("write", f, e))?;
+    }
     println!("{}", pod.id());
+    Ok(0)
+}
+
+/// `pod top`: Podman's columns for every process of the pod's running containers.
+fn top(rt: &Runtime, a: PodTopArgs) -> CmdResult {
+    let pod = rt.pod(&a.pod)?;
+    let rows: Vec<Vec<String>> = pod.top()?.iter().map(|r| r.cells()).collect();
+    print!("{}", format::table(&libpod_core::top::TOP_HEADER, &rows));
     Ok(0)
 }
 
@@ -106,13 +195,18 @@ fn rm(rt: &Runtime, a: PodRmArgs) -> CmdResult {
     } else {
         a.pods.clone()
     };
-    let missing_ok = a.all || a.ignore;
-    let gone =
-        |e: &CoreError| matches!(e, CoreError::Pod(p) if matches!(**p, PodError::NoSuchPod(_)));
+    // Podman: --force and --ignore skip a pod that does not exist.
+    let missing_ok = a.all || a.ignore || a.force;
+    let gone = is_no_such_pod;
     for_each(&pods, |q| {
         let p = match rt.pod(q) {
             Ok(p) => p,
             Err(e) if missing_ok && gone(&e) => return Ok(()),
+            Err(e) if gone(&e) => {
+                return Err(CliError::Missing(format!(
+                    "unable to lookup pod {q}: no such pod"
+                )))
+            }
             Err(e) => return Err(e.into()),
         };
         if let (true, Some(t)) = (a.force, a.time) {
@@ -133,8 +227,85 @@ fn rm(rt: &Runtime, a: PodRmArgs) -> CmdResult {
     })
 }
 
+/// One `pod ps --filter`.
+fn pod_matches(p: &PodSummary, f: &str) -> Result<bool, CliError> {
+    let (key, value) = f
+        .split_once('=')
+        .ok_or_else(|| CliError::Usage(format!("invalid filter {f:?}: use KEY=VALUE")))?;
+    Ok(match key {
+        "id" => p.id.starts_with(value),
+        "name" => p.name.contains(value),
+        "status" => p.status.eq_ignore_ascii_case(value),
+        "label" => match value.split_once('=') {
+            Some((k, v)) => p.labels.get(k).is_some_and(|x| x == v),
+            None => p.labels.contains_key(value),
+        },
+        "network" => p.networks.iter().any(|n| n == value),
+        "ctr-names" => p.containers.iter().any(|c| c.name.contains(value)),
+        "ctr-ids" => p.containers.iter().any(|c| c.id.starts_with(value)),
+        "ctr-number" => value.parse::<usize>().ok() == Some(p.containers.len()),
+        "ctr-status" => p
+            .containers
+            .iter()
+            .any(|c| c.state.eq_ignore_ascii_case(value)),
+        _ => {
+            return Err(CliError::Usage(format!(
+                "invalid filter {key:?}: use id, name, status, label, network, ctr-names, ctr-ids, ctr-number or ctr-status"
+            )))
+        }
+    })
+}
+
+/// The fields a `pod ps --format` template sees (Podman's ListPodReporter names).
+fn ps_value(p: &PodSummary, no_trunc: bool) -> serde_json::Value {
+    let names: Vec<&str> = p.containers.iter().map(|c| c.name.as_str()).collect();
+    let ids: Vec<&str> = p
+        .containers
+        .iter()
+        .map(|c| format::short_id(&c.id, no_trunc))
+        .collect();
+    let statuses: Vec<&str> = p.containers.iter().map(|c| c.state.as_str()).collect();
+    serde_json::json!({
+        "ID": format::short_id(&p.id, no_trunc),
+        "Id": p.id,
+        "Name": p.name,
+        "Status": p.status,
+        "Created": p.created,
+        "InfraID": format::short_id(&p.infra_id, no_trunc),
+        "InfraId": p.infra_id,
+        "Labels": p.labels,
+        "Networks": p.networks.join(","),
+        "NumberOfContainers": p.containers.len(),
+        "ContainerNames": names.join(","),
+        "ContainerIds": ids.join(","),
+        "ContainerStatuses": statuses.join(","),
+        "Containers": p.containers,
+    })
+}
+
 fn ps(rt: &Runtime, a: PodPsArgs) -> CmdResult {
-    let pods = rt.list_pods()?;
+    let mut pods = Vec::new();
+    for p in rt.list_pods()? {
+        let mut keep = true;
+        for f in &a.filter {
+            keep &= pod_matches(&p, f)?;
+        }
+        if keep {
+            pods.push(p);
+        }
+    }
+    match a.sort.as_str() {
+        "created" => {}
+        "id" => pods.sort_by(|x, y| x.id.cmp(&y.id)),
+        "name" => pods.sort_by(|x, y| x.name.cmp(&y.name)),
+        "number" => pods.sort_by_key(|p| p.containers.len()),
+        "status" => pods.sort_by(|x, y| x.status.cmp(&y.status)),
+        other => {
+            return Err(CliError::Usage(format!(
+                "invalid option for --sort {other:?}: use created, id, name, number or status"
+            )))
+        }
+    }
     if format::is_json(a.format.as_deref()) {
         print_json(&pods)?;
         return Ok(0);
@@ -146,10 +317,9 @@ fn ps(rt: &Runtime, a: PodPsArgs) -> CmdResult {
         return Ok(0);
     }
     if let Some(t) = a.format.as_deref() {
+        let t = t.strip_prefix("table ").unwrap_or(t);
         for p in &pods {
-            let v =
-                serde_json::to_value(p).map_err(|e| CliError::Usage(format!("encode pod: {e}")))?;
-            println!("{}", format::template(t, &v)?);
+            println!("{}", format::template(t, &ps_value(p, a.no_trunc))?);
         }
         return Ok(0);
     }
@@ -166,20 +336,25 @@ fn ps(rt: &Runtime, a: PodPsArgs) -> CmdResult {
             ]
         })
         .collect();
-    print!(
-        "{}",
-        format::table(
-            &[
-                "POD ID",
-                "NAME",
-                "STATUS",
-                "CREATED",
-                "INFRA ID",
-                "# OF CONTAINERS"
-            ],
-            &rows
-        )
+    let table = format::table(
+        &[
+            "POD ID",
+            "NAME",
+            "STATUS",
+            "CREATED",
+            "INFRA ID",
+            "# OF CONTAINERS",
+        ],
+        &rows,
     );
+    if a.noheading {
+        print!(
+            "{}",
+            table.split_inclusive('\n').skip(1).collect::<String>()
+        );
+    } else {
+        print!("{table}");
+    }
     Ok(0)
 }
 

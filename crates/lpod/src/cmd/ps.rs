@@ -74,6 +74,7 @@ pub fn json_row(s: &ContainerSummary, now: DateTime<Utc>) -> Value {
 /// What a `ps --format '{{...}}'` template sees: Podman's field names, display values.
 fn template_row(s: &ContainerSummary, now: DateTime<Utc>, no_trunc: bool) -> Value {
     json!({
+        "Pod": format::short_id(&s.pod, no_trunc),
         "ID": format::short_id(&s.id, no_trunc),
         "Image": s.image,
         "ImageID": s.image_id,

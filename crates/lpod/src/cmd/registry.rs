@@ -332,6 +332,27 @@ pub fn prepare_create(
     Ok(())
 }
 
+/// Makes sure `image` is in the store, pulling it without progress output when it is
+/// missing (what `pod create --infra-image` does); returns the resolved name.
+pub fn ensure_quietly(rt: &Runtime, image: &str) -> Result<String, CliError> {
+    let rep = Reporter::new(true, false);
+    rt.ensure_image(image, PullPolicy::Missing, &PullOptions::default(), &|ev| {
+        rep.event(ev)
+    })
+    // Podman's words for a source it could not read.
+    .map_err(|e| CliError::Usage(format!("initializing source docker://{image}: {e}")))
+}
+
+/// The infra image a new pod gets (`--infra-image`, else the configured one, e.g. from
+/// containers.conf), pulled when missing; `None`: lpod's own pause image.
+pub fn infra_image(rt: &Runtime, flag: Option<&str>) -> Result<Option<String>, CliError> {
+    let configured = rt.config()?.config.infra_image;
+    match flag.map(str::to_string).or(configured) {
+        Some(i) => Ok(Some(ensure_quietly(rt, &i)?)),
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
