@@ -192,7 +192,6 @@ pub fn create_options(
             options: f.dns_option.clone(),
             hosts_add: f.add_host.clone(),
         },
-        ..CreateOptions::default()
     })
 }
 
