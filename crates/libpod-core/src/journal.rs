@@ -184,6 +184,8 @@ pub(crate) struct Op<'p> {
     p: &'p Parts,
     entry: JournalEntry,
     acq: Acquired,
+    /// Removed by [`Op::finish`]: nothing left for `Drop`.
+    finished: bool,
 }
 
 impl<'p> Op<'p> {
@@ -207,6 +209,7 @@ impl<'p> Op<'p> {
                 payload: serde_json::Value::Null,
             },
             acq,
+            finished: false,
         };
         op.write()?;
         Ok(op)
@@ -229,8 +232,19 @@ impl<'p> Op<'p> {
     }
 }
 
+impl Op<'_> {
+    /// Ends an operation whose entry the caller removed itself, in the same commit as
+    /// the operation's last step (`State::add_container_ending_journal`).
+    pub(crate) fn committed(mut self) {
+        self.finished = true;
+    }
+}
+
 impl Drop for Op<'_> {
     fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
         if let Err(e) = self.p.state.journal_remove(self.entry.kind, &self.entry.id) {
             tracing::warn!(id = %self.entry.id, error = %e, "removing a journal entry");
         }

@@ -446,7 +446,8 @@ fn missing_runtime_binary_is_named() {
         .unwrap_err();
     match e {
         Error::MissingBinary { binary, package } => {
-            assert_eq!(binary, "crun");
+            // A runtime given as a path is recorded and reported as that path.
+            assert_eq!(binary, "/nonexistent/crun");
             assert_eq!(package, "crun");
         }
         other => panic!("unexpected {other}"),

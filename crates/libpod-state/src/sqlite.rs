@@ -621,6 +621,43 @@ impl SqliteState {
             )?)
         })
     }
+
+    /// `add_container`, and in the same transaction the removal of the container's
+    /// journal entry of `kind` when given.
+    fn insert_container(
+        &self,
+        config: &ContainerConfig,
+        state: &ContainerState,
+        journal: Option<JournalKind>,
+    ) -> Result<()> {
+        let id = config.id.as_str();
+        let cfg_json = to_json("container config", id, config)?;
+        let st_json = to_json("container state", id, state)?;
+        self.write("adding container", |tx| {
+            if let Some(pod) = &config.pod {
+                if !self.pod_exists(tx, pod)? {
+                    return Err(StateError::NoSuchPod { id: pod.clone() });
+                }
+            }
+            self.claim(tx, id, &config.name, "container")?;
+            tx.prepare_cached(
+                "INSERT INTO container_config (id, name, pod_id, created_ns, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![id, config.name, config.pod, created_ns(&config.created), cfg_json])
+            })
+            .map_err(self.sql("adding container config"))?;
+            tx.prepare_cached("INSERT INTO container_state (id, json) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(params![id, st_json]))
+                .map_err(self.sql("adding container state"))?;
+            if let Some(kind) = journal {
+                tx.prepare_cached("DELETE FROM journal WHERE kind = ?1 AND id = ?2")
+                    .and_then(|mut s| s.execute(params![kind.as_str(), id]))
+                    .map_err(self.sql("removing journal entry"))?;
+            }
+            Ok(())
+        })
+    }
 }
 
 impl State for SqliteState {
@@ -648,28 +685,17 @@ impl State for SqliteState {
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %config.id, path = %self.path.display()))]
     fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()> {
-        let id = config.id.as_str();
-        let cfg_json = to_json("container config", id, config)?;
-        let st_json = to_json("container state", id, state)?;
-        self.write("adding container", |tx| {
-            if let Some(pod) = &config.pod {
-                if !self.pod_exists(tx, pod)? {
-                    return Err(StateError::NoSuchPod { id: pod.clone() });
-                }
-            }
-            self.claim(tx, id, &config.name, "container")?;
-            tx.prepare_cached(
-                "INSERT INTO container_config (id, name, pod_id, created_ns, json) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![id, config.name, config.pod, created_ns(&config.created), cfg_json])
-            })
-            .map_err(self.sql("adding container config"))?;
-            tx.prepare_cached("INSERT INTO container_state (id, json) VALUES (?1, ?2)")
-                .and_then(|mut s| s.execute(params![id, st_json]))
-                .map_err(self.sql("adding container state"))?;
-            Ok(())
-        })
+        self.insert_container(config, state, None)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %config.id, path = %self.path.display()))]
+    fn add_container_ending_journal(
+        &self,
+        config: &ContainerConfig,
+        state: &ContainerState,
+        kind: JournalKind,
+    ) -> Result<()> {
+        self.insert_container(config, state, Some(kind))
     }
 
     fn container(&self, id: &str) -> Result<(ContainerConfig, ContainerState)> {

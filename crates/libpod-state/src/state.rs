@@ -99,6 +99,21 @@ pub trait State: Send + Sync {
     /// pod, or if its pod does not exist.
     fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()>;
 
+    /// Adds a container and removes the journal entry of its creation (`kind`, the
+    /// container's id) as one commit: the create is done exactly when the row exists
+    /// and the entry is gone, so a full disk cannot leave a container its creator
+    /// reported as created while its entry tells the next open to undo it. The default
+    /// does the two steps in order; transactional backends override it.
+    fn add_container_ending_journal(
+        &self,
+        config: &ContainerConfig,
+        state: &ContainerState,
+        kind: JournalKind,
+    ) -> Result<()> {
+        self.add_container(config, state)?;
+        self.journal_remove(kind, &config.id).map(drop)
+    }
+
     /// A container's config and state, by full id.
     fn container(&self, id: &str) -> Result<(ContainerConfig, ContainerState)>;
 

@@ -154,7 +154,9 @@ fn run_pulls_a_missing_image_and_short_names_use_registries() {
     let dst = fresh(&insecure_config(&src, &reg, true));
     let out = dst.run(&["run", "--rm", "--pull", "never", &tagged, "true"]);
     out.assert_error(125, "run --pull never");
-    assert!(out.stderr.contains("never"), "{out:?}");
+    // Podman's words: the image is not known (and nothing was pulled).
+    assert!(out.stderr.contains("image not known"), "{out:?}");
+    assert_eq!(dst.ok(&["images", "-q"]).lines().count(), 0);
 
     // Default policy (missing): run pulls, progress on stderr, only the output on stdout.
     let out = dst.run(&["run", "--rm", &tagged, "echo", "auto-pulled"]);

@@ -370,8 +370,16 @@ pub(crate) fn create_with(
                 return Err(e);
             }
         };
-        match p.state.add_container(&cfg, &ContainerState::default()) {
+        // The row and the end of the journal entry in one commit: a full disk fails
+        // both (the create fails, undone below), never the entry alone (which would
+        // make the next open undo a create reported as done).
+        match p.state.add_container_ending_journal(
+            &cfg,
+            &ContainerState::default(),
+            JournalKind::Container,
+        ) {
             Ok(()) => {
+                op.committed();
                 failpoint::hit("container.create.after_state");
                 tracing::debug!(id = %id, name = %name, "container created");
                 return Ok(id);
