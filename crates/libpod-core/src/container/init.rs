@@ -287,7 +287,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         let net = network_setup(l)?;
         failpoint::hit("container.init.after_network");
         if let Some(w) = l.cfg.working_dir.clone() {
-            if l.cfg.run.create_workdir {
+            if !l.cfg.run.user_workdir {
                 super::runopts::create_workdir(&rootfs, &w)?;
             } else {
                 let dests: Vec<PathBuf> =
