@@ -648,6 +648,7 @@ fn untag_and_the_image_name_a_container_records() {
         l.inspect(cid.trim(), "{{.ImageName}}"),
         "localhost/xa/yb:latest"
     );
+    assert_eq!(l.inspect(cid.trim(), "{{.Image}}"), l.inspect(&img, "{{.ID}}"));
     l.ok(&["rm", cid.trim()]);
     l.ok(&["untag", &img, "localhost/xa/yb"]);
     assert_eq!(l.run(&["image", "exists", "localhost/xa/yb"]).code, 1);
