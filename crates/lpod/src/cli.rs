@@ -272,6 +272,27 @@ pub enum ContainerCommand {
     Inspect(InspectArgs),
     /// Block until containers stop, then print their exit codes.
     Wait(WaitArgs),
+    /// Run a command in a new container (`lpod run`).
+    Run(RunArgs),
+    /// Create a container (`lpod create`).
+    Create(CreateArgs),
+    /// Start containers (`lpod start`).
+    Start(StartArgs),
+    /// Stop containers (`lpod stop`).
+    Stop(StopArgs),
+    /// Restart containers (`lpod restart`).
+    Restart(StopArgs),
+    /// Signal containers (`lpod kill`).
+    Kill(KillArgs),
+    /// Remove containers (`lpod rm`).
+    Rm(RmArgs),
+    /// List containers (`lpod ps`).
+    #[command(alias = "ls", alias = "list")]
+    Ps(PsArgs),
+    /// Fetch containers' logs (`lpod logs`).
+    Logs(LogsArgs),
+    /// Run a process in a running container (`lpod exec`).
+    Exec(ExecArgs),
 }
 
 /// `container exists`.

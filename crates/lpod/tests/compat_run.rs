@@ -632,7 +632,7 @@ fn a_host_port_in_use_fails_run_with_126_and_run_rm_leaves_nothing() {
     let names = l.ok(&["ps", "-a", "--sort", "names", "--format", "{{.Names}}"]);
     let names: Vec<&str> = names.lines().collect();
     assert_eq!(names, ["c_fail", "c_ok"]);
-    l.ok(&["rm", "-f", "-t", "0", "c_ok", "c_fail"]);
+    l.ok(&["container", "rm", "-f", "-t", "0", "c_ok", "c_fail"]);
 }
 
 #[test]
@@ -648,7 +648,10 @@ fn untag_and_the_image_name_a_container_records() {
         l.inspect(cid.trim(), "{{.ImageName}}"),
         "localhost/xa/yb:latest"
     );
-    assert_eq!(l.inspect(cid.trim(), "{{.Image}}"), l.inspect(&img, "{{.ID}}"));
+    assert_eq!(
+        l.inspect(cid.trim(), "{{.Image}}"),
+        l.inspect(&img, "{{.ID}}")
+    );
     l.ok(&["rm", cid.trim()]);
     l.ok(&["untag", &img, "localhost/xa/yb"]);
     assert_eq!(l.run(&["image", "exists", "localhost/xa/yb"]).code, 1);
