@@ -45,6 +45,7 @@ mod process;
 mod recovery;
 pub mod runtime;
 
+pub use container::parse_detach_keys;
 pub use container::{
     Container, ContainerSummary, CreateOptions, ExecOptions, InspectData, Limits, LogLine,
     LogOptions, LogStream, MountSpec, NetworkMode, Streams,

@@ -505,6 +505,10 @@ pub struct RunArgs {
     /// Remove the image after the container exits, unless another container uses it.
     #[arg(long)]
     pub rmi: bool,
+    /// Keys that detach from the container, leaving it running (default ctrl-p,ctrl-q;
+    /// "" for none).
+    #[arg(long = "detach-keys", value_name = "KEYS")]
+    pub detach_keys: Option<String>,
     /// Everything `create` takes.
     #[command(flatten)]
     pub create: CreateFlags,
@@ -527,6 +531,9 @@ pub struct StartArgs {
     /// With --attach: forward stdin too.
     #[arg(short = 'i', long)]
     pub interactive: bool,
+    /// Keys that detach from the container (default ctrl-p,ctrl-q; "" for none).
+    #[arg(long = "detach-keys", value_name = "KEYS")]
+    pub detach_keys: Option<String>,
     /// Containers (id, id prefix or name).
     #[arg(required = true, value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -666,6 +673,9 @@ pub struct ExecArgs {
     /// User to run as.
     #[arg(short = 'u', long = "user", value_name = "USER")]
     pub user: Option<String>,
+    /// Keys that detach from the process (default ctrl-p,ctrl-q; "" for none).
+    #[arg(long = "detach-keys", value_name = "KEYS")]
+    pub detach_keys: Option<String>,
     /// Container, then the command and its arguments.
     #[arg(
         required = true,

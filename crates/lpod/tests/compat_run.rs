@@ -812,3 +812,47 @@ fn run_and_exec_with_a_terminal_take_its_size_and_follow_it() {
     assert!(out.contains("21 77"), "{out:?}");
     l.ok(&["rm", "-f", "-t", "0", "tt"]);
 }
+
+#[test]
+fn detach_keys_leave_the_container_running() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let typed = |keys: &'static [u8]| {
+        move |master: &std::os::fd::OwnedFd| {
+            use std::io::Write;
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            let mut w = std::fs::File::from(master.try_clone().unwrap());
+            w.write_all(keys).unwrap();
+        }
+    };
+    // Podman's default: ctrl-p, ctrl-q.
+    on_a_pty(
+        &l,
+        &["run", "-it", "--name", "dk", &img, "sleep", "60"],
+        (24, 80),
+        typed(b"\x10\x11"),
+    );
+    assert_eq!(l.inspect("dk", "{{.State.Status}}"), "running");
+    // Chosen keys, for exec too.
+    on_a_pty(
+        &l,
+        &[
+            "exec",
+            "-it",
+            "--detach-keys",
+            "ctrl-a,x",
+            "dk",
+            "sleep",
+            "60",
+        ],
+        (24, 80),
+        typed(b"\x01x"),
+    );
+    assert_eq!(l.inspect("dk", "{{.State.Status}}"), "running");
+    l.ok(&["rm", "-f", "-t", "0", "dk"]);
+    let out = l.run(&["run", "--detach-keys", "ctrl-", &img, "true"]);
+    out.assert_error(125, "bad detach keys");
+    assert_eq!(l.ok(&["ps", "-a", "-q"]), "", "nothing created");
+}
