@@ -212,6 +212,10 @@ pub struct RunSettings {
     /// /var/log/journal, stop signal SIGRTMIN+3, and no host /dev/ttyN when privileged.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub systemd: bool,
+    /// With a terminal: its size (rows, columns) when the container starts, the
+    /// creating user's terminal's (kept in step while attached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub console_size: Option<(u16, u16)>,
 }
 
 /// What happens when the container exits.

@@ -709,6 +709,16 @@ fn on_a_pty(
         ws_ypixel: 0,
     };
     let pty = nix::pty::openpty(Some(&ws), None).expect("openpty");
+    // Close-on-exec: other tests' children (run in parallel) must not keep a copy of
+    // the slave, or the master never sees the end.
+    for fd in [&pty.master, &pty.slave] {
+        use std::os::fd::AsRawFd;
+        nix::fcntl::fcntl(
+            fd.as_raw_fd(),
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        )
+        .expect("FD_CLOEXEC");
+    }
     let slave: OwnedFd = pty.slave;
     let mut cmd = l.cmd(args);
     cmd.stdin(slave.try_clone().unwrap())

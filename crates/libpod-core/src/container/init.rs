@@ -96,6 +96,7 @@ pub(crate) fn process_input(
         gid,
         additional_gids,
         terminal: cfg.terminal,
+        console_size: cfg.run.console_size,
         ..ProcessInput::default()
     };
     // Never an empty HOME: the user's home in the image, else `/` (as Podman).

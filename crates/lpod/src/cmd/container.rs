@@ -175,6 +175,7 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
     };
     let mut r = libpod_config::RunSettings {
         systemd,
+        console_size: if f.tty { tty::size() } else { None },
         timeout: f.timeout.unwrap_or(0),
         timezone: f.tz.clone(),
         device_cgroup_rules: f.device_cgroup_rule.clone(),
