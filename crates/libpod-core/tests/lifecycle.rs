@@ -446,7 +446,8 @@ fn missing_runtime_binary_is_named() {
         .unwrap_err();
     match e {
         Error::MissingBinary { binary, package } => {
-            assert_eq!(binary, "crun");
+            // The runtime as the user named it: a path stays a path.
+            assert_eq!(binary, "/nonexistent/crun");
             assert_eq!(package, "crun");
         }
         other => panic!("unexpected {other}"),
