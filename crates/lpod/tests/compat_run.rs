@@ -861,6 +861,17 @@ fn detach_keys_leave_the_container_running() {
         typed(b"\x01x"),
     );
     assert_eq!(l.inspect("dk", "{{.State.Status}}"), "running");
+    // Without a terminal, piped data holding the default keys passes untouched.
+    let data = l.dir().join("keys.bin");
+    std::fs::write(&data, b"a\x10\x11b\n").unwrap();
+    let mut cmd = l.cmd(&["exec", "-i", "dk", "od", "-An", "-tx1"]);
+    cmd.stdin(std::fs::File::open(&data).unwrap());
+    let out = common::run_bounded(cmd, &["exec", "-i"]);
+    assert_eq!(
+        out.stdout.split_whitespace().collect::<Vec<_>>(),
+        ["61", "10", "11", "62", "0a"],
+        "{out:?}"
+    );
     l.ok(&["rm", "-f", "-t", "0", "dk"]);
     let out = l.run(&["run", "--detach-keys", "ctrl-", &img, "true"]);
     out.assert_error(125, "bad detach keys");

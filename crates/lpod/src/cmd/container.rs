@@ -427,6 +427,8 @@ fn attached(c: &Container, attach: Attach, tty: bool, rm: bool, keys: &[u8]) -> 
         tty::follow_size(c.clone());
     }
     let proxy = crate::signals::SignalProxy::start(c.clone());
+    // Detach keys belong to a terminal: piped data (`-i` alone) passes untouched.
+    let keys = if tty { keys } else { &[] };
     let res = c.start_attached_detachable(attach.streams(), keys);
     drop(_raw);
     if let Err(CoreError::Detached(_)) = res {
@@ -765,7 +767,13 @@ pub fn exec(rt: &Runtime, a: ExecArgs) -> CmdResult {
         tty: a.tty,
         stdin: a.interactive,
         terminal_size: if a.tty { tty::size() } else { None },
-        detach_keys: detach_keys(a.detach_keys.as_deref())?,
+        // Detach keys belong to a terminal: piped data (`-i` alone) passes untouched.
+        detach_keys: if a.tty {
+            detach_keys(a.detach_keys.as_deref())?
+        } else {
+            // Still checked, so a bad value is an error either way.
+            detach_keys(a.detach_keys.as_deref()).map(|_| Vec::new())?
+        },
     };
     let streams = Streams::stdio(a.interactive);
     let _raw = if a.tty { tty::RawMode::enable() } else { None };
