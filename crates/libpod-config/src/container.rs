@@ -148,6 +148,13 @@ impl LogDriver {
     }
 }
 
+impl RunSettings {
+    /// Nothing set (stored as nothing, so plain containers' rows stay as they were).
+    pub fn is_default(&self) -> bool {
+        *self == RunSettings::default()
+    }
+}
+
 impl std::str::FromStr for LogDriver {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -162,6 +169,10 @@ impl std::str::FromStr for LogDriver {
     }
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 /// Settings of Podman's `run`/`create` flags beyond the basics: log options, timeout,
 /// time zone, device cgroup rules, conmon pid file, preserved fds. Every field has a
 /// default so older databases load.
@@ -169,32 +180,45 @@ impl std::str::FromStr for LogDriver {
 #[serde(rename_all = "camelCase", default)]
 pub struct RunSettings {
     /// `--log-opt tag=`: conmon's log tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_tag: Option<String>,
     /// `--log-opt path=`: the k8s-file log goes here instead of the container's directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_path: Option<PathBuf>,
     /// `--log-opt max-size=`: bytes after which conmon truncates the log (`None`: the
     /// runtime configuration's limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_size_max: Option<i64>,
     /// `--timeout`: seconds after which conmon kills the container (0 = none).
+    #[serde(skip_serializing_if = "is_zero")]
     pub timeout: u32,
     /// `--tz`: a zone name under /usr/share/zoneinfo, or `local` (the host's /etc/localtime).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// `--device-cgroup-rule`s, validated: `TYPE MAJOR:MINOR ACCESS`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub device_cgroup_rules: Vec<String>,
     /// `--conmon-pidfile`: where conmon's pid is written too.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conmon_pidfile: Option<PathBuf>,
     /// `--preserve-fds`: how many fds after stdio the starting process passes in.
+    #[serde(skip_serializing_if = "is_zero")]
     pub preserve_fds: u32,
-    /// The working directory came from the image (created when missing); a user-given
-    /// one that does not exist is an error, as in Podman.
-    pub create_workdir: bool,
+    /// The working directory was given by the user: missing, it is an error (as in
+    /// Podman); the image's is created when missing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub user_workdir: bool,
     /// `--unsetenv-all`: not even a default `PATH` is added.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub no_default_env: bool,
-    /// Manifest digest of the image at create (`inspect`'s `ImageDigest`).
-    pub image_digest: Option<String>,
     /// Run in systemd mode (`--systemd`): tmpfs on /run, /run/lock, /tmp and
     /// /var/log/journal, stop signal SIGRTMIN+3, and no host /dev/ttyN when privileged.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub systemd: bool,
+    /// With a terminal: its size (rows, columns) when the container starts, the
+    /// creating user's terminal's (kept in step while attached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub console_size: Option<(u16, u16)>,
 }
 
 /// What happens when the container exits.
@@ -387,7 +411,7 @@ pub struct ContainerConfig {
     #[serde(default)]
     pub security: SecurityConfig,
     /// Log options, timeout, time zone, device rules, pid file, preserved fds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "RunSettings::is_default")]
     pub run: RunSettings,
     /// Resolver and /etc/hosts choices (`--dns*`, `--add-host`).
     #[serde(default)]

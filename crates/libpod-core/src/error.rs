@@ -93,6 +93,9 @@ pub enum Error {
         /// Container id.
         id: String,
     },
+    /// The user typed the detach keys: the container keeps running unattached.
+    #[error("detached from container {0}")]
+    Detached(String),
     /// `logs` of a container whose log driver keeps no readable log.
     #[error("{0}")]
     NoLogs(String),

@@ -48,6 +48,7 @@ mod recovery;
 pub mod runtime;
 pub mod top;
 
+pub use container::parse_detach_keys;
 pub use container::{
     Container, ContainerSummary, CreateOptions, ExecOptions, InspectData, Limits, LogLine,
     LogOptions, LogStream, MountSpec, NetworkMode, Streams,

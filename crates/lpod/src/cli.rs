@@ -481,6 +481,10 @@ pub enum ContainerCommand {
     /// List containers (`lpod ps`).
     #[command(alias = "ls", alias = "list")]
     Ps(PsArgs),
+    /// Run a command in a new container (`lpod run`).
+    Run(RunArgs),
+    /// Create a container (`lpod create`).
+    Create(CreateArgs),
     /// Start containers (`lpod start`).
     Start(StartArgs),
     /// Stop containers (`lpod stop`).
@@ -498,6 +502,10 @@ pub enum ContainerCommand {
     /// Unmount containers' root filesystems (`lpod umount`).
     #[command(alias = "unmount")]
     Umount(UmountArgs),
+    /// Fetch containers' logs (`lpod logs`).
+    Logs(LogsArgs),
+    /// Run a process in a running container (`lpod exec`).
+    Exec(ExecArgs),
 }
 
 /// `container exists`.
@@ -833,6 +841,10 @@ pub struct RunArgs {
     /// Remove the image after the container exits, unless another container uses it.
     #[arg(long)]
     pub rmi: bool,
+    /// Keys that detach from the container, leaving it running (default ctrl-p,ctrl-q;
+    /// "" for none).
+    #[arg(long = "detach-keys", value_name = "KEYS")]
+    pub detach_keys: Option<String>,
     /// Everything `create` takes.
     #[command(flatten)]
     pub create: CreateFlags,
@@ -861,6 +873,9 @@ pub struct StartArgs {
     /// Only the containers matching: KEY=VALUE (Podman's container filters; repeatable).
     #[arg(short = 'f', long, value_name = "FILTER")]
     pub filter: Vec<String>,
+    /// Keys that detach from the container (default ctrl-p,ctrl-q; "" for none).
+    #[arg(long = "detach-keys", value_name = "KEYS")]
+    pub detach_keys: Option<String>,
     /// Containers (id, id prefix or name).
     #[arg(value_name = "CONTAINER")]
     pub containers: Vec<String>,
@@ -1092,6 +1107,9 @@ pub struct ExecArgs {
     /// User to run as.
     #[arg(short = 'u', long = "user", value_name = "USER")]
     pub user: Option<String>,
+    /// Keys that detach from the process (default ctrl-p,ctrl-q; "" for none).
+    #[arg(long = "detach-keys", value_name = "KEYS")]
+    pub detach_keys: Option<String>,
     /// Container, then the command and its arguments.
     #[arg(
         required = true,

@@ -51,7 +51,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
     };
-    if let cli::Command::Run(a) = &cli.command {
+    if let cli::Command::Run(a) | cli::Command::Container(cli::ContainerCommand::Run(a)) =
+        &cli.command
+    {
         if let Some(n) = a.create.preserve_fds.filter(|n| *n > 0) {
             reserve_inherited_fds(n);
         }

@@ -632,7 +632,7 @@ fn a_host_port_in_use_fails_run_with_126_and_run_rm_leaves_nothing() {
     let names = l.ok(&["ps", "-a", "--sort", "names", "--format", "{{.Names}}"]);
     let names: Vec<&str> = names.lines().collect();
     assert_eq!(names, ["c_fail", "c_ok"]);
-    l.ok(&["rm", "-f", "-t", "0", "c_ok", "c_fail"]);
+    l.ok(&["container", "rm", "-f", "-t", "0", "c_ok", "c_fail"]);
 }
 
 #[test]
@@ -647,6 +647,10 @@ fn untag_and_the_image_name_a_container_records() {
     assert_eq!(
         l.inspect(cid.trim(), "{{.ImageName}}"),
         "localhost/xa/yb:latest"
+    );
+    assert_eq!(
+        l.inspect(cid.trim(), "{{.Image}}"),
+        l.inspect(&img, "{{.ID}}")
     );
     l.ok(&["rm", cid.trim()]);
     l.ok(&["untag", &img, "localhost/xa/yb"]);
@@ -705,6 +709,16 @@ fn on_a_pty(
         ws_ypixel: 0,
     };
     let pty = nix::pty::openpty(Some(&ws), None).expect("openpty");
+    // Close-on-exec: other tests' children (run in parallel) must not keep a copy of
+    // the slave, or the master never sees the end.
+    for fd in [&pty.master, &pty.slave] {
+        use std::os::fd::AsRawFd;
+        nix::fcntl::fcntl(
+            fd.as_raw_fd(),
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        )
+        .expect("FD_CLOEXEC");
+    }
     let slave: OwnedFd = pty.slave;
     let mut cmd = l.cmd(args);
     cmd.stdin(slave.try_clone().unwrap())
@@ -807,4 +821,59 @@ fn run_and_exec_with_a_terminal_take_its_size_and_follow_it() {
     let out = on_a_pty(&l, &["exec", "-it", "tt", "stty", "size"], (21, 77), |_| {});
     assert!(out.contains("21 77"), "{out:?}");
     l.ok(&["rm", "-f", "-t", "0", "tt"]);
+}
+
+#[test]
+fn detach_keys_leave_the_container_running() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let typed = |keys: &'static [u8]| {
+        move |master: &std::os::fd::OwnedFd| {
+            use std::io::Write;
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            let mut w = std::fs::File::from(master.try_clone().unwrap());
+            w.write_all(keys).unwrap();
+        }
+    };
+    // Podman's default: ctrl-p, ctrl-q.
+    on_a_pty(
+        &l,
+        &["run", "-it", "--name", "dk", &img, "sleep", "60"],
+        (24, 80),
+        typed(b"\x10\x11"),
+    );
+    assert_eq!(l.inspect("dk", "{{.State.Status}}"), "running");
+    // Chosen keys, for exec too.
+    on_a_pty(
+        &l,
+        &[
+            "exec",
+            "-it",
+            "--detach-keys",
+            "ctrl-a,x",
+            "dk",
+            "sleep",
+            "60",
+        ],
+        (24, 80),
+        typed(b"\x01x"),
+    );
+    assert_eq!(l.inspect("dk", "{{.State.Status}}"), "running");
+    // Without a terminal, piped data holding the default keys passes untouched.
+    let data = l.dir().join("keys.bin");
+    std::fs::write(&data, b"a\x10\x11b\n").unwrap();
+    let mut cmd = l.cmd(&["exec", "-i", "dk", "od", "-An", "-tx1"]);
+    cmd.stdin(std::fs::File::open(&data).unwrap());
+    let out = common::run_bounded(cmd, &["exec", "-i"]);
+    assert_eq!(
+        out.stdout.split_whitespace().collect::<Vec<_>>(),
+        ["61", "10", "11", "62", "0a"],
+        "{out:?}"
+    );
+    l.ok(&["rm", "-f", "-t", "0", "dk"]);
+    let out = l.run(&["run", "--detach-keys", "ctrl-", &img, "true"]);
+    out.assert_error(125, "bad detach keys");
+    assert_eq!(l.ok(&["ps", "-a", "-q"]), "", "nothing created");
 }

@@ -9,16 +9,58 @@ use super::*;
 use crate::ops::lock::Locked;
 use crate::Error;
 
+/// Finds a detach key sequence in stdin: bytes that may start it are held back
+/// until it matches (detach) or fails (they are forwarded after all).
+struct DetachScanner {
+    keys: Vec<u8>,
+    matched: usize,
+}
+
+impl DetachScanner {
+    /// Feeds `input`; returns the bytes to forward and whether the sequence completed.
+    fn feed(&mut self, input: &[u8]) -> (Vec<u8>, bool) {
+        let mut out = Vec::with_capacity(input.len());
+        for &b in input {
+            if self.keys.is_empty() {
+                out.push(b);
+                continue;
+            }
+            if b == self.keys[self.matched] {
+                self.matched += 1;
+                if self.matched == self.keys.len() {
+                    return (out, true);
+                }
+            } else {
+                out.extend_from_slice(&self.keys[..self.matched]);
+                self.matched = 0;
+                if b == self.keys[0] {
+                    self.matched = 1;
+                } else {
+                    out.push(b);
+                }
+            }
+        }
+        (out, false)
+    }
+}
+
 /// Copies output frames to `streams` until conmon closes the connection; stdin
-/// (if any) is forwarded from a detached thread and closed at its EOF.
-pub(crate) fn pump(conn: AttachConn, streams: Streams) -> Result<()> {
+/// (if any) is forwarded from a detached thread and closed at its EOF. Returns true
+/// when the user typed the detach keys (the container keeps running).
+pub(crate) fn pump(conn: AttachConn, streams: Streams, detach_keys: &[u8]) -> Result<bool> {
     let Streams {
         stdin,
         mut stdout,
         mut stderr,
     } = streams;
+    let detached = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     if let Some(mut input) = stdin {
         let w = conn.try_clone()?;
+        let flag = detached.clone();
+        let mut scan = DetachScanner {
+            keys: detach_keys.to_vec(),
+            matched: 0,
+        };
         // Detached: a read of our stdin may block past the container's end.
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
@@ -26,7 +68,19 @@ pub(crate) fn pump(conn: AttachConn, streams: Streams) -> Result<()> {
                 match input.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
-                        if w.write_stdin(&buf[..n]).is_err() {
+                        let (data, done) = scan.feed(&buf[..n]);
+                        if !data.is_empty() && w.write_stdin(&data).is_err() {
+                            return;
+                        }
+                        if done {
+                            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                            // Ends the output loop below; the container runs on.
+                            use std::os::fd::AsRawFd;
+                            // SAFETY: shutdown on the attach socket's valid descriptor,
+                            // owned by `w` for the duration of the call.
+                            unsafe {
+                                libc::shutdown(w.as_fd().as_raw_fd(), libc::SHUT_RDWR);
+                            }
                             return;
                         }
                     }
@@ -35,7 +89,14 @@ pub(crate) fn pump(conn: AttachConn, streams: Streams) -> Result<()> {
             let _ = w.close_stdin();
         });
     }
-    while let Some((stream, data)) = conn.read_frame()? {
+    let is_detached = || detached.load(std::sync::atomic::Ordering::SeqCst);
+    loop {
+        let frame = match conn.read_frame() {
+            Ok(f) => f,
+            Err(_) if is_detached() => return Ok(true),
+            Err(e) => return Err(e.into()),
+        };
+        let Some((stream, data)) = frame else { break };
         let out: &mut dyn Write = match stream {
             OutputStream::Stdout => &mut *stdout,
             OutputStream::Stderr => &mut *stderr,
@@ -45,7 +106,7 @@ pub(crate) fn pump(conn: AttachConn, streams: Streams) -> Result<()> {
             continue;
         }
     }
-    Ok(())
+    Ok(is_detached())
 }
 
 fn connect(l: &Locked<'_>) -> Result<AttachConn> {
@@ -91,7 +152,8 @@ impl Container {
             crate::events::container(&p, &l.cfg, crate::events::EventStatus::Attach);
             conn
         };
-        pump(conn, streams)
+        pump(conn, streams, &[])?;
+        Ok(())
     }
 
     /// Starts the container with `streams` attached before the start (so no
@@ -99,6 +161,12 @@ impl Container {
     /// `-d` and `start -a`. The lock is released while streaming.
     #[tracing::instrument(skip(self, streams), fields(id = %self.id()))]
     pub fn start_attached(&self, streams: Streams) -> Result<()> {
+        self.start_attached_detachable(streams, &[])
+    }
+
+    /// [`Container::start_attached`] where typing `detach_keys` on stdin detaches:
+    /// the container keeps running and this returns [`Error::Detached`].
+    pub fn start_attached_detachable(&self, streams: Streams, detach_keys: &[u8]) -> Result<()> {
         let p = self.enter()?;
         let conn = {
             let mut l = Locked::acquire(&p, &self.id)?;
@@ -110,6 +178,26 @@ impl Container {
             crate::events::container(&p, &l.cfg, crate::events::EventStatus::Attach);
             conn
         };
-        pump(conn, streams)
+        if pump(conn, streams, detach_keys)? {
+            return Err(Error::Detached(self.id.clone()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod detach_tests {
+    use super::DetachScanner;
+
+    #[test]
+    fn detach_keys_are_held_back_then_forwarded_or_matched() {
+        let mut s = DetachScanner {
+            keys: vec![16, 17],
+            matched: 0,
+        };
+        assert_eq!(s.feed(b"ab\x10"), (b"ab".to_vec(), false));
+        assert_eq!(s.feed(b"x"), (b"\x10x".to_vec(), false));
+        assert_eq!(s.feed(b"\x10\x10"), (b"\x10".to_vec(), false));
+        assert_eq!(s.feed(b"\x11rest"), (Vec::new(), true));
     }
 }

@@ -266,9 +266,8 @@ pub(crate) fn build_config(
     c.auto_remove = opts.remove;
     c.log_driver = opts.log_driver;
     c.run = opts.run.clone();
-    c.run.create_workdir = opts.workdir.is_none();
+    c.run.user_workdir = opts.workdir.is_some();
     c.run.no_default_env = opts.unsetenv_all;
-    c.run.image_digest = img.digest.clone();
     if let Some(tz) = &c.run.timezone {
         super::runopts::check_timezone(tz)?;
     }

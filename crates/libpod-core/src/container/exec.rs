@@ -70,7 +70,9 @@ impl Container {
         }
         if let Some(conn) = session.conn() {
             let conn = conn.try_clone()?;
-            super::attach::pump(conn, streams)?;
+            if super::attach::pump(conn, streams, &opts.detach_keys)? {
+                return Err(crate::Error::Detached(self.id.clone()));
+            }
         }
         let code = session.wait()?;
         crate::events::container_by_id(

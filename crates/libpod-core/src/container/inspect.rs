@@ -308,7 +308,7 @@ pub(crate) fn inspect_rows(
         },
         image: cfg.image_id.clone(),
         image_name: cfg.image.clone(),
-        image_digest: cfg.run.image_digest.clone().unwrap_or_default(),
+        image_digest: String::new(),
         rootfs: st
             .mountpoint
             .as_ref()
@@ -401,6 +401,11 @@ impl Container {
         let p = self.enter()?;
         let l = crate::ops::lock::Locked::acquire(&p, &self.id)?;
         let mut data = inspect_rows(&l.cfg, &l.st, p.store.driver().as_str());
+        if !l.cfg.image_id.is_empty() {
+            if let Ok(img) = p.store.image(&l.cfg.image_id) {
+                data.image_digest = img.digest.unwrap_or_default();
+            }
+        }
         crate::network::pod_member_settings(&p, &l.cfg, &mut data.network_settings);
         Ok(data)
     }

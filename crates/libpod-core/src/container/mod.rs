@@ -30,8 +30,8 @@ pub use inspect::{
     InspectMount, InspectState,
 };
 pub use options::{
-    CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode,
-    Streams, DEFAULT_STOP_TIMEOUT,
+    parse_detach_keys, CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream,
+    MountSpec, NetworkMode, Streams, DEFAULT_STOP_TIMEOUT,
 };
 
 use libpod_config::{ContainerConfig, ContainerState, ContainerStatus};

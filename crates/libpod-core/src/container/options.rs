@@ -165,6 +165,9 @@ pub struct ExecOptions {
     /// With `tty`: the terminal's size (rows, columns), set once the process has its
     /// terminal.
     pub terminal_size: Option<(u16, u16)>,
+    /// A key sequence on stdin that detaches (the process keeps running; `exec`
+    /// returns [`crate::Error::Detached`]). Empty: none.
+    pub detach_keys: Vec<u8>,
 }
 
 /// Which logs to read.
@@ -211,6 +214,40 @@ pub struct Streams {
     pub stderr: Box<dyn Write + Send>,
 }
 
+/// Podman's detach key notation: comma-separated `ctrl-X` (X in a-z, @, [, \, ], ^, _)
+/// or single characters; `""` means none. Default `ctrl-p,ctrl-q`.
+pub fn parse_detach_keys(s: &str) -> crate::Result<Vec<u8>> {
+    let bad = || crate::Error::InvalidArgument {
+        what: "detach keys (ctrl-<value> or a character, comma-separated)",
+        value: s.to_string(),
+    };
+    if s.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for k in s.split(',') {
+        let b = match k.strip_prefix("ctrl-") {
+            Some(c) if c.len() == 1 => {
+                let c = c.as_bytes()[0].to_ascii_lowercase();
+                match c {
+                    b'a'..=b'z' => c - b'a' + 1,
+                    b'@' => 0,
+                    b'[' => 27,
+                    b'\\' => 28,
+                    b']' => 29,
+                    b'^' => 30,
+                    b'_' => 31,
+                    _ => return Err(bad()),
+                }
+            }
+            None if k.len() == 1 => k.as_bytes()[0],
+            _ => return Err(bad()),
+        };
+        out.push(b);
+    }
+    Ok(out)
+}
+
 impl Streams {
     /// The calling process's own stdio; stdin forwarded when `stdin` is true.
     pub fn stdio(stdin: bool) -> Self {
@@ -249,6 +286,15 @@ pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(10);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detach_keys_parse_like_podman() {
+        assert_eq!(parse_detach_keys("ctrl-p,ctrl-q").unwrap(), [16, 17]);
+        assert_eq!(parse_detach_keys("ctrl-[,a").unwrap(), [27, b'a']);
+        assert!(parse_detach_keys("").unwrap().is_empty());
+        assert!(parse_detach_keys("ctrl-").is_err());
+        assert!(parse_detach_keys("ab").is_err());
+    }
 
     #[test]
     fn network_mode_parses() {

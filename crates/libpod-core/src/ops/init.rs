@@ -97,6 +97,7 @@ pub(crate) fn process_input(
         gid,
         additional_gids,
         terminal: cfg.terminal,
+        console_size: cfg.run.console_size,
         ..ProcessInput::default()
     };
     // Never an empty HOME: the user's home in the image, else `/` (as Podman).
@@ -316,7 +317,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         let net = network_setup(l)?;
         failpoint::hit("container.init.after_network");
         if let Some(w) = l.cfg.working_dir.clone() {
-            if l.cfg.run.create_workdir {
+            if !l.cfg.run.user_workdir {
                 crate::container::runopts::create_workdir(&rootfs, &w)?;
             } else {
                 let dests: Vec<PathBuf> =

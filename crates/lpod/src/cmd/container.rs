@@ -215,6 +215,7 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
     };
     let mut r = libpod_config::RunSettings {
         systemd,
+        console_size: if f.tty { tty::size() } else { None },
         timeout: f.timeout.unwrap_or(0),
         timezone: f.tz.clone(),
         device_cgroup_rules: f.device_cgroup_rule.clone(),
@@ -491,6 +492,7 @@ pub fn run(rt: &Runtime, mut a: RunArgs) -> CmdResult {
     // `--rmi` implies `--rm`, as in Podman.
     a.create.rm |= a.rmi;
     let attach = Attach::parse(&a.attach, a.create.interactive)?;
+    let keys = detach_keys(a.detach_keys.as_deref())?;
     let rm = a.create.rm;
     let c = create_from(rt, &a.create)?;
     let image_id = c.config().map(|cfg| cfg.image_id).unwrap_or_default();
@@ -512,7 +514,7 @@ pub fn run(rt: &Runtime, mut a: RunArgs) -> CmdResult {
             // Nothing of the output to show: Podman prints the id instead.
             println!("{}", c.id());
         }
-        attached(&c, attach, a.create.tty, rm)
+        attached(&c, attach, a.create.tty, rm, &keys)
     };
     if a.rmi && rm && !image_id.is_empty() {
         remove_image_if_unused(rt, &image_id);
@@ -529,14 +531,28 @@ fn remove_image_if_unused(rt: &Runtime, image_id: &str) {
 }
 
 /// Starts `c` attached to our stdio, waits for it, removes it if `rm`; returns its code.
-fn attached(c: &Container, attach: Attach, tty: bool, rm: bool) -> CmdResult {
+/// `--detach-keys` as bytes (Podman's default ctrl-p,ctrl-q when not given).
+fn detach_keys(keys: Option<&str>) -> Result<Vec<u8>, CliError> {
+    Ok(libpod_core::parse_detach_keys(
+        keys.unwrap_or("ctrl-p,ctrl-q"),
+    )?)
+}
+
+fn attached(c: &Container, attach: Attach, tty: bool, rm: bool, keys: &[u8]) -> CmdResult {
     let _raw = if tty { tty::RawMode::enable() } else { None };
     if tty {
         tty::follow_size(c.clone());
     }
     let proxy = crate::signals::SignalProxy::start(c.clone());
-    let res = c.start_attached(attach.streams());
+    // Detach keys belong to a terminal: piped data (`-i` alone) passes untouched.
+    let keys = if tty { keys } else { &[] };
+    let res = c.start_attached_detachable(attach.streams(), keys);
     drop(_raw);
+    if let Err(CoreError::Detached(_)) = res {
+        // The container runs on; nothing to wait for or remove.
+        drop(proxy);
+        return Ok(0);
+    }
     if let Err(e) = res {
         drop(proxy);
         if rm {
@@ -662,11 +678,13 @@ pub fn start(rt: &Runtime, a: StartArgs) -> CmdResult {
         }
         let c = rt.container(&a.containers[0])?;
         let cfg = c.config()?;
+        let keys = detach_keys(a.detach_keys.as_deref())?;
         return attached(
             &c,
             Attach::all(a.interactive && cfg.stdin),
             cfg.terminal,
             false,
+            &keys,
         );
     }
     let mut list = targets(rt, a.all, &a.containers, &a.filter, false)?;
@@ -1059,10 +1077,21 @@ pub fn exec(rt: &Runtime, a: ExecArgs) -> CmdResult {
         tty: a.tty,
         stdin: a.interactive,
         terminal_size: if a.tty { tty::size() } else { None },
+        // Detach keys belong to a terminal: piped data (`-i` alone) passes untouched.
+        detach_keys: if a.tty {
+            detach_keys(a.detach_keys.as_deref())?
+        } else {
+            // Still checked, so a bad value is an error either way.
+            detach_keys(a.detach_keys.as_deref()).map(|_| Vec::new())?
+        },
     };
+    let streams = Streams::stdio(a.interactive);
     let _raw = if a.tty { tty::RawMode::enable() } else { None };
-    let code = c.exec(&opts, Streams::stdio(a.interactive))?;
-    Ok(exit::from_container(code))
+    match c.exec(&opts, streams) {
+        Ok(code) => Ok(exit::from_container(code)),
+        Err(CoreError::Detached(_)) => Ok(0),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `lpod inspect`: containers, else images; JSON array or a template per item.

@@ -129,13 +129,13 @@ pub fn dispatch(cli: Cli) -> CmdResult {
     let g = &cli.global;
     match cli.command {
         Command::Version(a) => system::version(&a),
-        Command::Run(mut a) => {
+        Command::Run(mut a) | Command::Container(ContainerCommand::Run(mut a)) => {
             let rt = open(g)?;
             let pull = a.create.pull.clone();
             registry::prepare_create(&rt, &mut a.create, &pull)?;
             container::run(&rt, a)
         }
-        Command::Create(mut a) => {
+        Command::Create(mut a) | Command::Container(ContainerCommand::Create(mut a)) => {
             let rt = open(g)?;
             let pull = a.create.pull.clone();
             registry::prepare_create(&rt, &mut a.create, &pull)?;
@@ -145,20 +145,36 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Push(a) => registry::push(&open(g)?, a),
         Command::Login(a) => registry::login(g, a),
         Command::Logout(a) => registry::logout(g, a),
-        Command::Start(a) => container::start(&open(g)?, a),
-        Command::Stop(a) => container::stop(&open(g)?, a, false),
-        Command::Restart(a) => container::stop(&open(g)?, a, true),
-        Command::Kill(a) => container::kill(&open(g)?, a),
-        Command::Pause(a) => container::pause(&open(g)?, a, true),
-        Command::Unpause(a) => container::pause(&open(g)?, a, false),
-        Command::Rm(a) => container::rm(&open(g)?, a),
+        Command::Start(a) | Command::Container(ContainerCommand::Start(a)) => {
+            container::start(&open(g)?, a)
+        }
+        Command::Stop(a) | Command::Container(ContainerCommand::Stop(a)) => {
+            container::stop(&open(g)?, a, false)
+        }
+        Command::Restart(a) | Command::Container(ContainerCommand::Restart(a)) => {
+            container::stop(&open(g)?, a, true)
+        }
+        Command::Kill(a) | Command::Container(ContainerCommand::Kill(a)) => {
+            container::kill(&open(g)?, a)
+        }
+        Command::Pause(a) | Command::Container(ContainerCommand::Pause(a)) => {
+            container::pause(&open(g)?, a, true)
+        }
+        Command::Unpause(a) | Command::Container(ContainerCommand::Unpause(a)) => {
+            container::pause(&open(g)?, a, false)
+        }
+        Command::Rm(a) | Command::Container(ContainerCommand::Rm(a)) => container::rm(&open(g)?, a),
         Command::Wait(a) | Command::Container(ContainerCommand::Wait(a)) => {
             container::wait(&open(g)?, a)
         }
-        Command::Logs(a) => container::logs(&open(g)?, a),
-        Command::Exec(a) => container::exec(&open(g)?, a),
+        Command::Logs(a) | Command::Container(ContainerCommand::Logs(a)) => {
+            container::logs(&open(g)?, a)
+        }
+        Command::Exec(a) | Command::Container(ContainerCommand::Exec(a)) => {
+            container::exec(&open(g)?, a)
+        }
         Command::Inspect(a) => container::inspect(&open(g)?, a),
-        Command::Ps(a) => ps::ps(&open(g)?, a),
+        Command::Ps(a) | Command::Container(ContainerCommand::Ps(a)) => ps::ps(&open(g)?, a),
         Command::Images(a) => image::images(&open(g)?, a),
         Command::Rmi(a) => image::rmi(&open(g)?, a),
         Command::Tag(a) => image::tag(&open(g)?, a),
@@ -177,14 +193,6 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             a.kind = "container".into();
             container::inspect(&open(g)?, a)
         }
-        Command::Container(ContainerCommand::Rm(a)) => container::rm(&open(g)?, a),
-        Command::Container(ContainerCommand::Ps(a)) => ps::ps(&open(g)?, a),
-        Command::Container(ContainerCommand::Start(a)) => container::start(&open(g)?, a),
-        Command::Container(ContainerCommand::Stop(a)) => container::stop(&open(g)?, a, false),
-        Command::Container(ContainerCommand::Restart(a)) => container::stop(&open(g)?, a, true),
-        Command::Container(ContainerCommand::Kill(a)) => container::kill(&open(g)?, a),
-        Command::Container(ContainerCommand::Pause(a)) => container::pause(&open(g)?, a, true),
-        Command::Container(ContainerCommand::Unpause(a)) => container::pause(&open(g)?, a, false),
         Command::Container(ContainerCommand::Mount(a)) | Command::Mount(a) => {
             mount::mount(&open(g)?, a)
         }
