@@ -58,6 +58,18 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Prints a [`table`], without its header line when `noheading` (`--noheading`).
+pub fn print_table(table: &str, noheading: bool) {
+    if noheading {
+        print!(
+            "{}",
+            table.split_inclusive('\n').skip(1).collect::<String>()
+        );
+    } else {
+        print!("{table}");
+    }
+}
+
 /// Human duration as Docker's go-units `HumanDuration` writes it ("3 seconds", "About a minute").
 pub fn human_duration(d: Duration) -> String {
     let secs = d.as_secs_f64();

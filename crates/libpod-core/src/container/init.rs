@@ -17,13 +17,7 @@ pub(super) fn start_dependencies(l: &mut Locked<'_>) -> Result<()> {
         return Ok(());
     }
     if let Err(e) = crate::pod::infra::start_for_member(l) {
-        let argv0 = l
-            .cfg
-            .entrypoint
-            .first()
-            .or_else(|| l.cfg.command.first())
-            .cloned()
-            .unwrap_or_default();
+        let argv0 = crate::ops::init::argv0(&l.cfg);
         let e = map_create_error(e, &argv0);
         l.st.error = Some(e.to_string());
         let _ = l.save();

@@ -373,13 +373,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
             Ok(())
         }
         Err(e) => {
-            let argv0 = l
-                .cfg
-                .entrypoint
-                .first()
-                .or_else(|| l.cfg.command.first())
-                .cloned()
-                .unwrap_or_default();
+            let argv0 = argv0(&l.cfg);
             let e = map_create_error(e, &argv0);
             // Undo the mounts (image mounts first); keep the status the caller saw.
             if l.st.mountpoint.is_some() {
@@ -398,6 +392,15 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
             Err(e)
         }
     }
+}
+
+/// The program a container runs (its entrypoint, else its command), as errors name it.
+pub(crate) fn argv0(cfg: &libpod_config::ContainerConfig) -> String {
+    cfg.entrypoint
+        .first()
+        .or_else(|| cfg.command.first())
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The runtime's "executable not found" / "permission denied" become the typed

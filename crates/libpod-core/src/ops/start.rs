@@ -35,13 +35,7 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
     if let Err(e) = l.p.oci_for(&l.cfg.oci_runtime)?.start(&id) {
         l.st.error = Some(e.to_string());
         let _ = l.save();
-        let argv0 = l
-            .cfg
-            .entrypoint
-            .first()
-            .or_else(|| l.cfg.command.first())
-            .cloned()
-            .unwrap_or_default();
+        let argv0 = super::init::argv0(&l.cfg);
         return Err(super::init::map_create_error(e.into(), &argv0));
     }
     failpoint::hit("container.start.after_start");

@@ -395,7 +395,8 @@ pub(crate) fn host_info(
     }
 }
 
-fn swapinfo() -> (u64, u64) {
+/// Two `/proc/meminfo` fields, in bytes (0 when unreadable).
+fn meminfo_pair(total: &str, free: &str) -> (u64, u64) {
     let s = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
     let get = |key: &str| {
         s.lines()
@@ -405,20 +406,15 @@ fn swapinfo() -> (u64, u64) {
             .map(|kb| kb * 1024)
             .unwrap_or(0)
     };
-    (get("SwapTotal:"), get("SwapFree:"))
+    (get(total), get(free))
+}
+
+fn swapinfo() -> (u64, u64) {
+    meminfo_pair("SwapTotal:", "SwapFree:")
 }
 
 fn meminfo() -> (u64, u64) {
-    let s = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let get = |key: &str| {
-        s.lines()
-            .find(|l| l.starts_with(key))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(|kb| kb * 1024)
-            .unwrap_or(0)
-    };
-    (get("MemTotal:"), get("MemAvailable:"))
+    meminfo_pair("MemTotal:", "MemAvailable:")
 }
 
 pub(crate) fn os_release(path: &Path) -> Distribution {

@@ -209,14 +209,7 @@ fn ls(rt: &Runtime, a: NetLsArgs) -> CmdResult {
             })
             .collect();
         let table = format::table(&["NETWORK ID", "NAME", "DRIVER"], &rows);
-        if a.noheading {
-            print!(
-                "{}",
-                table.split_inclusive('\n').skip(1).collect::<String>()
-            );
-        } else {
-            print!("{table}");
-        }
+        format::print_table(&table, a.noheading);
     }
     Ok(0)
 }

@@ -347,14 +347,7 @@ fn ps(rt: &Runtime, a: PodPsArgs) -> CmdResult {
         ],
         &rows,
     );
-    if a.noheading {
-        print!(
-            "{}",
-            table.split_inclusive('\n').skip(1).collect::<String>()
-        );
-    } else {
-        print!("{table}");
-    }
+    format::print_table(&table, a.noheading);
     Ok(0)
 }
 
