@@ -374,6 +374,16 @@ impl Runtime {
                 };
                 match c.remove(true) {
                     Ok(()) | Err(crate::Error::NoSuchContainer(_)) => {}
+                    // A pod's infra container goes with its pod (as Podman's
+                    // `rmi --force` removes the pods whose infra uses the image).
+                    Err(crate::Error::Pod(pe))
+                        if matches!(*pe, crate::error::PodError::InfraRemoval { .. }) =>
+                    {
+                        let crate::error::PodError::InfraRemoval { pod, .. } = *pe else {
+                            continue;
+                        };
+                        self.pod(&pod)?.remove(true)?;
+                    }
                     Err(e) => return Err(e),
                 }
             }

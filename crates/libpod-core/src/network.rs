@@ -102,6 +102,73 @@ pub fn parse_port(s: &str) -> Result<libpod_config::PortMapping> {
         })
 }
 
+/// Parses `-p` with Podman's port ranges: `[ip:][hostStart-hostEnd:]start-end[/proto]`
+/// publishes each port of the range (host and container ranges of the same length); a
+/// mapping without a range is [`parse_port`]'s.
+pub fn parse_ports(s: &str) -> Result<Vec<libpod_config::PortMapping>> {
+    let (body, proto) = match s.rsplit_once('/') {
+        Some((b, p)) => (b, Some(p)),
+        None => (s, None),
+    };
+    let mut parts: Vec<&str> = body.rsplitn(3, ':').collect();
+    parts.reverse();
+    let (ip, host, ctr) = match parts.as_slice() {
+        [c] => (None, None, *c),
+        [h, c] => (None, Some(*h), *c),
+        [ip, h, c] => (Some(*ip), Some(*h), *c),
+        _ => return parse_port(s).map(|p| vec![p]),
+    };
+    let bad = || Error::InvalidArgument {
+        what: "port range ([ip:]hostStart-hostEnd:start-end[/proto], ranges of one length)",
+        value: s.to_string(),
+    };
+    let range = |r: &str| -> Result<Option<(u16, u16)>> {
+        match r.split_once('-') {
+            None => Ok(None),
+            Some((a, b)) => {
+                let (a, b) = (
+                    a.parse::<u16>().map_err(|_| bad())?,
+                    b.parse::<u16>().map_err(|_| bad())?,
+                );
+                if a > b {
+                    return Err(bad());
+                }
+                Ok(Some((a, b)))
+            }
+        }
+    };
+    let Some((c1, c2)) = range(ctr)? else {
+        return parse_port(s).map(|p| vec![p]);
+    };
+    let host = match host.filter(|h| !h.is_empty()) {
+        None => None,
+        Some(h) => match range(h)? {
+            Some((h1, h2)) if h2 - h1 == c2 - c1 => Some(h1),
+            _ => return Err(bad()),
+        },
+    };
+    (0..=(c2 - c1))
+        .map(|i| {
+            let mut one = String::new();
+            if let Some(ip) = ip {
+                one.push_str(ip);
+                one.push(':');
+            }
+            if let Some(h1) = host {
+                one.push_str(&format!("{}:", h1 + i));
+            } else if ip.is_some() {
+                one.push(':');
+            }
+            one.push_str(&(c1 + i).to_string());
+            if let Some(p) = proto {
+                one.push('/');
+                one.push_str(p);
+            }
+            parse_port(&one)
+        })
+        .collect()
+}
+
 /// What the network mode adds to the OCI spec.
 #[derive(Debug, Default)]
 pub(crate) struct NetSpec {
@@ -866,6 +933,19 @@ pub fn format_ports(ports: &[libpod_config::PortMapping]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn port_ranges_publish_each_port() {
+        let v = parse_ports("127.0.0.1:5518-5520:6518-6520/udp").unwrap();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[2].host_port, 5520);
+        assert_eq!(v[2].container_port, 6520);
+        assert_eq!(v[0].host_ip, Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(v[0].protocol, libpod_config::Protocol::Udp);
+        assert_eq!(parse_ports("8080:80").unwrap().len(), 1);
+        assert!(parse_ports("5518-5520:80-81").is_err());
+        assert!(parse_ports("5520-5518:80-82").is_err());
+    }
 
     #[test]
     fn ports_convert_and_format() {

@@ -290,3 +290,48 @@ fn containers_conf_gives_dns_and_hosts_defaults() {
     ]);
     assert!(out.stdout.contains("nameserver 192.0.2.55\n") && !out.stdout.contains("192.0.2.53"));
 }
+
+#[test]
+fn a_port_range_publishes_each_port_of_it() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let (_b, net, _) = own_network(&l, "lprg");
+    let base = reserve_port();
+    let publish = format!("127.0.0.1:{}-{}:7001-7003", base, base + 2);
+    let c = l.ok(&[
+        "create",
+        "--network",
+        &net,
+        "-p",
+        &publish,
+        &l.image,
+        "true",
+    ]);
+    let ports = l.ok(&[
+        "inspect",
+        c.trim(),
+        "--format",
+        "{{json .NetworkSettings.Ports}}",
+    ]);
+    for (i, cport) in (7001..=7003).enumerate() {
+        assert!(ports.contains(&format!("{cport}/tcp")), "{ports}");
+        assert!(
+            ports.contains(&format!("\"{}\"", base + i as u16)),
+            "{ports}"
+        );
+    }
+    // Ranges of different lengths are refused; nothing is created.
+    let out = l.run(&[
+        "create",
+        "--network",
+        &net,
+        "-p",
+        "5518-5520:80-81",
+        &l.image,
+        "true",
+    ]);
+    out.assert_error(125, "uneven port ranges");
+    assert_eq!(l.ps_all().len(), 1);
+    l.ok(&["rm", "-f", c.trim()]);
+}

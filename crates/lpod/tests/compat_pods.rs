@@ -419,3 +419,32 @@ fn an_infra_image_that_cannot_be_pulled_fails_with_podmans_words() {
     assert_eq!(l.ok(&["pod", "ps", "-q"]), "");
     assert!(l.ps_all().is_empty());
 }
+
+#[test]
+fn rmi_force_of_an_infra_image_removes_the_pods_using_it() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    l.ok(&["create", "--pod", "new:px", &l.image, "true"]);
+    let infra = l.ok(&["pod", "inspect", "--format", "{{.InfraContainerID}}", "px"]);
+    let image = l.ok(&["inspect", infra.trim(), "--format", "{{.Image}}"]);
+    // Without --force: in use (exit 2), nothing removed.
+    let out = l.run(&["rmi", image.trim()]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(l.run(&["pod", "exists", "px"]).code, 0);
+    // With --force: the pod (its infra and members) goes, then the image.
+    l.ok(&["rmi", "-f", image.trim()]);
+    assert_eq!(l.run(&["pod", "exists", "px"]).code, 1);
+    assert!(l.ps_all().is_empty());
+    // rmi -af removes every container and pod, then every image.
+    l.ok(&[
+        "load",
+        "-i",
+        &common::test_image_tar().display().to_string(),
+    ]);
+    l.ok(&["create", "--pod", "new:py", &l.image, "true"]);
+    l.ok(&["rmi", "-af"]);
+    assert_eq!(l.ok(&["pod", "ps", "-q"]), "");
+    assert!(l.ps_all().is_empty());
+    assert_eq!(l.ok(&["images", "-q"]), "");
+}

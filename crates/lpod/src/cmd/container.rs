@@ -108,8 +108,11 @@ pub fn create_options(
     let mut ports = f
         .publish
         .iter()
-        .map(|p| libpod_core::network::parse_port(p))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|p| libpod_core::network::parse_ports(p))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
     if !ports.is_empty()
         && matches!(
             network,

@@ -109,7 +109,7 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> CmdResult {
         opts.share = parse_share(s)?;
     }
     for p in &a.publish {
-        opts.ports.push(libpod_core::network::parse_port(p)?);
+        opts.ports.extend(libpod_core::network::parse_ports(p)?);
     }
     let default_mode = match a.network {
         Some(_) => String::new(),
