@@ -1110,6 +1110,9 @@ pub struct ExecArgs {
     /// Keys that detach from the process (default ctrl-p,ctrl-q; "" for none).
     #[arg(long = "detach-keys", value_name = "KEYS")]
     pub detach_keys: Option<String>,
+    /// Run the process in the background: lpod returns once it is started.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
     /// Container, then the command and its arguments.
     #[arg(
         required = true,

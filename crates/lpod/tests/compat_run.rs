@@ -877,3 +877,37 @@ fn detach_keys_leave_the_container_running() {
     out.assert_error(125, "bad detach keys");
     assert_eq!(l.ok(&["ps", "-a", "-q"]), "", "nothing created");
 }
+
+#[test]
+fn exec_detach_returns_without_waiting_and_the_process_runs() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let c = l.ok(&["run", "-d", "--network", "none", &l.image, "sleep", "60"]);
+    let c = c.trim();
+    // The process waits for a file only we create after `exec -d` returned: an `exec -d`
+    // that waited for its process would never return (the run's timeout fails the test).
+    let out = l.run(&[
+        "exec",
+        "-d",
+        c,
+        "sh",
+        "-c",
+        "while [ ! -e /tmp/go ]; do sleep 0.1; done; echo done > /tmp/marker",
+    ]);
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{out:?}");
+    l.ok(&["exec", c, "touch", "/tmp/go"]);
+    lpod_test_support::poll_until(
+        "the detached exec's marker",
+        std::time::Duration::from_secs(20),
+        || {
+            let out = l.run(&["exec", c, "cat", "/tmp/marker"]);
+            (out.code == 0 && out.stdout == "done\n").then_some(())
+        },
+    );
+    // A stopped container cannot take a detached exec: an error, not a silent background failure.
+    l.ok(&["stop", "-t", "0", c]);
+    let out = l.run(&["exec", "-d", c, "true"]);
+    out.assert_error(125, "exec -d on a stopped container");
+    l.ok(&["rm", "-f", c]);
+}

@@ -1059,8 +1059,50 @@ pub fn logs(rt: &Runtime, a: LogsArgs) -> CmdResult {
     }
 }
 
+/// `exec -d`: the same exec, run by a child lpod in its own process group with no
+/// terminal, which lpod does not wait for (daemonless: the child ends with the process).
+/// The container is resolved first, so a typo fails here.
+fn exec_detached(rt: &Runtime, a: ExecArgs) -> CmdResult {
+    use std::os::unix::process::CommandExt;
+    let Some(name) = a.container_and_command.first() else {
+        return Err(CliError::Usage(
+            "exec needs a container and a command".into(),
+        ));
+    };
+    let c = rt.container(name)?;
+    if !c.status()?.is_active() {
+        return Err(CliError::Usage(format!(
+            "can only create exec sessions on running containers: container state improper ({name})"
+        )));
+    }
+    let exe =
+        std::env::current_exe().map_err(|e| CliError::io("find lpod", "/proc/self/exe", e))?;
+    // Our own command line without -d/--detach: the global flags and the exec's flags as
+    // the user gave them.
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|x| x == "-d" || x == "--detach") {
+        args.remove(i);
+    } else {
+        return Err(CliError::Usage(
+            "exec --detach: give -d or --detach as a flag of its own".into(),
+        ));
+    }
+    std::process::Command::new(exe)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| CliError::io("start the detached exec", "/proc/self/exe", e))?;
+    Ok(0)
+}
+
 /// `lpod exec`: exits with the process's code.
 pub fn exec(rt: &Runtime, a: ExecArgs) -> CmdResult {
+    if a.detach {
+        return exec_detached(rt, a);
+    }
     let (name, command) = a
         .container_and_command
         .split_first()

@@ -387,9 +387,9 @@ const RMI_IN_USE: i32 = 2;
 pub fn rmi(rt: &Runtime, a: RmiArgs) -> CmdResult {
     let store = rt.store()?;
     let names: Vec<String> = if a.all {
-        let mut l = store.list_images()?;
-        l.sort_by_key(|i| std::cmp::Reverse(created(i)));
-        l.into_iter().map(|i| i.id).collect()
+        // In the store's order (oldest stored first), as Podman's `rmi -a` walks
+        // containers/storage's list.
+        store.list_images()?.into_iter().map(|i| i.id).collect()
     } else if a.images.is_empty() {
         return Err(CliError::Usage("image name or ID must be specified".into()));
     } else {
