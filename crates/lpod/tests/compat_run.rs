@@ -911,3 +911,39 @@ fn exec_detach_returns_without_waiting_and_the_process_runs() {
     out.assert_error(125, "exec -d on a stopped container");
     l.ok(&["rm", "-f", c]);
 }
+
+#[test]
+fn run_and_create_take_a_docker_archive_as_the_image() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let archive = l.dir().join("archive.tar");
+    let archive_s = archive.display().to_string();
+    l.ok(&["save", "-o", &archive_s, &l.image]);
+    let out = l.run(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &format!("docker-archive:{archive_s}"),
+        "echo",
+        "from-archive",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, "from-archive\n");
+    assert!(
+        out.stderr.starts_with("Getting image source signatures\n"),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("Writing manifest"), "{out:?}");
+    let out = l.run(&[
+        "create",
+        "--network",
+        "none",
+        "-q",
+        "docker-archive:/no/such.tar",
+        "true",
+    ]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(l.ps_all().is_empty());
+}

@@ -321,6 +321,10 @@ pub fn prepare_create(
     let Some(image) = f.image_and_command.first().cloned() else {
         return Ok(());
     };
+    if let Some(id) = load_archive_transport(rt, &image, p.quiet)? {
+        f.image_and_command[0] = id;
+        return Ok(());
+    }
     let policy: PullPolicy = p.pull.as_deref().unwrap_or("missing").parse()?;
     let opts = PullOptions {
         access: p.access.access()?,
@@ -330,6 +334,46 @@ pub fn prepare_create(
     let name = rt.ensure_image(&image, policy, &opts, &|ev| rep.event(ev))?;
     f.image_and_command[0] = name;
     Ok(())
+}
+
+/// `run`/`create docker-archive:PATH` (or `oci-archive:PATH`): loads the archive (with
+/// Podman's copy lines on stderr unless quiet) and returns the id of its first image;
+/// `None` for an image reference without such a transport.
+fn load_archive_transport(
+    rt: &Runtime,
+    image: &str,
+    quiet: bool,
+) -> Result<Option<String>, CliError> {
+    let Some(path) = image
+        .strip_prefix("docker-archive:")
+        .or_else(|| image.strip_prefix("oci-archive:"))
+    else {
+        return Ok(None);
+    };
+    // `PATH[:reference]`: the archive itself (an image inside is picked by the first).
+    let path = std::path::Path::new(path.split(':').next().unwrap_or(path));
+    if !quiet {
+        eprintln!("Getting image source signatures");
+    }
+    let loaded = rt.store()?.load(path)?;
+    let Some(first) = loaded.first() else {
+        return Err(CliError::Usage(format!(
+            "{image}: the archive holds no image"
+        )));
+    };
+    if !quiet {
+        for l in &first.layers {
+            eprintln!("Copying blob {} done", &l[..l.len().min(12)]);
+        }
+        eprintln!("Copying config {} done", &first.id[..12]);
+        eprintln!("Writing manifest to image destination");
+    }
+    rt.emit_event(libpod_core::events::Event::image(
+        &first.id,
+        &path.display().to_string(),
+        libpod_core::events::EventStatus::LoadFromArchive,
+    ));
+    Ok(Some(first.id.clone()))
 }
 
 /// Makes sure `image` is in the store, pulling it without progress output when it is
