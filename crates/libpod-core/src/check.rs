@@ -508,6 +508,33 @@ fn audit_mounts(s: &Seen<'_>, out: &mut Vec<Finding>) {
         .values()
         .filter_map(|(_, st)| st.mountpoint.as_deref())
         .collect();
+    // Mounts a live container holds besides its root: a pod infra's /dev/shm tmpfs
+    // and the overlays of its writable image mounts (under its own directory), and
+    // the images `image mount` holds (counted by the store).
+    let ctr_dir = p.opts.containers_dir();
+    let held_by_container = |m: &Path| -> bool {
+        let Ok(rel) = m.strip_prefix(&ctr_dir) else {
+            return false;
+        };
+        let mut parts = rel.components();
+        let (Some(id), Some(what)) = (parts.next(), parts.next()) else {
+            return false;
+        };
+        let id = id.as_os_str().to_string_lossy();
+        match db.ctrs.get(id.as_ref()) {
+            Some((cfg, _)) => match what.as_os_str().to_str() {
+                Some("shm") => cfg.is_infra && parts.next().is_none(),
+                Some("image-mounts") => true,
+                _ => false,
+            },
+            None => false,
+        }
+    };
+    let image_mounts: BTreeSet<PathBuf> = p
+        .store
+        .mounted_images()
+        .map(|v| v.into_iter().map(|(_, path)| path).collect())
+        .unwrap_or_default();
     let rootfs_owner: BTreeMap<&Path, &str> = storage
         .iter()
         .map(|sc| (sc.rootfs.as_path(), sc.id.as_str()))
@@ -529,7 +556,10 @@ fn audit_mounts(s: &Seen<'_>, out: &mut Vec<Finding>) {
         if roots.iter().any(|r| r.starts_with(m)) {
             continue;
         }
-        if expected.contains(m.as_path()) {
+        if expected.contains(m.as_path())
+            || held_by_container(m)
+            || image_mounts.contains(m.as_path())
+        {
             continue;
         }
         let mut f = Finding::new(FindingKind::OrphanMount)
