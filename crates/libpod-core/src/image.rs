@@ -326,8 +326,27 @@ impl Runtime {
         opts: &libpod_storage::CommitOptions,
     ) -> crate::Result<libpod_storage::Image> {
         let c = self.container(name_or_id)?;
+        let cfg = c.config()?;
+        // The container's own process becomes the image's (as Podman commits it);
+        // `--change` still wins.
+        let mut opts = opts.clone();
+        let ch = &mut opts.changes;
+        let own_entrypoint = ch.entrypoint.is_none() && !cfg.entrypoint.is_empty();
+        if own_entrypoint {
+            ch.entrypoint = Some(cfg.entrypoint.clone());
+        }
+        // With its own entrypoint the container ran no image CMD: nor does the image.
+        if ch.cmd.is_none() && (own_entrypoint || !cfg.command.is_empty()) {
+            ch.cmd = Some(cfg.command.clone());
+        }
+        if ch.working_dir.is_none() {
+            ch.working_dir = cfg.working_dir.as_ref().map(|w| w.display().to_string());
+        }
+        if ch.user.is_none() {
+            ch.user = cfg.user.clone();
+        }
         let p = self.inner.parts()?;
-        Ok(p.store.commit_container(&c.id, opts)?)
+        Ok(p.store.commit_container(&c.id, &opts)?)
     }
 
     /// Removes the name `name` from the image it names (the image stays).

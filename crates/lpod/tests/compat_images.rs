@@ -664,3 +664,39 @@ fn commit_makes_an_image_with_the_containers_changes_and_names_history_is_kept()
     l.ok(&["rm", "c1", "c2"]);
     l.ok(&["rmi", "second", "first"]);
 }
+
+#[test]
+fn commit_keeps_the_containers_own_entrypoint_and_command() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    l.ok(&[
+        "run",
+        "--network",
+        "none",
+        "--name",
+        "myc",
+        "--entrypoint",
+        r#"["/bin/echo","magic-entry"]"#,
+        &l.image,
+    ]);
+    l.ok(&["commit", "-q", "myc", "myi"]);
+    let out = l.ok(&["run", "--rm", "--network", "none", "myi"]);
+    assert_eq!(out, "magic-entry\n");
+    l.ok(&[
+        "run",
+        "--network",
+        "none",
+        "--name",
+        "c2",
+        &l.image,
+        "echo",
+        "from-cmd",
+    ]);
+    l.ok(&["commit", "-q", "c2", "myi2"]);
+    assert_eq!(
+        l.ok(&["run", "--rm", "--network", "none", "myi2"]),
+        "from-cmd\n"
+    );
+    l.ok(&["rm", "-f", "myc", "c2"]);
+}

@@ -807,7 +807,17 @@ fn run_and_exec_with_a_terminal_take_its_size_and_follow_it() {
         ],
         (33, 101),
         |master| {
-            std::thread::sleep(std::time::Duration::from_secs(2));
+            // The container runs, and its first `stty size` has had a moment, before
+            // the terminal changes size.
+            lpod_test_support::poll_until(
+                "the -it container to run",
+                std::time::Duration::from_secs(30),
+                || {
+                    let q = l.run(&["ps", "-q", "--filter", "status=running"]);
+                    (!q.stdout.trim().is_empty()).then_some(())
+                },
+            );
+            std::thread::sleep(std::time::Duration::from_secs(1));
             set_pty_size(master, 40, 120);
             std::thread::sleep(std::time::Duration::from_secs(1));
             use std::io::Write;
