@@ -237,8 +237,8 @@ mod tests {
 
     #[test]
     fn finds_a_cycle_through_use_groups_and_super() {
-        let tmp = std::env::temp_dir().join(format!("xtask-cycles-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().to_path_buf();
         write(&tmp, "lib.rs", "mod a;\nmod b;\nmod leaf;\n");
         write(
             &tmp,
@@ -257,7 +257,6 @@ mod tests {
             "pub fn x() {}\n#[cfg(test)]\nmod tests { use crate::b::Thing; }\n",
         );
         let cycles = crate_cycles(&tmp).unwrap();
-        std::fs::remove_dir_all(&tmp).unwrap();
         // a -> b (group), b -> a::inner (inline), a::inner -> a (super): one cycle; leaf's
         // test-only use of b does not count.
         assert_eq!(cycles, vec![vec!["a", "a::inner", "b"]]);
@@ -265,8 +264,8 @@ mod tests {
 
     #[test]
     fn a_glob_import_of_the_parent_closes_a_cycle() {
-        let tmp = std::env::temp_dir().join(format!("xtask-cycles-glob-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().to_path_buf();
         write(&tmp, "lib.rs", "mod verbs;\nmod steps;\n");
         // verbs::start sees `verbs` only through the glob; verbs calls steps, which
         // calls back into verbs::start.
@@ -286,19 +285,17 @@ mod tests {
             "pub fn run() { crate::verbs::start::go() }\n",
         );
         let cycles = crate_cycles(&tmp).unwrap();
-        std::fs::remove_dir_all(&tmp).unwrap();
         assert_eq!(cycles, vec![vec!["steps", "verbs", "verbs::start"]]);
     }
 
     #[test]
     fn no_cycle_in_a_tree() {
-        let tmp = std::env::temp_dir().join(format!("xtask-nocycles-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().to_path_buf();
         write(&tmp, "lib.rs", "mod a;\nmod b;\n");
         write(&tmp, "a.rs", "use crate::b;\n");
         write(&tmp, "b.rs", "pub fn f() {}\n");
         let cycles = crate_cycles(&tmp).unwrap();
-        std::fs::remove_dir_all(&tmp).unwrap();
         assert!(cycles.is_empty(), "{cycles:?}");
     }
 }

@@ -213,8 +213,8 @@ pub struct RuntimeConfig {
 }
 
 /// The `[containers]` and `[engine]` keys of Podman's containers.conf that lpod honours,
-/// as `$CONTAINERS_CONF` gives them: DNS, hosts and infra image choices. Every other key
-/// is ignored (they belong to Podman).
+/// as `$CONTAINERS_CONF` gives them: DNS, hosts, infra image and events choices. Every
+/// other key is ignored (they belong to Podman).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct ContainersConf {
@@ -222,6 +222,9 @@ pub struct ContainersConf {
     pub containers: ContainersSection,
     /// `[engine]`.
     pub engine: EngineSection,
+    /// The file it came from (named in errors).
+    #[serde(skip)]
+    pub origin: PathBuf,
 }
 
 /// containers.conf `[containers]`.
@@ -246,32 +249,36 @@ pub struct ContainersSection {
 pub struct EngineSection {
     /// `infra_image`.
     pub infra_image: Option<String>,
+    /// `events_logger`: file, none (journald is refused).
+    pub events_logger: Option<toml::Value>,
+    /// `events_logfile_path` (empty: the default path).
+    pub events_logfile_path: Option<toml::Value>,
+    /// `events_logfile_max_size`: bytes, or a size such as `"1m"`.
+    pub events_logfile_max_size: Option<toml::Value>,
 }
 
 impl ContainersConf {
     /// Parses containers.conf text (`path` names it in errors).
     pub fn from_toml_str(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let mut cc: Self = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string(),
-        })
+        })?;
+        cc.origin = path.to_path_buf();
+        Ok(cc)
     }
 
-    /// The file `$CONTAINERS_CONF` names, if set (Podman's override of its system file).
-    pub fn load_env() -> Result<Option<Self>, ConfigError> {
-        let Some(p) = std::env::var_os("CONTAINERS_CONF").filter(|p| !p.is_empty()) else {
-            return Ok(None);
-        };
-        let p = PathBuf::from(p);
-        let text = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read {
-            path: p.clone(),
+    /// Reads and parses the file at `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
             source,
         })?;
-        Self::from_toml_str(&text, &p).map(Some)
+        Self::from_toml_str(&text, path)
     }
 
-    /// Sets the keys this file gives on `cfg`.
-    pub fn apply(&self, cfg: &mut RuntimeConfig) {
+    /// Sets the keys this file gives on `cfg`, then validates `cfg`.
+    pub fn apply(&self, cfg: &mut RuntimeConfig) -> Result<(), ConfigError> {
         let c = &self.containers;
         if let Some(v) = &c.dns_servers {
             cfg.dns_servers = v.clone();
@@ -288,9 +295,41 @@ impl ContainersConf {
         if let Some(v) = &c.host_containers_internal_ip {
             cfg.host_containers_internal_ip = Some(v.clone());
         }
-        if let Some(v) = &self.engine.infra_image {
+        let e = &self.engine;
+        if let Some(v) = &e.infra_image {
             cfg.infra_image = Some(v.clone());
         }
+        let invalid = |key: &'static str, reason: String| ConfigError::Invalid {
+            path: self.origin.clone(),
+            key,
+            reason,
+        };
+        if let Some(v) = &e.events_logger {
+            let s = v
+                .as_str()
+                .ok_or_else(|| invalid("events_logger", format!("{v} is not a string")))?;
+            cfg.events_logger = s.parse().map_err(|e| invalid("events_logger", e))?;
+        }
+        if let Some(v) = &e.events_logfile_path {
+            let s = v
+                .as_str()
+                .ok_or_else(|| invalid("events_logfile_path", format!("{v} is not a string")))?;
+            cfg.events_logfile_path = (!s.is_empty()).then(|| PathBuf::from(s));
+        }
+        if let Some(v) = &e.events_logfile_max_size {
+            let n = match v {
+                toml::Value::Integer(i) if *i >= 0 => Some(*i as u64),
+                toml::Value::String(s) => parse_size(s),
+                _ => None,
+            };
+            cfg.events_logfile_max_size = n.ok_or_else(|| {
+                invalid(
+                    "events_logfile_max_size",
+                    format!("{v} is not a size (bytes, or e.g. \"1m\")"),
+                )
+            })?;
+        }
+        cfg.validate(&self.origin)
     }
 }
 
@@ -620,53 +659,11 @@ impl RuntimeConfig {
         self.tmp_dir.join("alive")
     }
 
-    /// Applies the events keys of a Podman `containers.conf` (the file
-    /// `CONTAINERS_CONF` names): `[engine]` `events_logger`,
-    /// `events_logfile_path`, `events_logfile_max_size` (bytes, or a size such
-    /// as `"1m"`). Other keys and tables are Podman's and ignored here.
+    /// Applies the keys lpod honours of a Podman `containers.conf` (the file
+    /// `CONTAINERS_CONF` names; see [`ContainersConf`]): events, DNS, hosts and the
+    /// infra image. Other keys and tables are Podman's and ignored here.
     pub fn apply_containers_conf(&mut self, path: &Path) -> Result<(), ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let doc: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        let invalid = |key: &'static str, reason: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            key,
-            reason,
-        };
-        let Some(engine) = doc.get("engine").and_then(|v| v.as_table()) else {
-            return Ok(());
-        };
-        if let Some(v) = engine.get("events_logger") {
-            let s = v
-                .as_str()
-                .ok_or_else(|| invalid("events_logger", format!("{v} is not a string")))?;
-            self.events_logger = s.parse().map_err(|e| invalid("events_logger", e))?;
-        }
-        if let Some(v) = engine.get("events_logfile_path") {
-            let s = v
-                .as_str()
-                .ok_or_else(|| invalid("events_logfile_path", format!("{v} is not a string")))?;
-            self.events_logfile_path = (!s.is_empty()).then(|| PathBuf::from(s));
-        }
-        if let Some(v) = engine.get("events_logfile_max_size") {
-            let n = match v {
-                toml::Value::Integer(i) if *i >= 0 => Some(*i as u64),
-                toml::Value::String(s) => parse_size(s),
-                _ => None,
-            };
-            self.events_logfile_max_size = n.ok_or_else(|| {
-                invalid(
-                    "events_logfile_max_size",
-                    format!("{v} is not a size (bytes, or e.g. \"1m\")"),
-                )
-            })?;
-        }
-        self.validate(path)
+        ContainersConf::load(path)?.apply(self)
     }
 
     /// The events log: `events_logfile_path`, else `tmp_dir/events/events.log`.
@@ -845,7 +842,7 @@ mod tests {
                     tmp_dir = \"/t\"\n[network]\ndefault_subnet = \"10.86.0.0/16\"\n";
         let cc = ContainersConf::from_toml_str(text, Path::new("c.conf")).unwrap();
         let mut cfg = RuntimeConfig::default();
-        cc.apply(&mut cfg);
+        cc.apply(&mut cfg).unwrap();
         assert_eq!(cfg.dns_servers, ["192.0.2.1"]);
         assert_eq!(cfg.base_hosts_file.as_deref(), Some(Path::new("/h")));
         assert_eq!(cfg.infra_image.as_deref(), Some("x/pause:1"));

@@ -608,13 +608,8 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
                     tracing::warn!(error = %e, "releasing a stale network");
                 }
             }
+            // libpod-net makes the IPAM lease and result cache directories private.
             let mgr = manager(p);
-            // The CNI plugins would create these world-readable (host-local's leases).
-            let nc = net_config(&p.opts);
-            for d in [&nc.ipam_data_dir, &nc.cache_dir] {
-                libpod_storage::private::create_private_dir(d)
-                    .map_err(|e| Error::io("create directory", d, e))?;
-            }
             let dir = netns_dir(p);
             libpod_storage::private::create_private_dir(&dir)
                 .map_err(|e| Error::io("create directory", &dir, e))?;

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::digest::HashingReader;
+use crate::digest::HashingWriter;
 use crate::driver::DriverKind;
 use crate::image::{now_rfc3339, ConfigChanges, ImageConfig};
 use crate::import::{PendingImage, PendingLayer};
@@ -111,19 +111,17 @@ impl Store {
         let st = self.staging("commit")?;
         // The new layer: the container's upper directory as a tar.
         let blob = st.0.join("layer.tar");
-        {
+        // Hashed as it is written (the diff id and size), not read back.
+        let (diff_id, size) = {
             let f = File::create(&blob).map_err(io_at(&blob))?;
-            let mut b = tar::Builder::new(f);
+            let mut b = tar::Builder::new(HashingWriter::new(f));
             b.follow_symlinks(false);
             let upper = self.layer_files(&rec.layer_id);
             append_upper(&mut b, &upper, Path::new("")).map_err(io_at(&upper))?;
-            b.into_inner()
-                .and_then(|f| f.sync_all())
-                .map_err(io_at(&blob))?;
-        }
-        let mut h = HashingReader::new(File::open(&blob).map_err(io_at(&blob))?);
-        io::copy(&mut h, &mut io::sink()).map_err(io_at(&blob))?;
-        let (diff_id, size) = h.finish();
+            let (f, diff_id, size) = b.into_inner().map_err(io_at(&blob))?.finish();
+            f.sync_all().map_err(io_at(&blob))?;
+            (diff_id, size)
+        };
         // The config: the image's, with the new layer, history entry and changes.
         let mut cfg: Value = match &base {
             Some(b) => serde_json::from_slice(&self.image_config_bytes(&b.id)?).map_err(|e| {

@@ -86,14 +86,7 @@ impl Store {
         }
         let left = if force { 0 } else { count.saturating_sub(1) };
         if left == 0 {
-            if driver::is_mountpoint(&target) {
-                driver::unmount_path(&target)?;
-            }
-            match fs::remove_dir(&target) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_at(&target)(e)),
-            }
+            release_mount_dir(&target)?;
             counts.remove(&id);
         } else {
             counts.insert(id.clone(), left);
@@ -127,15 +120,7 @@ impl Store {
 
     /// Unmounts image `id` whatever its count (the store lock is held by the caller).
     pub(crate) fn drop_image_mount_locked(&self, id: &str) -> Result<()> {
-        let target = self.image_mount_dir(id);
-        if driver::is_mountpoint(&target) {
-            driver::unmount_path(&target)?;
-        }
-        match fs::remove_dir(&target) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_at(&target)(e)),
-        }
+        release_mount_dir(&self.image_mount_dir(id))?;
         let mut counts = self.load_image_mounts()?;
         if counts.remove(id).is_some() {
             save_json(&self.image_mounts_path(), &counts)?;
@@ -157,5 +142,17 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+/// Unmounts an image's mount directory (if mounted) and removes it (if there).
+fn release_mount_dir(target: &std::path::Path) -> Result<()> {
+    if driver::is_mountpoint(target) {
+        driver::unmount_path(target)?;
+    }
+    match fs::remove_dir(target) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_at(target)(e)),
     }
 }

@@ -38,6 +38,26 @@ pub struct ImageReference {
 }
 
 impl ImageReference {
+    /// The name a pull by this reference stores: `repo:tag@digest` is `repo@digest`
+    /// (as Podman names it), anything else its normal form.
+    pub fn stored_name(&self) -> String {
+        if self.digest.is_some() && self.tag.is_some() {
+            let mut r = self.clone();
+            r.tag = None;
+            r.to_string()
+        } else {
+            self.to_string()
+        }
+    }
+
+    /// Whether this short name (`busybox`, `x/busybox:1`) names the stored `other`
+    /// (`localhost/busybox:latest`, `quay.io/x/busybox:1`): the same tag and the
+    /// path, or the path's last components.
+    pub fn short_name_matches(&self, other: &ImageReference) -> bool {
+        let short = self.path.strip_prefix("library/").unwrap_or(&self.path);
+        other.tag == self.tag && (other.path == short || other.path.ends_with(&format!("/{short}")))
+    }
+
     /// Parses and normalises `input`.
     pub fn parse(input: &str) -> Result<Self, ReferenceError> {
         let bad = || ReferenceError::Invalid(input.to_string());

@@ -665,11 +665,8 @@ impl Store {
             .unwrap_or_else(|| name.to_string());
         // `repo:tag@digest` names what a pull by it stored: `repo@digest`.
         let by_digest = parsed
-            .filter(|r| r.digest.is_some())
-            .map(|mut r| {
-                r.tag = None;
-                r.to_string()
-            })
+            .as_ref()
+            .map(ImageReference::stored_name)
             .unwrap_or_else(|| norm.clone());
         images[idx]
             .names
@@ -678,20 +675,12 @@ impl Store {
             // A short name (`rand1`) names `localhost/rand1:latest` or
             // `quay.io/x/rand1:latest`, as lookups take it: the one such name goes.
             if let Ok(r) = ImageReference::parse(name) {
-                let short = r
-                    .path
-                    .strip_prefix("library/")
-                    .unwrap_or(&r.path)
-                    .to_string();
                 let hits: Vec<String> = images[idx]
                     .names
                     .iter()
                     .filter(|n| {
-                        ImageReference::parse(n).is_ok_and(|nr| {
-                            nr.tag == r.tag
-                                && nr.digest.is_none()
-                                && (nr.path == short || nr.path.ends_with(&format!("/{short}")))
-                        })
+                        ImageReference::parse(n)
+                            .is_ok_and(|nr| nr.digest.is_none() && r.short_name_matches(&nr))
                     })
                     .cloned()
                     .collect();
@@ -1198,21 +1187,13 @@ pub(crate) fn resolve_image(images: &[ImageRecord], q: &str) -> Result<usize> {
         }
         if is_short_name(q) {
             // `busybox` also matches `localhost/busybox:latest`, `quay.io/x/busybox:latest`.
-            let short = r
-                .path
-                .strip_prefix("library/")
-                .unwrap_or(&r.path)
-                .to_string();
             let hits: Vec<usize> = images
                 .iter()
                 .enumerate()
                 .filter(|(_, i)| {
-                    i.names.iter().any(|n| {
-                        ImageReference::parse(n).is_ok_and(|nr| {
-                            nr.tag == r.tag
-                                && (nr.path == short || nr.path.ends_with(&format!("/{short}")))
-                        })
-                    })
+                    i.names
+                        .iter()
+                        .any(|n| ImageReference::parse(n).is_ok_and(|nr| r.short_name_matches(&nr)))
                 })
                 .map(|(n, _)| n)
                 .collect();

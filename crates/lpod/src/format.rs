@@ -58,16 +58,18 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Prints a [`table`], without its header line when `noheading` (`--noheading`).
-pub fn print_table(table: &str, noheading: bool) {
+/// A rendered table without its header line when `noheading` (`--noheading`).
+pub fn strip_heading(table: &str, noheading: bool) -> &str {
     if noheading {
-        print!(
-            "{}",
-            table.split_inclusive('\n').skip(1).collect::<String>()
-        );
+        table.split_once('\n').map_or("", |(_, rows)| rows)
     } else {
-        print!("{table}");
+        table
     }
+}
+
+/// Prints a [`table`], without its header line when `noheading`.
+pub fn print_table(table: &str, noheading: bool) {
+    print!("{}", strip_heading(table, noheading));
 }
 
 /// Human duration as Docker's go-units `HumanDuration` writes it ("3 seconds", "About a minute").
@@ -209,12 +211,33 @@ pub fn is_json(format: Option<&str>) -> bool {
 /// typed on a command line become tab and newline, as in Podman.
 /// A field the data does not have is an error (Podman's data are Go structs), naming the field.
 pub fn template(tpl: &str, v: &Value) -> Result<String, TemplateError> {
-    compile(tpl)?
-        .execute_to_string(&to_go(v))
-        .map_err(|e| TemplateError::Exec {
-            template: tpl.into(),
-            message: e.to_string(),
+    Template::parse(tpl)?.render(v)
+}
+
+/// A `--format` template parsed once, for rendering many rows.
+pub struct Template {
+    source: String,
+    parsed: gotmpl::Template,
+}
+
+impl Template {
+    /// Parses `tpl` (see [`template`]).
+    pub fn parse(tpl: &str) -> Result<Self, TemplateError> {
+        Ok(Template {
+            source: tpl.to_string(),
+            parsed: compile(tpl)?,
         })
+    }
+
+    /// Renders the template against `v`.
+    pub fn render(&self, v: &Value) -> Result<String, TemplateError> {
+        self.parsed
+            .execute_to_string(&to_go(v))
+            .map_err(|e| TemplateError::Exec {
+                template: self.source.clone(),
+                message: e.to_string(),
+            })
+    }
 }
 
 /// Splits a `table` template body into its columns: at whitespace (or `\t`) outside
@@ -267,31 +290,31 @@ pub fn render(
             body
         };
         let cells = table_cells(body);
+        let compiled = cells
+            .iter()
+            .map(|c| Template::parse(c))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut rows = Vec::new();
         for it in items {
             let mut row = Vec::new();
-            for c in &cells {
-                row.push(template(c, it)?);
+            for c in &compiled {
+                row.push(c.render(it)?);
             }
             rows.push(row);
         }
         let head: Vec<String> = cells
             .iter()
-            .map(|c| template(c, headers).unwrap_or_else(|_| c.to_uppercase()))
+            .zip(&compiled)
+            .map(|(c, t)| t.render(headers).unwrap_or_else(|_| c.to_uppercase()))
             .collect();
         let head_refs: Vec<&str> = head.iter().map(String::as_str).collect();
         let out = table(&head_refs, &rows);
-        return Ok(if noheading {
-            out.split_once('\n')
-                .map(|(_, r)| r.to_string())
-                .unwrap_or_default()
-        } else {
-            out
-        });
+        return Ok(strip_heading(&out, noheading).to_string());
     }
+    let t = Template::parse(tpl)?;
     let mut out = String::new();
     for it in items {
-        out.push_str(&template(tpl, it)?);
+        out.push_str(&t.render(it)?);
         out.push('\n');
     }
     Ok(out)

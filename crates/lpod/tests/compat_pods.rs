@@ -7,15 +7,10 @@ mod common;
 use common::Lpod;
 
 fn wait_pod_state(l: &Lpod, pod: &str, want: &str) -> String {
-    let mut last = String::new();
-    for _ in 0..100 {
-        last = l.ok(&["pod", "inspect", pod, "--format", "{{.State}}"]);
-        if last.trim() == want {
-            return last;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("pod {pod} never reached {want}: last {last}");
+    l.wait_for(&format!("pod {pod} to be {want}"), || {
+        let s = l.ok(&["pod", "inspect", pod, "--format", "{{.State}}"]);
+        (s.trim() == want).then_some(s)
+    })
 }
 
 #[test]

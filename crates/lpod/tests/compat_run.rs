@@ -461,11 +461,8 @@ fn every_verb_uses_the_runtime_the_container_was_created_with() {
     let Some(l) = Lpod::with_image() else {
         return;
     };
-    if common::which("runc").is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "runc is missing"
-        );
+    // Skips on a laptop without runc; a failure when CI is set (any truthy value).
+    if common::require_binary("runc", "runc").is_none() {
         return;
     }
     let img = l.image.clone();

@@ -14,11 +14,7 @@ pub(crate) fn find_runtime_named(
     name: &str,
 ) -> Result<(RuntimeKind, PathBuf)> {
     let name = name.to_string();
-    let kind = match name.as_str() {
-        "crun" => RuntimeKind::Crun,
-        "runc" => RuntimeKind::Runc,
-        other => RuntimeKind::from_path(Path::new(other)),
-    };
+    let kind = RuntimeKind::from_path(Path::new(&name));
     // The configured candidates only: an explicit path must not silently fall
     // back to another binary.
     let mut candidates = config.runtime_paths(&name).to_vec();

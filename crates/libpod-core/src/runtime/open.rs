@@ -154,12 +154,7 @@ impl Runtime {
         // (reported below, once, with what storage and state tightened).
         // The runtime's state dir is named after its kind: a runtime given as a path
         // must never make that path (the binary) one of our directories.
-        let state_name = match cfg.runtime.as_str() {
-            "crun" => RuntimeKind::Crun,
-            "runc" => RuntimeKind::Runc,
-            other => RuntimeKind::from_path(Path::new(other)),
-        }
-        .name();
+        let state_name = RuntimeKind::from_path(Path::new(&cfg.runtime)).name();
         let mut tightened = tighten_runtime_dirs(&opts, state_name)?;
         for d in [
             cfg.static_dir.clone(),

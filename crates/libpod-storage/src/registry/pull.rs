@@ -464,13 +464,9 @@ impl Store {
         }
         let images = self.commit_images(vec![PendingImage {
             // `repo:tag@digest` is stored as `repo@digest`, as Podman names it.
-            names: vec![match ImageReference::parse(&full) {
-                Ok(mut r) if r.digest.is_some() => {
-                    r.tag = None;
-                    r.to_string()
-                }
-                _ => full.clone(),
-            }],
+            names: vec![ImageReference::parse(&full)
+                .map(|r| r.stored_name())
+                .unwrap_or_else(|_| full.clone())],
             config,
             digest: Some(manifest_digest.clone()),
             layers: pending,

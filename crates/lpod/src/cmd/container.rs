@@ -602,7 +602,13 @@ pub fn targets(
             "you must provide at least one name or id".into(),
         ));
     }
-    let summaries = rt.list_containers()?;
+    // Every container's summary only when something selects by it (a listing reads
+    // every row; `stop NAME` needs none).
+    let summaries = if names.is_empty() || !filters.is_empty() {
+        rt.list_containers()?
+    } else {
+        Vec::new()
+    };
     let mut out = Vec::new();
     if names.is_empty() {
         for s in &summaries {
@@ -1191,8 +1197,9 @@ pub fn inspect(rt: &Runtime, a: InspectArgs) -> CmdResult {
     }
     match a.format.as_deref() {
         Some(t) if !format::is_json(Some(t)) => {
+            let t = format::Template::parse(t)?;
             for v in &items {
-                println!("{}", format::template(t, v)?);
+                println!("{}", t.render(v)?);
             }
         }
         _ => print_json(&items)?,

@@ -24,12 +24,15 @@ pub fn events(rt: &Runtime, a: EventsArgs) -> CmdResult {
     let filter =
         EventFilter::parse(&a.filter, a.since.as_deref(), a.until.as_deref()).map_err(core)?;
     let json = format::is_json(a.format.as_deref());
-    let tpl = a.format.as_deref().filter(|_| !json);
+    let tpl = match a.format.as_deref().filter(|_| !json) {
+        Some(t) => Some(format::Template::parse(t)?),
+        None => None,
+    };
     let print = |ev: &Event| -> Result<(), CliError> {
         let line = if json {
             ev.to_json().map_err(core)?
-        } else if let Some(t) = tpl {
-            format::template(t, &ev.template_value())?
+        } else if let Some(t) = &tpl {
+            t.render(&ev.template_value())?
         } else {
             ev.to_human(!a.no_trunc)
         };

@@ -361,15 +361,7 @@ pub fn images(rt: &Runtime, a: ImagesArgs) -> CmdResult {
             } else {
                 &["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]
             };
-            let out = format::table(header, &table_rows);
-            if a.noheading {
-                print!(
-                    "{}",
-                    out.split_once('\n').map(|(_, r)| r).unwrap_or_default()
-                );
-            } else {
-                print!("{out}");
-            }
+            format::print_table(&format::table(header, &table_rows), a.noheading);
         }
     }
     Ok(0)

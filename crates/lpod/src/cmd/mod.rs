@@ -292,6 +292,7 @@ pub fn runtime_config(g: &GlobalOpts) -> Result<libpod_config::RuntimeConfig, Cl
         Some(p) => libpod_config::RuntimeConfig::load(p)?,
         None => libpod_config::RuntimeConfig::load_default()?,
     };
+    // Podman's `$CONTAINERS_CONF` (read once): its events, DNS, hosts and infra image keys.
     if let Some(p) = std::env::var_os("CONTAINERS_CONF").filter(|p| !p.is_empty()) {
         cfg.apply_containers_conf(Path::new(&p))?;
         // The exit command (`container cleanup`, which emits `died`) must write the
@@ -321,10 +322,6 @@ pub fn runtime_config(g: &GlobalOpts) -> Result<libpod_config::RuntimeConfig, Cl
             libpod_config::storage_conf::STORAGE_CONF_ENV,
             path.display()
         ));
-    }
-    // Podman's `$CONTAINERS_CONF`: its DNS, hosts and infra image keys apply on top.
-    if let Some(cc) = libpod_config::ContainersConf::load_env()? {
-        cc.apply(&mut cfg);
     }
     Ok(cfg)
 }

@@ -188,6 +188,7 @@ fn ls(rt: &Runtime, a: NetLsArgs) -> CmdResult {
             println!("{}", n.name);
         }
     } else if let Some(t) = a.format.as_deref() {
+        let t = format::Template::parse(t)?;
         for n in &nets {
             let mut v = serde_json::to_value(n)
                 .map_err(|e| CliError::Usage(format!("encode network: {e}")))?;
@@ -195,7 +196,7 @@ fn ls(rt: &Runtime, a: NetLsArgs) -> CmdResult {
                 m.insert("id".into(), network_id(&n.name).into());
                 m.insert("ID".into(), network_id(&n.name)[..12].into());
             }
-            println!("{}", format::template(t, &v)?);
+            println!("{}", t.render(&v)?);
         }
     } else {
         let rows: Vec<Vec<String>> = nets

@@ -317,9 +317,9 @@ fn ps(rt: &Runtime, a: PodPsArgs) -> CmdResult {
         return Ok(0);
     }
     if let Some(t) = a.format.as_deref() {
-        let t = t.strip_prefix("table ").unwrap_or(t);
+        let t = format::Template::parse(t.strip_prefix("table ").unwrap_or(t))?;
         for p in &pods {
-            println!("{}", format::template(t, &ps_value(p, a.no_trunc))?);
+            println!("{}", t.render(&ps_value(p, a.no_trunc))?);
         }
         return Ok(0);
     }
@@ -358,10 +358,11 @@ fn inspect(rt: &Runtime, a: PodInspectArgs) -> CmdResult {
     }
     match a.format.as_deref() {
         Some(t) if !format::is_json(Some(t)) => {
+            let t = format::Template::parse(t)?;
             for i in &out {
                 let v = serde_json::to_value(i)
                     .map_err(|e| CliError::Usage(format!("encode pod: {e}")))?;
-                println!("{}", format::template(t, &v)?);
+                println!("{}", t.render(&v)?);
             }
         }
         _ if out.len() == 1 => print_json(&out[0])?,

@@ -297,6 +297,7 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
             print_json(&v)?;
         }
         Some(t) => {
+            let compiled = format::Template::parse(t)?;
             for s in &rows {
                 let mut v = template_row(s, now, a.no_trunc);
                 // Fields that cost a lookup, only when the template asks for them.
@@ -310,7 +311,7 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
                 if t.contains(".Size") {
                     v["Size"] = Value::String(size_column(rt, s)?);
                 }
-                println!("{}", format::template(t, &v)?);
+                println!("{}", compiled.render(&v)?);
             }
         }
         None => {
@@ -326,14 +327,7 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
                     row.push(size_column(rt, s)?);
                 }
             }
-            let text = format::table(&header, &table);
-            // `--noheading`: the rows only.
-            let text = if a.noheading {
-                text.split_once('\n').map_or("", |(_, rows)| rows)
-            } else {
-                text.as_str()
-            };
-            print!("{text}");
+            format::print_table(&format::table(&header, &table), a.noheading);
         }
     }
     Ok(0)
