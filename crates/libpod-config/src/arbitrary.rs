@@ -263,6 +263,9 @@ pub fn container_config_with(
             options: vec!["ndots:2".into()],
             hosts_add: vec!["h:192.0.2.1".into()],
         },
+        healthcheck: b.2.then(|| {
+            crate::health::HealthConfig::new(vec!["CMD-SHELL".into(), "test -e /ok".into()])
+        }),
     })
 }
 
@@ -350,6 +353,11 @@ pub fn container_state() -> impl Strategy<Value = ContainerState> {
         runtime_path: b.5,
         stopped_by_user: b.6,
         error: b.7,
+        health: None,
+        health_monitor: a.2.map(|pid| crate::health::MonitorRecord {
+            pid,
+            start_time: 1,
+        }),
     })
 }
 

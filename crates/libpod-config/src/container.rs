@@ -416,6 +416,9 @@ pub struct ContainerConfig {
     /// Resolver and /etc/hosts choices (`--dns*`, `--add-host`).
     #[serde(default)]
     pub dns: DnsConfig,
+    /// The healthcheck (`--health-*` flags or the image's `Healthcheck`); `None`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<crate::health::HealthConfig>,
 }
 
 /// What a container's generated /etc/resolv.conf and /etc/hosts get from the user
@@ -471,6 +474,7 @@ impl ContainerConfig {
             security: SecurityConfig::default(),
             run: RunSettings::default(),
             dns: DnsConfig::default(),
+            healthcheck: None,
         }
     }
 }
@@ -558,6 +562,12 @@ pub struct ContainerState {
     pub stopped_by_user: bool,
     /// The last error of a lifecycle operation, if any.
     pub error: Option<String>,
+    /// What the healthchecks of the current run found (`None`: no healthcheck ran).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::health::HealthState>,
+    /// The healthcheck monitor process of the current run, once it registered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_monitor: Option<crate::health::MonitorRecord>,
 }
 
 impl Default for ContainerState {
@@ -579,6 +589,8 @@ impl Default for ContainerState {
             runtime_path: None,
             stopped_by_user: false,
             error: None,
+            health: None,
+            health_monitor: None,
         }
     }
 }
@@ -596,6 +608,7 @@ impl ContainerState {
             netns_path: None,
             network_status: BTreeMap::new(),
             exec_sessions: BTreeMap::new(),
+            health_monitor: None,
             ..self.clone()
         }
     }

@@ -44,6 +44,11 @@ pub const CORE: &[&str] = &[
     "pod.remove.after_detach",
     "pod.remove.after_infra",
     "pod.remove.after_state",
+    // healthchecks: the monitor spawned by start (it registers itself, so a start
+    // killed right after the spawn leaves no unrecorded monitor behind), and a
+    // `healthcheck run` killed before it recorded its result
+    "container.health.after_monitor_spawn",
+    "container.health.before_record",
     // recovery itself (a crash while recovering is recovered next time)
     "recovery.container.before_undo",
     "recovery.container.after_undo",

@@ -11,6 +11,7 @@
 
 pub mod container;
 pub mod failpoint;
+pub mod health;
 pub mod ids;
 pub mod pod;
 pub mod runtime_config;
@@ -25,6 +26,10 @@ pub use container::{
     ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, LogDriver,
     Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkStatus, PortMapping, Protocol,
     Resources, RestartPolicy, RunSettings, SecurityConfig,
+};
+pub use health::{
+    HealthConfig, HealthError, HealthLogEntry, HealthOnFailure, HealthState, HealthStatus,
+    MonitorRecord,
 };
 pub use ids::{
     generate_name, new_id, resolve, short_id, validate_id, validate_name, IdError, LookupError,

@@ -49,6 +49,38 @@ pub struct ImageConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub stop_signal: Option<String>,
+    /// `Healthcheck`.
+    #[serde(
+        rename = "Healthcheck",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub healthcheck: Option<ImageHealthcheck>,
+}
+
+/// The image config's `Healthcheck` (Docker's `HealthConfig`): durations in
+/// nanoseconds, 0 = inherit/default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageHealthcheck {
+    /// `["CMD", ...]`, `["CMD-SHELL", cmd]` or `["NONE"]`; empty = inherit.
+    #[serde(rename = "Test", default, skip_serializing_if = "Vec::is_empty")]
+    pub test: Vec<String>,
+    /// Time between checks.
+    #[serde(rename = "Interval", default, skip_serializing_if = "is_zero")]
+    pub interval: i64,
+    /// Time a check may take.
+    #[serde(rename = "Timeout", default, skip_serializing_if = "is_zero")]
+    pub timeout: i64,
+    /// Time after the start during which failures do not count.
+    #[serde(rename = "StartPeriod", default, skip_serializing_if = "is_zero")]
+    pub start_period: i64,
+    /// Failures in a row before unhealthy.
+    #[serde(rename = "Retries", default, skip_serializing_if = "is_zero")]
+    pub retries: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// The parts of an image config file the store reads.
@@ -274,6 +306,19 @@ mod tests {
         assert_eq!(cfg.working_dir.as_deref(), Some("/www"));
         assert!(cfg.exposed_ports.unwrap().contains_key("80/tcp"));
         assert!(ConfigChanges::parse(&["BOGUS x".to_string()]).is_err());
+    }
+
+    #[test]
+    fn healthcheck_round_trips_docker_json() {
+        let json = r#"{"Cmd":["sh"],"Healthcheck":{"Test":["CMD-SHELL","curl -f localhost"],"Interval":5000000000,"Retries":2}}"#;
+        let cfg: ImageConfig = serde_json::from_str(json).unwrap();
+        let h = cfg.healthcheck.clone().unwrap();
+        assert_eq!(h.test, ["CMD-SHELL", "curl -f localhost"]);
+        assert_eq!((h.interval, h.timeout, h.retries), (5_000_000_000, 0, 2));
+        let back: ImageConfig = serde_json::from_str(&serde_json::to_string(&cfg).unwrap()).unwrap();
+        assert_eq!(back, cfg);
+        let none: ImageConfig = serde_json::from_str(r#"{"Cmd":["sh"]}"#).unwrap();
+        assert!(none.healthcheck.is_none());
     }
 
     #[test]

@@ -50,6 +50,6 @@ pub use check::{StorageProblem, StorageReport};
 pub use commit::CommitOptions;
 pub use driver::DriverKind;
 pub use export::ExportFormat;
-pub use image::{ConfigChanges, Image, ImageConfig};
+pub use image::{ConfigChanges, Image, ImageConfig, ImageHealthcheck};
 pub use import::{RootfsImport, SourceFormat};
 pub use store::{ContainerLayer, RemovedImage, Store, StoreError, StoreOptions};
