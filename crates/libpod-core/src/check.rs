@@ -80,6 +80,11 @@ pub enum FindingKind {
     PendingJournal,
     /// An inconsistency inside the image/layer store.
     StorageInconsistency,
+    /// A healthcheck monitor process of this run root that its container's state does
+    /// not record (container unknown, not running, or watched by another monitor).
+    OrphanHealthMonitor,
+    /// A running container with a scheduled healthcheck whose recorded monitor is dead.
+    DeadHealthMonitor,
 }
 
 impl FindingKind {
@@ -104,6 +109,8 @@ impl FindingKind {
             FindingKind::OrphanFiles => "orphan-files",
             FindingKind::PendingJournal => "pending-journal",
             FindingKind::StorageInconsistency => "storage-inconsistency",
+            FindingKind::OrphanHealthMonitor => "orphan-health-monitor",
+            FindingKind::DeadHealthMonitor => "dead-health-monitor",
         }
     }
 }
@@ -313,6 +320,8 @@ fn repair_rank(k: FindingKind) -> u8 {
         FindingKind::OrphanLock => 15,
         FindingKind::PendingJournal => 16,
         FindingKind::StorageInconsistency => 17,
+        FindingKind::OrphanHealthMonitor => 18,
+        FindingKind::DeadHealthMonitor => 19,
     }
 }
 
@@ -402,6 +411,7 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
     audit_network(&s, &mut out);
     audit_locks(&s, &mut out);
     audit_conmons(&s, &mut out);
+    audit_health_monitors(&s, &mut out);
     audit_files(&s, &mut out);
     audit_storage(&s, &mut out)?;
     audit_journal(&s, &mut out)?;
@@ -775,6 +785,46 @@ fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// Healthcheck monitors: processes of this run root that no container records, and
+/// recorded monitors of running containers that died (see `crate::health_monitor`).
+fn audit_health_monitors(s: &Seen<'_>, out: &mut Vec<Finding>) {
+    for m in crate::health_monitor::find(s.p) {
+        let detail = match s.db.ctrs.get(&m.id) {
+            None => "monitor of a container the state does not have".to_string(),
+            Some((_, st)) if st.status != ContainerStatus::Running => {
+                format!("monitor of a container in status {}", st.status.as_str())
+            }
+            Some((_, st)) if st.health_monitor != Some(m.rec) => {
+                "monitor the container's state does not record".to_string()
+            }
+            Some(_) => continue,
+        };
+        out.push(
+            Finding::new(FindingKind::OrphanHealthMonitor)
+                .id(&m.id)
+                .pid(m.rec.pid)
+                .detail(format!("{detail} (start time {})", m.rec.start_time)),
+        );
+    }
+    for (id, (cfg, st)) in &s.db.ctrs {
+        let scheduled = cfg
+            .healthcheck
+            .as_ref()
+            .is_some_and(|h| !h.is_disabled() && h.interval().is_some());
+        if !scheduled || st.status != ContainerStatus::Running {
+            continue;
+        }
+        if let Some(rec) = st.health_monitor.filter(|r| !crate::health_monitor::alive(r)) {
+            out.push(
+                Finding::new(FindingKind::DeadHealthMonitor)
+                    .id(id)
+                    .pid(rec.pid)
+                    .detail("the recorded health monitor is gone: no scheduled checks"),
+            );
+        }
+    }
+}
+
 /// Per-container files of unknown containers.
 fn audit_files(s: &Seen<'_>, out: &mut Vec<Finding>) {
     let p = s.p;
@@ -885,6 +935,45 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
         FindingKind::OrphanLock => repair_orphan_lock(p, id),
         FindingKind::PendingJournal => repair_pending_journal(p, id),
         FindingKind::StorageInconsistency => repair_storage_inconsistency(p),
+        FindingKind::OrphanHealthMonitor => repair_orphan_health_monitor(p, f, id),
+        FindingKind::DeadHealthMonitor => repair_dead_health_monitor(p, id),
+    }
+}
+
+/// Repairs an `orphan-health-monitor` finding: under the container's lock (when it
+/// still exists) the record is read again; a monitor it does not name is killed
+/// after its start time is checked again.
+fn repair_orphan_health_monitor(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
+    let Some(pid) = f.pid else { return Ok(false) };
+    let start = f
+        .detail
+        .rsplit_once("(start time ")
+        .and_then(|(_, t)| t.trim_end_matches(')').parse::<u64>().ok());
+    let Some(start_time) = start else {
+        return Ok(false);
+    };
+    let rec = libpod_config::MonitorRecord { pid, start_time };
+    let _guard = match recovered_and_locked(p, id)? {
+        Some(l) if l.st.status == ContainerStatus::Running && l.st.health_monitor == Some(rec) => {
+            return Ok(false)
+        }
+        other => other,
+    };
+    Ok(crate::health_monitor::kill_found(&rec))
+}
+
+/// Repairs a `dead-health-monitor` finding: clears the record and starts a new monitor.
+fn repair_dead_health_monitor(p: &Parts, id: &str) -> Result<bool> {
+    let Some(mut l) = recovered_and_locked(p, id)? else {
+        return Ok(false);
+    };
+    match l.st.health_monitor {
+        Some(rec) if l.st.status == ContainerStatus::Running && !crate::health_monitor::alive(&rec) => {
+            l.st.health_monitor = None;
+            l.save()?;
+            crate::health_monitor::spawn(p, id)
+        }
+        _ => Ok(false),
     }
 }
 

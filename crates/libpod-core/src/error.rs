@@ -10,6 +10,9 @@ pub enum Error {
     /// The events log (`crate::events`).
     #[error(transparent)]
     Events(#[from] crate::events::error::EventsError),
+    /// A healthcheck (`crate::container::HealthcheckError`).
+    #[error(transparent)]
+    Health(#[from] crate::container::HealthcheckError),
     /// The runtime was shut down; no call may use it any more.
     #[error("runtime is stopped")]
     RuntimeStopped,

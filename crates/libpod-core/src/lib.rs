@@ -38,6 +38,7 @@ pub mod container;
 mod context;
 mod error;
 pub mod events;
+pub mod health_monitor;
 pub mod image;
 pub mod journal;
 pub mod network;

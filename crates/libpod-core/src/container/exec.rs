@@ -7,6 +7,7 @@ use libpod_config::Operation;
 
 use super::create::merge_env;
 use super::*;
+use crate::context::Parts;
 use crate::ops::lock::Locked;
 use crate::Error;
 
@@ -24,36 +25,7 @@ impl Container {
             });
         }
         let p = self.enter()?;
-        let session = {
-            let l = Locked::acquire(&p, &self.id)?;
-            l.check(Operation::Exec)?;
-            let rootfs = l.st.mountpoint.clone().unwrap_or_default();
-            let mut cfg = l.cfg.clone();
-            if opts.user.is_some() {
-                cfg.user = opts.user.clone();
-            }
-            cfg.terminal = opts.tty;
-            let mut process = crate::ops::init::process_input(&cfg, &rootfs)?;
-            process.args = opts.command.clone();
-            process.env = merge_env(&process.env, &opts.env);
-            process.console_size = opts.terminal_size.filter(|_| opts.tty);
-            if let Some(w) = &opts.workdir {
-                process.cwd = PathBuf::from(w);
-            }
-            let eo = libpod_oci::ExecOptions {
-                process,
-                session_id: None,
-                stdin: opts.stdin,
-                attach: true,
-                conmon_env: Vec::new(),
-            };
-            let session = p
-                .oci_for(&l.cfg.oci_runtime)?
-                .exec(&self.id, &eo)
-                .map_err(|e| crate::ops::init::map_create_error(e.into(), &opts.command[0]))?;
-            crate::events::container(&p, &l.cfg, crate::events::EventStatus::Exec);
-            session
-        };
+        let session = self.start_exec_session(&p, opts)?;
         let has_stdin = opts.stdin && streams.stdin.is_some();
         let streams = if has_stdin {
             streams
@@ -84,6 +56,43 @@ impl Container {
         Ok(code)
     }
 
+    /// Starts an exec session of `opts.command` in the running container (under
+    /// its lock, which is released when the session runs) and emits `exec`.
+    pub(crate) fn start_exec_session(
+        &self,
+        p: &Parts,
+        opts: &ExecOptions,
+    ) -> Result<libpod_oci::ExecSession> {
+        let l = Locked::acquire(p, &self.id)?;
+        l.check(Operation::Exec)?;
+        let rootfs = l.st.mountpoint.clone().unwrap_or_default();
+        let mut cfg = l.cfg.clone();
+        if opts.user.is_some() {
+            cfg.user = opts.user.clone();
+        }
+        cfg.terminal = opts.tty;
+        let mut process = crate::ops::init::process_input(&cfg, &rootfs)?;
+        process.args = opts.command.clone();
+        process.env = merge_env(&process.env, &opts.env);
+        process.console_size = opts.terminal_size.filter(|_| opts.tty);
+        if let Some(w) = &opts.workdir {
+            process.cwd = PathBuf::from(w);
+        }
+        let eo = libpod_oci::ExecOptions {
+            process,
+            session_id: None,
+            stdin: opts.stdin,
+            attach: true,
+            conmon_env: Vec::new(),
+        };
+        let session = p
+            .oci_for(&l.cfg.oci_runtime)?
+            .exec(&self.id, &eo)
+            .map_err(|e| crate::ops::init::map_create_error(e.into(), &opts.command[0]))?;
+        crate::events::container(p, &l.cfg, crate::events::EventStatus::Exec);
+        Ok(session)
+    }
+
     /// Runs a process and collects its output: (exit code, stdout, stderr).
     pub fn exec_output(&self, command: &[&str]) -> Result<(i32, Vec<u8>, Vec<u8>)> {
         let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -108,7 +117,7 @@ impl Container {
 }
 
 /// A `Write` into a shared buffer.
-struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+pub(crate) struct SharedBuf(pub(crate) std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl std::io::Write for SharedBuf {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {

@@ -81,6 +81,54 @@ pub struct InspectState {
     pub started_at: String,
     /// Exit time (RFC 3339), or the zero time.
     pub finished_at: String,
+    /// Healthcheck results (only with a healthcheck).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<InspectHealth>,
+    /// The same under Podman 4's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<InspectHealth>,
+}
+
+/// `State.Health` of `podman inspect`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectHealth {
+    /// starting, healthy or unhealthy.
+    pub status: String,
+    /// Failures in a row.
+    pub failing_streak: u32,
+    /// The last results, oldest first.
+    pub log: Vec<InspectHealthLog>,
+}
+
+/// One entry of `State.Health.Log`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectHealthLog {
+    /// Start (RFC 3339).
+    pub start: String,
+    /// End (RFC 3339).
+    pub end: String,
+    /// Exit code (-1: timed out).
+    pub exit_code: i32,
+    /// Output.
+    pub output: String,
+}
+
+/// `Config.Healthcheck` of `podman inspect` (Docker's shape, durations in ns).
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectHealthConfig {
+    /// `["CMD", ...]` or `["CMD-SHELL", cmd]`.
+    pub test: Vec<String>,
+    /// Interval, ns (0: no schedule).
+    pub interval: u64,
+    /// Timeout, ns.
+    pub timeout: u64,
+    /// Start period, ns.
+    pub start_period: u64,
+    /// Retries.
+    pub retries: u32,
 }
 
 /// One entry of `Mounts`.
@@ -129,6 +177,12 @@ pub struct InspectConfig {
     pub tty: bool,
     /// Stdin kept open.
     pub open_stdin: bool,
+    /// The healthcheck (only with one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<InspectHealthConfig>,
+    /// `--health-on-failure` (only with a healthcheck).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck_on_failure_action: Option<String>,
 }
 
 /// `HostConfig` of `podman inspect`.
@@ -287,6 +341,24 @@ pub(crate) fn inspect_rows(
         .map(|m| (m.destination.display().to_string(), m.options.join(",")))
         .collect();
     let running = st.status.is_active();
+    let hc = cfg.healthcheck.as_ref().filter(|h| !h.is_disabled());
+    let health = hc.map(|_| {
+        let h = st.health.clone().unwrap_or_default();
+        InspectHealth {
+            status: h.status.as_str().to_string(),
+            failing_streak: h.failing_streak,
+            log: h
+                .log
+                .iter()
+                .map(|e| InspectHealthLog {
+                    start: super::rfc3339(Some(e.start)),
+                    end: super::rfc3339(Some(e.end)),
+                    exit_code: e.exit_code,
+                    output: e.output.clone(),
+                })
+                .collect(),
+        }
+    });
     InspectData {
         id: cfg.id.clone(),
         created: super::rfc3339(Some(cfg.created)),
@@ -305,6 +377,8 @@ pub(crate) fn inspect_rows(
             error: st.error.clone().unwrap_or_default(),
             started_at: time_or_zero(st.started_at),
             finished_at: time_or_zero(st.finished_at),
+            healthcheck: health.clone(),
+            health,
         },
         image: cfg.image_id.clone(),
         image_name: cfg.image.clone(),
@@ -345,6 +419,14 @@ pub(crate) fn inspect_rows(
             stop_timeout: u64::from(cfg.stop_timeout),
             tty: cfg.terminal,
             open_stdin: cfg.stdin,
+            healthcheck: hc.map(|h| InspectHealthConfig {
+                test: h.test.clone(),
+                interval: h.interval_ns,
+                timeout: h.timeout().as_nanos() as u64,
+                start_period: h.start_period_ns,
+                retries: h.retries(),
+            }),
+            healthcheck_on_failure_action: hc.map(|h| h.on_failure.as_str().to_string()),
         },
         host_config: InspectHostConfig {
             binds,

@@ -6,6 +6,7 @@ mod attach;
 pub(crate) mod cleanup;
 pub(crate) mod create;
 mod exec;
+pub(crate) mod health;
 mod init;
 pub(crate) mod inspect;
 mod kill;
@@ -25,9 +26,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use crate::network::InspectNetworkSettings;
+pub use health::{HealthOptions, HealthcheckError};
 pub use inspect::{
-    human_size, InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectLogConfig,
-    InspectMount, InspectState,
+    human_size, InspectConfig, InspectData, InspectDevice, InspectHealth, InspectHealthConfig,
+    InspectHealthLog, InspectHostConfig, InspectLogConfig, InspectMount, InspectState,
 };
 pub use options::{
     parse_detach_keys, CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream,
@@ -105,6 +107,10 @@ pub struct ContainerSummary {
     pub pod: String,
     /// True for a pod's infra container.
     pub is_infra: bool,
+    /// Healthcheck status of a running container with a healthcheck (starting,
+    /// healthy, unhealthy); "" otherwise. `ps` shows it after "Up ...".
+    #[serde(skip)]
+    pub health: String,
 }
 
 /// Podman's word for a status: like the data model's, except that a container
@@ -147,6 +153,16 @@ impl ContainerSummary {
             ports: crate::network::format_ports(&cfg.port_mappings),
             pod: cfg.pod.clone().unwrap_or_default(),
             is_infra: cfg.is_infra,
+            health: match (&cfg.healthcheck, st.status) {
+                (Some(h), ContainerStatus::Running) if !h.is_disabled() => st
+                    .health
+                    .as_ref()
+                    .map(|h| h.status)
+                    .unwrap_or_default()
+                    .as_str()
+                    .to_string(),
+                _ => String::new(),
+            },
         }
     }
 }

@@ -138,6 +138,8 @@ pub struct CreateOptions {
     /// Resolver and /etc/hosts additions (`--dns`, `--dns-search`, `--dns-option`,
     /// `--add-host`); checked at create.
     pub dns: libpod_config::DnsConfig,
+    /// Healthcheck flags (`--health-*`, `--no-healthcheck`), over the image's.
+    pub health: super::health::HealthOptions,
 }
 
 /// The environment every container starts from, before the image's (Podman's

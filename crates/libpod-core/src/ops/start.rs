@@ -42,8 +42,20 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
     l.st.started_at = Some(chrono::Utc::now());
     l.st.finished_at = None;
     l.st.stopped_by_user = false;
+    let hc = l.cfg.healthcheck.clone().filter(|h| !h.is_disabled());
+    if hc.is_some() {
+        // A new run starts as `starting`; earlier runs' log entries stay.
+        l.st.health = Some(l.st.health.clone().unwrap_or_default().restarted());
+    }
     l.commit(&t)?;
     crate::events::container(l.p, &l.cfg, crate::events::EventStatus::Start);
+    if hc.is_some_and(|h| h.interval().is_some()) {
+        // The monitor records itself in the state (see `crate::health_monitor`).
+        match crate::health_monitor::spawn(l.p, &id) {
+            Ok(_) => failpoint::hit("container.health.after_monitor_spawn"),
+            Err(e) => tracing::warn!(error = %e, "health monitor not started: checks run only on demand"),
+        }
+    }
     Ok(())
 }
 

@@ -22,6 +22,8 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
     let id = l.id().to_string();
     let p = l.p;
     let mut errs = Vec::new();
+    // The run is over: its health monitor goes first (see `crate::health_monitor`).
+    crate::health_monitor::reap(&mut l.st);
     let oci = p.oci_for(&l.cfg.oci_runtime)?;
     match oci.delete(&id, true) {
         Ok(()) | Err(OciError::NotFound { .. }) => {}

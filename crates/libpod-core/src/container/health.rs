@@ -1,0 +1,441 @@
+//! Healthchecks: `healthcheck run` (one check, recorded) and the monitor's loop
+//! (checks on schedule, the on-failure action). How the monitor process is started,
+//! found and reaped, and why there is one per container, is `crate::health_monitor`.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use chrono::Utc;
+use libpod_config::{
+    failpoint, ContainerStatus, HealthConfig, HealthError, HealthLogEntry, HealthOnFailure,
+    HealthState, HealthStatus,
+};
+
+use super::exec::SharedBuf;
+use super::*;
+use crate::ops::lock::Locked;
+
+/// Why a healthcheck could not run (Podman's messages).
+#[derive(Debug, thiserror::Error)]
+pub enum HealthcheckError {
+    /// The container has no healthcheck, or it is disabled (`NONE`).
+    #[error("container {0} has no defined healthcheck")]
+    NoHealthcheck(String),
+    /// The container does not run.
+    #[error("container {0} is not running")]
+    NotRunning(String),
+    /// The healthcheck setting itself is unusable.
+    #[error(transparent)]
+    Config(#[from] HealthError),
+}
+
+/// The outcome of one check, before it is recorded.
+struct Outcome {
+    entry: HealthLogEntry,
+}
+
+impl Container {
+    /// Runs the container's healthcheck once (in the container, through exec, within
+    /// its timeout), records the result in the state (`State.Health`), emits a
+    /// `health_status` event and returns the new status. What `lpod healthcheck run`
+    /// and the monitor call.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn healthcheck_run(&self) -> Result<HealthStatus> {
+        let hc = self.healthcheck_config()?;
+        let p = self.enter()?;
+        let outcome = self.run_check(&p, &hc)?;
+        failpoint::hit("container.health.before_record");
+        self.record(&p, &hc, outcome)
+    }
+
+    /// The container's enabled healthcheck.
+    fn healthcheck_config(&self) -> Result<HealthConfig> {
+        let cfg = self.config()?;
+        match cfg.healthcheck {
+            Some(hc) if !hc.is_disabled() => Ok(hc),
+            _ => Err(HealthcheckError::NoHealthcheck(cfg.id).into()),
+        }
+    }
+
+    /// Execs the check and collects its exit code and output; a check that outlives
+    /// its timeout is killed and counts as failed (exit code -1, Podman's message).
+    fn run_check(&self, p: &crate::context::Parts, hc: &HealthConfig) -> Result<Outcome> {
+        let argv = hc.argv().map_err(HealthcheckError::from)?;
+        {
+            let l = Locked::acquire(p, &self.id)?;
+            if l.st.status != ContainerStatus::Running {
+                return Err(HealthcheckError::NotRunning(self.id.clone()).into());
+            }
+        }
+        let start = Utc::now();
+        let opts = ExecOptions {
+            command: argv.clone(),
+            ..ExecOptions::default()
+        };
+        let session = match self.start_exec_session(p, &opts) {
+            Ok(s) => s,
+            // A check whose command is missing is a failed check, as in Podman.
+            Err(e @ (crate::Error::CommandNotFound(_) | crate::Error::CommandNotInvokable(_))) => {
+                let code = if matches!(e, crate::Error::CommandNotFound(_)) {
+                    127
+                } else {
+                    126
+                };
+                return Ok(Outcome {
+                    entry: HealthLogEntry {
+                        start,
+                        end: Utc::now(),
+                        exit_code: code,
+                        output: e.to_string(),
+                    },
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let pid = session.pid;
+        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let streams = Streams {
+            stdin: None,
+            stdout: Box::new(SharedBuf(out.clone())),
+            stderr: Box::new(SharedBuf(out.clone())),
+        };
+        let (tx, rx) = mpsc::channel();
+        let worker = std::thread::spawn(move || {
+            let r = (|| -> Result<i32> {
+                if let Some(conn) = session.conn() {
+                    let conn = conn.try_clone()?;
+                    super::attach::pump(conn, streams, &[])?;
+                }
+                Ok(session.wait()?)
+            })();
+            let _ = tx.send(r);
+        });
+        let timeout = hc.timeout();
+        let (code, mut output) = match rx.recv_timeout(timeout) {
+            Ok(r) => (r?, String::new()),
+            Err(_) => {
+                // SAFETY: kill(2) of the check's own process, which we started.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                let _ = rx.recv_timeout(Duration::from_secs(10));
+                (
+                    -1,
+                    format!(
+                        "healthcheck command exceeded timeout of {}",
+                        humantime_like(timeout)
+                    ),
+                )
+            }
+        };
+        // The worker ends once the session's connection closes.
+        if code != -1 {
+            let _ = worker.join();
+        }
+        if output.is_empty() {
+            let bytes = out
+                .lock()
+                .map(|mut v| std::mem::take(&mut *v))
+                .unwrap_or_default();
+            output = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        crate::events::container_by_id(
+            p,
+            &self.id,
+            crate::events::EventStatus::ExecDied,
+            Some(code),
+        );
+        Ok(Outcome {
+            entry: HealthLogEntry {
+                start,
+                end: Utc::now(),
+                exit_code: code,
+                output,
+            },
+        })
+    }
+
+    /// Records a result under the lock (only while the container still runs) and
+    /// emits `health_status`.
+    fn record(
+        &self,
+        p: &crate::context::Parts,
+        hc: &HealthConfig,
+        outcome: Outcome,
+    ) -> Result<HealthStatus> {
+        let mut l = Locked::acquire(p, &self.id)?;
+        if l.st.status != ContainerStatus::Running {
+            return Err(HealthcheckError::NotRunning(self.id.clone()).into());
+        }
+        let in_start_period = l.st.started_at.is_some_and(|s| {
+            (outcome.entry.start - s)
+                .to_std()
+                .is_ok_and(|d| d < hc.start_period())
+        });
+        let status = l.st.health.get_or_insert_with(HealthState::default).record(
+            outcome.entry,
+            hc.retries(),
+            in_start_period,
+        );
+        l.save()?;
+        let mut ev = crate::events::Event::container(&l.cfg, crate::events::EventStatus::HealthStatus);
+        ev.health_status = status.as_str().to_string();
+        crate::events::emit(p, ev);
+        Ok(status)
+    }
+
+    /// The monitor's life (what `lpod container healthmonitor ID` runs): registers
+    /// itself in the container's state, then checks every interval until the
+    /// container stops running, its record names another process, or an on-failure
+    /// action ran. Returns when it should exit; see `crate::health_monitor`.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn health_monitor(&self) -> Result<()> {
+        let hc = match self.healthcheck_config() {
+            Ok(hc) => hc,
+            Err(crate::Error::NoSuchContainer(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let Some(interval) = hc.interval() else {
+            return Ok(());
+        };
+        let me = crate::health_monitor::current()?;
+        let p = self.enter()?;
+        {
+            let mut l = match Locked::acquire(&p, &self.id) {
+                Ok(l) => l,
+                Err(crate::Error::NoSuchContainer(_)) => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            if l.st.status != ContainerStatus::Running {
+                return Ok(());
+            }
+            if let Some(other) = l.st.health_monitor {
+                if other != me && crate::health_monitor::alive(&other) {
+                    tracing::debug!(pid = other.pid, "another health monitor watches it");
+                    return Ok(());
+                }
+            }
+            l.st.health_monitor = Some(me);
+            l.save()?;
+        }
+        drop(p);
+        loop {
+            std::thread::sleep(interval);
+            let p = self.enter()?;
+            {
+                let l = match Locked::acquire(&p, &self.id) {
+                    Ok(l) => l,
+                    Err(crate::Error::NoSuchContainer(_)) => return Ok(()),
+                    Err(e) => return Err(e),
+                };
+                if l.st.status != ContainerStatus::Running || l.st.health_monitor != Some(me) {
+                    return Ok(());
+                }
+            }
+            let status = match self.run_check(&p, &hc) {
+                Ok(o) => self.record(&p, &hc, o),
+                Err(e) => Err(e),
+            };
+            let status = match status {
+                Ok(s) => s,
+                Err(crate::Error::Health(HealthcheckError::NotRunning(_)))
+                | Err(crate::Error::NoSuchContainer(_)) => return Ok(()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "healthcheck could not run");
+                    continue;
+                }
+            };
+            if status == HealthStatus::Unhealthy && hc.on_failure != HealthOnFailure::None {
+                return self.on_failure(&p, me, hc.on_failure);
+            }
+        }
+    }
+
+    /// Runs the on-failure action, after removing this monitor's record (so the
+    /// teardown the action causes does not kill the process running it).
+    fn on_failure(
+        &self,
+        p: &crate::context::Parts,
+        me: libpod_config::MonitorRecord,
+        action: HealthOnFailure,
+    ) -> Result<()> {
+        {
+            let mut l = Locked::acquire(p, &self.id)?;
+            if l.st.health_monitor != Some(me) || l.st.status != ContainerStatus::Running {
+                return Ok(());
+            }
+            l.st.health_monitor = None;
+            l.save()?;
+        }
+        tracing::info!(action = action.as_str(), "container unhealthy: on-failure action");
+        match action {
+            HealthOnFailure::None => Ok(()),
+            HealthOnFailure::Kill => self.kill(libc::SIGKILL),
+            HealthOnFailure::Stop => self.stop(None),
+            HealthOnFailure::Restart => self.restart(None),
+        }
+    }
+}
+
+/// The healthcheck flags of `create`/`run` (`--health-*`, `--no-healthcheck`): each
+/// one given overrides the image's `Healthcheck`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HealthOptions {
+    /// `--health-cmd` as a `Test` array (see `libpod_config::health::parse_health_cmd`).
+    pub test: Option<Vec<String>>,
+    /// `--health-interval` (zero: `disable`, no scheduled checks).
+    pub interval: Option<Duration>,
+    /// `--health-timeout`.
+    pub timeout: Option<Duration>,
+    /// `--health-start-period`.
+    pub start_period: Option<Duration>,
+    /// `--health-retries`.
+    pub retries: Option<u32>,
+    /// `--health-on-failure`.
+    pub on_failure: Option<HealthOnFailure>,
+    /// `--no-healthcheck`: none, not even the image's.
+    pub disable: bool,
+}
+
+fn nanos(d: Duration) -> u64 {
+    d.as_nanos().min(u128::from(u64::MAX)) as u64
+}
+
+/// The container's healthcheck from the image's and the flags (Podman's precedence:
+/// a flag wins over the image's value). `None`: no healthcheck. Bad values are
+/// refused before anything is created.
+pub(crate) fn resolve(
+    image: Option<&libpod_storage::ImageHealthcheck>,
+    opts: &HealthOptions,
+) -> std::result::Result<Option<HealthConfig>, HealthError> {
+    if let Some(i) = opts.interval.filter(|d| !d.is_zero()) {
+        if i < Duration::from_secs(1) {
+            return Err(HealthError::TooShort {
+                flag: "healthcheck-interval",
+            });
+        }
+    }
+    if opts.timeout.is_some_and(|t| t < Duration::from_secs(1)) {
+        return Err(HealthError::TooShort {
+            flag: "healthcheck-timeout",
+        });
+    }
+    if opts.retries == Some(0) {
+        return Err(HealthError::ZeroRetries);
+    }
+    if opts.disable {
+        return Ok(None);
+    }
+    let from_image = image.filter(|h| !h.test.is_empty()).map(|h| {
+        let mut c = HealthConfig::new(h.test.clone());
+        let pos = |n: i64| u64::try_from(n).ok().filter(|n| *n > 0);
+        if let Some(n) = pos(h.interval) {
+            c.interval_ns = n;
+        }
+        if let Some(n) = pos(h.timeout) {
+            c.timeout_ns = n;
+        }
+        if let Some(n) = pos(h.start_period) {
+            c.start_period_ns = n;
+        }
+        if let Some(n) = pos(h.retries) {
+            c.retries = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+        c
+    });
+    let mut c = match (&opts.test, from_image) {
+        (Some(t), Some(mut c)) => {
+            c.test = t.clone();
+            c
+        }
+        (Some(t), None) => HealthConfig::new(t.clone()),
+        (None, Some(c)) => c,
+        (None, None) => return Ok(None),
+    };
+    if c.is_disabled() {
+        return Ok(None);
+    }
+    c.argv()?;
+    if let Some(d) = opts.interval {
+        c.interval_ns = nanos(d);
+    }
+    if let Some(d) = opts.timeout {
+        c.timeout_ns = nanos(d);
+    }
+    if let Some(d) = opts.start_period {
+        c.start_period_ns = nanos(d);
+    }
+    if let Some(r) = opts.retries {
+        c.retries = r;
+    }
+    if let Some(a) = opts.on_failure {
+        c.on_failure = a;
+    }
+    Ok(Some(c))
+}
+
+/// A duration as Go prints it for whole seconds and milliseconds (`30s`, `1.5s`).
+fn humantime_like(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_image() {
+        let img = libpod_storage::ImageHealthcheck {
+            test: vec!["CMD-SHELL".into(), "test -e /ok".into()],
+            interval: 5_000_000_000,
+            retries: 2,
+            ..Default::default()
+        };
+        let c = resolve(Some(&img), &HealthOptions::default()).unwrap().unwrap();
+        assert_eq!(c.interval(), Some(Duration::from_secs(5)));
+        assert_eq!((c.retries(), c.timeout()), (2, libpod_config::health::DEFAULT_TIMEOUT));
+        let o = HealthOptions {
+            interval: Some(Duration::ZERO),
+            on_failure: Some(HealthOnFailure::Kill),
+            ..Default::default()
+        };
+        let c = resolve(Some(&img), &o).unwrap().unwrap();
+        assert_eq!((c.interval(), c.on_failure), (None, HealthOnFailure::Kill));
+        assert_eq!(c.test, img.test);
+        let o = HealthOptions {
+            disable: true,
+            ..Default::default()
+        };
+        assert_eq!(resolve(Some(&img), &o).unwrap(), None);
+        let o = HealthOptions {
+            test: Some(vec!["NONE".into()]),
+            ..Default::default()
+        };
+        assert_eq!(resolve(Some(&img), &o).unwrap(), None);
+        assert_eq!(resolve(None, &HealthOptions::default()).unwrap(), None);
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let o = HealthOptions {
+            test: Some(vec!["CMD".into(), "true".into()]),
+            interval: Some(Duration::from_millis(500)),
+            ..Default::default()
+        };
+        assert!(matches!(resolve(None, &o), Err(HealthError::TooShort { .. })));
+        let o = HealthOptions {
+            retries: Some(0),
+            ..o
+        };
+        assert!(matches!(resolve(None, &o), Err(HealthError::TooShort { .. }) | Err(HealthError::ZeroRetries)));
+    }
+
+    #[test]
+    fn timeouts_print_like_go() {
+        use std::time::Duration;
+        assert_eq!(super::humantime_like(Duration::from_secs(30)), "30s");
+        assert_eq!(super::humantime_like(Duration::from_millis(1500)), "1.5s");
+    }
+}
