@@ -354,10 +354,9 @@ pub fn container_state() -> impl Strategy<Value = ContainerState> {
         stopped_by_user: b.6,
         error: b.7,
         health: None,
-        health_monitor: a.2.map(|pid| crate::health::MonitorRecord {
-            pid,
-            start_time: 1,
-        }),
+        health_monitor: a
+            .2
+            .map(|pid| crate::health::MonitorRecord { pid, start_time: 1 }),
     })
 }
 

@@ -34,7 +34,9 @@ pub enum HealthError {
     #[error("healthcheck test {0:?}: the first element must be CMD, CMD-SHELL or NONE")]
     BadTestKind(String),
     /// A duration flag that does not parse as a Go duration.
-    #[error("invalid duration {value:?} for {flag}: expected a Go duration such as 30s, 1m30s or 500ms")]
+    #[error(
+        "invalid duration {value:?} for {flag}: expected a Go duration such as 30s, 1m30s or 500ms"
+    )]
     BadDuration {
         /// The flag.
         flag: &'static str,
@@ -420,11 +422,20 @@ mod tests {
             parse_health_cmd(r#"["CMD-SHELL", "exit 1"]"#).unwrap(),
             ["CMD-SHELL", "exit 1"]
         );
-        assert_eq!(parse_health_cmd(r#"["true"]"#).unwrap(), ["CMD-SHELL", "true"]);
-        assert_eq!(parse_health_cmd("CMD true x").unwrap(), ["CMD", "true", "x"]);
+        assert_eq!(
+            parse_health_cmd(r#"["true"]"#).unwrap(),
+            ["CMD-SHELL", "true"]
+        );
+        assert_eq!(
+            parse_health_cmd("CMD true x").unwrap(),
+            ["CMD", "true", "x"]
+        );
         assert_eq!(parse_health_cmd(""), Err(HealthError::EmptyCommand));
         assert_eq!(parse_health_cmd("[]"), Err(HealthError::EmptyCommand));
-        assert_eq!(parse_health_cmd(r#"["CMD"]"#), Err(HealthError::EmptyCommand));
+        assert_eq!(
+            parse_health_cmd(r#"["CMD"]"#),
+            Err(HealthError::EmptyCommand)
+        );
     }
 
     #[test]
@@ -494,7 +505,10 @@ mod tests {
         assert_eq!(c.timeout(), DEFAULT_TIMEOUT);
         assert_eq!(c.retries(), DEFAULT_RETRIES);
         assert_eq!(c.on_failure, HealthOnFailure::None);
-        assert_eq!("restart".parse::<HealthOnFailure>(), Ok(HealthOnFailure::Restart));
+        assert_eq!(
+            "restart".parse::<HealthOnFailure>(),
+            Ok(HealthOnFailure::Restart)
+        );
         assert!("reboot".parse::<HealthOnFailure>().is_err());
     }
 }

@@ -814,7 +814,10 @@ fn audit_health_monitors(s: &Seen<'_>, out: &mut Vec<Finding>) {
         if !scheduled || st.status != ContainerStatus::Running {
             continue;
         }
-        if let Some(rec) = st.health_monitor.filter(|r| !crate::health_monitor::alive(r)) {
+        if let Some(rec) = st
+            .health_monitor
+            .filter(|r| !crate::health_monitor::alive(r))
+        {
             out.push(
                 Finding::new(FindingKind::DeadHealthMonitor)
                     .id(id)
@@ -968,7 +971,9 @@ fn repair_dead_health_monitor(p: &Parts, id: &str) -> Result<bool> {
         return Ok(false);
     };
     match l.st.health_monitor {
-        Some(rec) if l.st.status == ContainerStatus::Running && !crate::health_monitor::alive(&rec) => {
+        Some(rec)
+            if l.st.status == ContainerStatus::Running && !crate::health_monitor::alive(&rec) =>
+        {
             l.st.health_monitor = None;
             l.save()?;
             crate::health_monitor::spawn(p, id)

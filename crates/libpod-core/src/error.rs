@@ -12,7 +12,7 @@ pub enum Error {
     Events(#[from] crate::events::error::EventsError),
     /// A healthcheck (`crate::container::HealthcheckError`).
     #[error(transparent)]
-    Health(#[from] crate::container::HealthcheckError),
+    Health(#[from] crate::container::health_opts::HealthcheckError),
     /// The runtime was shut down; no call may use it any more.
     #[error("runtime is stopped")]
     RuntimeStopped,

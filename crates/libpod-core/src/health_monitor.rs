@@ -230,7 +230,14 @@ mod tests {
         assert_eq!(monitor_of(&ok, Path::new("/run/y")), None);
         let cleanup = args(&["/usr/bin/lpod", "container", "cleanup", &id]);
         assert_eq!(monitor_of(&cleanup, Path::new("/run/x")), None);
-        let short = args(&["lpod", "container", "healthmonitor", "--run-root", "/run/x", "abc"]);
+        let short = args(&[
+            "lpod",
+            "container",
+            "healthmonitor",
+            "--run-root",
+            "/run/x",
+            "abc",
+        ]);
         assert_eq!(monitor_of(&short, Path::new("/run/x")), None);
     }
 

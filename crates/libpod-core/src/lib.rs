@@ -51,8 +51,8 @@ pub mod top;
 
 pub use container::parse_detach_keys;
 pub use container::{
-    Container, ContainerSummary, CreateOptions, ExecOptions, InspectData, Limits, LogLine,
-    LogOptions, LogStream, MountSpec, NetworkMode, Streams,
+    Container, ContainerSummary, CreateOptions, ExecOptions, HealthOptions, HealthcheckError,
+    InspectData, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode, Streams,
 };
 pub use error::{Error, Result};
 pub use network::NetworkError;

@@ -315,7 +315,8 @@ mod tests {
         let h = cfg.healthcheck.clone().unwrap();
         assert_eq!(h.test, ["CMD-SHELL", "curl -f localhost"]);
         assert_eq!((h.interval, h.timeout, h.retries), (5_000_000_000, 0, 2));
-        let back: ImageConfig = serde_json::from_str(&serde_json::to_string(&cfg).unwrap()).unwrap();
+        let back: ImageConfig =
+            serde_json::from_str(&serde_json::to_string(&cfg).unwrap()).unwrap();
         assert_eq!(back, cfg);
         let none: ImageConfig = serde_json::from_str(r#"{"Cmd":["sh"]}"#).unwrap();
         assert!(none.healthcheck.is_none());

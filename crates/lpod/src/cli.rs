@@ -189,6 +189,9 @@ pub enum Command {
     Pod(PodCommand),
     /// List a container's published ports.
     Port(PortArgs),
+    /// Run containers' healthchecks.
+    #[command(subcommand)]
+    Healthcheck(HealthcheckCommand),
 }
 
 /// `lpod port`.
@@ -506,6 +509,9 @@ pub enum ContainerCommand {
     Logs(LogsArgs),
     /// Run a process in a running container (`lpod exec`).
     Exec(ExecArgs),
+    /// The healthcheck monitor of a container (started by `start`, not for users).
+    #[command(hide = true)]
+    Healthmonitor(HealthmonitorArgs),
 }
 
 /// `container exists`.
@@ -816,6 +822,9 @@ pub struct CreateFlags {
     /// Attach a mount: type=bind|tmpfs|image,src=...,dst=...[,ro|rw=true|...].
     #[arg(long, value_name = "MOUNT")]
     pub mount: Vec<String>,
+    /// Healthcheck (--health-cmd, --health-interval, ..., --no-healthcheck).
+    #[command(flatten)]
+    pub health: HealthFlags,
     /// Pulling a missing image (--pull, -q, --tls-verify, --authfile, --platform, ...).
     #[command(flatten)]
     pub pull: CreatePullFlags,
@@ -1537,6 +1546,58 @@ pub struct NetRmArgs {
     /// Networks.
     #[arg(required = true)]
     pub names: Vec<String>,
+}
+
+/// The healthcheck flags of `run` and `create`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct HealthFlags {
+    /// Healthcheck command: a string run by /bin/sh -c, a JSON array (CMD form), or none.
+    #[arg(long = "health-cmd", value_name = "COMMAND")]
+    pub cmd: Option<String>,
+    /// Time between checks (Go duration, default 30s), or `disable` for no schedule.
+    #[arg(long = "health-interval", value_name = "INTERVAL")]
+    pub interval: Option<String>,
+    /// Time a check may take (Go duration, default 30s).
+    #[arg(long = "health-timeout", value_name = "TIMEOUT")]
+    pub timeout: Option<String>,
+    /// Failures in a row before the container is unhealthy (default 3).
+    #[arg(long = "health-retries", value_name = "N")]
+    pub retries: Option<u32>,
+    /// Time after the start during which failures do not count (Go duration).
+    #[arg(long = "health-start-period", value_name = "PERIOD")]
+    pub start_period: Option<String>,
+    /// Action once unhealthy: none, kill, restart, stop.
+    #[arg(long = "health-on-failure", value_name = "ACTION")]
+    pub on_failure: Option<String>,
+    /// No healthcheck, not even the image's.
+    #[arg(long = "no-healthcheck")]
+    pub no_healthcheck: bool,
+}
+
+/// `lpod healthcheck ...`.
+#[derive(Debug, Subcommand)]
+pub enum HealthcheckCommand {
+    /// Run a container's healthcheck now: exit 0 healthy, 1 unhealthy.
+    Run(HealthcheckRunArgs),
+}
+
+/// `lpod healthcheck run`.
+#[derive(Debug, Clone, Args)]
+pub struct HealthcheckRunArgs {
+    /// Container name or id.
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+}
+
+/// `lpod container healthmonitor` (hidden).
+#[derive(Debug, Clone, Args)]
+pub struct HealthmonitorArgs {
+    /// The run root of the runtime that started it (names it in audits).
+    #[arg(long = "run-root", value_name = "DIR")]
+    pub run_root: PathBuf,
+    /// Container id.
+    #[arg(value_name = "ID")]
+    pub container: String,
 }
 
 #[cfg(test)]

@@ -280,8 +280,8 @@ pub(crate) fn build_config(
     if let Some(r) = opts.restart_policy {
         c.restart_policy = r;
     }
-    c.healthcheck = super::health::resolve(ic.healthcheck.as_ref(), &opts.health)
-        .map_err(super::health::HealthcheckError::from)?;
+    c.healthcheck = super::health_opts::resolve(ic.healthcheck.as_ref(), &opts.health)
+        .map_err(super::health_opts::HealthcheckError::from)?;
     Ok(c)
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod cleanup;
 pub(crate) mod create;
 mod exec;
 pub(crate) mod health;
+pub(crate) mod health_opts;
 mod init;
 pub(crate) mod inspect;
 mod kill;
@@ -26,7 +27,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use crate::network::InspectNetworkSettings;
-pub use health::{HealthOptions, HealthcheckError};
+pub use health_opts::{HealthOptions, HealthcheckError};
 pub use inspect::{
     human_size, InspectConfig, InspectData, InspectDevice, InspectHealth, InspectHealthConfig,
     InspectHealthLog, InspectHostConfig, InspectLogConfig, InspectMount, InspectState,

@@ -139,7 +139,7 @@ pub struct CreateOptions {
     /// `--add-host`); checked at create.
     pub dns: libpod_config::DnsConfig,
     /// Healthcheck flags (`--health-*`, `--no-healthcheck`), over the image's.
-    pub health: super::health::HealthOptions,
+    pub health: super::health_opts::HealthOptions,
 }
 
 /// The environment every container starts from, before the image's (Podman's

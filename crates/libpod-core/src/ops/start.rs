@@ -53,7 +53,9 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
         // The monitor records itself in the state (see `crate::health_monitor`).
         match crate::health_monitor::spawn(l.p, &id) {
             Ok(_) => failpoint::hit("container.health.after_monitor_spawn"),
-            Err(e) => tracing::warn!(error = %e, "health monitor not started: checks run only on demand"),
+            Err(e) => {
+                tracing::warn!(error = %e, "health monitor not started: checks run only on demand")
+            }
         }
     }
     Ok(())

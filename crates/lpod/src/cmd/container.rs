@@ -195,6 +195,7 @@ pub fn create_options(
             options: f.dns_option.clone(),
             hosts_add: f.add_host.clone(),
         },
+        health: super::health::health_options(&f.health)?,
     })
 }
 

@@ -4,6 +4,7 @@
 mod container;
 mod events;
 mod filter;
+mod health;
 mod image;
 mod mount;
 pub mod network;
@@ -225,6 +226,8 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             events::events(&open(g)?, a)
         }
         Command::Port(a) => network::port(&open(g)?, a),
+        Command::Healthcheck(crate::cli::HealthcheckCommand::Run(a)) => health::run(&open(g)?, a),
+        Command::Container(ContainerCommand::Healthmonitor(a)) => health::monitor(g, a),
     }
 }
 

@@ -12,13 +12,19 @@ use crate::format;
 
 /// The STATUS column for a summary.
 pub fn status_text(s: &ContainerSummary, now: DateTime<Utc>) -> String {
-    format::status_column(
+    let text = format::status_column(
         &s.state,
         Some(s.exit_code),
         s.started_time,
         s.exited_time,
         now,
-    )
+    );
+    // Podman: "Up 3 seconds (healthy)".
+    if s.health.is_empty() {
+        text
+    } else {
+        format!("{text} ({})", s.health)
+    }
 }
 
 /// Podman's `ps --format json` "Ports" list from core's `127.0.0.1:8080->80/tcp, ...`
