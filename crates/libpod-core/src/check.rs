@@ -791,6 +791,9 @@ fn audit_health_monitors(s: &Seen<'_>, out: &mut Vec<Finding>) {
     for m in crate::health_monitor::find(s.p) {
         let detail = match s.db.ctrs.get(&m.id) {
             None => "monitor of a container the state does not have".to_string(),
+            // An on-failure action in progress: the monitor removed its own record
+            // and is stopping the container (see `crate::health_monitor`).
+            Some((_, st)) if st.status == ContainerStatus::Stopping => continue,
             Some((_, st)) if st.status != ContainerStatus::Running => {
                 format!("monitor of a container in status {}", st.status.as_str())
             }

@@ -1553,22 +1553,22 @@ pub struct NetRmArgs {
 pub struct HealthFlags {
     /// Healthcheck command: a string run by /bin/sh -c, a JSON array (CMD form), or none.
     #[arg(long = "health-cmd", value_name = "COMMAND")]
-    pub cmd: Option<String>,
+    pub health_cmd: Option<String>,
     /// Time between checks (Go duration, default 30s), or `disable` for no schedule.
     #[arg(long = "health-interval", value_name = "INTERVAL")]
-    pub interval: Option<String>,
+    pub health_interval: Option<String>,
     /// Time a check may take (Go duration, default 30s).
     #[arg(long = "health-timeout", value_name = "TIMEOUT")]
-    pub timeout: Option<String>,
+    pub health_timeout: Option<String>,
     /// Failures in a row before the container is unhealthy (default 3).
     #[arg(long = "health-retries", value_name = "N")]
-    pub retries: Option<u32>,
+    pub health_retries: Option<u32>,
     /// Time after the start during which failures do not count (Go duration).
     #[arg(long = "health-start-period", value_name = "PERIOD")]
-    pub start_period: Option<String>,
+    pub health_start_period: Option<String>,
     /// Action once unhealthy: none, kill, restart, stop.
     #[arg(long = "health-on-failure", value_name = "ACTION")]
-    pub on_failure: Option<String>,
+    pub health_on_failure: Option<String>,
     /// No healthcheck, not even the image's.
     #[arg(long = "no-healthcheck")]
     pub no_healthcheck: bool,

@@ -24,22 +24,22 @@ pub fn health_options(f: &HealthFlags) -> Result<HealthOptions, CliError> {
             .transpose()
             .map_err(CliError::from)
     };
-    let interval = match f.interval.as_deref() {
+    let interval = match f.health_interval.as_deref() {
         Some("disable") => Some(Duration::ZERO),
-        _ => dur("--health-interval", &f.interval)?,
+        _ => dur("--health-interval", &f.health_interval)?,
     };
-    if f.no_healthcheck && f.cmd.is_some() {
+    if f.no_healthcheck && f.health_cmd.is_some() {
         return Err(CliError::Usage(
             "cannot specify both --no-healthcheck and --health-cmd".into(),
         ));
     }
     Ok(HealthOptions {
-        test: f.cmd.as_deref().map(parse_health_cmd).transpose()?,
+        test: f.health_cmd.as_deref().map(parse_health_cmd).transpose()?,
         interval,
-        timeout: dur("--health-timeout", &f.timeout)?,
-        start_period: dur("--health-start-period", &f.start_period)?,
-        retries: f.retries,
-        on_failure: f.on_failure.as_deref().map(str::parse).transpose()?,
+        timeout: dur("--health-timeout", &f.health_timeout)?,
+        start_period: dur("--health-start-period", &f.health_start_period)?,
+        retries: f.health_retries,
+        on_failure: f.health_on_failure.as_deref().map(str::parse).transpose()?,
         disable: f.no_healthcheck,
     })
 }
@@ -86,10 +86,10 @@ mod tests {
     #[test]
     fn flags_to_options() {
         let f = HealthFlags {
-            cmd: Some("test -e /ok".into()),
-            interval: Some("disable".into()),
-            retries: Some(2),
-            on_failure: Some("restart".into()),
+            health_cmd: Some("test -e /ok".into()),
+            health_interval: Some("disable".into()),
+            health_retries: Some(2),
+            health_on_failure: Some("restart".into()),
             ..Default::default()
         };
         let o = health_options(&f).unwrap();
@@ -100,12 +100,12 @@ mod tests {
         assert_eq!(o.interval, Some(Duration::ZERO));
         assert_eq!(o.retries, Some(2));
         let bad = HealthFlags {
-            on_failure: Some("reboot".into()),
+            health_on_failure: Some("reboot".into()),
             ..Default::default()
         };
         assert!(matches!(health_options(&bad), Err(CliError::Usage(m)) if m.contains("reboot")));
         let bad = HealthFlags {
-            timeout: Some("ten".into()),
+            health_timeout: Some("ten".into()),
             ..Default::default()
         };
         assert!(

@@ -205,6 +205,21 @@ impl Lpod {
         child.wait().ok()?.code()
     }
 
+    /// Starts another program (not lpod) in the background, output discarded; killed on
+    /// drop if still running. Returns its pid.
+    pub fn spawn_raw(&mut self, program: &str, args: &[&str]) -> i32 {
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
+        let pid = child.id() as i32;
+        self.children.push(child);
+        pid
+    }
+
     /// The child most recently started with [`Lpod::spawn`].
     pub fn children_last(&mut self) -> &mut Child {
         self.children.last_mut().expect("a spawned child")
@@ -268,6 +283,35 @@ impl Lpod {
         pids
     }
 
+    /// Live (non-zombie) healthcheck monitor processes of this world: `container
+    /// healthmonitor` command lines that name our paths.
+    pub fn health_monitors(&self) -> Vec<i32> {
+        let ours = self.dir.path().to_string_lossy().into_owned();
+        let mut pids = Vec::new();
+        let Ok(rd) = std::fs::read_dir("/proc") else {
+            return pids;
+        };
+        for e in rd.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+                continue;
+            };
+            let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+                continue;
+            };
+            let args: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let monitor = args
+                .windows(2)
+                .any(|w| w[0] == "container" && w[1] == "healthmonitor");
+            if monitor && args.iter().any(|a| a.contains(&ours)) && pid_live(pid) {
+                pids.push(pid);
+            }
+        }
+        pids
+    }
+
     /// Pids named by pidfiles under the run root and root whose process is attributable to
     /// this world: a conmon naming our paths, or a process whose root is under our root.
     fn attributable_pids(&self) -> Vec<i32> {
@@ -276,6 +320,7 @@ impl Lpod {
         collect_pidfiles(&self.root, &mut files, 0);
         let ours = self.dir.path();
         let mut pids = self.conmons();
+        pids.extend(self.health_monitors());
         for f in files {
             let Some(pid) = std::fs::read_to_string(&f)
                 .ok()
@@ -409,6 +454,18 @@ impl Drop for Lpod {
             let _ = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH);
         }
     }
+}
+
+/// True when `pid` exists and is not a zombie (a killed process whose parent has not
+/// reaped it yet is gone for every purpose here).
+pub fn pid_live(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next().map(|st| st != "Z"))
+        })
+        .unwrap_or(false)
 }
 
 /// A random number from /dev/urandom.

@@ -1,0 +1,342 @@
+//! Healthchecks end to end: the real binary, real crun under real conmon, no systemd.
+//! The monitor process that `start` launches runs the checks on schedule; these tests
+//! watch what it records (`inspect`'s `State.Health`, `ps`, `health_status` events),
+//! its on-failure actions, `healthcheck run`'s exit codes, and that nothing of it is
+//! left after `rm -fa` (by pid) or survives `system check --repair`.
+
+mod common;
+
+use common::{pid_live, Lpod};
+
+/// `inspect --format '{{json .State.Health}}'`, parsed.
+fn health(l: &Lpod, name: &str) -> serde_json::Value {
+    let s = l.inspect(name, "{{json .State.Health}}");
+    serde_json::from_str(&s).unwrap_or_else(|e| panic!("health json {e}: {s}"))
+}
+
+fn wait_status(l: &Lpod, name: &str, want: &str) -> serde_json::Value {
+    l.wait_for(&format!("{name} to be {want}"), || {
+        let h = health(l, name);
+        (h["Status"] == want).then_some(h)
+    })
+}
+
+/// The monitor of this world's only monitored container, once it runs.
+fn one_monitor(l: &Lpod) -> i32 {
+    l.wait_for("the health monitor", || match l.health_monitors()[..] {
+        [pid] => Some(pid),
+        _ => None,
+    })
+}
+
+#[test]
+fn healthy_then_failing_flips_to_unhealthy_after_retries() {
+    let Some(l) = Lpod::with_image() else { return };
+    // Healthy until /tmp/bad exists; two failures in a row make it unhealthy.
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "hc",
+        "--health-cmd",
+        "test ! -e /tmp/bad && echo fine",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "2",
+        &l.image,
+        "sleep",
+        "1000",
+    ]);
+    let test: Vec<String> =
+        serde_json::from_str(&l.inspect("hc", "{{json .Config.Healthcheck.Test}}")).unwrap();
+    assert_eq!(test, ["CMD-SHELL", "test ! -e /tmp/bad && echo fine"]);
+    let h = wait_status(&l, "hc", "healthy");
+    assert_eq!(h["FailingStreak"], 0);
+    let last = h["Log"].as_array().and_then(|a| a.last()).cloned().unwrap();
+    assert_eq!(last["ExitCode"], 0);
+    assert_eq!(last["Output"].as_str().map(str::trim), Some("fine"));
+    // Podman 4's alias.
+    assert_eq!(l.inspect("hc", "{{.State.Healthcheck.Status}}"), "healthy");
+    let ps = l.ok(&["ps", "--format", "{{.Status}}"]);
+    assert!(ps.trim().ends_with("(healthy)"), "{ps}");
+
+    l.ok(&["exec", "hc", "touch", "/tmp/bad"]);
+    let h = wait_status(&l, "hc", "unhealthy");
+    assert!(h["FailingStreak"].as_u64().unwrap() >= 2, "{h}");
+    let log = h["Log"].as_array().unwrap();
+    assert!(log.len() <= 5, "the log keeps five results: {h}");
+    assert_eq!(log.last().unwrap()["ExitCode"], 1);
+    let ps = l.ok(&["ps", "--format", "{{.Status}}"]);
+    assert!(ps.trim().ends_with("(unhealthy)"), "{ps}");
+    // Unhealthy without an action: still running.
+    assert_eq!(l.inspect("hc", "{{.State.Status}}"), "running");
+
+    let ev = l.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        "event=health_status",
+        "--format",
+        "json",
+    ]);
+    let statuses: Vec<String> = ev
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).expect("event json");
+            assert_eq!(v["Name"], "hc");
+            assert_eq!(v["Type"], "container");
+            v["health_status"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    assert!(statuses.iter().any(|s| s == "healthy"), "{ev}");
+    assert!(statuses.iter().any(|s| s == "unhealthy"), "{ev}");
+}
+
+#[test]
+fn healthcheck_run_exit_codes_and_errors() {
+    let Some(l) = Lpod::with_image() else { return };
+    // No schedule: checks run only when asked.
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "hc",
+        "--health-cmd",
+        r#"["test","-e","/tmp/ok"]"#,
+        "--health-interval",
+        "disable",
+        &l.image,
+        "sleep",
+        "1000",
+    ]);
+    assert!(l.health_monitors().is_empty(), "no schedule, no monitor");
+    assert_eq!(l.inspect("hc", "{{.State.Health.Status}}"), "starting");
+    let out = l.run(&["healthcheck", "run", "hc"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout.trim(), "unhealthy", "{out:?}");
+    l.ok(&["exec", "hc", "touch", "/tmp/ok"]);
+    let out = l.run(&["healthcheck", "run", "hc"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, "", "{out:?}");
+    assert_eq!(l.inspect("hc", "{{.State.Health.Status}}"), "healthy");
+
+    // A command that is not there is a failed check (127), not an error.
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "missing",
+        "--health-cmd",
+        r#"["/no/such/check"]"#,
+        "--health-interval",
+        "disable",
+        "--health-retries",
+        "1",
+        &l.image,
+        "sleep",
+        "1000",
+    ]);
+    let out = l.run(&["healthcheck", "run", "missing"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let h = health(&l, "missing");
+    assert_ne!(h["Log"][0]["ExitCode"], 0, "{h}");
+
+    l.ok(&["run", "-d", "--name", "plain", &l.image, "sleep", "1000"]);
+    let out = l.run(&["healthcheck", "run", "plain"]);
+    out.assert_error(125, "no healthcheck");
+    assert!(out.stderr.contains("has no defined healthcheck"), "{out:?}");
+
+    l.ok(&["stop", "-t", "0", "hc"]);
+    let out = l.run(&["healthcheck", "run", "hc"]);
+    out.assert_error(125, "stopped");
+    assert!(out.stderr.contains("is not running"), "{out:?}");
+
+    let out = l.run(&["healthcheck", "run", "nonesuch"]);
+    out.assert_error(125, "unknown container");
+
+    let out = l.run(&[
+        "create",
+        "--health-cmd",
+        "true",
+        "--health-on-failure",
+        "reboot",
+        &l.image,
+    ]);
+    out.assert_error(125, "bad action");
+    assert!(out.stderr.contains("reboot"), "{out:?}");
+    let out = l.run(&[
+        "create",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "500ms",
+        &l.image,
+    ]);
+    out.assert_error(125, "interval below 1s");
+    let out = l.run(&["create", "--health-timeout", "soon", &l.image]);
+    out.assert_error(125, "bad duration");
+    assert!(out.stderr.contains("--health-timeout"), "{out:?}");
+    assert_eq!(l.ps_all().len(), 3, "the refused creates left nothing");
+}
+
+#[test]
+fn on_failure_restart_restarts_and_kill_kills() {
+    let Some(l) = Lpod::with_image() else { return };
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "re",
+        "--stop-timeout",
+        "0",
+        "--health-cmd",
+        "test -e /tmp/ok",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "1",
+        "--health-on-failure",
+        "restart",
+        &l.image,
+        "sleep",
+        "1000",
+    ]);
+    assert_eq!(
+        l.inspect("re", "{{.Config.HealthcheckOnFailureAction}}"),
+        "restart"
+    );
+    let first_start = l.inspect("re", "{{.State.StartedAt}}");
+    let first_monitor = one_monitor(&l);
+    l.wait_for("a restart by the health monitor", || {
+        let count: u32 = l.inspect("re", "{{.RestartCount}}").parse().ok()?;
+        (count >= 1 && l.inspect("re", "{{.State.Status}}") == "running").then_some(())
+    });
+    assert_ne!(l.inspect("re", "{{.State.StartedAt}}"), first_start);
+    let ev = l.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        "container=re",
+        "--format",
+        "{{.Status}}",
+    ]);
+    assert!(ev.lines().any(|s| s == "restart"), "{ev}");
+    // The restarted run has its own monitor; the one that acted is gone.
+    let second = l.wait_for("the next run's monitor", || {
+        l.health_monitors()
+            .into_iter()
+            .find(|p| *p != first_monitor)
+    });
+    l.wait_for("the acting monitor to exit", || {
+        (!pid_live(first_monitor)).then_some(())
+    });
+    l.ok(&["rm", "-f", "-t", "0", "re"]);
+    l.wait_for("no monitor after rm", || (!pid_live(second)).then_some(()));
+
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "ki",
+        "--health-cmd",
+        "exit 3",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "1",
+        "--health-on-failure",
+        "kill",
+        &l.image,
+        "sleep",
+        "1000",
+    ]);
+    l.wait_for("the kill by the health monitor", || {
+        (l.inspect("ki", "{{.State.Status}}") == "exited").then_some(())
+    });
+    assert_eq!(l.inspect("ki", "{{.State.ExitCode}}"), "137");
+    l.wait_for("no monitor after the kill", || {
+        l.health_monitors().is_empty().then_some(())
+    });
+}
+
+#[test]
+fn rm_fa_leaves_no_monitor_and_check_repairs_orphans() {
+    let Some(mut l) = Lpod::with_image() else {
+        return;
+    };
+    for name in ["a", "b"] {
+        l.ok(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--health-cmd",
+            "true",
+            "--health-interval",
+            "1s",
+            &l.image,
+            "sleep",
+            "1000",
+        ]);
+    }
+    let pids = l.wait_for("two monitors", || {
+        let p = l.health_monitors();
+        (p.len() == 2).then_some(p)
+    });
+    for p in &pids {
+        // Detached: not a child of the lpod that started it (re-parented).
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap();
+        let ppid: i32 = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_ne!(ppid, std::process::id() as i32);
+    }
+    wait_status(&l, "a", "healthy");
+    let out = l.run(&["system", "check"]);
+    assert_eq!(out.code, 0, "recorded monitors are no findings: {out:?}");
+    l.ok(&["rm", "-fa", "-t", "0"]);
+    for p in &pids {
+        assert!(!pid_live(*p), "monitor {p} left after rm -fa");
+    }
+    assert!(l.health_monitors().is_empty());
+
+    // A process that looks like a monitor of this run root for an unknown container
+    // (a test double beside the real monitors): an orphan, which --repair kills.
+    let run_root = l.runroot.to_string_lossy().into_owned();
+    let fake_id = "f".repeat(64);
+    let child = l.spawn_raw(
+        "sh",
+        &[
+            "-c",
+            "while :; do sleep 1; done",
+            "lpod",
+            "container",
+            "healthmonitor",
+            "--run-root",
+            &run_root,
+            &fake_id,
+        ],
+    );
+    let out = l.run(&["system", "check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let found = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "orphan-health-monitor")
+        .cloned()
+        .unwrap_or_else(|| panic!("no orphan-health-monitor finding: {out:?}"));
+    assert_eq!(found["pid"], child);
+    assert_eq!(found["id"], fake_id.as_str());
+    l.ok(&["system", "check", "--repair"]);
+    l.wait_for("the orphan to die", || (!pid_live(child)).then_some(()));
+    assert_eq!(l.run(&["system", "check"]).code, 0);
+}
