@@ -106,15 +106,22 @@ fn healthcheck_run_exit_codes_and_errors() {
         r#"["test","-e","/tmp/ok"]"#,
         "--health-interval",
         "disable",
+        "--health-retries",
+        "2",
         &l.image,
         "sleep",
         "1000",
     ]);
     assert!(l.health_monitors().is_empty(), "no schedule, no monitor");
     assert_eq!(l.inspect("hc", "{{.State.Health.Status}}"), "starting");
+    // One failure of two allowed: still starting (printed, exit 1, as Podman).
+    let out = l.run(&["healthcheck", "run", "hc"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout.trim(), "starting", "{out:?}");
     let out = l.run(&["healthcheck", "run", "hc"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert_eq!(out.stdout.trim(), "unhealthy", "{out:?}");
+    assert_eq!(health(&l, "hc")["FailingStreak"], 2);
     l.ok(&["exec", "hc", "touch", "/tmp/ok"]);
     let out = l.run(&["healthcheck", "run", "hc"]);
     assert_eq!(out.code, 0, "{out:?}");
