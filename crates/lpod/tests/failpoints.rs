@@ -124,8 +124,19 @@ impl World {
                 leaks.push(format!("lock file {}", e.display()));
             }
         }
-        for pid in l.conmons() {
+        // conmon exits just after writing the exit file that `rm -f` waits for: one
+        // still finishing is given time (a liveness bound); one that stays is a leak.
+        let deadline = std::time::Instant::now() + common::POLL_LIMIT;
+        let mut conmons = l.conmons();
+        while !conmons.is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            conmons = l.conmons();
+        }
+        for pid in conmons {
             leaks.push(format!("conmon pid {pid}"));
+        }
+        for pid in l.health_monitors() {
+            leaks.push(format!("health monitor pid {pid}"));
         }
         for dir in ["bundles", "persist", "exits"] {
             for e in read_dir(&l.runroot.join(dir)) {
@@ -248,6 +259,38 @@ fn case(w: &World, fp: &'static str) -> Vec<Step> {
         "sleep",
         "1000",
     ];
+    // A healthcheck on a schedule (a monitor is launched by start), and one only run
+    // on demand.
+    let run_health: &[&str] = &[
+        "run",
+        "-d",
+        "--name",
+        "c",
+        "--network",
+        "NET",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "1s",
+        "IMG",
+        "sleep",
+        "1000",
+    ];
+    let run_health_on_demand: &[&str] = &[
+        "run",
+        "-d",
+        "--name",
+        "c",
+        "--network",
+        "NET",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "disable",
+        "IMG",
+        "sleep",
+        "1000",
+    ];
     let pod_create: &[&str] = &["pod", "create", "--name", "p", "--network", "NET"];
     let member: &[&str] = &[
         "run", "-d", "--pod", "p", "--name", "c", "IMG", "sleep", "1000",
@@ -268,6 +311,13 @@ fn case(w: &World, fp: &'static str) -> Vec<Step> {
         | "container.remove.after_kill"
         | "container.remove.after_storage_delete"
         | "container.remove.after_state" => vec![plain(run), armed(&["rm", "-f", "c"])],
+        // Killed right after the monitor was launched: the monitor registers itself
+        // (or exits), and `rm -fa` reaps it.
+        "container.health.after_monitor_spawn" => vec![armed(run_health)],
+        "container.health.before_record" => vec![
+            plain(run_health_on_demand),
+            armed(&["healthcheck", "run", "c"]),
+        ],
         "pod.create.after_state" | "pod.create.after_infra" => vec![armed(pod_create)],
         "pod.remove.after_containers"
         | "pod.remove.after_detach"
