@@ -977,9 +977,9 @@ fn repair_dead_health_monitor(p: &Parts, id: &str) -> Result<bool> {
         Some(rec)
             if l.st.status == ContainerStatus::Running && !crate::health_monitor::alive(&rec) =>
         {
-            l.st.health_monitor = None;
+            l.st.health_monitor = crate::health_monitor::spawn(p, id)?;
             l.save()?;
-            crate::health_monitor::spawn(p, id)
+            Ok(l.st.health_monitor.is_some())
         }
         _ => Ok(false),
     }

@@ -25,10 +25,11 @@
 //!   healthcheck; containers without one get none.
 //!
 //! The record is `ContainerState::health_monitor` (pid + `/proc` start time, so a
-//! reused pid is never killed). The *monitor* writes it, not the process that
-//! started it: it takes the container's lock, and registers only when the
-//! container runs and no other live monitor is recorded; otherwise it exits. So if
-//! `start` is SIGKILLed right after the spawn (failpoint
+//! reused pid is never killed). The launcher learns the monitor's pid through a pipe
+//! and `start` saves it under the lock it holds; and the *monitor* registers itself
+//! too: it takes the container's lock and goes on only when the container runs and
+//! the record is empty, dead or names itself; otherwise it exits. So if `start` is
+//! SIGKILLed between the spawn and the save (failpoint
 //! `container.health.after_monitor_spawn`) nothing is left unrecorded: the monitor
 //! records itself, or exits because the container is gone or stopped. On each
 //! tick it checks again that the container runs and that the record still names
@@ -69,14 +70,31 @@ pub(crate) fn alive(rec: &MonitorRecord) -> bool {
     matches!(crate::process::stat(rec.pid), Ok(s) if s.start == rec.start_time && s.state != 'Z')
 }
 
-/// Launches the monitor of container `id`, detached. Without an lpod binary (a
-/// runtime built with no exit command) there is none: checks then run only on
-/// demand (`Container::healthcheck_run`). Returns whether one was launched.
-pub(crate) fn spawn(p: &Parts, id: &str) -> Result<bool> {
+/// Launches the monitor of container `id`, detached, and returns its record (pid
+/// and start time) for the caller to save under the container's lock. Without an
+/// lpod binary (a runtime built with no exit command) there is none (`Ok(None)`):
+/// checks then run only on demand (`Container::healthcheck_run`).
+pub(crate) fn spawn(p: &Parts, id: &str) -> Result<Option<MonitorRecord>> {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
     use std::os::unix::process::CommandExt;
     let Some((bin, global)) = &p.opts.exit_command else {
-        return Ok(false);
+        return Ok(None);
     };
+    // The launcher (the intermediate child) reports the monitor's pid on this pipe.
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two fds into the array we own.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(Error::io(
+            "create the health monitor's pipe",
+            bin.clone(),
+            std::io::Error::last_os_error(),
+        ));
+    }
+    // SAFETY: both fds were just created by pipe2 and are owned by nobody else.
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let wfd = fds[1];
     let mut cmd = std::process::Command::new(bin);
     cmd.args(global)
         .args(SUBCOMMAND)
@@ -94,29 +112,40 @@ pub(crate) fn spawn(p: &Parts, id: &str) -> Result<bool> {
         }
     }
     // SAFETY: the closure runs in the forked child before exec and only calls
-    // async-signal-safe functions (setsid, fork, _exit).
+    // async-signal-safe functions (setsid, fork, write, _exit) on memory it owns.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             if libc::setsid() < 0 {
                 return Err(std::io::Error::last_os_error());
             }
             match libc::fork() {
                 -1 => Err(std::io::Error::last_os_error()),
-                // The grandchild goes on to exec the monitor.
+                // The grandchild goes on to exec the monitor (the pipe is close-on-exec).
                 0 => Ok(()),
-                // The intermediate child exits at once: the monitor is nobody's child.
-                _ => libc::_exit(0),
+                // The intermediate child reports the monitor's pid and exits at once:
+                // the monitor is nobody's child.
+                pid => {
+                    let bytes = pid.to_ne_bytes();
+                    let _ = libc::write(wfd, bytes.as_ptr().cast(), bytes.len());
+                    libc::_exit(0)
+                }
             }
         });
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| Error::io("start the health monitor", bin.clone(), e))?;
+    let spawned = cmd.spawn();
+    drop(write_end);
+    let mut child = spawned.map_err(|e| Error::io("start the health monitor", bin.clone(), e))?;
     child
         .wait()
         .map_err(|e| Error::io("wait for the health monitor launcher", bin.clone(), e))?;
-    tracing::debug!(id, "health monitor launched");
-    Ok(true)
+    let mut buf = [0u8; 4];
+    std::fs::File::from(read_end)
+        .read_exact(&mut buf)
+        .map_err(|e| Error::io("read the health monitor's pid", bin.clone(), e))?;
+    let pid = i32::from_ne_bytes(buf);
+    let start_time = crate::journal::proc_start(pid)?.0;
+    tracing::debug!(id, pid, "health monitor launched");
+    Ok(Some(MonitorRecord { pid, start_time }))
 }
 
 /// Kills the monitor `st` records (unless it is this process, which is acting on

@@ -308,6 +308,30 @@ fn rm_fa_leaves_no_monitor_and_check_repairs_orphans() {
     wait_status(&l, "a", "healthy");
     let out = l.run(&["system", "check"]);
     assert_eq!(out.code, 0, "recorded monitors are no findings: {out:?}");
+
+    // A monitor killed behind lpod's back: the audit sees the dead record, and
+    // --repair starts a new monitor for the still running container.
+    let victim = pids[0];
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(victim),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill the monitor this test's container got");
+    l.wait_for("the killed monitor to die", || {
+        (!pid_live(victim)).then_some(())
+    });
+    let out = l.run(&["system", "check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("dead-health-monitor"), "{out:?}");
+    l.ok(&["system", "check", "--repair"]);
+    let pids = l.wait_for("a new monitor beside the other one", || {
+        let p = l.health_monitors();
+        (p.len() == 2 && !p.contains(&victim)).then_some(p)
+    });
+    l.wait_for("the new monitor to register", || {
+        (l.run(&["system", "check"]).code == 0).then_some(())
+    });
+
     l.ok(&["rm", "-fa", "-t", "0"]);
     for p in &pids {
         assert!(!pid_live(*p), "monitor {p} left after rm -fa");
@@ -346,4 +370,108 @@ fn rm_fa_leaves_no_monitor_and_check_repairs_orphans() {
     l.ok(&["system", "check", "--repair"]);
     l.wait_for("the orphan to die", || (!pid_live(child)).then_some(()));
     assert_eq!(l.run(&["system", "check"]).code, 0);
+}
+
+/// Copies the busybox OCI layout to `dir` with a `Healthcheck` in its image config and
+/// the name `localhost/hcimage:latest`.
+fn image_with_healthcheck(src: &std::path::Path, dir: &std::path::Path) {
+    use libpod_storage::digest::sha256_digest;
+    let blob = |d: &str| -> std::path::PathBuf {
+        dir.join("blobs/sha256")
+            .join(d.strip_prefix("sha256:").unwrap())
+    };
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    for e in std::fs::read_dir(src.join("blobs/sha256"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), dir.join("blobs/sha256").join(e.file_name())).unwrap();
+    }
+    std::fs::copy(src.join("oci-layout"), dir.join("oci-layout")).unwrap();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(src.join("index.json")).unwrap()).unwrap();
+    let mdigest = index["manifests"][0]["digest"].as_str().unwrap();
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(blob(mdigest)).unwrap()).unwrap();
+    let cdigest = manifest["config"]["digest"].as_str().unwrap().to_string();
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(blob(&cdigest)).unwrap()).unwrap();
+    config["config"]["Healthcheck"] = serde_json::json!({
+        "Test": ["CMD-SHELL", "test ! -e /tmp/bad"],
+        "Interval": 1_000_000_000u64,
+        "Retries": 1,
+    });
+    let cbytes = serde_json::to_vec(&config).unwrap();
+    let cd = sha256_digest(&cbytes);
+    std::fs::write(blob(&cd), &cbytes).unwrap();
+    manifest["config"]["digest"] = cd.clone().into();
+    manifest["config"]["size"] = cbytes.len().into();
+    let mbytes = serde_json::to_vec(&manifest).unwrap();
+    let md = sha256_digest(&mbytes);
+    std::fs::write(blob(&md), &mbytes).unwrap();
+    let mut index = index.clone();
+    index["manifests"][0]["digest"] = md.into();
+    index["manifests"][0]["size"] = mbytes.len().into();
+    index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] =
+        "localhost/hcimage:latest".into();
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+}
+
+#[test]
+fn the_image_healthcheck_applies_unless_overridden() {
+    let Some(l) = Lpod::with_image() else { return };
+    let src = common::test_image_tar().with_file_name("busybox-oci");
+    let dir = l.dir().join("hcimage-oci");
+    image_with_healthcheck(&src, &dir);
+    l.ok(&["load", "-i", dir.to_str().unwrap()]);
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "img",
+        "localhost/hcimage",
+        "sleep",
+        "1000",
+    ]);
+    let test: Vec<String> =
+        serde_json::from_str(&l.inspect("img", "{{json .Config.Healthcheck.Test}}")).unwrap();
+    assert_eq!(test, ["CMD-SHELL", "test ! -e /tmp/bad"]);
+    assert_eq!(
+        l.inspect("img", "{{.Config.Healthcheck.Interval}}"),
+        "1000000000"
+    );
+    wait_status(&l, "img", "healthy");
+    // A flag overrides the image's value; the rest stays the image's.
+    l.ok(&[
+        "create",
+        "--name",
+        "over",
+        "--health-retries",
+        "4",
+        "localhost/hcimage",
+        "sleep",
+        "1000",
+    ]);
+    assert_eq!(l.inspect("over", "{{.Config.Healthcheck.Retries}}"), "4");
+    assert_eq!(
+        l.inspect("over", "{{.Config.Healthcheck.Interval}}"),
+        "1000000000"
+    );
+    // --no-healthcheck: none at all.
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "none",
+        "--no-healthcheck",
+        "localhost/hcimage",
+        "sleep",
+        "1000",
+    ]);
+    let out = l.run(&["healthcheck", "run", "none"]);
+    out.assert_error(125, "--no-healthcheck");
+    let doc = l.ok(&["inspect", "none"]);
+    assert!(!doc.contains("\"Health\""), "{doc}");
+    l.ok(&["rm", "-fa", "-t", "0"]);
+    assert!(l.health_monitors().is_empty());
 }
