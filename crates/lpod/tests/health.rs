@@ -149,6 +149,40 @@ fn healthcheck_run_exit_codes_and_errors() {
     let h = health(&l, "missing");
     assert_ne!(h["Log"][0]["ExitCode"], 0, "{h}");
 
+    // A check that outlives its timeout is killed and fails with -1 (Podman's message).
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "slow",
+        "--health-cmd",
+        "sleep 600",
+        "--health-timeout",
+        "1s",
+        "--health-interval",
+        "disable",
+        "--health-retries",
+        "1",
+        &l.image,
+        "sleep",
+        "1000",
+    ]);
+    let out = l.run(&["healthcheck", "run", "slow"]);
+    assert_eq!((out.code, out.stdout.trim()), (1, "unhealthy"), "{out:?}");
+    let h = health(&l, "slow");
+    assert_eq!(h["Log"][0]["ExitCode"], -1, "{h}");
+    assert!(
+        h["Log"][0]["Output"]
+            .as_str()
+            .is_some_and(|o| o.contains("exceeded timeout of 1s")),
+        "{h}"
+    );
+    let top = l.ok(&["exec", "slow", "ps", "-o", "args"]);
+    assert!(
+        !top.contains("sleep 600"),
+        "the timed-out check was killed: {top}"
+    );
+
     l.ok(&["run", "-d", "--name", "plain", &l.image, "sleep", "1000"]);
     let out = l.run(&["healthcheck", "run", "plain"]);
     out.assert_error(125, "no healthcheck");
@@ -184,7 +218,7 @@ fn healthcheck_run_exit_codes_and_errors() {
     let out = l.run(&["create", "--health-timeout", "soon", &l.image]);
     out.assert_error(125, "bad duration");
     assert!(out.stderr.contains("--health-timeout"), "{out:?}");
-    assert_eq!(l.ps_all().len(), 3, "the refused creates left nothing");
+    assert_eq!(l.ps_all().len(), 4, "the refused creates left nothing");
 }
 
 #[test]
