@@ -222,7 +222,7 @@ fn healthcheck_run_exit_codes_and_errors() {
 }
 
 #[test]
-fn on_failure_restart_restarts_and_kill_kills() {
+fn on_failure_restart_kill_and_stop() {
     let Some(l) = Lpod::with_image() else { return };
     l.ok(&[
         "run",
@@ -297,6 +297,41 @@ fn on_failure_restart_restarts_and_kill_kills() {
     });
     assert_eq!(l.inspect("ki", "{{.State.ExitCode}}"), "137");
     l.wait_for("no monitor after the kill", || {
+        l.health_monitors().is_empty().then_some(())
+    });
+
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "st",
+        "--stop-timeout",
+        "0",
+        "--health-cmd",
+        "false",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "1",
+        "--health-on-failure",
+        "stop",
+        &l.image,
+        "sleep",
+        "1000",
+    ]);
+    l.wait_for("the stop by the health monitor", || {
+        (l.inspect("st", "{{.State.Status}}") == "exited").then_some(())
+    });
+    let ev = l.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        "container=st",
+        "--format",
+        "{{.Status}}",
+    ]);
+    assert!(ev.lines().any(|s| s == "stop"), "{ev}");
+    l.wait_for("no monitor after the stop", || {
         l.health_monitors().is_empty().then_some(())
     });
 }

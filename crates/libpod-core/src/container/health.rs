@@ -173,7 +173,8 @@ impl Container {
     /// The monitor's life (what `lpod container healthmonitor ID` runs): registers
     /// itself in the container's state, then checks every interval until the
     /// container stops running, its record names another process, or an on-failure
-    /// action ran. Returns when it should exit; see `crate::health_monitor`.
+    /// action ran. The first check runs one interval after the start (as Docker's).
+    /// Returns when it should exit; see `crate::health_monitor`.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn health_monitor(&self) -> Result<()> {
         let hc = match self.healthcheck_config() {
