@@ -16,11 +16,6 @@ use super::health_opts::HealthcheckError;
 use super::*;
 use crate::ops::lock::Locked;
 
-/// The outcome of one check, before it is recorded.
-struct Outcome {
-    entry: HealthLogEntry,
-}
-
 impl Container {
     /// Runs the container's healthcheck once (in the container, through exec, within
     /// its timeout), records the result in the state (`State.Health`), emits a
@@ -30,9 +25,9 @@ impl Container {
     pub fn healthcheck_run(&self) -> Result<HealthStatus> {
         let hc = self.healthcheck_config()?;
         let p = self.enter()?;
-        let outcome = self.run_check(&p, &hc)?;
+        let entry = self.run_check(&p, &hc)?;
         failpoint::hit("container.health.before_record");
-        self.record(&p, &hc, outcome)
+        self.record(&p, &hc, entry)
     }
 
     /// The container's enabled healthcheck.
@@ -46,7 +41,7 @@ impl Container {
 
     /// Execs the check and collects its exit code and output; a check that outlives
     /// its timeout is killed and counts as failed (exit code -1, Podman's message).
-    fn run_check(&self, p: &crate::context::Parts, hc: &HealthConfig) -> Result<Outcome> {
+    fn run_check(&self, p: &crate::context::Parts, hc: &HealthConfig) -> Result<HealthLogEntry> {
         let argv = hc.argv().map_err(HealthcheckError::from)?;
         {
             let l = Locked::acquire(p, &self.id)?;
@@ -68,13 +63,11 @@ impl Container {
                 } else {
                     126
                 };
-                return Ok(Outcome {
-                    entry: HealthLogEntry {
-                        start,
-                        end: Utc::now(),
-                        exit_code: code,
-                        output: e.to_string(),
-                    },
+                return Ok(HealthLogEntry {
+                    start,
+                    end: Utc::now(),
+                    exit_code: code,
+                    output: e.to_string(),
                 });
             }
             Err(e) => return Err(e),
@@ -98,8 +91,8 @@ impl Container {
             let _ = tx.send(r);
         });
         let timeout = hc.timeout();
-        let (code, mut output) = match rx.recv_timeout(timeout) {
-            Ok(r) => (r?, String::new()),
+        let (code, mut output, timed_out) = match rx.recv_timeout(timeout) {
+            Ok(r) => (r?, String::new(), false),
             Err(_) => {
                 // SAFETY: kill(2) of the check's own process, which we started.
                 unsafe { libc::kill(pid, libc::SIGKILL) };
@@ -110,11 +103,12 @@ impl Container {
                         "healthcheck command exceeded timeout of {}",
                         humantime_like(timeout)
                     ),
+                    true,
                 )
             }
         };
         // The worker ends once the session's connection closes.
-        if code != -1 {
+        if !timed_out {
             let _ = worker.join();
         }
         if output.is_empty() {
@@ -130,13 +124,11 @@ impl Container {
             crate::events::EventStatus::ExecDied,
             Some(code),
         );
-        Ok(Outcome {
-            entry: HealthLogEntry {
-                start,
-                end: Utc::now(),
-                exit_code: code,
-                output,
-            },
+        Ok(HealthLogEntry {
+            start,
+            end: Utc::now(),
+            exit_code: code,
+            output,
         })
     }
 
@@ -146,19 +138,19 @@ impl Container {
         &self,
         p: &crate::context::Parts,
         hc: &HealthConfig,
-        outcome: Outcome,
+        entry: HealthLogEntry,
     ) -> Result<HealthStatus> {
         let mut l = Locked::acquire(p, &self.id)?;
         if l.st.status != ContainerStatus::Running {
             return Err(HealthcheckError::NotRunning(self.id.clone()).into());
         }
         let in_start_period = l.st.started_at.is_some_and(|s| {
-            (outcome.entry.start - s)
+            (entry.start - s)
                 .to_std()
                 .is_ok_and(|d| d < hc.start_period())
         });
         let status = l.st.health.get_or_insert_with(HealthState::default).record(
-            outcome.entry,
+            entry,
             hc.retries(),
             in_start_period,
         );
