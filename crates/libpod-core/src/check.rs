@@ -785,6 +785,12 @@ fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// The statuses during which a container keeps its health monitor (paused: no checks,
+/// but the monitor stays for the unpause).
+fn watched(s: ContainerStatus) -> bool {
+    matches!(s, ContainerStatus::Running | ContainerStatus::Paused)
+}
+
 /// Healthcheck monitors: processes of this run root that no container records, and
 /// recorded monitors of running containers that died (see `crate::health_monitor`).
 fn audit_health_monitors(s: &Seen<'_>, out: &mut Vec<Finding>) {
@@ -794,7 +800,7 @@ fn audit_health_monitors(s: &Seen<'_>, out: &mut Vec<Finding>) {
             // An on-failure action in progress: the monitor removed its own record
             // and is stopping the container (see `crate::health_monitor`).
             Some((_, st)) if st.status == ContainerStatus::Stopping => continue,
-            Some((_, st)) if st.status != ContainerStatus::Running => {
+            Some((_, st)) if !watched(st.status) => {
                 format!("monitor of a container in status {}", st.status.as_str())
             }
             Some((_, st)) if st.health_monitor != Some(m.rec) => {
@@ -814,7 +820,7 @@ fn audit_health_monitors(s: &Seen<'_>, out: &mut Vec<Finding>) {
             .healthcheck
             .as_ref()
             .is_some_and(|h| !h.is_disabled() && h.interval().is_some());
-        if !scheduled || st.status != ContainerStatus::Running {
+        if !scheduled || !watched(st.status) {
             continue;
         }
         if let Some(rec) = st
@@ -960,9 +966,7 @@ fn repair_orphan_health_monitor(p: &Parts, f: &Finding, id: &str) -> Result<bool
     };
     let rec = libpod_config::MonitorRecord { pid, start_time };
     let _guard = match recovered_and_locked(p, id)? {
-        Some(l) if l.st.status == ContainerStatus::Running && l.st.health_monitor == Some(rec) => {
-            return Ok(false)
-        }
+        Some(l) if watched(l.st.status) && l.st.health_monitor == Some(rec) => return Ok(false),
         other => other,
     };
     Ok(crate::health_monitor::kill_found(&rec))
@@ -974,9 +978,7 @@ fn repair_dead_health_monitor(p: &Parts, id: &str) -> Result<bool> {
         return Ok(false);
     };
     match l.st.health_monitor {
-        Some(rec)
-            if l.st.status == ContainerStatus::Running && !crate::health_monitor::alive(&rec) =>
-        {
+        Some(rec) if watched(l.st.status) && !crate::health_monitor::alive(&rec) => {
             l.st.health_monitor = crate::health_monitor::spawn(p, id)?;
             l.save()?;
             Ok(l.st.health_monitor.is_some())

@@ -21,6 +21,14 @@ fn wait_status(l: &Lpod, name: &str, want: &str) -> serde_json::Value {
     })
 }
 
+/// Now, to the second, as `date -u` in the container says it (the host's clock), in
+/// the log's RFC 3339 form with nanoseconds so that the strings compare as times.
+fn now_in(l: &Lpod, name: &str) -> String {
+    l.ok(&["exec", name, "date", "-u", "+%Y-%m-%dT%H:%M:%S.000000000Z"])
+        .trim()
+        .to_string()
+}
+
 /// The monitor of this world's only monitored container, once it runs.
 fn one_monitor(l: &Lpod) -> i32 {
     l.wait_for("the health monitor", || match l.health_monitors()[..] {
@@ -377,6 +385,21 @@ fn rm_fa_leaves_no_monitor_and_check_repairs_orphans() {
     wait_status(&l, "a", "healthy");
     let out = l.run(&["system", "check"]);
     assert_eq!(out.code, 0, "recorded monitors are no findings: {out:?}");
+
+    // Paused: no checks, but the monitor stays (no finding) and checks again after
+    // the unpause.
+    l.ok(&["pause", "a"]);
+    let out = l.run(&["system", "check"]);
+    assert_eq!(out.code, 0, "a paused container keeps its monitor: {out:?}");
+    assert!(pids.iter().all(|p| pid_live(*p)));
+    l.ok(&["unpause", "a"]);
+    let unpaused = now_in(&l, "a");
+    l.wait_for("a check after the unpause", || {
+        let h = health(&l, "a");
+        let last = h["Log"].as_array()?.last()?["Start"].as_str()?.to_string();
+        (last > unpaused).then_some(())
+    });
+    assert!(pids.iter().all(|p| pid_live(*p)));
 
     // A monitor killed behind lpod's back: the audit sees the dead record, and
     // --repair starts a new monitor for the still running container.

@@ -185,7 +185,10 @@ impl Container {
                 Err(crate::Error::NoSuchContainer(_)) => return Ok(()),
                 Err(e) => return Err(e),
             };
-            if l.st.status != ContainerStatus::Running {
+            if !matches!(
+                l.st.status,
+                ContainerStatus::Running | ContainerStatus::Paused
+            ) {
                 return Ok(());
             }
             if let Some(other) = l.st.health_monitor {
@@ -207,8 +210,14 @@ impl Container {
                     Err(crate::Error::NoSuchContainer(_)) => return Ok(()),
                     Err(e) => return Err(e),
                 };
-                if l.st.status != ContainerStatus::Running || l.st.health_monitor != Some(me) {
+                if l.st.health_monitor != Some(me) {
                     return Ok(());
+                }
+                match l.st.status {
+                    ContainerStatus::Running => {}
+                    // No checks while paused (as Podman); the monitor stays.
+                    ContainerStatus::Paused => continue,
+                    _ => return Ok(()),
                 }
             }
             let status = match self.run_check(&p, &hc) {
@@ -217,8 +226,9 @@ impl Container {
             };
             let status = match status {
                 Ok(s) => s,
-                Err(crate::Error::Health(HealthcheckError::NotRunning(_)))
-                | Err(crate::Error::NoSuchContainer(_)) => return Ok(()),
+                Err(crate::Error::NoSuchContainer(_)) => return Ok(()),
+                // Paused or stopped meanwhile: the next tick looks at the status again.
+                Err(crate::Error::Health(HealthcheckError::NotRunning(_))) => continue,
                 Err(e) => {
                     tracing::warn!(error = %e, "healthcheck could not run");
                     continue;
