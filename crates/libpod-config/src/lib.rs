@@ -23,7 +23,7 @@ pub mod arbitrary;
 
 pub use container::{
     ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, LogDriver,
-    Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkStatus, PortMapping, Protocol,
+    Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkOptions, NetworkStatus, PortMapping, Protocol,
     Resources, RestartPolicy, RunSettings, SecurityConfig,
 };
 pub use ids::{

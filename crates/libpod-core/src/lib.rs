@@ -50,7 +50,7 @@ pub mod top;
 
 pub use container::parse_detach_keys;
 pub use container::{
-    Container, ContainerSummary, CreateOptions, ExecOptions, InspectData, Limits, LogLine,
+    ConnectOptions, Container, ContainerSummary, CreateOptions, ExecOptions, InspectData, Limits, LogLine,
     LogOptions, LogStream, MountSpec, NetworkMode, Streams,
 };
 pub use error::{Error, Result};

@@ -11,6 +11,7 @@ pub(crate) mod inspect;
 mod kill;
 mod logs;
 mod mount;
+mod netconnect;
 mod options;
 mod pause;
 mod remove;
@@ -25,6 +26,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use crate::network::InspectNetworkSettings;
+pub use netconnect::ConnectOptions;
 pub use inspect::{
     human_size, InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectLogConfig,
     InspectMount, InspectState,
