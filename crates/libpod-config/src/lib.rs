@@ -23,8 +23,8 @@ pub mod arbitrary;
 
 pub use container::{
     ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, LogDriver,
-    Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkOptions, NetworkStatus, PortMapping, Protocol,
-    Resources, RestartPolicy, RunSettings, SecurityConfig,
+    Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkOptions, NetworkStatus,
+    PortMapping, Protocol, Resources, RestartPolicy, RunSettings, SecurityConfig,
 };
 pub use ids::{
     generate_name, new_id, resolve, short_id, validate_id, validate_name, IdError, LookupError,

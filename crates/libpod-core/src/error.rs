@@ -264,7 +264,9 @@ pub enum NetworkError {
         containers: Vec<String>,
     },
     /// `network connect` of a network the container is on already.
-    #[error("container {id} is already connected to network {network:?}: network is already connected")]
+    #[error(
+        "container {id} is already connected to network {network:?}: network is already connected"
+    )]
     AlreadyConnected {
         /// Container id.
         id: String,

@@ -50,8 +50,8 @@ pub mod top;
 
 pub use container::parse_detach_keys;
 pub use container::{
-    ConnectOptions, Container, ContainerSummary, CreateOptions, ExecOptions, InspectData, Limits, LogLine,
-    LogOptions, LogStream, MountSpec, NetworkMode, Streams,
+    ConnectOptions, Container, ContainerSummary, CreateOptions, ExecOptions, InspectData, Limits,
+    LogLine, LogOptions, LogStream, MountSpec, NetworkMode, Streams,
 };
 pub use error::{Error, Result};
 pub use network::NetworkError;

@@ -70,10 +70,8 @@ pub(crate) fn attachments(cfg: &ContainerConfig, default: &str) -> Vec<Attachmen
         .enumerate()
         .map(|(i, n)| {
             let o = cfg.network_options.get(&n).cloned().unwrap_or_default();
-            let mut a = Attachment::new(
-                n,
-                o.interface.clone().unwrap_or_else(|| format!("eth{i}")),
-            );
+            let mut a =
+                Attachment::new(n, o.interface.clone().unwrap_or_else(|| format!("eth{i}")));
             a.static_ips = o.static_ips;
             a.static_mac = o.static_mac;
             a
@@ -83,7 +81,11 @@ pub(crate) fn attachments(cfg: &ContainerConfig, default: &str) -> Vec<Attachmen
 
 /// The networks a container is attached to now, as its state records them (network and
 /// interface); the configured ones when the state records none.
-pub(crate) fn attached(cfg: &ContainerConfig, st: &ContainerState, default: &str) -> Vec<Attachment> {
+pub(crate) fn attached(
+    cfg: &ContainerConfig,
+    st: &ContainerState,
+    default: &str,
+) -> Vec<Attachment> {
     if st.network_status.is_empty() {
         return attachments(cfg, default);
     }
@@ -689,8 +691,7 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             for r in &results {
                 addrs.extend(r.addresses.iter().map(|(a, _)| *a));
                 dns.extend(r.result.dns.nameservers.iter().cloned());
-                l.st.network_status
-                    .insert(r.network.clone(), status_of(r));
+                l.st.network_status.insert(r.network.clone(), status_of(r));
             }
             l.save()?;
             spec.net = Some(Namespace::Join(path));

@@ -105,7 +105,11 @@ fn connect_and_disconnect_a_running_container() {
     assert!(!addrs(&c).contains(&ip1));
     assert!(!hosts(&c).contains(&ip1));
     assert_eq!(left_on(&net1, &id), Vec::<String>::new());
-    assert_ne!(left_on(&net2, &id), Vec::<String>::new(), "net2 is attached");
+    assert_ne!(
+        left_on(&net2, &id),
+        Vec::<String>::new(),
+        "net2 is attached"
+    );
     assert!(http_get(&format!("127.0.0.1:{port}")).contains(PAGE));
     let r = c.network_disconnect(&net1.name);
     assert!(

@@ -297,7 +297,13 @@ impl NetManager {
         for (i, a) in req.networks.iter().enumerate() {
             // Every network publishes the ports (as Podman's CNI backend): the container
             // stays reachable while it is connected to any of them.
-            let rt = Self::runtime(req.container_id, req.container_name, req.netns, a, req.ports);
+            let rt = Self::runtime(
+                req.container_id,
+                req.container_name,
+                req.netns,
+                a,
+                req.ports,
+            );
             let outcome = self
                 .store
                 .load_or_default(&a.network)

@@ -476,15 +476,18 @@ impl NetworkStore {
         if self.default.name == LEGACY_DEFAULT_NAME {
             return Ok(false);
         }
-        let old_path = self.config_dir.join(format!("{LEGACY_DEFAULT_NAME}.conflist"));
-        let new_path = self.config_dir.join(format!("{}.conflist", self.default.name));
+        let old_path = self
+            .config_dir
+            .join(format!("{LEGACY_DEFAULT_NAME}.conflist"));
+        let new_path = self
+            .config_dir
+            .join(format!("{}.conflist", self.default.name));
         if new_path.exists() || !old_path.is_file() {
             return Ok(false);
         }
         let old = NetworkConfigList::load_file(&old_path)?;
         let info = NetworkInfo::from_list(&old);
-        if old.name != LEGACY_DEFAULT_NAME || info.bridge.as_deref() != Some(&self.default.bridge)
-        {
+        if old.name != LEGACY_DEFAULT_NAME || info.bridge.as_deref() != Some(&self.default.bridge) {
             return Ok(false);
         }
         let mut doc = old.raw.clone();
@@ -877,7 +880,10 @@ mod tests {
             s.create(&opts("b", "lpu4test", "10.232.0.0/16")),
             Err(StoreError::SubnetOverlap { .. })
         ));
-        assert!(matches!(s.remove("podman"), Err(StoreError::Default { .. })));
+        assert!(matches!(
+            s.remove("podman"),
+            Err(StoreError::Default { .. })
+        ));
     }
 
     #[test]

@@ -747,10 +747,16 @@ impl State for SqliteState {
                 return Err(StateError::NoSuchContainer { id: id.to_string() });
             };
             if name != config.name {
-                return Err(StateError::ImmutableConfigField { id: id.to_string(), field: "name" });
+                return Err(StateError::ImmutableConfigField {
+                    id: id.to_string(),
+                    field: "name",
+                });
             }
             if pod != config.pod {
-                return Err(StateError::ImmutableConfigField { id: id.to_string(), field: "pod" });
+                return Err(StateError::ImmutableConfigField {
+                    id: id.to_string(),
+                    field: "pod",
+                });
             }
             tx.prepare_cached("UPDATE container_config SET json = ?2 WHERE id = ?1")
                 .and_then(|mut s| s.execute(params![id, json]))

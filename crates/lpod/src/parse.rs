@@ -850,7 +850,10 @@ mod tests {
             network("slirp4netns"),
             Err(ParseError::NetworkUnsupported(_))
         ));
-        assert!(matches!(network("pasta"), Err(ParseError::NetworkUnsupported(_))));
+        assert!(matches!(
+            network("pasta"),
+            Err(ParseError::NetworkUnsupported(_))
+        ));
         // A network that merely starts with the word is a network name.
         assert!(network("slirp4netnsish").is_ok());
     }

@@ -26,11 +26,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use crate::network::InspectNetworkSettings;
-pub use netconnect::ConnectOptions;
 pub use inspect::{
     human_size, InspectConfig, InspectData, InspectDevice, InspectHostConfig, InspectLogConfig,
     InspectMount, InspectState,
 };
+pub use netconnect::ConnectOptions;
 pub use options::{
     parse_detach_keys, CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream,
     MountSpec, NetworkMode, Streams, DEFAULT_STOP_TIMEOUT,

@@ -58,12 +58,7 @@ fn status_ips(s: &libpod_config::NetworkStatus) -> Vec<IpAddr> {
 /// Rewrites the container's generated /etc/hosts: drops the lines of `remove` that name
 /// the container, appends `ip<TAB>hostname name` for each of `add`. A missing file (the
 /// container was never initialised) is left missing.
-fn update_hosts(
-    p: &Parts,
-    cfg: &ContainerConfig,
-    remove: &[IpAddr],
-    add: &[IpAddr],
-) -> Result<()> {
+fn update_hosts(p: &Parts, cfg: &ContainerConfig, remove: &[IpAddr], add: &[IpAddr]) -> Result<()> {
     let path = etc_dir(p, &cfg.id).join("hosts");
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
@@ -239,9 +234,10 @@ impl Container {
         cfg.networks = names.into_iter().filter(|n| *n != name).collect();
         cfg.networks_cleared = cfg.networks.is_empty();
         cfg.network_options.remove(&name);
-        if let (Some(netns), Some(status)) =
-            (l.st.netns_path.clone(), l.st.network_status.get(&name).cloned())
-        {
+        if let (Some(netns), Some(status)) = (
+            l.st.netns_path.clone(),
+            l.st.network_status.get(&name).cloned(),
+        ) {
             let a = Attachment::new(name.clone(), status.interface.clone());
             let ports: Vec<libpod_net::PortMapping> =
                 l.cfg.port_mappings.iter().map(to_net_port).collect();
