@@ -48,17 +48,20 @@ fn default_network_is_named_podman_and_cannot_be_removed() {
 
 #[test]
 fn slirp4netns_is_refused_clearly() {
-    let l = Lpod::bare();
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
     let out = l.run(&[
         "create",
         "--network",
         "slirp4netns:cidr=10.0.2.0/24",
-        "busybox",
+        &l.image,
         "true",
     ]);
     assert_eq!(out.code, 125, "{out:?}");
     assert!(
-        out.stderr.contains("\"slirp4netns:cidr=10.0.2.0/24\" is not supported"),
+        out.stderr
+            .contains("\"slirp4netns:cidr=10.0.2.0/24\" is not supported"),
         "{out:?}"
     );
 }
@@ -93,7 +96,12 @@ fn connect_disconnect_and_reload_a_running_container() {
 
     let out = l.run(&["network", "disconnect", &net1, &cid]);
     assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
-    let n = l.ok(&["inspect", "--format", "{{len .NetworkSettings.Networks}}", &cid]);
+    let n = l.ok(&[
+        "inspect",
+        "--format",
+        "{{len .NetworkSettings.Networks}}",
+        &cid,
+    ]);
     assert_eq!(n.trim(), "1");
     let hosts = l.ok(&["exec", &cid, "cat", "/etc/hosts"]);
     assert!(!hosts.contains(&ip1), "{hosts}");
