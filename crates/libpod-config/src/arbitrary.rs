@@ -244,6 +244,8 @@ pub fn container_config_with(
         is_infra: b.2,
         port_mappings: b.3,
         networks: b.4,
+        network_options: BTreeMap::new(),
+        networks_cleared: false,
         log_path: b.5,
         log_driver: b.6,
         stop_signal: b.7,

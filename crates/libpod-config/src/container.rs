@@ -374,9 +374,17 @@ pub struct ContainerConfig {
     /// Port mappings.
     #[serde(default)]
     pub port_mappings: Vec<PortMapping>,
-    /// Networks to join in bridge mode (empty = the default network).
+    /// Networks to join in bridge mode (empty = the default network, unless
+    /// `networks_cleared`).
     #[serde(default)]
     pub networks: Vec<String>,
+    /// Per-network options (aliases, static addresses, interface name), by network name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub network_options: BTreeMap<String, NetworkOptions>,
+    /// True once `network disconnect` left the container on no network: an empty
+    /// `networks` then means none, not the default network.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub networks_cleared: bool,
     /// Log file.
     #[serde(default)]
     pub log_path: PathBuf,
@@ -460,6 +468,8 @@ impl ContainerConfig {
             is_infra: false,
             port_mappings: Vec::new(),
             networks: Vec::new(),
+            network_options: BTreeMap::new(),
+            networks_cleared: false,
             log_path: PathBuf::new(),
             log_driver: LogDriver::K8sFile,
             stop_signal: 15,
@@ -477,6 +487,20 @@ impl ContainerConfig {
             healthcheck: None,
         }
     }
+}
+
+/// Options of one network a container joins (Podman's per-network options).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NetworkOptions {
+    /// The container's extra names on this network (`network connect --alias`).
+    pub aliases: Vec<String>,
+    /// Requested static addresses (`network connect --ip/--ip6`).
+    pub static_ips: Vec<IpAddr>,
+    /// Requested MAC address (`network connect --mac-address`).
+    pub static_mac: Option<String>,
+    /// Interface name in the container; `None`: `eth<N>`, N its position in the list.
+    pub interface: Option<String>,
 }
 
 /// Result of attaching a container to one network.

@@ -24,8 +24,8 @@ pub mod arbitrary;
 
 pub use container::{
     ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, LogDriver,
-    Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkStatus, PortMapping, Protocol,
-    Resources, RestartPolicy, RunSettings, SecurityConfig,
+    Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkOptions, NetworkStatus,
+    PortMapping, Protocol, Resources, RestartPolicy, RunSettings, SecurityConfig,
 };
 pub use health::{
     HealthConfig, HealthError, HealthLogEntry, HealthOnFailure, HealthState, HealthStatus,

@@ -179,7 +179,8 @@ pub struct RuntimeConfig {
     /// Network mode of a container created without one (`lpod run` without
     /// `--network`): `bridge` (Podman's rootful default), `none` or `host`.
     pub default_network_mode: String,
-    /// Network used when a container asks for bridge networking without naming one.
+    /// Network used when a container asks for bridge networking without naming one:
+    /// `podman`, Podman's name (its bridge and subnet stay lpod's own, below).
     pub default_network: String,
     /// Bridge interface of the default network.
     pub default_bridge: String,
@@ -449,7 +450,7 @@ impl Default for RuntimeConfig {
             cni_plugin_dirs: paths(&["/usr/lib/cni", "/usr/libexec/cni", "/opt/cni/bin"]),
             cni_cache_dir: "/var/lib/lpod/cni".into(),
             default_network_mode: "bridge".into(),
-            default_network: "lpod".into(),
+            default_network: "podman".into(),
             default_bridge: "lpod0".into(),
             default_subnet: "10.89.0.0/24".into(),
             events_logger: EventsLogger::File,

@@ -249,6 +249,9 @@ pub enum NetworkError {
         #[source]
         source: libpod_net::check::RepairError,
     },
+    /// The default network cannot be removed.
+    #[error("default network {0} cannot be removed")]
+    DefaultNetwork(String),
     /// No such network.
     #[error("no such network: {0}")]
     NoSuchNetwork(String),
@@ -262,6 +265,32 @@ pub enum NetworkError {
         network: String,
         /// The containers attached to it.
         containers: Vec<String>,
+    },
+    /// `network connect` of a network the container is on already.
+    #[error(
+        "container {id} is already connected to network {network:?}: network is already connected"
+    )]
+    AlreadyConnected {
+        /// Container id.
+        id: String,
+        /// The network.
+        network: String,
+    },
+    /// `network disconnect` of a network the container is not on.
+    #[error("container {id} is not connected to network {network}")]
+    NotConnected {
+        /// Container id.
+        id: String,
+        /// The network.
+        network: String,
+    },
+    /// Connecting or disconnecting networks needs bridge networking.
+    #[error("container {id}: network mode {mode:?} is not supported: only bridge networking has networks to connect")]
+    NotBridge {
+        /// Container id.
+        id: String,
+        /// Its network mode.
+        mode: String,
     },
     /// A container of a pod needs the pod's infra container running.
     #[error(

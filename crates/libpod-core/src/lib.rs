@@ -51,8 +51,9 @@ pub mod top;
 
 pub use container::parse_detach_keys;
 pub use container::{
-    Container, ContainerSummary, CreateOptions, ExecOptions, HealthOptions, HealthcheckError,
-    InspectData, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode, Streams,
+    ConnectOptions, Container, ContainerSummary, CreateOptions, ExecOptions, HealthOptions,
+    HealthcheckError, InspectData, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode,
+    Streams,
 };
 pub use error::{Error, Result};
 pub use network::NetworkError;

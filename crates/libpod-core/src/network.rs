@@ -51,19 +51,59 @@ pub(crate) fn manager(p: &Parts) -> NetManager {
     NetManager::new(&net_config(&p.opts))
 }
 
-/// The networks a bridge-mode container joins: its own list or the default
-/// network, as `eth0`, `eth1`, ...
-pub(crate) fn attachments(cfg: &ContainerConfig, default: &str) -> Vec<Attachment> {
-    let names: Vec<String> = if cfg.networks.is_empty() {
+/// The names of the networks a bridge-mode container joins, in order: its own list, or
+/// the default network (none once `network disconnect` left it on none).
+pub(crate) fn network_names(cfg: &ContainerConfig, default: &str) -> Vec<String> {
+    if cfg.networks.is_empty() && !cfg.networks_cleared {
         vec![default.to_string()]
     } else {
         cfg.networks.clone()
-    };
-    names
+    }
+}
+
+/// The networks a bridge-mode container joins: [`network_names`] with each network's
+/// options (static addresses, MAC), as `eth0`, `eth1`, ... by position unless the
+/// options name the interface.
+pub(crate) fn attachments(cfg: &ContainerConfig, default: &str) -> Vec<Attachment> {
+    network_names(cfg, default)
         .into_iter()
         .enumerate()
-        .map(|(i, n)| Attachment::new(n, format!("eth{i}")))
+        .map(|(i, n)| {
+            let o = cfg.network_options.get(&n).cloned().unwrap_or_default();
+            let mut a =
+                Attachment::new(n, o.interface.clone().unwrap_or_else(|| format!("eth{i}")));
+            a.static_ips = o.static_ips;
+            a.static_mac = o.static_mac;
+            a
+        })
         .collect()
+}
+
+/// The networks a container is attached to now, as its state records them (network and
+/// interface); the configured ones when the state records none.
+pub(crate) fn attached(
+    cfg: &ContainerConfig,
+    st: &ContainerState,
+    default: &str,
+) -> Vec<Attachment> {
+    if st.network_status.is_empty() {
+        return attachments(cfg, default);
+    }
+    let mut v: Vec<Attachment> = st
+        .network_status
+        .iter()
+        .map(|(n, s)| Attachment::new(n.clone(), s.interface.clone()))
+        .collect();
+    // Interface order (eth0 first), so that teardown runs in reverse attach order.
+    v.sort_by_key(|a| ifname_index(&a.ifname));
+    v
+}
+
+/// `ethN` → N (other names sort last).
+fn ifname_index(name: &str) -> u32 {
+    name.strip_prefix("eth")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u32::MAX)
 }
 
 /// The data model's port mapping as libpod-net's.
@@ -651,19 +691,7 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             for r in &results {
                 addrs.extend(r.addresses.iter().map(|(a, _)| *a));
                 dns.extend(r.result.dns.nameservers.iter().cloned());
-                l.st.network_status.insert(
-                    r.network.clone(),
-                    NetworkStatus {
-                        interface: r.ifname.clone(),
-                        ips: r
-                            .addresses
-                            .iter()
-                            .map(|(a, s)| format!("{a}/{}", s.prefix()))
-                            .collect(),
-                        mac: r.mac.clone(),
-                        gateway: r.gateways.first().copied(),
-                    },
-                );
+                l.st.network_status.insert(r.network.clone(), status_of(r));
             }
             l.save()?;
             spec.net = Some(Namespace::Join(path));
@@ -671,6 +699,20 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
                 .extend(write_etc(p, &l.cfg, &addrs, &dns, gateway)?);
             Ok(spec)
         }
+    }
+}
+
+/// What the state records of one network's ADD.
+pub(crate) fn status_of(r: &libpod_net::NetworkResult) -> NetworkStatus {
+    NetworkStatus {
+        interface: r.ifname.clone(),
+        ips: r
+            .addresses
+            .iter()
+            .map(|(a, s)| format!("{a}/{}", s.prefix()))
+            .collect(),
+        mac: r.mac.clone(),
+        gateway: r.gateways.first().copied(),
     }
 }
 
@@ -703,7 +745,7 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Vec<Error> {
     if l.cfg.namespaces.network == NetworkMode::Bridge {
         if let Some(path) = l.st.netns_path.clone() {
             let mgr = manager(l.p);
-            let networks = attachments(&l.cfg, &mgr.store().default_network().name);
+            let networks = attached(&l.cfg, &l.st, &mgr.store().default_network().name);
             let ports: Vec<libpod_net::PortMapping> =
                 l.cfg.port_mappings.iter().map(to_net_port).collect();
             if let Err(e) = mgr.teardown(&path, &id, &networks, &ports) {
@@ -789,6 +831,11 @@ pub struct InspectNetworkSettings {
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct InspectNetwork {
+    /// The network's name (Podman's CNI backend uses the name as the id).
+    #[serde(rename = "NetworkID")]
+    pub network_id: String,
+    /// The container's names on this network: its `--alias`es, then its short id.
+    pub aliases: Vec<String>,
     /// First IPv4/IPv6 address.
     #[serde(rename = "IPAddress")]
     pub ip_address: String,
@@ -828,6 +875,8 @@ pub(crate) fn inspect_networks(st: &ContainerState) -> BTreeMap<String, InspectN
             (
                 name.clone(),
                 InspectNetwork {
+                    network_id: name.clone(),
+                    aliases: Vec::new(),
                     ip_address: ip,
                     ip_prefix_len: len,
                     gateway: s.gateway.map(|g| g.to_string()).unwrap_or_default(),
@@ -863,6 +912,39 @@ pub(crate) fn inspect_settings(
         mac_address: first.mac_address,
         ports: inspect_ports(&cfg.port_mappings),
         networks,
+    }
+}
+
+/// Completes `NetworkSettings.Networks` of a bridge-mode container as Podman shows it:
+/// every configured network (attached or not, e.g. while stopped) with the container's
+/// aliases on it and its short id last.
+pub(crate) fn configured_network_settings(
+    p: &Parts,
+    cfg: &ContainerConfig,
+    ns: &mut InspectNetworkSettings,
+) {
+    if cfg.namespaces.network != NetworkMode::Bridge {
+        return;
+    }
+    let default = net_config(&p.opts).default_network.name;
+    let short = libpod_config::short_id(&cfg.id).to_string();
+    for name in network_names(cfg, &default) {
+        let e = ns
+            .networks
+            .entry(name.clone())
+            .or_insert_with(|| InspectNetwork {
+                network_id: name.clone(),
+                ..Default::default()
+            });
+        let mut aliases = cfg
+            .network_options
+            .get(&name)
+            .map(|o| o.aliases.clone())
+            .unwrap_or_default();
+        if !aliases.contains(&short) {
+            aliases.push(short.clone());
+        }
+        e.aliases = aliases;
     }
 }
 

@@ -18,7 +18,7 @@
 //! let net = NetManager::new(&cfg);
 //! let ns = Netns::create("lpod-0123456789ab", Path::new("/run/lpod/netns"))?;
 //! let ports: Vec<PortMapping> = vec!["127.0.0.1:8080:80/tcp".parse()?];
-//! let networks = vec![Attachment::new("lpod", "eth0")]; // default network, generated on demand
+//! let networks = vec![Attachment::new("podman", "eth0")]; // default network, generated on demand
 //! let results = net.setup(&SetupRequest {
 //!     netns: ns.path(),
 //!     container_id: "0123456789ab",

@@ -83,7 +83,7 @@ pub struct SetupRequest<'a> {
     pub container_name: Option<&'a str>,
     /// Networks in order.
     pub networks: &'a [Attachment],
-    /// Published ports; they go to the first network's `portMappings`.
+    /// Published ports; they go to every network's `portMappings`.
     pub ports: &'a [PortMapping],
 }
 
@@ -295,8 +295,15 @@ impl NetManager {
         }
         let mut results = Vec::new();
         for (i, a) in req.networks.iter().enumerate() {
-            let ports = if i == 0 { req.ports } else { &[] };
-            let rt = Self::runtime(req.container_id, req.container_name, req.netns, a, ports);
+            // Every network publishes the ports (as Podman's CNI backend): the container
+            // stays reachable while it is connected to any of them.
+            let rt = Self::runtime(
+                req.container_id,
+                req.container_name,
+                req.netns,
+                a,
+                req.ports,
+            );
             let outcome = self
                 .store
                 .load_or_default(&a.network)
@@ -319,8 +326,8 @@ impl NetManager {
                     results.push(NetworkResult::from_result(&a.network, &a.ifname, r));
                 }
                 Err(mut e) => {
-                    // Networks [..i] were attached: detach them again (the first one with
-                    // its port mappings, as when it was set up).
+                    // Networks [..i] were attached: detach them again (with the port
+                    // mappings, as when they were set up).
                     let cleanup = self
                         .teardown(req.netns, req.container_id, &req.networks[..i], req.ports)
                         .err()
@@ -348,9 +355,8 @@ impl NetManager {
         ports: &[PortMapping],
     ) -> Result<(), TeardownError> {
         let mut errors = Vec::new();
-        for (i, a) in networks.iter().enumerate().rev() {
-            let p = if i == 0 { ports } else { &[] };
-            let rt = Self::runtime(container_id, None, netns, a, p);
+        for a in networks.iter().rev() {
+            let rt = Self::runtime(container_id, None, netns, a, ports);
             let list = self.store.load(&a.network).ok();
             if let Err(e) = self.client.del_network_list(&a.network, list.as_ref(), &rt) {
                 errors.push(e);

@@ -123,7 +123,7 @@ pub enum StoreError {
         path: PathBuf,
     },
     /// The default network cannot be removed.
-    #[error("the default network {name:?} cannot be removed")]
+    #[error("default network {name} cannot be removed")]
     Default {
         /// Name.
         name: String,
@@ -146,10 +146,17 @@ pub enum StoreError {
     Link(#[from] link::LinkError),
 }
 
-/// The default network, generated on demand when missing.
+/// The name lpod's default network had before it took Podman's (`podman`). A store
+/// whose default network still has this name is migrated on first use (see
+/// [`NetworkStore::ensure_default`]); the old name stays an alias of the default network.
+pub const LEGACY_DEFAULT_NAME: &str = "lpod";
+
+/// The default network, generated on demand when missing. Its name is Podman's
+/// (`podman`), but its bridge and subnet are lpod's own: never Podman's `cni-podman0`
+/// or 10.88.0.0/16.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DefaultNetwork {
-    /// Name (`lpod`).
+    /// Name (`podman`).
     pub name: String,
     /// Bridge (`lpod0`).
     pub bridge: String,
@@ -160,7 +167,7 @@ pub struct DefaultNetwork {
 impl Default for DefaultNetwork {
     fn default() -> Self {
         DefaultNetwork {
-            name: "lpod".into(),
+            name: "podman".into(),
             bridge: "lpod0".into(),
             subnet: Subnet::new(IpAddr::from([10, 89, 0, 0]), 24)
                 .expect("10.89.0.0/24 is a valid subnet"),
@@ -433,14 +440,81 @@ impl NetworkStore {
         Ok(all.values().map(NetworkInfo::from_list).collect())
     }
 
-    /// The loaded config list of network `name`.
+    /// The loaded config list of network `name`. The default network is only ever
+    /// read from lpod's own dir (an extra dir such as Podman's may hold a network of the
+    /// same name on Podman's bridge). [`LEGACY_DEFAULT_NAME`], when no network has that
+    /// name any more, is the default network.
     pub fn load(&self, name: &str) -> Result<NetworkConfigList, StoreError> {
-        conf::load_network(name, &self.dirs()).map_err(|e| match e {
-            ConfError::NotFound { .. } => StoreError::NotFound {
+        let dirs = if name == self.default.name {
+            vec![self.config_dir.clone()]
+        } else {
+            self.dirs()
+        };
+        match conf::load_network(name, &dirs) {
+            Ok(l) => Ok(l),
+            Err(ConfError::NotFound { .. })
+                if name == LEGACY_DEFAULT_NAME && self.default.name != LEGACY_DEFAULT_NAME =>
+            {
+                self.load(&self.default.name)
+                    .map_err(|_| StoreError::NotFound {
+                        name: name.to_string(),
+                    })
+            }
+            Err(ConfError::NotFound { .. }) => Err(StoreError::NotFound {
                 name: name.to_string(),
-            },
-            other => StoreError::Conf(other),
-        })
+            }),
+            Err(other) => Err(StoreError::Conf(other)),
+        }
+    }
+
+    /// Renames a default network generated under [`LEGACY_DEFAULT_NAME`] (lpod's own dir,
+    /// on the default bridge) to the default name: the conflist is rewritten under the new
+    /// name and its host-local lease dir moved, the old lease path left as a symlink so
+    /// that containers attached under the old name release their leases into the same
+    /// dir. Returns true when it migrated. Call under the dir lock.
+    fn migrate_legacy_default(&self) -> Result<bool, StoreError> {
+        if self.default.name == LEGACY_DEFAULT_NAME {
+            return Ok(false);
+        }
+        let old_path = self
+            .config_dir
+            .join(format!("{LEGACY_DEFAULT_NAME}.conflist"));
+        let new_path = self
+            .config_dir
+            .join(format!("{}.conflist", self.default.name));
+        if new_path.exists() || !old_path.is_file() {
+            return Ok(false);
+        }
+        let old = NetworkConfigList::load_file(&old_path)?;
+        let info = NetworkInfo::from_list(&old);
+        if old.name != LEGACY_DEFAULT_NAME || info.bridge.as_deref() != Some(&self.default.bridge) {
+            return Ok(false);
+        }
+        let mut doc = old.raw.clone();
+        doc["name"] = json!(self.default.name);
+        // Validate before writing.
+        NetworkConfigList::from_list_json(doc.clone(), &new_path)?;
+        let io = |path: &Path, op: &'static str| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, op, source }
+        };
+        let old_leases = self.ipam_data_dir.join(LEGACY_DEFAULT_NAME);
+        let new_leases = self.ipam_data_dir.join(&self.default.name);
+        let old_is_dir = std::fs::symlink_metadata(&old_leases).is_ok_and(|m| m.is_dir());
+        if old_is_dir && !new_leases.exists() {
+            std::fs::rename(&old_leases, &new_leases).map_err(io(&old_leases, "rename"))?;
+            std::os::unix::fs::symlink(&self.default.name, &old_leases)
+                .map_err(io(&old_leases, "symlink"))?;
+        }
+        let data = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+        write_atomic(&new_path, &data, true).map_err(io(&new_path, "write"))?;
+        std::fs::remove_file(&old_path).map_err(io(&old_path, "remove"))?;
+        tracing::info!(
+            from = LEGACY_DEFAULT_NAME,
+            to = %self.default.name,
+            "renamed the default network"
+        );
+        Ok(true)
     }
 
     /// The config list of `name`; when `name` is the default network and it is missing,
@@ -465,10 +539,17 @@ impl NetworkStore {
         self.load(name).is_ok()
     }
 
-    /// Generates the default network when it is missing; returns it either way.
+    /// Generates the default network when it is missing (a default network of an older
+    /// lpod, named [`LEGACY_DEFAULT_NAME`], is renamed instead); returns it either way.
     pub fn ensure_default(&self) -> Result<NetworkInfo, StoreError> {
         if let Ok(l) = self.load(&self.default.name) {
             return Ok(NetworkInfo::from_list(&l));
+        }
+        {
+            let _lock = self.lock()?;
+            if self.migrate_legacy_default()? {
+                return self.inspect(&self.default.name);
+            }
         }
         let opts = NetworkCreateOptions {
             name: self.default.name.clone(),
@@ -685,6 +766,12 @@ impl NetworkStore {
         }
         let _lock = self.lock()?;
         let list = self.load(name)?;
+        // The legacy name resolves to the default network.
+        if list.name == self.default.name {
+            return Err(StoreError::Default {
+                name: name.to_string(),
+            });
+        }
         let path = list.path.clone().unwrap_or_default();
         if path.parent() != Some(self.config_dir.as_path()) {
             return Err(StoreError::NotOurs {
@@ -726,7 +813,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let s = NetworkStore::new(d.path().join("net.d"), vec![], d.path().join("ipam"))
             .with_default(DefaultNetwork {
-                name: "lpod".into(),
+                name: "podman".into(),
                 bridge: "lpu0test".into(),
                 subnet: "10.231.77.0/24".parse().unwrap(),
             });
@@ -793,18 +880,21 @@ mod tests {
             s.create(&opts("b", "lpu4test", "10.232.0.0/16")),
             Err(StoreError::SubnetOverlap { .. })
         ));
-        assert!(matches!(s.remove("lpod"), Err(StoreError::Default { .. })));
+        assert!(matches!(
+            s.remove("podman"),
+            Err(StoreError::Default { .. })
+        ));
     }
 
     #[test]
     fn default_generated_on_demand_and_auto_picks() {
         let (_d, s) = store();
-        let l = s.load_or_default("lpod").unwrap();
+        let l = s.load_or_default("podman").unwrap();
         let info = NetworkInfo::from_list(&l);
         assert_eq!(info.bridge.as_deref(), Some("lpu0test"));
         assert_eq!(info.subnets[0].subnet.to_string(), "10.231.77.0/24");
         // Idempotent.
-        assert_eq!(s.ensure_default().unwrap().name, "lpod");
+        assert_eq!(s.ensure_default().unwrap().name, "podman");
         // Auto-picked names and subnets never collide with existing ones.
         let a = s
             .create(&NetworkCreateOptions {
@@ -815,6 +905,69 @@ mod tests {
         let sub = a.subnets[0].subnet;
         assert!(!sub.overlaps(&"10.231.77.0/24".parse().unwrap()));
         assert!(a.bridge.unwrap().starts_with("lpod"));
+    }
+
+    #[test]
+    fn legacy_default_is_renamed_and_stays_an_alias() {
+        let (d, s) = store();
+        // An older lpod's default network: named `lpod`, on the default bridge, with a lease.
+        let old = NetworkStore::new(d.path().join("net.d"), vec![], d.path().join("ipam"))
+            .with_default(DefaultNetwork {
+                name: LEGACY_DEFAULT_NAME.into(),
+                ..s.default_network().clone()
+            });
+        old.ensure_default().unwrap();
+        let leases = d.path().join("ipam").join(LEGACY_DEFAULT_NAME);
+        std::fs::create_dir_all(&leases).unwrap();
+        std::fs::write(leases.join("10.231.77.2"), "ctr\neth0").unwrap();
+
+        let info = s.ensure_default().unwrap();
+        assert_eq!(info.name, "podman");
+        assert_eq!(info.bridge.as_deref(), Some("lpu0test"));
+        assert_eq!(info.subnets[0].subnet.to_string(), "10.231.77.0/24");
+        assert!(!d.path().join("net.d/lpod.conflist").exists());
+        // The lease moved; the old path leads to it.
+        let new_leases = d.path().join("ipam").join("podman");
+        assert!(new_leases.join("10.231.77.2").is_file());
+        assert!(leases.join("10.231.77.2").is_file());
+        // One network, named as Podman's; the old name still resolves to it.
+        let names: Vec<String> = s.list().unwrap().into_iter().map(|n| n.name).collect();
+        assert_eq!(names, ["podman"]);
+        assert_eq!(s.load(LEGACY_DEFAULT_NAME).unwrap().name, "podman");
+        assert!(matches!(
+            s.remove(LEGACY_DEFAULT_NAME),
+            Err(StoreError::Default { .. })
+        ));
+        // A network on another bridge that happens to be named `lpod` is not touched.
+        let (d2, s2) = store();
+        s2.create(&opts(LEGACY_DEFAULT_NAME, "lpu9test", "10.232.10.0/24"))
+            .unwrap();
+        assert_eq!(s2.ensure_default().unwrap().name, "podman");
+        assert!(d2.path().join("net.d/lpod.conflist").exists());
+        assert_eq!(s2.list().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn default_network_only_from_own_dir() {
+        let d = tempfile::tempdir().unwrap();
+        let foreign = d.path().join("foreign");
+        // Someone else's `podman` network (as Podman's own, on its bridge) in an extra dir.
+        let other = NetworkStore::new(&foreign, vec![], d.path().join("ipam-other"));
+        other
+            .create(&opts("podman", "lpu10test", "10.232.11.0/24"))
+            .unwrap();
+        let s = NetworkStore::new(d.path().join("net.d"), vec![foreign], d.path().join("ipam"))
+            .with_default(DefaultNetwork {
+                name: "podman".into(),
+                bridge: "lpu0test".into(),
+                subnet: "10.231.77.0/24".parse().unwrap(),
+            });
+        let info = s.ensure_default().unwrap();
+        assert_eq!(info.bridge.as_deref(), Some("lpu0test"));
+        assert_eq!(
+            s.inspect("podman").unwrap().bridge.as_deref(),
+            Some("lpu0test")
+        );
     }
 
     #[test]

@@ -13,6 +13,14 @@ pub enum StateError {
         /// The id.
         id: String,
     },
+    /// An update of a container's config would change what its row is keyed by.
+    #[error("container {id}: its {field} cannot change in a config update")]
+    ImmutableConfigField {
+        /// The container id.
+        id: String,
+        /// `name` or `pod`.
+        field: &'static str,
+    },
     /// No pod with this id.
     #[error("no pod with id {id}")]
     NoSuchPod {

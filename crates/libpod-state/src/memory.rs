@@ -159,6 +159,31 @@ impl State for InMemoryState {
         }
     }
 
+    fn update_container_config(&self, config: &ContainerConfig) -> Result<()> {
+        let mut g = self.lock()?;
+        match g.containers.get_mut(&config.id) {
+            Some((c, _)) => {
+                if c.name != config.name {
+                    return Err(StateError::ImmutableConfigField {
+                        id: config.id.clone(),
+                        field: "name",
+                    });
+                }
+                if c.pod != config.pod {
+                    return Err(StateError::ImmutableConfigField {
+                        id: config.id.clone(),
+                        field: "pod",
+                    });
+                }
+                *c = config.clone();
+                Ok(())
+            }
+            None => Err(StateError::NoSuchContainer {
+                id: config.id.clone(),
+            }),
+        }
+    }
+
     #[tracing::instrument(level = "debug", skip(self))]
     fn remove_container(&self, id: &str) -> Result<()> {
         let mut g = self.lock()?;

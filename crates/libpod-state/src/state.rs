@@ -123,6 +123,11 @@ pub trait State: Send + Sync {
     /// Replaces a container's state.
     fn save_container_state(&self, id: &str, state: &ContainerState) -> Result<()>;
 
+    /// Replaces a container's config (e.g. the networks `network connect` and
+    /// `disconnect` change). Its name and pod must stay as recorded
+    /// ([`StateError::ImmutableConfigField`]); the state is untouched.
+    fn update_container_config(&self, config: &ContainerConfig) -> Result<()>;
+
     /// Removes a container (config and state; its exit code stays).
     fn remove_container(&self, id: &str) -> Result<()>;
 

@@ -306,6 +306,39 @@ fn exit_codes(s: &dyn State) {
     assert!(s.exit_code(&c.id).unwrap_err().is_not_found());
 }
 
+fn update_container_config_keeps_state_and_keys(s: &dyn State) {
+    let c = ctr("upd");
+    let st = running();
+    s.add_container(&c, &st).unwrap();
+    let mut c2 = c.clone();
+    c2.networks = vec!["n1".into(), "n2".into()];
+    c2.networks_cleared = true;
+    s.update_container_config(&c2).unwrap();
+    let (got, got_st) = s.container(&c.id).unwrap();
+    assert_eq!(got, c2);
+    assert_eq!(got_st, st);
+    // Name and pod are what the row is keyed by: refused, nothing changed.
+    let mut renamed = c2.clone();
+    renamed.name = "other".into();
+    assert!(matches!(
+        s.update_container_config(&renamed),
+        Err(StateError::ImmutableConfigField { field: "name", .. })
+    ));
+    let mut moved = c2.clone();
+    moved.pod = Some(new_id());
+    assert!(matches!(
+        s.update_container_config(&moved),
+        Err(StateError::ImmutableConfigField { field: "pod", .. })
+    ));
+    assert_eq!(s.container(&c.id).unwrap().0, c2);
+    assert_eq!(s.lookup_container("upd").unwrap(), c.id);
+    let missing = ctr("missing");
+    assert!(matches!(
+        s.update_container_config(&missing),
+        Err(StateError::NoSuchContainer { .. })
+    ));
+}
+
 fn refresh_after_reboot(s: &dyn State) {
     let mut ids = Vec::new();
     for (i, status) in ContainerStatus::ALL.into_iter().enumerate() {
@@ -469,6 +502,7 @@ macro_rules! conformance {
             case!(pods_and_membership);
             case!(exit_codes);
             case!(refresh_after_reboot);
+            case!(update_container_config_keeps_state_and_keys);
             case!(db_config_recorded_then_checked);
             case!(close_refuses_later_calls);
             case!(state_is_shareable_across_threads);

@@ -1470,6 +1470,60 @@ pub enum NetworkCommand {
     Prune(NetPruneArgs),
     /// Exit 0 if the network exists, 1 if it does not.
     Exists(NetExistsArgs),
+    /// Connect a container to a network (at once while it runs).
+    Connect(NetConnectArgs),
+    /// Disconnect a container from a network (at once while it runs).
+    Disconnect(NetDisconnectArgs),
+    /// Re-apply the network configuration (firewall and port-forwarding rules) of
+    /// running containers.
+    Reload(NetReloadArgs),
+}
+
+/// `network connect`.
+#[derive(Debug, Clone, Args)]
+pub struct NetConnectArgs {
+    /// An extra name of the container on the network (repeatable).
+    #[arg(long = "alias", value_name = "NAME")]
+    pub alias: Vec<String>,
+    /// Static IPv4 address on the network.
+    #[arg(long = "ip", value_name = "IP")]
+    pub ip: Option<std::net::Ipv4Addr>,
+    /// Static IPv6 address on the network.
+    #[arg(long = "ip6", value_name = "IP")]
+    pub ip6: Option<std::net::Ipv6Addr>,
+    /// Static MAC address on the network.
+    #[arg(long = "mac-address", value_name = "MAC")]
+    pub mac_address: Option<String>,
+    /// The network.
+    pub network: String,
+    /// The container.
+    pub container: String,
+}
+
+/// `network disconnect`.
+#[derive(Debug, Clone, Args)]
+pub struct NetDisconnectArgs {
+    /// Accepted for Docker compatibility (disconnecting never needs forcing).
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// The network.
+    pub network: String,
+    /// The container.
+    pub container: String,
+}
+
+/// `network reload`.
+#[derive(Debug, Clone, Args)]
+pub struct NetReloadArgs {
+    /// Reload every running container.
+    #[arg(short = 'a', long, conflicts_with = "containers")]
+    pub all: bool,
+    /// Use the latest created container.
+    #[arg(short = 'l', long, conflicts_with_all = ["containers", "all"])]
+    pub latest: bool,
+    /// Containers.
+    #[arg(required_unless_present_any = ["all", "latest"])]
+    pub containers: Vec<String>,
 }
 
 /// `network exists`.

@@ -416,7 +416,12 @@ fn to_go_in(v: &Value, user_keys: bool) -> gotmpl::Value {
             let child = |k: &str, v: &Value| {
                 let user = matches!(
                     k.to_ascii_lowercase().as_str(),
-                    "labels" | "annotations" | "options" | "driveropts" | "config_labels"
+                    "labels"
+                        | "annotations"
+                        | "options"
+                        | "driveropts"
+                        | "config_labels"
+                        | "networks"
                 );
                 to_go_in(v, user)
             };
@@ -650,6 +655,24 @@ mod tests {
         );
         assert_eq!(status_column("created", None, None, None, now), "Created");
         assert_eq!(status_column("paused", None, t, None, now), "Paused");
+    }
+
+    #[test]
+    fn network_names_are_map_keys_not_fields() {
+        // `NetworkSettings.Networks` is keyed by network names: `net1` gets no `Net1` twin.
+        let v = json!({"NetworkSettings": {"Networks": {"net1": {"IPAddress": "10.0.0.2"}}}});
+        assert_eq!(
+            template("{{len .NetworkSettings.Networks}}", &v).unwrap(),
+            "1"
+        );
+        assert_eq!(
+            template(
+                "{{(index .NetworkSettings.Networks \"net1\").IPAddress}}",
+                &v
+            )
+            .unwrap(),
+            "10.0.0.2"
+        );
     }
 
     #[test]

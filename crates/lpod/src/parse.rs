@@ -87,6 +87,9 @@ pub enum ParseError {
     /// `--network`.
     #[error("invalid network {0:?}: expected none, host, bridge or network names (a,b)")]
     Network(String),
+    /// `--network` names a rootless user-mode network (slirp4netns, pasta), which lpod has not.
+    #[error("network mode {0:?} is not supported: slirp4netns and pasta are rootless user-mode networking, which lpod does not provide; use bridge, a network name, host or none")]
+    NetworkUnsupported(String),
     /// `--security-opt`.
     #[error("invalid --security-opt {opt:?}: {reason}")]
     SecurityOpt {
@@ -497,6 +500,12 @@ pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
         "host" => Ok(NetworkMode::Host),
         // Podman's `private`: the default (a new namespace on the default network, as root).
         "bridge" | "private" => Ok(NetworkMode::Bridge(Vec::new())),
+        _ if ["slirp4netns", "pasta"]
+            .iter()
+            .any(|m| s == *m || s.strip_prefix(m).is_some_and(|r| r.starts_with(':'))) =>
+        {
+            Err(ParseError::NetworkUnsupported(s.into()))
+        }
         _ => {
             let names: Vec<String> = s.split(',').map(str::to_string).collect();
             let ok = names.iter().all(|n| {
@@ -831,6 +840,22 @@ mod tests {
         );
         assert!(network("a,,b").is_err());
         assert!(network("bad name").is_err());
+        assert_eq!(
+            network("slirp4netns:cidr=10.0.2.0/24"),
+            Err(ParseError::NetworkUnsupported(
+                "slirp4netns:cidr=10.0.2.0/24".into()
+            ))
+        );
+        assert!(matches!(
+            network("slirp4netns"),
+            Err(ParseError::NetworkUnsupported(_))
+        ));
+        assert!(matches!(
+            network("pasta"),
+            Err(ParseError::NetworkUnsupported(_))
+        ));
+        // A network that merely starts with the word is a network name.
+        assert!(network("slirp4netnsish").is_ok());
     }
 
     #[test]

@@ -488,6 +488,7 @@ impl Container {
                 data.image_digest = img.digest.unwrap_or_default();
             }
         }
+        crate::network::configured_network_settings(&p, &l.cfg, &mut data.network_settings);
         crate::network::pod_member_settings(&p, &l.cfg, &mut data.network_settings);
         Ok(data)
     }

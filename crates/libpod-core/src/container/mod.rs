@@ -13,6 +13,7 @@ pub(crate) mod inspect;
 mod kill;
 mod logs;
 mod mount;
+mod netconnect;
 mod options;
 mod pause;
 mod remove;
@@ -32,6 +33,7 @@ pub use inspect::{
     human_size, InspectConfig, InspectData, InspectDevice, InspectHealth, InspectHealthConfig,
     InspectHealthLog, InspectHostConfig, InspectLogConfig, InspectMount, InspectState,
 };
+pub use netconnect::ConnectOptions;
 pub use options::{
     parse_detach_keys, CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream,
     MountSpec, NetworkMode, Streams, DEFAULT_STOP_TIMEOUT,

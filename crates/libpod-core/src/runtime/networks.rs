@@ -13,6 +13,7 @@ fn store_err(name: &str, e: StoreError) -> Error {
     match e {
         StoreError::NotFound { .. } => NetworkError::NoSuchNetwork(name.to_string()).into(),
         StoreError::Exists { .. } => NetworkError::NameInUse(name.to_string()).into(),
+        StoreError::Default { .. } => NetworkError::DefaultNetwork(name.to_string()).into(),
         other => NetworkError::Store {
             name: name.to_string(),
             source: Box::new(other),
@@ -74,18 +75,28 @@ impl Runtime {
     pub fn remove_network(&self, name: &str, force: bool) -> Result<Vec<String>> {
         let p = self.inner.parts()?;
         let s = manager(&p).store().clone();
-        if !s.exists(name) {
+        let Ok(list) = s.load(name) else {
             return Err(NetworkError::NoSuchNetwork(name.to_string()).into());
-        }
+        };
         let default = s.default_network().name.clone();
+        // Refused before any container is touched, even with force.
+        if list.name == default {
+            return Err(store_err(
+                name,
+                StoreError::Default {
+                    name: name.to_string(),
+                },
+            ));
+        }
         let users: Vec<String> = p
             .state
             .all_containers()?
             .into_iter()
             .filter(|(c, _)| {
                 c.namespaces.network == NetworkMode::Bridge
-                    && (c.networks.iter().any(|n| n == name)
-                        || (c.networks.is_empty() && name == default))
+                    && crate::network::network_names(c, &default)
+                        .iter()
+                        .any(|n| n == name)
             })
             .map(|(c, _)| c.id)
             .collect();

@@ -17,6 +17,7 @@ pub struct NetGuard {
     pub rt: Runtime,
     pub name: String,
     pub bridge: String,
+    pub subnet: String,
     pub root: PathBuf,
 }
 
@@ -24,13 +25,19 @@ impl NetGuard {
     /// A network of the test's own: a bridge name no host link has and a /24 that no
     /// host route or address overlaps.
     pub fn new(rt: &Runtime, root: PathBuf) -> NetGuard {
+        Self::new_avoiding(rt, root, &[])
+    }
+
+    /// [`NetGuard::new`] with a subnet none of `avoid` (other test networks) overlaps.
+    pub fn new_avoiding(rt: &Runtime, root: PathBuf, avoid: &[&NetGuard]) -> NetGuard {
         let bridge = lpod_test_support::free_bridge_name("lpt");
         let name = format!("net-{bridge}");
-        let subnet = lpod_test_support::free_subnet(&[]);
+        let others: Vec<&str> = avoid.iter().map(|g| g.subnet.as_str()).collect();
+        let subnet = lpod_test_support::free_subnet(&others);
         rt.create_network(&NetworkCreateOptions {
             name: name.clone(),
             bridge: Some(bridge.clone()),
-            subnet: Some(subnet),
+            subnet: Some(subnet.clone()),
             ..Default::default()
         })
         .unwrap();
@@ -38,6 +45,7 @@ impl NetGuard {
             rt: rt.clone(),
             name,
             bridge,
+            subnet,
             root,
         }
     }

@@ -1,10 +1,10 @@
-//! `lpod network create/ls/inspect/rm`.
+//! `lpod network create/ls/inspect/rm/exists/prune/connect/disconnect/reload`.
 
 use libpod_core::network::CreateNetworkOptions;
 use libpod_core::Runtime;
 
 use super::{for_each, print_json, CliError, CmdResult};
-use crate::cli::{NetLsArgs, NetworkCommand, PortArgs};
+use crate::cli::{NetLsArgs, NetReloadArgs, NetworkCommand, PortArgs};
 use crate::{format, parse};
 
 /// Runs a `network` subcommand.
@@ -52,6 +52,26 @@ pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
             Err(e) if is_no_such_network(&e) => Ok(1),
             Err(e) => Err(e.into()),
         },
+        NetworkCommand::Connect(a) => {
+            let opts = libpod_core::ConnectOptions {
+                aliases: a.alias,
+                static_ips: a
+                    .ip
+                    .map(std::net::IpAddr::V4)
+                    .into_iter()
+                    .chain(a.ip6.map(std::net::IpAddr::V6))
+                    .collect(),
+                static_mac: a.mac_address,
+            };
+            rt.container(&a.container)?
+                .network_connect(&a.network, &opts)?;
+            Ok(0)
+        }
+        NetworkCommand::Disconnect(a) => {
+            rt.container(&a.container)?.network_disconnect(&a.network)?;
+            Ok(0)
+        }
+        NetworkCommand::Reload(a) => reload(rt, a),
         NetworkCommand::Prune(a) => {
             if !a.force
                 && !confirm(
@@ -66,6 +86,42 @@ pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
             Ok(0)
         }
     }
+}
+
+/// `network reload`: re-applies the networks of the named (or every running) container;
+/// prints each reloaded container's id, as Podman.
+fn reload(rt: &Runtime, a: NetReloadArgs) -> CmdResult {
+    let targets: Vec<String> = if a.all {
+        rt.containers()?
+            .into_iter()
+            .filter(|c| {
+                c.status()
+                    .is_ok_and(|s| s == libpod_core::libpod_config::ContainerStatus::Running)
+            })
+            .filter(|c| {
+                c.config().is_ok_and(|cfg| {
+                    cfg.namespaces.network == libpod_core::libpod_config::NetworkMode::Bridge
+                })
+            })
+            .map(|c| c.id().to_string())
+            .collect()
+    } else if a.latest {
+        let newest = rt
+            .list_containers()?
+            .into_iter()
+            .max_by_key(|c| c.created_time)
+            .map(|c| c.id)
+            .ok_or_else(|| CliError::Usage("no containers to choose the latest from".into()))?;
+        vec![newest]
+    } else {
+        a.containers
+    };
+    for_each(&targets, |name| {
+        let c = rt.container(name)?;
+        c.network_reload()?;
+        println!("{}", c.id());
+        Ok(())
+    })
 }
 
 /// `port`: a container's published ports, `80/tcp -> 0.0.0.0:8080` each, or the host

@@ -1,0 +1,117 @@
+//! `lpod network connect/disconnect/reload`, the default network's name (`podman`) and
+//! the slirp4netns refusal through the real binary over real CNI plugins (issue 14,
+//! 500-networking.bats). Networks are the test's own (own bridge name and subnet); the
+//! default network is only inspected, never attached.
+
+mod common;
+
+use common::{own_network, Lpod};
+
+fn aliases(l: &Lpod, cid: &str, net: &str) -> String {
+    l.ok(&[
+        "inspect",
+        "--format",
+        &format!("{{{{(index .NetworkSettings.Networks \"{net}\").Aliases}}}}"),
+        cid,
+    ])
+    .trim()
+    .to_string()
+}
+
+fn ip_on(l: &Lpod, cid: &str, net: &str) -> String {
+    l.ok(&[
+        "inspect",
+        "--format",
+        &format!("{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}"),
+        cid,
+    ])
+    .trim()
+    .to_string()
+}
+
+#[test]
+fn default_network_is_named_podman_and_cannot_be_removed() {
+    let l = Lpod::bare();
+    let quiet = l.ok(&["network", "ls", "--quiet"]);
+    assert!(quiet.lines().any(|n| n == "podman"), "{quiet}");
+    let inspect = l.ok(&["network", "inspect", "podman"]);
+    assert!(!inspect.contains("cni-podman0"), "{inspect}");
+    assert!(!inspect.contains("10.88."), "{inspect}");
+    let out = l.run(&["network", "rm", "-t", "0", "-f", "podman"]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert_eq!(
+        out.stderr.trim(),
+        "Error: default network podman cannot be removed"
+    );
+    assert_eq!(l.run(&["network", "exists", "podman"]).code, 0);
+}
+
+#[test]
+fn slirp4netns_is_refused_clearly() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let out = l.run(&[
+        "create",
+        "--network",
+        "slirp4netns:cidr=10.0.2.0/24",
+        &l.image,
+        "true",
+    ]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("\"slirp4netns:cidr=10.0.2.0/24\" is not supported"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn connect_disconnect_and_reload_a_running_container() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let (_b1, net1, _) = own_network(&l, "lpc1");
+    let (_b2, net2, _) = own_network(&l, "lpc2");
+    let cid = l
+        .ok(&["run", "-d", "--network", &net1, &l.image, "sleep", "300"])
+        .trim()
+        .to_string();
+    let short = &cid[..12];
+    assert_eq!(aliases(&l, &cid, &net1), format!("[{short}]"));
+    let ip1 = ip_on(&l, &cid, &net1);
+    assert!(!ip1.is_empty());
+
+    let out = l.run(&["network", "connect", "--alias", "web", &net2, &cid]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
+    assert_eq!(aliases(&l, &cid, &net2), format!("[web {short}]"));
+    let ip2 = ip_on(&l, &cid, &net2);
+    assert!(!ip2.is_empty());
+    let hosts = l.ok(&["exec", &cid, "cat", "/etc/hosts"]);
+    assert!(hosts.contains(&ip2), "{hosts}");
+    // Connected already: Podman's error, exit 125.
+    let out = l.run(&["network", "connect", &net2, &cid]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(out.stderr.contains("already connected"), "{out:?}");
+
+    let out = l.run(&["network", "disconnect", &net1, &cid]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
+    let n = l.ok(&[
+        "inspect",
+        "--format",
+        "{{len .NetworkSettings.Networks}}",
+        &cid,
+    ]);
+    assert_eq!(n.trim(), "1");
+    let hosts = l.ok(&["exec", &cid, "cat", "/etc/hosts"]);
+    assert!(!hosts.contains(&ip1), "{hosts}");
+    let out = l.run(&["network", "disconnect", &net1, &cid]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(out.stderr.contains("is not connected"), "{out:?}");
+
+    // Reload prints the container's id and keeps its address.
+    assert_eq!(l.ok(&["network", "reload", &cid]).trim(), cid);
+    assert_eq!(l.ok(&["network", "reload", "--all"]).trim(), cid);
+    assert_eq!(ip_on(&l, &cid, &net2), ip2);
+    l.ok(&["rm", "-f", "-t", "0", &cid]);
+}
