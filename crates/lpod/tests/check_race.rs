@@ -69,22 +69,18 @@ fn proc_state(pid: i32) -> Option<char> {
     stat.rsplit_once(") ")?.1.chars().next()
 }
 
-/// Ids of the storage's container records (`storage/*/containers.json`).
+/// Ids of the storage's container records (`storage/containers.json`).
 fn storage_containers(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let storage = root.join("storage");
-    for d in std::fs::read_dir(&storage).into_iter().flatten().flatten() {
-        let f = d.path().join("containers.json");
-        let Ok(text) = std::fs::read_to_string(&f) else {
-            continue;
-        };
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}: {text}", f.display()));
-        for c in v.as_array().into_iter().flatten() {
-            out.push(c["id"].as_str().unwrap_or_default().to_string());
-        }
-    }
-    out
+    let f = root.join("storage/containers.json");
+    let text = std::fs::read_to_string(&f)
+        .unwrap_or_else(|e| panic!("read {}: {e}", f.display()));
+    let v: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}: {text}", f.display()));
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["id"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 /// `system check [--repair ARGS...] --format json`: (exit code, findings, repaired).

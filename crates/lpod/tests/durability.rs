@@ -67,7 +67,7 @@ fn import_create_start_rm_fsync_before_and_after_every_commit() {
     let Some(l) = Lpod::with_image() else { return };
     let (_bridge, net, _subnet) = own_network(&l, "ldu");
     let mut failures = Vec::new();
-    let mut check = |what: &str, s: &TraceSummary, expect: &[&str]| {
+    let check = |failures: &mut Vec<String>, what: &str, s: &TraceSummary, expect: &[&str]| {
         let got = names(s);
         println!("{what}: {} committed renames: {got:?}", got.len());
         for v in &s.violations {
@@ -85,14 +85,14 @@ fn import_create_start_rm_fsync_before_and_after_every_commit() {
     l.ok(&["rmi", "-a", "-f"]);
     let tar: PathBuf = common::test_image_tar();
     let s = traced(&l, &strace, &["load", "-i", tar.to_str().expect("utf-8")]);
-    check("load", &s, &["layers.json", "images.json"]);
+    check(&mut failures, "load", &s, &["layers.json", "images.json"]);
 
     let s = traced(
         &l,
         &strace,
         &["create", "--name", "d", "--network", &net, &l.image, "true"],
     );
-    check("create", &s, &["containers.json"]);
+    check(&mut failures, "create", &s, &["containers.json"]);
 
     let s = traced(&l, &strace, &["start", "d"]);
     let cache = l.root.join("cni/results");
@@ -104,10 +104,10 @@ fn import_create_start_rm_fsync_before_and_after_every_commit() {
             names(&s)
         ));
     }
-    check("start", &s, &[]);
+    check(&mut failures, "start", &s, &[]);
 
     let s = traced(&l, &strace, &["rm", "-f", "d"]);
-    check("rm", &s, &["containers.json"]);
+    check(&mut failures, "rm", &s, &["containers.json"]);
 
     let _ = l.run(&["network", "rm", "-f", &net]);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
