@@ -510,6 +510,14 @@ impl CniClient {
             });
             match step {
                 Ok(v) => {
+                    // The partial result too, before the next plugin runs: a DEL after a
+                    // crash here needs it as prevResult (firewall removes its rules by
+                    // the addresses in it; without them they stay).
+                    if i + 1 < list.plugins.len() {
+                        if let Err(e) = self.write_cache(list, rt, Some(&v)) {
+                            return Err(self.cleanup_after_failed_add(list, rt, Some(&v), e));
+                        }
+                    }
                     prev = Some(v);
                     crate::failpoint::hit_add_step(i);
                 }
