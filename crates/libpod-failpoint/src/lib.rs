@@ -213,7 +213,10 @@ mod tests {
         let out = child.wait_with_output().expect("child output");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{out:?}");
-        assert!(err.contains("failpoint child.armed reached, stopping"), "{err}");
+        assert!(
+            err.contains("failpoint child.armed reached, stopping"),
+            "{err}"
+        );
         assert!(err.contains("continued"), "{err}");
     }
 }

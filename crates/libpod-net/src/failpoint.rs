@@ -73,7 +73,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for n in NET {
             assert!(seen.insert(*n), "duplicate failpoint {n}");
-            assert!(n.starts_with("net."), "failpoint {n} should be net.verb.step");
+            assert!(
+                n.starts_with("net."),
+                "failpoint {n} should be net.verb.step"
+            );
         }
     }
 

@@ -228,8 +228,8 @@ fn parse_call(line: &str) -> Option<Event> {
         }),
         "openat" | "open" | "creat" => {
             let flags_at = if name.trim() == "openat" { 2 } else { 1 };
-            let creates = name.trim() == "creat"
-                || args.get(flags_at).is_some_and(|f| f.contains("O_CREAT"));
+            let creates =
+                name.trim() == "creat" || args.get(flags_at).is_some_and(|f| f.contains("O_CREAT"));
             // With -y the returned descriptor names the opened file.
             let path = fd_path(ret.trim())?;
             creates.then_some(Event::Created { path, dir: false })
@@ -307,7 +307,10 @@ fn unquote(s: &str) -> Option<String> {
             b'n' => out.push(b'\n'),
             b't' => out.push(b'\t'),
             b'x' => {
-                let h: String = [it.next()?, it.next()?].iter().map(|&b| b as char).collect();
+                let h: String = [it.next()?, it.next()?]
+                    .iter()
+                    .map(|&b| b as char)
+                    .collect();
                 out.push(u8::from_str_radix(&h, 16).ok()?);
             }
             other => out.push(other),
@@ -365,7 +368,10 @@ mod tests {
 "#;
         let s = check(t);
         assert_eq!(s.violations.len(), 1, "{:?}", s.violations);
-        assert_eq!(s.violations[0].missing, "no fsync of the file before the rename");
+        assert_eq!(
+            s.violations[0].missing,
+            "no fsync of the file before the rename"
+        );
     }
 
     #[test]

@@ -1297,7 +1297,12 @@ pub struct CheckArgs {
     /// With --repair: remove a container's storage or directory that no container
     /// record knows only when older than this (it may be a create in progress);
     /// Go duration syntax (24h, 30m, 0 for any age). Default 24h, as Podman.
-    #[arg(short = 'm', long = "max", visible_alias = "max-age", value_name = "DURATION")]
+    #[arg(
+        short = 'm',
+        long = "max",
+        visible_alias = "max-age",
+        value_name = "DURATION"
+    )]
     pub max: Option<String>,
     /// Output format: json.
     #[arg(short = 'f', long, value_name = "FORMAT")]

@@ -72,8 +72,7 @@ fn proc_state(pid: i32) -> Option<char> {
 /// Ids of the storage's container records (`storage/containers.json`).
 fn storage_containers(root: &Path) -> Vec<String> {
     let f = root.join("storage/containers.json");
-    let text = std::fs::read_to_string(&f)
-        .unwrap_or_else(|e| panic!("read {}: {e}", f.display()));
+    let text = std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("read {}: {e}", f.display()));
     let v: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}: {text}", f.display()));
     v.as_array()

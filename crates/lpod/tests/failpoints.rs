@@ -424,7 +424,10 @@ fn every_net_failpoint_recovers_without_leaks() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let all: std::collections::BTreeSet<&str> =
         libpod_net::failpoint::NET.iter().copied().collect();
-    assert_eq!(reached, all, "every net failpoint must be reached by its case");
+    assert_eq!(
+        reached, all,
+        "every net failpoint must be reached by its case"
+    );
 }
 
 /// Environment variables of a live process (`/proc/PID/environ`).
@@ -443,28 +446,39 @@ fn no_child_inherits_an_armed_failpoint() {
     // Armed at a step `run -d` itself never reaches, but conmon's exit command (an
     // `lpod container cleanup`) would, had it inherited the variable.
     let armed = "container.cleanup.after_network";
-    let mut cmd = w.l.cmd(&w
-        .s(&["run", "-d", "--name", "c", "--network", "NET", "IMG", "sleep", "1000"])
+    let mut cmd = w.l.cmd(
+        &w.s(&[
+            "run",
+            "-d",
+            "--name",
+            "c",
+            "--network",
+            "NET",
+            "IMG",
+            "sleep",
+            "1000",
+        ])
         .iter()
         .map(String::as_str)
-        .collect::<Vec<_>>());
+        .collect::<Vec<_>>(),
+    );
     cmd.env(failpoint::ENV, armed);
     let out = common::run_bounded(cmd, &["run", "-d"]);
     assert_eq!(out.code, 0, "{out:?}");
     let conmons = w.l.conmons();
     assert_eq!(conmons.len(), 1, "one conmon: {conmons:?}");
-    let pid: i32 = w
-        .l
-        .inspect("c", "{{.State.Pid}}")
-        .parse()
-        .expect("container pid");
+    let pid: i32 =
+        w.l.inspect("c", "{{.State.Pid}}")
+            .parse()
+            .expect("container pid");
     let mut looked = 0;
     for p in [conmons[0], pid] {
         let env = environ(p);
         // Proof that this reads a real environment (conmon and the container have PATH).
         assert!(env.iter().any(|v| v.starts_with("PATH=")), "{p}: {env:?}");
         assert!(
-            !env.iter().any(|v| v.starts_with(&format!("{}=", failpoint::ENV))),
+            !env.iter()
+                .any(|v| v.starts_with(&format!("{}=", failpoint::ENV))),
             "pid {p} inherited the armed failpoint: {env:?}"
         );
         looked += 1;

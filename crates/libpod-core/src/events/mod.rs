@@ -39,8 +39,8 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 pub use error::EventsError;
-pub use filter::{parse_input_time, EventFilter};
 pub(crate) use filter::parse_go_duration;
+pub use filter::{parse_input_time, EventFilter};
 pub use log::{EventLog, Follower};
 pub use time::{go_rfc3339_nano, go_time_string};
 
