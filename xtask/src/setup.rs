@@ -21,6 +21,8 @@ const PACKAGES: &[(&str, &str)] = &[
     ("openssl", "/usr/bin/openssl"),
     ("apache2-utils", "/usr/bin/htpasswd"),
     ("sqlite3", "/usr/bin/sqlite3"),
+    // The durability test records syscalls of lpod commands.
+    ("strace", "/usr/bin/strace"),
     // The seccomp system test compiles a static probe (cc -static needs libc.a).
     ("gcc", "/usr/bin/gcc"),
     ("libc6-dev", "/usr/include/stdio.h"),

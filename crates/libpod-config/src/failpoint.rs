@@ -12,7 +12,7 @@
 //! assert!(libpod_config::failpoint::all().contains(&"container.create.after_storage"));
 //! ```
 
-pub use libpod_failpoint::{armed_name, ENV};
+pub use libpod_failpoint::{armed_name, scrub, take_from_env, ENV, STOP_SUFFIX};
 
 /// Failpoints inside libpod-core's container and pod verbs.
 pub const CORE: &[&str] = &[

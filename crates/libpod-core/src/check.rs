@@ -14,6 +14,19 @@
 //! re-checks each object under its lock before touching it, but is meant for a
 //! quiescent runtime, as Podman's `system check --repair`.
 //!
+//! Two guards keep a repair from undoing work in flight on a busy runtime:
+//!
+//! - an object whose id has a journal entry of a live process is left alone: that
+//!   process is in the middle of a verb on it (a create between its storage and its
+//!   row, a start between its netns and its state). The journal is read before the
+//!   row, so a create that commits in between is seen as done, never as an orphan;
+//! - the leftovers a create makes before its row exists (storage container, container
+//!   directory) are removed only once older than [`RepairOptions::max_age`]
+//!   (Podman's `--max`, default [`DEFAULT_MAX_AGE`]): protection for writers that
+//!   journal nothing (another lpod version, a tool using libpod-storage alone).
+//!   Crash leftovers do not wait for it: the journal names them and recovery removes
+//!   them at the next open.
+//!
 //! ```no_run
 //! # let rt = libpod_core::Runtime::builder().build()?;
 //! let report = rt.check()?;
@@ -29,6 +42,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use libpod_config::{ContainerConfig, ContainerState, ContainerStatus, NetworkMode};
 use libpod_net::check::{Known, NetProblem};
@@ -251,10 +265,25 @@ impl Runtime {
 
     /// Audits, repairs every finding it safely can (each object re-checked
     /// under its lock), then audits again: `repaired` lists what was fixed,
-    /// `findings` what remains. Idempotent.
-    #[tracing::instrument(skip(self))]
+    /// `findings` what remains. Idempotent. With the default [`RepairOptions`]
+    /// (creation leftovers younger than [`DEFAULT_MAX_AGE`] are left).
     pub fn check_repair(&self) -> Result<Report> {
+        self.check_repair_with(&RepairOptions::default())
+    }
+
+    /// [`Runtime::check_repair`] with explicit options (`system check --repair --max`).
+    #[tracing::instrument(skip(self))]
+    pub fn check_repair_with(&self, opts: &RepairOptions) -> Result<Report> {
         let p = self.inner.parts()?;
+        let young = std::cell::RefCell::new(BTreeSet::new());
+        let repair_one = |rt: &Runtime, p: &Parts, f: &Finding| -> Result<bool> {
+            if let Some(age) = too_young(p, f, opts.max_age) {
+                tracing::info!(finding = %f, age_s = age.as_secs(), "younger than max age; left");
+                young.borrow_mut().insert((f.kind, f.id.clone()));
+                return Ok(false);
+            }
+            repair_one(rt, p, f)
+        };
         let before = audit(&p)?;
         let mut errors = Vec::new();
         let mut repaired = Vec::new();
@@ -287,7 +316,18 @@ impl Runtime {
                 }
             }
         }
-        let findings = audit(&p)?;
+        let mut findings = audit(&p)?;
+        let young = young.into_inner();
+        for f in &mut findings {
+            if young.contains(&(f.kind, f.id.clone())) {
+                f.detail = format!(
+                    "{}{}younger than --max {}s: left",
+                    f.detail,
+                    if f.detail.is_empty() { "" } else { "; " },
+                    opts.max_age.as_secs()
+                );
+            }
+        }
         // Errors about things that are gone now do not matter.
         if findings.is_empty() {
             errors.clear();
@@ -298,6 +338,82 @@ impl Runtime {
             errors,
         })
     }
+}
+
+/// Podman's default for `system check --max`: 24 hours.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// Options of [`Runtime::check_repair_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepairOptions {
+    /// A container's storage or directory that no row knows is removed only when
+    /// older than this (it may belong to a create in progress that journals nothing).
+    /// `Duration::ZERO` repairs them whatever their age.
+    pub max_age: Duration,
+}
+
+impl Default for RepairOptions {
+    fn default() -> Self {
+        RepairOptions {
+            max_age: DEFAULT_MAX_AGE,
+        }
+    }
+}
+
+/// A `--max` value (Go duration syntax as Podman: `24h`, `90m`, `1h30m`, `0`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid max age {value:?}: want a duration such as 24h, 30m or 0")]
+pub struct MaxAgeError {
+    /// The rejected value.
+    pub value: String,
+}
+
+/// Parses a `--max` value.
+pub fn parse_max_age(s: &str) -> std::result::Result<Duration, MaxAgeError> {
+    crate::events::parse_go_duration(s.trim())
+        .and_then(|d| d.to_std().ok())
+        .ok_or_else(|| MaxAgeError {
+            value: s.to_string(),
+        })
+}
+
+/// The age of a creation leftover younger than `max_age` (`None`: old enough, or not
+/// a creation leftover). The age is the youngest of the object's birth and change
+/// times: anything touching it makes it look younger, never older.
+fn too_young(p: &Parts, f: &Finding, max_age: Duration) -> Option<Duration> {
+    if max_age.is_zero() {
+        return None;
+    }
+    let path = match (f.kind, &f.path) {
+        (FindingKind::OrphanStorage, Some(rootfs)) => {
+            // overlay: <layer>/merged (the layer dir holds it); vfs: the layer dir.
+            if p.store.driver() == libpod_storage::DriverKind::Overlay {
+                rootfs.parent()?.to_path_buf()
+            } else {
+                rootfs.clone()
+            }
+        }
+        (FindingKind::OrphanFiles, Some(path)) => path.clone(),
+        _ => return None,
+    };
+    let m = std::fs::symlink_metadata(&path).ok()?;
+    let newest = [m.created().ok(), m.modified().ok()]
+        .into_iter()
+        .flatten()
+        .max()?;
+    // A time in the future (clock stepped back) counts as age zero: young.
+    let age = SystemTime::now()
+        .duration_since(newest)
+        .unwrap_or(Duration::ZERO);
+    (age < max_age).then_some(age)
+}
+
+/// True when a live process holds a journal entry for `id`: a verb is running on it.
+fn in_progress(p: &Parts, id: &str) -> Result<bool> {
+    Ok(p.state
+        .journal_entries()?
+        .iter()
+        .any(|e| e.id == id && crate::journal::owner_alive(p, &e.owner)))
 }
 
 fn repair_rank(k: FindingKind) -> u8 {
@@ -928,6 +1044,11 @@ fn unknown(p: &Parts, id: &str) -> Result<bool> {
 /// One function per finding kind below.
 fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
     let id = f.id.as_deref().unwrap_or("");
+    // Before any look at the row (see the module docs: journal first, then row).
+    if !id.is_empty() && f.kind != FindingKind::PendingJournal && in_progress(p, id)? {
+        tracing::info!(finding = %f, "a live process is working on it; left");
+        return Ok(false);
+    }
     match f.kind {
         FindingKind::OrphanConmon => repair_orphan_conmon(p, f, id),
         FindingKind::OrphanRuntimeState => repair_orphan_runtime_state(p, f, id),

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use libpod_config::ContainerStatus;
-use libpod_core::check::{FindingKind, Report};
+use libpod_core::check::{FindingKind, RepairOptions, Report};
 use libpod_core::{CreateOptions, NetworkMode, Runtime};
 use network_support::*;
 
@@ -25,6 +25,14 @@ fn delete_row_behind_back(rt: &Runtime, id: &str) {
     let state = libpod_state::open_state(&cfg).unwrap();
     state.remove_container(id).unwrap();
     state.close().unwrap();
+}
+
+/// A repair that does not wait for leftovers to age (`--max 0`): these tests make
+/// their orphans a moment before repairing them.
+fn repair_any_age(rt: &Runtime) -> libpod_core::Result<Report> {
+    rt.check_repair_with(&RepairOptions {
+        max_age: std::time::Duration::ZERO,
+    })
 }
 
 fn running_sleeper(env: &common::Env) -> libpod_core::Container {
@@ -60,6 +68,35 @@ fn clean_runtime_audits_clean() {
     let r = env.rt.check_repair().unwrap();
     assert!(r.is_clean() && r.repaired.is_empty(), "{r}");
     assert_still_runs(&a);
+}
+
+#[test]
+fn a_young_orphan_waits_for_max_age() {
+    let Some(env) = common::env() else { return };
+    let c = env.rt.create_container(env.opts(&["true"])).unwrap();
+    let id = c.id().to_string();
+    delete_row_behind_back(&env.rt, &id);
+    let store = env.rt.store().unwrap();
+    // The default age guard (24h) leaves a storage container made a moment ago: it
+    // could be a create in progress by a writer that journals nothing.
+    let r = env.rt.check_repair().unwrap();
+    assert!(store.container_exists(&id).unwrap(), "{r}");
+    let left = r
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::OrphanStorage)
+        .unwrap_or_else(|| panic!("orphan storage still reported: {r}"));
+    assert!(left.detail.contains("younger than --max"), "{left}");
+    assert!(
+        !r.repaired
+            .iter()
+            .any(|f| f.kind == FindingKind::OrphanStorage),
+        "{r}"
+    );
+    // A guard shorter than its age (zero) repairs it.
+    let fixed = repair_any_age(&env.rt).unwrap();
+    assert!(fixed.is_clean(), "{fixed}");
+    assert!(!store.container_exists(&id).unwrap());
 }
 
 #[test]
@@ -106,7 +143,7 @@ fn row_deleted_behind_the_back_of_a_running_container() {
         .unwrap();
     assert_eq!(m.path.as_deref(), Some(mountpoint.as_path()));
 
-    let fixed = env.rt.check_repair().unwrap();
+    let fixed = repair_any_age(&env.rt).unwrap();
     assert!(fixed.is_clean(), "{fixed}");
     assert_eq!(fixed.repaired.len(), r.findings.len(), "{fixed}");
     assert!(
@@ -118,7 +155,7 @@ fn row_deleted_behind_the_back_of_a_running_container() {
     assert!(!env.rt.store().unwrap().container_exists(&vid).unwrap());
     assert_still_runs(&bystander);
     // Idempotent.
-    let again = env.rt.check_repair().unwrap();
+    let again = repair_any_age(&env.rt).unwrap();
     assert!(again.is_clean() && again.repaired.is_empty(), "{again}");
 }
 
@@ -187,7 +224,7 @@ fn dead_conmon_stray_mounts_netns_and_locks() {
     assert!(paths.contains(&stray.as_path()), "{r}");
     assert!(paths.contains(&ns_path.as_path()), "{r}");
 
-    let fixed = env.rt.check_repair().unwrap();
+    let fixed = repair_any_age(&env.rt).unwrap();
     assert!(fixed.is_clean(), "{fixed}");
     assert_eq!(dead.status().unwrap(), ContainerStatus::Exited);
     assert_eq!(created.status().unwrap(), ContainerStatus::Configured);
@@ -252,7 +289,7 @@ fn bridge_leaks_cache_lease_veth_rules_netns() {
         }
     }
 
-    let fixed = env.rt.check_repair().unwrap();
+    let fixed = repair_any_age(&env.rt).unwrap();
     assert!(fixed.is_clean(), "{fixed}");
     // Nothing of the victim's is left: no rule names it; one link and one lease
     // (the bystander's) remain.

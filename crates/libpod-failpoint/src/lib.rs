@@ -6,6 +6,15 @@
 //! (no destructors, no unwinding, no flushing: the same as an outside `kill -9`).
 //! Without the variable [`hit`] costs one cached environment lookup.
 //!
+//! `LPOD_FAILPOINT=<name>@stop` pauses instead: the process stops itself with `SIGSTOP`
+//! at the failpoint and carries on when sent `SIGCONT`. Tests use it to hold a real
+//! operation in the middle (e.g. a create between its storage and its database row)
+//! while they race another command against it, without sleeping.
+//!
+//! Child processes must not inherit the variable (conmon would pass it on to the exit
+//! command, a CNI plugin or hook could be another lpod): every place that spawns one
+//! calls [`scrub`] on its `Command`.
+//!
 //! This crate holds only the mechanism and depends on no other lpod crate. Each layer that
 //! has failpoints lists its own names (`libpod_storage::failpoint::STORAGE`,
 //! `libpod_config::failpoint::CORE`) so that a test can walk all of them and fail when one is
@@ -23,18 +32,73 @@ use std::sync::OnceLock;
 /// The environment variable that arms one failpoint.
 pub const ENV: &str = "LPOD_FAILPOINT";
 
-/// The failpoint this process was asked to die at, if any (read once per process).
-pub fn armed_name() -> Option<&'static str> {
-    static ARMED: OnceLock<Option<String>> = OnceLock::new();
-    ARMED
-        .get_or_init(|| std::env::var(ENV).ok().filter(|s| !s.is_empty()))
-        .as_deref()
+/// The suffix of `LPOD_FAILPOINT` that pauses the process instead of killing it.
+pub const STOP_SUFFIX: &str = "@stop";
+
+/// What an armed failpoint does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Die with `SIGKILL` (the default).
+    Kill,
+    /// Stop with `SIGSTOP`, continue on `SIGCONT` (`NAME@stop`).
+    Stop,
 }
 
-/// Reach the failpoint `name`: if `LPOD_FAILPOINT` names it, die now with `SIGKILL`.
+fn armed() -> Option<&'static (String, Action)> {
+    static ARMED: OnceLock<Option<(String, Action)>> = OnceLock::new();
+    ARMED
+        .get_or_init(|| {
+            let v = std::env::var(ENV).ok().filter(|s| !s.is_empty())?;
+            Some(match v.strip_suffix(STOP_SUFFIX) {
+                Some(name) => (name.to_string(), Action::Stop),
+                None => (v, Action::Kill),
+            })
+        })
+        .as_ref()
+}
+
+/// The failpoint this process was asked to die (or stop) at, if any (read once per process).
+pub fn armed_name() -> Option<&'static str> {
+    armed().map(|(n, _)| n.as_str())
+}
+
+/// What the armed failpoint does, if one is armed.
+pub fn armed_action() -> Option<Action> {
+    armed().map(|(_, a)| *a)
+}
+
+/// Reads the armed failpoint (kept for this process) and removes `LPOD_FAILPOINT` from
+/// this process's environment, so that no child can inherit it, whichever way it is
+/// spawned. Call it first thing in `main`, before any thread starts (changing the
+/// environment while another thread reads it is a data race in libc).
+pub fn take_from_env() {
+    let _ = armed();
+    std::env::remove_var(ENV);
+}
+
+/// Removes `LPOD_FAILPOINT` from the environment a child process gets: an armed
+/// failpoint is for this process only.
+pub fn scrub(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    cmd.env_remove(ENV)
+}
+
+/// Reach the failpoint `name`: if `LPOD_FAILPOINT` names it, die now with `SIGKILL`
+/// (or, armed as `NAME@stop`, stop until continued).
 ///
 /// Layers wrap this with a check that `name` is in their list, so the lists stay complete.
 pub fn hit(name: &str) {
+    if armed_name() == Some(name) && armed_action() == Some(Action::Stop) {
+        eprintln!(
+            "lpod: failpoint {name} reached, stopping this process (pid {})",
+            std::process::id()
+        );
+        // SAFETY: getpid and kill have no memory-safety preconditions; SIGSTOP stops
+        // this process until a SIGCONT, after which it simply carries on.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGSTOP);
+        }
+        return;
+    }
     if armed_name() == Some(name) {
         eprintln!(
             "lpod: failpoint {name} reached, killing this process (pid {})",
@@ -102,5 +166,57 @@ mod tests {
         assert!(err.contains("survived other"), "{err}");
         assert!(!err.contains("survived armed"), "{err}");
         assert!(err.contains("failpoint child.armed reached"), "{err}");
+    }
+
+    #[test]
+    fn scrub_removes_the_variable_from_a_child() {
+        let mut cmd = std::process::Command::new("env");
+        cmd.env(ENV, "x.y.z");
+        scrub(&mut cmd);
+        let removed = cmd
+            .get_envs()
+            .any(|(k, v)| k == std::ffi::OsStr::new(ENV) && v.is_none());
+        assert!(removed, "{cmd:?}");
+        let out = cmd.output().expect("run env");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(ENV));
+    }
+
+    #[test]
+    fn a_process_armed_to_stop_stops_and_continues() {
+        if std::env::var_os("LPOD_FAILPOINT_CHILD").is_some() {
+            hit("child.armed");
+            eprintln!("continued");
+            return;
+        }
+        let exe = std::env::current_exe().expect("test binary path");
+        let child = std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "tests::a_process_armed_to_stop_stops_and_continues",
+                "--nocapture",
+            ])
+            .env("LPOD_FAILPOINT_CHILD", "1")
+            .env(ENV, format!("child.armed{STOP_SUFFIX}"))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn child");
+        let pid = child.id() as libc::pid_t;
+        let mut status = 0;
+        // SAFETY: waitpid on our own child with a valid status pointer.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED) };
+        assert_eq!(r, pid);
+        assert!(libc::WIFSTOPPED(status), "status {status:#x}");
+        // SAFETY: kill on our own child's pid.
+        unsafe {
+            libc::kill(pid, libc::SIGCONT);
+        }
+        let out = child.wait_with_output().expect("child output");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{out:?}");
+        assert!(
+            err.contains("failpoint child.armed reached, stopping"),
+            "{err}"
+        );
+        assert!(err.contains("continued"), "{err}");
     }
 }

@@ -15,6 +15,13 @@ use std::process::{Command, Stdio};
 
 use crate::{CachedAttachment, NetManager, Subnet};
 
+/// A command for a host tool, without this process's armed failpoint.
+fn command(bin: &str) -> Command {
+    let mut c = Command::new(bin);
+    libpod_failpoint::scrub(&mut c);
+    c
+}
+
 /// One leftover of a container the caller does not know.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NetProblem {
@@ -399,7 +406,7 @@ pub fn repair_orphan_iptables_rule(table: &str, rule: &str) -> Result<bool, Repa
         .iter()
         .position(|a| a == "-j")
         .and_then(|i| args.get(i + 1).cloned());
-    let out = Command::new("iptables")
+    let out = command("iptables")
         .arg("-w")
         .arg("-t")
         .arg(table)
@@ -438,7 +445,7 @@ pub fn repair_orphan_veth(ifname: &str) -> Result<bool, RepairError> {
     if !crate::link::valid_ifname(ifname) || !ifname.starts_with("veth") {
         return Ok(false);
     }
-    let out = Command::new("ip")
+    let out = command("ip")
         .args(["link", "del", ifname])
         .output()
         .map_err(|source| RepairError::Io {
@@ -490,7 +497,7 @@ fn dir_names(dir: &Path) -> Vec<String> {
 /// firewall plugin's comment-less `CNI-FORWARD` rules (`-s IP/32` /
 /// `-d IP/32`) with the address.
 fn iptables_rules(nets: &[OurNet]) -> (Vec<Rule>, Vec<(String, String, IpAddr)>) {
-    let Ok(out) = Command::new("iptables-save").stderr(Stdio::null()).output() else {
+    let Ok(out) = command("iptables-save").stderr(Stdio::null()).output() else {
         return (Vec::new(), Vec::new());
     };
     parse_iptables_save(&String::from_utf8_lossy(&out.stdout), nets)
@@ -594,7 +601,7 @@ fn per_container_chain(c: &str) -> bool {
 }
 
 fn drop_chain_if_empty(table: &str, chain: &str) {
-    let Ok(out) = Command::new("iptables")
+    let Ok(out) = command("iptables")
         .args(["-w", "-t", table, "-S", chain])
         .output()
     else {
@@ -609,7 +616,7 @@ fn drop_chain_if_empty(table: &str, chain: &str) {
         .count();
     if rules == 0 {
         // Only when nothing jumps to it any more does -X succeed; ignore failures.
-        let _ = Command::new("iptables")
+        let _ = command("iptables")
             .args(["-w", "-t", table, "-X", chain])
             .output();
     }
@@ -627,7 +634,7 @@ fn jumps_to(line: &str, chain: &str) -> bool {
 }
 
 fn drop_chain_if_unreferenced(table: &str, chain: &str) {
-    let Ok(out) = Command::new("iptables-save")
+    let Ok(out) = command("iptables-save")
         .args(["-t", table])
         .stderr(Stdio::null())
         .output()
@@ -642,10 +649,10 @@ fn drop_chain_if_unreferenced(table: &str, chain: &str) {
         return;
     }
     // Failures are ignored: a chain that cannot go is reported again next time.
-    let _ = Command::new("iptables")
+    let _ = command("iptables")
         .args(["-w", "-t", table, "-F", chain])
         .output();
-    let _ = Command::new("iptables")
+    let _ = command("iptables")
         .args(["-w", "-t", table, "-X", chain])
         .output();
 }

@@ -381,9 +381,11 @@ impl CniClient {
             path: path.clone(),
             source,
         })?;
-        // The record written before the first plugin runs need not survive a power loss:
-        // without it, DEL still runs from the caller's config. Results must.
-        write_atomic_mode(&path, &data, result.is_some(), true)
+        // Durable, the attempt record included: plugins leave state that outlives a power
+        // loss (host-local's lease files under our root), and only this record lets the
+        // DEL after the reboot find and release it. fsync of the file before the rename
+        // that commits it, of the directory after.
+        write_atomic_mode(&path, &data, true, true)
             .map_err(|source| CniError::Cache { path, source })
     }
 
@@ -495,6 +497,7 @@ impl CniClient {
         }
         // Record the attempt first: if we crash mid-ADD, a later DEL still finds config and args.
         self.write_cache(list, rt, None)?;
+        crate::failpoint::hit("net.add.after_attempt_cached");
         let mut prev: Option<Value> = None;
         for i in 0..list.plugins.len() {
             let step = self.run(list, i, "ADD", rt, prev.as_ref()).and_then(|out| {
@@ -506,7 +509,18 @@ impl CniClient {
                 })
             });
             match step {
-                Ok(v) => prev = Some(v),
+                Ok(v) => {
+                    // The partial result too, before the next plugin runs: a DEL after a
+                    // crash here needs it as prevResult (firewall removes its rules by
+                    // the addresses in it; without them they stay).
+                    if i + 1 < list.plugins.len() {
+                        if let Err(e) = self.write_cache(list, rt, Some(&v)) {
+                            return Err(self.cleanup_after_failed_add(list, rt, Some(&v), e));
+                        }
+                    }
+                    prev = Some(v);
+                    crate::failpoint::hit_add_step(i);
+                }
                 Err(source) => {
                     let add = CniError::Invoke {
                         network: list.name.clone(),
@@ -532,6 +546,7 @@ impl CniClient {
         if let Err(e) = self.write_cache(list, rt, Some(&raw)) {
             return Err(self.cleanup_after_failed_add(list, rt, Some(&raw), e));
         }
+        crate::failpoint::hit("net.add.after_result_cached");
         Ok(typed)
     }
 
@@ -585,7 +600,7 @@ impl CniClient {
             rt
         };
         let netns_gone = rt.netns.as_os_str().is_empty();
-        for i in (0..list.plugins.len()).rev() {
+        for (done, i) in (0..list.plugins.len()).rev().enumerate() {
             if let Err(e) = self.run(list, i, "DEL", rt, prev) {
                 if tolerate_missing && matches!(e, InvokeError::NotFound { .. }) {
                     continue;
@@ -593,6 +608,7 @@ impl CniClient {
                 tracing::warn!(plugin = %list.plugins[i].plugin_type, error = %e, "CNI DEL failed");
                 errors.push(e);
             }
+            crate::failpoint::hit_del_step(done + 1);
         }
         if netns_gone {
             if let Some(r) = prev.and_then(|p| serde_json::from_value::<CniResult>(p.clone()).ok())

@@ -29,7 +29,7 @@ pub fn cni_comment(network: &str, container_id: &str) -> String {
 
 fn iptables(v6: bool, args: &[&str]) -> bool {
     let bin = if v6 { "ip6tables" } else { "iptables" };
-    Command::new(bin)
+    libpod_failpoint::scrub(&mut Command::new(bin))
         .arg("-w")
         .args(args)
         .output()

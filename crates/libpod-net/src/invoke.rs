@@ -99,6 +99,7 @@ impl PluginExec for ProcessExec {
             source,
         };
         let mut cmd = Command::new(inv.path);
+        libpod_failpoint::scrub(&mut cmd);
         // Only the child sees these: our own environment is never modified.
         for (k, v) in &inv.env {
             cmd.env(k, v);

@@ -1,6 +1,7 @@
 //! lpod networking: a CNI 1.0 client, network namespaces and port mappings.
 //!
-//! Depends on no other workspace crate: a downstream crate can use it alone.
+//! Depends on no other lpod layer (only on the tiny dependency-free `libpod-failpoint`
+//! mechanism, see [`failpoint`]): a downstream crate can use it alone.
 //!
 //! - [`conf`]: load and validate `.conflist`/`.conf` files.
 //! - [`client::CniClient`]: ADD/DEL/CHECK/VERSION with a persistent result cache.
@@ -9,6 +10,7 @@
 //! - [`etc`]: a container's resolv.conf, hosts and hostname text.
 //! - [`port::PortMapping`]: `-p [ip:]hostPort:containerPort[/proto]`.
 //! - [`manager::NetManager`]: `setup`/`teardown` of a container's networks.
+//! - [`failpoint`]: the named kill points inside setup and teardown (crash tests).
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -42,6 +44,7 @@ pub mod check;
 pub mod client;
 pub mod conf;
 pub mod etc;
+pub mod failpoint;
 pub mod fixups;
 pub mod invoke;
 pub mod link;

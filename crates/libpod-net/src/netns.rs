@@ -162,7 +162,10 @@ impl Netns {
             return Err(e);
         }
         match Netns::open(&path) {
-            Ok(ns) => Ok(ns),
+            Ok(ns) => {
+                crate::failpoint::hit("net.netns.after_create");
+                Ok(ns)
+            }
             Err(e) => {
                 let _ = umount2(&path, MntFlags::MNT_DETACH);
                 let _ = std::fs::remove_file(&path);

@@ -132,7 +132,7 @@ impl ConmonRuntime {
         id: &str,
         args: &[&str],
     ) -> Result<Vec<u8>, OciError> {
-        let out = Command::new(&self.cfg.runtime_path)
+        let out = libpod_failpoint::scrub(&mut Command::new(&self.cfg.runtime_path))
             .args(self.global_args())
             .arg(verb)
             .args(args)

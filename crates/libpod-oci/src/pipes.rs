@@ -83,6 +83,8 @@ pub(crate) fn spawn_with_fds(
         .collect::<Result<_, _>>()?;
     let raws: Vec<i32> = high.iter().map(|f| f.as_raw_fd()).collect();
     let mut cmd = Command::new(binary);
+    // conmon passes its environment on to the runtime and the exit command (an lpod).
+    libpod_failpoint::scrub(&mut cmd);
     cmd.args(args)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())

@@ -142,7 +142,9 @@ impl ExportImage {
     }
 }
 
-/// Creates `path` with `bytes` atomically (temp file + rename in the same directory).
+/// Creates `path` with `bytes` atomically and durably: a temp file in the same
+/// directory, fsynced, renamed over `path`, then the directory fsynced (so neither the
+/// data nor the rename can be lost to a power cut once this returns).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
     write_atomic_mode(path, bytes, 0o644)
 }
@@ -167,8 +169,11 @@ fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Archive
             .mode(mode)
             .open(&tmp)?;
         f.write_all(bytes)?;
+        // Data on disk before the rename that commits it...
         f.sync_all()?;
-        fs::rename(&tmp, path)
+        fs::rename(&tmp, path)?;
+        // ...and the rename itself on disk before the caller goes on.
+        crate::durable::sync_dir(dir)
     })();
     if res.is_err() {
         let _ = fs::remove_file(&tmp);

@@ -238,7 +238,7 @@ pub fn mounts_under(root: &Path) -> Vec<PathBuf> {
 /// modes, times, xattrs, hardlinks, devices and symlinks (never following them).
 /// Uses coreutils `cp -a`, with reflinks where the filesystem has them.
 pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<(), DriverError> {
-    let out = Command::new("cp")
+    let out = libpod_failpoint::scrub(&mut Command::new("cp"))
         .arg("-a")
         .arg("--reflink=auto")
         .arg("--no-target-directory")

@@ -615,7 +615,10 @@ impl Store {
         failpoint::hit("storage.import.after_extract");
         // Everything verified: move into place. Layer dirs first, layers.json next,
         // images.json last (the commit point): a crash before it leaves unrecorded or
-        // unreferenced layers only, which the next open removes.
+        // unreferenced layers only, which the next open removes. Each blob and layer
+        // tree is on disk before its rename, and the directories the renames happened
+        // in are fsynced before layers.json names them (see `crate::durable`).
+        let mut touched_dirs = std::collections::BTreeSet::new();
         for s in staged {
             let mut rec = s.record;
             let dest_blob = self.blob_path(
@@ -625,11 +628,21 @@ impl Store {
                     .unwrap_or_default(),
             )?;
             if !dest_blob.exists() {
-                let moved = s.blob_owned && fs::rename(&s.blob_src, &dest_blob).is_ok();
-                if !moved && fs::hard_link(&s.blob_src, &dest_blob).is_err() {
+                let moved = s.blob_owned
+                    && crate::durable::sync_file(&s.blob_src).is_ok()
+                    && fs::rename(&s.blob_src, &dest_blob).is_ok();
+                if moved {
+                } else if fs::hard_link(&s.blob_src, &dest_blob).is_ok() {
+                    // A second name for a file we did not write: its data to disk too.
+                    crate::durable::sync_file(&dest_blob).map_err(io_at(&dest_blob))?;
+                } else {
                     let tmp = dest_blob.with_extension("partial");
                     fs::copy(&s.blob_src, &tmp).map_err(io_at(&s.blob_src))?;
+                    crate::durable::sync_file(&tmp).map_err(io_at(&tmp))?;
                     fs::rename(&tmp, &dest_blob).map_err(io_at(&dest_blob))?;
+                }
+                if let Some(d) = dest_blob.parent() {
+                    touched_dirs.insert(d.to_path_buf());
                 }
             }
             failpoint::hit("storage.import.after_blob");
@@ -654,16 +667,27 @@ impl Store {
                         l
                     };
                     fs::write(sdir.join("link"), &link).map_err(io_at(&sdir))?;
+                    crate::durable::sync_tree(&sdir).map_err(io_at(&sdir))?;
                     fs::rename(&sdir, &dest).map_err(io_at(&dest))?;
                     let lp = self.layers_root().join("l").join(&link);
                     std::os::unix::fs::symlink(format!("../{}/diff", rec.id), &lp)
                         .map_err(io_at(&lp))?;
+                    touched_dirs.insert(self.layers_root().join("l"));
                     rec.link = Some(link);
                 }
-                DriverKind::Vfs => fs::rename(&s.staged_dir, &dest).map_err(io_at(&dest))?,
+                DriverKind::Vfs => {
+                    crate::durable::sync_tree(&s.staged_dir).map_err(io_at(&s.staged_dir))?;
+                    fs::rename(&s.staged_dir, &dest).map_err(io_at(&dest))?
+                }
+            }
+            if let Some(d) = dest.parent() {
+                touched_dirs.insert(d.to_path_buf());
             }
             failpoint::hit("storage.import.after_layer_rename");
             layers.push(rec);
+        }
+        for d in &touched_dirs {
+            crate::durable::sync_dir(d).map_err(io_at(d))?;
         }
         drop(guard);
         failpoint::hit("storage.import.before_layers_json");

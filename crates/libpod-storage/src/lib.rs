@@ -29,6 +29,7 @@ pub mod commit;
 pub mod digest;
 mod dirs;
 pub mod driver;
+mod durable;
 pub mod export;
 pub mod extract;
 pub mod failpoint;

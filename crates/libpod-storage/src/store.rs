@@ -951,6 +951,18 @@ impl Store {
                 return Err(e);
             }
         };
+        // The new layer dir (and its short link) on disk before layers.json names them.
+        let mut made = vec![self.layers_root()];
+        if link.is_some() {
+            made.push(self.layers_root().join("l"));
+            made.push(dir.clone());
+        }
+        for d in &made {
+            if let Err(e) = crate::durable::sync_dir(d) {
+                let _ = fs::remove_dir_all(&dir);
+                return Err(io_at(d)(e));
+            }
+        }
         failpoint::hit("storage.create_container.after_layer_dir");
         layers.push(LayerRecord {
             id: layer_id.clone(),

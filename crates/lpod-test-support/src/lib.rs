@@ -14,9 +14,11 @@
 //! - the test's own bridge name and subnet, checked against the host's links and routes
 //!   ([`free_bridge_name`], [`free_subnet`]) and a bridge guard ([`Bridge`]);
 //! - Podman in a private mount namespace with its own temp root ([`PrivatePodman`]);
+//! - [`durability`]: the fsync-discipline checker over an strace recording;
 //! - the stress driver ([`stress`]) shared by `cargo xtask stress` and lpod's short stress test.
 #![deny(missing_docs)]
 
+pub mod durability;
 mod fs;
 mod guards;
 mod net;

@@ -1303,6 +1303,16 @@ pub struct CheckArgs {
     /// Fix what the audit finds (kill orphan conmons, unmount, remove orphans).
     #[arg(short = 'r', long)]
     pub repair: bool,
+    /// With --repair: remove a container's storage or directory that no container
+    /// record knows only when older than this (it may be a create in progress);
+    /// Go duration syntax (24h, 30m, 0 for any age). Default 24h, as Podman.
+    #[arg(
+        short = 'm',
+        long = "max",
+        visible_alias = "max-age",
+        value_name = "DURATION"
+    )]
+    pub max: Option<String>,
     /// Output format: json.
     #[arg(short = 'f', long, value_name = "FORMAT")]
     pub format: Option<String>,

@@ -18,6 +18,8 @@ mod tty;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before any thread: an armed failpoint is for this process, never for its children.
+    libpod_config::failpoint::take_from_env();
     restore_sigpipe();
     // As Podman: `--remote` is offered unless a remote service is already named (by
     // CONTAINER_HOST, CONTAINER_CONNECTION, --url or --connection).

@@ -1,8 +1,11 @@
-//! Kill lpod at every failpoint of libpod-core (`libpod_config::failpoint::CORE`), then
-//! check that the next ordinary commands (`ps -a`, `pod rm -fa`, `rm -fa`) leave nothing
-//! behind: no mounts, netns files, veths on the test bridge, host-local leases, iptables
-//! rules, lock files, conmon processes, storage containers, database rows or journal
-//! entries. Real binary, real crun under conmon, real CNI bridge on a network of the
+//! Kill lpod at every failpoint of libpod-core (`libpod_config::failpoint::CORE`) and of
+//! network setup and teardown inside libpod-net (`libpod_net::failpoint::NET`: netns
+//! created, each plugin's ADD, result cached, DEL mid-chain), then check that the next
+//! ordinary commands (`ps -a`, `pod rm -fa`, `rm -fa`) leave nothing behind: no mounts,
+//! netns files, veths on the test bridge, host-local leases, iptables rules, CNI cache
+//! entries, lock files, conmon processes, storage containers, database rows or journal
+//! entries. Also: no child process (conmon, the runtime, the container) inherits an
+//! armed `LPOD_FAILPOINT`. Real binary, real crun under conmon, real CNI bridge on a network of the
 //! test's own (random `lfp<hex>` bridge, random 10.230–250.x.0/24 subnet).
 
 mod common;
@@ -24,6 +27,8 @@ struct World {
     net: String,
     subnet: String,
     bridge: String,
+    /// Removes the bridge link at the end, even when the test fails (dropped last).
+    _bridge_guard: common::Bridge,
 }
 
 impl World {
@@ -342,22 +347,68 @@ fn case(w: &World, fp: &'static str) -> Vec<Step> {
     }
 }
 
-#[test]
-fn every_core_failpoint_recovers_without_leaks() {
-    let Some(l) = Lpod::with_image() else { return };
-    let (bridge, net, subnet) = own_network(&l, "lfp");
-    let w = World {
-        l,
-        net,
-        subnet,
-        bridge: bridge.0.clone(),
+/// The steps that reach the libpod-net failpoint `fp` (the last one armed).
+fn net_case(w: &World, fp: &'static str) -> Vec<Step> {
+    let plain = |a: &[&str]| Step {
+        args: w.s(a),
+        armed: None,
     };
+    let armed = |a: &[&str]| Step {
+        args: w.s(a),
+        armed: Some(fp),
+    };
+    let create: &[&str] = &[
+        "create",
+        "--name",
+        "c",
+        "--network",
+        "NET",
+        "IMG",
+        "sleep",
+        "1000",
+    ];
+    let run: &[&str] = &[
+        "run",
+        "-d",
+        "--name",
+        "c",
+        "--network",
+        "NET",
+        "IMG",
+        "sleep",
+        "1000",
+    ];
+    match fp {
+        // Network setup runs inside `start` (init): netns, then the ADD chain
+        // (bridge, portmap, firewall), then the cached result.
+        "net.netns.after_create"
+        | "net.add.after_attempt_cached"
+        | "net.add.after_plugin_1"
+        | "net.add.after_plugin_2"
+        | "net.add.after_plugin_3"
+        | "net.add.after_result_cached" => vec![plain(create), armed(&["start", "c"])],
+        // Teardown runs inside `rm -f`: the DEL chain in reverse.
+        "net.del.after_plugin_1" | "net.del.after_plugin_2" => {
+            vec![plain(run), armed(&["rm", "-f", "c"])]
+        }
+        other => panic!("failpoint {other} has no case in tests/failpoints.rs: add one"),
+    }
+}
+
+/// Arms every failpoint of `list` in turn (through `case`), runs the ordinary commands
+/// a user runs next, and collects every leak. Returns the failpoints reached and the
+/// failures.
+fn walk(
+    w: &World,
+    list: &[&'static str],
+    case: fn(&World, &'static str) -> Vec<Step>,
+) -> (std::collections::BTreeSet<&'static str>, Vec<String>) {
     // Failpoints an armed step actually died at (as the failpoint's own message proves).
     let mut reached = std::collections::BTreeSet::new();
     let mut failures = Vec::new();
     let mut leaks_total = 0;
-    for &fp in failpoint::CORE {
-        let steps = case(&w, fp);
+    for &fp in list {
+        let steps = case(w, fp);
         for s in &steps {
             reached.extend(w.run(s, fp));
         }
@@ -380,13 +431,32 @@ fn every_core_failpoint_recovers_without_leaks() {
         println!("failpoint {fp}: recovered");
         if !failures.is_empty() {
             // Leave a clean world for the next case, so one leak is reported once.
-            let _ = w.l.run(&["system", "check", "--repair"]);
+            let _ = w.l.run(&["system", "check", "--repair", "--max", "0"]);
             let _ = w.l.run(&["pod", "rm", "-fa"]);
             let _ = w.l.run(&["rm", "-fa"]);
         }
     }
     println!("failpoints reached: {}", reached.len());
     println!("leaks found: {leaks_total}");
+    (reached, failures)
+}
+
+fn world(prefix: &str) -> Option<World> {
+    let l = Lpod::with_image()?;
+    let (bridge, net, subnet) = own_network(&l, prefix);
+    Some(World {
+        l,
+        net,
+        subnet,
+        bridge: bridge.0.clone(),
+        _bridge_guard: bridge,
+    })
+}
+
+#[test]
+fn every_core_failpoint_recovers_without_leaks() {
+    let Some(w) = world("lfp") else { return };
+    let (reached, failures) = walk(&w, failpoint::CORE, case);
     let _ = w.l.run(&["network", "rm", "-f", &w.net]);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let all: std::collections::BTreeSet<&str> = failpoint::CORE.iter().copied().collect();
@@ -394,4 +464,80 @@ fn every_core_failpoint_recovers_without_leaks() {
         reached, all,
         "every core failpoint must be reached by its case"
     );
+}
+
+#[test]
+fn every_net_failpoint_recovers_without_leaks() {
+    let Some(w) = world("lfn") else { return };
+    let (reached, failures) = walk(&w, libpod_net::failpoint::NET, net_case);
+    let _ = w.l.run(&["network", "rm", "-f", &w.net]);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let all: std::collections::BTreeSet<&str> =
+        libpod_net::failpoint::NET.iter().copied().collect();
+    assert_eq!(
+        reached, all,
+        "every net failpoint must be reached by its case"
+    );
+}
+
+/// Environment variables of a live process (`/proc/PID/environ`).
+fn environ(pid: i32) -> Vec<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ"))
+        .unwrap_or_else(|e| panic!("read environ of {pid}: {e}"));
+    raw.split(|b| *b == 0)
+        .filter(|v| !v.is_empty())
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect()
+}
+
+#[test]
+fn no_child_inherits_an_armed_failpoint() {
+    let Some(w) = world("lfe") else { return };
+    // Armed at a step `run -d` itself never reaches, but conmon's exit command (an
+    // `lpod container cleanup`) would, had it inherited the variable.
+    let armed = "container.cleanup.after_network";
+    let mut cmd = w.l.cmd(
+        &w.s(&[
+            "run",
+            "-d",
+            "--name",
+            "c",
+            "--network",
+            "NET",
+            "IMG",
+            "sleep",
+            "1000",
+        ])
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>(),
+    );
+    cmd.env(failpoint::ENV, armed);
+    let out = common::run_bounded(cmd, &["run", "-d"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let conmons = w.l.conmons();
+    assert_eq!(conmons.len(), 1, "one conmon: {conmons:?}");
+    let pid: i32 =
+        w.l.inspect("c", "{{.State.Pid}}")
+            .parse()
+            .expect("container pid");
+    let mut looked = 0;
+    for p in [conmons[0], pid] {
+        let env = environ(p);
+        // Proof that this reads a real environment (conmon and the container have PATH).
+        assert!(env.iter().any(|v| v.starts_with("PATH=")), "{p}: {env:?}");
+        assert!(
+            !env.iter()
+                .any(|v| v.starts_with(&format!("{}=", failpoint::ENV))),
+            "pid {p} inherited the armed failpoint: {env:?}"
+        );
+        looked += 1;
+    }
+    assert_eq!(looked, 2);
+    // The exit command runs without it: a stop cleans up completely.
+    w.l.ok(&["stop", "-t", "0", "c"]);
+    w.l.ok(&["rm", "-f", "c"]);
+    let leaks = w.leaks();
+    let _ = w.l.run(&["network", "rm", "-f", &w.net]);
+    assert!(leaks.is_empty(), "{leaks:?}");
 }

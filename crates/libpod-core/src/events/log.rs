@@ -195,7 +195,12 @@ impl EventLog {
             .mode(0o600)
             .open(&tmp)
             .map_err(|e| EventsError::io("create rotated events log", &tmp, e))?;
-        let written = f.write_all(&out).and_then(|_| f.metadata());
+        // On disk before the rename that makes it the log (else a power loss could
+        // leave an empty log in place of the events it kept).
+        let written = f
+            .write_all(&out)
+            .and_then(|_| f.sync_all())
+            .and_then(|_| f.metadata());
         let ino = match written {
             Ok(m) => m.ino(),
             Err(e) => {
@@ -214,6 +219,10 @@ impl EventLog {
         if let Err(e) = std::fs::rename(&tmp, &self.path) {
             let _ = std::fs::remove_file(&tmp);
             return Err(EventsError::io("rename rotated events log", &self.path, e));
+        }
+        // The rename itself durable: fsync the directory it happened in.
+        if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+            return Err(EventsError::io("fsync events log directory", dir, e));
         }
         tracing::debug!(log = %self.path.display(), dropped = keep_from, "events log rotated");
         Ok(next)

@@ -39,6 +39,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 pub use error::EventsError;
+pub(crate) use filter::parse_go_duration;
 pub use filter::{parse_input_time, EventFilter};
 pub use log::{EventLog, Follower};
 pub use time::{go_rfc3339_nano, go_time_string};

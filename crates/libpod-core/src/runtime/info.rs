@@ -160,7 +160,7 @@ pub struct Component {
 /// empty when dpkg does not know the file.
 pub(crate) fn package_of(path: &Path) -> String {
     let out = |cmd: &str, args: &[&str]| -> Option<String> {
-        let o = std::process::Command::new(cmd)
+        let o = libpod_config::failpoint::scrub(&mut std::process::Command::new(cmd))
             .args(args)
             .stderr(std::process::Stdio::null())
             .output()
@@ -444,7 +444,7 @@ fn cgroup_version() -> String {
 
 /// Runs `bin --version` and returns its first line.
 pub(crate) fn component(name: &str, path: &Path) -> Component {
-    let version = std::process::Command::new(path)
+    let version = libpod_config::failpoint::scrub(&mut std::process::Command::new(path))
         .arg("--version")
         .output()
         .ok()

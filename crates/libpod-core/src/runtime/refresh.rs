@@ -65,14 +65,19 @@ impl Alive {
         }
     }
 
-    /// Records `boot_id` atomically (write to a temp file, rename).
+    /// Records `boot_id` atomically and durably (write to a temp file, fsync it, rename,
+    /// fsync the directory: a run root that is not a tmpfs keeps it across a power loss).
     pub(crate) fn mark(&self, boot_id: &str) -> Result<()> {
         let tmp = self.file.with_extension("tmp");
         let mut f = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
         f.write_all(boot_id.as_bytes())
             .and_then(|_| f.sync_all())
             .map_err(|e| Error::io("write", &tmp, e))?;
-        std::fs::rename(&tmp, &self.file).map_err(|e| Error::io("rename", &self.file, e))
+        std::fs::rename(&tmp, &self.file).map_err(|e| Error::io("rename", &self.file, e))?;
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io("fsync directory", dir, e))
     }
 }
 

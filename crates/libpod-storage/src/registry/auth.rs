@@ -96,7 +96,9 @@ impl AuthFile {
             .map_err(io_at(&tmp))?;
         f.write_all(&bytes).map_err(io_at(&tmp))?;
         f.sync_all().map_err(io_at(&tmp))?;
-        std::fs::rename(&tmp, path).map_err(io_at(path))
+        std::fs::rename(&tmp, path).map_err(io_at(path))?;
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        crate::durable::sync_dir(dir).map_err(io_at(dir))
     }
 
     fn auths(&mut self) -> &mut Map<String, Value> {

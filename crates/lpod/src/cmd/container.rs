@@ -1094,7 +1094,7 @@ fn exec_detached(rt: &Runtime, a: ExecArgs) -> CmdResult {
             "exec --detach: give -d or --detach as a flag of its own".into(),
         ));
     }
-    std::process::Command::new(exe)
+    libpod_config::failpoint::scrub(&mut std::process::Command::new(exe))
         .args(&args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

@@ -213,8 +213,13 @@ pub const CHECK_FINDINGS: i32 = 1;
 /// JSON); with `--repair`, what was repaired first (`repaired ...` lines), then what remains.
 /// Exit 0 when clean, [`CHECK_FINDINGS`] when findings remain.
 pub fn check(rt: &Runtime, a: &CheckArgs) -> CmdResult {
+    let mut opts = libpod_core::check::RepairOptions::default();
+    if let Some(m) = &a.max {
+        opts.max_age = libpod_core::check::parse_max_age(m)
+            .map_err(|e| CliError::Usage(format!("system check --max: {e}")))?;
+    }
     let report = if a.repair {
-        rt.check_repair()?
+        rt.check_repair_with(&opts)?
     } else {
         rt.check()?
     };
