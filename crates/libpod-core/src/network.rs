@@ -241,7 +241,7 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io("write", path, e))
 }
 
-fn bind(source: PathBuf, dest: &str) -> MountInput {
+pub(crate) fn bind(source: PathBuf, dest: &str) -> MountInput {
     MountInput::Bind {
         source,
         destination: PathBuf::from(dest),
@@ -590,6 +590,10 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
         NetworkMode::Host => {
             spec.net = Some(Namespace::Host);
             Ok(spec)
+        }
+        NetworkMode::Container { ref id } => {
+            let dep = id.clone();
+            crate::container::deps::join_network_of(l, &dep)
         }
         NetworkMode::Pod => Err(Error::InvalidArgument {
             what: "network mode pod (the container's pod has no infra container)",

@@ -85,7 +85,9 @@ pub enum ParseError {
     #[error("invalid time {0:?}: expected RFC 3339, unix seconds, or a duration like 10m")]
     Time(String),
     /// `--network`.
-    #[error("invalid network {0:?}: expected none, host, bridge or network names (a,b)")]
+    #[error(
+        "invalid network {0:?}: expected none, host, bridge, container:NAME or network names (a,b)"
+    )]
     Network(String),
     /// `--security-opt`.
     #[error("invalid --security-opt {opt:?}: {reason}")]
@@ -488,6 +490,8 @@ pub enum NetworkMode {
     Host,
     /// CNI networks by name (empty: the default network).
     Bridge(Vec<String>),
+    /// The network namespace of another container (`container:NAME|ID`).
+    Container(String),
 }
 
 /// Parses `--network`: `none`, `host`, `bridge`, or comma-separated network names.
@@ -497,6 +501,10 @@ pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
         "host" => Ok(NetworkMode::Host),
         // Podman's `private`: the default (a new namespace on the default network, as root).
         "bridge" | "private" => Ok(NetworkMode::Bridge(Vec::new())),
+        _ if s.starts_with("container:") => match &s["container:".len()..] {
+            "" => Err(ParseError::Network(s.into())),
+            c => Ok(NetworkMode::Container(c.to_string())),
+        },
         _ => {
             let names: Vec<String> = s.split(',').map(str::to_string).collect();
             let ok = names.iter().all(|n| {
@@ -830,6 +838,11 @@ mod tests {
             Ok(NetworkMode::Bridge(vec!["a".into(), "b-1".into()]))
         );
         assert!(network("a,,b").is_err());
+        assert_eq!(
+            network("container:web"),
+            Ok(NetworkMode::Container("web".into()))
+        );
+        assert!(network("container:").is_err());
         assert!(network("bad name").is_err());
     }
 

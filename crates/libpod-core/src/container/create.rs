@@ -224,14 +224,32 @@ pub(crate) fn build_config(
             });
         }
     }
-    c.namespaces.network = match opts.network {
+    c.namespaces.network = match &opts.network {
         NetworkMode::None => CfgNetworkMode::None,
         NetworkMode::Host => CfgNetworkMode::Host,
         NetworkMode::Bridge => CfgNetworkMode::Bridge,
+        NetworkMode::Container(q) => CfgNetworkMode::Container {
+            id: super::deps::resolve_dependency(p, q)?,
+        },
     };
     c.networks = opts.networks.clone();
     c.port_mappings = opts.ports.clone();
+    if matches!(c.namespaces.network, CfgNetworkMode::Container { .. }) {
+        if !c.networks.is_empty() || !c.port_mappings.is_empty() {
+            return Err(Error::InvalidArgument {
+                what: "network options (a container joining another's network namespace has no networks or ports of its own)",
+                value: format!("networks {:?}, {} port mapping(s)", c.networks, c.port_mappings.len()),
+            });
+        }
+    }
     join_pod(p, opts, &mut c)?;
+    if let (NetworkMode::Container(q), CfgNetworkMode::Pod) = (&opts.network, &c.namespaces.network)
+    {
+        return Err(Error::InvalidArgument {
+            what: "network mode (the pod shares its network namespace already)",
+            value: format!("container:{q}"),
+        });
+    }
     c.log_path = opts
         .run
         .log_path
@@ -369,6 +387,11 @@ pub(crate) fn create_with(
                 return Err(e);
             }
         };
+        // Indexed in the containers it depends on before its row exists (see `deps`).
+        if let Err(e) = super::deps::record_dependent(p, &cfg) {
+            undo();
+            return Err(e);
+        }
         // The row and the end of the journal entry in one commit: a full disk fails
         // both (the create fails, undone below), never the entry alone (which would
         // make the next open undo a create reported as done).

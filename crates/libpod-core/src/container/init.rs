@@ -1,4 +1,5 @@
-//! `init`: the verb. It starts what the container depends on (a pod's infra),
+//! `init`: the verb. It starts what the container depends on (a pod's infra, the
+//! containers whose namespaces it joins),
 //! then runs the steps of `crate::ops::init` → Created.
 
 use libpod_config::Operation;
@@ -16,7 +17,9 @@ pub(super) fn start_dependencies(l: &mut Locked<'_>) -> Result<()> {
     if !will_init(l) {
         return Ok(());
     }
-    if let Err(e) = crate::pod::infra::start_for_member(l) {
+    let started = crate::pod::infra::start_for_member(l)
+        .and_then(|()| super::deps::start_container_dependencies(l));
+    if let Err(e) = started {
         let argv0 = crate::ops::init::argv0(&l.cfg);
         let e = map_create_error(e, &argv0);
         l.st.error = Some(e.to_string());

@@ -5,6 +5,7 @@
 mod attach;
 pub(crate) mod cleanup;
 pub(crate) mod create;
+pub(crate) mod deps;
 mod exec;
 mod init;
 pub(crate) mod inspect;
