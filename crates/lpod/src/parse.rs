@@ -84,6 +84,9 @@ pub enum ParseError {
     /// `--since`.
     #[error("invalid time {0:?}: expected RFC 3339, unix seconds, or a duration like 10m")]
     Time(String),
+    /// `--rootfs` without `:O`.
+    #[error("--rootfs {0:?}: lpod runs a root file system directory as an overlay only: give DIR:O (changes stay the container's; DIR is not written)")]
+    Rootfs(String),
     /// `--network`.
     #[error(
         "invalid network {0:?}: expected none, host, bridge, container:NAME or network names (a,b)"
@@ -521,6 +524,24 @@ pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
     }
 }
 
+/// The directory of `--rootfs DIR:O` (made absolute). lpod runs a root file system
+/// directory as the lower layer of an overlay only (`:O`); Podman's in-place mode
+/// (writes into DIR) is refused rather than silently run differently.
+pub fn rootfs(arg: &str) -> Result<std::path::PathBuf, ParseError> {
+    let Some(dir) = arg.strip_suffix(":O") else {
+        return Err(ParseError::Rootfs(arg.into()));
+    };
+    if dir.is_empty() {
+        return Err(ParseError::Rootfs(arg.into()));
+    }
+    let p = std::path::Path::new(dir);
+    Ok(if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    })
+}
+
 /// Parses `--restart`: no, always, on-failure[:MAX], unless-stopped.
 pub fn restart_policy(s: &str) -> Result<libpod_config::RestartPolicy, ParseError> {
     use libpod_config::RestartPolicy as R;
@@ -826,6 +847,16 @@ mod tests {
         assert_eq!(l.get("a").map(String::as_str), Some("2"));
         assert_eq!(l.get("b").map(String::as_str), Some(""));
         assert!(labels(&["=x".into()]).is_err());
+    }
+
+    #[test]
+    fn rootfs_needs_overlay() {
+        assert_eq!(
+            rootfs("/srv/root:O"),
+            Ok(std::path::PathBuf::from("/srv/root"))
+        );
+        assert!(rootfs("/srv/root").is_err());
+        assert!(rootfs(":O").is_err());
     }
 
     #[test]

@@ -125,7 +125,11 @@ pub(crate) fn build_config(
 ) -> Result<ContainerConfig> {
     let ic = &img.config;
     let mut c = ContainerConfig::new(id, name);
-    c.image = opts.image.clone();
+    c.image = if opts.rootfs.is_some() {
+        String::new()
+    } else {
+        opts.image.clone()
+    };
     c.image_id = img.id.clone();
     let (entrypoint, command) = match &opts.entrypoint {
         Some(ep) => (ep.clone(), opts.command.clone().unwrap_or_default()),
@@ -312,6 +316,33 @@ fn latest_name(reference: &str, names: &[String]) -> Option<String> {
     names.iter().find(|n| **n == want).cloned()
 }
 
+/// The stand-in image of a container created on a root file system directory
+/// (`--rootfs`): no id, no name, no layers, an empty config (so the command must be
+/// given). The directory must exist.
+fn rootfs_image(dir: &std::path::Path) -> Result<libpod_storage::Image> {
+    if !dir.is_absolute() || !dir.is_dir() {
+        return Err(Error::InvalidArgument {
+            what: "rootfs (an existing directory, by absolute path)",
+            value: dir.display().to_string(),
+        });
+    }
+    Ok(libpod_storage::Image {
+        id: String::new(),
+        names: Vec::new(),
+        names_history: Vec::new(),
+        digest: None,
+        digests: Vec::new(),
+        repo_digests: Vec::new(),
+        layers: Vec::new(),
+        diff_ids: Vec::new(),
+        size: 0,
+        created: None,
+        architecture: None,
+        os: None,
+        config: libpod_storage::ImageConfig::default(),
+    })
+}
+
 /// Creates the container; returns its id.
 pub(crate) fn create(p: &Parts, opts: CreateOptions) -> Result<String> {
     create_with(p, opts, &|_| Ok(()))
@@ -324,10 +355,13 @@ pub(crate) fn create_with(
     opts: CreateOptions,
     adjust: &dyn Fn(&mut ContainerConfig) -> Result<()>,
 ) -> Result<String> {
-    let img = p
-        .store
-        .image(&opts.image)
-        .map_err(|e| image_err(e, &opts.image))?;
+    let img = match &opts.rootfs {
+        Some(dir) => rootfs_image(dir)?,
+        None => p
+            .store
+            .image(&opts.image)
+            .map_err(|e| image_err(e, &opts.image))?,
+    };
     if let Some(n) = &opts.name {
         validate_name(n)?;
     }
@@ -357,7 +391,11 @@ pub(crate) fn create_with(
     let undo_dir = || {
         let _ = std::fs::remove_dir_all(&ctr_dir);
     };
-    if let Err(e) = p.store.create_container(&id, Some(&img.id)) {
+    let storage = match &opts.rootfs {
+        Some(dir) => p.store.create_container_on_dir(&id, dir),
+        None => p.store.create_container(&id, Some(&img.id)),
+    };
+    if let Err(e) = storage {
         undo_dir();
         return Err(e.into());
     }

@@ -87,6 +87,12 @@ pub struct Limits {
 pub struct CreateOptions {
     /// Image reference (`name[:tag]`, id or unique id prefix) in the local store.
     pub image: String,
+    /// Instead of an image, a directory that is the container's root file system
+    /// (`--rootfs DIR:O`): mounted read-only under a writable layer of the container's
+    /// own, so the directory itself stays unchanged. `image` is then ignored, and the
+    /// command must be given.
+    #[serde(default)]
+    pub rootfs: Option<PathBuf>,
     /// Container name; generated when `None`.
     pub name: Option<String>,
     /// Command (the image's `Cmd` when `None`).

@@ -163,8 +163,14 @@ pub fn create_options(
     }
     let security = security_config(f)?;
     let stop_signal = f.stop_signal.as_deref().map(parse::signal).transpose()?;
+    let rootfs = if f.rootfs {
+        Some(parse::rootfs(image)?)
+    } else {
+        None
+    };
     Ok(CreateOptions {
         image: image.clone(),
+        rootfs,
         name: f.name.clone(),
         command: (!command.is_empty()).then(|| command.to_vec()),
         entrypoint,
