@@ -238,13 +238,13 @@ pub(crate) fn build_config(
     };
     c.networks = opts.networks.clone();
     c.port_mappings = opts.ports.clone();
-    if matches!(c.namespaces.network, CfgNetworkMode::Container { .. }) {
-        if !c.networks.is_empty() || !c.port_mappings.is_empty() {
-            return Err(Error::InvalidArgument {
-                what: "network options (a container joining another's network namespace has no networks or ports of its own)",
-                value: format!("networks {:?}, {} port mapping(s)", c.networks, c.port_mappings.len()),
-            });
-        }
+    if matches!(c.namespaces.network, CfgNetworkMode::Container { .. })
+        && (!c.networks.is_empty() || !c.port_mappings.is_empty())
+    {
+        return Err(Error::InvalidArgument {
+            what: "network options (a container joining another's network namespace has no networks or ports of its own)",
+            value: format!("networks {:?}, {} port mapping(s)", c.networks, c.port_mappings.len()),
+        });
     }
     join_pod(p, opts, &mut c)?;
     if let (NetworkMode::Container(q), CfgNetworkMode::Pod) = (&opts.network, &c.namespaces.network)

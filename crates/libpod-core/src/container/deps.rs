@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn dependencies_come_from_the_namespaces() {
-        let mut c = ContainerConfig::new(&"a".repeat(64), "x");
+        let mut c = ContainerConfig::new("a".repeat(64), "x");
         assert!(dependencies(&c).is_empty());
         c.namespaces.network = NetworkMode::Container { id: "b".repeat(64) };
         c.namespaces.pid = NamespaceMode::Container("b".repeat(64));
