@@ -233,7 +233,7 @@ pub(crate) fn build_config(
         NetworkMode::Host => CfgNetworkMode::Host,
         NetworkMode::Bridge => CfgNetworkMode::Bridge,
         NetworkMode::Container(q) => CfgNetworkMode::Container {
-            id: super::deps::resolve_dependency(p, q)?,
+            id: crate::deps::resolve_dependency(p, q)?,
         },
     };
     c.networks = opts.networks.clone();
@@ -426,7 +426,7 @@ pub(crate) fn create_with(
             }
         };
         // Indexed in the containers it depends on before its row exists (see `deps`).
-        if let Err(e) = super::deps::record_dependent(p, &cfg) {
+        if let Err(e) = crate::deps::record_dependent(p, &cfg) {
             undo();
             return Err(e);
         }
