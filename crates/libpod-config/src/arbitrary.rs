@@ -89,7 +89,8 @@ fn namespaces() -> impl Strategy<Value = Namespaces> {
             Just(NetworkMode::None),
             Just(NetworkMode::Host),
             Just(NetworkMode::Bridge),
-            Just(NetworkMode::Pod)
+            Just(NetworkMode::Pod),
+            id().prop_map(|id| NetworkMode::Container { id })
         ],
         ns_mode(),
         ns_mode(),

@@ -53,6 +53,12 @@ pub enum NetworkMode {
     Bridge,
     /// Join the network namespace of the pod's infra container.
     Pod,
+    /// Join the network namespace of another container (`--network container:ID`),
+    /// which the container then depends on.
+    Container {
+        /// The full id of the container whose namespace is joined.
+        id: String,
+    },
 }
 
 /// How a non-network namespace is set up.

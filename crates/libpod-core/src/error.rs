@@ -42,6 +42,15 @@ pub enum Error {
         /// The containers using it.
         containers: Vec<String>,
     },
+    /// Other containers depend on the container (they join its namespaces): it cannot be
+    /// removed before them (Podman's words; `rm --depend` removes them first).
+    #[error("container {id} has dependent containers which must be removed before it: {}: container already exists", .dependents.join(","))]
+    HasDependents {
+        /// Container id.
+        id: String,
+        /// The ids of the containers that depend on it.
+        dependents: Vec<String>,
+    },
     /// The operation is not allowed in the container's current status (the
     /// transition table of libpod-config refused it).
     #[error("container {id} is {status}: cannot {op}")]

@@ -36,6 +36,7 @@ pub use libpod_storage;
 pub mod check;
 pub mod container;
 mod context;
+mod deps;
 mod error;
 pub mod events;
 pub mod health_monitor;

@@ -281,7 +281,7 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io("write", path, e))
 }
 
-fn bind(source: PathBuf, dest: &str) -> MountInput {
+pub(crate) fn bind(source: PathBuf, dest: &str) -> MountInput {
     MountInput::Bind {
         source,
         destination: PathBuf::from(dest),
@@ -631,6 +631,10 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             spec.net = Some(Namespace::Host);
             Ok(spec)
         }
+        NetworkMode::Container { ref id } => {
+            let dep = id.clone();
+            join_network_of(l, &dep)
+        }
         NetworkMode::Pod => Err(Error::InvalidArgument {
             what: "network mode pod (the container's pod has no infra container)",
             value: l.cfg.pod.clone().unwrap_or_default(),
@@ -714,6 +718,45 @@ pub(crate) fn status_of(r: &libpod_net::NetworkResult) -> NetworkStatus {
         mac: r.mac.clone(),
         gateway: r.gateways.first().copied(),
     }
+}
+
+/// The network setup of a container that joins the network namespace of container
+/// `dep`: that namespace (its netns file, else its process's), and its /etc/hosts and
+/// /etc/resolv.conf (the same addresses, the same resolver), as Podman shares them.
+/// The dependency runs already (`start_container_dependencies`).
+fn join_network_of(l: &Locked<'_>, dep: &str) -> Result<NetSpec> {
+    let (dcfg, mut dst) =
+        l.p.state
+            .container(dep)
+            .map_err(|e| crate::context::ctr_err(e, dep))?;
+    crate::ops::sync::peek_exit(l.p, dep, &mut dst);
+    let mut spec = NetSpec::default();
+    if dcfg.namespaces.network == NetworkMode::Host {
+        spec.net = Some(Namespace::Host);
+        return Ok(spec);
+    }
+    spec.net = Some(match (&dst.netns_path, dst.status, dst.pid) {
+        (Some(path), _, _) => Namespace::Join(path.clone()),
+        (
+            None,
+            libpod_config::ContainerStatus::Running | libpod_config::ContainerStatus::Paused,
+            Some(pid),
+        ) => Namespace::Join(PathBuf::from(format!("/proc/{pid}/ns/net"))),
+        _ => {
+            return Err(Error::InvalidArgument {
+                what: "dependency (not running: its network namespace cannot be joined)",
+                value: format!("{} needs {dep}", l.id()),
+            })
+        }
+    });
+    let dir = etc_dir(l.p, dep);
+    for f in ["hosts", "resolv.conf"] {
+        let src = dir.join(f);
+        if src.exists() {
+            spec.mounts.push(bind(src, &format!("/etc/{f}")));
+        }
+    }
+    Ok(spec)
 }
 
 /// Releases the network of a container: CNI DEL (cached results) on every

@@ -224,6 +224,10 @@ pub(crate) struct ContainerRecord {
     pub id: String,
     pub image_id: Option<String>,
     pub layer_id: String,
+    /// A directory outside the store that is the container's read-only lower layer
+    /// (`--rootfs DIR:O`), instead of an image's layers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lower_dir: Option<PathBuf>,
 }
 
 /// A container's storage.
@@ -897,6 +901,32 @@ impl Store {
     /// (name or id), or an empty root when `image` is `None`.
     #[tracing::instrument(skip(self))]
     pub fn create_container(&self, id: &str, image: Option<&str>) -> Result<ContainerLayer> {
+        self.create_container_with(id, image, None)
+    }
+
+    /// Creates storage for container `id` whose root is directory `lower` (outside
+    /// the store, left unchanged) under a read-write layer of its own: overlay uses
+    /// `lower` as its lower directory at each mount; vfs copies it into the layer now.
+    #[tracing::instrument(skip(self))]
+    pub fn create_container_on_dir(&self, id: &str, lower: &Path) -> Result<ContainerLayer> {
+        if !lower.is_dir() {
+            return Err(StoreError::Io {
+                path: lower.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "root file system directory not found",
+                ),
+            });
+        }
+        self.create_container_with(id, None, Some(lower))
+    }
+
+    fn create_container_with(
+        &self,
+        id: &str,
+        image: Option<&str>,
+        lower: Option<&Path>,
+    ) -> Result<ContainerLayer> {
         if !valid_container_id(id) {
             return Err(StoreError::InvalidContainerId(id.to_string()));
         }
@@ -928,6 +958,9 @@ impl Store {
                     if let Some(t) = &top {
                         copy_root_attrs(&self.layer_files(t), &dir.join("diff"))?;
                     }
+                    if let Some(lower) = lower {
+                        copy_root_attrs(lower, &dir.join("diff"))?;
+                    }
                     let link = short_link();
                     let lp = self.layers_root().join("l").join(&link);
                     std::os::unix::fs::symlink(format!("../{layer_id}/diff"), &lp)
@@ -936,9 +969,10 @@ impl Store {
                     Ok(Some(link))
                 }
                 DriverKind::Vfs => {
-                    match &top {
-                        Some(t) => driver::copy_tree(&self.layer_files(t), &dir)?,
-                        None => fs::create_dir_all(&dir).map_err(io_at(&dir))?,
+                    match (&top, lower) {
+                        (_, Some(lower)) => driver::copy_tree(lower, &dir)?,
+                        (Some(t), None) => driver::copy_tree(&self.layer_files(t), &dir)?,
+                        (None, None) => fs::create_dir_all(&dir).map_err(io_at(&dir))?,
                     }
                     Ok(None)
                 }
@@ -981,6 +1015,9 @@ impl Store {
             id: id.to_string(),
             image_id: img.map(|i| i.id),
             layer_id,
+            lower_dir: lower
+                .filter(|_| self.driver == DriverKind::Overlay)
+                .map(Path::to_path_buf),
         };
         containers.push(rec.clone());
         self.save_containers(&containers)?;
@@ -1051,7 +1088,10 @@ impl Store {
                     .iter()
                     .find(|l| l.id == rec.layer_id)
                     .and_then(|l| l.parent.clone());
-                let lowers = self.overlay_lowers(&layers, parent.as_deref());
+                let lowers = match &rec.lower_dir {
+                    Some(d) => vec![d.clone()],
+                    None => self.overlay_lowers(&layers, parent.as_deref()),
+                };
                 let dir = self.layer_dir(&rec.layer_id);
                 driver::mount_overlay(&lowers, &dir.join("diff"), &dir.join("work"), &cl.rootfs)?;
             }

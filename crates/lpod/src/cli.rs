@@ -828,6 +828,10 @@ pub struct CreateFlags {
     /// Pulling a missing image (--pull, -q, --tls-verify, --authfile, --platform, ...).
     #[command(flatten)]
     pub pull: CreatePullFlags,
+    /// The first argument is no image but a root file system directory, `DIR:O`: the
+    /// container runs on an overlay of it (its changes are its own; DIR stays unchanged).
+    #[arg(long)]
+    pub rootfs: bool,
     /// Image, then the command and its arguments.
     #[arg(
         required = true,

@@ -84,8 +84,13 @@ pub enum ParseError {
     /// `--since`.
     #[error("invalid time {0:?}: expected RFC 3339, unix seconds, or a duration like 10m")]
     Time(String),
+    /// `--rootfs` without `:O`.
+    #[error("--rootfs {0:?}: lpod runs a root file system directory as an overlay only: give DIR:O (changes stay the container's; DIR is not written)")]
+    Rootfs(String),
     /// `--network`.
-    #[error("invalid network {0:?}: expected none, host, bridge or network names (a,b)")]
+    #[error(
+        "invalid network {0:?}: expected none, host, bridge, container:NAME or network names (a,b)"
+    )]
     Network(String),
     /// `--network` names a rootless user-mode network (slirp4netns, pasta), which lpod has not.
     #[error("network mode {0:?} is not supported: slirp4netns and pasta are rootless user-mode networking, which lpod does not provide; use bridge, a network name, host or none")]
@@ -491,6 +496,8 @@ pub enum NetworkMode {
     Host,
     /// CNI networks by name (empty: the default network).
     Bridge(Vec<String>),
+    /// The network namespace of another container (`container:NAME|ID`).
+    Container(String),
 }
 
 /// Parses `--network`: `none`, `host`, `bridge`, or comma-separated network names.
@@ -506,6 +513,10 @@ pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
         {
             Err(ParseError::NetworkUnsupported(s.into()))
         }
+        _ if s.starts_with("container:") => match &s["container:".len()..] {
+            "" => Err(ParseError::Network(s.into())),
+            c => Ok(NetworkMode::Container(c.to_string())),
+        },
         _ => {
             let names: Vec<String> = s.split(',').map(str::to_string).collect();
             let ok = names.iter().all(|n| {
@@ -520,6 +531,24 @@ pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
             }
         }
     }
+}
+
+/// The directory of `--rootfs DIR:O` (made absolute). lpod runs a root file system
+/// directory as the lower layer of an overlay only (`:O`); Podman's in-place mode
+/// (writes into DIR) is refused rather than silently run differently.
+pub fn rootfs(arg: &str) -> Result<std::path::PathBuf, ParseError> {
+    let Some(dir) = arg.strip_suffix(":O") else {
+        return Err(ParseError::Rootfs(arg.into()));
+    };
+    if dir.is_empty() {
+        return Err(ParseError::Rootfs(arg.into()));
+    }
+    let p = std::path::Path::new(dir);
+    Ok(if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    })
 }
 
 /// Parses `--restart`: no, always, on-failure[:MAX], unless-stopped.
@@ -830,6 +859,16 @@ mod tests {
     }
 
     #[test]
+    fn rootfs_needs_overlay() {
+        assert_eq!(
+            rootfs("/srv/root:O"),
+            Ok(std::path::PathBuf::from("/srv/root"))
+        );
+        assert!(rootfs("/srv/root").is_err());
+        assert!(rootfs(":O").is_err());
+    }
+
+    #[test]
     fn networks() {
         assert_eq!(network("none"), Ok(NetworkMode::None));
         assert_eq!(network("host"), Ok(NetworkMode::Host));
@@ -839,6 +878,11 @@ mod tests {
             Ok(NetworkMode::Bridge(vec!["a".into(), "b-1".into()]))
         );
         assert!(network("a,,b").is_err());
+        assert_eq!(
+            network("container:web"),
+            Ok(NetworkMode::Container("web".into()))
+        );
+        assert!(network("container:").is_err());
         assert!(network("bad name").is_err());
         assert_eq!(
             network("slirp4netns:cidr=10.0.2.0/24"),

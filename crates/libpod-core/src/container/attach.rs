@@ -171,7 +171,7 @@ impl Container {
         let conn = {
             let mut l = Locked::acquire(&p, &self.id)?;
             l.check(Operation::Start)?;
-            super::init::start_dependencies(&mut l)?;
+            super::start::start_dependencies(&mut l)?;
             crate::ops::init::ensure_created(&mut l)?;
             let conn = connect(&l)?;
             crate::ops::start::start_locked(&mut l)?;

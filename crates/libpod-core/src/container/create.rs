@@ -125,7 +125,11 @@ pub(crate) fn build_config(
 ) -> Result<ContainerConfig> {
     let ic = &img.config;
     let mut c = ContainerConfig::new(id, name);
-    c.image = opts.image.clone();
+    c.image = if opts.rootfs.is_some() {
+        String::new()
+    } else {
+        opts.image.clone()
+    };
     c.image_id = img.id.clone();
     let (entrypoint, command) = match &opts.entrypoint {
         Some(ep) => (ep.clone(), opts.command.clone().unwrap_or_default()),
@@ -224,14 +228,32 @@ pub(crate) fn build_config(
             });
         }
     }
-    c.namespaces.network = match opts.network {
+    c.namespaces.network = match &opts.network {
         NetworkMode::None => CfgNetworkMode::None,
         NetworkMode::Host => CfgNetworkMode::Host,
         NetworkMode::Bridge => CfgNetworkMode::Bridge,
+        NetworkMode::Container(q) => CfgNetworkMode::Container {
+            id: crate::deps::resolve_dependency(p, q)?,
+        },
     };
     c.networks = opts.networks.clone();
     c.port_mappings = opts.ports.clone();
+    if matches!(c.namespaces.network, CfgNetworkMode::Container { .. })
+        && (!c.networks.is_empty() || !c.port_mappings.is_empty())
+    {
+        return Err(Error::InvalidArgument {
+            what: "network options (a container joining another's network namespace has no networks or ports of its own)",
+            value: format!("networks {:?}, {} port mapping(s)", c.networks, c.port_mappings.len()),
+        });
+    }
     join_pod(p, opts, &mut c)?;
+    if let (NetworkMode::Container(q), CfgNetworkMode::Pod) = (&opts.network, &c.namespaces.network)
+    {
+        return Err(Error::InvalidArgument {
+            what: "network mode (the pod shares its network namespace already)",
+            value: format!("container:{q}"),
+        });
+    }
     c.log_path = opts
         .run
         .log_path
@@ -296,6 +318,33 @@ fn latest_name(reference: &str, names: &[String]) -> Option<String> {
     names.iter().find(|n| **n == want).cloned()
 }
 
+/// The stand-in image of a container created on a root file system directory
+/// (`--rootfs`): no id, no name, no layers, an empty config (so the command must be
+/// given). The directory must exist.
+fn rootfs_image(dir: &std::path::Path) -> Result<libpod_storage::Image> {
+    if !dir.is_absolute() || !dir.is_dir() {
+        return Err(Error::InvalidArgument {
+            what: "rootfs (an existing directory, by absolute path)",
+            value: dir.display().to_string(),
+        });
+    }
+    Ok(libpod_storage::Image {
+        id: String::new(),
+        names: Vec::new(),
+        names_history: Vec::new(),
+        digest: None,
+        digests: Vec::new(),
+        repo_digests: Vec::new(),
+        layers: Vec::new(),
+        diff_ids: Vec::new(),
+        size: 0,
+        created: None,
+        architecture: None,
+        os: None,
+        config: libpod_storage::ImageConfig::default(),
+    })
+}
+
 /// Creates the container; returns its id.
 pub(crate) fn create(p: &Parts, opts: CreateOptions) -> Result<String> {
     create_with(p, opts, &|_| Ok(()))
@@ -308,10 +357,13 @@ pub(crate) fn create_with(
     opts: CreateOptions,
     adjust: &dyn Fn(&mut ContainerConfig) -> Result<()>,
 ) -> Result<String> {
-    let img = p
-        .store
-        .image(&opts.image)
-        .map_err(|e| image_err(e, &opts.image))?;
+    let img = match &opts.rootfs {
+        Some(dir) => rootfs_image(dir)?,
+        None => p
+            .store
+            .image(&opts.image)
+            .map_err(|e| image_err(e, &opts.image))?,
+    };
     if let Some(n) = &opts.name {
         validate_name(n)?;
     }
@@ -341,7 +393,11 @@ pub(crate) fn create_with(
     let undo_dir = || {
         let _ = std::fs::remove_dir_all(&ctr_dir);
     };
-    if let Err(e) = p.store.create_container(&id, Some(&img.id)) {
+    let storage = match &opts.rootfs {
+        Some(dir) => p.store.create_container_on_dir(&id, dir),
+        None => p.store.create_container(&id, Some(&img.id)),
+    };
+    if let Err(e) = storage {
         undo_dir();
         return Err(e.into());
     }
@@ -371,6 +427,11 @@ pub(crate) fn create_with(
                 return Err(e);
             }
         };
+        // Indexed in the containers it depends on before its row exists (see `deps`).
+        if let Err(e) = crate::deps::record_dependent(p, &cfg) {
+            undo();
+            return Err(e);
+        }
         // The row and the end of the journal entry in one commit: a full disk fails
         // both (the create fails, undone below), never the entry alone (which would
         // make the next open undo a create reported as done).

@@ -431,12 +431,12 @@ pub(crate) fn inspect_rows(
         host_config: InspectHostConfig {
             binds,
             network_mode: match &cfg.namespaces.network {
-                NetworkMode::None => "none",
-                NetworkMode::Host => "host",
-                NetworkMode::Bridge => "bridge",
-                NetworkMode::Pod => "pod",
-            }
-            .to_string(),
+                NetworkMode::None => "none".to_string(),
+                NetworkMode::Host => "host".to_string(),
+                NetworkMode::Bridge => "bridge".to_string(),
+                NetworkMode::Pod => "pod".to_string(),
+                NetworkMode::Container { id } => format!("container:{id}"),
+            },
             auto_remove: cfg.auto_remove,
             memory: cfg.resources.memory.unwrap_or(0).max(0) as u64,
             nano_cpus: match (cfg.resources.cpu_quota, cfg.resources.cpu_period) {

@@ -5,6 +5,7 @@
 mod attach;
 pub(crate) mod cleanup;
 pub(crate) mod create;
+pub(crate) mod deps;
 mod exec;
 pub(crate) mod health;
 pub(crate) mod health_opts;

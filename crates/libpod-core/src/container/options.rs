@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// How the container is networked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NetworkMode {
     /// A new network namespace with only loopback.
@@ -17,6 +17,9 @@ pub enum NetworkMode {
     /// A new network namespace attached to CNI networks (`CreateOptions::networks`,
     /// empty = the default network) — see `crate::network`.
     Bridge,
+    /// The network namespace of another container (`container:NAME|ID`): the new
+    /// container depends on it (it is started first; it cannot be removed before).
+    Container(String),
 }
 
 impl std::str::FromStr for NetworkMode {
@@ -26,10 +29,13 @@ impl std::str::FromStr for NetworkMode {
             "none" => Ok(NetworkMode::None),
             "host" => Ok(NetworkMode::Host),
             "bridge" => Ok(NetworkMode::Bridge),
-            other => Err(crate::Error::InvalidArgument {
-                what: "network mode (none|host|bridge)",
-                value: other.to_string(),
-            }),
+            other => match other.strip_prefix("container:") {
+                Some(c) if !c.is_empty() => Ok(NetworkMode::Container(c.to_string())),
+                _ => Err(crate::Error::InvalidArgument {
+                    what: "network mode (none|host|bridge|container:NAME)",
+                    value: other.to_string(),
+                }),
+            },
         }
     }
 }
@@ -81,6 +87,12 @@ pub struct Limits {
 pub struct CreateOptions {
     /// Image reference (`name[:tag]`, id or unique id prefix) in the local store.
     pub image: String,
+    /// Instead of an image, a directory that is the container's root file system
+    /// (`--rootfs DIR:O`): mounted read-only under a writable layer of the container's
+    /// own, so the directory itself stays unchanged. `image` is then ignored, and the
+    /// command must be given.
+    #[serde(default)]
+    pub rootfs: Option<PathBuf>,
     /// Container name; generated when `None`.
     pub name: Option<String>,
     /// Command (the image's `Cmd` when `None`).
@@ -307,5 +319,10 @@ mod tests {
             NetworkMode::Bridge
         );
         assert!("slirp".parse::<NetworkMode>().is_err());
+        assert_eq!(
+            "container:web".parse::<NetworkMode>().unwrap(),
+            NetworkMode::Container("web".into())
+        );
+        assert!("container:".parse::<NetworkMode>().is_err());
     }
 }

@@ -42,6 +42,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
         Operation::Remove
     })?;
     check_infra_removal(l)?;
+    crate::deps::check_no_dependents(l)?;
     let id = l.id().to_string();
     let p = l.p;
     // Rolled forward after a crash (see `crate::journal`).
@@ -104,6 +105,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
         .remove_container(&id)
         .map_err(|e| crate::context::ctr_err(e, &id))?;
     failpoint::hit("container.remove.after_state");
+    errs.extend(crate::deps::forget_dependent(p, &l.cfg));
     if let Err(e) = p.locks.remove(&id) {
         errs.push(e.into());
     }

@@ -103,6 +103,9 @@ pub fn create_options(
             parse::NetworkMode::None => (libpod_core::NetworkMode::None, Vec::new()),
             parse::NetworkMode::Host => (libpod_core::NetworkMode::Host, Vec::new()),
             parse::NetworkMode::Bridge(names) => (libpod_core::NetworkMode::Bridge, names),
+            parse::NetworkMode::Container(c) => {
+                (libpod_core::NetworkMode::Container(c), Vec::new())
+            }
         },
     };
     let mut ports = f
@@ -116,7 +119,9 @@ pub fn create_options(
     if !ports.is_empty()
         && matches!(
             network,
-            libpod_core::NetworkMode::Host | libpod_core::NetworkMode::None
+            libpod_core::NetworkMode::Host
+                | libpod_core::NetworkMode::None
+                | libpod_core::NetworkMode::Container(_)
         )
     {
         eprintln!("Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use");
@@ -158,8 +163,14 @@ pub fn create_options(
     }
     let security = security_config(f)?;
     let stop_signal = f.stop_signal.as_deref().map(parse::signal).transpose()?;
+    let rootfs = if f.rootfs {
+        Some(parse::rootfs(image)?)
+    } else {
+        None
+    };
     Ok(CreateOptions {
         image: image.clone(),
+        rootfs,
         name: f.name.clone(),
         command: (!command.is_empty()).then(|| command.to_vec()),
         entrypoint,
@@ -904,11 +915,50 @@ pub fn rm(rt: &Runtime, mut a: RmArgs) -> CmdResult {
                     println!("{m}");
                 }
             }
+            // Containers that join its namespaces go first: with --depend, or with
+            // --all (they are in the list too; removing them first keeps the order valid).
+            Err(CoreError::HasDependents { dependents, .. }) if a.depend || a.all => {
+                remove_dependents(rt, &a, &dependents)?;
+                c.remove(a.force).map_err(rm_error)?;
+            }
             Err(e) => return Err(rm_error(e)),
         }
         println!("{}", t.print);
         Ok(())
     })
+}
+
+/// Removes the containers that depend on one being removed (`rm --depend`), theirs
+/// first, printing each id; a forced removal stops them as `rm` stops its targets.
+/// One already gone (removed meanwhile) is skipped.
+fn remove_dependents(rt: &Runtime, a: &RmArgs, ids: &[String]) -> Result<(), CliError> {
+    for id in ids {
+        let c = match rt.container(id) {
+            Ok(c) => c,
+            Err(CoreError::NoSuchContainer(_)) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if a.force {
+            if let Some(secs) = a.time {
+                match c.stop(Some(Duration::from_secs(secs))) {
+                    Ok(()) | Err(CoreError::InvalidState { .. }) => {}
+                    Err(CoreError::NoSuchContainer(_)) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        match c.remove(a.force) {
+            Ok(()) => {}
+            Err(CoreError::NoSuchContainer(_)) => continue,
+            Err(CoreError::HasDependents { dependents, .. }) => {
+                remove_dependents(rt, a, &dependents)?;
+                c.remove(a.force).map_err(rm_error)?;
+            }
+            Err(e) => return Err(rm_error(e)),
+        }
+        println!("{id}");
+    }
+    Ok(())
 }
 
 /// `lpod wait`: prints each exit code.

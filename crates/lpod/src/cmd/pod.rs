@@ -157,6 +157,11 @@ fn pod_network(
             parse::NetworkMode::None => (libpod_core::NetworkMode::None, Vec::new()),
             parse::NetworkMode::Host => (libpod_core::NetworkMode::Host, Vec::new()),
             parse::NetworkMode::Bridge(names) => (libpod_core::NetworkMode::Bridge, names),
+            parse::NetworkMode::Container(_) => {
+                return Err(CliError::Usage(format!(
+                    "pod network {n:?}: a pod cannot join another container's network namespace"
+                )))
+            }
         },
     })
 }

@@ -321,6 +321,10 @@ pub fn prepare_create(
     let Some(image) = f.image_and_command.first().cloned() else {
         return Ok(());
     };
+    if f.rootfs {
+        // A directory, not an image: nothing to pull.
+        return Ok(());
+    }
     if let Some(id) = load_archive_transport(rt, &image, p.quiet)? {
         f.image_and_command[0] = id;
         return Ok(());
