@@ -350,6 +350,7 @@ pub fn container_state() -> impl Strategy<Value = ContainerState> {
         runtime_path: b.5,
         stopped_by_user: b.6,
         error: b.7,
+        ..ContainerState::default()
     })
 }
 

@@ -739,6 +739,8 @@ fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
         Some((_, st)) => {
             st.status.is_monitored()
                 || st.status == ContainerStatus::Stopped
+                // conmon waits for its exit command, which waits out a restart's backoff.
+                || st.restart_pending.is_some()
                 || (c.exec && st.status == ContainerStatus::Running)
         }
     };

@@ -42,6 +42,11 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
     l.st.started_at = Some(chrono::Utc::now());
     l.st.finished_at = None;
     l.st.stopped_by_user = false;
+    l.st.killed_by_user = false;
+    l.st.running_at_shutdown = false;
+    // Started (by the user, or by the policy that claimed its restart already):
+    // a restart still pending is moot.
+    super::policy::cancel_pending(l);
     l.commit(&t)?;
     crate::events::container(l.p, &l.cfg, crate::events::EventStatus::Start);
     Ok(())

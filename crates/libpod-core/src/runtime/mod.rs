@@ -1,6 +1,7 @@
 //! The `Runtime`: opened once from a [`RuntimeBuilder`], shared by cheap clones,
 //! unusable after [`Runtime::shutdown`].
 
+mod boot;
 mod builder;
 pub(crate) mod find;
 pub(crate) mod info;
@@ -11,6 +12,7 @@ pub(crate) mod refresh;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
+pub use boot::BootOutcome;
 pub use builder::{RuntimeBuilder, RuntimeOptions, StateBackend};
 pub use info::{
     apparmor_enabled, selinux_enabled, Component, ContainerCounts, Count, Distribution, HostInfo,
