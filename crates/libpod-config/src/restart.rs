@@ -44,9 +44,7 @@ impl RestartPolicy {
             RestartPolicy::No => false,
             RestartPolicy::Always => true,
             RestartPolicy::UnlessStopped => !user.killed,
-            RestartPolicy::OnFailure(max) => {
-                exit_code != 0 && (max == 0 || restart_count < max)
-            }
+            RestartPolicy::OnFailure(max) => exit_code != 0 && (max == 0 || restart_count < max),
         }
     }
 

@@ -144,7 +144,10 @@ fn a_user_stop_or_kill_is_not_restarted_and_unless_stopped_honours_any_kill() {
     l.ok(&["stop", "-t", "0", "a"]);
     wait_exit_handling_done(&l);
     assert_eq!(
-        l.inspect("a", "{{.State.Status}} {{.RestartCount}} {{.State.Restarting}}"),
+        l.inspect(
+            "a",
+            "{{.State.Status}} {{.RestartCount}} {{.State.Restarting}}"
+        ),
         "exited 0 false"
     );
     // kill (SIGKILL) by the user is a stop too, as in Docker.
@@ -180,7 +183,10 @@ fn a_user_stop_or_kill_is_not_restarted_and_unless_stopped_honours_any_kill() {
     l.ok(&["rm", "-f", "-t", "0", "t"]);
     wait_exit_handling_done(&l);
     assert_eq!(
-        l.inspect("u", "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}"),
+        l.inspect(
+            "u",
+            "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}"
+        ),
         "exited 5 0"
     );
 }

@@ -77,10 +77,8 @@ impl Container {
                 Handled::Nothing
             } else if cleanup_locked(&mut l)? {
                 Handled::Removed
-            } else if matches!(
-                before,
-                ContainerStatus::Stopped | ContainerStatus::Stopping
-            ) && l.st.status == ContainerStatus::Exited
+            } else if matches!(before, ContainerStatus::Stopped | ContainerStatus::Stopping)
+                && l.st.status == ContainerStatus::Exited
             {
                 Handled::Exit {
                     wait: crate::ops::policy::schedule(&mut l)?,

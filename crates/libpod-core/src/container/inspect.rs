@@ -296,7 +296,10 @@ pub(crate) fn inspect_rows(
             status: super::podman_status_word(st.status).to_string(),
             running,
             paused: st.status == ContainerStatus::Paused,
-            restarting: st.restart_pending.is_some(),
+            restarting: st
+                .restart_pending
+                .as_ref()
+                .is_some_and(crate::ops::policy::waiter_alive),
             oom_killed: st.oom_killed,
             dead: st.status == ContainerStatus::Removing,
             pid: st.pid.unwrap_or(0),

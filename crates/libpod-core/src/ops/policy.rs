@@ -20,6 +20,13 @@ fn own_identity() -> Option<(i32, u64)> {
     crate::process::stat(pid).ok().map(|s| (pid, s.start))
 }
 
+/// True while the process that recorded `p` still waits for it (same pid and
+/// start time, not a zombie). A record whose process died (killed by someone
+/// else) promises nothing: `inspect` and the audit do not count it.
+pub(crate) fn waiter_alive(p: &PendingRestart) -> bool {
+    matches!(crate::process::stat(p.pid), Ok(s) if s.start == p.start_time && s.state != 'Z')
+}
+
 /// How the user ended the last run, from the state.
 pub(crate) fn user_stop(st: &libpod_config::ContainerState) -> UserStop {
     UserStop {
@@ -34,10 +41,11 @@ pub(crate) fn user_stop(st: &libpod_config::ContainerState) -> UserStop {
 pub(crate) fn schedule(l: &mut Locked<'_>) -> Result<Option<Duration>> {
     let st = &l.st;
     if l.cfg.auto_remove
-        || !l
-            .cfg
-            .restart_policy
-            .restarts(st.exit_code.unwrap_or(0), st.restart_count, user_stop(st))
+        || !l.cfg.restart_policy.restarts(
+            st.exit_code.unwrap_or(0),
+            st.restart_count,
+            user_stop(st),
+        )
     {
         return Ok(None);
     }
@@ -81,8 +89,7 @@ pub(crate) fn cancel_pending(l: &mut Locked<'_>) -> bool {
         return false;
     };
     let ours = own_identity().is_some_and(|(pid, _)| pid == p.pid);
-    let same = matches!(crate::process::stat(p.pid), Ok(s) if s.start == p.start_time && s.state != 'Z');
-    if !ours && same {
+    if !ours && waiter_alive(&p) {
         // It sleeps or waits for this lock: nothing of it is half done.
         if let Err(e) = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(p.pid),
@@ -104,5 +111,26 @@ mod tests {
         let (pid, start) = own_identity().unwrap();
         assert_eq!(pid, std::process::id() as i32);
         assert_eq!(crate::process::stat(pid).unwrap().start, start);
+    }
+
+    #[test]
+    fn a_waiter_is_alive_only_with_its_start_time() {
+        let (pid, start_time) = own_identity().unwrap();
+        let due = chrono::Utc::now();
+        assert!(waiter_alive(&PendingRestart {
+            pid,
+            start_time,
+            due
+        }));
+        assert!(!waiter_alive(&PendingRestart {
+            pid,
+            start_time: start_time + 1,
+            due
+        }));
+        assert!(!waiter_alive(&PendingRestart {
+            pid: i32::MAX,
+            start_time,
+            due
+        }));
     }
 }
