@@ -230,8 +230,10 @@ impl Runtime {
             .collect())
     }
 
-    /// What conmon's exit command runs: cleans the container up after its
-    /// process exited. Idempotent; a container already removed is a success.
+    /// What conmon's exit command runs: [`Container::cleanup`] (records the exit,
+    /// tears down, removes `--rm` containers, applies the restart policy, waiting
+    /// out its backoff in this process). Idempotent; a container already removed
+    /// is a success.
     pub fn cleanup_container(&self, name_or_id: &str) -> Result<()> {
         match self.container(name_or_id) {
             Ok(c) => match c.cleanup() {
