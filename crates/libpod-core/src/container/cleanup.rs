@@ -41,8 +41,7 @@ pub(crate) fn cleanup_locked(l: &mut Locked<'_>) -> Result<bool> {
 
 /// What one call of [`Container::cleanup`] did under the lock.
 enum Handled {
-    /// Nothing of this exit was left to do here (another process did it, or the
-    /// container runs again: the exit command of an earlier run).
+    /// Nothing of this exit was left to do here (another process did it).
     Nothing,
     /// Removed (`--rm`).
     Removed,
@@ -61,7 +60,8 @@ impl Container {
     /// backoff holding no lock, then starts the container again (`restart`
     /// event, `RestartCount` + 1). A user stop, start or removal meanwhile
     /// cancels it (and ends this process). Otherwise a pod member's exit applies
-    /// the pod's exit policy. Idempotent and safe to race with stop, start and rm.
+    /// the pod's exit policy. Idempotent and safe to race with stop, start and rm;
+    /// refused (as the transition table says) while the container runs.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn cleanup(&self) -> Result<()> {
         let p = self.enter()?;
@@ -73,9 +73,7 @@ impl Container {
                 l.cfg.pod.clone()
             };
             let before = l.st.status;
-            let handled = if before.is_active() {
-                Handled::Nothing
-            } else if cleanup_locked(&mut l)? {
+            let handled = if cleanup_locked(&mut l)? {
                 Handled::Removed
             } else if matches!(before, ContainerStatus::Stopped | ContainerStatus::Stopping)
                 && l.st.status == ContainerStatus::Exited

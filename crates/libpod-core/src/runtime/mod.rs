@@ -233,11 +233,18 @@ impl Runtime {
     /// What conmon's exit command runs: [`Container::cleanup`] (records the exit,
     /// tears down, removes `--rm` containers, applies the restart policy, waiting
     /// out its backoff in this process). Idempotent; a container already removed
-    /// is a success.
+    /// is a success, and so is one that runs again (the exit command of an
+    /// earlier run, late: a user or the policy started it meanwhile).
     pub fn cleanup_container(&self, name_or_id: &str) -> Result<()> {
         match self.container(name_or_id) {
             Ok(c) => match c.cleanup() {
                 Err(Error::NoSuchContainer(_)) => Ok(()),
+                Err(Error::InvalidState { status, .. })
+                    if matches!(status.as_str(), "running" | "paused") =>
+                {
+                    tracing::debug!(status, "cleanup: the container runs again");
+                    Ok(())
+                }
                 r => r,
             },
             Err(Error::NoSuchContainer(_)) => Ok(()),
