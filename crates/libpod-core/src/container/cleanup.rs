@@ -88,13 +88,14 @@ impl Container {
         };
         match handled {
             Handled::Exit { wait: Some(wait) } => self.restart_after(&p, wait),
-            Handled::Exit { wait: None } | Handled::Removed => {
+            // No restart coming: as before, the pod's exit policy (idempotent;
+            // it acts once no member runs).
+            Handled::Exit { wait: None } | Handled::Removed | Handled::Nothing => {
                 if let Some(pod) = pod {
                     crate::pod::apply_exit_policy(&self.rt, &pod)?;
                 }
                 Ok(())
             }
-            Handled::Nothing => Ok(()),
         }
     }
 
