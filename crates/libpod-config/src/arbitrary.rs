@@ -360,6 +360,7 @@ pub fn container_state() -> impl Strategy<Value = ContainerState> {
         health_monitor: a
             .2
             .map(|pid| crate::health::MonitorRecord { pid, start_time: 1 }),
+        ..ContainerState::default()
     })
 }
 

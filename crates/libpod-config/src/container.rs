@@ -598,6 +598,25 @@ pub struct ContainerState {
     /// The healthcheck monitor process of the current run, once it registered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_monitor: Option<crate::health::MonitorRecord>,
+    /// The user signalled it with a signal other than SIGKILL or its stop signal
+    /// (Docker's "manually stopped": an `unless-stopped` policy does not restart it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub killed_by_user: bool,
+    /// The restart policy's last backoff in milliseconds (0: none since the
+    /// last start by the user); see [`crate::restart::next_restart_backoff`].
+    #[serde(skip_serializing_if = "is_zero_u64")]
+    pub restart_backoff_ms: u64,
+    /// A restart the policy scheduled and a process waits out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_pending: Option<crate::restart::PendingRestart>,
+    /// It ran (or waited to restart) when the host went down, and was not started
+    /// since: what `system boot` starts again (see [`ContainerState::refreshed`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub running_at_shutdown: bool,
+}
+
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Default for ContainerState {
@@ -621,6 +640,10 @@ impl Default for ContainerState {
             error: None,
             health: None,
             health_monitor: None,
+            killed_by_user: false,
+            restart_backoff_ms: 0,
+            restart_pending: None,
+            running_at_shutdown: false,
         }
     }
 }
@@ -628,10 +651,20 @@ impl Default for ContainerState {
 impl ContainerState {
     /// The state after a reboot: [`ContainerStatus::after_reboot`] applied, and
     /// everything that only lived until the reboot (pids, mountpoint, netns,
-    /// network status, exec sessions) cleared.
+    /// network status, exec sessions, a pending restart's process) cleared. A
+    /// container that ran (running or paused) or waited to restart, and that the
+    /// user did not stop, is marked [`running_at_shutdown`](Self::running_at_shutdown);
+    /// the mark stays over further reboots until the container is started.
     pub fn refreshed(&self) -> ContainerState {
+        let ran = matches!(
+            self.status,
+            ContainerStatus::Running | ContainerStatus::Paused
+        ) || self.restart_pending.is_some()
+            || self.running_at_shutdown;
         ContainerState {
             status: self.status.after_reboot(),
+            restart_pending: None,
+            running_at_shutdown: ran && !self.stopped_by_user,
             pid: None,
             conmon_pid: None,
             mountpoint: None,
@@ -709,5 +742,38 @@ mod tests {
         assert!(r.mountpoint.is_none() && r.netns_path.is_none());
         assert!(r.network_status.is_empty());
         assert_eq!((r.restart_count, r.exit_code), (3, Some(1)));
+    }
+
+    #[test]
+    fn refresh_marks_what_ran_at_shutdown() {
+        let running = ContainerState {
+            status: ContainerStatus::Running,
+            ..Default::default()
+        };
+        assert!(running.refreshed().running_at_shutdown);
+        // The mark survives a second reboot before anything started it.
+        assert!(running.refreshed().refreshed().running_at_shutdown);
+        let stopped_by_user = ContainerState {
+            status: ContainerStatus::Running,
+            stopped_by_user: true,
+            ..Default::default()
+        };
+        assert!(!stopped_by_user.refreshed().running_at_shutdown);
+        let waiting = ContainerState {
+            status: ContainerStatus::Exited,
+            restart_pending: Some(crate::PendingRestart {
+                pid: 7,
+                start_time: 1,
+                due: chrono::Utc::now(),
+            }),
+            ..Default::default()
+        };
+        let r = waiting.refreshed();
+        assert!(r.running_at_shutdown && r.restart_pending.is_none());
+        let exited = ContainerState {
+            status: ContainerStatus::Exited,
+            ..Default::default()
+        };
+        assert!(!exited.refreshed().running_at_shutdown);
     }
 }

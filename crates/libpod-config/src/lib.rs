@@ -14,6 +14,7 @@ pub mod failpoint;
 pub mod health;
 pub mod ids;
 pub mod pod;
+pub mod restart;
 pub mod runtime_config;
 pub mod status;
 pub mod storage_conf;
@@ -35,6 +36,7 @@ pub use ids::{
     generate_name, new_id, resolve, short_id, validate_id, validate_name, IdError, LookupError,
 };
 pub use pod::{PodConfig, PodExitPolicy, PodState, SharedNamespace};
+pub use restart::{next_restart_backoff, PendingRestart, UserStop};
 pub use runtime_config::{
     CgroupManager, ConfigError, ContainersConf, ContainersSection, EngineSection, EventsLogger,
     RuntimeConfig, StateBackend, DEFAULT_EVENTS_LOGFILE_MAX_SIZE,

@@ -2,7 +2,11 @@
 //! init, start, wait, rm phases), then the same through the `lpod` CLI and
 //! Podman 4.3.1's CLI, whole and phase by phase (create, start, wait, rm), in the
 //! same run; then `ps -a` with many created containers (library, lpod CLI,
-//! Podman). Podman runs in its own temp root, run root and tmpdir, inside a
+//! Podman); then restart latency: a `--restart=always` container started by the
+//! `lpod` CLI, its process killed with SIGKILL, until it runs again (conmon's exit
+//! command, `lpod container cleanup`, restarts it after the policy's first 100 ms
+//! backoff; lpod only, since Podman's exit command would leave its confinement).
+//! Podman runs in its own temp root, run root and tmpdir, inside a
 //! private mount namespace whose /var/lib and /run are temp dirs (Podman 4.3.1
 //! writes caches there even with --root), so nothing of the host's Podman is
 //! touched. `cargo xtask bench run` builds the release `lpod` first.
@@ -322,6 +326,64 @@ fn bench_lpod(rt: &Runtime, n: usize) -> Result<Phases, Box<dyn std::error::Erro
     Ok(p)
 }
 
+/// Restart latency: kill -9 of an `always` container's process → running again
+/// (status running with a new pid, read without locking as `ps` does). A fresh
+/// container each round, so every restart waits the first backoff (100 ms).
+fn bench_restart(
+    rt: &Runtime,
+    lpod_cli: &dyn Fn() -> Command,
+    n: usize,
+) -> Result<Vec<Duration>, Box<dyn std::error::Error>> {
+    let running_pid = |id: &str| -> Result<Option<i32>, Box<dyn std::error::Error>> {
+        Ok(rt
+            .list_containers()?
+            .into_iter()
+            .find(|s| s.id == id && s.state == "running" && s.pid > 0)
+            .map(|s| s.pid))
+    };
+    let mut v = Vec::new();
+    for _ in 0..n {
+        let id = run_out(lpod_cli().args([
+            "run",
+            "-d",
+            "--restart",
+            "always",
+            "--network",
+            "none",
+            "localhost/busybox",
+            "sleep",
+            "1000",
+        ]))?;
+        let limit = Instant::now() + Duration::from_secs(60);
+        let pid = loop {
+            if let Some(p) = running_pid(&id)? {
+                break p;
+            }
+            if Instant::now() > limit {
+                return Err(format!("{id} never ran").into());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        let t0 = Instant::now();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        )?;
+        loop {
+            if running_pid(&id)?.is_some_and(|p| p != pid) {
+                break;
+            }
+            if t0.elapsed() > Duration::from_secs(60) {
+                return Err(format!("{id} was not restarted within 60 s").into());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        v.push(t0.elapsed());
+        run_out(lpod_cli().args(["rm", "-f", "-t", "0", &id]))?;
+    }
+    Ok(v)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::Builder::new()
         .prefix("lpod-bench-run-")
@@ -384,6 +446,18 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
         println!("  lpod CLI: skipped ({} missing)", lpod_bin.display());
         None
     };
+
+    if with_cli {
+        let v = bench_restart(&rt, &lpod_cli, n)?;
+        let mut sorted = v.clone();
+        sorted.sort();
+        println!(
+            "restart latency (--restart=always, kill -9 -> running again), N={n}: median {:.1} ms  [min {:.1}  max {:.1}], of which 100 ms is the policy's first backoff",
+            ms(median(&v)),
+            ms(sorted[0]),
+            ms(sorted[sorted.len() - 1]),
+        );
+    }
 
     let pdir = tmp.join("podman");
     if with_podman {

@@ -865,6 +865,11 @@ fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
         Some((_, st)) => {
             st.status.is_monitored()
                 || st.status == ContainerStatus::Stopped
+                // conmon waits for its exit command, which waits out a restart's backoff.
+                || st
+                    .restart_pending
+                    .as_ref()
+                    .is_some_and(crate::ops::policy::waiter_alive)
                 || (c.exec && st.status == ContainerStatus::Running)
         }
     };

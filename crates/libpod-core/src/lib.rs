@@ -59,4 +59,4 @@ pub use container::{
 pub use error::{Error, Result};
 pub use network::NetworkError;
 pub use pod::{Pod, PodCreateOptions, PodError, PodInfraConfig, PodInspect, PodStatus, PodSummary};
-pub use runtime::{Info, Runtime, RuntimeBuilder, RuntimeOptions, StateBackend};
+pub use runtime::{BootOutcome, Info, Runtime, RuntimeBuilder, RuntimeOptions, StateBackend};

@@ -662,6 +662,10 @@ pub enum SystemCommand {
     Check(CheckArgs),
     /// Show lpod events (the same as `lpod events`).
     Events(EventsArgs),
+    /// After a reboot: start every `always` and `unless-stopped` container that was
+    /// running when the host went down (run once from an init script, cron `@reboot`
+    /// or a unit).
+    Boot,
 }
 
 /// Flags shared by `run` and `create`.

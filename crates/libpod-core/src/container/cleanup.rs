@@ -39,24 +39,96 @@ pub(crate) fn cleanup_locked(l: &mut Locked<'_>) -> Result<bool> {
     Ok(false)
 }
 
+/// What one call of [`Container::cleanup`] did under the lock.
+enum Handled {
+    /// Nothing of this exit was left to do here (another process did it).
+    Nothing,
+    /// Removed (`--rm`).
+    Removed,
+    /// This call tore the exited run down; a restart may be due after `wait`.
+    Exit { wait: Option<std::time::Duration> },
+}
+
 impl Container {
-    /// After the process exited: unmounts the rootfs, deletes the runtime
-    /// container, records the exit code, removes the container if `--rm`.
-    /// Idempotent and safe to race with stop/rm (what `lpod container cleanup` runs).
+    /// What conmon's exit command (`lpod container cleanup ID`) runs after the
+    /// container's process exited, in whichever process runs it (the one that
+    /// started the container may be long gone). The one place that handles an
+    /// exit: records it (exit code, `died` event), tears the network and mounts
+    /// down (`cleanup` event), removes a `--rm` container, and applies the
+    /// restart policy (Docker's rules, see `libpod_config::restart`): a due
+    /// restart is recorded as pending on this process, which waits out the
+    /// backoff holding no lock, then starts the container again (`restart`
+    /// event, `RestartCount` + 1). A user stop, start or removal meanwhile
+    /// cancels it (and ends this process). Otherwise a pod member's exit applies
+    /// the pod's exit policy. Idempotent and safe to race with stop, start and rm;
+    /// refused (as the transition table says) while the container runs.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn cleanup(&self) -> Result<()> {
         let p = self.enter()?;
-        let mut l = Locked::acquire(&p, &self.id)?;
-        cleanup_locked(&mut l)?;
-        let pod = if l.cfg.is_infra {
-            None
-        } else {
-            l.cfg.pod.clone()
+        let (handled, pod) = {
+            let mut l = Locked::acquire(&p, &self.id)?;
+            let pod = if l.cfg.is_infra {
+                None
+            } else {
+                l.cfg.pod.clone()
+            };
+            let before = l.st.status;
+            let handled = if cleanup_locked(&mut l)? {
+                Handled::Removed
+            } else if matches!(before, ContainerStatus::Stopped | ContainerStatus::Stopping)
+                && l.st.status == ContainerStatus::Exited
+            {
+                Handled::Exit {
+                    wait: crate::ops::policy::schedule(&mut l)?,
+                }
+            } else {
+                Handled::Nothing
+            };
+            (handled, pod)
         };
-        drop(l);
-        if let Some(pod) = pod {
-            crate::pod::apply_exit_policy(&self.rt, &pod)?;
+        match handled {
+            Handled::Exit { wait: Some(wait) } => self.restart_after(&p, wait),
+            // No restart coming: as before, the pod's exit policy (idempotent;
+            // it acts once no member runs).
+            Handled::Exit { wait: None } | Handled::Removed | Handled::Nothing => {
+                if let Some(pod) = pod {
+                    crate::pod::apply_exit_policy(&self.rt, &pod)?;
+                }
+                Ok(())
+            }
         }
-        Ok(())
+    }
+
+    /// The pending restart: sleeps `wait` holding no lock, then, unless it was
+    /// cancelled meanwhile (or the container is gone), starts the container again.
+    fn restart_after(&self, p: &crate::context::Parts, wait: std::time::Duration) -> Result<()> {
+        tracing::debug!(wait_ms = wait.as_millis() as u64, "restart policy: waiting");
+        std::thread::sleep(wait);
+        let mut l = match Locked::acquire(p, &self.id) {
+            Ok(l) => l,
+            Err(crate::Error::NoSuchContainer(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if !crate::ops::policy::claim(&mut l) {
+            return Ok(());
+        }
+        l.save()?;
+        if !l.st.status.has_exited() {
+            return Ok(());
+        }
+        match super::start::start_with_dependencies(&mut l) {
+            Ok(_) => {
+                l.st.restart_count += 1;
+                l.save()?;
+                crate::events::container(p, &l.cfg, crate::events::EventStatus::Restart);
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "restart policy: the restart failed");
+                l.st.error = Some(e.to_string());
+                let _ = l.save();
+                Err(e)
+            }
+        }
     }
 }

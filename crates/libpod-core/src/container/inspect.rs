@@ -62,7 +62,7 @@ pub struct InspectState {
     pub running: bool,
     /// Paused.
     pub paused: bool,
-    /// Restarting (never, no restart policy yet).
+    /// Waiting out the restart policy's backoff before it starts again.
     pub restarting: bool,
     /// Killed by the OOM killer.
     #[serde(rename = "OOMKilled")]
@@ -368,7 +368,10 @@ pub(crate) fn inspect_rows(
             status: super::podman_status_word(st.status).to_string(),
             running,
             paused: st.status == ContainerStatus::Paused,
-            restarting: false,
+            restarting: st
+                .restart_pending
+                .as_ref()
+                .is_some_and(crate::ops::policy::waiter_alive),
             oom_killed: st.oom_killed,
             dead: st.status == ContainerStatus::Removing,
             pid: st.pid.unwrap_or(0),

@@ -73,11 +73,18 @@ fn missing_dependency(e: Error, l: &Locked<'_>, dep: &str) -> Error {
 
 impl Container {
     /// Starts the container (initialising it first when needed) → Running.
-    /// Starting a running container is a no-op.
+    /// Starting a running container is a no-op. A start by the user gives the
+    /// restart policy a fresh start: `RestartCount` and the backoff go back to
+    /// zero (as Podman), and a restart still pending is cancelled.
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn start(&self) -> Result<()> {
         let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
-        start_with_dependencies(&mut l).map(|_| ())
+        if start_with_dependencies(&mut l)? {
+            l.st.restart_count = 0;
+            l.st.restart_backoff_ms = 0;
+            l.save()?;
+        }
+        Ok(())
     }
 }

@@ -33,6 +33,11 @@ impl Container {
                 if l.st.status == ContainerStatus::Stopped {
                     super::cleanup::cleanup_locked(&mut l)?;
                 }
+                // Stopping a container that waits to be restarted cancels the restart.
+                if crate::ops::policy::cancel_pending(&mut l) {
+                    l.st.stopped_by_user = true;
+                    l.save()?;
+                }
                 return Ok(());
             }
             let was = l.st.status;

@@ -1,6 +1,6 @@
 //! The steps of a container's life under its held lock, below every verb and
 //! below recovery: locking ([`lock::Locked`]), syncing with conmon's exit file,
-//! init and start, teardown, removal.
+//! init and start, teardown, removal, the restart policy's bookkeeping.
 //!
 //! A verb (`Container::start`, `Pod::remove`, ...) is an entry: it recovers a
 //! crashed operation, takes the lock, starts what the container depends on
@@ -11,6 +11,7 @@
 
 pub(crate) mod init;
 pub(crate) mod lock;
+pub(crate) mod policy;
 pub(crate) mod remove;
 pub(crate) mod start;
 pub(crate) mod sync;

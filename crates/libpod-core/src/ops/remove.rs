@@ -43,6 +43,10 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     })?;
     check_infra_removal(l)?;
     crate::deps::check_no_dependents(l)?;
+    // A restart waiting out its backoff is cancelled, and its process ended.
+    if super::policy::cancel_pending(l) {
+        l.save()?;
+    }
     let id = l.id().to_string();
     let p = l.p;
     // Rolled forward after a crash (see `crate::journal`).

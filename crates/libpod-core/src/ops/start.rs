@@ -42,6 +42,11 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
     l.st.started_at = Some(chrono::Utc::now());
     l.st.finished_at = None;
     l.st.stopped_by_user = false;
+    l.st.killed_by_user = false;
+    l.st.running_at_shutdown = false;
+    // Started (by the user, or by the policy that claimed its restart already):
+    // a restart still pending is moot.
+    super::policy::cancel_pending(l);
     let hc = l.cfg.healthcheck.clone().filter(|h| !h.is_disabled());
     if hc.is_some() {
         // A new run starts as `starting`; earlier runs' log entries stay.

@@ -1,6 +1,7 @@
 //! The `Runtime`: opened once from a [`RuntimeBuilder`], shared by cheap clones,
 //! unusable after [`Runtime::shutdown`].
 
+mod boot;
 mod builder;
 pub(crate) mod find;
 pub(crate) mod info;
@@ -11,6 +12,7 @@ pub(crate) mod refresh;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
+pub use boot::BootOutcome;
 pub use builder::{RuntimeBuilder, RuntimeOptions, StateBackend};
 pub use info::{
     apparmor_enabled, selinux_enabled, Component, ContainerCounts, Count, Distribution, HostInfo,
@@ -228,12 +230,21 @@ impl Runtime {
             .collect())
     }
 
-    /// What conmon's exit command runs: cleans the container up after its
-    /// process exited. Idempotent; a container already removed is a success.
+    /// What conmon's exit command runs: [`Container::cleanup`] (records the exit,
+    /// tears down, removes `--rm` containers, applies the restart policy, waiting
+    /// out its backoff in this process). Idempotent; a container already removed
+    /// is a success, and so is one that runs again (the exit command of an
+    /// earlier run, late: a user or the policy started it meanwhile).
     pub fn cleanup_container(&self, name_or_id: &str) -> Result<()> {
         match self.container(name_or_id) {
             Ok(c) => match c.cleanup() {
                 Err(Error::NoSuchContainer(_)) => Ok(()),
+                Err(Error::InvalidState { status, .. })
+                    if matches!(status.as_str(), "running" | "paused") =>
+                {
+                    tracing::debug!(status, "cleanup: the container runs again");
+                    Ok(())
+                }
                 r => r,
             },
             Err(Error::NoSuchContainer(_)) => Ok(()),

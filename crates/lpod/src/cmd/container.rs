@@ -1265,10 +1265,9 @@ pub fn inspect(rt: &Runtime, a: InspectArgs) -> CmdResult {
 pub fn cleanup(rt: &Runtime, a: CleanupArgs) -> CmdResult {
     let names = all_or_named(rt, a.all, &a.containers)?;
     for_each(&names, |name| {
+        // Records the exit, tears down, removes --rm containers and applies the
+        // restart policy (waiting out its backoff here): all in core.
         rt.cleanup_container(name)?;
-        if !a.rm {
-            restart_by_policy(rt, name)?;
-        }
         if a.rm {
             match rt.container(name) {
                 Ok(c) => match c.remove(false) {
@@ -1281,36 +1280,4 @@ pub fn cleanup(rt: &Runtime, a: CleanupArgs) -> CmdResult {
         }
         Ok(())
     })
-}
-
-/// After an exit (the exit command's cleanup): starts the container again when its
-/// `--restart` policy asks for it and the user did not stop it.
-fn restart_by_policy(rt: &Runtime, name: &str) -> Result<(), CliError> {
-    use libpod_config::RestartPolicy as R;
-    let c = match rt.container(name) {
-        Ok(c) => c,
-        Err(CoreError::NoSuchContainer(_)) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
-    let cfg = c.config()?;
-    if cfg.restart_policy == R::No || cfg.auto_remove {
-        return Ok(());
-    }
-    let st = c.state()?;
-    if !st.status.has_exited() || st.stopped_by_user {
-        return Ok(());
-    }
-    let failed = st.exit_code.unwrap_or(0) != 0;
-    let again = match cfg.restart_policy {
-        R::Always | R::UnlessStopped => true,
-        R::OnFailure(max) => failed && (max == 0 || st.restart_count < max),
-        R::No => false,
-    };
-    if again {
-        match c.restart(None) {
-            Ok(()) | Err(CoreError::NoSuchContainer(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
 }

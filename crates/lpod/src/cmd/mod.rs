@@ -188,6 +188,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         }
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
+        Command::System(SystemCommand::Boot) => system::boot(&open(g)?),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
         Command::Container(ContainerCommand::Exists(a)) => container::exists(&open(g)?, a),
         Command::Container(ContainerCommand::Inspect(mut a)) => {

@@ -1,4 +1,4 @@
-//! `version`, `info`, `system check` and `system reset`.
+//! `version`, `info`, `system check`, `system reset` and `system boot`.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -237,6 +237,22 @@ pub fn check(rt: &Runtime, a: &CheckArgs) -> CmdResult {
         }
     }
     Ok(if report.is_clean() { 0 } else { CHECK_FINDINGS })
+}
+
+/// `lpod system boot`: starts what ran at shutdown under an `always` or
+/// `unless-stopped` policy (see [`Runtime::boot`]); prints each started id. A
+/// container that failed to start is reported (one `Error:` line each) and the
+/// exit code is 125; the others still start.
+pub fn boot(rt: &Runtime) -> CmdResult {
+    let out = rt.boot()?;
+    for id in &out.started {
+        println!("{id}");
+    }
+    let failed = !out.failed.is_empty();
+    for (id, e) in out.failed {
+        report(&CliError::Usage(format!("starting container {id}: {e}")));
+    }
+    Ok(if failed { 125 } else { 0 })
 }
 
 /// Directories `system reset` empties, from the runtime's configuration.
