@@ -46,6 +46,7 @@ pub mod pod;
 mod process;
 mod recovery;
 pub mod runtime;
+pub mod stats;
 pub mod top;
 
 pub use container::parse_detach_keys;

@@ -40,6 +40,7 @@ mod pipes;
 pub mod seccomp;
 pub mod spec;
 mod types;
+mod update;
 mod verbs;
 
 pub use attach::{AttachConn, OutputStream};

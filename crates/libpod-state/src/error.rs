@@ -59,6 +59,15 @@ pub enum StateError {
         /// The pod id.
         pod: String,
     },
+    /// A config rewrite tried to change what identifies the container (its id, name,
+    /// pod or creation time): only the other fields may be rewritten.
+    #[error("container {id}: a config rewrite cannot change its {field}")]
+    ImmutableField {
+        /// The container id.
+        id: String,
+        /// The field (id, name, pod, created).
+        field: &'static str,
+    },
     /// Invalid id or name.
     #[error(transparent)]
     Invalid(#[from] IdError),

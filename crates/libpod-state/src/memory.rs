@@ -159,6 +159,25 @@ impl State for InMemoryState {
         }
     }
 
+    fn save_container_config(&self, config: &ContainerConfig) -> Result<()> {
+        let mut g = self.lock()?;
+        match g.containers.get_mut(&config.id) {
+            Some((c, _)) => {
+                if let Some(field) = crate::state::immutable_change(c, config) {
+                    return Err(StateError::ImmutableField {
+                        id: config.id.clone(),
+                        field,
+                    });
+                }
+                *c = config.clone();
+                Ok(())
+            }
+            None => Err(StateError::NoSuchContainer {
+                id: config.id.clone(),
+            }),
+        }
+    }
+
     #[tracing::instrument(level = "debug", skip(self))]
     fn remove_container(&self, id: &str) -> Result<()> {
         let mut g = self.lock()?;

@@ -734,6 +734,31 @@ impl State for SqliteState {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip(self, config), fields(path = %self.path.display(), id = %config.id))]
+    fn save_container_config(&self, config: &ContainerConfig) -> Result<()> {
+        let id = config.id.as_str();
+        let json = to_json("container config", id, config)?;
+        self.write("saving container config", |tx| {
+            let old: String = tx
+                .prepare_cached("SELECT json FROM container_config WHERE id = ?1")
+                .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+                .optional()
+                .map_err(self.sql("reading container config"))?
+                .ok_or_else(|| StateError::NoSuchContainer { id: id.to_string() })?;
+            let old: ContainerConfig = from_json("container config", id, &old)?;
+            if let Some(field) = crate::state::immutable_change(&old, config) {
+                return Err(StateError::ImmutableField {
+                    id: id.to_string(),
+                    field,
+                });
+            }
+            tx.prepare_cached("UPDATE container_config SET json = ?2 WHERE id = ?1")
+                .and_then(|mut s| s.execute(params![id, json]))
+                .map_err(self.sql("saving container config"))?;
+            Ok(())
+        })
+    }
+
     #[tracing::instrument(level = "debug", skip(self), fields(path = %self.path.display()))]
     fn remove_container(&self, id: &str) -> Result<()> {
         self.write("removing container", |tx| {

@@ -90,6 +90,38 @@ fn add_get_save_remove_container(s: &dyn State) {
         .unwrap();
 }
 
+fn rewrite_container_config_keeps_identity(s: &dyn State) {
+    let c = ctr("limits");
+    s.add_container(&c, &running()).unwrap();
+    let mut new = c.clone();
+    new.resources.memory = Some(64 << 20);
+    new.resources.pids = Some(20);
+    s.save_container_config(&new).unwrap();
+    let (got, st) = s.container(&c.id).unwrap();
+    assert_eq!(got, new);
+    assert_eq!(st, running(), "the state row is untouched");
+    assert_eq!(s.lookup_container("limits").unwrap(), c.id);
+    // Identity fields are refused, and nothing changes.
+    let mut renamed = new.clone();
+    renamed.name = "other".into();
+    assert!(matches!(
+        s.save_container_config(&renamed),
+        Err(StateError::ImmutableField { field: "name", .. })
+    ));
+    let mut moved = new.clone();
+    moved.pod = Some(id_with_prefix("p"));
+    assert!(matches!(
+        s.save_container_config(&moved),
+        Err(StateError::ImmutableField { field: "pod", .. })
+    ));
+    assert_eq!(s.container(&c.id).unwrap().0, new);
+    let ghost = ctr("ghost");
+    assert!(matches!(
+        s.save_container_config(&ghost),
+        Err(StateError::NoSuchContainer { .. })
+    ));
+}
+
 fn all_containers_ordered_by_creation(s: &dyn State) {
     let base = chrono::Utc::now();
     let mut ids = Vec::new();
@@ -463,6 +495,7 @@ macro_rules! conformance {
                 };
             }
             case!(add_get_save_remove_container);
+            case!(rewrite_container_config_keeps_identity);
             case!(all_containers_ordered_by_creation);
             case!(id_and_name_conflicts);
             case!(lookups);
