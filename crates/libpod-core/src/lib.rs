@@ -52,7 +52,7 @@ pub mod top;
 pub use container::parse_detach_keys;
 pub use container::{
     Container, ContainerSummary, CreateOptions, ExecOptions, InspectData, Limits, LogLine,
-    LogOptions, LogStream, MountSpec, NetworkMode, Streams,
+    LogOptions, LogStream, MountSpec, NetworkMode, ResourceUpdate, Streams,
 };
 pub use error::{Error, Result};
 pub use network::NetworkError;

@@ -51,12 +51,10 @@ impl ConmonRuntime {
         let dir = self.cfg.run_root.join("update");
         crate::files::mkdir(&dir)?;
         let file = dir.join(format!("{id}.json"));
-        let body = serde_json::to_vec(&resources.update_json()).map_err(|e| {
-            OciError::Io {
-                op: "encoding resources for",
-                path: file.clone(),
-                source: std::io::Error::other(e),
-            }
+        let body = serde_json::to_vec(&resources.update_json()).map_err(|e| OciError::Io {
+            op: "encoding resources for",
+            path: file.clone(),
+            source: std::io::Error::other(e),
         })?;
         let mut f = std::fs::OpenOptions::new()
             .write(true)

@@ -194,7 +194,10 @@ pub trait State: Send + Sync {
 }
 
 /// The first identifying field that differs between a stored config and its rewrite.
-pub(crate) fn immutable_change(old: &ContainerConfig, new: &ContainerConfig) -> Option<&'static str> {
+pub(crate) fn immutable_change(
+    old: &ContainerConfig,
+    new: &ContainerConfig,
+) -> Option<&'static str> {
     if old.id != new.id {
         Some("id")
     } else if old.name != new.name {

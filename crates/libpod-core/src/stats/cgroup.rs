@@ -164,7 +164,10 @@ fn unescape_octal(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 4 <= b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+        if b[i] == b'\\'
+            && i + 4 <= b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
             let v = b[i + 1..i + 4]
                 .iter()
                 .fold(0u16, |acc, c| acc * 8 + u16::from(c - b'0'));
@@ -192,17 +195,15 @@ impl ProcessCgroups {
     /// The cgroups of process `pid`, from `/proc/PID/cgroup` and our own mountinfo.
     pub fn of_pid(pid: i32) -> Result<ProcessCgroups, CgroupError> {
         let cg_path = PathBuf::from(format!("/proc/{pid}/cgroup"));
-        let cgroup =
-            std::fs::read_to_string(&cg_path).map_err(|source| CgroupError::Read {
-                path: cg_path,
-                source,
-            })?;
+        let cgroup = std::fs::read_to_string(&cg_path).map_err(|source| CgroupError::Read {
+            path: cg_path,
+            source,
+        })?;
         let mi_path = PathBuf::from("/proc/self/mountinfo");
-        let mountinfo =
-            std::fs::read_to_string(&mi_path).map_err(|source| CgroupError::Read {
-                path: mi_path,
-                source,
-            })?;
+        let mountinfo = std::fs::read_to_string(&mi_path).map_err(|source| CgroupError::Read {
+            path: mi_path,
+            source,
+        })?;
         Ok(Self::resolve(pid, &cgroup, &mountinfo, |dir| {
             std::fs::read_to_string(dir.join("cgroup.controllers")).unwrap_or_default()
         }))
@@ -618,7 +619,10 @@ mod tests {
         w("memory.stat", "cache 0\ntotal_inactive_file 512\n");
         w("pids.current", "1\n");
         w("pids.max", "max\n");
-        w("blkio.throttle.io_service_bytes_recursive", "8:0 Read 10\n8:0 Write 20\n8:0 Sync 30\nTotal 30\n");
+        w(
+            "blkio.throttle.io_service_bytes_recursive",
+            "8:0 Read 10\n8:0 Write 20\n8:0 Sync 30\nTotal 30\n",
+        );
         w("blkio.bfq.io_service_bytes_recursive", "Total 0\n");
         let dir = ControllerDir {
             version: CgroupVersion::V1,
@@ -639,7 +643,13 @@ mod tests {
         let m = cg.memory().unwrap();
         assert_eq!((m.usage, m.limit, m.inactive_file), (8192, None, 512));
         assert_eq!(cg.pids().unwrap().limit, None);
-        assert_eq!(cg.block_io().unwrap(), BlockIo { read: 10, write: 20 });
+        assert_eq!(
+            cg.block_io().unwrap(),
+            BlockIo {
+                read: 10,
+                write: 20
+            }
+        );
         std::fs::write(d.path().join("pids.current"), "lots\n").unwrap();
         assert!(matches!(cg.pids(), Err(CgroupError::Parse { .. })));
     }

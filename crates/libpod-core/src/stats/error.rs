@@ -34,4 +34,3 @@ pub enum StatsError {
         source: std::io::Error,
     },
 }
-

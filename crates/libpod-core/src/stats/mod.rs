@@ -305,7 +305,14 @@ impl Container {
             .and_then(|t| t.timestamp_nanos_opt())
             .map(|n| n.max(0) as u64)
             .unwrap_or(0);
-        match sample(&self.id, &cfg.name, cfg.pod.clone(), pid, started_ns, previous) {
+        match sample(
+            &self.id,
+            &cfg.name,
+            cfg.pod.clone(),
+            pid,
+            started_ns,
+            previous,
+        ) {
             Ok(s) => Ok(s),
             // It exited while we read: say so, not which file vanished.
             Err(_) if process_gone(pid) => Err(not_running().into()),
@@ -341,7 +348,10 @@ mod tests {
     #[test]
     fn cpu_percent_is_cpu_over_wall_time() {
         // 0.5 s of CPU in 1 s: 50%; two CPUs busy: 200%.
-        assert_eq!(cpu_percent(1_500_000_000, 1_000_000_000, 3_000_000_000, 2_000_000_000), 50.0);
+        assert_eq!(
+            cpu_percent(1_500_000_000, 1_000_000_000, 3_000_000_000, 2_000_000_000),
+            50.0
+        );
         assert_eq!(cpu_percent(2_000_000_000, 0, 1_000_000_000, 0), 200.0);
         // No time passed, or the counter went backwards: 0, not NaN or a panic.
         assert_eq!(cpu_percent(5, 5, 10, 10), 0.0);
