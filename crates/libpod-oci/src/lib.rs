@@ -62,3 +62,4 @@ pub use spec::{
     capped_rlimit, process_spec, write_config, MountInput, Namespace, Namespaces, ProcessInput,
     Resources, SpecError, SpecInput,
 };
+pub use update::PID_MAX_LIMIT;

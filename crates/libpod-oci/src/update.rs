@@ -6,6 +6,10 @@ use crate::driver::OciError;
 use crate::error::io_err;
 use crate::spec::Resources;
 
+/// The kernel's highest pid limit (`PID_MAX_LIMIT` on 64-bit): `pids.max` at this
+/// value never binds, so it stands for "no limit" where a runtime cannot write `max`.
+pub const PID_MAX_LIMIT: i64 = 1 << 22;
+
 impl Resources {
     /// The OCI `linux.resources` object of the limits that are set (unset ones are
     /// left out, so the runtime keeps them as they are).
@@ -51,6 +55,14 @@ impl ConmonRuntime {
         let dir = self.cfg.run_root.join("update");
         crate::files::mkdir(&dir)?;
         let file = dir.join(format!("{id}.json"));
+        let mut resources = resources.clone();
+        if self.cfg.runtime_kind == crate::find::RuntimeKind::Crun
+            && resources.pids_limit.is_some_and(|p| p <= 0)
+        {
+            // crun 1.8 writes a negative limit verbatim into a v1 pids.max (EINVAL)
+            // and takes 0 as "unchanged": the kernel's ceiling is the same as none.
+            resources.pids_limit = Some(PID_MAX_LIMIT);
+        }
         let body = serde_json::to_vec(&resources.update_json()).map_err(|e| OciError::Io {
             op: "encoding resources for",
             path: file.clone(),

@@ -330,7 +330,9 @@ impl ProcessCgroups {
         let d = self.need(&self.pids, "pids")?;
         Ok(PidsUsage {
             current: read_u64(&d.path.join("pids.current"))?,
-            limit: read_limit(&d.path.join("pids.max"))?,
+            // At the kernel's ceiling the limit never binds: none.
+            limit: read_limit(&d.path.join("pids.max"))?
+                .filter(|l| *l < libpod_oci::PID_MAX_LIMIT as u64),
         })
     }
 
