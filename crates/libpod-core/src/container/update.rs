@@ -126,8 +126,8 @@ impl Container {
     pub fn update(&self, update: &ResourceUpdate) -> Result<Resources> {
         if update.is_empty() {
             return Err(Error::InvalidArgument {
-                what: "update (no limit given: --memory, --memory-swap, --cpus, --cpu-quota, --cpu-period, --cpu-shares, --pids-limit)",
-                value: String::new(),
+                what: "update",
+                value: "no limit given (memory, memory-swap, cpus, cpu-quota, cpu-period, cpu-shares, pids-limit)".into(),
             });
         }
         update.validate()?;

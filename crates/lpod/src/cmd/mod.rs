@@ -10,6 +10,7 @@ pub mod network;
 mod pod;
 mod ps;
 pub mod registry;
+mod stats;
 mod system;
 
 use std::path::{Path, PathBuf};
@@ -225,6 +226,13 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             events::events(&open(g)?, a)
         }
         Command::Port(a) => network::port(&open(g)?, a),
+        Command::Stats(a) | Command::Container(ContainerCommand::Stats(a)) => {
+            stats::stats(&open(g)?, a)
+        }
+        Command::Top(a) | Command::Container(ContainerCommand::Top(a)) => stats::top(&open(g)?, a),
+        Command::Update(a) | Command::Container(ContainerCommand::Update(a)) => {
+            stats::update(&open(g)?, a)
+        }
     }
 }
 
