@@ -1676,6 +1676,37 @@ mod tests {
     }
 
     #[test]
+    fn stats_top_update_flags() {
+        let Command::Stats(s) = parse(&["stats", "--no-stream", "-a", "-i", "2"]).command else {
+            panic!("stats")
+        };
+        assert!(s.no_stream && s.all && s.containers.is_empty());
+        assert_eq!(s.interval, 2);
+        // ps(1) options after the container are descriptors, not lpod flags.
+        let Command::Top(t) = parse(&["top", "c1", "-o", "pid,args"]).command else {
+            panic!("top")
+        };
+        assert_eq!(t.container, "c1");
+        assert_eq!(t.descriptors, ["-o", "pid,args"]);
+        let Command::Container(ContainerCommand::Update(u)) = parse(&[
+            "container",
+            "update",
+            "-m",
+            "-1",
+            "--pids-limit",
+            "-1",
+            "c1",
+        ])
+        .command
+        else {
+            panic!("update")
+        };
+        assert_eq!(u.memory.as_deref(), Some("-1"));
+        assert_eq!(u.pids_limit, Some(-1));
+        assert_eq!(u.container, "c1");
+    }
+
+    #[test]
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
     }

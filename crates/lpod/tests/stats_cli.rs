@@ -218,6 +218,16 @@ fn update_changes_limits_seen_by_stats_and_inspect() {
     l.run(&["update", "-m", "lots", "u"])
         .assert_error(125, "bad size");
     assert_eq!(limits(&l), "100663296 20");
+    // Each update is an event.
+    let ev = l.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        "event=update",
+        "--format",
+        "{{.Name}}",
+    ]);
+    assert_eq!(ev.lines().filter(|n| *n == "u").count(), 2, "{ev}");
     l.ok(&["rm", "-fa"]);
 }
 
