@@ -77,6 +77,43 @@ fn stats_of_a_memory_hog_and_cpu_spinner_show_both() {
 }
 
 #[test]
+fn network_counters_come_from_the_containers_own_namespace() {
+    let Some(env) = common::env() else { return };
+    // Loopback traffic inside the container's own network namespace (network none).
+    let c = env
+        .rt
+        .create_container(env.opts(&[
+            "sh",
+            "-c",
+            "mkdir -p /tmp/w && echo hello > /tmp/w/index.html && httpd -p 127.0.0.1:8080 -h /tmp/w && \
+             wget -q -O /dev/null http://127.0.0.1:8080/ && echo ready && sleep 1000",
+        ]))
+        .unwrap();
+    c.start().unwrap();
+    common::wait_for_log(&c, "ready");
+    let s = c.stats(None).unwrap();
+    let net = s.network.expect("own namespace");
+    assert_eq!(net.keys().collect::<Vec<_>>(), ["lo"], "only a loopback");
+    assert!(net["lo"].rx_bytes > 0 && net["lo"].tx_bytes > 0, "{net:?}");
+    // Loopback is not network I/O.
+    assert_eq!((s.net_input, s.net_output), (0, 0));
+    c.remove(true).unwrap();
+
+    // On the host's network there is no namespace of its own to count.
+    let h = env
+        .rt
+        .create_container(CreateOptions {
+            network: libpod_core::NetworkMode::Host,
+            ..env.opts(&["sleep", "1000"])
+        })
+        .unwrap();
+    h.start().unwrap();
+    let s = h.stats(None).unwrap();
+    assert!(s.network.is_none(), "{s:?}");
+    h.remove(true).unwrap();
+}
+
+#[test]
 fn stats_of_a_container_that_does_not_run_is_a_clear_error() {
     let Some(env) = common::env() else { return };
     let c = env.rt.create_container(env.opts(&["true"])).unwrap();

@@ -180,10 +180,11 @@ pub fn parse_net_dev(text: &str) -> BTreeMap<String, InterfaceIo> {
     out
 }
 
-/// The network counters of `pid`'s namespace; `None` when it is the host's.
+/// The network counters of `pid`'s namespace; `None` when it is ours (a container on
+/// the host's network: its counters would be the host's).
 fn network_of(id: &str, pid: i32) -> Result<Option<BTreeMap<String, InterfaceIo>>, StatsError> {
     let ns = std::fs::read_link(format!("/proc/{pid}/ns/net")).ok();
-    let host = std::fs::read_link("/proc/1/ns/net").ok();
+    let host = std::fs::read_link("/proc/self/ns/net").ok();
     if ns.is_some() && ns == host {
         return Ok(None);
     }
