@@ -8,7 +8,7 @@
 //!   as non-root (the system tests need root and would all skip); `--unit-only` runs the
 //!   unit and doc tests alone and says so. `CI` set to a truthy value (1, true, yes, on)
 //!   reaches the tests as `CI=true`, so a missing prerequisite fails them.
-//! - `bench [state|oci|seccomp|storage|run|pull|all]`: timings, lpod next to Podman, with ratios.
+//! - `bench [state|oci|seccomp|storage|run|stats|pull|all]`: timings, lpod next to Podman, with ratios.
 //! - `demo`: the README's main job: real containers and a pod through the CLI.
 //! - `cycles`: module-level import cycles inside each crate (exit 1 when any).
 //! - `stress [--procs N] [--ops M] [--debug] [--seed S] [--no-bridge]`: N concurrent
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         "cycles" => cycles_task(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|pull|all]|demo|stress [--procs N --ops M]|cycles>"
+                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|stats|pull|all]|demo|stress [--procs N --ops M]|cycles>"
             );
             return if task == "help" {
                 ExitCode::SUCCESS
@@ -254,7 +254,7 @@ fn test(args: &[String]) -> Result<(), String> {
 fn bench(args: &[String]) -> Result<(), String> {
     let which = args.first().map(String::as_str).unwrap_or("all");
     let rest = &args[args.len().min(1)..];
-    let all = ["state", "storage", "oci", "seccomp", "run", "pull"];
+    let all = ["state", "storage", "oci", "seccomp", "run", "stats", "pull"];
     let list: Vec<&str> = if which == "all" {
         all.to_vec()
     } else {
@@ -264,8 +264,8 @@ fn bench(args: &[String]) -> Result<(), String> {
         setup::setup()?;
     }
     test_image()?;
-    if list.contains(&"run") {
-        // The run bench times the CLI too.
+    if list.contains(&"run") || list.contains(&"stats") {
+        // The run and stats benches time the CLI too.
         run(cargo().args(["build", "--quiet", "--release", "-p", "lpod"]))?;
     }
     for b in list {
@@ -276,6 +276,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             "oci" => ("libpod-oci", "bench_oci"),
             "seccomp" => ("libpod-oci", "bench_seccomp"),
             "run" | "ps" => ("libpod-core", "bench_run"),
+            "stats" => ("libpod-core", "bench_stats"),
             other => return Err(format!("unknown bench {other:?}")),
         };
         eprintln!("== bench {b} ==");

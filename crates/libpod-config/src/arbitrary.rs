@@ -142,10 +142,12 @@ fn resources() -> impl Strategy<Value = Resources> {
         option::of(any::<u64>()),
         option::of(any::<u64>()),
         option::of(any::<i64>()),
+        option::of(any::<i64>()),
     )
         .prop_map(
-            |(memory, cpu_quota, cpu_period, cpu_shares, pids)| Resources {
+            |(memory, cpu_quota, cpu_period, cpu_shares, pids, memory_swap)| Resources {
                 memory,
+                memory_swap,
                 cpu_quota,
                 cpu_period,
                 cpu_shares,

@@ -248,6 +248,8 @@ pub enum RestartPolicy {
 pub struct Resources {
     /// Memory limit in bytes.
     pub memory: Option<i64>,
+    /// Memory plus swap limit in bytes (`lpod update --memory-swap`).
+    pub memory_swap: Option<i64>,
     /// CFS quota in microseconds per period.
     pub cpu_quota: Option<i64>,
     /// CFS period in microseconds.

@@ -175,6 +175,9 @@ pub enum Error {
     /// Several errors from a teardown that kept going.
     #[error("{} errors: {}", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Multiple(Vec<Error>),
+    /// Reading a container's resource usage (`crate::stats`).
+    #[error(transparent)]
+    Stats(Box<crate::stats::error::StatsError>),
 }
 
 impl Error {

@@ -48,13 +48,14 @@ pub mod pod;
 mod process;
 mod recovery;
 pub mod runtime;
+pub mod stats;
 pub mod top;
 
 pub use container::parse_detach_keys;
 pub use container::{
     ConnectOptions, Container, ContainerSummary, CreateOptions, ExecOptions, HealthOptions,
     HealthcheckError, InspectData, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode,
-    Streams,
+    ResourceUpdate, Streams,
 };
 pub use error::{Error, Result};
 pub use network::NetworkError;

@@ -185,6 +185,9 @@ impl OciRuntime for FakeOci {
     fn exec(&self, id: &str, _o: &ExecOptions) -> Result<ExecSession, OciError> {
         Err(not_found(id))
     }
+    fn update(&self, id: &str, _r: &libpod_oci::Resources) -> Result<(), OciError> {
+        Err(not_found(id))
+    }
 }
 
 // ---------------------------------------------------------------- model

@@ -51,4 +51,7 @@ pub trait OciRuntime: Send + Sync {
     fn resize(&self, id: &str, bundle: &Path, height: u16, width: u16) -> Result<(), OciError>;
     /// Run a process in a running container through conmon.
     fn exec(&self, id: &str, opts: &ExecOptions) -> Result<ExecSession, OciError>;
+    /// Apply new cgroup limits to a running container (only the limits that are set
+    /// in `resources` change).
+    fn update(&self, id: &str, resources: &crate::spec::Resources) -> Result<(), OciError>;
 }

@@ -40,6 +40,7 @@ mod pipes;
 pub mod seccomp;
 pub mod spec;
 mod types;
+mod update;
 mod verbs;
 
 pub use attach::{AttachConn, OutputStream};
@@ -61,3 +62,4 @@ pub use spec::{
     capped_rlimit, process_spec, write_config, MountInput, Namespace, Namespaces, ProcessInput,
     Resources, SpecError, SpecInput,
 };
+pub use update::PID_MAX_LIMIT;

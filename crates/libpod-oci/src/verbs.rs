@@ -315,6 +315,10 @@ impl OciRuntime for ConmonRuntime {
     fn exec(&self, id: &str, opts: &ExecOptions) -> Result<ExecSession, OciError> {
         self.exec_impl(id, opts)
     }
+
+    fn update(&self, id: &str, resources: &crate::spec::Resources) -> Result<(), OciError> {
+        self.update_impl(id, resources)
+    }
 }
 
 #[cfg(test)]

@@ -13,14 +13,6 @@ pub enum StateError {
         /// The id.
         id: String,
     },
-    /// An update of a container's config would change what its row is keyed by.
-    #[error("container {id}: its {field} cannot change in a config update")]
-    ImmutableConfigField {
-        /// The container id.
-        id: String,
-        /// `name` or `pod`.
-        field: &'static str,
-    },
     /// No pod with this id.
     #[error("no pod with id {id}")]
     NoSuchPod {
@@ -66,6 +58,15 @@ pub enum StateError {
         id: String,
         /// The pod id.
         pod: String,
+    },
+    /// A config rewrite tried to change what identifies the container (its id, name,
+    /// pod or creation time): only the other fields may be rewritten.
+    #[error("container {id}: a config rewrite cannot change its {field}")]
+    ImmutableField {
+        /// The container id.
+        id: String,
+        /// The field (id, name, pod, created).
+        field: &'static str,
     },
     /// Invalid id or name.
     #[error(transparent)]

@@ -159,20 +159,14 @@ impl State for InMemoryState {
         }
     }
 
-    fn update_container_config(&self, config: &ContainerConfig) -> Result<()> {
+    fn save_container_config(&self, config: &ContainerConfig) -> Result<()> {
         let mut g = self.lock()?;
         match g.containers.get_mut(&config.id) {
             Some((c, _)) => {
-                if c.name != config.name {
-                    return Err(StateError::ImmutableConfigField {
+                if let Some(field) = crate::state::immutable_change(c, config) {
+                    return Err(StateError::ImmutableField {
                         id: config.id.clone(),
-                        field: "name",
-                    });
-                }
-                if c.pod != config.pod {
-                    return Err(StateError::ImmutableConfigField {
-                        id: config.id.clone(),
-                        field: "pod",
+                        field,
                     });
                 }
                 *c = config.clone();

@@ -746,33 +746,27 @@ impl State for SqliteState {
         })
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(id = %config.id, path = %self.path.display()))]
-    fn update_container_config(&self, config: &ContainerConfig) -> Result<()> {
+    #[tracing::instrument(level = "debug", skip(self, config), fields(path = %self.path.display(), id = %config.id))]
+    fn save_container_config(&self, config: &ContainerConfig) -> Result<()> {
         let id = config.id.as_str();
         let json = to_json("container config", id, config)?;
-        self.write("updating container config", |tx| {
-            let row: Option<(String, Option<String>)> = tx
-                .prepare_cached("SELECT name, pod_id FROM container_config WHERE id = ?1")
-                .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-                .map_err(self.sql("reading container config"))?;
-            let Some((name, pod)) = row else {
-                return Err(StateError::NoSuchContainer { id: id.to_string() });
-            };
-            if name != config.name {
-                return Err(StateError::ImmutableConfigField {
+        self.write("saving container config", |tx| {
+            let old: String = tx
+                .prepare_cached("SELECT json FROM container_config WHERE id = ?1")
+                .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+                .optional()
+                .map_err(self.sql("reading container config"))?
+                .ok_or_else(|| StateError::NoSuchContainer { id: id.to_string() })?;
+            let old: ContainerConfig = from_json("container config", id, &old)?;
+            if let Some(field) = crate::state::immutable_change(&old, config) {
+                return Err(StateError::ImmutableField {
                     id: id.to_string(),
-                    field: "name",
-                });
-            }
-            if pod != config.pod {
-                return Err(StateError::ImmutableConfigField {
-                    id: id.to_string(),
-                    field: "pod",
+                    field,
                 });
             }
             tx.prepare_cached("UPDATE container_config SET json = ?2 WHERE id = ?1")
                 .and_then(|mut s| s.execute(params![id, json]))
-                .map_err(self.sql("updating container config"))?;
+                .map_err(self.sql("saving container config"))?;
             Ok(())
         })
     }

@@ -123,10 +123,10 @@ pub trait State: Send + Sync {
     /// Replaces a container's state.
     fn save_container_state(&self, id: &str, state: &ContainerState) -> Result<()>;
 
-    /// Replaces a container's config (e.g. the networks `network connect` and
-    /// `disconnect` change). Its name and pod must stay as recorded
-    /// ([`StateError::ImmutableConfigField`]); the state is untouched.
-    fn update_container_config(&self, config: &ContainerConfig) -> Result<()>;
+    /// Replaces a container's config (`lpod update` records new limits this way).
+    /// Its id, name, pod and creation time must stay as they are
+    /// ([`StateError::ImmutableField`]); nothing else checks the new config.
+    fn save_container_config(&self, config: &ContainerConfig) -> Result<()>;
 
     /// Removes a container (config and state; its exit code stays).
     fn remove_container(&self, id: &str) -> Result<()>;
@@ -191,6 +191,24 @@ pub trait State: Send + Sync {
 
     /// Closes the backend; every later call fails with [`StateError::Closed`].
     fn close(&self) -> Result<()>;
+}
+
+/// The first identifying field that differs between a stored config and its rewrite.
+pub(crate) fn immutable_change(
+    old: &ContainerConfig,
+    new: &ContainerConfig,
+) -> Option<&'static str> {
+    if old.id != new.id {
+        Some("id")
+    } else if old.name != new.name {
+        Some("name")
+    } else if old.pod != new.pod {
+        Some("pod")
+    } else if old.created != new.created {
+        Some("created")
+    } else {
+        None
+    }
 }
 
 pub(crate) fn millis(t: SystemTime) -> i64 {

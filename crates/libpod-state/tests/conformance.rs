@@ -90,6 +90,38 @@ fn add_get_save_remove_container(s: &dyn State) {
         .unwrap();
 }
 
+fn rewrite_container_config_keeps_identity(s: &dyn State) {
+    let c = ctr("limits");
+    s.add_container(&c, &running()).unwrap();
+    let mut new = c.clone();
+    new.resources.memory = Some(64 << 20);
+    new.resources.pids = Some(20);
+    s.save_container_config(&new).unwrap();
+    let (got, st) = s.container(&c.id).unwrap();
+    assert_eq!(got, new);
+    assert_eq!(st, running(), "the state row is untouched");
+    assert_eq!(s.lookup_container("limits").unwrap(), c.id);
+    // Identity fields are refused, and nothing changes.
+    let mut renamed = new.clone();
+    renamed.name = "other".into();
+    assert!(matches!(
+        s.save_container_config(&renamed),
+        Err(StateError::ImmutableField { field: "name", .. })
+    ));
+    let mut moved = new.clone();
+    moved.pod = Some(id_with_prefix("p"));
+    assert!(matches!(
+        s.save_container_config(&moved),
+        Err(StateError::ImmutableField { field: "pod", .. })
+    ));
+    assert_eq!(s.container(&c.id).unwrap().0, new);
+    let ghost = ctr("ghost");
+    assert!(matches!(
+        s.save_container_config(&ghost),
+        Err(StateError::NoSuchContainer { .. })
+    ));
+}
+
 fn all_containers_ordered_by_creation(s: &dyn State) {
     let base = chrono::Utc::now();
     let mut ids = Vec::new();
@@ -306,14 +338,14 @@ fn exit_codes(s: &dyn State) {
     assert!(s.exit_code(&c.id).unwrap_err().is_not_found());
 }
 
-fn update_container_config_keeps_state_and_keys(s: &dyn State) {
+fn save_container_config_keeps_state_and_keys(s: &dyn State) {
     let c = ctr("upd");
     let st = running();
     s.add_container(&c, &st).unwrap();
     let mut c2 = c.clone();
     c2.networks = vec!["n1".into(), "n2".into()];
     c2.networks_cleared = true;
-    s.update_container_config(&c2).unwrap();
+    s.save_container_config(&c2).unwrap();
     let (got, got_st) = s.container(&c.id).unwrap();
     assert_eq!(got, c2);
     assert_eq!(got_st, st);
@@ -321,20 +353,20 @@ fn update_container_config_keeps_state_and_keys(s: &dyn State) {
     let mut renamed = c2.clone();
     renamed.name = "other".into();
     assert!(matches!(
-        s.update_container_config(&renamed),
-        Err(StateError::ImmutableConfigField { field: "name", .. })
+        s.save_container_config(&renamed),
+        Err(StateError::ImmutableField { field: "name", .. })
     ));
     let mut moved = c2.clone();
     moved.pod = Some(new_id());
     assert!(matches!(
-        s.update_container_config(&moved),
-        Err(StateError::ImmutableConfigField { field: "pod", .. })
+        s.save_container_config(&moved),
+        Err(StateError::ImmutableField { field: "pod", .. })
     ));
     assert_eq!(s.container(&c.id).unwrap().0, c2);
     assert_eq!(s.lookup_container("upd").unwrap(), c.id);
     let missing = ctr("missing");
     assert!(matches!(
-        s.update_container_config(&missing),
+        s.save_container_config(&missing),
         Err(StateError::NoSuchContainer { .. })
     ));
 }
@@ -496,13 +528,14 @@ macro_rules! conformance {
                 };
             }
             case!(add_get_save_remove_container);
+            case!(rewrite_container_config_keeps_identity);
             case!(all_containers_ordered_by_creation);
             case!(id_and_name_conflicts);
             case!(lookups);
             case!(pods_and_membership);
             case!(exit_codes);
             case!(refresh_after_reboot);
-            case!(update_container_config_keeps_state_and_keys);
+            case!(save_container_config_keeps_state_and_keys);
             case!(db_config_recorded_then_checked);
             case!(close_refuses_later_calls);
             case!(state_is_shareable_across_threads);

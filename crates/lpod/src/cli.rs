@@ -192,6 +192,12 @@ pub enum Command {
     /// Run containers' healthchecks.
     #[command(subcommand)]
     Healthcheck(HealthcheckCommand),
+    /// Show containers' resource usage (CPU, memory, network and block I/O, pids).
+    Stats(StatsArgs),
+    /// Show the processes of a container (ps(1) format descriptors or ps options).
+    Top(TopArgs),
+    /// Change the cgroup limits of a container.
+    Update(UpdateArgs),
 }
 
 /// `lpod port`.
@@ -269,6 +275,8 @@ pub enum PodCommand {
     Exists(PodExistsArgs),
     /// Show the processes of a pod's containers.
     Top(PodTopArgs),
+    /// Show the resource usage of pods' containers.
+    Stats(PodStatsArgs),
 }
 
 /// `lpod pod exists`.
@@ -285,7 +293,8 @@ pub struct PodTopArgs {
     /// Pod name or id.
     #[arg(value_name = "POD")]
     pub pod: String,
-    /// ps(1) format descriptors (accepted; the default columns are shown).
+    /// Format descriptors (user, pid, ppid, pcpu, etime, tty, time, args, comm, ...;
+    /// separate or comma-separated).
     #[arg(value_name = "DESCRIPTOR")]
     pub descriptors: Vec<String>,
 }
@@ -512,6 +521,12 @@ pub enum ContainerCommand {
     /// The healthcheck monitor of a container (started by `start`, not for users).
     #[command(hide = true)]
     Healthmonitor(HealthmonitorArgs),
+    /// Show containers' resource usage (`lpod stats`).
+    Stats(StatsArgs),
+    /// Show the processes of a container (`lpod top`).
+    Top(TopArgs),
+    /// Change the cgroup limits of a container (`lpod update`).
+    Update(UpdateArgs),
 }
 
 /// `container exists`.
@@ -1661,6 +1676,117 @@ pub struct HealthcheckRunArgs {
     pub container: String,
 }
 
+/// `lpod stats` and `container stats`.
+#[derive(Debug, Clone, Args)]
+pub struct StatsArgs {
+    /// Every container (not running ones show `--`); default: the running ones.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Print one sample and exit.
+    #[arg(long = "no-stream")]
+    pub no_stream: bool,
+    /// Do not clear the terminal between samples.
+    #[arg(long = "no-reset")]
+    pub no_reset: bool,
+    /// Full container ids.
+    #[arg(long = "no-trunc")]
+    pub no_trunc: bool,
+    /// Seconds between samples.
+    #[arg(
+        short = 'i',
+        long,
+        default_value_t = 5,
+        value_name = "SECONDS",
+        allow_hyphen_values = true
+    )]
+    pub interval: i64,
+    /// `json` or a Go template (`table ...` for columns with headers).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Containers (default: every running container).
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+/// `lpod pod stats`.
+#[derive(Debug, Clone, Args)]
+pub struct PodStatsArgs {
+    /// Every pod.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Print one sample and exit.
+    #[arg(long = "no-stream")]
+    pub no_stream: bool,
+    /// Do not clear the terminal between samples.
+    #[arg(long = "no-reset")]
+    pub no_reset: bool,
+    /// Seconds between samples.
+    #[arg(
+        short = 'i',
+        long,
+        default_value_t = 1,
+        value_name = "SECONDS",
+        allow_hyphen_values = true
+    )]
+    pub interval: i64,
+    /// `json` or a Go template (`table ...` for columns with headers).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Pods (default: every pod).
+    #[arg(value_name = "POD")]
+    pub pods: Vec<String>,
+}
+
+/// `lpod top` and `container top`.
+#[derive(Debug, Clone, Args)]
+pub struct TopArgs {
+    /// Container name or id.
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+    /// Format descriptors (user, pid, ppid, pcpu, etime, tty, time, args, comm, group,
+    /// nice, rgroup, ruser, vsz, rss, state, seccomp, cap*, h*, ...), separate or
+    /// comma-separated; anything else runs ps(1) in the container with these arguments.
+    #[arg(
+        value_name = "DESCRIPTOR",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub descriptors: Vec<String>,
+}
+
+/// `lpod update` and `container update`.
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    /// Number of CPUs (e.g. 1.5): a CFS quota over a 100ms period.
+    #[arg(long, value_name = "CPUS")]
+    pub cpus: Option<String>,
+    /// CPU shares (relative weight).
+    #[arg(short = 'c', long = "cpu-shares", value_name = "SHARES")]
+    pub cpu_shares: Option<u64>,
+    /// CFS quota in microseconds (-1 for none).
+    #[arg(
+        long = "cpu-quota",
+        value_name = "MICROSECONDS",
+        allow_hyphen_values = true
+    )]
+    pub cpu_quota: Option<i64>,
+    /// CFS period in microseconds.
+    #[arg(long = "cpu-period", value_name = "MICROSECONDS")]
+    pub cpu_period: Option<u64>,
+    /// Memory limit (e.g. 512m, 1g; -1 for none).
+    #[arg(short = 'm', long, value_name = "SIZE", allow_hyphen_values = true)]
+    pub memory: Option<String>,
+    /// Memory plus swap limit (-1 for unlimited swap).
+    #[arg(long = "memory-swap", value_name = "SIZE", allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// Pids limit (-1 or 0 for none).
+    #[arg(long = "pids-limit", value_name = "N", allow_hyphen_values = true)]
+    pub pids_limit: Option<i64>,
+    /// Container name or id.
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+}
+
 /// `lpod container healthmonitor` (hidden).
 #[derive(Debug, Clone, Args)]
 pub struct HealthmonitorArgs {
@@ -1680,6 +1806,37 @@ mod tests {
     fn parse(args: &[&str]) -> Cli {
         Cli::try_parse_from(std::iter::once("lpod").chain(args.iter().copied()))
             .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    #[test]
+    fn stats_top_update_flags() {
+        let Command::Stats(s) = parse(&["stats", "--no-stream", "-a", "-i", "2"]).command else {
+            panic!("stats")
+        };
+        assert!(s.no_stream && s.all && s.containers.is_empty());
+        assert_eq!(s.interval, 2);
+        // ps(1) options after the container are descriptors, not lpod flags.
+        let Command::Top(t) = parse(&["top", "c1", "-o", "pid,args"]).command else {
+            panic!("top")
+        };
+        assert_eq!(t.container, "c1");
+        assert_eq!(t.descriptors, ["-o", "pid,args"]);
+        let Command::Container(ContainerCommand::Update(u)) = parse(&[
+            "container",
+            "update",
+            "-m",
+            "-1",
+            "--pids-limit",
+            "-1",
+            "c1",
+        ])
+        .command
+        else {
+            panic!("update")
+        };
+        assert_eq!(u.memory.as_deref(), Some("-1"));
+        assert_eq!(u.pids_limit, Some(-1));
+        assert_eq!(u.container, "c1");
     }
 
     #[test]

@@ -283,6 +283,7 @@ pub(crate) fn build_config(
         cpu_period: opts.limits.cpus.map(|_| CPU_PERIOD),
         cpu_shares: None,
         pids: opts.limits.pids,
+        ..Resources::default()
     };
     c.oci_runtime = p.opts.config.runtime.clone();
     c.auto_remove = opts.remove;

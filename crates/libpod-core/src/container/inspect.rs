@@ -201,6 +201,14 @@ pub struct InspectHostConfig {
     pub nano_cpus: u64,
     /// Pids limit (0 none).
     pub pids_limit: i64,
+    /// Memory plus swap limit bytes (0 none).
+    pub memory_swap: i64,
+    /// CFS quota in microseconds (0 none).
+    pub cpu_quota: i64,
+    /// CFS period in microseconds (0 default).
+    pub cpu_period: u64,
+    /// CPU shares (0 default).
+    pub cpu_shares: u64,
     /// Tmpfs mounts: destination → options.
     pub tmpfs: BTreeMap<String, String>,
     /// Capabilities added (`CAP_...` or `ALL`).
@@ -447,6 +455,10 @@ pub(crate) fn inspect_rows(
                 _ => 0,
             },
             pids_limit: cfg.resources.pids.unwrap_or(0),
+            memory_swap: cfg.resources.memory_swap.unwrap_or(0),
+            cpu_quota: cfg.resources.cpu_quota.unwrap_or(0),
+            cpu_period: cfg.resources.cpu_period.unwrap_or(0),
+            cpu_shares: cfg.resources.cpu_shares.unwrap_or(0),
             tmpfs,
             cap_add: cfg.security.cap_add.clone(),
             cap_drop: cfg.security.cap_drop.clone(),

@@ -23,6 +23,7 @@ pub(crate) mod runopts;
 pub(crate) mod security;
 mod start;
 mod stop;
+mod update;
 mod wait;
 
 use std::collections::BTreeMap;
@@ -39,6 +40,7 @@ pub use options::{
     parse_detach_keys, CreateOptions, ExecOptions, Limits, LogLine, LogOptions, LogStream,
     MountSpec, NetworkMode, Streams, DEFAULT_STOP_TIMEOUT,
 };
+pub use update::ResourceUpdate;
 
 use libpod_config::{ContainerConfig, ContainerState, ContainerStatus};
 

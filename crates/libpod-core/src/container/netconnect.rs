@@ -170,7 +170,7 @@ impl Container {
                     id: self.id.clone(),
                     source: Box::new(e),
                 })?;
-            if let Err(e) = p.state.update_container_config(&cfg) {
+            if let Err(e) = p.state.save_container_config(&cfg) {
                 // Not recorded: detach again, so state and reality agree.
                 if let Err(t) = mgr.teardown(&netns, &self.id, &[a], &ports) {
                     tracing::warn!(error = %t, "detaching after a failed connect");
@@ -186,7 +186,7 @@ impl Container {
             update_hosts(&p, &l.cfg, &[], &added)?;
         } else {
             p.state
-                .update_container_config(&cfg)
+                .save_container_config(&cfg)
                 .map_err(|e| ctr_err(e, &self.id))?;
             l.cfg = cfg;
         }
@@ -251,7 +251,7 @@ impl Container {
             update_hosts(&p, &l.cfg, &status_ips(&status), &[])?;
         }
         p.state
-            .update_container_config(&cfg)
+            .save_container_config(&cfg)
             .map_err(|e| ctr_err(e, &self.id))?;
         l.cfg = cfg;
         crate::events::emit(

@@ -218,7 +218,7 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
     input.cgroup_path = Some(SpecInput::cgroup_path_for(Some(&parent), &cfg.id));
     input.resources = Resources {
         memory_limit: cfg.resources.memory,
-        memory_swap: None,
+        memory_swap: cfg.resources.memory_swap,
         cpu_quota: cfg.resources.cpu_quota,
         cpu_period: cfg.resources.cpu_period,
         cpu_shares: cfg.resources.cpu_shares,

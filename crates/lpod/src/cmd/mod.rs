@@ -11,6 +11,7 @@ pub mod network;
 mod pod;
 mod ps;
 pub mod registry;
+mod stats;
 mod system;
 
 use std::path::{Path, PathBuf};
@@ -229,6 +230,13 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Port(a) => network::port(&open(g)?, a),
         Command::Healthcheck(crate::cli::HealthcheckCommand::Run(a)) => health::run(&open(g)?, a),
         Command::Container(ContainerCommand::Healthmonitor(a)) => health::monitor(g, a),
+        Command::Stats(a) | Command::Container(ContainerCommand::Stats(a)) => {
+            stats::stats(&open(g)?, a)
+        }
+        Command::Top(a) | Command::Container(ContainerCommand::Top(a)) => stats::top(&open(g)?, a),
+        Command::Update(a) | Command::Container(ContainerCommand::Update(a)) => {
+            stats::update(&open(g)?, a)
+        }
     }
 }
 

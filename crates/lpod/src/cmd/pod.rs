@@ -36,6 +36,7 @@ pub fn pod(rt: &Runtime, cmd: PodCommand) -> CmdResult {
             Err(e) => Err(e.into()),
         },
         PodCommand::Top(a) => top(rt, a),
+        PodCommand::Stats(a) => super::stats::pod_stats(rt, a),
     }
 }
 
@@ -134,11 +135,13 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> CmdResult {
     Ok(0)
 }
 
-/// `pod top`: Podman's columns for every process of the pod's running containers.
+/// `pod top`: the descriptors' columns (Podman's default ones without any) for every
+/// process of the pod's running containers.
 fn top(rt: &Runtime, a: PodTopArgs) -> CmdResult {
     let pod = rt.pod(&a.pod)?;
-    let rows: Vec<Vec<String>> = pod.top()?.iter().map(|r| r.cells()).collect();
-    print!("{}", format::table(&libpod_core::top::TOP_HEADER, &rows));
+    let t = pod.top_with(&a.descriptors)?;
+    let head: Vec<&str> = t.header.iter().map(String::as_str).collect();
+    print!("{}", format::table(&head, &t.rows));
     Ok(0)
 }
 

@@ -1,0 +1,271 @@
+//! Bench: stats collection time per container. `LPOD_BENCH_STATS_CTRS` busybox
+//! containers (default 10, network none) sleep; then, `LPOD_BENCH_N` times (default
+//! 20): every container's `Container::stats` through the library (per call), one
+//! `lpod stats --no-stream` over all of them and one of a single container (the CLI),
+//! and the same two through Podman 4.3.1's CLI in its own temp root (confined as in
+//! `bench_run`: a private mount namespace with temp /var/lib and /run). Prints
+//! medians and per-container figures with ratios. `cargo xtask bench stats` builds the
+//! release `lpod` first.
+//!
+//! Env: `LPOD_BENCH_N`, `LPOD_BENCH_STATS_CTRS`, `LPOD_BENCH_PODMAN=0` skips Podman,
+//! `LPOD_BIN` (default target/release/lpod), `LPOD_TEST_IMAGE_DIR` (busybox.tar).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use libpod_core::{CreateOptions, Runtime};
+
+fn median(v: &[Duration]) -> Duration {
+    let mut v = v.to_vec();
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Podman confined to `dir` (never its default paths), as in `bench_run`.
+fn podman(dir: &Path) -> Command {
+    let mut c = Command::new("unshare");
+    c.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+        .arg(r#"mount --bind "$0" /var/lib && mount --bind "$1" /run && shift && exec podman "$@""#)
+        .arg(dir.join("varlib"))
+        .arg(dir.join("hostrun"))
+        .arg("--root")
+        .arg(dir.join("root"))
+        .arg("--runroot")
+        .arg(dir.join("run"))
+        .arg("--tmpdir")
+        .arg(dir.join("tmp"))
+        .arg("--volumepath")
+        .arg(dir.join("volumes"))
+        .arg("--network-config-dir")
+        .arg(dir.join("cni"))
+        .args([
+            "--cgroup-manager",
+            "cgroupfs",
+            "--runtime",
+            "crun",
+            "--storage-driver",
+            "overlay",
+            "--events-backend",
+            "file",
+        ])
+        .env("TMPDIR", dir.join("tmp"));
+    c
+}
+
+fn lpod(bin: &Path, dir: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.arg("--root")
+        .arg(dir.join("root"))
+        .arg("--runroot")
+        .arg(dir.join("run"))
+        .args(["--runtime", "crun", "--storage-driver", "overlay"]);
+    c
+}
+
+fn run_out(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("{cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn unmount_below(dir: &Path) {
+    let needle = dir.display().to_string();
+    let Ok(m) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return;
+    };
+    let mut mps: Vec<&str> = m
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|mp| mp.starts_with(&needle))
+        .collect();
+    mps.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    for mp in mps {
+        let _ = nix::mount::umount2(mp, nix::mount::MntFlags::MNT_DETACH);
+    }
+}
+
+/// Medians of a CLI's `stats --no-stream` over every container and over one.
+fn bench_cli(
+    cmd: &dyn Fn() -> Command,
+    one: &str,
+    ctrs: usize,
+    n: usize,
+) -> Result<(Duration, Duration), String> {
+    let mut all = Vec::new();
+    let mut single = Vec::new();
+    for i in 0..=n {
+        let t0 = Instant::now();
+        let out = run_out(cmd().args(["stats", "--no-stream", "--format", "json"]))?;
+        let t1 = Instant::now();
+        run_out(cmd().args(["stats", "--no-stream", "--format", "json", one]))?;
+        let t2 = Instant::now();
+        let v: serde_json::Value =
+            serde_json::from_str(&out).map_err(|e| format!("stats json: {e}: {out}"))?;
+        let rows = v.as_array().map(Vec::len).unwrap_or(0);
+        if rows != ctrs {
+            return Err(format!("stats listed {rows} containers, expected {ctrs}"));
+        }
+        if i > 0 {
+            all.push(t1 - t0);
+            single.push(t2 - t1);
+        }
+    }
+    Ok((median(&all), median(&single)))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = tempfile::Builder::new()
+        .prefix("lpod-bench-stats-")
+        .tempdir()?;
+    let result = bench(tmp.path());
+    unmount_below(tmp.path());
+    result
+}
+
+fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let n = env_num("LPOD_BENCH_N", 20).max(1);
+    let ctrs = env_num("LPOD_BENCH_STATS_CTRS", 10).max(1);
+    let with_podman = std::env::var("LPOD_BENCH_PODMAN").as_deref() != Ok("0")
+        && Command::new("podman")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+    let images = std::env::var_os("LPOD_TEST_IMAGE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-image"));
+    let tar = images.join("busybox.tar");
+    if !tar.exists() {
+        return Err(format!("{} missing: run `cargo xtask test-image`", tar.display()).into());
+    }
+    let rt = Runtime::builder()
+        .root(tmp.join("lpod/root"))
+        .run_root(tmp.join("lpod/run"))
+        .runtime("crun")
+        .storage_driver("overlay")
+        .build()?;
+    rt.store()?.load(&tar)?;
+    let mut list = Vec::new();
+    for _ in 0..ctrs {
+        let c = rt.create_container(CreateOptions {
+            image: "busybox".into(),
+            command: Some(vec!["sleep".into(), "600".into()]),
+            ..Default::default()
+        })?;
+        c.start()?;
+        list.push(c);
+    }
+    let result = (|| -> Result<(), Box<dyn std::error::Error>> {
+        let mut per = Vec::new();
+        let mut prev = std::collections::BTreeMap::new();
+        for i in 0..=n {
+            for c in &list {
+                let t0 = Instant::now();
+                let s = c.stats(prev.get(c.id()))?;
+                let d = t0.elapsed();
+                if i > 0 {
+                    per.push(d);
+                }
+                prev.insert(c.id().to_string(), s);
+            }
+        }
+        let lib = median(&per);
+        println!("stats collection, {ctrs} running containers, N={n}, medians:");
+        println!("  lpod (library)   {:7.3} ms per container", ms(lib));
+
+        let lpod_bin = std::env::var_os("LPOD_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/lpod")
+            });
+        let ldir = tmp.join("lpod");
+        let lp = if lpod_bin.exists() {
+            let (all, one) = bench_cli(&|| lpod(&lpod_bin, &ldir), list[0].id(), ctrs, n)?;
+            println!(
+                "  lpod stats (CLI) {:7.2} ms for all ({:.2} ms per container), {:.2} ms for one",
+                ms(all),
+                ms(all) / ctrs as f64,
+                ms(one)
+            );
+            Some((all, one))
+        } else {
+            println!("  lpod CLI: skipped ({} missing)", lpod_bin.display());
+            None
+        };
+
+        if with_podman {
+            let pdir = tmp.join("podman");
+            for d in ["varlib", "hostrun", "tmp"] {
+                std::fs::create_dir_all(pdir.join(d))?;
+            }
+            let pm = || podman(&pdir);
+            run_out(pm().arg("load").arg("-i").arg(&tar))?;
+            let mut first = String::new();
+            for i in 0..ctrs {
+                let id = run_out(pm().args([
+                    "run",
+                    "-d",
+                    "--network",
+                    "none",
+                    "--ulimit",
+                    "nofile=1024:1024",
+                    "--ulimit",
+                    "nproc=1024:1024",
+                    "localhost/busybox",
+                    "sleep",
+                    "600",
+                ]))?;
+                if i == 0 {
+                    first = id;
+                }
+            }
+            let res = bench_cli(&pm, &first, ctrs, n);
+            let _ = run_out(pm().args(["rm", "-a", "-f", "-t", "0"]));
+            let (all, one) = res?;
+            println!(
+                "  podman stats     {:7.2} ms for all ({:.2} ms per container), {:.2} ms for one",
+                ms(all),
+                ms(all) / ctrs as f64,
+                ms(one)
+            );
+            if let Some((la, lo)) = lp {
+                println!(
+                    "  ratio lpod CLI/podman: all {:.3}  one {:.3}",
+                    ms(la) / ms(all),
+                    ms(lo) / ms(one)
+                );
+            }
+        } else {
+            println!("  podman: skipped");
+        }
+        Ok(())
+    })();
+    for c in &list {
+        let _ = c.remove(true);
+    }
+    rt.reset()?;
+    rt.shutdown(true)?;
+    result
+}
