@@ -118,6 +118,27 @@ pub enum CniError {
     },
 }
 
+/// What host-local says when its range has no free address left.
+const NO_FREE_ADDRESS: &str = "no IP addresses available";
+
+impl CniError {
+    /// True when the IPAM plugin (host-local) refused an ADD because every address
+    /// of the network's range is taken.
+    pub fn is_address_exhausted(&self) -> bool {
+        match self {
+            CniError::AddFailed { add, .. } => add.is_address_exhausted(),
+            CniError::Invoke { source, .. } => match source.as_ref() {
+                InvokeError::Plugin { msg, details, .. } => {
+                    msg.contains(NO_FREE_ADDRESS) || details.contains(NO_FREE_ADDRESS)
+                }
+                InvokeError::Failed { stderr, .. } => stderr.contains(NO_FREE_ADDRESS),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 fn version_before_040(v: &str) -> bool {
     matches!(v, "0.1.0" | "0.2.0" | "0.3.0" | "0.3.1")
 }
