@@ -8,7 +8,8 @@
 //!   as non-root (the system tests need root and would all skip); `--unit-only` runs the
 //!   unit and doc tests alone and says so. `CI` set to a truthy value (1, true, yes, on)
 //!   reaches the tests as `CI=true`, so a missing prerequisite fails them.
-//! - `bench [state|oci|seccomp|storage|run|pull|all]`: timings, lpod next to Podman, with ratios.
+//! - `bench [state|oci|seccomp|storage|run|pull|all]`: timings, lpod next to Podman, with ratios;
+//!   `bench scale [--n N]` (not in `all`): one container's verbs with N containers present.
 //! - `demo`: the README's main job: real containers and a pod through the CLI.
 //! - `cycles`: module-level import cycles inside each crate (exit 1 when any).
 //! - `stress [--procs N] [--ops M] [--debug] [--seed S] [--no-bridge]`: N concurrent
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
         "cycles" => cycles_task(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|pull|all]|demo|stress [--procs N --ops M]|cycles>"
+                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|pull|scale [--n N]|all]|demo|stress [--procs N --ops M]|cycles>"
             );
             return if task == "help" {
                 ExitCode::SUCCESS
@@ -264,7 +265,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         setup::setup()?;
     }
     test_image()?;
-    if list.contains(&"run") {
+    if list.contains(&"run") || list.contains(&"scale") {
         // The run bench times the CLI too.
         run(cargo().args(["build", "--quiet", "--release", "-p", "lpod"]))?;
     }
@@ -276,6 +277,8 @@ fn bench(args: &[String]) -> Result<(), String> {
             "oci" => ("libpod-oci", "bench_oci"),
             "seccomp" => ("libpod-oci", "bench_seccomp"),
             "run" | "ps" => ("libpod-core", "bench_run"),
+            // Not in `all`: N=10k takes minutes (`--n N` for one N, e.g. 50k).
+            "scale" => ("libpod-core", "bench_scale"),
             other => return Err(format!("unknown bench {other:?}")),
         };
         eprintln!("== bench {b} ==");

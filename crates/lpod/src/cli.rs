@@ -506,6 +506,16 @@ pub enum ContainerCommand {
     Logs(LogsArgs),
     /// Run a process in a running container (`lpod exec`).
     Exec(ExecArgs),
+    /// Remove every container that is not running (created, stopped or exited).
+    Prune(ContainerPruneArgs),
+}
+
+/// `container prune`.
+#[derive(Debug, Clone, Args)]
+pub struct ContainerPruneArgs {
+    /// Do not ask for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
 }
 
 /// `container exists`.
