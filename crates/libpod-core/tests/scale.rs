@@ -29,6 +29,9 @@ fn three_thousand_unnamed_creates_all_succeed_with_unique_names() {
             })
             .unwrap_or_else(|e| panic!("unnamed create #{i} failed: {e}"));
         ids.push(c.id().to_string());
+        if (i + 1) % 500 == 0 {
+            eprintln!("{} creates: {:.1}s", i + 1, t0.elapsed().as_secs_f64());
+        }
     }
     let created = t0.elapsed();
     let rows = env.rt.list_containers().unwrap();

@@ -1506,8 +1506,8 @@ pub struct NetCreateArgs {
     /// Label KEY=VALUE.
     #[arg(long = "label")]
     pub label: Vec<String>,
-    /// Network name.
-    pub name: String,
+    /// Network name (default: the first free lpodN, N from 1, as Podman's podmanN).
+    pub name: Option<String>,
 }
 
 /// `network ls`.
