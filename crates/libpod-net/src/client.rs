@@ -563,7 +563,12 @@ impl CniClient {
         partial: Option<&Value>,
         add: CniError,
     ) -> CniError {
-        tracing::warn!(error = %add, "CNI ADD failed; running DEL to clean up");
+        if add.is_address_exhausted() {
+            // A full network is reported to the caller as such; no warning besides it.
+            tracing::debug!(error = %add, "CNI ADD found no free address; running DEL to clean up");
+        } else {
+            tracing::warn!(error = %add, "CNI ADD failed; running DEL to clean up");
+        }
         let _ = self.write_cache(list, rt, partial);
         let prev = if version_before_040(&list.cni_version) {
             None

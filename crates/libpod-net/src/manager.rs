@@ -156,7 +156,7 @@ pub enum SetupError {
     },
     /// The network's IPAM range has no free address (every one is leased to
     /// another container); nothing was left attached.
-    #[error("container {container_id}: network {network} is full: no free IP address in {subnets} (it holds {capacity} containers); create a network with a larger subnet (network create --subnet) and use that one")]
+    #[error("container {container_id}: network {network} is full: no free IP address in {subnets} (all {capacity} container addresses are in use); create a network with a larger subnet (network create --subnet) and use that one")]
     NetworkFull {
         /// Container id.
         container_id: String,
