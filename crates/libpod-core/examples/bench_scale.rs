@@ -278,7 +278,7 @@ fn with_lpod(tmp: &Path, bin: &Path, tar: &Path, n: usize, rounds: usize) -> Res
     Ok(())
 }
 
-fn with_podman(tmp: &Path, tar: &Path, n: usize, rounds: usize) -> Result<(), String> {
+fn bench_podman(tmp: &Path, tar: &Path, n: usize, rounds: usize) -> Result<(), String> {
     let pdir = tmp.join(format!("podman-{n}"));
     for d in ["varlib", "hostrun", "tmp"] {
         std::fs::create_dir_all(pdir.join(d)).map_err(|e| e.to_string())?;
@@ -358,7 +358,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("  podman  {n:>6} | cannot: num_locks is {PODMAN_NUM_LOCKS}");
                 Ok(())
             } else {
-                with_podman(tmp.path(), &tar, n, rounds)
+                bench_podman(tmp.path(), &tar, n, rounds)
             }
         });
         unmount_below(tmp.path());

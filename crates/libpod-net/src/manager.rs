@@ -372,6 +372,12 @@ impl NetManager {
         Ok(results)
     }
 
+    /// The containers with cached attachments (one listing of the cache dir): walk
+    /// these with [`NetManager::teardown_cached`] instead of every container.
+    pub fn containers_with_cache(&self) -> Result<std::collections::HashSet<String>, CniError> {
+        self.client.cached_container_ids()
+    }
+
     /// Detaches the container from every network (reverse order), using the cached ADD
     /// results. Keeps going past errors and returns all of them. `ports` are only needed
     /// when no cache entry exists (the cache remembers the ADD's ports).
