@@ -8,7 +8,8 @@
 //!   as non-root (the system tests need root and would all skip); `--unit-only` runs the
 //!   unit and doc tests alone and says so. `CI` set to a truthy value (1, true, yes, on)
 //!   reaches the tests as `CI=true`, so a missing prerequisite fails them.
-//! - `bench [state|oci|seccomp|storage|run|stats|pull|all]`: timings, lpod next to Podman, with ratios.
+//! - `bench [state|oci|seccomp|storage|run|stats|pull|all]`: timings, lpod next to Podman, with ratios;
+//!   `bench scale [--n N]` (not in `all`): one container's verbs with N containers present.
 //! - `demo`: the README's main job: real containers and a pod through the CLI.
 //! - `cycles`: module-level import cycles inside each crate (exit 1 when any).
 //! - `stress [--procs N] [--ops M] [--debug] [--seed S] [--no-bridge]`: N concurrent
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
         "cycles" => cycles_task(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|stats|pull|all]|demo|stress [--procs N --ops M]|cycles>"
+                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|stats|pull|scale [--n N]|all]|demo|stress [--procs N --ops M]|cycles>"
             );
             return if task == "help" {
                 ExitCode::SUCCESS
@@ -264,8 +265,8 @@ fn bench(args: &[String]) -> Result<(), String> {
         setup::setup()?;
     }
     test_image()?;
-    if list.contains(&"run") || list.contains(&"stats") {
-        // The run and stats benches time the CLI too.
+    if list.contains(&"run") || list.contains(&"stats") || list.contains(&"scale") {
+        // The run, stats and scale benches time the CLI too.
         run(cargo().args(["build", "--quiet", "--release", "-p", "lpod"]))?;
     }
     for b in list {
@@ -277,6 +278,8 @@ fn bench(args: &[String]) -> Result<(), String> {
             "seccomp" => ("libpod-oci", "bench_seccomp"),
             "run" | "ps" => ("libpod-core", "bench_run"),
             "stats" => ("libpod-core", "bench_stats"),
+            // Not in `all`: N=10k takes minutes (`--n N` for one N, e.g. 50k).
+            "scale" => ("libpod-core", "bench_scale"),
             other => return Err(format!("unknown bench {other:?}")),
         };
         eprintln!("== bench {b} ==");

@@ -82,57 +82,119 @@ pub fn validate_name(name: &str) -> Result<(), IdError> {
     }
 }
 
+/// Adjectives of generated names (sorted, no duplicates; a unit test checks).
+#[rustfmt::skip]
 const ADJECTIVES: &[&str] = &[
-    "agile", "bold", "brave", "bright", "calm", "clever", "cool", "crisp", "daring", "eager",
-    "fancy", "fervent", "gentle", "happy", "hardy", "jolly", "keen", "kind", "lively", "lucid",
-    "merry", "mighty", "modest", "nimble", "noble", "peaceful", "quick", "quiet", "serene",
-    "sharp", "steady", "sunny", "swift", "tender", "vivid", "wise", "witty", "zealous",
+    "admiring", "agile", "amazing", "amiable", "ardent", "astute", "awake", "balanced", "blissful",
+    "bold", "brave", "breezy", "bright", "brisk", "busy", "calm", "candid", "careful", "charming",
+    "cheerful", "clever", "compassionate", "confident", "cool", "crisp", "curious", "dapper",
+    "daring", "dazzling", "devoted", "diligent", "dreamy", "eager", "earnest", "elated", "elegant",
+    "eloquent", "epic", "fair", "fancy", "fearless", "fervent", "festive", "focused", "friendly",
+    "frosty", "gallant", "generous", "gentle", "gifted", "glad", "graceful", "happy", "hardy",
+    "hearty", "helpful", "honest", "hopeful", "humble", "jolly", "jovial", "joyful", "keen",
+    "kind", "lively", "loving", "loyal", "lucid", "lucky", "magical", "merry", "mighty", "modest",
+    "musing", "neat", "nifty", "nimble", "noble", "optimistic", "patient", "peaceful", "placid",
+    "playful", "polite", "proud", "quick", "quiet", "radiant", "relaxed", "resolute", "serene",
+    "sharp", "sincere", "sleepy", "smart", "snappy", "steady", "sunny", "swift", "tender",
+    "thirsty", "tidy", "upbeat", "vibrant", "vigilant", "vivid", "warm", "wise", "witty",
+    "wonderful", "zealous",
 ];
 
-const NOUNS: &[&str] = &[
-    "albattani",
-    "babbage",
-    "bell",
-    "bohr",
-    "curie",
-    "darwin",
-    "dijkstra",
-    "einstein",
-    "euler",
-    "faraday",
-    "fermat",
-    "feynman",
-    "galileo",
-    "gauss",
-    "hopper",
-    "hypatia",
-    "kepler",
-    "knuth",
-    "lamarr",
-    "lovelace",
-    "maxwell",
-    "meitner",
-    "newton",
-    "noether",
-    "pascal",
-    "planck",
-    "ritchie",
-    "shannon",
-    "tesla",
-    "thompson",
-    "torvalds",
-    "turing",
-    "wozniak",
-    "yalow",
+/// Surnames of notable scientists, mathematicians and engineers (sorted, no
+/// duplicates, ASCII only).
+#[rustfmt::skip]
+const SURNAMES: &[&str] = &[
+    "abel", "adleman", "agnesi", "aho", "aiken", "alhazen", "allen", "ampere", "archimedes",
+    "arrhenius", "aryabhata", "atanasoff", "avogadro", "babbage", "backus", "banach", "banneker",
+    "bardeen", "bartik", "bayes", "bell", "bernoulli", "bethe", "bhabha", "bohr", "boltzmann",
+    "bolyai", "boole", "born", "bose", "boyle", "bragg", "brahe", "brahmagupta", "brattain",
+    "braun", "brunel", "burnell", "cajal", "cannon", "cantor", "cardano", "carnot", "carson",
+    "carver", "cassini", "cauchy", "cavendish", "cayley", "cerf", "chadwick", "chandrasekhar",
+    "chebyshev", "compton", "conway", "cook", "copernicus", "cori", "coulomb", "cray", "crick",
+    "curie", "dalton", "darwin", "davy", "debye", "dedekind", "descartes", "diesel", "diffie",
+    "dijkstra", "dirac", "dirichlet", "doppler", "dyson", "eckert", "edison", "ehrenfest",
+    "einstein", "elion", "engelbart", "eratosthenes", "erdos", "euclid", "euler", "faggin",
+    "faraday", "fermat", "fermi", "feynman", "fibonacci", "fisher", "fleming", "floyd", "fourier",
+    "franklin", "fresnel", "galileo", "galois", "galvani", "gauss", "geiger", "germain", "gibbs",
+    "goddard", "godel", "goldwasser", "golgi", "goodall", "gosling", "haber", "halley", "hamilton",
+    "hamming", "hardy", "hartree", "harvey", "hausdorff", "hawking", "heisenberg", "hellman",
+    "helmholtz", "hennessy", "herschel", "hertz", "higgs", "hilbert", "hinton", "hoare", "hodgkin",
+    "hollerith", "hooke", "hopcroft", "hopper", "hubble", "huygens", "hypatia", "jackson",
+    "jacobi", "jacquard", "jemison", "jenner", "johnson", "joliot", "joule", "kahan", "kahn",
+    "karp", "kay", "kekule", "kelvin", "kepler", "kernighan", "khwarizmi", "kilby", "kleinrock",
+    "knuth", "koch", "kolmogorov", "korolev", "kovalevskaya", "kuiper", "lagrange", "lamarr",
+    "lamport", "landau", "laplace", "lavoisier", "leakey", "leavitt", "lederberg", "leeuwenhoek",
+    "legendre", "leibniz", "lemaitre", "lilienthal", "linnaeus", "liskov", "lister", "littlewood",
+    "lobachevsky", "lorentz", "lovelace", "lyapunov", "lyell", "mach", "marconi", "margulis",
+    "markov", "mauchly", "maxwell", "mayer", "mcclintock", "meitner", "mendel", "mendeleev",
+    "messier", "metcalfe", "micali", "michelson", "millikan", "milner", "minkowski", "minsky",
+    "mirzakhani", "mobius", "moore", "morse", "napier", "nash", "naur", "navier", "nernst",
+    "neumann", "newton", "nightingale", "nirenberg", "nobel", "noether", "noyce", "ochoa", "ohm",
+    "onnes", "oort", "ostwald", "pascal", "pasteur", "pauli", "pauling", "pavlov", "payne",
+    "pearl", "pearson", "penrose", "perey", "perlis", "perlman", "planck", "poincare", "postel",
+    "priestley", "ptolemy", "pythagoras", "rabin", "raman", "ramanujan", "rayleigh", "ride",
+    "riemann", "ritchie", "rivest", "rontgen", "rubin", "rutherford", "sabin", "sagan", "salam",
+    "salk", "sammet", "sanger", "scheele", "schrodinger", "seaborg", "shamir", "shannon",
+    "shockley", "somerville", "stearns", "stokes", "stroustrup", "sutherland", "sylvester",
+    "szilard", "tarjan", "tesla", "thacker", "thompson", "thomson", "tombaugh", "townes", "turing",
+    "ulam", "ullman", "urey", "valiant", "vaughan", "vesalius", "volta", "wallace", "watson",
+    "watt", "weinberg", "weyl", "wiener", "wiles", "wilkes", "wilkins", "wing", "wirth",
+    "woodward", "wozniak", "wright", "wu", "yalow", "yonath", "yukawa", "zuse", "zwicky",
 ];
 
-/// A random Podman-like `adjective_noun` name. The caller retries (or appends
-/// a suffix) when the name is taken.
+/// How many plain `adjective_surname` names [`name_candidates`] offers before it
+/// adds a numeric suffix.
+pub const PLAIN_NAME_ATTEMPTS: usize = 10;
+
+/// The widest numeric suffix (in digits) [`name_candidates`] offers; it ends after it.
+const MAX_SUFFIX_DIGITS: u32 = 18;
+
+/// How many suffixed names of each width [`name_candidates`] offers.
+const SUFFIXED_PER_WIDTH: usize = 3;
+
+/// How many distinct plain names [`generate_name`] can produce.
+pub fn name_space() -> usize {
+    ADJECTIVES.len() * SURNAMES.len()
+}
+
+/// A random `adjective_surname` name (Podman's and Docker's style) from 111
+/// adjectives and 308 surnames (34,188 names). Alone it can collide; use
+/// [`name_candidates`] or [`unique_name`] to get a free one.
 pub fn generate_name() -> String {
     let mut rng = rand::thread_rng();
     let a = ADJECTIVES[rng.gen_range(0..ADJECTIVES.len())];
-    let n = NOUNS[rng.gen_range(0..NOUNS.len())];
+    let n = SURNAMES[rng.gen_range(0..SURNAMES.len())];
     format!("{a}_{n}")
+}
+
+/// Generated names to try in turn until one is free: [`PLAIN_NAME_ATTEMPTS`] plain
+/// random names, then random names with a random numeric suffix of growing width
+/// (`brave_curie_7`, ..., up to 18 digits), so a caller that walks it to the end
+/// finds a free name whenever fewer than about 10^18 objects exist. Finite (under
+/// 70 names) so a broken "is it taken" check cannot loop forever.
+pub fn name_candidates() -> impl Iterator<Item = String> {
+    let plain = (0..PLAIN_NAME_ATTEMPTS).map(|_| generate_name());
+    let suffixed = (1..=MAX_SUFFIX_DIGITS).flat_map(|digits| {
+        (0..SUFFIXED_PER_WIDTH).map(move |_| {
+            let hi = 10u64.pow(digits);
+            let n = rand::thread_rng().gen_range(hi / 10..hi);
+            format!("{}_{n}", generate_name())
+        })
+    });
+    plain.chain(suffixed)
+}
+
+/// The first of [`name_candidates`] that `taken` says is free. `taken` is a cheap
+/// check (an index lookup); the caller still handles a name taken between the
+/// check and its insert by asking again. `None` only when every candidate was
+/// taken (in practice only when `taken` always says yes).
+pub fn unique_name<E>(mut taken: impl FnMut(&str) -> Result<bool, E>) -> Result<Option<String>, E> {
+    for name in name_candidates() {
+        if !taken(&name)? {
+            return Ok(Some(name));
+        }
+    }
+    Ok(None)
 }
 
 /// Resolves `query` among `(id, name)` pairs: a full id wins, then an exact
@@ -209,6 +271,62 @@ mod tests {
         }
         for _ in 0..20 {
             validate_name(&generate_name()).unwrap();
+        }
+    }
+
+    #[test]
+    fn name_lists_are_large_sorted_and_valid() {
+        assert!(ADJECTIVES.len() >= 100, "{}", ADJECTIVES.len());
+        assert!(SURNAMES.len() >= 230, "{}", SURNAMES.len());
+        for list in [ADJECTIVES, SURNAMES] {
+            assert!(
+                list.windows(2).all(|w| w[0] < w[1]),
+                "unsorted or duplicate"
+            );
+            for w in list {
+                assert!(
+                    !w.is_empty() && w.bytes().all(|c| c.is_ascii_lowercase()),
+                    "{w}"
+                );
+            }
+        }
+        assert_eq!(name_space(), ADJECTIVES.len() * SURNAMES.len());
+    }
+
+    #[test]
+    fn candidates_end_with_wide_suffixes_and_are_valid() {
+        let all: Vec<String> = name_candidates().collect();
+        assert_eq!(
+            all.len(),
+            PLAIN_NAME_ATTEMPTS + SUFFIXED_PER_WIDTH * MAX_SUFFIX_DIGITS as usize
+        );
+        for n in &all {
+            validate_name(n).unwrap();
+        }
+        assert_eq!(all[0].matches('_').count(), 1);
+        let last = all.last().unwrap();
+        let suffix = last.rsplit('_').next().unwrap();
+        assert_eq!(suffix.len(), MAX_SUFFIX_DIGITS as usize, "{last}");
+    }
+
+    #[test]
+    fn unique_name_skips_taken_names_and_reports_exhaustion() {
+        // Every plain name taken: the answer carries a numeric suffix.
+        let n = unique_name(|n| Ok::<_, ()>(n.matches('_').count() == 1))
+            .unwrap()
+            .unwrap();
+        assert_eq!(n.matches('_').count(), 2, "{n}");
+        // A check that always says taken ends (no endless loop).
+        assert_eq!(unique_name(|_| Ok::<_, ()>(true)).unwrap(), None);
+        // Its error is passed on.
+        assert_eq!(unique_name(|_| Err::<bool, _>("db")), Err("db"));
+        // 20,000 draws against a set of taken names never repeat one.
+        let mut taken = std::collections::HashSet::new();
+        for _ in 0..20_000 {
+            let n = unique_name(|n| Ok::<_, ()>(taken.contains(n)))
+                .unwrap()
+                .unwrap();
+            assert!(taken.insert(n));
         }
     }
 

@@ -148,6 +148,23 @@ impl Inner {
     }
 }
 
+/// The next generated name from `candidates` (see `libpod_config::name_candidates`)
+/// that no container or pod holds, by the state's name index. `Ok(Err(last))`
+/// when every candidate was taken (`last` is the last one tried).
+pub(crate) fn next_free_name(
+    state: &dyn State,
+    candidates: &mut dyn Iterator<Item = String>,
+) -> Result<std::result::Result<String, String>> {
+    let mut last = String::new();
+    for c in candidates {
+        if !state.name_in_use(&c)? {
+            return Ok(Ok(c));
+        }
+        last = c;
+    }
+    Ok(Err(last))
+}
+
 /// A container lookup error: not found/ambiguous become typed errors.
 pub(crate) fn lookup_err(e: StateError, query: &str) -> Error {
     match e {

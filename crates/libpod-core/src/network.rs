@@ -826,11 +826,22 @@ pub(crate) fn refresh(opts: &RuntimeOptions, state: &dyn libpod_state::State) ->
         Ok(r) => r,
         Err(e) => return vec![e.into()],
     };
+    // One listing of the CNI cache, not one per container (quadratic with thousands).
+    let cached = match mgr.containers_with_cache() {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!(error = %e, "listing the CNI cache; tearing down every bridged container");
+            None
+        }
+    };
     for (cfg, st) in rows {
         if cfg.namespaces.network != NetworkMode::Bridge {
             continue;
         }
-        if let Err(e) = mgr.teardown_cached(&cfg.id, None) {
+        let has_cache = cached.as_ref().is_none_or(|c| c.contains(&cfg.id));
+        if !has_cache {
+            // Nothing cached: nothing to DEL (the netns file is still removed below).
+        } else if let Err(e) = mgr.teardown_cached(&cfg.id, None) {
             errs.push(
                 NetworkError::Teardown {
                     id: cfg.id.clone(),

@@ -118,6 +118,27 @@ pub enum CniError {
     },
 }
 
+/// What host-local says when its range has no free address left.
+const NO_FREE_ADDRESS: &str = "no IP addresses available";
+
+impl CniError {
+    /// True when the IPAM plugin (host-local) refused an ADD because every address
+    /// of the network's range is taken.
+    pub fn is_address_exhausted(&self) -> bool {
+        match self {
+            CniError::AddFailed { add, .. } => add.is_address_exhausted(),
+            CniError::Invoke { source, .. } => match source.as_ref() {
+                InvokeError::Plugin { msg, details, .. } => {
+                    msg.contains(NO_FREE_ADDRESS) || details.contains(NO_FREE_ADDRESS)
+                }
+                InvokeError::Failed { stderr, .. } => stderr.contains(NO_FREE_ADDRESS),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 fn version_before_040(v: &str) -> bool {
     matches!(v, "0.1.0" | "0.2.0" | "0.3.0" | "0.3.1")
 }
@@ -363,6 +384,36 @@ impl CniClient {
         Ok(out)
     }
 
+    /// The ids of the containers that have cache entries, from one listing of the
+    /// cache dir (file names `NET-CID-IFNAME`; CID is 64 hex characters). Lets a
+    /// caller walking many containers skip those with nothing cached instead of
+    /// listing the directory once per container.
+    pub fn cached_container_ids(&self) -> Result<std::collections::HashSet<String>, CniError> {
+        let rd = match std::fs::read_dir(&self.cache_dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+            Err(source) => {
+                return Err(CniError::Cache {
+                    path: self.cache_dir.clone(),
+                    source,
+                })
+            }
+        };
+        let mut out = std::collections::HashSet::new();
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            for part in name.split('-') {
+                if part.len() == 64 && part.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    out.insert(part.to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     fn write_cache(
         &self,
         list: &NetworkConfigList,
@@ -557,7 +608,12 @@ impl CniClient {
         partial: Option<&Value>,
         add: CniError,
     ) -> CniError {
-        tracing::warn!(error = %add, "CNI ADD failed; running DEL to clean up");
+        if add.is_address_exhausted() {
+            // A full network is reported to the caller as such; no warning besides it.
+            tracing::debug!(error = %add, "CNI ADD found no free address; running DEL to clean up");
+        } else {
+            tracing::warn!(error = %add, "CNI ADD failed; running DEL to clean up");
+        }
         let _ = self.write_cache(list, rt, partial);
         let prev = if version_before_040(&list.cni_version) {
             None
@@ -748,6 +804,49 @@ mod tests {
     use super::*;
     use serde_json::json;
     use std::sync::Mutex;
+
+    #[test]
+    fn cached_container_ids_from_one_listing() {
+        let d = tempfile::tempdir().unwrap();
+        let c = CniClient::new(Vec::<PathBuf>::new(), d.path().join("results"));
+        assert!(c.cached_container_ids().unwrap().is_empty(), "missing dir");
+        std::fs::create_dir_all(d.path().join("results")).unwrap();
+        let a = "a".repeat(64);
+        let b = "0b".repeat(32);
+        for f in [
+            format!("my-net-{a}-eth0"),
+            format!("lpod-{b}-eth1"),
+            format!(".tmp-lpod-{b}-eth0"),
+            "lpod-short-eth0".to_string(),
+        ] {
+            std::fs::write(d.path().join("results").join(f), "{}").unwrap();
+        }
+        let ids = c.cached_container_ids().unwrap();
+        assert_eq!(ids, [a, b].into_iter().collect());
+    }
+
+    #[test]
+    fn address_exhaustion_is_recognised_through_add_failed() {
+        let plugin = |msg: &str| CniError::Invoke {
+            network: "n".into(),
+            source: Box::new(InvokeError::Plugin {
+                plugin: "bridge".into(),
+                command: "ADD".into(),
+                code: 999,
+                msg: msg.into(),
+                details: String::new(),
+            }),
+        };
+        let full = plugin("failed to allocate for range 0: no IP addresses available in range set: 10.0.0.1-10.0.0.2");
+        assert!(full.is_address_exhausted());
+        let wrapped = CniError::AddFailed {
+            network: "n".into(),
+            add: Box::new(full),
+            cleanup: None,
+        };
+        assert!(wrapped.is_address_exhausted());
+        assert!(!plugin("permission denied").is_address_exhausted());
+    }
 
     /// Records every call and answers from a script: plugin type → result or error.
     struct Recorder {

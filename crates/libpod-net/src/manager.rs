@@ -154,6 +154,22 @@ pub enum SetupError {
         /// Errors from tearing down the networks set up before.
         cleanup: Vec<CniError>,
     },
+    /// The network's IPAM range has no free address (every one is leased to
+    /// another container); nothing was left attached.
+    #[error("container {container_id}: network {network} is full: no free IP address in {subnets} (all {capacity} container addresses are in use); create a network with a larger subnet (network create --subnet) and use that one")]
+    NetworkFull {
+        /// Container id.
+        container_id: String,
+        /// Network name.
+        network: String,
+        /// The network's subnets, comma separated.
+        subnets: String,
+        /// How many containers the network holds when full.
+        capacity: u128,
+        /// The plugin's own error.
+        #[source]
+        source: Box<CniError>,
+    },
     /// Two published ports collide.
     #[error("container {container_id}: {source}")]
     Ports {
@@ -313,13 +329,33 @@ impl NetManager {
                     source: Box::new(source),
                 })
                 .and_then(|list| {
-                    self.client
-                        .add_network_list(&list, &rt)
-                        .map_err(|source| SetupError::Add {
-                            container_id: req.container_id.to_string(),
-                            source: Box::new(source),
-                            cleanup: Vec::new(),
-                        })
+                    self.client.add_network_list(&list, &rt).map_err(|source| {
+                        if source.is_address_exhausted() {
+                            let info = crate::store::NetworkInfo::from_list(&list);
+                            SetupError::NetworkFull {
+                                container_id: req.container_id.to_string(),
+                                network: a.network.clone(),
+                                subnets: info
+                                    .subnets
+                                    .iter()
+                                    .map(|s| s.subnet.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                                capacity: info
+                                    .subnets
+                                    .iter()
+                                    .map(|s| s.subnet.container_capacity())
+                                    .sum(),
+                                source: Box::new(source),
+                            }
+                        } else {
+                            SetupError::Add {
+                                container_id: req.container_id.to_string(),
+                                source: Box::new(source),
+                                cleanup: Vec::new(),
+                            }
+                        }
+                    })
                 });
             match outcome {
                 Ok(r) => {
@@ -341,6 +377,12 @@ impl NetManager {
             }
         }
         Ok(results)
+    }
+
+    /// The containers with cached attachments (one listing of the cache dir): walk
+    /// these with [`NetManager::teardown_cached`] instead of every container.
+    pub fn containers_with_cache(&self) -> Result<std::collections::HashSet<String>, CniError> {
+        self.client.cached_container_ids()
     }
 
     /// Detaches the container from every network (reverse order), using the cached ADD

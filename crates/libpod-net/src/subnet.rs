@@ -167,6 +167,20 @@ impl Subnet {
         Some(from_u128(self.addr.is_ipv4(), to_u128(self.addr) + n))
     }
 
+    /// How many containers a bridge network on this subnet holds with host-local's
+    /// default range and a gateway inside it: every address but the network
+    /// address, the gateway and (IPv4) the broadcast address. A /24 holds 253.
+    pub fn container_capacity(&self) -> u128 {
+        let width = bits(self.addr);
+        let size = if width - self.prefix >= 128 {
+            u128::MAX
+        } else {
+            1u128 << (width - self.prefix)
+        };
+        let reserved = if self.addr.is_ipv4() { 3 } else { 2 };
+        size.saturating_sub(reserved)
+    }
+
     /// True when `ip` is usable as a host (not the network or IPv4 broadcast address).
     pub fn is_host(&self, ip: IpAddr) -> bool {
         if !self.contains(ip) || ip == self.addr {
@@ -222,6 +236,17 @@ impl<'de> Deserialize<'de> for Subnet {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn container_capacity_of_common_subnets() {
+        let cap = |t: &str| t.parse::<Subnet>().unwrap().container_capacity();
+        assert_eq!(cap("10.89.0.0/24"), 253);
+        assert_eq!(cap("10.89.0.0/16"), 65_533);
+        assert_eq!(cap("10.89.0.0/29"), 5);
+        assert_eq!(cap("10.89.0.0/30"), 1);
+        assert_eq!(cap("10.89.0.0/32"), 0);
+        assert_eq!(cap("fd00::/120"), 254);
+    }
+
     use super::*;
 
     #[test]

@@ -193,6 +193,10 @@ impl State for InMemoryState {
         Ok(Inner::sorted(g.containers.values().cloned(), ctr_key))
     }
 
+    fn name_in_use(&self, name: &str) -> Result<bool> {
+        Ok(self.lock()?.names.contains_key(name))
+    }
+
     fn lookup_container(&self, query: &str) -> Result<String> {
         let g = self.lock()?;
         Ok(resolve(

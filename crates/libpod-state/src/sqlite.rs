@@ -614,18 +614,31 @@ impl SqliteState {
         .map_err(self.sql("reading db config"))
     }
 
+    /// Resolves `query` with two index range scans (the name's unique index, the id
+    /// primary key from `query` up to `query~`), so its cost does not grow with
+    /// the number of objects, only with how many ids share the prefix.
     fn lookup(&self, kind: &'static str, query: &str) -> Result<String> {
         self.read("lookup", |conn| {
-            let mut stmt = conn
+            let mut rows: Vec<(String, String)> = conn
+                .prepare_cached("SELECT id, name FROM id_namespace WHERE kind = ?1 AND name = ?2")
+                .and_then(|mut s| {
+                    s.query_map(params![kind, query], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                })
+                .map_err(self.sql("lookup"))?;
+            // Ids are lowercase hex, all below '~': every id starting with `query`
+            // sorts in [query, query~).
+            let upper = format!("{query}~");
+            let prefixed: Vec<(String, String)> = conn
                 .prepare_cached(
-                    "SELECT id, name FROM id_namespace WHERE kind = ?1 AND \
-                     (name = ?2 OR substr(id, 1, length(?2)) = ?2)",
+                    "SELECT id, name FROM id_namespace WHERE id >= ?2 AND id < ?3 AND kind = ?1",
                 )
+                .and_then(|mut s| {
+                    s.query_map(params![kind, query, upper], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                })
                 .map_err(self.sql("lookup"))?;
-            let rows: Vec<(String, String)> = stmt
-                .query_map(params![kind, query], |r| Ok((r.get(0)?, r.get(1)?)))
-                .and_then(|rows| rows.collect())
-                .map_err(self.sql("lookup"))?;
+            rows.extend(prefixed);
             Ok(resolve(
                 kind,
                 query,
@@ -791,6 +804,14 @@ impl State for SqliteState {
     fn all_containers(&self) -> Result<Vec<(ContainerConfig, ContainerState)>> {
         self.read("listing containers", |conn| {
             self.containers_where(conn, "", &[])
+        })
+    }
+
+    fn name_in_use(&self, name: &str) -> Result<bool> {
+        self.read("checking name", |conn| {
+            conn.prepare_cached("SELECT 1 FROM id_namespace WHERE name = ?1")
+                .and_then(|mut s| s.exists([name]))
+                .map_err(self.sql("checking name"))
         })
     }
 

@@ -137,6 +137,10 @@ pub trait State: Send + Sync {
     /// Resolves a full id, an exact name, or a unique id prefix to a container id.
     fn lookup_container(&self, query: &str) -> Result<String>;
 
+    /// Whether a container or pod holds `name` (one index lookup; for picking a
+    /// generated name, which the insert still checks).
+    fn name_in_use(&self, name: &str) -> Result<bool>;
+
     /// Adds a pod. Fails if its id or name is used by any container or pod.
     fn add_pod(&self, config: &PodConfig, state: &PodState) -> Result<()>;
 

@@ -228,6 +228,17 @@ fn lookups(s: &dyn State) {
     assert!(s.lookup_pod("alpha").unwrap_err().is_not_found());
     let e = s.lookup_container("nothing").unwrap_err();
     assert!(e.to_string().contains("nothing"), "{e}");
+    // One namespace of names for containers and pods; an id prefix is not a name.
+    assert!(s.name_in_use("alpha").unwrap());
+    assert!(s.name_in_use("gamma").unwrap());
+    assert!(!s.name_in_use("abc").unwrap());
+    assert!(!s.name_in_use("nothing").unwrap());
+    // A prefix longer than an id, or with characters no id has, matches nothing.
+    assert!(s
+        .lookup_container(&format!("{}0", a.id))
+        .unwrap_err()
+        .is_not_found());
+    assert!(s.lookup_container("abc~").unwrap_err().is_not_found());
     // special characters are not patterns
     assert!(s.lookup_container("%").unwrap_err().is_not_found());
     assert!(s.lookup_container("_").unwrap_err().is_not_found());

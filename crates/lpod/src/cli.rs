@@ -527,6 +527,16 @@ pub enum ContainerCommand {
     Top(TopArgs),
     /// Change the cgroup limits of a container (`lpod update`).
     Update(UpdateArgs),
+    /// Remove every container that is not running (created, stopped or exited).
+    Prune(ContainerPruneArgs),
+}
+
+/// `container prune`.
+#[derive(Debug, Clone, Args)]
+pub struct ContainerPruneArgs {
+    /// Do not ask for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
 }
 
 /// `container exists`.
@@ -1592,8 +1602,8 @@ pub struct NetCreateArgs {
     /// Label KEY=VALUE.
     #[arg(long = "label")]
     pub label: Vec<String>,
-    /// Network name.
-    pub name: String,
+    /// Network name (default: the first free lpodN, N from 1, as Podman's podmanN).
+    pub name: Option<String>,
 }
 
 /// `network ls`.

@@ -12,6 +12,7 @@ mod cmd;
 mod exit;
 mod format;
 mod parse;
+mod progress;
 mod signals;
 mod tty;
 

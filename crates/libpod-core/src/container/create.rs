@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use libpod_config::{failpoint, Operation};
 use libpod_config::{
-    generate_name, new_id, validate_name, ContainerConfig, ContainerState, Mount, MountKind,
-    NamespaceMode, NetworkMode as CfgNetworkMode, Resources, SharedNamespace,
+    new_id, validate_name, ContainerConfig, ContainerState, Mount, MountKind, NamespaceMode,
+    NetworkMode as CfgNetworkMode, Resources, SharedNamespace,
 };
 use libpod_state::{JournalKind, StateError};
 
@@ -411,11 +411,23 @@ pub(crate) fn create_with(
         undo();
         return Err(e);
     }
-    let mut attempts = 0;
+    // A generated name is checked against the name index before the insert (cheap
+    // read), and a name taken in between is simply the next candidate's turn.
+    let mut candidates = libpod_config::name_candidates();
     loop {
         let name = match &opts.name {
             Some(n) => n.clone(),
-            None => generate_name(),
+            None => match crate::context::next_free_name(p.state.as_ref(), &mut candidates) {
+                Ok(Ok(n)) => n,
+                Ok(Err(last)) => {
+                    undo();
+                    return Err(Error::NameInUse(last));
+                }
+                Err(e) => {
+                    undo();
+                    return Err(e);
+                }
+            },
         };
         let cfg = match build_config(p, &id, &name, &opts, &img).and_then(|mut c| {
             c.security = security.clone();
@@ -447,9 +459,8 @@ pub(crate) fn create_with(
                 tracing::debug!(id = %id, name = %name, "container created");
                 return Ok(id);
             }
-            Err(StateError::NameInUse { name, .. }) if opts.name.is_none() && attempts < 20 => {
-                attempts += 1;
-                tracing::debug!(name = %name, "generated name in use, retrying");
+            Err(StateError::NameInUse { name, .. }) if opts.name.is_none() => {
+                tracing::debug!(name = %name, "generated name taken meanwhile, trying another");
             }
             Err(StateError::NameInUse { name, .. }) => {
                 undo();

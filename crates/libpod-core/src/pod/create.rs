@@ -11,20 +11,36 @@ impl Runtime {
             validate_name(n)?;
         }
         let id = new_id();
-        let name = opts.name.clone().unwrap_or_else(generate_name);
-        let mut pc = PodConfig::new(&id, &name);
-        pc.labels = opts.labels.clone();
-        pc.has_infra = opts.infra;
-        pc.shared_namespaces = if opts.infra {
-            opts.share.clone()
-        } else {
-            Vec::new()
+        // A generated name is checked against the name index first; one taken
+        // between that check and the insert makes the next candidate's turn.
+        let mut candidates = libpod_config::name_candidates();
+        let mut next_name = || -> Result<String> {
+            match &opts.name {
+                Some(n) => Ok(n.clone()),
+                None => match crate::context::next_free_name(p.state.as_ref(), &mut candidates)? {
+                    Ok(n) => Ok(n),
+                    Err(last) => Err(PodError::NameInUse(last).into()),
+                },
+            }
         };
-        pc.port_mappings = opts.ports.clone();
-        pc.networks = opts.networks.clone();
-        pc.hostname = opts.hostname.clone().or_else(|| Some(name.clone()));
-        pc.exit_policy = opts.exit_policy;
-        pc.host_network = opts.network == NetworkMode::Host;
+        let name = next_name()?;
+        let build = |name: &str| {
+            let mut pc = PodConfig::new(&id, name);
+            pc.labels = opts.labels.clone();
+            pc.has_infra = opts.infra;
+            pc.shared_namespaces = if opts.infra {
+                opts.share.clone()
+            } else {
+                Vec::new()
+            };
+            pc.port_mappings = opts.ports.clone();
+            pc.networks = opts.networks.clone();
+            pc.hostname = opts.hostname.clone().or_else(|| Some(name.to_string()));
+            pc.exit_policy = opts.exit_policy;
+            pc.host_network = opts.network == NetworkMode::Host;
+            pc
+        };
+        let mut pc = build(&name);
         if !opts.infra && !opts.ports.is_empty() {
             return Err(PodError::Conflict {
                 pod: id,
@@ -40,9 +56,17 @@ impl Runtime {
             Operation::Create,
             Acquired::default(),
         )?;
-        p.state
-            .add_pod(&pc, &PodState::default())
-            .map_err(|e| pod_err(e, &name))?;
+        loop {
+            match p.state.add_pod(&pc, &PodState::default()) {
+                Ok(()) => break,
+                Err(libpod_state::StateError::NameInUse { name, .. }) if opts.name.is_none() => {
+                    tracing::debug!(name = %name, "generated pod name taken meanwhile, trying another");
+                    pc = build(&next_name()?);
+                }
+                Err(e) => return Err(pod_err(e, &pc.name)),
+            }
+        }
+        let name = pc.name.clone();
         failpoint::hit("pod.create.after_state");
         let pod = Pod {
             id: id.clone(),

@@ -24,8 +24,8 @@ use std::time::Duration;
 
 use libpod_config::{failpoint, Operation};
 use libpod_config::{
-    generate_name, new_id, validate_name, ContainerConfig, ContainerStatus, PodConfig, PodState,
-    PortMapping, SharedNamespace,
+    new_id, validate_name, ContainerConfig, ContainerStatus, PodConfig, PodState, PortMapping,
+    SharedNamespace,
 };
 use libpod_state::JournalKind;
 

@@ -192,6 +192,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::System(SystemCommand::Boot) => system::boot(&open(g)?),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
         Command::Container(ContainerCommand::Exists(a)) => container::exists(&open(g)?, a),
+        Command::Container(ContainerCommand::Prune(a)) => container::prune(&open(g)?, &a),
         Command::Container(ContainerCommand::Inspect(mut a)) => {
             a.kind = "container".into();
             container::inspect(&open(g)?, a)
@@ -394,14 +395,19 @@ pub fn builder(g: &GlobalOpts) -> Result<libpod_core::RuntimeBuilder, CliError> 
 /// last one decides the exit code, as Podman does for multi-container verbs.
 fn for_each<T>(items: &[T], mut f: impl FnMut(&T) -> Result<(), CliError>) -> CmdResult {
     let mut last: Option<CliError> = None;
+    // Many targets (`rm -a` of thousands) get a progress bar on a terminal.
+    let mut progress = crate::progress::Progress::new("", items.len());
     for it in items {
-        if let Err(e) = f(it) {
-            if let Some(prev) = last.take() {
-                report(&prev);
+        progress.step(|| {
+            if let Err(e) = f(it) {
+                if let Some(prev) = last.take() {
+                    report(&prev);
+                }
+                last = Some(e);
             }
-            last = Some(e);
-        }
+        });
     }
+    drop(progress);
     match last {
         Some(e) => Err(e),
         None => Ok(0),

@@ -11,8 +11,12 @@ use crate::{format, parse};
 pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
     match cmd {
         NetworkCommand::Create(a) => {
+            let name = match a.name {
+                Some(n) => n,
+                None => rt.free_network_name()?,
+            };
             let info = rt.create_network(&CreateNetworkOptions {
-                name: a.name,
+                name,
                 bridge: a.interface_name,
                 subnet: a.subnet,
                 gateway: a.gateway,

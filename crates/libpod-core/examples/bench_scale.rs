@@ -1,0 +1,368 @@
+//! Bench: one-container verbs with many containers present. For each N (default
+//! 0, 1000, 10000; `--n N` for one value, e.g. 50000), a fresh lpod root gets N
+//! created containers (through the library: `--network none`, unnamed), then the
+//! release `lpod` CLI times create, start, inspect, stop and rm of one container
+//! (median of `LPOD_BENCH_N` rounds, default 5), `ps -a --format json` and
+//! `system check`; beside it the state DB size and the files under the run root
+//! per container. Podman 4.3.1 does the same in its own temp root, run root and
+//! private mount namespace (see `bench_run`) for N up to its 2048 lock limit
+//! (the timed container needs one lock too, so its N stops at 2047).
+//!
+//! Env: `LPOD_BENCH_N` (rounds), `LPOD_BENCH_PODMAN=0` skips Podman, `LPOD_BIN`,
+//! `LPOD_TEST_IMAGE_DIR`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use libpod_core::{CreateOptions, NetworkMode, Runtime};
+
+/// Podman's lock table size (`num_locks`): it cannot hold more containers.
+const PODMAN_NUM_LOCKS: usize = 2048;
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Podman confined to `dir` (its own root, run root, tmpdir, CNI dir) in a private
+/// mount namespace with temp dirs over /var/lib and /run: never the host's Podman.
+fn podman(dir: &Path) -> Command {
+    let mut c = Command::new("unshare");
+    c.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+        .arg(r#"mount --bind "$0" /var/lib && mount --bind "$1" /run && shift && exec podman "$@""#)
+        .arg(dir.join("varlib"))
+        .arg(dir.join("hostrun"))
+        .arg("--root")
+        .arg(dir.join("root"))
+        .arg("--runroot")
+        .arg(dir.join("run"))
+        .arg("--tmpdir")
+        .arg(dir.join("tmp"))
+        .arg("--volumepath")
+        .arg(dir.join("volumes"))
+        .arg("--network-config-dir")
+        .arg(dir.join("cni"))
+        .args([
+            "--cgroup-manager",
+            "cgroupfs",
+            "--runtime",
+            "crun",
+            "--storage-driver",
+            "overlay",
+            "--events-backend",
+            "file",
+        ])
+        .env("TMPDIR", dir.join("tmp"));
+    c
+}
+
+/// The lpod CLI on its own root and run root.
+fn lpod(bin: &Path, dir: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.arg("--root")
+        .arg(dir.join("root"))
+        .arg("--runroot")
+        .arg(dir.join("run"))
+        .args(["--runtime", "crun", "--storage-driver", "overlay"]);
+    c
+}
+
+/// Podman's default rlimits exceed this host's (no CAP_SYS_RESOURCE).
+const PODMAN_ULIMITS: [&str; 4] = [
+    "--ulimit",
+    "nofile=1024:1024",
+    "--ulimit",
+    "nproc=1024:1024",
+];
+
+fn run_out(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("{cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn timed(cmd: &mut Command) -> Result<(Duration, String), String> {
+    let t0 = Instant::now();
+    let out = run_out(cmd)?;
+    Ok((t0.elapsed(), out))
+}
+
+fn unmount_below(dir: &Path) {
+    let needle = dir.display().to_string();
+    let Ok(m) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return;
+    };
+    let mut mps: Vec<&str> = m
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|mp| mp.starts_with(&needle))
+        .collect();
+    mps.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    for mp in mps {
+        let _ = nix::mount::umount2(mp, nix::mount::MntFlags::MNT_DETACH);
+    }
+}
+
+/// Medians of one engine at one N.
+struct Row {
+    create: Duration,
+    start: Duration,
+    inspect: Duration,
+    stop: Duration,
+    rm: Duration,
+    ps: Duration,
+    check: Option<Duration>,
+}
+
+/// Times the one-container verbs and the listings through a CLI.
+fn time_cli(
+    cli: &dyn Fn() -> Command,
+    extra: &[&str],
+    rounds: usize,
+    n: usize,
+    check: bool,
+) -> Result<Row, String> {
+    let (mut c, mut s, mut i, mut st, mut r, mut ps, mut ck) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for round in 0..=rounds {
+        let (dc, id) = timed(cli().arg("create").args(extra).args([
+            "--network",
+            "none",
+            "--stop-signal",
+            "KILL",
+            "localhost/busybox",
+            "sleep",
+            "600",
+        ]))?;
+        let (ds, _) = timed(cli().args(["start", &id]))?;
+        let (di, _) = timed(cli().args(["inspect", &id]))?;
+        let (dst, _) = timed(cli().args(["stop", &id]))?;
+        let (dr, _) = timed(cli().args(["rm", &id]))?;
+        let (dp, out) = timed(cli().args(["ps", "-a", "--format", "json"]))?;
+        let listed = serde_json::from_str::<serde_json::Value>(&out)
+            .map_err(|e| format!("ps -a --format json: {e}"))?
+            .as_array()
+            .map_or(0, Vec::len);
+        if listed != n {
+            return Err(format!("ps -a listed {listed} containers, expected {n}"));
+        }
+        let dk = if check {
+            Some(timed(cli().args(["system", "check"]))?.0)
+        } else {
+            None
+        };
+        if round == 0 {
+            continue; // warm-up
+        }
+        c.push(dc);
+        s.push(ds);
+        i.push(di);
+        st.push(dst);
+        r.push(dr);
+        ps.push(dp);
+        ck.extend(dk);
+    }
+    Ok(Row {
+        create: median(&mut c),
+        start: median(&mut s),
+        inspect: median(&mut i),
+        stop: median(&mut st),
+        rm: median(&mut r),
+        ps: median(&mut ps),
+        check: (!ck.is_empty()).then(|| median(&mut ck)),
+    })
+}
+
+fn files_under(dir: &Path) -> usize {
+    let mut n = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            n += 1;
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(e.path());
+            }
+        }
+    }
+    n
+}
+
+fn db_bytes(root: &Path) -> u64 {
+    ["state.db", "state.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(root.join("libpod").join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn print_row(label: &str, n: usize, r: &Row) {
+    let check = r
+        .check
+        .map_or_else(|| "   -   ".to_string(), |d| format!("{:7.1}", ms(d)));
+    println!(
+        "  {label:<7} {n:>6} | create {:6.1} | start {:6.1} | inspect {:6.1} | stop {:6.1} | rm {:6.1} | ps -a json {:7.1} | system check {check}",
+        ms(r.create),
+        ms(r.start),
+        ms(r.inspect),
+        ms(r.stop),
+        ms(r.rm),
+        ms(r.ps),
+    );
+}
+
+fn with_lpod(tmp: &Path, bin: &Path, tar: &Path, n: usize, rounds: usize) -> Result<(), String> {
+    let dir = tmp.join(format!("lpod-{n}"));
+    let rt = Runtime::builder()
+        .root(dir.join("root"))
+        .run_root(dir.join("run"))
+        .runtime("crun")
+        .storage_driver("overlay")
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.store()
+        .map_err(|e| e.to_string())?
+        .load(tar)
+        .map_err(|e| e.to_string())?;
+    let t0 = Instant::now();
+    for i in 0..n {
+        rt.create_container(CreateOptions {
+            image: "busybox".into(),
+            command: Some(vec!["true".into()]),
+            network: NetworkMode::None,
+            ..Default::default()
+        })
+        .map_err(|e| format!("populating: create #{i}: {e}"))?;
+    }
+    let fill = t0.elapsed();
+    let cli = || lpod(bin, &dir);
+    let result = time_cli(&cli, &[], rounds, n, true);
+    let run_files = files_under(&dir.join("run"));
+    let db = db_bytes(&dir.join("root"));
+    let r = result?;
+    print_row("lpod", n, &r);
+    println!(
+        "  {:<7} {n:>6} | state DB {:.1} MiB ({} B/container) | files under run root {} ({:.2}/container) | {n} creates took {:.1} s through the library",
+        "",
+        db as f64 / 1048576.0,
+        db / n.max(1) as u64,
+        run_files,
+        run_files as f64 / n.max(1) as f64,
+        fill.as_secs_f64(),
+    );
+    let t1 = Instant::now();
+    run_out(cli().args(["rm", "-a", "-f"]))?;
+    println!(
+        "  {:<7} {n:>6} | rm -a -f of {n}: {:.1} s",
+        "",
+        t1.elapsed().as_secs_f64()
+    );
+    rt.reset().map_err(|e| e.to_string())?;
+    rt.shutdown(true).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn bench_podman(tmp: &Path, tar: &Path, n: usize, rounds: usize) -> Result<(), String> {
+    let pdir = tmp.join(format!("podman-{n}"));
+    for d in ["varlib", "hostrun", "tmp"] {
+        std::fs::create_dir_all(pdir.join(d)).map_err(|e| e.to_string())?;
+    }
+    run_out(podman(&pdir).arg("load").arg("-i").arg(tar))?;
+    let per = n.div_ceil(4).max(1);
+    let handles: Vec<_> = (0..4)
+        .map(|b| {
+            let pdir = pdir.clone();
+            std::thread::spawn(move || -> Result<(), String> {
+                for _ in (b * per)..((b + 1) * per).min(n) {
+                    run_out(podman(&pdir).arg("create").args(PODMAN_ULIMITS).args([
+                        "--network",
+                        "none",
+                        "localhost/busybox",
+                        "true",
+                    ]))?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().map_err(|_| "podman create thread panicked")??;
+    }
+    let cli = || podman(&pdir);
+    let r = time_cli(&cli, &PODMAN_ULIMITS, rounds, n, false);
+    let _ = run_out(podman(&pdir).args(["rm", "-a", "-f"]));
+    let r = r?;
+    print_row("podman", n, &r);
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let ns: Vec<usize> = match args.iter().position(|a| a == "--n") {
+        Some(i) => vec![args
+            .get(i + 1)
+            .and_then(|v| v.replace('k', "000").parse().ok())
+            .ok_or("--n takes a number (e.g. 1000 or 10k)")?],
+        None => vec![0, 1000, 10_000],
+    };
+    let rounds = std::env::var("LPOD_BENCH_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5usize)
+        .max(1);
+    let with_podman = std::env::var("LPOD_BENCH_PODMAN").as_deref() != Ok("0")
+        && Command::new("podman")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    let images = std::env::var_os("LPOD_TEST_IMAGE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-image"));
+    let tar = images.join("busybox.tar");
+    if !tar.exists() {
+        return Err(format!("{} missing: run `cargo xtask test-image`", tar.display()).into());
+    }
+    let bin = std::env::var_os("LPOD_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/lpod"));
+    if !bin.exists() {
+        return Err(format!("{} missing: cargo build --release -p lpod", bin.display()).into());
+    }
+    println!("one container's verbs with N containers present (CLI, medians of {rounds}, ms):");
+    for n in ns {
+        let tmp = tempfile::Builder::new()
+            .prefix("lpod-bench-scale-")
+            .tempdir()?;
+        let r = with_lpod(tmp.path(), &bin, &tar, n, rounds).and_then(|()| {
+            if !with_podman {
+                println!("  podman  {n:>6} | skipped");
+                Ok(())
+            } else if n >= PODMAN_NUM_LOCKS {
+                println!("  podman  {n:>6} | cannot: num_locks is {PODMAN_NUM_LOCKS}");
+                Ok(())
+            } else {
+                bench_podman(tmp.path(), &tar, n, rounds)
+            }
+        });
+        unmount_below(tmp.path());
+        r?;
+    }
+    Ok(())
+}
