@@ -14,6 +14,7 @@ pub const TARGETS: &[&str] = &[
     "image_reference",
     "layer_extract",
     "image_archive",
+    "registry_manifest",
     "cni_result",
     "cni_conf",
     "lpod_toml",

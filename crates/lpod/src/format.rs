@@ -1003,8 +1003,8 @@ mod tests {
         assert!(!is_json(Some("{{.Id}}")));
     }
 
-    /// The bounds of one rendering: each of these ran out of memory or time before (`pad`
-    /// with a huge width was found by the go_template fuzz target).
+    /// The bounds of one rendering: each of these templates ran out of memory or time before
+    /// the bounds (found reading the engine while writing the go_template fuzz target).
     #[test]
     fn templates_are_bounded() {
         let v = json!({"Names": ["a", "b"]});
