@@ -145,8 +145,8 @@ fn run_target(target: &'static str, secs: u64) -> Result<Outcome, String> {
         .args([
             "--",
             &format!("-max_total_time={secs}"),
+            // One process, in-process fuzzing (no -jobs: the machine is shared).
             "-workers=1",
-            "-jobs=1",
             // Templates and archives must stay bounded: a slow or huge input is a finding.
             "-timeout=20",
             "-rss_limit_mb=2048",
