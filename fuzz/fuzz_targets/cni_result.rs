@@ -21,7 +21,8 @@ fuzz_target!(|data: &[u8]| {
         }
         // What lpod caches and reads back must round-trip.
         let back: CniResult =
-            serde_json::from_value(serde_json::to_value(&r).expect("serializing")).expect("reparsing");
+            serde_json::from_value(serde_json::to_value(&r).expect("serializing"))
+                .expect("reparsing");
         assert_eq!(r, back);
     }
 });

@@ -45,5 +45,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = format::check_template(tpl);
     let _ = format::template(tpl, row());
     let headers = json!({"ID": "CONTAINER ID", "Names": "NAMES", "Image": "IMAGE"});
-    let _ = format::render(tpl, "{{.ID}} {{.Names}}", &headers, &[row().clone(), json!({})], false);
+    let _ = format::render(
+        tpl,
+        "{{.ID}} {{.Names}}",
+        &headers,
+        &[row().clone(), json!({})],
+        false,
+    );
 });

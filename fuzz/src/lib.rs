@@ -136,7 +136,10 @@ impl Sandbox {
         };
         s.before = s.snapshot();
         for c in HOST_CANARIES {
-            assert!(!Path::new(c).exists(), "host canary {c} exists before fuzzing");
+            assert!(
+                !Path::new(c).exists(),
+                "host canary {c} exists before fuzzing"
+            );
         }
         s
     }
