@@ -15,10 +15,14 @@
 //! - `stress [--procs N] [--ops M] [--debug] [--seed S] [--no-bridge]`: N concurrent
 //!   workers x M random lpod verbs on one private store, then `lpod system check`
 //!   (default 8 x 200); non-zero exit on unexpected errors or leaks.
+//! - `fuzz [TARGET] [--time SECS] [--list]`: the cargo-fuzz targets in `fuzz/` (nightly,
+//!   libFuzzer, one worker), each for SECS (default 600) or only TARGET; prints the targets,
+//!   then executions per target; non-zero exit on a crash (see `fuzz.rs`).
 
 mod setup;
 use lpod_test_support::stress;
 mod cycles;
+mod fuzz;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -35,9 +39,10 @@ fn main() -> ExitCode {
         "demo" => demo(),
         "stress" => stress_task(rest),
         "cycles" => cycles_task(),
+        "fuzz" => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|stats|pull|scale [--n N]|all]|demo|stress [--procs N --ops M]|cycles>"
+                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|stats|pull|scale [--n N]|all]|demo|stress [--procs N --ops M]|cycles|fuzz [TARGET] [--time SECS] [--list]>"
             );
             return if task == "help" {
                 ExitCode::SUCCESS

@@ -112,7 +112,10 @@ impl ImageReference {
             && domain
                 .chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || ".-:[]".contains(ch));
-        if !path_ok || !domain_ok {
+        // Docker's limit on a repository name (255), on the normalised name: with it, what
+        // parse accepts prints (with `docker.io/library/`, a tag and a digest) within the
+        // input limit, so it parses again.
+        if !path_ok || !domain_ok || domain.len() + 1 + path.len() > 255 {
             return Err(bad());
         }
         let tag = match (tag, &digest) {
@@ -174,6 +177,25 @@ pub fn is_short_name(input: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name lpod accepts prints (normalised) as a name it accepts again: a long short name
+    /// grew past the input limit once `docker.io/library/` and `:latest` were added.
+    #[test]
+    fn normalised_names_parse_again() {
+        assert!(ImageReference::parse(&"a".repeat(500)).is_err());
+        assert!(ImageReference::parse(&format!("x.io/{}", "b".repeat(300))).is_err());
+        let longest = format!(
+            "{}:{}@sha256:{}",
+            "a".repeat(255 - "docker.io/library/".len()),
+            "t".repeat(128),
+            "0".repeat(64)
+        );
+        for input in [longest, "a".repeat(200)] {
+            let r = ImageReference::parse(&input).unwrap();
+            let printed = r.to_string();
+            assert_eq!(ImageReference::parse(&printed).unwrap(), r, "{input}");
+        }
+    }
 
     #[test]
     fn normalises_like_podman() {

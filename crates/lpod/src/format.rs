@@ -2,6 +2,8 @@
 //! JSON values.
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -215,29 +217,194 @@ pub fn template(tpl: &str, v: &Value) -> Result<String, TemplateError> {
 }
 
 /// A `--format` template parsed once, for rendering many rows.
+///
+/// One rendering is bounded (templates can loop and grow strings; a `--format` may come from
+/// a script or a config file): at most [`MAX_TEMPLATE_OUTPUT`] bytes printed or held by any
+/// one value a function makes, [`MAX_TEMPLATE_WORK`] bytes made by all function calls,
+/// [`MAX_TEMPLATE_CALLS`] function calls and [`MAX_TEMPLATE_RANGE`] `range` iterations.
+/// Past a bound the rendering stops with [`TemplateError::Exec`] naming it.
 pub struct Template {
     source: String,
     parsed: gotmpl::Template,
+    budget: Arc<Budget>,
 }
 
 impl Template {
     /// Parses `tpl` (see [`template`]).
     pub fn parse(tpl: &str) -> Result<Self, TemplateError> {
+        let budget = Arc::new(Budget::default());
         Ok(Template {
             source: tpl.to_string(),
-            parsed: compile(tpl)?,
+            parsed: compile(tpl, &budget)?,
+            budget,
         })
     }
 
     /// Renders the template against `v`.
     pub fn render(&self, v: &Value) -> Result<String, TemplateError> {
-        self.parsed
-            .execute_to_string(&to_go(v))
-            .map_err(|e| TemplateError::Exec {
-                template: self.source.clone(),
-                message: e.to_string(),
-            })
+        self.budget.reset();
+        let mut out = BoundedOutput::default();
+        let done = self.parsed.execute_fmt(&mut out, &to_go(v));
+        let message = if out.overflow {
+            format!("output exceeds the limit of {MAX_TEMPLATE_OUTPUT} bytes")
+        } else {
+            match done {
+                Ok(()) => return Ok(out.text),
+                Err(e) => e.to_string(),
+            }
+        };
+        Err(TemplateError::Exec {
+            template: self.source.clone(),
+            message,
+        })
     }
+}
+
+/// Most bytes one rendering of a `--format` template may print, and most bytes any one value
+/// made by a template function (`printf`, `pad`, `join`...) may hold.
+pub const MAX_TEMPLATE_OUTPUT: usize = 16 << 20;
+/// Most bytes all the function calls of one rendering may make together: a loop re-making a
+/// large string stops here instead of running for hours.
+pub const MAX_TEMPLATE_WORK: u64 = 256 << 20;
+/// Most function calls in one rendering (a recursive `{{template}}` that shrinks its data
+/// with `slice` at every level would otherwise branch exponentially).
+pub const MAX_TEMPLATE_CALLS: u64 = 100_000;
+/// Most `range` iterations in one rendering, all loops together.
+pub const MAX_TEMPLATE_RANGE: u64 = 1_000_000;
+
+/// What one rendering has spent so far (shared by the template's function closures).
+#[derive(Default)]
+struct Budget {
+    bytes: AtomicU64,
+    calls: AtomicU64,
+}
+
+impl Budget {
+    fn reset(&self) {
+        self.bytes.store(0, Ordering::Relaxed);
+        self.calls.store(0, Ordering::Relaxed);
+    }
+
+    /// Charges one call of `name` that will make at most `bytes`; refuses before anything
+    /// is allocated.
+    fn charge(&self, name: &str, bytes: usize) -> gotmpl::Result<()> {
+        if bytes > MAX_TEMPLATE_OUTPUT {
+            return Err(gotmpl::TemplateError::Exec(format!(
+                "{name}: a result of up to {bytes} bytes exceeds the limit of {MAX_TEMPLATE_OUTPUT} bytes"
+            )));
+        }
+        if self.calls.fetch_add(1, Ordering::Relaxed) >= MAX_TEMPLATE_CALLS {
+            return Err(gotmpl::TemplateError::Exec(format!(
+                "{name}: more than {MAX_TEMPLATE_CALLS} function calls"
+            )));
+        }
+        let before = self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        if before + bytes as u64 > MAX_TEMPLATE_WORK {
+            return Err(gotmpl::TemplateError::Exec(format!(
+                "{name}: the functions of this template made more than {MAX_TEMPLATE_WORK} bytes"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The rendered text, refusing to grow past [`MAX_TEMPLATE_OUTPUT`].
+#[derive(Default)]
+struct BoundedOutput {
+    text: String,
+    overflow: bool,
+}
+
+impl std::fmt::Write for BoundedOutput {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.text.len() + s.len() > MAX_TEMPLATE_OUTPUT {
+            self.overflow = true;
+            return Err(std::fmt::Error);
+        }
+        self.text.push_str(s);
+        Ok(())
+    }
+}
+
+/// An upper bound of the length of `v` as Go's `%v` prints it.
+fn printed_len(v: &gotmpl::Value) -> usize {
+    match v {
+        gotmpl::Value::String(s) => s.len(),
+        gotmpl::Value::List(a) => a.iter().map(|v| printed_len(v) + 1).sum::<usize>() + 2,
+        gotmpl::Value::Map(m) => {
+            m.iter()
+                .map(|(k, v)| k.len() + printed_len(v) + 2)
+                .sum::<usize>()
+                + 5
+        }
+        _ => 32,
+    }
+}
+
+/// An upper bound of what `printf` makes of `args` (format first): every verb may pad to
+/// the engine's width and precision cap (65535), and `%q`/`%x` may quadruple an argument.
+fn printf_bound(args: &[gotmpl::Value]) -> usize {
+    let Some(gotmpl::Value::String(f)) = args.first() else {
+        return 0;
+    };
+    let mut verbs = 0usize;
+    let mut bytes = f.as_bytes().iter().peekable();
+    while let Some(&b) = bytes.next() {
+        if b != b'%' {
+            continue;
+        }
+        let mut padded = false;
+        while let Some(&&c) = bytes.peek() {
+            if c.is_ascii_digit() || c == b'*' {
+                padded = true;
+            } else if !matches!(c, b'.' | b'-' | b'+' | b'#' | b' ' | b'[' | b']') {
+                break;
+            }
+            bytes.next();
+        }
+        verbs += if padded { 2 * 65_536 + 400 } else { 400 };
+    }
+    f.len()
+        .saturating_add(verbs)
+        .saturating_add(args[1..].iter().map(|a| 4 * printed_len(a)).sum())
+}
+
+thread_local! {
+    /// One-call templates running the engine's own built-in functions, by (name, arity).
+    static BUILTINS: std::cell::RefCell<std::collections::HashMap<(&'static str, usize), std::rc::Rc<gotmpl::Template>>> =
+        Default::default();
+    /// The value the last one-call template handed back.
+    static RETURNED: std::cell::RefCell<Option<gotmpl::Value>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs the engine's built-in `name` on `args` (the bounded wrappers check first, then call
+/// the real thing so Go's semantics stay the engine's).
+fn builtin(name: &'static str, args: &[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> {
+    let tpl = BUILTINS.with(|b| -> gotmpl::Result<std::rc::Rc<gotmpl::Template>> {
+        if let Some(t) = b.borrow().get(&(name, args.len())) {
+            return Ok(t.clone());
+        }
+        let call: String = (0..args.len()).map(|i| format!(" .A{i}")).collect();
+        let t = gotmpl::Template::new(name)
+            .func("lpodReturn", |a: &[gotmpl::Value]| {
+                RETURNED.with(|r| *r.borrow_mut() = a.first().cloned());
+                Ok(gotmpl::Value::Nil)
+            })
+            .parse(&format!("{{{{lpodReturn ({name}{call})}}}}"))?;
+        let t = std::rc::Rc::new(t);
+        b.borrow_mut().insert((name, args.len()), t.clone());
+        Ok(t)
+    })?;
+    let data: std::collections::BTreeMap<String, gotmpl::Value> = args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("A{i}"), a.clone()))
+        .collect();
+    tpl.execute_fmt(&mut String::new(), &gotmpl::Value::from(data))
+        .map_err(|e| gotmpl::TemplateError::Exec(format!("{name}: {e}")))?;
+    RETURNED
+        .with(|r| r.borrow_mut().take())
+        .ok_or_else(|| gotmpl::TemplateError::Exec(format!("{name}: no result")))
 }
 
 /// Splits a `table` template body into its columns: at whitespace (or `\t`) outside
@@ -322,25 +489,138 @@ pub fn render(
 
 /// Parses a template without running it (to fail on a typo before touching the store).
 pub fn check_template(tpl: &str) -> Result<(), TemplateError> {
-    compile(tpl).map(drop)
+    compile(tpl, &Arc::default()).map(drop)
 }
 
-fn compile(tpl: &str) -> Result<gotmpl::Template, TemplateError> {
+/// `f` behind the budget: `bound` says (before `f` runs) how many bytes it may make.
+fn bounded(
+    budget: &Arc<Budget>,
+    name: &'static str,
+    bound: fn(&[gotmpl::Value]) -> usize,
+    f: impl Fn(&[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> + Send + Sync + 'static,
+) -> impl Fn(&[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> + Send + Sync + 'static {
+    let budget = budget.clone();
+    move |a: &[gotmpl::Value]| {
+        budget.charge(name, bound(a))?;
+        f(a)
+    }
+}
+
+/// Bytes of the arguments as printed, times `k` (case mapping, escaping may grow them).
+fn args_len(a: &[gotmpl::Value], k: usize) -> usize {
+    a.iter()
+        .map(|v| printed_len(v).saturating_mul(k) + 1)
+        .fold(0usize, usize::saturating_add)
+}
+
+fn compile(tpl: &str, budget: &Arc<Budget>) -> Result<gotmpl::Template, TemplateError> {
     let body = tpl.strip_prefix("table ").unwrap_or(tpl);
     let body = body.replace("\\t", "\t").replace("\\n", "\n");
     gotmpl::Template::new("format")
-        .func("json", go_json)
-        .func("lower", |a: &[gotmpl::Value]| {
-            Ok(gotmpl::Value::from(one_str("lower", a)?.to_lowercase()))
-        })
-        .func("upper", |a: &[gotmpl::Value]| {
-            Ok(gotmpl::Value::from(one_str("upper", a)?.to_uppercase()))
-        })
-        .func("title", go_title)
-        .func("split", go_split)
-        .func("join", go_join)
-        .func("truncate", go_truncate)
-        .func("pad", go_pad)
+        .func("json", bounded(budget, "json", |a| args_len(a, 6), go_json))
+        .func(
+            "lower",
+            bounded(
+                budget,
+                "lower",
+                |a| args_len(a, 3),
+                |a: &[gotmpl::Value]| Ok(gotmpl::Value::from(one_str("lower", a)?.to_lowercase())),
+            ),
+        )
+        .func(
+            "upper",
+            bounded(
+                budget,
+                "upper",
+                |a| args_len(a, 3),
+                |a: &[gotmpl::Value]| Ok(gotmpl::Value::from(one_str("upper", a)?.to_uppercase())),
+            ),
+        )
+        .func(
+            "title",
+            bounded(budget, "title", |a| args_len(a, 3), go_title),
+        )
+        .func(
+            "split",
+            bounded(budget, "split", |a| args_len(a, 2), go_split),
+        )
+        .func("join", bounded(budget, "join", join_bound, go_join))
+        .func(
+            "truncate",
+            bounded(budget, "truncate", |a| args_len(a, 1), go_truncate),
+        )
+        .func("pad", bounded(budget, "pad", pad_bound, go_pad))
+        // The engine's own functions that make strings or walk data, behind the same budget.
+        .func(
+            "printf",
+            bounded(budget, "printf", printf_bound, |a: &[gotmpl::Value]| {
+                builtin("printf", a)
+            }),
+        )
+        .func(
+            "print",
+            bounded(
+                budget,
+                "print",
+                |a| args_len(a, 1),
+                |a: &[gotmpl::Value]| builtin("print", a),
+            ),
+        )
+        .func(
+            "println",
+            bounded(
+                budget,
+                "println",
+                |a| args_len(a, 1),
+                |a: &[gotmpl::Value]| builtin("println", a),
+            ),
+        )
+        .func(
+            "html",
+            bounded(
+                budget,
+                "html",
+                |a| args_len(a, 6),
+                |a: &[gotmpl::Value]| builtin("html", a),
+            ),
+        )
+        .func(
+            "js",
+            bounded(
+                budget,
+                "js",
+                |a| args_len(a, 6),
+                |a: &[gotmpl::Value]| builtin("js", a),
+            ),
+        )
+        .func(
+            "urlquery",
+            bounded(
+                budget,
+                "urlquery",
+                |a| args_len(a, 3),
+                |a: &[gotmpl::Value]| builtin("urlquery", a),
+            ),
+        )
+        .func(
+            "slice",
+            bounded(
+                budget,
+                "slice",
+                |_| 0,
+                |a: &[gotmpl::Value]| builtin("slice", a),
+            ),
+        )
+        .func(
+            "index",
+            bounded(
+                budget,
+                "index",
+                |_| 0,
+                |a: &[gotmpl::Value]| builtin("index", a),
+            ),
+        )
+        .max_range_iters(MAX_TEMPLATE_RANGE)
         .missing_key(gotmpl::MissingKey::Error)
         .parse(&body)
         .map_err(|e| TemplateError::Invalid {
@@ -550,6 +830,32 @@ fn go_truncate(a: &[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> {
     }
 }
 
+/// What `join LIST SEP` makes: the items as printed and a separator between each two.
+fn join_bound(a: &[gotmpl::Value]) -> usize {
+    match a {
+        [gotmpl::Value::List(items), sep] => items
+            .iter()
+            .map(|i| printed_len(i).saturating_add(printed_len(sep)))
+            .fold(0usize, usize::saturating_add),
+        _ => 0,
+    }
+}
+
+/// What `pad S PREFIX SUFFIX` makes: the string and both paddings.
+fn pad_bound(a: &[gotmpl::Value]) -> usize {
+    let width = |v: &gotmpl::Value| match v {
+        gotmpl::Value::Int(i) => usize::try_from(*i).unwrap_or(0),
+        gotmpl::Value::Uint(u) => usize::try_from(*u).unwrap_or(usize::MAX),
+        _ => 0,
+    };
+    match a {
+        [s, p, q] => printed_len(s)
+            .saturating_add(width(p))
+            .saturating_add(width(q)),
+        _ => 0,
+    }
+}
+
 fn go_pad(a: &[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> {
     match a {
         [s, prefix, suffix] => {
@@ -718,5 +1024,68 @@ mod tests {
         );
         assert!(is_json(Some("json")));
         assert!(!is_json(Some("{{.Id}}")));
+    }
+
+    /// The bounds of one rendering: each of these templates ran out of memory or time before
+    /// the bounds (found reading the engine while writing the go_template fuzz target).
+    #[test]
+    fn templates_are_bounded() {
+        let v = json!({"Names": ["a", "b"]});
+        let exec_err = |tpl: &str, want: &str| match template(tpl, &v) {
+            Err(TemplateError::Exec { message, .. }) => {
+                assert!(message.contains(want), "{tpl}: {message}")
+            }
+            Ok(out) => panic!("{tpl}: rendered {} bytes", out.len()),
+            Err(e) => panic!("{tpl}: {e}"),
+        };
+        // One huge allocation.
+        exec_err("{{pad \"x\" 100000000000 0}}", "exceeds the limit");
+        exec_err(
+            &format!(
+                "{{{{join (split \"{}\" \"\") (printf \"%65535s\" \"\")}}}}",
+                "a".repeat(300)
+            ),
+            "exceeds the limit",
+        );
+        // A string doubled in a loop.
+        exec_err(
+            "{{$a := \"0123456789abcdef\"}}{{range 40}}{{$a = printf \"%s%s\" $a $a}}{{end}}{{len $a}}",
+            "exceeds the limit",
+        );
+        // The same string re-made forever.
+        exec_err(
+            "{{range 10000}}{{$b := printf \"%60000s\" \"\"}}{{end}}",
+            "made more than",
+        );
+        // Exponential recursion through slice.
+        let a60 = "a".repeat(60);
+        exec_err(
+            &format!("{{{{define \"x\"}}}}{{{{if .}}}}{{{{template \"x\" (slice . 1)}}}}{{{{template \"x\" (slice . 1)}}}}{{{{end}}}}{{{{end}}}}{{{{template \"x\" (split \"{a60}\" \"\")}}}}"),
+            "function calls",
+        );
+        // Endless loops and endless output.
+        exec_err("{{range 1000000000}}{{end}}", "range");
+        exec_err(
+            "{{range 1000}}{{printf \"%60000d\" 1}}{{end}}",
+            "output exceeds the limit",
+        );
+        // The wrapped built-ins still behave as Go's.
+        assert_eq!(
+            template("{{printf \"%-4s|%3d|%v\" \"ab\" 7 .Names}}", &v).unwrap(),
+            "ab  |  7|[a b]"
+        );
+        assert_eq!(
+            template(
+                "{{slice \"abcdef\" 1 3}} {{index .Names 1}} {{print 1 2}} {{println \"x\"}}",
+                &v
+            )
+            .unwrap(),
+            "bc b 1 2 x\n"
+        );
+        assert_eq!(template("{{len (slice .Names 1)}}", &v).unwrap(), "1");
+        assert_eq!(
+            template("{{html \"<a>\"}} {{js \"'\"}} {{urlquery \"a b\"}}", &v).unwrap(),
+            "&lt;a&gt; \\' a+b"
+        );
     }
 }

@@ -99,6 +99,113 @@ pub(crate) fn oci_ref(r: &ImageReference) -> Reference {
     }
 }
 
+/// What a manifest answer asks of a pull next.
+enum ManifestStep {
+    /// An index: fetch the manifest of this platform.
+    Index(Desc),
+    /// An image manifest with a config, schema 2, known layer media types and digests.
+    Image(AnyManifest),
+}
+
+/// Reads a registry's manifest answer for `full` as a pull does: an index yields the
+/// entry for `want` (or `NoMatchingPlatform`), an image manifest is checked (`nested`:
+/// it came from an index, so another index is refused).
+fn read_manifest(bytes: &[u8], want: &Platform, full: &str, nested: bool) -> Result<ManifestStep> {
+    let bad = |msg: String| RegistryError::BadManifest {
+        reference: full.to_string(),
+        msg,
+    };
+    let mut m: AnyManifest = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+    if let Some(list) = m.manifests.take() {
+        if nested {
+            return Err(bad("nested manifest list".into()));
+        }
+        let available = list
+            .iter()
+            .filter_map(|d| d.platform.as_ref().map(plat_string))
+            .collect();
+        return list
+            .into_iter()
+            .find(|d| {
+                d.platform
+                    .as_ref()
+                    .is_some_and(|p| matches_platform(p, want))
+            })
+            .map(ManifestStep::Index)
+            .ok_or_else(|| RegistryError::NoMatchingPlatform {
+                reference: full.to_string(),
+                platform: want.to_string(),
+                available,
+            });
+    }
+    if m.schema_version != 2 {
+        return Err(bad(format!(
+            "schema version {} (only 2 is supported)",
+            m.schema_version
+        )));
+    }
+    if m.config.is_none() {
+        return Err(bad(format!("no config in {}", m.media_type)));
+    }
+    for l in &m.layers {
+        let t = l.media_type.as_str();
+        let ok = t.is_empty()
+            || t.starts_with("application/vnd.oci.image.layer.v1.tar")
+            || t.starts_with("application/vnd.oci.image.layer.nondistributable.v1.tar")
+            || t == "application/vnd.docker.image.rootfs.diff.tar.gzip"
+            || t == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+        if !ok {
+            return Err(bad(format!("layer {} has media type {t}", l.digest)));
+        }
+        digest_hex(&l.digest).map_err(|e| bad(e.to_string()))?;
+    }
+    Ok(ManifestStep::Image(m))
+}
+
+/// The layer ids an image config's `rootfs.diff_ids` give, checked against the number of
+/// layers its manifest lists.
+fn read_config_layers(
+    config: &[u8],
+    config_digest: &str,
+    layers: usize,
+    full: &str,
+) -> Result<Vec<String>> {
+    let bad = |msg: String| RegistryError::BadManifest {
+        reference: full.to_string(),
+        msg,
+    };
+    let diff_ids = serde_json::from_slice::<ConfigDiffIds>(config)
+        .map_err(|e| bad(format!("config {config_digest}: {e}")))?
+        .rootfs
+        .diff_ids;
+    if diff_ids.len() != layers {
+        return Err(bad(format!(
+            "{layers} layers but {} diff ids in the config",
+            diff_ids.len()
+        )));
+    }
+    Ok(layer_ids(&diff_ids)?)
+}
+
+/// Checks a registry's answers as `Store::pull` reads them, without a registry: `manifest`
+/// (an image manifest or an index; from an index, the entry for `platform` is returned as
+/// `(digest, size)`) and, for an image manifest, `config` (its `rootfs.diff_ids` must
+/// match the layers). For fuzzing and tests of hostile answers; a pull does the same.
+pub fn check_manifest(
+    manifest: &[u8],
+    config: &[u8],
+    platform: &Platform,
+) -> Result<Option<(String, u64)>> {
+    match read_manifest(manifest, platform, "checked", false)? {
+        ManifestStep::Index(d) => Ok(Some((d.digest, d.size))),
+        ManifestStep::Image(m) => {
+            let cdigest = m.config.map(|c| c.digest).unwrap_or_default();
+            read_config_layers(config, &cdigest, m.layers.len(), "checked")?;
+            Ok(None)
+        }
+    }
+}
+
 fn matches_platform(p: &Plat, want: &Platform) -> bool {
     p.os == want.os
         && p.architecture == want.arch
@@ -320,39 +427,20 @@ impl Store {
             reference: full.clone(),
             msg,
         };
-        let mut m: AnyManifest = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
-        if let Some(list) = m.manifests.take() {
-            let want = opts.platform.clone().unwrap_or_else(Platform::host);
-            let pick = list
-                .iter()
-                .find(|d| {
-                    d.platform
-                        .as_ref()
-                        .is_some_and(|p| matches_platform(p, &want))
-                })
-                .ok_or_else(|| RegistryError::NoMatchingPlatform {
-                    reference: full.clone(),
-                    platform: want.to_string(),
-                    available: list
-                        .iter()
-                        .filter_map(|d| d.platform.as_ref().map(plat_string))
-                        .collect(),
-                })?;
-            let pr = r.clone_with_digest(pick.digest.clone());
-            let got = fetch_manifest(&conn, &pr, &full, Some((&pick.digest, pick.size)))?;
-            bytes = got.0;
-            manifest_digest = got.1;
-            m = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
-            if m.manifests.is_some() {
-                return Err(bad("nested manifest list".into()));
+        let want = opts.platform.clone().unwrap_or_else(Platform::host);
+        let m = match read_manifest(&bytes, &want, &full, false)? {
+            ManifestStep::Image(m) => m,
+            ManifestStep::Index(pick) => {
+                let pr = r.clone_with_digest(pick.digest.clone());
+                let got = fetch_manifest(&conn, &pr, &full, Some((&pick.digest, pick.size)))?;
+                bytes = got.0;
+                manifest_digest = got.1;
+                match read_manifest(&bytes, &want, &full, true)? {
+                    ManifestStep::Image(m) => m,
+                    ManifestStep::Index(_) => return Err(bad("nested manifest list".into())),
+                }
             }
-        }
-        if m.schema_version != 2 {
-            return Err(bad(format!(
-                "schema version {} (only 2 is supported)",
-                m.schema_version
-            )));
-        }
+        };
         let cdesc = m
             .config
             .ok_or_else(|| bad(format!("no config in {}", m.media_type)))?;
@@ -360,18 +448,6 @@ impl Store {
             reference: full.clone(),
             manifest_digest: manifest_digest.clone(),
         });
-        for l in &m.layers {
-            let t = l.media_type.as_str();
-            let ok = t.is_empty()
-                || t.starts_with("application/vnd.oci.image.layer.v1.tar")
-                || t.starts_with("application/vnd.oci.image.layer.nondistributable.v1.tar")
-                || t == "application/vnd.docker.image.rootfs.diff.tar.gzip"
-                || t == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
-            if !ok {
-                return Err(bad(format!("layer {} has media type {t}", l.digest)));
-            }
-            digest_hex(&l.digest).map_err(|e| bad(e.to_string()))?;
-        }
         // Config.
         let config = {
             let od = OciDescriptor {
@@ -388,18 +464,7 @@ impl Store {
             v
         };
         progress(ProgressEvent::ConfigDone);
-        let diff_ids = serde_json::from_slice::<ConfigDiffIds>(&config)
-            .map_err(|e| bad(format!("config {}: {e}", cdesc.digest)))?
-            .rootfs
-            .diff_ids;
-        if diff_ids.len() != m.layers.len() {
-            return Err(bad(format!(
-                "{} layers but {} diff ids in the config",
-                m.layers.len(),
-                diff_ids.len()
-            )));
-        }
-        let ids = layer_ids(&diff_ids)?;
+        let ids = read_config_layers(&config, &cdesc.digest, m.layers.len(), &full)?;
         let have: Vec<String> = self.layers()?.into_iter().map(|(id, _)| id).collect();
         let staging = self.pull_staging()?;
         let mut pending = Vec::new();
@@ -484,5 +549,70 @@ impl Store {
             reference: full,
             manifest_digest,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plat() -> Platform {
+        Platform {
+            os: "linux".into(),
+            arch: "amd64".into(),
+            variant: None,
+        }
+    }
+
+    fn bad(manifest: &str, config: &str, want: &str) {
+        let e = check_manifest(manifest.as_bytes(), config.as_bytes(), &plat()).unwrap_err();
+        assert!(e.to_string().contains(want), "{manifest}: {e}");
+    }
+
+    /// Hostile registry answers are typed errors naming what is wrong (the inputs the
+    /// registry_manifest fuzz target starts from).
+    #[test]
+    fn manifests_and_configs_are_checked() {
+        let d = format!("sha256:{}", "a".repeat(64));
+        let index = format!(
+            r#"{{"manifests":[{{"digest":"{d}","size":7,"platform":{{"os":"linux","architecture":"arm64"}}}},
+                {{"digest":"{d}","size":9,"platform":{{"os":"linux","architecture":"amd64"}}}}]}}"#
+        );
+        assert_eq!(
+            check_manifest(index.as_bytes(), b"", &plat()).unwrap(),
+            Some((d.clone(), 9))
+        );
+        let image = format!(
+            r#"{{"schemaVersion":2,"config":{{"digest":"{d}","size":2}},"layers":[{{"digest":"{d}","size":1}}]}}"#
+        );
+        let config = format!(r#"{{"rootfs":{{"diff_ids":["{d}"]}}}}"#);
+        assert_eq!(
+            check_manifest(image.as_bytes(), config.as_bytes(), &plat()).unwrap(),
+            None
+        );
+        bad(r#"{"manifests":[]}"#, "", "linux/amd64");
+        bad("[", "", "EOF");
+        bad(
+            r#"{"schemaVersion":1,"config":{"digest":"x","size":1}}"#,
+            "",
+            "schema version 1",
+        );
+        bad(r#"{"schemaVersion":2}"#, "", "no config");
+        bad(
+            &image.replace(r#""size":1}]"#, r#""size":1,"mediaType":"text/html"}]"#),
+            &config,
+            "text/html",
+        );
+        bad(
+            &image.replace(&format!(r#""{d}","size":1"#), r#""sha256:zz","size":1"#),
+            &config,
+            "zz",
+        );
+        bad(
+            &image,
+            r#"{"rootfs":{"diff_ids":[]}}"#,
+            "1 layers but 0 diff ids",
+        );
+        bad(&image, r#"{"rootfs":{"diff_ids":["md5:x"]}}"#, "md5:x");
     }
 }
