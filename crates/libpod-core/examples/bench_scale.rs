@@ -17,104 +17,16 @@ use std::time::{Duration, Instant};
 
 use libpod_core::{CreateOptions, NetworkMode, Runtime};
 
+mod bench_common;
+use bench_common::*;
+
 /// Podman's lock table size (`num_locks`): it cannot hold more containers.
 const PODMAN_NUM_LOCKS: usize = 2048;
-
-fn median(v: &mut [Duration]) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-/// Podman confined to `dir` (its own root, run root, tmpdir, CNI dir) in a private
-/// mount namespace with temp dirs over /var/lib and /run: never the host's Podman.
-fn podman(dir: &Path) -> Command {
-    let mut c = Command::new("unshare");
-    c.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
-        .arg(r#"mount --bind "$0" /var/lib && mount --bind "$1" /run && shift && exec podman "$@""#)
-        .arg(dir.join("varlib"))
-        .arg(dir.join("hostrun"))
-        .arg("--root")
-        .arg(dir.join("root"))
-        .arg("--runroot")
-        .arg(dir.join("run"))
-        .arg("--tmpdir")
-        .arg(dir.join("tmp"))
-        .arg("--volumepath")
-        .arg(dir.join("volumes"))
-        .arg("--network-config-dir")
-        .arg(dir.join("cni"))
-        .args([
-            "--cgroup-manager",
-            "cgroupfs",
-            "--runtime",
-            "crun",
-            "--storage-driver",
-            "overlay",
-            "--events-backend",
-            "file",
-        ])
-        .env("TMPDIR", dir.join("tmp"));
-    c
-}
-
-/// The lpod CLI on its own root and run root.
-fn lpod(bin: &Path, dir: &Path) -> Command {
-    let mut c = Command::new(bin);
-    c.arg("--root")
-        .arg(dir.join("root"))
-        .arg("--runroot")
-        .arg(dir.join("run"))
-        .args(["--runtime", "crun", "--storage-driver", "overlay"]);
-    c
-}
-
-/// Podman's default rlimits exceed this host's (no CAP_SYS_RESOURCE).
-const PODMAN_ULIMITS: [&str; 4] = [
-    "--ulimit",
-    "nofile=1024:1024",
-    "--ulimit",
-    "nproc=1024:1024",
-];
-
-fn run_out(cmd: &mut Command) -> Result<String, String> {
-    let out = cmd
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("{cmd:?}: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    } else {
-        Err(format!(
-            "{cmd:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
 
 fn timed(cmd: &mut Command) -> Result<(Duration, String), String> {
     let t0 = Instant::now();
     let out = run_out(cmd)?;
     Ok((t0.elapsed(), out))
-}
-
-fn unmount_below(dir: &Path) {
-    let needle = dir.display().to_string();
-    let Ok(m) = std::fs::read_to_string("/proc/self/mountinfo") else {
-        return;
-    };
-    let mut mps: Vec<&str> = m
-        .lines()
-        .filter_map(|l| l.split(' ').nth(4))
-        .filter(|mp| mp.starts_with(&needle))
-        .collect();
-    mps.sort_by_key(|m| std::cmp::Reverse(m.len()));
-    for mp in mps {
-        let _ = nix::mount::umount2(mp, nix::mount::MntFlags::MNT_DETACH);
-    }
 }
 
 /// Medians of one engine at one N.
@@ -177,13 +89,13 @@ fn time_cli(
         ck.extend(dk);
     }
     Ok(Row {
-        create: median(&mut c),
-        start: median(&mut s),
-        inspect: median(&mut i),
-        stop: median(&mut st),
-        rm: median(&mut r),
-        ps: median(&mut ps),
-        check: (!ck.is_empty()).then(|| median(&mut ck)),
+        create: median(&c),
+        start: median(&s),
+        inspect: median(&i),
+        stop: median(&st),
+        rm: median(&r),
+        ps: median(&ps),
+        check: (!ck.is_empty()).then(|| median(&ck)),
     })
 }
 
