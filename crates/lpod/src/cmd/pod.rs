@@ -331,14 +331,19 @@ fn ps(rt: &Runtime, a: PodPsArgs) -> CmdResult {
         }
         return Ok(0);
     }
+    let now = chrono::Utc::now();
     let rows: Vec<Vec<String>> = pods
         .iter()
         .map(|p| {
+            // "3 seconds ago" as Podman; the raw time if it does not parse.
+            let created = chrono::DateTime::parse_from_rfc3339(&p.created)
+                .map(|t| format::ago(t.with_timezone(&chrono::Utc), now))
+                .unwrap_or_else(|_| p.created.clone());
             vec![
                 format::short_id(&p.id, a.no_trunc).to_string(),
                 p.name.clone(),
                 p.status.clone(),
-                p.created.clone(),
+                created,
                 format::short_id(&p.infra_id, a.no_trunc).to_string(),
                 p.containers.len().to_string(),
             ]
