@@ -644,6 +644,10 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             spec.mounts.extend(write_etc(p, &l.cfg, &[], &[], None)?);
             Ok(spec)
         }
+        NetworkMode::Slirp4netns(ref o) => {
+            let o = o.clone();
+            setup_slirp(l, &o, spec)
+        }
         NetworkMode::Bridge => {
             // A leftover of an earlier run (crash): release it first.
             if l.st.netns_path.is_some() {
@@ -704,6 +708,53 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             Ok(spec)
         }
     }
+}
+
+/// `--network slirp4netns`: a new netns, slirp4netns serving it (pid recorded
+/// in the state), /etc files with Podman's slirp4netns addresses.
+fn setup_slirp(
+    l: &mut Locked<'_>,
+    o: &libpod_config::SlirpOptions,
+    mut spec: NetSpec,
+) -> Result<NetSpec> {
+    let p = l.p;
+    let id = l.cfg.id.clone();
+    if l.st.netns_path.is_some() || l.st.slirp4netns.is_some() {
+        for e in teardown(l) {
+            tracing::warn!(error = %e, "releasing a stale network");
+        }
+    }
+    let (addr, _gateway, dns) = crate::slirp::addresses(o)?;
+    let dir = netns_dir(p);
+    libpod_storage::private::create_private_dir(&dir)
+        .map_err(|e| Error::io("create directory", &dir, e))?;
+    let ns = Netns::create(&format!("lpod-{id}"), &dir).map_err(|source| NetworkError::Netns {
+        id: id.clone(),
+        source,
+    })?;
+    let edir = etc_dir(p, &id);
+    libpod_storage::private::create_private_dir(&edir)
+        .map_err(|e| Error::io("create directory", &edir, e))?;
+    let proc_ = match crate::slirp::spawn(&id, ns.path(), &edir.join("slirp4netns.log"), o) {
+        Ok(pr) => pr,
+        Err(e) => {
+            if let Err(d) = ns.destroy() {
+                tracing::warn!(error = %d, "destroying the netns after a failed setup");
+            }
+            return Err(e);
+        }
+    };
+    let path = ns.path().to_path_buf();
+    drop(ns);
+    l.st.netns_path = Some(path.clone());
+    l.st.slirp4netns = Some(proc_);
+    l.st.network_status.clear();
+    l.save()?;
+    spec.net = Some(Namespace::Join(path));
+    let host = crate::slirp::host_address();
+    spec.mounts
+        .extend(write_etc(p, &l.cfg, &[addr], &[dns.to_string()], host)?);
+    Ok(spec)
 }
 
 /// What the state records of one network's ADD.
@@ -800,6 +851,22 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Vec<Error> {
                     .into(),
                 );
             }
+            if let Err(source) = Netns::destroy_path(&path) {
+                errs.push(
+                    NetworkError::Netns {
+                        id: id.clone(),
+                        source,
+                    }
+                    .into(),
+                );
+            }
+        }
+    }
+    if let Some(sp) = l.st.slirp4netns.take() {
+        crate::slirp::kill(&sp);
+    }
+    if matches!(l.cfg.namespaces.network, NetworkMode::Slirp4netns(_)) {
+        if let Some(path) = l.st.netns_path.clone() {
             if let Err(source) = Netns::destroy_path(&path) {
                 errs.push(
                     NetworkError::Netns {

@@ -106,8 +106,16 @@ pub fn create_options(
             parse::NetworkMode::Container(c) => {
                 (libpod_core::NetworkMode::Container(c), Vec::new())
             }
+            parse::NetworkMode::Slirp4netns(o) => {
+                (libpod_core::NetworkMode::Slirp4netns(o), Vec::new())
+            }
         },
     };
+    if !f.publish.is_empty() && matches!(network, libpod_core::NetworkMode::Slirp4netns(_)) {
+        return Err(CliError::Usage(
+            "-p/--publish with --network slirp4netns is not supported by lpod yet (no port forwarding through slirp4netns); use a bridge network to publish ports".to_string(),
+        ));
+    }
     let mut ports = f
         .publish
         .iter()

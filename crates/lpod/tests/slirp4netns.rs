@@ -1,0 +1,175 @@
+//! `--network slirp4netns[:OPTS]` as root through the real binary: a real
+//! slirp4netns serving the container's own netns, real crun under real conmon
+//! (issue 14, 500-networking.bats). The container only talks to its own
+//! addresses; the slirp4netns process is checked gone after every teardown path.
+
+mod common;
+
+use common::{require_binary, Lpod};
+
+fn world() -> Option<Lpod> {
+    require_binary("slirp4netns", "slirp4netns")?;
+    Lpod::with_image()
+}
+
+/// The first address `hostname -I` would print (IPv4 first), read from `ip`.
+fn host_first_address() -> Option<String> {
+    let out = std::process::Command::new("hostname")
+        .arg("-I")
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let all: Vec<&str> = text.split_whitespace().collect();
+    all.iter()
+        .find(|a| !a.contains(':'))
+        .or_else(|| all.first())
+        .map(|s| s.to_string())
+}
+
+#[test]
+fn default_cidr_address_resolv_and_hosts_then_gone_after_rm() {
+    let Some(l) = world() else {
+        return;
+    };
+    let cid = l
+        .ok(&[
+            "run",
+            "-d",
+            "--name",
+            "slirpy",
+            "--hostname",
+            "slirphost",
+            "--network",
+            "slirp4netns",
+            &l.image,
+            "sleep",
+            "300",
+        ])
+        .trim()
+        .to_string();
+    assert_eq!(l.slirps().len(), 1, "one slirp4netns for the container");
+    let addr = l.ok(&["exec", &cid, "ip", "-4", "-o", "addr", "show", "tap0"]);
+    assert!(addr.contains("inet 10.0.2.100/24"), "{addr}");
+    let route = l.ok(&["exec", &cid, "ip", "route"]);
+    assert!(route.contains("default via 10.0.2.2 dev tap0"), "{route}");
+    let resolv = l.ok(&["exec", &cid, "cat", "/etc/resolv.conf"]);
+    let first_ns = resolv
+        .lines()
+        .find(|x| x.starts_with("nameserver"))
+        .unwrap_or_default();
+    assert_eq!(first_ns.trim(), "nameserver 10.0.2.3", "{resolv}");
+    let hosts = l.ok(&["exec", &cid, "cat", "/etc/hosts"]);
+    assert!(
+        hosts
+            .lines()
+            .any(|x| x.split_whitespace().collect::<Vec<_>>()
+                == ["10.0.2.100", "slirphost", "slirpy"]),
+        "{hosts}"
+    );
+    if let Some(h) = host_first_address() {
+        assert!(
+            hosts
+                .lines()
+                .any(|x| x.split_whitespace().collect::<Vec<_>>()
+                    == [h.as_str(), "host.containers.internal"]),
+            "{hosts}"
+        );
+    }
+    assert_eq!(
+        l.inspect(&cid, "{{.HostConfig.NetworkMode}}"),
+        "slirp4netns"
+    );
+    let check = l.run(&["system", "check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+    l.ok(&["rm", "-f", "-t", "0", &cid]);
+    assert!(l.slirps().is_empty(), "slirp4netns left after rm -f");
+    let check = l.run(&["system", "check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+}
+
+#[test]
+fn custom_cidr_and_mtu_and_gone_after_run_rm_exits() {
+    let Some(l) = world() else {
+        return;
+    };
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "slirp4netns:cidr=10.41.7.0/24,mtu=1500",
+        &l.image,
+        "sh",
+        "-c",
+        "ip -4 -o addr show tap0; ip link show tap0; grep nameserver /etc/resolv.conf | head -1",
+    ]);
+    assert!(out.contains("inet 10.41.7.100/24"), "{out}");
+    assert!(
+        out.contains("tap0: <") && out.contains(" mtu 1500 "),
+        "{out}"
+    );
+    assert!(out.contains("nameserver 10.41.7.3"), "{out}");
+    assert!(l.slirps().is_empty(), "slirp4netns left after run --rm");
+    assert!(l.ps_all().is_empty());
+    let check = l.run(&["system", "check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+}
+
+#[test]
+fn gone_after_a_detached_container_exits_and_restarts_on_start() {
+    let Some(l) = world() else {
+        return;
+    };
+    let cid = l
+        .ok(&["run", "-d", "--network", "slirp4netns", &l.image, "true"])
+        .trim()
+        .to_string();
+    l.ok(&["wait", &cid]);
+    // conmon's exit command tears the network down; wait for it (bounded).
+    l.wait_for("slirp4netns to go after the exit", || {
+        l.slirps().is_empty().then_some(())
+    });
+    // A second start gets a fresh slirp4netns, removed again by rm.
+    l.ok(&["start", &cid]);
+    l.ok(&["wait", &cid]);
+    l.wait_for("slirp4netns to go after the second exit", || {
+        l.slirps().is_empty().then_some(())
+    });
+    l.ok(&["rm", &cid]);
+    let check = l.run(&["system", "check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+}
+
+#[test]
+fn bad_options_and_ports_are_refused_clearly() {
+    let Some(l) = world() else {
+        return;
+    };
+    for (net, want) in [
+        (
+            "slirp4netns:port_handler=slirp4netns",
+            "invalid slirp4netns option \"port_handler=slirp4netns\"",
+        ),
+        (
+            "slirp4netns:enable_ipv6=maybe",
+            "invalid slirp4netns option \"enable_ipv6=maybe\"",
+        ),
+        ("slirp4netns:cidr=10.0.0.0/16", "slirp4netns cidr"),
+        ("slirp4netns:mtu=12", "slirp4netns mtu"),
+    ] {
+        let out = l.run(&["create", "--network", net, &l.image, "true"]);
+        assert_eq!(out.code, 125, "{net}: {out:?}");
+        assert!(out.stderr.contains(want), "{net}: {out:?}");
+    }
+    let out = l.run(&[
+        "create",
+        "--network",
+        "slirp4netns",
+        "-p",
+        "8080:80",
+        &l.image,
+        "true",
+    ]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(out.stderr.contains("--network slirp4netns"), "{out:?}");
+    assert!(l.ps_all().is_empty());
+}
