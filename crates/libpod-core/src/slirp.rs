@@ -242,6 +242,52 @@ pub(crate) fn kill(p: &SlirpProcess) {
     }
 }
 
+/// Live slirp4netns processes that serve a netns under `netns_dir` (this run
+/// root's): the container id (from the `lpod-ID` netns file name) and the process.
+pub(crate) fn find(netns_dir: &Path) -> Vec<(String, SlirpProcess)> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if !args
+            .first()
+            .is_some_and(|a0| a0.rsplit('/').next() == Some("slirp4netns"))
+        {
+            continue;
+        }
+        let id = args.iter().find_map(|a| {
+            let path = Path::new(a);
+            (path.parent() == Some(netns_dir))
+                .then(|| {
+                    path.file_name()?
+                        .to_str()?
+                        .strip_prefix("lpod-")
+                        .map(str::to_string)
+                })
+                .flatten()
+        });
+        let (Some(id), Some(start_time)) = (id, start_time(pid)) else {
+            continue;
+        };
+        let p = SlirpProcess { pid, start_time };
+        if alive(&p) {
+            out.push((id, p));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

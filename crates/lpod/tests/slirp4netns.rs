@@ -173,3 +173,40 @@ fn bad_options_and_ports_are_refused_clearly() {
     assert!(out.stderr.contains("--network slirp4netns"), "{out:?}");
     assert!(l.ps_all().is_empty());
 }
+
+#[test]
+fn system_check_reports_and_repairs_an_orphan_slirp4netns() {
+    let Some(mut l) = world() else {
+        return;
+    };
+    // What a crash between slirp4netns's start and the state's save leaves: a
+    // slirp4netns on a netns of this run root that no container records. The
+    // netns is the test's own (a bind-mounted namespace file; the guard unmounts it).
+    let dir = l.runroot.join("netns");
+    std::fs::create_dir_all(&dir).expect("create the run root's netns dir");
+    let ns = dir.join(format!("lpod-{}", "c".repeat(64)));
+    std::fs::write(&ns, b"").expect("create the netns file");
+    let made = std::process::Command::new("unshare")
+        .arg(format!("--net={}", ns.display()))
+        .arg("true")
+        .status()
+        .expect("run unshare");
+    assert!(made.success(), "unshare --net={}", ns.display());
+    let ns_arg = ns.display().to_string();
+    let pid = l.spawn_raw(
+        "slirp4netns",
+        &["--configure", "--netns-type=path", &ns_arg, "tap0"],
+    );
+    l.wait_for("the orphan slirp4netns to run", || {
+        l.slirps().contains(&pid).then_some(())
+    });
+    let out = l.run(&["system", "check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("orphan-slirp4netns"), "{out:?}");
+    l.ok(&["system", "check", "--repair"]);
+    l.wait_for("the orphan slirp4netns to be killed", || {
+        l.slirps().is_empty().then_some(())
+    });
+    let out = l.run(&["system", "check"]);
+    assert_eq!(out.code, 0, "{out:?}");
+}
