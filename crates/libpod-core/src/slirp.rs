@@ -260,10 +260,10 @@ pub(crate) fn find(netns_dir: &Path) -> Vec<(String, SlirpProcess)> {
             .split(|b| *b == 0)
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
-        if !args
+        let is_slirp = args
             .first()
-            .is_some_and(|a0| a0.rsplit('/').next() == Some("slirp4netns"))
-        {
+            .is_some_and(|a0| a0.rsplit('/').next() == Some("slirp4netns"));
+        if !is_slirp {
             continue;
         }
         let id = args.iter().find_map(|a| {
