@@ -412,9 +412,25 @@ pub(crate) fn hosts_text(
         push_host_line(&mut out, &mut seen, "127.0.0.1", &names);
     }
     for a in addresses {
-        push_host_line(&mut out, &mut seen, &a.to_string(), &names);
+        push_container_line(&mut out, &mut seen, &a.to_string(), &names);
     }
     out
+}
+
+/// The line of a container's own address: its hostname and name, both written
+/// even when they are the same (Podman's `IP NAME NAME` when `--hostname` is the
+/// name); names another line holds already are left out.
+fn push_container_line(out: &mut String, seen: &mut Vec<String>, ip: &str, names: &[&str]) {
+    let free: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !n.is_empty() && !seen.iter().any(|s| s == n))
+        .collect();
+    if free.is_empty() {
+        return;
+    }
+    seen.extend(free.iter().map(|n| n.to_string()));
+    out.push_str(&format!("{ip}\t{}\n", free.join(" ")));
 }
 
 /// Adds `127.0.0.1 <hostname> <name>` of a container that joins another's network

@@ -108,6 +108,21 @@ fn custom_cidr_and_mtu_and_gone_after_run_rm_exits() {
         "{out}"
     );
     assert!(out.contains("nameserver 10.41.7.3"), "{out}");
+    // --hostname equal to --name: Podman writes both names on the address line.
+    let hosts = l.ok(&[
+        "run",
+        "--rm",
+        "--name",
+        "same",
+        "--hostname",
+        "same",
+        "--network",
+        "slirp4netns:cidr=10.41.8.0/24",
+        &l.image,
+        "cat",
+        "/etc/hosts",
+    ]);
+    assert!(hosts.contains("10.41.8.100\tsame same\n"), "{hosts}");
     assert!(l.slirps().is_empty(), "slirp4netns left after run --rm");
     assert!(l.ps_all().is_empty());
     let check = l.run(&["system", "check"]);
