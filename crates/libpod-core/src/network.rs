@@ -751,7 +751,13 @@ fn setup_slirp(
     let edir = etc_dir(p, &id);
     libpod_storage::private::create_private_dir(&edir)
         .map_err(|e| Error::io("create directory", &edir, e))?;
-    let proc_ = match crate::slirp::spawn(&id, ns.path(), &edir.join("slirp4netns.log"), o) {
+    let proc_ = match crate::slirp::spawn(
+        &id,
+        ns.path(),
+        &edir.join("slirp4netns.log"),
+        o,
+        &l.cfg.port_mappings,
+    ) {
         Ok(pr) => pr,
         Err(e) => {
             if let Err(d) = ns.destroy() {

@@ -106,7 +106,13 @@ pub(crate) fn alive(p: &SlirpProcess) -> bool {
 /// Starts slirp4netns for the namespace at `netns` and waits until it has
 /// configured `tap0` there. The process outlives lpod (its own session); the
 /// caller records the returned pid in the container state.
-pub(crate) fn spawn(id: &str, netns: &Path, log: &Path, o: &SlirpOptions) -> Result<SlirpProcess> {
+pub(crate) fn spawn(
+    id: &str,
+    netns: &Path,
+    log: &Path,
+    o: &SlirpOptions,
+    ports: &[libpod_config::PortMapping],
+) -> Result<SlirpProcess> {
     let fail = |reason: String| -> Error {
         NetworkError::Slirp4netns {
             id: id.to_string(),
@@ -131,6 +137,17 @@ pub(crate) fn spawn(id: &str, netns: &Path, log: &Path, o: &SlirpOptions) -> Res
     }
     if o.enable_ipv6 {
         cmd.arg("--enable-ipv6");
+    }
+    // Published ports go through slirp4netns's API socket (beside its log).
+    // A socket path must stay under 108 bytes: slirp4netns runs in the log's
+    // directory and gets a relative name; lpod connects through /proc/self/fd.
+    let api = log.with_file_name("slirp4netns.sock");
+    if !ports.is_empty() {
+        let _ = std::fs::remove_file(&api);
+        if let Some(dir) = log.parent() {
+            cmd.current_dir(dir);
+        }
+        cmd.arg("--api-socket=slirp4netns.sock");
     }
     cmd.arg("--netns-type=path")
         .arg(netns)
@@ -169,7 +186,11 @@ pub(crate) fn spawn(id: &str, netns: &Path, log: &Path, o: &SlirpOptions) -> Res
         pid,
         start_time: start,
     };
-    let ready = wait_ready(&ready_r, READY_TIMEOUT);
+    let ready = wait_ready(&ready_r, READY_TIMEOUT).and_then(|()| {
+        ports.iter().try_for_each(|p| {
+            add_hostfwd(&api, p).map_err(|e| format!("publish port {}: {e}", p.host_port))
+        })
+    });
     if let Err(reason) = ready {
         kill(&proc_);
         let _ = child.kill();
@@ -185,6 +206,49 @@ pub(crate) fn spawn(id: &str, netns: &Path, log: &Path, o: &SlirpOptions) -> Res
     // Not waited for: it runs on after lpod exits (reparented to init).
     drop(child);
     Ok(proc_)
+}
+
+/// Asks slirp4netns (its API socket) to forward a host port to the container.
+fn add_hostfwd(api: &Path, p: &libpod_config::PortMapping) -> std::result::Result<(), String> {
+    use std::io::{Read, Write};
+    let proto = match p.protocol {
+        libpod_config::Protocol::Tcp => "tcp",
+        libpod_config::Protocol::Udp => "udp",
+        libpod_config::Protocol::Sctp => {
+            return Err("slirp4netns forwards tcp and udp only".to_string())
+        }
+    };
+    let host_addr = p
+        .host_ip
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| "0.0.0.0".to_string());
+    let req = serde_json::json!({
+        "execute": "add_hostfwd",
+        "arguments": {
+            "proto": proto,
+            "host_addr": host_addr,
+            "host_port": p.host_port,
+            "guest_port": p.container_port,
+        }
+    });
+    let dir = api.parent().unwrap_or(Path::new("/"));
+    let dirf = std::fs::File::open(dir).map_err(|e| format!("open {}: {e}", dir.display()))?;
+    let short = format!("/proc/self/fd/{}/slirp4netns.sock", dirf.as_raw_fd());
+    let mut sock = std::os::unix::net::UnixStream::connect(&short)
+        .map_err(|e| format!("connect {}: {e}", api.display()))?;
+    let _ = sock.set_read_timeout(Some(READY_TIMEOUT));
+    sock.write_all(req.to_string().as_bytes())
+        .map_err(|e| format!("write to its API socket: {e}"))?;
+    let _ = sock.shutdown(std::net::Shutdown::Write);
+    let mut reply = String::new();
+    sock.read_to_string(&mut reply)
+        .map_err(|e| format!("read its API reply: {e}"))?;
+    let v: serde_json::Value =
+        serde_json::from_str(reply.trim()).map_err(|e| format!("its API reply {reply:?}: {e}"))?;
+    match v.get("error") {
+        Some(e) => Err(format!("slirp4netns refused: {e}")),
+        None => Ok(()),
+    }
 }
 
 /// Waits for slirp4netns's `1` on the ready pipe, at most `timeout`.

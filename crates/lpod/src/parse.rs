@@ -525,6 +525,10 @@ fn slirp_options(opts: &str) -> Result<libpod_core::libpod_config::SlirpOptions,
         let (k, v) = opt.split_once('=').unwrap_or((opt, ""));
         match k {
             "cidr" => o.cidr = Some(v.to_string()),
+            // Published ports always go through slirp4netns's own API (as
+            // Podman's `port_handler=slirp4netns`); rootlesskit is accepted for
+            // Podman's command lines and means the same forwarding here.
+            "port_handler" if v == "slirp4netns" || v == "rootlesskit" => {}
             "enable_ipv6" => o.enable_ipv6 = bool_of(opt, v)?,
             "allow_host_loopback" => o.allow_host_loopback = bool_of(opt, v)?,
             "mtu" => {
@@ -536,7 +540,7 @@ fn slirp_options(opts: &str) -> Result<libpod_core::libpod_config::SlirpOptions,
             _ => {
                 return Err(ParseError::SlirpOption {
                     opt: opt.to_string(),
-                    reason: "unknown or unsupported option (lpod knows cidr, enable_ipv6, mtu, allow_host_loopback)",
+                    reason: "unknown or unsupported option (lpod knows cidr, enable_ipv6, mtu, allow_host_loopback, port_handler)",
                 })
             }
         }
@@ -942,7 +946,7 @@ mod tests {
             Ok(NetworkMode::Slirp4netns(Default::default()))
         );
         assert!(matches!(
-            network("slirp4netns:port_handler=rootlesskit"),
+            network("slirp4netns:outbound_addr=eth0"),
             Err(ParseError::SlirpOption { .. })
         ));
         assert!(matches!(

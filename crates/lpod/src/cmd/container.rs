@@ -111,11 +111,6 @@ pub fn create_options(
             }
         },
     };
-    if !f.publish.is_empty() && matches!(network, libpod_core::NetworkMode::Slirp4netns(_)) {
-        return Err(CliError::Usage(
-            "-p/--publish with --network slirp4netns is not supported by lpod yet (no port forwarding through slirp4netns); use a bridge network to publish ports".to_string(),
-        ));
-    }
     let mut ports = f
         .publish
         .iter()
