@@ -774,8 +774,23 @@ fn setup_slirp(
     l.save()?;
     spec.net = Some(Namespace::Join(path));
     let host = crate::slirp::host_address();
+    // slirp4netns's DNS forwarder first, then the host's own servers (Podman keeps
+    // them; loopback ones are unreachable from the container's netns).
+    let mut servers = vec![dns.to_string()];
+    let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    for line in host_resolv.lines() {
+        let mut f = line.split_whitespace();
+        if f.next() != Some("nameserver") {
+            continue;
+        }
+        if let Some(ip) = f.next().and_then(|s| s.parse::<IpAddr>().ok()) {
+            if !ip.is_loopback() && !servers.contains(&ip.to_string()) {
+                servers.push(ip.to_string());
+            }
+        }
+    }
     spec.mounts
-        .extend(write_etc(p, &l.cfg, &[addr], &[dns.to_string()], host)?);
+        .extend(write_etc(p, &l.cfg, &[addr], &servers, host)?);
     Ok(spec)
 }
 
