@@ -9,6 +9,8 @@ const PACKAGES: &[(&str, &str)] = &[
     ("crun", "/usr/bin/crun"),
     ("conmon", "/usr/bin/conmon"),
     ("containernetworking-plugins", "/usr/lib/cni/bridge"),
+    // --network slirp4netns and its system tests.
+    ("slirp4netns", "/usr/bin/slirp4netns"),
     ("busybox-static", "/bin/busybox"),
     ("catatonit", "/usr/bin/catatonit"),
     ("iptables", "/usr/sbin/iptables"),

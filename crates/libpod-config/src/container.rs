@@ -59,6 +59,34 @@ pub enum NetworkMode {
         /// The full id of the container whose namespace is joined.
         id: String,
     },
+    /// A new namespace networked by a slirp4netns process (user-mode TCP/IP to
+    /// the host's network), which lpod spawns on start and kills on teardown.
+    Slirp4netns(SlirpOptions),
+}
+
+/// The options of `--network slirp4netns[:OPTS]` (Podman's names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SlirpOptions {
+    /// The /24 of the user-mode network (`cidr=`; default 10.0.2.0/24).
+    pub cidr: Option<String>,
+    /// Also route IPv6 (`enable_ipv6=true`).
+    pub enable_ipv6: bool,
+    /// The tap device's MTU (`mtu=`; default 65520).
+    pub mtu: Option<u32>,
+    /// Let the container reach the host's loopback through the gateway
+    /// (`allow_host_loopback=true`).
+    pub allow_host_loopback: bool,
+}
+
+/// A slirp4netns process that serves a container's network namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlirpProcess {
+    /// Its pid.
+    pub pid: i32,
+    /// Its start time (field 22 of /proc/PID/stat), so that a recycled pid is not killed.
+    pub start_time: u64,
 }
 
 /// How a non-network namespace is set up.
@@ -582,6 +610,9 @@ pub struct ContainerState {
     pub netns_path: Option<PathBuf>,
     /// Per-network status, by network name.
     pub network_status: BTreeMap<String, NetworkStatus>,
+    /// The slirp4netns process of a `--network slirp4netns` container while it runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slirp4netns: Option<SlirpProcess>,
     /// How often the restart policy restarted it.
     pub restart_count: u32,
     /// Exec sessions by id.
@@ -634,6 +665,7 @@ impl Default for ContainerState {
             mountpoint: None,
             netns_path: None,
             network_status: BTreeMap::new(),
+            slirp4netns: None,
             restart_count: 0,
             exec_sessions: BTreeMap::new(),
             bundle_path: None,

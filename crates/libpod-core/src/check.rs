@@ -99,6 +99,9 @@ pub enum FindingKind {
     OrphanHealthMonitor,
     /// A running container with a scheduled healthcheck whose recorded monitor is dead.
     DeadHealthMonitor,
+    /// A slirp4netns process serving a netns of this run root that no running
+    /// container's state records.
+    OrphanSlirp4netns,
 }
 
 impl FindingKind {
@@ -125,6 +128,7 @@ impl FindingKind {
             FindingKind::StorageInconsistency => "storage-inconsistency",
             FindingKind::OrphanHealthMonitor => "orphan-health-monitor",
             FindingKind::DeadHealthMonitor => "dead-health-monitor",
+            FindingKind::OrphanSlirp4netns => "orphan-slirp4netns",
         }
     }
 }
@@ -438,6 +442,7 @@ fn repair_rank(k: FindingKind) -> u8 {
         FindingKind::StorageInconsistency => 17,
         FindingKind::OrphanHealthMonitor => 18,
         FindingKind::DeadHealthMonitor => 19,
+        FindingKind::OrphanSlirp4netns => 20,
     }
 }
 
@@ -528,6 +533,7 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
     audit_locks(&s, &mut out);
     audit_conmons(&s, &mut out);
     audit_health_monitors(&s, &mut out);
+    audit_slirps(&s, &mut out);
     audit_files(&s, &mut out);
     audit_storage(&s, &mut out)?;
     audit_journal(&s, &mut out)?;
@@ -906,6 +912,49 @@ fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// slirp4netns processes of this run root's netns that no live container records.
+fn audit_slirps(s: &Seen<'_>, out: &mut Vec<Finding>) {
+    for (id, sp) in crate::slirp::find(&s.netns_dir) {
+        let detail = match s.db.ctrs.get(&id) {
+            None => "slirp4netns of a container the state does not have".to_string(),
+            Some((_, st)) if st.slirp4netns.as_ref() == Some(&sp) => continue,
+            Some((_, st)) => format!(
+                "slirp4netns the state of the container (status {}) does not record",
+                st.status.as_str()
+            ),
+        };
+        out.push(
+            Finding::new(FindingKind::OrphanSlirp4netns)
+                .id(&id)
+                .pid(sp.pid)
+                .detail(format!("{detail} (start time {})", sp.start_time)),
+        );
+    }
+}
+
+/// Repairs an `orphan-slirp4netns` finding: kills it (same pid and start time)
+/// unless, under the container's lock, its state records it after all.
+fn repair_orphan_slirp(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
+    let Some(pid) = f.pid else { return Ok(false) };
+    let start = f
+        .detail
+        .rsplit_once("(start time ")
+        .and_then(|(_, t)| t.trim_end_matches(')').parse::<u64>().ok());
+    let Some(start_time) = start else {
+        return Ok(false);
+    };
+    let sp = libpod_config::SlirpProcess { pid, start_time };
+    let _guard = match recovered_and_locked(p, id)? {
+        Some(l) if l.st.slirp4netns.as_ref() == Some(&sp) => return Ok(false),
+        other => other,
+    };
+    if !crate::slirp::alive(&sp) {
+        return Ok(false);
+    }
+    crate::slirp::kill(&sp);
+    Ok(!crate::slirp::alive(&sp))
+}
+
 /// The statuses during which a container keeps its health monitor (paused: no checks,
 /// but the monitor stays for the unpause).
 fn watched(s: ContainerStatus) -> bool {
@@ -1056,6 +1105,7 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
     }
     match f.kind {
         FindingKind::OrphanConmon => repair_orphan_conmon(p, f, id),
+        FindingKind::OrphanSlirp4netns => repair_orphan_slirp(p, f, id),
         FindingKind::OrphanRuntimeState => repair_orphan_runtime_state(p, f, id),
         FindingKind::DeadContainer => repair_dead_container(rt, p, id),
         FindingKind::MissingStorage => repair_missing_storage(rt, p, id),

@@ -243,6 +243,15 @@ pub enum NetworkError {
         #[source]
         source: libpod_net::NetnsError,
     },
+    /// The slirp4netns of a `--network slirp4netns` container could not be started
+    /// or did not come up.
+    #[error("slirp4netns for container {id}: {reason}")]
+    Slirp4netns {
+        /// Container id.
+        id: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// A network config operation failed.
     #[error("network {name}: {source}")]
     Store {

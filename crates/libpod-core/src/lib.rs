@@ -48,6 +48,7 @@ pub mod pod;
 mod process;
 mod recovery;
 pub mod runtime;
+mod slirp;
 pub mod stats;
 pub mod top;
 

@@ -412,9 +412,25 @@ pub(crate) fn hosts_text(
         push_host_line(&mut out, &mut seen, "127.0.0.1", &names);
     }
     for a in addresses {
-        push_host_line(&mut out, &mut seen, &a.to_string(), &names);
+        push_container_line(&mut out, &mut seen, &a.to_string(), &names);
     }
     out
+}
+
+/// The line of a container's own address: its hostname and name, both written
+/// even when they are the same (Podman's `IP NAME NAME` when `--hostname` is the
+/// name); names another line holds already are left out.
+fn push_container_line(out: &mut String, seen: &mut Vec<String>, ip: &str, names: &[&str]) {
+    let free: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !n.is_empty() && !seen.iter().any(|s| s == n))
+        .collect();
+    if free.is_empty() {
+        return;
+    }
+    seen.extend(free.iter().map(|n| n.to_string()));
+    out.push_str(&format!("{ip}\t{}\n", free.join(" ")));
 }
 
 /// Adds `127.0.0.1 <hostname> <name>` of a container that joins another's network
@@ -644,6 +660,10 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             spec.mounts.extend(write_etc(p, &l.cfg, &[], &[], None)?);
             Ok(spec)
         }
+        NetworkMode::Slirp4netns(ref o) => {
+            let o = o.clone();
+            setup_slirp(l, &o, spec)
+        }
         NetworkMode::Bridge => {
             // A leftover of an earlier run (crash): release it first.
             if l.st.netns_path.is_some() {
@@ -704,6 +724,74 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
             Ok(spec)
         }
     }
+}
+
+/// `--network slirp4netns`: a new netns, slirp4netns serving it (pid recorded
+/// in the state), /etc files with Podman's slirp4netns addresses.
+fn setup_slirp(
+    l: &mut Locked<'_>,
+    o: &libpod_config::SlirpOptions,
+    mut spec: NetSpec,
+) -> Result<NetSpec> {
+    let p = l.p;
+    let id = l.cfg.id.clone();
+    if l.st.netns_path.is_some() || l.st.slirp4netns.is_some() {
+        for e in teardown(l) {
+            tracing::warn!(error = %e, "releasing a stale network");
+        }
+    }
+    let (addr, _gateway, dns) = crate::slirp::addresses(o)?;
+    let dir = netns_dir(p);
+    libpod_storage::private::create_private_dir(&dir)
+        .map_err(|e| Error::io("create directory", &dir, e))?;
+    let ns = Netns::create(&format!("lpod-{id}"), &dir).map_err(|source| NetworkError::Netns {
+        id: id.clone(),
+        source,
+    })?;
+    let edir = etc_dir(p, &id);
+    libpod_storage::private::create_private_dir(&edir)
+        .map_err(|e| Error::io("create directory", &edir, e))?;
+    let proc_ = match crate::slirp::spawn(
+        &id,
+        ns.path(),
+        &edir.join("slirp4netns.log"),
+        o,
+        &l.cfg.port_mappings,
+    ) {
+        Ok(pr) => pr,
+        Err(e) => {
+            if let Err(d) = ns.destroy() {
+                tracing::warn!(error = %d, "destroying the netns after a failed setup");
+            }
+            return Err(e);
+        }
+    };
+    let path = ns.path().to_path_buf();
+    drop(ns);
+    l.st.netns_path = Some(path.clone());
+    l.st.slirp4netns = Some(proc_);
+    l.st.network_status.clear();
+    l.save()?;
+    spec.net = Some(Namespace::Join(path));
+    let host = crate::slirp::host_address();
+    // slirp4netns's DNS forwarder first, then the host's own servers (Podman keeps
+    // them; loopback ones are unreachable from the container's netns).
+    let mut servers = vec![dns.to_string()];
+    let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    for line in host_resolv.lines() {
+        let mut f = line.split_whitespace();
+        if f.next() != Some("nameserver") {
+            continue;
+        }
+        if let Some(ip) = f.next().and_then(|s| s.parse::<IpAddr>().ok()) {
+            if !ip.is_loopback() && !servers.contains(&ip.to_string()) {
+                servers.push(ip.to_string());
+            }
+        }
+    }
+    spec.mounts
+        .extend(write_etc(p, &l.cfg, &[addr], &servers, host)?);
+    Ok(spec)
 }
 
 /// What the state records of one network's ADD.
@@ -800,6 +888,22 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Vec<Error> {
                     .into(),
                 );
             }
+            if let Err(source) = Netns::destroy_path(&path) {
+                errs.push(
+                    NetworkError::Netns {
+                        id: id.clone(),
+                        source,
+                    }
+                    .into(),
+                );
+            }
+        }
+    }
+    if let Some(sp) = l.st.slirp4netns.take() {
+        crate::slirp::kill(&sp);
+    }
+    if matches!(l.cfg.namespaces.network, NetworkMode::Slirp4netns(_)) {
+        if let Some(path) = l.st.netns_path.clone() {
             if let Err(source) = Netns::destroy_path(&path) {
                 errs.push(
                     NetworkError::Netns {

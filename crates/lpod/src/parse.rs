@@ -92,9 +92,17 @@ pub enum ParseError {
         "invalid network {0:?}: expected none, host, bridge, container:NAME or network names (a,b)"
     )]
     Network(String),
-    /// `--network` names a rootless user-mode network (slirp4netns, pasta), which lpod has not.
-    #[error("network mode {0:?} is not supported: slirp4netns and pasta are rootless user-mode networking, which lpod does not provide; use bridge, a network name, host or none")]
+    /// `--network` names a user-mode network lpod has not (pasta).
+    #[error("network mode {0:?} is not supported: lpod provides slirp4netns for user-mode networking, not pasta; use slirp4netns, bridge, a network name, host or none")]
     NetworkUnsupported(String),
+    /// An option of `--network slirp4netns:OPTS` lpod does not know or cannot parse.
+    #[error("invalid slirp4netns option {opt:?}: {reason}")]
+    SlirpOption {
+        /// The option as given.
+        opt: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
     /// `--security-opt`.
     #[error("invalid --security-opt {opt:?}: {reason}")]
     SecurityOpt {
@@ -498,6 +506,46 @@ pub enum NetworkMode {
     Bridge(Vec<String>),
     /// The network namespace of another container (`container:NAME|ID`).
     Container(String),
+    /// A new namespace served by slirp4netns (`slirp4netns[:OPTS]`).
+    Slirp4netns(libpod_core::libpod_config::SlirpOptions),
+}
+
+/// Parses the options of `slirp4netns:OPTS` (comma-separated, Podman's names).
+fn slirp_options(opts: &str) -> Result<libpod_core::libpod_config::SlirpOptions, ParseError> {
+    let mut o = libpod_core::libpod_config::SlirpOptions::default();
+    let bool_of = |opt: &str, v: &str| match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ParseError::SlirpOption {
+            opt: opt.to_string(),
+            reason: "expected true or false",
+        }),
+    };
+    for opt in opts.split(',').filter(|x| !x.is_empty()) {
+        let (k, v) = opt.split_once('=').unwrap_or((opt, ""));
+        match k {
+            "cidr" => o.cidr = Some(v.to_string()),
+            // Published ports always go through slirp4netns's own API (as
+            // Podman's `port_handler=slirp4netns`); rootlesskit is accepted for
+            // Podman's command lines and means the same forwarding here.
+            "port_handler" if v == "slirp4netns" || v == "rootlesskit" => {}
+            "enable_ipv6" => o.enable_ipv6 = bool_of(opt, v)?,
+            "allow_host_loopback" => o.allow_host_loopback = bool_of(opt, v)?,
+            "mtu" => {
+                o.mtu = Some(v.parse().map_err(|_| ParseError::SlirpOption {
+                    opt: opt.to_string(),
+                    reason: "expected a number",
+                })?)
+            }
+            _ => {
+                return Err(ParseError::SlirpOption {
+                    opt: opt.to_string(),
+                    reason: "unknown or unsupported option (lpod knows cidr, enable_ipv6, mtu, allow_host_loopback, port_handler)",
+                })
+            }
+        }
+    }
+    Ok(o)
 }
 
 /// Parses `--network`: `none`, `host`, `bridge`, or comma-separated network names.
@@ -507,10 +555,11 @@ pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
         "host" => Ok(NetworkMode::Host),
         // Podman's `private`: the default (a new namespace on the default network, as root).
         "bridge" | "private" => Ok(NetworkMode::Bridge(Vec::new())),
-        _ if ["slirp4netns", "pasta"]
-            .iter()
-            .any(|m| s == *m || s.strip_prefix(m).is_some_and(|r| r.starts_with(':'))) =>
-        {
+        "slirp4netns" => Ok(NetworkMode::Slirp4netns(Default::default())),
+        _ if s.starts_with("slirp4netns:") => Ok(NetworkMode::Slirp4netns(slirp_options(
+            &s["slirp4netns:".len()..],
+        )?)),
+        _ if s == "pasta" || s.starts_with("pasta:") => {
             Err(ParseError::NetworkUnsupported(s.into()))
         }
         _ if s.starts_with("container:") => match &s["container:".len()..] {
@@ -884,15 +933,25 @@ mod tests {
         );
         assert!(network("container:").is_err());
         assert!(network("bad name").is_err());
+        let NetworkMode::Slirp4netns(o) =
+            network("slirp4netns:cidr=10.5.0.0/24,enable_ipv6=true,mtu=1500").unwrap()
+        else {
+            panic!("not slirp4netns")
+        };
+        assert_eq!(o.cidr.as_deref(), Some("10.5.0.0/24"));
+        assert!(o.enable_ipv6 && !o.allow_host_loopback);
+        assert_eq!(o.mtu, Some(1500));
         assert_eq!(
-            network("slirp4netns:cidr=10.0.2.0/24"),
-            Err(ParseError::NetworkUnsupported(
-                "slirp4netns:cidr=10.0.2.0/24".into()
-            ))
+            network("slirp4netns"),
+            Ok(NetworkMode::Slirp4netns(Default::default()))
         );
         assert!(matches!(
-            network("slirp4netns"),
-            Err(ParseError::NetworkUnsupported(_))
+            network("slirp4netns:outbound_addr=eth0"),
+            Err(ParseError::SlirpOption { .. })
+        ));
+        assert!(matches!(
+            network("slirp4netns:enable_ipv6=yes"),
+            Err(ParseError::SlirpOption { .. })
         ));
         assert!(matches!(
             network("pasta"),

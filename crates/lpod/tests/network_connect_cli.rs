@@ -1,5 +1,5 @@
 //! `lpod network connect/disconnect/reload`, the default network's name (`podman`) and
-//! the slirp4netns refusal through the real binary over real CNI plugins (issue 14,
+//! the pasta refusal through the real binary over real CNI plugins (issue 14,
 //! 500-networking.bats). Networks are the test's own (own bridge name and subnet); the
 //! default network is only inspected, never attached.
 
@@ -47,23 +47,13 @@ fn default_network_is_named_podman_and_cannot_be_removed() {
 }
 
 #[test]
-fn slirp4netns_is_refused_clearly() {
+fn pasta_is_refused_clearly() {
     let Some(l) = Lpod::with_image() else {
         return;
     };
-    let out = l.run(&[
-        "create",
-        "--network",
-        "slirp4netns:cidr=10.0.2.0/24",
-        &l.image,
-        "true",
-    ]);
+    let out = l.run(&["create", "--network", "pasta", &l.image, "true"]);
     assert_eq!(out.code, 125, "{out:?}");
-    assert!(
-        out.stderr
-            .contains("\"slirp4netns:cidr=10.0.2.0/24\" is not supported"),
-        "{out:?}"
-    );
+    assert!(out.stderr.contains("\"pasta\" is not supported"), "{out:?}");
 }
 
 #[test]

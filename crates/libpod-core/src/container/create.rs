@@ -232,6 +232,10 @@ pub(crate) fn build_config(
         NetworkMode::None => CfgNetworkMode::None,
         NetworkMode::Host => CfgNetworkMode::Host,
         NetworkMode::Bridge => CfgNetworkMode::Bridge,
+        NetworkMode::Slirp4netns(o) => {
+            crate::slirp::validate(o)?;
+            CfgNetworkMode::Slirp4netns(o.clone())
+        }
         NetworkMode::Container(q) => CfgNetworkMode::Container {
             id: crate::deps::resolve_dependency(p, q)?,
         },

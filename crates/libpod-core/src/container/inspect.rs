@@ -445,6 +445,7 @@ pub(crate) fn inspect_rows(
                 NetworkMode::None => "none".to_string(),
                 NetworkMode::Host => "host".to_string(),
                 NetworkMode::Bridge => "bridge".to_string(),
+                NetworkMode::Slirp4netns(_) => "slirp4netns".to_string(),
                 NetworkMode::Pod => "pod".to_string(),
                 NetworkMode::Container { id } => format!("container:{id}"),
             },

@@ -20,6 +20,8 @@ pub enum NetworkMode {
     /// The network namespace of another container (`container:NAME|ID`): the new
     /// container depends on it (it is started first; it cannot be removed before).
     Container(String),
+    /// A new network namespace served by a slirp4netns process (`--network slirp4netns`).
+    Slirp4netns(libpod_config::SlirpOptions),
 }
 
 impl std::str::FromStr for NetworkMode {

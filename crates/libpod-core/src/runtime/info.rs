@@ -54,7 +54,7 @@ pub struct HostInfo {
     pub os: String,
     /// Always false: lpod runs locally.
     pub service_is_remote: bool,
-    /// slirp4netns, if installed (lpod does not use it; reported for Podman's tools).
+    /// slirp4netns, if installed (what `--network slirp4netns` runs).
     pub slirp4netns: Slirp4Netns,
     /// Free swap, bytes.
     pub swap_free: u64,

@@ -106,6 +106,9 @@ pub fn create_options(
             parse::NetworkMode::Container(c) => {
                 (libpod_core::NetworkMode::Container(c), Vec::new())
             }
+            parse::NetworkMode::Slirp4netns(o) => {
+                (libpod_core::NetworkMode::Slirp4netns(o), Vec::new())
+            }
         },
     };
     let mut ports = f

@@ -283,6 +283,35 @@ impl Lpod {
         pids
     }
 
+    /// Live (non-zombie) slirp4netns processes of this world (their netns path
+    /// argument names our run root).
+    pub fn slirps(&self) -> Vec<i32> {
+        let ours = self.dir.path().to_string_lossy().into_owned();
+        let mut pids = Vec::new();
+        let Ok(rd) = std::fs::read_dir("/proc") else {
+            return pids;
+        };
+        for e in rd.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+                continue;
+            };
+            let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+                continue;
+            };
+            let args: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let is_slirp = args
+                .first()
+                .is_some_and(|a0| a0.rsplit('/').next() == Some("slirp4netns"));
+            if is_slirp && args.iter().any(|a| a.contains(&ours)) && pid_live(pid) {
+                pids.push(pid);
+            }
+        }
+        pids
+    }
+
     /// Live (non-zombie) healthcheck monitor processes of this world: `container
     /// healthmonitor` command lines that name our paths.
     pub fn health_monitors(&self) -> Vec<i32> {
@@ -321,6 +350,7 @@ impl Lpod {
         let ours = self.dir.path();
         let mut pids = self.conmons();
         pids.extend(self.health_monitors());
+        pids.extend(self.slirps());
         for f in files {
             let Some(pid) = std::fs::read_to_string(&f)
                 .ok()
