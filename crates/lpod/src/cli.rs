@@ -198,6 +198,35 @@ pub enum Command {
     Top(TopArgs),
     /// Change the cgroup limits of a container.
     Update(UpdateArgs),
+    /// Rename a container.
+    Rename(RenameArgs),
+    /// Initialize containers: create them in the OCI runtime without starting them.
+    Init(InitArgs),
+}
+
+/// `rename` and `container rename`.
+#[derive(Debug, Clone, Args)]
+pub struct RenameArgs {
+    /// The container (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+    /// Its new name.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+/// `init` and `container init`.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Every container (those already initialized or running are skipped).
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// The latest container (not supported by lpod: an error).
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Containers (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
 }
 
 /// `lpod port`.
@@ -529,6 +558,10 @@ pub enum ContainerCommand {
     Update(UpdateArgs),
     /// Remove every container that is not running (created, stopped or exited).
     Prune(ContainerPruneArgs),
+    /// Rename a container (`lpod rename`).
+    Rename(RenameArgs),
+    /// Initialize containers (`lpod init`).
+    Init(InitArgs),
 }
 
 /// `container prune`.

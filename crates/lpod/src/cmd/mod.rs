@@ -13,6 +13,7 @@ mod ps;
 pub mod registry;
 mod stats;
 mod system;
+mod verbs;
 
 use std::path::{Path, PathBuf};
 
@@ -237,6 +238,12 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Top(a) | Command::Container(ContainerCommand::Top(a)) => stats::top(&open(g)?, a),
         Command::Update(a) | Command::Container(ContainerCommand::Update(a)) => {
             stats::update(&open(g)?, a)
+        }
+        Command::Rename(a) | Command::Container(ContainerCommand::Rename(a)) => {
+            verbs::rename(&open(g)?, &a)
+        }
+        Command::Init(a) | Command::Container(ContainerCommand::Init(a)) => {
+            verbs::init(&open(g)?, &a)
         }
     }
 }
