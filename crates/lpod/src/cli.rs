@@ -306,6 +306,27 @@ pub enum PodCommand {
     Top(PodTopArgs),
     /// Show the resource usage of pods' containers.
     Stats(PodStatsArgs),
+    /// Remove every stopped or exited pod (and its containers).
+    Prune(PruneForceArgs),
+}
+
+/// `pod prune` (and any prune whose only flag is `--force`).
+#[derive(Debug, Clone, Args)]
+pub struct PruneForceArgs {
+    /// Do not ask for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+/// `image prune` and `system prune`.
+#[derive(Debug, Clone, Args)]
+pub struct PruneAllArgs {
+    /// Remove every image no container uses, not only the dangling (untagged) ones.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Do not ask for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
 }
 
 /// `lpod pod exists`.
@@ -622,6 +643,8 @@ pub enum ImageCommand {
     /// Unmount images mounted by `image mount`.
     #[command(alias = "unmount")]
     Umount(ImageUmountArgs),
+    /// Remove dangling images (every unused image with `--all`); prints their ids.
+    Prune(PruneAllArgs),
 }
 
 /// `commit`.
@@ -724,6 +747,9 @@ pub enum SystemCommand {
     /// running when the host went down (run once from an init script, cron `@reboot`
     /// or a unit).
     Boot,
+    /// Remove stopped pods and containers, unused networks and dangling images (every
+    /// unused image with `--all`).
+    Prune(PruneAllArgs),
 }
 
 /// Flags shared by `run` and `create`.

@@ -9,6 +9,7 @@ mod image;
 mod mount;
 pub mod network;
 mod pod;
+mod prune;
 mod ps;
 pub mod registry;
 mod stats;
@@ -191,6 +192,8 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::System(SystemCommand::Boot) => system::boot(&open(g)?),
+        Command::System(SystemCommand::Prune(a)) => prune::system(&open(g)?, &a),
+        Command::Image(ImageCommand::Prune(a)) => prune::images(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
         Command::Container(ContainerCommand::Exists(a)) => container::exists(&open(g)?, a),
         Command::Container(ContainerCommand::Prune(a)) => container::prune(&open(g)?, &a),
