@@ -200,6 +200,8 @@ pub enum Command {
     Update(UpdateArgs),
     /// Rename a container.
     Rename(RenameArgs),
+    /// Show the history of an image.
+    History(HistoryArgs),
     /// Initialize containers: create them in the OCI runtime without starting them.
     Init(InitArgs),
 }
@@ -645,6 +647,48 @@ pub enum ImageCommand {
     Umount(ImageUmountArgs),
     /// Remove dangling images (every unused image with `--all`); prints their ids.
     Prune(PruneAllArgs),
+    /// Show the history of an image (`lpod history`).
+    History(HistoryArgs),
+    /// Show an image's layers as a tree.
+    Tree(TreeArgs),
+}
+
+/// `history` and `image history`.
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// Output format: json or a Go template (fields ID, Created, CreatedBy, Size,
+    /// Comment, Tags).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Sizes and dates for humans (`--human=false`: bytes and RFC 3339).
+    #[arg(
+        short = 'H',
+        long,
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set,
+        value_name = "BOOL"
+    )]
+    pub human: bool,
+    /// Do not truncate ids and commands.
+    #[arg(long = "no-trunc", alias = "notruncate")]
+    pub no_trunc: bool,
+    /// Print only the ids.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// The image.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+}
+
+/// `image tree`.
+#[derive(Debug, Clone, Args)]
+pub struct TreeArgs {
+    /// The image.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
 }
 
 /// `commit`.

@@ -5,6 +5,7 @@ mod container;
 mod events;
 mod filter;
 mod health;
+mod history;
 mod image;
 mod mount;
 pub mod network;
@@ -194,6 +195,10 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::System(SystemCommand::Boot) => system::boot(&open(g)?),
         Command::System(SystemCommand::Prune(a)) => prune::system(&open(g)?, &a),
         Command::Image(ImageCommand::Prune(a)) => prune::images(&open(g)?, &a),
+        Command::History(a) | Command::Image(ImageCommand::History(a)) => {
+            history::history(&open(g)?, &a)
+        }
+        Command::Image(ImageCommand::Tree(a)) => history::tree(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
         Command::Container(ContainerCommand::Exists(a)) => container::exists(&open(g)?, a),
         Command::Container(ContainerCommand::Prune(a)) => container::prune(&open(g)?, &a),
