@@ -179,6 +179,36 @@ impl State for InMemoryState {
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
+    fn rename_container(&self, id: &str, new_name: &str) -> Result<()> {
+        validate_name(new_name)?;
+        let mut g = self.lock()?;
+        let old = match g.containers.get(id) {
+            Some((c, _)) => c.name.clone(),
+            None => return Err(StateError::NoSuchContainer { id: id.to_string() }),
+        };
+        if old == new_name {
+            return Ok(());
+        }
+        if let Some(holder_id) = g.names.get(new_name) {
+            let holder = g.namespace.get(holder_id).map_or("object", |h| h.1);
+            return Err(StateError::NameInUse {
+                name: new_name.to_string(),
+                holder: holder.to_string(),
+                holder_id: holder_id.clone(),
+            });
+        }
+        g.names.remove(&old);
+        g.names.insert(new_name.to_string(), id.to_string());
+        if let Some(entry) = g.namespace.get_mut(id) {
+            entry.0 = new_name.to_string();
+        }
+        if let Some((c, _)) = g.containers.get_mut(id) {
+            c.name = new_name.to_string();
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
     fn remove_container(&self, id: &str) -> Result<()> {
         let mut g = self.lock()?;
         if g.containers.remove(id).is_none() {

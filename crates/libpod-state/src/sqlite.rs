@@ -785,6 +785,46 @@ impl State for SqliteState {
     }
 
     #[tracing::instrument(level = "debug", skip(self), fields(path = %self.path.display()))]
+    fn rename_container(&self, id: &str, new_name: &str) -> Result<()> {
+        validate_name(new_name)?;
+        self.write("renaming container", |tx| {
+            let old: String = tx
+                .prepare_cached("SELECT json FROM container_config WHERE id = ?1")
+                .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+                .optional()
+                .map_err(self.sql("reading container config"))?
+                .ok_or_else(|| StateError::NoSuchContainer { id: id.to_string() })?;
+            let mut cfg: ContainerConfig = from_json("container config", id, &old)?;
+            if cfg.name == new_name {
+                return Ok(());
+            }
+            let holder: Option<(String, String)> = tx
+                .prepare_cached("SELECT id, kind FROM id_namespace WHERE name = ?1")
+                .and_then(|mut s| {
+                    s.query_row([new_name], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()
+                })
+                .map_err(self.sql("checking name"))?;
+            if let Some((holder_id, holder)) = holder {
+                return Err(StateError::NameInUse {
+                    name: new_name.to_string(),
+                    holder,
+                    holder_id,
+                });
+            }
+            cfg.name = new_name.to_string();
+            let json = to_json("container config", id, &cfg)?;
+            tx.prepare_cached("UPDATE id_namespace SET name = ?2 WHERE id = ?1")
+                .and_then(|mut s| s.execute(params![id, new_name]))
+                .map_err(self.sql("renaming container id"))?;
+            tx.prepare_cached("UPDATE container_config SET name = ?2, json = ?3 WHERE id = ?1")
+                .and_then(|mut s| s.execute(params![id, new_name, json]))
+                .map_err(self.sql("renaming container"))?;
+            Ok(())
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip(self), fields(path = %self.path.display()))]
     fn remove_container(&self, id: &str) -> Result<()> {
         self.write("removing container", |tx| {
             let n = tx

@@ -128,6 +128,11 @@ pub trait State: Send + Sync {
     /// ([`StateError::ImmutableField`]); nothing else checks the new config.
     fn save_container_config(&self, config: &ContainerConfig) -> Result<()>;
 
+    /// Gives a container a new name, in one transaction: the shared id/name index and
+    /// the stored config change together. A name held by another container or pod is
+    /// [`StateError::NameInUse`]; renaming to the current name is a no-op.
+    fn rename_container(&self, id: &str, new_name: &str) -> Result<()>;
+
     /// Removes a container (config and state; its exit code stays).
     fn remove_container(&self, id: &str) -> Result<()>;
 

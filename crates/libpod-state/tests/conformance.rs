@@ -478,6 +478,46 @@ fn state_is_shareable_across_threads(s: &dyn State) {
     assert!(all.iter().all(|(_, st)| *st == running()));
 }
 
+fn rename_container_moves_the_name(s: &dyn State) {
+    let a = ctr("old");
+    let b = ctr("taken");
+    let p = PodConfig::new(new_id(), "podname");
+    s.add_container(&a, &running()).unwrap();
+    s.add_container(&b, &ContainerState::default()).unwrap();
+    s.add_pod(&p, &PodState::default()).unwrap();
+
+    s.rename_container(&a.id, "new").unwrap();
+    let (cfg, st) = s.container(&a.id).unwrap();
+    assert_eq!(cfg.name, "new");
+    assert_eq!(st, running(), "the state is untouched");
+    assert_eq!(s.lookup_container("new").unwrap(), a.id);
+    assert!(s.lookup_container("old").unwrap_err().is_not_found());
+    assert!(!s.name_in_use("old").unwrap());
+    // The freed name can be used again.
+    let c = ctr("old");
+    s.add_container(&c, &ContainerState::default()).unwrap();
+
+    // Names held by a container or a pod are refused; nothing changes.
+    for held in ["taken", "podname"] {
+        match s.rename_container(&a.id, held) {
+            Err(StateError::NameInUse { name, .. }) => assert_eq!(name, held),
+            other => panic!("rename to {held}: {other:?}"),
+        }
+        assert_eq!(s.container(&a.id).unwrap().0.name, "new");
+    }
+    // The current name: a no-op; an invalid name and a missing container: errors.
+    s.rename_container(&a.id, "new").unwrap();
+    assert!(s.rename_container(&a.id, "bad/name").is_err());
+    assert_eq!(s.container(&a.id).unwrap().0.name, "new");
+    assert!(matches!(
+        s.rename_container(&new_id(), "x"),
+        Err(StateError::NoSuchContainer { .. })
+    ));
+    // The renamed container is still removable, and its name freed.
+    s.remove_container(&a.id).unwrap();
+    assert!(!s.name_in_use("new").unwrap());
+}
+
 fn journal_entry(kind: JournalKind, id: &str, op: &str, started_ms: i64) -> JournalEntry {
     JournalEntry {
         kind,
@@ -551,6 +591,7 @@ macro_rules! conformance {
             case!(close_refuses_later_calls);
             case!(state_is_shareable_across_threads);
             case!(journal_put_get_replace_remove);
+            case!(rename_container_moves_the_name);
         }
     };
 }

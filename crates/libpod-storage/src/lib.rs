@@ -33,6 +33,7 @@ mod durable;
 pub mod export;
 pub mod extract;
 pub mod failpoint;
+pub mod history;
 pub mod image;
 mod image_mount;
 pub mod import;

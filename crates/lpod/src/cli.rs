@@ -198,6 +198,37 @@ pub enum Command {
     Top(TopArgs),
     /// Change the cgroup limits of a container.
     Update(UpdateArgs),
+    /// Rename a container.
+    Rename(RenameArgs),
+    /// Show the history of an image.
+    History(HistoryArgs),
+    /// Initialize containers: create them in the OCI runtime without starting them.
+    Init(InitArgs),
+}
+
+/// `rename` and `container rename`.
+#[derive(Debug, Clone, Args)]
+pub struct RenameArgs {
+    /// The container (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+    /// Its new name.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+/// `init` and `container init`.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Every container (those already initialized or running are skipped).
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// The latest container (not supported by lpod: an error).
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Containers (id, id prefix or name).
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
 }
 
 /// `lpod port`.
@@ -277,6 +308,27 @@ pub enum PodCommand {
     Top(PodTopArgs),
     /// Show the resource usage of pods' containers.
     Stats(PodStatsArgs),
+    /// Remove every stopped or exited pod (and its containers).
+    Prune(PruneForceArgs),
+}
+
+/// `pod prune` (and any prune whose only flag is `--force`).
+#[derive(Debug, Clone, Args)]
+pub struct PruneForceArgs {
+    /// Do not ask for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+/// `image prune` and `system prune`.
+#[derive(Debug, Clone, Args)]
+pub struct PruneAllArgs {
+    /// Remove every image no container uses, not only the dangling (untagged) ones.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Do not ask for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
 }
 
 /// `lpod pod exists`.
@@ -529,6 +581,10 @@ pub enum ContainerCommand {
     Update(UpdateArgs),
     /// Remove every container that is not running (created, stopped or exited).
     Prune(ContainerPruneArgs),
+    /// Rename a container (`lpod rename`).
+    Rename(RenameArgs),
+    /// Initialize containers (`lpod init`).
+    Init(InitArgs),
 }
 
 /// `container prune`.
@@ -589,6 +645,50 @@ pub enum ImageCommand {
     /// Unmount images mounted by `image mount`.
     #[command(alias = "unmount")]
     Umount(ImageUmountArgs),
+    /// Remove dangling images (every unused image with `--all`); prints their ids.
+    Prune(PruneAllArgs),
+    /// Show the history of an image (`lpod history`).
+    History(HistoryArgs),
+    /// Show an image's layers as a tree.
+    Tree(TreeArgs),
+}
+
+/// `history` and `image history`.
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// Output format: json or a Go template (fields ID, Created, CreatedBy, Size,
+    /// Comment, Tags).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Sizes and dates for humans (`--human=false`: bytes and RFC 3339).
+    #[arg(
+        short = 'H',
+        long,
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set,
+        value_name = "BOOL"
+    )]
+    pub human: bool,
+    /// Do not truncate ids and commands.
+    #[arg(long = "no-trunc", alias = "notruncate")]
+    pub no_trunc: bool,
+    /// Print only the ids.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// The image.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+}
+
+/// `image tree`.
+#[derive(Debug, Clone, Args)]
+pub struct TreeArgs {
+    /// The image.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
 }
 
 /// `commit`.
@@ -691,6 +791,9 @@ pub enum SystemCommand {
     /// running when the host went down (run once from an init script, cron `@reboot`
     /// or a unit).
     Boot,
+    /// Remove stopped pods and containers, unused networks and dangling images (every
+    /// unused image with `--all`).
+    Prune(PruneAllArgs),
 }
 
 /// Flags shared by `run` and `create`.

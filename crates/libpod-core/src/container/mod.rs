@@ -18,6 +18,7 @@ mod netconnect;
 mod options;
 mod pause;
 mod remove;
+mod rename;
 mod restart;
 pub(crate) mod runopts;
 pub(crate) mod security;

@@ -5,14 +5,17 @@ mod container;
 mod events;
 mod filter;
 mod health;
+mod history;
 mod image;
 mod mount;
 pub mod network;
 mod pod;
+mod prune;
 mod ps;
 pub mod registry;
 mod stats;
 mod system;
+mod verbs;
 
 use std::path::{Path, PathBuf};
 
@@ -190,6 +193,12 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::System(SystemCommand::Boot) => system::boot(&open(g)?),
+        Command::System(SystemCommand::Prune(a)) => prune::system(&open(g)?, &a),
+        Command::Image(ImageCommand::Prune(a)) => prune::images(&open(g)?, &a),
+        Command::History(a) | Command::Image(ImageCommand::History(a)) => {
+            history::history(&open(g)?, &a)
+        }
+        Command::Image(ImageCommand::Tree(a)) => history::tree(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
         Command::Container(ContainerCommand::Exists(a)) => container::exists(&open(g)?, a),
         Command::Container(ContainerCommand::Prune(a)) => container::prune(&open(g)?, &a),
@@ -237,6 +246,12 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Top(a) | Command::Container(ContainerCommand::Top(a)) => stats::top(&open(g)?, a),
         Command::Update(a) | Command::Container(ContainerCommand::Update(a)) => {
             stats::update(&open(g)?, a)
+        }
+        Command::Rename(a) | Command::Container(ContainerCommand::Rename(a)) => {
+            verbs::rename(&open(g)?, &a)
+        }
+        Command::Init(a) | Command::Container(ContainerCommand::Init(a)) => {
+            verbs::init(&open(g)?, &a)
         }
     }
 }

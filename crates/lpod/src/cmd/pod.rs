@@ -37,6 +37,7 @@ pub fn pod(rt: &Runtime, cmd: PodCommand) -> CmdResult {
         },
         PodCommand::Top(a) => top(rt, a),
         PodCommand::Stats(a) => super::stats::pod_stats(rt, a),
+        PodCommand::Prune(a) => super::prune::pods(rt, &a),
     }
 }
 
