@@ -967,35 +967,15 @@ fn remove_dependents(rt: &Runtime, a: &RmArgs, ids: &[String]) -> Result<(), Cli
 /// `lpod container prune`: removes every container that is not running, paused or
 /// stopping (pods' infra containers go with their pods), printing each id, as Podman.
 pub fn prune(rt: &Runtime, a: &crate::cli::ContainerPruneArgs) -> CmdResult {
-    if !a.force && !confirm_prune() {
+    if !a.force && !super::prune::confirm("WARNING! This will remove all non running containers.")?
+    {
         return Ok(0);
     }
-    let ids: Vec<String> = rt
-        .list_containers()?
-        .into_iter()
-        .filter(|s| !s.is_infra && !s.status.is_active())
-        .map(|s| s.id)
-        .collect();
-    for_each(&ids, |id| {
-        match rt.container(id).and_then(|c| c.remove(false)) {
-            Ok(()) => println!("{id}"),
-            // Removed meanwhile (its own `--rm`), or started meanwhile: not ours to prune.
-            Err(CoreError::NoSuchContainer(_)) | Err(CoreError::InvalidState { .. }) => {}
-            Err(e) => return Err(rm_error(e)),
-        }
-        Ok(())
-    })
-}
-
-fn confirm_prune() -> bool {
-    use std::io::{BufRead, Write};
-    eprint!("WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    if std::io::stdin().lock().read_line(&mut line).is_err() {
-        return false;
+    let out = super::prune::prune_containers(rt)?;
+    for id in &out.removed {
+        println!("{id}");
     }
-    matches!(line.trim(), "y" | "Y" | "yes" | "Yes")
+    super::prune::finish(out.errors)
 }
 
 /// `lpod wait`: prints each exit code.

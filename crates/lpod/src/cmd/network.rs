@@ -78,7 +78,7 @@ pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
         NetworkCommand::Reload(a) => reload(rt, a),
         NetworkCommand::Prune(a) => {
             if !a.force
-                && !confirm(
+                && !super::prune::confirm(
                     "WARNING! This will remove all networks not used by at least one container.",
                 )?
             {
@@ -273,20 +273,4 @@ fn ls(rt: &Runtime, a: NetLsArgs) -> CmdResult {
         format::print_table(&table, a.noheading);
     }
     Ok(0)
-}
-
-/// Asks `question` on stderr and reads the answer from stdin: true for y/yes. End of input
-/// (a script without a terminal) is no, as Podman.
-fn confirm(question: &str) -> Result<bool, CliError> {
-    use std::io::Write as _;
-    eprint!("{question}\nAre you sure you want to continue? [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .map_err(|e| CliError::io("read", std::path::Path::new("stdin"), e))?;
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
 }

@@ -11,17 +11,18 @@ use crate::cli::{PruneAllArgs, PruneForceArgs};
 
 /// What one prune removed, and the errors it met along the way.
 #[derive(Debug, Default)]
-struct Pruned {
+pub(crate) struct Pruned {
     /// Ids (names for networks) of what was removed, in order.
-    removed: Vec<String>,
+    pub(crate) removed: Vec<String>,
     /// Bytes the removed images held.
     bytes: u64,
     /// Errors, reported after the listing.
-    errors: Vec<CliError>,
+    pub(crate) errors: Vec<CliError>,
 }
 
-/// Asks on stderr and reads the answer from stdin; only `y`/`yes` goes on.
-fn confirm(warning: &str) -> Result<bool, CliError> {
+/// Asks `warning` on stderr and reads the answer from stdin: true for y/yes. End of input
+/// (a script without a terminal) is no, as Podman. Every prune verb asks through it.
+pub(crate) fn confirm(warning: &str) -> Result<bool, CliError> {
     use std::io::Write as _;
     eprint!("{warning}\nAre you sure you want to continue? [y/N] ");
     let _ = std::io::stderr().flush();
@@ -104,14 +105,20 @@ fn is_gone_or_busy(e: &CoreError) -> bool {
 
 /// Removes every container that is not running, paused or stopping (infra containers
 /// go with their pods), as `container prune`.
-fn prune_containers(rt: &Runtime) -> Result<Pruned, CliError> {
+pub(crate) fn prune_containers(rt: &Runtime) -> Result<Pruned, CliError> {
     let mut out = Pruned::default();
-    for s in rt.list_containers()? {
-        if s.is_infra || s.status.is_active() {
-            continue;
-        }
-        match rt.container(&s.id).and_then(|c| c.remove(false)) {
-            Ok(()) => out.removed.push(s.id),
+    let targets: Vec<String> = rt
+        .list_containers()?
+        .into_iter()
+        .filter(|s| !s.is_infra && !s.status.is_active())
+        .map(|s| s.id)
+        .collect();
+    // A bar on a terminal once it takes more than a second (thousands of containers).
+    let mut progress = crate::progress::Progress::new("pruning containers", targets.len());
+    for id in targets {
+        match progress.step(|| rt.container(&id).and_then(|c| c.remove(false))) {
+            Ok(()) => out.removed.push(id),
+            // Removed meanwhile (its own `--rm`), or started meanwhile: not ours to prune.
             Err(CoreError::NoSuchContainer(_)) | Err(CoreError::InvalidState { .. }) => {}
             Err(e) => out.errors.push(e.into()),
         }
@@ -120,7 +127,7 @@ fn prune_containers(rt: &Runtime) -> Result<Pruned, CliError> {
 }
 
 /// Reports every error but the last, which becomes the result (Podman's multi-error way).
-fn finish(mut errors: Vec<CliError>) -> CmdResult {
+pub(crate) fn finish(mut errors: Vec<CliError>) -> CmdResult {
     let last = errors.pop();
     for e in &errors {
         report(e);
