@@ -225,6 +225,10 @@ pub struct RunSettings {
     /// creating user's terminal's (kept in step while attached).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub console_size: Option<(u16, u16)>,
+    /// `--group-add`: supplementary groups of the container's processes, gids or
+    /// group names looked up in the image's /etc/group when the container starts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_add: Vec<String>,
 }
 
 /// What happens when the container exits.

@@ -735,6 +735,10 @@ pub struct CreateFlags {
     /// User (name or uid, optionally :group) to run as.
     #[arg(short = 'u', long = "user", value_name = "USER")]
     pub user: Option<String>,
+    /// Supplementary group (gid or a name in the image's /etc/group) of the
+    /// container's processes; repeatable.
+    #[arg(long = "group-add", value_name = "GROUP")]
+    pub group_add: Vec<String>,
     /// Override the image's entrypoint.
     #[arg(long, value_name = "CMD")]
     pub entrypoint: Option<String>,

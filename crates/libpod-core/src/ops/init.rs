@@ -78,12 +78,43 @@ pub(crate) fn resolve_user(rootfs: &Path, user: Option<&str>) -> Result<(u32, u3
     Ok((uid, gid, extra))
 }
 
+/// `--group-add` groups as gids: numbers as they are, names looked up in the image's
+/// /etc/group (as Podman, at start; a name not there is an error naming it).
+fn group_add(rootfs: &Path, groups: &[String]) -> Result<Vec<u32>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let group = std::fs::read_to_string(rootfs.join("etc/group")).unwrap_or_default();
+    groups
+        .iter()
+        .map(|g| {
+            if let Ok(n) = g.parse::<u32>() {
+                return Ok(n);
+            }
+            group
+                .lines()
+                .map(|l| l.split(':').collect::<Vec<_>>())
+                .find(|f| f.len() >= 3 && f[0] == g)
+                .and_then(|f| f[2].parse().ok())
+                .ok_or_else(|| Error::InvalidArgument {
+                    what: "--group-add group (not in the image's /etc/group)",
+                    value: g.clone(),
+                })
+        })
+        .collect()
+}
+
 /// The process of the container (also the base of exec processes).
 pub(crate) fn process_input(
     cfg: &libpod_config::ContainerConfig,
     rootfs: &Path,
 ) -> Result<ProcessInput> {
-    let (uid, gid, additional_gids) = resolve_user(rootfs, cfg.user.as_deref())?;
+    let (uid, gid, mut additional_gids) = resolve_user(rootfs, cfg.user.as_deref())?;
+    for n in group_add(rootfs, &cfg.run.group_add)? {
+        if !additional_gids.contains(&n) {
+            additional_gids.push(n);
+        }
+    }
     let mut args = cfg.entrypoint.clone();
     args.extend(cfg.command.iter().cloned());
     let mut process = ProcessInput {
@@ -483,5 +514,22 @@ mod tests {
             (33, 50, vec![])
         );
         assert!(resolve_user(d.path(), Some("ghost")).is_err());
+    }
+
+    #[test]
+    fn group_add_takes_gids_and_image_group_names() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("etc")).unwrap();
+        std::fs::write(d.path().join("etc/group"), "root:x:0:\nextra:x:50:www\n").unwrap();
+        let g = |v: &[&str]| {
+            group_add(
+                d.path(),
+                &v.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(g(&[]).unwrap(), Vec::<u32>::new());
+        assert_eq!(g(&["extra", "1234"]).unwrap(), vec![50, 1234]);
+        let e = g(&["ghost"]).unwrap_err().to_string();
+        assert!(e.contains("ghost") && e.contains("--group-add"), "{e}");
     }
 }

@@ -236,6 +236,7 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
         device_cgroup_rules: f.device_cgroup_rule.clone(),
         conmon_pidfile: f.conmon_pidfile.as_deref().map(super::absolute),
         preserve_fds: f.preserve_fds.unwrap_or(0),
+        group_add: crate::runflags::group_add(&f.group_add)?,
         ..libpod_config::RunSettings::default()
     };
     for o in &f.log_opt {

@@ -1,0 +1,68 @@
+//! Parsers for `run`/`create` flags of issue 14 (`--group-add`, ...). Each failure is a
+//! typed error naming the flag and the value it is about.
+
+/// A `run`/`create` flag value that lpod refuses.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RunFlagError {
+    /// `--group-add keep-groups`: Podman's rootless crun feature (keep the calling
+    /// user's own supplementary groups), which lpod does not offer.
+    #[error(
+        "--group-add keep-groups is not supported by lpod (it keeps the calling user's \
+         supplementary groups, a rootless crun feature): give the groups by gid or name"
+    )]
+    KeepGroups,
+    /// `--group-add` with an empty or malformed group.
+    #[error("invalid --group-add {0:?}: expected a gid or a group name of the image")]
+    Group(String),
+}
+
+impl From<RunFlagError> for crate::cmd::CliError {
+    fn from(e: RunFlagError) -> Self {
+        crate::cmd::CliError::Usage(format!("{e}"))
+    }
+}
+
+/// Validates `--group-add` values: gids, or names looked up in the image's /etc/group
+/// when the container starts. `keep-groups` is refused.
+pub fn group_add(flags: &[String]) -> Result<Vec<String>, RunFlagError> {
+    let mut out: Vec<String> = Vec::new();
+    for g in flags {
+        if g == "keep-groups" {
+            return Err(RunFlagError::KeepGroups);
+        }
+        let bad = g.is_empty()
+            || g.starts_with('-')
+            || g.chars().any(|c| c == ':' || c == ',' || c.is_whitespace());
+        if bad {
+            return Err(RunFlagError::Group(g.clone()));
+        }
+        if !out.contains(g) {
+            out.push(g.clone());
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn group_add_keeps_gids_and_names_once_and_refuses_keep_groups() {
+        assert_eq!(
+            group_add(&v(&["10", "mail", "10"])).unwrap(),
+            v(&["10", "mail"])
+        );
+        assert_eq!(
+            group_add(&v(&["keep-groups"])),
+            Err(RunFlagError::KeepGroups)
+        );
+        for bad in ["", "a:b", "a b", "-1"] {
+            assert_eq!(group_add(&v(&[bad])), Err(RunFlagError::Group(bad.into())));
+        }
+    }
+}
