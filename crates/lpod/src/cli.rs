@@ -735,6 +735,14 @@ pub struct CreateFlags {
     /// User (name or uid, optionally :group) to run as.
     #[arg(short = 'u', long = "user", value_name = "USER")]
     pub user: Option<String>,
+    /// Pass the host's whole environment into the container (the image's and -e
+    /// override it).
+    #[arg(long = "env-host")]
+    pub env_host: bool,
+    /// Read labels (KEY=VALUE lines; blank and # lines skipped) from a file; --label
+    /// overrides them.
+    #[arg(long = "label-file", value_name = "FILE")]
+    pub label_file: Vec<PathBuf>,
     /// Supplementary group (gid or a name in the image's /etc/group) of the
     /// container's processes; repeatable.
     #[arg(long = "group-add", value_name = "GROUP")]

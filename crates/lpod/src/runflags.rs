@@ -14,6 +14,14 @@ pub enum RunFlagError {
     /// `--group-add` with an empty or malformed group.
     #[error("invalid --group-add {0:?}: expected a gid or a group name of the image")]
     Group(String),
+    /// `--label-file` that cannot be read.
+    #[error("cannot read label file {path}: {reason}")]
+    LabelFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl From<RunFlagError> for crate::cmd::CliError {
@@ -43,6 +51,47 @@ pub fn group_add(flags: &[String]) -> Result<Vec<String>, RunFlagError> {
     Ok(out)
 }
 
+/// `--env-host`: the host's environment as `KEY=VALUE` (names and values that are
+/// not UTF-8 are left out).
+pub fn host_env() -> Vec<String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| {
+            Some(format!(
+                "{}={}",
+                k.into_string().ok()?,
+                v.into_string().ok()?
+            ))
+        })
+        .collect()
+}
+
+/// Labels of `--label-file`s (in order), then of `--label`s: later ones win. A file
+/// holds `KEY=VALUE` lines; blank lines and lines starting with `#` are skipped.
+pub fn labels(
+    files: &[std::path::PathBuf],
+    flags: &[String],
+) -> Result<std::collections::BTreeMap<String, String>, crate::cmd::CliError> {
+    let mut all = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(path).map_err(|e| RunFlagError::LabelFile {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        all.extend(label_lines(&text));
+    }
+    all.extend(flags.iter().cloned());
+    Ok(crate::parse::labels(&all)?)
+}
+
+/// The label lines of a label file's text.
+fn label_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +113,13 @@ mod tests {
         for bad in ["", "a:b", "a b", "-1"] {
             assert_eq!(group_add(&v(&[bad])), Err(RunFlagError::Group(bad.into())));
         }
+    }
+
+    #[test]
+    fn label_file_lines_skip_blanks_and_comments() {
+        assert_eq!(
+            label_lines("# c\n\n a=1 \nb\nc=x=y\n"),
+            v(&["a=1", "b", "c=x=y"])
+        );
     }
 }

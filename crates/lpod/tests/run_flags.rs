@@ -69,3 +69,117 @@ fn group_add_sets_supplementary_groups_by_gid_and_name() {
     out.assert_error(125, "malformed group");
     assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
 }
+
+/// The container's environment as `lpod run ... env` prints it, one `KEY=VALUE` a line.
+fn env_of(out: &str, key: &str) -> Option<String> {
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")).map(str::to_string))
+}
+
+#[test]
+fn env_host_goes_below_the_image_env_and_e_flags() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let plain = l.ok(&["run", "--rm", &img, "env"]);
+    let image_path = env_of(&plain, "PATH").expect("the image sets PATH");
+    assert_eq!(env_of(&plain, "LPOD_ENVHOST_A"), None, "{plain}");
+
+    let mut cmd = l.cmd(&[
+        "run",
+        "--rm",
+        "--env-host",
+        "-e",
+        "LPOD_ENVHOST_B=flag",
+        &img,
+        "env",
+    ]);
+    cmd.env("LPOD_ENVHOST_A", "host")
+        .env("LPOD_ENVHOST_B", "host")
+        .env(
+            "PATH",
+            format!(
+                "/lpod-host-only:{}",
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        );
+    let out = common::run_bounded(cmd, &["run", "--env-host"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    // The host's variable comes in; -e overrides the host; the image's PATH overrides
+    // the host's.
+    assert_eq!(
+        env_of(&out.stdout, "LPOD_ENVHOST_A").as_deref(),
+        Some("host"),
+        "{out:?}"
+    );
+    assert_eq!(
+        env_of(&out.stdout, "LPOD_ENVHOST_B").as_deref(),
+        Some("flag"),
+        "{out:?}"
+    );
+    assert_eq!(env_of(&out.stdout, "PATH"), Some(image_path), "{out:?}");
+
+    // Without --env-host the host's variables stay out.
+    let mut cmd = l.cmd(&["run", "--rm", &img, "env"]);
+    cmd.env("LPOD_ENVHOST_A", "host");
+    let out = common::run_bounded(cmd, &["run"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(env_of(&out.stdout, "LPOD_ENVHOST_A"), None, "{out:?}");
+}
+
+#[test]
+fn label_file_labels_are_overridden_by_label_flags() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("labels");
+    std::fs::write(&file, "# a comment\n\nfrom.file=one\nboth=file\nempty\n").expect("write");
+    let file_arg = file.to_str().expect("utf-8 path");
+    l.ok(&[
+        "create",
+        "--name",
+        "lf",
+        "--label-file",
+        file_arg,
+        "--label",
+        "both=flag",
+        &img,
+        "true",
+    ]);
+    let labels = l.ok(&["inspect", "--format", "{{json .Config.Labels}}", "lf"]);
+    let labels: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(labels.trim()).expect("labels as JSON");
+    assert_eq!(
+        labels.get("from.file").map(String::as_str),
+        Some("one"),
+        "{labels:?}"
+    );
+    assert_eq!(
+        labels.get("both").map(String::as_str),
+        Some("flag"),
+        "{labels:?}"
+    );
+    assert_eq!(
+        labels.get("empty").map(String::as_str),
+        Some(""),
+        "{labels:?}"
+    );
+    assert!(!labels.keys().any(|k| k.starts_with('#')), "{labels:?}");
+    l.ok(&["rm", "lf"]);
+
+    // A missing file is a clear error naming it; nothing is created.
+    let missing = dir.path().join("nope");
+    let out = l.run(&[
+        "create",
+        "--label-file",
+        missing.to_str().expect("utf-8"),
+        &img,
+        "true",
+    ]);
+    out.assert_error(125, "missing label file");
+    assert!(out.stderr.contains("nope"), "{out:?}");
+    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+}

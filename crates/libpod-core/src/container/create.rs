@@ -150,13 +150,14 @@ pub(crate) fn build_config(
     c.entrypoint = entrypoint;
     c.command = command;
     c.env = if opts.unsetenv_all {
-        merge_env(&[], &opts.env)
+        merge_env(&opts.host_env, &opts.env)
     } else {
         let defaults: Vec<String> = super::options::DEFAULT_ENV
             .iter()
             .map(|s| s.to_string())
             .chain(std::iter::once("container=podman".to_string()))
             .collect();
+        let defaults = merge_env(&defaults, &opts.host_env);
         let base = merge_env(&defaults, ic.env.as_deref().unwrap_or(&[]));
         let base: Vec<String> = base
             .into_iter()

@@ -101,6 +101,10 @@ pub struct CreateOptions {
     pub entrypoint: Option<Vec<String>>,
     /// Extra environment, `KEY=VALUE`; overrides the image's.
     pub env: Vec<String>,
+    /// The host's environment (`--env-host`), `KEY=VALUE`: below the image's, which
+    /// overrides it, as `env` overrides both.
+    #[serde(default)]
+    pub host_env: Vec<String>,
     /// Working directory (the image's, else `/`).
     pub workdir: Option<String>,
     /// User (`uid[:gid]` or a name in the image's /etc/passwd).

@@ -175,6 +175,11 @@ pub fn create_options(
         command: (!command.is_empty()).then(|| command.to_vec()),
         entrypoint,
         env,
+        host_env: if f.env_host {
+            crate::runflags::host_env()
+        } else {
+            Vec::new()
+        },
         workdir: f.workdir.clone(),
         user: f.user.clone(),
         mounts,
@@ -183,7 +188,7 @@ pub fn create_options(
             cpus,
             pids: f.pids_limit,
         },
-        labels: parse::labels(&f.label)?,
+        labels: crate::runflags::labels(&f.label_file, &f.label)?,
         network,
         networks,
         ports,
