@@ -229,6 +229,9 @@ pub struct RunSettings {
     /// group names looked up in the image's /etc/group when the container starts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_add: Vec<String>,
+    /// `--umask`: the container process's umask (`None`: the runtime's, 0022).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub umask: Option<u32>,
 }
 
 /// What happens when the container exits.

@@ -205,6 +205,8 @@ pub struct ProcessInput {
     pub rlimits: Vec<(PosixRlimitType, u64, u64)>,
     /// With `terminal`: its initial size (rows, columns), the spec's `consoleSize`.
     pub console_size: Option<(u16, u16)>,
+    /// The process's umask (`user.umask`); `None`: the runtime's default.
+    pub umask: Option<u32>,
 }
 
 impl Default for ProcessInput {
@@ -221,6 +223,7 @@ impl Default for ProcessInput {
             no_new_privileges: true,
             rlimits: Vec::new(),
             console_size: None,
+            umask: None,
         }
     }
 }
@@ -773,6 +776,9 @@ pub fn process_spec(p: &ProcessInput) -> Result<Process, SpecError> {
     let mut user = UserBuilder::default().uid(p.uid).gid(p.gid);
     if !p.additional_gids.is_empty() {
         user = user.additional_gids(p.additional_gids.clone());
+    }
+    if let Some(m) = p.umask {
+        user = user.umask(m);
     }
     let user = user.build().map_err(build_err("user"))?;
 

@@ -743,6 +743,9 @@ pub struct CreateFlags {
     /// overrides them.
     #[arg(long = "label-file", value_name = "FILE")]
     pub label_file: Vec<PathBuf>,
+    /// Umask of the container's process, octal (e.g. 0022).
+    #[arg(long, value_name = "MASK")]
+    pub umask: Option<String>,
     /// Supplementary group (gid or a name in the image's /etc/group) of the
     /// container's processes; repeatable.
     #[arg(long = "group-add", value_name = "GROUP")]

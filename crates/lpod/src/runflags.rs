@@ -14,6 +14,9 @@ pub enum RunFlagError {
     /// `--group-add` with an empty or malformed group.
     #[error("invalid --group-add {0:?}: expected a gid or a group name of the image")]
     Group(String),
+    /// `--umask` that is not an octal mask up to 0777.
+    #[error("invalid --umask {0:?}: expected an octal mask from 0 to 0777 (e.g. 0022)")]
+    Umask(String),
     /// `--label-file` that cannot be read.
     #[error("cannot read label file {path}: {reason}")]
     LabelFile {
@@ -49,6 +52,15 @@ pub fn group_add(flags: &[String]) -> Result<Vec<String>, RunFlagError> {
         }
     }
     Ok(out)
+}
+
+/// `--umask`: an octal mask, at most 0777.
+pub fn umask(s: &str) -> Result<u32, RunFlagError> {
+    let digits = s.strip_prefix("0o").unwrap_or(s);
+    match u32::from_str_radix(digits, 8) {
+        Ok(m) if !digits.is_empty() && m <= 0o777 => Ok(m),
+        _ => Err(RunFlagError::Umask(s.to_string())),
+    }
 }
 
 /// `--env-host`: the host's environment as `KEY=VALUE` (names and values that are
@@ -121,5 +133,15 @@ mod tests {
             label_lines("# c\n\n a=1 \nb\nc=x=y\n"),
             v(&["a=1", "b", "c=x=y"])
         );
+    }
+
+    #[test]
+    fn umask_is_octal_up_to_0777() {
+        assert_eq!(umask("0022"), Ok(0o022));
+        assert_eq!(umask("077"), Ok(0o077));
+        assert_eq!(umask("0777"), Ok(0o777));
+        for bad in ["", "0999", "1000", "abc", "-1", "+7"] {
+            assert_eq!(umask(bad), Err(RunFlagError::Umask(bad.into())), "{bad}");
+        }
     }
 }

@@ -183,3 +183,28 @@ fn label_file_labels_are_overridden_by_label_flags() {
     assert!(out.stderr.contains("nope"), "{out:?}");
     assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
 }
+
+#[test]
+fn umask_sets_the_process_umask() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let out = l.ok(&["run", "--rm", "--umask", "0077", &img, "sh", "-c", "umask"]);
+    assert_eq!(out.trim(), "0077");
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--umask",
+        "027",
+        &img,
+        "sh",
+        "-c",
+        "touch /tmp/f && stat -c %a /tmp/f",
+    ]);
+    assert_eq!(out.trim(), "640");
+    let out = l.run(&["create", "--umask", "0999", &img, "true"]);
+    out.assert_error(125, "bad umask");
+    assert!(out.stderr.contains("0999"), "{out:?}");
+    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+}

@@ -129,6 +129,7 @@ pub(crate) fn process_input(
         additional_gids,
         terminal: cfg.terminal,
         console_size: cfg.run.console_size,
+        umask: cfg.run.umask,
         ..ProcessInput::default()
     };
     // Never an empty HOME: the user's home in the image, else `/` (as Podman).

@@ -242,6 +242,7 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
         conmon_pidfile: f.conmon_pidfile.as_deref().map(super::absolute),
         preserve_fds: f.preserve_fds.unwrap_or(0),
         group_add: crate::runflags::group_add(&f.group_add)?,
+        umask: f.umask.as_deref().map(crate::runflags::umask).transpose()?,
         ..libpod_config::RunSettings::default()
     };
     for o in &f.log_opt {
