@@ -58,7 +58,7 @@ pub fn group_add(flags: &[String]) -> Result<Vec<String>, RunFlagError> {
 pub fn umask(s: &str) -> Result<u32, RunFlagError> {
     let digits = s.strip_prefix("0o").unwrap_or(s);
     match u32::from_str_radix(digits, 8) {
-        Ok(m) if !digits.is_empty() && m <= 0o777 => Ok(m),
+        Ok(m) if digits.bytes().all(|b| b.is_ascii_digit()) && m <= 0o777 => Ok(m),
         _ => Err(RunFlagError::Umask(s.to_string())),
     }
 }
