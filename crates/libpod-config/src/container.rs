@@ -232,6 +232,20 @@ pub struct RunSettings {
     /// `--umask`: the container process's umask (`None`: the runtime's, 0022).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub umask: Option<u32>,
+    /// `--ulimit`s: resource limits of the container's process.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ulimits: Vec<Ulimit>,
+}
+
+/// One `--ulimit NAME=SOFT[:HARD]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ulimit {
+    /// The limit's name as Podman spells it (`nofile`, `nproc`, ...).
+    pub name: String,
+    /// Soft limit (`u64::MAX`: unlimited).
+    pub soft: u64,
+    /// Hard limit (`u64::MAX`: unlimited).
+    pub hard: u64,
 }
 
 /// What happens when the container exits.

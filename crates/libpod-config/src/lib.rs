@@ -26,7 +26,7 @@ pub mod arbitrary;
 pub use container::{
     ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, LogDriver,
     Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkOptions, NetworkStatus,
-    PortMapping, Protocol, Resources, RestartPolicy, RunSettings, SecurityConfig,
+    PortMapping, Protocol, Resources, RestartPolicy, RunSettings, SecurityConfig, Ulimit,
 };
 pub use health::{
     HealthConfig, HealthError, HealthLogEntry, HealthOnFailure, HealthState, HealthStatus,

@@ -743,6 +743,10 @@ pub struct CreateFlags {
     /// overrides them.
     #[arg(long = "label-file", value_name = "FILE")]
     pub label_file: Vec<PathBuf>,
+    /// Resource limit NAME=SOFT[:HARD] (e.g. nofile=1024:2048; -1 unlimited); at
+    /// most the host's hard limit.
+    #[arg(long, value_name = "NAME=SOFT[:HARD]")]
+    pub ulimit: Vec<String>,
     /// Umask of the container's process, octal (e.g. 0022).
     #[arg(long, value_name = "MASK")]
     pub umask: Option<String>,

@@ -17,6 +17,30 @@ pub enum RunFlagError {
     /// `--umask` that is not an octal mask up to 0777.
     #[error("invalid --umask {0:?}: expected an octal mask from 0 to 0777 (e.g. 0022)")]
     Umask(String),
+    /// `--ulimit` that does not parse.
+    #[error("invalid --ulimit {value:?}: {reason}")]
+    Ulimit {
+        /// The whole flag value.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `--ulimit` above the host's hard limit, which lpod cannot raise (no
+    /// CAP_SYS_RESOURCE).
+    #[error(
+        "--ulimit {value:?}: the hard limit {hard} is above the host's hard limit {host} \
+         for {name}, which cannot be raised without CAP_SYS_RESOURCE"
+    )]
+    UlimitAboveHost {
+        /// The whole flag value.
+        value: String,
+        /// The limit's name.
+        name: String,
+        /// The hard limit asked for.
+        hard: String,
+        /// The host's hard limit.
+        host: String,
+    },
     /// `--label-file` that cannot be read.
     #[error("cannot read label file {path}: {reason}")]
     LabelFile {
@@ -61,6 +85,59 @@ pub fn umask(s: &str) -> Result<u32, RunFlagError> {
         Ok(m) if digits.bytes().all(|b| b.is_ascii_digit()) && m <= 0o777 => Ok(m),
         _ => Err(RunFlagError::Umask(s.to_string())),
     }
+}
+
+/// A limit value of `--ulimit`: a number, or -1 / `unlimited` for no limit.
+fn limit_value(s: &str) -> Option<u64> {
+    match s {
+        "-1" | "unlimited" => Some(u64::MAX),
+        _ => s.parse().ok(),
+    }
+}
+
+/// A limit for messages: the number, or `unlimited`.
+fn limit_text(n: u64) -> String {
+    if n == u64::MAX {
+        "unlimited".into()
+    } else {
+        n.to_string()
+    }
+}
+
+/// `--ulimit NAME=SOFT[:HARD]` (HARD defaults to SOFT, as Podman): a known name, soft
+/// at most hard, hard at most the host's hard limit (lpod cannot raise it).
+pub fn ulimit(value: &str) -> Result<libpod_core::libpod_config::Ulimit, RunFlagError> {
+    let bad = |reason: &str| RunFlagError::Ulimit {
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    let (name, limits) = value
+        .split_once('=')
+        .ok_or_else(|| bad("expected NAME=SOFT[:HARD]"))?;
+    let t = libpod_core::libpod_oci::spec::rlimit_type(name).ok_or_else(|| {
+        bad("unknown name: core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack or as")
+    })?;
+    let (soft, hard) = limits.split_once(':').unwrap_or((limits, limits));
+    let soft = limit_value(soft).ok_or_else(|| bad("the soft limit is not a number or -1"))?;
+    let hard = limit_value(hard).ok_or_else(|| bad("the hard limit is not a number or -1"))?;
+    if soft > hard {
+        return Err(bad("the soft limit is above the hard limit"));
+    }
+    let host =
+        libpod_core::libpod_oci::spec::caller_hard_limit(t).map_err(|e| bad(&e.to_string()))?;
+    if hard > host {
+        return Err(RunFlagError::UlimitAboveHost {
+            value: value.to_string(),
+            name: name.to_string(),
+            hard: limit_text(hard),
+            host: limit_text(host),
+        });
+    }
+    Ok(libpod_core::libpod_config::Ulimit {
+        name: name.to_ascii_lowercase(),
+        soft,
+        hard,
+    })
 }
 
 /// `--env-host`: the host's environment as `KEY=VALUE` (names and values that are
@@ -142,6 +219,34 @@ mod tests {
         assert_eq!(umask("0777"), Ok(0o777));
         for bad in ["", "0999", "1000", "abc", "-1", "+7"] {
             assert_eq!(umask(bad), Err(RunFlagError::Umask(bad.into())), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ulimit_parses_and_stays_under_the_host_hard_limit() {
+        let u = ulimit("nofile=100:200").unwrap();
+        assert_eq!((u.name.as_str(), u.soft, u.hard), ("nofile", 100, 200));
+        let u = ulimit("NOFILE=150").unwrap();
+        assert_eq!((u.name.as_str(), u.soft, u.hard), ("nofile", 150, 150));
+        for bad in [
+            "nofile",
+            "nosuch=1",
+            "nofile=x",
+            "nofile=10:y",
+            "nofile=20:10",
+        ] {
+            assert!(
+                matches!(ulimit(bad), Err(RunFlagError::Ulimit { .. })),
+                "{bad}"
+            );
+        }
+        let (_, host) =
+            nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
+        if host != u64::MAX {
+            assert!(matches!(
+                ulimit(&format!("nofile=1:{}", host + 1)),
+                Err(RunFlagError::UlimitAboveHost { .. })
+            ));
         }
     }
 }

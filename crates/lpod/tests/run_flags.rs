@@ -208,3 +208,36 @@ fn umask_sets_the_process_umask() {
     assert!(out.stderr.contains("0999"), "{out:?}");
     assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
 }
+
+#[test]
+fn ulimit_sets_limits_and_refuses_more_than_the_host_hard_limit() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--ulimit",
+        "nofile=1000:2000",
+        "--ulimit",
+        "core=0",
+        &img,
+        "sh",
+        "-c",
+        "echo $(ulimit -Sn) $(ulimit -Hn) $(ulimit -Hc)",
+    ]);
+    assert_eq!(out.trim(), "1000 2000 0");
+    // Above the host's hard limit: lpod (without CAP_SYS_RESOURCE) cannot raise it, and
+    // says so before creating anything.
+    let (_, host) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+        .expect("getrlimit");
+    assert_ne!(host, u64::MAX, "RLIMIT_NOFILE is never unlimited on Linux");
+    let over = format!("nofile=1024:{}", host + 1);
+    let out = l.run(&["run", "--rm", "--ulimit", &over, &img, "true"]);
+    out.assert_error(125, "ulimit above the host's");
+    assert!(out.stderr.contains("host's hard limit"), "{out:?}");
+    let out = l.run(&["create", "--ulimit", "nofile=20:10", &img, "true"]);
+    out.assert_error(125, "soft above hard");
+    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+}

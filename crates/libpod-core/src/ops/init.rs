@@ -132,6 +132,13 @@ pub(crate) fn process_input(
         umask: cfg.run.umask,
         ..ProcessInput::default()
     };
+    for u in &cfg.run.ulimits {
+        let t = libpod_oci::spec::rlimit_type(&u.name).ok_or_else(|| Error::InvalidArgument {
+            what: "ulimit name",
+            value: u.name.clone(),
+        })?;
+        process.rlimits.push((t, u.soft, u.hard));
+    }
     // Never an empty HOME: the user's home in the image, else `/` (as Podman).
     if !process.env.iter().any(|e| e.starts_with("HOME=")) {
         process.env.push(format!(

@@ -243,6 +243,11 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
         preserve_fds: f.preserve_fds.unwrap_or(0),
         group_add: crate::runflags::group_add(&f.group_add)?,
         umask: f.umask.as_deref().map(crate::runflags::umask).transpose()?,
+        ulimits: f
+            .ulimit
+            .iter()
+            .map(|u| crate::runflags::ulimit(u))
+            .collect::<Result<_, _>>()?,
         ..libpod_config::RunSettings::default()
     };
     for o in &f.log_opt {
