@@ -235,7 +235,14 @@ pub struct RunSettings {
     /// `--ulimit`s: resource limits of the container's process.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ulimits: Vec<Ulimit>,
+    /// `--init`: this init binary (catatonit) is bind-mounted read-only at
+    /// [`INIT_PATH_IN_CONTAINER`] and runs as pid 1 in front of the entrypoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init_path: Option<PathBuf>,
 }
+
+/// Where `--init`'s binary appears in the container (Podman's path).
+pub const INIT_PATH_IN_CONTAINER: &str = "/run/podman-init";
 
 /// One `--ulimit NAME=SOFT[:HARD]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -747,6 +747,12 @@ pub struct CreateFlags {
     /// most the host's hard limit.
     #[arg(long, value_name = "NAME=SOFT[:HARD]")]
     pub ulimit: Vec<String>,
+    /// Run an init (catatonit) as pid 1 that forwards signals and reaps zombies.
+    #[arg(long)]
+    pub init: bool,
+    /// The init binary for --init (default: catatonit).
+    #[arg(long = "init-path", value_name = "PATH")]
+    pub init_path: Option<PathBuf>,
     /// Umask of the container's process, octal (e.g. 0022).
     #[arg(long, value_name = "MASK")]
     pub umask: Option<String>,

@@ -41,6 +41,19 @@ pub enum RunFlagError {
         /// The host's hard limit.
         host: String,
     },
+    /// `--init` without `--init-path` and no catatonit installed.
+    #[error(
+        "--init: no init binary: catatonit is not at any of {0}; install it or give --init-path"
+    )]
+    NoInit(String),
+    /// `--init-path` that is not an existing file.
+    #[error("--init-path {path}: {reason}")]
+    InitPath {
+        /// The path given.
+        path: std::path::PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// `--label-file` that cannot be read.
     #[error("cannot read label file {path}: {reason}")]
     LabelFile {
@@ -138,6 +151,39 @@ pub fn ulimit(value: &str) -> Result<libpod_core::libpod_config::Ulimit, RunFlag
         soft,
         hard,
     })
+}
+
+/// Where `--init` looks for catatonit without `--init-path` (Podman's default first).
+const CATATONIT: [&str; 3] = [
+    "/usr/libexec/podman/catatonit",
+    "/usr/bin/catatonit",
+    "/usr/local/bin/catatonit",
+];
+
+/// The init binary of `--init`: `--init-path` (made absolute, it must be a file), else
+/// the first catatonit installed.
+pub fn init_path(given: Option<&std::path::Path>) -> Result<std::path::PathBuf, RunFlagError> {
+    match given {
+        Some(p) => {
+            let abs = std::fs::canonicalize(p).map_err(|e| RunFlagError::InitPath {
+                path: p.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+            if !abs.is_file() {
+                return Err(RunFlagError::InitPath {
+                    path: p.to_path_buf(),
+                    reason: "not a file".into(),
+                });
+            }
+            Ok(abs)
+        }
+        None => CATATONIT
+            .iter()
+            .map(std::path::Path::new)
+            .find(|p| p.is_file())
+            .and_then(|p| std::fs::canonicalize(p).ok())
+            .ok_or_else(|| RunFlagError::NoInit(CATATONIT.join(", "))),
+    }
 }
 
 /// `--env-host`: the host's environment as `KEY=VALUE` (names and values that are

@@ -241,3 +241,74 @@ fn ulimit_sets_limits_and_refuses_more_than_the_host_hard_limit() {
     out.assert_error(125, "soft above hard");
     assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
 }
+
+#[test]
+fn init_runs_catatonit_as_pid_1_which_forwards_signals() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let Some(catatonit) = common::require_binary("catatonit", "catatonit (cargo xtask setup)")
+    else {
+        return;
+    };
+    let img = l.image.clone();
+    // pid 1 is the bind-mounted init, running the command after `--`.
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--init",
+        &img,
+        "sh",
+        "-c",
+        "tr '\\0' ' ' < /proc/1/cmdline",
+    ]);
+    assert_eq!(
+        out.trim(),
+        "/run/podman-init -- sh -c tr '\\0' ' ' < /proc/1/cmdline"
+    );
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--init",
+        &img,
+        "sh",
+        "-c",
+        "test -x /run/podman-init && ! touch /run/podman-init 2>/dev/null && echo ro",
+    ]);
+    assert_eq!(out.trim(), "ro");
+
+    // The init forwards SIGTERM to `sh` (which, as pid 1 itself, would ignore it): the
+    // container exits by the signal (143), not by the stop timeout's SIGKILL (137).
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "in",
+        "--init",
+        &img,
+        "sh",
+        "-c",
+        "sleep 600 & wait",
+    ]);
+    l.ok(&["stop", "-t", "30", "in"]);
+    let code = l.ok(&["inspect", "--format", "{{.State.ExitCode}}", "in"]);
+    assert_eq!(code.trim(), "143");
+    l.ok(&["rm", "in"]);
+
+    // --init-path: the binary given; one that does not exist is a clear error.
+    let path = catatonit.to_str().expect("utf-8 path");
+    let out = l.ok(&["run", "--rm", "--init", "--init-path", path, &img, "true"]);
+    assert_eq!(out, "");
+    let out = l.run(&[
+        "run",
+        "--rm",
+        "--init",
+        "--init-path",
+        "/no/such/init",
+        &img,
+        "true",
+    ]);
+    out.assert_error(125, "missing init");
+    assert!(out.stderr.contains("/no/such/init"), "{out:?}");
+    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+}

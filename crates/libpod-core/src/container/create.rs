@@ -298,6 +298,27 @@ pub(crate) fn build_config(
     for r in &c.run.device_cgroup_rules {
         super::runopts::parse_device_rule(r)?;
     }
+    if let Some(init) = &c.run.init_path {
+        if !init.is_absolute() || !init.is_file() {
+            return Err(Error::InvalidArgument {
+                what: "init binary (--init-path: an existing file, absolute)",
+                value: init.display().to_string(),
+            });
+        }
+        let dest = std::path::Path::new(libpod_config::INIT_PATH_IN_CONTAINER);
+        if c.mounts.iter().any(|m| m.destination == dest) {
+            return Err(Error::InvalidArgument {
+                what: "mount destination (--init uses it)",
+                value: dest.display().to_string(),
+            });
+        }
+        c.mounts.push(Mount {
+            kind: MountKind::Bind,
+            source: init.display().to_string(),
+            destination: dest.to_path_buf(),
+            options: vec!["ro".into()],
+        });
+    }
     if let Some(latest) = latest_name(&opts.image, &img.names) {
         c.image = latest;
     }

@@ -183,6 +183,16 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
     let cfg = &l.cfg;
     let mut input = SpecInput::new(rootfs, Vec::new());
     input.process = process_input(cfg, rootfs)?;
+    if cfg.run.init_path.is_some() {
+        // `--init`: catatonit is pid 1 and runs the entrypoint (as Podman).
+        input.process.args.splice(
+            0..0,
+            [
+                libpod_config::INIT_PATH_IN_CONTAINER.to_string(),
+                "--".into(),
+            ],
+        );
+    }
     input.hostname = Some(
         cfg.hostname
             .clone()
