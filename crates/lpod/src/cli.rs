@@ -747,6 +747,15 @@ pub struct CreateFlags {
     /// most the host's hard limit.
     #[arg(long, value_name = "NAME=SOFT[:HARD]")]
     pub ulimit: Vec<String>,
+    /// PID namespace: host, private or container:NAME.
+    #[arg(long = "pid", value_name = "MODE")]
+    pub pid_ns: Option<String>,
+    /// IPC namespace: host, private, shareable or container:NAME.
+    #[arg(long = "ipc", value_name = "MODE")]
+    pub ipc_ns: Option<String>,
+    /// UTS namespace: host, private or container:NAME.
+    #[arg(long = "uts", value_name = "MODE")]
+    pub uts_ns: Option<String>,
     /// Run an init (catatonit) as pid 1 that forwards signals and reaps zombies.
     #[arg(long)]
     pub init: bool,

@@ -312,3 +312,94 @@ fn init_runs_catatonit_as_pid_1_which_forwards_signals() {
     assert!(out.stderr.contains("/no/such/init"), "{out:?}");
     assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
 }
+
+/// This test process's namespace link of `kind` (e.g. `pid:[4026531836]`).
+fn host_ns(kind: &str) -> String {
+    std::fs::read_link(format!("/proc/self/ns/{kind}"))
+        .expect("read own namespace link")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn pid_ipc_uts_modes_host_private_and_container() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let links = "for k in pid ipc uts; do readlink /proc/self/ns/$k; done";
+    let host: Vec<String> = ["pid", "ipc", "uts"].iter().map(|k| host_ns(k)).collect();
+    // host: the host's namespaces (and the host's name).
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--pid",
+        "host",
+        "--ipc",
+        "host",
+        "--uts",
+        "host",
+        &img,
+        "sh",
+        "-c",
+        &format!("{links}; hostname"),
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..3],
+        host.iter().map(String::as_str).collect::<Vec<_>>()[..],
+        "{out}"
+    );
+    let hostname = nix::unistd::gethostname().expect("hostname");
+    assert_eq!(lines[3], hostname.to_string_lossy(), "{out}");
+    // private (the default, said explicitly; shareable for ipc): none of the host's.
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--pid",
+        "private",
+        "--ipc",
+        "shareable",
+        "--uts",
+        "private",
+        &img,
+        "sh",
+        "-c",
+        links,
+    ]);
+    for (line, h) in out.lines().zip(&host) {
+        assert_ne!(line, h, "{out}");
+    }
+    // container:NAME: the other container's namespaces; its processes are visible.
+    l.ok(&["run", "-d", "--name", "nsa", &img, "sleep", "600"]);
+    let a = l.ok(&["exec", "nsa", "sh", "-c", links]);
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--pid",
+        "container:nsa",
+        "--ipc",
+        "container:nsa",
+        "--uts",
+        "container:nsa",
+        &img,
+        "sh",
+        "-c",
+        &format!("{links}; ps -o comm | grep -c '^sleep$'"),
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines[..3].join("\n"), a.trim(), "{out}");
+    assert_eq!(lines[3], "1", "{out}");
+    // Bad modes and --hostname with a joined UTS namespace are refused at create.
+    let out = l.run(&["create", "--pid", "bogus", &img, "true"]);
+    out.assert_error(125, "bad --pid");
+    assert!(out.stderr.contains("bogus"), "{out:?}");
+    let out = l.run(&["create", "--ipc", "container:nosuch", &img, "true"]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(out.stderr.contains("nosuch"), "{out:?}");
+    let out = l.run(&["create", "--uts", "host", "--hostname", "x", &img, "true"]);
+    out.assert_error(125, "hostname with uts host");
+    l.ok(&["rm", "-f", "-t", "0", "nsa"]);
+    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+}

@@ -248,6 +248,7 @@ pub(crate) fn build_config(
         });
     }
     join_pod(p, opts, &mut c)?;
+    super::nsmodes::apply_create(p, opts, &mut c)?;
     if let (NetworkMode::Container(q), CfgNetworkMode::Pod) = (&opts.network, &c.namespaces.network)
     {
         return Err(Error::InvalidArgument {

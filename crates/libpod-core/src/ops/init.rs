@@ -381,6 +381,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         }
         let mut input = spec_input(l, &rootfs, net.base())?;
         net.apply(&mut input);
+        crate::container::nsmodes::apply_spec(l, &mut input)?;
         let mut spec = input.to_spec()?;
         crate::container::runopts::apply_device_rules(&mut spec, &l.cfg.run.device_cgroup_rules)?;
         if l.cfg.run.no_default_env {

@@ -175,6 +175,9 @@ pub fn create_options(
         command: (!command.is_empty()).then(|| command.to_vec()),
         entrypoint,
         env,
+        pid_ns: f.pid_ns.clone(),
+        ipc_ns: f.ipc_ns.clone(),
+        uts_ns: f.uts_ns.clone(),
         host_env: if f.env_host {
             crate::runflags::host_env()
         } else {
