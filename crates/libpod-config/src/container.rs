@@ -239,6 +239,9 @@ pub struct RunSettings {
     /// [`INIT_PATH_IN_CONTAINER`] and runs as pid 1 in front of the entrypoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub init_path: Option<PathBuf>,
+    /// `--cgroupns`: `Host` or `Private` (`None`: the default, the host's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cgroupns: Option<NamespaceMode>,
 }
 
 /// Where `--init`'s binary appears in the container (Podman's path).

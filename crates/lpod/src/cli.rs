@@ -756,6 +756,9 @@ pub struct CreateFlags {
     /// UTS namespace: host, private or container:NAME.
     #[arg(long = "uts", value_name = "MODE")]
     pub uts_ns: Option<String>,
+    /// Cgroup namespace: host (the default) or private.
+    #[arg(long = "cgroupns", value_name = "MODE")]
+    pub cgroupns: Option<String>,
     /// Run an init (catatonit) as pid 1 that forwards signals and reaps zombies.
     #[arg(long)]
     pub init: bool,

@@ -54,6 +54,9 @@ pub enum RunFlagError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// `--cgroupns` other than host or private.
+    #[error("invalid --cgroupns {0:?}: host or private")]
+    Cgroupns(String),
     /// `--label-file` that cannot be read.
     #[error("cannot read label file {path}: {reason}")]
     LabelFile {
@@ -183,6 +186,16 @@ pub fn init_path(given: Option<&std::path::Path>) -> Result<std::path::PathBuf, 
             .find(|p| p.is_file())
             .and_then(|p| std::fs::canonicalize(p).ok())
             .ok_or_else(|| RunFlagError::NoInit(CATATONIT.join(", "))),
+    }
+}
+
+/// `--cgroupns host|private`.
+pub fn cgroupns(s: &str) -> Result<libpod_core::libpod_config::NamespaceMode, RunFlagError> {
+    use libpod_core::libpod_config::NamespaceMode;
+    match s {
+        "host" => Ok(NamespaceMode::Host),
+        "private" => Ok(NamespaceMode::Private),
+        _ => Err(RunFlagError::Cgroupns(s.to_string())),
     }
 }
 

@@ -403,3 +403,30 @@ fn pid_ipc_uts_modes_host_private_and_container() {
     l.ok(&["rm", "-f", "-t", "0", "nsa"]);
     assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
 }
+
+#[test]
+fn cgroupns_host_or_private() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let img = l.image.clone();
+    let host = host_ns("cgroup");
+    let link = "readlink /proc/self/ns/cgroup";
+    let out = l.ok(&["run", "--rm", "--cgroupns", "host", &img, "sh", "-c", link]);
+    assert_eq!(out.trim(), host);
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--cgroupns",
+        "private",
+        &img,
+        "sh",
+        "-c",
+        link,
+    ]);
+    assert_ne!(out.trim(), host);
+    assert!(out.trim().starts_with("cgroup:["), "{out}");
+    let out = l.run(&["create", "--cgroupns", "container:x", &img, "true"]);
+    out.assert_error(125, "bad --cgroupns");
+    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+}

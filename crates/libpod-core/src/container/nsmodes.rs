@@ -1,7 +1,8 @@
 //! `--pid`, `--ipc` and `--uts` (Podman's namespace modes): `private` (the default, a
 //! new namespace), `host` (the host's), `container:NAME|ID` (another container's: a
 //! dependency, started first). At create the modes are parsed and the containers
-//! resolved to ids; at init the OCI spec joins the namespaces.
+//! resolved to ids; at init the OCI spec joins the namespaces. `--cgroupns` (host or
+//! private, in the run settings) is applied here too.
 
 use std::path::PathBuf;
 
@@ -102,6 +103,11 @@ pub(crate) fn apply_spec(l: &Locked<'_>, input: &mut SpecInput) -> Result<()> {
                 input.hostname = None;
             }
         }
+    }
+    match l.cfg.run.cgroupns {
+        Some(NamespaceMode::Private) => input.namespaces.cgroup = Namespace::New,
+        Some(NamespaceMode::Host) => input.namespaces.cgroup = Namespace::Host,
+        _ => {}
     }
     Ok(())
 }

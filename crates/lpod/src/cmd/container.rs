@@ -246,6 +246,11 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
         preserve_fds: f.preserve_fds.unwrap_or(0),
         group_add: crate::runflags::group_add(&f.group_add)?,
         umask: f.umask.as_deref().map(crate::runflags::umask).transpose()?,
+        cgroupns: f
+            .cgroupns
+            .as_deref()
+            .map(crate::runflags::cgroupns)
+            .transpose()?,
         init_path: if f.init {
             Some(crate::runflags::init_path(f.init_path.as_deref())?)
         } else {
