@@ -54,6 +54,8 @@ fn group_add_sets_supplementary_groups_by_gid_and_name() {
     l.ok(&["start", "ga"]);
     let out = l.ok(&["exec", "ga", "id", "-G"]);
     assert!(out.split_whitespace().any(|g| g == "4243"), "{out}");
+    let out = l.ok(&["inspect", "--format", "{{json .HostConfig.GroupAdd}}", "ga"]);
+    assert_eq!(out.trim(), r#"["4243"]"#);
     l.ok(&["rm", "-f", "-t", "0", "ga"]);
 
     // A name the image does not know fails at start, naming it; nothing is left behind.
@@ -293,6 +295,8 @@ fn init_runs_catatonit_as_pid_1_which_forwards_signals() {
     l.ok(&["stop", "-t", "30", "in"]);
     let code = l.ok(&["inspect", "--format", "{{.State.ExitCode}}", "in"]);
     assert_eq!(code.trim(), "143");
+    let out = l.ok(&["inspect", "--format", "{{.HostConfig.Init}}", "in"]);
+    assert_eq!(out.trim(), "true");
     l.ok(&["rm", "in"]);
 
     // --init-path: the binary given; one that does not exist is a clear error.
@@ -392,6 +396,22 @@ fn pid_ipc_uts_modes_host_private_and_container() {
     assert_eq!(lines[..3].join("\n"), a.trim(), "{out}");
     assert_eq!(lines[3], "1", "{out}");
     // Bad modes and --hostname with a joined UTS namespace are refused at create.
+    let modes = "{{.HostConfig.PidMode}} {{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}}";
+    l.ok(&[
+        "create",
+        "--name",
+        "nsb",
+        "--pid",
+        "host",
+        "--ipc",
+        "container:nsa",
+        &img,
+        "true",
+    ]);
+    let nsa = l.ok(&["inspect", "--format", "{{.Id}}", "nsa"]);
+    let out = l.ok(&["inspect", "--format", modes, "nsb"]);
+    assert_eq!(out.trim(), format!("host container:{} private", nsa.trim()));
+    l.ok(&["rm", "nsb"]);
     let out = l.run(&["create", "--pid", "bogus", &img, "true"]);
     out.assert_error(125, "bad --pid");
     assert!(out.stderr.contains("bogus"), "{out:?}");
@@ -426,6 +446,18 @@ fn cgroupns_host_or_private() {
     ]);
     assert_ne!(out.trim(), host);
     assert!(out.trim().starts_with("cgroup:["), "{out}");
+    l.ok(&[
+        "create",
+        "--name",
+        "cg",
+        "--cgroupns",
+        "private",
+        &img,
+        "true",
+    ]);
+    let out = l.ok(&["inspect", "--format", "{{.HostConfig.CgroupnsMode}}", "cg"]);
+    assert_eq!(out.trim(), "private");
+    l.ok(&["rm", "cg"]);
     let out = l.run(&["create", "--cgroupns", "container:x", &img, "true"]);
     out.assert_error(125, "bad --cgroupns");
     assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
