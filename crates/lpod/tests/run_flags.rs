@@ -356,6 +356,24 @@ fn pid_ipc_uts_modes_host_private_and_container() {
     );
     let hostname = nix::unistd::gethostname().expect("hostname");
     assert_eq!(lines[3], hostname.to_string_lossy(), "{out}");
+    // --ipc host shares the host's /dev/shm (POSIX shared memory); the file is the
+    // test's own, removed on drop.
+    let shm = tempfile::Builder::new()
+        .prefix("lpod-ipc-test")
+        .tempfile_in("/dev/shm")
+        .expect("temp file in /dev/shm");
+    std::fs::write(shm.path(), "shared").expect("write");
+    let in_ctr = format!(
+        "/dev/shm/{}",
+        shm.path().file_name().expect("name").to_string_lossy()
+    );
+    let out = l.ok(&["run", "--rm", "--ipc", "host", &img, "cat", &in_ctr]);
+    assert_eq!(out, "shared");
+    let out = l.run(&["run", "--rm", &img, "cat", &in_ctr]);
+    assert_ne!(
+        out.code, 0,
+        "a private IPC namespace has its own /dev/shm: {out:?}"
+    );
     // private (the default, said explicitly; shareable for ipc): none of the host's.
     let out = l.ok(&[
         "run",

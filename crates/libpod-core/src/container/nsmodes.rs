@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use libpod_config::{ContainerConfig, NamespaceMode};
-use libpod_oci::{Namespace, SpecInput};
+use libpod_oci::{MountInput, Namespace, SpecInput};
 
 use super::options::CreateOptions;
 use crate::context::Parts;
@@ -97,7 +97,20 @@ pub(crate) fn apply_spec(l: &Locked<'_>, input: &mut SpecInput) -> Result<()> {
         };
         match kind {
             "pid" => input.namespaces.pid = n,
-            "ipc" => input.namespaces.ipc = n,
+            "ipc" => {
+                // POSIX shared memory lives in /dev/shm: with the host's IPC namespace,
+                // the host's (as Podman). Another container's /dev/shm is a tmpfs of its
+                // own mount namespace, which cannot be bound from here: not shared yet.
+                if n == Namespace::Host {
+                    input.mounts.push(MountInput::Bind {
+                        source: PathBuf::from("/dev/shm"),
+                        destination: PathBuf::from("/dev/shm"),
+                        readonly: false,
+                        options: Vec::new(),
+                    });
+                }
+                input.namespaces.ipc = n;
+            }
             _ => {
                 input.namespaces.uts = n;
                 input.hostname = None;
