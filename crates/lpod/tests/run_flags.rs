@@ -413,6 +413,34 @@ fn pid_ipc_uts_modes_host_private_and_container() {
     assert_eq!(lines.len(), 4, "{out}");
     assert_eq!(lines[..3].join("\n"), a.trim(), "{out}");
     assert_eq!(lines[3], "1", "{out}");
+    // A dependency that is not running is started first; it cannot be removed while
+    // its dependent exists.
+    l.ok(&["create", "--name", "dep", &img, "sleep", "600"]);
+    l.ok(&[
+        "create",
+        "--name",
+        "user",
+        "--pid",
+        "container:dep",
+        &img,
+        "sh",
+        "-c",
+        "ps -o comm | grep -c '^sleep$'",
+    ]);
+    l.ok(&["start", "user"]);
+    assert_eq!(l.ok(&["wait", "user"]).trim(), "0");
+    assert_eq!(
+        l.ok(&["inspect", "--format", "{{.State.Status}}", "dep"])
+            .trim(),
+        "running"
+    );
+    assert_ne!(
+        l.run(&["rm", "-f", "-t", "0", "dep"]).code,
+        0,
+        "dep has a dependent"
+    );
+    l.ok(&["rm", "user"]);
+    l.ok(&["rm", "-f", "-t", "0", "dep"]);
     // Bad modes and --hostname with a joined UTS namespace are refused at create.
     let modes = "{{.HostConfig.PidMode}} {{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}}";
     l.ok(&[
