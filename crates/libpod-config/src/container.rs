@@ -253,6 +253,37 @@ pub struct RunSettings {
     /// creating user's terminal's (kept in step while attached).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub console_size: Option<(u16, u16)>,
+    /// `--group-add`: supplementary groups of the container's processes, gids or
+    /// group names looked up in the image's /etc/group when the container starts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_add: Vec<String>,
+    /// `--umask`: the container process's umask (`None`: the runtime's, 0022).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub umask: Option<u32>,
+    /// `--ulimit`s: resource limits of the container's process.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ulimits: Vec<Ulimit>,
+    /// `--init`: this init binary (catatonit) is bind-mounted read-only at
+    /// [`INIT_PATH_IN_CONTAINER`] and runs as pid 1 in front of the entrypoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init_path: Option<PathBuf>,
+    /// `--cgroupns`: `Host` or `Private` (`None`: the default, the host's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cgroupns: Option<NamespaceMode>,
+}
+
+/// Where `--init`'s binary appears in the container (Podman's path).
+pub const INIT_PATH_IN_CONTAINER: &str = "/run/podman-init";
+
+/// One `--ulimit NAME=SOFT[:HARD]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ulimit {
+    /// The limit's name as Podman spells it (`nofile`, `nproc`, ...).
+    pub name: String,
+    /// Soft limit (`u64::MAX`: unlimited).
+    pub soft: u64,
+    /// Hard limit (`u64::MAX`: unlimited).
+    pub hard: u64,
 }
 
 /// What happens when the container exits.

@@ -27,7 +27,7 @@ pub use container::{
     ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, LogDriver,
     Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkOptions, NetworkStatus,
     PortMapping, Protocol, Resources, RestartPolicy, RunSettings, SecurityConfig, SlirpOptions,
-    SlirpProcess,
+    SlirpProcess, Ulimit, INIT_PATH_IN_CONTAINER,
 };
 pub use health::{
     HealthConfig, HealthError, HealthLogEntry, HealthOnFailure, HealthState, HealthStatus,

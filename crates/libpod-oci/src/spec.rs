@@ -205,6 +205,8 @@ pub struct ProcessInput {
     pub rlimits: Vec<(PosixRlimitType, u64, u64)>,
     /// With `terminal`: its initial size (rows, columns), the spec's `consoleSize`.
     pub console_size: Option<(u16, u16)>,
+    /// The process's umask (`user.umask`); `None`: the runtime's default.
+    pub umask: Option<u32>,
 }
 
 impl Default for ProcessInput {
@@ -221,6 +223,7 @@ impl Default for ProcessInput {
             no_new_privileges: true,
             rlimits: Vec::new(),
             console_size: None,
+            umask: None,
         }
     }
 }
@@ -728,6 +731,44 @@ fn rlimit_resource(t: PosixRlimitType) -> (nix::sys::resource::Resource, &'stati
     }
 }
 
+/// The OCI rlimit type of a ulimit name as Podman's `--ulimit` spells it (`nofile`,
+/// `nproc`, `core`, ...; any case, with or without the `RLIMIT_` prefix).
+pub fn rlimit_type(name: &str) -> Option<PosixRlimitType> {
+    use PosixRlimitType as T;
+    let lower = name.to_ascii_lowercase();
+    let short = lower.strip_prefix("rlimit_").unwrap_or(&lower);
+    Some(match short {
+        "cpu" => T::RlimitCpu,
+        "fsize" => T::RlimitFsize,
+        "data" => T::RlimitData,
+        "stack" => T::RlimitStack,
+        "core" => T::RlimitCore,
+        "rss" => T::RlimitRss,
+        "nproc" => T::RlimitNproc,
+        "nofile" => T::RlimitNofile,
+        "memlock" => T::RlimitMemlock,
+        "as" => T::RlimitAs,
+        "locks" => T::RlimitLocks,
+        "sigpending" => T::RlimitSigpending,
+        "msgqueue" => T::RlimitMsgqueue,
+        "nice" => T::RlimitNice,
+        "rtprio" => T::RlimitRtprio,
+        "rttime" => T::RlimitRttime,
+        _ => return None,
+    })
+}
+
+/// The caller's hard limit of an rlimit type: the most a container can get from a
+/// caller without CAP_SYS_RESOURCE (`u64::MAX`: unlimited).
+pub fn caller_hard_limit(t: PosixRlimitType) -> Result<u64, SpecError> {
+    let (res, name) = rlimit_resource(t);
+    let (_, hard) = nix::sys::resource::getrlimit(res).map_err(|source| SpecError::Getrlimit {
+        resource: name,
+        source,
+    })?;
+    Ok(hard)
+}
+
 /// Cap a requested rlimit at the caller's hard limit (we lack CAP_SYS_RESOURCE, so a runtime
 /// asked to go higher fails with "setrlimit: Operation not permitted").
 pub fn capped_rlimit(t: PosixRlimitType, soft: u64, hard: u64) -> Result<PosixRlimit, SpecError> {
@@ -773,6 +814,9 @@ pub fn process_spec(p: &ProcessInput) -> Result<Process, SpecError> {
     let mut user = UserBuilder::default().uid(p.uid).gid(p.gid);
     if !p.additional_gids.is_empty() {
         user = user.additional_gids(p.additional_gids.clone());
+    }
+    if let Some(m) = p.umask {
+        user = user.umask(m);
     }
     let user = user.build().map_err(build_err("user"))?;
 

@@ -838,6 +838,43 @@ pub struct CreateFlags {
     /// User (name or uid, optionally :group) to run as.
     #[arg(short = 'u', long = "user", value_name = "USER")]
     pub user: Option<String>,
+    /// Pass the host's whole environment into the container (the image's and -e
+    /// override it).
+    #[arg(long = "env-host")]
+    pub env_host: bool,
+    /// Read labels (KEY=VALUE lines; blank and # lines skipped) from a file; --label
+    /// overrides them.
+    #[arg(long = "label-file", value_name = "FILE")]
+    pub label_file: Vec<PathBuf>,
+    /// Resource limit NAME=SOFT[:HARD] (e.g. nofile=1024:2048; -1 unlimited); at
+    /// most the host's hard limit.
+    #[arg(long, value_name = "NAME=SOFT[:HARD]")]
+    pub ulimit: Vec<String>,
+    /// PID namespace: host, private or container:NAME.
+    #[arg(long = "pid", value_name = "MODE")]
+    pub pid_ns: Option<String>,
+    /// IPC namespace: host, private, shareable or container:NAME.
+    #[arg(long = "ipc", value_name = "MODE")]
+    pub ipc_ns: Option<String>,
+    /// UTS namespace: host, private or container:NAME.
+    #[arg(long = "uts", value_name = "MODE")]
+    pub uts_ns: Option<String>,
+    /// Cgroup namespace: host (the default) or private.
+    #[arg(long = "cgroupns", value_name = "MODE")]
+    pub cgroupns: Option<String>,
+    /// Run an init (catatonit) as pid 1 that forwards signals and reaps zombies.
+    #[arg(long)]
+    pub init: bool,
+    /// The init binary for --init (default: catatonit).
+    #[arg(long = "init-path", value_name = "PATH")]
+    pub init_path: Option<PathBuf>,
+    /// Umask of the container's process, octal (e.g. 0022).
+    #[arg(long, value_name = "MASK")]
+    pub umask: Option<String>,
+    /// Supplementary group (gid or a name in the image's /etc/group) of the
+    /// container's processes; repeatable.
+    #[arg(long = "group-add", value_name = "GROUP")]
+    pub group_add: Vec<String>,
     /// Override the image's entrypoint.
     #[arg(long, value_name = "CMD")]
     pub entrypoint: Option<String>,

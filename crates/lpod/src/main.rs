@@ -13,6 +13,7 @@ mod exit;
 mod format;
 mod parse;
 mod progress;
+mod runflags;
 mod signals;
 mod tty;
 

@@ -150,13 +150,14 @@ pub(crate) fn build_config(
     c.entrypoint = entrypoint;
     c.command = command;
     c.env = if opts.unsetenv_all {
-        merge_env(&[], &opts.env)
+        merge_env(&opts.host_env, &opts.env)
     } else {
         let defaults: Vec<String> = super::options::DEFAULT_ENV
             .iter()
             .map(|s| s.to_string())
             .chain(std::iter::once("container=podman".to_string()))
             .collect();
+        let defaults = merge_env(&defaults, &opts.host_env);
         let base = merge_env(&defaults, ic.env.as_deref().unwrap_or(&[]));
         let base: Vec<String> = base
             .into_iter()
@@ -251,6 +252,7 @@ pub(crate) fn build_config(
         });
     }
     join_pod(p, opts, &mut c)?;
+    super::nsmodes::apply_create(p, opts, &mut c)?;
     if let (NetworkMode::Container(q), CfgNetworkMode::Pod) = (&opts.network, &c.namespaces.network)
     {
         return Err(Error::InvalidArgument {
@@ -300,6 +302,27 @@ pub(crate) fn build_config(
     }
     for r in &c.run.device_cgroup_rules {
         super::runopts::parse_device_rule(r)?;
+    }
+    if let Some(init) = &c.run.init_path {
+        if !init.is_absolute() || !init.is_file() {
+            return Err(Error::InvalidArgument {
+                what: "init binary (--init-path: an existing file, absolute)",
+                value: init.display().to_string(),
+            });
+        }
+        let dest = std::path::Path::new(libpod_config::INIT_PATH_IN_CONTAINER);
+        if c.mounts.iter().any(|m| m.destination == dest) {
+            return Err(Error::InvalidArgument {
+                what: "mount destination (--init uses it)",
+                value: dest.display().to_string(),
+            });
+        }
+        c.mounts.push(Mount {
+            kind: MountKind::Bind,
+            source: init.display().to_string(),
+            destination: dest.to_path_buf(),
+            options: vec!["ro".into()],
+        });
     }
     if let Some(latest) = latest_name(&opts.image, &img.names) {
         c.image = latest;

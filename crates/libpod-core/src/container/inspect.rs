@@ -225,6 +225,29 @@ pub struct InspectHostConfig {
     pub devices: Vec<InspectDevice>,
     /// Log driver and its options.
     pub log_config: InspectLogConfig,
+    /// `--group-add` groups.
+    pub group_add: Vec<String>,
+    /// `--init`: an init runs as pid 1.
+    pub init: bool,
+    /// PID namespace mode: private, host, pod or container:ID.
+    pub pid_mode: String,
+    /// IPC namespace mode: private, host, pod or container:ID.
+    pub ipc_mode: String,
+    /// UTS namespace mode: private, host, pod or container:ID.
+    #[serde(rename = "UTSMode")]
+    pub uts_mode: String,
+    /// Cgroup namespace mode: host or private.
+    pub cgroupns_mode: String,
+}
+
+/// A namespace mode as `podman inspect` spells it.
+fn ns_mode_text(m: &libpod_config::NamespaceMode) -> String {
+    match m {
+        libpod_config::NamespaceMode::Private => "private".into(),
+        libpod_config::NamespaceMode::Host => "host".into(),
+        libpod_config::NamespaceMode::Pod => "pod".into(),
+        libpod_config::NamespaceMode::Container(id) => format!("container:{id}"),
+    }
 }
 
 /// `HostConfig.LogConfig` of `podman inspect`.
@@ -489,6 +512,17 @@ pub(crate) fn inspect_rows(
                     cgroup_permissions: d.permissions.clone(),
                 })
                 .collect(),
+            group_add: cfg.run.group_add.clone(),
+            init: cfg.run.init_path.is_some(),
+            pid_mode: ns_mode_text(&cfg.namespaces.pid),
+            ipc_mode: ns_mode_text(&cfg.namespaces.ipc),
+            uts_mode: ns_mode_text(&cfg.namespaces.uts),
+            cgroupns_mode: ns_mode_text(
+                cfg.run
+                    .cgroupns
+                    .as_ref()
+                    .unwrap_or(&libpod_config::NamespaceMode::Host),
+            ),
         },
         network_settings: crate::network::inspect_settings(cfg, st),
     }

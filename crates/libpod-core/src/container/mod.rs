@@ -15,6 +15,7 @@ mod kill;
 mod logs;
 mod mount;
 mod netconnect;
+pub(crate) mod nsmodes;
 mod options;
 mod pause;
 mod remove;

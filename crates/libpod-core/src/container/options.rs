@@ -101,8 +101,21 @@ pub struct CreateOptions {
     pub command: Option<Vec<String>>,
     /// Entrypoint (the image's when `None`; `Some(vec![])` clears it).
     pub entrypoint: Option<Vec<String>>,
+    /// `--pid`: `host`, `private` or `container:NAME|ID` (`None`: private, or the pod's).
+    #[serde(default)]
+    pub pid_ns: Option<String>,
+    /// `--ipc`: `host`, `private`, `shareable` or `container:NAME|ID`.
+    #[serde(default)]
+    pub ipc_ns: Option<String>,
+    /// `--uts`: `host`, `private` or `container:NAME|ID`.
+    #[serde(default)]
+    pub uts_ns: Option<String>,
     /// Extra environment, `KEY=VALUE`; overrides the image's.
     pub env: Vec<String>,
+    /// The host's environment (`--env-host`), `KEY=VALUE`: below the image's, which
+    /// overrides it, as `env` overrides both.
+    #[serde(default)]
+    pub host_env: Vec<String>,
     /// Working directory (the image's, else `/`).
     pub workdir: Option<String>,
     /// User (`uid[:gid]` or a name in the image's /etc/passwd).

@@ -78,12 +78,43 @@ pub(crate) fn resolve_user(rootfs: &Path, user: Option<&str>) -> Result<(u32, u3
     Ok((uid, gid, extra))
 }
 
+/// `--group-add` groups as gids: numbers as they are, names looked up in the image's
+/// /etc/group (as Podman, at start; a name not there is an error naming it).
+fn group_add(rootfs: &Path, groups: &[String]) -> Result<Vec<u32>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let group = std::fs::read_to_string(rootfs.join("etc/group")).unwrap_or_default();
+    groups
+        .iter()
+        .map(|g| {
+            if let Ok(n) = g.parse::<u32>() {
+                return Ok(n);
+            }
+            group
+                .lines()
+                .map(|l| l.split(':').collect::<Vec<_>>())
+                .find(|f| f.len() >= 3 && f[0] == g)
+                .and_then(|f| f[2].parse().ok())
+                .ok_or_else(|| Error::InvalidArgument {
+                    what: "--group-add group (not in the image's /etc/group)",
+                    value: g.clone(),
+                })
+        })
+        .collect()
+}
+
 /// The process of the container (also the base of exec processes).
 pub(crate) fn process_input(
     cfg: &libpod_config::ContainerConfig,
     rootfs: &Path,
 ) -> Result<ProcessInput> {
-    let (uid, gid, additional_gids) = resolve_user(rootfs, cfg.user.as_deref())?;
+    let (uid, gid, mut additional_gids) = resolve_user(rootfs, cfg.user.as_deref())?;
+    for n in group_add(rootfs, &cfg.run.group_add)? {
+        if !additional_gids.contains(&n) {
+            additional_gids.push(n);
+        }
+    }
     let mut args = cfg.entrypoint.clone();
     args.extend(cfg.command.iter().cloned());
     let mut process = ProcessInput {
@@ -98,8 +129,16 @@ pub(crate) fn process_input(
         additional_gids,
         terminal: cfg.terminal,
         console_size: cfg.run.console_size,
+        umask: cfg.run.umask,
         ..ProcessInput::default()
     };
+    for u in &cfg.run.ulimits {
+        let t = libpod_oci::spec::rlimit_type(&u.name).ok_or_else(|| Error::InvalidArgument {
+            what: "ulimit name",
+            value: u.name.clone(),
+        })?;
+        process.rlimits.push((t, u.soft, u.hard));
+    }
     // Never an empty HOME: the user's home in the image, else `/` (as Podman).
     if !process.env.iter().any(|e| e.starts_with("HOME=")) {
         process.env.push(format!(
@@ -144,6 +183,16 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
     let cfg = &l.cfg;
     let mut input = SpecInput::new(rootfs, Vec::new());
     input.process = process_input(cfg, rootfs)?;
+    if cfg.run.init_path.is_some() {
+        // `--init`: catatonit is pid 1 and runs the entrypoint (as Podman).
+        input.process.args.splice(
+            0..0,
+            [
+                libpod_config::INIT_PATH_IN_CONTAINER.to_string(),
+                "--".into(),
+            ],
+        );
+    }
     input.hostname = Some(
         cfg.hostname
             .clone()
@@ -332,6 +381,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         }
         let mut input = spec_input(l, &rootfs, net.base())?;
         net.apply(&mut input);
+        crate::container::nsmodes::apply_spec(l, &mut input)?;
         let mut spec = input.to_spec()?;
         crate::container::runopts::apply_device_rules(&mut spec, &l.cfg.run.device_cgroup_rules)?;
         if l.cfg.run.no_default_env {
@@ -483,5 +533,22 @@ mod tests {
             (33, 50, vec![])
         );
         assert!(resolve_user(d.path(), Some("ghost")).is_err());
+    }
+
+    #[test]
+    fn group_add_takes_gids_and_image_group_names() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("etc")).unwrap();
+        std::fs::write(d.path().join("etc/group"), "root:x:0:\nextra:x:50:www\n").unwrap();
+        let g = |v: &[&str]| {
+            group_add(
+                d.path(),
+                &v.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(g(&[]).unwrap(), Vec::<u32>::new());
+        assert_eq!(g(&["extra", "1234"]).unwrap(), vec![50, 1234]);
+        let e = g(&["ghost"]).unwrap_err().to_string();
+        assert!(e.contains("ghost") && e.contains("--group-add"), "{e}");
     }
 }

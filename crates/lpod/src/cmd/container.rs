@@ -178,6 +178,14 @@ pub fn create_options(
         command: (!command.is_empty()).then(|| command.to_vec()),
         entrypoint,
         env,
+        pid_ns: f.pid_ns.clone(),
+        ipc_ns: f.ipc_ns.clone(),
+        uts_ns: f.uts_ns.clone(),
+        host_env: if f.env_host {
+            crate::runflags::host_env()
+        } else {
+            Vec::new()
+        },
         workdir: f.workdir.clone(),
         user: f.user.clone(),
         mounts,
@@ -186,7 +194,7 @@ pub fn create_options(
             cpus,
             pids: f.pids_limit,
         },
-        labels: parse::labels(&f.label)?,
+        labels: crate::runflags::labels(&f.label_file, &f.label)?,
         network,
         networks,
         ports,
@@ -239,6 +247,23 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
         device_cgroup_rules: f.device_cgroup_rule.clone(),
         conmon_pidfile: f.conmon_pidfile.as_deref().map(super::absolute),
         preserve_fds: f.preserve_fds.unwrap_or(0),
+        group_add: crate::runflags::group_add(&f.group_add)?,
+        umask: f.umask.as_deref().map(crate::runflags::umask).transpose()?,
+        cgroupns: f
+            .cgroupns
+            .as_deref()
+            .map(crate::runflags::cgroupns)
+            .transpose()?,
+        init_path: if f.init {
+            Some(crate::runflags::init_path(f.init_path.as_deref())?)
+        } else {
+            None
+        },
+        ulimits: f
+            .ulimit
+            .iter()
+            .map(|u| crate::runflags::ulimit(u))
+            .collect::<Result<_, _>>()?,
         ..libpod_config::RunSettings::default()
     };
     for o in &f.log_opt {

@@ -1,0 +1,311 @@
+//! Parsers for `run`/`create` flags of issue 14 (`--group-add`, ...). Each failure is a
+//! typed error naming the flag and the value it is about.
+
+/// A `run`/`create` flag value that lpod refuses.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RunFlagError {
+    /// `--group-add keep-groups`: Podman's rootless crun feature (keep the calling
+    /// user's own supplementary groups), which lpod does not offer.
+    #[error(
+        "--group-add keep-groups is not supported by lpod (it keeps the calling user's \
+         supplementary groups, a rootless crun feature): give the groups by gid or name"
+    )]
+    KeepGroups,
+    /// `--group-add` with an empty or malformed group.
+    #[error("invalid --group-add {0:?}: expected a gid or a group name of the image")]
+    Group(String),
+    /// `--umask` that is not an octal mask up to 0777.
+    #[error("invalid --umask {0:?}: expected an octal mask from 0 to 0777 (e.g. 0022)")]
+    Umask(String),
+    /// `--ulimit` that does not parse.
+    #[error("invalid --ulimit {value:?}: {reason}")]
+    Ulimit {
+        /// The whole flag value.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `--ulimit` above the host's hard limit, which lpod cannot raise (no
+    /// CAP_SYS_RESOURCE).
+    #[error(
+        "--ulimit {value:?}: the hard limit {hard} is above the host's hard limit {host} \
+         for {name}, which cannot be raised without CAP_SYS_RESOURCE"
+    )]
+    UlimitAboveHost {
+        /// The whole flag value.
+        value: String,
+        /// The limit's name.
+        name: String,
+        /// The hard limit asked for.
+        hard: String,
+        /// The host's hard limit.
+        host: String,
+    },
+    /// `--init` without `--init-path` and no catatonit installed.
+    #[error(
+        "--init: no init binary: catatonit is not at any of {0}; install it or give --init-path"
+    )]
+    NoInit(String),
+    /// `--init-path` that is not an existing file.
+    #[error("--init-path {path}: {reason}")]
+    InitPath {
+        /// The path given.
+        path: std::path::PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// `--cgroupns` other than host or private.
+    #[error("invalid --cgroupns {0:?}: host or private")]
+    Cgroupns(String),
+    /// `--label-file` that cannot be read.
+    #[error("cannot read label file {path}: {reason}")]
+    LabelFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl From<RunFlagError> for crate::cmd::CliError {
+    fn from(e: RunFlagError) -> Self {
+        crate::cmd::CliError::Usage(format!("{e}"))
+    }
+}
+
+/// Validates `--group-add` values: gids, or names looked up in the image's /etc/group
+/// when the container starts. `keep-groups` is refused.
+pub fn group_add(flags: &[String]) -> Result<Vec<String>, RunFlagError> {
+    let mut out: Vec<String> = Vec::new();
+    for g in flags {
+        if g == "keep-groups" {
+            return Err(RunFlagError::KeepGroups);
+        }
+        let bad = g.is_empty()
+            || g.starts_with('-')
+            || g.chars().any(|c| c == ':' || c == ',' || c.is_whitespace());
+        if bad {
+            return Err(RunFlagError::Group(g.clone()));
+        }
+        if !out.contains(g) {
+            out.push(g.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// `--umask`: an octal mask, at most 0777.
+pub fn umask(s: &str) -> Result<u32, RunFlagError> {
+    let digits = s.strip_prefix("0o").unwrap_or(s);
+    match u32::from_str_radix(digits, 8) {
+        Ok(m) if digits.bytes().all(|b| b.is_ascii_digit()) && m <= 0o777 => Ok(m),
+        _ => Err(RunFlagError::Umask(s.to_string())),
+    }
+}
+
+/// A limit value of `--ulimit`: a number, or -1 / `unlimited` for no limit.
+fn limit_value(s: &str) -> Option<u64> {
+    match s {
+        "-1" | "unlimited" => Some(u64::MAX),
+        _ => s.parse().ok(),
+    }
+}
+
+/// A limit for messages: the number, or `unlimited`.
+fn limit_text(n: u64) -> String {
+    if n == u64::MAX {
+        "unlimited".into()
+    } else {
+        n.to_string()
+    }
+}
+
+/// `--ulimit NAME=SOFT[:HARD]` (HARD defaults to SOFT, as Podman): a known name, soft
+/// at most hard, hard at most the host's hard limit (lpod cannot raise it).
+pub fn ulimit(value: &str) -> Result<libpod_core::libpod_config::Ulimit, RunFlagError> {
+    let bad = |reason: &str| RunFlagError::Ulimit {
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    let (name, limits) = value
+        .split_once('=')
+        .ok_or_else(|| bad("expected NAME=SOFT[:HARD]"))?;
+    let t = libpod_core::libpod_oci::spec::rlimit_type(name).ok_or_else(|| {
+        bad("unknown name: core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack or as")
+    })?;
+    let (soft, hard) = limits.split_once(':').unwrap_or((limits, limits));
+    let soft = limit_value(soft).ok_or_else(|| bad("the soft limit is not a number or -1"))?;
+    let hard = limit_value(hard).ok_or_else(|| bad("the hard limit is not a number or -1"))?;
+    if soft > hard {
+        return Err(bad("the soft limit is above the hard limit"));
+    }
+    let host =
+        libpod_core::libpod_oci::spec::caller_hard_limit(t).map_err(|e| bad(&e.to_string()))?;
+    if hard > host {
+        return Err(RunFlagError::UlimitAboveHost {
+            value: value.to_string(),
+            name: name.to_string(),
+            hard: limit_text(hard),
+            host: limit_text(host),
+        });
+    }
+    Ok(libpod_core::libpod_config::Ulimit {
+        name: name.to_ascii_lowercase(),
+        soft,
+        hard,
+    })
+}
+
+/// Where `--init` looks for catatonit without `--init-path` (Podman's default first).
+const CATATONIT: [&str; 3] = [
+    "/usr/libexec/podman/catatonit",
+    "/usr/bin/catatonit",
+    "/usr/local/bin/catatonit",
+];
+
+/// The init binary of `--init`: `--init-path` (made absolute, it must be a file), else
+/// the first catatonit installed.
+pub fn init_path(given: Option<&std::path::Path>) -> Result<std::path::PathBuf, RunFlagError> {
+    match given {
+        Some(p) => {
+            let abs = std::fs::canonicalize(p).map_err(|e| RunFlagError::InitPath {
+                path: p.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+            if !abs.is_file() {
+                return Err(RunFlagError::InitPath {
+                    path: p.to_path_buf(),
+                    reason: "not a file".into(),
+                });
+            }
+            Ok(abs)
+        }
+        None => CATATONIT
+            .iter()
+            .map(std::path::Path::new)
+            .find(|p| p.is_file())
+            .and_then(|p| std::fs::canonicalize(p).ok())
+            .ok_or_else(|| RunFlagError::NoInit(CATATONIT.join(", "))),
+    }
+}
+
+/// `--cgroupns host|private`.
+pub fn cgroupns(s: &str) -> Result<libpod_core::libpod_config::NamespaceMode, RunFlagError> {
+    use libpod_core::libpod_config::NamespaceMode;
+    match s {
+        "host" => Ok(NamespaceMode::Host),
+        "private" => Ok(NamespaceMode::Private),
+        _ => Err(RunFlagError::Cgroupns(s.to_string())),
+    }
+}
+
+/// `--env-host`: the host's environment as `KEY=VALUE` (names and values that are
+/// not UTF-8 are left out).
+pub fn host_env() -> Vec<String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| {
+            Some(format!(
+                "{}={}",
+                k.into_string().ok()?,
+                v.into_string().ok()?
+            ))
+        })
+        .collect()
+}
+
+/// Labels of `--label-file`s (in order), then of `--label`s: later ones win. A file
+/// holds `KEY=VALUE` lines; blank lines and lines starting with `#` are skipped.
+pub fn labels(
+    files: &[std::path::PathBuf],
+    flags: &[String],
+) -> Result<std::collections::BTreeMap<String, String>, crate::cmd::CliError> {
+    let mut all = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(path).map_err(|e| RunFlagError::LabelFile {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        all.extend(label_lines(&text));
+    }
+    all.extend(flags.iter().cloned());
+    Ok(crate::parse::labels(&all)?)
+}
+
+/// The label lines of a label file's text.
+fn label_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn group_add_keeps_gids_and_names_once_and_refuses_keep_groups() {
+        assert_eq!(
+            group_add(&v(&["10", "mail", "10"])).unwrap(),
+            v(&["10", "mail"])
+        );
+        assert_eq!(
+            group_add(&v(&["keep-groups"])),
+            Err(RunFlagError::KeepGroups)
+        );
+        for bad in ["", "a:b", "a b", "-1"] {
+            assert_eq!(group_add(&v(&[bad])), Err(RunFlagError::Group(bad.into())));
+        }
+    }
+
+    #[test]
+    fn label_file_lines_skip_blanks_and_comments() {
+        assert_eq!(
+            label_lines("# c\n\n a=1 \nb\nc=x=y\n"),
+            v(&["a=1", "b", "c=x=y"])
+        );
+    }
+
+    #[test]
+    fn umask_is_octal_up_to_0777() {
+        assert_eq!(umask("0022"), Ok(0o022));
+        assert_eq!(umask("077"), Ok(0o077));
+        assert_eq!(umask("0777"), Ok(0o777));
+        for bad in ["", "0999", "1000", "abc", "-1", "+7"] {
+            assert_eq!(umask(bad), Err(RunFlagError::Umask(bad.into())), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ulimit_parses_and_stays_under_the_host_hard_limit() {
+        let u = ulimit("nofile=100:200").unwrap();
+        assert_eq!((u.name.as_str(), u.soft, u.hard), ("nofile", 100, 200));
+        let u = ulimit("NOFILE=150").unwrap();
+        assert_eq!((u.name.as_str(), u.soft, u.hard), ("nofile", 150, 150));
+        for bad in [
+            "nofile",
+            "nosuch=1",
+            "nofile=x",
+            "nofile=10:y",
+            "nofile=20:10",
+        ] {
+            assert!(
+                matches!(ulimit(bad), Err(RunFlagError::Ulimit { .. })),
+                "{bad}"
+            );
+        }
+        let (_, host) =
+            nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
+        if host != u64::MAX {
+            assert!(matches!(
+                ulimit(&format!("nofile=1:{}", host + 1)),
+                Err(RunFlagError::UlimitAboveHost { .. })
+            ));
+        }
+    }
+}
