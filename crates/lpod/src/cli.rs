@@ -295,6 +295,10 @@ pub enum PodCommand {
     Restart(PodStopArgs),
     /// Signal every container of pods.
     Kill(PodKillArgs),
+    /// Pause every running container of pods.
+    Pause(PodNames),
+    /// Resume every paused container of pods.
+    Unpause(PodNames),
     /// Remove pods.
     Rm(PodRmArgs),
     /// List pods.
@@ -579,6 +583,8 @@ pub enum ContainerCommand {
     Top(TopArgs),
     /// Change the cgroup limits of a container (`lpod update`).
     Update(UpdateArgs),
+    /// List a container's published ports (`lpod port`).
+    Port(PortArgs),
     /// Remove every container that is not running (created, stopped or exited).
     Prune(ContainerPruneArgs),
     /// Rename a container (`lpod rename`).

@@ -443,3 +443,56 @@ fn rmi_force_of_an_infra_image_removes_the_pods_using_it() {
     assert!(l.ps_all().is_empty());
     assert_eq!(l.ok(&["images", "-q"]), "");
 }
+
+#[test]
+fn pod_pause_and_unpause_every_member_and_container_port_lists_ports() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let pod = l.ok(&["pod", "create", "--name", "pp"]);
+    l.ok(&[
+        "run", "-d", "--pod", "pp", "--name", "m1", &l.image, "sleep", "1000",
+    ]);
+    l.ok(&[
+        "run", "-d", "--pod", "pp", "--name", "m2", &l.image, "sleep", "1000",
+    ]);
+    // Prints the pod id, as Podman; every member (infra too) is paused.
+    assert_eq!(l.ok(&["pod", "pause", "pp"]).trim(), pod.trim());
+    for c in ["m1", "m2"] {
+        assert_eq!(
+            l.ok(&["inspect", c, "--format", "{{.State.Status}}"])
+                .trim(),
+            "paused",
+            "{c}"
+        );
+    }
+    wait_pod_state(&l, "pp", "Paused");
+    assert_eq!(l.ok(&["pod", "unpause", "pp"]).trim(), pod.trim());
+    for c in ["m1", "m2"] {
+        assert_eq!(
+            l.ok(&["inspect", c, "--format", "{{.State.Status}}"])
+                .trim(),
+            "running",
+            "{c}"
+        );
+    }
+    wait_pod_state(&l, "pp", "Running");
+    // Unknown pod: an error naming it, nothing changed.
+    let out = l.run(&["pod", "pause", "nosuchpod"]);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("nosuchpod"), "{out:?}");
+    // `container port` is `port`.
+    l.ok(&["pod", "rm", "-f", "pp"]);
+    l.ok(&[
+        "create",
+        "--name",
+        "pc",
+        "--network",
+        "none",
+        &l.image,
+        "true",
+    ]);
+    let a = l.run(&["port", "pc"]);
+    let b = l.run(&["container", "port", "pc"]);
+    assert_eq!((a.code, &a.stdout), (b.code, &b.stdout), "{a:?} {b:?}");
+}

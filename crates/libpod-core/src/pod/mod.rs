@@ -12,6 +12,7 @@ mod create;
 pub(crate) mod infra;
 mod inspect;
 mod kill;
+mod pause;
 pub(crate) mod recover;
 mod remove;
 mod restart;

@@ -237,7 +237,9 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Events(a) | Command::System(SystemCommand::Events(a)) => {
             events::events(&open(g)?, a)
         }
-        Command::Port(a) => network::port(&open(g)?, a),
+        Command::Port(a) | Command::Container(ContainerCommand::Port(a)) => {
+            network::port(&open(g)?, a)
+        }
         Command::Healthcheck(crate::cli::HealthcheckCommand::Run(a)) => health::run(&open(g)?, a),
         Command::Container(ContainerCommand::Healthmonitor(a)) => health::monitor(g, a),
         Command::Stats(a) | Command::Container(ContainerCommand::Stats(a)) => {

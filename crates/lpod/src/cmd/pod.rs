@@ -27,6 +27,8 @@ pub fn pod(rt: &Runtime, cmd: PodCommand) -> CmdResult {
             let sig = parse::signal(&a.signal)?;
             each(rt, a.all, &a.pods, |p| p.kill(sig).map_err(Into::into))
         }
+        PodCommand::Pause(a) => each(rt, a.all, &a.pods, |p| p.pause().map_err(Into::into)),
+        PodCommand::Unpause(a) => each(rt, a.all, &a.pods, |p| p.unpause().map_err(Into::into)),
         PodCommand::Rm(a) => rm(rt, a),
         PodCommand::Ps(a) => ps(rt, a),
         PodCommand::Inspect(a) => inspect(rt, a),
