@@ -255,8 +255,9 @@ impl Lpod {
             .collect()
     }
 
-    /// Live conmon processes that belong to this world (their command line names our paths).
-    pub fn conmons(&self) -> Vec<i32> {
+    /// Processes whose command line names this world's paths and passes `is_kind`
+    /// (given the split argv). One /proc walk for conmons, slirp4netns and monitors.
+    fn processes_of_ours(&self, is_kind: impl Fn(&[String]) -> bool) -> Vec<i32> {
         let ours = self.dir.path().to_string_lossy().into_owned();
         let mut pids = Vec::new();
         let Ok(rd) = std::fs::read_dir("/proc") else {
@@ -273,71 +274,40 @@ impl Lpod {
                 .split(|b| *b == 0)
                 .map(|a| String::from_utf8_lossy(a).into_owned())
                 .collect();
-            let is_conmon = args
-                .first()
-                .is_some_and(|a0| a0.rsplit('/').next() == Some("conmon"));
-            if is_conmon && args.iter().any(|a| a.contains(&ours)) {
+            if is_kind(&args) && args.iter().any(|a| a.contains(&ours)) {
                 pids.push(pid);
             }
         }
         pids
     }
 
+    /// Live conmon processes that belong to this world (their command line names our paths).
+    pub fn conmons(&self) -> Vec<i32> {
+        self.processes_of_ours(|args| {
+            args.first()
+                .is_some_and(|a0| a0.rsplit('/').next() == Some("conmon"))
+        })
+    }
+
     /// Live (non-zombie) slirp4netns processes of this world (their netns path
     /// argument names our run root).
     pub fn slirps(&self) -> Vec<i32> {
-        let ours = self.dir.path().to_string_lossy().into_owned();
-        let mut pids = Vec::new();
-        let Ok(rd) = std::fs::read_dir("/proc") else {
-            return pids;
-        };
-        for e in rd.flatten() {
-            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
-                continue;
-            };
-            let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
-                continue;
-            };
-            let args: Vec<String> = cmdline
-                .split(|b| *b == 0)
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
-            let is_slirp = args
-                .first()
-                .is_some_and(|a0| a0.rsplit('/').next() == Some("slirp4netns"));
-            if is_slirp && args.iter().any(|a| a.contains(&ours)) && pid_live(pid) {
-                pids.push(pid);
-            }
-        }
+        let mut pids = self.processes_of_ours(|args| {
+            args.first()
+                .is_some_and(|a0| a0.rsplit('/').next() == Some("slirp4netns"))
+        });
+        pids.retain(|p| pid_live(*p));
         pids
     }
 
     /// Live (non-zombie) healthcheck monitor processes of this world: `container
     /// healthmonitor` command lines that name our paths.
     pub fn health_monitors(&self) -> Vec<i32> {
-        let ours = self.dir.path().to_string_lossy().into_owned();
-        let mut pids = Vec::new();
-        let Ok(rd) = std::fs::read_dir("/proc") else {
-            return pids;
-        };
-        for e in rd.flatten() {
-            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
-                continue;
-            };
-            let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
-                continue;
-            };
-            let args: Vec<String> = cmdline
-                .split(|b| *b == 0)
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
-            let monitor = args
-                .windows(2)
-                .any(|w| w[0] == "container" && w[1] == "healthmonitor");
-            if monitor && args.iter().any(|a| a.contains(&ours)) && pid_live(pid) {
-                pids.push(pid);
-            }
-        }
+        let mut pids = self.processes_of_ours(|args| {
+            args.windows(2)
+                .any(|w| w[0] == "container" && w[1] == "healthmonitor")
+        });
+        pids.retain(|p| pid_live(*p));
         pids
     }
 
