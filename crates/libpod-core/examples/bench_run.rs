@@ -16,7 +16,7 @@
 //! `LPOD_BIN` (the lpod binary, default target/release/lpod),
 //! `LPOD_TEST_IMAGE_DIR` (busybox.tar).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -300,20 +300,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let n = env_num("LPOD_BENCH_N", 20).max(1);
     let ps_n = env_num("LPOD_BENCH_PS", 500);
-    let with_podman = std::env::var("LPOD_BENCH_PODMAN").as_deref() != Ok("0")
-        && Command::new("podman")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-    let images = std::env::var_os("LPOD_TEST_IMAGE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-image"));
-    let tar = images.join("busybox.tar");
-    if !tar.exists() {
-        return Err(format!("{} missing: run `cargo xtask test-image`", tar.display()).into());
-    }
+    let with_podman = with_podman();
+    let tar = busybox_tar()?;
 
     let rt = Runtime::builder()
         .root(tmp.join("lpod/root"))
@@ -335,9 +323,7 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
         ms(median(&p.rm)),
     );
 
-    let lpod_bin = std::env::var_os("LPOD_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/lpod"));
+    let lpod_bin = lpod_bin();
     let with_cli = lpod_bin.exists();
     let ldir = tmp.join("lpod");
     let lpod_cli = || lpod(&lpod_bin, &ldir);
@@ -425,26 +411,7 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
         }
         if with_podman {
             // Create in a few parallel batches to keep the setup bearable.
-            let per = ps_n.div_ceil(4);
-            let handles: Vec<_> = (0..4)
-                .map(|b| {
-                    let pdir = pdir.clone();
-                    std::thread::spawn(move || -> Result<(), String> {
-                        for _ in (b * per)..((b + 1) * per).min(ps_n) {
-                            run_ok(podman(&pdir).arg("create").args(PODMAN_ULIMITS).args([
-                                "--network",
-                                "none",
-                                "localhost/busybox",
-                                "true",
-                            ]))?;
-                        }
-                        Ok(())
-                    })
-                })
-                .collect();
-            for h in handles {
-                h.join().map_err(|_| "podman create thread panicked")??;
-            }
+            podman_create_many(&pdir, ps_n)?;
             let mut v = Vec::new();
             for _ in 0..n {
                 let t0 = Instant::now();

@@ -11,8 +11,8 @@
 //! Env: `LPOD_BENCH_N` (rounds), `LPOD_BENCH_PODMAN=0` skips Podman, `LPOD_BIN`,
 //! `LPOD_TEST_IMAGE_DIR`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use libpod_core::{CreateOptions, NetworkMode, Runtime};
@@ -196,26 +196,7 @@ fn bench_podman(tmp: &Path, tar: &Path, n: usize, rounds: usize) -> Result<(), S
         std::fs::create_dir_all(pdir.join(d)).map_err(|e| e.to_string())?;
     }
     run_out(podman(&pdir).arg("load").arg("-i").arg(tar))?;
-    let per = n.div_ceil(4).max(1);
-    let handles: Vec<_> = (0..4)
-        .map(|b| {
-            let pdir = pdir.clone();
-            std::thread::spawn(move || -> Result<(), String> {
-                for _ in (b * per)..((b + 1) * per).min(n) {
-                    run_out(podman(&pdir).arg("create").args(PODMAN_ULIMITS).args([
-                        "--network",
-                        "none",
-                        "localhost/busybox",
-                        "true",
-                    ]))?;
-                }
-                Ok(())
-            })
-        })
-        .collect();
-    for h in handles {
-        h.join().map_err(|_| "podman create thread panicked")??;
-    }
+    podman_create_many(&pdir, n)?;
     let cli = || podman(&pdir);
     let r = time_cli(&cli, &PODMAN_ULIMITS, rounds, n, false);
     let _ = run_out(podman(&pdir).args(["rm", "-a", "-f"]));
@@ -238,22 +219,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5usize)
         .max(1);
-    let with_podman = std::env::var("LPOD_BENCH_PODMAN").as_deref() != Ok("0")
-        && Command::new("podman")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-    let images = std::env::var_os("LPOD_TEST_IMAGE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-image"));
-    let tar = images.join("busybox.tar");
-    if !tar.exists() {
-        return Err(format!("{} missing: run `cargo xtask test-image`", tar.display()).into());
-    }
-    let bin = std::env::var_os("LPOD_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/lpod"));
+    let with_podman = with_podman();
+    let tar = busybox_tar()?;
+    let bin = lpod_bin();
     if !bin.exists() {
         return Err(format!("{} missing: cargo build --release -p lpod", bin.display()).into());
     }

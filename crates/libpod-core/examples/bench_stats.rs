@@ -10,8 +10,8 @@
 //! Env: `LPOD_BENCH_N`, `LPOD_BENCH_STATS_CTRS`, `LPOD_BENCH_PODMAN=0` skips Podman,
 //! `LPOD_BIN` (default target/release/lpod), `LPOD_TEST_IMAGE_DIR` (busybox.tar).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use libpod_core::{CreateOptions, Runtime};
@@ -60,20 +60,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let n = env_num("LPOD_BENCH_N", 20).max(1);
     let ctrs = env_num("LPOD_BENCH_STATS_CTRS", 10).max(1);
-    let with_podman = std::env::var("LPOD_BENCH_PODMAN").as_deref() != Ok("0")
-        && Command::new("podman")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-    let images = std::env::var_os("LPOD_TEST_IMAGE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-image"));
-    let tar = images.join("busybox.tar");
-    if !tar.exists() {
-        return Err(format!("{} missing: run `cargo xtask test-image`", tar.display()).into());
-    }
+    let with_podman = with_podman();
+    let tar = busybox_tar()?;
     let rt = Runtime::builder()
         .root(tmp.join("lpod/root"))
         .run_root(tmp.join("lpod/run"))
@@ -109,11 +97,7 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
         println!("stats collection, {ctrs} running containers, N={n}, medians:");
         println!("  lpod (library)   {:7.3} ms per container", ms(lib));
 
-        let lpod_bin = std::env::var_os("LPOD_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/lpod")
-            });
+        let lpod_bin = lpod_bin();
         let ldir = tmp.join("lpod");
         let lp = if lpod_bin.exists() {
             let (all, one) = bench_cli(&|| lpod(&lpod_bin, &ldir), list[0].id(), ctrs, n)?;

@@ -4,7 +4,7 @@
 //! uses only some of it.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -107,3 +107,62 @@ pub const PODMAN_ULIMITS: [&str; 4] = [
     "--ulimit",
     "nproc=1024:1024",
 ];
+
+/// Whether Podman takes part: installed, and not switched off with `LPOD_BENCH_PODMAN=0`.
+pub fn with_podman() -> bool {
+    std::env::var("LPOD_BENCH_PODMAN").as_deref() != Ok("0")
+        && Command::new("podman")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// The hermetic busybox image (`LPOD_TEST_IMAGE_DIR`, else target/test-image).
+pub fn busybox_tar() -> Result<PathBuf, String> {
+    let images = std::env::var_os("LPOD_TEST_IMAGE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-image"));
+    let tar = images.join("busybox.tar");
+    if !tar.exists() {
+        return Err(format!(
+            "{} missing: run `cargo xtask test-image`",
+            tar.display()
+        ));
+    }
+    Ok(tar)
+}
+
+/// The lpod binary the CLI rows run (`LPOD_BIN`, else target/release/lpod); it may be
+/// missing (the caller decides).
+pub fn lpod_bin() -> PathBuf {
+    std::env::var_os("LPOD_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/lpod"))
+}
+
+/// `n` Podman containers (`--network none busybox true`) in `pdir`'s Podman, created in
+/// four parallel batches to keep the setup bearable.
+pub fn podman_create_many(pdir: &Path, n: usize) -> Result<(), String> {
+    let per = n.div_ceil(4).max(1);
+    let handles: Vec<_> = (0..4)
+        .map(|b| {
+            let pdir = pdir.to_path_buf();
+            std::thread::spawn(move || -> Result<(), String> {
+                for _ in (b * per)..((b + 1) * per).min(n) {
+                    run_out(podman(&pdir).arg("create").args(PODMAN_ULIMITS).args([
+                        "--network",
+                        "none",
+                        "localhost/busybox",
+                        "true",
+                    ]))?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().map_err(|_| "podman create thread panicked")??;
+    }
+    Ok(())
+}
