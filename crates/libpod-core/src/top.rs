@@ -8,48 +8,6 @@ use crate::container::Container;
 use crate::pod::Pod;
 use crate::{Error, Result};
 
-/// One process, with Podman's `top` columns.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct TopRow {
-    /// User name (from the container's /etc/passwd, else the uid).
-    pub user: String,
-    /// Pid in the container's pid namespace.
-    pub pid: i64,
-    /// Parent pid in the container's pid namespace (0 outside it).
-    pub ppid: i64,
-    /// CPU share, Podman's `%CPU`.
-    pub cpu: String,
-    /// Time since the process started.
-    pub elapsed: String,
-    /// Controlling terminal (`?` when none).
-    pub tty: String,
-    /// CPU time used.
-    pub time: String,
-    /// The command line.
-    pub command: String,
-}
-
-/// Podman's header of `top` for [`TopRow`].
-pub const TOP_HEADER: [&str; 8] = [
-    "USER", "PID", "PPID", "%CPU", "ELAPSED", "TTY", "TIME", "COMMAND",
-];
-
-impl TopRow {
-    /// The row's cells in [`TOP_HEADER`] order.
-    pub fn cells(&self) -> Vec<String> {
-        vec![
-            self.user.clone(),
-            self.pid.to_string(),
-            self.ppid.to_string(),
-            self.cpu.clone(),
-            self.elapsed.clone(),
-            self.tty.clone(),
-            self.time.clone(),
-            self.command.clone(),
-        ]
-    }
-}
-
 fn status_field<'a>(status: &'a str, key: &str) -> Option<&'a str> {
     status.lines().find_map(|l| {
         l.strip_prefix(key)
@@ -63,172 +21,6 @@ fn ns_pid(status: &str, host: i64) -> i64 {
         .and_then(|v| v.split_whitespace().last())
         .and_then(|p| p.parse().ok())
         .unwrap_or(host)
-}
-
-fn user_name(root: &Path, uid: u32) -> String {
-    let passwd = std::fs::read_to_string(root.join("etc/passwd")).unwrap_or_default();
-    passwd
-        .lines()
-        .find_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            (f.len() > 2 && f[2].parse::<u32>().ok() == Some(uid)).then(|| f[0].to_string())
-        })
-        .unwrap_or_else(|| {
-            if uid == 0 {
-                "root".into()
-            } else {
-                uid.to_string()
-            }
-        })
-}
-
-fn seconds(s: f64) -> String {
-    if s >= 3600.0 {
-        format!(
-            "{}h{}m{:.0}s",
-            (s / 3600.0) as u64,
-            ((s % 3600.0) / 60.0) as u64,
-            s % 60.0
-        )
-    } else if s >= 60.0 {
-        format!("{}m{:.3}s", (s / 60.0) as u64, s % 60.0)
-    } else {
-        format!("{s:.3}s")
-    }
-}
-
-/// The processes in the pid namespace of `init_pid` (a container's first process).
-pub(crate) fn processes(init_pid: i32) -> Result<Vec<TopRow>> {
-    let ns_link = format!("/proc/{init_pid}/ns/pid");
-    let ns = std::fs::read_link(&ns_link).map_err(|e| Error::io("read", &ns_link, e))?;
-    let root = std::path::PathBuf::from(format!("/proc/{init_pid}/root"));
-    // SAFETY: sysconf has no preconditions.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
-        .ok()
-        .and_then(|u| u.split_whitespace().next().and_then(|s| s.parse().ok()))
-        .unwrap_or(0.0);
-    let dir = std::fs::read_dir("/proc").map_err(|e| Error::io("read", "/proc", e))?;
-    // (host pid, host ppid, row)
-    let mut found: Vec<(i64, i64, TopRow)> = Vec::new();
-    for ent in dir.flatten() {
-        let Some(pid) = ent.file_name().to_str().and_then(|s| s.parse::<i64>().ok()) else {
-            continue;
-        };
-        if std::fs::read_link(format!("/proc/{pid}/ns/pid"))
-            .ok()
-            .as_ref()
-            != Some(&ns)
-        {
-            continue;
-        }
-        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
-            continue;
-        };
-        let uid = status_field(&status, "Uid")
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|u| u.parse().ok())
-            .unwrap_or(0);
-        let host_ppid = status_field(&status, "PPid")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, r)| r.split_whitespace().collect())
-            .unwrap_or_default();
-        let num = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|s| s.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        // Fields after the command start at field 3: utime is 14, stime 15, start 22.
-        let cpu_secs = (num(11) + num(12)) / ticks;
-        let elapsed = (uptime - num(19) / ticks).max(0.0);
-        let cpu = if elapsed > 0.0 {
-            cpu_secs * 100.0 / elapsed
-        } else {
-            0.0
-        };
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let mut command = cmdline
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect::<Vec<_>>()
-            .join(" ");
-        if command.is_empty() {
-            command = status_field(&status, "Name").unwrap_or("").to_string();
-        }
-        found.push((
-            pid,
-            host_ppid,
-            TopRow {
-                user: user_name(&root, uid),
-                pid: ns_pid(&status, pid),
-                ppid: 0,
-                cpu: format!("{cpu:.3}"),
-                elapsed: seconds(elapsed),
-                tty: "?".into(),
-                time: seconds(cpu_secs),
-                command,
-            },
-        ));
-    }
-    let in_ns: Vec<(i64, i64)> = found.iter().map(|(h, _, r)| (*h, r.pid)).collect();
-    let mut rows: Vec<TopRow> = found
-        .into_iter()
-        .map(|(_, host_ppid, mut r)| {
-            r.ppid = in_ns
-                .iter()
-                .find(|(h, _)| *h == host_ppid)
-                .map(|(_, n)| *n)
-                .unwrap_or(0);
-            r
-        })
-        .collect();
-    rows.sort_by_key(|r| r.pid);
-    Ok(rows)
-}
-
-impl Container {
-    /// The processes running in the container (empty when it does not run).
-    pub fn top(&self) -> Result<Vec<TopRow>> {
-        let st = self.state()?;
-        match (st.status, st.pid) {
-            (libpod_config::ContainerStatus::Running, Some(pid)) => processes(pid),
-            _ => Ok(Vec::new()),
-        }
-    }
-}
-
-impl Pod {
-    /// The processes of every running container of the pod (infra included), each pid
-    /// namespace once.
-    pub fn top(&self) -> Result<Vec<TopRow>> {
-        let mut out = Vec::new();
-        let mut namespaces = Vec::new();
-        for c in self.containers()? {
-            let st = match c.state() {
-                Ok(s) => s,
-                Err(Error::NoSuchContainer(_)) => continue,
-                Err(e) => return Err(e),
-            };
-            let (libpod_config::ContainerStatus::Running, Some(pid)) = (st.status, st.pid) else {
-                continue;
-            };
-            let Ok(ns) = std::fs::read_link(format!("/proc/{pid}/ns/pid")) else {
-                continue;
-            };
-            if namespaces.contains(&ns) {
-                continue;
-            }
-            namespaces.push(ns);
-            out.extend(processes(pid)?);
-        }
-        Ok(out)
-    }
 }
 
 /// A `top` answer: a header and rows of cells. When lpod ran `ps` in the container
@@ -643,6 +435,32 @@ fn namespace_processes(init_pid: i32) -> Result<Vec<ProcInfo>> {
     Ok(out)
 }
 
+/// The column titles of `descriptors` (known names).
+fn header_of(descriptors: &[&'static str]) -> Vec<String> {
+    descriptors
+        .iter()
+        .filter_map(|d| DESCRIPTORS.iter().find(|(n, _, _)| n == d))
+        .map(|(_, _, h)| h.to_string())
+        .collect()
+}
+
+/// `top`'s descriptor arguments (comma-separated or one per item) as known names
+/// ([`DEFAULT_DESCRIPTORS`] when none); the first unknown one is the error.
+fn known_descriptors(descriptors: &[String]) -> std::result::Result<Vec<&'static str>, &str> {
+    let split: Vec<&str> = descriptors
+        .iter()
+        .flat_map(|d| d.split(','))
+        .filter(|d| !d.is_empty())
+        .collect();
+    if split.is_empty() {
+        return Ok(DEFAULT_DESCRIPTORS.to_vec());
+    }
+    split
+        .into_iter()
+        .map(|d| known_descriptor(d).ok_or(d))
+        .collect()
+}
+
 /// `top` with format descriptors of the processes in `init_pid`'s pid namespace.
 pub(crate) fn table(init_pid: i32, descriptors: &[&'static str]) -> Result<TopTable> {
     let procs = namespace_processes(init_pid)?;
@@ -664,13 +482,8 @@ pub(crate) fn table(init_pid: i32, descriptors: &[&'static str]) -> Result<TopTa
         })
         .collect();
     rows.sort_by_key(|(ns, _)| *ns);
-    let header = descriptors
-        .iter()
-        .filter_map(|d| DESCRIPTORS.iter().find(|(n, _, _)| n == d))
-        .map(|(_, _, h)| h.to_string())
-        .collect();
     Ok(TopTable {
-        header,
+        header: header_of(descriptors),
         rows: rows.into_iter().map(|(_, r)| r).collect(),
     })
 }
@@ -680,23 +493,14 @@ impl Pod {
     /// of every running member, each pid namespace once. Only descriptors `top`
     /// knows are accepted, as Podman's `pod top`.
     pub fn top_with(&self, descriptors: &[String]) -> Result<TopTable> {
-        let split: Vec<&str> = descriptors
-            .iter()
-            .flat_map(|d| d.split(','))
-            .filter(|d| !d.is_empty())
-            .collect();
-        let known: Vec<&'static str> = if split.is_empty() {
-            DEFAULT_DESCRIPTORS.to_vec()
-        } else {
-            split
-                .iter()
-                .map(|d| {
-                    known_descriptor(d).ok_or_else(|| Error::InvalidArgument {
-                        what: "pod top format descriptor",
-                        value: d.to_string(),
-                    })
+        let known: Vec<&'static str> = match known_descriptors(descriptors) {
+            Ok(known) => known,
+            Err(d) => {
+                return Err(Error::InvalidArgument {
+                    what: "pod top format descriptor",
+                    value: d.to_string(),
                 })
-                .collect::<Result<_>>()?
+            }
         };
         let mut out = TopTable {
             header: Vec::new(),
@@ -724,7 +528,7 @@ impl Pod {
             out.rows.extend(t.rows);
         }
         if out.header.is_empty() {
-            out.header = table(std::process::id() as i32, &known)?.header;
+            out.header = header_of(&known);
         }
         Ok(out)
     }
@@ -784,23 +588,6 @@ pub fn shell_split(s: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// A `Write` that keeps what it is given (the output of ps run in the container).
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("capture lock poisoned"))?
-            .extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 impl Container {
     /// Podman's `top` with format descriptors (comma-separated or one per item;
     /// empty: [`DEFAULT_DESCRIPTORS`]). Descriptors `top` knows ([`DESCRIPTORS`]) are
@@ -819,20 +606,10 @@ impl Container {
                 })
             }
         };
-        let split: Vec<&str> = descriptors
-            .iter()
-            .flat_map(|d| d.split(','))
-            .filter(|d| !d.is_empty())
-            .collect();
-        let known: Option<Vec<&'static str>> = if split.is_empty() {
-            Some(DEFAULT_DESCRIPTORS.to_vec())
-        } else {
-            split.iter().map(|d| known_descriptor(d)).collect()
-        };
-        if let Some(known) = known {
-            return table(pid, &known);
+        match known_descriptors(descriptors) {
+            Ok(known) => table(pid, &known),
+            Err(_) => self.top_ps(descriptors),
         }
-        self.top_ps(descriptors)
     }
 
     /// Runs `ps ARGS` in the container; its lines, without the line of ps itself.
@@ -841,32 +618,16 @@ impl Container {
         for d in descriptors {
             args.extend(shell_split(d)?);
         }
-        let out = Captured::default();
-        let err = Captured::default();
-        let code = self.exec(
-            &crate::ExecOptions {
-                command: args,
-                ..Default::default()
-            },
-            crate::Streams {
-                stdin: None,
-                stdout: Box::new(out.clone()),
-                stderr: Box::new(err.clone()),
-            },
-        )?;
-        let text = |c: &Captured| {
-            c.0.lock()
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default()
-        };
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = self.exec_output(&argv)?;
         if code != 0 {
             return Err(Error::Rejected(format!(
                 "executing ps(1) in the container: exit status {code}: {}",
-                text(&err).trim()
+                String::from_utf8_lossy(&err).trim()
             )));
         }
         let own = descriptors.join(" ");
-        let stdout = text(&out);
+        let stdout = String::from_utf8_lossy(&out);
         let mut lines = stdout
             .lines()
             .filter(|l| own.is_empty() || !l.contains(&own));
@@ -884,14 +645,6 @@ impl Container {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn own_namespace_lists_this_process() {
-        let me = std::process::id() as i32;
-        let rows = processes(me).unwrap();
-        assert!(rows.iter().any(|r| r.pid == i64::from(me)), "{rows:?}");
-        assert_eq!(TOP_HEADER.len(), rows[0].cells().len());
-    }
 
     #[test]
     fn descriptors_read_this_process() {
@@ -939,9 +692,7 @@ mod tests {
     }
 
     #[test]
-    fn durations_read_like_podman() {
-        assert_eq!(seconds(1.5), "1.500s");
-        assert_eq!(seconds(61.0), "1m1.000s");
+    fn ns_pid_reads_the_innermost_namespace() {
         assert_eq!(ns_pid("Name:\tx\nNSpid:\t1234\t7\n", 1234), 7);
         assert_eq!(ns_pid("Name:\tx\n", 9), 9);
     }
