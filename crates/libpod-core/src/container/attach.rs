@@ -171,6 +171,7 @@ impl Container {
         let conn = {
             let mut l = Locked::acquire(&p, &self.id)?;
             l.check(Operation::Start)?;
+            super::start::user_start_resets_policy(&mut l);
             super::start::start_dependencies(&mut l)?;
             crate::ops::init::ensure_created(&mut l)?;
             let conn = connect(&l)?;

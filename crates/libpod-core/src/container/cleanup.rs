@@ -39,16 +39,6 @@ pub(crate) fn cleanup_locked(l: &mut Locked<'_>) -> Result<bool> {
     Ok(false)
 }
 
-/// What one call of [`Container::cleanup`] did under the lock.
-enum Handled {
-    /// Nothing of this exit was left to do here (another process did it).
-    Nothing,
-    /// Removed (`--rm`).
-    Removed,
-    /// This call tore the exited run down; a restart may be due after `wait`.
-    Exit { wait: Option<std::time::Duration> },
-}
-
 impl Container {
     /// What conmon's exit command (`lpod container cleanup ID`) runs after the
     /// container's process exited, in whichever process runs it (the one that
@@ -65,7 +55,7 @@ impl Container {
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn cleanup(&self) -> Result<()> {
         let p = self.enter()?;
-        let (handled, pod) = {
+        let (restart_wait, pod) = {
             let mut l = Locked::acquire(&p, &self.id)?;
             let pod = if l.cfg.is_infra {
                 None
@@ -73,24 +63,24 @@ impl Container {
                 l.cfg.pod.clone()
             };
             let before = l.st.status;
-            let handled = if cleanup_locked(&mut l)? {
-                Handled::Removed
+            // A restart is due only after the call that tore this exited run down
+            // (not after a `--rm` removal or an exit another process handled).
+            let restart_wait = if cleanup_locked(&mut l)? {
+                None
             } else if matches!(before, ContainerStatus::Stopped | ContainerStatus::Stopping)
                 && l.st.status == ContainerStatus::Exited
             {
-                Handled::Exit {
-                    wait: crate::ops::policy::schedule(&mut l)?,
-                }
+                crate::ops::policy::schedule(&mut l)?
             } else {
-                Handled::Nothing
+                None
             };
-            (handled, pod)
+            (restart_wait, pod)
         };
-        match handled {
-            Handled::Exit { wait: Some(wait) } => self.restart_after(&p, wait),
+        match restart_wait {
+            Some(wait) => self.restart_after(&p, wait),
             // No restart coming: as before, the pod's exit policy (idempotent;
             // it acts once no member runs).
-            Handled::Exit { wait: None } | Handled::Removed | Handled::Nothing => {
+            None => {
                 if let Some(pod) = pod {
                     crate::pod::apply_exit_policy(&self.rt, &pod)?;
                 }
@@ -112,19 +102,21 @@ impl Container {
         if !crate::ops::policy::claim(&mut l) {
             return Ok(());
         }
-        l.save()?;
         if !l.st.status.has_exited() {
+            // Started meanwhile: only the claim is recorded.
+            l.save()?;
             return Ok(());
         }
+        // The claim and the new count are saved by the start's own commit.
+        l.st.restart_count += 1;
         match super::start::start_with_dependencies(&mut l) {
             Ok(_) => {
-                l.st.restart_count += 1;
-                l.save()?;
                 crate::events::container(p, &l.cfg, crate::events::EventStatus::Restart);
                 Ok(())
             }
             Err(e) => {
                 tracing::warn!(error = %e, "restart policy: the restart failed");
+                l.st.restart_count -= 1;
                 l.st.error = Some(e.to_string());
                 let _ = l.save();
                 Err(e)

@@ -43,12 +43,6 @@ impl Container {
     /// its timeout is killed and counts as failed (exit code -1, Podman's message).
     fn run_check(&self, p: &crate::context::Parts, hc: &HealthConfig) -> Result<HealthLogEntry> {
         let argv = hc.argv().map_err(HealthcheckError::from)?;
-        {
-            let l = Locked::acquire(p, &self.id)?;
-            if l.st.status != ContainerStatus::Running {
-                return Err(HealthcheckError::NotRunning(self.id.clone()).into());
-            }
-        }
         let start = Utc::now();
         let opts = ExecOptions {
             command: argv.clone(),
@@ -69,6 +63,10 @@ impl Container {
                     exit_code: code,
                     output: e.to_string(),
                 });
+            }
+            // The exec's own state check (under the lock it takes) says it does not run.
+            Err(crate::Error::InvalidState { .. }) => {
+                return Err(HealthcheckError::NotRunning(self.id.clone()).into())
             }
             Err(e) => return Err(e),
         };
@@ -101,7 +99,7 @@ impl Container {
                     -1,
                     format!(
                         "healthcheck command exceeded timeout of {}",
-                        humantime_like(timeout)
+                        crate::top::go_duration(timeout.as_nanos())
                     ),
                     true,
                 )
@@ -269,21 +267,14 @@ impl Container {
     }
 }
 
-/// A duration as Go prints it for whole seconds and milliseconds (`30s`, `1.5s`).
-fn humantime_like(d: Duration) -> String {
-    if d.subsec_nanos() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}s", d.as_secs_f64())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn timeouts_print_like_go() {
+        use crate::top::go_duration;
         use std::time::Duration;
-        assert_eq!(super::humantime_like(Duration::from_secs(30)), "30s");
-        assert_eq!(super::humantime_like(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(go_duration(Duration::from_secs(30).as_nanos()), "30s");
+        assert_eq!(go_duration(Duration::from_millis(1500).as_nanos()), "1.5s");
+        assert_eq!(go_duration(Duration::from_secs(90).as_nanos()), "1m30s");
     }
 }

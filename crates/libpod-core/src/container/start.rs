@@ -80,11 +80,18 @@ impl Container {
     pub fn start(&self) -> Result<()> {
         let p = self.enter()?;
         let mut l = Locked::acquire(&p, &self.id)?;
-        if start_with_dependencies(&mut l)? {
-            l.st.restart_count = 0;
-            l.st.restart_backoff_ms = 0;
-            l.save()?;
-        }
+        user_start_resets_policy(&mut l);
+        start_with_dependencies(&mut l)?;
         Ok(())
+    }
+}
+
+/// A start by the user (`start`, `run`, `start -a`) gives the restart policy a fresh
+/// start: `RestartCount` and the backoff go back to zero, saved by the start's own
+/// commit (nothing is written when the container already runs).
+pub(super) fn user_start_resets_policy(l: &mut Locked<'_>) {
+    if !l.st.status.is_active() {
+        l.st.restart_count = 0;
+        l.st.restart_backoff_ms = 0;
     }
 }

@@ -142,7 +142,7 @@ impl Container {
                 if oci.memory_swap.is_some() && oci.memory_limit.is_none() {
                     oci.memory_limit = merged.memory;
                 }
-                p.oci_of(&self.id)?.update(&self.id, &oci)?;
+                p.oci_for(&l.cfg.oci_runtime)?.update(&self.id, &oci)?;
             }
             ContainerStatus::Configured | ContainerStatus::Stopped | ContainerStatus::Exited => {}
             other => {

@@ -150,35 +150,12 @@ fn parse_mountinfo(text: &str) -> Vec<CgroupMount> {
         };
         out.push(CgroupMount {
             version,
-            root: unescape_octal(pre[3]),
-            mount_point: PathBuf::from(unescape_octal(pre[4])),
+            root: libpod_storage::driver::unescape_mountinfo(pre[3]),
+            mount_point: PathBuf::from(libpod_storage::driver::unescape_mountinfo(pre[4])),
             controllers,
         });
     }
     out
-}
-
-/// mountinfo escapes space, tab, newline and backslash as `\ooo`.
-fn unescape_octal(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\'
-            && i + 4 <= b.len()
-            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            let v = b[i + 1..i + 4]
-                .iter()
-                .fold(0u16, |acc, c| acc * 8 + u16::from(c - b'0'));
-            out.push(v as u8);
-            i += 4;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `dir` joined with the cgroup path `cg` relative to the mount's root `root`.
@@ -658,8 +635,17 @@ mod tests {
 
     #[test]
     fn mountinfo_escapes() {
-        assert_eq!(unescape_octal(r"/a\040b"), "/a b");
-        assert_eq!(unescape_octal(r"/plain"), "/plain");
-        assert_eq!(unescape_octal(r"/end\"), "/end\\");
+        assert_eq!(
+            libpod_storage::driver::unescape_mountinfo(r"/a\040b"),
+            "/a b"
+        );
+        assert_eq!(
+            libpod_storage::driver::unescape_mountinfo(r"/plain"),
+            "/plain"
+        );
+        assert_eq!(
+            libpod_storage::driver::unescape_mountinfo(r"/end\"),
+            "/end\\"
+        );
     }
 }

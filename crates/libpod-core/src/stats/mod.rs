@@ -291,8 +291,12 @@ impl Container {
     /// ([`Error::InvalidState`]).
     #[tracing::instrument(level = "debug", skip(self, previous), fields(id = %self.id()))]
     pub fn stats(&self, previous: Option<&ContainerStats>) -> Result<ContainerStats> {
-        let cfg = self.config()?;
-        let st = self.state()?;
+        // Config and state from one locked read (the state synced with the exit file).
+        let (cfg, st) = {
+            let p = self.enter()?;
+            let l = crate::ops::lock::Locked::acquire(&p, &self.id)?;
+            (l.cfg.clone(), l.st.clone())
+        };
         let not_running = || StatsError::NotRunning {
             id: self.id.clone(),
             status: st.status.as_str().to_string(),
