@@ -146,6 +146,17 @@ pub(crate) fn lock_dependency<'p>(l: &Locked<'p>, id: &str) -> Result<Locked<'p>
     }
 }
 
+/// The row of dependency `dep` of the locked container, its state synced with the
+/// exit file (whose namespaces are about to be joined).
+pub(crate) fn dependency_row(
+    l: &Locked<'_>,
+    dep: &str,
+) -> Result<(ContainerConfig, libpod_config::ContainerState)> {
+    let (cfg, mut st) = l.p.state.container(dep).map_err(|e| ctr_err(e, dep))?;
+    crate::ops::sync::peek_exit(l.p, dep, &mut st);
+    Ok((cfg, st))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -262,10 +262,22 @@ impl NetSpec {
     }
 }
 
-fn hostname_of(cfg: &ContainerConfig) -> String {
+pub(crate) fn hostname_of(cfg: &ContainerConfig) -> String {
     cfg.hostname
         .clone()
         .unwrap_or_else(|| libpod_config::short_id(&cfg.id).to_string())
+}
+
+/// A network mode as Podman names it (`HostConfig.NetworkMode`, errors).
+pub(crate) fn mode_name(mode: &NetworkMode) -> String {
+    match mode {
+        NetworkMode::None => "none".to_string(),
+        NetworkMode::Host => "host".to_string(),
+        NetworkMode::Bridge => "bridge".to_string(),
+        NetworkMode::Slirp4netns(_) => "slirp4netns".to_string(),
+        NetworkMode::Pod => "pod".to_string(),
+        NetworkMode::Container { id } => format!("container:{id}"),
+    }
 }
 
 fn netns_dir(p: &Parts) -> PathBuf {
@@ -585,13 +597,8 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
                         None => ns("net"),
                     });
                     // Share the infra's /etc files (same addresses, same resolver).
+                    share_etc_files(p, &icfg.id, &mut spec);
                     let idir = etc_dir(p, &icfg.id);
-                    for f in ["hosts", "resolv.conf"] {
-                        let src = idir.join(f);
-                        if src.exists() {
-                            spec.mounts.push(bind(src, &format!("/etc/{f}")));
-                        }
-                    }
                     // The member's names resolve to the shared loopback (Podman's rule).
                     let hosts = idir.join("hosts");
                     if hosts.exists() {
@@ -813,11 +820,7 @@ pub(crate) fn status_of(r: &libpod_net::NetworkResult) -> NetworkStatus {
 /// /etc/resolv.conf (the same addresses, the same resolver), as Podman shares them.
 /// The dependency runs already (`start_container_dependencies`).
 fn join_network_of(l: &Locked<'_>, dep: &str) -> Result<NetSpec> {
-    let (dcfg, mut dst) =
-        l.p.state
-            .container(dep)
-            .map_err(|e| crate::context::ctr_err(e, dep))?;
-    crate::ops::sync::peek_exit(l.p, dep, &mut dst);
+    let (dcfg, dst) = crate::deps::dependency_row(l, dep)?;
     let mut spec = NetSpec::default();
     if dcfg.namespaces.network == NetworkMode::Host {
         spec.net = Some(Namespace::Host);
@@ -837,14 +840,20 @@ fn join_network_of(l: &Locked<'_>, dep: &str) -> Result<NetSpec> {
             })
         }
     });
-    let dir = etc_dir(l.p, dep);
+    share_etc_files(l.p, dep, &mut spec);
+    Ok(spec)
+}
+
+/// Binds the /etc/hosts and /etc/resolv.conf of container `owner` (whose network
+/// namespace is joined: same addresses, same resolver) into the spec.
+fn share_etc_files(p: &Parts, owner: &str, spec: &mut NetSpec) {
+    let dir = etc_dir(p, owner);
     for f in ["hosts", "resolv.conf"] {
         let src = dir.join(f);
         if src.exists() {
             spec.mounts.push(bind(src, &format!("/etc/{f}")));
         }
     }
-    Ok(spec)
 }
 
 /// Releases the network of a container: CNI DEL (cached results) on every

@@ -329,7 +329,7 @@ pub(crate) fn inspect_rows(
     st: &libpod_config::ContainerState,
     driver: &str,
 ) -> InspectData {
-    use libpod_config::{ContainerStatus, MountKind, NetworkMode};
+    use libpod_config::{ContainerStatus, MountKind};
     let mut argv = cfg.entrypoint.clone();
     argv.extend(cfg.command.iter().cloned());
     let (path, args) = match argv.split_first() {
@@ -464,14 +464,7 @@ pub(crate) fn inspect_rows(
         },
         host_config: InspectHostConfig {
             binds,
-            network_mode: match &cfg.namespaces.network {
-                NetworkMode::None => "none".to_string(),
-                NetworkMode::Host => "host".to_string(),
-                NetworkMode::Bridge => "bridge".to_string(),
-                NetworkMode::Slirp4netns(_) => "slirp4netns".to_string(),
-                NetworkMode::Pod => "pod".to_string(),
-                NetworkMode::Container { id } => format!("container:{id}"),
-            },
+            network_mode: crate::network::mode_name(&cfg.namespaces.network),
             auto_remove: cfg.auto_remove,
             memory: cfg.resources.memory.unwrap_or(0).max(0) as u64,
             nano_cpus: match (cfg.resources.cpu_quota, cfg.resources.cpu_period) {

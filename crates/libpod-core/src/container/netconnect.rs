@@ -65,10 +65,7 @@ fn update_hosts(p: &Parts, cfg: &ContainerConfig, remove: &[IpAddr], add: &[IpAd
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(Error::io("read", &path, e)),
     };
-    let hostname = cfg
-        .hostname
-        .clone()
-        .unwrap_or_else(|| libpod_config::short_id(&cfg.id).to_string());
+    let hostname = crate::network::hostname_of(cfg);
     let names = [hostname.as_str(), cfg.name.as_str()];
     let mut out = String::new();
     for line in text.lines() {
@@ -97,7 +94,7 @@ impl Container {
         if l.cfg.namespaces.network != NetworkMode::Bridge {
             return Err(NetworkError::NotBridge {
                 id: self.id.clone(),
-                mode: format!("{:?}", l.cfg.namespaces.network).to_lowercase(),
+                mode: crate::network::mode_name(&l.cfg.namespaces.network),
             }
             .into());
         }
@@ -130,15 +127,12 @@ impl Container {
             }
             .into());
         }
+        let configured = crate::network::attachments(&l.cfg, &default);
         let mut taken: Vec<String> = current.iter().map(|a| a.ifname.clone()).collect();
-        taken.extend(
-            crate::network::attachments(&l.cfg, &default)
-                .into_iter()
-                .map(|a| a.ifname),
-        );
+        taken.extend(configured.iter().map(|a| a.ifname.clone()));
         let ifname = free_ifname(&taken);
         let mut cfg = l.cfg.clone();
-        pin_interfaces(&mut cfg, &crate::network::attachments(&l.cfg, &default));
+        pin_interfaces(&mut cfg, &configured);
         cfg.networks = names;
         cfg.networks.push(name.clone());
         cfg.networks_cleared = false;

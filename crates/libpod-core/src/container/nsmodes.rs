@@ -66,11 +66,7 @@ pub(crate) fn apply_create(p: &Parts, opts: &CreateOptions, c: &mut ContainerCon
 
 /// The namespace of kind `kind` of the container `dep`, which must be running.
 fn join_of(l: &Locked<'_>, dep: &str, kind: &str) -> Result<Namespace> {
-    let (_, mut st) =
-        l.p.state
-            .container(dep)
-            .map_err(|e| crate::context::ctr_err(e, dep))?;
-    crate::ops::sync::peek_exit(l.p, dep, &mut st);
+    let (_, st) = crate::deps::dependency_row(l, dep)?;
     match (st.status, st.pid) {
         (
             libpod_config::ContainerStatus::Running | libpod_config::ContainerStatus::Paused,
