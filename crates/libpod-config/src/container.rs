@@ -80,14 +80,7 @@ pub struct SlirpOptions {
 }
 
 /// A slirp4netns process that serves a container's network namespace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SlirpProcess {
-    /// Its pid.
-    pub pid: i32,
-    /// Its start time (field 22 of /proc/PID/stat), so that a recycled pid is not killed.
-    pub start_time: u64,
-}
+pub type SlirpProcess = crate::process::ProcessRecord;
 
 /// How a non-network namespace is set up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -745,6 +738,37 @@ impl ContainerState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slirp_and_monitor_records_keep_their_json() {
+        // Both state fields were separate structs with this shape: old rows load.
+        let json = r#"{"pid":42,"startTime":1234}"#;
+        let sp: SlirpProcess = serde_json::from_str(json).unwrap();
+        let mon: crate::MonitorRecord = serde_json::from_str(json).unwrap();
+        assert_eq!(sp, mon);
+        assert_eq!(
+            sp,
+            crate::ProcessRecord {
+                pid: 42,
+                start_time: 1234
+            }
+        );
+        assert_eq!(serde_json::to_string(&sp).unwrap(), json);
+        let st = ContainerState {
+            slirp4netns: Some(sp),
+            health_monitor: Some(mon),
+            ..Default::default()
+        };
+        let v = serde_json::to_value(&st).unwrap();
+        assert_eq!(
+            v["slirp4netns"],
+            serde_json::json!({"pid": 42, "startTime": 1234})
+        );
+        assert_eq!(
+            v["healthMonitor"],
+            serde_json::json!({"pid": 42, "startTime": 1234})
+        );
+    }
 
     #[test]
     fn json_shape_is_camel_case() {

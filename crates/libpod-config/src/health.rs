@@ -385,14 +385,7 @@ impl HealthState {
 
 /// The monitor process that runs a container's checks on schedule: its pid and start
 /// time (`/proc/<pid>/stat` field 22), so a reused pid is never taken for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MonitorRecord {
-    /// Pid.
-    pub pid: i32,
-    /// Start time in clock ticks since boot.
-    pub start_time: u64,
-}
+pub type MonitorRecord = crate::process::ProcessRecord;
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,7 @@ pub mod failpoint;
 pub mod health;
 pub mod ids;
 pub mod pod;
+pub mod process;
 pub mod restart;
 pub mod runtime_config;
 pub mod status;
@@ -38,6 +39,7 @@ pub use ids::{
     validate_id, validate_name, IdError, LookupError,
 };
 pub use pod::{PodConfig, PodExitPolicy, PodState, SharedNamespace};
+pub use process::ProcessRecord;
 pub use restart::{next_restart_backoff, PendingRestart, UserStop};
 pub use runtime_config::{
     CgroupManager, ConfigError, ContainersConf, ContainersSection, EngineSection, EventsLogger,

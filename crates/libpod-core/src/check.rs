@@ -153,6 +153,10 @@ pub struct Finding {
     /// The process it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid: Option<i32>,
+    /// That process's start time (`/proc/<pid>/stat` field 22), when a repair
+    /// must check it again before it kills the pid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<u64>,
     /// Human-readable detail (network, interface, rule text, status, ...).
     #[serde(default)]
     pub detail: String,
@@ -165,6 +169,7 @@ impl Finding {
             id: None,
             path: None,
             pid: None,
+            start_time: None,
             detail: String::new(),
         }
     }
@@ -178,6 +183,11 @@ impl Finding {
     }
     fn pid(mut self, pid: i32) -> Self {
         self.pid = Some(pid);
+        self
+    }
+    fn process(mut self, rec: libpod_config::ProcessRecord) -> Self {
+        self.pid = Some(rec.pid);
+        self.start_time = Some(rec.start_time);
         self
     }
     fn detail(mut self, d: impl Into<String>) -> Self {
@@ -197,6 +207,9 @@ impl std::fmt::Display for Finding {
         }
         if let Some(pid) = self.pid {
             write!(f, " pid={pid}")?;
+        }
+        if let Some(t) = self.start_time {
+            write!(f, " start_time={t}")?;
         }
         if !self.detail.is_empty() {
             write!(f, ": {}", self.detail)?;
@@ -514,6 +527,9 @@ struct Seen<'a> {
     mounts: Vec<(PathBuf, String)>,
     tmp: PathBuf,
     netns_dir: PathBuf,
+    /// Every host process with its argv: one walk of `/proc` that the conmon,
+    /// health monitor and slirp4netns audits all match against.
+    procs: Vec<(i32, Vec<String>)>,
 }
 
 fn audit(p: &Parts) -> Result<Vec<Finding>> {
@@ -524,6 +540,7 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
         mounts: mounts(),
         tmp: p.opts.tmp_dir(),
         netns_dir: p.opts.config.netns_dir(),
+        procs: oci_check::processes(),
     };
     let mut out = Vec::new();
     audit_containers(&s, &mut out);
@@ -879,12 +896,15 @@ fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
                 || (c.exec && st.status == ContainerStatus::Running)
         }
     };
-    let report = oci_check::check(&oci_check::Audit {
-        run_root: &s.tmp,
-        runtime_root: ours.then_some(runtime_root.as_path()),
-        known: &known,
-        conmon_explained: &explained,
-    });
+    let report = oci_check::check_in(
+        &oci_check::Audit {
+            run_root: &s.tmp,
+            runtime_root: ours.then_some(runtime_root.as_path()),
+            known: &known,
+            conmon_explained: &explained,
+        },
+        &s.procs,
+    );
     for prob in report.problems {
         out.push(match prob {
             OciProblem::OrphanConmon(c) => {
@@ -914,7 +934,7 @@ fn audit_conmons(s: &Seen<'_>, out: &mut Vec<Finding>) {
 
 /// slirp4netns processes of this run root's netns that no live container records.
 fn audit_slirps(s: &Seen<'_>, out: &mut Vec<Finding>) {
-    for (id, sp) in crate::slirp::find(&s.netns_dir) {
+    for (id, sp) in crate::slirp::find(&s.procs, &s.netns_dir) {
         let detail = match s.db.ctrs.get(&id) {
             None => "slirp4netns of a container the state does not have".to_string(),
             Some((_, st)) if st.slirp4netns.as_ref() == Some(&sp) => continue,
@@ -926,8 +946,8 @@ fn audit_slirps(s: &Seen<'_>, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(FindingKind::OrphanSlirp4netns)
                 .id(&id)
-                .pid(sp.pid)
-                .detail(format!("{detail} (start time {})", sp.start_time)),
+                .process(sp)
+                .detail(detail),
         );
     }
 }
@@ -935,12 +955,7 @@ fn audit_slirps(s: &Seen<'_>, out: &mut Vec<Finding>) {
 /// Repairs an `orphan-slirp4netns` finding: kills it (same pid and start time)
 /// unless, under the container's lock, its state records it after all.
 fn repair_orphan_slirp(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
-    let Some(pid) = f.pid else { return Ok(false) };
-    let start = f
-        .detail
-        .rsplit_once("(start time ")
-        .and_then(|(_, t)| t.trim_end_matches(')').parse::<u64>().ok());
-    let Some(start_time) = start else {
+    let (Some(pid), Some(start_time)) = (f.pid, f.start_time) else {
         return Ok(false);
     };
     let sp = libpod_config::SlirpProcess { pid, start_time };
@@ -964,7 +979,7 @@ fn watched(s: ContainerStatus) -> bool {
 /// Healthcheck monitors: processes of this run root that no container records, and
 /// recorded monitors of running containers that died (see `crate::health_monitor`).
 fn audit_health_monitors(s: &Seen<'_>, out: &mut Vec<Finding>) {
-    for m in crate::health_monitor::find(s.p) {
+    for m in crate::health_monitor::find(s.p, &s.procs) {
         let detail = match s.db.ctrs.get(&m.id) {
             None => "monitor of a container the state does not have".to_string(),
             // An on-failure action in progress: the monitor removed its own record
@@ -981,8 +996,8 @@ fn audit_health_monitors(s: &Seen<'_>, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(FindingKind::OrphanHealthMonitor)
                 .id(&m.id)
-                .pid(m.rec.pid)
-                .detail(format!("{detail} (start time {})", m.rec.start_time)),
+                .process(m.rec)
+                .detail(detail),
         );
     }
     for (id, (cfg, st)) in &s.db.ctrs {
@@ -1132,12 +1147,7 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
 /// still exists) the record is read again; a monitor it does not name is killed
 /// after its start time is checked again.
 fn repair_orphan_health_monitor(p: &Parts, f: &Finding, id: &str) -> Result<bool> {
-    let Some(pid) = f.pid else { return Ok(false) };
-    let start = f
-        .detail
-        .rsplit_once("(start time ")
-        .and_then(|(_, t)| t.trim_end_matches(')').parse::<u64>().ok());
-    let Some(start_time) = start else {
+    let (Some(pid), Some(start_time)) = (f.pid, f.start_time) else {
         return Ok(false);
     };
     let rec = libpod_config::MonitorRecord { pid, start_time };
@@ -1148,16 +1158,23 @@ fn repair_orphan_health_monitor(p: &Parts, f: &Finding, id: &str) -> Result<bool
     Ok(crate::health_monitor::kill_found(&rec))
 }
 
-/// Repairs a `dead-health-monitor` finding: clears the record and starts a new monitor.
+/// Repairs a `dead-health-monitor` finding: starts a new monitor and clears the
+/// dead record, under the container's lock; the new monitor registers itself once
+/// the lock is free (see `crate::health_monitor`). A runtime without an lpod binary
+/// starts none and leaves the finding.
 fn repair_dead_health_monitor(p: &Parts, id: &str) -> Result<bool> {
+    if p.opts.exit_command.is_none() {
+        return Ok(false);
+    }
     let Some(mut l) = recovered_and_locked(p, id)? else {
         return Ok(false);
     };
     match l.st.health_monitor {
         Some(rec) if watched(l.st.status) && !crate::health_monitor::alive(&rec) => {
-            l.st.health_monitor = crate::health_monitor::spawn(p, id)?;
+            crate::health_monitor::spawn(p, id)?;
+            l.st.health_monitor = None;
             l.save()?;
-            Ok(l.st.health_monitor.is_some())
+            Ok(true)
         }
         _ => Ok(false),
     }

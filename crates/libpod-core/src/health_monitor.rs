@@ -27,11 +27,11 @@
 //!   with hundreds of checked containers is where that would matter.
 //!
 //! The record is `ContainerState::health_monitor` (pid + `/proc` start time, so a
-//! reused pid is never killed). The launcher learns the monitor's pid through a pipe
-//! and `start` saves it under the lock it holds; and the *monitor* registers itself
-//! too: it takes the container's lock and goes on only when the container runs and
-//! the record is empty, dead or names itself; otherwise it exits. So if `start` is
-//! SIGKILLed between the spawn and the save (failpoint
+//! reused pid is never killed). `start` only launches the monitor; the *monitor*
+//! registers itself: it takes the container's lock (so it goes on only after the
+//! `start` that launched it released it) and goes on only when the container runs
+//! and the record is empty, dead or names itself; otherwise it exits. So if `start`
+//! is SIGKILLed right after the spawn (failpoint
 //! `container.health.after_monitor_spawn`) nothing is left unrecorded: the monitor
 //! records itself, or exits because the container is gone or stopped. On each
 //! tick it checks again that the container runs and that the record still names
@@ -43,7 +43,8 @@
 //! line) and reports one that its container's record does not name as an
 //! `orphan-health-monitor` (`--repair` kills it after checking its start time again),
 //! and a running container with a scheduled healthcheck whose recorded monitor is dead
-//! as `dead-health-monitor` (`--repair` starts a new one).
+//! as `dead-health-monitor` (`--repair` clears the record and starts a new monitor,
+//! which registers itself).
 
 use std::path::Path;
 
@@ -59,44 +60,23 @@ pub const RUN_ROOT_FLAG: &str = "--run-root";
 
 /// This process as a monitor record.
 pub(crate) fn current() -> Result<MonitorRecord> {
-    let pid = std::process::id() as i32;
-    let start = crate::journal::proc_start(pid)?.0;
-    Ok(MonitorRecord {
-        pid,
-        start_time: start,
-    })
+    Ok(crate::process::current_identity()?)
 }
 
 /// True when `rec` names a live process (not a zombie) with the recorded start time.
 pub(crate) fn alive(rec: &MonitorRecord) -> bool {
-    matches!(crate::process::stat(rec.pid), Ok(s) if s.start == rec.start_time && s.state != 'Z')
+    crate::process::same_process(rec.pid, rec.start_time)
 }
 
-/// Launches the monitor of container `id`, detached, and returns its record (pid
-/// and start time) for the caller to save under the container's lock. Without an
-/// lpod binary (a runtime built with no exit command) there is none (`Ok(None)`):
-/// checks then run only on demand (`Container::healthcheck_run`).
-pub(crate) fn spawn(p: &Parts, id: &str) -> Result<Option<MonitorRecord>> {
-    use std::io::Read;
-    use std::os::fd::{FromRawFd, OwnedFd};
+/// Launches the monitor of container `id`, detached; the monitor records itself
+/// in the container's state (see the module doc). Without an lpod binary (a
+/// runtime built with no exit command) there is none: checks then run only on
+/// demand (`Container::healthcheck_run`).
+pub(crate) fn spawn(p: &Parts, id: &str) -> Result<()> {
     use std::os::unix::process::CommandExt;
     let Some((bin, global)) = &p.opts.exit_command else {
-        return Ok(None);
+        return Ok(());
     };
-    // The launcher (the intermediate child) reports the monitor's pid on this pipe.
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two fds into the array we own.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(Error::io(
-            "create the health monitor's pipe",
-            bin.clone(),
-            std::io::Error::last_os_error(),
-        ));
-    }
-    // SAFETY: both fds were just created by pipe2 and are owned by nobody else.
-    let (read_end, write_end) =
-        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    let wfd = fds[1];
     let mut cmd = std::process::Command::new(bin);
     cmd.args(global)
         .args(SUBCOMMAND)
@@ -106,15 +86,15 @@ pub(crate) fn spawn(p: &Parts, id: &str) -> Result<Option<MonitorRecord>> {
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .env_remove(libpod_config::failpoint::ENV)
         .current_dir("/");
+    libpod_config::failpoint::scrub(&mut cmd);
     for kv in &p.opts.config.conmon_env_vars {
         if let Some((k, v)) = kv.split_once('=') {
             cmd.env(k, v);
         }
     }
     // SAFETY: the closure runs in the forked child before exec and only calls
-    // async-signal-safe functions (setsid, fork, write, _exit) on memory it owns.
+    // async-signal-safe functions (setsid, fork, _exit).
     unsafe {
         cmd.pre_exec(move || {
             if libc::setsid() < 0 {
@@ -122,32 +102,21 @@ pub(crate) fn spawn(p: &Parts, id: &str) -> Result<Option<MonitorRecord>> {
             }
             match libc::fork() {
                 -1 => Err(std::io::Error::last_os_error()),
-                // The grandchild goes on to exec the monitor (the pipe is close-on-exec).
+                // The grandchild goes on to exec the monitor.
                 0 => Ok(()),
-                // The intermediate child reports the monitor's pid and exits at once:
-                // the monitor is nobody's child.
-                pid => {
-                    let bytes = pid.to_ne_bytes();
-                    let _ = libc::write(wfd, bytes.as_ptr().cast(), bytes.len());
-                    libc::_exit(0)
-                }
+                // The intermediate child exits at once: the monitor is nobody's child.
+                _ => libc::_exit(0),
             }
         });
     }
-    let spawned = cmd.spawn();
-    drop(write_end);
-    let mut child = spawned.map_err(|e| Error::io("start the health monitor", bin.clone(), e))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::io("start the health monitor", bin.clone(), e))?;
     child
         .wait()
         .map_err(|e| Error::io("wait for the health monitor launcher", bin.clone(), e))?;
-    let mut buf = [0u8; 4];
-    std::fs::File::from(read_end)
-        .read_exact(&mut buf)
-        .map_err(|e| Error::io("read the health monitor's pid", bin.clone(), e))?;
-    let pid = i32::from_ne_bytes(buf);
-    let start_time = crate::journal::proc_start(pid)?.0;
-    tracing::debug!(id, pid, "health monitor launched");
-    Ok(Some(MonitorRecord { pid, start_time }))
+    tracing::debug!(id, "health monitor launched");
+    Ok(())
 }
 
 /// Kills the monitor `st` records (unless it is this process, which is acting on
@@ -156,14 +125,13 @@ pub(crate) fn reap(st: &mut ContainerState) {
     let Some(rec) = st.health_monitor.take() else {
         return;
     };
-    if rec.pid == std::process::id() as i32 || !alive(&rec) {
+    if rec.pid == std::process::id() as i32 {
         return;
     }
-    // SAFETY: kill(2) with a pid whose start time we just checked against the record.
-    if unsafe { libc::kill(rec.pid, libc::SIGKILL) } != 0 {
-        tracing::debug!(pid = rec.pid, error = %std::io::Error::last_os_error(), "health monitor already gone");
-    } else {
-        tracing::debug!(pid = rec.pid, "health monitor killed");
+    match crate::process::kill_if_same(rec.pid, rec.start_time, nix::sys::signal::Signal::SIGKILL) {
+        Ok(true) => tracing::debug!(pid = rec.pid, "health monitor killed"),
+        Ok(false) => {}
+        Err(e) => tracing::debug!(pid = rec.pid, error = %e, "health monitor already gone"),
     }
 }
 
@@ -191,52 +159,32 @@ fn monitor_of(args: &[String], run_root: &Path) -> Option<String> {
     libpod_storage::digest::is_hex64(id).then(|| id.clone())
 }
 
-/// Every live monitor process of this run root.
-pub(crate) fn find(p: &Parts) -> Vec<Found> {
+/// Every live monitor process of this run root among `procs` (pid and argv of
+/// each host process: one walk of `/proc` per audit).
+pub(crate) fn find(p: &Parts, procs: &[(i32, Vec<String>)]) -> Vec<Found> {
     let run_root = p.opts.tmp_dir();
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for e in rd.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
-            continue;
-        };
-        let Ok(raw) = std::fs::read(e.path().join("cmdline")) else {
-            continue;
-        };
-        let args: Vec<String> = raw
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        let Some(id) = monitor_of(&args, &run_root) else {
-            continue;
-        };
-        let Ok(s) = crate::process::stat(pid) else {
-            continue;
-        };
-        if s.state == 'Z' {
-            continue;
-        }
-        out.push(Found {
-            rec: MonitorRecord {
-                pid,
-                start_time: s.start,
-            },
-            id,
-        });
-    }
-    out
+    procs
+        .iter()
+        .filter_map(|(pid, args)| {
+            let id = monitor_of(args, &run_root)?;
+            let s = crate::process::stat(*pid).ok().filter(|s| s.state != 'Z')?;
+            Some(Found {
+                rec: MonitorRecord {
+                    pid: *pid,
+                    start_time: s.start,
+                },
+                id,
+            })
+        })
+        .collect()
 }
 
 /// Kills a monitor found by [`find`] after checking its start time again.
 pub(crate) fn kill_found(rec: &MonitorRecord) -> bool {
-    if !alive(rec) {
-        return false;
-    }
-    // SAFETY: kill(2) of a pid whose start time was just checked.
-    unsafe { libc::kill(rec.pid, libc::SIGKILL) == 0 }
+    matches!(
+        crate::process::kill_if_same(rec.pid, rec.start_time, nix::sys::signal::Signal::SIGKILL),
+        Ok(true)
+    )
 }
 
 #[cfg(test)]

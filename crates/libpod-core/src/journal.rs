@@ -45,7 +45,6 @@
 //! (the `recovery.*` failpoints prove it).
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use libpod_config::Operation;
 use libpod_state::{JournalEntry, JournalKind, JournalOwner};
@@ -135,29 +134,26 @@ pub struct Acquired {
 
 /// The start time of a process (field 22 of `/proc/<pid>/stat`) and its command name.
 pub(crate) fn proc_start(pid: i32) -> std::result::Result<(u64, String), JournalError> {
-    match crate::process::stat(pid) {
-        Ok(s) => Ok((s.start, s.comm)),
-        Err(crate::process::StatError::Read(path, source)) => {
-            Err(JournalError::Owner { path, source })
+    let s = crate::process::stat(pid)?;
+    Ok((s.start, s.comm))
+}
+
+impl From<crate::process::StatError> for JournalError {
+    fn from(e: crate::process::StatError) -> Self {
+        match e {
+            crate::process::StatError::Read(path, source) => JournalError::Owner { path, source },
+            crate::process::StatError::Format(path) => JournalError::StatFormat { path },
         }
-        Err(crate::process::StatError::Format(path)) => Err(JournalError::StatFormat { path }),
     }
 }
 
-/// This process as a journal owner (computed once).
+/// This process as a journal owner (its identity is read once: see
+/// [`crate::process::current_identity`]).
 fn current_owner(p: &Parts) -> Result<JournalOwner> {
-    static OWNER: OnceLock<(i32, u64)> = OnceLock::new();
-    let (pid, start) = match OWNER.get() {
-        Some(v) => *v,
-        None => {
-            let pid = std::process::id() as i32;
-            let (start, _) = proc_start(pid)?;
-            *OWNER.get_or_init(|| (pid, start))
-        }
-    };
+    let me = crate::process::current_identity().map_err(JournalError::from)?;
     Ok(JournalOwner {
-        pid,
-        start_time: start,
+        pid: me.pid,
+        start_time: me.start_time,
         boot_id: boot_id(p),
     })
 }

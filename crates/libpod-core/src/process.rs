@@ -1,10 +1,13 @@
 //! Facts about host processes read from `/proc`, one way for all of core:
 //! whether a pid still lives (a zombie counts as dead: it will never act
-//! again) and whether a journal entry's owner is still the process that
-//! wrote it.
+//! again), whether a recorded process (pid + start time: a journal entry's
+//! owner, a health monitor, a slirp4netns, a restart's waiter) is still the
+//! one that was recorded, and signalling it only then.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
+use libpod_config::ProcessRecord;
 use libpod_state::JournalOwner;
 
 /// The fields of `/proc/<pid>/stat` core uses.
@@ -58,11 +61,61 @@ pub(crate) fn pid_alive(pid: i32) -> bool {
     libpod_oci::check::pid_alive_for(pid, None)
 }
 
+impl From<StatError> for crate::Error {
+    fn from(e: StatError) -> Self {
+        match e {
+            StatError::Read(path, source) => {
+                crate::Error::io("read process identity", path, source)
+            }
+            StatError::Format(path) => crate::Error::io(
+                "parse process identity",
+                path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, "bad stat format"),
+            ),
+        }
+    }
+}
+
+/// True when `pid` is still the process recorded with start time `start`: it
+/// exists, has that start time (a reused pid has another) and is no zombie.
+pub(crate) fn same_process(pid: i32, start: u64) -> bool {
+    matches!(stat(pid), Ok(s) if s.start == start && s.state != 'Z')
+}
+
+/// Sends `sig` to `pid` only when it is still the process recorded with start
+/// time `start` ([`same_process`]). Ok(true): sent; Ok(false): not that process
+/// (gone, a zombie or a reused pid): nothing sent; Err: kill(2) failed.
+pub(crate) fn kill_if_same(
+    pid: i32,
+    start: u64,
+    sig: nix::sys::signal::Signal,
+) -> nix::Result<bool> {
+    if !same_process(pid, start) {
+        return Ok(false);
+    }
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig)?;
+    Ok(true)
+}
+
+/// This process's identity: its pid and start time (read once per process).
+pub(crate) fn current_identity() -> Result<ProcessRecord, StatError> {
+    static ME: OnceLock<ProcessRecord> = OnceLock::new();
+    let pid = std::process::id() as i32;
+    // A forked child has another pid: it reads its own identity.
+    if let Some(me) = ME.get().filter(|me| me.pid == pid) {
+        return Ok(*me);
+    }
+    let me = ProcessRecord {
+        pid,
+        start_time: stat(pid)?.start,
+    };
+    Ok(*ME.get_or_init(|| me))
+}
+
 /// True when a journal entry's owner still runs: the same boot, and the pid
 /// names a live (non-zombie) process with the owner's start time.
 pub(crate) fn owner_alive(owner: &JournalOwner, boot_id: &str) -> bool {
-    owner.boot_id == boot_id
-        && matches!(stat(owner.pid), Ok(s) if s.start == owner.start_time && s.state != 'Z')
+    owner.boot_id == boot_id && same_process(owner.pid, owner.start_time)
 }
 
 #[cfg(test)]
@@ -93,6 +146,26 @@ mod tests {
     }
 
     #[test]
+    fn same_process_needs_the_recorded_start_time() {
+        let me = current_identity().unwrap();
+        assert_eq!(me.pid, std::process::id() as i32);
+        assert_eq!(stat(me.pid).unwrap().start, me.start_time);
+        assert_eq!(current_identity().unwrap(), me);
+        assert!(same_process(me.pid, me.start_time));
+        assert!(!same_process(me.pid, me.start_time + 1));
+        assert!(!same_process(i32::MAX, me.start_time));
+        // Nothing is sent to a gone pid or to a pid with another start time.
+        assert_eq!(
+            kill_if_same(i32::MAX, 0, nix::sys::signal::Signal::SIGKILL),
+            Ok(false)
+        );
+        assert_eq!(
+            kill_if_same(me.pid, me.start_time + 1, nix::sys::signal::Signal::SIGKILL),
+            Ok(false)
+        );
+    }
+
+    #[test]
     fn a_zombie_is_dead() {
         // A child that exited and is not reaped yet is a zombie.
         let mut child = std::process::Command::new("true").spawn().unwrap();
@@ -112,6 +185,7 @@ mod tests {
             boot_id: "b".into(),
         };
         assert!(!owner_alive(&owner, "b"));
+        assert!(!same_process(pid, owner.start_time));
         child.wait().unwrap();
     }
 }

@@ -83,24 +83,9 @@ pub(crate) fn host_address() -> Option<IpAddr> {
         .copied()
 }
 
-/// Field 22 (start time in clock ticks) of /proc/PID/stat.
-pub(crate) fn start_time(pid: i32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces and parentheses: fields follow the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
-
 /// True while the recorded process lives (same pid, same start time, not a zombie).
 pub(crate) fn alive(p: &SlirpProcess) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", p.pid)) else {
-        return false;
-    };
-    let zombie = stat
-        .rfind(')')
-        .and_then(|i| stat[i + 1..].split_whitespace().next())
-        .is_some_and(|s| s == "Z");
-    !zombie && start_time(p.pid) == Some(p.start_time)
+    crate::process::same_process(p.pid, p.start_time)
 }
 
 /// Starts slirp4netns for the namespace at `netns` and waits until it has
@@ -181,7 +166,27 @@ pub(crate) fn spawn(
     })?;
     drop(ready_w);
     let pid = child.id() as i32;
-    let start = start_time(pid).unwrap_or(0);
+    // Our unreaped child: its stat stays readable (a zombie's too). Without its
+    // start time it could never be killed by record, so it must not run on.
+    let start = match crate::process::stat(pid) {
+        Ok(s) => s.start,
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            let reason = match e {
+                crate::process::StatError::Read(path, e) => {
+                    format!("read its start time from {}: {e}", path.display())
+                }
+                crate::process::StatError::Format(path) => {
+                    format!(
+                        "read its start time: unexpected format of {}",
+                        path.display()
+                    )
+                }
+            };
+            return Err(fail(reason));
+        }
+    };
     let proc_ = SlirpProcess {
         pid,
         start_time: start,
@@ -287,14 +292,15 @@ fn wait_ready(r: &OwnedFd, timeout: Duration) -> std::result::Result<(), String>
 /// Kills the recorded slirp4netns (SIGKILL, only if pid and start time still
 /// match) and waits briefly until it is gone (reaped, by lpod or by init).
 pub(crate) fn kill(p: &SlirpProcess) {
-    if !alive(p) {
-        return;
+    match crate::process::kill_if_same(p.pid, p.start_time, nix::sys::signal::Signal::SIGKILL) {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::warn!(pid = p.pid, error = %e, "killing slirp4netns");
+            return;
+        }
     }
     let pid = nix::unistd::Pid::from_raw(p.pid);
-    if let Err(e) = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL) {
-        tracing::warn!(pid = p.pid, error = %e, "killing slirp4netns");
-        return;
-    }
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
         // Reaps it when this process spawned it; ECHILD otherwise (init reaps it).
@@ -306,50 +312,38 @@ pub(crate) fn kill(p: &SlirpProcess) {
     }
 }
 
-/// Live slirp4netns processes that serve a netns under `netns_dir` (this run
+/// Live slirp4netns processes among `procs` (pid and argv of each host process:
+/// one walk of `/proc` per audit) that serve a netns under `netns_dir` (this run
 /// root's): the container id (from the `lpod-ID` netns file name) and the process.
-pub(crate) fn find(netns_dir: &Path) -> Vec<(String, SlirpProcess)> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for e in rd.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
-            continue;
-        };
-        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
-            continue;
-        };
-        let args: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        let is_slirp = args
-            .first()
-            .is_some_and(|a0| a0.rsplit('/').next() == Some("slirp4netns"));
-        if !is_slirp {
-            continue;
-        }
-        let id = args.iter().find_map(|a| {
-            let path = Path::new(a);
-            (path.parent() == Some(netns_dir))
-                .then(|| {
-                    path.file_name()?
-                        .to_str()?
-                        .strip_prefix("lpod-")
-                        .map(str::to_string)
-                })
-                .flatten()
-        });
-        let (Some(id), Some(start_time)) = (id, start_time(pid)) else {
-            continue;
-        };
-        let p = SlirpProcess { pid, start_time };
-        if alive(&p) {
-            out.push((id, p));
-        }
-    }
-    out
+pub(crate) fn find(procs: &[(i32, Vec<String>)], netns_dir: &Path) -> Vec<(String, SlirpProcess)> {
+    procs
+        .iter()
+        .filter_map(|(pid, args)| {
+            let a0 = args.first()?;
+            if a0.rsplit('/').next() != Some("slirp4netns") {
+                return None;
+            }
+            let id = args.iter().find_map(|a| {
+                let path = Path::new(a);
+                (path.parent() == Some(netns_dir))
+                    .then(|| {
+                        path.file_name()?
+                            .to_str()?
+                            .strip_prefix("lpod-")
+                            .map(str::to_string)
+                    })
+                    .flatten()
+            })?;
+            let s = crate::process::stat(*pid).ok().filter(|s| s.state != 'Z')?;
+            Some((
+                id,
+                SlirpProcess {
+                    pid: *pid,
+                    start_time: s.start,
+                },
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -385,19 +379,5 @@ mod tests {
         };
         assert!(validate(&o).is_err());
         assert!(validate(&SlirpOptions::default()).is_ok());
-    }
-
-    #[test]
-    fn start_time_of_self_is_stable() {
-        let me = std::process::id() as i32;
-        let t = start_time(me).unwrap();
-        assert!(alive(&SlirpProcess {
-            pid: me,
-            start_time: t
-        }));
-        assert!(!alive(&SlirpProcess {
-            pid: me,
-            start_time: t + 1
-        }));
     }
 }

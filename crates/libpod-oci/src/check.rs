@@ -96,7 +96,13 @@ pub struct Audit<'a> {
 /// Audits conmon processes of `a.run_root` and the runtime state dirs under
 /// `a.runtime_root`. Read-only.
 pub fn check(a: &Audit<'_>) -> OciReport {
-    let mut problems: Vec<OciProblem> = conmons(a.run_root)
+    check_in(a, &processes())
+}
+
+/// [`check`] over `procs` (what [`processes`] returned), for a caller that
+/// matches other processes too and walks `/proc` once.
+pub fn check_in(a: &Audit<'_>, procs: &[(i32, Vec<String>)]) -> OciReport {
+    let mut problems: Vec<OciProblem> = conmons_in(procs, a.run_root)
         .into_iter()
         .filter(|c| !(a.conmon_explained)(c))
         .map(OciProblem::OrphanConmon)
@@ -191,23 +197,35 @@ pub fn repair_orphan_runtime_state(
 
 /// The conmon processes of `run_root` (this process excluded).
 pub fn conmons(run_root: &Path) -> Vec<ConmonProcess> {
+    conmons_in(&processes(), run_root)
+}
+
+/// The conmon processes of `run_root` among `procs` (this process excluded).
+pub fn conmons_in(procs: &[(i32, Vec<String>)], run_root: &Path) -> Vec<ConmonProcess> {
     let me = std::process::id() as i32;
-    let mut out = Vec::new();
+    procs
+        .iter()
+        .filter(|(pid, _)| *pid != me)
+        .filter_map(|(pid, argv)| {
+            let (id, exec) = conmon_of(argv, run_root)?;
+            Some(ConmonProcess {
+                pid: *pid,
+                id,
+                exec,
+            })
+        })
+        .collect()
+}
+
+/// Every process of the host with its argv ([`cmdline`]), from one walk of `/proc`.
+pub fn processes() -> Vec<(i32, Vec<String>)> {
     let Ok(rd) = std::fs::read_dir("/proc") else {
-        return out;
+        return Vec::new();
     };
-    for e in rd.flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        if pid == me {
-            continue;
-        }
-        if let Some((id, exec)) = conmon_of(&cmdline(pid), run_root) {
-            out.push(ConmonProcess { pid, id, exec });
-        }
-    }
-    out
+    rd.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .map(|pid| (pid, cmdline(pid)))
+        .collect()
 }
 
 /// A process's argv (empty when unreadable).

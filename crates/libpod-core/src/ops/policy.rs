@@ -16,15 +16,16 @@ use crate::Result;
 
 /// This process as a pending restart's owner: pid and start time.
 fn own_identity() -> Option<(i32, u64)> {
-    let pid = std::process::id() as i32;
-    crate::process::stat(pid).ok().map(|s| (pid, s.start))
+    crate::process::current_identity()
+        .ok()
+        .map(|me| (me.pid, me.start_time))
 }
 
 /// True while the process that recorded `p` still waits for it (same pid and
 /// start time, not a zombie). A record whose process died (killed by someone
 /// else) promises nothing: `inspect` and the audit do not count it.
 pub(crate) fn waiter_alive(p: &PendingRestart) -> bool {
-    matches!(crate::process::stat(p.pid), Ok(s) if s.start == p.start_time && s.state != 'Z')
+    crate::process::same_process(p.pid, p.start_time)
 }
 
 /// How the user ended the last run, from the state.
@@ -89,12 +90,11 @@ pub(crate) fn cancel_pending(l: &mut Locked<'_>) -> bool {
         return false;
     };
     let ours = own_identity().is_some_and(|(pid, _)| pid == p.pid);
-    if !ours && waiter_alive(&p) {
+    if !ours {
         // It sleeps or waits for this lock: nothing of it is half done.
-        if let Err(e) = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(p.pid),
-            nix::sys::signal::Signal::SIGKILL,
-        ) {
+        if let Err(e) =
+            crate::process::kill_if_same(p.pid, p.start_time, nix::sys::signal::Signal::SIGKILL)
+        {
             tracing::debug!(pid = p.pid, error = %e, "ending a pending restart's process");
         }
     }
@@ -105,13 +105,6 @@ pub(crate) fn cancel_pending(l: &mut Locked<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn own_identity_is_this_process() {
-        let (pid, start) = own_identity().unwrap();
-        assert_eq!(pid, std::process::id() as i32);
-        assert_eq!(crate::process::stat(pid).unwrap().start, start);
-    }
 
     #[test]
     fn a_waiter_is_alive_only_with_its_start_time() {

@@ -57,7 +57,7 @@ pub(crate) fn start_locked(l: &mut Locked<'_>) -> Result<()> {
     if hc.is_some_and(|h| h.interval().is_some()) {
         // The monitor records itself in the state (see `crate::health_monitor`).
         match crate::health_monitor::spawn(l.p, &id) {
-            Ok(_) => failpoint::hit("container.health.after_monitor_spawn"),
+            Ok(()) => failpoint::hit("container.health.after_monitor_spawn"),
             Err(e) => {
                 tracing::warn!(error = %e, "health monitor not started: checks run only on demand")
             }
