@@ -709,7 +709,8 @@ impl Default for ContainerState {
 impl ContainerState {
     /// The state after a reboot: [`ContainerStatus::after_reboot`] applied, and
     /// everything that only lived until the reboot (pids, mountpoint, netns,
-    /// network status, exec sessions, a pending restart's process) cleared. A
+    /// network status, exec sessions, a pending restart's process, the health
+    /// monitor and slirp4netns records: their pids name nothing after a reboot) cleared. A
     /// container that ran (running or paused) or waited to restart, and that the
     /// user did not stop, is marked [`running_at_shutdown`](Self::running_at_shutdown);
     /// the mark stays over further reboots until the container is started.
@@ -730,6 +731,7 @@ impl ContainerState {
             network_status: BTreeMap::new(),
             exec_sessions: BTreeMap::new(),
             health_monitor: None,
+            slirp4netns: None,
             ..self.clone()
         }
     }
@@ -859,6 +861,21 @@ mod tests {
         };
         let r = waiting.refreshed();
         assert!(r.running_at_shutdown && r.restart_pending.is_none());
+        // Per-boot process records go: their pids name nothing after a reboot.
+        let with_procs = ContainerState {
+            status: ContainerStatus::Running,
+            slirp4netns: Some(crate::ProcessRecord {
+                pid: 9,
+                start_time: 2,
+            }),
+            health_monitor: Some(crate::ProcessRecord {
+                pid: 10,
+                start_time: 3,
+            }),
+            ..Default::default()
+        };
+        let r = with_procs.refreshed();
+        assert!(r.slirp4netns.is_none() && r.health_monitor.is_none());
         let exited = ContainerState {
             status: ContainerStatus::Exited,
             ..Default::default()
