@@ -247,45 +247,10 @@ pub fn parse_health_cmd(s: &str) -> Result<Vec<String>, HealthError> {
 /// A Go duration (`1h2m3.5s`, `500ms`, `90s`, `0`) as Podman's duration flags take it.
 /// Negative durations are refused.
 pub fn parse_go_duration(flag: &'static str, s: &str) -> Result<Duration, HealthError> {
-    let bad = || HealthError::BadDuration {
+    crate::go_duration(s.trim()).ok_or_else(|| HealthError::BadDuration {
         flag,
         value: s.to_string(),
-    };
-    let t = s.trim();
-    if t == "0" {
-        return Ok(Duration::ZERO);
-    }
-    if t.is_empty() || t.starts_with('-') {
-        return Err(bad());
-    }
-    let t = t.strip_prefix('+').unwrap_or(t);
-    let mut total = 0f64;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        if num_len == 0 {
-            return Err(bad());
-        }
-        let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(bad()),
-        };
-        total += n * scale;
-        rest = &rest[unit_len..];
-    }
-    Duration::try_from_secs_f64(total).map_err(|_| bad())
+    })
 }
 
 /// The health of a container as the last checks found it.

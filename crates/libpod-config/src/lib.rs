@@ -10,6 +10,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod container;
+mod duration;
 pub mod failpoint;
 pub mod health;
 pub mod ids;
@@ -30,6 +31,7 @@ pub use container::{
     PortMapping, Protocol, Resources, RestartPolicy, RunSettings, SecurityConfig, SlirpOptions,
     SlirpProcess, Ulimit, INIT_PATH_IN_CONTAINER,
 };
+pub use duration::go_duration;
 pub use health::{
     HealthConfig, HealthError, HealthLogEntry, HealthOnFailure, HealthState, HealthStatus,
     MonitorRecord,

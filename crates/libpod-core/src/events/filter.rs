@@ -168,44 +168,16 @@ pub fn parse_input_time(s: &str, since: bool) -> Option<DateTime<FixedOffset>> {
 /// Go's `time.ParseDuration`: `[-+]` then one or more decimal numbers with a
 /// unit (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), e.g. `1h30m`, `1.5s`; `0` alone.
 pub(crate) fn parse_go_duration(s: &str) -> Option<chrono::TimeDelta> {
-    let (neg, mut rest) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
+    let (neg, rest) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s),
     };
-    if rest == "0" {
-        return Some(chrono::TimeDelta::zero());
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let num: f64 = rest[..num_end].parse().ok()?;
-        rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let nanos_per = match &rest[..unit_end] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        rest = &rest[unit_end..];
-        total += num * nanos_per;
-    }
-    let nanos = if neg { -total } else { total };
-    if !nanos.is_finite() || nanos.abs() > i64::MAX as f64 {
-        return None;
-    }
-    Some(chrono::TimeDelta::nanoseconds(nanos as i64))
+    let nanos = i64::try_from(libpod_config::go_duration(rest)?.as_nanos()).ok()?;
+    Some(chrono::TimeDelta::nanoseconds(if neg {
+        -nanos
+    } else {
+        nanos
+    }))
 }
 
 #[cfg(test)]
