@@ -13,6 +13,15 @@ use super::lock::Locked;
 use crate::journal::{Acquired, Op};
 use crate::{Error, Result};
 
+/// The gid of group `name` in the text of an /etc/group.
+fn group_gid(group: &str, name: &str) -> Option<u32> {
+    group
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() >= 3 && f[0] == name)
+        .and_then(|f| f[2].parse().ok())
+}
+
 /// Resolves `user` (`uid[:gid]` or `name[:group]`) against the rootfs's
 /// /etc/passwd and /etc/group; `None` is root.
 pub(crate) fn resolve_user(rootfs: &Path, user: Option<&str>) -> Result<(u32, u32, Vec<u32>)> {
@@ -51,15 +60,10 @@ pub(crate) fn resolve_user(rootfs: &Path, user: Option<&str>) -> Result<(u32, u3
     let gid = match g {
         Some(g) => match g.parse::<u32>() {
             Ok(n) => n,
-            Err(_) => group
-                .lines()
-                .map(|l| l.split(':').collect::<Vec<_>>())
-                .find(|f| f.len() >= 3 && f[0] == g)
-                .and_then(|f| f[2].parse().ok())
-                .ok_or_else(|| Error::InvalidArgument {
-                    what: "group (not in the image's /etc/group)",
-                    value: g.to_string(),
-                })?,
+            Err(_) => group_gid(&group, g).ok_or_else(|| Error::InvalidArgument {
+                what: "group (not in the image's /etc/group)",
+                value: g.to_string(),
+            })?,
         },
         None => gid_from_passwd.unwrap_or(0),
     };
@@ -91,15 +95,10 @@ fn group_add(rootfs: &Path, groups: &[String]) -> Result<Vec<u32>> {
             if let Ok(n) = g.parse::<u32>() {
                 return Ok(n);
             }
-            group
-                .lines()
-                .map(|l| l.split(':').collect::<Vec<_>>())
-                .find(|f| f.len() >= 3 && f[0] == g)
-                .and_then(|f| f[2].parse().ok())
-                .ok_or_else(|| Error::InvalidArgument {
-                    what: "--group-add group (not in the image's /etc/group)",
-                    value: g.clone(),
-                })
+            group_gid(&group, g).ok_or_else(|| Error::InvalidArgument {
+                what: "--group-add group (not in the image's /etc/group)",
+                value: g.clone(),
+            })
         })
         .collect()
 }
