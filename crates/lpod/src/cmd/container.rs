@@ -167,7 +167,7 @@ pub fn create_options(
     let security = security_config(f)?;
     let stop_signal = f.stop_signal.as_deref().map(parse::signal).transpose()?;
     let rootfs = if f.rootfs {
-        Some(parse::rootfs(image)?)
+        Some(super::absolute(parse::rootfs(image)?))
     } else {
         None
     };
