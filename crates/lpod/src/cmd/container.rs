@@ -989,20 +989,6 @@ fn remove_dependents(rt: &Runtime, a: &RmArgs, ids: &[String]) -> Result<(), Cli
     Ok(())
 }
 
-/// `lpod container prune`: removes every container that is not running, paused or
-/// stopping (pods' infra containers go with their pods), printing each id, as Podman.
-pub fn prune(rt: &Runtime, a: &crate::cli::ContainerPruneArgs) -> CmdResult {
-    if !a.force && !super::prune::confirm("WARNING! This will remove all non running containers.")?
-    {
-        return Ok(0);
-    }
-    let out = super::prune::prune_containers(rt)?;
-    for id in &out.removed {
-        println!("{id}");
-    }
-    super::prune::finish(out.errors)
-}
-
 /// `lpod wait`: prints each exit code.
 pub fn wait(rt: &Runtime, a: WaitArgs) -> CmdResult {
     for c in &a.condition {
@@ -1020,7 +1006,7 @@ pub fn wait(rt: &Runtime, a: WaitArgs) -> CmdResult {
 }
 
 /// The most recently created container (`--latest`).
-fn latest(rt: &Runtime) -> Result<String, CliError> {
+pub(super) fn latest(rt: &Runtime) -> Result<String, CliError> {
     rt.list_containers()?
         .into_iter()
         .max_by_key(|c| c.created_time)
