@@ -63,7 +63,8 @@ impl Progress {
 
     /// The bar at the count so far, drawn on stderr.
     fn bar(&self) -> ProgressBar {
-        let bar = ProgressBar::with_draw_target(Some(self.total as u64), ProgressDrawTarget::hidden());
+        let bar =
+            ProgressBar::with_draw_target(Some(self.total as u64), ProgressDrawTarget::hidden());
         if let Ok(style) =
             ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} ({elapsed}, {eta} left)")
         {

@@ -6,8 +6,8 @@ use std::io::{IsTerminal as _, Write as _};
 use std::time::Duration;
 
 use libpod_core::container::human_size;
-use libpod_core::stats::ContainerStats;
 use libpod_core::libpod_config::ContainerStatus;
+use libpod_core::stats::ContainerStats;
 use libpod_core::{Container, Runtime};
 use serde_json::{json, Value};
 
@@ -238,7 +238,10 @@ pub fn stats(rt: &Runtime, a: StatsArgs) -> CmdResult {
             // One listing a sample: status, name and pod of each; only running or
             // paused containers are sampled (they may stop or go meanwhile).
             for summary in rt.list_containers()? {
-                let sample = if matches!(summary.status, ContainerStatus::Running | ContainerStatus::Paused) {
+                let sample = if matches!(
+                    summary.status,
+                    ContainerStatus::Running | ContainerStatus::Paused
+                ) {
                     match rt
                         .container(&summary.id)
                         .and_then(|c| c.stats(previous.get(&summary.id)))
