@@ -195,7 +195,7 @@ pub(crate) fn lock_err(e: LockError, id: &str) -> Error {
 }
 
 /// An image lookup error: unknown image becomes `NoSuchImage(reference)`.
-pub(crate) fn image_err(e: StoreError, reference: &str) -> Error {
+pub fn image_err(e: StoreError, reference: &str) -> Error {
     match e {
         StoreError::ImageNotFound(_) => Error::NoSuchImage(reference.to_string()),
         other => Error::Storage(other),

@@ -58,6 +58,7 @@ pub use container::{
     HealthcheckError, InspectData, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode,
     ResourceUpdate, Streams,
 };
+pub use context::image_err;
 pub use error::{Error, Result};
 pub use network::NetworkError;
 pub use pod::{Pod, PodCreateOptions, PodError, PodInfraConfig, PodInspect, PodStatus, PodSummary};

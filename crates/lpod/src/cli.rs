@@ -223,7 +223,7 @@ pub struct InitArgs {
     /// Every container (those already initialized or running are skipped).
     #[arg(short = 'a', long)]
     pub all: bool,
-    /// The latest container (not supported by lpod: an error).
+    /// The most recently created container.
     #[arg(short = 'l', long)]
     pub latest: bool,
     /// Containers (id, id prefix or name).
@@ -316,7 +316,7 @@ pub enum PodCommand {
     Prune(PruneForceArgs),
 }
 
-/// `pod prune` (and any prune whose only flag is `--force`).
+/// `pod prune`, `container prune`, `network prune`: prunes whose only flag is `--force`.
 #[derive(Debug, Clone, Args)]
 pub struct PruneForceArgs {
     /// Do not ask for confirmation.
@@ -586,19 +586,11 @@ pub enum ContainerCommand {
     /// List a container's published ports (`lpod port`).
     Port(PortArgs),
     /// Remove every container that is not running (created, stopped or exited).
-    Prune(ContainerPruneArgs),
+    Prune(PruneForceArgs),
     /// Rename a container (`lpod rename`).
     Rename(RenameArgs),
     /// Initialize containers (`lpod init`).
     Init(InitArgs),
-}
-
-/// `container prune`.
-#[derive(Debug, Clone, Args)]
-pub struct ContainerPruneArgs {
-    /// Do not ask for confirmation.
-    #[arg(short = 'f', long)]
-    pub force: bool,
 }
 
 /// `container exists`.
@@ -1656,7 +1648,7 @@ pub enum NetworkCommand {
     /// Remove networks.
     Rm(NetRmArgs),
     /// Remove every network no container uses (never the default network).
-    Prune(NetPruneArgs),
+    Prune(PruneForceArgs),
     /// Exit 0 if the network exists, 1 if it does not.
     Exists(NetExistsArgs),
     /// Connect a container to a network (at once while it runs).
@@ -1720,14 +1712,6 @@ pub struct NetReloadArgs {
 pub struct NetExistsArgs {
     /// Network name.
     pub name: String,
-}
-
-/// `network prune`.
-#[derive(Debug, Clone, Args)]
-pub struct NetPruneArgs {
-    /// Do not ask for confirmation.
-    #[arg(short = 'f', long)]
-    pub force: bool,
 }
 
 /// `network create`.

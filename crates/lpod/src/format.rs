@@ -449,47 +449,74 @@ pub fn render(
     items: &[Value],
     noheading: bool,
 ) -> Result<String, TemplateError> {
-    let trimmed = tpl.trim_start();
-    if let Some(body) = trimmed.strip_prefix("table") {
+    Rows::parse(tpl, default, headers)?.render(items, noheading)
+}
+
+/// A `--format` template for many rows, parsed once (see [`render`]): for verbs that print
+/// again and again (`stats` samples).
+pub enum Rows {
+    /// `table ...`: one template per column, and the column titles.
+    Table {
+        /// The cells' templates.
+        cells: Vec<Template>,
+        /// The header line's titles.
+        head: Vec<String>,
+    },
+    /// Any other template: one line per item.
+    Lines(Template),
+}
+
+impl Rows {
+    /// Parses `tpl` (see [`render`] for `default` and `headers`).
+    pub fn parse(tpl: &str, default: &str, headers: &Value) -> Result<Rows, TemplateError> {
+        let trimmed = tpl.trim_start();
+        let Some(body) = trimmed.strip_prefix("table") else {
+            return Ok(Rows::Lines(Template::parse(tpl)?));
+        };
         let body = if body.trim().is_empty() {
             default
         } else {
             body
         };
-        let cells = table_cells(body);
-        let compiled = cells
+        let sources = table_cells(body);
+        let cells = sources
             .iter()
             .map(|c| Template::parse(c))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut rows = Vec::new();
-        for it in items {
-            let mut row = Vec::new();
-            for c in &compiled {
-                row.push(c.render(it)?);
-            }
-            rows.push(row);
-        }
-        let head: Vec<String> = cells
+        let head = sources
             .iter()
-            .zip(&compiled)
+            .zip(&cells)
             .map(|(c, t)| t.render(headers).unwrap_or_else(|_| c.to_uppercase()))
             .collect();
-        let head_refs: Vec<&str> = head.iter().map(String::as_str).collect();
-        let out = table(&head_refs, &rows);
-        return Ok(strip_heading(&out, noheading).to_string());
+        Ok(Rows::Table { cells, head })
     }
-    let t = Template::parse(tpl)?;
-    let mut out = String::new();
-    for it in items {
-        out.push_str(&t.render(it)?);
-        out.push('\n');
-    }
-    Ok(out)
-}
 
-/// Parses a template without running it (to fail on a typo before touching the store).
-pub fn check_template(tpl: &str) -> Result<(), TemplateError> {
-    compile(tpl, &Arc::default()).map(drop)
+    /// Renders `items` (a table: with its header unless `noheading`).
+    pub fn render(&self, items: &[Value], noheading: bool) -> Result<String, TemplateError> {
+        match self {
+            Rows::Table { cells, head } => {
+                let mut rows = Vec::new();
+                for it in items {
+                    let mut row = Vec::new();
+                    for c in cells {
+                        row.push(c.render(it)?);
+                    }
+                    rows.push(row);
+                }
+                let head_refs: Vec<&str> = head.iter().map(String::as_str).collect();
+                let out = table(&head_refs, &rows);
+                Ok(strip_heading(&out, noheading).to_string())
+            }
+            Rows::Lines(t) => {
+                let mut out = String::new();
+                for it in items {
+                    out.push_str(&t.render(it)?);
+                    out.push('\n');
+                }
+                Ok(out)
+            }
+        }
+    }
 }
 
 /// `f` behind the budget: `bound` says (before `f` runs) how many bytes it may make.

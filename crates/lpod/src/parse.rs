@@ -26,6 +26,14 @@ pub enum ParseError {
         /// Why.
         reason: String,
     },
+    /// `--label-file` that cannot be read.
+    #[error("cannot read label file {path}: {reason}")]
+    LabelFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// `-v`.
     #[error("invalid volume {spec:?}: {reason}")]
     Volume {
@@ -322,6 +330,15 @@ pub fn env_entry(
     })
 }
 
+/// The entries of an env or label file, as Podman reads both: one a line, leading
+/// whitespace trimmed (trailing kept, it belongs to the value), blank lines and `#`
+/// comments skipped.
+fn file_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .map(str::trim_start)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
 /// Parses the text of an env file: one `KEY=VALUE` (or bare `KEY`) a line, `#` comments and
 /// blank lines skipped, leading whitespace of the name trimmed, the value kept verbatim.
 pub fn env_file_text(
@@ -329,16 +346,21 @@ pub fn env_file_text(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<(String, String)>, ParseError> {
     let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_start();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
+    for line in file_lines(text) {
         if let Some(kv) = env_entry(line, lookup)? {
             out.push(kv);
         }
     }
     Ok(out)
+}
+
+/// Reads a `--label-file`: its `KEY=VALUE` lines (see [`file_lines`]), for [`labels`].
+pub fn label_file(path: &Path) -> Result<Vec<String>, ParseError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ParseError::LabelFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok(file_lines(&text).map(str::to_string).collect())
 }
 
 /// Reads an env file (see [`env_file_text`]).
@@ -582,22 +604,14 @@ pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
     }
 }
 
-/// The directory of `--rootfs DIR:O` (made absolute). lpod runs a root file system
-/// directory as the lower layer of an overlay only (`:O`); Podman's in-place mode
-/// (writes into DIR) is refused rather than silently run differently.
-pub fn rootfs(arg: &str) -> Result<std::path::PathBuf, ParseError> {
-    let Some(dir) = arg.strip_suffix(":O") else {
-        return Err(ParseError::Rootfs(arg.into()));
-    };
-    if dir.is_empty() {
-        return Err(ParseError::Rootfs(arg.into()));
+/// The directory of `--rootfs DIR:O` (as given; the caller makes it absolute). lpod runs
+/// a root file system directory as the lower layer of an overlay only (`:O`); Podman's
+/// in-place mode (writes into DIR) is refused rather than silently run differently.
+pub fn rootfs(arg: &str) -> Result<&Path, ParseError> {
+    match arg.strip_suffix(":O") {
+        Some(dir) if !dir.is_empty() => Ok(Path::new(dir)),
+        _ => Err(ParseError::Rootfs(arg.into())),
     }
-    let p = std::path::Path::new(dir);
-    Ok(if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    })
 }
 
 /// Parses `--restart`: no, always, on-failure[:MAX], unless-stopped.
@@ -908,11 +922,21 @@ mod tests {
     }
 
     #[test]
+    fn env_and_label_files_share_podmans_line_reading() {
+        // Leading whitespace goes, trailing stays (part of the value), as Podman.
+        let lines: Vec<&str> = file_lines("# c\n\n a=1 \nb\n\t#x\nc=x=y\n").collect();
+        assert_eq!(lines, ["a=1 ", "b", "c=x=y"]);
+        let missing = Path::new("/nonexistent/lpod-labels");
+        assert!(matches!(
+            label_file(missing),
+            Err(ParseError::LabelFile { path, .. }) if path == missing
+        ));
+    }
+
+    #[test]
     fn rootfs_needs_overlay() {
-        assert_eq!(
-            rootfs("/srv/root:O"),
-            Ok(std::path::PathBuf::from("/srv/root"))
-        );
+        assert_eq!(rootfs("/srv/root:O"), Ok(Path::new("/srv/root")));
+        assert_eq!(rootfs("rel/root:O"), Ok(Path::new("rel/root")));
         assert!(rootfs("/srv/root").is_err());
         assert!(rootfs(":O").is_err());
     }

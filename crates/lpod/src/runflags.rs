@@ -41,10 +41,8 @@ pub enum RunFlagError {
         /// The host's hard limit.
         host: String,
     },
-    /// `--init` without `--init-path` and no catatonit installed.
-    #[error(
-        "--init: no init binary: catatonit is not at any of {0}; install it or give --init-path"
-    )]
+    /// `--init` without `--init-path` and no catatonit installed (core's error).
+    #[error("--init: no init binary: {0}; or give --init-path")]
     NoInit(String),
     /// `--init-path` that is not an existing file.
     #[error("--init-path {path}: {reason}")]
@@ -57,14 +55,6 @@ pub enum RunFlagError {
     /// `--cgroupns` other than host or private.
     #[error("invalid --cgroupns {0:?}: host or private")]
     Cgroupns(String),
-    /// `--label-file` that cannot be read.
-    #[error("cannot read label file {path}: {reason}")]
-    LabelFile {
-        /// The file.
-        path: std::path::PathBuf,
-        /// Why.
-        reason: String,
-    },
 }
 
 impl From<RunFlagError> for crate::cmd::CliError {
@@ -156,15 +146,8 @@ pub fn ulimit(value: &str) -> Result<libpod_core::libpod_config::Ulimit, RunFlag
     })
 }
 
-/// Where `--init` looks for catatonit without `--init-path` (Podman's default first).
-const CATATONIT: [&str; 3] = [
-    "/usr/libexec/podman/catatonit",
-    "/usr/bin/catatonit",
-    "/usr/local/bin/catatonit",
-];
-
 /// The init binary of `--init`: `--init-path` (made absolute, it must be a file), else
-/// the first catatonit installed.
+/// the first catatonit installed ([`libpod_core::pod::catatonit`]).
 pub fn init_path(given: Option<&std::path::Path>) -> Result<std::path::PathBuf, RunFlagError> {
     match given {
         Some(p) => {
@@ -180,12 +163,7 @@ pub fn init_path(given: Option<&std::path::Path>) -> Result<std::path::PathBuf, 
             }
             Ok(abs)
         }
-        None => CATATONIT
-            .iter()
-            .map(std::path::Path::new)
-            .find(|p| p.is_file())
-            .and_then(|p| std::fs::canonicalize(p).ok())
-            .ok_or_else(|| RunFlagError::NoInit(CATATONIT.join(", "))),
+        None => libpod_core::pod::catatonit().map_err(|e| RunFlagError::NoInit(e.to_string())),
     }
 }
 
@@ -214,30 +192,17 @@ pub fn host_env() -> Vec<String> {
 }
 
 /// Labels of `--label-file`s (in order), then of `--label`s: later ones win. A file
-/// holds `KEY=VALUE` lines; blank lines and lines starting with `#` are skipped.
+/// holds `KEY=VALUE` lines ([`crate::parse::label_file`]).
 pub fn labels(
     files: &[std::path::PathBuf],
     flags: &[String],
 ) -> Result<std::collections::BTreeMap<String, String>, crate::cmd::CliError> {
     let mut all = Vec::new();
     for path in files {
-        let text = std::fs::read_to_string(path).map_err(|e| RunFlagError::LabelFile {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        all.extend(label_lines(&text));
+        all.extend(crate::parse::label_file(path)?);
     }
     all.extend(flags.iter().cloned());
     Ok(crate::parse::labels(&all)?)
-}
-
-/// The label lines of a label file's text.
-fn label_lines(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
 }
 
 #[cfg(test)]
@@ -261,14 +226,6 @@ mod tests {
         for bad in ["", "a:b", "a b", "-1"] {
             assert_eq!(group_add(&v(&[bad])), Err(RunFlagError::Group(bad.into())));
         }
-    }
-
-    #[test]
-    fn label_file_lines_skip_blanks_and_comments() {
-        assert_eq!(
-            label_lines("# c\n\n a=1 \nb\nc=x=y\n"),
-            v(&["a=1", "b", "c=x=y"])
-        );
     }
 
     #[test]

@@ -268,14 +268,32 @@ pub struct InspectLogConfig {
 /// Bytes in decimal units with four significant digits, as Podman (Docker's
 /// `units.HumanSize`) prints them: 1500000 → "1.5MB".
 pub fn human_size(bytes: f64) -> String {
-    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    size_in(
+        bytes,
+        1000.0,
+        &["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"],
+    )
+}
+
+/// Bytes in binary (IEC) units with four significant digits, as Docker's
+/// `units.BytesSize`: 33554432 → "32MiB".
+pub fn bytes_size(bytes: f64) -> String {
+    size_in(
+        bytes,
+        1024.0,
+        &["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"],
+    )
+}
+
+/// `bytes` in the largest of `units` (each `base` times the one before) that keeps the
+/// number at least 1, with Go's `%.4g` (four significant digits, trailing zeros dropped).
+fn size_in(bytes: f64, base: f64, units: &[&str]) -> String {
     let mut v = bytes;
     let mut i = 0;
-    while v >= 1000.0 && i < UNITS.len() - 1 {
-        v /= 1000.0;
+    while v >= base && i + 1 < units.len() {
+        v /= base;
         i += 1;
     }
-    // Go's %.4g: four significant digits, trailing zeros dropped.
     let int_digits = if v < 1.0 {
         1
     } else {
@@ -291,7 +309,7 @@ pub fn human_size(bytes: f64) -> String {
             s.pop();
         }
     }
-    format!("{s}{}", UNITS[i])
+    format!("{s}{}", units[i])
 }
 
 /// A device of `HostConfig.Devices`.
@@ -546,5 +564,8 @@ mod tests {
         assert_eq!(super::human_size(999.0), "999B");
         assert_eq!(super::human_size(0.0), "0B");
         assert_eq!(super::human_size(7_090_000.0), "7.09MB");
+        assert_eq!(super::bytes_size(32.0 * 1024.0 * 1024.0), "32MiB");
+        assert_eq!(super::bytes_size(1536.0), "1.5KiB");
+        assert_eq!(super::bytes_size(0.0), "0B");
     }
 }

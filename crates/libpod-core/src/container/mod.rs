@@ -34,8 +34,9 @@ use std::sync::Arc;
 pub use crate::network::InspectNetworkSettings;
 pub use health_opts::{HealthOptions, HealthcheckError};
 pub use inspect::{
-    human_size, InspectConfig, InspectData, InspectDevice, InspectHealth, InspectHealthConfig,
-    InspectHealthLog, InspectHostConfig, InspectLogConfig, InspectMount, InspectState,
+    bytes_size, human_size, InspectConfig, InspectData, InspectDevice, InspectHealth,
+    InspectHealthConfig, InspectHealthLog, InspectHostConfig, InspectLogConfig, InspectMount,
+    InspectState,
 };
 pub use netconnect::ConnectOptions;
 pub use options::{

@@ -39,12 +39,28 @@ pub(crate) fn start_for_member(l: &Locked<'_>) -> Result<()> {
 /// this lpod's version and build time 0 (as `lpod version` reports them).
 pub const PAUSE_IMAGE: &str = concat!("localhost/podman-pause:", env!("CARGO_PKG_VERSION"), "-0");
 
-/// Where a static catatonit may live.
+/// Where a static catatonit may live (Podman's default first).
 const CATATONIT: &[&str] = &[
+    "/usr/libexec/podman/catatonit",
     "/usr/bin/catatonit",
     "/usr/libexec/catatonit/catatonit",
-    "/usr/libexec/podman/catatonit",
+    "/usr/local/bin/catatonit",
 ];
+
+/// The installed catatonit (the pause image's process, `run --init`'s init): the first
+/// file of the usual places, its path resolved. [`Error::MissingBinary`] naming the
+/// package when none is installed.
+pub fn catatonit() -> Result<PathBuf> {
+    CATATONIT
+        .iter()
+        .map(Path::new)
+        .filter(|p| p.is_file())
+        .find_map(|p| std::fs::canonicalize(p).ok())
+        .ok_or(Error::MissingBinary {
+            binary: "catatonit".into(),
+            package: "catatonit",
+        })
+}
 
 /// Archives tried before building: `$LPOD_PAUSE_IMAGE`, then
 /// `$LPOD_TEST_IMAGE_DIR/pause.tar`.
@@ -84,15 +100,7 @@ pub(crate) fn ensure_image(store: &Store, image: &str) -> Result<()> {
             }
         }
     }
-    let bin = CATATONIT
-        .iter()
-        .map(Path::new)
-        .find(|p| p.exists())
-        .ok_or(Error::MissingBinary {
-            binary: "catatonit".into(),
-            package: "catatonit",
-        })?;
-    build(store, bin)
+    build(store, &catatonit()?)
 }
 
 /// Writes a one-file ustar archive (`/catatonit`, mode 0755) of `bin`.

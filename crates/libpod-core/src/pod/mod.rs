@@ -30,7 +30,7 @@ use libpod_config::{
 };
 use libpod_state::JournalKind;
 
-pub use infra::PAUSE_IMAGE;
+pub use infra::{catatonit, PAUSE_IMAGE};
 
 use crate::container::{Container, CreateOptions, NetworkMode};
 use crate::context::{pod_err, Inner, Parts};

@@ -270,8 +270,15 @@ impl Runtime {
 
     /// `system reset`: force-removes every container and image. The runtime stays
     /// usable (empty).
-    #[tracing::instrument(skip(self))]
     pub fn reset(&self) -> Result<()> {
+        self.reset_with(|_| {})
+    }
+
+    /// [`reset`](Self::reset), calling `on_container(total)` after each container
+    /// that is not a pod's is removed (or failed to be), `total` being how many there
+    /// are: a progress bar's step.
+    #[tracing::instrument(skip(self, on_container))]
+    pub fn reset_with(&self, mut on_container: impl FnMut(usize)) -> Result<()> {
         let mut errs = Vec::new();
         // Pods first (their members and infra containers with them).
         for pod in self.pods()? {
@@ -279,11 +286,13 @@ impl Runtime {
                 errs.push(e);
             }
         }
-        for c in self.containers()? {
+        let containers = self.containers()?;
+        for c in &containers {
             match c.remove(true) {
                 Ok(()) | Err(Error::NoSuchContainer(_)) => {}
                 Err(e) => errs.push(e),
             }
+            on_container(containers.len());
         }
         let p = self.inner.parts()?;
         for img in p.store.list_images()? {

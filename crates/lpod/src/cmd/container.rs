@@ -167,7 +167,7 @@ pub fn create_options(
     let security = security_config(f)?;
     let stop_signal = f.stop_signal.as_deref().map(parse::signal).transpose()?;
     let rootfs = if f.rootfs {
-        Some(parse::rootfs(image)?)
+        Some(super::absolute(parse::rootfs(image)?))
     } else {
         None
     };
@@ -899,25 +899,16 @@ pub fn rm(rt: &Runtime, mut a: RmArgs) -> CmdResult {
     };
     for_each(&list, |t| {
         let c = &t.c;
-        if a.force {
-            if let Some(secs) = a.time {
-                match c.stop(Some(Duration::from_secs(secs))) {
-                    Ok(()) | Err(CoreError::InvalidState { .. }) => {}
-                    Err(CoreError::NoSuchContainer(_)) => {
-                        if !missing_ok {
-                            println!("{}", c.id());
-                        }
-                        return Ok(());
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
-        match c.remove(a.force) {
-            Ok(()) => {}
+        // Containers that join its namespaces go first: with --depend, or with
+        // --all (they are in the list too; removing them first keeps the order valid).
+        match stop_and_remove(rt, &a, c, a.depend || a.all) {
+            Ok(Removal::Done) => {}
+            // The forced stop made it exit and its own `--rm` cleanup removed it
+            // (`--force` implies missing_ok).
+            Ok(Removal::GoneStopping) => return Ok(()),
             // Found, then gone: its own `--rm` cleanup removed it meanwhile (the
             // forced stop made it exit). Removed either way, as asked.
-            Err(CoreError::NoSuchContainer(_)) if missing_ok => {
+            Err(CliError::Core(CoreError::NoSuchContainer(_))) if missing_ok => {
                 if a.force && !(a.all || a.ignore) {
                     println!("{}", t.print);
                 }
@@ -925,7 +916,7 @@ pub fn rm(rt: &Runtime, mut a: RmArgs) -> CmdResult {
             }
             // A pod's infra goes with its pod: with --depend, or with --all --force (the
             // pod's other members are in the list too), as Podman removes it.
-            Err(CoreError::Pod(p))
+            Err(CliError::Core(CoreError::Pod(p)))
                 if matches!(*p, PodError::InfraRemoval { .. })
                     && (a.depend || (a.all && a.force)) =>
             {
@@ -943,17 +934,52 @@ pub fn rm(rt: &Runtime, mut a: RmArgs) -> CmdResult {
                     println!("{m}");
                 }
             }
-            // Containers that join its namespaces go first: with --depend, or with
-            // --all (they are in the list too; removing them first keeps the order valid).
-            Err(CoreError::HasDependents { dependents, .. }) if a.depend || a.all => {
-                remove_dependents(rt, &a, &dependents)?;
-                c.remove(a.force).map_err(rm_error)?;
-            }
-            Err(e) => return Err(rm_error(e)),
+            Err(CliError::Core(e)) => return Err(rm_error(e)),
+            Err(e) => return Err(e),
         }
         println!("{}", t.print);
         Ok(())
     })
+}
+
+/// What became of a container `rm` went for.
+enum Removal {
+    /// Removed.
+    Done,
+    /// Gone during the forced stop (its own `--rm` cleanup removed it).
+    GoneStopping,
+}
+
+/// `rm`'s work on one container: a forced removal with `--time` stops it first (one
+/// that does not run is fine); then it is removed, the containers that join its
+/// namespaces first when `dependents` (printed, see [`remove_dependents`]). The
+/// removal's own error comes back as core's, for the caller to word.
+fn stop_and_remove(
+    rt: &Runtime,
+    a: &RmArgs,
+    c: &Container,
+    dependents: bool,
+) -> Result<Removal, CliError> {
+    if a.force {
+        if let Some(secs) = a.time {
+            match c.stop(Some(Duration::from_secs(secs))) {
+                Ok(()) | Err(CoreError::InvalidState { .. }) => {}
+                Err(CoreError::NoSuchContainer(_)) => return Ok(Removal::GoneStopping),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    match c.remove(a.force) {
+        Ok(()) => Ok(Removal::Done),
+        Err(CoreError::HasDependents {
+            dependents: ids, ..
+        }) if dependents => {
+            remove_dependents(rt, a, &ids)?;
+            c.remove(a.force).map_err(rm_error)?;
+            Ok(Removal::Done)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Removes the containers that depend on one being removed (`rm --depend`), theirs
@@ -966,41 +992,14 @@ fn remove_dependents(rt: &Runtime, a: &RmArgs, ids: &[String]) -> Result<(), Cli
             Err(CoreError::NoSuchContainer(_)) => continue,
             Err(e) => return Err(e.into()),
         };
-        if a.force {
-            if let Some(secs) = a.time {
-                match c.stop(Some(Duration::from_secs(secs))) {
-                    Ok(()) | Err(CoreError::InvalidState { .. }) => {}
-                    Err(CoreError::NoSuchContainer(_)) => continue,
-                    Err(e) => return Err(e.into()),
-                }
-            }
+        match stop_and_remove(rt, a, &c, true) {
+            Ok(Removal::Done) => println!("{id}"),
+            Ok(Removal::GoneStopping) | Err(CliError::Core(CoreError::NoSuchContainer(_))) => {}
+            Err(CliError::Core(e)) => return Err(rm_error(e)),
+            Err(e) => return Err(e),
         }
-        match c.remove(a.force) {
-            Ok(()) => {}
-            Err(CoreError::NoSuchContainer(_)) => continue,
-            Err(CoreError::HasDependents { dependents, .. }) => {
-                remove_dependents(rt, a, &dependents)?;
-                c.remove(a.force).map_err(rm_error)?;
-            }
-            Err(e) => return Err(rm_error(e)),
-        }
-        println!("{id}");
     }
     Ok(())
-}
-
-/// `lpod container prune`: removes every container that is not running, paused or
-/// stopping (pods' infra containers go with their pods), printing each id, as Podman.
-pub fn prune(rt: &Runtime, a: &crate::cli::ContainerPruneArgs) -> CmdResult {
-    if !a.force && !super::prune::confirm("WARNING! This will remove all non running containers.")?
-    {
-        return Ok(0);
-    }
-    let out = super::prune::prune_containers(rt)?;
-    for id in &out.removed {
-        println!("{id}");
-    }
-    super::prune::finish(out.errors)
 }
 
 /// `lpod wait`: prints each exit code.
@@ -1020,7 +1019,7 @@ pub fn wait(rt: &Runtime, a: WaitArgs) -> CmdResult {
 }
 
 /// The most recently created container (`--latest`).
-fn latest(rt: &Runtime) -> Result<String, CliError> {
+pub(super) fn latest(rt: &Runtime) -> Result<String, CliError> {
     rt.list_containers()?
         .into_iter()
         .max_by_key(|c| c.created_time)

@@ -39,15 +39,22 @@ fn created_time(e: &HistoryEntry) -> Option<DateTime<Utc>> {
 
 /// `lpod image history IMAGE`: newest step first.
 pub fn history(rt: &Runtime, a: &HistoryArgs) -> CmdResult {
-    if let Some(t) = a.format.as_deref().filter(|f| !format::is_json(Some(f))) {
-        format::check_template(t)?;
-    }
-    let entries = rt.store()?.image_history(&a.image).map_err(|e| match e {
-        libpod_storage::StoreError::ImageNotFound(_) => {
-            CliError::Core(libpod_core::Error::NoSuchImage(a.image.clone()))
+    // Parsed before touching the store, so a typo fails fast.
+    let template = match a.format.as_deref() {
+        Some(t) if !format::is_json(Some(t)) => {
+            let headers = json!({
+                "ID": "ID", "Created": "CREATED", "CreatedBy": "CREATED BY",
+                "Size": "SIZE", "Comment": "COMMENT", "Tags": "TAGS",
+            });
+            let default = "{{.ID}} {{.Created}} {{.CreatedBy}} {{.Size}} {{.Comment}}";
+            Some(format::Rows::parse(t, default, &headers)?)
         }
-        e => e.into(),
-    })?;
+        _ => None,
+    };
+    let entries = rt
+        .store()?
+        .image_history(&a.image)
+        .map_err(|e| libpod_core::image_err(e, &a.image))?;
     if a.quiet {
         for e in &entries {
             println!("{}", id_column(e, a.no_trunc));
@@ -67,8 +74,8 @@ pub fn history(rt: &Runtime, a: &HistoryArgs) -> CmdResult {
             e.size.to_string()
         }
     };
-    match a.format.as_deref() {
-        f if format::is_json(f) => {
+    match (a.format.as_deref(), template) {
+        (f, _) if format::is_json(f) => {
             let v: Vec<Value> = entries
                 .iter()
                 .map(|e| {
@@ -84,7 +91,7 @@ pub fn history(rt: &Runtime, a: &HistoryArgs) -> CmdResult {
                 .collect();
             print_json(&v)?;
         }
-        Some(t) => {
+        (_, Some(template)) => {
             let items: Vec<Value> = entries
                 .iter()
                 .map(|e| {
@@ -98,14 +105,9 @@ pub fn history(rt: &Runtime, a: &HistoryArgs) -> CmdResult {
                     })
                 })
                 .collect();
-            let headers = json!({
-                "ID": "ID", "Created": "CREATED", "CreatedBy": "CREATED BY",
-                "Size": "SIZE", "Comment": "COMMENT", "Tags": "TAGS",
-            });
-            let default = "{{.ID}} {{.Created}} {{.CreatedBy}} {{.Size}} {{.Comment}}";
-            print!("{}", format::render(t, default, &headers, &items, false)?);
+            print!("{}", template.render(&items, false)?);
         }
-        None => {
+        _ => {
             let rows: Vec<Vec<String>> = entries
                 .iter()
                 .map(|e| {

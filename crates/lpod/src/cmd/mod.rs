@@ -201,7 +201,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Image(ImageCommand::Tree(a)) => history::tree(&open(g)?, &a),
         Command::Container(ContainerCommand::Cleanup(a)) => container::cleanup(&open(g)?, a),
         Command::Container(ContainerCommand::Exists(a)) => container::exists(&open(g)?, a),
-        Command::Container(ContainerCommand::Prune(a)) => container::prune(&open(g)?, &a),
+        Command::Container(ContainerCommand::Prune(a)) => prune::containers(&open(g)?, &a),
         Command::Container(ContainerCommand::Inspect(mut a)) => {
             a.kind = "container".into();
             container::inspect(&open(g)?, a)

@@ -76,19 +76,7 @@ pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
             Ok(0)
         }
         NetworkCommand::Reload(a) => reload(rt, a),
-        NetworkCommand::Prune(a) => {
-            if !a.force
-                && !super::prune::confirm(
-                    "WARNING! This will remove all networks not used by at least one container.",
-                )?
-            {
-                return Ok(0);
-            }
-            for n in rt.prune_networks()? {
-                println!("{n}");
-            }
-            Ok(0)
-        }
+        NetworkCommand::Prune(a) => super::prune::networks(rt, &a),
     }
 }
 
@@ -96,27 +84,21 @@ pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
 /// prints each reloaded container's id, as Podman.
 fn reload(rt: &Runtime, a: NetReloadArgs) -> CmdResult {
     let targets: Vec<String> = if a.all {
-        rt.containers()?
+        // One listing; the config is read only for the running ones.
+        rt.list_containers()?
             .into_iter()
-            .filter(|c| {
-                c.status()
-                    .is_ok_and(|s| s == libpod_core::libpod_config::ContainerStatus::Running)
+            .filter(|s| s.status == libpod_core::libpod_config::ContainerStatus::Running)
+            .filter(|s| {
+                rt.container(&s.id)
+                    .and_then(|c| c.config())
+                    .is_ok_and(|cfg| {
+                        cfg.namespaces.network == libpod_core::libpod_config::NetworkMode::Bridge
+                    })
             })
-            .filter(|c| {
-                c.config().is_ok_and(|cfg| {
-                    cfg.namespaces.network == libpod_core::libpod_config::NetworkMode::Bridge
-                })
-            })
-            .map(|c| c.id().to_string())
+            .map(|s| s.id)
             .collect()
     } else if a.latest {
-        let newest = rt
-            .list_containers()?
-            .into_iter()
-            .max_by_key(|c| c.created_time)
-            .map(|c| c.id)
-            .ok_or_else(|| CliError::Usage("no containers to choose the latest from".into()))?;
-        vec![newest]
+        vec![super::container::latest(rt)?]
     } else {
         a.containers
     };

@@ -1,4 +1,4 @@
-//! `image prune`, `pod prune` and `system prune`: remove what nothing uses and print what
+//! `image prune`, `pod prune`, `container prune`, `network prune` and `system prune`: remove what nothing uses and print what
 //! went, as Podman does. Objects that change meanwhile (started, removed, taken into use)
 //! are passed over, not errors.
 
@@ -11,29 +11,25 @@ use crate::cli::{PruneAllArgs, PruneForceArgs};
 
 /// What one prune removed, and the errors it met along the way.
 #[derive(Debug, Default)]
-pub(crate) struct Pruned {
+struct Pruned {
     /// Ids (names for networks) of what was removed, in order.
-    pub(crate) removed: Vec<String>,
+    removed: Vec<String>,
     /// Bytes the removed images held.
     bytes: u64,
     /// Errors, reported after the listing.
-    pub(crate) errors: Vec<CliError>,
+    errors: Vec<CliError>,
 }
 
 /// Asks `warning` on stderr and reads the answer from stdin: true for y/yes. End of input
 /// (a script without a terminal) is no, as Podman. Every prune verb asks through it.
-pub(crate) fn confirm(warning: &str) -> Result<bool, CliError> {
+fn confirm(warning: &str) -> Result<bool, CliError> {
     use std::io::Write as _;
     eprint!("{warning}\nAre you sure you want to continue? [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)
-        .map_err(|e| CliError::Io {
-            what: "read",
-            path: "stdin".into(),
-            source: e,
-        })?;
+        .map_err(|e| CliError::io("read", "stdin", e))?;
     Ok(matches!(
         answer.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"
@@ -41,38 +37,31 @@ pub(crate) fn confirm(warning: &str) -> Result<bool, CliError> {
 }
 
 /// Removes dangling images (no name) that no container uses, or with `all` every image
-/// no container uses. Repeats while a pass removes something.
+/// no container uses. One pass: stored images have no parent links, so removing one
+/// leaves no other dangling.
 fn prune_images(rt: &Runtime, all: bool) -> Result<Pruned, CliError> {
     let mut out = Pruned::default();
-    let mut tried = BTreeSet::new();
-    loop {
-        let used: BTreeSet<String> = rt
-            .list_containers()?
-            .into_iter()
-            .map(|s| s.image_id)
-            .collect();
-        let candidates: Vec<_> = rt
-            .store()?
-            .list_images()?
-            .into_iter()
-            .filter(|i| (all || i.names.is_empty()) && !used.contains(&i.id))
-            .filter(|i| !tried.contains(&i.id))
-            .collect();
-        if candidates.is_empty() {
-            return Ok(out);
-        }
-        for img in candidates {
-            tried.insert(img.id.clone());
-            match rt.remove_image(&img.id, false) {
-                Ok(id) => {
-                    out.bytes += img.size;
-                    out.removed.push(id);
-                }
-                Err(CoreError::NoSuchImage(_)) | Err(CoreError::ImageInUse { .. }) => {}
-                Err(e) => out.errors.push(e.into()),
+    let used: BTreeSet<String> = rt
+        .list_containers()?
+        .into_iter()
+        .map(|s| s.image_id)
+        .collect();
+    let candidates = rt
+        .store()?
+        .list_images()?
+        .into_iter()
+        .filter(|i| (all || i.names.is_empty()) && !used.contains(&i.id));
+    for img in candidates {
+        match rt.remove_image(&img.id, false) {
+            Ok(id) => {
+                out.bytes += img.size;
+                out.removed.push(id);
             }
+            Err(CoreError::NoSuchImage(_)) | Err(CoreError::ImageInUse { .. }) => {}
+            Err(e) => out.errors.push(e.into()),
         }
     }
+    Ok(out)
 }
 
 /// Removes every stopped or exited pod with its containers.
@@ -105,7 +94,7 @@ fn is_gone_or_busy(e: &CoreError) -> bool {
 
 /// Removes every container that is not running, paused or stopping (infra containers
 /// go with their pods), as `container prune`.
-pub(crate) fn prune_containers(rt: &Runtime) -> Result<Pruned, CliError> {
+fn prune_containers(rt: &Runtime) -> Result<Pruned, CliError> {
     let mut out = Pruned::default();
     let targets: Vec<String> = rt
         .list_containers()?
@@ -127,7 +116,7 @@ pub(crate) fn prune_containers(rt: &Runtime) -> Result<Pruned, CliError> {
 }
 
 /// Reports every error but the last, which becomes the result (Podman's multi-error way).
-pub(crate) fn finish(mut errors: Vec<CliError>) -> CmdResult {
+fn finish(mut errors: Vec<CliError>) -> CmdResult {
     let last = errors.pop();
     for e in &errors {
         report(e);
@@ -148,7 +137,11 @@ pub fn images(rt: &Runtime, a: &PruneAllArgs) -> CmdResult {
     if !a.force && !confirm(warning)? {
         return Ok(0);
     }
-    let pruned = prune_images(rt, a.all)?;
+    print_pruned(prune_images(rt, a.all)?)
+}
+
+/// Prints each removed id, then [`finish`]es with the errors.
+fn print_pruned(pruned: Pruned) -> CmdResult {
     for id in &pruned.removed {
         println!("{id}");
     }
@@ -160,11 +153,29 @@ pub fn pods(rt: &Runtime, a: &PruneForceArgs) -> CmdResult {
     if !a.force && !confirm("WARNING! This will remove all stopped/exited pods..")? {
         return Ok(0);
     }
-    let pruned = prune_pods(rt)?;
-    for id in &pruned.removed {
-        println!("{id}");
+    print_pruned(prune_pods(rt)?)
+}
+
+/// `lpod container prune [-f]`: removes every container that is not running, paused or
+/// stopping (pods' infra containers go with their pods), printing each id, as Podman.
+pub fn containers(rt: &Runtime, a: &PruneForceArgs) -> CmdResult {
+    if !a.force && !confirm("WARNING! This will remove all non running containers.")? {
+        return Ok(0);
     }
-    finish(pruned.errors)
+    print_pruned(prune_containers(rt)?)
+}
+
+/// `lpod network prune [-f]`: removes every network no container uses, printing each name.
+pub fn networks(rt: &Runtime, a: &PruneForceArgs) -> CmdResult {
+    if !a.force
+        && !confirm("WARNING! This will remove all networks not used by at least one container.")?
+    {
+        return Ok(0);
+    }
+    print_pruned(Pruned {
+        removed: rt.prune_networks()?,
+        ..Default::default()
+    })
 }
 
 /// `lpod system prune [-a] [-f]`: pods, containers, networks, then images; each kind

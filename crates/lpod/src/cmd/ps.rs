@@ -265,10 +265,13 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
             ));
         }
     }
-    // Check a template before touching the store, so a typo fails fast.
-    if let Some(t) = a.format.as_deref().filter(|t| !format::is_json(Some(t))) {
-        format::check_template(t)?;
-    }
+    // Parsed before touching the store, so a typo fails fast.
+    let compiled = a
+        .format
+        .as_deref()
+        .filter(|t| !format::is_json(Some(t)))
+        .map(format::Template::parse)
+        .transpose()?;
     let now = Utc::now();
     let last = if a.latest {
         Some(1)
@@ -297,13 +300,12 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
         }
         return Ok(0);
     }
-    match a.format.as_deref() {
-        f if format::is_json(f) => {
+    match (a.format.as_deref(), compiled) {
+        (f, _) if format::is_json(f) => {
             let v: Vec<Value> = rows.iter().map(|s| json_row(s, now)).collect();
             print_json(&v)?;
         }
-        Some(t) => {
-            let compiled = format::Template::parse(t)?;
+        (Some(t), Some(compiled)) => {
             for s in &rows {
                 let mut v = template_row(s, now, a.no_trunc);
                 // Fields that cost a lookup, only when the template asks for them.
@@ -320,7 +322,7 @@ pub fn ps(rt: &Runtime, a: PsArgs) -> CmdResult {
                 println!("{}", compiled.render(&v)?);
             }
         }
-        None => {
+        _ => {
             let (header, mut table) = if a.ns {
                 ns_table(&rows, a.no_trunc)
             } else {

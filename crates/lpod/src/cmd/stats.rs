@@ -6,6 +6,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::time::Duration;
 
 use libpod_core::container::human_size;
+use libpod_core::libpod_config::ContainerStatus;
 use libpod_core::stats::ContainerStats;
 use libpod_core::{Container, Runtime};
 use serde_json::{json, Value};
@@ -59,25 +60,8 @@ fn human(v: u64) -> String {
 }
 
 /// Go units' `BytesSize` (binary, 4 significant digits: `32MiB`).
-pub fn bytes_size(v: u64) -> String {
-    const UNITS: [&str; 9] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
-    let mut f = v as f64;
-    let mut i = 0;
-    while f >= 1024.0 && i + 1 < UNITS.len() {
-        f /= 1024.0;
-        i += 1;
-    }
-    let int_digits = if f < 1.0 {
-        1
-    } else {
-        (f.log10().floor() as i32 + 1).max(1)
-    };
-    let decimals = (4 - int_digits).max(0) as usize;
-    let mut s = format!("{f:.decimals$}");
-    if s.contains('.') {
-        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    format!("{s}{}", UNITS[i])
+fn bytes_size(v: u64) -> String {
+    libpod_core::container::bytes_size(v as f64)
 }
 
 /// The template fields of one container's stats (Podman's names), or `--` for a
@@ -141,33 +125,36 @@ fn json_pod_stats(row: &Value) -> Value {
     })
 }
 
-/// How the samples are printed: the format is checked once, before the first sample.
+/// How the samples are printed: the format is parsed once, before the first sample.
 struct Printer {
-    format: Option<String>,
-    default: &'static str,
+    /// `None` for JSON.
+    rows: Option<format::Rows>,
     json: fn(&Value) -> Value,
-    headers: Value,
     /// Clear the screen before each sample (a terminal, without `--no-reset`).
     redraw: bool,
 }
 
 impl Printer {
     fn new(
-        format: Option<String>,
+        format: Option<&str>,
         default: &'static str,
         json: fn(&Value) -> Value,
-        headers: Value,
+        headers: &Value,
         no_reset: bool,
         stream: bool,
     ) -> Result<Printer, CliError> {
-        if let Some(f) = format.as_deref().filter(|f| !format::is_json(Some(f))) {
-            format::check_template(f)?;
-        }
+        let rows = if format::is_json(format) {
+            None
+        } else {
+            let tpl = match format {
+                Some(f) => f.to_string(),
+                None => format!("table {default}"),
+            };
+            Some(format::Rows::parse(&tpl, default, headers)?)
+        };
         Ok(Printer {
-            format,
-            default,
+            rows,
             json,
-            headers,
             redraw: stream && !no_reset && std::io::stdout().is_terminal(),
         })
     }
@@ -177,16 +164,12 @@ impl Printer {
             // Clear the screen and home the cursor, as Podman's goterm does.
             print!("\x1b[2J\x1b[H");
         }
-        if format::is_json(self.format.as_deref()) {
-            let out: Vec<Value> = rows.iter().map(self.json).collect();
-            print_json(&out)?;
-        } else {
-            let tpl = match self.format.as_deref() {
-                Some(f) => f.to_string(),
-                None => format!("table {}", self.default),
-            };
-            let out = format::render(&tpl, self.default, &self.headers, rows, false)?;
-            print!("{out}");
+        match &self.rows {
+            None => {
+                let out: Vec<Value> = rows.iter().map(self.json).collect();
+                print_json(&out)?;
+            }
+            Some(t) => print!("{}", t.render(rows, false)?),
         }
         std::io::stdout()
             .flush()
@@ -223,10 +206,10 @@ pub fn stats(rt: &Runtime, a: StatsArgs) -> CmdResult {
     }
     let every = interval(a.interval)?;
     let printer = Printer::new(
-        a.format.clone(),
+        a.format.as_deref(),
         STATS_DEFAULT,
         json_stats,
-        stats_headers(),
+        &stats_headers(),
         a.no_reset,
         !a.no_stream,
     )?;
@@ -238,38 +221,54 @@ pub fn stats(rt: &Runtime, a: StatsArgs) -> CmdResult {
         .collect::<Result<_, _>>()?;
     let mut previous: BTreeMap<String, ContainerStats> = BTreeMap::new();
     loop {
-        let targets = if named.is_empty() {
-            rt.containers()?
-        } else {
-            named.clone()
-        };
         let mut rows = Vec::new();
         let mut seen = BTreeMap::new();
-        for c in &targets {
-            let sample = match c.stats(previous.get(c.id())) {
-                Ok(s) => Some(s),
-                // A named container must run; listed ones may stop or go meanwhile.
-                Err(e) if named.is_empty() && not_running(&e) => None,
-                Err(e) => return Err(e.into()),
-            };
-            if sample.is_none() && !a.all {
-                continue;
-            }
-            let cfg = match c.config() {
-                Ok(cfg) => cfg,
-                Err(libpod_core::Error::NoSuchContainer(_)) if named.is_empty() => continue,
-                Err(e) => return Err(e.into()),
-            };
-            let pod = cfg.pod.clone().unwrap_or_default();
+        let mut push = |rows: &mut Vec<Value>, s: ContainerStats| {
+            let pod = s.pod_id.clone().unwrap_or_default();
             rows.push(stats_row(
-                c.id(),
-                &cfg.name,
+                &s.container_id,
+                &s.name,
                 &pod,
-                sample.as_ref(),
+                Some(&s),
                 a.no_trunc,
             ));
-            if let Some(s) = sample {
-                seen.insert(c.id().to_string(), s);
+            seen.insert(s.container_id.clone(), s);
+        };
+        if named.is_empty() {
+            // One listing a sample: status, name and pod of each; only running or
+            // paused containers are sampled (they may stop or go meanwhile).
+            for summary in rt.list_containers()? {
+                let sample = if matches!(
+                    summary.status,
+                    ContainerStatus::Running | ContainerStatus::Paused
+                ) {
+                    match rt
+                        .container(&summary.id)
+                        .and_then(|c| c.stats(previous.get(&summary.id)))
+                    {
+                        Ok(s) => Some(s),
+                        Err(e) if not_running(&e) => None,
+                        Err(e) => return Err(e.into()),
+                    }
+                } else {
+                    None
+                };
+                match sample {
+                    Some(s) => push(&mut rows, s),
+                    None if a.all => rows.push(stats_row(
+                        &summary.id,
+                        &summary.name,
+                        &summary.pod,
+                        None,
+                        a.no_trunc,
+                    )),
+                    None => {}
+                }
+            }
+        } else {
+            // A named container must run.
+            for c in &named {
+                push(&mut rows, c.stats(previous.get(c.id()))?);
             }
         }
         previous = seen;
@@ -291,10 +290,10 @@ pub fn pod_stats(rt: &Runtime, a: PodStatsArgs) -> CmdResult {
     }
     let every = interval(a.interval)?;
     let printer = Printer::new(
-        a.format.clone(),
+        a.format.as_deref(),
         POD_STATS_DEFAULT,
         json_pod_stats,
-        pod_stats_headers(),
+        &pod_stats_headers(),
         a.no_reset,
         !a.no_stream,
     )?;

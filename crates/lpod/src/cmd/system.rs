@@ -314,8 +314,19 @@ pub fn reset(g: &GlobalOpts, a: &ResetArgs) -> CmdResult {
     let mut failed: Option<CliError> = None;
     match builder.build() {
         Ok(rt) => {
-            remove_containers_with_progress(&rt);
-            if let Err(e) = rt.reset() {
+            let reset = {
+                // A bar on a terminal once it takes more than a second (thousands of
+                // containers), gone before the runtime shuts down.
+                let mut progress = None;
+                rt.reset_with(|total| {
+                    progress
+                        .get_or_insert_with(|| {
+                            crate::progress::Progress::new("removing containers", total)
+                        })
+                        .step(|| ())
+                })
+            };
+            if let Err(e) = reset {
                 failed = Some(e.into());
             }
             if let Err(e) = rt.shutdown(true) {
@@ -336,24 +347,6 @@ pub fn reset(g: &GlobalOpts, a: &ResetArgs) -> CmdResult {
     match failed {
         Some(e) => Err(e),
         None => Ok(0),
-    }
-}
-
-/// The bulk of `system reset` with thousands of containers: pods (with their
-/// members) then every container, force-removed one by one under a progress bar.
-/// Errors are left for `Runtime::reset`, which tries again and reports them.
-fn remove_containers_with_progress(rt: &libpod_core::Runtime) {
-    for pod in rt.pods().unwrap_or_default() {
-        let _ = pod.remove(true);
-    }
-    let ctrs = rt.containers().unwrap_or_default();
-    let mut progress = crate::progress::Progress::new("removing containers", ctrs.len());
-    for c in &ctrs {
-        progress.step(|| {
-            if let Err(e) = c.remove(true) {
-                tracing::debug!(id = %c.id(), error = %e, "reset: removing a container");
-            }
-        });
     }
 }
 

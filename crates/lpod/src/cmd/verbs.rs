@@ -2,7 +2,7 @@
 
 use libpod_core::{Error as CoreError, Runtime};
 
-use super::container::targets;
+use super::container::{latest, targets};
 use super::{for_each, CliError, CmdResult};
 use crate::cli::{InitArgs, RenameArgs};
 
@@ -14,12 +14,12 @@ pub fn rename(rt: &Runtime, a: &RenameArgs) -> CmdResult {
 }
 
 /// `lpod init CONTAINER...`: creates the containers in the OCI runtime without starting
-/// them and prints their full ids. With `--all`, containers already initialized or
-/// running are skipped.
+/// them and prints their full ids (`--latest`: the most recently created one). With
+/// `--all`, containers already initialized or running are skipped.
 pub fn init(rt: &Runtime, a: &InitArgs) -> CmdResult {
-    if a.latest {
+    if a.latest && (a.all || !a.containers.is_empty()) {
         return Err(CliError::Usage(
-            "--latest is not supported by lpod: name the containers".into(),
+            "--all, --latest and containers cannot be used together".into(),
         ));
     }
     if a.all && !a.containers.is_empty() {
@@ -27,7 +27,12 @@ pub fn init(rt: &Runtime, a: &InitArgs) -> CmdResult {
             "--all and containers cannot be used together".into(),
         ));
     }
-    let list = targets(rt, a.all, &a.containers, &[], false)?;
+    let names = if a.latest {
+        vec![latest(rt)?]
+    } else {
+        a.containers.clone()
+    };
+    let list = targets(rt, a.all, &names, &[], false)?;
     for_each(&list, |t| match t.c.init() {
         Ok(()) => {
             println!("{}", t.c.id());
