@@ -738,42 +738,16 @@ pub fn signal(s: &str) -> Result<i32, ParseError> {
         .map_err(|_| bad())
 }
 
-/// Parses a Go-style duration: `10s`, `5m`, `1h30m`, `250ms`, a bare number is seconds.
+/// Parses a Go-style duration: `10s`, `5m`, `1h30m`, `250ms` (libpod_config's one
+/// parser); a bare number is seconds.
 pub fn duration(s: &str) -> Option<std::time::Duration> {
     let t = s.trim();
-    if t.is_empty() {
-        return None;
-    }
     if let Ok(n) = t.parse::<f64>() {
-        return (n >= 0.0).then(|| std::time::Duration::from_secs_f64(n));
+        return (n >= 0.0)
+            .then(|| std::time::Duration::try_from_secs_f64(n).ok())
+            .flatten();
     }
-    let mut total = 0f64;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let n_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if n_end == 0 {
-            return None;
-        }
-        let n: f64 = rest[..n_end].parse().ok()?;
-        rest = &rest[n_end..];
-        let u_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let mult = match &rest[..u_end] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        total += n * mult;
-        rest = &rest[u_end..];
-    }
-    Some(std::time::Duration::from_secs_f64(total))
+    libpod_config::go_duration(t)
 }
 
 /// Parses `logs --since`: RFC 3339, a date, unix seconds (with fraction), or a duration
