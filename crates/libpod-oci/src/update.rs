@@ -88,6 +88,9 @@ mod tests {
             r.update_json().unwrap(),
             serde_json::json!({"memory": {"swap": -1}, "cpu": {"shares": 512, "quota": 50_000, "period": 100_000}})
         );
-        assert_eq!(Resources::default().update_json().unwrap(), serde_json::json!({}));
+        assert_eq!(
+            Resources::default().update_json().unwrap(),
+            serde_json::json!({})
+        );
     }
 }

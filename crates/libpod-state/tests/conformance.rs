@@ -121,7 +121,10 @@ fn rewrite_container_config_keeps_identity_state_and_keys(s: &dyn State) {
     redated.created = new.created + chrono::Duration::seconds(1);
     assert!(matches!(
         s.save_container_config(&redated),
-        Err(StateError::ImmutableField { field: "created", .. })
+        Err(StateError::ImmutableField {
+            field: "created",
+            ..
+        })
     ));
     assert_eq!(s.container(&c.id).unwrap(), (new, running()));
     assert_eq!(s.lookup_container("limits").unwrap(), c.id);

@@ -171,7 +171,10 @@ impl Store {
                 .collect();
             out.push(LayerInfo {
                 id: id.clone(),
-                diff_id: rec.diff_id.clone().or_else(|| cfg.rootfs.diff_ids.get(i).cloned()),
+                diff_id: rec
+                    .diff_id
+                    .clone()
+                    .or_else(|| cfg.rootfs.diff_ids.get(i).cloned()),
                 size: rec.size,
                 top_of,
             });
