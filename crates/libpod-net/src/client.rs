@@ -419,7 +419,6 @@ impl CniClient {
         list: &NetworkConfigList,
         rt: &RuntimeConf,
         result: Option<&Value>,
-        durable: bool,
     ) -> Result<(), CniError> {
         let path = self.cache_path(&list.name, &rt.container_id, &rt.ifname)?;
         let entry = CachedAttachment {
@@ -433,13 +432,11 @@ impl CniClient {
             path: path.clone(),
             source,
         })?;
-        // `durable` for the attempt record and the final result: plugins leave state that
-        // outlives a power loss (host-local's lease files under our root), and only this
-        // record lets the DEL after the reboot find and release it (fsync of the file before
-        // the rename that commits it, of the directory after). A partial result between
-        // plugins only serves the DEL of firewall rules, kernel state a power loss takes
-        // with it; the rename alone survives a kill -9, so it skips the fsyncs.
-        write_atomic_mode(&path, &data, durable, true)
+        // Durable, the attempt record included: plugins leave state that outlives a power
+        // loss (host-local's lease files under our root), and only this record lets the
+        // DEL after the reboot find and release it. fsync of the file before the rename
+        // that commits it, of the directory after.
+        write_atomic_mode(&path, &data, true, true)
             .map_err(|source| CniError::Cache { path, source })
     }
 
@@ -550,7 +547,7 @@ impl CniClient {
             }
         }
         // Record the attempt first: if we crash mid-ADD, a later DEL still finds config and args.
-        self.write_cache(list, rt, None, true)?;
+        self.write_cache(list, rt, None)?;
         crate::failpoint::hit("net.add.after_attempt_cached");
         let mut prev: Option<Value> = None;
         for i in 0..list.plugins.len() {
@@ -568,7 +565,7 @@ impl CniClient {
                     // crash here needs it as prevResult (firewall removes its rules by
                     // the addresses in it; without them they stay).
                     if i + 1 < list.plugins.len() {
-                        if let Err(e) = self.write_cache(list, rt, Some(&v), false) {
+                        if let Err(e) = self.write_cache(list, rt, Some(&v)) {
                             return Err(self.cleanup_after_failed_add(list, rt, Some(&v), e));
                         }
                     }
@@ -597,7 +594,7 @@ impl CniClient {
                 return Err(self.cleanup_after_failed_add(list, rt, Some(&raw), add));
             }
         };
-        if let Err(e) = self.write_cache(list, rt, Some(&raw), true) {
+        if let Err(e) = self.write_cache(list, rt, Some(&raw)) {
             return Err(self.cleanup_after_failed_add(list, rt, Some(&raw), e));
         }
         crate::failpoint::hit("net.add.after_result_cached");
@@ -617,7 +614,7 @@ impl CniClient {
         } else {
             tracing::warn!(error = %add, "CNI ADD failed; running DEL to clean up");
         }
-        let _ = self.write_cache(list, rt, partial, true);
+        let _ = self.write_cache(list, rt, partial);
         let prev = if version_before_040(&list.cni_version) {
             None
         } else {
