@@ -144,7 +144,7 @@ const SURNAMES: &[&str] = &[
 
 /// How many plain `adjective_surname` names [`name_candidates`] offers before it
 /// adds a numeric suffix.
-pub const PLAIN_NAME_ATTEMPTS: usize = 10;
+const PLAIN_NAME_ATTEMPTS: usize = 10;
 
 /// The widest numeric suffix (in digits) [`name_candidates`] offers; it ends after it.
 const MAX_SUFFIX_DIGITS: u32 = 18;
@@ -152,14 +152,9 @@ const MAX_SUFFIX_DIGITS: u32 = 18;
 /// How many suffixed names of each width [`name_candidates`] offers.
 const SUFFIXED_PER_WIDTH: usize = 3;
 
-/// How many distinct plain names [`generate_name`] can produce.
-pub fn name_space() -> usize {
-    ADJECTIVES.len() * SURNAMES.len()
-}
-
 /// A random `adjective_surname` name (Podman's and Docker's style) from 111
-/// adjectives and 308 surnames (34,188 names). Alone it can collide; use
-/// [`name_candidates`] or [`unique_name`] to get a free one.
+/// adjectives and 308 surnames (34,188 names). Alone it can collide; try
+/// [`name_candidates`] in turn to get a free one.
 pub fn generate_name() -> String {
     let mut rng = rand::thread_rng();
     let a = ADJECTIVES[rng.gen_range(0..ADJECTIVES.len())];
@@ -167,7 +162,7 @@ pub fn generate_name() -> String {
     format!("{a}_{n}")
 }
 
-/// Generated names to try in turn until one is free: [`PLAIN_NAME_ATTEMPTS`] plain
+/// Generated names to try in turn until one is free: 10 plain
 /// random names, then random names with a random numeric suffix of growing width
 /// (`brave_curie_7`, ..., up to 18 digits), so a caller that walks it to the end
 /// finds a free name whenever fewer than about 10^18 objects exist. Finite (under
@@ -182,19 +177,6 @@ pub fn name_candidates() -> impl Iterator<Item = String> {
         })
     });
     plain.chain(suffixed)
-}
-
-/// The first of [`name_candidates`] that `taken` says is free. `taken` is a cheap
-/// check (an index lookup); the caller still handles a name taken between the
-/// check and its insert by asking again. `None` only when every candidate was
-/// taken (in practice only when `taken` always says yes).
-pub fn unique_name<E>(mut taken: impl FnMut(&str) -> Result<bool, E>) -> Result<Option<String>, E> {
-    for name in name_candidates() {
-        if !taken(&name)? {
-            return Ok(Some(name));
-        }
-    }
-    Ok(None)
 }
 
 /// Resolves `query` among `(id, name)` pairs: a full id wins, then an exact
@@ -290,7 +272,9 @@ mod tests {
                 );
             }
         }
-        assert_eq!(name_space(), ADJECTIVES.len() * SURNAMES.len());
+        // the counts the docs give (README, generate_name)
+        assert_eq!((ADJECTIVES.len(), SURNAMES.len()), (111, 308));
+        assert_eq!(ADJECTIVES.len() * SURNAMES.len(), 34_188);
     }
 
     #[test]
@@ -310,24 +294,32 @@ mod tests {
     }
 
     #[test]
-    fn unique_name_skips_taken_names_and_reports_exhaustion() {
-        // Every plain name taken: the answer carries a numeric suffix.
-        let n = unique_name(|n| Ok::<_, ()>(n.matches('_').count() == 1))
-            .unwrap()
-            .unwrap();
-        assert_eq!(n.matches('_').count(), 2, "{n}");
-        // A check that always says taken ends (no endless loop).
-        assert_eq!(unique_name(|_| Ok::<_, ()>(true)).unwrap(), None);
-        // Its error is passed on.
-        assert_eq!(unique_name(|_| Err::<bool, _>("db")), Err("db"));
-        // 20,000 draws against a set of taken names never repeat one.
-        let mut taken = std::collections::HashSet::new();
-        for _ in 0..20_000 {
-            let n = unique_name(|n| Ok::<_, ()>(taken.contains(n)))
-                .unwrap()
-                .unwrap();
-            assert!(taken.insert(n));
+    fn plain_candidates_come_from_the_lists_and_suffixes_grow_a_digit_per_width() {
+        let mut firsts = std::collections::HashSet::new();
+        for _ in 0..100 {
+            let all: Vec<String> = name_candidates().collect();
+            firsts.insert(all[0].clone());
+            for (i, n) in all.iter().enumerate() {
+                let parts: Vec<&str> = n.split('_').collect();
+                assert!(parts.len() >= 2, "{n}");
+                assert!(ADJECTIVES.contains(&parts[0]), "{n}");
+                assert!(SURNAMES.contains(&parts[1]), "{n}");
+                if i < PLAIN_NAME_ATTEMPTS {
+                    assert_eq!(parts.len(), 2, "plain candidate {i}: {n}");
+                    continue;
+                }
+                // SUFFIXED_PER_WIDTH names of each width, from 1 digit up, no leading
+                // zero: names of different widths can never be equal.
+                assert_eq!(parts.len(), 3, "suffixed candidate {i}: {n}");
+                let width = (i - PLAIN_NAME_ATTEMPTS) / SUFFIXED_PER_WIDTH + 1;
+                let suffix = parts[2];
+                assert_eq!(suffix.len(), width, "candidate {i}: {n}");
+                assert!(suffix.bytes().all(|b| b.is_ascii_digit()), "{n}");
+                assert!(!suffix.starts_with('0'), "{n}");
+            }
         }
+        // drawn at random, not a fixed sequence
+        assert!(firsts.len() > 1, "{firsts:?}");
     }
 
     #[test]

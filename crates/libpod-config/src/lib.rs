@@ -37,8 +37,8 @@ pub use health::{
     MonitorRecord,
 };
 pub use ids::{
-    generate_name, name_candidates, name_space, new_id, resolve, short_id, unique_name,
-    validate_id, validate_name, IdError, LookupError,
+    generate_name, name_candidates, new_id, resolve, short_id, validate_id, validate_name, IdError,
+    LookupError,
 };
 pub use pod::{PodConfig, PodExitPolicy, PodState, SharedNamespace};
 pub use process::ProcessRecord;

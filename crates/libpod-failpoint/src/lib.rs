@@ -37,7 +37,7 @@ pub const STOP_SUFFIX: &str = "@stop";
 
 /// What an armed failpoint does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+enum Action {
     /// Die with `SIGKILL` (the default).
     Kill,
     /// Stop with `SIGSTOP`, continue on `SIGCONT` (`NAME@stop`).
@@ -62,11 +62,6 @@ pub fn armed_name() -> Option<&'static str> {
     armed().map(|(n, _)| n.as_str())
 }
 
-/// What the armed failpoint does, if one is armed.
-pub fn armed_action() -> Option<Action> {
-    armed().map(|(_, a)| *a)
-}
-
 /// Reads the armed failpoint (kept for this process) and removes `LPOD_FAILPOINT` from
 /// this process's environment, so that no child can inherit it, whichever way it is
 /// spawned. Call it first thing in `main`, before any thread starts (changing the
@@ -87,30 +82,37 @@ pub fn scrub(cmd: &mut std::process::Command) -> &mut std::process::Command {
 ///
 /// Layers wrap this with a check that `name` is in their list, so the lists stay complete.
 pub fn hit(name: &str) {
-    if armed_name() == Some(name) && armed_action() == Some(Action::Stop) {
-        eprintln!(
-            "lpod: failpoint {name} reached, stopping this process (pid {})",
-            std::process::id()
-        );
-        // SAFETY: getpid and kill have no memory-safety preconditions; SIGSTOP stops
-        // this process until a SIGCONT, after which it simply carries on.
-        unsafe {
-            libc::kill(libc::getpid(), libc::SIGSTOP);
-        }
+    let Some((armed, action)) = armed() else {
+        return;
+    };
+    if armed != name {
         return;
     }
-    if armed_name() == Some(name) {
-        eprintln!(
-            "lpod: failpoint {name} reached, killing this process (pid {})",
-            std::process::id()
-        );
-        // SAFETY: getpid and kill have no memory-safety preconditions; SIGKILL ends
-        // this process at once, which is exactly the intent.
-        unsafe {
-            libc::kill(libc::getpid(), libc::SIGKILL);
+    match action {
+        Action::Stop => {
+            eprintln!(
+                "lpod: failpoint {name} reached, stopping this process (pid {})",
+                std::process::id()
+            );
+            // SAFETY: getpid and kill have no memory-safety preconditions; SIGSTOP stops
+            // this process until a SIGCONT, after which it simply carries on.
+            unsafe {
+                libc::kill(libc::getpid(), libc::SIGSTOP);
+            }
         }
-        // SIGKILL to ourselves is not ignorable; this is never reached.
-        std::process::abort();
+        Action::Kill => {
+            eprintln!(
+                "lpod: failpoint {name} reached, killing this process (pid {})",
+                std::process::id()
+            );
+            // SAFETY: getpid and kill have no memory-safety preconditions; SIGKILL ends
+            // this process at once, which is exactly the intent.
+            unsafe {
+                libc::kill(libc::getpid(), libc::SIGKILL);
+            }
+            // SIGKILL to ourselves is not ignorable; this is never reached.
+            std::process::abort();
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! The ADD and DEL chains have one failpoint per position in the chain (the first,
 //! second and third plugin run), not per plugin type: a configuration may name any
 //! plugin, and lpod's own bridge networks run three (bridge, portmap, firewall; tuning
-//! only with a MTU or isolation option). A chain longer than [`CHAIN_POINTS`] has no
+//! only with a MTU or isolation option). A chain longer than three plugins has no
 //! failpoint after its later plugins.
 //!
 //! ```
@@ -34,7 +34,7 @@ pub const NET: &[&str] = &[
 ];
 
 /// How many chain positions have a failpoint (`net.add.after_plugin_N`, N from 1).
-pub const CHAIN_POINTS: usize = 3;
+const CHAIN_POINTS: usize = 3;
 
 /// Reach the failpoint `name`: if `LPOD_FAILPOINT` names it, die now with `SIGKILL`.
 ///

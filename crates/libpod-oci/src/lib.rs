@@ -1,6 +1,7 @@
 //! lpod OCI layer: runtime spec generation and a conmon driver over runc and crun.
 //!
-//! Depends on no other workspace crate: a downstream crate can use it alone.
+//! Depends on no other workspace crate but the tiny `libpod-failpoint` (its `scrub` keeps
+//! `LPOD_FAILPOINT` out of the programs it spawns): a downstream crate can use it alone.
 //!
 //! ```no_run
 //! use libpod_oci::{ConmonConfig, ConmonRuntime, CreateOptions, OciRuntime, SpecInput};

@@ -245,6 +245,46 @@ pub struct Resources {
     pub pids_limit: Option<i64>,
 }
 
+impl Resources {
+    /// The OCI `linux.resources` of the limits that are set: memory, cpu and pids, each
+    /// object present only when one of its limits is (no devices rule: the caller adds it).
+    pub(crate) fn linux_resources(&self) -> Result<oci_spec::runtime::LinuxResources, SpecError> {
+        let mut b = LinuxResourcesBuilder::default();
+        if self.memory_limit.is_some() || self.memory_swap.is_some() {
+            let mut m = LinuxMemoryBuilder::default();
+            if let Some(l) = self.memory_limit {
+                m = m.limit(l);
+            }
+            if let Some(s) = self.memory_swap {
+                m = m.swap(s);
+            }
+            b = b.memory(m.build().map_err(build_err("memory"))?);
+        }
+        if self.cpu_quota.is_some() || self.cpu_period.is_some() || self.cpu_shares.is_some() {
+            let mut c = LinuxCpuBuilder::default();
+            if let Some(q) = self.cpu_quota {
+                c = c.quota(q);
+            }
+            if let Some(p) = self.cpu_period {
+                c = c.period(p);
+            }
+            if let Some(s) = self.cpu_shares {
+                c = c.shares(s);
+            }
+            b = b.cpu(c.build().map_err(build_err("cpu"))?);
+        }
+        if let Some(p) = self.pids_limit {
+            b = b.pids(
+                LinuxPidsBuilder::default()
+                    .limit(p)
+                    .build()
+                    .map_err(build_err("pids"))?,
+            );
+        }
+        b.build().map_err(build_err("resources"))
+    }
+}
+
 /// What lpod knows about a container, as input to spec generation.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SpecInput {
@@ -407,45 +447,14 @@ impl SpecInput {
     }
 
     fn resources_spec(&self) -> Result<oci_spec::runtime::LinuxResources, SpecError> {
-        let r = &self.resources;
         let deny_all = LinuxDeviceCgroupBuilder::default()
             .allow(false)
             .access("rwm")
             .build()
             .map_err(build_err("devices"))?;
-        let mut b = LinuxResourcesBuilder::default().devices(vec![deny_all]);
-        if r.memory_limit.is_some() || r.memory_swap.is_some() {
-            let mut m = LinuxMemoryBuilder::default();
-            if let Some(l) = r.memory_limit {
-                m = m.limit(l);
-            }
-            if let Some(s) = r.memory_swap {
-                m = m.swap(s);
-            }
-            b = b.memory(m.build().map_err(build_err("memory"))?);
-        }
-        if r.cpu_quota.is_some() || r.cpu_period.is_some() || r.cpu_shares.is_some() {
-            let mut c = LinuxCpuBuilder::default();
-            if let Some(q) = r.cpu_quota {
-                c = c.quota(q);
-            }
-            if let Some(p) = r.cpu_period {
-                c = c.period(p);
-            }
-            if let Some(s) = r.cpu_shares {
-                c = c.shares(s);
-            }
-            b = b.cpu(c.build().map_err(build_err("cpu"))?);
-        }
-        if let Some(p) = r.pids_limit {
-            b = b.pids(
-                LinuxPidsBuilder::default()
-                    .limit(p)
-                    .build()
-                    .map_err(build_err("pids"))?,
-            );
-        }
-        b.build().map_err(build_err("resources"))
+        let mut res = self.resources.linux_resources()?;
+        res.set_devices(Some(vec![deny_all]));
+        Ok(res)
     }
 
     fn mounts_spec(&self) -> Result<Vec<Mount>, SpecError> {
@@ -772,13 +781,7 @@ pub fn caller_hard_limit(t: PosixRlimitType) -> Result<u64, SpecError> {
 /// Cap a requested rlimit at the caller's hard limit (we lack CAP_SYS_RESOURCE, so a runtime
 /// asked to go higher fails with "setrlimit: Operation not permitted").
 pub fn capped_rlimit(t: PosixRlimitType, soft: u64, hard: u64) -> Result<PosixRlimit, SpecError> {
-    let (res, name) = rlimit_resource(t);
-    let (_, caller_hard) =
-        nix::sys::resource::getrlimit(res).map_err(|source| SpecError::Getrlimit {
-            resource: name,
-            source,
-        })?;
-    let hard = hard.min(caller_hard);
+    let hard = hard.min(caller_hard_limit(t)?);
     let soft = soft.min(hard);
     PosixRlimitBuilder::default()
         .typ(t)

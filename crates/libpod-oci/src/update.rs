@@ -4,7 +4,7 @@
 use crate::conmon::ConmonRuntime;
 use crate::driver::OciError;
 use crate::error::io_err;
-use crate::spec::Resources;
+use crate::spec::{Resources, SpecError};
 
 /// The kernel's highest pid limit (`PID_MAX_LIMIT` on 64-bit): `pids.max` at this
 /// value never binds, so it stands for "no limit" where a runtime cannot write `max`.
@@ -12,36 +12,14 @@ pub const PID_MAX_LIMIT: i64 = 1 << 22;
 
 impl Resources {
     /// The OCI `linux.resources` object of the limits that are set (unset ones are
-    /// left out, so the runtime keeps them as they are).
-    pub fn update_json(&self) -> serde_json::Value {
-        let mut root = serde_json::Map::new();
-        let mut memory = serde_json::Map::new();
-        if let Some(l) = self.memory_limit {
-            memory.insert("limit".into(), l.into());
-        }
-        if let Some(s) = self.memory_swap {
-            memory.insert("swap".into(), s.into());
-        }
-        if !memory.is_empty() {
-            root.insert("memory".into(), memory.into());
-        }
-        let mut cpu = serde_json::Map::new();
-        if let Some(s) = self.cpu_shares {
-            cpu.insert("shares".into(), s.into());
-        }
-        if let Some(q) = self.cpu_quota {
-            cpu.insert("quota".into(), q.into());
-        }
-        if let Some(p) = self.cpu_period {
-            cpu.insert("period".into(), p.into());
-        }
-        if !cpu.is_empty() {
-            root.insert("cpu".into(), cpu.into());
-        }
-        if let Some(p) = self.pids_limit {
-            root.insert("pids".into(), serde_json::json!({ "limit": p }));
-        }
-        root.into()
+    /// left out, so the runtime keeps them as they are): the same memory, cpu and pids
+    /// objects the container's spec carries.
+    pub fn update_json(&self) -> Result<serde_json::Value, SpecError> {
+        let res = self.linux_resources()?;
+        serde_json::to_value(&res).map_err(|e| SpecError::Build {
+            field: "resources",
+            source: oci_spec::OciSpecError::SerDe(e),
+        })
     }
 }
 
@@ -63,7 +41,7 @@ impl ConmonRuntime {
             // and takes 0 as "unchanged": the kernel's ceiling is the same as none.
             resources.pids_limit = Some(PID_MAX_LIMIT);
         }
-        let body = serde_json::to_vec(&resources.update_json()).map_err(|e| OciError::Io {
+        let body = serde_json::to_vec(&resources.update_json()?).map_err(|e| OciError::Io {
             op: "encoding resources for",
             path: file.clone(),
             source: std::io::Error::other(e),
@@ -96,7 +74,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            r.update_json(),
+            r.update_json().unwrap(),
             serde_json::json!({"memory": {"limit": 64 << 20}, "pids": {"limit": 10}})
         );
         let r = Resources {
@@ -107,9 +85,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            r.update_json(),
+            r.update_json().unwrap(),
             serde_json::json!({"memory": {"swap": -1}, "cpu": {"shares": 512, "quota": 50_000, "period": 100_000}})
         );
-        assert_eq!(Resources::default().update_json(), serde_json::json!({}));
+        assert_eq!(
+            Resources::default().update_json().unwrap(),
+            serde_json::json!({})
+        );
     }
 }

@@ -59,13 +59,14 @@ pub enum StateError {
         /// The pod id.
         pod: String,
     },
-    /// A config rewrite tried to change what identifies the container (its id, name,
-    /// pod or creation time): only the other fields may be rewritten.
+    /// A config rewrite tried to change what identifies the container (its name, pod
+    /// or creation time; the id is how the stored config is found): only the other
+    /// fields may be rewritten.
     #[error("container {id}: a config rewrite cannot change its {field}")]
     ImmutableField {
         /// The container id.
         id: String,
-        /// The field (id, name, pod, created).
+        /// The field (name, pod, created).
         field: &'static str,
     },
     /// Invalid id or name.

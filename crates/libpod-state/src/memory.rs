@@ -27,6 +27,22 @@ struct Inner {
 }
 
 impl Inner {
+    /// `NameInUse` (with its holder) when a container or pod already has `name`.
+    fn name_free(&self, name: &str) -> Result<()> {
+        match self.names.get(name) {
+            Some(holder_id) => Err(StateError::NameInUse {
+                name: name.to_string(),
+                holder: self
+                    .namespace
+                    .get(holder_id)
+                    .map_or("object", |h| h.1)
+                    .to_string(),
+                holder_id: holder_id.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn claim(&mut self, id: &str, name: &str, kind: &'static str) -> Result<()> {
         validate_id(id)?;
         validate_name(name)?;
@@ -36,14 +52,7 @@ impl Inner {
                 holder: holder.to_string(),
             });
         }
-        if let Some(holder_id) = self.names.get(name) {
-            let holder = self.namespace.get(holder_id).map_or("object", |h| h.1);
-            return Err(StateError::NameInUse {
-                name: name.to_string(),
-                holder: holder.to_string(),
-                holder_id: holder_id.clone(),
-            });
-        }
+        self.name_free(name)?;
         self.namespace
             .insert(id.to_string(), (name.to_string(), kind));
         self.names.insert(name.to_string(), id.to_string());
@@ -189,14 +198,7 @@ impl State for InMemoryState {
         if old == new_name {
             return Ok(());
         }
-        if let Some(holder_id) = g.names.get(new_name) {
-            let holder = g.namespace.get(holder_id).map_or("object", |h| h.1);
-            return Err(StateError::NameInUse {
-                name: new_name.to_string(),
-                holder: holder.to_string(),
-                holder_id: holder_id.clone(),
-            });
-        }
+        g.name_free(new_name)?;
         g.names.remove(&old);
         g.names.insert(new_name.to_string(), id.to_string());
         if let Some(entry) = g.namespace.get_mut(id) {

@@ -540,6 +540,15 @@ impl SqliteState {
                 holder,
             });
         }
+        self.name_free(tx, name)?;
+        tx.prepare_cached("INSERT INTO id_namespace (id, name, kind) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![id, name, kind]))
+            .map_err(self.sql("registering id"))?;
+        Ok(())
+    }
+
+    /// `NameInUse` (with its holder) when a container or pod already has `name`.
+    fn name_free(&self, tx: &Connection, name: &str) -> Result<()> {
         let by_name: Option<(String, String)> = tx
             .prepare_cached("SELECT id, kind FROM id_namespace WHERE name = ?1")
             .and_then(|mut s| {
@@ -547,17 +556,14 @@ impl SqliteState {
                     .optional()
             })
             .map_err(self.sql("checking name"))?;
-        if let Some((holder_id, holder)) = by_name {
-            return Err(StateError::NameInUse {
+        match by_name {
+            Some((holder_id, holder)) => Err(StateError::NameInUse {
                 name: name.to_string(),
                 holder,
                 holder_id,
-            });
+            }),
+            None => Ok(()),
         }
-        tx.prepare_cached("INSERT INTO id_namespace (id, name, kind) VALUES (?1, ?2, ?3)")
-            .and_then(|mut s| s.execute(params![id, name, kind]))
-            .map_err(self.sql("registering id"))?;
-        Ok(())
     }
 
     fn pod_exists(&self, conn: &Connection, id: &str) -> Result<bool> {
@@ -798,20 +804,7 @@ impl State for SqliteState {
             if cfg.name == new_name {
                 return Ok(());
             }
-            let holder: Option<(String, String)> = tx
-                .prepare_cached("SELECT id, kind FROM id_namespace WHERE name = ?1")
-                .and_then(|mut s| {
-                    s.query_row([new_name], |r| Ok((r.get(0)?, r.get(1)?)))
-                        .optional()
-                })
-                .map_err(self.sql("checking name"))?;
-            if let Some((holder_id, holder)) = holder {
-                return Err(StateError::NameInUse {
-                    name: new_name.to_string(),
-                    holder,
-                    holder_id,
-                });
-            }
+            self.name_free(tx, new_name)?;
             cfg.name = new_name.to_string();
             let json = to_json("container config", id, &cfg)?;
             tx.prepare_cached("UPDATE id_namespace SET name = ?2 WHERE id = ?1")

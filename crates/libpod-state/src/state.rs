@@ -202,14 +202,13 @@ pub trait State: Send + Sync {
     fn close(&self) -> Result<()>;
 }
 
-/// The first identifying field that differs between a stored config and its rewrite.
+/// The first identifying field that differs between a stored config and its rewrite
+/// (the id cannot: the stored config is looked up by the new one's id).
 pub(crate) fn immutable_change(
     old: &ContainerConfig,
     new: &ContainerConfig,
 ) -> Option<&'static str> {
-    if old.id != new.id {
-        Some("id")
-    } else if old.name != new.name {
+    if old.name != new.name {
         Some("name")
     } else if old.pod != new.pod {
         Some("pod")

@@ -90,18 +90,21 @@ fn add_get_save_remove_container(s: &dyn State) {
         .unwrap();
 }
 
-fn rewrite_container_config_keeps_identity(s: &dyn State) {
+fn rewrite_container_config_keeps_identity_state_and_keys(s: &dyn State) {
     let c = ctr("limits");
     s.add_container(&c, &running()).unwrap();
     let mut new = c.clone();
     new.resources.memory = Some(64 << 20);
     new.resources.pids = Some(20);
+    new.networks = vec!["n1".into(), "n2".into()];
+    new.networks_cleared = true;
     s.save_container_config(&new).unwrap();
     let (got, st) = s.container(&c.id).unwrap();
     assert_eq!(got, new);
     assert_eq!(st, running(), "the state row is untouched");
     assert_eq!(s.lookup_container("limits").unwrap(), c.id);
-    // Identity fields are refused, and nothing changes.
+    // Identity fields (name and pod key the row; created orders it) are refused, and
+    // nothing changes.
     let mut renamed = new.clone();
     renamed.name = "other".into();
     assert!(matches!(
@@ -114,7 +117,18 @@ fn rewrite_container_config_keeps_identity(s: &dyn State) {
         s.save_container_config(&moved),
         Err(StateError::ImmutableField { field: "pod", .. })
     ));
-    assert_eq!(s.container(&c.id).unwrap().0, new);
+    let mut redated = new.clone();
+    redated.created = new.created + chrono::Duration::seconds(1);
+    assert!(matches!(
+        s.save_container_config(&redated),
+        Err(StateError::ImmutableField {
+            field: "created",
+            ..
+        })
+    ));
+    assert_eq!(s.container(&c.id).unwrap(), (new, running()));
+    assert_eq!(s.lookup_container("limits").unwrap(), c.id);
+    assert!(s.lookup_container("other").is_err());
     let ghost = ctr("ghost");
     assert!(matches!(
         s.save_container_config(&ghost),
@@ -349,39 +363,6 @@ fn exit_codes(s: &dyn State) {
     assert!(s.exit_code(&c.id).unwrap_err().is_not_found());
 }
 
-fn save_container_config_keeps_state_and_keys(s: &dyn State) {
-    let c = ctr("upd");
-    let st = running();
-    s.add_container(&c, &st).unwrap();
-    let mut c2 = c.clone();
-    c2.networks = vec!["n1".into(), "n2".into()];
-    c2.networks_cleared = true;
-    s.save_container_config(&c2).unwrap();
-    let (got, got_st) = s.container(&c.id).unwrap();
-    assert_eq!(got, c2);
-    assert_eq!(got_st, st);
-    // Name and pod are what the row is keyed by: refused, nothing changed.
-    let mut renamed = c2.clone();
-    renamed.name = "other".into();
-    assert!(matches!(
-        s.save_container_config(&renamed),
-        Err(StateError::ImmutableField { field: "name", .. })
-    ));
-    let mut moved = c2.clone();
-    moved.pod = Some(new_id());
-    assert!(matches!(
-        s.save_container_config(&moved),
-        Err(StateError::ImmutableField { field: "pod", .. })
-    ));
-    assert_eq!(s.container(&c.id).unwrap().0, c2);
-    assert_eq!(s.lookup_container("upd").unwrap(), c.id);
-    let missing = ctr("missing");
-    assert!(matches!(
-        s.save_container_config(&missing),
-        Err(StateError::NoSuchContainer { .. })
-    ));
-}
-
 fn refresh_after_reboot(s: &dyn State) {
     let mut ids = Vec::new();
     for (i, status) in ContainerStatus::ALL.into_iter().enumerate() {
@@ -579,14 +560,13 @@ macro_rules! conformance {
                 };
             }
             case!(add_get_save_remove_container);
-            case!(rewrite_container_config_keeps_identity);
+            case!(rewrite_container_config_keeps_identity_state_and_keys);
             case!(all_containers_ordered_by_creation);
             case!(id_and_name_conflicts);
             case!(lookups);
             case!(pods_and_membership);
             case!(exit_codes);
             case!(refresh_after_reboot);
-            case!(save_container_config_keeps_state_and_keys);
             case!(db_config_recorded_then_checked);
             case!(close_refuses_later_calls);
             case!(state_is_shareable_across_threads);

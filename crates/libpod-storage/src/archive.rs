@@ -156,7 +156,11 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ArchiveErro
 
 fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), ArchiveError> {
     use std::os::unix::fs::OpenOptionsExt as _;
-    let dir = path.parent().unwrap_or(Path::new("."));
+    // a bare file name has the parent "", which cannot be opened for the fsync
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
         ".tmp-{}-{}",
         std::process::id(),
@@ -173,7 +177,7 @@ fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Archive
         f.sync_all()?;
         fs::rename(&tmp, path)?;
         // ...and the rename itself on disk before the caller goes on.
-        crate::durable::sync_dir(dir)
+        crate::durable::sync(dir)
     })();
     if res.is_err() {
         let _ = fs::remove_file(&tmp);

@@ -8,10 +8,10 @@
 //! `layers.json`, a layer with empty files) or lose the rename itself after the caller
 //! moved on. So, everywhere in the store:
 //!
-//! 1. what a rename commits is on disk first: [`sync_file`] for a file, [`sync_tree`]
+//! 1. what a rename commits is on disk first: [`sync`] for a file, [`sync_tree`]
 //!    for a staged layer (every file and directory in it);
 //! 2. the rename itself is made durable by fsyncing the directory it happened in
-//!    ([`sync_dir`]) before anything that depends on it is written: layer content is on
+//!    ([`sync`] on it) before anything that depends on it is written: layer content is on
 //!    disk before `layers.json` names it, `layers.json` before `images.json` or
 //!    `containers.json` reference its layers.
 //!
@@ -23,14 +23,10 @@ use std::fs::File;
 use std::io;
 use std::path::Path;
 
-/// Flushes `path`'s data and metadata to disk (a file or a directory).
-pub(crate) fn sync_file(path: &Path) -> io::Result<()> {
+/// Flushes `path` to disk: a file's data and metadata, or a directory's entries
+/// (the names created, renamed or removed in it).
+pub(crate) fn sync(path: &Path) -> io::Result<()> {
     File::open(path)?.sync_all()
-}
-
-/// Makes the entries of `dir` durable (created, renamed or removed names).
-pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
 }
 
 /// Flushes every regular file and directory under `root` (and `root` itself), children
@@ -53,9 +49,9 @@ pub(crate) fn sync_tree(root: &Path) -> io::Result<()> {
                     .sync_all()?;
             }
         }
-        sync_dir(root)
+        sync(root)
     } else if meta.is_file() {
-        sync_file(root)
+        sync(root)
     } else {
         Ok(())
     }
@@ -75,7 +71,7 @@ mod tests {
         std::os::unix::fs::symlink("/nonexistent", root.join("dangling")).unwrap();
         sync_tree(&root).unwrap();
         sync_tree(&root.join("g")).unwrap();
-        sync_dir(d.path()).unwrap();
+        sync(d.path()).unwrap();
         assert!(sync_tree(&d.path().join("missing")).is_err());
     }
 }

@@ -3,7 +3,8 @@
 
 use serde::Deserialize;
 
-use crate::store::{io_at, Result, Store, StoreError};
+use crate::image::RootFs;
+use crate::store::{io_at, resolve_image, ImageRecord, LayerRecord, Result, Store, StoreError};
 
 /// One step of an image's history, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,10 +39,21 @@ pub struct LayerInfo {
     pub top_of: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ConfigHistory {
+/// The parts of an image config that history and layers read.
+#[derive(Debug, Deserialize)]
+struct HistoryConfig {
     #[serde(default)]
     history: Vec<RawEntry>,
+    rootfs: RootFs,
+}
+
+/// An image with what its history and layers are read from, all loaded under one shared
+/// lock: its record, its config, and the layers and images files.
+struct Loaded {
+    img: ImageRecord,
+    cfg: HistoryConfig,
+    layers: Vec<LayerRecord>,
+    images: Vec<ImageRecord>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -57,24 +69,39 @@ struct RawEntry {
 }
 
 impl Store {
+    /// Resolves `name_or_id` and reads its config, `layers.json` and `images.json` under
+    /// one shared lock.
+    fn load_for_history(&self, name_or_id: &str) -> Result<Loaded> {
+        let _l = self.lock_shared()?;
+        let images = self.load_images()?;
+        let idx = resolve_image(&images, name_or_id)?;
+        let img = images[idx].clone();
+        let layers = self.load_layers()?;
+        let path = self.config_path(&img.id);
+        let bytes = std::fs::read(&path).map_err(io_at(&path))?;
+        let cfg = serde_json::from_slice(&bytes)
+            .map_err(|source| StoreError::Corrupt { path, source })?;
+        Ok(Loaded {
+            img,
+            cfg,
+            layers,
+            images,
+        })
+    }
+
     /// The history of an image, newest step first (Podman's walk: each non-empty step
     /// takes the next layer down from the top).
     pub fn image_history(&self, name_or_id: &str) -> Result<Vec<HistoryEntry>> {
-        let img = self.image(name_or_id)?;
-        let bytes = self.image_config_bytes(&img.id)?;
-        let path = self.graph_root().join("images").join(&img.id);
-        let cfg: ConfigHistory =
-            serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt {
-                path: path.clone(),
-                source,
-            })?;
-        let (layers, images) = {
-            let _l = self.lock_shared()?;
-            (self.load_layers()?, self.load_images()?)
-        };
+        let Loaded {
+            img,
+            cfg,
+            layers,
+            images,
+        } = self.load_for_history(name_or_id)?;
         let mut layer = img
-            .top_layer()
-            .and_then(|t| layers.iter().find(|l| l.id == t));
+            .layers
+            .last()
+            .and_then(|t| layers.iter().find(|l| &l.id == t));
         let mut used = std::collections::BTreeSet::new();
         let mut out = Vec::with_capacity(cfg.history.len());
         let n = cfg.history.len();
@@ -116,11 +143,12 @@ impl Store {
 
     /// The layers of an image, bottom first.
     pub fn image_layers(&self, name_or_id: &str) -> Result<Vec<LayerInfo>> {
-        let img = self.image(name_or_id)?;
-        let (layers, images) = {
-            let _l = self.lock_shared()?;
-            (self.load_layers()?, self.load_images()?)
-        };
+        let Loaded {
+            img,
+            cfg,
+            layers,
+            images,
+        } = self.load_for_history(name_or_id)?;
         let mut out = Vec::with_capacity(img.layers.len());
         for (i, id) in img.layers.iter().enumerate() {
             let rec = layers.iter().find(|l| &l.id == id).ok_or_else(|| {
@@ -143,7 +171,10 @@ impl Store {
                 .collect();
             out.push(LayerInfo {
                 id: id.clone(),
-                diff_id: rec.diff_id.clone().or_else(|| img.diff_ids.get(i).cloned()),
+                diff_id: rec
+                    .diff_id
+                    .clone()
+                    .or_else(|| cfg.rootfs.diff_ids.get(i).cloned()),
                 size: rec.size,
                 top_of,
             });

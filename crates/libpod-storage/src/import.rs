@@ -629,16 +629,16 @@ impl Store {
             )?;
             if !dest_blob.exists() {
                 let moved = s.blob_owned
-                    && crate::durable::sync_file(&s.blob_src).is_ok()
+                    && crate::durable::sync(&s.blob_src).is_ok()
                     && fs::rename(&s.blob_src, &dest_blob).is_ok();
                 if moved {
                 } else if fs::hard_link(&s.blob_src, &dest_blob).is_ok() {
                     // A second name for a file we did not write: its data to disk too.
-                    crate::durable::sync_file(&dest_blob).map_err(io_at(&dest_blob))?;
+                    crate::durable::sync(&dest_blob).map_err(io_at(&dest_blob))?;
                 } else {
                     let tmp = dest_blob.with_extension("partial");
                     fs::copy(&s.blob_src, &tmp).map_err(io_at(&s.blob_src))?;
-                    crate::durable::sync_file(&tmp).map_err(io_at(&tmp))?;
+                    crate::durable::sync(&tmp).map_err(io_at(&tmp))?;
                     fs::rename(&tmp, &dest_blob).map_err(io_at(&dest_blob))?;
                 }
                 if let Some(d) = dest_blob.parent() {
@@ -687,7 +687,7 @@ impl Store {
             layers.push(rec);
         }
         for d in &touched_dirs {
-            crate::durable::sync_dir(d).map_err(io_at(d))?;
+            crate::durable::sync(d).map_err(io_at(d))?;
         }
         drop(guard);
         failpoint::hit("storage.import.before_layers_json");

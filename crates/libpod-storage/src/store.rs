@@ -279,7 +279,8 @@ pub(crate) fn load_json<T: DeserializeOwned + Default>(path: &Path) -> Result<T>
 }
 
 pub(crate) fn save_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
-    let bytes = serde_json::to_vec_pretty(v).map_err(|e| StoreError::Io {
+    // Compact: the real cost is the whole-file format, rewritten on every create/rm (issue 19).
+    let bytes = serde_json::to_vec(v).map_err(|e| StoreError::Io {
         path: path.to_path_buf(),
         source: io::Error::other(e),
     })?;
@@ -992,7 +993,7 @@ impl Store {
             made.push(dir.clone());
         }
         for d in &made {
-            if let Err(e) = crate::durable::sync_dir(d) {
+            if let Err(e) = crate::durable::sync(d) {
                 let _ = fs::remove_dir_all(&dir);
                 return Err(io_at(d)(e));
             }

@@ -71,10 +71,8 @@ impl AuthFile {
         }
     }
 
-    /// Writes the file atomically, mode 0600, creating its directory.
+    /// Writes the file atomically and durably, mode 0600, creating its directory.
     pub fn save(&self, path: &Path) -> Result<()> {
-        use std::io::Write as _;
-        use std::os::unix::fs::OpenOptionsExt as _;
         // A directory made here holds only credentials: 0700 (an existing one, such
         // as `$XDG_RUNTIME_DIR`, is not ours to change).
         if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -86,19 +84,13 @@ impl AuthFile {
                 msg: e.to_string(),
             }
         })?;
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io_at(&tmp))?;
-        f.write_all(&bytes).map_err(io_at(&tmp))?;
-        f.sync_all().map_err(io_at(&tmp))?;
-        std::fs::rename(&tmp, path).map_err(io_at(path))?;
-        let dir = path.parent().unwrap_or(std::path::Path::new("."));
-        crate::durable::sync_dir(dir).map_err(io_at(dir))
+        crate::archive::write_private(path, &bytes).map_err(|e| match e {
+            crate::archive::ArchiveError::Io { path, source } => RegistryError::Io { path, source },
+            other => RegistryError::AuthFile {
+                path: path.to_path_buf(),
+                msg: other.to_string(),
+            },
+        })
     }
 
     fn auths(&mut self) -> &mut Map<String, Value> {

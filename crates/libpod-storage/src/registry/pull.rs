@@ -108,18 +108,14 @@ enum ManifestStep {
 }
 
 /// Reads a registry's manifest answer for `full` as a pull does: an index yields the
-/// entry for `want` (or `NoMatchingPlatform`), an image manifest is checked (`nested`:
-/// it came from an index, so another index is refused).
-fn read_manifest(bytes: &[u8], want: &Platform, full: &str, nested: bool) -> Result<ManifestStep> {
+/// entry for `want` (or `NoMatchingPlatform`), an image manifest is checked.
+fn read_manifest(bytes: &[u8], want: &Platform, full: &str) -> Result<ManifestStep> {
     let bad = |msg: String| RegistryError::BadManifest {
         reference: full.to_string(),
         msg,
     };
     let mut m: AnyManifest = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
     if let Some(list) = m.manifests.take() {
-        if nested {
-            return Err(bad("nested manifest list".into()));
-        }
         let available = list
             .iter()
             .filter_map(|d| d.platform.as_ref().map(plat_string))
@@ -196,7 +192,7 @@ pub fn check_manifest(
     config: &[u8],
     platform: &Platform,
 ) -> Result<Option<(String, u64)>> {
-    match read_manifest(manifest, platform, "checked", false)? {
+    match read_manifest(manifest, platform, "checked")? {
         ManifestStep::Index(d) => Ok(Some((d.digest, d.size))),
         ManifestStep::Image(m) => {
             let cdigest = m.config.map(|c| c.digest).unwrap_or_default();
@@ -428,14 +424,14 @@ impl Store {
             msg,
         };
         let want = opts.platform.clone().unwrap_or_else(Platform::host);
-        let m = match read_manifest(&bytes, &want, &full, false)? {
+        let m = match read_manifest(&bytes, &want, &full)? {
             ManifestStep::Image(m) => m,
             ManifestStep::Index(pick) => {
                 let pr = r.clone_with_digest(pick.digest.clone());
                 let got = fetch_manifest(&conn, &pr, &full, Some((&pick.digest, pick.size)))?;
                 bytes = got.0;
                 manifest_digest = got.1;
-                match read_manifest(&bytes, &want, &full, true)? {
+                match read_manifest(&bytes, &want, &full)? {
                     ManifestStep::Image(m) => m,
                     ManifestStep::Index(_) => return Err(bad("nested manifest list".into())),
                 }
