@@ -139,16 +139,6 @@ pub fn wait_for_sigterm_trap(c: &libpod_core::Container) {
     });
 }
 
-/// True when `pid` no longer runs: no such process, or a zombie.
-pub fn pid_gone(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
-    }
-}
-
 /// Pids of processes whose command line mentions `needle`.
 pub fn pids_mentioning(needle: &str) -> Vec<i32> {
     let mut out = Vec::new();
