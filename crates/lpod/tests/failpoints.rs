@@ -380,7 +380,8 @@ fn no_child_inherits_an_armed_failpoint() {
     // `lpod container cleanup`) would, had it inherited the variable.
     let armed = "container.cleanup.after_network";
     let args = w.s(RUN);
-    let mut cmd = w.l.cmd(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut cmd =
+        w.l.cmd(&args.iter().map(String::as_str).collect::<Vec<_>>());
     cmd.env(failpoint::ENV, armed);
     let out = common::run_bounded(cmd, &["run", "-d"]);
     assert_eq!(out.code, 0, "{out:?}");

@@ -555,3 +555,15 @@ pub fn own_network(l: &Lpod, prefix: &str) -> (Bridge, String, String) {
     ]);
     (bridge, net, subnet)
 }
+
+/// GET `path` from 127.0.0.1:`port` (HTTP/1.0); the body, or `None` while nothing
+/// answers there (callers poll it with [`Lpod::wait_for`]).
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut r = String::new();
+    s.read_to_string(&mut r).ok()?;
+    r.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
+}
