@@ -163,22 +163,6 @@ fn print_cli(label: &str, p: &CliPhases) {
     );
 }
 
-fn run_ok(cmd: &mut Command) -> Result<(), String> {
-    let out = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("{cmd:?}: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{cmd:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
 struct Phases {
     create: Vec<Duration>,
     init: Vec<Duration>,
@@ -303,13 +287,7 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let with_podman = with_podman();
     let tar = busybox_tar()?;
 
-    let rt = Runtime::builder()
-        .root(tmp.join("lpod/root"))
-        .run_root(tmp.join("lpod/run"))
-        .runtime("crun")
-        .storage_driver("overlay")
-        .build()?;
-    rt.store()?.load(&tar)?;
+    let rt = runtime(&tmp.join("lpod"), &tar)?;
 
     let p = bench_lpod(&rt, n)?;
     println!("run --rm --network=none busybox true, N={n}, medians:");
@@ -350,10 +328,7 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
 
     let pdir = tmp.join("podman");
     if with_podman {
-        for d in ["varlib", "hostrun", "tmp"] {
-            std::fs::create_dir_all(pdir.join(d))?;
-        }
-        run_ok(podman(&pdir).arg("load").arg("-i").arg(&tar))?;
+        podman_dir(&pdir, &tar)?;
         let pm = bench_cli(&|| podman(&pdir), &PODMAN_ULIMITS, "none", n)?;
         print_cli("podman 4.3.1", &pm);
         let r = |a: &[Duration], b: &[Duration]| ms(median(a)) / ms(median(b));
@@ -415,7 +390,7 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
             let mut v = Vec::new();
             for _ in 0..n {
                 let t0 = Instant::now();
-                run_ok(podman(&pdir).args(["ps", "-a", "-q"]))?;
+                run_out(podman(&pdir).args(["ps", "-a", "-q"]))?;
                 v.push(t0.elapsed());
             }
             let pm = median(&v);
@@ -431,7 +406,7 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
     rt.reset()?;
     rt.shutdown(true)?;
     if with_podman {
-        let _ = run_ok(podman(&pdir).args(["rm", "-a", "-f"]));
+        let _ = run_out(podman(&pdir).args(["rm", "-a", "-f"]));
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use libpod_core::{CreateOptions, NetworkMode, Runtime};
+use libpod_core::{CreateOptions, NetworkMode};
 
 mod bench_common;
 use bench_common::*;
@@ -141,17 +141,7 @@ fn print_row(label: &str, n: usize, r: &Row) {
 
 fn with_lpod(tmp: &Path, bin: &Path, tar: &Path, n: usize, rounds: usize) -> Result<(), String> {
     let dir = tmp.join(format!("lpod-{n}"));
-    let rt = Runtime::builder()
-        .root(dir.join("root"))
-        .run_root(dir.join("run"))
-        .runtime("crun")
-        .storage_driver("overlay")
-        .build()
-        .map_err(|e| e.to_string())?;
-    rt.store()
-        .map_err(|e| e.to_string())?
-        .load(tar)
-        .map_err(|e| e.to_string())?;
+    let rt = runtime(&dir, tar)?;
     let t0 = Instant::now();
     for i in 0..n {
         rt.create_container(CreateOptions {
@@ -192,10 +182,7 @@ fn with_lpod(tmp: &Path, bin: &Path, tar: &Path, n: usize, rounds: usize) -> Res
 
 fn bench_podman(tmp: &Path, tar: &Path, n: usize, rounds: usize) -> Result<(), String> {
     let pdir = tmp.join(format!("podman-{n}"));
-    for d in ["varlib", "hostrun", "tmp"] {
-        std::fs::create_dir_all(pdir.join(d)).map_err(|e| e.to_string())?;
-    }
-    run_out(podman(&pdir).arg("load").arg("-i").arg(tar))?;
+    podman_dir(&pdir, tar)?;
     podman_create_many(&pdir, n)?;
     let cli = || podman(&pdir);
     let r = time_cli(&cli, &PODMAN_ULIMITS, rounds, n, false);
@@ -214,11 +201,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("--n takes a number (e.g. 1000 or 10k)")?],
         None => vec![0, 1000, 10_000],
     };
-    let rounds = std::env::var("LPOD_BENCH_N")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5usize)
-        .max(1);
+    let rounds = env_num("LPOD_BENCH_N", 5).max(1);
     let with_podman = with_podman();
     let tar = busybox_tar()?;
     let bin = lpod_bin();

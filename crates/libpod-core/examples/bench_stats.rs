@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use libpod_core::{CreateOptions, Runtime};
+use libpod_core::CreateOptions;
 
 mod bench_common;
 use bench_common::*;
@@ -62,13 +62,7 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let ctrs = env_num("LPOD_BENCH_STATS_CTRS", 10).max(1);
     let with_podman = with_podman();
     let tar = busybox_tar()?;
-    let rt = Runtime::builder()
-        .root(tmp.join("lpod/root"))
-        .run_root(tmp.join("lpod/run"))
-        .runtime("crun")
-        .storage_driver("overlay")
-        .build()?;
-    rt.store()?.load(&tar)?;
+    let rt = runtime(&tmp.join("lpod"), &tar)?;
     let mut list = Vec::new();
     for _ in 0..ctrs {
         let c = rt.create_container(CreateOptions {
@@ -115,26 +109,15 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
 
         if with_podman {
             let pdir = tmp.join("podman");
-            for d in ["varlib", "hostrun", "tmp"] {
-                std::fs::create_dir_all(pdir.join(d))?;
-            }
+            podman_dir(&pdir, &tar)?;
             let pm = || podman(&pdir);
-            run_out(pm().arg("load").arg("-i").arg(&tar))?;
             let mut first = String::new();
             for i in 0..ctrs {
-                let id = run_out(pm().args([
-                    "run",
-                    "-d",
-                    "--network",
-                    "none",
-                    "--ulimit",
-                    "nofile=1024:1024",
-                    "--ulimit",
-                    "nproc=1024:1024",
-                    "localhost/busybox",
-                    "sleep",
-                    "600",
-                ]))?;
+                let id = run_out(
+                    pm().args(["run", "-d", "--network", "none"])
+                        .args(PODMAN_ULIMITS)
+                        .args(["localhost/busybox", "sleep", "600"]),
+                )?;
                 if i == 0 {
                     first = id;
                 }

@@ -27,32 +27,7 @@ fn boot_after_a_reboot_starts_what_ran_under_always_and_unless_stopped() {
         c.start().unwrap();
     }
     stopped.stop(Some(std::time::Duration::ZERO)).unwrap();
-    // "Power cut": kill the processes we started (conmon and the container's init), by
-    // pid, and wait for them without asking lpod again (that would observe the deaths).
-    let mut pids = Vec::new();
-    for c in [&always, &unless, &on_failure, &plain] {
-        let i = c.inspect().unwrap();
-        pids.extend(
-            [i.state.conmon_pid, i.state.pid]
-                .into_iter()
-                .filter(|p| *p > 0),
-        );
-    }
-    for &pid in &pids {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
-    for &pid in &pids {
-        common::poll_until(&format!("pid {pid} to die"), common::POLL_LIMIT, || {
-            common::pid_gone(pid).then_some(())
-        });
-    }
-    // Unmount what the dead boot had mounted (a reboot would have).
-    let _ = env.rt.store().unwrap().unmount_all();
-    std::fs::write(env.boot_id_file(), "boot-2\n").unwrap();
-    let rt2 = env.reopen();
+    let rt2 = env.power_cut(&[&always, &unless, &on_failure, &plain]);
     let status = |c: &Container| rt2.container(c.id()).unwrap().status().unwrap();
     assert_eq!(status(&always), ContainerStatus::Exited);
     let out = rt2.boot().unwrap();

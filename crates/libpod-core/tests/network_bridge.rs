@@ -17,17 +17,7 @@ fn bridge_port_own_ip_and_no_leftovers() {
     let Some(env) = common::env() else { return };
     let net = NetGuard::new(&env.rt, env.root());
     let port = free_port();
-    let c = env
-        .rt
-        .create_container(CreateOptions {
-            image: "busybox".into(),
-            command: Some(httpd_cmd()),
-            network: NetworkMode::Bridge,
-            networks: vec![net.name.clone()],
-            ports: vec![libpod_core::network::parse_port(&format!("127.0.0.1:{port}:80")).unwrap()],
-            ..Default::default()
-        })
-        .unwrap();
+    let c = env.rt.create_container(httpd_on(&net, port)).unwrap();
     c.start().unwrap();
     let id = c.id().to_string();
 
@@ -139,17 +129,7 @@ fn crash_recovery_after_reboot_releases_the_network() {
     let Some(env) = common::env() else { return };
     let net = NetGuard::new(&env.rt, env.root());
     let port = free_port();
-    let c = env
-        .rt
-        .create_container(CreateOptions {
-            image: "busybox".into(),
-            command: Some(httpd_cmd()),
-            network: NetworkMode::Bridge,
-            networks: vec![net.name.clone()],
-            ports: vec![libpod_core::network::parse_port(&format!("127.0.0.1:{port}:80")).unwrap()],
-            ..Default::default()
-        })
-        .unwrap();
+    let c = env.rt.create_container(httpd_on(&net, port)).unwrap();
     c.start().unwrap();
     let id = c.id().to_string();
     assert!(http_get(&format!("127.0.0.1:{port}")).contains(PAGE));
@@ -157,27 +137,8 @@ fn crash_recovery_after_reboot_releases_the_network() {
         !net.leftovers(&id).is_empty(),
         "a lease and rules while running"
     );
-    // "Power cut": kill conmon and the container's init (ours, by pid).
-    let i = c.inspect().unwrap();
-    for pid in [i.state.pid, i.state.conmon_pid] {
-        if pid > 0 {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-        }
-    }
-    for pid in [i.state.pid, i.state.conmon_pid] {
-        if pid > 0 {
-            common::poll_until(&format!("pid {pid} to die"), common::POLL_LIMIT, || {
-                common::pid_gone(pid).then_some(())
-            });
-        }
-    }
-    let _ = env.rt.store().unwrap().unmount_all();
-    std::fs::write(env.boot_id_file(), "boot-2\n").unwrap();
-    // The new boot's first open releases what the old boot held.
-    let rt2 = env.reopen();
+    // "Power cut", then the new boot's first open releases what the old boot held.
+    let rt2 = env.power_cut(&[&c]);
     assert_eq!(net.leftovers(&id), Vec::<String>::new());
     let left: Vec<_> = std::fs::read_dir(env.run_root().join("netns"))
         .map(|r| r.flatten().map(|e| e.path()).collect())
@@ -224,17 +185,7 @@ fn bridge_port_under_runc() {
     };
     let net = NetGuard::new(&env.rt, env.root());
     let port = free_port();
-    let c = env
-        .rt
-        .create_container(CreateOptions {
-            image: "busybox".into(),
-            command: Some(httpd_cmd()),
-            network: NetworkMode::Bridge,
-            networks: vec![net.name.clone()],
-            ports: vec![libpod_core::network::parse_port(&format!("127.0.0.1:{port}:80")).unwrap()],
-            ..Default::default()
-        })
-        .unwrap();
+    let c = env.rt.create_container(httpd_on(&net, port)).unwrap();
     c.start().unwrap();
     let id = c.id().to_string();
     assert!(http_get(&format!("127.0.0.1:{port}")).contains(PAGE));

@@ -40,19 +40,9 @@ fn hosts(c: &libpod_core::Container) -> String {
 fn connect_and_disconnect_a_running_container() {
     let Some(env) = common::env() else { return };
     let net1 = NetGuard::new(&env.rt, env.root());
-    let net2 = NetGuard::new_avoiding(&env.rt, env.root(), &[&net1]);
+    let net2 = NetGuard::new(&env.rt, env.root());
     let port = free_port();
-    let c = env
-        .rt
-        .create_container(CreateOptions {
-            image: "busybox".into(),
-            command: Some(httpd_cmd()),
-            network: NetworkMode::Bridge,
-            networks: vec![net1.name.clone()],
-            ports: vec![libpod_core::network::parse_port(&format!("127.0.0.1:{port}:80")).unwrap()],
-            ..Default::default()
-        })
-        .unwrap();
+    let c = env.rt.create_container(httpd_on(&net1, port)).unwrap();
     c.start().unwrap();
     let id = c.id().to_string();
     let short = id[..12].to_string();
@@ -134,7 +124,7 @@ fn connect_and_disconnect_a_running_container() {
 fn connect_and_disconnect_a_stopped_container() {
     let Some(env) = common::env() else { return };
     let net1 = NetGuard::new(&env.rt, env.root());
-    let net2 = NetGuard::new_avoiding(&env.rt, env.root(), &[&net1]);
+    let net2 = NetGuard::new(&env.rt, env.root());
     let c = env
         .rt
         .create_container(CreateOptions {
@@ -210,17 +200,7 @@ fn reload_restores_lost_port_forwarding_with_same_address() {
     let Some(env) = common::env() else { return };
     let net = NetGuard::new(&env.rt, env.root());
     let port = free_port();
-    let c = env
-        .rt
-        .create_container(CreateOptions {
-            image: "busybox".into(),
-            command: Some(httpd_cmd()),
-            network: NetworkMode::Bridge,
-            networks: vec![net.name.clone()],
-            ports: vec![libpod_core::network::parse_port(&format!("127.0.0.1:{port}:80")).unwrap()],
-            ..Default::default()
-        })
-        .unwrap();
+    let c = env.rt.create_container(httpd_on(&net, port)).unwrap();
     c.start().unwrap();
     let id = c.id().to_string();
     assert!(http_get(&format!("127.0.0.1:{port}")).contains(PAGE));

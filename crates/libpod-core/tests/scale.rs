@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use libpod_core::{CreateOptions, Error, NetworkError, NetworkMode, PodCreateOptions, PodError};
-use libpod_net::{NetworkCreateOptions, SetupError};
+use libpod_net::SetupError;
 
 const UNNAMED: usize = 3000;
 
@@ -141,25 +141,8 @@ fn unnamed_pods_get_unique_names_and_a_taken_pod_name_fails() {
 fn a_full_network_refuses_the_next_container_naming_network_and_subnet() {
     let Some(env) = common::env() else { return };
     // A /29 of a free /24 holds 5 containers (network, gateway and broadcast reserved).
-    let base = lpod_test_support::free_subnet(&[]);
-    let subnet = base.replace("/24", "/29");
-    let bridge = lpod_test_support::free_bridge_name("lps");
-    let name = format!("full-{bridge}");
-    env.rt
-        .create_network(&NetworkCreateOptions {
-            name: name.clone(),
-            bridge: Some(bridge.clone()),
-            subnet: Some(subnet.parse().unwrap()),
-            ..Default::default()
-        })
-        .unwrap();
-    let guard = network_support::NetGuard {
-        rt: env.rt.clone(),
-        name: name.clone(),
-        bridge,
-        subnet: subnet.clone(),
-        root: env.root(),
-    };
+    let guard = network_support::NetGuard::with_prefix(&env.rt, env.root(), 29);
+    let (name, subnet) = (guard.name.clone(), guard.subnet.clone());
     let opts = || CreateOptions {
         network: NetworkMode::Bridge,
         networks: vec![name.clone()],

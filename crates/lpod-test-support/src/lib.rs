@@ -14,6 +14,7 @@
 //! - the test's own bridge name and subnet, checked against the host's links and routes
 //!   ([`free_bridge_name`], [`free_subnet`]) and a bridge guard ([`Bridge`]);
 //! - Podman in a private mount namespace with its own temp root ([`PrivatePodman`]);
+//! - one `/proc/PID/stat` reader ([`proc_stat`], [`pid_gone`], [`pid_live`]);
 //! - [`durability`]: the fsync-discipline checker over an strace recording;
 //! - the stress driver ([`stress`]) shared by `cargo xtask stress` and lpod's short stress test.
 #![deny(missing_docs)]
@@ -23,6 +24,7 @@ mod fs;
 mod guards;
 mod net;
 mod podman;
+mod proc;
 pub mod stress;
 
 pub use fs::{mounts_under, unescape_mount, SmallDisk, TempRoot, Tmpfs};
@@ -35,3 +37,4 @@ pub use net::{
     subnets_overlap, Bridge, Ipv4Net,
 };
 pub use podman::{require_podman, PrivatePodman};
+pub use proc::{pid_gone, pid_live, proc_stat, ProcStat};

@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Stdio;
 
 use common::Lpod;
@@ -33,7 +32,7 @@ impl HeldCreate {
         let held = HeldCreate { child };
         let pid = held.pid();
         l.wait_for("the create to stop at its failpoint", || {
-            (proc_state(pid) == Some('T')).then_some(())
+            (common::proc_stat(pid)?.state == 'T').then_some(())
         });
         held
     }
@@ -63,38 +62,6 @@ impl Drop for HeldCreate {
     }
 }
 
-/// The state letter of `/proc/PID/stat` (R, S, T, Z, ...).
-fn proc_state(pid: i32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(") ")?.1.chars().next()
-}
-
-/// Ids of the storage's container records (`storage/containers.json`).
-fn storage_containers(root: &Path) -> Vec<String> {
-    let f = root.join("storage/containers.json");
-    let text = std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("read {}: {e}", f.display()));
-    let v: serde_json::Value =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}: {text}", f.display()));
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| c["id"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-/// `system check [--repair ARGS...] --format json`: (exit code, findings, repaired).
-fn check(l: &Lpod, args: &[&str]) -> (i32, Vec<serde_json::Value>, Vec<serde_json::Value>) {
-    let mut all = vec!["system", "check"];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["--format", "json"]);
-    let out = l.run(&all);
-    assert!(out.code == 0 || out.code == 1, "{all:?}: {out:?}");
-    let v: serde_json::Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("{all:?} printed no JSON ({e}): {out:?}"));
-    let list = |k: &str| v[k].as_array().cloned().unwrap_or_default();
-    (out.code, list("findings"), list("repaired"))
-}
-
 fn kinds(list: &[serde_json::Value]) -> Vec<String> {
     list.iter()
         .map(|f| f["kind"].as_str().unwrap_or_default().to_string())
@@ -106,26 +73,27 @@ fn repair_racing_a_create_leaves_its_storage() {
     let Some(l) = Lpod::with_image() else { return };
     let held = HeldCreate::start(&l, "racer");
     // The create is between its storage and its row: the audit sees an orphan.
-    let ids = storage_containers(&l.root);
+    let ids = l.storage_containers();
     assert_eq!(ids.len(), 1, "the held create made its storage: {ids:?}");
     let id = ids[0].clone();
-    let (code, findings, _) = check(&l, &[]);
-    assert_eq!(code, 1);
+    let report = l.system_check(&[]);
+    assert_eq!(report.code, 1);
     assert!(
-        findings
+        report
+            .findings
             .iter()
             .any(|f| f["kind"] == "orphan-storage" && f["id"] == id.as_str()),
-        "{findings:?}"
+        "{report:?}"
     );
     // A repair with the default age guard, then one without it (--max 0): the live
     // create's journal entry still protects it. Neither removes its storage.
     for args in [&["--repair"][..], &["--repair", "--max", "0"][..]] {
-        let (_, _, repaired) = check(&l, args);
+        let repaired = l.system_check(args).repaired;
         assert!(
             !repaired.iter().any(|f| f["id"] == id.as_str()),
             "{args:?} repaired the live create's objects: {repaired:?}"
         );
-        assert_eq!(storage_containers(&l.root), vec![id.clone()], "{args:?}");
+        assert_eq!(l.storage_containers(), vec![id.clone()], "{args:?}");
     }
     // The create finishes as if nothing happened, and its container runs.
     let out = held.finish();
@@ -133,8 +101,8 @@ fn repair_racing_a_create_leaves_its_storage() {
     assert_eq!(out.stdout.trim(), id);
     l.ok(&["start", "-a", "racer"]);
     assert_eq!(l.inspect("racer", "{{.State.ExitCode}}"), "0");
-    let (code, findings, _) = check(&l, &[]);
-    assert_eq!(code, 0, "{findings:?}");
+    let report = l.system_check(&[]);
+    assert_eq!(report.code, 0, "{report:?}");
     l.ok(&["rm", "racer"]);
 }
 
@@ -142,15 +110,15 @@ fn repair_racing_a_create_leaves_its_storage() {
 fn a_killed_create_is_repaired_whatever_its_age() {
     let Some(l) = Lpod::with_image() else { return };
     let held = HeldCreate::start(&l, "victim");
-    assert_eq!(storage_containers(&l.root).len(), 1);
+    assert_eq!(l.storage_containers().len(), 1);
     // Dead now (kill -9 while stopped): its journal entry names a dead owner.
     held.signal(nix::sys::signal::Signal::SIGKILL);
     drop(held);
     // The age guard is for live writers: the journal proves this one is gone, and
     // recovery (at the repair's open) removes what it made, young as it is.
-    let (code, findings, _) = check(&l, &["--repair"]);
-    assert_eq!(code, 0, "{:?}", kinds(&findings));
-    assert!(storage_containers(&l.root).is_empty());
+    let report = l.system_check(&["--repair"]);
+    assert_eq!(report.code, 0, "{:?}", kinds(&report.findings));
+    assert!(l.storage_containers().is_empty());
     assert!(l.ps_all().is_empty());
 }
 

@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
-
-use common::{own_network, reserve_port, Lpod};
+use common::{http_get, own_network, reserve_port, Lpod};
 
 #[test]
 fn network_ls_has_podmans_columns_in_name_order() {
@@ -68,17 +66,6 @@ fn network_rm_of_a_missing_network_exits_1_unless_forced() {
         (0, "", ""),
         "{out:?}"
     );
-}
-
-/// GET `path` from 127.0.0.1:`port` (HTTP/1.0), the body.
-fn http_get(port: u16, path: &str) -> Option<String> {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
-        .ok()?;
-    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
-    let mut r = String::new();
-    s.read_to_string(&mut r).ok()?;
-    r.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
 }
 
 #[test]

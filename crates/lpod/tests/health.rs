@@ -360,19 +360,17 @@ fn rm_fa_leaves_no_monitor_and_check_repairs_orphans() {
         let p = l.health_monitors();
         (p.len() == 2).then_some(p)
     });
+    let me = common::proc_stat(std::process::id() as i32).expect("own stat");
+    let bin = std::fs::canonicalize(common::lpod_bin()).expect("lpod binary");
     for p in &pids {
-        // Detached: not a child of the lpod that started it (re-parented).
-        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap();
-        let ppid: i32 = stat
-            .rsplit_once(')')
-            .unwrap()
-            .1
-            .split_whitespace()
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert_ne!(ppid, std::process::id() as i32);
+        // Detached: in a session of its own (setsid), so no terminal or process group
+        // of the caller reaches it, and re-parented away from the lpod that started it
+        // (double fork): its parent is no lpod process.
+        let stat = common::proc_stat(*p).unwrap_or_else(|| panic!("monitor {p} stat"));
+        assert_ne!(stat.session, me.session, "monitor {p}: {stat:?}");
+        assert_ne!(stat.pgrp, me.pgrp, "monitor {p}: {stat:?}");
+        let parent = std::fs::read_link(format!("/proc/{}/exe", stat.ppid)).ok();
+        assert_ne!(parent.as_ref(), Some(&bin), "monitor {p}: {stat:?}");
     }
     wait_status(&l, "a", "healthy");
     let out = l.run(&["system", "check"]);

@@ -7,26 +7,12 @@ mod common;
 
 use common::{own_network, Lpod};
 
-fn aliases(l: &Lpod, cid: &str, net: &str) -> String {
-    l.ok(&[
-        "inspect",
-        "--format",
-        &format!("{{{{(index .NetworkSettings.Networks \"{net}\").Aliases}}}}"),
+/// `FIELD` of the container's entry for network `net` in inspect's NetworkSettings.
+fn on_network(l: &Lpod, cid: &str, net: &str, field: &str) -> String {
+    l.inspect(
         cid,
-    ])
-    .trim()
-    .to_string()
-}
-
-fn ip_on(l: &Lpod, cid: &str, net: &str) -> String {
-    l.ok(&[
-        "inspect",
-        "--format",
-        &format!("{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}"),
-        cid,
-    ])
-    .trim()
-    .to_string()
+        &format!("{{{{(index .NetworkSettings.Networks \"{net}\").{field}}}}}"),
+    )
 }
 
 #[test]
@@ -68,14 +54,17 @@ fn connect_disconnect_and_reload_a_running_container() {
         .trim()
         .to_string();
     let short = &cid[..12];
-    assert_eq!(aliases(&l, &cid, &net1), format!("[{short}]"));
-    let ip1 = ip_on(&l, &cid, &net1);
+    assert_eq!(on_network(&l, &cid, &net1, "Aliases"), format!("[{short}]"));
+    let ip1 = on_network(&l, &cid, &net1, "IPAddress");
     assert!(!ip1.is_empty());
 
     let out = l.run(&["network", "connect", "--alias", "web", &net2, &cid]);
     assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
-    assert_eq!(aliases(&l, &cid, &net2), format!("[web {short}]"));
-    let ip2 = ip_on(&l, &cid, &net2);
+    assert_eq!(
+        on_network(&l, &cid, &net2, "Aliases"),
+        format!("[web {short}]")
+    );
+    let ip2 = on_network(&l, &cid, &net2, "IPAddress");
     assert!(!ip2.is_empty());
     let hosts = l.ok(&["exec", &cid, "cat", "/etc/hosts"]);
     assert!(hosts.contains(&ip2), "{hosts}");
@@ -102,6 +91,6 @@ fn connect_disconnect_and_reload_a_running_container() {
     // Reload prints the container's id and keeps its address.
     assert_eq!(l.ok(&["network", "reload", &cid]).trim(), cid);
     assert_eq!(l.ok(&["network", "reload", "--all"]).trim(), cid);
-    assert_eq!(ip_on(&l, &cid, &net2), ip2);
+    assert_eq!(on_network(&l, &cid, &net2, "IPAddress"), ip2);
     l.ok(&["rm", "-f", "-t", "0", &cid]);
 }

@@ -9,37 +9,6 @@ use std::time::{Duration, Instant};
 
 use common::Lpod;
 
-/// True when `pid` no longer runs: no such process, or a zombie.
-fn pid_gone(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
-    }
-}
-
-/// Live processes of the lpod binary under test that name this world's paths (the
-/// exit command's cleanup, waiting out a backoff, is one). Never conmon.
-fn lpod_processes(l: &Lpod) -> Vec<i32> {
-    let ours = l.dir().to_string_lossy().into_owned();
-    let bin = std::fs::canonicalize(common::lpod_bin()).expect("lpod binary");
-    let mut pids = Vec::new();
-    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
-            continue;
-        };
-        if std::fs::read_link(e.path().join("exe")).ok().as_ref() != Some(&bin) {
-            continue;
-        }
-        let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-        if String::from_utf8_lossy(&cmd).contains(&ours) && !pid_gone(pid) {
-            pids.push(pid);
-        }
-    }
-    pids
-}
-
 /// The container's current init pid as conmon wrote it, read without running lpod.
 fn pidfile_pid(l: &Lpod, id: &str) -> Option<i32> {
     let f: PathBuf = l.runroot.join("persist").join(id).join("pidfile");
@@ -69,14 +38,14 @@ fn run_with_policy(l: &Lpod, name: &str, policy: &str, cmd: &[&str]) -> String {
         &l.image,
     ];
     args.extend_from_slice(cmd);
-    l.ok(&args).trim().to_string()
+    l.ok_trim(&args)
 }
 
 /// Waits until every exit command of this world finished (conmon waits for its exit
 /// command, so: no conmon of ours and no lpod process of ours left).
 fn wait_exit_handling_done(l: &Lpod) {
     l.wait_for("the exit command to finish", || {
-        (l.conmons().is_empty() && lpod_processes(l).is_empty()).then_some(())
+        (l.conmons().is_empty() && l.lpod_processes().is_empty()).then_some(())
     });
 }
 
@@ -122,11 +91,11 @@ fn always_restarts_after_kill_9_with_no_lpod_process_left() {
     let pid = l.wait_for("the first pid", || pidfile_pid(&l, &id));
     assert_eq!(l.inspect("web", "{{.State.Pid}}"), pid.to_string());
     // The lpod that started it is gone; only conmon watches the container now.
-    assert!(lpod_processes(&l).is_empty(), "{:?}", lpod_processes(&l));
+    assert!(l.lpod_processes().is_empty(), "{:?}", l.lpod_processes());
     kill9(pid);
     // Observed without running lpod: conmon's exit command restarted it.
     let again = l.wait_for("a new process of the container", || {
-        pidfile_pid(&l, &id).filter(|p| *p != pid && !pid_gone(*p))
+        pidfile_pid(&l, &id).filter(|p| *p != pid && !common::pid_gone(*p))
     });
     l.wait_for("the restart to be recorded", || {
         (l.inspect("web", "{{.State.Status}} {{.State.Pid}} {{.RestartCount}}")
@@ -235,7 +204,7 @@ fn rm_fa_leaves_no_waiting_process_behind() {
         let waiting = (0..3)
             .filter(|i| l.inspect(&format!("c{i}"), "{{.State.Restarting}}") == "true")
             .count();
-        (waiting == 3 && !lpod_processes(&l).is_empty()).then_some(())
+        (waiting == 3 && !l.lpod_processes().is_empty()).then_some(())
     });
     l.ok(&["rm", "-fa", "-t", "0"]);
     wait_exit_handling_done(&l);

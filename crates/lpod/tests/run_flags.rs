@@ -5,6 +5,12 @@ mod common;
 
 use common::Lpod;
 
+/// Nothing is left behind: `ps -a -q` lists no container.
+fn assert_no_containers(l: &Lpod) {
+    let ids = l.ok(&["ps", "-a", "-q"]);
+    assert!(ids.trim().is_empty(), "containers left: {ids}");
+}
+
 #[test]
 fn group_add_sets_supplementary_groups_by_gid_and_name() {
     let Some(l) = Lpod::with_image() else {
@@ -54,8 +60,10 @@ fn group_add_sets_supplementary_groups_by_gid_and_name() {
     l.ok(&["start", "ga"]);
     let out = l.ok(&["exec", "ga", "id", "-G"]);
     assert!(out.split_whitespace().any(|g| g == "4243"), "{out}");
-    let out = l.ok(&["inspect", "--format", "{{json .HostConfig.GroupAdd}}", "ga"]);
-    assert_eq!(out.trim(), r#"["4243"]"#);
+    assert_eq!(
+        l.inspect("ga", "{{json .HostConfig.GroupAdd}}"),
+        r#"["4243"]"#
+    );
     l.ok(&["rm", "-f", "-t", "0", "ga"]);
 
     // A name the image does not know fails at start, naming it; nothing is left behind.
@@ -69,7 +77,7 @@ fn group_add_sets_supplementary_groups_by_gid_and_name() {
     assert!(out.stderr.contains("keep-groups"), "{out:?}");
     let out = l.run(&["create", "--group-add", "a:b", &img, "true"]);
     out.assert_error(125, "malformed group");
-    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+    assert_no_containers(&l);
 }
 
 /// The container's environment as `lpod run ... env` prints it, one `KEY=VALUE` a line.
@@ -151,9 +159,9 @@ fn label_file_labels_are_overridden_by_label_flags() {
         &img,
         "true",
     ]);
-    let labels = l.ok(&["inspect", "--format", "{{json .Config.Labels}}", "lf"]);
+    let labels = l.inspect("lf", "{{json .Config.Labels}}");
     let labels: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(labels.trim()).expect("labels as JSON");
+        serde_json::from_str(&labels).expect("labels as JSON");
     assert_eq!(
         labels.get("from.file").map(String::as_str),
         Some("one"),
@@ -183,7 +191,7 @@ fn label_file_labels_are_overridden_by_label_flags() {
     ]);
     out.assert_error(125, "missing label file");
     assert!(out.stderr.contains("nope"), "{out:?}");
-    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+    assert_no_containers(&l);
 }
 
 #[test]
@@ -208,7 +216,7 @@ fn umask_sets_the_process_umask() {
     let out = l.run(&["create", "--umask", "0999", &img, "true"]);
     out.assert_error(125, "bad umask");
     assert!(out.stderr.contains("0999"), "{out:?}");
-    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+    assert_no_containers(&l);
 }
 
 #[test]
@@ -241,7 +249,7 @@ fn ulimit_sets_limits_and_refuses_more_than_the_host_hard_limit() {
     assert!(out.stderr.contains("host's hard limit"), "{out:?}");
     let out = l.run(&["create", "--ulimit", "nofile=20:10", &img, "true"]);
     out.assert_error(125, "soft above hard");
-    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+    assert_no_containers(&l);
 }
 
 #[test]
@@ -293,10 +301,8 @@ fn init_runs_catatonit_as_pid_1_which_forwards_signals() {
         "sleep 600 & wait",
     ]);
     l.ok(&["stop", "-t", "30", "in"]);
-    let code = l.ok(&["inspect", "--format", "{{.State.ExitCode}}", "in"]);
-    assert_eq!(code.trim(), "143");
-    let out = l.ok(&["inspect", "--format", "{{.HostConfig.Init}}", "in"]);
-    assert_eq!(out.trim(), "true");
+    assert_eq!(l.inspect("in", "{{.State.ExitCode}}"), "143");
+    assert_eq!(l.inspect("in", "{{.HostConfig.Init}}"), "true");
     l.ok(&["rm", "in"]);
 
     // --init-path: the binary given; one that does not exist is a clear error.
@@ -314,7 +320,7 @@ fn init_runs_catatonit_as_pid_1_which_forwards_signals() {
     ]);
     out.assert_error(125, "missing init");
     assert!(out.stderr.contains("/no/such/init"), "{out:?}");
-    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+    assert_no_containers(&l);
 }
 
 /// This test process's namespace link of `kind` (e.g. `pid:[4026531836]`).
@@ -429,11 +435,7 @@ fn pid_ipc_uts_modes_host_private_and_container() {
     ]);
     l.ok(&["start", "user"]);
     assert_eq!(l.ok(&["wait", "user"]).trim(), "0");
-    assert_eq!(
-        l.ok(&["inspect", "--format", "{{.State.Status}}", "dep"])
-            .trim(),
-        "running"
-    );
+    assert_eq!(l.inspect("dep", "{{.State.Status}}"), "running");
     assert_ne!(
         l.run(&["rm", "-f", "-t", "0", "dep"]).code,
         0,
@@ -454,9 +456,11 @@ fn pid_ipc_uts_modes_host_private_and_container() {
         &img,
         "true",
     ]);
-    let nsa = l.ok(&["inspect", "--format", "{{.Id}}", "nsa"]);
-    let out = l.ok(&["inspect", "--format", modes, "nsb"]);
-    assert_eq!(out.trim(), format!("host container:{} private", nsa.trim()));
+    let nsa = l.inspect("nsa", "{{.Id}}");
+    assert_eq!(
+        l.inspect("nsb", modes),
+        format!("host container:{nsa} private")
+    );
     l.ok(&["rm", "nsb"]);
     let out = l.run(&["create", "--pid", "bogus", &img, "true"]);
     out.assert_error(125, "bad --pid");
@@ -467,7 +471,7 @@ fn pid_ipc_uts_modes_host_private_and_container() {
     let out = l.run(&["create", "--uts", "host", "--hostname", "x", &img, "true"]);
     out.assert_error(125, "hostname with uts host");
     l.ok(&["rm", "-f", "-t", "0", "nsa"]);
-    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+    assert_no_containers(&l);
 }
 
 #[test]
@@ -501,10 +505,9 @@ fn cgroupns_host_or_private() {
         &img,
         "true",
     ]);
-    let out = l.ok(&["inspect", "--format", "{{.HostConfig.CgroupnsMode}}", "cg"]);
-    assert_eq!(out.trim(), "private");
+    assert_eq!(l.inspect("cg", "{{.HostConfig.CgroupnsMode}}"), "private");
     l.ok(&["rm", "cg"]);
     let out = l.run(&["create", "--cgroupns", "container:x", &img, "true"]);
     out.assert_error(125, "bad --cgroupns");
-    assert!(l.ok(&["ps", "-a", "-q"]).trim().is_empty());
+    assert_no_containers(&l);
 }

@@ -6,31 +6,29 @@ mod common;
 
 use common::{free_subnet, Bridge, Lpod};
 
-/// Stdout of a successful command, trimmed (an id or a name).
-fn ok(l: &Lpod, args: &[&str]) -> String {
-    l.ok(args).trim().to_string()
+/// `run -d --network NETWORK --stop-signal KILL IMAGE sleep 600`: a container that
+/// runs until removed (and `rm -f` kills at once).
+fn sleeper<'a>(l: &'a Lpod, network: &'a str) -> [&'a str; 9] {
+    [
+        "run",
+        "-d",
+        "--network",
+        network,
+        "--stop-signal",
+        "KILL",
+        &l.image,
+        "sleep",
+        "600",
+    ]
 }
 
 #[test]
 fn container_prune_removes_every_container_that_does_not_run() {
     let Some(l) = Lpod::with_image() else { return };
-    let created = ok(&l, &["create", "--network", "none", &l.image, "true"]);
-    let exited = ok(&l, &["run", "-d", "--network", "none", &l.image, "true"]);
+    let created = l.ok_trim(&["create", "--network", "none", &l.image, "true"]);
+    let exited = l.ok_trim(&["run", "-d", "--network", "none", &l.image, "true"]);
     l.ok(&["wait", &exited]);
-    let running = ok(
-        &l,
-        &[
-            "run",
-            "-d",
-            "--network",
-            "none",
-            "--stop-signal",
-            "KILL",
-            &l.image,
-            "sleep",
-            "600",
-        ],
-    );
+    let running = l.ok_trim(&sleeper(&l, "none"));
     let out = l.ok(&["container", "prune", "-f"]);
     let mut pruned: Vec<&str> = out.lines().collect();
     pruned.sort();
@@ -44,7 +42,7 @@ fn container_prune_removes_every_container_that_does_not_run() {
         .collect();
     assert_eq!(left, vec![running.clone()]);
     // Nothing to prune: prints nothing and succeeds.
-    assert_eq!(ok(&l, &["container", "prune", "--force"]), "");
+    assert_eq!(l.ok_trim(&["container", "prune", "--force"]), "");
     l.ok(&["rm", "-f", &running]);
 }
 
@@ -54,47 +52,19 @@ fn a_full_network_names_itself_and_its_subnet_and_unnamed_networks_get_lpod_n() 
     let bridge = Bridge::free("lps");
     let subnet = free_subnet(&[]).replace("/24", "/30");
     // No name: the first free lpodN.
-    let name = ok(
-        &l,
-        &[
-            "network",
-            "create",
-            "--subnet",
-            &subnet,
-            "--interface-name",
-            &bridge.0,
-        ],
-    );
-    assert_eq!(name, "lpod1");
-    let first = ok(
-        &l,
-        &[
-            "run",
-            "-d",
-            "--network",
-            &name,
-            "--stop-signal",
-            "KILL",
-            &l.image,
-            "sleep",
-            "600",
-        ],
-    );
-    let out = l.run(&[
-        "run",
-        "-d",
-        "--network",
-        &name,
-        "--stop-signal",
-        "KILL",
-        &l.image,
-        "sleep",
-        "600",
+    let name = l.ok_trim(&[
+        "network",
+        "create",
+        "--subnet",
+        &subnet,
+        "--interface-name",
+        &bridge.0,
     ]);
+    assert_eq!(name, "lpod1");
+    let first = l.ok_trim(&sleeper(&l, &name));
+    let out = l.run(&sleeper(&l, &name));
     // `run` maps a failed start to 126 as before; one clear error line.
-    assert_ne!(out.code, 0, "{out:?}");
-    let lines: Vec<&str> = out.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{out:?}");
+    out.assert_error(126, "run on a full network");
     assert!(
         out.stderr.contains(&format!("network {name} is full"))
             && out.stderr.contains(&subnet)
@@ -102,22 +72,14 @@ fn a_full_network_names_itself_and_its_subnet_and_unnamed_networks_get_lpod_n() 
         "{out:?}"
     );
     // The refused container is not running; removing the first frees the address.
+    let ps = l.ps_all();
+    let refused: Vec<&serde_json::Value> =
+        ps.iter().filter(|c| c["Id"] != first.as_str()).collect();
+    assert_eq!(refused.len(), 1, "{ps:?}");
+    assert_ne!(refused[0]["State"], "running", "{ps:?}");
     l.ok(&["rm", "-f", &first]);
     l.ok(&["rm", "-a", "-f"]);
-    let again = ok(
-        &l,
-        &[
-            "run",
-            "-d",
-            "--network",
-            &name,
-            "--stop-signal",
-            "KILL",
-            &l.image,
-            "sleep",
-            "600",
-        ],
-    );
+    let again = l.ok_trim(&sleeper(&l, &name));
     l.ok(&["rm", "-f", &again]);
     l.ok(&["network", "rm", "-f", &name]);
 }

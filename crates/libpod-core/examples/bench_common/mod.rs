@@ -166,3 +166,30 @@ pub fn podman_create_many(pdir: &Path, n: usize) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Prepares `pdir` for [`podman`] (its bind-mount sources and temp dir) and loads the
+/// busybox image `tar` into that Podman.
+pub fn podman_dir(pdir: &Path, tar: &Path) -> Result<(), String> {
+    for d in ["varlib", "hostrun", "tmp"] {
+        std::fs::create_dir_all(pdir.join(d)).map_err(|e| format!("{}: {e}", pdir.display()))?;
+    }
+    run_out(podman(pdir).arg("load").arg("-i").arg(tar))?;
+    Ok(())
+}
+
+/// A library runtime on `dir/root` and `dir/run` (crun, overlay) with the busybox
+/// image `tar` loaded: the same roots [`lpod`] gives the CLI.
+pub fn runtime(dir: &Path, tar: &Path) -> Result<libpod_core::Runtime, String> {
+    let rt = libpod_core::Runtime::builder()
+        .root(dir.join("root"))
+        .run_root(dir.join("run"))
+        .runtime("crun")
+        .storage_driver("overlay")
+        .build()
+        .map_err(|e| format!("runtime on {}: {e}", dir.display()))?;
+    rt.store()
+        .map_err(|e| format!("store of {}: {e}", dir.display()))?
+        .load(tar)
+        .map_err(|e| format!("load {}: {e}", tar.display()))?;
+    Ok(rt)
+}

@@ -500,7 +500,6 @@ mod tests {
 1:cpu:/lpod/abc
 0::/lpod/abc
 ";
-        let dir = tempfile::tempdir().unwrap();
         let unified = std::path::PathBuf::from("/sys/fs/cgroup/unified/lpod/abc");
         let cg = ProcessCgroups::resolve(7, proc_cgroup, HYBRID_MOUNTINFO, |d| {
             assert_eq!(d, unified);
@@ -515,7 +514,6 @@ mod tests {
         assert_eq!(cg.pids.clone().unwrap().path, unified);
         assert_eq!(cg.blkio.clone().unwrap().version, CgroupVersion::V2);
         assert_eq!(cg.unified.as_deref(), Some(unified.as_path()));
-        drop(dir);
     }
 
     #[test]

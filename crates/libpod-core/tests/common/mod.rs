@@ -66,6 +66,37 @@ impl Env {
         builder(self.dir.path(), &self.runtime).build().unwrap()
     }
 
+    /// A "power cut" and the reboot after it: kills the processes we started for
+    /// `containers` (conmon and the container's init), by pid, and waits for them
+    /// without asking lpod (that would observe the deaths); unmounts what the dead boot
+    /// had mounted (a reboot would have), moves the boot id on, and returns a runtime
+    /// opened in the new boot.
+    pub fn power_cut(&self, containers: &[&libpod_core::Container]) -> Runtime {
+        let mut pids = Vec::new();
+        for c in containers {
+            let i = c.inspect().expect("inspect before the power cut");
+            pids.extend(
+                [i.state.pid, i.state.conmon_pid]
+                    .into_iter()
+                    .filter(|p| *p > 0),
+            );
+        }
+        for &pid in &pids {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        for &pid in &pids {
+            poll_until(&format!("pid {pid} to die"), POLL_LIMIT, || {
+                pid_gone(pid).then_some(())
+            });
+        }
+        let _ = self.rt.store().expect("store").unmount_all();
+        std::fs::write(self.boot_id_file(), "boot-2\n").expect("write the boot id");
+        self.reopen()
+    }
+
     /// Create options running `cmd` in busybox with network none.
     pub fn opts(&self, cmd: &[&str]) -> CreateOptions {
         CreateOptions {
@@ -137,16 +168,6 @@ pub fn wait_for_sigterm_trap(c: &libpod_core::Container) {
             .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())?;
         (mask & (1 << (libc::SIGTERM - 1)) != 0).then_some(())
     });
-}
-
-/// True when `pid` no longer runs: no such process, or a zombie.
-pub fn pid_gone(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
-    }
 }
 
 /// Pids of processes whose command line mentions `needle`.

@@ -23,17 +23,19 @@ pub struct NetGuard {
 
 impl NetGuard {
     /// A network of the test's own: a bridge name no host link has and a /24 that no
-    /// host route or address overlaps.
+    /// host route or address overlaps (reserved against every other test process, so
+    /// two networks of one test never overlap either).
     pub fn new(rt: &Runtime, root: PathBuf) -> NetGuard {
-        Self::new_avoiding(rt, root, &[])
+        Self::with_prefix(rt, root, 24)
     }
 
-    /// [`NetGuard::new`] with a subnet none of `avoid` (other test networks) overlaps.
-    pub fn new_avoiding(rt: &Runtime, root: PathBuf, avoid: &[&NetGuard]) -> NetGuard {
+    /// [`NetGuard::new`] with a smaller subnet: the first `/prefix` (25..=30) of a
+    /// free /24, for a network that fills up after a few containers.
+    pub fn with_prefix(rt: &Runtime, root: PathBuf, prefix: u8) -> NetGuard {
+        assert!((24..=30).contains(&prefix), "/{prefix} within a /24");
         let bridge = lpod_test_support::free_bridge_name("lpt");
         let name = format!("net-{bridge}");
-        let others: Vec<&str> = avoid.iter().map(|g| g.subnet.as_str()).collect();
-        let subnet = lpod_test_support::free_subnet(&others);
+        let subnet = lpod_test_support::free_subnet(&[]).replace("/24", &format!("/{prefix}"));
         rt.create_network(&NetworkCreateOptions {
             name: name.clone(),
             bridge: Some(bridge.clone()),
@@ -132,6 +134,19 @@ pub fn http_get(addr: &str) -> String {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("GET {addr} failed: {last}");
+}
+
+/// Create options for busybox httpd serving [`PAGE`] on network `net`, its port 80
+/// published on 127.0.0.1:`port`.
+pub fn httpd_on(net: &NetGuard, port: u16) -> libpod_core::CreateOptions {
+    libpod_core::CreateOptions {
+        image: "busybox".into(),
+        command: Some(httpd_cmd()),
+        network: libpod_core::NetworkMode::Bridge,
+        networks: vec![net.name.clone()],
+        ports: vec![libpod_core::network::parse_port(&format!("127.0.0.1:{port}:80")).unwrap()],
+        ..Default::default()
+    }
 }
 
 pub fn httpd_cmd() -> Vec<String> {

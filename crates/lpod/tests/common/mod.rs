@@ -33,6 +33,17 @@ impl Out {
     }
 }
 
+/// What `lpod system check --format json` reported ([`Lpod::system_check`]).
+#[derive(Debug)]
+pub struct CheckReport {
+    /// Exit code: 0 clean, 1 findings remain.
+    pub code: i32,
+    /// The findings that remain.
+    pub findings: Vec<serde_json::Value>,
+    /// What `--repair` repaired (empty without it).
+    pub repaired: Vec<serde_json::Value>,
+}
+
 /// The lpod binary under test.
 pub fn lpod_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_lpod"))
@@ -177,6 +188,11 @@ impl Lpod {
         out.stdout
     }
 
+    /// Runs lpod and asserts success; returns stdout trimmed (an id, a name, one value).
+    pub fn ok_trim(&self, args: &[&str]) -> String {
+        self.ok(args).trim().to_string()
+    }
+
     /// Starts lpod in the background (stdout/stderr piped); killed on drop if still running.
     pub fn spawn(&mut self, args: &[&str]) -> &mut Child {
         let child = self
@@ -244,6 +260,55 @@ impl Lpod {
         serde_json::from_str(&s).unwrap_or_else(|e| panic!("ps json {e}: {s}"))
     }
 
+    /// `system check [ARGS...] --format json`, parsed. It must exit 0 (clean) or 1
+    /// (findings remain) and print a JSON report whose `findings` array is empty
+    /// exactly when it exits 0; anything else fails the test (an audit that cannot run
+    /// is not a clean audit).
+    pub fn system_check(&self, args: &[&str]) -> CheckReport {
+        let mut all = vec!["system", "check"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--format", "json"]);
+        let out = self.run(&all);
+        assert!(
+            out.code == 0 || out.code == 1,
+            "{all:?} must exit 0 or 1: {out:?}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{all:?} printed no JSON ({e}): {out:?}"));
+        let findings = v["findings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{all:?}: the JSON has no findings array: {out:?}"))
+            .clone();
+        assert_eq!(
+            findings.is_empty(),
+            out.code == 0,
+            "{all:?}: exit code and findings disagree: {out:?}"
+        );
+        CheckReport {
+            code: out.code,
+            findings,
+            repaired: v["repaired"].as_array().cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Ids of the storage's container records (`ROOT/storage/containers.json`; none
+    /// when the store has no such file yet). A file that does not parse fails the test.
+    pub fn storage_containers(&self) -> Vec<String> {
+        let f = self.root.join("storage/containers.json");
+        let text = match std::fs::read_to_string(&f) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+            Err(e) => panic!("read {}: {e}", f.display()),
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}: {text}", f.display()));
+        v.as_array()
+            .unwrap_or_else(|| panic!("{}: not an array: {text}", f.display()))
+            .iter()
+            .map(|c| c["id"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     /// Mount points under this world's root or run root, from /proc/self/mountinfo.
     pub fn mounts(&self) -> Vec<PathBuf> {
         let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
@@ -278,6 +343,17 @@ impl Lpod {
                 pids.push(pid);
             }
         }
+        pids
+    }
+
+    /// Live processes of the lpod binary under test that name this world's paths (the
+    /// exit command's cleanup, waiting out a backoff, is one). Never conmon.
+    pub fn lpod_processes(&self) -> Vec<i32> {
+        let bin = std::fs::canonicalize(lpod_bin()).expect("lpod binary");
+        let mut pids = self.processes_of_ours(|_| true);
+        pids.retain(|p| {
+            std::fs::read_link(format!("/proc/{p}/exe")).ok().as_ref() == Some(&bin) && pid_live(*p)
+        });
         pids
     }
 
@@ -456,18 +532,6 @@ impl Drop for Lpod {
     }
 }
 
-/// True when `pid` exists and is not a zombie (a killed process whose parent has not
-/// reaped it yet is gone for every purpose here).
-pub fn pid_live(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().next().map(|st| st != "Z"))
-        })
-        .unwrap_or(false)
-}
-
 /// A random number from /dev/urandom.
 pub fn random() -> u32 {
     random_u32()
@@ -490,4 +554,16 @@ pub fn own_network(l: &Lpod, prefix: &str) -> (Bridge, String, String) {
         &net,
     ]);
     (bridge, net, subnet)
+}
+
+/// GET `path` from 127.0.0.1:`port` (HTTP/1.0); the body, or `None` while nothing
+/// answers there (callers poll it with [`Lpod::wait_for`]).
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut r = String::new();
+    s.read_to_string(&mut r).ok()?;
+    r.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
 }
