@@ -988,6 +988,9 @@ fn audit_health_monitors(s: &Seen<'_>, out: &mut Vec<Finding>) {
             Some((_, st)) if !watched(st.status) => {
                 format!("monitor of a container in status {}", st.status.as_str())
             }
+            // Launched and not yet registered (a start or a repair launches the
+            // monitor, which records itself once it gets the container lock).
+            Some((_, st)) if st.health_monitor.is_none() => continue,
             Some((_, st)) if st.health_monitor != Some(m.rec) => {
                 "monitor the container's state does not record".to_string()
             }

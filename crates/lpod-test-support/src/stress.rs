@@ -451,17 +451,14 @@ fn expected_kind(msg: &str) -> Option<&'static str> {
     if msg.strip_prefix("no such pod: ").is_some_and(is_token) {
         return Some("no-such-pod");
     }
-    if let Some(rest) = msg.strip_prefix("container in pod ") {
-        // A member started while `pod rm -f` in another process had removed the infra
-        // and not yet the member (pod rm -f then removes it too).
-        if let Some((pod, what)) = rest.split_once(": ") {
-            if is_token(pod)
-                && what == "network mode pod (the container's pod has no infra container)"
-            {
-                return Some("pod-removed-meanwhile");
-            }
-        }
-        return None;
+    // A member started while `pod rm -f` in another process had removed the infra
+    // and not yet the member (pod rm -f then removes it too): core's
+    // `Error::InvalidArgument` naming the pod.
+    if msg
+        .strip_prefix("invalid network mode pod (the container's pod has no infra container): ")
+        .is_some_and(is_token)
+    {
+        return Some("pod-removed-meanwhile");
     }
     let rest = msg.strip_prefix("container ")?;
     // InvalidState: `container ID is STATUS: cannot OP`.
@@ -816,7 +813,7 @@ mod tests {
                 "expected:wrong-state",
             ),
             (
-                "Error: container in pod 9ab: network mode pod (the container's pod has no infra container)\n",
+                "Error: invalid network mode pod (the container's pod has no infra container): 9ab\n",
                 "expected:pod-removed-meanwhile",
             ),
             (
