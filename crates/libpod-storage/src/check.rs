@@ -212,23 +212,13 @@ fn staging_in_use(path: &Path) -> bool {
 impl Store {
     /// Leftovers of interrupted writes (no judgement needed to delete them).
     fn tmp_garbage(&self) -> Vec<PathBuf> {
-        let mut out = Vec::new();
-        for (_, p) in dir_names(&self.tmp_dir()) {
-            if !staging_in_use(&p) {
-                out.push(p);
-            }
-        }
+        let mut out = self.quick_garbage();
         for (n, p) in dir_names(&self.layers_root()) {
             if n.starts_with(".staging-") {
                 out.push(p);
             }
         }
-        for (n, p) in dir_names(&self.graph_root) {
-            if n.starts_with(".tmp-") || n.starts_with("overlay-probe-") {
-                out.push(p);
-            }
-        }
-        for (n, p) in dir_names(&self.run_root) {
+        for (n, p) in dir_names(&self.containers_dir()) {
             if n.starts_with(".tmp-") {
                 out.push(p);
             }
@@ -248,18 +238,41 @@ impl Store {
         out
     }
 
-    /// Rolls back what a killed writer left behind. Called with the store lock held.
-    pub(crate) fn recover_locked(&self) -> Result<()> {
-        // Before the first import writes layers.json, give the store its (empty)
-        // images.json and containers.json, so that a missing one later means damage.
-        if !self.graph_root.join("layers.json").exists() {
-            for f in ["images.json", "containers.json"] {
-                let p = self.graph_root.join(f);
-                if !p.exists() {
-                    crate::archive::write_private(&p, b"[]")?;
-                }
+    /// The leftovers found without reading a directory that grows with the number of
+    /// containers: staging of imports (made and filled outside the store lock, so a
+    /// killed import leaves no `dirty` marker), and temporary files of the top level.
+    fn quick_garbage(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for (_, p) in dir_names(&self.tmp_dir()) {
+            if !staging_in_use(&p) {
+                out.push(p);
             }
         }
+        for (n, p) in dir_names(&self.graph_root) {
+            if n.starts_with(".tmp-") || n.starts_with("overlay-probe-") {
+                out.push(p);
+            }
+        }
+        for (n, p) in dir_names(&self.run_root) {
+            if n.starts_with(".tmp-") {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// Removes what [`Store::quick_garbage`] finds (every open does, with the lock).
+    pub(crate) fn remove_quick_garbage_locked(&self) -> Result<()> {
+        for p in self.quick_garbage() {
+            tracing::info!(path = %p.display(), "removing leftover of an interrupted write");
+            remove_any(&p)?;
+        }
+        Ok(())
+    }
+
+    /// Rolls back what a killed writer left behind. Called with the store lock held.
+    pub(crate) fn recover_locked(&self) -> Result<()> {
+        self.init_metadata_locked()?;
         let garbage = self.tmp_garbage();
         for p in &garbage {
             tracing::info!(path = %p.display(), "removing leftover of an interrupted write");
@@ -269,11 +282,19 @@ impl Store {
         // damage, not a crash (files are replaced atomically, never removed): deleting
         // "unreferenced" layers then would wipe the store. Leave it to check/repair.
         let layers = self.load_layers()?;
-        for (kind, file) in [(false, "images.json"), (true, "containers.json")] {
-            if layers.iter().any(|l| l.container == kind) && !self.graph_root.join(file).exists() {
-                tracing::warn!(file, "metadata file missing; not collecting layers");
-                return Ok(());
-            }
+        if layers.iter().any(|l| !l.container) && !self.graph_root.join("images.json").exists() {
+            tracing::warn!(
+                file = "images.json",
+                "metadata file missing; not collecting layers"
+            );
+            return Ok(());
+        }
+        if !self.containers_dir().is_dir() {
+            tracing::warn!(
+                dir = %self.containers_dir().display(),
+                "container records missing; not collecting layers"
+            );
+            return Ok(());
         }
         let images = self.load_images()?;
         let known: HashSet<&str> = images.iter().map(|i| i.id.as_str()).collect();
@@ -305,9 +326,9 @@ impl Store {
             .into_iter()
             .map(|path| StorageProblem::TmpGarbage { path })
             .collect();
-        let layers = self.load_layers()?;
-        let images = self.load_images()?;
         let containers = self.load_containers()?;
+        let layers = self.load_all_layers(&containers)?;
+        let images = self.load_images()?;
         let mounts = self.load_mounts()?;
         let by_id: HashMap<&str, &LayerRecord> =
             layers.iter().map(|l| (l.id.as_str(), l)).collect();
@@ -363,8 +384,10 @@ impl Store {
             }
         }
         let mount_points: HashSet<PathBuf> = driver::mount_points().into_iter().collect();
+        let by_cid: HashMap<&str, &crate::store::ContainerRecord> =
+            containers.iter().map(|c| (c.id.as_str(), c)).collect();
         for (cid, &count) in &mounts {
-            let rec = containers.iter().find(|c| &c.id == cid);
+            let rec = by_cid.get(cid.as_str());
             let stale = match rec {
                 None => true,
                 Some(c) => {
@@ -460,7 +483,7 @@ impl Store {
             remove_any(&p)?;
         }
         // Mounts.
-        let mut containers = self.load_containers()?;
+        let containers = self.load_containers()?;
         let mut mounts = self.load_mounts()?;
         let mut mounts_changed = false;
         for p in &report.problems {
@@ -474,7 +497,8 @@ impl Store {
             }
         }
         // Layer records whose dirs are gone, and layers above them.
-        let mut layers = self.load_layers()?;
+        let mut layers = self.load_all_layers(&containers)?;
+        let json_layers: HashSet<String> = self.load_layers()?.into_iter().map(|l| l.id).collect();
         let mut broken: HashSet<String> = layers
             .iter()
             .filter(|l| !self.layer_dir(&l.id).is_dir())
@@ -508,8 +532,9 @@ impl Store {
             }
             ok
         });
-        let containers_before = containers.len();
-        containers.retain(|c| known.contains(c.layer_id.as_str()));
+        let (containers, dropped_containers): (Vec<_>, Vec<_>) = containers
+            .into_iter()
+            .partition(|c| known.contains(c.layer_id.as_str()));
         let live: HashSet<&str> = containers.iter().map(|c| c.id.as_str()).collect();
         let mounts_len = mounts.len();
         mounts.retain(|k, _| live.contains(k.as_str()));
@@ -518,14 +543,19 @@ impl Store {
         if images.len() != images_before {
             self.save_images(&images)?;
         }
-        if containers.len() != containers_before {
-            self.save_containers(&containers)?;
+        for c in &dropped_containers {
+            self.remove_container_record(&c.id)?;
         }
         if mounts_changed {
             self.save_mounts(&mounts)?;
         }
         if layers.len() != layers_before {
-            self.save_layers(&layers)?;
+            let keep: Vec<LayerRecord> = layers
+                .iter()
+                .filter(|l| json_layers.contains(&l.id))
+                .cloned()
+                .collect();
+            self.save_layers(&keep)?;
         }
         for l in &gone {
             self.remove_layer_files(l)?;
@@ -578,6 +608,8 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let s = vfs_store(d.path());
         let orphan = s.layers_root().join("a".repeat(64));
+        // What a writer killed mid-way leaves: its `dirty` marker, and the leftovers.
+        File::create(s.dirty_path()).unwrap();
         fs::create_dir_all(orphan.join("etc")).unwrap();
         let junk = s.tmp_dir().join("docker-archive-0011");
         fs::create_dir_all(&junk).unwrap();

@@ -95,11 +95,7 @@ impl Store {
         }
         let (rec, base) = {
             let _l = self.lock_shared()?;
-            let containers = self.load_containers()?;
-            let rec = containers
-                .into_iter()
-                .find(|c| c.id == id)
-                .ok_or_else(|| StoreError::ContainerNotFound(id.to_string()))?;
+            let rec = self.require_container(id)?;
             let images = self.load_images()?;
             let base = match &rec.image_id {
                 Some(iid) => Some(images[resolve_image(&images, iid)?].clone()),

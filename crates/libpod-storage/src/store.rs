@@ -4,7 +4,13 @@
 //! ```text
 //! storage.lock            store-wide flock: exclusive for writes, shared for reads
 //! driver                  "overlay" or "vfs", fixed when the store is created
-//! layers.json images.json containers.json   metadata, each replaced atomically
+//! layers.json images.json   image layers and images, each replaced atomically
+//! containers/<id>.json    one record per container with its read-write layer's record,
+//!                         each replaced atomically (create and rm cost the same with
+//!                         50,000 containers as with 10; an older store's whole-file
+//!                         containers.json is split into these on open)
+//! dirty                   present while a writer holds the lock: found by the next
+//!                         writer or open, it means one was killed, and they recover
 //! images/<id>/config.json the image config, byte-exact (its sha256 is the id)
 //! blobs/sha256/<hex>      layer blobs as imported (plain, gzip or zstd), for export
 //! overlay/<layer>/diff|link|lower|work|merged, overlay/l/<short>   (overlay driver)
@@ -13,7 +19,8 @@
 //! ```
 //! `run_root/mounts.json` holds mount counts (per boot). Every verb takes the lock,
 //! reads the metadata fresh, changes it and writes it back, so several processes can
-//! share one store.
+//! share one store. A verb on one container reads and writes only that container's
+//! record (and the small image metadata), never all of them.
 
 use crate::archive::{write_private, ArchiveError, Compression};
 use crate::digest::{chain_ids, digest_hex, is_hex64, DigestError};
@@ -228,6 +235,11 @@ pub(crate) struct ContainerRecord {
     /// (`--rootfs DIR:O`), instead of an image's layers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lower_dir: Option<PathBuf>,
+    /// The record of its read-write layer (kept here, not in `layers.json`, so that a
+    /// container's create and rm write one small file). `None` only in a record
+    /// whose layer record was already missing when an older store was migrated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRecord>,
 }
 
 /// A container's storage.
@@ -264,8 +276,25 @@ pub struct Store {
     pub(crate) tightened: Vec<PathBuf>,
 }
 
-/// Holds the store lock until dropped.
-pub(crate) struct LockGuard(#[allow(dead_code)] File);
+/// Holds the store lock until dropped. An exclusive guard of a writer also owns the
+/// `dirty` marker: it removes it (before the lock goes) unless the thread panics.
+pub(crate) struct LockGuard {
+    /// The marker this guard removes when dropped (exclusive guards of writers).
+    dirty: Option<PathBuf>,
+    _file: File,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.dirty.take() {
+            if !std::thread::panicking() {
+                // Not durable on purpose: a marker that comes back after a power loss
+                // costs one needless recovery, nothing else.
+                let _ = fs::remove_file(p);
+            }
+        }
+    }
+}
 
 pub(crate) fn load_json<T: DeserializeOwned + Default>(path: &Path) -> Result<T> {
     match fs::read(path) {
@@ -287,7 +316,7 @@ pub(crate) fn save_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
     Ok(write_private(path, &bytes)?)
 }
 
-fn valid_container_id(id: &str) -> bool {
+pub(crate) fn valid_container_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
         && id
@@ -321,7 +350,8 @@ impl Store {
             driver: DriverKind::Vfs,
             tightened,
         };
-        let _lock = store.lock()?;
+        // Not `lock()`: open decides itself whether to recover (below).
+        let _lock = store.lock_file(false)?;
         let driver_file = graph_root.join("driver");
         let existing =
             match fs::read_to_string(&driver_file) {
@@ -379,8 +409,24 @@ impl Store {
         if existing.is_none() {
             write_private(&driver_file, driver.as_str().as_bytes())?;
         }
-        // Roll back what a killed writer left behind (staging, unrecorded layers, …).
-        store.recover_locked()?;
+        store.init_metadata_locked()?;
+        // An older store's containers.json becomes one record per container.
+        let migrated = store.migrate_containers_json_locked()?;
+        // Roll back what a killed writer left behind (staging, unrecorded layers, …):
+        // only when one was killed (its `dirty` marker is left), as the recovery reads
+        // every record and layer directory.
+        let dirty = store.dirty_path();
+        if migrated || dirty.exists() {
+            store.recover_locked()?;
+            match fs::remove_file(&dirty) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_at(&dirty)(e)),
+            }
+        } else {
+            // Imports stage outside the lock: their leftovers need no marker.
+            store.remove_quick_garbage_locked()?;
+        }
         Ok(store)
     }
 
@@ -401,6 +447,7 @@ impl Store {
         }
         for d in [
             "tmp",
+            "containers",
             "blobs",
             "blobs/sha256",
             "images",
@@ -466,11 +513,38 @@ impl Store {
         } else {
             f.lock().map_err(io_at(&p))?;
         }
-        Ok(LockGuard(f))
+        Ok(LockGuard {
+            dirty: None,
+            _file: f,
+        })
     }
 
+    /// The marker a writer holds while it may leave partial state behind.
+    pub(crate) fn dirty_path(&self) -> PathBuf {
+        self.graph_root.join("dirty")
+    }
+
+    /// The exclusive lock of a writer. It leaves the `dirty` marker (durably) for the
+    /// time it is held; finding one left by a writer that was killed, it first rolls
+    /// back what that writer left (as [`Store::open`] does).
     pub(crate) fn lock(&self) -> Result<LockGuard> {
-        self.lock_file(false)
+        let mut g = self.lock_file(false)?;
+        let p = self.dirty_path();
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&p)
+        {
+            Ok(_) => crate::durable::sync(&self.graph_root).map_err(io_at(&self.graph_root))?,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                tracing::info!("a writer of the store was interrupted; recovering");
+                self.recover_locked()?;
+            }
+            Err(e) => return Err(io_at(&p)(e)),
+        }
+        g.dirty = Some(p);
+        Ok(g)
     }
 
     pub(crate) fn lock_shared(&self) -> Result<LockGuard> {
@@ -527,11 +601,151 @@ impl Store {
     pub(crate) fn save_images(&self, v: &[ImageRecord]) -> Result<()> {
         save_json(&self.graph_root.join("images.json"), &v)
     }
-    pub(crate) fn load_containers(&self) -> Result<Vec<ContainerRecord>> {
-        load_json(&self.graph_root.join("containers.json"))
+    /// The directory of the per-container records.
+    pub(crate) fn containers_dir(&self) -> PathBuf {
+        self.graph_root.join("containers")
     }
-    pub(crate) fn save_containers(&self, v: &[ContainerRecord]) -> Result<()> {
-        save_json(&self.graph_root.join("containers.json"), &v)
+    fn container_record_path(&self, id: &str) -> PathBuf {
+        self.containers_dir().join(format!("{id}.json"))
+    }
+    /// The record of container `id` (one file read), `None` when there is none.
+    pub(crate) fn load_container(&self, id: &str) -> Result<Option<ContainerRecord>> {
+        if !valid_container_id(id) {
+            return Ok(None);
+        }
+        let p = self.container_record_path(id);
+        match fs::read(&p) {
+            Ok(b) => serde_json::from_slice(&b)
+                .map(Some)
+                .map_err(|source| StoreError::Corrupt { path: p, source }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_at(&p)(e)),
+        }
+    }
+    pub(crate) fn require_container(&self, id: &str) -> Result<ContainerRecord> {
+        self.load_container(id)?
+            .ok_or_else(|| StoreError::ContainerNotFound(id.to_string()))
+    }
+    /// Every container record, by id (reads them all: for listings, gc and check).
+    pub(crate) fn load_containers(&self) -> Result<Vec<ContainerRecord>> {
+        let dir = self.containers_dir();
+        let rd = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_at(&dir)(e)),
+        };
+        let mut ids = Vec::new();
+        for e in rd {
+            let e = e.map_err(io_at(&dir))?;
+            let name = e.file_name();
+            let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+                continue;
+            };
+            if valid_container_id(id) {
+                ids.push(id.to_string());
+            }
+        }
+        ids.sort();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            // One removed meanwhile is not an error (a shared lock may be held by a
+            // reader that raced nothing, but the directory is read without a snapshot).
+            if let Some(r) = self.load_container(&id)? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+    /// Writes container record `rec` (atomically and durably).
+    pub(crate) fn save_container(&self, rec: &ContainerRecord) -> Result<()> {
+        save_json(&self.container_record_path(&rec.id), rec)
+    }
+    /// Removes container `id`'s record, durably (the commit point of its removal).
+    pub(crate) fn remove_container_record(&self, id: &str) -> Result<()> {
+        let p = self.container_record_path(id);
+        match fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_at(&p)(e)),
+        }
+        let dir = self.containers_dir();
+        crate::durable::sync(&dir).map_err(io_at(&dir))
+    }
+    /// The image layers of `layers.json` and the read-write layers of the containers.
+    pub(crate) fn load_all_layers(
+        &self,
+        containers: &[ContainerRecord],
+    ) -> Result<Vec<LayerRecord>> {
+        let mut layers = self.load_layers()?;
+        let known: HashSet<String> = layers.iter().map(|l| l.id.clone()).collect();
+        layers.extend(
+            containers
+                .iter()
+                .filter_map(|c| c.layer.clone())
+                .filter(|l| !known.contains(&l.id)),
+        );
+        Ok(layers)
+    }
+
+    /// Gives a store without metadata its empty `images.json` and `containers/`, so
+    /// that a missing one later means damage. Called with the lock held.
+    pub(crate) fn init_metadata_locked(&self) -> Result<()> {
+        if self.graph_root.join("layers.json").exists() {
+            return Ok(());
+        }
+        let p = self.graph_root.join("images.json");
+        if !p.exists() {
+            crate::archive::write_private(&p, b"[]")?;
+        }
+        let d = self.containers_dir();
+        if !d.is_dir() && !self.graph_root.join("containers.json").exists() {
+            private::create_private_dir(&d).map_err(io_at(&d))?;
+            crate::durable::sync(&self.graph_root).map_err(io_at(&self.graph_root))?;
+        }
+        Ok(())
+    }
+
+    /// Splits an older store's `containers.json` into one record per container, each
+    /// with its layer's record moved out of `layers.json`. Crash-safe and re-runnable:
+    /// records are written first (one already there is kept: an interrupted run wrote
+    /// it), then `layers.json` loses the moved layers, and removing `containers.json`
+    /// commits. Returns whether there was anything to migrate.
+    pub(crate) fn migrate_containers_json_locked(&self) -> Result<bool> {
+        let old = self.graph_root.join("containers.json");
+        if !old.exists() {
+            return Ok(false);
+        }
+        let recs: Vec<ContainerRecord> = load_json(&old)?;
+        tracing::info!(
+            containers = recs.len(),
+            "migrating containers.json to one record per container"
+        );
+        let dir = self.containers_dir();
+        private::create_private_dir(&dir).map_err(io_at(&dir))?;
+        crate::durable::sync(&self.graph_root).map_err(io_at(&self.graph_root))?;
+        let mut layers = self.load_layers()?;
+        let mut moved: HashSet<String> = HashSet::new();
+        for mut rec in recs {
+            if !valid_container_id(&rec.id) {
+                return Err(StoreError::InvalidContainerId(rec.id));
+            }
+            moved.insert(rec.layer_id.clone());
+            if self.container_record_path(&rec.id).exists() {
+                continue;
+            }
+            if rec.layer.is_none() {
+                rec.layer = layers.iter().find(|l| l.id == rec.layer_id).cloned();
+            }
+            self.save_container(&rec)?;
+        }
+        let before = layers.len();
+        layers.retain(|l| !moved.contains(&l.id));
+        if layers.len() != before {
+            self.save_layers(&layers)?;
+        }
+        fs::remove_file(&old).map_err(io_at(&old))?;
+        crate::durable::sync(&self.graph_root).map_err(io_at(&self.graph_root))?;
+        Ok(true)
     }
     pub(crate) fn load_mounts(&self) -> Result<BTreeMap<String, u32>> {
         load_json(&self.run_root.join("mounts.json"))
@@ -777,12 +991,19 @@ impl Store {
 
     pub(crate) fn gc_locked(&self) -> Result<Vec<String>> {
         let mut layers = self.load_layers()?;
+        let containers = self.load_containers()?;
         let mut used: HashSet<String> = HashSet::new();
         for img in self.load_images()? {
             used.extend(img.layers);
         }
-        for c in self.load_containers()? {
-            used.insert(c.layer_id);
+        // Container layers are recorded in their containers' records: always used.
+        let mut container_layers: HashSet<String> = HashSet::new();
+        for c in &containers {
+            used.insert(c.layer_id.clone());
+            container_layers.insert(c.layer_id.clone());
+            if let Some(p) = c.layer.as_ref().and_then(|l| l.parent.clone()) {
+                used.insert(p);
+            }
         }
         // Parents of used layers are used.
         let by_id: HashMap<String, Option<String>> = layers
@@ -810,7 +1031,11 @@ impl Store {
         }
         failpoint::hit("storage.gc.after_layer_files");
         // Layer directories no record knows (a crash between rename and metadata write).
-        let known: HashSet<&str> = keep.iter().map(|l| l.id.as_str()).collect();
+        let known: HashSet<&str> = keep
+            .iter()
+            .map(|l| l.id.as_str())
+            .chain(container_layers.iter().map(String::as_str))
+            .collect();
         if let Ok(rd) = fs::read_dir(self.layers_root()) {
             for e in rd.flatten() {
                 let n = e.file_name().to_string_lossy().to_string();
@@ -932,8 +1157,7 @@ impl Store {
             return Err(StoreError::InvalidContainerId(id.to_string()));
         }
         let _l = self.lock()?;
-        let mut containers = self.load_containers()?;
-        if containers.iter().any(|c| c.id == id) {
+        if self.container_record_path(id).exists() {
             return Err(StoreError::ContainerExists(id.to_string()));
         }
         let images = self.load_images()?;
@@ -944,7 +1168,6 @@ impl Store {
         let top = img.as_ref().and_then(|i| i.layers.last().cloned());
         let layer_id = hex::encode(rand::random::<[u8; 32]>());
         let dir = self.layer_dir(&layer_id);
-        let mut layers = self.load_layers()?;
         let res = (|| -> Result<Option<String>> {
             match self.driver {
                 DriverKind::Overlay => {
@@ -999,7 +1222,7 @@ impl Store {
             }
         }
         failpoint::hit("storage.create_container.after_layer_dir");
-        layers.push(LayerRecord {
+        let layer = LayerRecord {
             id: layer_id.clone(),
             parent: top,
             diff_id: None,
@@ -1007,10 +1230,11 @@ impl Store {
             link,
             size: 0,
             container: true,
-        });
-        // layers.json first, containers.json (the commit point) last: a crash in
-        // between leaves an unreferenced layer that the next open removes.
-        self.save_layers(&layers)?;
+        };
+        // The layer's record goes into the container's record, whose write is the
+        // commit point: a crash before it leaves an unreferenced layer directory that
+        // the next writer or open removes. (The failpoint keeps its name from when
+        // the layer was recorded in layers.json first.)
         failpoint::hit("storage.create_container.after_layers_json");
         let rec = ContainerRecord {
             id: id.to_string(),
@@ -1019,9 +1243,14 @@ impl Store {
             lower_dir: lower
                 .filter(|_| self.driver == DriverKind::Overlay)
                 .map(Path::to_path_buf),
+            layer: Some(layer),
         };
-        containers.push(rec.clone());
-        self.save_containers(&containers)?;
+        if let Err(e) = self.save_container(&rec) {
+            if let Some(l) = &rec.layer {
+                let _ = self.remove_layer_files(l);
+            }
+            return Err(e);
+        }
         failpoint::hit("storage.create_container.after_containers_json");
         Ok(self.container_layer(&rec))
     }
@@ -1041,17 +1270,13 @@ impl Store {
     /// The storage of container `id`.
     pub fn container(&self, id: &str) -> Result<ContainerLayer> {
         let _l = self.lock_shared()?;
-        self.load_containers()?
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| self.container_layer(c))
-            .ok_or_else(|| StoreError::ContainerNotFound(id.to_string()))
+        Ok(self.container_layer(&self.require_container(id)?))
     }
 
     /// True when container `id` has storage here.
     pub fn container_exists(&self, id: &str) -> Result<bool> {
         let _l = self.lock_shared()?;
-        Ok(self.load_containers()?.iter().any(|c| c.id == id))
+        Ok(valid_container_id(id) && self.container_record_path(id).exists())
     }
 
     /// All container storages.
@@ -1068,12 +1293,8 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub fn mount(&self, id: &str) -> Result<PathBuf> {
         let _l = self.lock()?;
-        let containers = self.load_containers()?;
-        let rec = containers
-            .iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| StoreError::ContainerNotFound(id.to_string()))?;
-        let cl = self.container_layer(rec);
+        let rec = self.require_container(id)?;
+        let cl = self.container_layer(&rec);
         let mut mounts = self.load_mounts()?;
         let count = mounts.get(id).copied().unwrap_or(0);
         let live = match self.driver {
@@ -1085,10 +1306,13 @@ impl Store {
         } else {
             if self.driver == DriverKind::Overlay && !live {
                 let layers = self.load_layers()?;
-                let parent = layers
-                    .iter()
-                    .find(|l| l.id == rec.layer_id)
-                    .and_then(|l| l.parent.clone());
+                let parent = match &rec.layer {
+                    Some(l) => l.parent.clone(),
+                    None => layers
+                        .iter()
+                        .find(|l| l.id == rec.layer_id)
+                        .and_then(|l| l.parent.clone()),
+                };
                 let lowers = match &rec.lower_dir {
                     Some(d) => vec![d.clone()],
                     None => self.overlay_lowers(&layers, parent.as_deref()),
@@ -1110,12 +1334,8 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub fn unmount(&self, id: &str, force: bool) -> Result<u32> {
         let _l = self.lock()?;
-        let containers = self.load_containers()?;
-        let rec = containers
-            .iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| StoreError::ContainerNotFound(id.to_string()))?;
-        let cl = self.container_layer(rec);
+        let rec = self.require_container(id)?;
+        let cl = self.container_layer(&rec);
         let mut mounts = self.load_mounts()?;
         let count = mounts.get(id).copied().unwrap_or(0);
         let left = if force { 0 } else { count.saturating_sub(1) };
@@ -1147,12 +1367,7 @@ impl Store {
     }
 
     fn delete_container_locked(&self, id: &str) -> Result<()> {
-        let mut containers = self.load_containers()?;
-        let pos = containers
-            .iter()
-            .position(|c| c.id == id)
-            .ok_or_else(|| StoreError::ContainerNotFound(id.to_string()))?;
-        let rec = containers[pos].clone();
+        let rec = self.require_container(id)?;
         let cl = self.container_layer(&rec);
         if self.driver == DriverKind::Overlay {
             for m in driver::mounts_under(&cl.rootfs) {
@@ -1165,16 +1380,26 @@ impl Store {
         }
         failpoint::hit("storage.delete_container.after_unmount");
         // The record goes first: a crash after it leaves only an unreferenced layer,
-        // which the next open removes (never a record pointing at deleted files).
-        containers.remove(pos);
-        self.save_containers(&containers)?;
+        // which the next writer or open removes (never a record pointing at deleted
+        // files).
+        self.remove_container_record(id)?;
         failpoint::hit("storage.delete_container.after_containers_json");
-        let mut layers = self.load_layers()?;
-        if let Some(lp) = layers.iter().position(|l| l.id == rec.layer_id) {
-            let l = layers.remove(lp);
-            self.remove_layer_files(&l)?;
-            failpoint::hit("storage.delete_container.after_layer_files");
-            self.save_layers(&layers)?;
+        match &rec.layer {
+            Some(l) => {
+                self.remove_layer_files(l)?;
+                failpoint::hit("storage.delete_container.after_layer_files");
+            }
+            None => {
+                // A record migrated without its layer's: the layer may still be
+                // recorded in layers.json.
+                let mut layers = self.load_layers()?;
+                if let Some(lp) = layers.iter().position(|l| l.id == rec.layer_id) {
+                    let l = layers.remove(lp);
+                    self.remove_layer_files(&l)?;
+                    failpoint::hit("storage.delete_container.after_layer_files");
+                    self.save_layers(&layers)?;
+                }
+            }
         }
         failpoint::hit("storage.delete_container.after_layers_json");
         Ok(())

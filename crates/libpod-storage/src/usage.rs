@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use crate::store::{Result, Store};
-use crate::StoreError;
 
 /// Bytes of the regular files under `dir` (symlinks not followed; a file that vanishes
 /// while walked counts as nothing).
@@ -30,11 +29,7 @@ impl Store {
     /// copy of the image's tree).
     pub fn container_rw_size(&self, id: &str) -> Result<u64> {
         let _l = self.lock_shared()?;
-        let rec = self
-            .load_containers()?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| StoreError::ContainerNotFound(id.to_string()))?;
+        let rec = self.require_container(id)?;
         Ok(tree_bytes(&self.layer_files(&rec.layer_id)))
     }
 }

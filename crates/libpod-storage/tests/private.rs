@@ -32,7 +32,7 @@ fn private_paths(root: &Path, driver: DriverKind) -> Vec<PathBuf> {
         g.join("storage.lock"),
         g.join("driver"),
         g.join("images.json"),
-        g.join("containers.json"),
+        g.join("containers"),
         g.join("tmp"),
         g.join("blobs"),
         g.join("blobs/sha256"),

@@ -291,22 +291,42 @@ impl Lpod {
         }
     }
 
-    /// Ids of the storage's container records (`ROOT/storage/containers.json`; none
-    /// when the store has no such file yet). A file that does not parse fails the test.
+    /// Ids of the storage's container records (`ROOT/storage/containers/ID.json`, one
+    /// file per container; none when the store has no such directory yet), sorted. A
+    /// record that does not parse, or names another id, fails the test.
     pub fn storage_containers(&self) -> Vec<String> {
-        let f = self.root.join("storage/containers.json");
-        let text = match std::fs::read_to_string(&f) {
-            Ok(t) => t,
+        let dir = self.root.join("storage/containers");
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
-            Err(e) => panic!("read {}: {e}", f.display()),
+            Err(e) => panic!("read {}: {e}", dir.display()),
         };
-        let v: serde_json::Value =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}: {text}", f.display()));
-        v.as_array()
-            .unwrap_or_else(|| panic!("{}: not an array: {text}", f.display()))
-            .iter()
-            .map(|c| c["id"].as_str().unwrap_or_default().to_string())
-            .collect()
+        let mut ids: Vec<String> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "json")
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .map(|f| {
+                let text = std::fs::read_to_string(&f)
+                    .unwrap_or_else(|e| panic!("read {}: {e}", f.display()));
+                let v: serde_json::Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{}: {e}: {text}", f.display()));
+                let id = v["id"].as_str().unwrap_or_default().to_string();
+                assert_eq!(
+                    f.file_stem().map(|s| s.to_string_lossy().into_owned()),
+                    Some(id.clone()),
+                    "{}: names another id: {text}",
+                    f.display()
+                );
+                id
+            })
+            .collect();
+        ids.sort();
+        ids
     }
 
     /// Mount points under this world's root or run root, from /proc/self/mountinfo.
