@@ -626,6 +626,32 @@ mod tests {
     }
 
     #[test]
+    fn only_a_killed_writer_makes_open_or_the_next_writer_collect_layers() {
+        let d = tempfile::tempdir().unwrap();
+        let s = vfs_store(d.path());
+        let orphan = s.layers_root().join("c".repeat(64));
+        fs::create_dir_all(&orphan).unwrap();
+        // No writer was killed: open does not read every layer directory, and leaves
+        // what it did not make to check and repair.
+        let s = vfs_store(d.path());
+        assert!(orphan.exists());
+        assert!(s
+            .check()
+            .unwrap()
+            .problems
+            .contains(&StorageProblem::OrphanLayerDir {
+                path: orphan.clone()
+            }));
+        // A killed writer's marker: the next writer recovers before its own change.
+        File::create(s.dirty_path()).unwrap();
+        s.create_container("c1", None).unwrap();
+        assert!(!orphan.exists());
+        assert!(!s.dirty_path().exists(), "a writer left its marker");
+        assert!(s.check().unwrap().is_clean(), "{}", s.check().unwrap());
+        assert!(s.container_exists("c1").unwrap());
+    }
+
+    #[test]
     fn live_staging_is_kept() {
         let d = tempfile::tempdir().unwrap();
         let s = vfs_store(d.path());
