@@ -803,7 +803,17 @@ pub(crate) async fn start(st: &Arc<AppState>, id: &str) -> ApiResult {
         ) {
             return Err(ApiError::NotModified("container already started".into()));
         }
-        Ok(c.start()?)
+        if let Err(e) = c.start() {
+            // As Docker: an auto-remove container that cannot start is removed (the
+            // CLI waits for `removed` before it reports the error).
+            if c.config().is_ok_and(|cfg| cfg.auto_remove) {
+                if let Err(rm) = c.remove(true) {
+                    tracing::warn!(error = %rm, "removing an auto-remove container that failed to start");
+                }
+            }
+            return Err(e.into());
+        }
+        Ok(())
     })
     .await?;
     Ok(empty(StatusCode::NO_CONTENT))
@@ -1094,7 +1104,14 @@ pub(crate) async fn attach(
     let tty = blocking(move || {
         let cfg = c2.config()?;
         match c2.status()? {
-            ContainerStatus::Configured => c2.init()?,
+            ContainerStatus::Configured => {
+                // A container that cannot be created (its command is missing) gets an
+                // empty stream: the start that follows reports the error, as Docker.
+                if let Err(e) = c2.init() {
+                    tracing::debug!(error = %e, "attach: the container cannot be created");
+                    return Ok((cfg.terminal, false));
+                }
+            }
             ContainerStatus::Created | ContainerStatus::Running | ContainerStatus::Paused => {}
             s => {
                 return Err(ApiError::Conflict(format!(
@@ -1104,10 +1121,14 @@ pub(crate) async fn attach(
                 )))
             }
         }
-        Ok(cfg.terminal)
+        Ok((cfg.terminal, true))
     })
     .await?;
+    let (tty, live) = tty;
     hijack(req, tty, move |sock| {
+        if !live {
+            return;
+        }
         let writer = |on: bool, id: u8| -> Box<dyn Write + Send> {
             match (on, sock.try_clone()) {
                 (true, Ok(s)) => Box::new(StreamWriter {

@@ -126,7 +126,7 @@ async fn route(st: Arc<AppState>, req: Request<Incoming>) -> ApiResult {
             let id = id.to_string();
             networks::connect(&st, &id, req, false).await
         }
-        ["volumes", ..] => volumes::not_yet(),
+        ["volumes", ..] => volumes::not_yet(&m, &seg),
         _ => Err(ApiError::NotFound(format!(
             "page not found: {m} {full} is not an endpoint of this API"
         ))),

@@ -124,6 +124,7 @@ pub(crate) async fn info(st: &Arc<AppState>) -> ApiResult {
         "Isolation": "",
         "InitBinary": "",
         "SecurityOptions": security,
+        "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "NodeAddr": "", "ControlAvailable": false},
         "Warnings": [],
     }))
 }
