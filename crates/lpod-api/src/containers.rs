@@ -13,11 +13,12 @@ use libpod_core::{Container, CreateOptions, LogOptions, LogStream, MountSpec, Ne
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use crate::http::MAX_BODY;
 use crate::http::{
     blocking, body_bytes, empty, frame, hijack, json, ok_json, streamed, ApiError, ApiResult,
     Query, StreamWriter,
 };
-use crate::server::{AppState, MAX_BODY};
+use crate::state::AppState;
 use crate::types::{docker_state, human_duration, parse_time, unix_secs};
 
 /// Parses a signal name (`SIGTERM`, `TERM`) or number.
@@ -880,7 +881,15 @@ pub(crate) async fn kill(st: &Arc<AppState>, id: &str, q: &Query) -> ApiResult {
 /// `POST /containers/{id}/pause` and `/unpause`.
 pub(crate) async fn pause(st: &Arc<AppState>, id: &str, pause: bool) -> ApiResult {
     let c = lookup(st, id).await?;
-    blocking(move || Ok(if pause { c.pause()? } else { c.unpause()? })).await?;
+    blocking(move || {
+        if pause {
+            c.pause()?;
+        } else {
+            c.unpause()?;
+        }
+        Ok(())
+    })
+    .await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 

@@ -8,7 +8,7 @@ use libpod_core::events::{Event, EventFilter};
 use serde_json::json;
 
 use crate::http::{blocking, streamed, ApiError, ApiResult, Query};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::types::parse_time;
 
 /// Docker's shape of one event.

@@ -8,28 +8,13 @@ use std::sync::{Arc, Mutex};
 
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
-use libpod_core::{Container, ExecOptions, Streams};
+use libpod_core::{ExecOptions, Streams};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::http::{body_json, hijack, json, ok_json, ApiError, ApiResult, StreamWriter};
-use crate::server::AppState;
-
-/// One exec session created by `POST /containers/{id}/exec`.
-pub(crate) struct ExecSession {
-    container: Container,
-    opts: ExecOptions,
-    stdout: bool,
-    stderr: bool,
-    progress: Mutex<Progress>,
-}
-
-#[derive(Default, Clone, Copy)]
-struct Progress {
-    started: bool,
-    running: bool,
-    exit_code: Option<i32>,
-}
+use crate::session::{ExecSession, Progress};
+use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -155,7 +140,7 @@ pub(crate) async fn start(st: &Arc<AppState>, id: &str, req: &mut Request<Incomi
     // The body is small; read it without consuming the request (it is upgraded next).
     let body = {
         use http_body_util::BodyExt;
-        let limited = http_body_util::Limited::new(req.body_mut(), crate::server::MAX_BODY);
+        let limited = http_body_util::Limited::new(req.body_mut(), crate::http::MAX_BODY);
         limited
             .collect()
             .await

@@ -13,6 +13,9 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response, StatusCode};
 
+/// Largest request body accepted (a create or network document).
+pub(crate) const MAX_BODY: usize = 4 << 20;
+
 /// The response body of every handler.
 pub(crate) type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 /// A handler's response.
@@ -267,7 +270,7 @@ pub(crate) async fn body_json<T: serde::de::DeserializeOwned>(
     req: Request<Incoming>,
     what: &str,
 ) -> Result<T, ApiError> {
-    let b = body_bytes(req, crate::server::MAX_BODY).await?;
+    let b = body_bytes(req, MAX_BODY).await?;
     let b: &[u8] = if b.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {

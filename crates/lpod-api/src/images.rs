@@ -8,7 +8,7 @@ use libpod_core::libpod_storage::Image;
 use serde_json::{json, Value};
 
 use crate::http::{blocking, ok_json, streamed, ApiError, ApiResult, Query};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::types::unix_secs;
 
 fn no_such_image(name: &str) -> ApiError {

@@ -30,11 +30,13 @@ mod images;
 mod networks;
 mod router;
 mod server;
+mod session;
+mod state;
 mod system;
 mod types;
+mod version;
 mod volumes;
 
 pub use http::ApiError;
-pub use server::{
-    serve, Endpoint, ServeError, ServeOptions, API_VERSION, DEFAULT_URI, MIN_API_VERSION,
-};
+pub use server::{serve, Endpoint, ServeError, ServeOptions, DEFAULT_URI};
+pub use version::{API_VERSION, MIN_API_VERSION};

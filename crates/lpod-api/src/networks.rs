@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::http::{blocking, body_json, empty, json, ok_json, ApiError, ApiResult, Query};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// A network's id: the sha256 of its name, as Podman derives ids of CNI networks.
 fn net_id(name: &str) -> String {

@@ -7,7 +7,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request};
 
 use crate::http::{ApiError, ApiResult, Query, Resp};
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::{containers, events, exec, images, networks, system, volumes};
 
 /// The path without a leading `/v1.NN` (any version: the CLI negotiates with `/_ping`).

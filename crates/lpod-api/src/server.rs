@@ -13,17 +13,10 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use libpod_core::Runtime;
 
-use crate::exec::ExecSession;
+use crate::state::AppState;
 
-/// The highest Docker Engine API version whose behaviour this crate implements (the
-/// Docker CLI negotiates down to it).
-pub const API_VERSION: &str = "1.41";
-/// The lowest API version a client may use.
-pub const MIN_API_VERSION: &str = "1.24";
 /// Where `lpod system service` listens by default (never Docker's or Podman's socket).
 pub const DEFAULT_URI: &str = "unix:///run/lpod/lpod.sock";
-/// Largest request body accepted (a create or network document; archives are streamed).
-pub const MAX_BODY: usize = 4 << 20;
 /// How long SIGTERM waits for in-flight requests before the process exits anyway.
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
@@ -103,22 +96,6 @@ impl ServeOptions {
             endpoint: uri.parse()?,
             idle_timeout: None,
         })
-    }
-}
-
-/// What every handler shares.
-pub(crate) struct AppState {
-    pub rt: Runtime,
-    pub execs: Mutex<HashMap<String, Arc<ExecSession>>>,
-    pub connections: AtomicUsize,
-    pub last_seen: Mutex<Instant>,
-}
-
-impl AppState {
-    fn touch(&self) {
-        if let Ok(mut t) = self.last_seen.lock() {
-            *t = Instant::now();
-        }
     }
 }
 

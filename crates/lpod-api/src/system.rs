@@ -7,7 +7,8 @@ use hyper::{Method, Request, StatusCode};
 use serde_json::json;
 
 use crate::http::{blocking, empty, full, ok_json, ApiError, ApiResult};
-use crate::server::{AppState, API_VERSION, MIN_API_VERSION};
+use crate::state::AppState;
+use crate::version::{API_VERSION, MIN_API_VERSION};
 
 /// `GET|HEAD /_ping`: `OK` and the headers the CLI negotiates with.
 pub(crate) fn ping(m: &Method) -> ApiResult {
