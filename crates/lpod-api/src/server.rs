@@ -104,6 +104,7 @@ impl ServeOptions {
 /// runs its own tokio runtime. The socket is created mode 0660 and removed on exit.
 pub fn serve(rt: Runtime, opts: ServeOptions) -> Result<(), ServeError> {
     use nix::sys::signal::{SigSet, Signal};
+    catch_sigpipe()?;
     let mut signals = SigSet::empty();
     signals.add(Signal::SIGTERM);
     signals.add(Signal::SIGINT);
@@ -141,6 +142,25 @@ pub fn serve(rt: Runtime, opts: ServeOptions) -> Result<(), ServeError> {
     // Hijacked streams still pumping in blocking threads end with the process.
     tokio_rt.shutdown_timeout(Duration::from_millis(100));
     result
+}
+
+extern "C" fn on_sigpipe(_: libc::c_int) {}
+
+/// A client that hangs up must not kill the service: writes to its socket then fail
+/// with EPIPE instead of raising SIGPIPE (the CLI restores the default action). A
+/// handler, not SIG_IGN, so that the programs the service starts (conmon, runtimes,
+/// containers) get the default action back at exec.
+fn catch_sigpipe() -> Result<(), ServeError> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    let act = SigAction::new(
+        SigHandler::Handler(on_sigpipe),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    // SAFETY: the handler does nothing (async-signal-safe); it replaces the default
+    // action of SIGPIPE for this process only, before any thread of ours starts.
+    unsafe { sigaction(Signal::SIGPIPE, &act) }.map_err(|e| ServeError::Setup(e.into()))?;
+    Ok(())
 }
 
 fn bind(path: &Path) -> Result<std::os::unix::net::UnixListener, ServeError> {

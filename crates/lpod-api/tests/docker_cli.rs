@@ -38,6 +38,14 @@ fn version_info_and_run_with_output_exit_codes_stdin_and_tty() {
     let out = w.docker(&["run", "--rm", &w.image, "/nonexistent"]);
     assert_eq!(out.code, 127, "{out:?}");
 
+    // Short runs back to back: the CLI hangs up on streams the service still writes
+    // to (this killed the service with SIGPIPE once).
+    for _ in 0..10 {
+        let out = w.docker(&["run", "--rm", &w.image, "true"]);
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    assert!(pid_live(w.service_pid()), "the service died");
+
     // --rm containers are gone once the CLI returns.
     let ps = w.docker_ok(&["ps", "-aq"]);
     assert_eq!(ps, "", "auto-removed containers remain");
@@ -316,8 +324,24 @@ fn bad_input_gets_a_clear_4xx_and_the_service_keeps_serving() {
         }
         drop(s);
     }
+    // And one that hangs up on a followed log stream while the service writes to it
+    // (a write to the closed socket must not raise a fatal SIGPIPE).
+    for _ in 0..3 {
+        let mut s = UnixStream::connect(&w.socket).expect("connect");
+        s.write_all(
+            b"GET /containers/chatty/logs?follow=1&stdout=1 HTTP/1.1\r\nHost: lpod\r\n\r\n",
+        )
+        .unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let mut buf = [0u8; 4096];
+        let n = s.read(&mut buf).unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        drop(s);
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let (code, _) = ping();
     assert_eq!(code, 200);
+    assert!(pid_live(w.service_pid()), "the service died");
     let st = w.docker_ok(&["inspect", "-f", "{{.State.Status}}", "chatty"]);
     assert_eq!(
         st, "running",
