@@ -48,8 +48,12 @@ fn arch() -> &'static str {
 
 /// `GET /version`.
 pub(crate) async fn version(st: &Arc<AppState>) -> ApiResult {
-    let rt = st.rt.clone();
-    let kernel = blocking(move || Ok(rt.info()?.host.kernel)).await?;
+    let _ = st;
+    // The kernel release only: `Runtime::info` probes every component (about a second),
+    // and clients call /version on connect.
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
     let version = env!("CARGO_PKG_VERSION");
     ok_json(&json!({
         "Platform": {"Name": "lpod"},
