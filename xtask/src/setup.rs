@@ -30,13 +30,19 @@ const PACKAGES: &[(&str, &str)] = &[
     ("libc6-dev", "/usr/include/stdio.h"),
 ];
 
-/// Packages whose marker file is absent.
+/// Packages whose marker file is absent. The Docker CLI (lpod-api's tests drive the
+/// service with it) is Debian's `docker.io` only when no `/usr/local/bin/docker` is
+/// installed; its dockerd is never started.
 pub fn prerequisites_missing() -> Vec<&'static str> {
-    PACKAGES
+    let mut missing: Vec<&'static str> = PACKAGES
         .iter()
         .filter(|(_, f)| !Path::new(f).exists())
         .map(|(p, _)| *p)
-        .collect()
+        .collect();
+    if !Path::new("/usr/local/bin/docker").exists() && !Path::new("/usr/bin/docker").exists() {
+        missing.push("docker.io");
+    }
+    missing
 }
 
 /// crun refuses hybrid cgroups while cgroup2 still owns a controller.
@@ -72,12 +78,30 @@ pub fn setup() -> Result<(), String> {
         }
         eprintln!("setup: installing {}", missing.join(" "));
         crate::run(Command::new("apt-get").args(["update", "-qq"]))?;
-        crate::run(
+        // docker.io's (and containerd's) maintainer scripts would start their daemons:
+        // a policy-rc.d that refuses every start keeps them stopped during the install.
+        let policy = Path::new("/usr/sbin/policy-rc.d");
+        let own_policy = missing.contains(&"docker.io") && !policy.exists();
+        if own_policy {
+            std::fs::write(
+                policy,
+                "#!/bin/sh\n# lpod xtask setup: never start dockerd\nexit 101\n",
+            )
+            .map_err(|e| format!("write {}: {e}", policy.display()))?;
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(policy, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| format!("chmod {}: {e}", policy.display()))?;
+        }
+        let installed = crate::run(
             Command::new("apt-get")
                 .args(["install", "-y", "-qq", "--no-install-recommends"])
                 .args(&missing)
                 .env("DEBIAN_FRONTEND", "noninteractive"),
-        )?;
+        );
+        if own_policy {
+            let _ = std::fs::remove_file(policy);
+        }
+        installed?;
     }
     fix_cgroups_for_crun()?;
     kernel_modules();

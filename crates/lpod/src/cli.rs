@@ -792,6 +792,25 @@ pub enum SystemCommand {
     /// Remove stopped pods and containers, unused networks and dangling images (every
     /// unused image with `--all`).
     Prune(PruneAllArgs),
+    /// Serve the Docker-compatible REST API on a Unix socket (for the Docker CLI,
+    /// Docker SDKs, compose).
+    Service(ServiceArgs),
+}
+
+/// `lpod system service`.
+#[derive(Debug, Clone, Args)]
+pub struct ServiceArgs {
+    /// Seconds without a client before the service exits; 0 runs until stopped.
+    #[arg(
+        short = 't',
+        long = "time",
+        default_value_t = 5,
+        value_name = "SECONDS"
+    )]
+    pub time: u64,
+    /// Where to listen: unix:///PATH (default unix:///run/lpod/lpod.sock).
+    #[arg(value_name = "URI")]
+    pub uri: Option<String>,
 }
 
 /// Flags shared by `run` and `create`.

@@ -193,6 +193,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::System(SystemCommand::Boot) => system::boot(&open(g)?),
+        Command::System(SystemCommand::Service(a)) => system::service(&open(g)?, &a),
         Command::System(SystemCommand::Prune(a)) => prune::system(&open(g)?, &a),
         Command::Image(ImageCommand::Prune(a)) => prune::images(&open(g)?, &a),
         Command::History(a) | Command::Image(ImageCommand::History(a)) => {

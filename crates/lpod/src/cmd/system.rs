@@ -7,7 +7,7 @@ use libpod_core::Runtime;
 use serde_json::{json, Value};
 
 use super::{print_json, report, CliError, CmdResult};
-use crate::cli::{CheckArgs, FormatArgs, GlobalOpts, ResetArgs};
+use crate::cli::{CheckArgs, FormatArgs, GlobalOpts, ResetArgs, ServiceArgs};
 use crate::format;
 
 /// The Podman version whose command line lpod follows: `version` reports it as the API
@@ -237,6 +237,18 @@ pub fn check(rt: &Runtime, a: &CheckArgs) -> CmdResult {
         }
     }
     Ok(if report.is_clean() { 0 } else { CHECK_FINDINGS })
+}
+
+/// `lpod system service [--time SECS] [URI]`: the Docker-compatible API until stopped
+/// (SIGTERM/SIGINT finish in-flight requests) or idle for `--time` seconds.
+pub fn service(rt: &Runtime, a: &ServiceArgs) -> CmdResult {
+    let uri = a.uri.as_deref().unwrap_or(lpod_api::DEFAULT_URI);
+    let mut opts = lpod_api::ServeOptions::new(uri).map_err(|e| CliError::Usage(e.to_string()))?;
+    if a.time > 0 {
+        opts.idle_timeout = Some(std::time::Duration::from_secs(a.time));
+    }
+    lpod_api::serve(rt.clone(), opts).map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(0)
 }
 
 /// `lpod system boot`: starts what ran at shutdown under an `always` or
