@@ -204,6 +204,17 @@ pub enum Command {
     History(HistoryArgs),
     /// Initialize containers: create them in the OCI runtime without starting them.
     Init(InitArgs),
+    /// Run a command (default: the user's shell) in lpod's rootless user and mount
+    /// namespaces.
+    Unshare(UnshareArgs),
+}
+
+/// `unshare`.
+#[derive(Debug, Clone, Args)]
+pub struct UnshareArgs {
+    /// The command and its arguments (default `$SHELL`, else `/bin/sh`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 /// `rename` and `container rename`.
@@ -792,6 +803,9 @@ pub enum SystemCommand {
     /// Remove stopped pods and containers, unused networks and dangling images (every
     /// unused image with `--all`).
     Prune(PruneAllArgs),
+    /// Rootless: stop the user's containers and end the user namespace's pause process,
+    /// so that the next command makes a new one (after /etc/subuid or /etc/subgid changed).
+    Migrate,
 }
 
 /// Flags shared by `run` and `create`.

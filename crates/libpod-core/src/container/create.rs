@@ -400,6 +400,10 @@ pub(crate) fn create_with(
             p.store.image(source).map_err(|e| image_err(e, source))?;
         }
     }
+    // Before anything exists: what a rootless user cannot have fails here.
+    if crate::rootless::is_rootless() {
+        crate::rootless::check_create(&opts)?;
+    }
     // Before anything exists: a bad capability, seccomp profile or device fails here.
     let security = super::security::validate(&p.opts.config, &opts.security)?;
     let id = new_id();

@@ -264,6 +264,8 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
     }
     let parent = PathBuf::from("/").join(&l.p.opts.config.cgroup_parent);
     input.cgroup_path = Some(SpecInput::cgroup_path_for(Some(&parent), &cfg.id));
+    // Rootless: no cgroup path and no limits (create refused any), see `crate::rootless`.
+    input.rootless = crate::rootless::is_rootless();
     input.resources = Resources {
         memory_limit: cfg.resources.memory,
         memory_swap: cfg.resources.memory_swap,
