@@ -177,10 +177,15 @@ impl RootlessPaths {
     /// The environment a process must carry so that an lpod it runs later (conmon's exit
     /// command) finds the same paths: `HOME` and the XDG variables that are set.
     pub fn env_vars() -> Vec<String> {
-        ["HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME"]
-            .iter()
-            .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v}")))
-            .collect()
+        [
+            "HOME",
+            "XDG_DATA_HOME",
+            "XDG_RUNTIME_DIR",
+            "XDG_CONFIG_HOME",
+        ]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v}")))
+        .collect()
     }
 }
 
@@ -321,7 +326,8 @@ mod tests {
 
     #[test]
     fn subid_lines_by_name_or_uid() {
-        let t = "# comment\nann:100000:65536\nbob:165536:65536\n1000:300000:10\nann:bad:1\nann:5:0\n";
+        let t =
+            "# comment\nann:100000:65536\nbob:165536:65536\n1000:300000:10\nann:bad:1\nann:5:0\n";
         assert_eq!(
             SubIdRange::parse_for(t, "ann", 1000),
             [

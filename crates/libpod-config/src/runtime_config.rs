@@ -786,7 +786,10 @@ mod tests {
         let d = RuntimeConfig::rootless_defaults(&p);
         assert_eq!(d.graph_root, Path::new("/home/u/.local/share/lpod/storage"));
         assert_eq!(d.tmp_dir, Path::new("/tmp/lpod-run-7"));
-        assert_eq!(d.auth_file.as_deref(), Some(Path::new("/tmp/lpod-run-7/auth.json")));
+        assert_eq!(
+            d.auth_file.as_deref(),
+            Some(Path::new("/tmp/lpod-run-7/auth.json"))
+        );
         assert_eq!(d.default_network_mode, "slirp4netns");
         let c = RuntimeConfig::rootless_from_toml_str(
             "storage_driver = \"vfs\"\ntmp_dir = \"/tmp/x\"\n",
@@ -798,8 +801,8 @@ mod tests {
         assert_eq!(c.tmp_dir, Path::new("/tmp/x"));
         assert_eq!(c.graph_root, d.graph_root);
         assert_eq!(c.static_dir, d.static_dir);
-        let e = RuntimeConfig::rootless_from_toml_str("bogus = 1\n", &p.config_file, &p)
-            .unwrap_err();
+        let e =
+            RuntimeConfig::rootless_from_toml_str("bogus = 1\n", &p.config_file, &p).unwrap_err();
         assert!(e.to_string().contains("lpod.toml"), "{e}");
     }
 

@@ -93,6 +93,14 @@ pub fn is_rootless() -> bool {
     Identity::current().is_rootless()
 }
 
+/// Whether a forced kill may use the runtime's `kill --all`: it finds the container's
+/// processes through its cgroup, and a rootless container has none here (cgroup v1 is
+/// not the user's), so rootless kills the container's init alone, which takes every
+/// other process of its pid namespace with it.
+pub(crate) fn kill_all() -> bool {
+    !is_rootless()
+}
+
 /// What a rootless container cannot have on this host, refused before anything is
 /// created: cgroup limits (cgroup v1 is not writable by the user; Podman refuses them
 /// too) and CNI bridge networks (a user cannot create bridges or veths on the host).
@@ -403,11 +411,14 @@ fn create_pause(uid: u32, gid: u32, pid_file: &Path) -> Result<i32> {
 /// The parent's half: waits for the child's namespaces, writes the maps, the pid file.
 fn map_and_record(pid: i32, maps: &IdMaps, ready_r: OwnedFd, pid_file: &Path) -> Result<()> {
     let mut b = [0u8; 1];
-    if File::from(ready_r).read(&mut b).map_err(|source| RootlessError::Io {
-        what: "wait for",
-        path: format!("pause process {pid}").into(),
-        source,
-    })? != 1
+    if File::from(ready_r)
+        .read(&mut b)
+        .map_err(|source| RootlessError::Io {
+            what: "wait for",
+            path: format!("pause process {pid}").into(),
+            source,
+        })?
+        != 1
     {
         return Err(RootlessError::PauseDied { pid });
     }

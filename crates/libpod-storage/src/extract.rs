@@ -268,15 +268,13 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
             let prel = join(parent_comps);
             if victim == b".wh..opq" {
                 match mode {
-                    WhiteoutMode::Overlay => {
-                        fsetxattr(
-                            &parent,
-                            crate::driver::opaque_xattr(),
-                            b"y",
-                            XattrFlags::empty(),
-                        )
-                            .map_err(io_err(&rel))?
-                    }
+                    WhiteoutMode::Overlay => fsetxattr(
+                        &parent,
+                        crate::driver::opaque_xattr(),
+                        b"y",
+                        XattrFlags::empty(),
+                    )
+                    .map_err(io_err(&rel))?,
                     WhiteoutMode::Vfs => {
                         let keep: HashSet<OsString> = created
                             .iter()

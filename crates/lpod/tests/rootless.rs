@@ -39,9 +39,11 @@ fn sub_range(file: &str, name: &str) -> Option<(u32, u32)> {
     let text = std::fs::read_to_string(file).ok()?;
     text.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
-        (f.len() == 3 && f[0] == name).then(|| (f[1].parse().ok(), f[2].parse().ok()))?
+        if f.len() != 3 || f[0] != name {
+            return None;
+        }
+        Some((f[1].parse().ok()?, f[2].parse().ok()?))
     })
-    .and_then(|(a, b)| Some((a?, b?)))
 }
 
 /// A real unprivileged user with its own subordinate ranges and a copy of the lpod
@@ -114,8 +116,7 @@ impl TestUser {
         }
         user.subuid = sub_range("/etc/subuid", &user.name).expect("subuid range");
         let dir = user.shared.path();
-        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
+        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         std::fs::copy(lpod_bin(), dir.join("lpod")).expect("copy lpod");
         std::fs::copy(test_image_tar(), dir.join("busybox.tar")).expect("copy image");
         std::fs::set_permissions(
@@ -272,7 +273,13 @@ fn rootless_info_paths_and_private_store() {
     for d in [data.clone(), data.join("storage"), u.run_dir()] {
         let md = std::fs::metadata(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
         assert_eq!(md.uid(), u.uid, "{} owned by the user", d.display());
-        assert_eq!(md.mode() & 0o077, 0, "{} private: {:o}", d.display(), md.mode());
+        assert_eq!(
+            md.mode() & 0o077,
+            0,
+            "{} private: {:o}",
+            d.display(),
+            md.mode()
+        );
     }
     // One pause process holds the namespace, the user's own.
     let pid = u.pause_pid().expect("pause pid file");
@@ -285,7 +292,11 @@ fn rootless_info_paths_and_private_store() {
         maps.contains(&(1, u64::from(u.subuid.0), u64::from(u.subuid.1))),
         "{maps:?}"
     );
-    assert_eq!(u.pause_pid(), Some(pid), "the namespace is rejoined, not remade");
+    assert_eq!(
+        u.pause_pid(),
+        Some(pid),
+        "the namespace is rejoined, not remade"
+    );
     // `system migrate` ends it; the next command makes a new one.
     u.ok(&["system", "migrate"]);
     poll_until("pause process gone", POLL_LIMIT, || {
@@ -340,9 +351,23 @@ fn rootless_run_is_root_inside_and_files_are_the_users() {
     let f = std::fs::metadata(dir.join("f")).unwrap();
     assert_eq!((f.uid(), f.gid()), (u.uid, u.gid));
     let g = std::fs::metadata(dir.join("g")).unwrap();
-    assert_eq!(g.uid(), u.subuid.0 + 999, "uid 1000 inside = subuid base + 999");
+    assert_eq!(
+        g.uid(),
+        u.subuid.0 + 999,
+        "uid 1000 inside = subuid base + 999"
+    );
     // The image's files are owned by root inside: the user outside.
-    let out = u.ok(&["run", "--rm", "--network", "none", &img, "stat", "-c", "%u", "/bin"]);
+    let out = u.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &img,
+        "stat",
+        "-c",
+        "%u",
+        "/bin",
+    ]);
     assert_eq!(out.trim(), "0");
     let storage = u.home.join(".local/share/lpod/storage");
     assert_eq!(std::fs::metadata(&storage).unwrap().uid(), u.uid);
@@ -354,7 +379,15 @@ fn rootless_detached_container_across_commands() {
     let img = u.load_image();
     let pause = u.pause_pid().expect("pause process");
     let id = u.ok(&[
-        "run", "-d", "--name", "sleeper", "--network", "none", &img, "sh", "-c",
+        "run",
+        "-d",
+        "--name",
+        "sleeper",
+        "--network",
+        "none",
+        &img,
+        "sh",
+        "-c",
         "echo started; exec sleep 1000",
     ]);
     let id = id.trim();
@@ -371,14 +404,21 @@ fn rootless_detached_container_across_commands() {
         .trim()
         .parse()
         .unwrap();
-    assert_eq!(std::fs::metadata(format!("/proc/{pid}")).unwrap().uid(), u.uid);
+    assert_eq!(
+        std::fs::metadata(format!("/proc/{pid}")).unwrap().uid(),
+        u.uid
+    );
     u.ok(&["stop", "-t", "1", "sleeper"]);
     let st = u.ok(&["inspect", "--format", "{{.State.Status}}", "sleeper"]);
     assert_eq!(st.trim(), "exited");
     assert!(pid_gone(pid));
     u.ok(&["rm", "sleeper"]);
     assert!(u.ok(&["ps", "-a", "-q"]).trim().is_empty());
-    assert_eq!(u.pause_pid(), Some(pause), "every command joined one namespace");
+    assert_eq!(
+        u.pause_pid(),
+        Some(pause),
+        "every command joined one namespace"
+    );
 }
 
 #[test]
@@ -387,9 +427,17 @@ fn rootless_users_do_not_see_each_other() {
     let Some(b) = TestUser::create() else { return };
     let img = a.load_image();
     a.ok(&[
-        "create", "--name", "mine", "--network", "none", &img, "true",
+        "create",
+        "--name",
+        "mine",
+        "--network",
+        "none",
+        &img,
+        "true",
     ]);
-    assert!(a.ok(&["ps", "-a", "--format", "{{.Names}}"]).contains("mine"));
+    assert!(a
+        .ok(&["ps", "-a", "--format", "{{.Names}}"])
+        .contains("mine"));
     assert!(b.ok(&["ps", "-a", "-q"]).trim().is_empty());
     let out = b.run(&["rm", "mine"]);
     assert_ne!(out.code, 0, "{out:?}");
@@ -401,7 +449,9 @@ fn rootless_users_do_not_see_each_other() {
         "-a",
     ]);
     assert_ne!(out.code, 0, "{out:?}");
-    assert!(a.ok(&["ps", "-a", "--format", "{{.Names}}"]).contains("mine"));
+    assert!(a
+        .ok(&["ps", "-a", "--format", "{{.Names}}"])
+        .contains("mine"));
     assert_ne!(a.pause_pid(), b.pause_pid());
 }
 
@@ -410,8 +460,24 @@ fn rootless_refuses_limits_and_bridge_and_creates_nothing() {
     let Some(u) = TestUser::create() else { return };
     let img = u.load_image();
     for args in [
-        vec!["create", "--network", "none", "--memory", "64m", &img, "true"],
-        vec!["create", "--network", "none", "--pids-limit", "10", &img, "true"],
+        vec![
+            "create",
+            "--network",
+            "none",
+            "--memory",
+            "64m",
+            &img,
+            "true",
+        ],
+        vec![
+            "create",
+            "--network",
+            "none",
+            "--pids-limit",
+            "10",
+            &img,
+            "true",
+        ],
         vec!["create", "--network", "bridge", &img, "true"],
     ] {
         let out = u.run(&args);
@@ -423,6 +489,79 @@ fn rootless_refuses_limits_and_bridge_and_creates_nothing() {
     let out = u.run(&["update", "--memory", "64m", id.trim()]);
     assert_ne!(out.code, 0, "{out:?}");
     assert!(out.stderr.contains("rootless"), "{out:?}");
+}
+
+/// Rootless networking opens /dev/net/tun as the user (`cargo xtask setup` makes it 0666).
+fn tun_open_for_users() -> bool {
+    let ok = std::fs::metadata("/dev/net/tun").is_ok_and(|m| m.mode() & 0o006 == 0o006);
+    require(
+        ok && which("slirp4netns").is_some(),
+        "slirp4netns and a /dev/net/tun users may open (cargo xtask setup makes it 0666)",
+    )
+}
+
+#[test]
+fn rootless_default_network_publishes_a_loopback_port() {
+    let Some(u) = TestUser::create() else { return };
+    if !tun_open_for_users() {
+        return;
+    }
+    let img = u.load_image();
+    let port = reserve_port();
+    let publish = format!("127.0.0.1:{port}:80");
+    // No --network: the rootless default, slirp4netns.
+    u.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "-p",
+        &publish,
+        &img,
+        "sh",
+        "-c",
+        "mkdir -p /www && echo hello-rootless > /www/index.html && exec httpd -f -p 80 -h /www",
+    ]);
+    let mode = u.ok(&["inspect", "--format", "{{.HostConfig.NetworkMode}}", "web"]);
+    assert_eq!(mode.trim(), "slirp4netns");
+    let body = poll_until("published port answers", POLL_LIMIT, || http_get(port, "/"));
+    assert!(body.contains("hello-rootless"), "{body}");
+    u.ok(&["rm", "-f", "web"]);
+}
+
+#[test]
+fn rootless_pod_members_share_localhost() {
+    let Some(u) = TestUser::create() else { return };
+    let img = u.load_image();
+    u.ok(&["pod", "create", "--name", "p", "--network", "none"]);
+    u.ok(&[
+        "run",
+        "-d",
+        "--pod",
+        "p",
+        "--name",
+        "server",
+        &img,
+        "sh",
+        "-c",
+        "mkdir -p /www && echo from-server > /www/index.html && exec httpd -f -p 8080 -h /www",
+    ]);
+    let body = poll_until("pod member answers on localhost", POLL_LIMIT, || {
+        let out = u.run(&[
+            "run",
+            "--rm",
+            "--pod",
+            "p",
+            &img,
+            "wget",
+            "-qO-",
+            "http://127.0.0.1:8080/",
+        ]);
+        (out.code == 0).then_some(out.stdout)
+    });
+    assert_eq!(body.trim(), "from-server");
+    u.ok(&["pod", "rm", "-f", "p"]);
+    assert!(u.ok(&["ps", "-a", "-q"]).trim().is_empty());
 }
 
 /// Root mode is untouched by the rootless paths: root still gets /var/lib/lpod-style

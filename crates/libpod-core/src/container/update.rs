@@ -39,8 +39,7 @@ impl ResourceUpdate {
         if !self.is_empty() && crate::rootless::is_rootless() {
             return Err(Error::RootlessUnsupported {
                 what: "update of resource limits".into(),
-                why: "an unprivileged user cannot write cgroup v1 controllers on this host"
-                    .into(),
+                why: "an unprivileged user cannot write cgroup v1 controllers on this host".into(),
             });
         }
         let bad = |what: &'static str, value: String| Err(Error::InvalidArgument { what, value });

@@ -300,8 +300,7 @@ pub fn unshare(a: &crate::cli::UnshareArgs) -> CmdResult {
     use std::os::unix::process::CommandExt;
     if !libpod_config::rootless::Identity::current().is_rootless() {
         return Err(CliError::Usage(
-            "please use unshare with rootless: as root lpod runs in the host's namespaces"
-                .into(),
+            "please use unshare with rootless: as root lpod runs in the host's namespaces".into(),
         ));
     }
     let mut argv = a.command.clone();
