@@ -131,6 +131,55 @@ pub(crate) fn check_create(opts: &crate::container::CreateOptions) -> crate::Res
     Ok(())
 }
 
+/// The user namespace maps of a `--userns=keep-id` container, built from the maps of
+/// the user's namespace this process runs in: the user's host uid (gid) maps onto id 0
+/// here (the user), ids below it onto 1.., ids above it onto themselves, so the
+/// container sees the user's own ids and as many others as the subordinate ranges give.
+pub(crate) fn keep_id_maps() -> crate::Result<(Vec<(u32, u32, u32)>, Vec<(u32, u32, u32)>)> {
+    let (uid, gid) = match Identity::current() {
+        Identity::Rootless { uid, gid, .. } => (uid, gid),
+        Identity::Root => {
+            return Err(crate::Error::RootlessUnsupported {
+                what: "--userns=keep-id".into(),
+                why: "keep-id is only supported in rootless mode".into(),
+            })
+        }
+    };
+    let size = |file: &str| -> crate::Result<u32> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| crate::Error::io("read", PathBuf::from(file), e))?;
+        Ok(text
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(2)?.parse::<u64>().ok())
+            .sum::<u64>()
+            .min(u64::from(u32::MAX)) as u32)
+    };
+    let build = |own: u32, total: u32| -> crate::Result<Vec<(u32, u32, u32)>> {
+        if own == 0 || own >= total {
+            return Err(crate::Error::RootlessUnsupported {
+                what: "--userns=keep-id".into(),
+                why: format!(
+                    "id {own} does not fit below the {total} ids of the user namespace (add subordinate ids in /etc/subuid and /etc/subgid, then `lpod system migrate`)"
+                ),
+            });
+        }
+        Ok(keep_id_map(own, total))
+    };
+    Ok((
+        build(uid, size("/proc/self/uid_map")?)?,
+        build(gid, size("/proc/self/gid_map")?)?,
+    ))
+}
+
+/// keep-id's mapping for id `own` in a namespace of `total` ids (see [`keep_id_maps`]).
+fn keep_id_map(own: u32, total: u32) -> Vec<(u32, u32, u32)> {
+    let mut v = vec![(0, 1, own), (own, 0, 1)];
+    if total > own + 1 {
+        v.push((own + 1, own + 1, total - own - 1));
+    }
+    v
+}
+
 /// What [`enter`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entered {
@@ -553,6 +602,15 @@ mod tests {
             ["0", "1000", "1", "1", "100000", "65536", "65537", "300000", "10"]
         );
         assert_eq!(IdMaps::map_args(5, &[]), ["0", "5", "1"]);
+    }
+
+    #[test]
+    fn keep_id_maps_the_user_onto_itself() {
+        assert_eq!(
+            keep_id_map(1000, 65537),
+            [(0, 1, 1000), (1000, 0, 1), (1001, 1001, 64536)]
+        );
+        assert_eq!(keep_id_map(5, 6), [(0, 1, 5), (5, 0, 1)]);
     }
 
     #[test]

@@ -327,6 +327,13 @@ pub struct SpecInput {
     /// and binds the host's `/sys/fs/cgroup` instead of mounting a cgroup filesystem.
     #[serde(default)]
     pub rootless: bool,
+    /// uid mappings of the container's user namespace (`namespaces.user` = New):
+    /// `(container id, id outside, count)`.
+    #[serde(default)]
+    pub uid_mappings: Vec<(u32, u32, u32)>,
+    /// gid mappings, as `uid_mappings`.
+    #[serde(default)]
+    pub gid_mappings: Vec<(u32, u32, u32)>,
 }
 
 impl SpecInput {
@@ -352,6 +359,8 @@ impl SpecInput {
             unmasked_paths: Vec::new(),
             privileged: false,
             rootless: false,
+            uid_mappings: Vec::new(),
+            gid_mappings: Vec::new(),
         }
     }
 
@@ -392,6 +401,22 @@ impl SpecInput {
         // Masked and read-only paths (oci-spec's builder defaults included) are set once,
         // by `confine` below, from `masked_and_readonly_paths`.
         let mut linux = linux.build().map_err(build_err("linux"))?;
+        if !self.uid_mappings.is_empty() || !self.gid_mappings.is_empty() {
+            let maps = |list: &[(u32, u32, u32)]| {
+                list.iter()
+                    .map(|&(inside, outside, size)| {
+                        oci_spec::runtime::LinuxIdMappingBuilder::default()
+                            .container_id(inside)
+                            .host_id(outside)
+                            .size(size)
+                            .build()
+                            .map_err(build_err("id mapping"))
+                    })
+                    .collect::<Result<Vec<_>, SpecError>>()
+            };
+            linux.set_uid_mappings(Some(maps(&self.uid_mappings)?));
+            linux.set_gid_mappings(Some(maps(&self.gid_mappings)?));
+        }
         // conditional seccomp rules follow the process's (effective) capabilities
         let caps = self
             .process

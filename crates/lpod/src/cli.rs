@@ -961,6 +961,10 @@ pub struct CreateFlags {
     /// Time zone of the container: a zone name, or `local` for the host's.
     #[arg(long, value_name = "TZ")]
     pub tz: Option<String>,
+    /// User namespace: `host` (the default: rootless, the user's own namespace) or
+    /// `keep-id` (rootless: the user's own uid and gid inside, and the container runs as them).
+    #[arg(long, value_name = "MODE")]
+    pub userns: Option<String>,
     /// Write the container's id to this file (which must not exist yet).
     #[arg(long, value_name = "FILE")]
     pub cidfile: Option<PathBuf>,

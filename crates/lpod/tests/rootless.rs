@@ -118,12 +118,15 @@ impl TestUser {
         let dir = user.shared.path();
         std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         std::fs::copy(lpod_bin(), dir.join("lpod")).expect("copy lpod");
-        std::fs::copy(test_image_tar(), dir.join("busybox.tar")).expect("copy image");
-        std::fs::set_permissions(
-            dir.join("busybox.tar"),
-            std::os::unix::fs::PermissionsExt::from_mode(0o644),
-        )
-        .unwrap();
+        for tar in ["busybox.tar", "multilayer.tar"] {
+            std::fs::copy(test_image_tar().with_file_name(tar), dir.join(tar))
+                .unwrap_or_else(|e| panic!("copy {tar}: {e}"));
+            std::fs::set_permissions(
+                dir.join(tar),
+                std::os::unix::fs::PermissionsExt::from_mode(0o644),
+            )
+            .unwrap();
+        }
         Some(user)
     }
 
@@ -371,6 +374,29 @@ fn rootless_run_is_root_inside_and_files_are_the_users() {
     assert_eq!(out.trim(), "0");
     let storage = u.home.join(".local/share/lpod/storage");
     assert_eq!(std::fs::metadata(&storage).unwrap().uid(), u.uid);
+    // Layers with a whiteout and an opaque directory, extracted and mounted by overlay
+    // inside the user namespace (user.overlay.* markers, userxattr).
+    let tar = u.shared.path().join("multilayer.tar");
+    u.ok(&["load", "-i", tar.to_str().unwrap()]);
+    let out = u.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "localhost/multilayer:latest",
+        "sh",
+        "-c",
+        "ls /data; ls /opaque; cat /etc/motd",
+    ]);
+    let words: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(
+        words,
+        ["keep.txt", "layer3.txt", "new.txt", "layer3"],
+        "whiteout and opaque dir honoured: {out}"
+    );
+    let info: serde_json::Value =
+        serde_json::from_str(&u.ok(&["info", "--format", "json"])).unwrap();
+    assert_eq!(info["store"]["graphDriverName"], "overlay", "{info}");
 }
 
 #[test]
@@ -489,6 +515,53 @@ fn rootless_refuses_limits_and_bridge_and_creates_nothing() {
     let out = u.run(&["update", "--memory", "64m", id.trim()]);
     assert_ne!(out.code, 0, "{out:?}");
     assert!(out.stderr.contains("rootless"), "{out:?}");
+}
+
+#[test]
+fn rootless_keep_id_runs_as_the_users_own_ids() {
+    let Some(u) = TestUser::create() else { return };
+    let img = u.load_image();
+    let out = u.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--userns",
+        "keep-id",
+        &img,
+        "sh",
+        "-c",
+        "id -u; id -g; cat /proc/self/uid_map",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], u.uid.to_string(), "{out}");
+    assert_eq!(lines[1], u.gid.to_string(), "{out}");
+    // Inside, the user's uid is itself; outside (in lpod's namespace) it is 0, the user.
+    let maps = map_lines(&lines[2..].join("\n"));
+    assert!(maps.contains(&(u64::from(u.uid), 0, 1)), "{maps:?}");
+    // What it writes in a bind mount is the user's on the host.
+    let dir = u.home.join("kept");
+    std::fs::create_dir(&dir).unwrap();
+    std::os::unix::fs::chown(&dir, Some(u.uid), Some(u.gid)).unwrap();
+    let vol = format!("{}:/kept", dir.display());
+    u.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--userns=keep-id",
+        "-v",
+        &vol,
+        &img,
+        "touch",
+        "/kept/f",
+    ]);
+    let f = std::fs::metadata(dir.join("f")).unwrap();
+    assert_eq!((f.uid(), f.gid()), (u.uid, u.gid));
+    // Other modes are refused by name.
+    let out = u.run(&["create", "--userns", "auto", &img, "true"]);
+    out.assert_error(125, "--userns=auto");
+    assert!(out.stderr.contains("--userns=auto"), "{out:?}");
 }
 
 /// Rootless networking opens /dev/net/tun as the user (`cargo xtask setup` makes it 0666).
