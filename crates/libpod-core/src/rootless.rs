@@ -101,41 +101,14 @@ pub(crate) fn kill_all() -> bool {
     !is_rootless()
 }
 
-/// What a rootless container cannot have on this host, refused before anything is
-/// created: cgroup limits (cgroup v1 is not writable by the user; Podman refuses them
-/// too) and CNI bridge networks (a user cannot create bridges or veths on the host).
-pub(crate) fn check_create(opts: &crate::container::CreateOptions) -> crate::Result<()> {
-    let l = &opts.limits;
-    let mut limits = Vec::new();
-    if l.memory.is_some() {
-        limits.push("--memory");
-    }
-    if l.cpus.is_some() {
-        limits.push("--cpus");
-    }
-    if l.pids.is_some() {
-        limits.push("--pids-limit");
-    }
-    if !limits.is_empty() {
-        return Err(crate::Error::RootlessUnsupported {
-            what: format!("resource limits ({})", limits.join(", ")),
-            why: "an unprivileged user cannot write cgroup v1 controllers on this host; run without limits or as root".into(),
-        });
-    }
-    if opts.network == crate::container::NetworkMode::Bridge && opts.pod.is_none() {
-        return Err(crate::Error::RootlessUnsupported {
-            what: "bridge networking".into(),
-            why: "CNI bridge networks need root (bridges, veths, iptables); use --network slirp4netns (the rootless default), none, host or container:NAME".into(),
-        });
-    }
-    Ok(())
-}
+/// An OCI id mapping: `(container id, id outside, count)` lines.
+type IdMapping = Vec<(u32, u32, u32)>;
 
 /// The user namespace maps of a `--userns=keep-id` container, built from the maps of
 /// the user's namespace this process runs in: the user's host uid (gid) maps onto id 0
 /// here (the user), ids below it onto 1.., ids above it onto themselves, so the
 /// container sees the user's own ids and as many others as the subordinate ranges give.
-pub(crate) fn keep_id_maps() -> crate::Result<(Vec<(u32, u32, u32)>, Vec<(u32, u32, u32)>)> {
+pub(crate) fn keep_id_maps() -> crate::Result<(IdMapping, IdMapping)> {
     let (uid, gid) = match Identity::current() {
         Identity::Rootless { uid, gid, .. } => (uid, gid),
         Identity::Root => {
@@ -154,7 +127,7 @@ pub(crate) fn keep_id_maps() -> crate::Result<(Vec<(u32, u32, u32)>, Vec<(u32, u
             .sum::<u64>()
             .min(u64::from(u32::MAX)) as u32)
     };
-    let build = |own: u32, total: u32| -> crate::Result<Vec<(u32, u32, u32)>> {
+    let build = |own: u32, total: u32| -> crate::Result<IdMapping> {
         if own == 0 || own >= total {
             return Err(crate::Error::RootlessUnsupported {
                 what: "--userns=keep-id".into(),
@@ -172,7 +145,7 @@ pub(crate) fn keep_id_maps() -> crate::Result<(Vec<(u32, u32, u32)>, Vec<(u32, u
 }
 
 /// keep-id's mapping for id `own` in a namespace of `total` ids (see [`keep_id_maps`]).
-fn keep_id_map(own: u32, total: u32) -> Vec<(u32, u32, u32)> {
+fn keep_id_map(own: u32, total: u32) -> IdMapping {
     let mut v = vec![(0, 1, own), (own, 0, 1)];
     if total > own + 1 {
         v.push((own + 1, own + 1, total - own - 1));
