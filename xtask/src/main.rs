@@ -195,7 +195,9 @@ fn test(args: &[String]) -> Result<(), String> {
         return Err(why);
     }
     if !unit_only
-        && (!setup::prerequisites_missing().is_empty() || !setup::cgroups_ready_for_crun())
+        && (!setup::prerequisites_missing().is_empty()
+            || !setup::cgroups_ready_for_crun()
+            || !setup::tun_ready_for_users())
     {
         eprintln!("xtask test: prerequisites missing, running setup first");
         setup::setup()?;

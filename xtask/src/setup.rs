@@ -18,7 +18,12 @@ const PACKAGES: &[(&str, &str)] = &[
     ("docker-registry", "/usr/bin/docker-registry"),
     ("podman", "/usr/bin/podman"),
     ("skopeo", "/usr/bin/skopeo"),
+    // Rootless lpod: newuidmap/newgidmap map a user's subordinate ids, fuse-overlayfs
+    // is the overlay fallback where the kernel refuses overlay in a user namespace,
+    // passt (pasta) the alternative to slirp4netns.
     ("uidmap", "/usr/bin/newuidmap"),
+    ("fuse-overlayfs", "/usr/bin/fuse-overlayfs"),
+    ("passt", "/usr/bin/pasta"),
     ("hyperfine", "/usr/bin/hyperfine"),
     ("openssl", "/usr/bin/openssl"),
     ("apache2-utils", "/usr/bin/htpasswd"),
@@ -105,7 +110,38 @@ pub fn setup() -> Result<(), String> {
     }
     fix_cgroups_for_crun()?;
     kernel_modules();
+    tun_for_users()?;
     Ok(())
+}
+
+/// Whether unprivileged users can open /dev/net/tun (or there is none to fix).
+pub fn tun_ready_for_users() -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata("/dev/net/tun").map_or(true, |m| m.permissions().mode() & 0o666 == 0o666)
+}
+
+/// Rootless networking (slirp4netns, pasta) opens /dev/net/tun as the user. Stock
+/// distributions ship it 0666; our machines have it 0600 root, so it is opened up,
+/// and that change to the machine is printed.
+fn tun_for_users() -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let tun = Path::new("/dev/net/tun");
+    if !tun.exists() {
+        eprintln!("setup: no /dev/net/tun: rootless networking will be unavailable");
+        return Ok(());
+    }
+    if tun_ready_for_users() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err("setup needs root to make /dev/net/tun 0666 for rootless networking".into());
+    }
+    eprintln!(
+        "setup: CHANGING THE MACHINE: chmod 0666 /dev/net/tun (as stock distributions have \
+         it) so unprivileged users' slirp4netns can open it"
+    );
+    std::fs::set_permissions(tun, std::fs::Permissions::from_mode(0o666))
+        .map_err(|e| format!("chmod 0666 /dev/net/tun: {e}"))
 }
 
 /// On a hybrid host, cgroup2 (`/sys/fs/cgroup/unified`) may still own controllers

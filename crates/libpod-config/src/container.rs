@@ -206,6 +206,10 @@ fn is_zero(n: &u32) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RunSettings {
+    /// `--userns=keep-id` (rootless): the container gets a user namespace of its own in
+    /// which the user's own uid and gid are the same as on the host, and runs as them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub keep_id: bool,
     /// `--log-opt tag=`: conmon's log tag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_tag: Option<String>,

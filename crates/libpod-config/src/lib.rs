@@ -17,6 +17,7 @@ pub mod ids;
 pub mod pod;
 pub mod process;
 pub mod restart;
+pub mod rootless;
 pub mod runtime_config;
 pub mod status;
 pub mod storage_conf;

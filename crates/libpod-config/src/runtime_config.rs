@@ -525,6 +525,77 @@ impl RuntimeConfig {
         }
     }
 
+    /// Defaults of an unprivileged user: every persistent path under `p.data`, every
+    /// per-boot path (and the registry credentials) under `p.run`, slirp4netns as the
+    /// default network (a user cannot make bridges).
+    pub fn rootless_defaults(p: &crate::rootless::RootlessPaths) -> Self {
+        RuntimeConfig {
+            auth_file: Some(p.run.join("auth.json")),
+            default_network_mode: "slirp4netns".into(),
+            ..RuntimeConfig::with_roots(&p.data, &p.run)
+        }
+    }
+
+    /// The configuration of the caller: [`Self::load_default`] for root; for an
+    /// unprivileged user `$LPOD_CONFIG`, else the user's own file
+    /// (`$XDG_CONFIG_HOME/lpod/lpod.toml`) if it exists, with every path key the file
+    /// leaves out taken from [`Self::rootless_defaults`] (never root's paths).
+    pub fn load_for(identity: crate::rootless::Identity) -> Result<Self, ConfigError> {
+        if !identity.is_rootless() {
+            return Self::load_default();
+        }
+        let paths = crate::rootless::RootlessPaths::for_uid(identity.host_uid());
+        let path = match std::env::var_os(CONFIG_ENV) {
+            Some(p) if !p.is_empty() => PathBuf::from(p),
+            _ => {
+                if !paths.config_file.exists() {
+                    return Ok(Self::rootless_defaults(&paths));
+                }
+                paths.config_file.clone()
+            }
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Self::rootless_from_toml_str(&text, &path, &paths)
+    }
+
+    /// Parses an unprivileged user's TOML: keys given win, path keys left out are the
+    /// user's (see [`Self::load_for`]).
+    pub fn rootless_from_toml_str(
+        text: &str,
+        origin: &Path,
+        paths: &crate::rootless::RootlessPaths,
+    ) -> Result<Self, ConfigError> {
+        let mut cfg = Self::from_toml_str(text, origin)?;
+        let given: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let d = Self::rootless_defaults(paths);
+        let keep = |k: &str| given.contains_key(k);
+        macro_rules! user_default {
+            ($($field:ident),*) => {$(
+                if !keep(stringify!($field)) {
+                    cfg.$field = d.$field.clone();
+                }
+            )*};
+        }
+        user_default!(
+            graph_root,
+            run_root,
+            volume_path,
+            static_dir,
+            tmp_dir,
+            cni_cache_dir,
+            cni_config_dir,
+            auth_file,
+            default_network_mode
+        );
+        Ok(cfg)
+    }
+
     /// The configuration as TOML (what `load` reads back).
     pub fn to_toml_string(&self) -> String {
         // Serialising plain strings, paths, numbers and string maps cannot fail.
@@ -569,11 +640,14 @@ impl RuntimeConfig {
         }
         if !matches!(
             self.default_network_mode.as_str(),
-            "bridge" | "none" | "host"
+            "bridge" | "none" | "host" | "slirp4netns"
         ) {
             return Err(invalid(
                 "default_network_mode",
-                format!("{:?} (use bridge, none or host)", self.default_network_mode),
+                format!(
+                    "{:?} (use bridge, none, host or slirp4netns)",
+                    self.default_network_mode
+                ),
             ));
         }
         if crate::ids::validate_name(&self.default_network).is_err() {
@@ -700,6 +774,36 @@ mod tests {
         c.validate(Path::new("<defaults>")).unwrap();
         assert_eq!(c.registries_certs_dir, Path::new("/etc/lpod/certs.d"));
         assert_eq!(c.auth_file, None);
+    }
+
+    #[test]
+    fn rootless_defaults_and_user_file() {
+        let p = crate::rootless::RootlessPaths {
+            data: "/home/u/.local/share/lpod".into(),
+            run: "/tmp/lpod-run-7".into(),
+            config_file: "/home/u/.config/lpod/lpod.toml".into(),
+        };
+        let d = RuntimeConfig::rootless_defaults(&p);
+        assert_eq!(d.graph_root, Path::new("/home/u/.local/share/lpod/storage"));
+        assert_eq!(d.tmp_dir, Path::new("/tmp/lpod-run-7"));
+        assert_eq!(
+            d.auth_file.as_deref(),
+            Some(Path::new("/tmp/lpod-run-7/auth.json"))
+        );
+        assert_eq!(d.default_network_mode, "slirp4netns");
+        let c = RuntimeConfig::rootless_from_toml_str(
+            "storage_driver = \"vfs\"\ntmp_dir = \"/tmp/x\"\n",
+            &p.config_file,
+            &p,
+        )
+        .unwrap();
+        assert_eq!(c.storage_driver, "vfs");
+        assert_eq!(c.tmp_dir, Path::new("/tmp/x"));
+        assert_eq!(c.graph_root, d.graph_root);
+        assert_eq!(c.static_dir, d.static_dir);
+        let e =
+            RuntimeConfig::rootless_from_toml_str("bogus = 1\n", &p.config_file, &p).unwrap_err();
+        assert!(e.to_string().contains("lpod.toml"), "{e}");
     }
 
     #[test]

@@ -93,6 +93,15 @@ pub enum Error {
     /// The command to run in the container (exec/run) was not found: exit code 127.
     #[error("{0}: executable file not found")]
     CommandNotFound(String),
+    /// Something an unprivileged (rootless) user cannot have on this host; nothing was
+    /// created.
+    #[error("rootless: {what}: {why}")]
+    RootlessUnsupported {
+        /// What was asked for.
+        what: String,
+        /// Why it cannot be, and what to use instead.
+        why: String,
+    },
     /// Bad input, worded as Podman words it (its system tests match the text).
     #[error("{0}")]
     Rejected(String),

@@ -47,6 +47,7 @@ mod ops;
 pub mod pod;
 mod process;
 mod recovery;
+pub mod rootless;
 pub mod runtime;
 mod slirp;
 pub mod stats;

@@ -85,7 +85,7 @@ pub(crate) fn recover_locked(l: &mut Locked<'_>, e: &JournalEntry) -> Result<boo
         Some(Operation::Stop) => {
             if l.st.status.is_active() {
                 let id = l.id().to_string();
-                let _ = p.oci.kill(&id, libc::SIGKILL, true);
+                let _ = p.oci.kill(&id, libc::SIGKILL, crate::rootless::kill_all());
                 if l.st.status == ContainerStatus::Paused {
                     let _ = p.oci.resume(&id);
                 }

@@ -202,11 +202,20 @@ pub(crate) fn spawn(
         let _ = child.wait();
         let err = std::fs::read_to_string(log).unwrap_or_default();
         let err = err.trim();
-        return Err(fail(if err.is_empty() {
+        let mut reason = if err.is_empty() {
             reason
         } else {
             format!("{reason}: {err}")
-        }));
+        };
+        if reason.contains("/dev/net/tun") && crate::rootless::is_rootless() {
+            // What is missing, said plainly (issue 18): distributions ship it 0666.
+            reason.push_str(
+                " (rootless networking needs /dev/net/tun readable and writable by the user: \
+                 ask root to `chmod 0666 /dev/net/tun` as stock distributions have it, or \
+                 use --network none)",
+            );
+        }
+        return Err(fail(reason));
     }
     // Not waited for: it runs on after lpod exits (reparented to init).
     drop(child);

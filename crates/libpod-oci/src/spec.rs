@@ -322,6 +322,18 @@ pub struct SpecInput {
     /// filesystem are writable. (Capabilities, seccomp, masking and devices are chosen by
     /// the caller through the other fields.)
     pub privileged: bool,
+    /// The runtime runs as uid 0 of an unprivileged user's namespace (rootless): the
+    /// spec sets no cgroup path and no cgroup limits (the user cannot write cgroup v1),
+    /// and binds the host's `/sys/fs/cgroup` instead of mounting a cgroup filesystem.
+    #[serde(default)]
+    pub rootless: bool,
+    /// uid mappings of the container's user namespace (`namespaces.user` = New):
+    /// `(container id, id outside, count)`.
+    #[serde(default)]
+    pub uid_mappings: Vec<(u32, u32, u32)>,
+    /// gid mappings, as `uid_mappings`.
+    #[serde(default)]
+    pub gid_mappings: Vec<(u32, u32, u32)>,
 }
 
 impl SpecInput {
@@ -346,6 +358,9 @@ impl SpecInput {
             extra_masked_paths: Vec::new(),
             unmasked_paths: Vec::new(),
             privileged: false,
+            rootless: false,
+            uid_mappings: Vec::new(),
+            gid_mappings: Vec::new(),
         }
     }
 
@@ -375,16 +390,33 @@ impl SpecInput {
             .map_err(build_err("root"))?;
         let process = process_spec(&self.process)?;
 
-        let mut linux = LinuxBuilder::default()
-            .namespaces(self.namespaces_spec()?)
-            .resources(self.resources_spec()?);
-        if let Some(cg) = &self.cgroup_path {
-            linux = linux.cgroups_path(cg.clone());
+        let mut linux = LinuxBuilder::default().namespaces(self.namespaces_spec()?);
+        if !self.rootless {
+            linux = linux.resources(self.resources_spec()?);
+            if let Some(cg) = &self.cgroup_path {
+                linux = linux.cgroups_path(cg.clone());
+            }
         }
         // oci-spec's builders start from its own Default (youki's), so clear what we did not set.
         // Masked and read-only paths (oci-spec's builder defaults included) are set once,
         // by `confine` below, from `masked_and_readonly_paths`.
         let mut linux = linux.build().map_err(build_err("linux"))?;
+        if !self.uid_mappings.is_empty() || !self.gid_mappings.is_empty() {
+            let maps = |list: &[(u32, u32, u32)]| {
+                list.iter()
+                    .map(|&(inside, outside, size)| {
+                        oci_spec::runtime::LinuxIdMappingBuilder::default()
+                            .container_id(inside)
+                            .host_id(outside)
+                            .size(size)
+                            .build()
+                            .map_err(build_err("id mapping"))
+                    })
+                    .collect::<Result<Vec<_>, SpecError>>()
+            };
+            linux.set_uid_mappings(Some(maps(&self.uid_mappings)?));
+            linux.set_gid_mappings(Some(maps(&self.gid_mappings)?));
+        }
         // conditional seccomp rules follow the process's (effective) capabilities
         let caps = self
             .process
@@ -517,12 +549,23 @@ impl SpecInput {
                 &["rbind", "nosuid", "noexec", "nodev", "ro"],
             )?);
         }
-        out.push(m(
-            "/sys/fs/cgroup",
-            "cgroup",
-            "cgroup",
-            &["rprivate", "nosuid", "noexec", "nodev", "relatime", "ro"],
-        )?);
+        if self.rootless {
+            // A cgroup filesystem cannot be mounted from an unprivileged user namespace
+            // without a cgroup namespace of its own (Podman binds it too).
+            out.push(m(
+                "/sys/fs/cgroup",
+                "bind",
+                "/sys/fs/cgroup",
+                &["rbind", "nosuid", "noexec", "nodev", "relatime", "ro"],
+            )?);
+        } else {
+            out.push(m(
+                "/sys/fs/cgroup",
+                "cgroup",
+                "cgroup",
+                &["rprivate", "nosuid", "noexec", "nodev", "relatime", "ro"],
+            )?);
+        }
         for extra in &self.mounts {
             out.push(match extra {
                 MountInput::Bind {
@@ -957,6 +1000,24 @@ mod tests {
         assert_eq!(json["linux"]["resources"]["cpu"]["quota"], 50_000);
         assert_eq!(json["linux"]["resources"]["pids"]["limit"], 42);
         assert_eq!(json["linux"]["cgroupsPath"], "/lpod/abc");
+    }
+
+    #[test]
+    fn rootless_spec_has_no_cgroup_path_limits_or_cgroup_mount() {
+        let mut input = SpecInput::new("/tmp/rootfs", vec!["/bin/true".into()]);
+        input.rootless = true;
+        input.resources.pids_limit = Some(42);
+        input.cgroup_path = Some(SpecInput::cgroup_path_for(None, "abc"));
+        let json = serde_json::to_value(input.to_spec().unwrap()).unwrap();
+        assert!(json["linux"]["cgroupsPath"].is_null(), "{json}");
+        assert!(json["linux"]["resources"]["pids"].is_null(), "{json}");
+        let cg = json["mounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["destination"] == "/sys/fs/cgroup")
+            .unwrap();
+        assert_eq!(cg["type"], "bind");
     }
 
     #[test]

@@ -55,7 +55,7 @@ fn append_upper<W: io::Write>(b: &mut tar::Builder<W>, root: &Path, rel: &Path) 
         b.append_path_with_name(e.path(), &r)?;
         if ft.is_dir() {
             let opaque = matches!(
-                xattr_get(&e.path(), "trusted.overlay.opaque").as_deref(),
+                xattr_get(&e.path(), crate::driver::opaque_xattr()).as_deref(),
                 Some(b"y")
             );
             if opaque {

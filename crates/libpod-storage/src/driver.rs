@@ -93,6 +93,31 @@ pub(crate) fn io<'a>(
     }
 }
 
+/// True when this process runs in a user namespace other than the initial one (rootless
+/// lpod is uid 0 of the user's namespace): overlay then needs `userxattr` and keeps its
+/// opaque markers in `user.overlay.*` (a `trusted.*` xattr needs the initial namespace's
+/// CAP_SYS_ADMIN), and device nodes of layers cannot be created.
+pub fn in_user_namespace() -> bool {
+    static IN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *IN.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/uid_map").is_ok_and(|m| {
+            let f: Vec<&str> = m.split_whitespace().collect();
+            // The initial namespace: one line `0 0 4294967295`.
+            f != ["0", "0", "4294967295"]
+        })
+    })
+}
+
+/// The xattr overlay reads an opaque directory marker from: `trusted.overlay.opaque`,
+/// or `user.overlay.opaque` in a user namespace (overlay mounted with `userxattr`).
+pub fn opaque_xattr() -> &'static str {
+    if in_user_namespace() {
+        "user.overlay.opaque"
+    } else {
+        "trusted.overlay.opaque"
+    }
+}
+
 /// Mounts an overlay at `target` with `lowers` (nearest first), `upper` and `work`.
 pub(crate) fn mount_overlay(
     lowers: &[PathBuf],
@@ -130,6 +155,10 @@ pub(crate) fn mount_overlay(
     };
     set("upperdir", upper)?;
     set("workdir", work)?;
+    if in_user_namespace() {
+        rustix::mount::fsconfig_set_flag(fs.as_fd(), "userxattr")
+            .map_err(|e| io("overlay option userxattr for", target)(e.into()))?;
+    }
     fsconfig_create(fs.as_fd()).map_err(|e| io("creating overlay for", target)(e.into()))?;
     let mnt = fsmount(
         fs.as_fd(),
@@ -159,7 +188,12 @@ pub(crate) fn mount_overlay_ro(lowers: &[PathBuf], target: &Path) -> Result<(), 
         target,
         "overlay",
         rustix::mount::MountFlags::RDONLY,
-        format!("lowerdir={joined}").as_str(),
+        if in_user_namespace() {
+            format!("lowerdir={joined},userxattr")
+        } else {
+            format!("lowerdir={joined}")
+        }
+        .as_str(),
     )
     .map_err(|e| io("mounting read-only overlay at", target)(e.into()))
 }

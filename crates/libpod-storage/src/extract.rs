@@ -268,10 +268,13 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
             let prel = join(parent_comps);
             if victim == b".wh..opq" {
                 match mode {
-                    WhiteoutMode::Overlay => {
-                        fsetxattr(&parent, "trusted.overlay.opaque", b"y", XattrFlags::empty())
-                            .map_err(io_err(&rel))?
-                    }
+                    WhiteoutMode::Overlay => fsetxattr(
+                        &parent,
+                        crate::driver::opaque_xattr(),
+                        b"y",
+                        XattrFlags::empty(),
+                    )
+                    .map_err(io_err(&rel))?,
                     WhiteoutMode::Vfs => {
                         let keep: HashSet<OsString> = created
                             .iter()
@@ -314,7 +317,7 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
             for ext in exts {
                 let ext = ext.map_err(ExtractError::Stream)?;
                 if let Some(n) = ext.key_bytes().strip_prefix(b"SCHILY.xattr.") {
-                    if !n.starts_with(b"trusted.overlay.") {
+                    if !n.starts_with(b"trusted.overlay.") && !n.starts_with(b"user.overlay.") {
                         xattrs.push((n.to_vec(), ext.value_bytes().to_vec()));
                     }
                 }
@@ -456,6 +459,12 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
                     hdr.device_major().ok().flatten().unwrap_or(0),
                     hdr.device_minor().ok().flatten().unwrap_or(0),
                 );
+                if ft != FileType::Fifo && crate::driver::in_user_namespace() {
+                    // A user namespace cannot create device nodes (containers/storage
+                    // skips them there too); the runtime binds /dev's devices anyway.
+                    tracing::debug!(path = %rel.display(), "device node skipped in a user namespace");
+                    continue;
+                }
                 mknodat(&parent, name.as_os_str(), ft, perm, dev).map_err(io_err(&rel))?;
                 chownat(
                     &parent,

@@ -204,6 +204,17 @@ pub enum Command {
     History(HistoryArgs),
     /// Initialize containers: create them in the OCI runtime without starting them.
     Init(InitArgs),
+    /// Run a command (default: the user's shell) in lpod's rootless user and mount
+    /// namespaces.
+    Unshare(UnshareArgs),
+}
+
+/// `unshare`.
+#[derive(Debug, Clone, Args)]
+pub struct UnshareArgs {
+    /// The command and its arguments (default `$SHELL`, else `/bin/sh`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 /// `rename` and `container rename`.
@@ -795,6 +806,9 @@ pub enum SystemCommand {
     /// Serve the Docker-compatible REST API on a Unix socket (for the Docker CLI,
     /// Docker SDKs, compose).
     Service(ServiceArgs),
+    /// Rootless: stop the user's containers and end the user namespace's pause process,
+    /// so that the next command makes a new one (after /etc/subuid or /etc/subgid changed).
+    Migrate,
 }
 
 /// `lpod system service`.
@@ -966,6 +980,10 @@ pub struct CreateFlags {
     /// Time zone of the container: a zone name, or `local` for the host's.
     #[arg(long, value_name = "TZ")]
     pub tz: Option<String>,
+    /// User namespace: `host` (the default: rootless, the user's own namespace) or
+    /// `keep-id` (rootless: the user's own uid and gid inside, and the container runs as them).
+    #[arg(long, value_name = "MODE")]
+    pub userns: Option<String>,
     /// Write the container's id to this file (which must not exist yet).
     #[arg(long, value_name = "FILE")]
     pub cidfile: Option<PathBuf>,

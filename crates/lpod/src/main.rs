@@ -77,6 +77,17 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(exit::LPOD_ERROR as u8);
     }
+    // Rootless: into the user's namespace while this process has one thread (setns
+    // refuses a multi-threaded process). `version` needs no namespace.
+    if !matches!(cli.command, cli::Command::Version(_)) {
+        match libpod_core::rootless::enter() {
+            Ok(e) => tracing::debug!("rootless namespace: {e:?}"),
+            Err(e) => {
+                eprintln!("Error: {e}");
+                return ExitCode::from(exit::LPOD_ERROR as u8);
+            }
+        }
+    }
     tracing::info!("lpod filtering at log level {level}");
     tracing::debug!("Called {}", std::env::args().collect::<Vec<_>>().join(" "));
     if cli.global.noout {

@@ -205,6 +205,24 @@ pub fn labels(
     Ok(crate::parse::labels(&all)?)
 }
 
+/// `--userns`: `None`/`host`/empty → `None`; `keep-id` → the user's host uid and gid
+/// (rootless only, as in Podman); any other mode is refused by name.
+pub fn keep_id(mode: Option<&str>) -> Result<Option<(u32, u32)>, crate::cmd::CliError> {
+    use crate::cmd::CliError;
+    match mode.unwrap_or("") {
+        "" | "host" => Ok(None),
+        "keep-id" => match libpod_config::rootless::Identity::current() {
+            libpod_config::rootless::Identity::Rootless { uid, gid, .. } => Ok(Some((uid, gid))),
+            libpod_config::rootless::Identity::Root => Err(CliError::Usage(
+                "--userns=keep-id: keep-id is only supported in rootless mode".into(),
+            )),
+        },
+        other => Err(CliError::Usage(format!(
+            "--userns={other}: not supported by lpod (use host or keep-id)"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

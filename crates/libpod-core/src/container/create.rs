@@ -378,6 +378,36 @@ pub(crate) fn create(p: &Parts, opts: CreateOptions) -> Result<String> {
     create_with(p, opts, &|_| Ok(()))
 }
 
+/// What a rootless container cannot have on this host, refused before anything is
+/// created: cgroup limits (cgroup v1 is not writable by the user; Podman refuses them
+/// too) and CNI bridge networks (a user cannot create bridges or veths on the host).
+fn rootless_check(opts: &CreateOptions) -> Result<()> {
+    let l = &opts.limits;
+    let mut limits = Vec::new();
+    if l.memory.is_some() {
+        limits.push("--memory");
+    }
+    if l.cpus.is_some() {
+        limits.push("--cpus");
+    }
+    if l.pids.is_some() {
+        limits.push("--pids-limit");
+    }
+    if !limits.is_empty() {
+        return Err(Error::RootlessUnsupported {
+            what: format!("resource limits ({})", limits.join(", ")),
+            why: "an unprivileged user cannot write cgroup v1 controllers on this host; run without limits or as root".into(),
+        });
+    }
+    if opts.network == NetworkMode::Bridge && opts.pod.is_none() {
+        return Err(Error::RootlessUnsupported {
+            what: "bridge networking".into(),
+            why: "CNI bridge networks need root (bridges, veths, iptables); use --network slirp4netns (the rootless default), none, host or container:NAME".into(),
+        });
+    }
+    Ok(())
+}
+
 /// [`create`] with a last change to the config before it is stored (a pod's
 /// infra container is marked so).
 pub(crate) fn create_with(
@@ -399,6 +429,10 @@ pub(crate) fn create_with(
         if let MountSpec::Image { source, .. } = m {
             p.store.image(source).map_err(|e| image_err(e, source))?;
         }
+    }
+    // Before anything exists: what a rootless user cannot have fails here.
+    if crate::rootless::is_rootless() {
+        rootless_check(&opts)?;
     }
     // Before anything exists: a bad capability, seccomp profile or device fails here.
     let security = super::security::validate(&p.opts.config, &opts.security)?;

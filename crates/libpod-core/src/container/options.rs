@@ -31,10 +31,12 @@ impl std::str::FromStr for NetworkMode {
             "none" => Ok(NetworkMode::None),
             "host" => Ok(NetworkMode::Host),
             "bridge" => Ok(NetworkMode::Bridge),
+            // The rootless default network mode (`default_network_mode`).
+            "slirp4netns" => Ok(NetworkMode::Slirp4netns(Default::default())),
             other => match other.strip_prefix("container:") {
                 Some(c) if !c.is_empty() => Ok(NetworkMode::Container(c.to_string())),
                 _ => Err(crate::Error::InvalidArgument {
-                    what: "network mode (none|host|bridge|container:NAME)",
+                    what: "network mode (none|host|bridge|slirp4netns|container:NAME)",
                     value: other.to_string(),
                 }),
             },

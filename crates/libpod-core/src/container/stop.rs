@@ -92,9 +92,11 @@ impl Container {
             {
                 let l = Locked::acquire(&p, &self.id)?;
                 if l.st.status == ContainerStatus::Stopping {
-                    let _ = p
-                        .oci_for(&l.cfg.oci_runtime)?
-                        .kill(&self.id, libc::SIGKILL, true);
+                    let _ = p.oci_for(&l.cfg.oci_runtime)?.kill(
+                        &self.id,
+                        libc::SIGKILL,
+                        crate::rootless::kill_all(),
+                    );
                 }
             }
             if super::wait::wait_unlocked(&p, &self.id, Some(AFTER_KILL), true)?.is_none() {

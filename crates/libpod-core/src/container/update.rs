@@ -36,6 +36,12 @@ impl ResourceUpdate {
     }
 
     fn validate(&self) -> Result<()> {
+        if !self.is_empty() && crate::rootless::is_rootless() {
+            return Err(Error::RootlessUnsupported {
+                what: "update of resource limits".into(),
+                why: "an unprivileged user cannot write cgroup v1 controllers on this host".into(),
+            });
+        }
         let bad = |what: &'static str, value: String| Err(Error::InvalidArgument { what, value });
         if let Some(m) = self.memory {
             if m != -1 && m < MIN_MEMORY {

@@ -264,6 +264,14 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
     }
     let parent = PathBuf::from("/").join(&l.p.opts.config.cgroup_parent);
     input.cgroup_path = Some(SpecInput::cgroup_path_for(Some(&parent), &cfg.id));
+    // Rootless: no cgroup path and no limits (create refused any), see `crate::rootless`.
+    input.rootless = crate::rootless::is_rootless();
+    if cfg.run.keep_id {
+        let (uids, gids) = crate::rootless::keep_id_maps()?;
+        input.namespaces.user = libpod_oci::Namespace::New;
+        input.uid_mappings = uids;
+        input.gid_mappings = gids;
+    }
     input.resources = Resources {
         memory_limit: cfg.resources.memory,
         memory_swap: cfg.resources.memory_swap,

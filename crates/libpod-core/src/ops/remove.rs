@@ -66,7 +66,7 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     )?;
     if l.st.status.is_active() {
         let oci = p.oci_for(&l.cfg.oci_runtime)?;
-        let _ = oci.kill(&id, libc::SIGKILL, true);
+        let _ = oci.kill(&id, libc::SIGKILL, crate::rootless::kill_all());
         if l.st.status == ContainerStatus::Paused {
             let _ = oci.resume(&id);
         }

@@ -125,7 +125,7 @@ pub(crate) fn security_info(seccomp_profile: Option<&str>) -> SecurityInfo {
             .map(libpod_oci::capability_name)
             .collect::<Vec<_>>()
             .join(","),
-        rootless: !nix::unistd::geteuid().is_root(),
+        rootless: libpod_config::rootless::Identity::current().is_rootless(),
         seccomp_enabled: seccomp_supported(),
         seccomp_profile_path: seccomp_profile.unwrap_or_default().to_string(),
         selinux_enabled: selinux_enabled(),

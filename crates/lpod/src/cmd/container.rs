@@ -187,7 +187,11 @@ pub fn create_options(
             Vec::new()
         },
         workdir: f.workdir.clone(),
-        user: f.user.clone(),
+        user: match (crate::runflags::keep_id(f.userns.as_deref())?, &f.user) {
+            // keep-id runs as the user's own ids unless --user says otherwise.
+            (Some((uid, gid)), None) => Some(format!("{uid}:{gid}")),
+            _ => f.user.clone(),
+        },
         mounts,
         limits: Limits {
             memory,
@@ -244,6 +248,7 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
         console_size: if f.tty { tty::size() } else { None },
         timeout: f.timeout.unwrap_or(0),
         timezone: f.tz.clone(),
+        keep_id: crate::runflags::keep_id(f.userns.as_deref())?.is_some(),
         device_cgroup_rules: f.device_cgroup_rule.clone(),
         conmon_pidfile: f.conmon_pidfile.as_deref().map(super::absolute),
         preserve_fds: f.preserve_fds.unwrap_or(0),

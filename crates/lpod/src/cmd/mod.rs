@@ -194,6 +194,8 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::System(SystemCommand::Boot) => system::boot(&open(g)?),
         Command::System(SystemCommand::Service(a)) => system::service(&open(g)?, &a),
+        Command::System(SystemCommand::Migrate) => system::migrate(&open(g)?),
+        Command::Unshare(a) => system::unshare(&a),
         Command::System(SystemCommand::Prune(a)) => prune::system(&open(g)?, &a),
         Command::Image(ImageCommand::Prune(a)) => prune::images(&open(g)?, &a),
         Command::History(a) | Command::Image(ImageCommand::History(a)) => {
@@ -319,10 +321,22 @@ pub fn exit_command_args(g: &GlobalOpts) -> Vec<String> {
 /// storage.conf `$CONTAINERS_STORAGE_CONF` names (graph root, run root, driver), then
 /// events keys of `$CONTAINERS_CONF` when set, then flags (applied by [`builder`]).
 pub fn runtime_config(g: &GlobalOpts) -> Result<libpod_config::RuntimeConfig, CliError> {
+    let identity = libpod_config::rootless::Identity::current();
     let mut cfg = match &g.config {
         Some(p) => libpod_config::RuntimeConfig::load(p)?,
-        None => libpod_config::RuntimeConfig::load_default()?,
+        None => libpod_config::RuntimeConfig::load_for(identity)?,
     };
+    if identity.is_rootless() {
+        // conmon's exit command (`container cleanup`) runs with conmon's environment
+        // only: it must find the same per-user paths and know it is rootless.
+        cfg.conmon_env_vars
+            .extend(libpod_config::rootless::RootlessPaths::env_vars());
+        cfg.conmon_env_vars.push(format!(
+            "{}={}",
+            libpod_config::rootless::ROOTLESS_UID_ENV,
+            identity.host_uid()
+        ));
+    }
     // Podman's `$CONTAINERS_CONF` (read once): its events, DNS, hosts and infra image keys.
     if let Some(p) = std::env::var_os("CONTAINERS_CONF").filter(|p| !p.is_empty()) {
         cfg.apply_containers_conf(Path::new(&p))?;

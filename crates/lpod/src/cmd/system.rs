@@ -267,6 +267,73 @@ pub fn boot(rt: &Runtime) -> CmdResult {
     Ok(if failed { 125 } else { 0 })
 }
 
+/// Rootless: ends the user's pause process (see `libpod_core::rootless`); root: nothing.
+fn kill_rootless_pause() -> Result<Option<i32>, CliError> {
+    let id = libpod_config::rootless::Identity::current();
+    if !id.is_rootless() {
+        return Ok(None);
+    }
+    let paths = libpod_config::rootless::RootlessPaths::for_uid(id.host_uid());
+    libpod_core::rootless::kill_pause(&paths).map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// `lpod system migrate`: rootless, stops every running container (they hold the old
+/// namespace) and ends the pause process, so that the next command makes a new user
+/// namespace from the current /etc/subuid and /etc/subgid. As root there is nothing to
+/// migrate.
+pub fn migrate(rt: &Runtime) -> CmdResult {
+    if !libpod_config::rootless::Identity::current().is_rootless() {
+        return Ok(0);
+    }
+    let mut failed = None;
+    for c in rt.containers()? {
+        let running = matches!(
+            c.status(),
+            Ok(libpod_config::ContainerStatus::Running | libpod_config::ContainerStatus::Paused)
+        );
+        if running {
+            if let Err(e) = c.stop(None) {
+                if let Some(prev) = failed.replace(CliError::from(e)) {
+                    report(&prev);
+                }
+            }
+        }
+    }
+    kill_rootless_pause()?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+/// `lpod unshare [CMD...]`: runs CMD (default `$SHELL`, else `/bin/sh`) inside the
+/// user's namespaces, which `main` has already joined. Root is refused, as Podman does.
+pub fn unshare(a: &crate::cli::UnshareArgs) -> CmdResult {
+    use std::os::unix::process::CommandExt;
+    if !libpod_config::rootless::Identity::current().is_rootless() {
+        return Err(CliError::Usage(
+            "please use unshare with rootless: as root lpod runs in the host's namespaces".into(),
+        ));
+    }
+    let mut argv = a.command.clone();
+    if argv.is_empty() {
+        argv.push(std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into()));
+    }
+    let err = std::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .env("CONTAINERS_USERNS_CONFIGURED", "done")
+        .exec();
+    let code = if err.kind() == std::io::ErrorKind::NotFound {
+        crate::exit::NOT_FOUND
+    } else {
+        crate::exit::CANNOT_INVOKE
+    };
+    Err(CliError::Coded {
+        code,
+        message: format!("unshare: running {}: {err}", argv[0]),
+    })
+}
+
 /// Directories `system reset` empties, from the runtime's configuration.
 fn reset_paths(c: &libpod_config::RuntimeConfig) -> Vec<PathBuf> {
     let mut v = vec![
@@ -349,6 +416,9 @@ pub fn reset(g: &GlobalOpts, a: &ResetArgs) -> CmdResult {
         Err(e) => tracing::warn!(error = %e, "opening the runtime for reset"),
     }
     unmount_under(&paths);
+    // Rootless: the pause process's pid file lives in the run dir about to go; end the
+    // namespace with it, or the next command would leave this pause process behind.
+    kill_rootless_pause()?;
     for p in &paths {
         if let Err(e) = remove_tree(p) {
             if let Some(prev) = failed.replace(e) {
