@@ -26,6 +26,7 @@
 pub mod archive;
 pub mod check;
 pub mod commit;
+pub mod contained;
 pub mod digest;
 mod dirs;
 pub mod driver;
