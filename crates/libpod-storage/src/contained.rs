@@ -297,6 +297,8 @@ fn header(st: &Stat, ft: FileType) -> tar::Header {
     h.set_mode(st.st_mode & 0o7777);
     h.set_uid(u64::from(st.st_uid));
     h.set_gid(u64::from(st.st_gid));
+    // st_mtime's type differs between targets (signed on some).
+    #[allow(clippy::useless_conversion)]
     h.set_mtime(u64::try_from(st.st_mtime).unwrap_or(0));
     h.set_size(0);
     let et = match ft {
