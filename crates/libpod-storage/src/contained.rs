@@ -511,7 +511,7 @@ mod tests {
         // A link to a host path names that path inside the root: absent here.
         let e = r.read(Path::new("/shadow")).unwrap_err();
         assert!(matches!(e, ContainedError::NotFound(_)), "{e}");
-        let e = r.open_dir(&Path::new("/hostdir")).unwrap_err();
+        let e = r.open_dir(Path::new("/hostdir")).unwrap_err();
         assert!(matches!(e, ContainedError::NotFound(_)), "{e}");
         assert_eq!(
             std::fs::read_to_string(host.join("passwd")).unwrap(),
