@@ -204,6 +204,35 @@ pub enum Command {
     History(HistoryArgs),
     /// Initialize containers: create them in the OCI runtime without starting them.
     Init(InitArgs),
+    /// Copy files between a container and the host (or another container, or a tar stream).
+    Cp(CpArgs),
+}
+
+/// `cp` and `container cp`.
+#[derive(Debug, Clone, Args)]
+pub struct CpArgs {
+    /// Files copied into a container are owned by its user; `--archive=false` keeps the
+    /// source's owners.
+    #[arg(
+        short = 'a',
+        long,
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set
+    )]
+    pub archive: bool,
+    /// Allow a directory to replace a non-directory and the other way round.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// `[CONTAINER:]SRC_PATH` or `-` (a tar stream on stdin).
+    #[arg(value_name = "SRC", allow_hyphen_values = true)]
+    pub src: String,
+    /// `[CONTAINER:]DEST_PATH` or `-` (a tar stream on stdout).
+    #[arg(value_name = "DEST", allow_hyphen_values = true)]
+    pub dst: String,
 }
 
 /// `rename` and `container rename`.
@@ -591,6 +620,8 @@ pub enum ContainerCommand {
     Rename(RenameArgs),
     /// Initialize containers (`lpod init`).
     Init(InitArgs),
+    /// Copy files between a container and the host (`lpod cp`).
+    Cp(CpArgs),
 }
 
 /// `container exists`.

@@ -4,6 +4,7 @@
 
 mod attach;
 pub(crate) mod cleanup;
+pub(crate) mod copy;
 pub(crate) mod create;
 pub(crate) mod deps;
 mod exec;
@@ -32,6 +33,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use crate::network::InspectNetworkSettings;
+pub use copy::{CopyEnd, CopyError, CopyOptions};
 pub use health_opts::{HealthOptions, HealthcheckError};
 pub use inspect::{
     bytes_size, human_size, InspectConfig, InspectData, InspectDevice, InspectHealth,

@@ -32,8 +32,8 @@ pub(crate) fn resolve_user(rootfs: &Path, user: Option<&str>) -> Result<(u32, u3
         Some((u, g)) => (u, Some(g)),
         None => (user, None),
     };
-    let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap_or_default();
-    let group = std::fs::read_to_string(rootfs.join("etc/group")).unwrap_or_default();
+    let passwd = crate::container::copy::read_contained(rootfs, "etc/passwd");
+    let group = crate::container::copy::read_contained(rootfs, "etc/group");
     let mut uid = u.parse::<u32>().ok();
     let mut gid_from_passwd = None;
     let mut user_name = None;
@@ -88,7 +88,7 @@ fn group_add(rootfs: &Path, groups: &[String]) -> Result<Vec<u32>> {
     if groups.is_empty() {
         return Ok(Vec::new());
     }
-    let group = std::fs::read_to_string(rootfs.join("etc/group")).unwrap_or_default();
+    let group = crate::container::copy::read_contained(rootfs, "etc/group");
     groups
         .iter()
         .map(|g| {

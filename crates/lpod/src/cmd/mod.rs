@@ -2,6 +2,7 @@
 //! Every verb returns the process exit code or a [`CliError`].
 
 mod container;
+mod cp;
 mod events;
 mod filter;
 mod health;
@@ -255,6 +256,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Init(a) | Command::Container(ContainerCommand::Init(a)) => {
             verbs::init(&open(g)?, &a)
         }
+        Command::Cp(a) | Command::Container(ContainerCommand::Cp(a)) => cp::cp(&open(g)?, &a),
     }
 }
 
