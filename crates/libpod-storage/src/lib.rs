@@ -24,6 +24,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod archive;
+pub mod changes;
 pub mod check;
 pub mod commit;
 pub mod contained;

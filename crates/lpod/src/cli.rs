@@ -206,6 +206,32 @@ pub enum Command {
     Init(InitArgs),
     /// Copy files between a container and the host (or another container, or a tar stream).
     Cp(CpArgs),
+    /// Show what a container (or an image's top layer) changed: A, C and D paths.
+    Diff(DiffArgs),
+    /// Write a container's root filesystem as a tar archive.
+    Export(ExportArgs),
+}
+
+/// `diff` and `container diff`.
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// `json` for `{"changed":[...],"added":[...],"deleted":[...]}`.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// The container or image.
+    #[arg(value_name = "CONTAINER|IMAGE")]
+    pub target: String,
+}
+
+/// `export` and `container export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Write to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The container.
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
 }
 
 /// `cp` and `container cp`.
@@ -622,6 +648,12 @@ pub enum ContainerCommand {
     Init(InitArgs),
     /// Copy files between a container and the host (`lpod cp`).
     Cp(CpArgs),
+    /// Show a container's changes (`lpod diff`).
+    Diff(DiffArgs),
+    /// Write a container's root filesystem as a tar archive (`lpod export`).
+    Export(ExportArgs),
+    /// Create a new image from a container's changes (`lpod commit`).
+    Commit(CommitArgs),
 }
 
 /// `container exists`.
@@ -735,7 +767,7 @@ pub struct CommitArgs {
     /// Print only the new image's id.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Pause the container while committing (accepted; lpod does not pause it).
+    /// Pause a running container while committing (the default, as Podman).
     #[arg(short = 'p', long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub pause: Option<bool>,
     /// The container.

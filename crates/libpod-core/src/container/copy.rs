@@ -140,8 +140,8 @@ pub(crate) fn read_contained(rootfs: &Path, rel: &str) -> String {
 }
 
 /// One side of a copy: a root (the container's mounted rootfs, or the host's `/`).
-struct Side {
-    root: ContainedRoot,
+pub(crate) struct Side {
+    pub(crate) root: ContainedRoot,
     place: String,
     /// The container whose rootfs is mounted (unmounted on drop) and its user.
     ctr: Option<(Container, (u32, u32))>,
@@ -172,7 +172,7 @@ impl Side {
         })
     }
 
-    fn container(rt: &Runtime, name: &str) -> Result<Side> {
+    pub(crate) fn container(rt: &Runtime, name: &str) -> Result<Side> {
         let c = rt.container(name)?;
         let p = c.enter()?;
         let path = {
@@ -206,7 +206,7 @@ impl Side {
         })
     }
 
-    fn resolve_err(&self, path: &str) -> impl FnOnce(ContainedError) -> CopyError + '_ {
+    pub(crate) fn resolve_err(&self, path: &str) -> impl FnOnce(ContainedError) -> CopyError + '_ {
         let path = path.to_string();
         move |source| match source {
             ContainedError::NotFound(_) | ContainedError::NotADirectory(_) => CopyError::NotFound {
