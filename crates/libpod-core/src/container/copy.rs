@@ -130,15 +130,6 @@ pub enum CopyError {
     Stream(#[source] io::Error),
 }
 
-/// Reads a file of a root filesystem resolved inside it ("" when it cannot be read):
-/// an image's `/etc/passwd` that is a symlink to a host path reads nothing of the host.
-pub(crate) fn read_contained(rootfs: &Path, rel: &str) -> String {
-    ContainedRoot::open(rootfs)
-        .and_then(|r| r.read(Path::new(rel)))
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default()
-}
-
 /// One side of a copy: a root (the container's mounted rootfs, or the host's `/`).
 pub(crate) struct Side {
     pub(crate) root: ContainedRoot,
