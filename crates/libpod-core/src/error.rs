@@ -142,6 +142,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// `cp` (`crate::container::CopyError`).
+    #[error(transparent)]
+    Copy(#[from] crate::container::CopyError),
     /// The state database failed.
     #[error("state: {0}")]
     State(#[from] libpod_state::StateError),

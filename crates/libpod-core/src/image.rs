@@ -318,9 +318,43 @@ impl Runtime {
 
     /// Commits container `name_or_id`'s changes as a new image (`podman commit`): its
     /// image's layers plus one layer with what the container changed. The container is
-    /// not paused: commit a stopped container for a consistent layer.
+    /// not paused: commit a stopped container for a consistent layer, or see
+    /// [`Runtime::commit_container_paused`].
     #[tracing::instrument(skip(self, opts))]
     pub fn commit_container(
+        &self,
+        name_or_id: &str,
+        opts: &libpod_storage::CommitOptions,
+    ) -> crate::Result<libpod_storage::Image> {
+        self.commit_container_paused(name_or_id, opts, false)
+    }
+
+    /// [`Runtime::commit_container`]; with `pause`, a running container is paused while
+    /// its layer is read and resumed after (Podman's `--pause`, its default).
+    #[tracing::instrument(skip(self, opts))]
+    pub fn commit_container_paused(
+        &self,
+        name_or_id: &str,
+        opts: &libpod_storage::CommitOptions,
+        pause: bool,
+    ) -> crate::Result<libpod_storage::Image> {
+        let c = self.container(name_or_id)?;
+        let paused = pause && c.status()? == libpod_config::ContainerStatus::Running;
+        if paused {
+            c.pause()?;
+        }
+        let r = self.commit_unpaused(name_or_id, opts);
+        if paused {
+            // Resumed whatever the commit did; its error wins.
+            let u = c.unpause();
+            let img = r?;
+            u?;
+            return Ok(img);
+        }
+        r
+    }
+
+    fn commit_unpaused(
         &self,
         name_or_id: &str,
         opts: &libpod_storage::CommitOptions,

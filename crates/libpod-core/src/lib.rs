@@ -55,9 +55,9 @@ pub mod top;
 
 pub use container::parse_detach_keys;
 pub use container::{
-    ConnectOptions, Container, ContainerSummary, CreateOptions, ExecOptions, HealthOptions,
-    HealthcheckError, InspectData, Limits, LogLine, LogOptions, LogStream, MountSpec, NetworkMode,
-    ResourceUpdate, Streams,
+    ConnectOptions, Container, ContainerSummary, CopyEnd, CopyError, CopyOptions, CreateOptions,
+    ExecOptions, HealthOptions, HealthcheckError, InspectData, Limits, LogLine, LogOptions,
+    LogStream, MountSpec, NetworkMode, ResourceUpdate, Streams,
 };
 pub use context::image_err;
 pub use error::{Error, Result};

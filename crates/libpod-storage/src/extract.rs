@@ -62,6 +62,15 @@ pub enum ExtractError {
     /// A whiteout names nothing valid (`.wh.`, `.wh..`, `.wh...`).
     #[error("invalid whiteout entry {0}")]
     BadWhiteout(PathBuf),
+    /// An existing entry of the other kind (directory vs not) is in the way and
+    /// replacing it was not asked for (`cp` without `--overwrite`).
+    #[error("error creating {path:?}: {existing} is in the way: file exists")]
+    InTheWay {
+        /// The entry's path (under the display prefix).
+        path: PathBuf,
+        /// What is there.
+        existing: &'static str,
+    },
     /// An entry type we do not extract.
     #[error("unsupported tar entry type {kind:?} at {path}")]
     Unsupported {
@@ -217,6 +226,37 @@ pub struct ExtractStats {
     pub bytes: u64,
 }
 
+/// How [`extract_into`] treats entries (a layer's rules, or `cp`'s).
+#[derive(Debug, Clone)]
+pub struct ExtractOptions {
+    /// Whiteouts: `Some` applies them as layers do; `None` extracts `.wh.` names as plain
+    /// files (a `cp` archive has no whiteouts).
+    pub whiteouts: Option<WhiteoutMode>,
+    /// Every entry gets this owner instead of the archive's (`cp -a` into a container).
+    pub owner: Option<(u32, u32)>,
+    /// An existing directory may be replaced by a non-directory and the other way round;
+    /// without it that is [`ExtractError::InTheWay`] (`cp --overwrite`). Layers replace.
+    pub replace_kind: bool,
+    /// Apply the owner and mode of the archive's root entry (`./`) to the destination
+    /// directory (layers do; `cp` must not re-mode the directory it copies into).
+    pub apply_root: bool,
+    /// Shown before entry paths in errors (`/tmp` for a copy into a container's `/tmp`).
+    pub display_prefix: PathBuf,
+}
+
+impl ExtractOptions {
+    /// A layer's rules: whiteouts in `mode`, archive owners, replacements, root entry.
+    pub fn layer(mode: WhiteoutMode) -> Self {
+        ExtractOptions {
+            whiteouts: Some(mode),
+            owner: None,
+            replace_kind: true,
+            apply_root: true,
+            display_prefix: PathBuf::new(),
+        }
+    }
+}
+
 /// Extracts a layer tar stream into the existing directory `root`.
 ///
 /// See the module docs for the security rules. Overlay whiteouts need root
@@ -230,6 +270,24 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
         Mode::empty(),
     )
     .map_err(io_err(root))?;
+    extract_into(reader, &root_fd, &ExtractOptions::layer(mode))
+}
+
+/// Extracts a tar stream under the directory `root_fd`, every entry resolved inside it
+/// (the module docs' rules), with `opts`.
+pub fn extract_into<R: Read>(
+    reader: R,
+    root_fd: &OwnedFd,
+    opts: &ExtractOptions,
+) -> Result<ExtractStats> {
+    let root_fd = root_fd
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| ExtractError::Io {
+            path: opts.display_prefix.clone(),
+            source: e,
+        })?;
+    let root = opts.display_prefix.as_path();
     let mut archive = tar::Archive::new(reader);
     let mut stats = ExtractStats::default();
     let mut dir_times: Vec<(PathBuf, u64)> = Vec::new();
@@ -253,7 +311,7 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
         let Some((name, parent_comps)) = comps.split_last() else {
             // The root itself ("./"): nothing to create, but its owner and mode are the
             // image's root's (an image may ship `/` as 0555).
-            if et.is_dir() {
+            if et.is_dir() && opts.apply_root {
                 let (uid, gid) = ids(hdr.uid().unwrap_or(0), hdr.gid().unwrap_or(0));
                 let perm = Mode::from_raw_mode(hdr.mode().map_err(ExtractError::Stream)? & 0o7777);
                 fchown(&root_fd, uid, gid).map_err(io_err(root))?;
@@ -263,7 +321,12 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
         };
         let rel = join(&comps);
         let name_b = name.as_bytes();
-        if let Some(victim) = name_b.strip_prefix(b".wh.") {
+        let wh_victim = match opts.whiteouts {
+            Some(_) => name_b.strip_prefix(b".wh."),
+            None => None,
+        };
+        let mode = opts.whiteouts.unwrap_or(WhiteoutMode::Vfs);
+        if let Some(victim) = wh_victim {
             let parent = ensure_dir(&root_fd, parent_comps)?;
             let prel = join(parent_comps);
             if victim == b".wh..opq" {
@@ -309,7 +372,10 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
         }
         let parent = ensure_dir(&root_fd, parent_comps)?;
         // Empty numeric owner fields (some writers leave them blank) mean root.
-        let (uid, gid) = ids(hdr.uid().unwrap_or(0), hdr.gid().unwrap_or(0));
+        let (uid, gid) = match opts.owner {
+            Some((u, g)) => ids(u64::from(u), u64::from(g)),
+            None => ids(hdr.uid().unwrap_or(0), hdr.gid().unwrap_or(0)),
+        };
         let perm = Mode::from_raw_mode(hdr.mode().map_err(ExtractError::Stream)? & 0o7777);
         let mtime = hdr.mtime().unwrap_or(0);
         let mut xattrs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
@@ -330,6 +396,19 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
             Err(e) => return Err(io_err(&rel)(e)),
         };
         let is_dir = et.is_dir();
+        if !opts.replace_kind
+            && existing.is_some()
+            && (existing == Some(FileType::Directory)) != is_dir
+        {
+            return Err(ExtractError::InTheWay {
+                path: Path::new("/").join(root).join(&rel),
+                existing: if is_dir {
+                    "a non-directory"
+                } else {
+                    "a directory"
+                },
+            });
+        }
         if existing.is_some() && !(is_dir && existing == Some(FileType::Directory)) {
             if et.is_hard_link() {
                 let target = entry
@@ -490,7 +569,7 @@ pub fn extract_layer<R: Read>(reader: R, root: &Path, mode: WhiteoutMode) -> Res
                 })
             }
         }
-        if mode == WhiteoutMode::Vfs {
+        if opts.whiteouts == Some(WhiteoutMode::Vfs) {
             created.insert(rel);
         }
     }

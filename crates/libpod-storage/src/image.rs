@@ -162,6 +162,10 @@ pub struct ConfigChanges {
     pub labels: BTreeMap<String, String>,
     /// `EXPOSE` entries (`80` or `80/tcp`).
     pub expose: Vec<String>,
+    /// `VOLUME` paths (JSON array or space-separated).
+    pub volumes: Vec<String>,
+    /// `STOPSIGNAL`.
+    pub stop_signal: Option<String>,
 }
 
 /// Errors parsing `--change` instructions.
@@ -178,7 +182,7 @@ fn words_or_json(arg: &str) -> Vec<String> {
 
 impl ConfigChanges {
     /// Parses Dockerfile-style instructions: `CMD`, `ENTRYPOINT` (JSON array or shell
-    /// form), `ENV k=v`, `WORKDIR`, `USER`, `LABEL k=v`, `EXPOSE p`.
+    /// form), `ENV k=v`, `WORKDIR`, `USER`, `LABEL k=v`, `EXPOSE p`, `VOLUME`, `STOPSIGNAL`.
     pub fn parse(instructions: &[String]) -> Result<Self, ChangeError> {
         let mut c = ConfigChanges::default();
         for ins in instructions {
@@ -210,6 +214,11 @@ impl ConfigChanges {
                         .insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
                 }
                 "EXPOSE" => c.expose.push(arg.to_string()),
+                "VOLUME" => match serde_json::from_str::<Vec<String>>(arg) {
+                    Ok(v) => c.volumes.extend(v),
+                    Err(_) => c.volumes.extend(arg.split_whitespace().map(String::from)),
+                },
+                "STOPSIGNAL" if !arg.is_empty() => c.stop_signal = Some(arg.to_string()),
                 _ => return Err(ChangeError(ins.clone())),
             }
         }
@@ -242,6 +251,14 @@ impl ConfigChanges {
             cfg.labels
                 .get_or_insert_with(BTreeMap::new)
                 .extend(self.labels.clone());
+        }
+        for v in &self.volumes {
+            cfg.volumes
+                .get_or_insert_with(BTreeMap::new)
+                .insert(v.clone(), serde_json::json!({}));
+        }
+        if let Some(s) = &self.stop_signal {
+            cfg.stop_signal = Some(s.clone());
         }
         for p in &self.expose {
             let p = if p.contains('/') {

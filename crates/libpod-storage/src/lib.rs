@@ -24,8 +24,10 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod archive;
+pub mod changes;
 pub mod check;
 pub mod commit;
+pub mod contained;
 pub mod digest;
 mod dirs;
 pub mod driver;

@@ -207,6 +207,12 @@ pub enum Command {
     /// Run a command (default: the user's shell) in lpod's rootless user and mount
     /// namespaces.
     Unshare(UnshareArgs),
+    /// Copy files between a container and the host (or another container, or a tar stream).
+    Cp(CpArgs),
+    /// Show what a container (or an image's top layer) changed: A, C and D paths.
+    Diff(DiffArgs),
+    /// Write a container's root filesystem as a tar archive.
+    Export(ExportArgs),
 }
 
 /// `unshare`.
@@ -215,6 +221,55 @@ pub struct UnshareArgs {
     /// The command and its arguments (default `$SHELL`, else `/bin/sh`).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
+}
+
+/// `diff` and `container diff`.
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// `json` for `{"changed":[...],"added":[...],"deleted":[...]}`.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// The container or image.
+    #[arg(value_name = "CONTAINER|IMAGE")]
+    pub target: String,
+}
+
+/// `export` and `container export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Write to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The container.
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+}
+
+/// `cp` and `container cp`.
+#[derive(Debug, Clone, Args)]
+pub struct CpArgs {
+    /// Files copied into a container are owned by its user; `--archive=false` keeps the
+    /// source's owners.
+    #[arg(
+        short = 'a',
+        long,
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set
+    )]
+    pub archive: bool,
+    /// Allow a directory to replace a non-directory and the other way round.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// `[CONTAINER:]SRC_PATH` or `-` (a tar stream on stdin).
+    #[arg(value_name = "SRC", allow_hyphen_values = true)]
+    pub src: String,
+    /// `[CONTAINER:]DEST_PATH` or `-` (a tar stream on stdout).
+    #[arg(value_name = "DEST", allow_hyphen_values = true)]
+    pub dst: String,
 }
 
 /// `rename` and `container rename`.
@@ -602,6 +657,14 @@ pub enum ContainerCommand {
     Rename(RenameArgs),
     /// Initialize containers (`lpod init`).
     Init(InitArgs),
+    /// Copy files between a container and the host (`lpod cp`).
+    Cp(CpArgs),
+    /// Show a container's changes (`lpod diff`).
+    Diff(DiffArgs),
+    /// Write a container's root filesystem as a tar archive (`lpod export`).
+    Export(ExportArgs),
+    /// Create a new image from a container's changes (`lpod commit`).
+    Commit(CommitArgs),
 }
 
 /// `container exists`.
@@ -715,7 +778,7 @@ pub struct CommitArgs {
     /// Print only the new image's id.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Pause the container while committing (accepted; lpod does not pause it).
+    /// Pause a running container while committing (the default, as Podman).
     #[arg(short = 'p', long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub pause: Option<bool>,
     /// The container.

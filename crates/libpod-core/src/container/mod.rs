@@ -4,9 +4,12 @@
 
 mod attach;
 pub(crate) mod cleanup;
+pub(crate) mod copy;
 pub(crate) mod create;
 pub(crate) mod deps;
+mod diff;
 mod exec;
+mod export;
 pub(crate) mod health;
 pub(crate) mod health_opts;
 mod init;
@@ -32,6 +35,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use crate::network::InspectNetworkSettings;
+pub use copy::{CopyEnd, CopyError, CopyOptions};
 pub use health_opts::{HealthOptions, HealthcheckError};
 pub use inspect::{
     bytes_size, human_size, InspectConfig, InspectData, InspectDevice, InspectHealth,

@@ -13,6 +13,15 @@ use super::lock::Locked;
 use crate::journal::{Acquired, Op};
 use crate::{Error, Result};
 
+/// Reads a file of a root filesystem resolved inside it ("" when it cannot be read):
+/// an image's `/etc/passwd` that is a symlink to a host path reads nothing of the host.
+pub(crate) fn read_contained(rootfs: &Path, rel: &str) -> String {
+    libpod_storage::contained::ContainedRoot::open(rootfs)
+        .and_then(|r| r.read(Path::new(rel)))
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
 /// The gid of group `name` in the text of an /etc/group.
 fn group_gid(group: &str, name: &str) -> Option<u32> {
     group
@@ -32,8 +41,8 @@ pub(crate) fn resolve_user(rootfs: &Path, user: Option<&str>) -> Result<(u32, u3
         Some((u, g)) => (u, Some(g)),
         None => (user, None),
     };
-    let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap_or_default();
-    let group = std::fs::read_to_string(rootfs.join("etc/group")).unwrap_or_default();
+    let passwd = read_contained(rootfs, "etc/passwd");
+    let group = read_contained(rootfs, "etc/group");
     let mut uid = u.parse::<u32>().ok();
     let mut gid_from_passwd = None;
     let mut user_name = None;
@@ -88,7 +97,7 @@ fn group_add(rootfs: &Path, groups: &[String]) -> Result<Vec<u32>> {
     if groups.is_empty() {
         return Ok(Vec::new());
     }
-    let group = std::fs::read_to_string(rootfs.join("etc/group")).unwrap_or_default();
+    let group = read_contained(rootfs, "etc/group");
     groups
         .iter()
         .map(|g| {

@@ -466,7 +466,7 @@ pub fn commit(rt: &Runtime, a: CommitArgs) -> CmdResult {
     if !a.quiet {
         eprintln!("Getting image source signatures");
     }
-    let img = rt.commit_container(&a.container, &opts)?;
+    let img = rt.commit_container_paused(&a.container, &opts, a.pause.unwrap_or(true))?;
     if !a.quiet {
         eprintln!("Copying blob done");
         eprintln!("Writing manifest to image destination");

@@ -2,6 +2,7 @@
 //! Every verb returns the process exit code or a [`CliError`].
 
 mod container;
+mod cp;
 mod events;
 mod filter;
 mod health;
@@ -222,7 +223,9 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Image(ImageCommand::Ls(a)) => image::images(&open(g)?, a),
         Command::Image(ImageCommand::Rm(a)) => image::rmi(&open(g)?, a),
         Command::Image(ImageCommand::Tag(a)) => image::tag(&open(g)?, a),
-        Command::Commit(a) => image::commit(&open(g)?, a),
+        Command::Commit(a) | Command::Container(ContainerCommand::Commit(a)) => {
+            image::commit(&open(g)?, a)
+        }
         Command::Manifest(a) => Err(CliError::Usage(format!(
             "manifest {}: manifest lists are not supported by lpod",
             a.args.first().map(String::as_str).unwrap_or_default()
@@ -257,6 +260,11 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         }
         Command::Init(a) | Command::Container(ContainerCommand::Init(a)) => {
             verbs::init(&open(g)?, &a)
+        }
+        Command::Cp(a) | Command::Container(ContainerCommand::Cp(a)) => cp::cp(&open(g)?, &a),
+        Command::Diff(a) | Command::Container(ContainerCommand::Diff(a)) => cp::diff(&open(g)?, &a),
+        Command::Export(a) | Command::Container(ContainerCommand::Export(a)) => {
+            cp::export(&open(g)?, &a)
         }
     }
 }
