@@ -20,6 +20,7 @@ pub mod restart;
 pub mod runtime_config;
 pub mod status;
 pub mod storage_conf;
+pub mod volume;
 
 #[cfg(any(test, feature = "arbitrary"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "arbitrary")))]
@@ -47,6 +48,7 @@ pub use runtime_config::{
     CgroupManager, ConfigError, ContainersConf, ContainersSection, EngineSection, EventsLogger,
     RuntimeConfig, StateBackend, DEFAULT_EVENTS_LOGFILE_MAX_SIZE,
 };
+pub use volume::{VolumeConfig, VolumeOptionError, VolumeOptions, VolumeState, LOCAL_DRIVER};
 pub use status::{
     check, ContainerStatus, Operation, Outcome, ParseOperationError, Transition, TransitionError,
 };
