@@ -48,10 +48,10 @@ pub use runtime_config::{
     CgroupManager, ConfigError, ContainersConf, ContainersSection, EngineSection, EventsLogger,
     RuntimeConfig, StateBackend, DEFAULT_EVENTS_LOGFILE_MAX_SIZE,
 };
-pub use volume::{VolumeConfig, VolumeOptionError, VolumeOptions, VolumeState, LOCAL_DRIVER};
 pub use status::{
     check, ContainerStatus, Operation, Outcome, ParseOperationError, Transition, TransitionError,
 };
+pub use volume::{VolumeConfig, VolumeOptionError, VolumeOptions, VolumeState, LOCAL_DRIVER};
 
 #[cfg(test)]
 mod roundtrip_tests {

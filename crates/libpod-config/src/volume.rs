@@ -25,7 +25,9 @@ pub const LOCAL_DRIVER: &str = "local";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VolumeOptionError {
     /// Not `KEY=VALUE`, or an unknown key.
-    #[error("invalid volume option {0:?}: the local driver takes type=, device=, o= (and copy/nocopy)")]
+    #[error(
+        "invalid volume option {0:?}: the local driver takes type=, device=, o= (and copy/nocopy)"
+    )]
     Unknown(String),
     /// `type` without `device` or the other way round.
     #[error("volume options type= and device= go together (got type {ty:?}, device {device:?})")]

@@ -163,6 +163,9 @@ pub enum Error {
     /// A pod verb failed (see `pod/`).
     #[error(transparent)]
     Pod(Box<PodError>),
+    /// A volume error.
+    #[error(transparent)]
+    Volume(Box<crate::volume::VolumeError>),
     /// An unknown capability name, or one both added and dropped.
     #[error(transparent)]
     Capability(#[from] libpod_oci::CapabilityError),

@@ -51,6 +51,7 @@ pub mod runtime;
 mod slirp;
 pub mod stats;
 pub mod top;
+pub mod volume;
 
 pub use container::parse_detach_keys;
 pub use container::{
@@ -63,3 +64,4 @@ pub use error::{Error, Result};
 pub use network::NetworkError;
 pub use pod::{Pod, PodCreateOptions, PodError, PodInfraConfig, PodInspect, PodStatus, PodSummary};
 pub use runtime::{BootOutcome, Info, Runtime, RuntimeBuilder, RuntimeOptions, StateBackend};
+pub use volume::{VolumeCreateOptions, VolumeError, VolumeInfo};

@@ -96,7 +96,11 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for k in [JournalKind::Container, JournalKind::Pod, JournalKind::Volume] {
+        for k in [
+            JournalKind::Container,
+            JournalKind::Pod,
+            JournalKind::Volume,
+        ] {
             assert_eq!(JournalKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(JournalKind::parse("network"), None);

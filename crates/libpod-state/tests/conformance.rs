@@ -553,7 +553,10 @@ fn volume(name: &str) -> VolumeConfig {
 fn volumes_add_get_save_remove(s: &dyn State) {
     let v = volume("data");
     s.add_volume(&v, &VolumeState::default()).unwrap();
-    assert_eq!(s.volume("data").unwrap(), (v.clone(), VolumeState::default()));
+    assert_eq!(
+        s.volume("data").unwrap(),
+        (v.clone(), VolumeState::default())
+    );
     // Volume names are their own namespace: a container may share one.
     s.add_container(&ctr("data"), &ContainerState::default())
         .unwrap();
