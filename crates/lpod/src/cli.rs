@@ -181,6 +181,9 @@ pub enum Command {
     /// Manage networks.
     #[command(subcommand)]
     Network(NetworkCommand),
+    /// Manage volumes.
+    #[command(subcommand)]
+    Volume(VolumeCommand),
     /// Manage images (`image ls`, `image rm`, `image tag`, `image exists`).
     #[command(subcommand)]
     Image(ImageCommand),
@@ -1178,7 +1181,7 @@ pub struct RmArgs {
     /// The most recently created container.
     #[arg(short = 'l', long)]
     pub latest: bool,
-    /// Remove anonymous volumes too (lpod has none; accepted).
+    /// Remove the containers' anonymous volumes too (those no other container uses).
     #[arg(short = 'v', long)]
     pub volumes: bool,
     /// Read the container's id from this file (as `run --cidfile` wrote it; repeatable).
@@ -1631,6 +1634,112 @@ pub struct CreatePullFlags {
     /// Platform selection for the pull.
     #[command(flatten)]
     pub platform: PlatformFlags,
+}
+
+// ---- volume ----
+
+/// `lpod volume ...`.
+#[derive(Debug, Subcommand)]
+pub enum VolumeCommand {
+    /// Create a volume.
+    Create(VolCreateArgs),
+    /// List volumes.
+    #[command(alias = "list")]
+    Ls(VolLsArgs),
+    /// Show volumes' configuration.
+    Inspect(VolInspectArgs),
+    /// Remove volumes.
+    #[command(alias = "remove")]
+    Rm(VolRmArgs),
+    /// Remove every volume no container uses.
+    Prune(VolPruneArgs),
+    /// Exit 0 if the volume exists, 1 if it does not.
+    Exists(VolExistsArgs),
+}
+
+/// `volume create`.
+#[derive(Debug, Clone, Args)]
+pub struct VolCreateArgs {
+    /// The driver (only `local`).
+    #[arg(short = 'd', long)]
+    pub driver: Option<String>,
+    /// Label KEY=VALUE (repeatable).
+    #[arg(short = 'l', long = "label")]
+    pub label: Vec<String>,
+    /// Driver option: type=, device=, o= (repeatable).
+    #[arg(short = 'o', long = "opt")]
+    pub opt: Vec<String>,
+    /// An existing volume of that name is not an error.
+    #[arg(long)]
+    pub ignore: bool,
+    /// The name (default: 64 generated hex characters).
+    pub name: Option<String>,
+}
+
+/// `volume ls`.
+#[derive(Debug, Clone, Args)]
+pub struct VolLsArgs {
+    /// json or a Go template.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Names only.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Do not print the header line.
+    #[arg(long = "noheading", short = 'n')]
+    pub noheading: bool,
+    /// Filter: name=, label=KEY[=VALUE], driver=, dangling=true|false, opt=, scope=.
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+/// `volume inspect`.
+#[derive(Debug, Clone, Args)]
+pub struct VolInspectArgs {
+    /// json or a Go template.
+    #[arg(short = 'f', long)]
+    pub format: Option<String>,
+    /// Every volume.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Volumes.
+    #[arg(required_unless_present = "all")]
+    pub names: Vec<String>,
+}
+
+/// `volume rm`.
+#[derive(Debug, Clone, Args)]
+pub struct VolRmArgs {
+    /// Remove the containers using the volume first.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Every volume.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Seconds to wait for those containers to stop (accepted; they are killed).
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<i64>,
+    /// Volumes.
+    #[arg(required_unless_present = "all")]
+    pub names: Vec<String>,
+}
+
+/// `volume prune`.
+#[derive(Debug, Clone, Args)]
+pub struct VolPruneArgs {
+    /// Do not ask for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Filter: label=KEY[=VALUE], label!=..., until=.
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+/// `volume exists`.
+#[derive(Debug, Clone, Args)]
+pub struct VolExistsArgs {
+    /// Volume name.
+    pub name: String,
 }
 
 // ---- network ----

@@ -54,10 +54,14 @@ pub fn create_options(
     let mut mounts = Vec::new();
     for v in &f.volume {
         let spec = parse::volume(v)?;
+        warn_selinux(&spec.options);
         if !spec.is_bind() {
-            return Err(CliError::Usage(format!(
-                "volume {v:?}: named and anonymous volumes are not supported yet; use an absolute host path"
-            )));
+            mounts.push(MountSpec::Volume {
+                name: spec.source.clone(),
+                destination: spec.destination.clone().into(),
+                options: spec.options.clone(),
+            });
+            continue;
         }
         let source = spec.source.clone().unwrap_or_default();
         let source = std::fs::canonicalize(&source)
@@ -291,6 +295,18 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
     Ok(r)
 }
 
+/// `z`/`Z` are accepted, but there is no SELinux here: says so once per process.
+fn warn_selinux(options: &[String]) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if options.iter().any(|o| o == "z" || o == "Z") {
+        ONCE.call_once(|| {
+            tracing::warn!(
+                "SELinux is not enabled on this host: the z and Z volume options relabel nothing"
+            );
+        });
+    }
+}
+
 /// One `--mount type=...,src=...,dst=...` as core's mount.
 fn mount_flag(spec: &str) -> Result<MountSpec, CliError> {
     let m = parse::mount(spec)?;
@@ -314,9 +330,26 @@ fn mount_flag(spec: &str) -> Result<MountSpec, CliError> {
             destination: m.destination.into(),
             read_write: m.read_write,
         },
+        "volume" => {
+            warn_selinux(&m.options);
+            let mut options = m.options;
+            if !m.read_write {
+                options.push("ro".into());
+            }
+            MountSpec::Volume {
+                name: m.source.filter(|s| !s.is_empty()),
+                destination: m.destination.into(),
+                options,
+            }
+        }
+        "devpts" => {
+            return Err(CliError::Usage(format!(
+                "invalid --mount {spec:?}: type devpts is not supported yet (the container gets its own /dev/pts already)"
+            )))
+        }
         other => {
             return Err(CliError::Usage(format!(
-                "invalid --mount {spec:?}: type {other} is not supported (bind, tmpfs, image)"
+                "invalid --mount {spec:?}: type {other} is not supported (bind, volume, tmpfs, image)"
             )))
         }
     })
@@ -969,13 +1002,14 @@ fn stop_and_remove(
             }
         }
     }
-    match c.remove(a.force) {
+    match c.remove_with_volumes(a.force, a.volumes) {
         Ok(()) => Ok(Removal::Done),
         Err(CoreError::HasDependents {
             dependents: ids, ..
         }) if dependents => {
             remove_dependents(rt, a, &ids)?;
-            c.remove(a.force).map_err(rm_error)?;
+            c.remove_with_volumes(a.force, a.volumes)
+                .map_err(rm_error)?;
             Ok(Removal::Done)
         }
         Err(e) => Err(e.into()),
