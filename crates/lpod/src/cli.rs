@@ -417,6 +417,9 @@ pub struct PodCreateArgs {
     /// Extra /etc/hosts entry HOST:IP.
     #[arg(long = "add-host", value_name = "HOST:IP")]
     pub add_host: Vec<String>,
+    /// A volume every member gets: NAME:DEST[:OPTIONS] or /HOST:DEST[:OPTIONS].
+    #[arg(short = 'v', long = "volume", value_name = "VOLUME")]
+    pub volume: Vec<String>,
     /// MAC address of the infra container's interface.
     #[arg(long = "mac-address", value_name = "MAC")]
     pub mac_address: Option<String>,
@@ -879,9 +882,13 @@ pub struct CreateFlags {
     /// Override the image's entrypoint.
     #[arg(long, value_name = "CMD")]
     pub entrypoint: Option<String>,
-    /// Bind mount a volume: SRC:DEST[:OPTIONS].
+    /// Mount a volume: NAME:DEST[:OPTIONS] (named, created when missing),
+    /// /HOST:DEST[:OPTIONS] (bind) or DEST (a new anonymous volume).
     #[arg(short = 'v', long = "volume", value_name = "VOLUME")]
     pub volume: Vec<String>,
+    /// The volume and bind mounts of another container: CTR[:ro|rw] (repeatable).
+    #[arg(long = "volumes-from", value_name = "CONTAINER[:ro|rw]")]
+    pub volumes_from: Vec<String>,
     /// Mount a tmpfs: DEST[:OPTIONS].
     #[arg(long, value_name = "DEST[:OPTIONS]")]
     pub tmpfs: Vec<String>,

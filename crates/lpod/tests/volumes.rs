@@ -323,3 +323,62 @@ fn system_check_finds_and_repairs_volume_leftovers() {
     assert!(kept.is_dir());
     assert!(l.system_check(&[]).findings.is_empty());
 }
+
+#[test]
+fn volumes_from_and_pod_volumes_share_data() {
+    let Some(l) = Lpod::with_image() else { return };
+    let img = l.image.clone();
+    l.ok(&[
+        "create",
+        "--name",
+        "src",
+        "-v",
+        "shared:/data",
+        &img,
+        "true",
+    ]);
+    l.ok(&[
+        "run",
+        "--rm",
+        "--volumes-from",
+        "src",
+        &img,
+        "sh",
+        "-c",
+        "echo from > /data/f",
+    ]);
+    // :ro makes the inherited mount read-only.
+    let out = l.run(&[
+        "run",
+        "--rm",
+        "--volumes-from",
+        "src:ro",
+        &img,
+        "sh",
+        "-c",
+        "echo x > /data/g",
+    ]);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert_eq!(
+        std::fs::read_to_string(mountpoint(&l, "shared").join("f")).unwrap(),
+        "from\n"
+    );
+    // A pod's volume: every member gets it.
+    l.ok(&["pod", "create", "--name", "p", "-v", "podvol:/pv"]);
+    l.ok(&[
+        "run",
+        "--rm",
+        "--pod",
+        "p",
+        &img,
+        "sh",
+        "-c",
+        "echo m1 > /pv/f",
+    ]);
+    assert_eq!(
+        l.ok_trim(&["run", "--rm", "--pod", "p", &img, "cat", "/pv/f"]),
+        "m1"
+    );
+    l.ok(&["pod", "rm", "-f", "p"]);
+    l.ok(&["rm", "src"]);
+}

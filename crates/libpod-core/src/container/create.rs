@@ -25,6 +25,12 @@ fn join_pod(p: &Parts, opts: &CreateOptions, c: &mut ContainerConfig) -> Result<
     let id = p.state.lookup_pod(q).map_err(|e| pod_err(e, q))?;
     let (pc, ps) = p.state.pod(&id).map_err(|e| pod_err(e, q))?;
     c.pod = Some(id.clone());
+    // The pod's volumes, unless the container mounts something else there.
+    for m in &pc.mounts {
+        if !c.mounts.iter().any(|x| x.destination == m.destination) {
+            c.mounts.push(m.clone());
+        }
+    }
     if ps.infra_container_id.is_some() {
         if pc.shares(SharedNamespace::Uts) && opts.hostname.is_some() {
             return Err(Error::InvalidArgument {
@@ -459,6 +465,61 @@ fn resolve_volumes(
             | MountSpec::Tmpfs { destination, .. } => destination.clone(),
         }
     };
+    for spec in &opts.volumes_from {
+        let (ctr, mode) = match spec.rsplit_once(':') {
+            Some((c, m)) if m == "ro" || m == "rw" => (c, Some(m)),
+            Some((_, m)) => {
+                return Err(Error::InvalidArgument {
+                    what: "--volumes-from mode (ro or rw)",
+                    value: m.to_string(),
+                })
+            }
+            None => (spec.as_str(), None),
+        };
+        let id = p
+            .state
+            .lookup_container(ctr)
+            .map_err(|e| crate::context::lookup_err(e, ctr))?;
+        let (src, _) = p.state.container(&id)?;
+        for m in src.mounts {
+            if opts.mounts.iter().any(|x| dest_of(x) == m.destination) {
+                continue;
+            }
+            let ro = match mode {
+                Some(m) => m == "ro",
+                None => m.options.iter().any(|o| o == "ro"),
+            };
+            match m.kind {
+                MountKind::Volume => {
+                    let mut options: Vec<String> = m
+                        .options
+                        .iter()
+                        .filter(|o| !matches!(o.as_str(), "ro" | "rw"))
+                        .cloned()
+                        .collect();
+                    if ro {
+                        options.push("ro".into());
+                    }
+                    opts.mounts.push(MountSpec::Volume {
+                        name: Some(m.source),
+                        destination: m.destination,
+                        options,
+                    });
+                }
+                MountKind::Bind
+                    if m.destination
+                        != std::path::Path::new(libpod_config::INIT_PATH_IN_CONTAINER) =>
+                {
+                    opts.mounts.push(MountSpec::Bind {
+                        source: m.source.into(),
+                        destination: m.destination,
+                        read_only: ro,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
     for dst in img.config.volumes.iter().flat_map(|v| v.keys()) {
         let dst = std::path::PathBuf::from(dst);
         if dst.is_absolute() && !opts.mounts.iter().any(|m| dest_of(m) == dst) {

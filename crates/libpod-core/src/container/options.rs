@@ -132,6 +132,10 @@ pub struct CreateOptions {
     pub user: Option<String>,
     /// Mounts.
     pub mounts: Vec<MountSpec>,
+    /// `--volumes-from CTR[:ro|rw]`: the volume and bind mounts of these containers
+    /// (their own mode unless `ro`/`rw` says otherwise); a mount of `mounts` at the
+    /// same destination wins.
+    pub volumes_from: Vec<String>,
     /// Resource limits.
     pub limits: Limits,
     /// Labels.

@@ -53,24 +53,7 @@ pub fn create_options(
     );
     let mut mounts = Vec::new();
     for v in &f.volume {
-        let spec = parse::volume(v)?;
-        warn_selinux(&spec.options);
-        if !spec.is_bind() {
-            mounts.push(MountSpec::Volume {
-                name: spec.source.clone(),
-                destination: spec.destination.clone().into(),
-                options: spec.options.clone(),
-            });
-            continue;
-        }
-        let source = spec.source.clone().unwrap_or_default();
-        let source = std::fs::canonicalize(&source)
-            .map_err(|e| CliError::io("bind mount source", source.clone(), e))?;
-        mounts.push(MountSpec::Bind {
-            source,
-            destination: spec.destination.clone().into(),
-            read_only: spec.read_only(),
-        });
+        mounts.push(volume_flag(v)?);
     }
     for t in &f.tmpfs {
         let (dest, options) = parse::tmpfs(t)?;
@@ -193,6 +176,7 @@ pub fn create_options(
         workdir: f.workdir.clone(),
         user: f.user.clone(),
         mounts,
+        volumes_from: f.volumes_from.clone(),
         limits: Limits {
             memory,
             cpus,
@@ -293,6 +277,27 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
         }
     }
     Ok(r)
+}
+
+/// One `-v` flag as core's mount: a host path binds, anything else is a volume.
+pub fn volume_flag(v: &str) -> Result<MountSpec, CliError> {
+    let spec = parse::volume(v)?;
+    warn_selinux(&spec.options);
+    if !spec.is_bind() {
+        return Ok(MountSpec::Volume {
+            name: spec.source.clone(),
+            destination: spec.destination.clone().into(),
+            options: spec.options.clone(),
+        });
+    }
+    let source = spec.source.clone().unwrap_or_default();
+    let source = std::fs::canonicalize(&source)
+        .map_err(|e| CliError::io("bind mount source", source.clone(), e))?;
+    Ok(MountSpec::Bind {
+        source,
+        destination: spec.destination.clone().into(),
+        read_only: spec.read_only(),
+    })
 }
 
 /// `z`/`Z` are accepted, but there is no SELinux here: says so once per process.
