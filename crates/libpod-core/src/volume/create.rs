@@ -9,7 +9,6 @@ use super::{lock, vol_err, VolumeError};
 use crate::context::Parts;
 use crate::events::{Event, EventStatus};
 use crate::journal::{Acquired, Op};
-use crate::runtime::Runtime;
 use crate::Result;
 
 /// What `volume create` takes.
@@ -27,16 +26,6 @@ pub struct VolumeCreateOptions {
     pub anonymous: bool,
     /// An existing volume of that name is not an error (`--ignore`).
     pub ignore_existing: bool,
-}
-
-impl Runtime {
-    /// Creates a volume: its directory `<volume_path>/NAME/_data` and its record.
-    /// Rolled back after a crash (see `crate::journal`).
-    #[tracing::instrument(skip(self, opts), fields(name = ?opts.name))]
-    pub fn create_volume(&self, opts: VolumeCreateOptions) -> Result<VolumeConfig> {
-        let p = self.inner.parts()?;
-        create_volume(&p, opts)
-    }
 }
 
 /// [`Runtime::create_volume`] on the runtime's parts (container create uses it too).

@@ -35,63 +35,9 @@ use libpod_state::{LockGuard, LockKind};
 pub use create::VolumeCreateOptions;
 
 use crate::context::Parts;
-use crate::runtime::Runtime;
 use crate::{Error, Result};
 
-/// Errors about volumes.
-#[derive(Debug, thiserror::Error)]
-pub enum VolumeError {
-    /// No volume of this name.
-    #[error("no volume with name {0:?} found: no such volume")]
-    NoSuch(String),
-    /// The name is taken.
-    #[error("volume with name {0} already exists: volume already exists")]
-    Exists(String),
-    /// Containers use the volume.
-    #[error("volume {name} is being used by the following container(s): {}: volume is being used", .containers.join(", "))]
-    InUse {
-        /// The volume.
-        name: String,
-        /// The ids of the containers that use it.
-        containers: Vec<String>,
-    },
-    /// A driver other than `local`.
-    #[error("volume driver {0:?} is not supported (only \"local\")")]
-    Driver(String),
-    /// A bad `--opt`.
-    #[error(transparent)]
-    Options(#[from] libpod_config::VolumeOptionError),
-    /// Mounting or unmounting the volume's own filesystem failed.
-    #[error("{op} volume {name} ({what}): {source}")]
-    Mount {
-        /// mount or unmount.
-        op: &'static str,
-        /// The volume.
-        name: String,
-        /// What was mounted (type and device).
-        what: String,
-        /// The error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Copying an image directory's content into a new volume failed.
-    #[error("copying {from} up into volume {name}: {source}")]
-    CopyUp {
-        /// The volume.
-        name: String,
-        /// The image directory.
-        from: std::path::PathBuf,
-        /// The error.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl From<VolumeError> for Error {
-    fn from(e: VolumeError) -> Self {
-        Error::Volume(Box::new(e))
-    }
-}
+pub use crate::error::VolumeError;
 
 /// A volume as `volume inspect` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,67 +76,4 @@ pub(crate) fn users_by_volume(p: &Parts) -> Result<BTreeMap<String, Vec<String>>
         v.dedup();
     }
     Ok(m)
-}
-
-impl Runtime {
-    /// Every volume, oldest first, with its users.
-    #[tracing::instrument(skip(self))]
-    pub fn volumes(&self) -> Result<Vec<VolumeInfo>> {
-        let p = self.inner.parts()?;
-        let mut users = users_by_volume(&p)?;
-        Ok(p.state
-            .all_volumes()?
-            .into_iter()
-            .map(|(config, state)| VolumeInfo {
-                users: users.remove(&config.name).unwrap_or_default(),
-                config,
-                state,
-            })
-            .collect())
-    }
-
-    /// One volume by exact name ([`VolumeError::NoSuch`]).
-    #[tracing::instrument(skip(self))]
-    pub fn volume(&self, name: &str) -> Result<VolumeInfo> {
-        let p = self.inner.parts()?;
-        let (config, state) = p.state.volume(name).map_err(vol_err)?;
-        let users = users_by_volume(&p)?.remove(name).unwrap_or_default();
-        Ok(VolumeInfo {
-            config,
-            state,
-            users,
-        })
-    }
-
-    /// Whether a volume of this name exists.
-    pub fn volume_exists(&self, name: &str) -> Result<bool> {
-        let p = self.inner.parts()?;
-        match p.state.volume(name) {
-            Ok(_) => Ok(true),
-            Err(libpod_state::StateError::NoSuchVolume { .. }) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Removes every volume no container uses that `keep` does not keep (`volume
-    /// prune`); returns the removed names. Keeps going; every error is returned.
-    #[tracing::instrument(skip(self, keep))]
-    pub fn prune_volumes(&self, keep: &dyn Fn(&VolumeInfo) -> bool) -> Result<Vec<String>> {
-        let mut removed = Vec::new();
-        let mut errs = Vec::new();
-        for v in self.volumes()? {
-            if !v.users.is_empty() || keep(&v) {
-                continue;
-            }
-            match self.remove_volume(&v.config.name, false) {
-                Ok(()) => removed.push(v.config.name),
-                // In use by a container created meanwhile, or removed meanwhile.
-                Err(Error::Volume(e))
-                    if matches!(*e, VolumeError::InUse { .. } | VolumeError::NoSuch(_)) => {}
-                Err(e) => errs.push(e),
-            }
-        }
-        Error::join(errs)?;
-        Ok(removed)
-    }
 }

@@ -3,39 +3,11 @@
 use libpod_config::{failpoint, Operation};
 use libpod_state::JournalKind;
 
-use super::{lock, users_by_volume, vol_err, VolumeError};
+use super::{users_by_volume, vol_err, VolumeError};
 use crate::context::Parts;
 use crate::events::{Event, EventStatus};
 use crate::journal::{Acquired, Op};
-use crate::runtime::Runtime;
 use crate::{Error, Result};
-
-impl Runtime {
-    /// Removes a volume: its data and its record. A volume that containers use is
-    /// [`VolumeError::InUse`] (naming them) and nothing is removed, unless `force`,
-    /// which removes those containers first (as Podman). Rolled forward after a crash.
-    #[tracing::instrument(skip(self))]
-    pub fn remove_volume(&self, name: &str, force: bool) -> Result<()> {
-        let p = self.inner.parts()?;
-        p.state.volume(name).map_err(vol_err)?;
-        if force {
-            // Containers first, without the volumes lock (lock order container → volumes).
-            let users = users_by_volume(&p)?.remove(name).unwrap_or_default();
-            for id in users {
-                match self.container(&id) {
-                    Ok(c) => match c.remove(true) {
-                        Ok(()) | Err(Error::NoSuchContainer(_)) => {}
-                        Err(e) => return Err(e),
-                    },
-                    Err(Error::NoSuchContainer(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        let _g = lock(&p)?;
-        remove_unlocked(&p, name)
-    }
-}
 
 /// Removes the volume under the volumes lock, refusing one in use.
 pub(crate) fn remove_unlocked(p: &Parts, name: &str) -> Result<()> {
