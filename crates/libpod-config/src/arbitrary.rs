@@ -419,6 +419,7 @@ pub fn pod_config() -> impl Strategy<Value = PodConfig> {
                         crate::pod::PodExitPolicy::Continue
                     },
                     host_network: stop,
+                    mounts: Vec::new(),
                 }
             },
         )

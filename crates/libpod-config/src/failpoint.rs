@@ -49,10 +49,18 @@ pub const CORE: &[&str] = &[
     // `healthcheck run` killed before it recorded its result
     "container.health.after_monitor_spawn",
     "container.health.before_record",
+    // volume create (rolled back) and remove (rolled forward); a volume's own
+    // filesystem mounted for a container being initialised (its init rolls back)
+    "volume.create.after_dir",
+    "volume.create.after_state",
+    "volume.remove.after_dir",
+    "volume.remove.after_state",
+    "volume.mount.after_mount",
     // recovery itself (a crash while recovering is recovered next time)
     "recovery.container.before_undo",
     "recovery.container.after_undo",
     "recovery.pod.before_undo",
+    "recovery.volume.before_undo",
 ];
 
 /// Every failpoint name of libpod-core.

@@ -21,6 +21,7 @@ pub mod rootless;
 pub mod runtime_config;
 pub mod status;
 pub mod storage_conf;
+pub mod volume;
 
 #[cfg(any(test, feature = "arbitrary"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "arbitrary")))]
@@ -51,6 +52,7 @@ pub use runtime_config::{
 pub use status::{
     check, ContainerStatus, Operation, Outcome, ParseOperationError, Transition, TransitionError,
 };
+pub use volume::{VolumeConfig, VolumeOptionError, VolumeOptions, VolumeState, LOCAL_DRIVER};
 
 #[cfg(test)]
 mod roundtrip_tests {

@@ -94,6 +94,10 @@ pub struct PodConfig {
     /// The pod uses the host's network namespace (`--network host`).
     #[serde(default)]
     pub host_network: bool,
+    /// `pod create -v`: mounts (volumes by name, binds) every member gets unless it
+    /// mounts something else at the same destination.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<crate::container::Mount>,
 }
 
 fn default_shared() -> Vec<SharedNamespace> {
@@ -120,6 +124,7 @@ impl PodConfig {
             created: Utc::now(),
             exit_policy: PodExitPolicy::Continue,
             host_network: false,
+            mounts: Vec::new(),
         }
     }
 

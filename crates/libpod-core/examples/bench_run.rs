@@ -1,7 +1,8 @@
 //! Bench: `run --rm --network=none busybox true` through the library (create,
 //! init, start, wait, rm phases), then the same through the `lpod` CLI and
 //! Podman 4.3.1's CLI, whole and phase by phase (create, start, wait, rm), in the
-//! same run; then `ps -a` with many created containers (library, lpod CLI,
+//! same run; then `run --rm -v vol:/data` (a named volume) through the `lpod` CLI next to
+//! Podman's; then `ps -a` with many created containers (library, lpod CLI,
 //! Podman); then restart latency: a `--restart=always` container started by the
 //! `lpod` CLI, its process killed with SIGKILL, until it runs again (conmon's exit
 //! command, `lpod container cleanup`, restarts it after the policy's first 100 ms
@@ -77,6 +78,32 @@ fn bench_cli(
         p.run.push(t5 - t4);
     }
     Ok(p)
+}
+
+/// `run --rm -v benchvol:/data --network=none busybox true`: a named volume (created by
+/// the warm-up run, then reused), the whole command timed N times.
+fn bench_volume(
+    cmd: &dyn Fn() -> Command,
+    extra: &[&str],
+    n: usize,
+) -> Result<Vec<Duration>, String> {
+    let mut v = Vec::new();
+    for i in 0..=n {
+        let t0 = Instant::now();
+        run_out(cmd().args(["run", "--rm"]).args(extra).args([
+            "-v",
+            "benchvol:/data",
+            "--network",
+            "none",
+            "localhost/busybox",
+            "true",
+        ]))?;
+        if i > 0 {
+            v.push(t0.elapsed());
+        }
+    }
+    run_out(cmd().args(["volume", "rm", "benchvol"]))?;
+    Ok(v)
 }
 
 /// `run --rm` on a bridge network of its own (own bridge name and subnet, never
@@ -348,6 +375,20 @@ fn bench(tmp: &Path) -> Result<(), Box<dyn std::error::Error>> {
         }
     } else {
         println!("  podman: skipped");
+    }
+
+    if with_cli {
+        let lv = bench_volume(&lpod_cli, &[], n)?;
+        println!("run --rm -v vol:/data --network=none busybox true, N={n}, medians:");
+        println!("  lpod (CLI)       {:7.2} ms", ms(median(&lv)));
+        if with_podman {
+            let pv = bench_volume(&|| podman(&pdir), &PODMAN_ULIMITS, n)?;
+            println!("  podman 4.3.1     {:7.2} ms", ms(median(&pv)));
+            println!(
+                "  ratio lpod CLI/podman: {:.3}",
+                ms(median(&lv)) / ms(median(&pv))
+            );
+        }
     }
 
     if with_cli && with_podman && std::env::var("LPOD_BENCH_BRIDGE").as_deref() != Ok("0") {

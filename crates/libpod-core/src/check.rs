@@ -102,6 +102,12 @@ pub enum FindingKind {
     /// A slirp4netns process serving a netns of this run root that no running
     /// container's state records.
     OrphanSlirp4netns,
+    /// A directory under the volume path that no volume record names.
+    OrphanVolumeDir,
+    /// A volume record whose data directory is missing.
+    MissingVolumeDir,
+    /// A volume's own filesystem mounted while no initialised container uses it.
+    OrphanVolumeMount,
 }
 
 impl FindingKind {
@@ -129,6 +135,9 @@ impl FindingKind {
             FindingKind::OrphanHealthMonitor => "orphan-health-monitor",
             FindingKind::DeadHealthMonitor => "dead-health-monitor",
             FindingKind::OrphanSlirp4netns => "orphan-slirp4netns",
+            FindingKind::OrphanVolumeDir => "orphan-volume-dir",
+            FindingKind::MissingVolumeDir => "missing-volume-dir",
+            FindingKind::OrphanVolumeMount => "orphan-volume-mount",
         }
     }
 }
@@ -456,6 +465,9 @@ fn repair_rank(k: FindingKind) -> u8 {
         FindingKind::OrphanHealthMonitor => 18,
         FindingKind::DeadHealthMonitor => 19,
         FindingKind::OrphanSlirp4netns => 20,
+        FindingKind::OrphanVolumeMount => 21,
+        FindingKind::OrphanVolumeDir => 22,
+        FindingKind::MissingVolumeDir => 23,
     }
 }
 
@@ -554,6 +566,7 @@ fn audit(p: &Parts) -> Result<Vec<Finding>> {
     audit_files(&s, &mut out);
     audit_storage(&s, &mut out)?;
     audit_journal(&s, &mut out)?;
+    audit_volumes(&s, &mut out)?;
     out.sort();
     out.dedup();
     Ok(out)
@@ -1143,6 +1156,97 @@ fn repair_one(rt: &Runtime, p: &Parts, f: &Finding) -> Result<bool> {
         FindingKind::StorageInconsistency => repair_storage_inconsistency(p),
         FindingKind::OrphanHealthMonitor => repair_orphan_health_monitor(p, f, id),
         FindingKind::DeadHealthMonitor => repair_dead_health_monitor(p, id),
+        FindingKind::OrphanVolumeDir
+        | FindingKind::MissingVolumeDir
+        | FindingKind::OrphanVolumeMount => repair_volume(p, f, id),
+    }
+}
+
+/// Volume records against the volume path and the mount table: directories no record
+/// names, records without their data directory, a volume's own filesystem mounted with
+/// no initialised container using it. (A volume's journal entry of a dead process is a
+/// `pending-journal` finding.)
+fn audit_volumes(s: &Seen<'_>, out: &mut Vec<Finding>) -> Result<()> {
+    let p = s.p;
+    let vols = p.state.all_volumes()?;
+    let root = &p.opts.config.volume_path;
+    let known: BTreeSet<&str> = vols.iter().map(|(c, _)| c.name.as_str()).collect();
+    for name in dir_names(root) {
+        if !known.contains(name.as_str()) {
+            out.push(
+                Finding::new(FindingKind::OrphanVolumeDir)
+                    .id(&name)
+                    .path(root.join(&name))
+                    .detail("volume directory without a record".to_string()),
+            );
+        }
+    }
+    for (cfg, _) in &vols {
+        if !cfg.mountpoint.is_dir() {
+            out.push(
+                Finding::new(FindingKind::MissingVolumeDir)
+                    .id(&cfg.name)
+                    .path(&cfg.mountpoint)
+                    .detail("volume record without its data directory".to_string()),
+            );
+        }
+        if is_mountpoint(&s.mounts, &cfg.mountpoint) {
+            let used = s.db.ctrs.values().any(|(c, st)| {
+                st.mountpoint.is_some()
+                    && c.mounts
+                        .iter()
+                        .any(|m| m.kind == libpod_config::MountKind::Volume && m.source == cfg.name)
+            });
+            if !used {
+                out.push(
+                    Finding::new(FindingKind::OrphanVolumeMount)
+                        .id(&cfg.name)
+                        .path(&cfg.mountpoint)
+                        .detail("volume filesystem mounted with no user".to_string()),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Repairs the volume findings under the volumes lock, after checking again.
+fn repair_volume(p: &Parts, f: &Finding, name: &str) -> Result<bool> {
+    let _g = crate::volume::lock(p)?;
+    let record = match p.state.volume(name) {
+        Ok((c, _)) => Some(c),
+        Err(libpod_state::StateError::NoSuchVolume { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    match (f.kind, record) {
+        (FindingKind::OrphanVolumeDir, None) => {
+            let Some(dir) = &f.path else { return Ok(false) };
+            let data = dir.join("_data");
+            if libpod_storage::driver::is_mountpoint(&data) {
+                nix::mount::umount2(&data, nix::mount::MntFlags::MNT_DETACH)
+                    .map_err(|e| io_err("unmount", &data, e.into()))?;
+            }
+            remove_path(dir)?;
+            Ok(true)
+        }
+        (FindingKind::MissingVolumeDir, Some(cfg)) => {
+            std::fs::create_dir_all(&cfg.mountpoint)
+                .map_err(|e| io_err("create volume directory", &cfg.mountpoint, e))?;
+            Ok(true)
+        }
+        (FindingKind::OrphanVolumeMount, Some(cfg)) => {
+            let used = p.state.all_containers()?.iter().any(|(c, st)| {
+                st.mountpoint.is_some()
+                    && c.mounts
+                        .iter()
+                        .any(|m| m.kind == libpod_config::MountKind::Volume && m.source == cfg.name)
+            });
+            if used {
+                return Ok(false);
+            }
+            crate::volume::mount::unmount_if_mounted(&cfg)
+        }
+        _ => Ok(false),
     }
 }
 
@@ -1453,6 +1557,14 @@ fn repair_orphan_lock(p: &Parts, id: &str) -> Result<bool> {
 
 /// Repairs a `pending-journal` finding.
 fn repair_pending_journal(p: &Parts, id: &str) -> Result<bool> {
+    // A volume's entry: its recovery rolls it back (create) or forward (remove).
+    if let Some(e) = p.state.journal_entries()?.into_iter().find(|e| {
+        e.id == id
+            && e.kind == libpod_state::JournalKind::Volume
+            && !crate::journal::owner_alive(p, &e.owner)
+    }) {
+        return Ok(crate::volume::recover::recover_all(p, &[e]).is_empty());
+    }
     // Rolling an operation forward or back is the verbs' recovery; here only
     // an entry whose object is gone altogether (and whose owner is dead) goes.
     let kind = if p.state.pod(id).is_ok() || p.state.container(id).is_ok() {

@@ -175,6 +175,9 @@ pub enum Error {
     /// A pod verb failed (see `pod/`).
     #[error(transparent)]
     Pod(Box<PodError>),
+    /// A volume error.
+    #[error(transparent)]
+    Volume(Box<VolumeError>),
     /// An unknown capability name, or one both added and dropped.
     #[error(transparent)]
     Capability(#[from] libpod_oci::CapabilityError),
@@ -420,5 +423,60 @@ mod tests {
         assert!(Error::join(vec![]).is_ok());
         let e = Error::join(vec![Error::RuntimeStopped, Error::NotImplemented("x")]).unwrap_err();
         assert!(matches!(e, Error::Multiple(ref v) if v.len() == 2));
+    }
+}
+
+/// Errors about volumes.
+#[derive(Debug, thiserror::Error)]
+pub enum VolumeError {
+    /// No volume of this name.
+    #[error("no volume with name {0:?} found: no such volume")]
+    NoSuch(String),
+    /// The name is taken.
+    #[error("volume with name {0} already exists: volume already exists")]
+    Exists(String),
+    /// Containers use the volume.
+    #[error("volume {name} is being used by the following container(s): {}: volume is being used", .containers.join(", "))]
+    InUse {
+        /// The volume.
+        name: String,
+        /// The ids of the containers that use it.
+        containers: Vec<String>,
+    },
+    /// A driver other than `local`.
+    #[error("volume driver {0:?} is not supported (only \"local\")")]
+    Driver(String),
+    /// A bad `--opt`.
+    #[error(transparent)]
+    Options(#[from] libpod_config::VolumeOptionError),
+    /// Mounting or unmounting the volume's own filesystem failed.
+    #[error("{op} volume {name} ({what}): {source}")]
+    Mount {
+        /// mount or unmount.
+        op: &'static str,
+        /// The volume.
+        name: String,
+        /// What was mounted (type and device).
+        what: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Copying an image directory's content into a new volume failed.
+    #[error("copying {from} up into volume {name}: {source}")]
+    CopyUp {
+        /// The volume.
+        name: String,
+        /// The image directory.
+        from: std::path::PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl From<VolumeError> for Error {
+    fn from(e: VolumeError) -> Self {
+        Error::Volume(Box::new(e))
     }
 }

@@ -52,6 +52,7 @@ pub mod runtime;
 mod slirp;
 pub mod stats;
 pub mod top;
+pub mod volume;
 
 pub use container::parse_detach_keys;
 pub use container::{
@@ -64,3 +65,4 @@ pub use error::{Error, Result};
 pub use network::NetworkError;
 pub use pod::{Pod, PodCreateOptions, PodError, PodInfraConfig, PodInspect, PodStatus, PodSummary};
 pub use runtime::{BootOutcome, Info, Runtime, RuntimeBuilder, RuntimeOptions, StateBackend};
+pub use volume::{VolumeCreateOptions, VolumeError, VolumeInfo};

@@ -198,6 +198,8 @@ pub(crate) struct Recovered {
     /// The pod entries whose owner is dead, to roll forward after the
     /// containers (`pod::recover`).
     pub(crate) pods: Vec<JournalEntry>,
+    /// The volume entries whose owner is dead (`volume::recover`), after the pods.
+    pub(crate) volumes: Vec<JournalEntry>,
 }
 
 /// At runtime open (under the alive lock): recovers every container entry
@@ -211,14 +213,18 @@ pub(crate) fn recover_all(p: &Parts) -> Recovered {
             return Recovered {
                 errors: vec![e.into()],
                 pods: Vec::new(),
+                volumes: Vec::new(),
             }
         }
     };
     let mut errs = Vec::new();
-    let (ctrs, pods): (Vec<_>, Vec<_>) = entries
+    let (ctrs, others): (Vec<_>, Vec<_>) = entries
         .into_iter()
         .filter(|e| !owner_alive(p, &e.owner))
         .partition(|e| e.kind == JournalKind::Container);
+    let (volumes, pods): (Vec<_>, Vec<_>) = others
+        .into_iter()
+        .partition(|e| e.kind == JournalKind::Volume);
     for e in ctrs {
         // With its row: under its lock; without (or gone meanwhile): by id.
         match recover_container(p, &e.id) {
@@ -242,7 +248,11 @@ pub(crate) fn recover_all(p: &Parts) -> Recovered {
             Err(err) => errs.push(err),
         }
     }
-    Recovered { errors: errs, pods }
+    Recovered {
+        errors: errs,
+        pods,
+        volumes,
+    }
 }
 
 /// The container's entry, if its owner is dead.

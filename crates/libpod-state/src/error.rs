@@ -19,6 +19,18 @@ pub enum StateError {
         /// The id.
         id: String,
     },
+    /// No volume of this name.
+    #[error("no volume with name {name:?}")]
+    NoSuchVolume {
+        /// The name.
+        name: String,
+    },
+    /// A volume of this name exists already.
+    #[error("volume with name {name:?} already exists")]
+    VolumeExists {
+        /// The name.
+        name: String,
+    },
     /// No exit code was recorded for this id.
     #[error("no exit code recorded for container {id}")]
     NoExitCode {
@@ -160,12 +172,13 @@ pub enum StateError {
 }
 
 impl StateError {
-    /// True for "not found" errors (container, pod, exit code, lookup).
+    /// True for "not found" errors (container, pod, volume, exit code, lookup).
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,
             StateError::NoSuchContainer { .. }
                 | StateError::NoSuchPod { .. }
+                | StateError::NoSuchVolume { .. }
                 | StateError::NoExitCode { .. }
                 | StateError::Lookup(LookupError::NotFound { .. })
         )

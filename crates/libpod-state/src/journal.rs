@@ -1,4 +1,4 @@
-//! The operation journal: one row per object (container or pod) that a
+//! The operation journal: one row per object (container, pod or volume) that a
 //! multi-step operation is changing right now.
 //!
 //! # Why a journal table (and not only the state rows)
@@ -37,6 +37,8 @@ pub enum JournalKind {
     Container,
     /// A pod.
     Pod,
+    /// A volume (its id is its name).
+    Volume,
 }
 
 impl JournalKind {
@@ -45,6 +47,7 @@ impl JournalKind {
         match self {
             JournalKind::Container => "container",
             JournalKind::Pod => "pod",
+            JournalKind::Volume => "volume",
         }
     }
 
@@ -53,6 +56,7 @@ impl JournalKind {
         match s {
             "container" => Some(JournalKind::Container),
             "pod" => Some(JournalKind::Pod),
+            "volume" => Some(JournalKind::Volume),
             _ => None,
         }
     }
@@ -92,9 +96,13 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for k in [JournalKind::Container, JournalKind::Pod] {
+        for k in [
+            JournalKind::Container,
+            JournalKind::Pod,
+            JournalKind::Volume,
+        ] {
             assert_eq!(JournalKind::parse(k.as_str()), Some(k));
         }
-        assert_eq!(JournalKind::parse("volume"), None);
+        assert_eq!(JournalKind::parse("network"), None);
     }
 }

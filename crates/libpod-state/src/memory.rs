@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 use libpod_config::{
     resolve, validate_id, validate_name, ContainerConfig, ContainerState, PodConfig, PodState,
+    VolumeConfig, VolumeState,
 };
 
 use crate::error::{Result, StateError};
@@ -23,6 +24,7 @@ struct Inner {
     containers: BTreeMap<String, (ContainerConfig, ContainerState)>,
     pods: BTreeMap<String, (PodConfig, PodState)>,
     exit_codes: BTreeMap<String, (i32, i64)>,
+    volumes: BTreeMap<String, (VolumeConfig, VolumeState)>,
     journal: BTreeMap<(JournalKind, String), JournalEntry>,
 }
 
@@ -358,7 +360,71 @@ impl State for InMemoryState {
         for (_, s) in g.containers.values_mut() {
             *s = s.refreshed();
         }
+        for (_, s) in g.volumes.values_mut() {
+            s.mount_count = 0;
+            s.mounted = false;
+        }
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(name = %config.name))]
+    fn add_volume(&self, config: &VolumeConfig, state: &VolumeState) -> Result<()> {
+        validate_name(&config.name)?;
+        let mut g = self.lock()?;
+        if g.volumes.contains_key(&config.name) {
+            return Err(StateError::VolumeExists {
+                name: config.name.clone(),
+            });
+        }
+        g.volumes
+            .insert(config.name.clone(), (config.clone(), state.clone()));
+        Ok(())
+    }
+
+    fn volume(&self, name: &str) -> Result<(VolumeConfig, VolumeState)> {
+        let g = self.lock()?;
+        g.volumes
+            .get(name)
+            .cloned()
+            .ok_or_else(|| StateError::NoSuchVolume {
+                name: name.to_string(),
+            })
+    }
+
+    fn save_volume_state(&self, name: &str, state: &VolumeState) -> Result<()> {
+        let mut g = self.lock()?;
+        match g.volumes.get_mut(name) {
+            Some((_, s)) => {
+                *s = state.clone();
+                Ok(())
+            }
+            None => Err(StateError::NoSuchVolume {
+                name: name.to_string(),
+            }),
+        }
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    fn remove_volume(&self, name: &str) -> Result<()> {
+        let mut g = self.lock()?;
+        g.volumes
+            .remove(name)
+            .map(drop)
+            .ok_or_else(|| StateError::NoSuchVolume {
+                name: name.to_string(),
+            })
+    }
+
+    fn all_volumes(&self) -> Result<Vec<(VolumeConfig, VolumeState)>> {
+        let g = self.lock()?;
+        let mut v: Vec<(VolumeConfig, VolumeState)> = g.volumes.values().cloned().collect();
+        v.sort_by_key(|(c, _)| {
+            (
+                c.created.timestamp_nanos_opt().unwrap_or(i64::MAX),
+                c.name.clone(),
+            )
+        });
+        Ok(v)
     }
 
     fn journal_put(&self, entry: &JournalEntry) -> Result<()> {

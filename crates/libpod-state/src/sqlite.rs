@@ -7,7 +7,9 @@
 //! rewrites the config; `container_config.pod_id` is a foreign key to
 //! `pod_config`; `exit_code` outlives containers; `db_config` holds the paths
 //! the database was created with; `lpod_schema` the schema version;
-//! `journal` (schema 2) the operations in flight (see [`crate::journal`]).
+//! `journal` (schema 2) the operations in flight (see [`crate::journal`]);
+//! `volume_config`/`volume_state` (schema 3) the volumes, keyed by name (their own
+//! namespace, as in Podman), and schema 3 lets journal entries be about volumes.
 //!
 //! # Schema versions and migration
 //!
@@ -58,6 +60,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use libpod_config::{
     resolve, validate_id, validate_name, ContainerConfig, ContainerState, PodConfig, PodState,
+    VolumeConfig, VolumeState,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde::de::DeserializeOwned;
@@ -68,7 +71,7 @@ use crate::journal::{JournalEntry, JournalKind, JournalOwner};
 use crate::state::{millis, DbConfig, State};
 
 /// Schema version this build writes and understands.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How long one call keeps retrying a busy database before giving up.
 const BUSY_DEADLINE: Duration = Duration::from_secs(120);
@@ -157,8 +160,9 @@ CREATE TABLE exit_code (
 
 /// Steps from one schema version to the next: `(version it produces, SQL)`.
 /// A new database runs `SCHEMA` (version 1) and then every step.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    2,
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        2,
     "CREATE TABLE journal (
     kind TEXT NOT NULL CHECK (kind IN ('container', 'pod')),
     id TEXT NOT NULL,
@@ -170,7 +174,36 @@ const MIGRATIONS: &[(i64, &str)] = &[(
     payload TEXT NOT NULL,
     PRIMARY KEY (kind, id)
 );",
-)];
+    ),
+    (
+        3,
+        // Volumes; and the journal's kind check widened to volumes (SQLite cannot
+        // alter a CHECK: the table is copied into a new one, rows and all).
+        "CREATE TABLE volume_config (
+    name TEXT PRIMARY KEY NOT NULL,
+    created_ns INTEGER NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE TABLE volume_state (
+    name TEXT PRIMARY KEY NOT NULL REFERENCES volume_config (name) ON DELETE CASCADE,
+    json TEXT NOT NULL
+);
+CREATE TABLE journal_v3 (
+    kind TEXT NOT NULL CHECK (kind IN ('container', 'pod', 'volume')),
+    id TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    owner_pid INTEGER NOT NULL,
+    owner_start INTEGER NOT NULL,
+    owner_boot TEXT NOT NULL,
+    started_ms INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+INSERT INTO journal_v3 SELECT kind, id, operation, owner_pid, owner_start, owner_boot, started_ms, payload FROM journal;
+DROP TABLE journal;
+ALTER TABLE journal_v3 RENAME TO journal;",
+    ),
+];
 
 /// The state in an SQLite file. Cheap to open; safe to share between threads
 /// (one connection behind a mutex) and between processes (SQLite's file locks).
@@ -1021,7 +1054,123 @@ impl State for SqliteState {
                     .and_then(|mut s| s.execute(params![id, new]))
                     .map_err(self.sql("refreshing"))?;
             }
+            let vols: Vec<(String, String)> = tx
+                .prepare("SELECT name, json FROM volume_state")
+                .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+                .map_err(self.sql("refreshing volumes"))?;
+            for (name, json) in vols {
+                let mut st: VolumeState = from_json("volume state", &name, &json)?;
+                st.mount_count = 0;
+                st.mounted = false;
+                let new = to_json("volume state", &name, &st)?;
+                tx.prepare_cached("UPDATE volume_state SET json = ?2 WHERE name = ?1")
+                    .and_then(|mut s| s.execute(params![name, new]))
+                    .map_err(self.sql("refreshing volumes"))?;
+            }
             Ok(())
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(name = %config.name, path = %self.path.display()))]
+    fn add_volume(&self, config: &VolumeConfig, state: &VolumeState) -> Result<()> {
+        validate_name(&config.name)?;
+        let name = config.name.as_str();
+        let cfg_json = to_json("volume config", name, config)?;
+        let st_json = to_json("volume state", name, state)?;
+        self.write("adding volume", |tx| {
+            let taken = tx
+                .prepare_cached("SELECT 1 FROM volume_config WHERE name = ?1")
+                .and_then(|mut s| s.exists([name]))
+                .map_err(self.sql("checking volume name"))?;
+            if taken {
+                return Err(StateError::VolumeExists {
+                    name: name.to_string(),
+                });
+            }
+            tx.prepare_cached(
+                "INSERT INTO volume_config (name, created_ns, json) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut s| s.execute(params![name, created_ns(&config.created), cfg_json]))
+            .map_err(self.sql("adding volume config"))?;
+            tx.prepare_cached("INSERT INTO volume_state (name, json) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(params![name, st_json]))
+                .map_err(self.sql("adding volume state"))?;
+            Ok(())
+        })
+    }
+
+    fn volume(&self, name: &str) -> Result<(VolumeConfig, VolumeState)> {
+        self.read("reading volume", |conn| {
+            let row: Option<(String, String)> = conn
+                .prepare_cached(
+                    "SELECT c.json, s.json FROM volume_config c JOIN volume_state s ON s.name = c.name WHERE c.name = ?1",
+                )
+                .and_then(|mut s| s.query_row([name], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+                .map_err(self.sql("reading volume"))?;
+            match row {
+                Some((c, s)) => Ok((
+                    from_json("volume config", name, &c)?,
+                    from_json("volume state", name, &s)?,
+                )),
+                None => Err(StateError::NoSuchVolume {
+                    name: name.to_string(),
+                }),
+            }
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, state), fields(path = %self.path.display()))]
+    fn save_volume_state(&self, name: &str, state: &VolumeState) -> Result<()> {
+        let json = to_json("volume state", name, state)?;
+        self.write("saving volume state", |tx| {
+            let n = tx
+                .prepare_cached("UPDATE volume_state SET json = ?2 WHERE name = ?1")
+                .and_then(|mut s| s.execute(params![name, json]))
+                .map_err(self.sql("saving volume state"))?;
+            if n == 0 {
+                return Err(StateError::NoSuchVolume {
+                    name: name.to_string(),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip(self), fields(path = %self.path.display()))]
+    fn remove_volume(&self, name: &str) -> Result<()> {
+        self.write("removing volume", |tx| {
+            let n = tx
+                .prepare_cached("DELETE FROM volume_config WHERE name = ?1")
+                .and_then(|mut s| s.execute([name]))
+                .map_err(self.sql("removing volume"))?;
+            if n == 0 {
+                return Err(StateError::NoSuchVolume {
+                    name: name.to_string(),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    fn all_volumes(&self) -> Result<Vec<(VolumeConfig, VolumeState)>> {
+        self.read("listing volumes", |conn| {
+            let rows: Vec<(String, String, String)> = conn
+                .prepare_cached(
+                    "SELECT c.name, c.json, s.json FROM volume_config c JOIN volume_state s ON s.name = c.name ORDER BY c.created_ns, c.name",
+                )
+                .and_then(|mut s| {
+                    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                        .collect()
+                })
+                .map_err(self.sql("listing volumes"))?;
+            rows.iter()
+                .map(|(n, c, s)| {
+                    Ok((
+                        from_json("volume config", n, c)?,
+                        from_json("volume state", n, s)?,
+                    ))
+                })
+                .collect()
         })
     }
 
@@ -1151,6 +1300,38 @@ mod tests {
         // Reopening a migrated database changes nothing.
         let s = SqliteState::open(&p).unwrap();
         assert_eq!(s.all_containers().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn version_2_database_keeps_its_journal_and_gains_volumes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        {
+            let conn = Connection::open(&p).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            conn.execute_batch(MIGRATIONS[0].1).unwrap();
+            conn.execute("INSERT INTO lpod_schema (version) VALUES (2)", [])
+                .unwrap();
+            conn.execute(
+                "INSERT INTO journal VALUES ('pod', 'abc', 'remove', 1, 2, 'boot', 3, '{}')",
+                [],
+            )
+            .unwrap();
+        }
+        let s = SqliteState::open(&p).unwrap();
+        let entries = s.journal_entries().unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].kind, JournalKind::Pod);
+        assert_eq!(entries[0].operation, "remove");
+        let v = libpod_config::VolumeConfig::new("v", Path::new("/vols"));
+        s.add_volume(&v, &VolumeState::default()).unwrap();
+        assert_eq!(s.volume("v").unwrap().0, v);
+        // Journal entries about volumes are accepted now.
+        let mut e = entries[0].clone();
+        e.kind = JournalKind::Volume;
+        e.id = "v".into();
+        s.journal_put(&e).unwrap();
+        assert_eq!(s.journal_get(JournalKind::Volume, "v").unwrap(), Some(e));
     }
 
     #[test]

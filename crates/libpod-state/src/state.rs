@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use libpod_config::{ContainerConfig, ContainerState, PodConfig, PodState, RuntimeConfig};
+use libpod_config::{
+    ContainerConfig, ContainerState, PodConfig, PodState, RuntimeConfig, VolumeConfig, VolumeState,
+};
 
 use crate::error::{Result, StateError};
 use crate::journal::{JournalEntry, JournalKind};
@@ -169,6 +171,23 @@ pub trait State: Send + Sync {
     /// The containers of a pod (config and state), ordered by creation time.
     fn pod_containers(&self, pod_id: &str) -> Result<Vec<(ContainerConfig, ContainerState)>>;
 
+    /// Adds a volume. Volume names are their own namespace (a volume may share a
+    /// container's name, as in Podman); an invalid name is [`StateError::Invalid`], a taken
+    /// one [`StateError::VolumeExists`].
+    fn add_volume(&self, config: &VolumeConfig, state: &VolumeState) -> Result<()>;
+
+    /// A volume's config and state, by exact name ([`StateError::NoSuchVolume`]).
+    fn volume(&self, name: &str) -> Result<(VolumeConfig, VolumeState)>;
+
+    /// Replaces a volume's state.
+    fn save_volume_state(&self, name: &str, state: &VolumeState) -> Result<()>;
+
+    /// Removes a volume's record ([`StateError::NoSuchVolume`] if there is none).
+    fn remove_volume(&self, name: &str) -> Result<()>;
+
+    /// Every volume with its state, ordered by creation time, then name.
+    fn all_volumes(&self) -> Result<Vec<(VolumeConfig, VolumeState)>>;
+
     /// Records a container's exit code (replacing an earlier one); it outlives
     /// the container's removal (for `run --rm` and `wait` after removal).
     fn add_exit_code(&self, id: &str, code: i32) -> Result<()>;
@@ -181,8 +200,9 @@ pub trait State: Send + Sync {
 
     /// After a reboot: every container state becomes
     /// [`ContainerState::refreshed`] (status mapped by `after_reboot`, pids,
-    /// mountpoint, netns, network status and exec sessions cleared), in one
-    /// transaction.
+    /// mountpoint, netns, network status and exec sessions cleared), and every
+    /// volume's mount count and mounted flag are reset (nothing is mounted after a
+    /// reboot), in one transaction.
     fn refresh(&self) -> Result<()>;
 
     /// Writes the journal entry of `entry.kind`/`entry.id`, replacing an

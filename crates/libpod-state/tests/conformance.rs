@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use libpod_config::{
     new_id, ContainerConfig, ContainerState, ContainerStatus, LookupError, NetworkStatus,
-    PodConfig, PodState,
+    PodConfig, PodState, VolumeConfig, VolumeState,
 };
 use libpod_state::{
     DbConfig, InMemoryState, JournalEntry, JournalKind, JournalOwner, SqliteState, State,
@@ -546,6 +546,84 @@ fn journal_put_get_replace_remove(s: &dyn State) {
     assert_eq!(s.journal_entries().unwrap().len(), 1);
 }
 
+fn volume(name: &str) -> VolumeConfig {
+    VolumeConfig::new(name, std::path::Path::new("/vols"))
+}
+
+fn volumes_add_get_save_remove(s: &dyn State) {
+    let v = volume("data");
+    s.add_volume(&v, &VolumeState::default()).unwrap();
+    assert_eq!(
+        s.volume("data").unwrap(),
+        (v.clone(), VolumeState::default())
+    );
+    // Volume names are their own namespace: a container may share one.
+    s.add_container(&ctr("data"), &ContainerState::default())
+        .unwrap();
+    assert!(matches!(
+        s.add_volume(&volume("data"), &VolumeState::default()),
+        Err(StateError::VolumeExists { name }) if name == "data"
+    ));
+    assert!(matches!(
+        s.add_volume(&volume("-bad"), &VolumeState::default()),
+        Err(StateError::Invalid(_))
+    ));
+    let st = VolumeState {
+        mount_count: 2,
+        mounted: true,
+        copied_up: true,
+    };
+    s.save_volume_state("data", &st).unwrap();
+    assert_eq!(s.volume("data").unwrap().1, st);
+    assert!(matches!(
+        s.save_volume_state("nope", &st),
+        Err(StateError::NoSuchVolume { .. })
+    ));
+    // A reboot unmounts everything; the copy-up stays done.
+    s.refresh().unwrap();
+    assert_eq!(
+        s.volume("data").unwrap().1,
+        VolumeState {
+            copied_up: true,
+            ..VolumeState::default()
+        }
+    );
+    s.remove_volume("data").unwrap();
+    let e = s.volume("data").unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    assert!(matches!(
+        s.remove_volume("data"),
+        Err(StateError::NoSuchVolume { .. })
+    ));
+    // The container of the same name is untouched.
+    assert_eq!(s.all_containers().unwrap().len(), 1);
+}
+
+fn volumes_listed_by_creation(s: &dyn State) {
+    let mut a = volume("b-second");
+    let mut b = volume("a-first");
+    b.created = a.created - chrono::Duration::seconds(5);
+    a.anonymous = true;
+    s.add_volume(&a, &VolumeState::default()).unwrap();
+    s.add_volume(&b, &VolumeState::default()).unwrap();
+    let names: Vec<String> = s
+        .all_volumes()
+        .unwrap()
+        .into_iter()
+        .map(|(c, _)| c.name)
+        .collect();
+    assert_eq!(names, ["a-first", "b-second"]);
+    assert!(s.volume("b-second").unwrap().0.anonymous);
+}
+
+fn volume_journal_entries(s: &dyn State) {
+    let e = journal_entry(JournalKind::Volume, "vol", "create", 1);
+    s.journal_put(&e).unwrap();
+    assert_eq!(s.journal_get(JournalKind::Volume, "vol").unwrap(), Some(e));
+    assert_eq!(s.journal_get(JournalKind::Container, "vol").unwrap(), None);
+    assert!(s.journal_remove(JournalKind::Volume, "vol").unwrap());
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -572,6 +650,9 @@ macro_rules! conformance {
             case!(state_is_shareable_across_threads);
             case!(journal_put_get_replace_remove);
             case!(rename_container_moves_the_name);
+            case!(volumes_add_get_save_remove);
+            case!(volumes_listed_by_creation);
+            case!(volume_journal_entries);
         }
     };
 }

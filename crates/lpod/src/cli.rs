@@ -181,6 +181,9 @@ pub enum Command {
     /// Manage networks.
     #[command(subcommand)]
     Network(NetworkCommand),
+    /// Manage volumes.
+    #[command(subcommand)]
+    Volume(VolumeCommand),
     /// Manage images (`image ls`, `image rm`, `image tag`, `image exists`).
     #[command(subcommand)]
     Image(ImageCommand),
@@ -480,6 +483,9 @@ pub struct PodCreateArgs {
     /// Extra /etc/hosts entry HOST:IP.
     #[arg(long = "add-host", value_name = "HOST:IP")]
     pub add_host: Vec<String>,
+    /// A volume every member gets: NAME:DEST[:OPTIONS] or /HOST:DEST[:OPTIONS].
+    #[arg(short = 'v', long = "volume", value_name = "VOLUME")]
+    pub volume: Vec<String>,
     /// MAC address of the infra container's interface.
     #[arg(long = "mac-address", value_name = "MAC")]
     pub mac_address: Option<String>,
@@ -972,9 +978,13 @@ pub struct CreateFlags {
     /// Override the image's entrypoint.
     #[arg(long, value_name = "CMD")]
     pub entrypoint: Option<String>,
-    /// Bind mount a volume: SRC:DEST[:OPTIONS].
+    /// Mount a volume: NAME:DEST[:OPTIONS] (named, created when missing),
+    /// /HOST:DEST[:OPTIONS] (bind) or DEST (a new anonymous volume).
     #[arg(short = 'v', long = "volume", value_name = "VOLUME")]
     pub volume: Vec<String>,
+    /// The volume and bind mounts of another container: CTR[:ro|rw] (repeatable).
+    #[arg(long = "volumes-from", value_name = "CONTAINER[:ro|rw]")]
+    pub volumes_from: Vec<String>,
     /// Mount a tmpfs: DEST[:OPTIONS].
     #[arg(long, value_name = "DEST[:OPTIONS]")]
     pub tmpfs: Vec<String>,
@@ -1278,7 +1288,7 @@ pub struct RmArgs {
     /// The most recently created container.
     #[arg(short = 'l', long)]
     pub latest: bool,
-    /// Remove anonymous volumes too (lpod has none; accepted).
+    /// Remove the containers' anonymous volumes too (those no other container uses).
     #[arg(short = 'v', long)]
     pub volumes: bool,
     /// Read the container's id from this file (as `run --cidfile` wrote it; repeatable).
@@ -1731,6 +1741,112 @@ pub struct CreatePullFlags {
     /// Platform selection for the pull.
     #[command(flatten)]
     pub platform: PlatformFlags,
+}
+
+// ---- volume ----
+
+/// `lpod volume ...`.
+#[derive(Debug, Subcommand)]
+pub enum VolumeCommand {
+    /// Create a volume.
+    Create(VolCreateArgs),
+    /// List volumes.
+    #[command(alias = "list")]
+    Ls(VolLsArgs),
+    /// Show volumes' configuration.
+    Inspect(VolInspectArgs),
+    /// Remove volumes.
+    #[command(alias = "remove")]
+    Rm(VolRmArgs),
+    /// Remove every volume no container uses.
+    Prune(VolPruneArgs),
+    /// Exit 0 if the volume exists, 1 if it does not.
+    Exists(VolExistsArgs),
+}
+
+/// `volume create`.
+#[derive(Debug, Clone, Args)]
+pub struct VolCreateArgs {
+    /// The driver (only `local`).
+    #[arg(short = 'd', long)]
+    pub driver: Option<String>,
+    /// Label KEY=VALUE (repeatable).
+    #[arg(short = 'l', long = "label")]
+    pub label: Vec<String>,
+    /// Driver option: type=, device=, o= (repeatable).
+    #[arg(short = 'o', long = "opt")]
+    pub opt: Vec<String>,
+    /// An existing volume of that name is not an error.
+    #[arg(long)]
+    pub ignore: bool,
+    /// The name (default: 64 generated hex characters).
+    pub name: Option<String>,
+}
+
+/// `volume ls`.
+#[derive(Debug, Clone, Args)]
+pub struct VolLsArgs {
+    /// json or a Go template.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Names only.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Do not print the header line.
+    #[arg(long = "noheading", short = 'n')]
+    pub noheading: bool,
+    /// Filter: name=, label=KEY[=VALUE], driver=, dangling=true|false, opt=, scope=.
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+/// `volume inspect`.
+#[derive(Debug, Clone, Args)]
+pub struct VolInspectArgs {
+    /// json or a Go template.
+    #[arg(short = 'f', long)]
+    pub format: Option<String>,
+    /// Every volume.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Volumes.
+    #[arg(required_unless_present = "all")]
+    pub names: Vec<String>,
+}
+
+/// `volume rm`.
+#[derive(Debug, Clone, Args)]
+pub struct VolRmArgs {
+    /// Remove the containers using the volume first.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Every volume.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Seconds to wait for those containers to stop (accepted; they are killed).
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<i64>,
+    /// Volumes.
+    #[arg(required_unless_present = "all")]
+    pub names: Vec<String>,
+}
+
+/// `volume prune`.
+#[derive(Debug, Clone, Args)]
+pub struct VolPruneArgs {
+    /// Do not ask for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Filter: label=KEY[=VALUE], label!=..., until=.
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+}
+
+/// `volume exists`.
+#[derive(Debug, Clone, Args)]
+pub struct VolExistsArgs {
+    /// Volume name.
+    pub name: String,
 }
 
 // ---- network ----

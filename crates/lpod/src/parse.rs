@@ -423,6 +423,7 @@ impl VolumeSpec {
 const VOLUME_OPTIONS: &[&str] = &[
     "ro", "rw", "z", "Z", "rbind", "bind", "private", "rprivate", "shared", "rshared", "slave",
     "rslave", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "U", "O", "copy", "nocopy",
+    "idmap",
 ];
 
 /// Parses `-v SRC:DEST[:OPTS]` or `-v DEST`.
@@ -674,6 +675,24 @@ pub fn mount(spec: &str) -> Result<MountFlag, ParseError> {
             "rw" | "readwrite" => rw = Some(flag(v)?),
             "tmpfs-size" => m.options.push(format!("size={}", v.unwrap_or_default())),
             "tmpfs-mode" => m.options.push(format!("mode={}", v.unwrap_or_default())),
+            "volume-nocopy" | "nocopy" => m.options.push("nocopy".into()),
+            "bind-propagation" => m.options.push(v.unwrap_or_default().to_string()),
+            "relabel" => m.options.push(
+                match v {
+                    Some("shared") => "z",
+                    Some("private") => "Z",
+                    _ => return Err(bad("relabel takes shared or private")),
+                }
+                .into(),
+            ),
+            "U" | "chown" => {
+                if flag(v)? {
+                    m.options.push("U".into())
+                }
+            }
+            "z" | "Z" | "idmap" | "copy" | "exec" | "noexec" | "dev" | "nodev" | "suid"
+            | "nosuid" | "bind" | "rbind" | "shared" | "rshared" | "slave" | "rslave"
+            | "private" | "rprivate" => m.options.push(k.to_string()),
             "" => {}
             _ => return Err(bad("unknown option")),
         }
@@ -684,7 +703,9 @@ pub fn mount(spec: &str) -> Result<MountFlag, ParseError> {
     if !m.destination.starts_with('/') {
         return Err(bad("dst= must be an absolute path"));
     }
-    if m.kind != "tmpfs" && m.source.as_deref().unwrap_or_default().is_empty() {
+    if !matches!(m.kind.as_str(), "tmpfs" | "volume" | "devpts")
+        && m.source.as_deref().unwrap_or_default().is_empty()
+    {
         return Err(bad("src= is required"));
     }
     m.read_write = rw.unwrap_or(m.kind != "image");

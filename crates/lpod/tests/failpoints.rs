@@ -200,6 +200,13 @@ impl World {
         if !ps.is_empty() {
             leaks.push(format!("container rows: {ps:?}"));
         }
+        let vols = l.ok(&["volume", "ls", "-q"]);
+        if !vols.trim().is_empty() {
+            leaks.push(format!("volume rows: {vols}"));
+        }
+        for e in read_dir(&l.root.join("volumes")) {
+            leaks.push(format!("volume dir {}", e.display()));
+        }
         let pods = l.ok(&["pod", "ps", "-q"]);
         if !pods.trim().is_empty() {
             leaks.push(format!("pod rows: {pods}"));
@@ -270,6 +277,47 @@ fn case(w: &World, fp: &'static str) -> Vec<Step> {
             w.step(pod_create, Some("pod.create.after_infra")),
             armed(&["ps", "-a"]),
         ],
+        "volume.create.after_dir" | "volume.create.after_state" => {
+            vec![armed(&["volume", "create", "v"])]
+        }
+        "volume.remove.after_dir" | "volume.remove.after_state" => vec![
+            plain(&["volume", "create", "v"]),
+            armed(&["volume", "rm", "v"]),
+        ],
+        // A volume with a filesystem of its own, mounted by the start that dies.
+        "volume.mount.after_mount" => vec![
+            plain(&[
+                "volume",
+                "create",
+                "--opt",
+                "type=tmpfs",
+                "--opt",
+                "device=tmpfs",
+                "--opt",
+                "o=size=1m",
+                "v",
+            ]),
+            plain(&[
+                "create",
+                "--name",
+                "c",
+                "--network",
+                "NET",
+                "-v",
+                "v:/data",
+                "IMG",
+                "sleep",
+                "1000",
+            ]),
+            armed(&["start", "c"]),
+        ],
+        "recovery.volume.before_undo" => vec![
+            w.step(
+                &["volume", "create", "v"],
+                Some("volume.create.after_state"),
+            ),
+            armed(&["ps", "-a"]),
+        ],
         other => panic!("failpoint {other} has no case in tests/failpoints.rs: add one"),
     }
 }
@@ -313,6 +361,7 @@ fn walk(w: &World, list: &[&'static str], case: fn(&World, &'static str) -> Vec<
             &["ps", "-a"][..],
             &["pod", "rm", "-fa"][..],
             &["rm", "-fa"][..],
+            &["volume", "rm", "-fa"][..],
         ] {
             let out = w.l.run(cleanup);
             if out.code != 0 {

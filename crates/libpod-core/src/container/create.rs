@@ -25,6 +25,12 @@ fn join_pod(p: &Parts, opts: &CreateOptions, c: &mut ContainerConfig) -> Result<
     let id = p.state.lookup_pod(q).map_err(|e| pod_err(e, q))?;
     let (pc, ps) = p.state.pod(&id).map_err(|e| pod_err(e, q))?;
     c.pod = Some(id.clone());
+    // The pod's volumes, unless the container mounts something else there.
+    for m in &pc.mounts {
+        if !c.mounts.iter().any(|x| x.destination == m.destination) {
+            c.mounts.push(m.clone());
+        }
+    }
     if ps.infra_container_id.is_some() {
         if pc.shares(SharedNamespace::Uts) && opts.hostname.is_some() {
             return Err(Error::InvalidArgument {
@@ -209,6 +215,17 @@ pub(crate) fn build_config(
                 source: source.clone(),
                 destination: destination.clone(),
                 options: vec![if *read_write { "rw" } else { "ro" }.into()],
+            },
+            MountSpec::Volume {
+                name,
+                destination,
+                options,
+            } => Mount {
+                kind: MountKind::Volume,
+                // Resolved by `create_with` before the config is built.
+                source: name.clone().unwrap_or_default(),
+                destination: destination.clone(),
+                options: options.clone(),
             },
             MountSpec::Tmpfs {
                 destination,
@@ -408,11 +425,203 @@ fn rootless_check(opts: &CreateOptions) -> Result<()> {
     Ok(())
 }
 
+/// Options of a volume mount that only lpod acts on (the rest go to the OCI spec).
+const VOLUME_ONLY_OPTIONS: &[&str] = &["z", "Z", "U", "copy", "nocopy", "ro", "rw"];
+
+/// Checks a volume mount's options: `idmap` is refused (no user namespaces yet), and
+/// every other option must be one the runtime's bind mount knows.
+pub(crate) fn check_volume_options(
+    destination: &std::path::Path,
+    options: &[String],
+) -> Result<()> {
+    const SPEC: &[&str] = &[
+        "exec",
+        "noexec",
+        "dev",
+        "nodev",
+        "suid",
+        "nosuid",
+        "bind",
+        "rbind",
+        "shared",
+        "rshared",
+        "slave",
+        "rslave",
+        "private",
+        "rprivate",
+        "unbindable",
+        "runbindable",
+    ];
+    for o in options {
+        if o == "idmap" || o.starts_with("idmap=") {
+            return Err(Error::InvalidArgument {
+                what: "volume option (idmap needs rootless/user namespaces, not supported yet)",
+                value: format!("{o} on {}", destination.display()),
+            });
+        }
+        if !VOLUME_ONLY_OPTIONS.contains(&o.as_str()) && !SPEC.contains(&o.as_str()) {
+            return Err(Error::InvalidArgument {
+                what: "volume option",
+                value: format!("{o} on {}", destination.display()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The options of a volume mount the OCI runtime gets (lpod's own ones removed).
+pub(crate) fn spec_volume_options(options: &[String]) -> Vec<String> {
+    options
+        .iter()
+        .filter(|o| !VOLUME_ONLY_OPTIONS.contains(&o.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Gives every volume mount a volume: the image's `VOLUME`s not covered by a mount
+/// become anonymous volumes, an anonymous mount gets a new volume, a named one is
+/// created when missing. Returns the names of the anonymous volumes it created (the
+/// create removes them when it fails).
+fn resolve_volumes(
+    p: &Parts,
+    opts: &mut CreateOptions,
+    img: &libpod_storage::Image,
+) -> Result<Vec<String>> {
+    let dest_of = |m: &MountSpec| -> std::path::PathBuf {
+        match m {
+            MountSpec::Bind { destination, .. }
+            | MountSpec::Image { destination, .. }
+            | MountSpec::Volume { destination, .. }
+            | MountSpec::Tmpfs { destination, .. } => destination.clone(),
+        }
+    };
+    for spec in &opts.volumes_from {
+        let (ctr, mode) = match spec.rsplit_once(':') {
+            Some((c, m)) if m == "ro" || m == "rw" => (c, Some(m)),
+            Some((_, m)) => {
+                return Err(Error::InvalidArgument {
+                    what: "--volumes-from mode (ro or rw)",
+                    value: m.to_string(),
+                })
+            }
+            None => (spec.as_str(), None),
+        };
+        let id = p
+            .state
+            .lookup_container(ctr)
+            .map_err(|e| crate::context::lookup_err(e, ctr))?;
+        let (src, _) = p.state.container(&id)?;
+        for m in src.mounts {
+            if opts.mounts.iter().any(|x| dest_of(x) == m.destination) {
+                continue;
+            }
+            let ro = match mode {
+                Some(m) => m == "ro",
+                None => m.options.iter().any(|o| o == "ro"),
+            };
+            match m.kind {
+                MountKind::Volume => {
+                    let mut options: Vec<String> = m
+                        .options
+                        .iter()
+                        .filter(|o| !matches!(o.as_str(), "ro" | "rw"))
+                        .cloned()
+                        .collect();
+                    if ro {
+                        options.push("ro".into());
+                    }
+                    opts.mounts.push(MountSpec::Volume {
+                        name: Some(m.source),
+                        destination: m.destination,
+                        options,
+                    });
+                }
+                MountKind::Bind
+                    if m.destination
+                        != std::path::Path::new(libpod_config::INIT_PATH_IN_CONTAINER) =>
+                {
+                    opts.mounts.push(MountSpec::Bind {
+                        source: m.source.into(),
+                        destination: m.destination,
+                        read_only: ro,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    for dst in img.config.volumes.iter().flat_map(|v| v.keys()) {
+        let dst = std::path::PathBuf::from(dst);
+        if dst.is_absolute() && !opts.mounts.iter().any(|m| dest_of(m) == dst) {
+            opts.mounts.push(MountSpec::Volume {
+                name: None,
+                destination: dst,
+                options: Vec::new(),
+            });
+        }
+    }
+    let mut created = Vec::new();
+    let r = (|| -> Result<()> {
+        for m in opts.mounts.iter_mut() {
+            let MountSpec::Volume {
+                name,
+                destination,
+                options,
+            } = m
+            else {
+                continue;
+            };
+            check_volume_options(destination, options)?;
+            match name {
+                None => {
+                    let v = crate::volume::create::create_volume(
+                        p,
+                        crate::volume::VolumeCreateOptions {
+                            anonymous: true,
+                            ..Default::default()
+                        },
+                    )?;
+                    created.push(v.name.clone());
+                    *name = Some(v.name);
+                }
+                Some(n) => {
+                    crate::volume::create::create_volume(
+                        p,
+                        crate::volume::VolumeCreateOptions {
+                            name: Some(n.clone()),
+                            ignore_existing: true,
+                            ..Default::default()
+                        },
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    })();
+    match r {
+        Ok(()) => Ok(created),
+        Err(e) => {
+            remove_anonymous(p, &created);
+            Err(e)
+        }
+    }
+}
+
+/// Removes the anonymous volumes a failed create made.
+fn remove_anonymous(p: &Parts, names: &[String]) {
+    for n in names {
+        let r = crate::volume::lock(p).and_then(|_g| crate::volume::remove::remove_unlocked(p, n));
+        if let Err(e) = r {
+            tracing::warn!(volume = %n, error = %e, "removing an anonymous volume of a failed create");
+        }
+    }
+}
+
 /// [`create`] with a last change to the config before it is stored (a pod's
 /// infra container is marked so).
 pub(crate) fn create_with(
     p: &Parts,
-    opts: CreateOptions,
+    mut opts: CreateOptions,
     adjust: &dyn Fn(&mut ContainerConfig) -> Result<()>,
 ) -> Result<String> {
     let img = match &opts.rootfs {
@@ -422,6 +631,24 @@ pub(crate) fn create_with(
             .image(&opts.image)
             .map_err(|e| image_err(e, &opts.image))?,
     };
+    if let Some(n) = &opts.name {
+        validate_name(n)?;
+    }
+    let anonymous = resolve_volumes(p, &mut opts, &img)?;
+    let r = create_resolved(p, opts, adjust, img);
+    if r.is_err() {
+        remove_anonymous(p, &anonymous);
+    }
+    r
+}
+
+/// [`create_with`] once every volume mount names an existing volume.
+fn create_resolved(
+    p: &Parts,
+    opts: CreateOptions,
+    adjust: &dyn Fn(&mut ContainerConfig) -> Result<()>,
+    img: libpod_storage::Image,
+) -> Result<String> {
     if let Some(n) = &opts.name {
         validate_name(n)?;
     }

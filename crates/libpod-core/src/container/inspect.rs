@@ -135,18 +135,28 @@ pub struct InspectHealthConfig {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct InspectMount {
-    /// bind or tmpfs.
+    /// bind, volume, tmpfs or image.
     #[serde(rename = "Type")]
     pub kind: String,
+    /// A volume's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Host source.
     pub source: String,
     /// Container path.
     pub destination: String,
+    /// A volume's driver (`local`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    /// `z`/`Z` when given (SELinux relabel mode; accepted, nothing relabels here).
+    pub mode: String,
     /// Options.
     pub options: Vec<String>,
     /// Writable.
     #[serde(rename = "RW")]
     pub rw: bool,
+    /// Mount propagation (`rprivate` unless an option says otherwise).
+    pub propagation: String,
 }
 
 /// `Config` of `podman inspect`.
@@ -365,10 +375,44 @@ pub(crate) fn inspect_rows(
                 MountKind::Image => "image",
             }
             .to_string(),
+            name: (m.kind == MountKind::Volume).then(|| m.source.clone()),
             source: m.source.clone(),
             destination: m.destination.display().to_string(),
-            options: m.options.clone(),
+            driver: (m.kind == MountKind::Volume).then(|| libpod_config::LOCAL_DRIVER.to_string()),
+            mode: m
+                .options
+                .iter()
+                .find(|o| *o == "z" || *o == "Z")
+                .cloned()
+                .unwrap_or_default(),
+            options: m
+                .options
+                .iter()
+                .filter(|o| !matches!(o.as_str(), "z" | "Z" | "ro" | "rw"))
+                .cloned()
+                .chain(
+                    matches!(m.kind, MountKind::Bind | MountKind::Volume)
+                        .then(|| "rbind".to_string()),
+                )
+                .collect(),
             rw: !m.options.iter().any(|o| o == "ro"),
+            propagation: m
+                .options
+                .iter()
+                .find(|o| {
+                    matches!(
+                        o.as_str(),
+                        "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate"
+                    )
+                })
+                .cloned()
+                .unwrap_or_else(|| {
+                    if matches!(m.kind, MountKind::Bind | MountKind::Volume) {
+                        "rprivate".into()
+                    } else {
+                        String::new()
+                    }
+                }),
         })
         .collect();
     let binds = cfg
@@ -544,6 +588,14 @@ impl Container {
         let p = self.enter()?;
         let l = crate::ops::lock::Locked::acquire(&p, &self.id)?;
         let mut data = inspect_rows(&l.cfg, &l.st, p.store.driver().as_str());
+        // A volume's source is where its data is on the host.
+        for m in data.mounts.iter_mut() {
+            if let Some(name) = &m.name {
+                if let Ok((v, _)) = p.state.volume(name) {
+                    m.source = v.mountpoint.display().to_string();
+                }
+            }
+        }
         if !l.cfg.image_id.is_empty() {
             if let Ok(img) = p.store.image(&l.cfg.image_id) {
                 data.image_digest = img.digest.unwrap_or_default();

@@ -66,6 +66,16 @@ pub enum MountSpec {
         /// Writable (changes are the container's, discarded with it).
         read_write: bool,
     },
+    /// A volume (`-v NAME:DST[:OPTS]`, `-v DST`, `--mount type=volume`): a named one
+    /// is created when missing, `None` creates an anonymous one.
+    Volume {
+        /// The volume's name; `None` for a new anonymous volume.
+        name: Option<String>,
+        /// Path in the container.
+        destination: PathBuf,
+        /// Mount options (`ro`, `nocopy`, `noexec`, `U`, ...).
+        options: Vec<String>,
+    },
     /// A tmpfs (`--tmpfs DST[:OPTS]`).
     Tmpfs {
         /// Path in the container.
@@ -124,6 +134,10 @@ pub struct CreateOptions {
     pub user: Option<String>,
     /// Mounts.
     pub mounts: Vec<MountSpec>,
+    /// `--volumes-from CTR[:ro|rw]`: the volume and bind mounts of these containers
+    /// (their own mode unless `ro`/`rw` says otherwise); a mount of `mounts` at the
+    /// same destination wins.
+    pub volumes_from: Vec<String>,
     /// Resource limits.
     pub limits: Limits,
     /// Labels.

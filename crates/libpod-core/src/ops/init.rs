@@ -219,16 +219,34 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
                 readonly: !m.options.iter().any(|o| o == "rw"),
                 options: Vec::new(),
             },
-            MountKind::Bind | MountKind::Volume => MountInput::Bind {
+            MountKind::Volume => {
+                let source = crate::volume::mount::acquire(
+                    l.p,
+                    &m.source,
+                    &cfg.id,
+                    rootfs,
+                    &m.destination,
+                    !m.options.iter().any(|o| o == "nocopy"),
+                )?;
+                if m.options.iter().any(|o| o == "U") {
+                    crate::volume::mount::chown_tree(
+                        &source,
+                        input.process.uid,
+                        input.process.gid,
+                    )?;
+                }
+                MountInput::Bind {
+                    source,
+                    destination: m.destination.clone(),
+                    readonly: m.options.iter().any(|o| o == "ro"),
+                    options: crate::container::create::spec_volume_options(&m.options),
+                }
+            }
+            MountKind::Bind => MountInput::Bind {
                 source: PathBuf::from(&m.source),
                 destination: m.destination.clone(),
                 readonly: m.options.iter().any(|o| o == "ro"),
-                options: m
-                    .options
-                    .iter()
-                    .filter(|o| o.as_str() != "ro" && o.as_str() != "rw")
-                    .cloned()
-                    .collect(),
+                options: crate::container::create::spec_volume_options(&m.options),
             },
         });
     }

@@ -34,8 +34,16 @@ fn check_infra_removal(l: &Locked<'_>) -> Result<()> {
 }
 
 /// Removes the locked container. `force` kills a running one first (SIGKILL,
-/// without the stop timeout).
+/// without the stop timeout). An auto-remove (`--rm`) container's anonymous volumes
+/// go with it.
 pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
+    let volumes = l.cfg.auto_remove;
+    remove_locked_with(l, force, volumes)
+}
+
+/// [`remove_locked`]; `volumes` also removes the container's anonymous volumes that
+/// no other container uses (`rm -v`).
+pub(crate) fn remove_locked_with(l: &mut Locked<'_>, force: bool, volumes: bool) -> Result<()> {
     let t = l.check(if force {
         Operation::RemoveForce
     } else {
@@ -115,8 +123,45 @@ pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
     }
     tracing::debug!(id = %id, "container removed");
     crate::events::container(p, &l.cfg, crate::events::EventStatus::Remove);
+    if volumes {
+        errs.extend(remove_anonymous_volumes(p, &l.cfg));
+    }
     if !errs.is_empty() {
         tracing::warn!(id = %id, errors = ?errs, "container removed with teardown errors");
     }
     Ok(())
+}
+
+/// Removes the anonymous volumes of a removed container that no other container uses.
+fn remove_anonymous_volumes(
+    p: &crate::context::Parts,
+    cfg: &libpod_config::ContainerConfig,
+) -> Vec<Error> {
+    let mut errs = Vec::new();
+    for m in cfg
+        .mounts
+        .iter()
+        .filter(|m| m.kind == libpod_config::MountKind::Volume)
+    {
+        let anonymous = match p.state.volume(&m.source) {
+            Ok((v, _)) => v.anonymous,
+            Err(_) => false,
+        };
+        if !anonymous {
+            continue;
+        }
+        let r = crate::volume::lock(p)
+            .and_then(|_g| crate::volume::remove::remove_unlocked(p, &m.source));
+        match r {
+            Ok(()) => {}
+            Err(Error::Volume(e))
+                if matches!(
+                    *e,
+                    crate::volume::VolumeError::InUse { .. }
+                        | crate::volume::VolumeError::NoSuch(_)
+                ) => {}
+            Err(e) => errs.push(e),
+        }
+    }
+    errs
 }

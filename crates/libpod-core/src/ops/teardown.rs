@@ -38,6 +38,16 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Result<()> {
     if l.st.mountpoint.is_some() {
         // Image mounts are taken when the container is initialised (with its root).
         errs.extend(image_volumes_teardown(l));
+        for m in l
+            .cfg
+            .mounts
+            .iter()
+            .filter(|m| m.kind == libpod_config::MountKind::Volume)
+        {
+            if let Err(e) = crate::volume::mount::release(p, &m.source, &id) {
+                errs.push(e);
+            }
+        }
     }
     if l.st.mountpoint.take().is_some() {
         match p.store.unmount(&id, false) {

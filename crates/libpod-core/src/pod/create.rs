@@ -24,6 +24,7 @@ impl Runtime {
             }
         };
         let name = next_name()?;
+        let pod_mounts = pod_mounts(&p, &opts.volumes)?;
         let build = |name: &str| {
             let mut pc = PodConfig::new(&id, name);
             pc.labels = opts.labels.clone();
@@ -37,6 +38,7 @@ impl Runtime {
             pc.networks = opts.networks.clone();
             pc.hostname = opts.hostname.clone().or_else(|| Some(name.to_string()));
             pc.exit_policy = opts.exit_policy;
+            pc.mounts = pod_mounts.clone();
             pc.host_network = opts.network == NetworkMode::Host;
             pc
         };
@@ -131,4 +133,56 @@ impl Runtime {
         );
         Ok(pod)
     }
+}
+
+/// The pod's `-v` mounts as config mounts; volumes are created (or found) now.
+fn pod_mounts(p: &Parts, specs: &[crate::MountSpec]) -> Result<Vec<libpod_config::Mount>> {
+    use libpod_config::{Mount, MountKind};
+    let mut out = Vec::new();
+    for s in specs {
+        out.push(match s {
+            crate::MountSpec::Volume {
+                name,
+                destination,
+                options,
+            } => {
+                crate::container::create::check_volume_options(destination, options)?;
+                let v = crate::volume::create::create_volume(
+                    p,
+                    crate::volume::VolumeCreateOptions {
+                        name: name.clone(),
+                        ignore_existing: true,
+                        ..Default::default()
+                    },
+                )?;
+                Mount {
+                    kind: MountKind::Volume,
+                    source: v.name,
+                    destination: destination.clone(),
+                    options: options.clone(),
+                }
+            }
+            crate::MountSpec::Bind {
+                source,
+                destination,
+                read_only,
+            } => Mount {
+                kind: MountKind::Bind,
+                source: source.display().to_string(),
+                destination: destination.clone(),
+                options: if *read_only {
+                    vec!["ro".into()]
+                } else {
+                    Vec::new()
+                },
+            },
+            _ => {
+                return Err(Error::InvalidArgument {
+                    what: "pod mount (volumes and binds only)",
+                    value: format!("{s:?}"),
+                })
+            }
+        });
+    }
+    Ok(out)
 }

@@ -68,6 +68,9 @@ pub struct PodCreateOptions {
     pub exit_policy: libpod_config::PodExitPolicy,
     /// Resolver and /etc/hosts choices of the pod (its infra's files are shared).
     pub dns: libpod_config::DnsConfig,
+    /// `-v`: volumes (named, created when missing; an unnamed one gets a generated
+    /// name) and binds that every member gets.
+    pub volumes: Vec<crate::MountSpec>,
 }
 
 impl Default for PodCreateOptions {
@@ -90,6 +93,7 @@ impl Default for PodCreateOptions {
             infra_command: None,
             exit_policy: libpod_config::PodExitPolicy::Continue,
             dns: libpod_config::DnsConfig::default(),
+            volumes: Vec::new(),
         }
     }
 }

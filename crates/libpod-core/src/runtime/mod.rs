@@ -8,6 +8,7 @@ pub(crate) mod info;
 mod networks;
 mod open;
 pub(crate) mod refresh;
+mod volumes;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};

@@ -308,6 +308,7 @@ impl Runtime {
                 let rec = crate::recovery::recover_all(&p);
                 let mut errs = rec.errors;
                 errs.extend(crate::pod::recover::recover_all(&rt, &p, &rec.pods));
+                errs.extend(crate::volume::recover::recover_all(&p, &rec.volumes));
                 errs
             }
             Err(e) => vec![e],

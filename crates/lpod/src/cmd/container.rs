@@ -53,20 +53,7 @@ pub fn create_options(
     );
     let mut mounts = Vec::new();
     for v in &f.volume {
-        let spec = parse::volume(v)?;
-        if !spec.is_bind() {
-            return Err(CliError::Usage(format!(
-                "volume {v:?}: named and anonymous volumes are not supported yet; use an absolute host path"
-            )));
-        }
-        let source = spec.source.clone().unwrap_or_default();
-        let source = std::fs::canonicalize(&source)
-            .map_err(|e| CliError::io("bind mount source", source.clone(), e))?;
-        mounts.push(MountSpec::Bind {
-            source,
-            destination: spec.destination.clone().into(),
-            read_only: spec.read_only(),
-        });
+        mounts.push(volume_flag(v)?);
     }
     for t in &f.tmpfs {
         let (dest, options) = parse::tmpfs(t)?;
@@ -193,6 +180,7 @@ pub fn create_options(
             _ => f.user.clone(),
         },
         mounts,
+        volumes_from: f.volumes_from.clone(),
         limits: Limits {
             memory,
             cpus,
@@ -296,6 +284,39 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
     Ok(r)
 }
 
+/// One `-v` flag as core's mount: a host path binds, anything else is a volume.
+pub fn volume_flag(v: &str) -> Result<MountSpec, CliError> {
+    let spec = parse::volume(v)?;
+    warn_selinux(&spec.options);
+    if !spec.is_bind() {
+        return Ok(MountSpec::Volume {
+            name: spec.source.clone(),
+            destination: spec.destination.clone().into(),
+            options: spec.options.clone(),
+        });
+    }
+    let source = spec.source.clone().unwrap_or_default();
+    let source = std::fs::canonicalize(&source)
+        .map_err(|e| CliError::io("bind mount source", source.clone(), e))?;
+    Ok(MountSpec::Bind {
+        source,
+        destination: spec.destination.clone().into(),
+        read_only: spec.read_only(),
+    })
+}
+
+/// `z`/`Z` are accepted, but there is no SELinux here: says so once per process.
+fn warn_selinux(options: &[String]) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if options.iter().any(|o| o == "z" || o == "Z") {
+        ONCE.call_once(|| {
+            tracing::warn!(
+                "SELinux is not enabled on this host: the z and Z volume options relabel nothing"
+            );
+        });
+    }
+}
+
 /// One `--mount type=...,src=...,dst=...` as core's mount.
 fn mount_flag(spec: &str) -> Result<MountSpec, CliError> {
     let m = parse::mount(spec)?;
@@ -319,9 +340,26 @@ fn mount_flag(spec: &str) -> Result<MountSpec, CliError> {
             destination: m.destination.into(),
             read_write: m.read_write,
         },
+        "volume" => {
+            warn_selinux(&m.options);
+            let mut options = m.options;
+            if !m.read_write {
+                options.push("ro".into());
+            }
+            MountSpec::Volume {
+                name: m.source.filter(|s| !s.is_empty()),
+                destination: m.destination.into(),
+                options,
+            }
+        }
+        "devpts" => {
+            return Err(CliError::Usage(format!(
+                "invalid --mount {spec:?}: type devpts is not supported yet (the container gets its own /dev/pts already)"
+            )))
+        }
         other => {
             return Err(CliError::Usage(format!(
-                "invalid --mount {spec:?}: type {other} is not supported (bind, tmpfs, image)"
+                "invalid --mount {spec:?}: type {other} is not supported (bind, volume, tmpfs, image)"
             )))
         }
     })
@@ -974,13 +1012,14 @@ fn stop_and_remove(
             }
         }
     }
-    match c.remove(a.force) {
+    match c.remove_with_volumes(a.force, a.volumes) {
         Ok(()) => Ok(Removal::Done),
         Err(CoreError::HasDependents {
             dependents: ids, ..
         }) if dependents => {
             remove_dependents(rt, a, &ids)?;
-            c.remove(a.force).map_err(rm_error)?;
+            c.remove_with_volumes(a.force, a.volumes)
+                .map_err(rm_error)?;
             Ok(Removal::Done)
         }
         Err(e) => Err(e.into()),

@@ -17,6 +17,7 @@ pub mod registry;
 mod stats;
 mod system;
 mod verbs;
+mod volume;
 
 use std::path::{Path, PathBuf};
 
@@ -219,6 +220,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Image(ImageCommand::Mount(a)) => mount::image_mount(&open(g)?, a),
         Command::Image(ImageCommand::Umount(a)) => mount::image_umount(&open(g)?, a),
         Command::Network(c) => network::run(&open(g)?, c),
+        Command::Volume(c) => volume::run(&open(g)?, c),
         Command::Image(ImageCommand::Exists(a)) => image::exists(&open(g)?, a),
         Command::Image(ImageCommand::Ls(a)) => image::images(&open(g)?, a),
         Command::Image(ImageCommand::Rm(a)) => image::rmi(&open(g)?, a),

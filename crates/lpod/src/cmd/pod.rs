@@ -112,6 +112,9 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> CmdResult {
     if let Some(s) = &a.share {
         opts.share = parse_share(s)?;
     }
+    for v in &a.volume {
+        opts.volumes.push(super::container::volume_flag(v)?);
+    }
     for p in &a.publish {
         opts.ports.extend(libpod_core::network::parse_ports(p)?);
     }

@@ -22,7 +22,7 @@ struct Pruned {
 
 /// Asks `warning` on stderr and reads the answer from stdin: true for y/yes. End of input
 /// (a script without a terminal) is no, as Podman. Every prune verb asks through it.
-fn confirm(warning: &str) -> Result<bool, CliError> {
+pub(super) fn confirm(warning: &str) -> Result<bool, CliError> {
     use std::io::Write as _;
     eprint!("{warning}\nAre you sure you want to continue? [y/N] ");
     let _ = std::io::stderr().flush();
