@@ -33,6 +33,7 @@ pub use libpod_oci::set_inherited_fds;
 pub use libpod_state;
 pub use libpod_storage;
 
+pub mod build;
 pub mod check;
 pub mod container;
 mod context;
@@ -52,6 +53,7 @@ mod slirp;
 pub mod stats;
 pub mod top;
 
+pub use build::{BuildError, BuildOptions};
 pub use container::parse_detach_keys;
 pub use container::{
     ConnectOptions, Container, ContainerSummary, CreateOptions, ExecOptions, HealthOptions,
