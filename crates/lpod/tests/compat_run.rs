@@ -870,7 +870,8 @@ fn run_and_exec_with_a_terminal_take_its_size_and_follow_it() {
             "tc",
             "sh",
             "-c",
-            "until s=$(stty size) && [ \"$s\" != \"0 0\" ]; do :; done; echo \"$s\"",
+            // busybox's stty prints "stty: standard input" and exits 0 on a 0x0 terminal.
+            "until s=$(stty size 2>/dev/null); [ -n \"$s\" ] && [ \"$s\" != \"0 0\" ]; do :; done; echo \"$s\"",
         ],
         (21, 77),
         |_| {},
