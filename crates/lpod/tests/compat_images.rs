@@ -222,6 +222,9 @@ fn info_has_podmans_fields_and_honors_the_global_flags() {
         text.contains(&format!("  buildahVersion: {bv}\n")),
         "{text}"
     );
+    // 005-info: `conmon:` then `package:` (Podman's conmon entry has no name).
+    assert!(text.contains("  conmon:\n    package: "), "{text}");
+    assert!(json["host"]["conmon"].get("name").is_none(), "{json}");
 
     let other = l.dir().join("other-root");
     let vols = l.dir().join("vols");
