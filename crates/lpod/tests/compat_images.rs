@@ -759,6 +759,23 @@ fn build_runs_steps_commits_them_and_names_what_it_refuses() {
     );
     // No step's container is left.
     assert_eq!(l.ok(&["ps", "-aq"]).trim(), "");
+    // A container's entrypoint is one string in inspect (Podman 4; 200-pod checks an
+    // --infra-command that way), an image's stays a list.
+    l.ok(&["create", "--name", "ep1", "nomtab"]);
+    assert_eq!(
+        l.inspect("ep1", "{{.Config.Entrypoint}}"),
+        "/original-entrypoint"
+    );
+    l.ok(&[
+        "create",
+        "--name",
+        "ep2",
+        "--entrypoint",
+        "[\"/bin/echo\",\"hi\"]",
+        "nomtab",
+    ]);
+    assert_eq!(l.inspect("ep2", "{{.Config.Entrypoint}}"), "/bin/echo hi");
+    l.ok(&["rm", "ep1", "ep2"]);
 
     // From stdin, as `build -t NAME - <<EOF`.
     let mut c = l.cmd(&["build", "-q", "-t", "fromstdin", "-"]);
