@@ -15,7 +15,7 @@ pub enum Error {
     Health(#[from] crate::container::health_opts::HealthcheckError),
     /// A Containerfile lpod cannot build (`crate::build`).
     #[error(transparent)]
-    Build(#[from] crate::build::BuildError),
+    Build(#[from] crate::build::error::BuildError),
     /// The runtime was shut down; no call may use it any more.
     #[error("runtime is stopped")]
     RuntimeStopped,
