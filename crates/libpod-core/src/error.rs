@@ -13,6 +13,9 @@ pub enum Error {
     /// A healthcheck (`crate::container::HealthcheckError`).
     #[error(transparent)]
     Health(#[from] crate::container::health_opts::HealthcheckError),
+    /// A Containerfile lpod cannot build (`crate::build`).
+    #[error(transparent)]
+    Build(#[from] crate::build::error::BuildError),
     /// The runtime was shut down; no call may use it any more.
     #[error("runtime is stopped")]
     RuntimeStopped,

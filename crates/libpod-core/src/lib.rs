@@ -33,6 +33,7 @@ pub use libpod_oci::set_inherited_fds;
 pub use libpod_state;
 pub use libpod_storage;
 
+pub mod build;
 pub mod check;
 pub mod container;
 mod context;
@@ -54,6 +55,7 @@ pub mod stats;
 pub mod top;
 pub mod volume;
 
+pub use build::{BuildError, BuildOptions};
 pub use container::parse_detach_keys;
 pub use container::{
     ConnectOptions, Container, ContainerSummary, CopyEnd, CopyError, CopyOptions, CreateOptions,

@@ -567,6 +567,35 @@ impl NetworkStore {
     /// `CONFIG_DIR/NAME.conflist` (bridge + host-local + portmap + firewall [+ tuning]).
     #[tracing::instrument(skip_all, fields(name = %opts.name))]
     pub fn create(&self, opts: &NetworkCreateOptions) -> Result<NetworkInfo, StoreError> {
+        let _lock = self.lock()?;
+        self.create_locked(opts)
+    }
+
+    /// `network create` without a name: `PREFIXN` with the smallest N from 1 that no
+    /// network has (Podman's `podmanN`), chosen and written under the store's lock, so two
+    /// processes creating unnamed networks at once get two names. `opts.name` is ignored.
+    #[tracing::instrument(skip_all, fields(prefix))]
+    pub fn create_with_free_name(
+        &self,
+        prefix: &str,
+        opts: &NetworkCreateOptions,
+    ) -> Result<NetworkInfo, StoreError> {
+        let _lock = self.lock()?;
+        let taken: std::collections::HashSet<String> =
+            self.list()?.into_iter().map(|n| n.name).collect();
+        // At most taken.len() + 1 candidates: one of them is free.
+        let name = (1..=taken.len() + 1)
+            .map(|n| format!("{prefix}{n}"))
+            .find(|n| !taken.contains(n))
+            .unwrap_or_else(|| format!("{prefix}{}", taken.len() + 1));
+        self.create_locked(&NetworkCreateOptions {
+            name,
+            ..opts.clone()
+        })
+    }
+
+    /// `create`'s work, under the store's lock (held by the caller).
+    fn create_locked(&self, opts: &NetworkCreateOptions) -> Result<NetworkInfo, StoreError> {
         let name = &opts.name;
         if !valid_network_name(name) {
             return Err(StoreError::InvalidName { name: name.clone() });
@@ -593,7 +622,6 @@ impl NetworkStore {
             .transpose()
             .map_err(sub_err)?;
 
-        let _lock = self.lock()?;
         if let Ok(l) = self.load(name) {
             return Err(StoreError::Exists {
                 name: name.clone(),
@@ -845,6 +873,35 @@ mod tests {
         assert_eq!(s.list().unwrap().len(), 1);
         s.remove("n1").unwrap();
         assert!(matches!(s.inspect("n1"), Err(StoreError::NotFound { .. })));
+    }
+
+    #[test]
+    fn unnamed_networks_created_at_once_get_distinct_names() {
+        let (d, s) = store();
+        s.create(&opts("lpod2", "lpu9test", "10.232.9.0/24"))
+            .unwrap();
+        // Eight stores on one directory, as eight processes: each opens the lock file itself.
+        let names: Vec<String> = std::thread::scope(|sc| {
+            let hs: Vec<_> = (0..8)
+                .map(|i| {
+                    let root = d.path().to_path_buf();
+                    sc.spawn(move || {
+                        let s = NetworkStore::new(root.join("net.d"), vec![], root.join("ipam"));
+                        let o = opts("ignored", &format!("lpu{i}cc"), &format!("10.233.{i}.0/24"));
+                        s.create_with_free_name("lpod", &o).unwrap().name
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut sorted = names.clone();
+        sorted.sort_by_key(|n| n[4..].parse::<u32>().unwrap());
+        let want: Vec<String> = [1, 3, 4, 5, 6, 7, 8, 9]
+            .iter()
+            .map(|n| format!("lpod{n}"))
+            .collect();
+        assert_eq!(sorted, want, "{names:?}");
+        assert_eq!(s.list().unwrap().len(), 9);
     }
 
     #[test]

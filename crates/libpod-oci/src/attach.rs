@@ -86,6 +86,10 @@ impl AttachConn {
             let n = match recv(self.fd.as_raw_fd(), &mut buf, MsgFlags::empty()) {
                 Ok(n) => n,
                 Err(nix::Error::EINTR) => continue,
+                // conmon closed its end while bytes we sent (typed input the process never
+                // read) were still queued there. The kernel reports that reset once, before
+                // the frames still queued for us: read on, they follow, then the end.
+                Err(nix::Error::ECONNRESET) => continue,
                 Err(source) => {
                     return Err(OciError::Io {
                         op: "reading attach socket",
@@ -213,6 +217,30 @@ mod tests {
         unsafe { libc::close(srv) };
         let (o, e) = conn.read_to_end().unwrap();
         assert_eq!((o.as_slice(), e.as_slice()), (&b"out"[..], &b"err"[..]));
+    }
+
+    #[test]
+    fn a_close_with_our_input_unread_ends_the_output_after_every_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let sock_path = dir.path().join("attach");
+        let listener = socket(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            SockFlag::SOCK_CLOEXEC,
+            None,
+        )
+        .unwrap();
+        nix::sys::socket::bind(listener.as_raw_fd(), &UnixAddr::new(&sock_path).unwrap()).unwrap();
+        nix::sys::socket::listen(&listener, nix::sys::socket::Backlog::new(1).unwrap()).unwrap();
+        let conn = AttachConn::connect(&sock_path, "t").unwrap();
+        let srv = nix::sys::socket::accept(listener.as_raw_fd()).unwrap();
+        send(srv, b"\x0221 77\n", MsgFlags::empty()).unwrap();
+        // Typed input the process never read, then conmon goes away: a reset for us.
+        conn.write_stdin(b"unread").unwrap();
+        // SAFETY: closing the accepted fd we own.
+        unsafe { libc::close(srv) };
+        let (o, e) = conn.read_to_end().unwrap();
+        assert_eq!((o.as_slice(), e.as_slice()), (&b"21 77\n"[..], &b""[..]));
     }
 
     #[test]

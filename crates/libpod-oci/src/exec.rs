@@ -258,6 +258,15 @@ impl ConmonRuntime {
                 Err(e) => return Err(fail(e)),
             }
             conn = Some(AttachConn::connect(&dir.join("attach"), &session_id).map_err(fail)?);
+            // The terminal's size before the process runs (as Podman): crun 1.8 leaves a
+            // new exec terminal at 0x0 whatever the spec's consoleSize says, and a process
+            // that asks at once (`stty size`) would see that if the size came only after
+            // the start. conmon applies it as soon as it holds the terminal.
+            if let (true, Some((rows, cols))) = (opts.process.terminal, opts.process.console_size) {
+                if let Err(e) = crate::attach::resize(&dir.join("ctl"), &session_id, rows, cols) {
+                    tracing::debug!(error = %e, "sizing the exec terminal before its start");
+                }
+            }
             // second start message: conmon's child now runs `runtime exec`
             let _ = start.write_all(b"0");
         }

@@ -150,6 +150,8 @@ pub enum Command {
     Untag(UntagArgs),
     /// Create a new image from a container's changes.
     Commit(CommitArgs),
+    /// Build an image from a Containerfile (FROM, RUN and config instructions; no COPY/ADD).
+    Build(BuildArgs),
     /// Manifest lists (not supported by lpod: every subcommand is an error saying so).
     Manifest(UnsupportedArgs),
     /// Load an image from an archive.
@@ -793,6 +795,29 @@ pub struct CommitArgs {
     /// Name of the new image.
     #[arg(value_name = "IMAGE")]
     pub image: Option<String>,
+}
+
+/// `build`.
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    /// Name for the built image (repeatable).
+    #[arg(short = 't', long = "tag", value_name = "NAME")]
+    pub tag: Vec<String>,
+    /// The Containerfile (default: Containerfile, else Dockerfile, in the context; `-` is stdin).
+    #[arg(short = 'f', long = "file", value_name = "PATHNAME")]
+    pub file: Option<String>,
+    /// Print only the new image's id.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Keep intermediate images (accepted; lpod always keeps them, as Podman's default).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub layers: Option<bool>,
+    /// Remove intermediate containers (accepted; lpod always removes them).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub rm: Option<bool>,
+    /// The build context: a directory, or `-` for a Containerfile on stdin.
+    #[arg(value_name = "CONTEXT")]
+    pub context: Option<String>,
 }
 
 /// The arguments of a verb lpod does not offer.

@@ -209,9 +209,22 @@ fn info_has_podmans_fields_and_honors_the_global_flags() {
         assert!(json.pointer(p).is_some(), "{p} in {json}");
     }
     assert_eq!(json["store"]["imageStore"]["number"], 0);
+    // 005-info checks a Buildah version of the form [1-9][0-9]*.[0-9.]+ in both forms.
+    let bv = json["host"]["buildahVersion"].as_str().unwrap_or_default();
+    assert!(
+        bv.split('.').count() == 3 && bv.split('.').all(|p| p.parse::<u32>().is_ok()),
+        "host.buildahVersion {bv:?} in {json}"
+    );
     let text = l.ok(&["--storage-opt=", "info"]);
     assert!(text.contains("graphOptions: {}"), "{text}");
     assert!(text.contains("\nregistries:"), "{text}");
+    assert!(
+        text.contains(&format!("  buildahVersion: {bv}\n")),
+        "{text}"
+    );
+    // 005-info: `conmon:` then `package:` (Podman's conmon entry has no name).
+    assert!(text.contains("  conmon:\n    package: "), "{text}");
+    assert!(json["host"]["conmon"].get("name").is_none(), "{json}");
 
     let other = l.dir().join("other-root");
     let vols = l.dir().join("vols");
@@ -699,4 +712,118 @@ fn commit_keeps_the_containers_own_entrypoint_and_command() {
         "from-cmd\n"
     );
     l.ok(&["rm", "-f", "myc", "c2"]);
+}
+
+/// 030-run (`no /etc/mtab`, `top does not use nsenter from image`) and 200-pod
+/// (`--infra-image` of a built image) build images: FROM, RUN (shell form with `\`
+/// continuations, exec form), ENV seen by a later RUN, ENTRYPOINT; a Containerfile on
+/// stdin; a failing RUN or an instruction lpod does not build is a clear error naming the
+/// line, and leaves no container behind. A container gets an /etc/mtab when its image
+/// has none, as Podman's.
+#[test]
+fn build_runs_steps_commits_them_and_names_what_it_refuses() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let ctx = l.dir().join("ctx");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!(
+            "# no mtab, a new file\nFROM {}\nRUN rm /etc/mtab\nENV FOO=bar\nRUN echo $FOO > /foo; \\\n  echo step-output\nRUN [\"/bin/touch\", \"/exec-form\"]\nENTRYPOINT [\"/original-entrypoint\"]\n",
+            l.image
+        ),
+    )
+    .unwrap();
+    let out = l.run(&["build", "-t", "nomtab", ctx.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("step-output"), "{out:?}");
+    assert!(out.stderr.contains("STEP 6/6: ENTRYPOINT"), "{out:?}");
+    let got = l.ok(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "",
+        "nomtab",
+        "sh",
+        "-c",
+        "stat -c %N /etc/mtab; cat /foo; ls /exec-form; echo $FOO",
+    ]);
+    assert_eq!(
+        got.replace('\r', ""),
+        "'/etc/mtab' -> '/proc/mounts'\nbar\n/exec-form\nbar\n"
+    );
+    assert_eq!(
+        l.inspect("nomtab", "{{.Config.Entrypoint}}"),
+        "[/original-entrypoint]"
+    );
+    // No step's container is left.
+    assert_eq!(l.ok(&["ps", "-aq"]).trim(), "");
+    // A container's entrypoint is one string in inspect (Podman 4; 200-pod checks an
+    // --infra-command that way), an image's stays a list.
+    l.ok(&["create", "--name", "ep1", "nomtab"]);
+    assert_eq!(
+        l.inspect("ep1", "{{.Config.Entrypoint}}"),
+        "/original-entrypoint"
+    );
+    l.ok(&[
+        "create",
+        "--name",
+        "ep2",
+        "--entrypoint",
+        "[\"/bin/echo\",\"hi\"]",
+        "nomtab",
+    ]);
+    assert_eq!(l.inspect("ep2", "{{.Config.Entrypoint}}"), "/bin/echo hi");
+    l.ok(&["rm", "ep1", "ep2"]);
+
+    // From stdin, as `build -t NAME - <<EOF`.
+    let mut c = l.cmd(&["build", "-q", "-t", "fromstdin", "-"]);
+    let file = l.dir().join("stdin.Containerfile");
+    std::fs::write(
+        &file,
+        format!("FROM {}\nRUN ln /bin/busybox /linked\n", l.image),
+    )
+    .unwrap();
+    c.stdin(std::fs::File::open(&file).unwrap());
+    let out = run_bounded(c, &["build", "-"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let id = out
+        .stdout
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(l.inspect("fromstdin", "{{.Id}}"), id);
+    l.ok(&["run", "--rm", "fromstdin", "ls", "/linked"]);
+
+    // A failing RUN: its line and code; nothing tagged, no container left.
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM {}\n\nRUN exit 3\n", l.image),
+    )
+    .unwrap();
+    let out = l.run(&["build", "-t", "failed", ctx.to_str().unwrap()]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(
+        out.stderr.contains("line 3: RUN \"exit 3\" exited with 3"),
+        "{out:?}"
+    );
+    assert_eq!(l.run(&["image", "exists", "failed"]).code, 1);
+    assert_eq!(l.ok(&["ps", "-aq"]).trim(), "");
+    // An instruction lpod does not build: named with its line, nothing runs.
+    std::fs::write(
+        ctx.join("Containerfile"),
+        format!("FROM {}\nCOPY a /a\n", l.image),
+    )
+    .unwrap();
+    let before = l.ok(&["images", "-q"]);
+    let out = l.run(&["build", ctx.to_str().unwrap()]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(
+        out.stderr.contains("line 2: COPY is not supported"),
+        "{out:?}"
+    );
+    assert_eq!(l.ok(&["images", "-q"]), before);
 }

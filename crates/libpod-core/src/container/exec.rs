@@ -42,8 +42,16 @@ impl Container {
         }
         if let Some(conn) = session.conn() {
             let conn = conn.try_clone()?;
-            if super::attach::pump(conn, streams, &opts.detach_keys)? {
-                return Err(crate::Error::Detached(self.id.clone()));
+            match super::attach::pump(conn, streams, &opts.detach_keys) {
+                Ok(true) => return Err(crate::Error::Detached(self.id.clone())),
+                Ok(false) => {}
+                Err(e) => {
+                    // Still reap the session (its exit, its directory under the run root).
+                    if let Err(w) = session.wait() {
+                        tracing::debug!(error = %w, "reaping an exec session after a failed attach");
+                    }
+                    return Err(e);
+                }
             }
         }
         let code = session.wait()?;

@@ -159,6 +159,14 @@ pub struct InspectMount {
     pub propagation: String,
 }
 
+/// Serialises a word list as one space-joined string (Podman 4's container `Entrypoint`).
+fn words_joined<S: serde::Serializer>(
+    words: &[String],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&words.join(" "))
+}
+
 /// `Config` of `podman inspect`.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -175,7 +183,9 @@ pub struct InspectConfig {
     pub image: String,
     /// Working directory.
     pub working_dir: String,
-    /// Entrypoint.
+    /// Entrypoint. Shown as Podman 4 shows a container's: one string, the words joined by
+    /// spaces (`{{.Config.Entrypoint}}` is `/pause`, not `[/pause]`).
+    #[serde(serialize_with = "words_joined")]
     pub entrypoint: Vec<String>,
     /// Labels.
     pub labels: BTreeMap<String, String>,

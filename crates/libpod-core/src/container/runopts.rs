@@ -232,6 +232,26 @@ pub(crate) fn create_workdir(rootfs: &Path, workdir: &Path) -> Result<()> {
     std::fs::create_dir_all(&p).map_err(|e| Error::io("create working directory", p, e))
 }
 
+/// Gives the rootfs an `/etc/mtab` (a symlink to `/proc/mounts`) when the image has none,
+/// as Podman does: `mount`, `df` and friends read it. Only in a real `/etc` directory of
+/// the rootfs (a symlinked `/etc` could point out of it); anything already at the path
+/// (a file, a dangling link) is left alone.
+pub(crate) fn ensure_etc_mtab(rootfs: &Path) -> Result<()> {
+    let etc = rootfs.join("etc");
+    if !etc.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+        return Ok(());
+    }
+    let mtab = etc.join("mtab");
+    if mtab.symlink_metadata().is_ok() {
+        return Ok(());
+    }
+    match std::os::unix::fs::symlink("/proc/mounts", &mtab) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io("create /etc/mtab", mtab, e)),
+    }
+}
+
 /// The home directory of `uid` in the rootfs's /etc/passwd, else `/`.
 pub(crate) fn home_of(rootfs: &Path, uid: u32) -> String {
     let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap_or_default();
@@ -306,5 +326,32 @@ mod tests {
             Path::new("/nope"),
             &[PathBuf::from("/nope")]
         ));
+    }
+
+    #[test]
+    fn etc_mtab_is_made_only_where_missing_and_only_in_a_real_etc() {
+        let d = tempfile::tempdir().unwrap();
+        // No /etc: nothing is made.
+        ensure_etc_mtab(d.path()).unwrap();
+        assert!(d.path().join("etc").symlink_metadata().is_err());
+        std::fs::create_dir(d.path().join("etc")).unwrap();
+        ensure_etc_mtab(d.path()).unwrap();
+        let link = std::fs::read_link(d.path().join("etc/mtab")).unwrap();
+        assert_eq!(link, Path::new("/proc/mounts"));
+        // An image's own mtab stays.
+        let e = tempfile::tempdir().unwrap();
+        std::fs::create_dir(e.path().join("etc")).unwrap();
+        std::fs::write(e.path().join("etc/mtab"), "own").unwrap();
+        ensure_etc_mtab(e.path()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(e.path().join("etc/mtab")).unwrap(),
+            "own"
+        );
+        // A symlinked /etc is not followed.
+        let f = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), f.path().join("etc")).unwrap();
+        ensure_etc_mtab(f.path()).unwrap();
+        assert!(outside.path().join("mtab").symlink_metadata().is_err());
     }
 }

@@ -413,6 +413,7 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
                 }
             }
         }
+        crate::container::runopts::ensure_etc_mtab(&rootfs)?;
         let mut input = spec_input(l, &rootfs, net.base())?;
         net.apply(&mut input);
         crate::container::nsmodes::apply_spec(l, &mut input)?;

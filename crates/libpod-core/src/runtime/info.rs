@@ -22,6 +22,10 @@ pub struct Info {
 pub struct HostInfo {
     /// Architecture (Go naming: amd64, arm64).
     pub arch: String,
+    /// The Buildah version whose image conventions lpod follows: [`BUILDAH_VERSION`], what
+    /// Podman 4.3.1 (the API version lpod answers as) reports. lpod runs no Buildah and
+    /// offers no `build`; tools read the key to tell a Podman-compatible host.
+    pub buildah_version: String,
     /// Online CPUs.
     pub cpus: usize,
     /// Kernel release.
@@ -63,6 +67,9 @@ pub struct HostInfo {
     /// Host uptime, as Podman prints it (`3h 22m 55.00s (Approximately 0.12 days)`).
     pub uptime: String,
 }
+
+/// `host.buildahVersion` of `podman info`: the Buildah release Podman 4.3.1 ships with.
+pub const BUILDAH_VERSION: &str = "1.28.0";
 
 /// `host.slirp4netns` of `podman info`.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
@@ -372,6 +379,7 @@ pub(crate) fn host_info(
     let (swap_total, swap_free) = swapinfo();
     HostInfo {
         arch,
+        buildah_version: BUILDAH_VERSION.into(),
         cpus,
         kernel,
         distribution: os_release(Path::new("/etc/os-release")),

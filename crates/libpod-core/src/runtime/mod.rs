@@ -17,7 +17,7 @@ pub use boot::BootOutcome;
 pub use builder::{RuntimeBuilder, RuntimeOptions, StateBackend};
 pub use info::{
     apparmor_enabled, selinux_enabled, Component, ContainerCounts, Count, Distribution, HostInfo,
-    Info, Plugins, SecurityInfo, Slirp4Netns, StoreInfo,
+    Info, Plugins, SecurityInfo, Slirp4Netns, StoreInfo, BUILDAH_VERSION,
 };
 
 use libpod_config::{ContainerConfig, ContainerState, ContainerStatus};

@@ -35,31 +35,18 @@ impl Runtime {
         Ok(manager(&p).store().clone())
     }
 
-    /// A name for a network created without one: `lpodN` with the smallest N from 1
-    /// that no network has (the default network is `lpod`), as Podman's `podmanN`.
-    /// One listing of the network config directory.
-    pub fn free_network_name(&self) -> Result<String> {
-        let taken: std::collections::HashSet<String> = self
-            .network_store()?
-            .list()
-            .map_err(|e| store_err("*", e))?
-            .into_iter()
-            .map(|n| n.name)
-            .collect();
-        // At most taken.len() + 1 candidates: one of them is free.
-        Ok((1..=taken.len() + 1)
-            .map(|n| format!("lpod{n}"))
-            .find(|n| !taken.contains(n))
-            .unwrap_or_else(|| format!("lpod{}", taken.len() + 1)))
-    }
-
-    /// `network create`.
+    /// `network create`. Without a name (`opts.name` empty) the network gets `lpodN` with
+    /// the smallest N from 1 that no network has (the default network is `podman`), as
+    /// Podman's `podmanN`; the name is chosen and written under the network store's lock.
     #[tracing::instrument(skip(self, opts), fields(name = %opts.name))]
     pub fn create_network(&self, opts: &NetworkCreateOptions) -> Result<NetworkInfo> {
-        let info = self
-            .network_store()?
-            .create(opts)
-            .map_err(|e| store_err(&opts.name, e))?;
+        let store = self.network_store()?;
+        let info = if opts.name.is_empty() {
+            store.create_with_free_name("lpod", opts)
+        } else {
+            store.create(opts)
+        }
+        .map_err(|e| store_err(&opts.name, e))?;
         self.emit_event(crate::events::Event::network(
             "",
             &info.name,

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use super::{print_json, CliError, CmdResult};
 use crate::cli::{
-    CommitArgs, ImageExistsArgs, ImagesArgs, ImportArgs, LoadArgs, RmiArgs, SaveArgs, TagArgs,
-    UntagArgs,
+    BuildArgs, CommitArgs, ImageExistsArgs, ImagesArgs, ImportArgs, LoadArgs, RmiArgs, SaveArgs,
+    TagArgs, UntagArgs,
 };
 use crate::format;
 
@@ -472,6 +472,55 @@ pub fn commit(rt: &Runtime, a: CommitArgs) -> CmdResult {
         eprintln!("Writing manifest to image destination");
     }
     println!("{}", img.id);
+    Ok(0)
+}
+
+/// `lpod build [-t NAME] [-f FILE] CONTEXT|-`: the Containerfile from `-f`, stdin (`-`
+/// or `-f -`) or the context directory; step lines on stderr, the image id last on stdout.
+pub fn build(rt: &Runtime, a: BuildArgs) -> CmdResult {
+    let context = a.context.as_deref().unwrap_or(".");
+    let read_stdin = || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map(|_| s)
+            .map_err(|e| {
+                CliError::Usage(format!("build: reading the Containerfile from stdin: {e}"))
+            })
+    };
+    let containerfile = match a.file.as_deref() {
+        Some("-") => read_stdin()?,
+        Some(f) => std::fs::read_to_string(f)
+            .map_err(|e| CliError::Usage(format!("build: reading the Containerfile {f}: {e}")))?,
+        None if context == "-" => read_stdin()?,
+        None => {
+            let dir = std::path::Path::new(context);
+            let found = ["Containerfile", "Dockerfile"]
+                .iter()
+                .map(|n| dir.join(n))
+                .find(|p| p.is_file())
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "build: no Containerfile or Dockerfile in the context {context}"
+                    ))
+                })?;
+            std::fs::read_to_string(&found).map_err(|e| {
+                CliError::Usage(format!(
+                    "build: reading the Containerfile {}: {e}",
+                    found.display()
+                ))
+            })?
+        }
+    };
+    let opts = libpod_core::BuildOptions {
+        containerfile,
+        tags: a.tag.clone(),
+        quiet: a.quiet,
+    };
+    let id = rt.build(&opts, &mut std::io::stderr())?;
+    if !a.quiet {
+        eprintln!("--> {}", &id[..id.len().min(12)]);
+    }
+    println!("{id}");
     Ok(0)
 }
 

@@ -228,6 +228,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Commit(a) | Command::Container(ContainerCommand::Commit(a)) => {
             image::commit(&open(g)?, a)
         }
+        Command::Build(a) => image::build(&open(g)?, a),
         Command::Manifest(a) => Err(CliError::Usage(format!(
             "manifest {}: manifest lists are not supported by lpod",
             a.args.first().map(String::as_str).unwrap_or_default()

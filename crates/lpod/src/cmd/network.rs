@@ -11,9 +11,14 @@ use crate::{format, parse};
 pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
     match cmd {
         NetworkCommand::Create(a) => {
+            // No name: core picks `lpodN` under the network store's lock.
             let name = match a.name {
-                Some(n) => n,
-                None => rt.free_network_name()?,
+                Some(n) if n.is_empty() => {
+                    return Err(CliError::Usage(
+                        "network create: the network name must not be empty".into(),
+                    ))
+                }
+                n => n.unwrap_or_default(),
             };
             let info = rt.create_network(&CreateNetworkOptions {
                 name,

@@ -158,6 +158,11 @@ pub fn info(rt: &Runtime, g: &GlobalOpts, a: &FormatArgs) -> CmdResult {
     v["store"]["configFile"] = json!(storage_config_file(g));
     v["registries"] = registries_json()?;
     v["version"] = version_json()["Client"].clone();
+    // Podman's conmon entry is package, path, version (005-info reads `conmon:` followed
+    // by `package:`); only the OCI runtime's names itself.
+    if let Some(m) = v["host"]["conmon"].as_object_mut() {
+        m.remove("name");
+    }
     match a.format.as_deref() {
         f if format::is_json(f) => print_json(&v)?,
         Some(t) => println!("{}", format::template(t, &go_field_names(&v))?),
