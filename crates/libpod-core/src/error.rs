@@ -145,9 +145,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// `cp` (`crate::container::CopyError`).
+    /// `cp` (`crate::container::copy_error::CopyError`).
     #[error(transparent)]
-    Copy(#[from] crate::container::CopyError),
+    Copy(#[from] crate::container::copy_error::CopyError),
     /// The state database failed.
     #[error("state: {0}")]
     State(#[from] libpod_state::StateError),

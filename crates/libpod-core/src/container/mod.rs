@@ -5,6 +5,7 @@
 mod attach;
 pub(crate) mod cleanup;
 pub(crate) mod copy;
+pub(crate) mod copy_error;
 pub(crate) mod create;
 pub(crate) mod deps;
 mod diff;
