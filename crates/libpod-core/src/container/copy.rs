@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc;
 
 use libpod_storage::contained::{ContainedError, ContainedRoot, Located};
-use libpod_storage::extract::{extract_into, ExtractError, ExtractOptions};
+use libpod_storage::extract::{extract_into, ExtractOptions};
 
 pub use super::copy_error::CopyError;
 use crate::{Container, Result, Runtime};
