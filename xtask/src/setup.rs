@@ -108,6 +108,7 @@ pub fn setup() -> Result<(), String> {
         }
         installed?;
     }
+    docker_py()?;
     fix_cgroups_for_crun()?;
     kernel_modules();
     tun_for_users()?;
@@ -142,6 +143,26 @@ fn tun_for_users() -> Result<(), String> {
     );
     std::fs::set_permissions(tun, std::fs::Permissions::from_mode(0o666))
         .map_err(|e| format!("chmod 0666 /dev/net/tun: {e}"))
+}
+
+/// docker-py (the Docker SDK for Python), which lpod-api's client-library tests drive.
+fn docker_py() -> Result<(), String> {
+    let have = Command::new("python3")
+        .args(["-c", "import docker"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if have {
+        return Ok(());
+    }
+    crate::run(Command::new("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--break-system-packages",
+        "docker",
+    ]))
 }
 
 /// On a hybrid host, cgroup2 (`/sys/fs/cgroup/unified`) may still own controllers
