@@ -42,7 +42,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(tpl) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = format::check_template(tpl);
+    if let Ok(parsed) = format::Template::parse(tpl) {
+        let _ = parsed.render(row());
+        let _ = parsed.render(&json!({}));
+    }
     let _ = format::template(tpl, row());
     let headers = json!({"ID": "CONTAINER ID", "Names": "NAMES", "Image": "IMAGE"});
     let _ = format::render(
