@@ -393,3 +393,38 @@ fn cp_symlink_swapped_during_copies_never_reaches_the_host() {
     assert_canary(&can);
     l.ok(&["umount", "race"]);
 }
+
+/// A relative container path starts at the container's working directory, as in Podman
+/// (`podman cp FILE CTR:.` with `--workdir=/tmp` lands in /tmp; bats 065-cp).
+#[test]
+fn cp_relative_container_paths_start_at_the_workdir() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let f = host_file(&l, "wd.txt", "to the workdir\n");
+    let script = "mkdir -p /tmp/sub && echo out > /tmp/sub/o; echo READY; exec sleep 1000";
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "wd",
+        "--workdir=/tmp",
+        &l.image,
+        "sh",
+        "-c",
+        script,
+    ]);
+    l.wait_for("container ready", || {
+        l.ok(&["logs", "wd"]).contains("READY").then_some(())
+    });
+    l.ok(&["cp", &f, "wd:."]);
+    assert_eq!(
+        l.ok(&["exec", "wd", "cat", "/tmp/wd.txt"]),
+        "to the workdir\n"
+    );
+    let fails = l.run(&["exec", "wd", "cat", "/wd.txt"]);
+    assert!(fails.code != 0, "copied to / instead of the workdir");
+    let out = l.dir().join("wd-out");
+    l.ok(&["cp", "wd:sub/o", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "out\n");
+}

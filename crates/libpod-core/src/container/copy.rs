@@ -79,6 +79,9 @@ pub(crate) struct Side {
     place: String,
     /// The container whose rootfs is mounted (unmounted on drop) and its user.
     ctr: Option<(Container, (u32, u32))>,
+    /// Where a relative container path starts: the container's working directory, as
+    /// in Podman (`/` on the host side, which takes no relative container paths).
+    workdir: PathBuf,
 }
 
 impl Drop for Side {
@@ -103,6 +106,7 @@ impl Side {
             })?,
             place,
             ctr: None,
+            workdir: PathBuf::from("/"),
         })
     }
 
@@ -121,12 +125,16 @@ impl Side {
                 return Err(CopyError::Resolve { place, source }.into());
             }
         };
+        let cfg = c.config()?;
         let mut side = Side {
             root,
             place,
             ctr: None,
+            workdir: cfg
+                .working_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("/")),
         };
-        let cfg = c.config()?;
         let (uid, gid, _) = crate::ops::init::resolve_user(&path, cfg.user.as_deref())?;
         side.ctr = Some((c, (uid, gid)));
         Ok(side)
@@ -156,8 +164,9 @@ impl Side {
 }
 
 /// The path of a copy end on its side: a host path relative to the working directory
-/// made absolute; a container path as given (from the container's `/`).
-fn side_path(end: &CopyEnd) -> io::Result<(String, PathBuf)> {
+/// made absolute; a container path as given, a relative one from the container's
+/// working directory (`workdir`).
+fn side_path(end: &CopyEnd, workdir: &Path) -> io::Result<(String, PathBuf)> {
     match end {
         CopyEnd::Host(p) => {
             let abs = if p.is_absolute() {
@@ -167,7 +176,9 @@ fn side_path(end: &CopyEnd) -> io::Result<(String, PathBuf)> {
             };
             Ok((p.display().to_string(), abs))
         }
-        CopyEnd::Container { path, .. } => Ok((path.clone(), Path::new("/").join(path))),
+        CopyEnd::Container { path, .. } => {
+            Ok((path.clone(), Path::new("/").join(workdir).join(path)))
+        }
         CopyEnd::Stream => Ok(("-".into(), PathBuf::new())),
     }
 }
@@ -267,8 +278,14 @@ impl Runtime {
         }
         let src_side = Side::open(self, src)?;
         let dst_side = Side::open(self, dst)?;
-        let (src_given, src_path) = side_path(src).map_err(CopyError::Stream)?;
-        let (dst_given, dst_path) = side_path(dst).map_err(CopyError::Stream)?;
+        let workdir = |s: &Option<Side>| {
+            s.as_ref()
+                .map_or_else(|| PathBuf::from("/"), |s| s.workdir.clone())
+        };
+        let (src_given, src_path) =
+            side_path(src, &workdir(&src_side)).map_err(CopyError::Stream)?;
+        let (dst_given, dst_path) =
+            side_path(dst, &workdir(&dst_side)).map_err(CopyError::Stream)?;
 
         // The destination: where the archive goes, and under which name.
         let owner = |s: &Side| match (&s.ctr, opts.archive) {
