@@ -511,3 +511,23 @@ fn cgroupns_host_or_private() {
     out.assert_error(125, "bad --cgroupns");
     assert_no_containers(&l);
 }
+
+/// `:z`/`:Z` relabel nothing on a host without SELinux, silently as Podman: a run's
+/// stderr stays empty so scripts reading its output see only the container's.
+#[test]
+fn z_and_big_z_volume_options_are_accepted_silently() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let dir = l.dir().join("zdir");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("f"), "content\n").unwrap();
+    for opt in ["z", "Z"] {
+        let vol = format!("{}:/data:{opt}", dir.display());
+        let out = l.run(&["run", "--rm", "-v", &vol, &l.image, "cat", "/data/f"]);
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(out.stdout, "content\n", "{out:?}");
+        assert_eq!(out.stderr, "", "a :{opt} run printed on stderr: {out:?}");
+    }
+    assert_no_containers(&l);
+}
