@@ -363,3 +363,73 @@ fn sigterm_stops_the_service_and_removes_its_socket() {
     assert_eq!(status, Some(0));
     assert!(!w.socket.exists(), "socket left behind");
 }
+
+/// The Docker CLI attaches, and starts the container the moment the 101 arrives. A
+/// container that prints and exits at once must still deliver its output: the
+/// service is connected to the container's stdio before it answers 101 (CI once saw
+/// `docker run IMG echo hi` print nothing when the connect came after the start).
+#[test]
+fn output_written_right_after_the_101_reaches_the_attached_client() {
+    let Some(w) = World::start("") else { return };
+    for round in 0..15 {
+        let body = format!(r#"{{"Image":"{}","Cmd":["echo","hi{round}"]}}"#, w.image);
+        let (code, text) = w.raw(&post(
+            "/v1.41/containers/create",
+            "application/json",
+            body.as_bytes(),
+        ));
+        assert_eq!(code, 201, "{text}");
+        let id = text
+            .split("\"Id\":\"")
+            .nth(1)
+            .and_then(|t| t.split('"').next())
+            .expect("an Id in the create answer")
+            .to_string();
+
+        let mut att = UnixStream::connect(&w.socket).expect("connect to the API socket");
+        att.set_read_timeout(Some(Duration::from_secs(60))).ok();
+        att.write_all(
+            format!(
+                "POST /v1.41/containers/{id}/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\n\
+                 Host: lpod\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .expect("send the attach request");
+        // Read exactly the response head, then start at once, as the CLI does.
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            let n = att.read(&mut byte).expect("read the 101");
+            assert_eq!(n, 1, "the service closed before answering: {head:?}");
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&head).into_owned();
+        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        let (code, text) = w.raw(&post(
+            &format!("/v1.41/containers/{id}/start"),
+            "application/json",
+            b"",
+        ));
+        assert_eq!(code, 204, "{text}");
+
+        let mut stream = Vec::new();
+        let _ = att.read_to_end(&mut stream);
+        // One stdout frame: stream id 1, three zero bytes, a big-endian length.
+        let want = format!("hi{round}\n");
+        let mut frame = vec![1u8, 0, 0, 0];
+        frame.extend_from_slice(&(want.len() as u32).to_be_bytes());
+        frame.extend_from_slice(want.as_bytes());
+        assert_eq!(stream, frame, "round {round}: the output was lost");
+        let (code, text) = w.raw(
+            format!("DELETE /v1.41/containers/{id}?force=1 HTTP/1.1\r\nHost: lpod\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        assert_eq!(code, 204, "{text}");
+    }
+    let findings = w.check_findings();
+    assert!(
+        findings.is_empty(),
+        "system check finds leaks: {findings:?}"
+    );
+}
