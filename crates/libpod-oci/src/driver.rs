@@ -45,6 +45,12 @@ pub trait OciRuntime: Send + Sync {
     fn wait_exit(&self, id: &str, timeout: Duration) -> Result<ExitInfo, OciError>;
     /// Remove conmon's per-container files (exit file, persist dir). Call after delete.
     fn cleanup_files(&self, id: &str) -> Result<(), OciError>;
+    /// The pid of the container's conmon as conmon recorded it (its pid file), if
+    /// the file is there; the process may have exited since. Drivers without a
+    /// monitor process answer `None`.
+    fn conmon_pid(&self, _id: &str) -> Option<i32> {
+        None
+    }
     /// Connect to the container's attach socket (`BUNDLE/attach`).
     fn attach(&self, id: &str, bundle: &Path) -> Result<AttachConn, OciError>;
     /// Resize the container's terminal through `BUNDLE/ctl`.

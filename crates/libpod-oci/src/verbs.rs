@@ -304,6 +304,11 @@ impl OciRuntime for ConmonRuntime {
     fn cleanup_files(&self, id: &str) -> Result<(), OciError> {
         self.cleanup_files_impl(id)
     }
+    fn conmon_pid(&self, id: &str) -> Option<i32> {
+        std::fs::read_to_string(self.conmon_pidfile(id))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+    }
     #[tracing::instrument(skip(self, bundle), fields(bundle = %bundle.display()))]
     fn attach(&self, id: &str, bundle: &Path) -> Result<AttachConn, OciError> {
         AttachConn::connect(&bundle.join("attach"), id)

@@ -35,15 +35,20 @@ fn check_infra_removal(l: &Locked<'_>) -> Result<()> {
 
 /// Removes the locked container. `force` kills a running one first (SIGKILL,
 /// without the stop timeout). An auto-remove (`--rm`) container's anonymous volumes
-/// go with it.
-pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<()> {
+/// go with it. Returns the pid conmon had recorded (it may still be finishing its
+/// exit command, which waits for this lock).
+pub(crate) fn remove_locked(l: &mut Locked<'_>, force: bool) -> Result<Option<i32>> {
     let volumes = l.cfg.auto_remove;
     remove_locked_with(l, force, volumes)
 }
 
 /// [`remove_locked`]; `volumes` also removes the container's anonymous volumes that
 /// no other container uses (`rm -v`).
-pub(crate) fn remove_locked_with(l: &mut Locked<'_>, force: bool, volumes: bool) -> Result<()> {
+pub(crate) fn remove_locked_with(
+    l: &mut Locked<'_>,
+    force: bool,
+    volumes: bool,
+) -> Result<Option<i32>> {
     let t = l.check(if force {
         Operation::RemoveForce
     } else {
@@ -57,6 +62,9 @@ pub(crate) fn remove_locked_with(l: &mut Locked<'_>, force: bool, volumes: bool)
     }
     let id = l.id().to_string();
     let p = l.p;
+    let conmon =
+        l.st.conmon_pid
+            .or_else(|| p.oci_for(&l.cfg.oci_runtime).ok()?.conmon_pid(&id));
     // Rolled forward after a crash (see `crate::journal`).
     let _op = Op::begin(
         p,
@@ -129,7 +137,7 @@ pub(crate) fn remove_locked_with(l: &mut Locked<'_>, force: bool, volumes: bool)
     if !errs.is_empty() {
         tracing::warn!(id = %id, errors = ?errs, "container removed with teardown errors");
     }
-    Ok(())
+    Ok(conmon)
 }
 
 /// Removes the anonymous volumes of a removed container that no other container uses.
