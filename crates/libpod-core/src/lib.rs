@@ -58,7 +58,7 @@ pub mod volume;
 pub use build::{BuildError, BuildOptions};
 pub use container::parse_detach_keys;
 pub use container::{
-    ConnectOptions, Container, ContainerSummary, CopyEnd, CopyError, CopyOptions, CreateOptions,
+    Attachment, ConnectOptions, Container, ContainerSummary, CopyEnd, CopyError, CopyOptions, CreateOptions,
     ExecOptions, HealthOptions, HealthcheckError, InspectData, Limits, LogLine, LogOptions,
     LogStream, MountSpec, NetworkMode, ResourceUpdate, Streams,
 };

@@ -1109,35 +1109,33 @@ pub(crate) async fn attach(
         ));
     }
     let c = lookup(st, id).await?;
-    let c2 = c.clone();
-    let tty = blocking(move || {
-        let cfg = c2.config()?;
-        match c2.status()? {
+    // Connected before the 101 goes out: the CLI starts the container as soon as
+    // it has the upgrade, and output written before we connected would be lost.
+    let (tty, conn) = blocking(move || {
+        let cfg = c.config()?;
+        match c.status()? {
             ContainerStatus::Configured => {
                 // A container that cannot be created (its command is missing) gets an
                 // empty stream: the start that follows reports the error, as Docker.
-                if let Err(e) = c2.init() {
+                if let Err(e) = c.init() {
                     tracing::debug!(error = %e, "attach: the container cannot be created");
-                    return Ok((cfg.terminal, false));
+                    return Ok((cfg.terminal, None));
                 }
             }
             ContainerStatus::Created | ContainerStatus::Running | ContainerStatus::Paused => {}
             s => {
                 return Err(ApiError::Conflict(format!(
                     "cannot attach to container {}: it is {}",
-                    c2.id(),
+                    c.id(),
                     docker_state(s)
                 )))
             }
         }
-        Ok((cfg.terminal, true))
+        Ok((cfg.terminal, Some(c.connect_attach()?)))
     })
     .await?;
-    let (tty, live) = tty;
     hijack(req, tty, move |sock| {
-        if !live {
-            return;
-        }
+        let Some(conn) = conn else { return };
         let writer = |on: bool, id: u8| -> Box<dyn Write + Send> {
             match (on, sock.try_clone()) {
                 (true, Ok(s)) => Box::new(StreamWriter {
@@ -1158,7 +1156,7 @@ pub(crate) async fn attach(
             stdout: writer(stdout, 1),
             stderr: writer(stderr, 2),
         };
-        if let Err(e) = c.attach(streams) {
+        if let Err(e) = conn.stream(streams) {
             tracing::debug!(error = %e, "attach ended with an error");
         }
     })

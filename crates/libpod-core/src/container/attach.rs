@@ -109,6 +109,22 @@ pub(crate) fn pump(conn: AttachConn, streams: Streams, detach_keys: &[u8]) -> Re
     Ok(is_detached())
 }
 
+/// A live connection to a container's stdio, from [`Container::connect_attach`].
+/// Dropping it detaches without streaming.
+#[derive(Debug)]
+pub struct Attachment {
+    conn: AttachConn,
+}
+
+impl Attachment {
+    /// Copies the container's output to `streams` (and `streams.stdin` to the
+    /// container) until the output ends.
+    pub fn stream(self, streams: Streams) -> Result<()> {
+        pump(self.conn, streams, &[])?;
+        Ok(())
+    }
+}
+
 fn connect(l: &Locked<'_>) -> Result<AttachConn> {
     let bundle =
         l.st.bundle_path
@@ -144,16 +160,23 @@ impl Container {
     /// lock is released while streaming.
     #[tracing::instrument(skip(self, streams), fields(id = %self.id()))]
     pub fn attach(&self, streams: Streams) -> Result<()> {
+        self.connect_attach()?.stream(streams)
+    }
+
+    /// The first half of [`Container::attach`]: connects to the container's stdio
+    /// now and returns the connection, to be streamed later with
+    /// [`Attachment::stream`]. Output the container writes after this returns
+    /// reaches the attachment, so a caller that must answer its own client
+    /// before streaming (an API server's hijacked connection) connects first and
+    /// lets the client start the container only then.
+    #[tracing::instrument(skip(self), fields(id = %self.id()))]
+    pub fn connect_attach(&self) -> Result<Attachment> {
         let p = self.enter()?;
-        let conn = {
-            let l = Locked::acquire(&p, &self.id)?;
-            l.check(Operation::Attach)?;
-            let conn = connect(&l)?;
-            crate::events::container(&p, &l.cfg, crate::events::EventStatus::Attach);
-            conn
-        };
-        pump(conn, streams, &[])?;
-        Ok(())
+        let l = Locked::acquire(&p, &self.id)?;
+        l.check(Operation::Attach)?;
+        let conn = connect(&l)?;
+        crate::events::container(&p, &l.cfg, crate::events::EventStatus::Attach);
+        Ok(Attachment { conn })
     }
 
     /// Starts the container with `streams` attached before the start (so no

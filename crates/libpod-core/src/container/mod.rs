@@ -36,6 +36,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use crate::network::InspectNetworkSettings;
+pub use attach::Attachment;
 pub use copy::{CopyEnd, CopyError, CopyOptions};
 pub use health_opts::{HealthOptions, HealthcheckError};
 pub use inspect::{
