@@ -251,7 +251,14 @@ fn progress_line(ev: &ProgressEvent) -> Option<Value> {
 fn send_line(tx: &tokio::sync::mpsc::Sender<bytes::Bytes>, v: &Value) {
     let mut b = serde_json::to_vec(v).unwrap_or_default();
     b.push(b'\n');
-    let _ = tx.blocking_send(b.into());
+    if tokio::runtime::Handle::try_current().is_ok() {
+        // A progress callback run on a thread of the registry client's own runtime
+        // (layer workers): blocking there panics. A full channel drops this progress
+        // line; the final lines are sent from the blocking thread below.
+        let _ = tx.try_send(b.into());
+    } else {
+        let _ = tx.blocking_send(b.into());
+    }
 }
 
 /// `POST /images/create?fromImage=&tag=` (credentials from `X-Registry-Auth`): pulls,
@@ -319,7 +326,7 @@ async fn push(st: &Arc<AppState>, name: &str, q: &Query) -> ApiResult {
             &tx,
             &json!({"status": format!("The push refers to repository [{dest}]")}),
         );
-        let r = rt.push(&dest, None, &PushOptions::default(), &|ev| {
+        let r = rt.push(&dest, Some(&dest), &PushOptions::default(), &|ev| {
             if let Some(v) = progress_line(&ev) {
                 send_line(&tx, &v);
             }

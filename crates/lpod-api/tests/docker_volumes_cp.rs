@@ -1,7 +1,7 @@
 //! The real Docker CLI against `lpod system service`: named volumes (create, ls with
 //! filters, inspect, data across runs, rm refused while in use, prune, `--mount`),
 //! `docker cp` both ways (files, directories, container symlinks that must never reach
-//! the host), `docker save | docker load`.
+//! the host), `docker save | docker load`, and `docker push` to a loopback registry.
 
 mod common;
 use common::*;
@@ -299,8 +299,15 @@ fn docker_cp_both_ways_and_container_symlinks_never_reach_the_host() {
 }
 
 #[test]
-fn save_load_round_trip() {
-    let Some(w) = World::start("") else { return };
+fn save_load_round_trip_and_push_to_a_loopback_registry() {
+    let reg = libpod_storage::registry::testing::TestRegistry::http();
+    let insecure = reg
+        .as_ref()
+        .map(|r| format!("insecure_registries = [\"{}\"]\n", r.host_port))
+        .unwrap_or_default();
+    let Some(w) = World::start(&insecure) else {
+        return;
+    };
     let tar = w.dir().join("img.tar");
     let t = tar.display().to_string();
     w.docker_ok(&["save", "-o", &t, &w.image]);
@@ -322,5 +329,14 @@ fn save_load_round_trip() {
     let garbage = w.docker_in(&["load"], b"this is not a tar archive");
     assert_ne!(garbage.code, 0, "{garbage:?}");
 
+    let Some(reg) = reg else { return };
+    let dest = format!("{}/api/pushed:v1", reg.host_port);
+    w.docker_ok(&["tag", &w.image, &dest]);
+    let out = w.docker(&["push", &dest]);
+    assert_eq!(out.code, 0, "{out:?}");
+    w.docker_ok(&["rmi", &dest]);
+    w.docker_ok(&["pull", &dest]);
+    let out = w.docker(&["run", "--rm", &dest, "echo", "pushed"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "pushed\n"), "{out:?}");
     assert!(w.check_findings().is_empty(), "system check finds leaks");
 }
