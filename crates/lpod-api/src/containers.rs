@@ -904,6 +904,7 @@ pub(crate) async fn inspect(st: &Arc<AppState>, id: &str) -> ApiResult {
         let d = c.inspect()?;
         let cfg = c.config()?;
         let mut v = docker_inspect(&d, &cfg);
+        let mut named = Vec::new();
         // A volume's Source is where its data is (Docker's `.../volumes/NAME/_data`).
         if let Some(mounts) = v["Mounts"].as_array_mut() {
             for m in mounts.iter_mut().filter(|m| m["Type"] == "volume") {
@@ -912,8 +913,24 @@ pub(crate) async fn inspect(st: &Arc<AppState>, id: &str) -> ApiResult {
                 };
                 if let Ok(vol) = rt.volume(&name) {
                     m["Source"] = json!(vol.config.mountpoint);
+                    if !vol.config.anonymous {
+                        named.push(format!(
+                            "{name}:{}{}",
+                            m["Destination"].as_str().unwrap_or_default(),
+                            if m["RW"] == false { ":ro" } else { "" }
+                        ));
+                    }
                 }
             }
+        }
+        // Docker's Binds hold the named volumes given as `NAME:/dst` too.
+        if !named.is_empty() {
+            let mut binds: Vec<Value> = v["HostConfig"]["Binds"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            binds.extend(named.into_iter().map(Value::from));
+            v["HostConfig"]["Binds"] = Value::Array(binds);
         }
         Ok(v)
     })

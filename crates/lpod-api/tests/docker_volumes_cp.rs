@@ -113,6 +113,8 @@ fn volumes_create_ls_inspect_rm_prune_and_data_across_runs() {
         "holder",
     ]);
     assert_eq!(src, f[4], "a volume's Source is its mountpoint");
+    let binds = w.docker_ok(&["inspect", "-f", "{{.HostConfig.Binds}}", "holder"]);
+    assert_eq!(binds, "[vol1:/data]");
     // A volume in use is not dangling.
     let dangling = w.docker_ok(&["volume", "ls", "-q", "--filter", "dangling=true"]);
     assert_eq!(dangling, "other");
