@@ -241,6 +241,15 @@ fn docker_cp_both_ways_and_container_symlinks_never_reach_the_host() {
         std::fs::read_to_string(host.join("out/srcdir/sub/b.txt")).unwrap(),
         "beta\n"
     );
+    // `DIR/.`: the directory's contents, into an existing directory.
+    w.docker_ok(&["cp", "box:/tmp/srcdir/.", &h("out")]);
+    assert_eq!(
+        std::fs::read_to_string(host.join("out/a.txt")).unwrap(),
+        "alpha\n"
+    );
+    w.docker_ok(&["cp", &format!("{}/.", h("src")), "box:/tmp/dotin"]);
+    let out = w.docker_ok(&["exec", "box", "cat", "/tmp/dotin/sub/b.txt"]);
+    assert_eq!(out, "beta");
     w.docker_ok(&["cp", "box:/tmp/single.txt", &h("copied.txt")]);
     assert_eq!(
         std::fs::read_to_string(host.join("copied.txt")).unwrap(),
