@@ -241,7 +241,16 @@ fn docker_cp_both_ways_and_container_symlinks_never_reach_the_host() {
         std::fs::read_to_string(host.join("out/srcdir/sub/b.txt")).unwrap(),
         "beta\n"
     );
-    // `DIR/.`: the directory's contents, into an existing directory.
+    // `DIR/.`: the directory's contents, into a new and into an existing directory.
+    w.docker_ok(&["cp", "box:/tmp/srcdir/.", &h("dotnew")]);
+    assert_eq!(
+        std::fs::read_to_string(host.join("dotnew/sub/b.txt")).unwrap(),
+        "beta\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(host.join("dotnew/a.txt")).unwrap(),
+        "alpha\n"
+    );
     w.docker_ok(&["cp", "box:/tmp/srcdir/.", &h("out")]);
     assert_eq!(
         std::fs::read_to_string(host.join("out/a.txt")).unwrap(),

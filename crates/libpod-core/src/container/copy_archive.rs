@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use libpod_storage::contained::{ContainedError, Located};
 use rustix::fs::{readlinkat, statat, AtFlags, FileType, Stat};
 
-use super::copy::Side;
+use super::copy::{ChanReader, ChanWriter, Side};
 use super::copy_error::CopyError;
 use crate::{Result, Runtime};
 
@@ -237,6 +237,122 @@ fn stat_of(t: &Target, abs: &str) -> PathStat {
     }
 }
 
+/// `DIR/.`: Docker names the entries `./NAME` (its CLI rebases the leading `.` onto
+/// a new directory's name), but the tar crate drops `./` from the paths it writes. The
+/// tree is archived by `write_tar` on a thread and its entries renamed here, raw.
+fn write_dot_tar<W: Write>(
+    s: &Side,
+    loc: &Located,
+    given: &str,
+    b: &mut tar::Builder<W>,
+) -> Result<()> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(32);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || {
+            let mut inner = tar::Builder::new(std::io::BufWriter::with_capacity(
+                256 * 1024,
+                ChanWriter(tx),
+            ));
+            s.root.write_tar(&mut inner, loc, Path::new("."), false)?;
+            inner
+                .into_inner()
+                .and_then(|mut w| w.flush())
+                .map_err(|source| ContainedError::Archive {
+                    path: loc.path.clone(),
+                    source,
+                })
+        });
+        let renamed = rename_entries(
+            ChanReader {
+                rx,
+                cur: Vec::new(),
+                pos: 0,
+            },
+            b,
+        );
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(ContainedError::Loop(loc.path.clone())));
+        written.map_err(s.resolve_err(given))?;
+        renamed.map_err(CopyError::Stream)?;
+        Ok(())
+    })
+}
+
+/// `NAME` as `./NAME` (`.` itself as `./`).
+fn dot_name(p: &[u8]) -> Vec<u8> {
+    if p == b"." || p == b"./" {
+        return b"./".to_vec();
+    }
+    if p.starts_with(b"./") {
+        return p.to_vec();
+    }
+    let mut v = b"./".to_vec();
+    v.extend_from_slice(p);
+    v
+}
+
+/// Copies `v` into a fixed header field (truncated, NUL-filled).
+fn set_raw(field: &mut [u8; 100], v: &[u8]) {
+    field.fill(0);
+    let n = v.len().min(field.len());
+    field[..n].copy_from_slice(&v[..n]);
+}
+
+/// A GNU long name (`L`) or long link (`K`) entry announcing `name`.
+fn long_entry<W: Write>(b: &mut tar::Builder<W>, kind: u8, name: &[u8]) -> std::io::Result<()> {
+    let mut h = tar::Header::new_gnu();
+    set_raw(&mut h.as_old_mut().name, b"././@LongLink");
+    h.set_mode(0o644);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(0);
+    h.set_size(name.len() as u64 + 1);
+    h.set_entry_type(tar::EntryType::new(kind));
+    h.set_cksum();
+    let mut data = name.to_vec();
+    data.push(0);
+    b.append(&h, &data[..])
+}
+
+/// Re-writes the archive read from `r` onto `b` with every name (and hardlink
+/// target) prefixed by `./`.
+fn rename_entries<R: std::io::Read, W: Write>(
+    mut r: R,
+    b: &mut tar::Builder<W>,
+) -> std::io::Result<()> {
+    {
+        let mut ar = tar::Archive::new(&mut r);
+        for e in ar.entries()? {
+            let mut e = e?;
+            let name = dot_name(&e.path_bytes());
+            let link = e.link_name_bytes().map(|l| {
+                if e.header().entry_type() == tar::EntryType::Link {
+                    dot_name(&l)
+                } else {
+                    l.into_owned()
+                }
+            });
+            let mut h = e.header().clone();
+            if let Some(l) = &link {
+                if l.len() > 100 {
+                    long_entry(b, b'K', l)?;
+                }
+                set_raw(&mut h.as_old_mut().linkname, l);
+            }
+            if name.len() > 100 {
+                long_entry(b, b'L', &name)?;
+            }
+            set_raw(&mut h.as_old_mut().name, &name);
+            h.set_cksum();
+            b.append(&h, &mut e)?;
+        }
+    }
+    // The archive's end blocks, so the writer never sees a closed channel.
+    std::io::copy(&mut r, &mut std::io::sink())?;
+    Ok(())
+}
+
 impl Runtime {
     /// The status of `path` in `container` (Docker's `HEAD /containers/{id}/archive`):
     /// a final symlink is reported as a link (with where it leads) unless the path ends
@@ -282,6 +398,7 @@ impl Runtime {
                 b.append_link(&mut h, &name, raw)
                     .map_err(CopyError::Stream)?;
             }
+            Target::Entry(loc) if stat.name == "." => write_dot_tar(&s, loc, path, &mut b)?,
             Target::Entry(loc) => {
                 s.root
                     .write_tar(&mut b, loc, &name, false)
@@ -307,6 +424,32 @@ mod tests {
         assert_eq!(go_file_mode(0o104755), (1 << 23) | 0o755);
         assert_eq!(go_file_mode(0o041777), (1 << 31) | (1 << 20) | 0o777);
         assert_eq!(go_file_mode(0o020666), (1 << 26) | (1 << 21) | 0o666);
+    }
+
+    #[test]
+    fn dot_entries_keep_their_dot_slash() {
+        let mut src = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(2);
+        h.set_mode(0o644);
+        src.append_data(&mut h, "a.txt", &b"hi"[..]).unwrap();
+        let long = format!("sub/{}", "x".repeat(120));
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        src.append_data(&mut h, &long, &b""[..]).unwrap();
+        let raw = src.into_inner().unwrap();
+        let mut out = tar::Builder::new(Vec::new());
+        rename_entries(&raw[..], &mut out).unwrap();
+        let out = out.into_inner().unwrap();
+        let mut ar = tar::Archive::new(&out[..]);
+        let names: Vec<Vec<u8>> = ar
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path_bytes().into_owned())
+            .collect();
+        assert_eq!(names[0], b"./a.txt");
+        assert_eq!(names[1], format!("./{long}").into_bytes());
+        assert_eq!(dot_name(b"."), b"./");
     }
 
     #[test]
