@@ -9,7 +9,9 @@
 //!   unit and doc tests alone and says so. `CI` set to a truthy value (1, true, yes, on)
 //!   reaches the tests as `CI=true`, so a missing prerequisite fails them.
 //! - `bench [state|oci|seccomp|storage|run|stats|pull|all]`: timings, lpod next to Podman, with ratios;
-//!   `bench scale [--n N]` (not in `all`): one container's verbs with N containers present.
+//!   `bench scale [--n N]` (not in `all`): one container's verbs with N containers present;
+//!   `bench api` (not in `all`): `docker run` through lpod's and Podman's API services, and
+//!   requests/s of the container list.
 //! - `demo`: the README's main job: real containers and a pod through the CLI.
 //! - `cycles`: module-level import cycles inside each crate (exit 1 when any).
 //! - `stress [--procs N] [--ops M] [--debug] [--seed S] [--no-bridge]`: N concurrent
@@ -42,7 +44,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|stats|pull|scale [--n N]|all]|demo|stress [--procs N --ops M]|cycles|fuzz [TARGET] [--time SECS] [--list]>"
+                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|stats|pull|scale [--n N]|api|all]|demo|stress [--procs N --ops M]|cycles|fuzz [TARGET] [--time SECS] [--list]>"
             );
             return if task == "help" {
                 ExitCode::SUCCESS
@@ -272,8 +274,11 @@ fn bench(args: &[String]) -> Result<(), String> {
         setup::setup()?;
     }
     test_image()?;
-    if list.contains(&"run") || list.contains(&"stats") || list.contains(&"scale") {
-        // The run, stats and scale benches time the CLI too.
+    if ["run", "stats", "scale", "api"]
+        .iter()
+        .any(|b| list.contains(b))
+    {
+        // The run, stats, scale and api benches time the CLI (and its service) too.
         run(cargo().args(["build", "--quiet", "--release", "-p", "lpod"]))?;
     }
     for b in list {
@@ -287,6 +292,8 @@ fn bench(args: &[String]) -> Result<(), String> {
             "stats" => ("libpod-core", "bench_stats"),
             // Not in `all`: N=10k takes minutes (`--n N` for one N, e.g. 50k).
             "scale" => ("libpod-core", "bench_scale"),
+            // Not in `all`: starts two API services and 200 containers (minutes).
+            "api" => ("libpod-core", "bench_api"),
             other => return Err(format!("unknown bench {other:?}")),
         };
         eprintln!("== bench {b} ==");

@@ -60,7 +60,7 @@ pub use container::parse_detach_keys;
 pub use container::{
     Attachment, ConnectOptions, Container, ContainerSummary, CopyEnd, CopyError, CopyOptions,
     CreateOptions, ExecOptions, HealthOptions, HealthcheckError, InspectData, Limits, LogLine,
-    LogOptions, LogStream, MountSpec, NetworkMode, ResourceUpdate, Streams,
+    LogOptions, LogStream, MountSpec, NetworkMode, PathStat, ResourceUpdate, Streams,
 };
 pub use context::image_err;
 pub use error::{Error, Result};

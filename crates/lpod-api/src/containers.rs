@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -335,6 +336,7 @@ struct CreateBody {
     stop_timeout: Option<i64>,
     host_config: Option<HostConfig>,
     networking_config: Option<NetworkingConfig>,
+    volumes: Option<BTreeMap<String, Value>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -379,6 +381,30 @@ struct MountBody {
     source: Option<String>,
     target: Option<String>,
     read_only: Option<bool>,
+    volume_options: Option<VolumeOptionsBody>,
+    tmpfs_options: Option<TmpfsOptionsBody>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct VolumeOptionsBody {
+    no_copy: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct TmpfsOptionsBody {
+    size_bytes: Option<i64>,
+    mode: Option<u32>,
+}
+
+fn mount_destination(m: &MountSpec) -> &Path {
+    match m {
+        MountSpec::Bind { destination, .. }
+        | MountSpec::Image { destination, .. }
+        | MountSpec::Volume { destination, .. }
+        | MountSpec::Tmpfs { destination, .. } => destination,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -387,6 +413,8 @@ struct NetworkingConfig {
     endpoints_config: Option<BTreeMap<String, Value>>,
 }
 
+/// One `HostConfig.Binds` entry: `/host:/ctr[:opts]` binds a host path,
+/// `NAME:/ctr[:opts]` mounts the named volume (created when missing, as Docker).
 fn bind_mount(spec: &str) -> Result<MountSpec, ApiError> {
     let parts: Vec<&str> = spec.split(':').collect();
     let (src, dst, opts) = match parts.as_slice() {
@@ -398,9 +426,9 @@ fn bind_mount(spec: &str) -> Result<MountSpec, ApiError> {
             )))
         }
     };
-    if !src.starts_with('/') {
-        return Err(ApiError::NotImplemented(format!(
-            "bind {spec:?}: named volumes are not offered by lpod's API yet (use an absolute host path)"
+    if src.is_empty() {
+        return Err(ApiError::BadRequest(format!(
+            "invalid bind {spec:?}: the source is empty"
         )));
     }
     if !dst.starts_with('/') {
@@ -408,10 +436,104 @@ fn bind_mount(spec: &str) -> Result<MountSpec, ApiError> {
             "invalid bind {spec:?}: the destination must be an absolute path"
         )));
     }
+    let opts: Vec<&str> = opts.split(',').filter(|o| !o.is_empty()).collect();
+    if !src.starts_with('/') {
+        return Ok(MountSpec::Volume {
+            name: Some(src.to_string()),
+            destination: dst.into(),
+            // `rw` is the default; the rest (ro, nocopy, z, Z, ...) is core's to check.
+            options: opts
+                .iter()
+                .filter(|o| **o != "rw")
+                .map(|o| o.to_string())
+                .collect(),
+        });
+    }
     Ok(MountSpec::Bind {
         source: src.into(),
         destination: dst.into(),
-        read_only: opts.split(',').any(|o| o == "ro"),
+        read_only: opts.contains(&"ro"),
+    })
+}
+
+/// One `HostConfig.Mounts` entry (`docker run --mount`).
+fn mount_spec(m: MountBody) -> Result<MountSpec, ApiError> {
+    let target =
+        m.target.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
+            ApiError::BadRequest("invalid mount config: Target is required".into())
+        })?;
+    if !target.starts_with('/') {
+        return Err(ApiError::BadRequest(format!(
+            "invalid mount config: Target {target:?} must be an absolute path"
+        )));
+    }
+    let read_only = m.read_only.unwrap_or(false);
+    let source = m.source.clone().filter(|s| !s.is_empty());
+    Ok(match m.kind.as_deref().unwrap_or("volume") {
+        "bind" => {
+            let source = source.ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "invalid mount config for type \"bind\" at {target}: Source is required"
+                ))
+            })?;
+            if !source.starts_with('/') {
+                return Err(ApiError::BadRequest(format!(
+                    "invalid mount config for type \"bind\": Source {source:?} must be an absolute path"
+                )));
+            }
+            if !std::path::Path::new(&source).exists() {
+                return Err(ApiError::BadRequest(format!(
+                    "invalid mount config for type \"bind\": bind source path does not exist: {source}"
+                )));
+            }
+            MountSpec::Bind {
+                source: source.into(),
+                destination: target.into(),
+                read_only,
+            }
+        }
+        "volume" => {
+            let mut options = Vec::new();
+            if read_only {
+                options.push("ro".to_string());
+            }
+            if m.volume_options.as_ref().and_then(|v| v.no_copy) == Some(true) {
+                options.push("nocopy".to_string());
+            }
+            MountSpec::Volume {
+                name: source,
+                destination: target.into(),
+                options,
+            }
+        }
+        "tmpfs" => {
+            if source.is_some() {
+                return Err(ApiError::BadRequest(
+                    "invalid mount config for type \"tmpfs\": Source must not be given".into(),
+                ));
+            }
+            let mut options = Vec::new();
+            if let Some(t) = &m.tmpfs_options {
+                if let Some(sz) = t.size_bytes.filter(|s| *s > 0) {
+                    options.push(format!("size={sz}"));
+                }
+                if let Some(mode) = t.mode.filter(|m| *m > 0) {
+                    options.push(format!("mode={:o}", mode & 0o7777));
+                }
+            }
+            if read_only {
+                options.push("ro".to_string());
+            }
+            MountSpec::Tmpfs {
+                destination: target.into(),
+                options,
+            }
+        }
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "invalid mount type {other:?}: bind, tmpfs or volume"
+            )))
+        }
     })
 }
 
@@ -497,33 +619,7 @@ fn create_options(
         o.mounts.push(bind_mount(&bind)?);
     }
     for m in hc.mounts.unwrap_or_default() {
-        let target = m.target.clone().unwrap_or_default();
-        match m.kind.as_deref().unwrap_or("volume") {
-            "bind" => o.mounts.push(bind_mount(&format!(
-                "{}:{}{}",
-                m.source.unwrap_or_default(),
-                target,
-                if m.read_only.unwrap_or(false) {
-                    ":ro"
-                } else {
-                    ""
-                }
-            ))?),
-            "tmpfs" => o.mounts.push(MountSpec::Tmpfs {
-                destination: target.into(),
-                options: Vec::new(),
-            }),
-            "volume" => {
-                return Err(ApiError::NotImplemented(
-                    "volume mounts are not offered by lpod's API yet".into(),
-                ))
-            }
-            other => {
-                return Err(ApiError::BadRequest(format!(
-                    "invalid mount type {other:?}: bind, tmpfs or volume"
-                )))
-            }
-        }
+        o.mounts.push(mount_spec(m)?);
     }
     for (dst, opts) in hc.tmpfs.unwrap_or_default() {
         o.mounts.push(MountSpec::Tmpfs {
@@ -534,6 +630,26 @@ fn create_options(
                 .map(String::from)
                 .collect(),
         });
+    }
+    // `Config.Volumes` (`docker run -v /dst`, `VOLUME` of a Dockerfile): an anonymous
+    // volume unless a bind, mount or tmpfs already covers that destination.
+    for dst in b.volumes.unwrap_or_default().into_keys() {
+        let covered = o
+            .mounts
+            .iter()
+            .any(|m| mount_destination(m) == Path::new(&dst));
+        if !covered {
+            if !dst.starts_with('/') {
+                return Err(ApiError::BadRequest(format!(
+                    "invalid volume {dst:?} in Volumes: the destination must be an absolute path"
+                )));
+            }
+            o.mounts.push(MountSpec::Volume {
+                name: None,
+                destination: dst.into(),
+                options: Vec::new(),
+            });
+        }
     }
     o.ports = port_mappings(&hc.port_bindings.unwrap_or_default())?;
     if let Some(r) = &hc.restart_policy {
@@ -783,10 +899,40 @@ fn docker_inspect(
 /// `GET /containers/{id}/json`.
 pub(crate) async fn inspect(st: &Arc<AppState>, id: &str) -> ApiResult {
     let c = lookup(st, id).await?;
+    let rt = st.rt.clone();
     let v = blocking(move || {
         let d = c.inspect()?;
         let cfg = c.config()?;
-        Ok(docker_inspect(&d, &cfg))
+        let mut v = docker_inspect(&d, &cfg);
+        let mut named = Vec::new();
+        // A volume's Source is where its data is (Docker's `.../volumes/NAME/_data`).
+        if let Some(mounts) = v["Mounts"].as_array_mut() {
+            for m in mounts.iter_mut().filter(|m| m["Type"] == "volume") {
+                let Some(name) = m["Name"].as_str().map(String::from) else {
+                    continue;
+                };
+                if let Ok(vol) = rt.volume(&name) {
+                    m["Source"] = json!(vol.config.mountpoint);
+                    if !vol.config.anonymous {
+                        named.push(format!(
+                            "{name}:{}{}",
+                            m["Destination"].as_str().unwrap_or_default(),
+                            if m["RW"] == false { ":ro" } else { "" }
+                        ));
+                    }
+                }
+            }
+        }
+        // Docker's Binds hold the named volumes given as `NAME:/dst` too.
+        if !named.is_empty() {
+            let mut binds: Vec<Value> = v["HostConfig"]["Binds"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            binds.extend(named.into_iter().map(Value::from));
+            v["HostConfig"]["Binds"] = Value::Array(binds);
+        }
+        Ok(v)
     })
     .await?;
     ok_json(&v)
@@ -1286,6 +1432,60 @@ mod tests {
     }
 
     #[test]
+    fn mounts_map_onto_core_mounts_and_volumes_onto_anonymous_ones() {
+        let body: CreateBody = serde_json::from_value(json!({
+            "Image": "busybox",
+            "Volumes": {"/anon": {}, "/named": {}},
+            "HostConfig": {
+                "Binds": ["named:/named"],
+                "Mounts": [
+                    {"Type": "volume", "Source": "v2", "Target": "/v2", "ReadOnly": true,
+                     "VolumeOptions": {"NoCopy": true}},
+                    {"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 1048576, "Mode": 448}},
+                    {"Type": "bind", "Source": "/tmp", "Target": "/b"}
+                ]
+            }
+        }))
+        .unwrap();
+        let o = create_options(body, None, "none").unwrap();
+        let vol = |n: Option<&str>, d: &str, opts: &[&str]| MountSpec::Volume {
+            name: n.map(String::from),
+            destination: d.into(),
+            options: opts.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(
+            o.mounts,
+            vec![
+                vol(Some("named"), "/named", &[]),
+                vol(Some("v2"), "/v2", &["ro", "nocopy"]),
+                MountSpec::Tmpfs {
+                    destination: "/t".into(),
+                    options: vec!["size=1048576".into(), "mode=700".into()],
+                },
+                MountSpec::Bind {
+                    source: "/tmp".into(),
+                    destination: "/b".into(),
+                    read_only: false,
+                },
+                vol(None, "/anon", &[]),
+            ]
+        );
+        for bad in [
+            json!({"Type": "bind", "Target": "/x"}),
+            json!({"Type": "bind", "Source": "/nonexistent-lpod-src", "Target": "/x"}),
+            json!({"Type": "tmpfs", "Source": "x", "Target": "/x"}),
+            json!({"Type": "volume", "Target": "rel"}),
+            json!({"Type": "npipe", "Target": "/x"}),
+        ] {
+            let m: MountBody = serde_json::from_value(bad.clone()).unwrap();
+            assert!(
+                matches!(mount_spec(m), Err(ApiError::BadRequest(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn unknown_fields_and_relative_binds_are_refused() {
         let e = check_keys(
             &json!({"Image": "x", "Imagee": 1}),
@@ -1294,11 +1494,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("Imagee"), "{e}");
-        assert!(matches!(
-            bind_mount("vol:/data"),
-            Err(ApiError::NotImplemented(_))
-        ));
+        assert_eq!(
+            bind_mount("vol:/data:ro,z").unwrap(),
+            MountSpec::Volume {
+                name: Some("vol".into()),
+                destination: "/data".into(),
+                options: vec!["ro".into(), "z".into()],
+            }
+        );
         assert!(matches!(bind_mount("/a"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(bind_mount("v:rel"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(bind_mount(":/x"), Err(ApiError::BadRequest(_))));
         assert_eq!(parse_signal("TERM").unwrap(), 15);
         assert!(parse_signal("NOPE").is_err());
     }

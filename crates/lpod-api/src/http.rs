@@ -112,6 +112,28 @@ fn core_status(e: &libpod_core::Error) -> StatusCode {
         | E::Device(_)
         | E::Id(_) => StatusCode::BAD_REQUEST,
         E::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+        E::Copy(c) => {
+            use libpod_core::CopyError as C;
+            match c {
+                C::NotFound { .. } => StatusCode::NOT_FOUND,
+                C::NoContainer(_)
+                | C::DirOntoFile { .. }
+                | C::StreamNeedsDir
+                | C::NotAnArchive
+                | C::InvalidDestination(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            }
+        }
+        E::Volume(v) => match **v {
+            libpod_core::VolumeError::NoSuch(_) => StatusCode::NOT_FOUND,
+            libpod_core::VolumeError::Exists(_) | libpod_core::VolumeError::InUse { .. } => {
+                StatusCode::CONFLICT
+            }
+            libpod_core::VolumeError::Driver(_) | libpod_core::VolumeError::Options(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        },
         other if looks_missing(&other.to_string()) => StatusCode::NOT_FOUND,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -189,6 +211,15 @@ impl Query {
             .rev()
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `k`, in order (`names=a&names=b`).
+    pub(crate) fn all(&self, k: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// A boolean: `1`, `true`, `True` are true; absent is `default`.
@@ -306,6 +337,74 @@ pub(crate) fn streamed(content_type: &'static str) -> (tokio::sync::mpsc::Sender
         hyper::header::HeaderValue::from_static(content_type),
     );
     (tx, r)
+}
+
+/// A blocking writer onto a [`streamed`] body (from a blocking thread). A client
+/// that went away is `BrokenPipe`.
+pub(crate) struct SenderWriter(pub tokio::sync::mpsc::Sender<Bytes>);
+
+impl Write for SenderWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .blocking_send(Bytes::copy_from_slice(buf))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A request body read as a blocking [`std::io::Read`] (on a blocking thread): a task
+/// pulls the body's frames and hands them over a bounded channel, so a large upload
+/// (a tar for `docker cp`, an image for `docker load`) is never held whole in memory.
+pub(crate) struct BodyReader {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+    cur: Bytes,
+}
+
+impl BodyReader {
+    /// Starts pulling `body` (call from the runtime).
+    pub(crate) fn spawn(body: Incoming) -> BodyReader {
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(async move {
+            let mut body = body;
+            while let Some(f) = body.frame().await {
+                let item = match f {
+                    Ok(f) => match f.into_data() {
+                        Ok(d) => Ok(d),
+                        Err(_) => continue,
+                    },
+                    Err(e) => Err(std::io::Error::other(format!(
+                        "reading the request body: {e}"
+                    ))),
+                };
+                let stop = item.is_err();
+                if tx.send(item).await.is_err() || stop {
+                    break;
+                }
+            }
+        });
+        BodyReader {
+            rx,
+            cur: Bytes::new(),
+        }
+    }
+}
+
+impl std::io::Read for BodyReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.cur.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(Ok(b)) => self.cur = b,
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.cur.len());
+        out[..n].copy_from_slice(&self.cur.split_to(n));
+        Ok(n)
+    }
 }
 
 /// Docker's stream framing: `[stream, 0, 0, 0, len as u32 BE] ++ data`.

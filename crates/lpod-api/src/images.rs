@@ -1,4 +1,5 @@
-//! `/images/*`: list, pull (`create`), inspect, history, tag, push, remove, prune.
+//! `/images/*`: list, pull (`create`), inspect, history, tag, push, remove, prune,
+//! save (`get`) and load.
 
 use std::sync::Arc;
 
@@ -85,6 +86,7 @@ pub(crate) async fn by_name(st: &Arc<AppState>, m: &Method, rest: &str, q: &Quer
         Some((name, "history")) if get => history(st, name).await,
         Some((name, "tag")) if post => tag(st, name, q).await,
         Some((name, "push")) if post => push(st, name, q).await,
+        Some((name, "get")) if get => save(st, &[name]).await,
         _ => Err(ApiError::NotFound(format!(
             "page not found: {m} /images/{rest} is not an endpoint of this API"
         ))),
@@ -249,7 +251,14 @@ fn progress_line(ev: &ProgressEvent) -> Option<Value> {
 fn send_line(tx: &tokio::sync::mpsc::Sender<bytes::Bytes>, v: &Value) {
     let mut b = serde_json::to_vec(v).unwrap_or_default();
     b.push(b'\n');
-    let _ = tx.blocking_send(b.into());
+    if tokio::runtime::Handle::try_current().is_ok() {
+        // A progress callback run on a thread of the registry client's own runtime
+        // (layer workers): blocking there panics. A full channel drops this progress
+        // line; the final lines are sent from the blocking thread below.
+        let _ = tx.try_send(b.into());
+    } else {
+        let _ = tx.blocking_send(b.into());
+    }
 }
 
 /// `POST /images/create?fromImage=&tag=` (credentials from `X-Registry-Auth`): pulls,
@@ -317,7 +326,7 @@ async fn push(st: &Arc<AppState>, name: &str, q: &Query) -> ApiResult {
             &tx,
             &json!({"status": format!("The push refers to repository [{dest}]")}),
         );
-        let r = rt.push(&dest, None, &PushOptions::default(), &|ev| {
+        let r = rt.push(&dest, Some(&dest), &PushOptions::default(), &|ev| {
             if let Some(v) = progress_line(&ev) {
                 send_line(&tx, &v);
             }
@@ -334,6 +343,135 @@ async fn push(st: &Arc<AppState>, name: &str, q: &Query) -> ApiResult {
         }
     });
     Ok(resp)
+}
+
+/// A file in the runtime's temp dir (0600), removed on drop: an image on its way out
+/// of the store or into it.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn create(
+        rt: &libpod_core::Runtime,
+        what: &str,
+    ) -> Result<(TempFile, std::fs::File), ApiError> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let dir = rt.config()?.tmp_dir();
+        libpod_core::libpod_storage::private::create_private_dir(&dir)
+            .map_err(|e| ApiError::Internal(format!("creating temp dir {}: {e}", dir.display())))?;
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.join(format!("lpod-api-{what}-{}-{n}.tar", std::process::id()));
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| ApiError::Internal(format!("creating {}: {e}", path.display())))?;
+        Ok((TempFile(path), f))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `GET /images/{name}/get` and `GET /images/get?names=A&names=B`: a docker-archive
+/// tar of the images (written to a temp file first: a missing image is a 404 before
+/// any byte goes out).
+pub(crate) async fn save(st: &Arc<AppState>, names: &[&str]) -> ApiResult {
+    if names.is_empty() {
+        return Err(ApiError::BadRequest(
+            "no image to save: give names=IMAGE".into(),
+        ));
+    }
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let rt = st.rt.clone();
+    let (tmp, file) = blocking(move || {
+        let store = rt.store()?;
+        for n in &names {
+            store.image(n).map_err(|_| no_such_image(n))?;
+        }
+        let (tmp, _) = TempFile::create(&rt, "save")?;
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        store.save(
+            &refs,
+            libpod_core::libpod_storage::ExportFormat::DockerArchive,
+            &tmp.0,
+        )?;
+        for n in &names {
+            let id = store.image(n).map(|i| i.id).unwrap_or_default();
+            rt.emit_event(libpod_core::events::Event::image(
+                &id,
+                "-",
+                libpod_core::events::EventStatus::Save,
+            ));
+        }
+        let f = std::fs::File::open(&tmp.0)
+            .map_err(|e| ApiError::Internal(format!("opening {}: {e}", tmp.0.display())))?;
+        Ok((tmp, f))
+    })
+    .await?;
+    let (tx, resp) = streamed("application/x-tar");
+    tokio::task::spawn_blocking(move || {
+        let _tmp = tmp;
+        let mut f = file;
+        if let Err(e) = std::io::copy(&mut f, &mut crate::http::SenderWriter(tx)) {
+            tracing::debug!(error = %e, "image archive stream ended early");
+        }
+    });
+    Ok(resp)
+}
+
+/// `POST /images/load?quiet=`: the body (a docker-archive or oci-archive tar) is
+/// loaded; the answer is Docker's JSON message stream, one `Loaded image: NAME` per
+/// name.
+pub(crate) async fn load(
+    st: &Arc<AppState>,
+    _q: &Query,
+    req: hyper::Request<hyper::body::Incoming>,
+) -> ApiResult {
+    let rt = st.rt.clone();
+    let mut body = crate::http::BodyReader::spawn(req.into_body());
+    let loaded = blocking(move || {
+        let (tmp, mut f) = TempFile::create(&rt, "load")?;
+        std::io::copy(&mut body, &mut f)
+            .map_err(|e| ApiError::BadRequest(format!("reading the image archive: {e}")))?;
+        drop(f);
+        let loaded = rt.store()?.load(&tmp.0).map_err(|e| match e {
+            // Not an image archive: the client's fault (and the temp path means nothing to it).
+            libpod_core::libpod_storage::StoreError::InvalidSource { msg, .. } => {
+                ApiError::BadRequest(format!("invalid image archive: {msg}"))
+            }
+            e => e.into(),
+        })?;
+        rt.emit_event(libpod_core::events::Event::image(
+            "",
+            "-",
+            libpod_core::events::EventStatus::LoadFromArchive,
+        ));
+        Ok(loaded)
+    })
+    .await?;
+    let mut out = Vec::new();
+    for img in &loaded {
+        let mut names: Vec<String> = img.names.clone();
+        if names.is_empty() {
+            names.push(format!("sha256:{}", img.id));
+        }
+        for n in names {
+            let line = json!({"stream": format!("Loaded image: {n}\n")});
+            out.extend_from_slice(line.to_string().as_bytes());
+            out.push(b'\n');
+        }
+    }
+    let mut r = hyper::Response::new(crate::http::full(out));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    Ok(r)
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 #![recursion_limit = "256"]
 
+mod archive;
 mod containers;
 mod events;
 mod exec;

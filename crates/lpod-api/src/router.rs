@@ -8,7 +8,7 @@ use hyper::{Method, Request};
 
 use crate::http::{ApiError, ApiResult, Query, Resp};
 use crate::state::AppState;
-use crate::{containers, events, exec, images, networks, system, volumes};
+use crate::{archive, containers, events, exec, images, networks, system, volumes};
 
 /// The path without a leading `/v1.NN` (any version: the CLI negotiates with `/_ping`).
 pub(crate) fn strip_version(path: &str) -> &str {
@@ -83,10 +83,11 @@ async fn route(st: Arc<AppState>, req: Request<Incoming>) -> ApiResult {
             let id = id.to_string();
             exec::create(&st, &id, req).await
         }
-        ["containers", _, "archive"] => Err(ApiError::NotImplemented(
-            "copying files (docker cp, /containers/{id}/archive) is not offered by lpod's API yet"
-                .into(),
-        )),
+        ["containers", id, "archive"] if get => archive::get(&st, &m, id, &q).await,
+        ["containers", id, "archive"] if is(&Method::PUT) => {
+            let id = id.to_string();
+            archive::put(&st, &id, &q, req).await
+        }
         ["containers", id] if del => containers::remove(&st, id, &q).await,
         ["exec", id, "start"] if post => {
             let id = id.to_string();
@@ -105,11 +106,8 @@ async fn route(st: Arc<AppState>, req: Request<Incoming>) -> ApiResult {
             images::pull_with(&st, &q, auth).await
         }
         ["images", "prune"] if post => images::prune(&st).await,
-        ["images", "load"] | ["images", "get"] | ["images", _, "get"] => {
-            Err(ApiError::NotImplemented(
-                "image load/save through the API is not offered by lpod yet".into(),
-            ))
-        }
+        ["images", "load"] if post => images::load(&st, &q, req).await,
+        ["images", "get"] if get => images::save(&st, &q.all("names")).await,
         ["images", rest @ ..] if !rest.is_empty() => {
             images::by_name(&st, &m, &rest.join("/"), &q).await
         }
@@ -126,7 +124,11 @@ async fn route(st: Arc<AppState>, req: Request<Incoming>) -> ApiResult {
             let id = id.to_string();
             networks::connect(&st, &id, req, false).await
         }
-        ["volumes", ..] => volumes::not_yet(&m, &seg),
+        ["volumes"] if get => volumes::list(&st, &q).await,
+        ["volumes", "create"] if post => volumes::create(&st, req).await,
+        ["volumes", "prune"] if post => volumes::prune(&st, &q).await,
+        ["volumes", name] if get => volumes::inspect(&st, name).await,
+        ["volumes", name] if del => volumes::remove(&st, name, &q).await,
         _ => Err(ApiError::NotFound(format!(
             "page not found: {m} {full} is not an endpoint of this API"
         ))),

@@ -194,7 +194,7 @@ fn base_name(given: &str) -> Option<PathBuf> {
 
 /// A writer sending chunks to a reader on another thread (no OS pipe: a closed
 /// reader must be an error, never a SIGPIPE).
-struct ChanWriter(mpsc::SyncSender<Vec<u8>>);
+pub(crate) struct ChanWriter(pub(crate) mpsc::SyncSender<Vec<u8>>);
 
 impl Write for ChanWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -208,10 +208,10 @@ impl Write for ChanWriter {
     }
 }
 
-struct ChanReader {
-    rx: mpsc::Receiver<Vec<u8>>,
-    cur: Vec<u8>,
-    pos: usize,
+pub(crate) struct ChanReader {
+    pub(crate) rx: mpsc::Receiver<Vec<u8>>,
+    pub(crate) cur: Vec<u8>,
+    pub(crate) pos: usize,
 }
 
 impl Read for ChanReader {

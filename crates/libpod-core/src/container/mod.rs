@@ -5,6 +5,7 @@
 mod attach;
 pub(crate) mod cleanup;
 pub(crate) mod copy;
+mod copy_archive;
 pub(crate) mod copy_error;
 pub(crate) mod create;
 pub(crate) mod deps;
@@ -38,6 +39,7 @@ use std::sync::Arc;
 pub use crate::network::InspectNetworkSettings;
 pub use attach::Attachment;
 pub use copy::{CopyEnd, CopyError, CopyOptions};
+pub use copy_archive::{go_file_mode, PathStat};
 pub use health_opts::{HealthOptions, HealthcheckError};
 pub use inspect::{
     bytes_size, human_size, InspectConfig, InspectData, InspectDevice, InspectHealth,
