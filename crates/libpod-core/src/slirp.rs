@@ -222,6 +222,117 @@ pub(crate) fn spawn(
     Ok(proc_)
 }
 
+/// pasta's arguments for published ports: `-t`/`-u [ADDR/]HOST:CONTAINER` each (`none`
+/// when there are none, so pasta forwards nothing by itself), and no forwarding from
+/// the namespace to the host's loopback (`-T none -U none`) or through the gateway
+/// address (`--no-map-gw`), as Podman runs it.
+pub(crate) fn pasta_port_args(
+    ports: &[libpod_config::PortMapping],
+) -> std::result::Result<Vec<String>, String> {
+    let mut tcp = Vec::new();
+    let mut udp = Vec::new();
+    for p in ports {
+        let spec = match p.host_ip {
+            Some(ip) => format!("{ip}/{}:{}", p.host_port, p.container_port),
+            None => format!("{}:{}", p.host_port, p.container_port),
+        };
+        match p.protocol {
+            libpod_config::Protocol::Tcp => tcp.push(spec),
+            libpod_config::Protocol::Udp => udp.push(spec),
+            libpod_config::Protocol::Sctp => {
+                return Err("pasta forwards tcp and udp only".to_string())
+            }
+        }
+    }
+    let mut args = Vec::new();
+    for (flag, list) in [("-t", tcp), ("-u", udp)] {
+        if list.is_empty() {
+            args.extend([flag.to_string(), "none".to_string()]);
+        }
+        for s in list {
+            args.extend([flag.to_string(), s]);
+        }
+    }
+    args.extend(
+        ["-T", "none", "-U", "none", "--no-map-gw"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    Ok(args)
+}
+
+/// Starts pasta (package passt) for the namespace at `netns`: it copies the host's
+/// addresses and routes in (`--config-net`), forwards `ports` from the host, and
+/// daemonizes once the namespace is configured, leaving its pid in a file beside `log`.
+/// The caller records the returned process in the container state.
+pub(crate) fn spawn_pasta(
+    id: &str,
+    netns: &Path,
+    log: &Path,
+    ports: &[libpod_config::PortMapping],
+) -> Result<SlirpProcess> {
+    let fail = |reason: String| -> Error {
+        NetworkError::Slirp4netns {
+            id: id.to_string(),
+            reason: format!("pasta: {reason}"),
+        }
+        .into()
+    };
+    let pid_file = log.with_file_name("pasta.pid");
+    let _ = std::fs::remove_file(&pid_file);
+    let log_file = std::fs::File::create(log)
+        .map_err(|e| fail(format!("create log {}: {e}", log.display())))?;
+    let mut cmd = Command::new("pasta");
+    cmd.arg("--config-net")
+        .arg("--quiet")
+        .arg("--pid")
+        .arg(&pid_file)
+        .args(pasta_port_args(ports).map_err(fail)?)
+        .arg("--netns")
+        .arg(netns)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log_file));
+    libpod_config::failpoint::scrub(&mut cmd);
+    // It returns once the namespace is configured (its daemon runs on).
+    let status = cmd.status().map_err(|e| {
+        fail(match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                "the pasta binary is not installed (package passt; not found in PATH)".to_string()
+            }
+            _ => format!("spawn: {e}"),
+        })
+    })?;
+    let said = || {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    if !status.success() {
+        let mut reason = format!("{status}: {}", said());
+        if reason.contains("/dev/net/tun") && crate::rootless::is_rootless() {
+            reason.push_str(
+                " (rootless networking needs /dev/net/tun readable and writable by the user: \
+                 ask root to `chmod 0666 /dev/net/tun` as stock distributions have it, or \
+                 use --network none)",
+            );
+        }
+        return Err(fail(reason));
+    }
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or_else(|| fail(format!("no pid in {}: {}", pid_file.display(), said())))?;
+    let start = crate::process::stat(pid)
+        .map_err(|_| fail(format!("its daemon {pid} exited at once: {}", said())))?
+        .start;
+    Ok(SlirpProcess {
+        pid,
+        start_time: start,
+    })
+}
+
 /// Asks slirp4netns (its API socket) to forward a host port to the container.
 fn add_hostfwd(api: &Path, p: &libpod_config::PortMapping) -> std::result::Result<(), String> {
     use std::io::{Read, Write};
