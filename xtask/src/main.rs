@@ -9,7 +9,9 @@
 //!   unit and doc tests alone and says so. `CI` set to a truthy value (1, true, yes, on)
 //!   reaches the tests as `CI=true`, so a missing prerequisite fails them.
 //! - `bench [state|oci|seccomp|storage|run|stats|pull|all]`: timings, lpod next to Podman, with ratios;
-//!   `bench scale [--n N]` (not in `all`): one container's verbs with N containers present.
+//!   `bench scale [--n N]` (not in `all`): one container's verbs with N containers present;
+//!   `bench rootless` (= `bench run --rootless`, not in `all`): rootless lpod next to rootless
+//!   Podman, run by a user the bench creates and removes.
 //! - `demo`: the README's main job: real containers and a pod through the CLI.
 //! - `cycles`: module-level import cycles inside each crate (exit 1 when any).
 //! - `stress [--procs N] [--ops M] [--debug] [--seed S] [--no-bridge]`: N concurrent
@@ -42,7 +44,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|stats|pull|scale [--n N]|all]|demo|stress [--procs N --ops M]|cycles|fuzz [TARGET] [--time SECS] [--list]>"
+                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run [--rootless]|rootless|stats|pull|scale [--n N]|all]|demo|stress [--procs N --ops M]|cycles|fuzz [TARGET] [--time SECS] [--list]>"
             );
             return if task == "help" {
                 ExitCode::SUCCESS
@@ -260,8 +262,13 @@ fn test(args: &[String]) -> Result<(), String> {
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
-    let which = args.first().map(String::as_str).unwrap_or("all");
-    let rest = &args[args.len().min(1)..];
+    let mut which = args.first().map(String::as_str).unwrap_or("all");
+    let mut rest = &args[args.len().min(1)..];
+    // `bench run --rootless`: the rootless run bench (issue 18).
+    if which == "run" && rest.first().map(String::as_str) == Some("--rootless") {
+        which = "rootless";
+        rest = &rest[1..];
+    }
     let all = ["state", "storage", "oci", "seccomp", "run", "stats", "pull"];
     let list: Vec<&str> = if which == "all" {
         all.to_vec()
@@ -272,7 +279,10 @@ fn bench(args: &[String]) -> Result<(), String> {
         setup::setup()?;
     }
     test_image()?;
-    if list.contains(&"run") || list.contains(&"stats") || list.contains(&"scale") {
+    if ["run", "stats", "scale", "rootless"]
+        .iter()
+        .any(|b| list.contains(b))
+    {
         // The run, stats and scale benches time the CLI too.
         run(cargo().args(["build", "--quiet", "--release", "-p", "lpod"]))?;
     }
@@ -287,6 +297,8 @@ fn bench(args: &[String]) -> Result<(), String> {
             "stats" => ("libpod-core", "bench_stats"),
             // Not in `all`: N=10k takes minutes (`--n N` for one N, e.g. 50k).
             "scale" => ("libpod-core", "bench_scale"),
+            // Not in `all`: it creates a user (useradd) for the rootless rows.
+            "rootless" => ("libpod-core", "bench_rootless"),
             other => return Err(format!("unknown bench {other:?}")),
         };
         eprintln!("== bench {b} ==");
