@@ -180,6 +180,7 @@ impl Drop for User {
         let _ = std::fs::remove_dir_all(format!("/tmp/podman-run-{}", self.uid));
         let _ = std::fs::remove_dir_all(format!("/tmp/containers-user-{}", self.uid));
         let _ = std::fs::remove_dir_all(&self.shared);
+        let _ = std::fs::remove_dir(format!("/tmp/lpod-intermediate-{}.0", self.uid));
         quiet({
             let mut c = Command::new("userdel");
             c.args(["-r", "-f", &self.name]);

@@ -219,6 +219,15 @@ impl Drop for TestUser {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         let _ = std::fs::remove_dir_all(self.run_dir());
+        // The intermediate mount points of --uidmap/--userns=auto containers.
+        if let Ok(rd) = std::fs::read_dir("/tmp") {
+            let prefix = format!("lpod-intermediate-{}.", self.uid);
+            for e in rd.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_dir(e.path());
+                }
+            }
+        }
         let _ = shadow("userdel", &["-r", "-f", &self.name]);
         // userdel removes the user's subordinate ranges; a leftover line would block
         // nothing but is removed all the same.
@@ -663,6 +672,14 @@ fn rootless_uidmap_and_userns_auto() {
         "/proc/self/uid_map",
     ]);
     assert_eq!(map_lines(&out), [(0, 1, 65536)]);
+    // The runtime reached the roots through a 0755 dir of the user's (the bind lived in
+    // conmon's own mount namespace only: empty here); the store stayed private.
+    let inter = PathBuf::from(format!("/tmp/lpod-intermediate-{}.0", u.uid));
+    let md = std::fs::metadata(&inter).expect("intermediate mount point");
+    assert_eq!((md.uid(), md.mode() & 0o777), (u.uid, 0o755));
+    assert_eq!(std::fs::read_dir(&inter).unwrap().count(), 0);
+    let store = std::fs::metadata(u.home.join(".local/share/lpod/storage")).unwrap();
+    assert_eq!(store.mode() & 0o077, 0, "store private: {:o}", store.mode());
     // Bad mappings fail by name and create nothing.
     for (args, named) in [
         (vec!["--uidmap", "0:1"], "0:1"),
