@@ -432,15 +432,17 @@ pub(crate) fn kill(p: &SlirpProcess) {
     }
 }
 
-/// Live slirp4netns processes among `procs` (pid and argv of each host process:
+/// Live slirp4netns (or pasta) processes among `procs` (pid and argv of each host process:
 /// one walk of `/proc` per audit) that serve a netns under `netns_dir` (this run
 /// root's): the container id (from the `lpod-ID` netns file name) and the process.
 pub(crate) fn find(procs: &[(i32, Vec<String>)], netns_dir: &Path) -> Vec<(String, SlirpProcess)> {
     procs
         .iter()
         .filter_map(|(pid, args)| {
-            let a0 = args.first()?;
-            if a0.rsplit('/').next() != Some("slirp4netns") {
+            let a0 = args.first()?.rsplit('/').next()?;
+            // pasta's daemon too (argv0 `pasta`, or `pasta.avx2` where passt execs its
+            // optimised build): it names the netns path the same way.
+            if a0 != "slirp4netns" && !a0.starts_with("pasta") {
                 return None;
             }
             let id = args.iter().find_map(|a| {
@@ -469,6 +471,61 @@ pub(crate) fn find(procs: &[(i32, Vec<String>)], netns_dir: &Path) -> Vec<(Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pasta_ports_forward_from_the_given_address() {
+        let p = |ip: Option<&str>, h, c, protocol| libpod_config::PortMapping {
+            host_ip: ip.map(|i| i.parse().unwrap()),
+            host_port: h,
+            container_port: c,
+            protocol,
+        };
+        let args = pasta_port_args(&[
+            p(Some("127.0.0.1"), 8080, 80, libpod_config::Protocol::Tcp),
+            p(None, 5353, 53, libpod_config::Protocol::Udp),
+        ])
+        .unwrap();
+        assert_eq!(
+            args,
+            [
+                "-t",
+                "127.0.0.1/8080:80",
+                "-u",
+                "5353:53",
+                "-T",
+                "none",
+                "-U",
+                "none",
+                "--no-map-gw"
+            ]
+        );
+        let none = pasta_port_args(&[]).unwrap();
+        assert_eq!(&none[..4], ["-t", "none", "-u", "none"]);
+        assert!(pasta_port_args(&[p(None, 1, 1, libpod_config::Protocol::Sctp)]).is_err());
+    }
+
+    #[test]
+    fn find_knows_pasta_by_its_netns_argument() {
+        let me = std::process::id() as i32;
+        let dir = Path::new("/run/x/netns");
+        let procs = vec![
+            (
+                me,
+                vec![
+                    "/usr/bin/pasta.avx2".to_string(),
+                    "--netns".into(),
+                    "/run/x/netns/lpod-abc".into(),
+                ],
+            ),
+            (
+                me,
+                vec!["/usr/bin/other".to_string(), "/run/x/netns/lpod-d".into()],
+            ),
+        ];
+        let found = find(&procs, dir);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "abc");
+    }
 
     #[test]
     fn addresses_follow_the_cidr() {
