@@ -12,6 +12,8 @@
 //!   `bench scale [--n N]` (not in `all`): one container's verbs with N containers present;
 //!   `bench api` (not in `all`): `docker run` through lpod's and Podman's API services, and
 //!   requests/s of the container list.
+//!   `bench rootless` (= `bench run --rootless`, not in `all`): rootless lpod next to rootless
+//!   Podman, run by a user the bench creates and removes.
 //! - `demo`: the README's main job: real containers and a pod through the CLI.
 //! - `cycles`: module-level import cycles inside each crate (exit 1 when any).
 //! - `stress [--procs N] [--ops M] [--debug] [--seed S] [--no-bridge]`: N concurrent
@@ -44,7 +46,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|stats|pull|scale [--n N]|api|all]|demo|stress [--procs N --ops M]|cycles|fuzz [TARGET] [--time SECS] [--list]>"
+                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run [--rootless]|rootless|stats|pull|scale [--n N]|api|all]|demo|stress [--procs N --ops M]|cycles|fuzz [TARGET] [--time SECS] [--list]>"
             );
             return if task == "help" {
                 ExitCode::SUCCESS
@@ -262,8 +264,13 @@ fn test(args: &[String]) -> Result<(), String> {
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
-    let which = args.first().map(String::as_str).unwrap_or("all");
-    let rest = &args[args.len().min(1)..];
+    let mut which = args.first().map(String::as_str).unwrap_or("all");
+    let mut rest = &args[args.len().min(1)..];
+    // `bench run --rootless`: the rootless run bench (issue 18).
+    if which == "run" && rest.first().map(String::as_str) == Some("--rootless") {
+        which = "rootless";
+        rest = &rest[1..];
+    }
     let all = ["state", "storage", "oci", "seccomp", "run", "stats", "pull"];
     let list: Vec<&str> = if which == "all" {
         all.to_vec()
@@ -274,11 +281,11 @@ fn bench(args: &[String]) -> Result<(), String> {
         setup::setup()?;
     }
     test_image()?;
-    if ["run", "stats", "scale", "api"]
+    if ["run", "stats", "scale", "api", "rootless"]
         .iter()
         .any(|b| list.contains(b))
     {
-        // The run, stats, scale and api benches time the CLI (and its service) too.
+        // The run, stats, scale, api and rootless benches time the CLI (and its service) too.
         run(cargo().args(["build", "--quiet", "--release", "-p", "lpod"]))?;
     }
     for b in list {
@@ -294,6 +301,8 @@ fn bench(args: &[String]) -> Result<(), String> {
             "scale" => ("libpod-core", "bench_scale"),
             // Not in `all`: starts two API services and 200 containers (minutes).
             "api" => ("libpod-core", "bench_api"),
+            // Not in `all`: it creates a user (useradd) for the rootless rows.
+            "rootless" => ("libpod-core", "bench_rootless"),
             other => return Err(format!("unknown bench {other:?}")),
         };
         eprintln!("== bench {b} ==");

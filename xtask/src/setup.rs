@@ -115,34 +115,47 @@ pub fn setup() -> Result<(), String> {
     Ok(())
 }
 
-/// Whether unprivileged users can open /dev/net/tun (or there is none to fix).
+/// Device nodes rootless lpod opens as the user: /dev/net/tun (slirp4netns, pasta) and
+/// /dev/fuse (fuse-overlayfs, the storage fallback).
+const USER_DEVICES: &[(&str, &str)] = &[
+    ("/dev/net/tun", "rootless networking (slirp4netns, pasta)"),
+    ("/dev/fuse", "the fuse-overlayfs storage fallback"),
+];
+
+/// Whether unprivileged users can open /dev/net/tun and /dev/fuse (or there are none
+/// to fix).
 pub fn tun_ready_for_users() -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata("/dev/net/tun").map_or(true, |m| m.permissions().mode() & 0o666 == 0o666)
+    USER_DEVICES.iter().all(|(d, _)| {
+        std::fs::metadata(d).map_or(true, |m| m.permissions().mode() & 0o666 == 0o666)
+    })
 }
 
-/// Rootless networking (slirp4netns, pasta) opens /dev/net/tun as the user. Stock
-/// distributions ship it 0666; our machines have it 0600 root, so it is opened up,
-/// and that change to the machine is printed.
+/// Rootless lpod opens /dev/net/tun and /dev/fuse as the user. Stock distributions
+/// ship them 0666; our machines have them 0600 root, so they are opened up, and that
+/// change to the machine is printed.
 fn tun_for_users() -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
-    let tun = Path::new("/dev/net/tun");
-    if !tun.exists() {
-        eprintln!("setup: no /dev/net/tun: rootless networking will be unavailable");
-        return Ok(());
+    for (dev, why) in USER_DEVICES {
+        let path = Path::new(dev);
+        let Ok(md) = std::fs::metadata(path) else {
+            eprintln!("setup: no {dev}: {why} will be unavailable");
+            continue;
+        };
+        if md.permissions().mode() & 0o666 == 0o666 {
+            continue;
+        }
+        if !is_root() {
+            return Err(format!("setup needs root to make {dev} 0666 for {why}"));
+        }
+        eprintln!(
+            "setup: CHANGING THE MACHINE: chmod 0666 {dev} (as stock distributions have \
+             it) so unprivileged users can open it for {why}"
+        );
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))
+            .map_err(|e| format!("chmod 0666 {dev}: {e}"))?;
     }
-    if tun_ready_for_users() {
-        return Ok(());
-    }
-    if !is_root() {
-        return Err("setup needs root to make /dev/net/tun 0666 for rootless networking".into());
-    }
-    eprintln!(
-        "setup: CHANGING THE MACHINE: chmod 0666 /dev/net/tun (as stock distributions have \
-         it) so unprivileged users' slirp4netns can open it"
-    );
-    std::fs::set_permissions(tun, std::fs::Permissions::from_mode(0o666))
-        .map_err(|e| format!("chmod 0666 /dev/net/tun: {e}"))
+    Ok(())
 }
 
 /// docker-py (the Docker SDK for Python), which lpod-api's client-library tests drive.

@@ -62,6 +62,10 @@ pub enum NetworkMode {
     /// A new namespace networked by a slirp4netns process (user-mode TCP/IP to
     /// the host's network), which lpod spawns on start and kills on teardown.
     Slirp4netns(SlirpOptions),
+    /// A new namespace networked by a pasta process (package passt: the host's
+    /// addresses and routes copied in, user-mode TCP/IP, `-p` forwarded from the host),
+    /// which lpod spawns on start and kills on teardown (recorded as slirp4netns's is).
+    Pasta,
 }
 
 /// The options of `--network slirp4netns[:OPTS]` (Podman's names).
@@ -210,6 +214,18 @@ pub struct RunSettings {
     /// which the user's own uid and gid are the same as on the host, and runs as them.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub keep_id: bool,
+    /// `--uidmap` (or the range `--userns=auto` picked): the container gets a user
+    /// namespace of its own with these uid mappings; the ids outside are those of the
+    /// namespace lpod runs in (rootless: the user's namespace, where 0 is the user).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uid_map: Vec<IdMap>,
+    /// `--gidmap` (or `--userns=auto`'s range), as `uid_map`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gid_map: Vec<IdMap>,
+    /// `--userns=auto[:size=N]`: the size asked for (`uid_map`/`gid_map` hold the range
+    /// picked at create, which later `auto` containers do not overlap).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userns_auto: Option<u32>,
     /// `--log-opt tag=`: conmon's log tag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_tag: Option<String>,
@@ -267,6 +283,78 @@ pub struct RunSettings {
     /// `--cgroupns`: `Host` or `Private` (`None`: the default, the host's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroupns: Option<NamespaceMode>,
+}
+
+/// One line of a user namespace's id map: `size` ids from `container_id` inside are
+/// `host_id`.. outside (Podman's `--uidmap CONTAINER:HOST:SIZE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdMap {
+    /// First id inside the container.
+    pub container_id: u32,
+    /// First id outside.
+    pub host_id: u32,
+    /// How many ids.
+    pub size: u32,
+}
+
+/// Why an `--uidmap`/`--gidmap` value is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid id mapping {value:?}: {why} (expected CONTAINER_ID:HOST_ID:SIZE)")]
+pub struct IdMapError {
+    /// The value given.
+    pub value: String,
+    /// What is wrong with it.
+    pub why: String,
+}
+
+impl IdMap {
+    /// Parses `CONTAINER:HOST:SIZE` (size at least 1, neither range past `u32::MAX`).
+    ///
+    /// ```
+    /// use libpod_config::IdMap;
+    /// let m = IdMap::parse("0:100:5000").unwrap();
+    /// assert_eq!((m.container_id, m.host_id, m.size), (0, 100, 5000));
+    /// assert!(IdMap::parse("0:100").is_err());
+    /// assert!(IdMap::parse("0:1:0").is_err());
+    /// ```
+    pub fn parse(value: &str) -> Result<IdMap, IdMapError> {
+        let err = |why: &str| IdMapError {
+            value: value.to_string(),
+            why: why.to_string(),
+        };
+        let f: Vec<&str> = value.split(':').collect();
+        if f.len() != 3 {
+            return Err(err("three fields are needed"));
+        }
+        let num = |s: &str, what: &str| {
+            s.trim()
+                .parse::<u32>()
+                .map_err(|_| err(&format!("{what} {s:?} is not a number")))
+        };
+        let m = IdMap {
+            container_id: num(f[0], "container id")?,
+            host_id: num(f[1], "host id")?,
+            size: num(f[2], "size")?,
+        };
+        if m.size == 0 {
+            return Err(err("size must be at least 1"));
+        }
+        if u64::from(m.container_id) + u64::from(m.size) > 1 << 32
+            || u64::from(m.host_id) + u64::from(m.size) > 1 << 32
+        {
+            return Err(err("the range goes past the largest id"));
+        }
+        Ok(m)
+    }
+
+    /// The id outside that `inside` maps onto through `maps`, if any line covers it.
+    pub fn to_host(maps: &[IdMap], inside: u32) -> Option<u32> {
+        maps.iter().find_map(|m| {
+            let off = inside.checked_sub(m.container_id)?;
+            (off < m.size).then(|| m.host_id + off)
+        })
+    }
 }
 
 /// Where `--init`'s binary appears in the container (Podman's path).

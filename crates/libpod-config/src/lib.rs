@@ -28,10 +28,10 @@ pub mod volume;
 pub mod arbitrary;
 
 pub use container::{
-    ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, LogDriver,
-    Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkOptions, NetworkStatus,
-    PortMapping, Protocol, Resources, RestartPolicy, RunSettings, SecurityConfig, SlirpOptions,
-    SlirpProcess, Ulimit, INIT_PATH_IN_CONTAINER,
+    ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, IdMap,
+    IdMapError, LogDriver, Mount, MountKind, NamespaceMode, Namespaces, NetworkMode,
+    NetworkOptions, NetworkStatus, PortMapping, Protocol, Resources, RestartPolicy, RunSettings,
+    SecurityConfig, SlirpOptions, SlirpProcess, Ulimit, INIT_PATH_IN_CONTAINER,
 };
 pub use duration::go_duration;
 pub use health::{

@@ -532,6 +532,9 @@ impl RuntimeConfig {
         RuntimeConfig {
             auth_file: Some(p.run.join("auth.json")),
             default_network_mode: "slirp4netns".into(),
+            // Chosen on first use: native overlay in the user namespace, else
+            // fuse-overlayfs, else vfs (see libpod-storage's `Store::open_with`).
+            storage_driver: String::new(),
             ..RuntimeConfig::with_roots(&p.data, &p.run)
         }
     }
@@ -591,7 +594,8 @@ impl RuntimeConfig {
             cni_cache_dir,
             cni_config_dir,
             auth_file,
-            default_network_mode
+            default_network_mode,
+            storage_driver
         );
         Ok(cfg)
     }

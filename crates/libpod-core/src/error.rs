@@ -105,6 +105,18 @@ pub enum Error {
         /// Why it cannot be, and what to use instead.
         why: String,
     },
+    /// `--userns=auto` found no free range of ids of the size asked for.
+    #[error("--userns=auto: no free range of {size} ids ({free} of the {total} ids {pool} are free; remove containers with their own user namespace or ask for fewer with auto:size=N)")]
+    NoFreeIdRange {
+        /// Ids asked for.
+        size: u32,
+        /// Ids not taken by other containers.
+        free: u64,
+        /// Ids in the pool.
+        total: u64,
+        /// Where the pool comes from.
+        pool: &'static str,
+    },
     /// Bad input, worded as Podman words it (its system tests match the text).
     #[error("{0}")]
     Rejected(String),

@@ -275,6 +275,7 @@ pub(crate) fn mode_name(mode: &NetworkMode) -> String {
         NetworkMode::Host => "host".to_string(),
         NetworkMode::Bridge => "bridge".to_string(),
         NetworkMode::Slirp4netns(_) => "slirp4netns".to_string(),
+        NetworkMode::Pasta => "pasta".to_string(),
         NetworkMode::Pod => "pod".to_string(),
         NetworkMode::Container { id } => format!("container:{id}"),
     }
@@ -669,8 +670,9 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
         }
         NetworkMode::Slirp4netns(ref o) => {
             let o = o.clone();
-            setup_slirp(l, &o, spec)
+            setup_slirp(l, Some(&o), spec)
         }
+        NetworkMode::Pasta => setup_slirp(l, None, spec),
         NetworkMode::Bridge => {
             // A leftover of an earlier run (crash): release it first.
             if l.st.netns_path.is_some() {
@@ -735,9 +737,11 @@ pub(crate) fn setup(l: &mut Locked<'_>) -> Result<NetSpec> {
 
 /// `--network slirp4netns`: a new netns, slirp4netns serving it (pid recorded
 /// in the state), /etc files with Podman's slirp4netns addresses.
+/// `--network slirp4netns` (`o` its options) or, with `o` None, `--network pasta`: a
+/// new namespace served by the user-mode network process lpod spawns and records.
 fn setup_slirp(
     l: &mut Locked<'_>,
-    o: &libpod_config::SlirpOptions,
+    o: Option<&libpod_config::SlirpOptions>,
     mut spec: NetSpec,
 ) -> Result<NetSpec> {
     let p = l.p;
@@ -747,7 +751,17 @@ fn setup_slirp(
             tracing::warn!(error = %e, "releasing a stale network");
         }
     }
-    let (addr, _gateway, dns) = crate::slirp::addresses(o)?;
+    let (addr, dns) = match o {
+        Some(o) => {
+            let (addr, _gateway, dns) = crate::slirp::addresses(o)?;
+            (addr, Some(dns))
+        }
+        // pasta gives the namespace the host's own address.
+        None => (
+            crate::slirp::host_address().unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)),
+            None,
+        ),
+    };
     let dir = netns_dir(p);
     libpod_storage::private::create_private_dir(&dir)
         .map_err(|e| Error::io("create directory", &dir, e))?;
@@ -758,13 +772,22 @@ fn setup_slirp(
     let edir = etc_dir(p, &id);
     libpod_storage::private::create_private_dir(&edir)
         .map_err(|e| Error::io("create directory", &edir, e))?;
-    let proc_ = match crate::slirp::spawn(
-        &id,
-        ns.path(),
-        &edir.join("slirp4netns.log"),
-        o,
-        &l.cfg.port_mappings,
-    ) {
+    let spawned = match o {
+        Some(o) => crate::slirp::spawn(
+            &id,
+            ns.path(),
+            &edir.join("slirp4netns.log"),
+            o,
+            &l.cfg.port_mappings,
+        ),
+        None => crate::slirp::spawn_pasta(
+            &id,
+            ns.path(),
+            &edir.join("pasta.log"),
+            &l.cfg.port_mappings,
+        ),
+    };
+    let proc_ = match spawned {
         Ok(pr) => pr,
         Err(e) => {
             if let Err(d) = ns.destroy() {
@@ -781,9 +804,10 @@ fn setup_slirp(
     l.save()?;
     spec.net = Some(Namespace::Join(path));
     let host = crate::slirp::host_address();
-    // slirp4netns's DNS forwarder first, then the host's own servers (Podman keeps
-    // them; loopback ones are unreachable from the container's netns).
-    let mut servers = vec![dns.to_string()];
+    // slirp4netns's DNS forwarder first (pasta: none, its namespace has the host's
+    // routes), then the host's own servers (Podman keeps them; loopback ones are
+    // unreachable from the container's netns).
+    let mut servers: Vec<String> = dns.iter().map(|d| d.to_string()).collect();
     let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     for line in host_resolv.lines() {
         let mut f = line.split_whitespace();
@@ -911,7 +935,10 @@ pub(crate) fn teardown(l: &mut Locked<'_>) -> Vec<Error> {
     if let Some(sp) = l.st.slirp4netns.take() {
         crate::slirp::kill(&sp);
     }
-    if matches!(l.cfg.namespaces.network, NetworkMode::Slirp4netns(_)) {
+    if matches!(
+        l.cfg.namespaces.network,
+        NetworkMode::Slirp4netns(_) | NetworkMode::Pasta
+    ) {
         if let Some(path) = l.st.netns_path.clone() {
             if let Err(source) = Netns::destroy_path(&path) {
                 errs.push(

@@ -153,6 +153,125 @@ fn keep_id_map(own: u32, total: u32) -> IdMapping {
     v
 }
 
+/// A half-open range of ids `[start, start + size)`.
+pub(crate) type IdRange = (u64, u64);
+
+/// The ids `--userns=auto` may hand out, from a `uid_map`/`gid_map` text of the
+/// namespace lpod runs in (`map`) or, as real root, from the `containers` entries of
+/// `/etc/subuid`/`/etc/subgid` (`subids`): rootless, every id of the user's namespace
+/// but 0 (the user itself), as Podman.
+pub(crate) fn auto_pool(rootless: bool, map: &str, subids: &[SubIdRange]) -> Vec<IdRange> {
+    if !rootless {
+        return subids
+            .iter()
+            .map(|r| (u64::from(r.start), u64::from(r.count)))
+            .collect();
+    }
+    let mut pool: Vec<IdRange> = map
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<u64> = l
+                .split_whitespace()
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            (f.len() == 3).then(|| (f[0], f[2]))
+        })
+        .filter_map(|(start, size)| {
+            // Id 0 is the user: never handed out.
+            if start == 0 {
+                (size > 1).then_some((1, size - 1))
+            } else {
+                Some((start, size))
+            }
+        })
+        .collect();
+    pool.sort_unstable();
+    pool
+}
+
+/// The first `size` ids of `pool` that overlap nothing in `used` (first fit, as
+/// containers/storage's auto user namespaces).
+pub(crate) fn pick_free(pool: &[IdRange], used: &[IdRange], size: u32) -> Option<u32> {
+    let size = u64::from(size);
+    let mut used: Vec<IdRange> = used.to_vec();
+    used.sort_unstable();
+    for &(start, len) in pool {
+        let end = start + len;
+        let mut at = start;
+        while at + size <= end {
+            match used.iter().find(|&&(s, n)| s < at + size && at < s + n) {
+                Some(&(s, n)) => at = s + n,
+                None => return u32::try_from(at).ok(),
+            }
+        }
+    }
+    None
+}
+
+/// How many ids of `pool` nothing in `used` covers (for the error message).
+pub(crate) fn free_ids(pool: &[IdRange], used: &[IdRange]) -> u64 {
+    // Merge `used` first so an id two containers share is counted once.
+    let mut merged: Vec<IdRange> = Vec::new();
+    let mut sorted = used.to_vec();
+    sorted.sort_unstable();
+    for (s, n) in sorted {
+        match merged.last_mut() {
+            Some((ms, mn)) if s <= *ms + *mn => *mn = (*mn).max(s + n - *ms),
+            _ => merged.push((s, n)),
+        }
+    }
+    pool.iter()
+        .map(|&(start, len)| {
+            let taken: u64 = merged
+                .iter()
+                .map(|&(s, n)| (start + len).min(s + n).saturating_sub(start.max(s)))
+                .sum();
+            len - taken
+        })
+        .sum()
+}
+
+/// Podman's intermediate mount point: a 0755 directory of the caller's own in `$TMPDIR`
+/// (else /tmp), `lpod-intermediate-UID.N`, on which conmon's private mount namespace
+/// binds the root of a container whose own user namespace cannot traverse the store (see
+/// `libpod_oci::CreateOptions::root_bind`). A directory of that name someone else owns
+/// is passed over (the next N), never used.
+pub(crate) fn intermediate_mountpoint() -> crate::Result<PathBuf> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let host_uid = Identity::current().host_uid();
+    let (me, my_gid) = (
+        nix::unistd::geteuid().as_raw(),
+        nix::unistd::getegid().as_raw(),
+    );
+    let tmp = std::env::var_os("TMPDIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    for i in 0..100 {
+        let dir = tmp.join(format!("lpod-intermediate-{host_uid}.{i}"));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {
+                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))
+                    .map_err(|e| crate::Error::io("chmod 0755", &dir, e))?;
+                return Ok(dir);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let md = std::fs::symlink_metadata(&dir)
+                    .map_err(|e| crate::Error::io("stat", &dir, e))?;
+                if md.is_dir() && md.uid() == me && md.gid() == my_gid {
+                    return Ok(dir);
+                }
+            }
+            Err(e) => return Err(crate::Error::io("create", &dir, e)),
+        }
+    }
+    Err(crate::Error::io(
+        "find a free intermediate mount point in",
+        tmp,
+        std::io::Error::other("100 names taken by other users"),
+    ))
+}
+
 /// What [`enter`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entered {
@@ -575,6 +694,32 @@ mod tests {
             ["0", "1000", "1", "1", "100000", "65536", "65537", "300000", "10"]
         );
         assert_eq!(IdMaps::map_args(5, &[]), ["0", "5", "1"]);
+    }
+
+    #[test]
+    fn auto_takes_the_first_free_range_after_the_user() {
+        let pool = auto_pool(true, "0 1000 1\n1 100000 65536\n", &[]);
+        assert_eq!(pool, [(1, 65536)]);
+        assert_eq!(pick_free(&pool, &[], 65536), Some(1));
+        assert_eq!(pick_free(&pool, &[(1, 65536)], 1), None);
+        assert_eq!(pick_free(&pool, &[(1, 1000)], 1000), Some(1001));
+        // A hole too small is skipped, a later one taken.
+        assert_eq!(
+            pick_free(&pool, &[(1, 1000), (1500, 1000)], 1000),
+            Some(2500)
+        );
+        assert_eq!(
+            pick_free(&pool, &[(1, 1000), (1500, 1000)], 499),
+            Some(1001)
+        );
+        assert_eq!(free_ids(&[(1, 10)], &[(3, 2)]), 8);
+        // Root: the `containers` ranges.
+        let subs = [SubIdRange {
+            start: 200000,
+            count: 10,
+        }];
+        assert_eq!(auto_pool(false, "", &subs), [(200000, 10)]);
+        assert_eq!(pick_free(&auto_pool(false, "", &subs), &[], 11), None);
     }
 
     #[test]

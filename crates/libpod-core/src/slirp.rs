@@ -222,6 +222,117 @@ pub(crate) fn spawn(
     Ok(proc_)
 }
 
+/// pasta's arguments for published ports: `-t`/`-u [ADDR/]HOST:CONTAINER` each (`none`
+/// when there are none, so pasta forwards nothing by itself), and no forwarding from
+/// the namespace to the host's loopback (`-T none -U none`) or through the gateway
+/// address (`--no-map-gw`), as Podman runs it.
+pub(crate) fn pasta_port_args(
+    ports: &[libpod_config::PortMapping],
+) -> std::result::Result<Vec<String>, String> {
+    let mut tcp = Vec::new();
+    let mut udp = Vec::new();
+    for p in ports {
+        let spec = match p.host_ip {
+            Some(ip) => format!("{ip}/{}:{}", p.host_port, p.container_port),
+            None => format!("{}:{}", p.host_port, p.container_port),
+        };
+        match p.protocol {
+            libpod_config::Protocol::Tcp => tcp.push(spec),
+            libpod_config::Protocol::Udp => udp.push(spec),
+            libpod_config::Protocol::Sctp => {
+                return Err("pasta forwards tcp and udp only".to_string())
+            }
+        }
+    }
+    let mut args = Vec::new();
+    for (flag, list) in [("-t", tcp), ("-u", udp)] {
+        if list.is_empty() {
+            args.extend([flag.to_string(), "none".to_string()]);
+        }
+        for s in list {
+            args.extend([flag.to_string(), s]);
+        }
+    }
+    args.extend(
+        ["-T", "none", "-U", "none", "--no-map-gw"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    Ok(args)
+}
+
+/// Starts pasta (package passt) for the namespace at `netns`: it copies the host's
+/// addresses and routes in (`--config-net`), forwards `ports` from the host, and
+/// daemonizes once the namespace is configured, leaving its pid in a file beside `log`.
+/// The caller records the returned process in the container state.
+pub(crate) fn spawn_pasta(
+    id: &str,
+    netns: &Path,
+    log: &Path,
+    ports: &[libpod_config::PortMapping],
+) -> Result<SlirpProcess> {
+    let fail = |reason: String| -> Error {
+        NetworkError::Slirp4netns {
+            id: id.to_string(),
+            reason: format!("pasta: {reason}"),
+        }
+        .into()
+    };
+    let pid_file = log.with_file_name("pasta.pid");
+    let _ = std::fs::remove_file(&pid_file);
+    let log_file = std::fs::File::create(log)
+        .map_err(|e| fail(format!("create log {}: {e}", log.display())))?;
+    let mut cmd = Command::new("pasta");
+    cmd.arg("--config-net")
+        .arg("--quiet")
+        .arg("--pid")
+        .arg(&pid_file)
+        .args(pasta_port_args(ports).map_err(fail)?)
+        .arg("--netns")
+        .arg(netns)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log_file));
+    libpod_config::failpoint::scrub(&mut cmd);
+    // It returns once the namespace is configured (its daemon runs on).
+    let status = cmd.status().map_err(|e| {
+        fail(match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                "the pasta binary is not installed (package passt; not found in PATH)".to_string()
+            }
+            _ => format!("spawn: {e}"),
+        })
+    })?;
+    let said = || {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    if !status.success() {
+        let mut reason = format!("{status}: {}", said());
+        if reason.contains("/dev/net/tun") && crate::rootless::is_rootless() {
+            reason.push_str(
+                " (rootless networking needs /dev/net/tun readable and writable by the user: \
+                 ask root to `chmod 0666 /dev/net/tun` as stock distributions have it, or \
+                 use --network none)",
+            );
+        }
+        return Err(fail(reason));
+    }
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or_else(|| fail(format!("no pid in {}: {}", pid_file.display(), said())))?;
+    let start = crate::process::stat(pid)
+        .map_err(|_| fail(format!("its daemon {pid} exited at once: {}", said())))?
+        .start;
+    Ok(SlirpProcess {
+        pid,
+        start_time: start,
+    })
+}
+
 /// Asks slirp4netns (its API socket) to forward a host port to the container.
 fn add_hostfwd(api: &Path, p: &libpod_config::PortMapping) -> std::result::Result<(), String> {
     use std::io::{Read, Write};
@@ -321,15 +432,17 @@ pub(crate) fn kill(p: &SlirpProcess) {
     }
 }
 
-/// Live slirp4netns processes among `procs` (pid and argv of each host process:
+/// Live slirp4netns (or pasta) processes among `procs` (pid and argv of each host process:
 /// one walk of `/proc` per audit) that serve a netns under `netns_dir` (this run
 /// root's): the container id (from the `lpod-ID` netns file name) and the process.
 pub(crate) fn find(procs: &[(i32, Vec<String>)], netns_dir: &Path) -> Vec<(String, SlirpProcess)> {
     procs
         .iter()
         .filter_map(|(pid, args)| {
-            let a0 = args.first()?;
-            if a0.rsplit('/').next() != Some("slirp4netns") {
+            let a0 = args.first()?.rsplit('/').next()?;
+            // pasta's daemon too (argv0 `pasta`, or `pasta.avx2` where passt execs its
+            // optimised build): it names the netns path the same way.
+            if a0 != "slirp4netns" && !a0.starts_with("pasta") {
                 return None;
             }
             let id = args.iter().find_map(|a| {
@@ -358,6 +471,61 @@ pub(crate) fn find(procs: &[(i32, Vec<String>)], netns_dir: &Path) -> Vec<(Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pasta_ports_forward_from_the_given_address() {
+        let p = |ip: Option<&str>, h, c, protocol| libpod_config::PortMapping {
+            host_ip: ip.map(|i| i.parse().unwrap()),
+            host_port: h,
+            container_port: c,
+            protocol,
+        };
+        let args = pasta_port_args(&[
+            p(Some("127.0.0.1"), 8080, 80, libpod_config::Protocol::Tcp),
+            p(None, 5353, 53, libpod_config::Protocol::Udp),
+        ])
+        .unwrap();
+        assert_eq!(
+            args,
+            [
+                "-t",
+                "127.0.0.1/8080:80",
+                "-u",
+                "5353:53",
+                "-T",
+                "none",
+                "-U",
+                "none",
+                "--no-map-gw"
+            ]
+        );
+        let none = pasta_port_args(&[]).unwrap();
+        assert_eq!(&none[..4], ["-t", "none", "-u", "none"]);
+        assert!(pasta_port_args(&[p(None, 1, 1, libpod_config::Protocol::Sctp)]).is_err());
+    }
+
+    #[test]
+    fn find_knows_pasta_by_its_netns_argument() {
+        let me = std::process::id() as i32;
+        let dir = Path::new("/run/x/netns");
+        let procs = vec![
+            (
+                me,
+                vec![
+                    "/usr/bin/pasta.avx2".to_string(),
+                    "--netns".into(),
+                    "/run/x/netns/lpod-abc".into(),
+                ],
+            ),
+            (
+                me,
+                vec!["/usr/bin/other".to_string(), "/run/x/netns/lpod-d".into()],
+            ),
+        ];
+        let found = find(&procs, dir);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "abc");
+    }
 
     #[test]
     fn addresses_follow_the_cidr() {

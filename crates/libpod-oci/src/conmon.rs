@@ -312,7 +312,14 @@ impl ConmonRuntime {
         env.push(("_OCI_SYNCPIPE".into(), first.to_string()));
         env.push(("_OCI_STARTPIPE".into(), (first + 1).to_string()));
         tracing::debug!(?args, "spawning conmon");
-        let mut child = spawn_with_fds(&self.cfg.conmon_path, &args, &env, &fds, id)?;
+        let mut child = spawn_with_fds(
+            &self.cfg.conmon_path,
+            &args,
+            &env,
+            &fds,
+            id,
+            opts.root_bind.as_ref(),
+        )?;
         drop(preserved);
         drop(sync_w);
         drop(start_r);

@@ -216,7 +216,7 @@ impl ConmonRuntime {
             fds.push(&attach_w);
         }
         let mut child =
-            spawn_with_fds(&self.cfg.conmon_path, &args, &env, &fds, id).map_err(fail)?;
+            spawn_with_fds(&self.cfg.conmon_path, &args, &env, &fds, id, None).map_err(fail)?;
         drop(sync_w);
         drop(start_r);
         drop(attach_w);

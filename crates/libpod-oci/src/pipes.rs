@@ -74,7 +74,26 @@ pub(crate) fn spawn_with_fds(
     env: &[(String, String)],
     fds: &[&OwnedFd],
     id: &str,
+    root_bind: Option<&(std::path::PathBuf, std::path::PathBuf)>,
 ) -> Result<Child, OciError> {
+    // Built before the fork: the child must not allocate.
+    let bind = match root_bind {
+        Some((src, dst)) => {
+            let c = |p: &Path| {
+                std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).map_err(|_| {
+                    OciError::Spawn {
+                        binary: binary.to_path_buf(),
+                        source: std::io::Error::other(format!(
+                            "root bind path {} has a NUL byte",
+                            p.display()
+                        )),
+                    }
+                })
+            };
+            Some((c(src)?, c(dst)?))
+        }
+        None => None,
+    };
     // Targets 3..3+len must stay below the duplicated sources (>= 10).
     debug_assert!(fds.len() <= 7, "spawn_with_fds: at most 7 descriptors");
     let high: Vec<OwnedFd> = fds
@@ -96,10 +115,32 @@ pub(crate) fn spawn_with_fds(
     // `high`, which stay open in the parent until spawn returns, and all are >= 10 while the
     // targets start at 3, so a dup2 never overwrites a source still to be copied (at most 7
     // fds are passed). dup2 clears FD_CLOEXEC on the target, so exactly these are inherited.
+    // With a root bind: unshare, mount and errno are async-signal-safe system calls on
+    // C strings built before the fork, in the child's own new mount namespace.
     unsafe {
         cmd.pre_exec(move || {
             for (i, raw) in raws.iter().enumerate() {
                 if libc::dup2(*raw, FIRST_PIPE_FD + i as i32) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            if let Some((src, dst)) = &bind {
+                if libc::unshare(libc::CLONE_NEWNS) < 0
+                    || libc::mount(
+                        std::ptr::null(),
+                        c"/".as_ptr(),
+                        std::ptr::null(),
+                        libc::MS_REC | libc::MS_SLAVE,
+                        std::ptr::null(),
+                    ) < 0
+                    || libc::mount(
+                        src.as_ptr(),
+                        dst.as_ptr(),
+                        std::ptr::null(),
+                        libc::MS_BIND,
+                        std::ptr::null(),
+                    ) < 0
+                {
                     return Err(std::io::Error::last_os_error());
                 }
             }

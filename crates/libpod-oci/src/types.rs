@@ -29,6 +29,13 @@ pub struct CreateOptions {
     /// Pass this many inherited descriptors (3 ..) into the container (`--preserve-fds`);
     /// only those the process declared with [`crate::set_inherited_fds`].
     pub preserve_fds: u32,
+    /// `(source, target)`: conmon (and so the runtime) starts in a mount namespace of its
+    /// own, a slave of the caller's, in which `source` (the mounted root) is bind-mounted
+    /// on `target` (the spec's root path). Podman's intermediate mount point: a rootless
+    /// container whose user namespace does not map the user cannot traverse the user's
+    /// private store, but can reach a 0755 directory; the bind lives and dies with
+    /// conmon's namespace, so nothing is left to unmount.
+    pub root_bind: Option<(PathBuf, PathBuf)>,
 }
 
 /// What [`OciRuntime::create`](crate::OciRuntime::create) returns.

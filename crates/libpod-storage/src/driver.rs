@@ -57,6 +57,52 @@ impl std::str::FromStr for DriverKind {
     }
 }
 
+/// How the overlay driver mounts a container's root (Podman's storage.conf
+/// `mount_program`, and whether the kernel's overlayfs may be tried first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlayOptions {
+    /// Try the kernel's overlayfs (default). Off, or where the kernel refuses it (an
+    /// unprivileged user namespace on an older kernel), the FUSE program is next.
+    pub native: bool,
+    /// The FUSE program to fall back on (or always use).
+    pub mount_program: MountProgram,
+}
+
+impl Default for OverlayOptions {
+    fn default() -> Self {
+        OverlayOptions {
+            native: true,
+            mount_program: MountProgram::Auto,
+        }
+    }
+}
+
+/// Which FUSE overlay program the overlay driver may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MountProgram {
+    /// `fuse-overlayfs` from `PATH`, when the kernel's overlayfs cannot be used.
+    Auto,
+    /// None: without the kernel's overlayfs a new store falls back to vfs.
+    Never,
+    /// Always this program (Podman's `mount_program = PATH`).
+    Always(PathBuf),
+}
+
+/// The FUSE overlay program's name, looked up in `PATH` (Debian package fuse-overlayfs).
+pub const FUSE_OVERLAYFS: &str = "fuse-overlayfs";
+
+/// `name` found in `PATH` (or `name` itself when it has a slash and exists).
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    if name.contains('/') {
+        return Path::new(name).is_file().then(|| PathBuf::from(name));
+    }
+    let path = std::env::var_os("PATH")
+        .unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin".into());
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
 /// Errors from driver operations.
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
@@ -69,6 +115,16 @@ pub enum DriverError {
         path: PathBuf,
         /// The error.
         source: io::Error,
+    },
+    /// The FUSE overlay program failed to mount.
+    #[error("{program} could not mount an overlay at {target}: {msg}")]
+    MountProgram {
+        /// The program.
+        program: PathBuf,
+        /// The mount point.
+        target: PathBuf,
+        /// What it said (or why it could not run).
+        msg: String,
     },
     /// Copying a layer tree failed.
     #[error("copying {from} to {to}: {msg}")]
@@ -174,6 +230,51 @@ pub(crate) fn mount_overlay(
         MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH,
     )
     .map_err(|e| io("attaching overlay at", target)(e.into()))
+}
+
+/// Mounts an overlay at `target` through the FUSE program `program`
+/// (fuse-overlayfs: `-o lowerdir=A:B,upperdir=U,workdir=W TARGET`; it stays running
+/// until the mount is unmounted).
+pub(crate) fn mount_fuse_overlay(
+    program: &Path,
+    lowers: &[PathBuf],
+    upper: &Path,
+    work: &Path,
+    target: &Path,
+) -> Result<(), DriverError> {
+    let joined = lowers
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(":");
+    let opts = format!(
+        "lowerdir={joined},upperdir={},workdir={}",
+        upper.display(),
+        work.display()
+    );
+    let err = |msg: String| DriverError::MountProgram {
+        program: program.to_path_buf(),
+        target: target.to_path_buf(),
+        msg,
+    };
+    // Its daemon must not hold our output pipes open.
+    let out = libpod_failpoint::scrub(&mut Command::new(program))
+        .arg("-o")
+        .arg(&opts)
+        .arg(target)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|e| err(e.to_string()))?;
+    if !out.status.success() {
+        return Err(err(format!(
+            "{}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
 }
 
 /// Mounts a read-only overlay of `lowers` (nearest first, at least two) at `target`.
@@ -295,8 +396,9 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<(), DriverError> {
     }
 }
 
-/// Mounts a tiny overlay under `dir` to check overlayfs works here (with whiteouts).
-pub(crate) fn probe_overlay(dir: &Path) -> Result<(), DriverError> {
+/// Mounts a tiny overlay under `dir` to check overlayfs works here (with whiteouts):
+/// the kernel's (`program` None) or through a FUSE program.
+pub(crate) fn probe_overlay(dir: &Path, program: Option<&Path>) -> Result<(), DriverError> {
     let probe = dir.join(format!("overlay-probe-{}", rand::random::<u32>()));
     let res = (|| {
         for d in ["lower", "upper", "work", "merged"] {
@@ -312,12 +414,17 @@ pub(crate) fn probe_overlay(dir: &Path) -> Result<(), DriverError> {
         )
         .map_err(|e| io("mknod whiteout in", &probe)(e.into()))?;
         let merged = probe.join("merged");
-        mount_overlay(
-            &[probe.join("lower")],
-            &probe.join("upper"),
-            &probe.join("work"),
-            &merged,
-        )?;
+        let lowers = [probe.join("lower")];
+        match program {
+            None => mount_overlay(&lowers, &probe.join("upper"), &probe.join("work"), &merged)?,
+            Some(p) => mount_fuse_overlay(
+                p,
+                &lowers,
+                &probe.join("upper"),
+                &probe.join("work"),
+                &merged,
+            )?,
+        }
         let hidden = !merged.join("f").exists();
         unmount_path(&merged)?;
         if hidden {

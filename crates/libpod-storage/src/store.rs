@@ -272,6 +272,9 @@ pub struct Store {
     pub(crate) graph_root: PathBuf,
     pub(crate) run_root: PathBuf,
     pub(crate) driver: DriverKind,
+    /// Overlay: the FUSE program container roots are mounted with (`None`: the
+    /// kernel's overlayfs).
+    pub(crate) mount_program: Option<PathBuf>,
     /// What `open` found readable by other users and made private.
     pub(crate) tightened: Vec<PathBuf>,
 }
@@ -333,11 +336,62 @@ fn short_link() -> String {
         .collect()
 }
 
+/// The overlay way that works here, in the order of `overlay`: the kernel's
+/// (`Ok(None)`), else the FUSE program (`Ok(Some)`); the error says why neither did.
+fn choose_overlay(root: &Path, overlay: &driver::OverlayOptions) -> Result<Option<PathBuf>> {
+    let unavailable = |source| StoreError::OverlayUnavailable {
+        root: root.to_path_buf(),
+        source,
+    };
+    let fuse = |why: Option<DriverError>| -> Result<Option<PathBuf>> {
+        let program = match &overlay.mount_program {
+            driver::MountProgram::Always(p) => p.clone(),
+            driver::MountProgram::Auto => match driver::find_program(driver::FUSE_OVERLAYFS) {
+                Some(p) => p,
+                None => {
+                    return Err(unavailable(why.unwrap_or(DriverError::MountProgram {
+                        program: driver::FUSE_OVERLAYFS.into(),
+                        target: root.to_path_buf(),
+                        msg: "not found in PATH (Debian package fuse-overlayfs)".into(),
+                    })))
+                }
+            },
+            driver::MountProgram::Never => {
+                return Err(unavailable(why.unwrap_or(DriverError::MountProgram {
+                    program: driver::FUSE_OVERLAYFS.into(),
+                    target: root.to_path_buf(),
+                    msg: "native overlay is off (overlay.native=false) and the FUSE program is too (overlay.mount_program=none)".into(),
+                })))
+            }
+        };
+        driver::probe_overlay(root, Some(&program)).map_err(unavailable)?;
+        if let Some(e) = why {
+            tracing::info!("kernel overlay unusable ({e}), using {}", program.display());
+        }
+        Ok(Some(program))
+    };
+    if matches!(overlay.mount_program, driver::MountProgram::Always(_)) || !overlay.native {
+        return fuse(None);
+    }
+    match driver::probe_overlay(root, None) {
+        Ok(()) => Ok(None),
+        Err(e) => fuse(Some(e)),
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) a store. With `driver: None`, probes overlay by
     /// mounting a tiny overlay inside the graph root and falls back to vfs.
-    #[tracing::instrument(skip_all, fields(graph_root = %opts.graph_root.display()))]
     pub fn open(opts: StoreOptions) -> Result<Store> {
+        Store::open_with(opts, &driver::OverlayOptions::default())
+    }
+
+    /// [`Store::open`] with the overlay driver's choices: the kernel's overlayfs first
+    /// (unless `overlay.native` is off), then a FUSE program (fuse-overlayfs), then, for
+    /// a new store without a requested driver, vfs. A store that took the FUSE program
+    /// keeps it (`graph_root/mount-program`).
+    #[tracing::instrument(skip_all, fields(graph_root = %opts.graph_root.display()))]
+    pub fn open_with(opts: StoreOptions, overlay: &driver::OverlayOptions) -> Result<Store> {
         for d in [&opts.graph_root, &opts.run_root] {
             private::create_private_dir(d).map_err(io_at(d))?;
         }
@@ -348,6 +402,7 @@ impl Store {
             graph_root: graph_root.clone(),
             run_root,
             driver: DriverKind::Vfs,
+            mount_program: None,
             tightened,
         };
         // Not `lock()`: open decides itself whether to recover (below).
@@ -364,7 +419,14 @@ impl Store {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => None,
                 Err(e) => return Err(io_at(&driver_file)(e)),
             };
-        let driver = match (existing, opts.driver) {
+        let program_file = graph_root.join("mount-program");
+        let recorded = match fs::read_to_string(&program_file) {
+            Ok(s) if !s.trim().is_empty() => Some(PathBuf::from(s.trim())),
+            Ok(_) => None,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io_at(&program_file)(e)),
+        };
+        let (driver, mount_program) = match (existing, opts.driver) {
             (Some(e), Some(r)) if e != r => {
                 return Err(StoreError::DriverMismatch {
                     root: graph_root,
@@ -372,25 +434,38 @@ impl Store {
                     requested: r,
                 })
             }
-            (Some(e), _) => e,
+            (Some(DriverKind::Overlay), _) => match (&overlay.mount_program, recorded) {
+                (driver::MountProgram::Always(p), _) => (DriverKind::Overlay, Some(p.clone())),
+                (_, Some(p)) => (DriverKind::Overlay, Some(p)),
+                (_, None) if overlay.native => (DriverKind::Overlay, None),
+                (_, None) => (
+                    DriverKind::Overlay,
+                    Some(choose_overlay(&graph_root, overlay)?.ok_or_else(|| {
+                        StoreError::OverlayUnavailable {
+                            root: graph_root.clone(),
+                            source: DriverError::MountProgram {
+                                program: driver::FUSE_OVERLAYFS.into(),
+                                target: graph_root.clone(),
+                                msg: "native overlay is off (overlay.native=false) and no FUSE overlay program is allowed".into(),
+                            },
+                        }
+                    })?),
+                ),
+            },
+            (Some(e), _) => (e, None),
             (None, Some(DriverKind::Overlay)) => {
-                driver::probe_overlay(&graph_root).map_err(|source| {
-                    StoreError::OverlayUnavailable {
-                        root: graph_root.clone(),
-                        source,
-                    }
-                })?;
-                DriverKind::Overlay
+                (DriverKind::Overlay, choose_overlay(&graph_root, overlay)?)
             }
-            (None, Some(DriverKind::Vfs)) => DriverKind::Vfs,
-            (None, None) => match driver::probe_overlay(&graph_root) {
-                Ok(()) => DriverKind::Overlay,
+            (None, Some(DriverKind::Vfs)) => (DriverKind::Vfs, None),
+            (None, None) => match choose_overlay(&graph_root, overlay) {
+                Ok(program) => (DriverKind::Overlay, program),
                 Err(e) => {
                     tracing::info!("overlay unusable ({e}), using vfs");
-                    DriverKind::Vfs
+                    (DriverKind::Vfs, None)
                 }
             },
         };
+        store.mount_program = mount_program;
         store.driver = driver;
         for d in [
             store.tmp_dir(),
@@ -408,6 +483,11 @@ impl Store {
         }
         if existing.is_none() {
             write_private(&driver_file, driver.as_str().as_bytes())?;
+        }
+        if let Some(p) = &store.mount_program {
+            if !program_file.exists() {
+                write_private(&program_file, p.to_string_lossy().as_bytes())?;
+            }
         }
         store.init_metadata_locked()?;
         // An older store's containers.json becomes one record per container.
@@ -481,6 +561,26 @@ impl Store {
     /// all its parts.
     pub fn tightened(&self) -> &[PathBuf] {
         &self.tightened
+    }
+
+    /// The FUSE program the overlay driver mounts container roots with (`None`: the
+    /// kernel's overlayfs, or vfs).
+    pub fn mount_program(&self) -> Option<&Path> {
+        self.mount_program.as_deref()
+    }
+
+    /// Mounts a read-write overlay at `target` the way this store does it.
+    pub(crate) fn mount_rw_overlay(
+        &self,
+        lowers: &[PathBuf],
+        upper: &Path,
+        work: &Path,
+        target: &Path,
+    ) -> std::result::Result<(), DriverError> {
+        match &self.mount_program {
+            None => driver::mount_overlay(lowers, upper, work, target),
+            Some(p) => driver::mount_fuse_overlay(p, lowers, upper, work, target),
+        }
     }
 
     /// The driver in use.
@@ -1318,7 +1418,7 @@ impl Store {
                     None => self.overlay_lowers(&layers, parent.as_deref()),
                 };
                 let dir = self.layer_dir(&rec.layer_id);
-                driver::mount_overlay(&lowers, &dir.join("diff"), &dir.join("work"), &cl.rootfs)?;
+                self.mount_rw_overlay(&lowers, &dir.join("diff"), &dir.join("work"), &cl.rootfs)?;
             }
             1
         };

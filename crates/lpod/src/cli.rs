@@ -1078,10 +1078,20 @@ pub struct CreateFlags {
     /// Time zone of the container: a zone name, or `local` for the host's.
     #[arg(long, value_name = "TZ")]
     pub tz: Option<String>,
-    /// User namespace: `host` (the default: rootless, the user's own namespace) or
-    /// `keep-id` (rootless: the user's own uid and gid inside, and the container runs as them).
+    /// User namespace: `host` (the default: rootless, the user's own namespace),
+    /// `keep-id` (rootless: the user's own uid and gid inside, and the container runs as
+    /// them) or `auto[:size=N]` (a namespace of its own on N free ids, default 65536,
+    /// that no other container's overlaps).
     #[arg(long, value_name = "MODE")]
     pub userns: Option<String>,
+    /// A user namespace of its own with this uid mapping `CONTAINER_ID:HOST_ID:SIZE`
+    /// (repeatable; rootless, HOST_ID counts in the user's namespace, where 0 is you).
+    #[arg(long, value_name = "MAP")]
+    pub uidmap: Vec<String>,
+    /// As --uidmap, for gids (without it the uid mapping is used for gids, and
+    /// the other way round).
+    #[arg(long, value_name = "MAP")]
+    pub gidmap: Vec<String>,
     /// Write the container's id to this file (which must not exist yet).
     #[arg(long, value_name = "FILE")]
     pub cidfile: Option<PathBuf>,

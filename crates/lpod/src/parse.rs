@@ -100,8 +100,8 @@ pub enum ParseError {
         "invalid network {0:?}: expected none, host, bridge, container:NAME or network names (a,b)"
     )]
     Network(String),
-    /// `--network` names a user-mode network lpod has not (pasta).
-    #[error("network mode {0:?} is not supported: lpod provides slirp4netns for user-mode networking, not pasta; use slirp4netns, bridge, a network name, host or none")]
+    /// `--network pasta:OPTS`: pasta's own options are not passed through.
+    #[error("network mode {0:?} is not supported: lpod runs pasta with its own options (use pasta without options, slirp4netns, bridge, a network name, host or none)")]
     NetworkUnsupported(String),
     /// An option of `--network slirp4netns:OPTS` lpod does not know or cannot parse.
     #[error("invalid slirp4netns option {opt:?}: {reason}")]
@@ -531,6 +531,8 @@ pub enum NetworkMode {
     Container(String),
     /// A new namespace served by slirp4netns (`slirp4netns[:OPTS]`).
     Slirp4netns(libpod_core::libpod_config::SlirpOptions),
+    /// A new namespace served by pasta (`pasta`).
+    Pasta,
 }
 
 /// Parses the options of `slirp4netns:OPTS` (comma-separated, Podman's names).
@@ -582,9 +584,8 @@ pub fn network(s: &str) -> Result<NetworkMode, ParseError> {
         _ if s.starts_with("slirp4netns:") => Ok(NetworkMode::Slirp4netns(slirp_options(
             &s["slirp4netns:".len()..],
         )?)),
-        _ if s == "pasta" || s.starts_with("pasta:") => {
-            Err(ParseError::NetworkUnsupported(s.into()))
-        }
+        "pasta" => Ok(NetworkMode::Pasta),
+        _ if s.starts_with("pasta:") => Err(ParseError::NetworkUnsupported(s.into())),
         _ if s.starts_with("container:") => match &s["container:".len()..] {
             "" => Err(ParseError::Network(s.into())),
             c => Ok(NetworkMode::Container(c.to_string())),
@@ -972,8 +973,9 @@ mod tests {
             network("slirp4netns:enable_ipv6=yes"),
             Err(ParseError::SlirpOption { .. })
         ));
+        assert!(matches!(network("pasta"), Ok(NetworkMode::Pasta)));
         assert!(matches!(
-            network("pasta"),
+            network("pasta:-T,none"),
             Err(ParseError::NetworkUnsupported(_))
         ));
         // A network that merely starts with the word is a network name.

@@ -211,6 +211,7 @@ pub fn keep_id(mode: Option<&str>) -> Result<Option<(u32, u32)>, crate::cmd::Cli
     use crate::cmd::CliError;
     match mode.unwrap_or("") {
         "" | "host" => Ok(None),
+        m if m == "auto" || m.starts_with("auto:") => Ok(None),
         "keep-id" => match libpod_config::rootless::Identity::current() {
             libpod_config::rootless::Identity::Rootless { uid, gid, .. } => Ok(Some((uid, gid))),
             libpod_config::rootless::Identity::Root => Err(CliError::Usage(
@@ -218,14 +219,73 @@ pub fn keep_id(mode: Option<&str>) -> Result<Option<(u32, u32)>, crate::cmd::Cli
             )),
         },
         other => Err(CliError::Usage(format!(
-            "--userns={other}: not supported by lpod (use host or keep-id)"
+            "--userns={other}: not supported by lpod (use host, keep-id or auto[:size=N])"
         ))),
     }
+}
+
+/// The default size of an `--userns=auto` range (Podman's rootless default, 65536).
+pub const USERNS_AUTO_SIZE: u32 = 65536;
+
+/// `--userns=auto[:size=N]` → the number of ids asked for; other modes → `None`.
+pub fn userns_auto(mode: Option<&str>) -> Result<Option<u32>, crate::cmd::CliError> {
+    use crate::cmd::CliError;
+    let Some(rest) = mode.and_then(|m| m.strip_prefix("auto")) else {
+        return Ok(None);
+    };
+    let opts = match rest {
+        "" => return Ok(Some(USERNS_AUTO_SIZE)),
+        r => r.strip_prefix(':').ok_or_else(|| {
+            CliError::Usage(format!(
+                "--userns=auto{r}: not supported by lpod (use auto or auto:size=N)"
+            ))
+        })?,
+    };
+    let mut size = USERNS_AUTO_SIZE;
+    for o in opts.split(',') {
+        match o.split_once('=') {
+            Some(("size", n)) => {
+                size = n.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--userns=auto: size {n:?} is not a number of ids above 0"
+                    ))
+                })?
+            }
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "--userns=auto: option {o:?} is not supported by lpod (size=N is)"
+                )))
+            }
+        }
+    }
+    Ok(Some(size))
+}
+
+/// `--uidmap`/`--gidmap` values.
+pub fn id_maps(values: &[String]) -> Result<Vec<libpod_config::IdMap>, crate::cmd::CliError> {
+    values
+        .iter()
+        .map(|v| {
+            libpod_config::IdMap::parse(v).map_err(|e| crate::cmd::CliError::Usage(e.to_string()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn userns_auto_sizes() {
+        assert_eq!(userns_auto(None).unwrap(), None);
+        assert_eq!(userns_auto(Some("keep-id")).unwrap(), None);
+        assert_eq!(userns_auto(Some("auto")).unwrap(), Some(USERNS_AUTO_SIZE));
+        assert_eq!(userns_auto(Some("auto:size=500")).unwrap(), Some(500));
+        assert!(userns_auto(Some("auto:size=0")).is_err());
+        assert!(userns_auto(Some("auto:uidmapping=0:1:2")).is_err());
+        assert!(userns_auto(Some("autox")).is_err());
+        assert!(keep_id(Some("auto:size=5")).unwrap().is_none());
+    }
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|s| s.to_string()).collect()

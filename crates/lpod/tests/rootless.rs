@@ -219,6 +219,15 @@ impl Drop for TestUser {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         let _ = std::fs::remove_dir_all(self.run_dir());
+        // The intermediate mount points of --uidmap/--userns=auto containers.
+        if let Ok(rd) = std::fs::read_dir("/tmp") {
+            let prefix = format!("lpod-intermediate-{}.", self.uid);
+            for e in rd.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_dir(e.path());
+                }
+            }
+        }
         let _ = shadow("userdel", &["-r", "-f", &self.name]);
         // userdel removes the user's subordinate ranges; a leftover line would block
         // nothing but is removed all the same.
@@ -559,9 +568,133 @@ fn rootless_keep_id_runs_as_the_users_own_ids() {
     let f = std::fs::metadata(dir.join("f")).unwrap();
     assert_eq!((f.uid(), f.gid()), (u.uid, u.gid));
     // Other modes are refused by name.
-    let out = u.run(&["create", "--userns", "auto", &img, "true"]);
-    out.assert_error(125, "--userns=auto");
-    assert!(out.stderr.contains("--userns=auto"), "{out:?}");
+    let out = u.run(&["create", "--userns", "bogus", &img, "true"]);
+    out.assert_error(125, "--userns=bogus");
+    assert!(out.stderr.contains("--userns=bogus"), "{out:?}");
+}
+
+#[test]
+fn rootless_uidmap_and_userns_auto() {
+    let Some(u) = TestUser::create() else { return };
+    let img = u.load_image();
+    // --uidmap: the ids outside count in the user's namespace (0 is the user, 1.. its
+    // subordinate range); one map given serves for gids too.
+    let dir = u.home.join("mapped");
+    std::fs::create_dir(&dir).unwrap();
+    // Owned by the id root inside will have (subuid base + 99, see below).
+    std::os::unix::fs::chown(&dir, Some(u.subuid.0 + 99), Some(u.gid)).unwrap();
+    let vol = format!("{}:/data", dir.display());
+    let out = u.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--uidmap",
+        "0:100:5000",
+        "-v",
+        &vol,
+        &img,
+        "sh",
+        "-c",
+        "cat /proc/self/uid_map /proc/self/gid_map; id -u; stat -c %u:%g /bin/busybox /etc/passwd; touch /data/f",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        map_lines(&lines[..2].join("\n")),
+        [(0, 100, 5000), (0, 100, 5000)],
+        "{out}"
+    );
+    assert_eq!(lines[2], "0", "{out}");
+    // The image's root files were shifted onto the mapping: root's inside.
+    assert_eq!(&lines[3..5], ["0:0", "0:0"], "{out}");
+    // Root inside is id 100 of the user's namespace: subuid base + 99 on the host.
+    let f = std::fs::metadata(dir.join("f")).unwrap();
+    assert_eq!(f.uid(), u.subuid.0 + 99, "host owner of a file root wrote");
+    // --userns=auto:size=N: ranges after the user's own id, none overlapping another's.
+    u.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "a1",
+        "--network",
+        "none",
+        "--userns",
+        "auto:size=1000",
+        &img,
+        "sleep",
+        "1000",
+    ]);
+    let a1 = map_lines(&u.ok(&["exec", "a1", "cat", "/proc/self/uid_map"]));
+    assert_eq!(a1, [(0, 1, 1000)]);
+    let out = u.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--userns=auto:size=1000",
+        &img,
+        "sh",
+        "-c",
+        "cat /proc/self/uid_map /proc/self/gid_map; stat -c %u /bin",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        map_lines(&lines[..2].join("\n")),
+        [(0, 1001, 1000), (0, 1001, 1000)],
+        "{out}"
+    );
+    assert_eq!(lines[2], "0", "{out}");
+    // Plain auto asks for 65536 ids: the user has 65536 in all and a1 holds 1000.
+    let out = u.run(&[
+        "create",
+        "--network",
+        "none",
+        "--userns",
+        "auto",
+        &img,
+        "true",
+    ]);
+    out.assert_error(125, "auto without room");
+    assert!(
+        out.stderr.contains("--userns=auto") && out.stderr.contains("no free range"),
+        "{out:?}"
+    );
+    u.ok(&["rm", "-f", "-t", "0", "a1"]);
+    let out = u.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--userns",
+        "auto",
+        &img,
+        "cat",
+        "/proc/self/uid_map",
+    ]);
+    assert_eq!(map_lines(&out), [(0, 1, 65536)]);
+    // The runtime reached the roots through a 0755 dir of the user's (the bind lived in
+    // conmon's own mount namespace only: empty here); the store stayed private.
+    let inter = PathBuf::from(format!("/tmp/lpod-intermediate-{}.0", u.uid));
+    let md = std::fs::metadata(&inter).expect("intermediate mount point");
+    assert_eq!((md.uid(), md.mode() & 0o777), (u.uid, 0o755));
+    assert_eq!(std::fs::read_dir(&inter).unwrap().count(), 0);
+    let store = std::fs::metadata(u.home.join(".local/share/lpod/storage")).unwrap();
+    assert_eq!(store.mode() & 0o077, 0, "store private: {:o}", store.mode());
+    // Bad mappings fail by name and create nothing.
+    for (args, named) in [
+        (vec!["--uidmap", "0:1"], "0:1"),
+        (vec!["--uidmap", "0:70000:10"], "0:70000:10"),
+        (vec!["--userns", "auto:size=x"], "size"),
+        (vec!["--userns", "keep-id", "--uidmap", "0:1:10"], "keep-id"),
+    ] {
+        let mut a = vec!["create", "--network", "none"];
+        a.extend(args.iter().copied());
+        a.extend([img.as_str(), "true"]);
+        let out = u.run(&a);
+        out.assert_error(125, &format!("{args:?}"));
+        assert!(out.stderr.contains(named), "{args:?}: {out:?}");
+    }
+    assert!(u.ok(&["ps", "-a", "-q"]).trim().is_empty());
 }
 
 /// Rootless networking opens /dev/net/tun as the user (`cargo xtask setup` makes it 0666).
@@ -600,6 +733,72 @@ fn rootless_default_network_publishes_a_loopback_port() {
     let body = poll_until("published port answers", POLL_LIMIT, || http_get(port, "/"));
     assert!(body.contains("hello-rootless"), "{body}");
     u.ok(&["rm", "-f", "web"]);
+}
+
+/// Pids of the user's processes whose name starts with `pas` (pasta, pasta.avx2).
+fn pasta_processes(u: &TestUser) -> Vec<i32> {
+    u.processes()
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with("pas"))
+        })
+        .collect()
+}
+
+#[test]
+fn rootless_pasta_publishes_a_loopback_port() {
+    let Some(u) = TestUser::create() else { return };
+    if !tun_open_for_users() || !require(which("pasta").is_some(), "pasta (package passt)") {
+        return;
+    }
+    let img = u.load_image();
+    let port = reserve_port();
+    let publish = format!("127.0.0.1:{port}:80");
+    u.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "--network",
+        "pasta",
+        "-p",
+        &publish,
+        &img,
+        "sh",
+        "-c",
+        "mkdir -p /www && echo hello-pasta > /www/index.html && exec httpd -f -p 80 -h /www",
+    ]);
+    let mode = u.ok(&["inspect", "--format", "{{.HostConfig.NetworkMode}}", "web"]);
+    assert_eq!(mode.trim(), "pasta");
+    assert_eq!(
+        pasta_processes(&u).len(),
+        1,
+        "one pasta serves the container"
+    );
+    let body = poll_until("published port answers", POLL_LIMIT, || http_get(port, "/"));
+    assert!(body.contains("hello-pasta"), "{body}");
+    // The namespace has more than loopback: pasta configured an interface in it.
+    let links = u.ok(&["exec", "web", "ip", "-o", "link"]);
+    assert!(links.lines().count() >= 2, "{links}");
+    u.ok(&["rm", "-f", "-t", "0", "web"]);
+    // Killed by pid on teardown (reaped by whoever adopted the daemon: polled).
+    poll_until("pasta gone with the container", POLL_LIMIT, || {
+        let left: Vec<i32> = pasta_processes(&u)
+            .into_iter()
+            .filter(|p| {
+                !std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|s| {
+                    s.rsplit(')')
+                        .next()
+                        .is_some_and(|r| r.trim_start().starts_with('Z'))
+                })
+            })
+            .collect();
+        left.is_empty().then_some(())
+    });
+    // pasta's own options are not passed through: refused by name.
+    let out = u.run(&["create", "--network", "pasta:-T,auto", &img, "true"]);
+    out.assert_error(125, "pasta:OPTS");
+    assert!(out.stderr.contains("pasta"), "{out:?}");
 }
 
 #[test]
@@ -649,4 +848,374 @@ fn root_mode_is_not_rootless() {
         serde_json::from_str(&l.ok(&["info", "--format", "json"])).unwrap();
     assert_eq!(info["host"]["security"]["rootless"], false);
     let _ = Path::new("/");
+}
+
+/// Writes the user's `~/.config/lpod/lpod.toml`.
+fn write_user_config(u: &TestUser, text: &str) {
+    let dir = u.home.join(".config/lpod");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("lpod.toml"), text).unwrap();
+    for d in [u.home.join(".config"), dir.clone(), dir.join("lpod.toml")] {
+        std::os::unix::fs::chown(&d, Some(u.uid), Some(u.gid)).unwrap();
+    }
+}
+
+/// Runs the multilayer image (whiteout and opaque dir) and checks what it shows.
+fn assert_multilayer_runs(u: &TestUser) {
+    let tar = u.shared.path().join("multilayer.tar");
+    u.ok(&["load", "-i", tar.to_str().unwrap()]);
+    let out = u.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "localhost/multilayer:latest",
+        "sh",
+        "-c",
+        "ls /data; ls /opaque; cat /etc/motd; echo w > /data/new.txt && cat /data/new.txt",
+    ]);
+    let words: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(
+        words,
+        ["keep.txt", "layer3.txt", "new.txt", "layer3", "w"],
+        "whiteout and opaque dir honoured, root writable: {out}"
+    );
+}
+
+#[test]
+fn rootless_storage_falls_back_to_fuse_overlayfs_then_vfs() {
+    let fuse_ok = which("fuse-overlayfs").is_some()
+        && std::fs::metadata("/dev/fuse").is_ok_and(|m| m.mode() & 0o006 == 0o006);
+    if !require(
+        fuse_ok,
+        "fuse-overlayfs and a /dev/fuse users may open (cargo xtask setup installs it and makes it 0666)",
+    ) {
+        return;
+    }
+    // Native overlay refused by the knob: fuse-overlayfs mounts the roots.
+    let Some(u) = TestUser::create() else { return };
+    write_user_config(&u, "storage_options = [\"overlay.native=false\"]\n");
+    let info: serde_json::Value =
+        serde_json::from_str(&u.ok(&["info", "--format", "json"])).unwrap();
+    assert_eq!(info["store"]["graphDriverName"], "overlay", "{info}");
+    let prog = info["store"]["graphOptions"]["overlay.mount_program"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(prog.ends_with("fuse-overlayfs"), "{info}");
+    assert_multilayer_runs(&u);
+    let img = u.load_image();
+    u.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "f",
+        "--network",
+        "none",
+        &img,
+        "sleep",
+        "1000",
+    ]);
+    let mounts = u.ok(&["unshare", "cat", "/proc/self/mountinfo"]);
+    assert!(
+        mounts
+            .lines()
+            .any(|l| l.contains(" - fuse") && l.contains("/merged")),
+        "the running container's root is a FUSE mount: {mounts}"
+    );
+    u.ok(&["rm", "-f", "-t", "0", "f"]);
+    // A later command keeps the program the store took (no knob needed any more).
+    write_user_config(&u, "");
+    let info: serde_json::Value =
+        serde_json::from_str(&u.ok(&["info", "--format", "json"])).unwrap();
+    assert_eq!(
+        info["store"]["graphOptions"]["overlay.mount_program"], prog,
+        "{info}"
+    );
+    // Neither native overlay nor a FUSE program: a new store is vfs.
+    let Some(v) = TestUser::create() else { return };
+    write_user_config(
+        &v,
+        "storage_options = [\"overlay.native=false\", \"overlay.mount_program=none\"]\n",
+    );
+    let info: serde_json::Value =
+        serde_json::from_str(&v.ok(&["info", "--format", "json"])).unwrap();
+    assert_eq!(info["store"]["graphDriverName"], "vfs", "{info}");
+    assert_multilayer_runs(&v);
+    // A bad value is refused by name.
+    write_user_config(&v, "storage_options = [\"overlay.native=maybe\"]\n");
+    let out = v.run(&["ps"]);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("overlay.native"), "{out:?}");
+}
+
+/// The steps (lpod arguments, the failpoint armed) that reach core failpoint `fp` as a
+/// rootless user: the root suite's cases (tests/failpoints.rs) with `--network none`.
+fn rootless_case(img: &str, fp: &'static str) -> Vec<(Vec<String>, Option<&'static str>)> {
+    let v = |a: &[&str]| -> Vec<String> {
+        a.iter()
+            .map(|s| if *s == "IMG" { img } else { s }.to_string())
+            .collect()
+    };
+    let create = v(&[
+        "create",
+        "--name",
+        "c",
+        "--network",
+        "none",
+        "IMG",
+        "sleep",
+        "1000",
+    ]);
+    let run = v(&[
+        "run",
+        "-d",
+        "--name",
+        "c",
+        "--network",
+        "none",
+        "IMG",
+        "sleep",
+        "1000",
+    ]);
+    let health = |interval: &str| {
+        v(&[
+            "run",
+            "-d",
+            "--name",
+            "c",
+            "--network",
+            "none",
+            "--health-cmd",
+            "true",
+            "--health-interval",
+            interval,
+            "IMG",
+            "sleep",
+            "1000",
+        ])
+    };
+    let pod_create = v(&["pod", "create", "--name", "p", "--network", "none"]);
+    let member = v(&[
+        "run", "-d", "--pod", "p", "--name", "c", "IMG", "sleep", "1000",
+    ]);
+    let plain = |a: Vec<String>| (a, None);
+    let armed = |a: Vec<String>| (a, Some(fp));
+    match fp {
+        "container.create.after_storage" | "container.create.after_state" => vec![armed(create)],
+        "container.init.after_mount"
+        | "container.init.after_network"
+        | "container.init.after_runtime_create"
+        | "container.init.after_state"
+        | "container.start.after_start" => vec![plain(create), armed(v(&["start", "c"]))],
+        "container.stop.after_kill" | "container.stop.after_wait" => {
+            vec![plain(run), armed(v(&["stop", "-t", "0", "c"]))]
+        }
+        "container.cleanup.after_runtime_delete"
+        | "container.cleanup.after_network"
+        | "container.cleanup.after_unmount"
+        | "container.remove.after_kill"
+        | "container.remove.after_storage_delete"
+        | "container.remove.after_state" => vec![plain(run), armed(v(&["rm", "-f", "c"]))],
+        "container.health.after_monitor_spawn" => vec![armed(health("1s"))],
+        "container.health.before_record" => vec![
+            plain(health("disable")),
+            armed(v(&["healthcheck", "run", "c"])),
+        ],
+        "pod.create.after_state" | "pod.create.after_infra" => vec![armed(pod_create)],
+        "pod.remove.after_containers"
+        | "pod.remove.after_detach"
+        | "pod.remove.after_infra"
+        | "pod.remove.after_state" => vec![
+            plain(pod_create),
+            plain(member),
+            armed(v(&["pod", "rm", "-f", "p"])),
+        ],
+        "recovery.container.before_undo" | "recovery.container.after_undo" => vec![
+            plain(create),
+            (v(&["start", "c"]), Some("container.init.after_mount")),
+            armed(v(&["ps", "-a"])),
+        ],
+        "recovery.pod.before_undo" => vec![
+            (pod_create, Some("pod.create.after_infra")),
+            armed(v(&["ps", "-a"])),
+        ],
+        "volume.create.after_dir" | "volume.create.after_state" => {
+            vec![armed(v(&["volume", "create", "v"]))]
+        }
+        "volume.remove.after_dir" | "volume.remove.after_state" => vec![
+            plain(v(&["volume", "create", "v"])),
+            armed(v(&["volume", "rm", "v"])),
+        ],
+        "volume.mount.after_mount" => vec![
+            plain(v(&[
+                "volume",
+                "create",
+                "--opt",
+                "type=tmpfs",
+                "--opt",
+                "device=tmpfs",
+                "--opt",
+                "o=size=1m",
+                "v",
+            ])),
+            plain(v(&[
+                "create",
+                "--name",
+                "c",
+                "--network",
+                "none",
+                "-v",
+                "v:/data",
+                "IMG",
+                "sleep",
+                "1000",
+            ])),
+            armed(v(&["start", "c"])),
+        ],
+        "recovery.volume.before_undo" => vec![
+            (
+                v(&["volume", "create", "v"]),
+                Some("volume.create.after_state"),
+            ),
+            armed(v(&["ps", "-a"])),
+        ],
+        other => panic!("failpoint {other} has no rootless case in tests/rootless.rs: add one"),
+    }
+}
+
+/// What a rootless user's lpod left behind (empty = clean): rows, storage containers,
+/// mounts in the user's namespace, conmon processes, per-boot files, `system check`.
+fn rootless_leaks(u: &TestUser) -> Vec<String> {
+    let mut leaks = Vec::new();
+    let data = u.home.join(".local/share/lpod");
+    let run = u.run_dir();
+    for (args, what) in [
+        (&["ps", "-a", "-q"][..], "container rows"),
+        (&["pod", "ps", "-q"][..], "pod rows"),
+        (&["volume", "ls", "-q"][..], "volume rows"),
+    ] {
+        let out = u.ok(args);
+        if !out.trim().is_empty() {
+            leaks.push(format!("{what}: {out}"));
+        }
+    }
+    let mounts = u.ok(&["unshare", "cat", "/proc/self/mountinfo"]);
+    for line in mounts.lines() {
+        if line.contains(data.to_str().unwrap()) || line.contains(run.to_str().unwrap()) {
+            leaks.push(format!("mount {line}"));
+        }
+    }
+    // conmon exits just after the exit file `rm -f` waits for: given time to finish.
+    let conmons = || -> Vec<i32> {
+        u.processes()
+            .into_iter()
+            .filter(|p| {
+                std::fs::read_to_string(format!("/proc/{p}/comm"))
+                    .is_ok_and(|c| c.trim() == "conmon")
+            })
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + POLL_LIMIT;
+    let mut left = conmons();
+    while !left.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        left = conmons();
+    }
+    for pid in left {
+        leaks.push(format!("conmon pid {pid}"));
+    }
+    let read = |d: PathBuf| -> Vec<PathBuf> {
+        std::fs::read_dir(&d)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    for d in ["bundles", "persist", "exits", "netns"] {
+        for e in read(run.join(d)) {
+            leaks.push(format!("runtime file {}", e.display()));
+        }
+    }
+    for e in read(run.join("locks")) {
+        if e.is_file() {
+            leaks.push(format!("lock file {}", e.display()));
+        }
+    }
+    for d in ["libpod/containers", "storage/containers", "volumes"] {
+        for e in read(data.join(d)) {
+            leaks.push(format!("left in {d}: {}", e.display()));
+        }
+    }
+    let out = u.run(&["system", "check", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("system check printed no JSON ({e}): {out:?}"));
+    for f in v["findings"].as_array().cloned().unwrap_or_default() {
+        leaks.push(format!("system check: {f}"));
+    }
+    leaks
+}
+
+#[test]
+fn rootless_core_failpoints_recover_without_leaks() {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(u) = TestUser::create() else { return };
+    let img = u.load_image();
+    let mut reached = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+    for &fp in libpod_config::failpoint::CORE {
+        for (args, armed) in rootless_case(&img, fp) {
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            let mut cmd = u.cmd(&a);
+            if let Some(f) = armed {
+                cmd.env(libpod_config::failpoint::ENV, f);
+            }
+            let out = cmd.output().expect("spawn lpod");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            match armed {
+                Some(f) => {
+                    if out.status.signal() == Some(libc::SIGKILL)
+                        && stderr.contains(&format!("failpoint {f} reached"))
+                    {
+                        if f == fp {
+                            reached.insert(fp);
+                        }
+                    } else {
+                        failures.push(format!(
+                            "[{fp}] lpod {a:?} with {f} armed did not die there: {:?} {stderr}",
+                            out.status
+                        ));
+                    }
+                }
+                None if !out.status.success() => {
+                    failures.push(format!("[{fp}] lpod {a:?}: {:?} {stderr}", out.status))
+                }
+                None => {}
+            }
+        }
+        // The ordinary commands the user runs next.
+        for cleanup in [
+            &["ps", "-a"][..],
+            &["pod", "rm", "-fa"][..],
+            &["rm", "-fa"][..],
+            &["volume", "rm", "-fa"][..],
+        ] {
+            let out = u.run(cleanup);
+            if out.code != 0 {
+                failures.push(format!("[{fp}] lpod {cleanup:?} failed: {out:?}"));
+            }
+        }
+        let leaks = rootless_leaks(&u);
+        if !leaks.is_empty() {
+            for l in leaks {
+                failures.push(format!("[{fp}] leak: {l}"));
+            }
+            let _ = u.run(&["system", "check", "--repair", "--max", "0"]);
+            let _ = u.run(&["pod", "rm", "-fa"]);
+            let _ = u.run(&["rm", "-fa"]);
+        }
+        println!("rootless failpoint {fp}: recovered");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let all: std::collections::BTreeSet<&str> =
+        libpod_config::failpoint::CORE.iter().copied().collect();
+    assert_eq!(reached, all, "every failpoint must be reached by its case");
 }

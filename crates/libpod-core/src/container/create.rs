@@ -2,6 +2,7 @@
 //! row (status Configured) and creates its storage (read-write layer).
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use libpod_config::{failpoint, Operation};
 use libpod_config::{
@@ -254,6 +255,7 @@ pub(crate) fn build_config(
             crate::slirp::validate(o)?;
             CfgNetworkMode::Slirp4netns(o.clone())
         }
+        NetworkMode::Pasta => CfgNetworkMode::Pasta,
         NetworkMode::Container(q) => CfgNetworkMode::Container {
             id: crate::deps::resolve_dependency(p, q)?,
         },
@@ -421,6 +423,171 @@ fn rootless_check(opts: &CreateOptions) -> Result<()> {
             what: "bridge networking".into(),
             why: "CNI bridge networks need root (bridges, veths, iptables); use --network slirp4netns (the rootless default), none, host or container:NAME".into(),
         });
+    }
+    Ok(())
+}
+
+/// Checks `--uidmap`/`--gidmap` and turns `--userns=auto` into the first free range of
+/// the pool (see [`crate::rootless::auto_pool`]) that no other container with its own
+/// mappings uses; returns the lock that keeps the choice until the container is stored.
+fn resolve_userns(
+    p: &Parts,
+    opts: &mut CreateOptions,
+) -> Result<Option<nix::fcntl::Flock<std::fs::File>>> {
+    use libpod_config::IdMap;
+    let run = &mut opts.run;
+    if run.keep_id && (run.userns_auto.is_some() || !run.uid_map.is_empty()) {
+        return Err(Error::Rejected(
+            "--userns=keep-id cannot be combined with --uidmap, --gidmap or --userns=auto".into(),
+        ));
+    }
+    if run.userns_auto.is_some() && !run.uid_map.is_empty() {
+        return Err(Error::Rejected(
+            "--userns=auto cannot be combined with --uidmap or --gidmap".into(),
+        ));
+    }
+    // One of the two given: the other is the same (as Podman).
+    if run.gid_map.is_empty() {
+        run.gid_map = run.uid_map.clone();
+    } else if run.uid_map.is_empty() {
+        run.uid_map = run.gid_map.clone();
+    }
+    let rootless = crate::rootless::is_rootless();
+    let read =
+        |f: &str| std::fs::read_to_string(f).map_err(|e| Error::io("read", PathBuf::from(f), e));
+    let subids = |f: &str| {
+        libpod_config::rootless::SubIdRange::read_for(
+            std::path::Path::new(f),
+            "containers",
+            u32::MAX,
+        )
+        .map_err(|e| Error::io("read", PathBuf::from(f), e))
+    };
+    if !run.uid_map.is_empty() && rootless {
+        // Rootless, the ids outside are the user's namespace's: refuse any it lacks
+        // here rather than with the runtime's "invalid argument".
+        for (file, maps, what) in [
+            ("/proc/self/uid_map", &run.uid_map, "--uidmap"),
+            ("/proc/self/gid_map", &run.gid_map, "--gidmap"),
+        ] {
+            let total: u64 = crate::rootless::auto_pool(true, &read(file)?, &[])
+                .iter()
+                .map(|r| r.1)
+                .sum::<u64>()
+                + 1;
+            for m in maps.iter() {
+                if u64::from(m.host_id) + u64::from(m.size) > total {
+                    return Err(Error::Rejected(format!(
+                        "{what} {}:{}:{}: the user namespace has ids 0..{} only (0 is you, the rest your /etc/subuid and /etc/subgid ranges)",
+                        m.container_id,
+                        m.host_id,
+                        m.size,
+                        total - 1
+                    )));
+                }
+            }
+        }
+    }
+    let Some(size) = run.userns_auto else {
+        return Ok(None);
+    };
+    let lock_path = p.opts.tmp_dir().join("userns-auto.lock");
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::io("open", &lock_path, e))?;
+    let lock = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, e)| Error::io("lock", &lock_path, e.into()))?;
+    let (uid_pool, gid_pool, pool) = if rootless {
+        (
+            crate::rootless::auto_pool(true, &read("/proc/self/uid_map")?, &[]),
+            crate::rootless::auto_pool(true, &read("/proc/self/gid_map")?, &[]),
+            "of your user namespace",
+        )
+    } else {
+        (
+            crate::rootless::auto_pool(false, "", &subids("/etc/subuid")?),
+            crate::rootless::auto_pool(false, "", &subids("/etc/subgid")?),
+            "of the `containers` entries of /etc/subuid and /etc/subgid",
+        )
+    };
+    let mut used_u = Vec::new();
+    let mut used_g = Vec::new();
+    for (c, _) in p.state.all_containers()? {
+        let span = |m: &IdMap| (u64::from(m.host_id), u64::from(m.size));
+        used_u.extend(c.run.uid_map.iter().map(span));
+        used_g.extend(c.run.gid_map.iter().map(span));
+    }
+    let pick = |pool_r: &[crate::rootless::IdRange], used: &[crate::rootless::IdRange]| {
+        crate::rootless::pick_free(pool_r, used, size).ok_or_else(|| Error::NoFreeIdRange {
+            size,
+            free: crate::rootless::free_ids(pool_r, used),
+            total: pool_r.iter().map(|r| r.1).sum(),
+            pool,
+        })
+    };
+    let u = pick(&uid_pool, &used_u)?;
+    let g = pick(&gid_pool, &used_g)?;
+    run.uid_map = vec![IdMap {
+        container_id: 0,
+        host_id: u,
+        size,
+    }];
+    run.gid_map = vec![IdMap {
+        container_id: 0,
+        host_id: g,
+        size,
+    }];
+    Ok(Some(lock))
+}
+
+/// Shifts the owners of container `id`'s root onto its mappings: a file of id N (as
+/// the image has it) gets the id N maps to outside; ids the mappings lack are kept.
+/// Set-id bits, which `chown` clears, are put back.
+fn shift_rootfs(
+    p: &Parts,
+    id: &str,
+    uid_map: &[libpod_config::IdMap],
+    gid_map: &[libpod_config::IdMap],
+) -> Result<()> {
+    let root = p.store.mount(id)?;
+    let r = shift_tree(&root, uid_map, gid_map);
+    let u = p.store.unmount(id, false);
+    r?;
+    u?;
+    Ok(())
+}
+
+fn shift_tree(
+    root: &std::path::Path,
+    uid_map: &[libpod_config::IdMap],
+    gid_map: &[libpod_config::IdMap],
+) -> Result<()> {
+    use libpod_config::IdMap;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        let md = std::fs::symlink_metadata(&path).map_err(|e| Error::io("stat", &path, e))?;
+        let uid = IdMap::to_host(uid_map, md.uid());
+        let gid = IdMap::to_host(gid_map, md.gid());
+        if uid.is_some_and(|u| u != md.uid()) || gid.is_some_and(|g| g != md.gid()) {
+            std::os::unix::fs::lchown(&path, uid, gid).map_err(|e| Error::io("chown", &path, e))?;
+            if !md.file_type().is_symlink() && md.mode() & 0o6000 != 0 {
+                std::fs::set_permissions(
+                    &path,
+                    std::fs::Permissions::from_mode(md.mode() & 0o7777),
+                )
+                .map_err(|e| Error::io("chmod", &path, e))?;
+            }
+        }
+        if md.is_dir() {
+            for e in std::fs::read_dir(&path).map_err(|e| Error::io("read directory", &path, e))? {
+                let e = e.map_err(|e| Error::io("read directory", &path, e))?;
+                stack.push(e.path());
+            }
+        }
     }
     Ok(())
 }
@@ -645,7 +812,7 @@ pub(crate) fn create_with(
 /// [`create_with`] once every volume mount names an existing volume.
 fn create_resolved(
     p: &Parts,
-    opts: CreateOptions,
+    mut opts: CreateOptions,
     adjust: &dyn Fn(&mut ContainerConfig) -> Result<()>,
     img: libpod_storage::Image,
 ) -> Result<String> {
@@ -661,6 +828,9 @@ fn create_resolved(
     if crate::rootless::is_rootless() {
         rootless_check(&opts)?;
     }
+    // `--userns=auto` picks its range under a lock held until the row is stored, so
+    // two creates never take the same ids.
+    let _userns_lock = resolve_userns(p, &mut opts)?;
     // Before anything exists: a bad capability, seccomp profile or device fails here.
     let security = super::security::validate(&p.opts.config, &opts.security)?;
     let id = new_id();
@@ -695,6 +865,15 @@ fn create_resolved(
         let _ = p.store.delete_container(&id);
         undo_dir();
     };
+    // A container with its own id mappings gets its root's files shifted onto them
+    // (the image's uid N becomes the id N maps to), as containers/storage does where
+    // it cannot idmap a mount; a kill meanwhile undoes the whole create.
+    if !opts.run.uid_map.is_empty() {
+        if let Err(e) = shift_rootfs(p, &id, &opts.run.uid_map, &opts.run.gid_map) {
+            undo();
+            return Err(e);
+        }
+    }
     if let Err(e) = op.record(|a| a.state_row = true) {
         undo();
         return Err(e);

@@ -22,6 +22,8 @@ pub enum NetworkMode {
     Container(String),
     /// A new network namespace served by a slirp4netns process (`--network slirp4netns`).
     Slirp4netns(libpod_config::SlirpOptions),
+    /// A new network namespace served by a pasta process (`--network pasta`).
+    Pasta,
 }
 
 impl std::str::FromStr for NetworkMode {
@@ -33,10 +35,11 @@ impl std::str::FromStr for NetworkMode {
             "bridge" => Ok(NetworkMode::Bridge),
             // The rootless default network mode (`default_network_mode`).
             "slirp4netns" => Ok(NetworkMode::Slirp4netns(Default::default())),
+            "pasta" => Ok(NetworkMode::Pasta),
             other => match other.strip_prefix("container:") {
                 Some(c) if !c.is_empty() => Ok(NetworkMode::Container(c.to_string())),
                 _ => Err(crate::Error::InvalidArgument {
-                    what: "network mode (none|host|bridge|slirp4netns|container:NAME)",
+                    what: "network mode (none|host|bridge|slirp4netns|pasta|container:NAME)",
                     value: other.to_string(),
                 }),
             },

@@ -299,6 +299,17 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
         input.uid_mappings = uids;
         input.gid_mappings = gids;
     }
+    if !cfg.run.uid_map.is_empty() {
+        // --uidmap/--gidmap/--userns=auto: the root was shifted onto them at create.
+        let lines = |m: &[libpod_config::IdMap]| {
+            m.iter()
+                .map(|m| (m.container_id, m.host_id, m.size))
+                .collect::<Vec<_>>()
+        };
+        input.namespaces.user = libpod_oci::Namespace::New;
+        input.uid_mappings = lines(&cfg.run.uid_map);
+        input.gid_mappings = lines(&cfg.run.gid_map);
+    }
     input.resources = Resources {
         memory_limit: cfg.resources.memory,
         memory_swap: cfg.resources.memory_swap,
@@ -358,6 +369,7 @@ fn create_options(l: &Locked<'_>) -> libpod_oci::CreateOptions {
             .filter_map(|kv| kv.split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+        root_bind: None,
     }
 }
 
@@ -415,6 +427,16 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         }
         crate::container::runopts::ensure_etc_mtab(&rootfs)?;
         let mut input = spec_input(l, &rootfs, net.base())?;
+        // A user namespace of its own (--uidmap, --userns=auto) cannot traverse the
+        // private store: the runtime gets the root through a bind on a 0755 dir, made in
+        // conmon's own mount namespace (as Podman does).
+        let root_bind = if l.cfg.run.uid_map.is_empty() {
+            None
+        } else {
+            let target = crate::rootless::intermediate_mountpoint()?;
+            input.rootfs = target.clone();
+            Some((rootfs.clone(), target))
+        };
         net.apply(&mut input);
         crate::container::nsmodes::apply_spec(l, &mut input)?;
         let mut spec = input.to_spec()?;
@@ -431,9 +453,13 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         }
         l.st.bundle_path = Some(bundle.clone());
         op.record(|a| a.runtime_create = true)?;
-        let created =
-            p.oci_for(&l.cfg.oci_runtime)?
-                .create(&id, &bundle, &spec, &create_options(l))?;
+        let created = p
+            .oci_for(&l.cfg.oci_runtime)?
+            .create(&id, &bundle, &spec, &{
+                let mut o = create_options(l);
+                o.root_bind = root_bind;
+                o
+            })?;
         let conmon_start = created
             .conmon_pid
             .and_then(|pid| crate::journal::proc_start(pid).ok())

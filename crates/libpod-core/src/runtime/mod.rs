@@ -138,12 +138,17 @@ impl Runtime {
                 .or_default() += 1;
         }
         let c = &p.opts.config;
-        let (graph_options, graph_status, graph_root_allocated, graph_root_used) =
+        let (mut graph_options, mut graph_status, graph_root_allocated, graph_root_used) =
             info::store_details(
                 p.store.graph_root(),
                 p.store.driver().as_str(),
                 &c.storage_options,
             );
+        if let Some(prog) = p.store.mount_program() {
+            // Podman shows the FUSE program among the graph options too.
+            graph_options.insert("overlay.mount_program".into(), prog.display().to_string());
+            graph_status.insert("Native Overlay Diff".into(), "false".into());
+        }
         Ok(Info {
             host,
             store: StoreInfo {

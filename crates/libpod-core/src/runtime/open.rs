@@ -265,11 +265,14 @@ impl Runtime {
                 })
             }
         };
-        let store = Store::open(StoreOptions {
-            graph_root: cfg.graph_root.clone(),
-            run_root: cfg.run_root.clone(),
-            driver: driver_kind,
-        })?;
+        let store = Store::open_with(
+            StoreOptions {
+                graph_root: cfg.graph_root.clone(),
+                run_root: cfg.run_root.clone(),
+                driver: driver_kind,
+            },
+            &overlay_options(&cfg.storage_options)?,
+        )?;
         tightened.extend(store.tightened().iter().cloned());
         if !tightened.is_empty() {
             tracing::warn!(
@@ -325,9 +328,71 @@ impl Runtime {
     }
 }
 
+/// The overlay driver's options among the storage options: `overlay.mount_program=PATH`
+/// (Podman's: always mount through PATH; empty: fuse-overlayfs where the kernel's
+/// overlay cannot be used; `none`: never) and lpod's `overlay.native=false` (do not use
+/// the kernel's overlayfs). Other options are left to whoever reads them.
+pub(crate) fn overlay_options(
+    options: &[String],
+) -> Result<libpod_storage::driver::OverlayOptions> {
+    use libpod_storage::driver::{MountProgram, OverlayOptions};
+    let mut o = OverlayOptions::default();
+    for opt in options {
+        let Some((k, v)) = opt.split_once('=') else {
+            continue;
+        };
+        match k.trim().trim_start_matches("overlay.") {
+            "mount_program" => {
+                o.mount_program = match v.trim() {
+                    "" => MountProgram::Auto,
+                    "none" => MountProgram::Never,
+                    p => MountProgram::Always(std::path::PathBuf::from(p)),
+                }
+            }
+            "native" => {
+                o.native = match v.trim() {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    other => {
+                        return Err(Error::InvalidArgument {
+                            what: "storage option overlay.native (true|false)",
+                            value: other.to_string(),
+                        })
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(o)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlay_options_from_storage_options() {
+        use libpod_storage::driver::MountProgram;
+        let o = overlay_options(&[]).unwrap();
+        assert!(o.native);
+        assert_eq!(o.mount_program, MountProgram::Auto);
+        let o = overlay_options(&[
+            "overlay.native=false".into(),
+            "overlay.mount_program=/usr/bin/fuse-overlayfs".into(),
+            "overlay.mountopt=nodev".into(),
+        ])
+        .unwrap();
+        assert!(!o.native);
+        assert_eq!(
+            o.mount_program,
+            MountProgram::Always("/usr/bin/fuse-overlayfs".into())
+        );
+        let o = overlay_options(&["mount_program=none".into()]).unwrap();
+        assert_eq!(o.mount_program, MountProgram::Never);
+        let e = overlay_options(&["overlay.native=maybe".into()]).unwrap_err();
+        assert!(e.to_string().contains("overlay.native"), "{e}");
+    }
 
     #[test]
     fn persistent_root_is_the_shared_parent_of_storage_and_libpod() {

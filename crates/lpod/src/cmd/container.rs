@@ -96,6 +96,7 @@ pub fn create_options(
             parse::NetworkMode::Slirp4netns(o) => {
                 (libpod_core::NetworkMode::Slirp4netns(o), Vec::new())
             }
+            parse::NetworkMode::Pasta => (libpod_core::NetworkMode::Pasta, Vec::new()),
         },
     };
     let mut ports = f
@@ -237,6 +238,9 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
         timeout: f.timeout.unwrap_or(0),
         timezone: f.tz.clone(),
         keep_id: crate::runflags::keep_id(f.userns.as_deref())?.is_some(),
+        userns_auto: crate::runflags::userns_auto(f.userns.as_deref())?,
+        uid_map: crate::runflags::id_maps(&f.uidmap)?,
+        gid_map: crate::runflags::id_maps(&f.gidmap)?,
         device_cgroup_rules: f.device_cgroup_rule.clone(),
         conmon_pidfile: f.conmon_pidfile.as_deref().map(super::absolute),
         preserve_fds: f.preserve_fds.unwrap_or(0),

@@ -171,9 +171,9 @@ fn pod_network(
                     "pod network {n:?}: a pod cannot join another container's network namespace"
                 )))
             }
-            parse::NetworkMode::Slirp4netns(_) => {
+            parse::NetworkMode::Slirp4netns(_) | parse::NetworkMode::Pasta => {
                 return Err(CliError::Usage(format!(
-                    "pod network {n:?}: lpod does not provide slirp4netns for pods yet; use bridge, a network name, host or none"
+                    "pod network {n:?}: lpod does not provide slirp4netns or pasta for pods yet; use bridge, a network name, host or none"
                 )))
             }
         },
