@@ -1025,6 +1025,15 @@ pub struct CreateFlags {
     /// Network: none, host, bridge, or network names (a,b).
     #[arg(long = "network", alias = "net", value_name = "MODE")]
     pub network: Option<String>,
+    /// MAC address of the container's interface on its first network (bridge mode).
+    #[arg(long = "mac-address", value_name = "MAC")]
+    pub mac_address: Option<String>,
+    /// Static IPv4 address on the first network (bridge mode).
+    #[arg(long = "ip", value_name = "IP")]
+    pub ip: Option<std::net::Ipv4Addr>,
+    /// Static IPv6 address on the first network (bridge mode).
+    #[arg(long = "ip6", value_name = "IP")]
+    pub ip6: Option<std::net::Ipv6Addr>,
     /// Set metadata on the container: KEY=VALUE.
     #[arg(short = 'l', long = "label", value_name = "LABEL")]
     pub label: Vec<String>,

@@ -322,3 +322,70 @@ fn a_port_range_publishes_each_port_of_it() {
     assert_eq!(l.ps_all().len(), 1);
     l.ok(&["rm", "-f", c.trim()]);
 }
+
+#[test]
+fn mac_address_and_ip_are_honoured_for_containers_and_pods() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let (_b, net, subnet) = own_network(&l, "lpmc");
+    // A free address of the test's own /24 (the gateway is .1; the first lease .2).
+    let ip = subnet.replace(".0/24", ".77");
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        &net,
+        "--mac-address",
+        "02:AB:cd:00:11:22",
+        "--ip",
+        &ip,
+        &l.image,
+        "sh",
+        "-c",
+        "ip link show eth0; ip -4 addr show eth0",
+    ]);
+    assert!(out.contains("link/ether 02:ab:cd:00:11:22 "), "{out}");
+    assert!(out.contains(&format!("inet {ip}/24")), "{out}");
+    // 200-pod: `pod create --mac-address` gives the infra's interface that MAC, which
+    // every member shares.
+    l.ok(&[
+        "pod",
+        "create",
+        "--name",
+        "macpod",
+        "--network",
+        &net,
+        "--mac-address",
+        "02:00:5e:10:20:30",
+    ]);
+    let out = l.ok(&[
+        "run", "--rm", "--pod", "macpod", &l.image, "ip", "link", "show",
+    ]);
+    assert!(out.contains("link/ether 02:00:5e:10:20:30 "), "{out}");
+    assert_eq!(
+        l.ok_trim(&[
+            "pod",
+            "inspect",
+            "macpod",
+            "--format",
+            "{{.InfraConfig.StaticMAC}}"
+        ]),
+        "02:00:5e:10:20:30"
+    );
+    l.ok(&["pod", "rm", "-f", "-t", "0", "macpod"]);
+    // A bad MAC is refused, naming it, and creates nothing.
+    let out = l.run(&[
+        "create",
+        "--network",
+        &net,
+        "--mac-address",
+        "02:zz:00:00:00:01",
+        "--name",
+        "badmac",
+        &l.image,
+    ]);
+    out.assert_error(125, "bad MAC");
+    assert!(out.stderr.contains("02:zz:00:00:00:01"), "{out:?}");
+    assert_eq!(l.run(&["container", "exists", "badmac"]).code, 1);
+}

@@ -190,6 +190,13 @@ pub fn create_options(
         network,
         networks,
         ports,
+        static_mac: f.mac_address.clone(),
+        static_ips: f
+            .ip
+            .map(std::net::IpAddr::V4)
+            .into_iter()
+            .chain(f.ip6.map(std::net::IpAddr::V6))
+            .collect(),
         pod: f.pod.clone(),
         remove: f.rm,
         tty: f.tty,
