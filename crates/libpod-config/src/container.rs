@@ -267,7 +267,16 @@ pub struct RunSettings {
     /// `--cgroupns`: `Host` or `Private` (`None`: the default, the host's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroupns: Option<NamespaceMode>,
+    /// `--sysctl`s: kernel parameters set in the container's namespaces, over the
+    /// defaults (`net.ipv4.ping_group_range=0 0` with a network namespace of its own).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sysctls: std::collections::BTreeMap<String, String>,
 }
+
+/// The kernel parameters every container with a network namespace of its own gets
+/// (Podman's containers.conf `default_sysctls`): any group may open ICMP echo sockets,
+/// so `ping` works without `CAP_NET_RAW`.
+pub const DEFAULT_NET_SYSCTLS: [(&str, &str); 1] = [("net.ipv4.ping_group_range", "0 0")];
 
 /// Where `--init`'s binary appears in the container (Podman's path).
 pub const INIT_PATH_IN_CONTAINER: &str = "/run/podman-init";

@@ -31,7 +31,7 @@ pub use container::{
     ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, LogDriver,
     Mount, MountKind, NamespaceMode, Namespaces, NetworkMode, NetworkOptions, NetworkStatus,
     PortMapping, Protocol, Resources, RestartPolicy, RunSettings, SecurityConfig, SlirpOptions,
-    SlirpProcess, Ulimit, INIT_PATH_IN_CONTAINER,
+    SlirpProcess, Ulimit, DEFAULT_NET_SYSCTLS, INIT_PATH_IN_CONTAINER,
 };
 pub use duration::go_duration;
 pub use health::{

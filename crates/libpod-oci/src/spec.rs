@@ -334,6 +334,10 @@ pub struct SpecInput {
     /// gid mappings, as `uid_mappings`.
     #[serde(default)]
     pub gid_mappings: Vec<(u32, u32, u32)>,
+    /// Kernel parameters the runtime sets in the container's namespaces
+    /// (`net.ipv4.ping_group_range` -> `0 0`, ...).
+    #[serde(default)]
+    pub sysctls: HashMap<String, String>,
 }
 
 impl SpecInput {
@@ -361,6 +365,7 @@ impl SpecInput {
             rootless: false,
             uid_mappings: Vec::new(),
             gid_mappings: Vec::new(),
+            sysctls: HashMap::new(),
         }
     }
 
@@ -401,6 +406,7 @@ impl SpecInput {
         // Masked and read-only paths (oci-spec's builder defaults included) are set once,
         // by `confine` below, from `masked_and_readonly_paths`.
         let mut linux = linux.build().map_err(build_err("linux"))?;
+        linux.set_sysctl((!self.sysctls.is_empty()).then(|| self.sysctls.clone()));
         if !self.uid_mappings.is_empty() || !self.gid_mappings.is_empty() {
             let maps = |list: &[(u32, u32, u32)]| {
                 list.iter()

@@ -1025,6 +1025,10 @@ pub struct CreateFlags {
     /// Network: none, host, bridge, or network names (a,b).
     #[arg(long = "network", alias = "net", value_name = "MODE")]
     pub network: Option<String>,
+    /// Kernel parameter NAME=VALUE set in the container's namespaces (repeatable;
+    /// net.* needs a network namespace of the container's own).
+    #[arg(long = "sysctl", value_name = "NAME=VALUE")]
+    pub sysctl: Vec<String>,
     /// MAC address of the container's interface on its first network (bridge mode).
     #[arg(long = "mac-address", value_name = "MAC")]
     pub mac_address: Option<String>,

@@ -55,6 +55,12 @@ pub enum RunFlagError {
     /// `--cgroupns` other than host or private.
     #[error("invalid --cgroupns {0:?}: host or private")]
     Cgroupns(String),
+    /// `--sysctl` that is not `NAME=VALUE`.
+    #[error("invalid --sysctl {0:?}: expected NAME=VALUE (e.g. net.ipv4.ip_forward=1)")]
+    Sysctl(String),
+    /// `--sysctl net.*` for a container sharing the host's network namespace.
+    #[error("--sysctl {0:?}: a net.* sysctl cannot be set with --network=host (the host's network namespace)")]
+    SysctlHostNet(String),
 }
 
 impl From<RunFlagError> for crate::cmd::CliError {
@@ -223,9 +229,53 @@ pub fn keep_id(mode: Option<&str>) -> Result<Option<(u32, u32)>, crate::cmd::Cli
     }
 }
 
+/// `--sysctl NAME=VALUE`s (later ones win); `net.*` is refused with `--network host`.
+pub fn sysctls(
+    flags: &[String],
+    network: Option<&str>,
+) -> Result<std::collections::BTreeMap<String, String>, RunFlagError> {
+    let mut out = std::collections::BTreeMap::new();
+    for f in flags {
+        let Some((k, v)) = f.split_once('=') else {
+            return Err(RunFlagError::Sysctl(f.clone()));
+        };
+        let k = k.trim();
+        if k.is_empty() || k.contains(char::is_whitespace) {
+            return Err(RunFlagError::Sysctl(f.clone()));
+        }
+        if k.starts_with("net.") && network == Some("host") {
+            return Err(RunFlagError::SysctlHostNet(f.clone()));
+        }
+        out.insert(k.to_string(), v.to_string());
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sysctls_are_name_value_pairs_and_net_ones_need_a_netns() {
+        let m = sysctls(
+            &v(&["net.ipv4.ping_group_range=1 2", "kernel.msgmax=65536"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(m["net.ipv4.ping_group_range"], "1 2");
+        assert_eq!(m["kernel.msgmax"], "65536");
+        for bad in ["", "noval", "=1", "a b=1"] {
+            assert_eq!(
+                sysctls(&v(&[bad]), None),
+                Err(RunFlagError::Sysctl(bad.into()))
+            );
+        }
+        assert_eq!(
+            sysctls(&v(&["net.ipv4.ip_forward=1"]), Some("host")),
+            Err(RunFlagError::SysctlHostNet("net.ipv4.ip_forward=1".into()))
+        );
+        assert!(sysctls(&v(&["kernel.msgmax=1"]), Some("host")).is_ok());
+    }
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|s| s.to_string()).collect()

@@ -186,6 +186,25 @@ fn image_volume(l: &Locked<'_>, m: &libpod_config::Mount) -> Result<PathBuf> {
     Ok(merged)
 }
 
+/// The container's kernel parameters: Podman's default `net.*` ones when the container
+/// has a network namespace of its own (not the host's, a pod's or another container's,
+/// whose owner set them), then the user's `--sysctl`s.
+fn sysctls(cfg: &libpod_config::ContainerConfig) -> std::collections::HashMap<String, String> {
+    use libpod_config::NetworkMode as M;
+    let own_netns = matches!(
+        cfg.namespaces.network,
+        M::None | M::Bridge | M::Slirp4netns(_)
+    );
+    let mut out = std::collections::HashMap::new();
+    if own_netns {
+        for (k, v) in libpod_config::DEFAULT_NET_SYSCTLS {
+            out.insert(k.to_string(), v.to_string());
+        }
+    }
+    out.extend(cfg.run.sysctls.clone());
+    out
+}
+
 /// Generates the OCI spec input for the container.
 pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Result<SpecInput> {
     let cfg = &l.cfg;
@@ -207,6 +226,7 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
             .unwrap_or_else(|| libpod_config::short_id(&cfg.id).to_string()),
     );
     input.namespaces.net = net.clone();
+    input.sysctls = sysctls(cfg);
     for m in &cfg.mounts {
         input.mounts.push(match m.kind {
             MountKind::Tmpfs => MountInput::Tmpfs {

@@ -264,6 +264,7 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
             .iter()
             .map(|u| crate::runflags::ulimit(u))
             .collect::<Result<_, _>>()?,
+        sysctls: crate::runflags::sysctls(&f.sysctl, f.network.as_deref())?,
         ..libpod_config::RunSettings::default()
     };
     for o in &f.log_opt {
