@@ -271,6 +271,35 @@ pub struct RunSettings {
     /// defaults (`net.ipv4.ping_group_range=0 0` with a network namespace of its own).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub sysctls: std::collections::BTreeMap<String, String>,
+    /// `--device-read-bps`, `--device-write-bps`, `--device-read-iops`,
+    /// `--device-write-iops`: block I/O rate limits per host device.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_throttles: Vec<DeviceThrottle>,
+}
+
+/// Which block I/O rate a [`DeviceThrottle`] limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThrottleKind {
+    /// Bytes read per second (`--device-read-bps`).
+    ReadBps,
+    /// Bytes written per second (`--device-write-bps`).
+    WriteBps,
+    /// Reads per second (`--device-read-iops`).
+    ReadIops,
+    /// Writes per second (`--device-write-iops`).
+    WriteIops,
+}
+
+/// One `--device-{read,write}-{bps,iops} PATH:RATE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceThrottle {
+    /// What is limited.
+    pub kind: ThrottleKind,
+    /// The host's device node (its major:minor is read when the container starts).
+    pub path: PathBuf,
+    /// The limit per second.
+    pub rate: u64,
 }
 
 /// The kernel parameters every container with a network namespace of its own gets

@@ -443,6 +443,9 @@ fn rootless_check(opts: &CreateOptions) -> Result<()> {
     if l.pids.is_some() {
         limits.push("--pids-limit");
     }
+    if !opts.run.device_throttles.is_empty() {
+        limits.push("--device-read-bps/--device-write-bps/--device-read-iops/--device-write-iops");
+    }
     if !limits.is_empty() {
         return Err(Error::RootlessUnsupported {
             what: format!("resource limits ({})", limits.join(", ")),

@@ -205,6 +205,33 @@ fn sysctls(cfg: &libpod_config::ContainerConfig) -> std::collections::HashMap<St
     out
 }
 
+/// The container's `--device-*-bps`/`-iops` limits with their devices' numbers, read
+/// from the host's device nodes now (a missing node is an error naming it).
+fn blkio_throttles(cfg: &libpod_config::ContainerConfig) -> Result<Vec<libpod_oci::BlkioThrottle>> {
+    use libpod_config::ThrottleKind as K;
+    use std::os::unix::fs::MetadataExt;
+    cfg.run
+        .device_throttles
+        .iter()
+        .map(|t| {
+            let md = std::fs::metadata(&t.path)
+                .map_err(|e| Error::io("read the device of a block I/O limit", &t.path, e))?;
+            let rdev = md.rdev();
+            Ok(libpod_oci::BlkioThrottle {
+                kind: match t.kind {
+                    K::ReadBps => libpod_oci::ThrottleKind::ReadBps,
+                    K::WriteBps => libpod_oci::ThrottleKind::WriteBps,
+                    K::ReadIops => libpod_oci::ThrottleKind::ReadIops,
+                    K::WriteIops => libpod_oci::ThrottleKind::WriteIops,
+                },
+                major: i64::from(libc::major(rdev)),
+                minor: i64::from(libc::minor(rdev)),
+                rate: t.rate,
+            })
+        })
+        .collect()
+}
+
 /// Generates the OCI spec input for the container.
 pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Result<SpecInput> {
     let cfg = &l.cfg;
@@ -319,6 +346,7 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
         input.uid_mappings = uids;
         input.gid_mappings = gids;
     }
+    input.blkio_throttles = blkio_throttles(cfg)?;
     input.resources = Resources {
         memory_limit: cfg.resources.memory,
         memory_swap: cfg.resources.memory_swap,

@@ -265,6 +265,21 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
             .map(|u| crate::runflags::ulimit(u))
             .collect::<Result<_, _>>()?,
         sysctls: crate::runflags::sysctls(&f.sysctl, f.network.as_deref())?,
+        device_throttles: {
+            use libpod_config::ThrottleKind as K;
+            [
+                (K::ReadBps, &f.device_read_bps),
+                (K::WriteBps, &f.device_write_bps),
+                (K::ReadIops, &f.device_read_iops),
+                (K::WriteIops, &f.device_write_iops),
+            ]
+            .into_iter()
+            .flat_map(|(k, list)| {
+                list.iter()
+                    .map(move |v| crate::runflags::device_throttle(k, v))
+            })
+            .collect::<Result<_, _>>()?
+        },
         ..libpod_config::RunSettings::default()
     };
     for o in &f.log_opt {
