@@ -502,6 +502,15 @@ impl Runtime {
         if !p.store.image_exists(image).map_err(crate::Error::from)? {
             return Err(ImageError::NoSuchImage(image.to_string()));
         }
+        // Local transports (`dir:`, `oci:`, `oci-archive:`, `docker-archive:`): the image
+        // is written there as `save` writes it; the result has no registry digest.
+        if let Some((format, path)) = dest.and_then(local_transport) {
+            p.store
+                .save(&[image], format, std::path::Path::new(path))
+                .map_err(crate::Error::from)?;
+            image_event(&p, image, dest.unwrap_or(image), EventStatus::Push);
+            return Ok(String::new());
+        }
         let ropts = system_registry_options(&p.opts.config, &opts.access, None)?;
         let digest = p.store.push(image, dest, &ropts, progress)?;
         image_event(&p, image, dest.unwrap_or(image), EventStatus::Push);
@@ -556,6 +565,21 @@ impl Runtime {
         tracing::info!(reference, ?policy, "pulling the image for create");
         Ok(self.pull(reference, opts, progress)?.reference)
     }
+}
+
+/// A push destination in a local transport: the export format and the path.
+/// (`oci:PATH` takes no `:REFERENCE` suffix here.)
+fn local_transport(dest: &str) -> Option<(libpod_storage::ExportFormat, &str)> {
+    use libpod_storage::ExportFormat as F;
+    [
+        ("dir:", F::Dir),
+        ("oci:", F::OciDir),
+        ("oci-archive:", F::OciArchive),
+        ("docker-archive:", F::DockerArchive),
+    ]
+    .into_iter()
+    .find_map(|(prefix, f)| dest.strip_prefix(prefix).map(|path| (f, path)))
+    .filter(|(_, path)| !path.is_empty())
 }
 
 #[cfg(test)]

@@ -205,6 +205,50 @@ fn pod_and_image_verbs_emit_their_events() {
 }
 
 #[test]
+fn push_to_local_transports_writes_the_image_and_records_push_events() {
+    let Some(l) = Lpod::with_image() else { return };
+    let id = l.ok_trim(&["image", "inspect", "--format", "{{.ID}}", &l.image]);
+    // 090-events: `push IMAGE dir:PATH`, containers/image's dir layout.
+    let dir = l.dir().join("pushed");
+    let dest = format!("dir:{}", dir.display());
+    l.ok(&["push", &l.image, &dest]);
+    let version = std::fs::read_to_string(dir.join("version")).unwrap();
+    assert_eq!(version, "Directory Transport Version: 1.1\n");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let cfg = manifest["config"]["digest"].as_str().unwrap();
+    assert_eq!(cfg, format!("sha256:{id}"));
+    for blob in std::iter::once(cfg).chain(
+        manifest["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["digest"].as_str().unwrap()),
+    ) {
+        let hex = blob.strip_prefix("sha256:").unwrap();
+        assert!(dir.join(hex).is_file(), "blob {hex} missing");
+    }
+    // oci-archive: loads back as the same image.
+    let tar = l.dir().join("pushed.tar");
+    let dest2 = format!("oci-archive:{}", tar.display());
+    l.ok(&["push", &l.image, &dest2]);
+    let loaded = l.ok(&["load", "-i", tar.to_str().unwrap()]);
+    assert!(loaded.contains("Loaded image"), "{loaded}");
+    let events = l.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        "event=push",
+        "--format",
+        "{{.Status}} {{.ID}} {{.Name}}",
+    ]);
+    assert_eq!(
+        lines(&events),
+        [format!("push {id} {dest}"), format!("push {id} {dest2}")]
+    );
+}
+
+#[test]
 fn network_and_pod_lifecycle_events() {
     let Some(l) = Lpod::with_image() else { return };
     let (_bridge, net, _) = common::own_network(&l, "lpev");
