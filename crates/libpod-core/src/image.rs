@@ -478,6 +478,30 @@ impl Runtime {
         progress: Progress<'_>,
     ) -> Result<PulledImage> {
         let p = self.inner.parts()?;
+        // Archives and layouts (`docker-archive:`, `oci-archive:`, `oci:`): loaded as
+        // `load` does; the first image is the pulled one.
+        if let Some((_, path)) =
+            local_transport(reference).filter(|(f, _)| *f != libpod_storage::ExportFormat::Dir)
+        {
+            let loaded = p
+                .store
+                .load(std::path::Path::new(path))
+                .map_err(crate::Error::from)?;
+            let image = loaded
+                .into_iter()
+                .next()
+                .ok_or_else(|| ImageError::NoSuchImage(reference.to_string()))?;
+            crate::events::emit(&p, Event::image(&image.id, reference, EventStatus::Pull));
+            return Ok(PulledImage {
+                manifest_digest: image.digest.clone().unwrap_or_default(),
+                reference: image
+                    .names
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| image.id.clone()),
+                image,
+            });
+        }
         let ropts = system_registry_options(&p.opts.config, &opts.access, opts.platform.clone())?;
         let pulled = p.store.pull(reference, &ropts, progress)?;
         crate::events::emit(

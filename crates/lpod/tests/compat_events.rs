@@ -234,17 +234,33 @@ fn push_to_local_transports_writes_the_image_and_records_push_events() {
     l.ok(&["push", &l.image, &dest2]);
     let loaded = l.ok(&["load", "-i", tar.to_str().unwrap()]);
     assert!(loaded.contains("Loaded image"), "{loaded}");
+    // ... and `pull` takes archives (090-events: `pull docker-archive:PATH`).
+    let archive = format!(
+        "docker-archive:{}",
+        l.dir().join("pushed-docker.tar").display()
+    );
+    l.ok(&["push", &l.image, &archive]);
+    l.ok(&["rmi", "-f", &id]);
+    assert_eq!(l.ok_trim(&["pull", &archive]), id);
+    assert_eq!(l.run(&["image", "exists", &l.image]).code, 0);
     let events = l.ok(&[
         "events",
         "--stream=false",
         "--filter",
         "event=push",
+        "--filter",
+        "event=pull",
         "--format",
         "{{.Status}} {{.ID}} {{.Name}}",
     ]);
     assert_eq!(
         lines(&events),
-        [format!("push {id} {dest}"), format!("push {id} {dest2}")]
+        [
+            format!("push {id} {dest}"),
+            format!("push {id} {dest2}"),
+            format!("push {id} {archive}"),
+            format!("pull {id} {archive}"),
+        ]
     );
 }
 
