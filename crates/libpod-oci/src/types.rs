@@ -29,6 +29,10 @@ pub struct CreateOptions {
     /// Pass this many inherited descriptors (3 ..) into the container (`--preserve-fds`);
     /// only those the process declared with [`crate::set_inherited_fds`].
     pub preserve_fds: u32,
+    /// Descriptors conmon inherits and holds open for the container's life (the
+    /// published ports' sockets, so that no other process takes those ports while it
+    /// runs, as Podman reserves them).
+    pub held_fds: Vec<std::sync::Arc<std::os::fd::OwnedFd>>,
 }
 
 /// What [`OciRuntime::create`](crate::OciRuntime::create) returns.

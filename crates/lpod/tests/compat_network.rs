@@ -389,3 +389,53 @@ fn mac_address_and_ip_are_honoured_for_containers_and_pods() {
     assert!(out.stderr.contains("02:zz:00:00:00:01"), "{out:?}");
     assert_eq!(l.run(&["container", "exists", "badmac"]).code, 1);
 }
+
+#[test]
+fn published_ports_are_held_while_the_container_lives() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let (_b, net, _) = own_network(&l, "lpph");
+    let port = reserve_port();
+    let publish = format!("{port}:80");
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "holder",
+        "--network",
+        &net,
+        "-p",
+        &publish,
+        &l.image,
+        "sleep",
+        "600",
+    ]);
+    // As Podman: the host port is bound (conmon holds it), so no host process takes it.
+    let taken = std::net::TcpListener::bind(("0.0.0.0", port));
+    assert_eq!(
+        taken.as_ref().err().map(|e| e.kind()),
+        Some(std::io::ErrorKind::AddrInUse),
+        "{taken:?}"
+    );
+    l.ok(&["stop", "-t", "0", "holder"]);
+    // Released with the container's conmon; a host process holding it makes the next
+    // start fail with Podman's bind error.
+    let squatter = l.wait_for("the port to be free", || {
+        std::net::TcpListener::bind(("0.0.0.0", port)).ok()
+    });
+    let out = l.run(&["start", "holder"]);
+    out.assert_error(125, "port taken");
+    assert!(
+        out.stderr.contains(&format!(
+            "cannot listen on the tcp port: listen tcp4 0.0.0.0:{port}: bind: address already in use"
+        )),
+        "{out:?}"
+    );
+    drop(squatter);
+    l.ok(&["start", "holder"]);
+    l.ok(&["rm", "-f", "-t", "0", "holder"]);
+    l.wait_for("the port to be free after rm", || {
+        std::net::TcpListener::bind(("0.0.0.0", port)).ok()
+    });
+}

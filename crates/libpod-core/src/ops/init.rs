@@ -393,6 +393,7 @@ fn create_options(l: &Locked<'_>) -> libpod_oci::CreateOptions {
         timeout: cfg.run.timeout,
         conmon_pidfile: cfg.run.conmon_pidfile.clone(),
         preserve_fds: cfg.run.preserve_fds,
+        held_fds: Vec::new(),
         stdin: cfg.stdin,
         exit_command: opts.exit_command.as_ref().map(|(bin, args)| {
             let mut a = args.clone();
@@ -479,9 +480,12 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         }
         l.st.bundle_path = Some(bundle.clone());
         op.record(|a| a.runtime_create = true)?;
-        let created =
-            p.oci_for(&l.cfg.oci_runtime)?
-                .create(&id, &bundle, &spec, &create_options(l))?;
+        let mut copts = create_options(l);
+        copts.held_fds = crate::container::runopts::reserve_ports(&l.cfg)?;
+        let created = p
+            .oci_for(&l.cfg.oci_runtime)?
+            .create(&id, &bundle, &spec, &copts)?;
+        drop(copts);
         let conmon_start = created
             .conmon_pid
             .and_then(|pid| crate::journal::proc_start(pid).ok())
