@@ -171,6 +171,11 @@ fn pod_and_image_verbs_emit_their_events() {
     l.ok(&["pod", "rm", "evpod"]);
     l.ok(&["tag", &l.image, "localhost/evtag:1"]);
     l.ok(&["rmi", "localhost/evtag:1"]);
+    // 090-events: `untag IMAGE NAME` records the untag with the full name.
+    l.ok(&["tag", &l.image, "registry.com/evuntag"]);
+    l.ok(&["untag", &l.image, "registry.com/evuntag"]);
+    l.ok(&["tag", &l.image, "evlocal"]);
+    l.ok(&["untag", &l.image, "evlocal"]);
     let pods = l.ok(&[
         "events",
         "--stream=false",
@@ -191,6 +196,11 @@ fn pod_and_image_verbs_emit_their_events() {
     let tags = lines(&tags);
     assert!(tags.contains(&"tag localhost/evtag:1"), "{tags:?}");
     assert!(tags.contains(&"untag localhost/evtag:1"), "{tags:?}");
+    assert!(
+        tags.contains(&"untag registry.com/evuntag:latest"),
+        "{tags:?}"
+    );
+    assert!(tags.contains(&"untag localhost/evlocal:latest"), "{tags:?}");
     // `system events` is the same verb.
     assert_eq!(
         l.ok(&[
