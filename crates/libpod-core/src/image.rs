@@ -491,7 +491,8 @@ impl Runtime {
                 .into_iter()
                 .next()
                 .ok_or_else(|| ImageError::NoSuchImage(reference.to_string()))?;
-            crate::events::emit(&p, Event::image(&image.id, reference, EventStatus::Pull));
+            // Podman's event for an archive pull names no image id (as loadfromarchive).
+            crate::events::emit(&p, Event::image("", reference, EventStatus::Pull));
             return Ok(PulledImage {
                 manifest_digest: image.digest.clone().unwrap_or_default(),
                 reference: image
