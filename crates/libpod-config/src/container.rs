@@ -283,6 +283,14 @@ pub struct RunSettings {
     /// `--cgroupns`: `Host` or `Private` (`None`: the default, the host's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cgroupns: Option<NamespaceMode>,
+    /// `--sysctl`s: kernel parameters set in the container's namespaces, over the
+    /// defaults (`net.ipv4.ping_group_range=0 0` with a network namespace of its own).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sysctls: std::collections::BTreeMap<String, String>,
+    /// `--device-read-bps`, `--device-write-bps`, `--device-read-iops`,
+    /// `--device-write-iops`: block I/O rate limits per host device.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub device_throttles: Vec<DeviceThrottle>,
 }
 
 /// One line of a user namespace's id map: `size` ids from `container_id` inside are
@@ -356,6 +364,36 @@ impl IdMap {
         })
     }
 }
+
+/// Which block I/O rate a [`DeviceThrottle`] limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThrottleKind {
+    /// Bytes read per second (`--device-read-bps`).
+    ReadBps,
+    /// Bytes written per second (`--device-write-bps`).
+    WriteBps,
+    /// Reads per second (`--device-read-iops`).
+    ReadIops,
+    /// Writes per second (`--device-write-iops`).
+    WriteIops,
+}
+
+/// One `--device-{read,write}-{bps,iops} PATH:RATE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceThrottle {
+    /// What is limited.
+    pub kind: ThrottleKind,
+    /// The host's device node (its major:minor is read when the container starts).
+    pub path: PathBuf,
+    /// The limit per second.
+    pub rate: u64,
+}
+
+/// The kernel parameters every container with a network namespace of its own gets
+/// (Podman's containers.conf `default_sysctls`): any group may open ICMP echo sockets,
+/// so `ping` works without `CAP_NET_RAW`.
+pub const DEFAULT_NET_SYSCTLS: [(&str, &str); 1] = [("net.ipv4.ping_group_range", "0 0")];
 
 /// Where `--init`'s binary appears in the container (Podman's path).
 pub const INIT_PATH_IN_CONTAINER: &str = "/run/podman-init";

@@ -28,10 +28,11 @@ pub mod volume;
 pub mod arbitrary;
 
 pub use container::{
-    ContainerConfig, ContainerState, DeviceMapping, DnsConfig, ExecSession, ExecStatus, IdMap,
-    IdMapError, LogDriver, Mount, MountKind, NamespaceMode, Namespaces, NetworkMode,
-    NetworkOptions, NetworkStatus, PortMapping, Protocol, Resources, RestartPolicy, RunSettings,
-    SecurityConfig, SlirpOptions, SlirpProcess, Ulimit, INIT_PATH_IN_CONTAINER,
+    ContainerConfig, ContainerState, DeviceMapping, DeviceThrottle, DnsConfig, ExecSession,
+    ExecStatus, IdMap, IdMapError, LogDriver, Mount, MountKind, NamespaceMode, Namespaces,
+    NetworkMode, NetworkOptions, NetworkStatus, PortMapping, Protocol, Resources, RestartPolicy,
+    RunSettings, SecurityConfig, SlirpOptions, SlirpProcess, ThrottleKind, Ulimit,
+    DEFAULT_NET_SYSCTLS, INIT_PATH_IN_CONTAINER,
 };
 pub use duration::go_duration;
 pub use health::{

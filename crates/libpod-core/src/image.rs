@@ -478,6 +478,31 @@ impl Runtime {
         progress: Progress<'_>,
     ) -> Result<PulledImage> {
         let p = self.inner.parts()?;
+        // Archives and layouts (`docker-archive:`, `oci-archive:`, `oci:`): loaded as
+        // `load` does; the first image is the pulled one.
+        if let Some((_, path)) =
+            local_transport(reference).filter(|(f, _)| *f != libpod_storage::ExportFormat::Dir)
+        {
+            let loaded = p
+                .store
+                .load(std::path::Path::new(path))
+                .map_err(crate::Error::from)?;
+            let image = loaded
+                .into_iter()
+                .next()
+                .ok_or_else(|| ImageError::NoSuchImage(reference.to_string()))?;
+            // Podman's event for an archive pull names no image id (as loadfromarchive).
+            crate::events::emit(&p, Event::image("", reference, EventStatus::Pull));
+            return Ok(PulledImage {
+                manifest_digest: image.digest.clone().unwrap_or_default(),
+                reference: image
+                    .names
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| image.id.clone()),
+                image,
+            });
+        }
         let ropts = system_registry_options(&p.opts.config, &opts.access, opts.platform.clone())?;
         let pulled = p.store.pull(reference, &ropts, progress)?;
         crate::events::emit(
@@ -501,6 +526,15 @@ impl Runtime {
         let p = self.inner.parts()?;
         if !p.store.image_exists(image).map_err(crate::Error::from)? {
             return Err(ImageError::NoSuchImage(image.to_string()));
+        }
+        // Local transports (`dir:`, `oci:`, `oci-archive:`, `docker-archive:`): the image
+        // is written there as `save` writes it; the result has no registry digest.
+        if let Some((format, path)) = dest.and_then(local_transport) {
+            p.store
+                .save(&[image], format, std::path::Path::new(path))
+                .map_err(crate::Error::from)?;
+            image_event(&p, image, dest.unwrap_or(image), EventStatus::Push);
+            return Ok(String::new());
         }
         let ropts = system_registry_options(&p.opts.config, &opts.access, None)?;
         let digest = p.store.push(image, dest, &ropts, progress)?;
@@ -556,6 +590,21 @@ impl Runtime {
         tracing::info!(reference, ?policy, "pulling the image for create");
         Ok(self.pull(reference, opts, progress)?.reference)
     }
+}
+
+/// A push destination in a local transport: the export format and the path.
+/// (`oci:PATH` takes no `:REFERENCE` suffix here.)
+fn local_transport(dest: &str) -> Option<(libpod_storage::ExportFormat, &str)> {
+    use libpod_storage::ExportFormat as F;
+    [
+        ("dir:", F::Dir),
+        ("oci:", F::OciDir),
+        ("oci-archive:", F::OciArchive),
+        ("docker-archive:", F::DockerArchive),
+    ]
+    .into_iter()
+    .find_map(|(prefix, f)| dest.strip_prefix(prefix).map(|path| (f, path)))
+    .filter(|(_, path)| !path.is_empty())
 }
 
 #[cfg(test)]

@@ -46,6 +46,25 @@ pub(crate) fn net_config(opts: &RuntimeOptions) -> NetConfig {
     n
 }
 
+/// Checks a MAC address given by a user (`--mac-address`): six two-digit hex octets
+/// separated by `:` or `-`. A bad one is [`Error::InvalidArgument`] naming it.
+pub fn validate_mac(mac: &str) -> Result<()> {
+    let sep = if mac.contains('-') { '-' } else { ':' };
+    let octets: Vec<&str> = mac.split(sep).collect();
+    let ok = octets.len() == 6
+        && octets
+            .iter()
+            .all(|o| o.len() == 2 && o.bytes().all(|b| b.is_ascii_hexdigit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument {
+            what: "MAC address (six hex octets: aa:bb:cc:dd:ee:ff)",
+            value: mac.to_string(),
+        })
+    }
+}
+
 /// The runtime's network manager.
 pub(crate) fn manager(p: &Parts) -> NetManager {
     NetManager::new(&net_config(&p.opts))
@@ -1245,6 +1264,24 @@ mod tests {
         let a = attachments(&c, "lpod");
         assert_eq!(a[1].ifname, "eth1");
         assert_eq!(a[1].network, "n2");
+    }
+
+    #[test]
+    fn validate_mac_takes_six_hex_octets_only() {
+        assert!(validate_mac("02:42:ac:11:00:02").is_ok());
+        assert!(validate_mac("02-42-AC-11-00-02").is_ok());
+        for bad in [
+            "",
+            "02:42:ac:11:00",
+            "02:42:ac:11:00:02:03",
+            "0g:42:ac:11:00:02",
+            "2:42:ac:11:00:02",
+        ] {
+            match validate_mac(bad) {
+                Err(Error::InvalidArgument { value, .. }) => assert_eq!(value, bad),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]

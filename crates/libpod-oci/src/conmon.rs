@@ -307,6 +307,7 @@ impl ConmonRuntime {
         let mut fds: Vec<&std::os::fd::OwnedFd> = preserved.iter().collect();
         fds.push(&sync_w);
         fds.push(&start_r);
+        fds.extend(opts.held_fds.iter().map(|f| &**f));
         let first = 3 + preserved.len();
         let mut env = Self::conmon_env(&opts.conmon_env);
         env.push(("_OCI_SYNCPIPE".into(), first.to_string()));

@@ -60,7 +60,7 @@ pub use logs::{follow_log, parse_line, read_log, LogError, LogLine, LogOptions, 
 pub use pipes::set_inherited_fds;
 pub use seccomp::{SeccompError, SeccompPolicy, SeccompProfile};
 pub use spec::{
-    capped_rlimit, process_spec, write_config, MountInput, Namespace, Namespaces, ProcessInput,
-    Resources, SpecError, SpecInput,
+    capped_rlimit, process_spec, write_config, BlkioThrottle, MountInput, Namespace, Namespaces,
+    ProcessInput, Resources, SpecError, SpecInput, ThrottleKind,
 };
 pub use update::PID_MAX_LIMIT;

@@ -55,9 +55,9 @@ pub(crate) fn cloexec_pipe(id: &str) -> Result<(OwnedFd, OwnedFd), OciError> {
 }
 
 /// Move an fd above 10 so that dup2 onto 3.. in the child never clobbers another one.
-fn dup_high(fd: &OwnedFd, id: &str) -> Result<OwnedFd, OciError> {
+fn dup_high(fd: &OwnedFd, min: i32, id: &str) -> Result<OwnedFd, OciError> {
     let raw =
-        fcntl(fd.as_raw_fd(), FcntlArg::F_DUPFD_CLOEXEC(10)).map_err(|source| OciError::Sys {
+        fcntl(fd.as_raw_fd(), FcntlArg::F_DUPFD_CLOEXEC(min)).map_err(|source| OciError::Sys {
             op: "fcntl(F_DUPFD_CLOEXEC)",
             id: id.to_string(),
             source,
@@ -94,11 +94,12 @@ pub(crate) fn spawn_with_fds(
         }
         None => None,
     };
-    // Targets 3..3+len must stay below the duplicated sources (>= 10).
-    debug_assert!(fds.len() <= 7, "spawn_with_fds: at most 7 descriptors");
+    // Targets 3..3+len must stay below the duplicated sources (>= 10, and above the
+    // last target).
+    let min = (FIRST_PIPE_FD + fds.len() as i32).max(10);
     let high: Vec<OwnedFd> = fds
         .iter()
-        .map(|f| dup_high(f, id))
+        .map(|f| dup_high(f, min, id))
         .collect::<Result<_, _>>()?;
     let raws: Vec<i32> = high.iter().map(|f| f.as_raw_fd()).collect();
     let mut cmd = Command::new(binary);
@@ -112,9 +113,9 @@ pub(crate) fn spawn_with_fds(
         .process_group(0);
     // SAFETY: between fork and exec the closure only calls dup2 (async-signal-safe) and
     // reads errno; it does not allocate or take locks. Its sources are the descriptors in
-    // `high`, which stay open in the parent until spawn returns, and all are >= 10 while the
-    // targets start at 3, so a dup2 never overwrites a source still to be copied (at most 7
-    // fds are passed). dup2 clears FD_CLOEXEC on the target, so exactly these are inherited.
+    // `high`, which stay open in the parent until spawn returns, and all are above the last
+    // target (3 + len), so a dup2 never overwrites a source still to be copied. dup2 clears
+    // FD_CLOEXEC on the target, so exactly these are inherited.
     // With a root bind: unshare, mount and errno are async-signal-safe system calls on
     // C strings built before the fork, in the child's own new mount namespace.
     unsafe {

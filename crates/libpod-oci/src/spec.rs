@@ -9,10 +9,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use oci_spec::runtime::{
-    Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxCpuBuilder, LinuxDeviceCgroupBuilder,
-    LinuxMemoryBuilder, LinuxNamespaceBuilder, LinuxNamespaceType, LinuxPidsBuilder,
-    LinuxResourcesBuilder, Mount, MountBuilder, PosixRlimit, PosixRlimitBuilder, PosixRlimitType,
-    Process, ProcessBuilder, RootBuilder, Spec, SpecBuilder, UserBuilder,
+    Capability, LinuxBlockIo, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxCpuBuilder,
+    LinuxDeviceCgroupBuilder, LinuxMemoryBuilder, LinuxNamespaceBuilder, LinuxNamespaceType,
+    LinuxPidsBuilder, LinuxResourcesBuilder, LinuxThrottleDevice, LinuxThrottleDeviceBuilder,
+    Mount, MountBuilder, PosixRlimit, PosixRlimitBuilder, PosixRlimitType, Process, ProcessBuilder,
+    RootBuilder, Spec, SpecBuilder, UserBuilder,
 };
 
 /// Errors from spec generation.
@@ -228,6 +229,32 @@ impl Default for ProcessInput {
     }
 }
 
+/// Which block I/O rate a [`BlkioThrottle`] limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ThrottleKind {
+    /// Bytes read per second.
+    ReadBps,
+    /// Bytes written per second.
+    WriteBps,
+    /// Read operations per second.
+    ReadIops,
+    /// Write operations per second.
+    WriteIops,
+}
+
+/// One device's block I/O rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BlkioThrottle {
+    /// What is limited.
+    pub kind: ThrottleKind,
+    /// The device's major number.
+    pub major: i64,
+    /// The device's minor number.
+    pub minor: i64,
+    /// The limit per second.
+    pub rate: u64,
+}
+
 /// Cgroup resource limits.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Resources {
@@ -334,6 +361,14 @@ pub struct SpecInput {
     /// gid mappings, as `uid_mappings`.
     #[serde(default)]
     pub gid_mappings: Vec<(u32, u32, u32)>,
+    /// Block I/O throttles (`--device-read-bps` ...), in the blkio (v1) or io (v2)
+    /// controller; ignored rootless, as the other cgroup limits.
+    #[serde(default)]
+    pub blkio_throttles: Vec<BlkioThrottle>,
+    /// Kernel parameters the runtime sets in the container's namespaces
+    /// (`net.ipv4.ping_group_range` -> `0 0`, ...).
+    #[serde(default)]
+    pub sysctls: HashMap<String, String>,
 }
 
 impl SpecInput {
@@ -361,6 +396,8 @@ impl SpecInput {
             rootless: false,
             uid_mappings: Vec::new(),
             gid_mappings: Vec::new(),
+            sysctls: HashMap::new(),
+            blkio_throttles: Vec::new(),
         }
     }
 
@@ -401,6 +438,7 @@ impl SpecInput {
         // Masked and read-only paths (oci-spec's builder defaults included) are set once,
         // by `confine` below, from `masked_and_readonly_paths`.
         let mut linux = linux.build().map_err(build_err("linux"))?;
+        linux.set_sysctl((!self.sysctls.is_empty()).then(|| self.sysctls.clone()));
         if !self.uid_mappings.is_empty() || !self.gid_mappings.is_empty() {
             let maps = |list: &[(u32, u32, u32)]| {
                 list.iter()
@@ -486,6 +524,30 @@ impl SpecInput {
             .map_err(build_err("devices"))?;
         let mut res = self.resources.linux_resources()?;
         res.set_devices(Some(vec![deny_all]));
+        if !self.blkio_throttles.is_empty() {
+            let list = |kind: ThrottleKind| -> Result<Option<Vec<LinuxThrottleDevice>>, SpecError> {
+                let v = self
+                    .blkio_throttles
+                    .iter()
+                    .filter(|t| t.kind == kind)
+                    .map(|t| {
+                        LinuxThrottleDeviceBuilder::default()
+                            .major(t.major)
+                            .minor(t.minor)
+                            .rate(t.rate)
+                            .build()
+                            .map_err(build_err("throttle device"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((!v.is_empty()).then_some(v))
+            };
+            let mut b = LinuxBlockIo::default();
+            b.set_throttle_read_bps_device(list(ThrottleKind::ReadBps)?);
+            b.set_throttle_write_bps_device(list(ThrottleKind::WriteBps)?);
+            b.set_throttle_read_iops_device(list(ThrottleKind::ReadIops)?);
+            b.set_throttle_write_iops_device(list(ThrottleKind::WriteIops)?);
+            res.set_block_io(Some(b));
+        }
         Ok(res)
     }
 

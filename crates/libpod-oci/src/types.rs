@@ -36,6 +36,10 @@ pub struct CreateOptions {
     /// private store, but can reach a 0755 directory; the bind lives and dies with
     /// conmon's namespace, so nothing is left to unmount.
     pub root_bind: Option<(PathBuf, PathBuf)>,
+    /// Descriptors conmon inherits and holds open for the container's life (the
+    /// published ports' sockets, so that no other process takes those ports while it
+    /// runs, as Podman reserves them).
+    pub held_fds: Vec<std::sync::Arc<std::os::fd::OwnedFd>>,
 }
 
 /// What [`OciRuntime::create`](crate::OciRuntime::create) returns.

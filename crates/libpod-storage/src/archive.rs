@@ -238,6 +238,20 @@ pub fn write_oci_layout(dir: &Path, images: &[ExportImage]) -> Result<(), Archiv
     )
 }
 
+/// Writes one image in containers/image's `dir:` layout (what `podman push IMAGE
+/// dir:PATH` writes): a `version` file, `manifest.json` (an OCI manifest), and the config
+/// and layer blobs, each named by its digest's hex.
+pub fn write_dir_layout(dir: &Path, image: &ExportImage) -> Result<(), ArchiveError> {
+    fs::create_dir_all(dir).map_err(io_at(dir))?;
+    for l in &image.layers {
+        copy_or_link(&l.blob, &dir.join(digest_hex(&l.digest)?))?;
+    }
+    let cfg_digest = sha256_digest(&image.config);
+    write_atomic(&dir.join(digest_hex(&cfg_digest)?), &image.config)?;
+    write_atomic(&dir.join("manifest.json"), &image.oci_manifest())?;
+    write_atomic(&dir.join("version"), b"Directory Transport Version: 1.1\n")
+}
+
 /// Fixed mtime for archive entries (2020-01-01), so archives are reproducible.
 pub const FIXED_MTIME: u64 = 1_577_836_800;
 

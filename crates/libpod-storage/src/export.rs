@@ -15,6 +15,8 @@ pub enum ExportFormat {
     OciArchive,
     /// An OCI layout directory.
     OciDir,
+    /// containers/image's `dir:` layout (one image: manifest.json, blobs by hex digest).
+    Dir,
 }
 
 impl Store {
@@ -112,6 +114,16 @@ impl Store {
             ExportFormat::DockerArchive => archive::write_docker_archive(out, &imgs)?,
             ExportFormat::OciArchive => archive::write_oci_archive(out, &imgs)?,
             ExportFormat::OciDir => archive::write_oci_layout(out, &imgs)?,
+            ExportFormat::Dir => match imgs.as_slice() {
+                [one] => archive::write_dir_layout(out, one)?,
+                _ => {
+                    return Err(StoreError::Unsupported(format!(
+                        "dir:{}: the dir: layout holds exactly one image ({} given)",
+                        out.display(),
+                        imgs.len()
+                    )))
+                }
+            },
         }
         Ok(())
     }

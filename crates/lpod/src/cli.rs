@@ -1025,6 +1025,31 @@ pub struct CreateFlags {
     /// Network: none, host, bridge, or network names (a,b).
     #[arg(long = "network", alias = "net", value_name = "MODE")]
     pub network: Option<String>,
+    /// Limit reads from a device: DEVICE:RATE (bytes per second, e.g. /dev/sda:1mb).
+    #[arg(long = "device-read-bps", value_name = "DEVICE:RATE")]
+    pub device_read_bps: Vec<String>,
+    /// Limit writes to a device: DEVICE:RATE (bytes per second).
+    #[arg(long = "device-write-bps", value_name = "DEVICE:RATE")]
+    pub device_write_bps: Vec<String>,
+    /// Limit read operations on a device: DEVICE:RATE (per second).
+    #[arg(long = "device-read-iops", value_name = "DEVICE:RATE")]
+    pub device_read_iops: Vec<String>,
+    /// Limit write operations on a device: DEVICE:RATE (per second).
+    #[arg(long = "device-write-iops", value_name = "DEVICE:RATE")]
+    pub device_write_iops: Vec<String>,
+    /// Kernel parameter NAME=VALUE set in the container's namespaces (repeatable;
+    /// net.* needs a network namespace of the container's own).
+    #[arg(long = "sysctl", value_name = "NAME=VALUE")]
+    pub sysctl: Vec<String>,
+    /// MAC address of the container's interface on its first network (bridge mode).
+    #[arg(long = "mac-address", value_name = "MAC")]
+    pub mac_address: Option<String>,
+    /// Static IPv4 address on the first network (bridge mode).
+    #[arg(long = "ip", value_name = "IP")]
+    pub ip: Option<std::net::Ipv4Addr>,
+    /// Static IPv6 address on the first network (bridge mode).
+    #[arg(long = "ip6", value_name = "IP")]
+    pub ip6: Option<std::net::Ipv6Addr>,
     /// Set metadata on the container: KEY=VALUE.
     #[arg(short = 'l', long = "label", value_name = "LABEL")]
     pub label: Vec<String>,

@@ -55,6 +55,22 @@ pub enum RunFlagError {
     /// `--cgroupns` other than host or private.
     #[error("invalid --cgroupns {0:?}: host or private")]
     Cgroupns(String),
+    /// `--device-{read,write}-{bps,iops}` that is not `DEVICE:RATE` of a device node.
+    #[error("invalid --{flag} {value:?}: {reason}")]
+    DeviceThrottle {
+        /// The flag's name.
+        flag: &'static str,
+        /// The whole flag value.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `--sysctl` that is not `NAME=VALUE`.
+    #[error("invalid --sysctl {0:?}: expected NAME=VALUE (e.g. net.ipv4.ip_forward=1)")]
+    Sysctl(String),
+    /// `--sysctl net.*` for a container sharing the host's network namespace.
+    #[error("--sysctl {0:?}: a net.* sysctl cannot be set with --network=host (the host's network namespace)")]
+    SysctlHostNet(String),
 }
 
 impl From<RunFlagError> for crate::cmd::CliError {
@@ -271,6 +287,70 @@ pub fn id_maps(values: &[String]) -> Result<Vec<libpod_config::IdMap>, crate::cm
         .collect()
 }
 
+/// One `--device-read-bps` (and -write-bps, -read-iops, -write-iops) value,
+/// `DEVICE:RATE`: an existing device node, and a rate (bytes with an optional unit,
+/// `1M` = 1048576, for bps; a plain count for iops).
+pub fn device_throttle(
+    kind: libpod_core::libpod_config::ThrottleKind,
+    value: &str,
+) -> Result<libpod_core::libpod_config::DeviceThrottle, RunFlagError> {
+    use libpod_core::libpod_config::ThrottleKind as K;
+    use std::os::unix::fs::FileTypeExt;
+    let flag = match kind {
+        K::ReadBps => "device-read-bps",
+        K::WriteBps => "device-write-bps",
+        K::ReadIops => "device-read-iops",
+        K::WriteIops => "device-write-iops",
+    };
+    let err = |reason: String| RunFlagError::DeviceThrottle {
+        flag,
+        value: value.to_string(),
+        reason,
+    };
+    let (path, rate) = value
+        .rsplit_once(':')
+        .ok_or_else(|| err("expected DEVICE:RATE".into()))?;
+    let rate = match kind {
+        K::ReadBps | K::WriteBps => {
+            crate::parse::memory_bytes(rate).map_err(|e| err(e.to_string()))?
+        }
+        K::ReadIops | K::WriteIops => rate
+            .parse::<u64>()
+            .map_err(|_| err(format!("rate {rate:?} is not a number of operations")))?,
+    };
+    let md = std::fs::metadata(path).map_err(|e| err(format!("{path}: {e}")))?;
+    if !(md.file_type().is_block_device() || md.file_type().is_char_device()) {
+        return Err(err(format!("{path} is not a device")));
+    }
+    Ok(libpod_core::libpod_config::DeviceThrottle {
+        kind,
+        path: path.into(),
+        rate,
+    })
+}
+
+/// `--sysctl NAME=VALUE`s (later ones win); `net.*` is refused with `--network host`.
+pub fn sysctls(
+    flags: &[String],
+    network: Option<&str>,
+) -> Result<std::collections::BTreeMap<String, String>, RunFlagError> {
+    let mut out = std::collections::BTreeMap::new();
+    for f in flags {
+        let Some((k, v)) = f.split_once('=') else {
+            return Err(RunFlagError::Sysctl(f.clone()));
+        };
+        let k = k.trim();
+        if k.is_empty() || k.contains(char::is_whitespace) {
+            return Err(RunFlagError::Sysctl(f.clone()));
+        }
+        if k.starts_with("net.") && network == Some("host") {
+            return Err(RunFlagError::SysctlHostNet(f.clone()));
+        }
+        out.insert(k.to_string(), v.to_string());
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +365,49 @@ mod tests {
         assert!(userns_auto(Some("auto:uidmapping=0:1:2")).is_err());
         assert!(userns_auto(Some("autox")).is_err());
         assert!(keep_id(Some("auto:size=5")).unwrap().is_none());
+    }
+
+    #[test]
+    fn device_throttles_take_a_device_node_and_a_rate() {
+        use libpod_core::libpod_config::ThrottleKind as K;
+        let t = device_throttle(K::ReadBps, "/dev/zero:1M").unwrap();
+        assert_eq!((t.path.to_str(), t.rate), (Some("/dev/zero"), 1048576));
+        let t = device_throttle(K::WriteIops, "/dev/null:300").unwrap();
+        assert_eq!((t.kind, t.rate), (K::WriteIops, 300));
+        for bad in [
+            "/dev/zero",
+            "/dev/zero:lots",
+            "/nonexistent:1M",
+            "/etc/hostname:1M",
+        ] {
+            assert!(
+                matches!(device_throttle(K::ReadBps, bad), Err(RunFlagError::DeviceThrottle { value, .. }) if value == bad),
+                "{bad}"
+            );
+        }
+        assert!(device_throttle(K::ReadIops, "/dev/zero:1M").is_err());
+    }
+
+    #[test]
+    fn sysctls_are_name_value_pairs_and_net_ones_need_a_netns() {
+        let m = sysctls(
+            &v(&["net.ipv4.ping_group_range=1 2", "kernel.msgmax=65536"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(m["net.ipv4.ping_group_range"], "1 2");
+        assert_eq!(m["kernel.msgmax"], "65536");
+        for bad in ["", "noval", "=1", "a b=1"] {
+            assert_eq!(
+                sysctls(&v(&[bad]), None),
+                Err(RunFlagError::Sysctl(bad.into()))
+            );
+        }
+        assert_eq!(
+            sysctls(&v(&["net.ipv4.ip_forward=1"]), Some("host")),
+            Err(RunFlagError::SysctlHostNet("net.ipv4.ip_forward=1".into()))
+        );
+        assert!(sysctls(&v(&["kernel.msgmax=1"]), Some("host")).is_ok());
     }
 
     fn v(s: &[&str]) -> Vec<String> {

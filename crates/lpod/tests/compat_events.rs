@@ -171,6 +171,11 @@ fn pod_and_image_verbs_emit_their_events() {
     l.ok(&["pod", "rm", "evpod"]);
     l.ok(&["tag", &l.image, "localhost/evtag:1"]);
     l.ok(&["rmi", "localhost/evtag:1"]);
+    // 090-events: `untag IMAGE NAME` records the untag with the full name.
+    l.ok(&["tag", &l.image, "registry.com/evuntag"]);
+    l.ok(&["untag", &l.image, "registry.com/evuntag"]);
+    l.ok(&["tag", &l.image, "evlocal"]);
+    l.ok(&["untag", &l.image, "evlocal"]);
     let pods = l.ok(&[
         "events",
         "--stream=false",
@@ -191,6 +196,11 @@ fn pod_and_image_verbs_emit_their_events() {
     let tags = lines(&tags);
     assert!(tags.contains(&"tag localhost/evtag:1"), "{tags:?}");
     assert!(tags.contains(&"untag localhost/evtag:1"), "{tags:?}");
+    assert!(
+        tags.contains(&"untag registry.com/evuntag:latest"),
+        "{tags:?}"
+    );
+    assert!(tags.contains(&"untag localhost/evlocal:latest"), "{tags:?}");
     // `system events` is the same verb.
     assert_eq!(
         l.ok(&[
@@ -201,6 +211,67 @@ fn pod_and_image_verbs_emit_their_events() {
             "pod=evpod"
         ]),
         l.ok(&["events", "--stream=false", "--filter", "pod=evpod"])
+    );
+}
+
+#[test]
+fn push_to_local_transports_writes_the_image_and_records_push_events() {
+    let Some(l) = Lpod::with_image() else { return };
+    let id = l.ok_trim(&["image", "inspect", "--format", "{{.ID}}", &l.image]);
+    // 090-events: `push IMAGE dir:PATH`, containers/image's dir layout.
+    let dir = l.dir().join("pushed");
+    let dest = format!("dir:{}", dir.display());
+    l.ok(&["push", &l.image, &dest]);
+    let version = std::fs::read_to_string(dir.join("version")).unwrap();
+    assert_eq!(version, "Directory Transport Version: 1.1\n");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let cfg = manifest["config"]["digest"].as_str().unwrap();
+    assert_eq!(cfg, format!("sha256:{id}"));
+    for blob in std::iter::once(cfg).chain(
+        manifest["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["digest"].as_str().unwrap()),
+    ) {
+        let hex = blob.strip_prefix("sha256:").unwrap();
+        assert!(dir.join(hex).is_file(), "blob {hex} missing");
+    }
+    // oci-archive: loads back as the same image.
+    let tar = l.dir().join("pushed.tar");
+    let dest2 = format!("oci-archive:{}", tar.display());
+    l.ok(&["push", &l.image, &dest2]);
+    let loaded = l.ok(&["load", "-i", tar.to_str().unwrap()]);
+    assert!(loaded.contains("Loaded image"), "{loaded}");
+    // ... and `pull` takes archives (090-events: `pull docker-archive:PATH`).
+    let archive = format!(
+        "docker-archive:{}",
+        l.dir().join("pushed-docker.tar").display()
+    );
+    l.ok(&["push", &l.image, &archive]);
+    l.ok(&["rmi", "-f", &id]);
+    assert_eq!(l.ok_trim(&["pull", &archive]), id);
+    assert_eq!(l.run(&["image", "exists", &l.image]).code, 0);
+    let events = l.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        "event=push",
+        "--filter",
+        "event=pull",
+        "--format",
+        "{{.Status}} {{.ID}} {{.Name}}",
+    ]);
+    assert_eq!(
+        lines(&events),
+        [
+            format!("push {id} {dest}"),
+            format!("push {id} {dest2}"),
+            format!("push {id} {archive}"),
+            // (no id, as Podman's pull from an archive)
+            format!("pull  {archive}"),
+        ]
     );
 }
 

@@ -322,3 +322,120 @@ fn a_port_range_publishes_each_port_of_it() {
     assert_eq!(l.ps_all().len(), 1);
     l.ok(&["rm", "-f", c.trim()]);
 }
+
+#[test]
+fn mac_address_and_ip_are_honoured_for_containers_and_pods() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let (_b, net, subnet) = own_network(&l, "lpmc");
+    // A free address of the test's own /24 (the gateway is .1; the first lease .2).
+    let ip = subnet.replace(".0/24", ".77");
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        &net,
+        "--mac-address",
+        "02:AB:cd:00:11:22",
+        "--ip",
+        &ip,
+        &l.image,
+        "sh",
+        "-c",
+        "ip link show eth0; ip -4 addr show eth0",
+    ]);
+    assert!(out.contains("link/ether 02:ab:cd:00:11:22 "), "{out}");
+    assert!(out.contains(&format!("inet {ip}/24")), "{out}");
+    // 200-pod: `pod create --mac-address` gives the infra's interface that MAC, which
+    // every member shares.
+    l.ok(&[
+        "pod",
+        "create",
+        "--name",
+        "macpod",
+        "--network",
+        &net,
+        "--mac-address",
+        "02:00:5e:10:20:30",
+    ]);
+    let out = l.ok(&[
+        "run", "--rm", "--pod", "macpod", &l.image, "ip", "link", "show",
+    ]);
+    assert!(out.contains("link/ether 02:00:5e:10:20:30 "), "{out}");
+    assert_eq!(
+        l.ok_trim(&[
+            "pod",
+            "inspect",
+            "macpod",
+            "--format",
+            "{{.InfraConfig.StaticMAC}}"
+        ]),
+        "02:00:5e:10:20:30"
+    );
+    l.ok(&["pod", "rm", "-f", "-t", "0", "macpod"]);
+    // A bad MAC is refused, naming it, and creates nothing.
+    let out = l.run(&[
+        "create",
+        "--network",
+        &net,
+        "--mac-address",
+        "02:zz:00:00:00:01",
+        "--name",
+        "badmac",
+        &l.image,
+    ]);
+    out.assert_error(125, "bad MAC");
+    assert!(out.stderr.contains("02:zz:00:00:00:01"), "{out:?}");
+    assert_eq!(l.run(&["container", "exists", "badmac"]).code, 1);
+}
+
+#[test]
+fn published_ports_are_held_while_the_container_lives() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let (_b, net, _) = own_network(&l, "lpph");
+    let port = reserve_port();
+    let publish = format!("{port}:80");
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "holder",
+        "--network",
+        &net,
+        "-p",
+        &publish,
+        &l.image,
+        "sleep",
+        "600",
+    ]);
+    // As Podman: the host port is bound (conmon holds it), so no host process takes it.
+    let taken = std::net::TcpListener::bind(("0.0.0.0", port));
+    assert_eq!(
+        taken.as_ref().err().map(|e| e.kind()),
+        Some(std::io::ErrorKind::AddrInUse),
+        "{taken:?}"
+    );
+    l.ok(&["stop", "-t", "0", "holder"]);
+    // Released with the container's conmon; a host process holding it makes the next
+    // start fail with Podman's bind error.
+    let squatter = l.wait_for("the port to be free", || {
+        std::net::TcpListener::bind(("0.0.0.0", port)).ok()
+    });
+    let out = l.run(&["start", "holder"]);
+    out.assert_error(125, "port taken");
+    assert!(
+        out.stderr.contains(&format!(
+            "cannot listen on the tcp port: listen tcp4 0.0.0.0:{port}: bind: address already in use"
+        )),
+        "{out:?}"
+    );
+    drop(squatter);
+    l.ok(&["start", "holder"]);
+    l.ok(&["rm", "-f", "-t", "0", "holder"]);
+    l.wait_for("the port to be free after rm", || {
+        std::net::TcpListener::bind(("0.0.0.0", port)).ok()
+    });
+}

@@ -500,3 +500,71 @@ fn pod_pause_and_unpause_every_member_and_container_port_lists_ports() {
     assert_eq!((a.code, a.stdout.as_str()), (0, ""), "{a:?}");
     assert_eq!((b.code, b.stdout.as_str()), (0, ""), "{b:?}");
 }
+
+#[test]
+fn ping_group_range_lets_containers_and_pod_members_ping_without_net_raw() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    // Podman's default sysctl for a container with a network namespace of its own:
+    // any group may open ICMP echo (datagram) sockets, so ping needs no CAP_NET_RAW
+    // (200-pod pings in a pod member with the default capabilities). The test image's
+    // Debian busybox never tries such a socket, so the kernel setting is the outcome
+    // checked here.
+    let range = "cat /proc/sys/net/ipv4/ping_group_range";
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &l.image,
+        "sh",
+        "-c",
+        range,
+    ]);
+    assert_eq!(out, "0\t0\n");
+    // A pod member shares the infra's namespace, which has it.
+    l.ok(&["pod", "create", "--name", "pingpod"]);
+    let out = l.ok(&[
+        "run", "--rm", "--pod", "pingpod", &l.image, "sh", "-c", range,
+    ]);
+    assert_eq!(out, "0\t0\n");
+    l.ok(&["pod", "rm", "-f", "-t", "0", "pingpod"]);
+    // --sysctl overrides the default.
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--sysctl",
+        "net.ipv4.ping_group_range=1 0",
+        &l.image,
+        "sh",
+        "-c",
+        range,
+    ]);
+    assert_eq!(out, "1\t0\n");
+    // The host's namespace is left alone, and a net.* --sysctl is refused there.
+    let host = std::fs::read_to_string("/proc/sys/net/ipv4/ping_group_range").unwrap();
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        &l.image,
+        "sh",
+        "-c",
+        range,
+    ]);
+    assert_eq!(out, host);
+    let out = l.run(&[
+        "create",
+        "--network",
+        "host",
+        "--sysctl",
+        "net.ipv4.ip_forward=1",
+        &l.image,
+    ]);
+    out.assert_error(125, "net sysctl with host network");
+    assert!(out.stderr.contains("net.ipv4.ip_forward=1"), "{out:?}");
+}

@@ -180,6 +180,13 @@ fn log_drivers_and_log_options() {
     let out = l.run(&["logs", "jd"]);
     out.assert_error(125, "journald logs");
     assert!(out.stderr.contains("journald"), "{out:?}");
+    // 090-events: following it names the events backend, in Podman's words.
+    let out = l.run(&["--events-backend", "file", "logs", "--follow", "jd"]);
+    out.assert_error(125, "journald logs --follow");
+    assert_eq!(
+        out.stderr.trim_end(),
+        "Error: using --follow with the journald --log-driver but without the journald --events-backend (file) is not supported"
+    );
 }
 
 #[test]

@@ -531,3 +531,56 @@ fn z_and_big_z_volume_options_are_accepted_silently() {
     }
     assert_no_containers(&l);
 }
+
+/// A whole disk of this host (not loop, ram or zram): its /dev path and `major:minor`.
+fn host_disk() -> Option<(String, String)> {
+    std::fs::read_dir("/sys/block")
+        .ok()?
+        .flatten()
+        .find_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            if ["loop", "ram", "zram"].iter().any(|p| name.starts_with(p)) {
+                return None;
+            }
+            let dev = std::fs::read_to_string(e.path().join("dev")).ok()?;
+            let path = format!("/dev/{name}");
+            std::path::Path::new(&path)
+                .exists()
+                .then(|| (path, dev.trim().to_string()))
+        })
+}
+
+#[test]
+fn device_bps_and_iops_limits_reach_the_blkio_cgroup() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let Some((disk, numbers)) = host_disk() else {
+        common::require(false, "a disk under /sys/block");
+        return;
+    };
+    // 030-run: the limits show in the container's own blkio cgroup, by major:minor.
+    // (runc: crun 1.8 writes no iops limits on cgroup v1.)
+    let out = l.ok(&[
+        "--runtime",
+        "runc",
+        "run",
+        "--rm",
+        "--device-read-bps",
+        &format!("{disk}:1M"),
+        "--device-write-iops",
+        &format!("{disk}:300"),
+        &l.image,
+        "sh",
+        "-c",
+        "cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device /sys/fs/cgroup/blkio/blkio.throttle.write_iops_device",
+    ]);
+    assert_eq!(out, format!("{numbers} 1048576\n{numbers} 300\n"));
+    // Not a device, or no rate: refused, naming the value; nothing is created.
+    for bad in ["/etc/hostname:1M", "/dev/zero"] {
+        let out = l.run(&["create", "--device-read-bps", bad, &l.image]);
+        out.assert_error(125, "bad --device-read-bps");
+        assert!(out.stderr.contains(bad), "{out:?}");
+    }
+    assert_no_containers(&l);
+}

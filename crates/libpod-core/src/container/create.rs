@@ -17,6 +17,38 @@ use crate::error::PodError;
 use crate::journal::{Acquired, Op};
 use crate::{Error, Result};
 
+/// `--mac-address`, `--ip`, `--ip6`: the per-network options of the container's first
+/// network (its own list's first, else the default network), as `network connect`
+/// records them. Only a bridge-mode container has addresses of its own.
+fn static_addresses(p: &Parts, opts: &CreateOptions, c: &mut ContainerConfig) -> Result<()> {
+    if opts.static_mac.is_none() && opts.static_ips.is_empty() {
+        return Ok(());
+    }
+    if !matches!(c.namespaces.network, CfgNetworkMode::Bridge) {
+        return Err(Error::InvalidArgument {
+            what: "static MAC or IP address (only a container on a bridge network has its own; this one's network namespace is not)",
+            value: opts
+                .static_mac
+                .iter()
+                .cloned()
+                .chain(opts.static_ips.iter().map(|i| i.to_string()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    if let Some(m) = &opts.static_mac {
+        crate::network::validate_mac(m)?;
+    }
+    let first = match c.networks.first() {
+        Some(n) => n.clone(),
+        None => crate::network::net_config(&p.opts).default_network.name,
+    };
+    let o = c.network_options.entry(first).or_default();
+    o.static_mac = opts.static_mac.as_ref().map(|m| m.to_ascii_lowercase());
+    o.static_ips = opts.static_ips.clone();
+    Ok(())
+}
+
 /// Makes the config a member of the pod named in
 /// `opts.pod` (resolves it, sets the shared namespaces, refuses conflicts).
 fn join_pod(p: &Parts, opts: &CreateOptions, c: &mut ContainerConfig) -> Result<()> {
@@ -272,6 +304,7 @@ pub(crate) fn build_config(
     }
     join_pod(p, opts, &mut c)?;
     super::nsmodes::apply_create(p, opts, &mut c)?;
+    static_addresses(p, opts, &mut c)?;
     if let (NetworkMode::Container(q), CfgNetworkMode::Pod) = (&opts.network, &c.namespaces.network)
     {
         return Err(Error::InvalidArgument {
@@ -411,6 +444,9 @@ fn rootless_check(opts: &CreateOptions) -> Result<()> {
     }
     if l.pids.is_some() {
         limits.push("--pids-limit");
+    }
+    if !opts.run.device_throttles.is_empty() {
+        limits.push("--device-read-bps/--device-write-bps/--device-read-iops/--device-write-iops");
     }
     if !limits.is_empty() {
         return Err(Error::RootlessUnsupported {

@@ -47,6 +47,14 @@ impl Container {
         let cfg = self.config()?;
         match cfg.log_driver {
             libpod_config::LogDriver::K8sFile | libpod_config::LogDriver::JsonFile => {}
+            // Podman follows a journald log through the journald events backend, which
+            // lpod never has (no journald here): Podman's words for that case.
+            libpod_config::LogDriver::Journald if opts.follow => {
+                return Err(Error::NoLogs(format!(
+                    "using --follow with the journald --log-driver but without the journald --events-backend ({}) is not supported",
+                    p.opts.config.events_logger.as_str()
+                )))
+            }
             libpod_config::LogDriver::Journald => {
                 return Err(Error::NoLogs(format!(
                     "container {} uses the journald log driver: lpod reads k8s-file logs only (its output is in the journal, if systemd-journald runs on this host)",

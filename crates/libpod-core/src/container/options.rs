@@ -151,6 +151,13 @@ pub struct CreateOptions {
     pub networks: Vec<String>,
     /// Published ports (`-p`, bridge mode; see `network::parse_port`).
     pub ports: Vec<libpod_config::PortMapping>,
+    /// `--mac-address`: the MAC address of the interface on the first network (bridge
+    /// mode; `aa:bb:cc:dd:ee:ff`).
+    #[serde(default)]
+    pub static_mac: Option<String>,
+    /// `--ip`/`--ip6`: static addresses on the first network (bridge mode).
+    #[serde(default)]
+    pub static_ips: Vec<std::net::IpAddr>,
     /// Pod to join (name, id or id prefix): its shared namespaces are used.
     pub pod: Option<String>,
     /// Remove the container after it exits (`--rm`).

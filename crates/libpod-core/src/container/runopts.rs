@@ -166,6 +166,48 @@ pub(crate) fn check_ports_free(
     Ok(())
 }
 
+/// Binds the published host ports of a bridge-mode container (TCP listening, UDP bound)
+/// for conmon to hold while the container lives, as Podman does: no other process can
+/// take them meanwhile, and a connection the forwarding rules miss waits instead of
+/// being refused. A port taken already is Podman's bind error. Rootless containers and
+/// other network modes hold none (slirp4netns binds its own).
+pub(crate) fn reserve_ports(
+    cfg: &libpod_config::ContainerConfig,
+) -> Result<Vec<std::sync::Arc<std::os::fd::OwnedFd>>> {
+    use std::net::{IpAddr, Ipv4Addr, TcpListener, UdpSocket};
+    if !matches!(cfg.namespaces.network, libpod_config::NetworkMode::Bridge)
+        || crate::rootless::is_rootless()
+    {
+        return Ok(Vec::new());
+    }
+    let mut held = Vec::new();
+    for m in &cfg.port_mappings {
+        let ip = m.host_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let addr = (ip, m.host_port);
+        let fd: std::io::Result<std::os::fd::OwnedFd> = match m.protocol {
+            libpod_config::Protocol::Tcp => TcpListener::bind(addr).map(Into::into),
+            libpod_config::Protocol::Udp => UdpSocket::bind(addr).map(Into::into),
+            // SCTP needs no reservation here (std has no SCTP socket).
+            libpod_config::Protocol::Sctp => continue,
+        };
+        let proto = format!("{:?}", m.protocol).to_lowercase();
+        let family = if ip.is_ipv4() { "4" } else { "6" };
+        let fd = fd.map_err(|e| {
+            let why = if e.kind() == std::io::ErrorKind::AddrInUse {
+                "address already in use".to_string()
+            } else {
+                e.to_string()
+            };
+            Error::Rejected(format!(
+                "cannot listen on the {proto} port: listen {proto}{family} {ip}:{}: bind: {why}",
+                m.host_port
+            ))
+        })?;
+        held.push(std::sync::Arc::new(fd));
+    }
+    Ok(held)
+}
+
 /// systemd mode: the tmpfs mounts systemd expects, and no host terminals but
 /// /dev/tty (ttyN, ttySN) for a privileged container, which systemd would start
 /// gettys on (as Podman).

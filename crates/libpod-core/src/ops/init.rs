@@ -186,6 +186,52 @@ fn image_volume(l: &Locked<'_>, m: &libpod_config::Mount) -> Result<PathBuf> {
     Ok(merged)
 }
 
+/// The container's kernel parameters: Podman's default `net.*` ones when the container
+/// has a network namespace of its own (not the host's, a pod's or another container's,
+/// whose owner set them), then the user's `--sysctl`s.
+fn sysctls(cfg: &libpod_config::ContainerConfig) -> std::collections::HashMap<String, String> {
+    use libpod_config::NetworkMode as M;
+    let own_netns = matches!(
+        cfg.namespaces.network,
+        M::None | M::Bridge | M::Slirp4netns(_) | M::Pasta
+    );
+    let mut out = std::collections::HashMap::new();
+    if own_netns {
+        for (k, v) in libpod_config::DEFAULT_NET_SYSCTLS {
+            out.insert(k.to_string(), v.to_string());
+        }
+    }
+    out.extend(cfg.run.sysctls.clone());
+    out
+}
+
+/// The container's `--device-*-bps`/`-iops` limits with their devices' numbers, read
+/// from the host's device nodes now (a missing node is an error naming it).
+fn blkio_throttles(cfg: &libpod_config::ContainerConfig) -> Result<Vec<libpod_oci::BlkioThrottle>> {
+    use libpod_config::ThrottleKind as K;
+    use std::os::unix::fs::MetadataExt;
+    cfg.run
+        .device_throttles
+        .iter()
+        .map(|t| {
+            let md = std::fs::metadata(&t.path)
+                .map_err(|e| Error::io("read the device of a block I/O limit", &t.path, e))?;
+            let rdev = md.rdev();
+            Ok(libpod_oci::BlkioThrottle {
+                kind: match t.kind {
+                    K::ReadBps => libpod_oci::ThrottleKind::ReadBps,
+                    K::WriteBps => libpod_oci::ThrottleKind::WriteBps,
+                    K::ReadIops => libpod_oci::ThrottleKind::ReadIops,
+                    K::WriteIops => libpod_oci::ThrottleKind::WriteIops,
+                },
+                major: i64::from(libc::major(rdev)),
+                minor: i64::from(libc::minor(rdev)),
+                rate: t.rate,
+            })
+        })
+        .collect()
+}
+
 /// Generates the OCI spec input for the container.
 pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Result<SpecInput> {
     let cfg = &l.cfg;
@@ -207,6 +253,7 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
             .unwrap_or_else(|| libpod_config::short_id(&cfg.id).to_string()),
     );
     input.namespaces.net = net.clone();
+    input.sysctls = sysctls(cfg);
     for m in &cfg.mounts {
         input.mounts.push(match m.kind {
             MountKind::Tmpfs => MountInput::Tmpfs {
@@ -310,6 +357,7 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
         input.uid_mappings = lines(&cfg.run.uid_map);
         input.gid_mappings = lines(&cfg.run.gid_map);
     }
+    input.blkio_throttles = blkio_throttles(cfg)?;
     input.resources = Resources {
         memory_limit: cfg.resources.memory,
         memory_swap: cfg.resources.memory_swap,
@@ -356,6 +404,7 @@ fn create_options(l: &Locked<'_>) -> libpod_oci::CreateOptions {
         timeout: cfg.run.timeout,
         conmon_pidfile: cfg.run.conmon_pidfile.clone(),
         preserve_fds: cfg.run.preserve_fds,
+        held_fds: Vec::new(),
         stdin: cfg.stdin,
         exit_command: opts.exit_command.as_ref().map(|(bin, args)| {
             let mut a = args.clone();
@@ -453,13 +502,13 @@ pub(crate) fn init_locked(l: &mut Locked<'_>) -> Result<()> {
         }
         l.st.bundle_path = Some(bundle.clone());
         op.record(|a| a.runtime_create = true)?;
+        let mut copts = create_options(l);
+        copts.root_bind = root_bind;
+        copts.held_fds = crate::container::runopts::reserve_ports(&l.cfg)?;
         let created = p
             .oci_for(&l.cfg.oci_runtime)?
-            .create(&id, &bundle, &spec, &{
-                let mut o = create_options(l);
-                o.root_bind = root_bind;
-                o
-            })?;
+            .create(&id, &bundle, &spec, &copts)?;
+        drop(copts);
         let conmon_start = created
             .conmon_pid
             .and_then(|pid| crate::journal::proc_start(pid).ok())

@@ -99,6 +99,7 @@ impl Runtime {
                     },
                     networks: opts.networks.clone(),
                     ports: opts.ports.clone(),
+                    static_mac: opts.static_mac.clone(),
                     hostname: pc.hostname.clone(),
                     labels: opts.labels.clone(),
                     ..Default::default()

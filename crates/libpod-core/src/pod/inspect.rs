@@ -42,8 +42,17 @@ impl Pod {
             PodInfraConfig {
                 port_bindings,
                 host_network: pc.host_network,
-                static_ip: String::new(),
-                static_mac: String::new(),
+                static_ip: ic
+                    .network_options
+                    .values()
+                    .find_map(|o| o.static_ips.first())
+                    .map(|i| i.to_string())
+                    .unwrap_or_default(),
+                static_mac: ic
+                    .network_options
+                    .values()
+                    .find_map(|o| o.static_mac.clone())
+                    .unwrap_or_default(),
                 no_manage_resolv_conf: false,
                 dns_server: ic.dns.servers.clone(),
                 dns_search: ic.dns.search.clone(),

@@ -71,6 +71,8 @@ pub struct PodCreateOptions {
     /// `-v`: volumes (named, created when missing; an unnamed one gets a generated
     /// name) and binds that every member gets.
     pub volumes: Vec<crate::MountSpec>,
+    /// `--mac-address`: the infra container's MAC address on the pod's first network.
+    pub static_mac: Option<String>,
 }
 
 impl Default for PodCreateOptions {
@@ -94,6 +96,7 @@ impl Default for PodCreateOptions {
             exit_policy: libpod_config::PodExitPolicy::Continue,
             dns: libpod_config::DnsConfig::default(),
             volumes: Vec::new(),
+            static_mac: None,
         }
     }
 }

@@ -191,6 +191,13 @@ pub fn create_options(
         network,
         networks,
         ports,
+        static_mac: f.mac_address.clone(),
+        static_ips: f
+            .ip
+            .map(std::net::IpAddr::V4)
+            .into_iter()
+            .chain(f.ip6.map(std::net::IpAddr::V6))
+            .collect(),
         pod: f.pod.clone(),
         remove: f.rm,
         tty: f.tty,
@@ -261,6 +268,22 @@ fn run_settings(f: &CreateFlags) -> Result<libpod_config::RunSettings, CliError>
             .iter()
             .map(|u| crate::runflags::ulimit(u))
             .collect::<Result<_, _>>()?,
+        sysctls: crate::runflags::sysctls(&f.sysctl, f.network.as_deref())?,
+        device_throttles: {
+            use libpod_config::ThrottleKind as K;
+            [
+                (K::ReadBps, &f.device_read_bps),
+                (K::WriteBps, &f.device_write_bps),
+                (K::ReadIops, &f.device_read_iops),
+                (K::WriteIops, &f.device_write_iops),
+            ]
+            .into_iter()
+            .flat_map(|(k, list)| {
+                list.iter()
+                    .map(move |v| crate::runflags::device_throttle(k, v))
+            })
+            .collect::<Result<_, _>>()?
+        },
         ..libpod_config::RunSettings::default()
     };
     for o in &f.log_opt {

@@ -543,6 +543,17 @@ pub fn untag(rt: &Runtime, a: UntagArgs) -> CmdResult {
             }
             e => e.into(),
         })?;
+        // Podman's untag event, with the full name (`NAME:latest` for a bare NAME).
+        // (the image's own name it matched: `localhost/NAME:latest` for a local tag).
+        let full = [
+            libpod_storage::reference::normalize_name(n),
+            libpod_storage::reference::normalize_local_name(n),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|c| img.names.contains(c))
+        .unwrap_or_else(|| n.clone());
+        rt.emit_event(Event::image(&img.id, &full, EventStatus::Untag));
     }
     Ok(0)
 }

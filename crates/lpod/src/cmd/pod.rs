@@ -107,6 +107,7 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> CmdResult {
             options: a.dns_option,
             hosts_add: a.add_host,
         },
+        static_mac: a.mac_address,
         ..Default::default()
     };
     if let Some(s) = &a.share {
