@@ -58,9 +58,9 @@ pub mod volume;
 pub use build::{BuildError, BuildOptions};
 pub use container::parse_detach_keys;
 pub use container::{
-    Attachment, ConnectOptions, Container, ContainerSummary, CopyEnd, CopyError, CopyOptions, CreateOptions,
-    ExecOptions, HealthOptions, HealthcheckError, InspectData, Limits, LogLine, LogOptions,
-    LogStream, MountSpec, NetworkMode, ResourceUpdate, Streams,
+    Attachment, ConnectOptions, Container, ContainerSummary, CopyEnd, CopyError, CopyOptions,
+    CreateOptions, ExecOptions, HealthOptions, HealthcheckError, InspectData, Limits, LogLine,
+    LogOptions, LogStream, MountSpec, NetworkMode, ResourceUpdate, Streams,
 };
 pub use context::image_err;
 pub use error::{Error, Result};

@@ -412,6 +412,30 @@ fn bind_mount(spec: &str) -> Result<MountSpec, ApiError> {
         source: src.into(),
         destination: dst.into(),
         read_only: opts.split(',').any(|o| o == "ro"),
+        options: opts
+            .split(',')
+            // Docker's consistency hints (cached, delegated, ...) mean nothing here.
+            .filter(|o| {
+                matches!(
+                    *o,
+                    "exec"
+                        | "noexec"
+                        | "dev"
+                        | "nodev"
+                        | "suid"
+                        | "nosuid"
+                        | "shared"
+                        | "rshared"
+                        | "slave"
+                        | "rslave"
+                        | "private"
+                        | "rprivate"
+                        | "z"
+                        | "Z"
+                )
+            })
+            .map(str::to_string)
+            .collect(),
     })
 }
 

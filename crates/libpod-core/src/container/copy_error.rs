@@ -59,6 +59,9 @@ pub enum CopyError {
         #[source]
         source: ExtractError,
     },
+    /// The path is on a volume with a filesystem of its own that is not mounted now.
+    #[error("volume {0} is not mounted, cannot copy into it")]
+    VolumeNotMounted(String),
     /// Reading or writing the caller's stream failed.
     #[error("tar stream: {0}")]
     Stream(#[source] io::Error),

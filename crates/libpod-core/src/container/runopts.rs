@@ -172,11 +172,10 @@ pub(crate) fn check_ports_free(
 pub(crate) fn systemd_mode(input: &mut libpod_oci::SpecInput) {
     use libpod_oci::MountInput;
     for dir in ["/run", "/run/lock", "/tmp", "/var/log/journal"] {
-        let taken = input.mounts.iter().any(|m| match m {
-            MountInput::Bind { destination, .. } | MountInput::Tmpfs { destination, .. } => {
-                destination == Path::new(dir)
-            }
-        });
+        let taken = input
+            .mounts
+            .iter()
+            .any(|m| m.destination() == Path::new(dir));
         if !taken {
             input.mounts.push(MountInput::Tmpfs {
                 destination: PathBuf::from(dir),
