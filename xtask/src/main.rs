@@ -8,7 +8,7 @@
 //!   as non-root (the system tests need root and would all skip); `--unit-only` runs the
 //!   unit and doc tests alone and says so. `CI` set to a truthy value (1, true, yes, on)
 //!   reaches the tests as `CI=true`, so a missing prerequisite fails them.
-//! - `bench [state|oci|seccomp|storage|run|stats|pull|all]`: timings, lpod next to Podman, with ratios;
+//! - `bench [state|oci|seccomp|storage|run|cp|stats|pull|all]`: timings, lpod next to Podman, with ratios;
 //!   `bench scale [--n N]` (not in `all`): one container's verbs with N containers present.
 //! - `demo`: the README's main job: real containers and a pod through the CLI.
 //! - `cycles`: module-level import cycles inside each crate (exit 1 when any).
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|stats|pull|scale [--n N]|all]|demo|stress [--procs N --ops M]|cycles|fuzz [TARGET] [--time SECS] [--list]>"
+                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run|cp|stats|pull|scale [--n N]|all]|demo|stress [--procs N --ops M]|cycles|fuzz [TARGET] [--time SECS] [--list]>"
             );
             return if task == "help" {
                 ExitCode::SUCCESS
@@ -262,7 +262,9 @@ fn test(args: &[String]) -> Result<(), String> {
 fn bench(args: &[String]) -> Result<(), String> {
     let which = args.first().map(String::as_str).unwrap_or("all");
     let rest = &args[args.len().min(1)..];
-    let all = ["state", "storage", "oci", "seccomp", "run", "stats", "pull"];
+    let all = [
+        "state", "storage", "oci", "seccomp", "run", "cp", "stats", "pull",
+    ];
     let list: Vec<&str> = if which == "all" {
         all.to_vec()
     } else {
@@ -272,8 +274,11 @@ fn bench(args: &[String]) -> Result<(), String> {
         setup::setup()?;
     }
     test_image()?;
-    if list.contains(&"run") || list.contains(&"stats") || list.contains(&"scale") {
-        // The run, stats and scale benches time the CLI too.
+    if ["run", "cp", "stats", "scale"]
+        .iter()
+        .any(|b| list.contains(b))
+    {
+        // The run, cp, stats and scale benches time the CLI too.
         run(cargo().args(["build", "--quiet", "--release", "-p", "lpod"]))?;
     }
     for b in list {
@@ -284,6 +289,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             "oci" => ("libpod-oci", "bench_oci"),
             "seccomp" => ("libpod-oci", "bench_seccomp"),
             "run" | "ps" => ("libpod-core", "bench_run"),
+            "cp" => ("libpod-core", "bench_cp"),
             "stats" => ("libpod-core", "bench_stats"),
             // Not in `all`: N=10k takes minutes (`--n N` for one N, e.g. 50k).
             "scale" => ("libpod-core", "bench_scale"),
