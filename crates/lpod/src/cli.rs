@@ -269,6 +269,19 @@ pub struct CpArgs {
     /// Allow a directory to replace a non-directory and the other way round.
     #[arg(long)]
     pub overwrite: bool,
+    /// Podman's `--pause[=BOOL]`: accepted for its command lines; lpod never pauses the
+    /// container (every path is resolved inside its root, so a running container cannot
+    /// redirect the copy).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set
+    )]
+    pub pause: bool,
     /// `[CONTAINER:]SRC_PATH` or `-` (a tar stream on stdin).
     #[arg(value_name = "SRC", allow_hyphen_values = true)]
     pub src: String,

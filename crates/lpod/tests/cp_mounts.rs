@@ -154,10 +154,93 @@ fn cp_into_a_running_containers_volume() {
         "sleep",
         "1000",
     ]);
-    l.ok(&["cp", src.to_str().unwrap(), "r:/data/"]);
+    // Podman's --pause=false is accepted (lpod never pauses).
+    l.ok(&["cp", "--pause=false", src.to_str().unwrap(), "r:/data/"]);
     assert_eq!(
         std::fs::read_to_string(mountpoint(&l, "data").join("f")).unwrap(),
         "in the volume\n"
     );
     l.ok(&["rm", "-f", "-t", "0", "r"]);
+}
+
+#[test]
+fn cp_overwrite_archive_flag_and_errors_as_podman() {
+    let Some(l) = Lpod::with_image() else { return };
+    let img = l.image.clone();
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "f",
+        &img,
+        "sh",
+        "-c",
+        "echo file > /tmp/foo; sleep 1000",
+    ]);
+    l.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "d",
+        &img,
+        "sh",
+        "-c",
+        "mkdir /tmp/foo; echo dir > /tmp/foo/file.txt; sleep 1000",
+    ]);
+    // A directory over a file: refused with Podman's words, then --overwrite does it.
+    let out = l.run(&["cp", "d:/tmp/foo", "f:/tmp"]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(
+        out.stderr.contains("error creating \"/tmp/foo\"") && out.stderr.contains("file exists"),
+        "{out:?}"
+    );
+    l.ok(&["cp", "--overwrite", "d:/tmp/foo", "f:/tmp"]);
+    assert_eq!(l.ok_trim(&["exec", "f", "cat", "/tmp/foo/file.txt"]), "dir");
+    // Into the host: the error names the entry from the destination directory.
+    let host = l.dir().join("h");
+    std::fs::create_dir_all(host.join("foo")).unwrap();
+    let out = l.run(&[
+        "cp",
+        "d:/tmp/foo/file.txt",
+        host.join("foo/file.txt/").to_str().unwrap(),
+    ]);
+    assert_ne!(out.code, 0);
+    std::fs::write(host.join("x"), "").unwrap();
+    let out = l.run(&["cp", "d:/tmp/foo", host.join("x").to_str().unwrap()]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("destination must be a directory when copying a directory"),
+        "{out:?}"
+    );
+    std::fs::remove_dir_all(host.join("foo")).unwrap();
+    std::fs::write(host.join("foo"), "").unwrap();
+    let out = l.run(&["cp", "d:/tmp/foo", host.to_str().unwrap()]);
+    assert!(out.stderr.contains("error creating \"/foo\""), "{out:?}");
+    l.ok(&["cp", "--overwrite", "d:/tmp/foo", host.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read_to_string(host.join("foo/file.txt")).unwrap(),
+        "dir\n"
+    );
+    // Podman's -a=false: the archive's owners are kept.
+    let t = l.dir().join("a.tar");
+    {
+        let mut b = tar::Builder::new(std::fs::File::create(&t).unwrap());
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(0);
+        h.set_uid(1042);
+        h.set_gid(1043);
+        b.append_data(&mut h, "a.txt", std::io::empty()).unwrap();
+        b.finish().unwrap();
+    }
+    let mut c = l.cmd(&["cp", "-a=false", "-", "d:/tmp/"]);
+    c.stdin(std::fs::File::open(&t).unwrap());
+    let out = common::run_bounded(c, &["cp", "-a=false"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        l.ok_trim(&["exec", "d", "stat", "-c", "%u:%g", "/tmp/a.txt"]),
+        "1042:1043"
+    );
+    l.ok(&["rm", "-f", "-t", "0", "f", "d"]);
 }

@@ -346,16 +346,15 @@ fn needs_copy_up_and_needs_chown_follow_podman() {
 fn image_volume_modes_bind_tmpfs_ignore() {
     let Some(l) = Lpod::with_image() else { return };
     let img = l.image.clone();
-    let id = l.ok_trim(&["create", &img, "true"]);
-    l.ok(&[
-        "commit",
-        "-q",
-        "--change",
-        "VOLUME /data",
-        &id,
-        "volume_image",
-    ]);
-    l.ok(&["rm", &id]);
+    // `build` takes VOLUME (Podman's test builds this image).
+    let ctx = l.dir().join("ctx");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Containerfile"),
+        format!("FROM {img}\nVOLUME /data\n"),
+    )
+    .unwrap();
+    l.ok(&["build", "-t", "volume_image", ctx.to_str().unwrap()]);
     let fs = |extra: &[&str]| {
         let mut args = vec!["run", "--rm"];
         args.extend_from_slice(extra);

@@ -520,6 +520,13 @@ impl Runtime {
             )
         };
         let dir = dir.map_err(d.resolve_err(&dst_given))?;
+        // Errors name a host entry from the destination directory (Podman's copier
+        // works chrooted there: `error creating "/foo"`), a container's from its `/`.
+        let prefix = if matches!(dst, CopyEnd::Host(_)) {
+            PathBuf::new()
+        } else {
+            prefix
+        };
         let xo = ExtractOptions {
             whiteouts: None,
             owner: owner(&d),

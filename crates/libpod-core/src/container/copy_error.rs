@@ -23,9 +23,7 @@ pub enum CopyError {
     )]
     NoContainer(&'static str),
     /// A directory cannot be copied onto an existing non-directory (without `--overwrite`).
-    #[error(
-        "cannot copy a directory ({src:?}) to a file ({dst:?}): use --overwrite to replace it"
-    )]
+    #[error("destination must be a directory when copying a directory")]
     DirOntoFile {
         /// The source.
         src: String,
