@@ -8,7 +8,7 @@
 //!   as non-root (the system tests need root and would all skip); `--unit-only` runs the
 //!   unit and doc tests alone and says so. `CI` set to a truthy value (1, true, yes, on)
 //!   reaches the tests as `CI=true`, so a missing prerequisite fails them.
-//! - `bench [state|oci|seccomp|storage|run|stats|pull|all]`: timings, lpod next to Podman, with ratios;
+//! - `bench [state|oci|seccomp|storage|run|cp|stats|pull|all]`: timings, lpod next to Podman, with ratios;
 //!   `bench scale [--n N]` (not in `all`): one container's verbs with N containers present;
 //!   `bench api` (not in `all`): `docker run` through lpod's and Podman's API services, and
 //!   requests/s of the container list.
@@ -46,7 +46,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run [--rootless]|rootless|stats|pull|scale [--n N]|api|all]|demo|stress [--procs N --ops M]|cycles|fuzz [TARGET] [--time SECS] [--list]>"
+                "usage: cargo xtask <setup|test-image|test|bench [state|oci|seccomp|storage|run [--rootless]|rootless|cp|stats|pull|scale [--n N]|api|all]|demo|stress [--procs N --ops M]|cycles|fuzz [TARGET] [--time SECS] [--list]>"
             );
             return if task == "help" {
                 ExitCode::SUCCESS
@@ -271,7 +271,9 @@ fn bench(args: &[String]) -> Result<(), String> {
         which = "rootless";
         rest = &rest[1..];
     }
-    let all = ["state", "storage", "oci", "seccomp", "run", "stats", "pull"];
+    let all = [
+        "state", "storage", "oci", "seccomp", "run", "cp", "stats", "pull",
+    ];
     let list: Vec<&str> = if which == "all" {
         all.to_vec()
     } else {
@@ -281,11 +283,11 @@ fn bench(args: &[String]) -> Result<(), String> {
         setup::setup()?;
     }
     test_image()?;
-    if ["run", "stats", "scale", "api", "rootless"]
+    if ["run", "stats", "scale", "api", "rootless", "cp"]
         .iter()
         .any(|b| list.contains(b))
     {
-        // The run, stats, scale, api and rootless benches time the CLI (and its service) too.
+        // The run, cp, stats, scale, api and rootless benches time the CLI (and its service) too.
         run(cargo().args(["build", "--quiet", "--release", "-p", "lpod"]))?;
     }
     for b in list {
@@ -296,6 +298,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             "oci" => ("libpod-oci", "bench_oci"),
             "seccomp" => ("libpod-oci", "bench_seccomp"),
             "run" | "ps" => ("libpod-core", "bench_run"),
+            "cp" => ("libpod-core", "bench_cp"),
             "stats" => ("libpod-core", "bench_stats"),
             // Not in `all`: N=10k takes minutes (`--n N` for one N, e.g. 50k).
             "scale" => ("libpod-core", "bench_scale"),

@@ -60,7 +60,8 @@ fn mount() -> impl Strategy<Value = Mount> {
             Just(MountKind::Bind),
             Just(MountKind::Tmpfs),
             Just(MountKind::Volume),
-            Just(MountKind::Image)
+            Just(MountKind::Image),
+            Just(MountKind::Devpts)
         ],
         text(),
         path(),

@@ -23,6 +23,9 @@ pub enum MountKind {
     /// An image's root filesystem (source is the image name or id; options `ro` or `rw`,
     /// a writable one gets its own upper layer).
     Image,
+    /// A new devpts instance (`--mount type=devpts`; options `uid=`, `gid=`, `mode=`,
+    /// `max=`, `ptmxmode=`).
+    Devpts,
 }
 
 /// A mount into the container.

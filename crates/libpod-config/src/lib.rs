@@ -48,7 +48,7 @@ pub use process::ProcessRecord;
 pub use restart::{next_restart_backoff, PendingRestart, UserStop};
 pub use runtime_config::{
     CgroupManager, ConfigError, ContainersConf, ContainersSection, EngineSection, EventsLogger,
-    RuntimeConfig, StateBackend, DEFAULT_EVENTS_LOGFILE_MAX_SIZE,
+    RuntimeConfig, StateBackend, DEFAULT_EVENTS_LOGFILE_MAX_SIZE, IMAGE_VOLUME_MODES,
 };
 pub use status::{
     check, ContainerStatus, Operation, Outcome, ParseOperationError, Transition, TransitionError,

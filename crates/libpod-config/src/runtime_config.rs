@@ -211,7 +211,13 @@ pub struct RuntimeConfig {
     pub host_containers_internal_ip: Option<String>,
     /// Image of pods' infra containers (`None`: lpod's pause image).
     pub infra_image: Option<String>,
+    /// What an image's `VOLUME` becomes in a new container (Podman's
+    /// `image_volume_mode`): `bind` (an anonymous volume), `tmpfs` or `ignore`.
+    pub image_volume_mode: String,
 }
+
+/// The values `image_volume_mode` and `--image-volume` take.
+pub const IMAGE_VOLUME_MODES: &[&str] = &["bind", "tmpfs", "ignore"];
 
 /// The `[containers]` and `[engine]` keys of Podman's containers.conf that lpod honours,
 /// as `$CONTAINERS_CONF` gives them: DNS, hosts, infra image and events choices. Every
@@ -250,6 +256,8 @@ pub struct ContainersSection {
 pub struct EngineSection {
     /// `infra_image`.
     pub infra_image: Option<String>,
+    /// `image_volume_mode`: bind, tmpfs or ignore.
+    pub image_volume_mode: Option<String>,
     /// `events_logger`: file, none (journald is refused).
     pub events_logger: Option<toml::Value>,
     /// `events_logfile_path` (empty: the default path).
@@ -305,6 +313,15 @@ impl ContainersConf {
             key,
             reason,
         };
+        if let Some(v) = &e.image_volume_mode {
+            if !IMAGE_VOLUME_MODES.contains(&v.as_str()) {
+                return Err(invalid(
+                    "image_volume_mode",
+                    format!("{v:?} is not bind, tmpfs or ignore"),
+                ));
+            }
+            cfg.image_volume_mode = v.clone();
+        }
         if let Some(v) = &e.events_logger {
             let s = v
                 .as_str()
@@ -462,6 +479,7 @@ impl Default for RuntimeConfig {
             base_hosts_file: None,
             host_containers_internal_ip: None,
             infra_image: None,
+            image_volume_mode: "bind".into(),
         }
     }
 }
@@ -613,6 +631,12 @@ impl RuntimeConfig {
             key,
             reason,
         };
+        if !IMAGE_VOLUME_MODES.contains(&self.image_volume_mode.as_str()) {
+            return Err(invalid(
+                "image_volume_mode",
+                format!("{:?} is not bind, tmpfs or ignore", self.image_volume_mode),
+            ));
+        }
         if !self.runtimes.contains_key(&self.runtime) {
             return Err(invalid(
                 "runtime",

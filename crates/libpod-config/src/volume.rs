@@ -158,8 +158,18 @@ pub struct VolumeState {
     #[serde(default)]
     pub mounted: bool,
     /// The copy-up from an image directory already happened (or was declined): never again.
+    /// An image directory that is missing or empty copies nothing and leaves it pending
+    /// (Podman's `NeedsCopyUp`).
     #[serde(default)]
     pub copied_up: bool,
+    /// A container used the volume: its top directory took that container's owner
+    /// once (Podman's `NeedsChown` is the opposite).
+    #[serde(default)]
+    pub chowned: bool,
+    /// `volume mount` calls not yet undone by `volume unmount`: the volume's own
+    /// filesystem stays mounted while this is above zero.
+    #[serde(default)]
+    pub host_mounts: u32,
 }
 
 #[cfg(test)]

@@ -73,6 +73,9 @@ pub enum Error {
         /// The Debian package that provides it.
         package: &'static str,
     },
+    /// Two different mounts on one container path (Podman's wording).
+    #[error("{}: duplicate mount destination", .0.display())]
+    DuplicateMountDestination(std::path::PathBuf),
     /// An invalid argument or option value.
     #[error("invalid {what}: {value}")]
     InvalidArgument {
@@ -473,6 +476,39 @@ pub enum VolumeError {
         name: String,
         /// What was mounted (type and device).
         what: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A bind volume's `device=` directory cannot be used (Podman's wording).
+    #[error("invalid volume option device for driver 'local': stat {device}: {reason}")]
+    Device {
+        /// The `device=` path.
+        device: String,
+        /// Why (`no such file or directory`).
+        reason: String,
+    },
+    /// A volume with a filesystem of its own (`--opt type=`) that is not mounted now
+    /// cannot be exported or imported (as Podman).
+    #[error("volume {name} is using a filesystem of its own ({ty}) that is not mounted on {mountpoint}: mount it first (volume mount)")]
+    NotMounted {
+        /// The volume.
+        name: String,
+        /// Its `type=`.
+        ty: String,
+        /// Its mountpoint.
+        mountpoint: std::path::PathBuf,
+    },
+    /// `volume unmount` of a volume that `volume mount` did not mount.
+    #[error("volume {0} is not mounted by volume mount")]
+    NotHostMounted(String),
+    /// Reading or writing a volume's data as a tar archive failed.
+    #[error("{what} volume {name}: {source}")]
+    Archive {
+        /// export or import.
+        what: &'static str,
+        /// The volume.
+        name: String,
         /// The error.
         #[source]
         source: std::io::Error,

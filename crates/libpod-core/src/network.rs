@@ -266,12 +266,7 @@ impl NetSpec {
         }
         for m in self.mounts {
             if let MountInput::Bind { destination, .. } = &m {
-                let taken = input.mounts.iter().any(|x| match x {
-                    MountInput::Bind { destination: d, .. }
-                    | MountInput::Tmpfs { destination: d, .. } => d == destination,
-                    #[allow(unreachable_patterns)]
-                    _ => false,
-                });
+                let taken = input.mounts.iter().any(|x| x.destination() == destination);
                 if taken {
                     continue;
                 }

@@ -283,6 +283,7 @@ fn bind_mount_user_workdir_and_limits_apply() {
         source: host.clone(),
         destination: "/data".into(),
         read_only: false,
+        options: Vec::new(),
     });
     o.workdir = Some("/tmp".into());
     o.limits.pids = Some(64);

@@ -179,6 +179,26 @@ pub enum MountInput {
         /// Options (e.g. `size=64m`, `mode=1777`); defaults `nosuid,nodev` are always added.
         options: Vec<String>,
     },
+    /// A new devpts instance at `destination`.
+    Devpts {
+        /// Container path.
+        destination: PathBuf,
+        /// Options (`uid=`, `gid=`, `mode=`, `max=`, `ptmxmode=`); the defaults
+        /// `nosuid,noexec,newinstance,ptmxmode=0666,mode=0620` come first, so a given
+        /// value wins.
+        options: Vec<String>,
+    },
+}
+
+impl MountInput {
+    /// The path in the container.
+    pub fn destination(&self) -> &Path {
+        match self {
+            MountInput::Bind { destination, .. }
+            | MountInput::Tmpfs { destination, .. }
+            | MountInput::Devpts { destination, .. } => destination,
+        }
+    }
 }
 
 /// The process part of a container (also used for exec).
@@ -428,6 +448,9 @@ impl SpecInput {
         let process = process_spec(&self.process)?;
 
         let mut linux = LinuxBuilder::default().namespaces(self.namespaces_spec()?);
+        if let Some(p) = self.root_propagation() {
+            linux = linux.rootfs_propagation(p);
+        }
         if !self.rootless {
             linux = linux.resources(self.resources_spec()?);
             if let Some(cg) = &self.cgroup_path {
@@ -673,6 +696,37 @@ impl SpecInput {
                         .build()
                         .map_err(build_err("tmpfs mount"))?
                 }
+                MountInput::Devpts {
+                    destination,
+                    options,
+                } => {
+                    if !destination.is_absolute() {
+                        return Err(SpecError::RelativePath {
+                            path: destination.clone(),
+                        });
+                    }
+                    // Defaults first; a key the caller gives replaces its default.
+                    let key = |o: &str| o.split('=').next().unwrap_or_default().to_string();
+                    let mut opts: Vec<String> = [
+                        "nosuid",
+                        "noexec",
+                        "newinstance",
+                        "ptmxmode=0666",
+                        "mode=0620",
+                    ]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .filter(|d| !options.iter().any(|o| key(o) == key(d)))
+                    .collect();
+                    opts.extend(options.iter().cloned());
+                    MountBuilder::default()
+                        .destination(destination.clone())
+                        .typ("devpts")
+                        .source("devpts")
+                        .options(opts)
+                        .build()
+                        .map_err(build_err("devpts mount"))?
+                }
             });
         }
         Ok(out)
@@ -680,6 +734,25 @@ impl SpecInput {
 }
 
 impl SpecInput {
+    /// The root's propagation a bind mount's own needs (as Podman): `shared` when a bind
+    /// mount is `[r]shared`, else `rslave` when one is `[r]slave` (a mount cannot be
+    /// shared or a slave below a private root); `None` leaves the runtime's default.
+    pub fn root_propagation(&self) -> Option<&'static str> {
+        let opts = || {
+            self.mounts.iter().flat_map(|m| match m {
+                MountInput::Bind { options, .. } => options.as_slice(),
+                _ => &[],
+            })
+        };
+        if opts().any(|o| o == "shared" || o == "rshared") {
+            Some("shared")
+        } else if opts().any(|o| o == "slave" || o == "rslave") {
+            Some("rslave")
+        } else {
+            None
+        }
+    }
+
     /// The masked and read-only paths: the defaults (when `mask_paths`) minus the
     /// unmasked ones, plus the extra masked ones.
     pub fn masked_and_readonly_paths(&self) -> (Vec<String>, Vec<String>) {
@@ -969,6 +1042,55 @@ pub fn process_spec(p: &ProcessInput) -> Result<Process, SpecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn root_propagation_follows_the_bind_mounts_and_devpts_takes_options() {
+        let bind = |o: &[&str]| MountInput::Bind {
+            source: "/src".into(),
+            destination: "/dst".into(),
+            readonly: false,
+            options: o.iter().map(|s| s.to_string()).collect(),
+        };
+        let mut input = SpecInput::new("/tmp/rootfs", vec!["/bin/true".into()]);
+        let prop = |i: &SpecInput| {
+            i.to_spec()
+                .unwrap()
+                .linux()
+                .as_ref()
+                .unwrap()
+                .rootfs_propagation()
+                .clone()
+        };
+        assert_eq!(prop(&input), None);
+        input.mounts.push(bind(&["rslave"]));
+        assert_eq!(prop(&input).as_deref(), Some("rslave"));
+        input.mounts.push(bind(&["noexec", "rshared"]));
+        assert_eq!(prop(&input).as_deref(), Some("shared"));
+        input.mounts = vec![MountInput::Devpts {
+            destination: "/pts".into(),
+            options: vec!["mode=600".into(), "gid=5".into()],
+        }];
+        let spec = input.to_spec().unwrap();
+        let m = spec
+            .mounts()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|m| m.destination() == Path::new("/pts"))
+            .unwrap();
+        assert_eq!(m.typ().as_deref(), Some("devpts"));
+        assert_eq!(
+            m.options().as_ref().unwrap(),
+            &[
+                "nosuid",
+                "noexec",
+                "newinstance",
+                "ptmxmode=0666",
+                "mode=600",
+                "gid=5"
+            ]
+        );
+    }
 
     #[test]
     fn defaults_match_podman() {

@@ -363,6 +363,7 @@ impl State for InMemoryState {
         for (_, s) in g.volumes.values_mut() {
             s.mount_count = 0;
             s.mounted = false;
+            s.host_mounts = 0;
         }
         Ok(())
     }

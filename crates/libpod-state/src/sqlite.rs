@@ -1062,6 +1062,7 @@ impl State for SqliteState {
                 let mut st: VolumeState = from_json("volume state", &name, &json)?;
                 st.mount_count = 0;
                 st.mounted = false;
+                st.host_mounts = 0;
                 let new = to_json("volume state", &name, &st)?;
                 tx.prepare_cached("UPDATE volume_state SET json = ?2 WHERE name = ?1")
                     .and_then(|mut s| s.execute(params![name, new]))

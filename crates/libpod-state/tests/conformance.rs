@@ -572,6 +572,8 @@ fn volumes_add_get_save_remove(s: &dyn State) {
         mount_count: 2,
         mounted: true,
         copied_up: true,
+        chowned: true,
+        host_mounts: 1,
     };
     s.save_volume_state("data", &st).unwrap();
     assert_eq!(s.volume("data").unwrap().1, st);
@@ -585,6 +587,7 @@ fn volumes_add_get_save_remove(s: &dyn State) {
         s.volume("data").unwrap().1,
         VolumeState {
             copied_up: true,
+            chowned: true,
             ..VolumeState::default()
         }
     );

@@ -409,7 +409,8 @@ pub fn extract_into<R: Read>(
                 },
             });
         }
-        if existing.is_some() && !(is_dir && existing == Some(FileType::Directory)) {
+        let replaced = existing.is_some() && !(is_dir && existing == Some(FileType::Directory));
+        if replaced {
             if et.is_hard_link() {
                 let target = entry
                     .link_name()
@@ -459,7 +460,8 @@ pub fn extract_into<R: Read>(
                 futimens(&fd, &times(mtime)).map_err(io_err(&rel))?;
             }
             tar::EntryType::Directory => {
-                if existing.is_none() {
+                // A directory replacing a non-directory (removed above) is made anew.
+                if existing.is_none() || replaced {
                     mkdirat(&parent, name.as_os_str(), Mode::from_raw_mode(0o700))
                         .map_err(io_err(&rel))?;
                 }
@@ -594,5 +596,51 @@ mod tests {
         assert_eq!(c("../x"), None);
         assert_eq!(c("a/../../x"), None);
         assert_eq!(c("./"), Some(PathBuf::new()));
+    }
+
+    #[test]
+    fn a_directory_replaces_a_file_and_the_other_way_round() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = rustix::fs::open(
+            tmp.path(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .unwrap();
+        let tar_of = |dir_entry: bool| {
+            let mut b = tar::Builder::new(Vec::new());
+            let mut h = tar::Header::new_gnu();
+            if dir_entry {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_mode(0o755);
+                h.set_size(0);
+                b.append_data(&mut h, "foo/", io::empty()).unwrap();
+                let mut h = tar::Header::new_gnu();
+                h.set_mode(0o644);
+                h.set_size(2);
+                b.append_data(&mut h, "foo/f", &b"in"[..]).unwrap();
+            } else {
+                h.set_mode(0o644);
+                h.set_size(4);
+                b.append_data(&mut h, "foo", &b"file"[..]).unwrap();
+            }
+            b.into_inner().unwrap()
+        };
+        let opts = |replace_kind| ExtractOptions {
+            whiteouts: None,
+            owner: None,
+            replace_kind,
+            apply_root: false,
+            display_prefix: PathBuf::from("tmp"),
+        };
+        extract_into(&tar_of(false)[..], &dir, &opts(false)).unwrap();
+        // Without replacing: refused, naming the entry under the prefix.
+        let e = extract_into(&tar_of(true)[..], &dir, &opts(false)).unwrap_err();
+        assert!(e.to_string().contains("\"/tmp/foo\""), "{e}");
+        // With it: the file goes, the directory comes with its content.
+        extract_into(&tar_of(true)[..], &dir, &opts(true)).unwrap();
+        assert_eq!(std::fs::read(tmp.path().join("foo/f")).unwrap(), b"in");
+        extract_into(&tar_of(false)[..], &dir, &opts(true)).unwrap();
+        assert_eq!(std::fs::read(tmp.path().join("foo")).unwrap(), b"file");
     }
 }

@@ -398,15 +398,6 @@ struct TmpfsOptionsBody {
     mode: Option<u32>,
 }
 
-fn mount_destination(m: &MountSpec) -> &Path {
-    match m {
-        MountSpec::Bind { destination, .. }
-        | MountSpec::Image { destination, .. }
-        | MountSpec::Volume { destination, .. }
-        | MountSpec::Tmpfs { destination, .. } => destination,
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 struct NetworkingConfig {
@@ -453,6 +444,30 @@ fn bind_mount(spec: &str) -> Result<MountSpec, ApiError> {
         source: src.into(),
         destination: dst.into(),
         read_only: opts.contains(&"ro"),
+        options: opts
+            .iter()
+            // Docker's consistency hints (cached, delegated, ...) mean nothing here.
+            .filter(|o| {
+                matches!(
+                    **o,
+                    "exec"
+                        | "noexec"
+                        | "dev"
+                        | "nodev"
+                        | "suid"
+                        | "nosuid"
+                        | "shared"
+                        | "rshared"
+                        | "slave"
+                        | "rslave"
+                        | "private"
+                        | "rprivate"
+                        | "z"
+                        | "Z"
+                )
+            })
+            .map(|o| o.to_string())
+            .collect(),
     })
 }
 
@@ -490,6 +505,7 @@ fn mount_spec(m: MountBody) -> Result<MountSpec, ApiError> {
                 source: source.into(),
                 destination: target.into(),
                 read_only,
+                options: Vec::new(),
             }
         }
         "volume" => {
@@ -637,7 +653,7 @@ fn create_options(
         let covered = o
             .mounts
             .iter()
-            .any(|m| mount_destination(m) == Path::new(&dst));
+            .any(|m| MountSpec::destination(m) == Path::new(&dst));
         if !covered {
             if !dst.starts_with('/') {
                 return Err(ApiError::BadRequest(format!(
@@ -1466,6 +1482,7 @@ mod tests {
                     source: "/tmp".into(),
                     destination: "/b".into(),
                     read_only: false,
+                    options: Vec::new(),
                 },
                 vol(None, "/anon", &[]),
             ]

@@ -269,6 +269,19 @@ pub struct CpArgs {
     /// Allow a directory to replace a non-directory and the other way round.
     #[arg(long)]
     pub overwrite: bool,
+    /// Podman's `--pause[=BOOL]`: accepted for its command lines; lpod never pauses the
+    /// container (every path is resolved inside its root, so a running container cannot
+    /// redirect the copy).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        require_equals = true,
+        action = clap::ArgAction::Set
+    )]
+    pub pause: bool,
     /// `[CONTAINER:]SRC_PATH` or `-` (a tar stream on stdin).
     #[arg(value_name = "SRC", allow_hyphen_values = true)]
     pub src: String,
@@ -1010,6 +1023,10 @@ pub struct CreateFlags {
     /// The volume and bind mounts of another container: CTR[:ro|rw] (repeatable).
     #[arg(long = "volumes-from", value_name = "CONTAINER[:ro|rw]")]
     pub volumes_from: Vec<String>,
+    /// What the image's VOLUMEs become: bind (anonymous volumes, the default), tmpfs or
+    /// ignore.
+    #[arg(long = "image-volume", value_name = "MODE", value_parser = ["bind", "tmpfs", "ignore"])]
+    pub image_volume: Option<String>,
     /// Mount a tmpfs: DEST[:OPTIONS].
     #[arg(long, value_name = "DEST[:OPTIONS]")]
     pub tmpfs: Vec<String>,
@@ -1822,6 +1839,34 @@ pub enum VolumeCommand {
     Prune(VolPruneArgs),
     /// Exit 0 if the volume exists, 1 if it does not.
     Exists(VolExistsArgs),
+    /// Write a volume's data as a tar archive.
+    Export(VolExportArgs),
+    /// Extract a tar archive (a file or `-` for stdin) into a volume.
+    Import(VolImportArgs),
+    /// Mount a volume's filesystem and print where its data is.
+    Mount(VolExistsArgs),
+    /// Undo one `volume mount`.
+    #[command(alias = "umount")]
+    Unmount(VolExistsArgs),
+}
+
+/// `volume export`.
+#[derive(Debug, Clone, Args)]
+pub struct VolExportArgs {
+    /// Write to this file instead of stdout.
+    #[arg(short = 'o', long)]
+    pub output: Option<std::path::PathBuf>,
+    /// Volume name.
+    pub name: String,
+}
+
+/// `volume import`.
+#[derive(Debug, Clone, Args)]
+pub struct VolImportArgs {
+    /// Volume name.
+    pub name: String,
+    /// The tar archive (`-` for stdin).
+    pub source: String,
 }
 
 /// `volume create`.

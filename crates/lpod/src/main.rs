@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         command = command.mut_arg("remote", |a| a.hide(true));
     }
     let parsed = command
-        .try_get_matches()
+        .try_get_matches_from(pflag_shorts(std::env::args_os().collect()))
         .and_then(|m| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&m));
     let cli = match parsed {
         Ok(c) => c,
@@ -252,4 +252,18 @@ fn restore_sigpipe() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+}
+
+/// Podman's (pflag's) `-a=false` for `cp`: clap does not take a value after `-a=`, so
+/// it becomes `--archive=false` (only after a `cp` word, never for `ps -a` and the like).
+fn pflag_shorts(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let Some(cp) = args.iter().position(|a| a == "cp") else {
+        return args;
+    };
+    for a in args.iter_mut().skip(cp + 1) {
+        if let Some(v) = a.to_str().and_then(|s| s.strip_prefix("-a=")) {
+            *a = format!("--archive={v}").into();
+        }
+    }
+    args
 }

@@ -675,6 +675,13 @@ pub fn mount(spec: &str) -> Result<MountFlag, ParseError> {
             "ro" | "readonly" => rw = Some(!flag(v)?),
             "rw" | "readwrite" => rw = Some(flag(v)?),
             "tmpfs-size" => m.options.push(format!("size={}", v.unwrap_or_default())),
+            // devpts: its own options, as `KEY=VALUE`.
+            "uid" | "gid" | "mode" | "max" | "ptmxmode" => match v {
+                Some(v) if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) => {
+                    m.options.push(format!("{k}={v}"))
+                }
+                _ => return Err(bad("uid=, gid=, mode=, max= and ptmxmode= take a number")),
+            },
             "tmpfs-mode" => m.options.push(format!("mode={}", v.unwrap_or_default())),
             "volume-nocopy" | "nocopy" => m.options.push("nocopy".into()),
             "bind-propagation" => m.options.push(v.unwrap_or_default().to_string()),
@@ -807,6 +814,16 @@ pub fn since(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn devpts_mount_options() {
+        let m = mount("type=devpts,destination=/pts,uid=0,gid=5,mode=620,max=10").unwrap();
+        assert_eq!(m.kind, "devpts");
+        assert_eq!(m.destination, "/pts");
+        assert_eq!(m.options, ["uid=0", "gid=5", "mode=620", "max=10"]);
+        assert!(mount("type=devpts,destination=/pts,mode=rw").is_err());
+        assert!(mount("type=devpts,destination=/pts,gid=").is_err());
+    }
 
     #[test]
     fn memory_sizes() {

@@ -14,7 +14,7 @@ pub enum BuildError {
         instruction: String,
     },
     /// An instruction lpod does not build.
-    #[error("Containerfile line {line}: {instruction} is not supported by lpod build (FROM, RUN, ENV, WORKDIR, USER, LABEL, EXPOSE, CMD and ENTRYPOINT are)")]
+    #[error("Containerfile line {line}: {instruction} is not supported by lpod build (FROM, RUN, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, CMD and ENTRYPOINT are)")]
     Unsupported {
         /// The line.
         line: usize,

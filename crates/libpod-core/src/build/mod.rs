@@ -121,7 +121,7 @@ fn instruction(line: usize, text: &str) -> std::result::Result<Instruction, Buil
                 text: arg.to_string(),
             })
         }
-        "ENV" | "WORKDIR" | "USER" | "LABEL" | "EXPOSE" | "CMD" | "ENTRYPOINT" => {
+        "ENV" | "WORKDIR" | "USER" | "LABEL" | "EXPOSE" | "VOLUME" | "CMD" | "ENTRYPOINT" => {
             if arg.is_empty() {
                 return Err(invalid());
             }

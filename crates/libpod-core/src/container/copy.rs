@@ -4,8 +4,15 @@
 //! `/etc` or `../../..` reaches the container's own files, never the host's.
 //!
 //! The rootfs is mounted for the copy (a running container's mount is shared: the store
-//! counts mounts) and unmounted after. What a container mounts inside its own mount
-//! namespace (volumes, tmpfs) is not seen: the copy reaches the root filesystem only.
+//! counts mounts) and unmounted after. A path at or below one of the container's mount
+//! destinations (the longest wins, as Podman) is resolved elsewhere: for a running
+//! container in `/proc/PID/root`, its own mount namespace, where its volumes, binds and
+//! tmpfs mounts are as its processes see them (Podman joins that namespace for the same
+//! reason); for one that does not run, in that volume's directory or that bind mount's
+//! source. A tmpfs of a container that does not run is not there yet: the copy lands in
+//! the rootfs below it, which the runtime copies up into the tmpfs at start
+//! (`tmpcopyup`). Paths elsewhere stay in the rootfs, so a copy of `/` never walks the
+//! container's /proc or /sys.
 
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -79,6 +86,12 @@ pub(crate) struct Side {
     place: String,
     /// The container whose rootfs is mounted (unmounted on drop) and its user.
     ctr: Option<(Container, (u32, u32))>,
+    /// The container's mounts (destination, where it is resolved: a host directory,
+    /// or `None` for the running container's own root, `/proc/PID/root`), longest
+    /// destination first.
+    mounts: Vec<(PathBuf, Option<PathBuf>)>,
+    /// `/proc/PID/root` of a running container.
+    live: Option<PathBuf>,
     /// Where a relative container path starts: the container's working directory, as
     /// in Podman (`/` on the host side, which takes no relative container paths).
     workdir: PathBuf,
@@ -106,38 +119,129 @@ impl Side {
             })?,
             place,
             ctr: None,
+            mounts: Vec::new(),
+            live: None,
             workdir: PathBuf::from("/"),
         })
     }
 
+    /// The container `name` as `cp` sees it (a running one through its own mount
+    /// namespace).
     pub(crate) fn container(rt: &Runtime, name: &str) -> Result<Side> {
+        Side::container_with(rt, name, true)
+    }
+
+    /// The container's root filesystem alone, mounted (`export`), never its mounts.
+    pub(crate) fn container_rootfs(rt: &Runtime, name: &str) -> Result<Side> {
+        Side::container_with(rt, name, false)
+    }
+
+    fn container_with(rt: &Runtime, name: &str, live: bool) -> Result<Side> {
         let c = rt.container(name)?;
         let p = c.enter()?;
-        let path = {
-            let _l = crate::ops::lock::Locked::acquire(&p, &c.id)?;
-            p.store.mount(&c.id)?
-        };
         let place = format!("container {name}");
-        let root = match ContainedRoot::open(&path) {
-            Ok(r) => r,
-            Err(source) => {
-                let _ = p.store.unmount(&c.id, false);
-                return Err(CopyError::Resolve { place, source }.into());
-            }
-        };
         let cfg = c.config()?;
+        let (path, live_root) = {
+            let l = crate::ops::lock::Locked::acquire(&p, &c.id)?;
+            let live_root = match l.st.pid {
+                Some(pid)
+                    if live
+                        && l.st.status == libpod_config::ContainerStatus::Running
+                        && pid > 0 =>
+                {
+                    Some(PathBuf::from(format!("/proc/{pid}/root")))
+                }
+                _ => None,
+            };
+            (p.store.mount(&c.id)?, live_root)
+        };
         let mut side = Side {
-            root,
+            root: match ContainedRoot::open(&path) {
+                Ok(r) => r,
+                Err(source) => {
+                    let _ = p.store.unmount(&c.id, false);
+                    return Err(CopyError::Resolve { place, source }.into());
+                }
+            },
             place,
-            ctr: None,
+            // The user is filled in below; set now so that drop unmounts on error.
+            ctr: Some((c, (0, 0))),
+            mounts: Vec::new(),
+            live: live_root.clone(),
             workdir: cfg
                 .working_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("/")),
         };
+        if live {
+            for m in &cfg.mounts {
+                let host = match (&live_root, &m.kind) {
+                    (Some(_), _) => None,
+                    (None, libpod_config::MountKind::Bind) => Some(PathBuf::from(&m.source)),
+                    (None, libpod_config::MountKind::Volume) => {
+                        let (v, _) = p.state.volume(&m.source).map_err(crate::volume::vol_err)?;
+                        if v.options.needs_mount()
+                            && !crate::volume::mount::is_mounted(&v.mountpoint)
+                        {
+                            return Err(CopyError::VolumeNotMounted(v.name).into());
+                        }
+                        Some(v.mountpoint)
+                    }
+                    _ => continue,
+                };
+                side.mounts.push((m.destination.clone(), host));
+            }
+            side.mounts
+                .sort_by_key(|(d, _)| std::cmp::Reverse(d.components().count()));
+        }
         let (uid, gid, _) = crate::ops::init::resolve_user(&path, cfg.user.as_deref())?;
-        side.ctr = Some((c, (uid, gid)));
+        if let Some((_, user)) = side.ctr.as_mut() {
+            *user = (uid, gid);
+        }
         Ok(side)
+    }
+
+    /// When `path` (absolute, in the container) is at or below one of the container's
+    /// mount destinations: for a running container the root becomes its own
+    /// (`/proc/PID/root`) and the path stays; else the root becomes that volume's
+    /// directory or bind mount's source and the returned path is the rest below it.
+    /// Elsewhere: `path` as is, in the rootfs.
+    fn rebase(&mut self, path: &Path) -> std::result::Result<PathBuf, CopyError> {
+        let clean: PathBuf = path
+            .components()
+            .filter(|c| matches!(c, Component::Normal(_)))
+            .collect();
+        let clean = Path::new("/").join(clean);
+        let Some((dest, host)) = self.mounts.iter().find(|(d, _)| clean.starts_with(d)) else {
+            return Ok(path.to_path_buf());
+        };
+        let reopen = |dir: &Path| {
+            ContainedRoot::open(dir).map_err(|source| CopyError::Resolve {
+                place: self.place.clone(),
+                source,
+            })
+        };
+        let Some(host) = host else {
+            // The running container's own view, the whole path in it.
+            if let Some(live) = &self.live {
+                self.root = reopen(live)?;
+            }
+            return Ok(path.to_path_buf());
+        };
+        let rest = clean
+            .strip_prefix(dest)
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        // Keep a trailing `/` or `/.` of the path as given: they decide the copy's rules.
+        let given = path.as_os_str().to_string_lossy();
+        let mut rest = Path::new("/").join(rest).display().to_string();
+        if given.ends_with("/.") {
+            rest = format!("{}/.", rest.trim_end_matches('/'));
+        } else if given.ends_with('/') && !rest.ends_with('/') {
+            rest.push('/');
+        }
+        self.root = reopen(host)?;
+        Ok(PathBuf::from(rest))
     }
 
     fn open(rt: &Runtime, end: &CopyEnd) -> Result<Option<Side>> {
@@ -286,6 +390,16 @@ impl Runtime {
             side_path(src, &workdir(&src_side)).map_err(CopyError::Stream)?;
         let (dst_given, dst_path) =
             side_path(dst, &workdir(&dst_side)).map_err(CopyError::Stream)?;
+        let mut src_side = src_side;
+        let mut dst_side = dst_side;
+        let src_path = match src_side.as_mut() {
+            Some(s) if matches!(src, CopyEnd::Container { .. }) => s.rebase(&src_path)?,
+            _ => src_path,
+        };
+        let dst_path = match dst_side.as_mut() {
+            Some(d) if matches!(dst, CopyEnd::Container { .. }) => d.rebase(&dst_path)?,
+            _ => dst_path,
+        };
 
         // The destination: where the archive goes, and under which name.
         let owner = |s: &Side| match (&s.ctr, opts.archive) {
@@ -406,6 +520,13 @@ impl Runtime {
             )
         };
         let dir = dir.map_err(d.resolve_err(&dst_given))?;
+        // Errors name a host entry from the destination directory (Podman's copier
+        // works chrooted there: `error creating "/foo"`), a container's from its `/`.
+        let prefix = if matches!(dst, CopyEnd::Host(_)) {
+            PathBuf::new()
+        } else {
+            prefix
+        };
         let xo = ExtractOptions {
             whiteouts: None,
             owner: owner(&d),

@@ -23,9 +23,7 @@ pub enum CopyError {
     )]
     NoContainer(&'static str),
     /// A directory cannot be copied onto an existing non-directory (without `--overwrite`).
-    #[error(
-        "cannot copy a directory ({src:?}) to a file ({dst:?}): use --overwrite to replace it"
-    )]
+    #[error("destination must be a directory when copying a directory")]
     DirOntoFile {
         /// The source.
         src: String,
@@ -59,6 +57,9 @@ pub enum CopyError {
         #[source]
         source: ExtractError,
     },
+    /// The path is on a volume with a filesystem of its own that is not mounted now.
+    #[error("volume {0} is not mounted, cannot copy into it")]
+    VolumeNotMounted(String),
     /// Reading or writing the caller's stream failed.
     #[error("tar stream: {0}")]
     Stream(#[source] io::Error),

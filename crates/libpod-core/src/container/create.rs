@@ -229,15 +229,12 @@ pub(crate) fn build_config(
                 source,
                 destination,
                 read_only,
+                options,
             } => Mount {
                 kind: MountKind::Bind,
                 source: source.display().to_string(),
                 destination: destination.clone(),
-                options: if *read_only {
-                    vec!["ro".into()]
-                } else {
-                    Vec::new()
-                },
+                options: crate::container::create::bind_options(*read_only, options),
             },
             MountSpec::Image {
                 source,
@@ -266,6 +263,15 @@ pub(crate) fn build_config(
             } => Mount {
                 kind: MountKind::Tmpfs,
                 source: "tmpfs".into(),
+                destination: destination.clone(),
+                options: options.clone(),
+            },
+            MountSpec::Devpts {
+                destination,
+                options,
+            } => Mount {
+                kind: MountKind::Devpts,
+                source: "devpts".into(),
                 destination: destination.clone(),
                 options: options.clone(),
             },
@@ -672,6 +678,46 @@ pub(crate) fn check_volume_options(
     Ok(())
 }
 
+/// A bind mount's stored options: `ro` first when read-only, then the others (`ro`/`rw`
+/// among them dropped: `read_only` decides).
+pub(crate) fn bind_options(read_only: bool, options: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if read_only {
+        out.push("ro".into());
+    }
+    out.extend(
+        options
+            .iter()
+            .filter(|o| !matches!(o.as_str(), "ro" | "rw"))
+            .cloned(),
+    );
+    out
+}
+
+/// Checks the mounts' destinations: the same mount given twice is kept once (as
+/// Podman), two different mounts on one destination are refused.
+pub(crate) fn dedup_mounts(mounts: &mut Vec<MountSpec>) -> Result<()> {
+    let dest = |m: &MountSpec| -> std::path::PathBuf {
+        match m {
+            MountSpec::Bind { destination, .. }
+            | MountSpec::Image { destination, .. }
+            | MountSpec::Volume { destination, .. }
+            | MountSpec::Tmpfs { destination, .. }
+            | MountSpec::Devpts { destination, .. } => destination.clone(),
+        }
+    };
+    let mut out: Vec<MountSpec> = Vec::with_capacity(mounts.len());
+    for m in mounts.drain(..) {
+        match out.iter().find(|x| dest(x) == dest(&m)) {
+            Some(x) if *x == m => {}
+            Some(_) => return Err(Error::DuplicateMountDestination(dest(&m))),
+            None => out.push(m),
+        }
+    }
+    *mounts = out;
+    Ok(())
+}
+
 /// The options of a volume mount the OCI runtime gets (lpod's own ones removed).
 pub(crate) fn spec_volume_options(options: &[String]) -> Vec<String> {
     options
@@ -695,7 +741,8 @@ fn resolve_volumes(
             MountSpec::Bind { destination, .. }
             | MountSpec::Image { destination, .. }
             | MountSpec::Volume { destination, .. }
-            | MountSpec::Tmpfs { destination, .. } => destination.clone(),
+            | MountSpec::Tmpfs { destination, .. }
+            | MountSpec::Devpts { destination, .. } => destination.clone(),
         }
     };
     for spec in &opts.volumes_from {
@@ -743,24 +790,48 @@ fn resolve_volumes(
                     if m.destination
                         != std::path::Path::new(libpod_config::INIT_PATH_IN_CONTAINER) =>
                 {
+                    let options = m
+                        .options
+                        .iter()
+                        .filter(|o| !matches!(o.as_str(), "ro" | "rw"))
+                        .cloned()
+                        .collect();
                     opts.mounts.push(MountSpec::Bind {
                         source: m.source.into(),
                         destination: m.destination,
                         read_only: ro,
+                        options,
                     });
                 }
                 _ => {}
             }
         }
     }
+    let mode = opts
+        .image_volume_mode
+        .clone()
+        .unwrap_or_else(|| p.opts.config.image_volume_mode.clone());
+    if !libpod_config::IMAGE_VOLUME_MODES.contains(&mode.as_str()) {
+        return Err(Error::InvalidArgument {
+            what: "image volume mode (bind, tmpfs or ignore)",
+            value: mode,
+        });
+    }
     for dst in img.config.volumes.iter().flat_map(|v| v.keys()) {
         let dst = std::path::PathBuf::from(dst);
         if dst.is_absolute() && !opts.mounts.iter().any(|m| dest_of(m) == dst) {
-            opts.mounts.push(MountSpec::Volume {
-                name: None,
-                destination: dst,
-                options: Vec::new(),
-            });
+            match mode.as_str() {
+                "tmpfs" => opts.mounts.push(MountSpec::Tmpfs {
+                    destination: dst,
+                    options: Vec::new(),
+                }),
+                "ignore" => {}
+                _ => opts.mounts.push(MountSpec::Volume {
+                    name: None,
+                    destination: dst,
+                    options: Vec::new(),
+                }),
+            }
         }
     }
     let mut created = Vec::new();
@@ -836,6 +907,17 @@ pub(crate) fn create_with(
     };
     if let Some(n) = &opts.name {
         validate_name(n)?;
+    }
+    dedup_mounts(&mut opts.mounts)?;
+    for m in &opts.mounts {
+        if let MountSpec::Bind {
+            destination,
+            options,
+            ..
+        } = m
+        {
+            check_volume_options(destination, options)?;
+        }
     }
     let anonymous = resolve_volumes(p, &mut opts, &img)?;
     let r = create_resolved(p, opts, adjust, img);
@@ -980,6 +1062,39 @@ fn create_resolved(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identical_mounts_are_kept_once_and_clashing_ones_refused() {
+        let tmpfs = |d: &str, o: &[&str]| MountSpec::Tmpfs {
+            destination: d.into(),
+            options: o.iter().map(|s| s.to_string()).collect(),
+        };
+        let mut m = vec![tmpfs("/a", &[]), tmpfs("/a", &[]), tmpfs("/b", &["ro"])];
+        dedup_mounts(&mut m).unwrap();
+        assert_eq!(m, vec![tmpfs("/a", &[]), tmpfs("/b", &["ro"])]);
+        let mut m = vec![tmpfs("/a", &[]), tmpfs("/a", &["ro"])];
+        let e = dedup_mounts(&mut m).unwrap_err();
+        assert_eq!(e.to_string(), "/a: duplicate mount destination");
+        let mut m = vec![
+            MountSpec::Volume {
+                name: Some("v".into()),
+                destination: "/a".into(),
+                options: Vec::new(),
+            },
+            tmpfs("/a", &[]),
+        ];
+        assert!(dedup_mounts(&mut m).is_err());
+    }
+
+    #[test]
+    fn bind_options_put_ro_first_and_drop_ro_rw() {
+        let o = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            bind_options(true, &o(&["rw", "noexec"])),
+            o(&["ro", "noexec"])
+        );
+        assert_eq!(bind_options(false, &o(&["ro", "rshared"])), o(&["rshared"]));
+    }
 
     #[test]
     fn signals_parse() {

@@ -12,7 +12,7 @@ impl Runtime {
     /// relative to its `/`). A stopped container's rootfs is mounted for it.
     #[tracing::instrument(skip(self, out))]
     pub fn export_container(&self, name_or_id: &str, out: &mut dyn Write) -> Result<()> {
-        let side = Side::container(self, name_or_id)?;
+        let side = Side::container_rootfs(self, name_or_id)?;
         let loc = side
             .root
             .locate(Path::new("/"))

@@ -383,6 +383,7 @@ pub(crate) fn inspect_rows(
                 MountKind::Tmpfs => "tmpfs",
                 MountKind::Volume => "volume",
                 MountKind::Image => "image",
+                MountKind::Devpts => "devpts",
             }
             .to_string(),
             name: (m.kind == MountKind::Volume).then(|| m.source.clone()),

@@ -58,6 +58,11 @@ pub enum MountSpec {
         destination: PathBuf,
         /// Mount read-only.
         read_only: bool,
+        /// Other mount options: `[no]exec`, `[no]dev`, `[no]suid`, `[r]shared`,
+        /// `[r]slave`, `[r]private`, `[r]bind`, `U` (chown the source to the
+        /// container's user), `z`/`Z` (accepted, no SELinux here).
+        #[serde(default)]
+        options: Vec<String>,
     },
     /// An image's root filesystem (`--mount type=image,src=IMAGE,dst=DST[,rw=true]`):
     /// read-only, or writable through an upper layer of the container's own.
@@ -86,6 +91,26 @@ pub enum MountSpec {
         /// Mount options such as `size=64m`, `mode=1777`.
         options: Vec<String>,
     },
+    /// A new devpts instance (`--mount type=devpts,destination=DST[,uid=,gid=,mode=]`).
+    Devpts {
+        /// Path in the container.
+        destination: PathBuf,
+        /// Mount options (`uid=`, `gid=`, `mode=`, `max=`, `ptmxmode=`).
+        options: Vec<String>,
+    },
+}
+
+impl MountSpec {
+    /// The path in the container.
+    pub fn destination(&self) -> &std::path::Path {
+        match self {
+            MountSpec::Bind { destination, .. }
+            | MountSpec::Image { destination, .. }
+            | MountSpec::Volume { destination, .. }
+            | MountSpec::Tmpfs { destination, .. }
+            | MountSpec::Devpts { destination, .. } => destination,
+        }
+    }
 }
 
 /// Resource limits (`--memory`, `--cpus`, `--pids-limit`).
@@ -141,6 +166,9 @@ pub struct CreateOptions {
     /// (their own mode unless `ro`/`rw` says otherwise); a mount of `mounts` at the
     /// same destination wins.
     pub volumes_from: Vec<String>,
+    /// `--image-volume`: what the image's `VOLUME`s become: `bind` (anonymous
+    /// volumes), `tmpfs` or `ignore`; `None` takes the runtime's `image_volume_mode`.
+    pub image_volume_mode: Option<String>,
     /// Resource limits.
     pub limits: Limits,
     /// Labels.

@@ -214,11 +214,10 @@ pub(crate) fn reserve_ports(
 pub(crate) fn systemd_mode(input: &mut libpod_oci::SpecInput) {
     use libpod_oci::MountInput;
     for dir in ["/run", "/run/lock", "/tmp", "/var/log/journal"] {
-        let taken = input.mounts.iter().any(|m| match m {
-            MountInput::Bind { destination, .. } | MountInput::Tmpfs { destination, .. } => {
-                destination == Path::new(dir)
-            }
-        });
+        let taken = input
+            .mounts
+            .iter()
+            .any(|m| m.destination() == Path::new(dir));
         if !taken {
             input.mounts.push(MountInput::Tmpfs {
                 destination: PathBuf::from(dir),

@@ -106,11 +106,10 @@ pub(crate) fn apply_spec(s: &SecurityConfig, input: &mut SpecInput) -> Result<()
     input.readonly_rootfs = s.read_only;
     if s.read_only && s.read_only_tmpfs {
         for dir in READ_ONLY_TMPFS_DIRS {
-            let taken = input.mounts.iter().any(|m| match m {
-                MountInput::Bind { destination, .. } | MountInput::Tmpfs { destination, .. } => {
-                    destination == Path::new(dir)
-                }
-            });
+            let taken = input
+                .mounts
+                .iter()
+                .any(|m| m.destination() == Path::new(dir));
             if !taken {
                 input.mounts.push(MountInput::Tmpfs {
                     destination: PathBuf::from(dir),

@@ -256,7 +256,29 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
     input.sysctls = sysctls(cfg);
     for m in &cfg.mounts {
         input.mounts.push(match m.kind {
-            MountKind::Tmpfs => MountInput::Tmpfs {
+            MountKind::Tmpfs => {
+                // The image's content below the tmpfs is copied into it at start
+                // (Podman's default `tmpcopyup`; `notmpcopyup` declines): what `cp`
+                // wrote there before the start is seen.
+                let mut options: Vec<String> = m
+                    .options
+                    .iter()
+                    .filter(|o| *o != "notmpcopyup")
+                    .cloned()
+                    .collect();
+                if !m
+                    .options
+                    .iter()
+                    .any(|o| o == "notmpcopyup" || o == "tmpcopyup")
+                {
+                    options.push("tmpcopyup".into());
+                }
+                MountInput::Tmpfs {
+                    destination: m.destination.clone(),
+                    options,
+                }
+            }
+            MountKind::Devpts => MountInput::Devpts {
                 destination: m.destination.clone(),
                 options: m.options.clone(),
             },
@@ -274,6 +296,7 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
                     rootfs,
                     &m.destination,
                     !m.options.iter().any(|o| o == "nocopy"),
+                    (input.process.uid, input.process.gid),
                 )?;
                 if m.options.iter().any(|o| o == "U") {
                     crate::volume::mount::chown_tree(
@@ -289,12 +312,22 @@ pub(crate) fn spec_input(l: &Locked<'_>, rootfs: &Path, net: Namespace) -> Resul
                     options: crate::container::create::spec_volume_options(&m.options),
                 }
             }
-            MountKind::Bind => MountInput::Bind {
-                source: PathBuf::from(&m.source),
-                destination: m.destination.clone(),
-                readonly: m.options.iter().any(|o| o == "ro"),
-                options: crate::container::create::spec_volume_options(&m.options),
-            },
+            MountKind::Bind => {
+                if m.options.iter().any(|o| o == "U") {
+                    // `U`: the source tree becomes the container user's (as Podman).
+                    crate::volume::mount::chown_tree(
+                        Path::new(&m.source),
+                        input.process.uid,
+                        input.process.gid,
+                    )?;
+                }
+                MountInput::Bind {
+                    source: PathBuf::from(&m.source),
+                    destination: m.destination.clone(),
+                    readonly: m.options.iter().any(|o| o == "ro"),
+                    options: crate::container::create::spec_volume_options(&m.options),
+                }
+            }
         });
     }
     if net == Namespace::Host {

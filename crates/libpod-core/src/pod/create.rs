@@ -167,15 +167,12 @@ fn pod_mounts(p: &Parts, specs: &[crate::MountSpec]) -> Result<Vec<libpod_config
                 source,
                 destination,
                 read_only,
+                options,
             } => Mount {
                 kind: MountKind::Bind,
                 source: source.display().to_string(),
                 destination: destination.clone(),
-                options: if *read_only {
-                    vec!["ro".into()]
-                } else {
-                    Vec::new()
-                },
+                options: crate::container::create::bind_options(*read_only, options),
             },
             _ => {
                 return Err(Error::InvalidArgument {

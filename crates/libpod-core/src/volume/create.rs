@@ -36,6 +36,19 @@ pub(crate) fn create_volume(p: &Parts, opts: VolumeCreateOptions) -> Result<Volu
         }
     }
     let options = VolumeOptions::parse(&opts.options).map_err(VolumeError::from)?;
+    if let (Some("bind"), Some(dev)) = (options.fs_type.as_deref(), options.device.as_deref()) {
+        if let Err(e) = std::fs::metadata(dev) {
+            let reason = match e.raw_os_error() {
+                Some(n) => nix::errno::Errno::from_raw(n).desc().to_lowercase(),
+                None => e.to_string(),
+            };
+            return Err(VolumeError::Device {
+                device: dev.to_string(),
+                reason,
+            }
+            .into());
+        }
+    }
     let name = match &opts.name {
         Some(n) => {
             libpod_config::validate_name(n)?;

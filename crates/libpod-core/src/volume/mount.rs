@@ -33,9 +33,13 @@ fn other_users(p: &Parts, name: &str, except: &str) -> Result<u32> {
         .count() as u32)
 }
 
-/// Before `ctr` (whose rootfs is `rootfs`) uses volume `name` at `destination`:
-/// mounts the volume's filesystem if needed, copies the image directory up into a
-/// new empty volume once; returns the host path to bind into the container.
+/// Before `ctr` (whose rootfs is `rootfs`, whose process runs as `user`) uses volume
+/// `name` at `destination`: mounts the volume's filesystem if needed; on the volume's
+/// first use gives its top directory the image directory's owner and mode (or the
+/// container user's when the image has no such directory: Podman's `NeedsChown`); copies
+/// the image directory up into the volume once (Podman's `NeedsCopyUp`: only an image
+/// directory with content counts, and only an empty volume receives it); returns the
+/// host path to bind into the container.
 pub(crate) fn acquire(
     p: &Parts,
     name: &str,
@@ -43,6 +47,7 @@ pub(crate) fn acquire(
     rootfs: &Path,
     destination: &Path,
     copy: bool,
+    user: (u32, u32),
 ) -> Result<PathBuf> {
     let _g = lock(p)?;
     let (cfg, mut st) = p.state.volume(name).map_err(vol_err)?;
@@ -53,11 +58,48 @@ pub(crate) fn acquire(
         crate::events::emit(p, Event::volume(name, EventStatus::Mount));
     }
     libpod_config::failpoint::hit("volume.mount.after_mount");
-    if !st.copied_up && copy && !cfg.options.nocopy {
-        if is_empty_dir(&cfg.mountpoint)? {
-            copy_up(&cfg, rootfs, destination)?;
+    let wants_copy = !st.copied_up && copy && !cfg.options.nocopy;
+    if !st.chowned || wants_copy {
+        let err = |source: std::io::Error| VolumeError::CopyUp {
+            name: cfg.name.clone(),
+            from: destination.to_path_buf(),
+            source,
+        };
+        let src = open_image_dir(rootfs, destination).map_err(err)?;
+        let dst = rustix::fs::open(
+            &cfg.mountpoint,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| err(e.into()))?;
+        if !st.chowned {
+            // A bind volume's directory is the user's own: left as it is.
+            if cfg.options.fs_type.as_deref() != Some("bind") {
+                match &src {
+                    Some(src) => {
+                        let s = rustix::fs::fstat(src).map_err(|e| err(e.into()))?;
+                        std::os::unix::fs::fchown(&dst, Some(s.st_uid), Some(s.st_gid))
+                            .map_err(err)?;
+                        rustix::fs::fchmod(&dst, Mode::from_raw_mode(s.st_mode & 0o7777))
+                            .map_err(|e| err(e.into()))?;
+                    }
+                    None => {
+                        std::os::unix::fs::fchown(&dst, Some(user.0), Some(user.1)).map_err(err)?
+                    }
+                }
+            }
+            st.chowned = true;
         }
-        st.copied_up = true;
+        if wants_copy {
+            if let Some(src) = &src {
+                if !dir_is_empty(src).map_err(err)? {
+                    st.copied_up = true;
+                    if dir_is_empty(&dst).map_err(err)? {
+                        copy_dir(src, &dst).map_err(err)?;
+                    }
+                }
+            }
+        }
     }
     st.mount_count = users + 1;
     p.state.save_volume_state(name, &st).map_err(vol_err)?;
@@ -74,13 +116,28 @@ pub(crate) fn release(p: &Parts, name: &str, ctr: &str) -> Result<()> {
         Err(e) => return Err(e.into()),
     };
     let users = other_users(p, name, ctr)?;
-    if users == 0 && unmount_if_mounted(&cfg)? {
+    if users == 0 && st.host_mounts == 0 && unmount_if_mounted(&cfg)? {
         crate::events::emit(p, Event::volume(name, EventStatus::Unmount));
     }
-    st.mounted = users > 0 && st.mounted;
+    st.mounted = (users > 0 || st.host_mounts > 0) && st.mounted;
     st.mount_count = users;
     p.state.save_volume_state(name, &st).map_err(vol_err)?;
     Ok(())
+}
+
+/// How many containers have `name` mounted now.
+pub(crate) fn users_now(p: &Parts, name: &str) -> Result<u32> {
+    other_users(p, name, "")
+}
+
+/// Mounts the volume's own filesystem if it has one that is not mounted; true if it
+/// mounted it.
+pub(crate) fn mount_if_needed(cfg: &VolumeConfig) -> Result<bool> {
+    if cfg.options.needs_mount() && !is_mounted(&cfg.mountpoint) {
+        mount_fs(cfg)?;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 /// `U`: gives the volume's content to the container's user (as Podman, recursively;
@@ -108,6 +165,10 @@ fn mount_fs(cfg: &VolumeConfig) -> Result<()> {
         return Ok(());
     };
     let mut flags = nix::mount::MsFlags::empty();
+    if ty == "bind" {
+        // `--opt type=bind,device=DIR`: Podman's bind volume.
+        flags |= nix::mount::MsFlags::MS_BIND | nix::mount::MsFlags::MS_REC;
+    }
     let mut data = Vec::new();
     for o in cfg.options.o.iter().flat_map(|o| o.split(',')) {
         match o {
@@ -154,27 +215,27 @@ pub(crate) fn unmount_if_mounted(cfg: &VolumeConfig) -> Result<bool> {
     Ok(true)
 }
 
-fn is_empty_dir(dir: &Path) -> Result<bool> {
-    let mut rd = std::fs::read_dir(dir).map_err(|e| crate::Error::io("read", dir, e))?;
-    Ok(rd.next().is_none())
+/// Whether the directory open at `dir` has no entries.
+fn dir_is_empty(dir: &OwnedFd) -> std::io::Result<bool> {
+    let mut d = rustix::fs::Dir::read_from(dir)?;
+    while let Some(e) = d.read() {
+        let e = e?;
+        if !matches!(e.file_name().to_bytes(), b"." | b"..") {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
-/// Copies the image directory `destination` of `rootfs` into the volume. The
-/// directory is resolved inside the rootfs (`openat2(RESOLVE_IN_ROOT)`: a symlink in
-/// the image never leads out of it) and the walk never follows a symlink; a missing
-/// directory or a non-directory copies nothing.
-fn copy_up(cfg: &VolumeConfig, rootfs: &Path, destination: &Path) -> Result<()> {
-    let err = |source: std::io::Error| VolumeError::CopyUp {
-        name: cfg.name.clone(),
-        from: destination.to_path_buf(),
-        source,
-    };
+/// Opens the image directory `destination` of `rootfs`, resolved inside the rootfs
+/// (`openat2(RESOLVE_IN_ROOT)`: a symlink in the image never leads out of it); `None`
+/// when it is missing or not a directory.
+fn open_image_dir(rootfs: &Path, destination: &Path) -> std::io::Result<Option<OwnedFd>> {
     let root = rustix::fs::open(
         rootfs,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
-    )
-    .map_err(|e| err(e.into()))?;
+    )?;
     let rel: PathBuf = destination
         .components()
         .filter(|c| matches!(c, Component::Normal(_)))
@@ -184,32 +245,19 @@ fn copy_up(cfg: &VolumeConfig, rootfs: &Path, destination: &Path) -> Result<()> 
     } else {
         rel
     };
-    let src = match rustix::fs::openat2(
+    match rustix::fs::openat2(
         &root,
         &rel,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
         Mode::empty(),
         ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
     ) {
-        Ok(fd) => fd,
+        Ok(fd) => Ok(Some(fd)),
         Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR | rustix::io::Errno::LOOP) => {
-            return Ok(())
+            Ok(None)
         }
-        Err(e) => return Err(err(e.into()).into()),
-    };
-    let dst = rustix::fs::open(
-        &cfg.mountpoint,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| err(e.into()))?;
-    // The volume's top directory takes the image directory's owner and mode.
-    let st = rustix::fs::fstat(&src).map_err(|e| err(e.into()))?;
-    std::os::unix::fs::fchown(&dst, Some(st.st_uid), Some(st.st_gid)).map_err(err)?;
-    rustix::fs::fchmod(&dst, Mode::from_raw_mode(st.st_mode & 0o7777))
-        .map_err(|e| err(e.into()))?;
-    copy_dir(&src, &dst).map_err(err)?;
-    Ok(())
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Copies the entries of directory `src` into directory `dst`, by descriptor,

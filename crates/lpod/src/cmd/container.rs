@@ -182,6 +182,7 @@ pub fn create_options(
         },
         mounts,
         volumes_from: f.volumes_from.clone(),
+        image_volume_mode: f.image_volume.clone(),
         limits: Limits {
             memory,
             cpus,
@@ -329,6 +330,12 @@ pub fn volume_flag(v: &str) -> Result<MountSpec, CliError> {
         source,
         destination: spec.destination.clone().into(),
         read_only: spec.read_only(),
+        options: spec
+            .options
+            .iter()
+            .filter(|o| !matches!(o.as_str(), "ro" | "rw"))
+            .cloned()
+            .collect(),
     })
 }
 
@@ -359,6 +366,7 @@ fn mount_flag(spec: &str) -> Result<MountSpec, CliError> {
                 source,
                 destination: m.destination.into(),
                 read_only: !m.read_write,
+                options: m.options,
             }
         }
         "tmpfs" => MountSpec::Tmpfs {
@@ -382,14 +390,13 @@ fn mount_flag(spec: &str) -> Result<MountSpec, CliError> {
                 options,
             }
         }
-        "devpts" => {
-            return Err(CliError::Usage(format!(
-                "invalid --mount {spec:?}: type devpts is not supported yet (the container gets its own /dev/pts already)"
-            )))
-        }
+        "devpts" => MountSpec::Devpts {
+            destination: m.destination.into(),
+            options: m.options,
+        },
         other => {
             return Err(CliError::Usage(format!(
-                "invalid --mount {spec:?}: type {other} is not supported (bind, volume, tmpfs, image)"
+                "invalid --mount {spec:?}: type {other} is not supported (bind, volume, tmpfs, image, devpts)"
             )))
         }
     })

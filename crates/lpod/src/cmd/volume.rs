@@ -4,7 +4,9 @@ use libpod_core::{Error as CoreError, Runtime, VolumeCreateOptions, VolumeError,
 use serde_json::{json, Value};
 
 use super::{for_each, print_json, CliError, CmdResult};
-use crate::cli::{VolInspectArgs, VolLsArgs, VolPruneArgs, VolRmArgs, VolumeCommand};
+use crate::cli::{
+    VolExportArgs, VolImportArgs, VolInspectArgs, VolLsArgs, VolPruneArgs, VolRmArgs, VolumeCommand,
+};
 use crate::{format, parse};
 
 /// Runs a `volume` subcommand.
@@ -27,7 +29,56 @@ pub fn run(rt: &Runtime, cmd: VolumeCommand) -> CmdResult {
         VolumeCommand::Rm(a) => rm(rt, a),
         VolumeCommand::Prune(a) => prune(rt, a),
         VolumeCommand::Exists(a) => Ok(if rt.volume_exists(&a.name)? { 0 } else { 1 }),
+        VolumeCommand::Export(a) => export(rt, a),
+        VolumeCommand::Import(a) => import(rt, a),
+        VolumeCommand::Mount(a) => {
+            println!("{}", rt.mount_volume(&a.name)?.display());
+            Ok(0)
+        }
+        VolumeCommand::Unmount(a) => {
+            rt.unmount_volume(&a.name)?;
+            println!("{}", a.name);
+            Ok(0)
+        }
     }
+}
+
+/// `volume export [-o FILE] NAME`: a tar of the volume's data, to FILE or stdout (never
+/// a terminal).
+fn export(rt: &Runtime, a: VolExportArgs) -> CmdResult {
+    match &a.output {
+        Some(p) => {
+            let io_err = |source| CliError::Io {
+                what: "writing",
+                path: p.clone(),
+                source,
+            };
+            let mut f = std::fs::File::create(p).map_err(io_err)?;
+            rt.export_volume(&a.name, &mut f)?;
+            f.sync_all().map_err(io_err)?;
+        }
+        None => {
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                return Err(CliError::Usage(
+                    "refusing to export to terminal. Use -o flag or redirect".into(),
+                ));
+            }
+            rt.export_volume(&a.name, &mut std::io::stdout().lock())?;
+        }
+    }
+    Ok(0)
+}
+
+/// `volume import NAME FILE|-`: extracts the archive into the volume's data.
+fn import(rt: &Runtime, a: VolImportArgs) -> CmdResult {
+    if a.source == "-" {
+        rt.import_volume(&a.name, &mut std::io::stdin().lock())?;
+    } else {
+        let mut f = std::fs::File::open(&a.source)
+            .map_err(|e| CliError::io("open", a.source.clone(), e))?;
+        rt.import_volume(&a.name, &mut f)?;
+    }
+    Ok(0)
 }
 
 /// Podman's `volume inspect` document of one volume.
@@ -43,7 +94,7 @@ fn document(v: &VolumeInfo) -> Value {
         "Options": c.options.as_map(),
         "MountCount": v.state.mount_count,
         "NeedsCopyUp": !v.state.copied_up && !c.options.nocopy,
-        "NeedsChown": !v.state.copied_up,
+        "NeedsChown": !v.state.chowned,
     });
     if c.anonymous {
         d["Anonymous"] = json!(true);
@@ -63,7 +114,10 @@ fn matches(k: &str, val: &str, v: &VolumeInfo) -> Result<bool, CliError> {
         None => c.labels.contains_key(val),
     };
     Ok(match k {
-        "name" => c.name.contains(val),
+        // A regular expression, as Podman (`name=vol_1*` matches `vol_2` too).
+        "name" => regex::Regex::new(val)
+            .map_err(|e| CliError::Usage(format!("invalid filter name={val:?}: {e}")))?
+            .is_match(&c.name),
         "label" => label(val),
         "label!" => !label(val),
         "driver" => c.driver == val,
@@ -190,6 +244,8 @@ fn rm(rt: &Runtime, a: VolRmArgs) -> CmdResult {
             println!("{n}");
             Ok(())
         }
+        // `--force`: a missing volume is not an error, and prints nothing (as Podman).
+        Err(e) if is_no_such(&e) && a.force => Ok(()),
         Err(e) if is_no_such(&e) => Err(CliError::Missing(format!(
             "no volume with name {n:?} found: no such volume"
         ))),
@@ -204,29 +260,42 @@ fn rm(rt: &Runtime, a: VolRmArgs) -> CmdResult {
 }
 
 /// `volume prune`: removes every volume no container uses (and the filters keep not),
-/// printing each name.
+/// printing each name. Without `--force` it lists those volumes and asks first, on
+/// stdout as Podman.
 fn prune(rt: &Runtime, a: VolPruneArgs) -> CmdResult {
-    if !a.force
-        && !super::prune::confirm(
-            "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:",
-        )?
-    {
-        return Ok(0);
-    }
-    let keep_names: std::collections::BTreeSet<String> = if a.filter.is_empty() {
-        Default::default()
-    } else {
-        let all = rt.volumes()?;
-        let pass: std::collections::BTreeSet<String> = filtered(all.clone(), &a.filter)?
-            .into_iter()
-            .map(|v| v.config.name)
+    let all = rt.volumes()?;
+    let pass: std::collections::BTreeSet<String> = filtered(all.clone(), &a.filter)?
+        .into_iter()
+        .map(|v| v.config.name)
+        .collect();
+    if !a.force {
+        use std::io::Write as _;
+        println!(
+            "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:"
+        );
+        let unused: Vec<&str> = all
+            .iter()
+            .filter(|v| v.users.is_empty() && pass.contains(&v.config.name))
+            .map(|v| v.config.name.as_str())
             .collect();
-        all.into_iter()
-            .map(|v| v.config.name)
-            .filter(|n| !pass.contains(n))
-            .collect()
-    };
-    for n in rt.prune_volumes(&|v| keep_names.contains(&v.config.name))? {
+        if unused.is_empty() {
+            println!("No dangling volumes found");
+            return Ok(0);
+        }
+        for n in unused {
+            println!("{n}");
+        }
+        print!("Are you sure you want to continue? [y/N] ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| CliError::io("read", "stdin", e))?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            return Ok(0);
+        }
+    }
+    for n in rt.prune_volumes(&|v| !pass.contains(&v.config.name))? {
         println!("{n}");
     }
     Ok(0)
