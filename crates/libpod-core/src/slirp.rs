@@ -283,9 +283,13 @@ pub(crate) fn spawn_pasta(
     let log_file = std::fs::File::create(log)
         .map_err(|e| fail(format!("create log {}: {e}", log.display())))?;
     let mut cmd = Command::new("pasta");
-    cmd.arg("--config-net")
-        .arg("--quiet")
-        .arg("--pid")
+    cmd.arg("--config-net").arg("--quiet");
+    if nix::unistd::geteuid().is_root() {
+        // pasta run by root switches to `nobody` before it opens the namespace, which
+        // then fails on root's netns file: stay root (rootless lpod is the user).
+        cmd.arg("--runas").arg("0");
+    }
+    cmd.arg("--pid")
         .arg(&pid_file)
         .args(pasta_port_args(ports).map_err(fail)?)
         .arg("--netns")
