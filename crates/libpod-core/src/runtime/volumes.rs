@@ -154,17 +154,21 @@ impl Runtime {
         Ok(())
     }
 
+    /// The config of volume `name`, read under the volumes lock, whose data directory
+    /// is reachable (mounted where its driver needs that).
+    fn reachable_volume(&self, name: &str) -> Result<VolumeConfig> {
+        let p = self.inner.parts()?;
+        let _g = lock(&p)?;
+        let (cfg, _) = p.state.volume(name).map_err(vol_err)?;
+        check_data_reachable(&cfg)?;
+        Ok(cfg)
+    }
+
     /// `volume export`: the volume's data as a tar archive (entries relative to the
     /// data directory, symlinks archived as links, never followed) on `out`.
     #[tracing::instrument(skip(self, out))]
     pub fn export_volume(&self, name: &str, out: &mut dyn std::io::Write) -> Result<()> {
-        let p = self.inner.parts()?;
-        let cfg = {
-            let _g = lock(&p)?;
-            let (cfg, _) = p.state.volume(name).map_err(vol_err)?;
-            check_data_reachable(&cfg)?;
-            cfg
-        };
+        let cfg = self.reachable_volume(name)?;
         let err = |source: std::io::Error| VolumeError::Archive {
             what: "export",
             name: name.to_string(),
@@ -189,13 +193,7 @@ impl Runtime {
     /// data; every entry stays inside the data directory.
     #[tracing::instrument(skip(self, input))]
     pub fn import_volume(&self, name: &str, input: &mut dyn std::io::Read) -> Result<()> {
-        let p = self.inner.parts()?;
-        let cfg = {
-            let _g = lock(&p)?;
-            let (cfg, _) = p.state.volume(name).map_err(vol_err)?;
-            check_data_reachable(&cfg)?;
-            cfg
-        };
+        let cfg = self.reachable_volume(name)?;
         let err = |source: std::io::Error| VolumeError::Archive {
             what: "import into",
             name: name.to_string(),

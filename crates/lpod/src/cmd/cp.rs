@@ -64,7 +64,19 @@ pub fn diff(rt: &Runtime, a: &DiffArgs) -> CmdResult {
 
 /// `lpod export [-o FILE] CONTAINER`: the root filesystem as a tar, to FILE or stdout.
 pub fn export(rt: &Runtime, a: &ExportArgs) -> CmdResult {
-    match &a.output {
+    tar_to_file_or_stdout(a.output.as_ref(), |w| {
+        rt.export_container(&a.container, w)?;
+        Ok(())
+    })
+}
+
+/// Writes a tar made by `write` to `output` (synced before returning) or to stdout,
+/// which must not be a terminal (the `export` verbs' `-o FILE` rule, as Podman's).
+pub fn tar_to_file_or_stdout(
+    output: Option<&std::path::PathBuf>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<(), CliError>,
+) -> CmdResult {
+    match output {
         Some(p) => {
             let io_err = |source| CliError::Io {
                 what: "writing",
@@ -72,7 +84,7 @@ pub fn export(rt: &Runtime, a: &ExportArgs) -> CmdResult {
                 source,
             };
             let mut f = std::fs::File::create(p).map_err(io_err)?;
-            rt.export_container(&a.container, &mut f)?;
+            write(&mut f)?;
             f.sync_all().map_err(io_err)?;
         }
         None => {
@@ -81,7 +93,7 @@ pub fn export(rt: &Runtime, a: &ExportArgs) -> CmdResult {
                     "refusing to export to terminal. Use -o flag or redirect".into(),
                 ));
             }
-            rt.export_container(&a.container, &mut std::io::stdout().lock())?;
+            write(&mut std::io::stdout().lock())?;
         }
     }
     Ok(0)

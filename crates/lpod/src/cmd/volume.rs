@@ -46,27 +46,10 @@ pub fn run(rt: &Runtime, cmd: VolumeCommand) -> CmdResult {
 /// `volume export [-o FILE] NAME`: a tar of the volume's data, to FILE or stdout (never
 /// a terminal).
 fn export(rt: &Runtime, a: VolExportArgs) -> CmdResult {
-    match &a.output {
-        Some(p) => {
-            let io_err = |source| CliError::Io {
-                what: "writing",
-                path: p.clone(),
-                source,
-            };
-            let mut f = std::fs::File::create(p).map_err(io_err)?;
-            rt.export_volume(&a.name, &mut f)?;
-            f.sync_all().map_err(io_err)?;
-        }
-        None => {
-            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                return Err(CliError::Usage(
-                    "refusing to export to terminal. Use -o flag or redirect".into(),
-                ));
-            }
-            rt.export_volume(&a.name, &mut std::io::stdout().lock())?;
-        }
-    }
-    Ok(0)
+    super::cp::tar_to_file_or_stdout(a.output.as_ref(), |w| {
+        rt.export_volume(&a.name, w)?;
+        Ok(())
+    })
 }
 
 /// `volume import NAME FILE|-`: extracts the archive into the volume's data.
