@@ -456,6 +456,51 @@ fn rootless_detached_container_across_commands() {
     );
 }
 
+/// `push` and `pull` against a loopback registry as the user (Debian's docker-registry
+/// on 127.0.0.1): the pulled image runs, its files owned by root inside, and a
+/// missing reference fails by name and stores nothing.
+#[test]
+fn rootless_push_and_pull_through_a_loopback_registry() {
+    let Some(reg) = libpod_storage::registry::testing::TestRegistry::http() else {
+        return;
+    };
+    let Some(u) = TestUser::create() else { return };
+    write_user_config(
+        &u,
+        &format!("insecure_registries = [\"{}\"]\n", reg.host_port),
+    );
+    let img = u.load_image();
+    let dest = format!("{}/rootless/busybox:v1", reg.host_port);
+    u.ok(&["push", &img, &format!("docker://{dest}")]);
+    u.ok(&["rmi", &img]);
+    assert!(u.ok(&["images", "-q"]).trim().is_empty());
+    let out = u.run(&["pull", &dest]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let names = u.ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(names.lines().any(|l| l == dest), "{names}");
+    let out = u.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &dest,
+        "sh",
+        "-c",
+        "stat -c %u /bin/sh; id -u",
+    ]);
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["0", "0"],
+        "{out}"
+    );
+    // A reference the registry lacks fails by name and stores nothing.
+    let missing = format!("{}/rootless/nothing:v1", reg.host_port);
+    let out = u.run(&["pull", &missing]);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("nothing"), "{out:?}");
+    assert_eq!(u.ok(&["images", "-q"]).lines().count(), 1);
+}
+
 #[test]
 fn rootless_users_do_not_see_each_other() {
     let Some(a) = TestUser::create() else { return };
