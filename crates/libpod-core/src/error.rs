@@ -285,6 +285,15 @@ pub enum NetworkError {
         /// What went wrong.
         reason: String,
     },
+    /// The pasta of a `--network pasta` container could not be started or did not
+    /// come up.
+    #[error("pasta for container {id}: {reason}")]
+    Pasta {
+        /// Container id.
+        id: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// A network config operation failed.
     #[error("network {name}: {source}")]
     Store {

@@ -272,9 +272,9 @@ pub(crate) fn spawn_pasta(
     ports: &[libpod_config::PortMapping],
 ) -> Result<SlirpProcess> {
     let fail = |reason: String| -> Error {
-        NetworkError::Slirp4netns {
+        NetworkError::Pasta {
             id: id.to_string(),
-            reason: format!("pasta: {reason}"),
+            reason,
         }
         .into()
     };
