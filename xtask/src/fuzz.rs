@@ -23,6 +23,7 @@ pub const TARGETS: &[&str] = &[
     "storage_conf",
     "go_template",
     "seccomp_profile",
+    "api_request",
 ];
 
 /// Seconds per target when `--time` is not given (the figure).

@@ -18,7 +18,7 @@ use crate::state::AppState;
 
 const STAT_HEADER: &str = "X-Docker-Container-Path-Stat";
 
-fn path_param(q: &Query) -> Result<String, ApiError> {
+pub(crate) fn path_param(q: &Query) -> Result<String, ApiError> {
     q.get("path")
         .filter(|p| !p.is_empty())
         .map(String::from)

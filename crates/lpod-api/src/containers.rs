@@ -708,10 +708,9 @@ fn create_options(
     Ok(o)
 }
 
-/// `POST /containers/create?name=`.
-pub(crate) async fn create(st: &Arc<AppState>, q: &Query, req: Request<Incoming>) -> ApiResult {
-    let raw = body_bytes(req, MAX_BODY).await?;
-    let v: Value = serde_json::from_slice(&raw).map_err(|e| {
+/// The body of `POST /containers/create`: JSON, an object, only keys this API knows.
+fn decode_create_body(raw: &[u8]) -> Result<CreateBody, ApiError> {
+    let v: Value = serde_json::from_slice(raw).map_err(|e| {
         ApiError::BadRequest(format!("invalid JSON body for container create: {e}"))
     })?;
     if !v.is_object() {
@@ -723,8 +722,25 @@ pub(crate) async fn create(st: &Arc<AppState>, q: &Query, req: Request<Incoming>
     if let Some(hc) = v.get("HostConfig") {
         check_keys(hc, HOST_CONFIG_KEYS, "HostConfig")?;
     }
-    let body: CreateBody = serde_json::from_value(v)
-        .map_err(|e| ApiError::BadRequest(format!("invalid container config: {e}")))?;
+    serde_json::from_value(v)
+        .map_err(|e| ApiError::BadRequest(format!("invalid container config: {e}")))
+}
+
+/// A container create request decoded into core's options, as the handler does
+/// (`default_mode` stands for the runtime's default network mode).
+pub(crate) fn decode_create(
+    raw: &[u8],
+    q: &Query,
+    default_mode: &str,
+) -> Result<CreateOptions, ApiError> {
+    let body = decode_create_body(raw)?;
+    create_options(body, q.get("name").map(String::from), default_mode)
+}
+
+/// `POST /containers/create?name=`.
+pub(crate) async fn create(st: &Arc<AppState>, q: &Query, req: Request<Incoming>) -> ApiResult {
+    let raw = body_bytes(req, MAX_BODY).await?;
+    let body = decode_create_body(&raw)?;
     let name = q.get("name").map(String::from);
     let rt = st.rt.clone();
     let id = blocking(move || {
@@ -989,14 +1005,20 @@ fn is_active(s: ContainerStatus) -> bool {
     )
 }
 
-/// `POST /containers/{id}/stop?t=&signal=`: 304 when it does not run.
-pub(crate) async fn stop(st: &Arc<AppState>, id: &str, q: &Query) -> ApiResult {
+/// The query of `POST /containers/{id}/stop`: the timeout and the signal.
+pub(crate) fn stop_query(q: &Query) -> Result<(Option<i64>, Option<i32>), ApiError> {
     let t: Option<i64> = q.num("t")?;
     let signal = q
         .get("signal")
         .filter(|s| !s.is_empty())
         .map(parse_signal)
         .transpose()?;
+    Ok((t, signal))
+}
+
+/// `POST /containers/{id}/stop?t=&signal=`: 304 when it does not run.
+pub(crate) async fn stop(st: &Arc<AppState>, id: &str, q: &Query) -> ApiResult {
+    let (t, signal) = stop_query(q)?;
     let c = lookup(st, id).await?;
     blocking(move || {
         if !is_active(c.status()?) {
@@ -1125,16 +1147,22 @@ pub(crate) async fn prune(st: &Arc<AppState>, q: &Query) -> ApiResult {
 
 // ---------------------------------------------------------------- wait
 
-/// `POST /containers/{id}/wait?condition=not-running|next-exit|removed`: the
-/// headers go out at once (the CLI sends this before start), the body when the
-/// condition holds.
-pub(crate) async fn wait(st: &Arc<AppState>, id: &str, q: &Query) -> ApiResult {
+/// The `condition` of `POST /containers/{id}/wait` (default `not-running`).
+pub(crate) fn wait_condition(q: &Query) -> Result<String, ApiError> {
     let cond = q.get("condition").unwrap_or("not-running").to_string();
     if !matches!(cond.as_str(), "" | "not-running" | "next-exit" | "removed") {
         return Err(ApiError::BadRequest(format!(
             "invalid condition {cond:?}: not-running, next-exit or removed"
         )));
     }
+    Ok(cond)
+}
+
+/// `POST /containers/{id}/wait?condition=not-running|next-exit|removed`: the
+/// headers go out at once (the CLI sends this before start), the body when the
+/// condition holds.
+pub(crate) async fn wait(st: &Arc<AppState>, id: &str, q: &Query) -> ApiResult {
+    let cond = wait_condition(q)?;
     let c = lookup(st, id).await?;
     let rt = st.rt.clone();
     let (tx, resp) = streamed("application/json");
@@ -1171,9 +1199,17 @@ pub(crate) async fn wait(st: &Arc<AppState>, id: &str, q: &Query) -> ApiResult {
 
 // ---------------------------------------------------------------- logs
 
-/// `GET /containers/{id}/logs?follow&stdout&stderr&since&until&timestamps&tail`:
-/// framed with Docker's 8-byte headers unless the container has a terminal.
-pub(crate) async fn logs(st: &Arc<AppState>, id: &str, q: &Query) -> ApiResult {
+/// The query of `GET /containers/{id}/logs`, decoded.
+#[derive(Debug)]
+pub(crate) struct LogsQuery {
+    pub(crate) opts: LogOptions,
+    pub(crate) want_out: bool,
+    pub(crate) want_err: bool,
+    pub(crate) timestamps: bool,
+}
+
+/// Decodes the query of `GET /containers/{id}/logs`.
+pub(crate) fn logs_query(q: &Query) -> Result<LogsQuery, ApiError> {
     let follow = q.flag("follow", false)?;
     let want_out = q.flag("stdout", false)?;
     let want_err = q.flag("stderr", false)?;
@@ -1204,6 +1240,23 @@ pub(crate) async fn logs(st: &Arc<AppState>, id: &str, q: &Query) -> ApiResult {
         since: time("since")?,
         until: time("until")?,
     };
+    Ok(LogsQuery {
+        opts,
+        want_out,
+        want_err,
+        timestamps,
+    })
+}
+
+/// `GET /containers/{id}/logs?follow&stdout&stderr&since&until&timestamps&tail`:
+/// framed with Docker's 8-byte headers unless the container has a terminal.
+pub(crate) async fn logs(st: &Arc<AppState>, id: &str, q: &Query) -> ApiResult {
+    let LogsQuery {
+        opts,
+        want_out,
+        want_err,
+        timestamps,
+    } = logs_query(q)?;
     let c = lookup(st, id).await?;
     let c2 = c.clone();
     let tty = blocking(move || Ok(c2.config()?.terminal)).await?;

@@ -51,8 +51,9 @@ fn rfc3339(q: &Query, k: &str) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// `GET /events`.
-pub(crate) async fn events(st: &Arc<AppState>, q: &Query) -> ApiResult {
+/// The query of `GET /events`: its filter, whether it has a `since`, and its `until`
+/// (RFC 3339).
+pub(crate) fn events_query(q: &Query) -> Result<(EventFilter, bool, Option<String>), ApiError> {
     let since = rfc3339(q, "since")?;
     let until = rfc3339(q, "until")?;
     let filters: Vec<String> = q
@@ -62,6 +63,12 @@ pub(crate) async fn events(st: &Arc<AppState>, q: &Query) -> ApiResult {
         .collect();
     let filter = EventFilter::parse(&filters, since.as_deref(), until.as_deref())
         .map_err(|e| ApiError::BadRequest(format!("invalid events query: {e}")))?;
+    Ok((filter, since.is_some(), until))
+}
+
+/// `GET /events`.
+pub(crate) async fn events(st: &Arc<AppState>, q: &Query) -> ApiResult {
+    let (filter, since, until) = events_query(q)?;
     let rt = st.rt.clone();
     let log = blocking(move || Ok(rt.event_log()?)).await?;
     let (tx, resp) = streamed("application/json");
@@ -77,7 +84,7 @@ pub(crate) async fn events(st: &Arc<AppState>, q: &Query) -> ApiResult {
         // Follow from the current end, then replay the past: nothing falls between.
         let mut follower = log.follow(false);
         let _ = follower.poll();
-        if since.is_some() || stop_at.is_some() {
+        if since || stop_at.is_some() {
             match log.read_all() {
                 Ok(past) => {
                     for e in past.iter().filter(|e| filter.matches(e)) {

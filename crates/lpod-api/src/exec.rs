@@ -18,7 +18,7 @@ use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct ExecBody {
+pub(crate) struct ExecBody {
     attach_stdin: Option<bool>,
     attach_stdout: Option<bool>,
     attach_stderr: Option<bool>,
@@ -57,9 +57,16 @@ fn session(st: &AppState, id: &str) -> Result<Arc<ExecSession>, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("No such exec instance: {id}")))
 }
 
-/// `POST /containers/{id}/exec`: 201 `{"Id"}`; 409 when the container does not run.
-pub(crate) async fn create(st: &Arc<AppState>, id: &str, req: Request<Incoming>) -> ApiResult {
-    let b: Option<ExecBody> = body_json(req, "exec create").await?;
+/// An exec create body decoded: core's options and which streams to attach.
+#[derive(Debug)]
+pub(crate) struct DecodedExec {
+    pub(crate) opts: ExecOptions,
+    pub(crate) stdout: bool,
+    pub(crate) stderr: bool,
+}
+
+/// The body of `POST /containers/{id}/exec` as core's exec options.
+pub(crate) fn decode_create(b: Option<ExecBody>) -> Result<DecodedExec, ApiError> {
     let b = b.ok_or_else(|| ApiError::BadRequest("exec create needs a JSON body".into()))?;
     let cmd = b.cmd.filter(|c| !c.is_empty()).ok_or_else(|| {
         ApiError::BadRequest("exec create: Cmd is required (the command to run)".into())
@@ -69,6 +76,34 @@ pub(crate) async fn create(st: &Arc<AppState>, id: &str, req: Request<Incoming>)
             "privileged exec sessions are not offered by lpod's API".into(),
         ));
     }
+    let detach_keys = match b.detach_keys.as_deref() {
+        None | Some("") => Vec::new(),
+        Some(k) => libpod_core::parse_detach_keys(k)?,
+    };
+    let opts = ExecOptions {
+        command: cmd,
+        env: b.env.unwrap_or_default(),
+        workdir: b.working_dir.filter(|s| !s.is_empty()),
+        user: b.user.filter(|s| !s.is_empty()),
+        tty: b.tty.unwrap_or(false),
+        stdin: b.attach_stdin.unwrap_or(false),
+        terminal_size: b
+            .console_size
+            .filter(|s| s.len() == 2 && s[0] > 0)
+            .map(|s| (s[0], s[1])),
+        detach_keys,
+    };
+    Ok(DecodedExec {
+        opts,
+        stdout: b.attach_stdout.unwrap_or(true),
+        stderr: b.attach_stderr.unwrap_or(true),
+    })
+}
+
+/// `POST /containers/{id}/exec`: 201 `{"Id"}`; 409 when the container does not run.
+pub(crate) async fn create(st: &Arc<AppState>, id: &str, req: Request<Incoming>) -> ApiResult {
+    let b: Option<ExecBody> = body_json(req, "exec create").await?;
+    let d = decode_create(b)?;
     let rt = st.rt.clone();
     let cid = id.to_string();
     let c = crate::http::blocking(move || {
@@ -86,30 +121,12 @@ pub(crate) async fn create(st: &Arc<AppState>, id: &str, req: Request<Incoming>)
         Ok(c)
     })
     .await?;
-    let tty = b.tty.unwrap_or(false);
-    let detach_keys = match b.detach_keys.as_deref() {
-        None | Some("") => Vec::new(),
-        Some(k) => libpod_core::parse_detach_keys(k)?,
-    };
-    let opts = ExecOptions {
-        command: cmd,
-        env: b.env.unwrap_or_default(),
-        workdir: b.working_dir.filter(|s| !s.is_empty()),
-        user: b.user.filter(|s| !s.is_empty()),
-        tty,
-        stdin: b.attach_stdin.unwrap_or(false),
-        terminal_size: b
-            .console_size
-            .filter(|s| s.len() == 2 && s[0] > 0)
-            .map(|s| (s[0], s[1])),
-        detach_keys,
-    };
     let exec_id = new_id()?;
     let s = Arc::new(ExecSession {
         container: c,
-        opts,
-        stdout: b.attach_stdout.unwrap_or(true),
-        stderr: b.attach_stderr.unwrap_or(true),
+        opts: d.opts,
+        stdout: d.stdout,
+        stderr: d.stderr,
         progress: Mutex::new(Progress::default()),
     });
     st.execs

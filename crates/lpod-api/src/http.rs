@@ -302,10 +302,18 @@ pub(crate) async fn body_json<T: serde::de::DeserializeOwned>(
     what: &str,
 ) -> Result<T, ApiError> {
     let b = body_bytes(req, MAX_BODY).await?;
+    json_from_bytes(&b, what)
+}
+
+/// A request body parsed as JSON (an empty body is `null`, for optional bodies).
+pub(crate) fn json_from_bytes<T: serde::de::DeserializeOwned>(
+    b: &[u8],
+    what: &str,
+) -> Result<T, ApiError> {
     let b: &[u8] = if b.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {
-        &b
+        b
     };
     serde_json::from_slice(b)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body for {what}: {e}")))

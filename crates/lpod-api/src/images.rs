@@ -261,10 +261,12 @@ fn send_line(tx: &tokio::sync::mpsc::Sender<bytes::Bytes>, v: &Value) {
     }
 }
 
-/// `POST /images/create?fromImage=&tag=` (credentials from `X-Registry-Auth`): pulls,
-/// answering newline-delimited JSON progress; a failure after the headers is an
-/// `error` line.
-pub(crate) async fn pull_with(st: &Arc<AppState>, q: &Query, auth: Option<String>) -> ApiResult {
+/// The query and `X-Registry-Auth` of `POST /images/create`: the reference to pull
+/// and the registry credentials.
+pub(crate) fn pull_query(
+    q: &Query,
+    auth: Option<&str>,
+) -> Result<(String, RegistryAccess), ApiError> {
     if q.get("fromSrc").is_some_and(|s| !s.is_empty()) {
         return Err(ApiError::NotImplemented(
             "image import (fromSrc) is not offered by lpod's API yet".into(),
@@ -279,7 +281,14 @@ pub(crate) async fn pull_with(st: &Arc<AppState>, q: &Query, auth: Option<String
         Some(t) => format!("{from}:{t}"),
         None => from.to_string(),
     };
-    let access = registry_auth(auth.as_deref())?;
+    Ok((reference, registry_auth(auth)?))
+}
+
+/// `POST /images/create?fromImage=&tag=` (credentials from `X-Registry-Auth`): pulls,
+/// answering newline-delimited JSON progress; a failure after the headers is an
+/// `error` line.
+pub(crate) async fn pull_with(st: &Arc<AppState>, q: &Query, auth: Option<String>) -> ApiResult {
+    let (reference, access) = pull_query(q, auth.as_deref())?;
     let rt = st.rt.clone();
     let (tx, resp) = streamed("application/json");
     tokio::task::spawn_blocking(move || {

@@ -24,6 +24,7 @@
 
 mod archive;
 mod containers;
+mod decode;
 mod events;
 mod exec;
 mod http;
@@ -38,6 +39,7 @@ mod types;
 mod version;
 mod volumes;
 
+pub use decode::check_request;
 pub use http::ApiError;
 pub use server::{serve, Endpoint, ServeError, ServeOptions, DEFAULT_URI};
 pub use version::{API_VERSION, MIN_API_VERSION};

@@ -120,7 +120,7 @@ pub(crate) async fn inspect(st: &Arc<AppState>, id: &str) -> ApiResult {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
-struct CreateBody {
+pub(crate) struct CreateBody {
     name: Option<String>,
     check_duplicate: Option<bool>,
     driver: Option<String>,
@@ -160,6 +160,27 @@ struct IpamConfig {
 /// `POST /networks/create`: 201 `{"Id", "Warning"}`; 409 when the name is taken.
 pub(crate) async fn create(st: &Arc<AppState>, req: Request<Incoming>) -> ApiResult {
     let b: Option<CreateBody> = body_json(req, "network create").await?;
+    let opts = create_options(b)?;
+    let name = opts.name.clone();
+    let rt = st.rt.clone();
+    let n = name.clone();
+    blocking(move || {
+        if rt.inspect_network(&n).is_ok() {
+            return Err(ApiError::Conflict(format!(
+                "network with name {n} already exists"
+            )));
+        }
+        Ok(rt.create_network(&opts)?)
+    })
+    .await?;
+    Ok(json(
+        StatusCode::CREATED,
+        &json!({"Id": net_id(&name), "Warning": ""}),
+    ))
+}
+
+/// The body of `POST /networks/create` as core's options.
+pub(crate) fn create_options(b: Option<CreateBody>) -> Result<NetworkCreateOptions, ApiError> {
     let b = b.ok_or_else(|| ApiError::BadRequest("network create needs a JSON body".into()))?;
     let name = b
         .name
@@ -215,21 +236,7 @@ pub(crate) async fn create(st: &Arc<AppState>, req: Request<Incoming>) -> ApiRes
             );
         }
     }
-    let rt = st.rt.clone();
-    let n = name.clone();
-    blocking(move || {
-        if rt.inspect_network(&n).is_ok() {
-            return Err(ApiError::Conflict(format!(
-                "network with name {n} already exists"
-            )));
-        }
-        Ok(rt.create_network(&opts)?)
-    })
-    .await?;
-    Ok(json(
-        StatusCode::CREATED,
-        &json!({"Id": net_id(&name), "Warning": ""}),
-    ))
+    Ok(opts)
 }
 
 /// `DELETE /networks/{id}`.
@@ -249,7 +256,7 @@ pub(crate) async fn prune(st: &Arc<AppState>) -> ApiResult {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct ConnectBody {
+pub(crate) struct ConnectBody {
     container: Option<String>,
     endpoint_config: Option<Value>,
     force: Option<bool>,
@@ -263,12 +270,37 @@ pub(crate) async fn connect(
     connect: bool,
 ) -> ApiResult {
     let b: Option<ConnectBody> = body_json(req, "network connect").await?;
+    let (ctr, opts) = connect_options(b)?;
+    let net = find(st, id).await?;
+    let rt = st.rt.clone();
+    blocking(move || {
+        let c = rt.container(&ctr).map_err(|e| match e {
+            libpod_core::Error::NoSuchContainer(_) => {
+                ApiError::NotFound(format!("No such container: {ctr}"))
+            }
+            other => other.into(),
+        })?;
+        if connect {
+            c.network_connect(&net.name, &opts)?;
+        } else {
+            c.network_disconnect(&net.name)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(empty(StatusCode::OK))
+}
+
+/// The body of `POST /networks/{id}/connect` (and `/disconnect`): the container and
+/// core's connect options.
+pub(crate) fn connect_options(
+    b: Option<ConnectBody>,
+) -> Result<(String, ConnectOptions), ApiError> {
     let b = b.unwrap_or_default();
     let ctr = b
         .container
         .filter(|c| !c.is_empty())
         .ok_or_else(|| ApiError::BadRequest("Container is required".into()))?;
-    let net = find(st, id).await?;
     let mut opts = ConnectOptions::default();
     if let Some(ep) = &b.endpoint_config {
         if let Some(a) = ep["Aliases"].as_array() {
@@ -288,23 +320,7 @@ pub(crate) async fn connect(
         }
     }
     let _ = b.force;
-    let rt = st.rt.clone();
-    blocking(move || {
-        let c = rt.container(&ctr).map_err(|e| match e {
-            libpod_core::Error::NoSuchContainer(_) => {
-                ApiError::NotFound(format!("No such container: {ctr}"))
-            }
-            other => other.into(),
-        })?;
-        if connect {
-            c.network_connect(&net.name, &opts)?;
-        } else {
-            c.network_disconnect(&net.name)?;
-        }
-        Ok(())
-    })
-    .await?;
-    Ok(empty(StatusCode::OK))
+    Ok((ctr, opts))
 }
 
 #[cfg(test)]

@@ -114,7 +114,7 @@ pub(crate) async fn list(st: &Arc<AppState>, q: &Query) -> ApiResult {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
-struct CreateBody {
+pub(crate) struct CreateBody {
     name: Option<String>,
     driver: Option<String>,
     driver_opts: Option<BTreeMap<String, String>>,
@@ -123,7 +123,7 @@ struct CreateBody {
 }
 
 /// The core options of a create body: `DriverOpts` become `--opt KEY=VALUE`.
-fn create_options(b: CreateBody) -> Result<VolumeCreateOptions, ApiError> {
+pub(crate) fn create_options(b: CreateBody) -> Result<VolumeCreateOptions, ApiError> {
     if b.cluster_volume_spec.is_some() {
         return Err(ApiError::BadRequest(
             "cluster volumes (ClusterVolumeSpec) need a swarm, which lpod does not offer".into(),
