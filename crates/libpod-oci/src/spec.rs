@@ -144,6 +144,23 @@ pub struct Namespaces {
     pub user: Namespace,
 }
 
+impl SpecInput {
+    /// Whether the runtime may mount a new sysfs (Podman's rule): with the host's
+    /// network namespace only when the container has no user namespace of its own and
+    /// lpod is not rootless (sysfs of a network namespace owned by another user
+    /// namespace is refused); with a joined one (a bridge, pasta or slirp4netns
+    /// namespace lpod made before the container, a pod's, `container:`) only without a
+    /// new user namespace, which would not own it; with a new one always.
+    fn can_mount_sysfs(&self) -> bool {
+        let new_userns = self.namespaces.user != Namespace::Host;
+        match self.namespaces.net {
+            Namespace::New => true,
+            Namespace::Host => !self.rootless && !new_userns,
+            Namespace::Join(_) => !new_userns,
+        }
+    }
+}
+
 impl Default for Namespaces {
     fn default() -> Self {
         Namespaces {
@@ -618,8 +635,11 @@ impl SpecInput {
                 &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
             )?,
         ];
-        // sysfs can only be mounted fresh in a new network namespace; otherwise bind the host's.
-        if self.namespaces.net == Namespace::New {
+        // A fresh sysfs shows the container's own network devices (/sys/class/net), so
+        // mount one wherever the runtime may: the runtime joins the network namespace
+        // before it mounts, and mounting sysfs needs CAP_SYS_ADMIN over the user
+        // namespace that owns that network namespace. Otherwise bind the host's.
+        if self.can_mount_sysfs() {
             out.push(m(
                 "/sys",
                 "sysfs",
@@ -1122,8 +1142,38 @@ mod tests {
             .any(|m| m.destination() == Path::new("/sys") && m.typ().as_deref() == Some("sysfs")));
     }
 
+    fn sys_mount_type(input: &SpecInput) -> String {
+        let spec = input.to_spec().unwrap();
+        let mounts = spec.mounts().as_ref().unwrap();
+        let sys = mounts
+            .iter()
+            .find(|m| m.destination() == Path::new("/sys"))
+            .unwrap();
+        sys.typ().clone().unwrap()
+    }
+
     #[test]
-    fn join_namespace_and_host_net_binds_sys() {
+    fn sysfs_is_fresh_unless_the_netns_belongs_to_another_user_namespace() {
+        let mut input = SpecInput::new("/tmp/rootfs", vec!["/bin/true".into()]);
+        // A bridge container's namespace, made by lpod and joined by the runtime: its
+        // own /sys/class/net, not the host's.
+        input.namespaces.net = Namespace::Join("/run/lpod/netns/x".into());
+        assert_eq!(sys_mount_type(&input), "sysfs");
+        input.namespaces.net = Namespace::Host;
+        assert_eq!(sys_mount_type(&input), "sysfs");
+        input.rootless = true;
+        assert_eq!(sys_mount_type(&input), "bind");
+        input.rootless = false;
+        input.namespaces.user = Namespace::New;
+        assert_eq!(sys_mount_type(&input), "bind");
+        input.namespaces.net = Namespace::Join("/run/lpod/netns/x".into());
+        assert_eq!(sys_mount_type(&input), "bind");
+        input.namespaces.net = Namespace::New;
+        assert_eq!(sys_mount_type(&input), "sysfs");
+    }
+
+    #[test]
+    fn join_namespace_and_host_uts() {
         let mut input = SpecInput::new("/tmp/rootfs", vec!["/bin/true".into()]);
         input.namespaces.net = Namespace::Join("/proc/1/ns/net".into());
         input.namespaces.uts = Namespace::Host;
@@ -1136,14 +1186,6 @@ mod tests {
             .unwrap();
         assert_eq!(net.path().as_deref(), Some(Path::new("/proc/1/ns/net")));
         assert!(!ns.iter().any(|n| n.typ() == LinuxNamespaceType::Uts));
-        let sys = spec
-            .mounts()
-            .as_ref()
-            .unwrap()
-            .iter()
-            .find(|m| m.destination() == Path::new("/sys"))
-            .unwrap();
-        assert_eq!(sys.typ().as_deref(), Some("bind"));
     }
 
     #[test]

@@ -347,6 +347,22 @@ fn mac_address_and_ip_are_honoured_for_containers_and_pods() {
     ]);
     assert!(out.contains("link/ether 02:ab:cd:00:11:22 "), "{out}");
     assert!(out.contains(&format!("inet {ip}/24")), "{out}");
+    // 500-networking reads the MAC from /sys/class/net/eth0/address: the container's
+    // sysfs is its own network namespace's (it was the host's bind, listing the host's
+    // eth0 and bridges).
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        &net,
+        "--mac-address",
+        "02:ab:cd:00:11:23",
+        &l.image,
+        "sh",
+        "-c",
+        "ls /sys/class/net | tr '\\n' ' '; cat /sys/class/net/eth0/address",
+    ]);
+    assert_eq!(out.trim(), "eth0 lo 02:ab:cd:00:11:23", "{out}");
     // 200-pod: `pod create --mac-address` gives the infra's interface that MAC, which
     // every member shares.
     l.ok(&[
