@@ -2077,6 +2077,10 @@ pub struct NetLsArgs {
 /// `network inspect`.
 #[derive(Debug, Clone, Args)]
 pub struct NetNamesArgs {
+    /// json or a Go template (Podman's field names: `.Name`, `.ID`,
+    /// `.NetworkInterface`, `.Subnets`, ...).
+    #[arg(short = 'f', long)]
+    pub format: Option<String>,
     /// Networks.
     #[arg(required = true)]
     pub names: Vec<String>,

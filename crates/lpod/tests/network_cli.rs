@@ -42,7 +42,22 @@ fn network_verbs_and_published_port() {
     assert!(subnets.contains(&subnet), "{subnets}");
     let info: serde_json::Value =
         serde_json::from_str(&l.ok(&["network", "inspect", &name])).expect("json");
-    assert_eq!(info[0]["bridge"], bridge.0.as_str(), "{info}");
+    assert_eq!(info[0]["network_interface"], bridge.0.as_str(), "{info}");
+    // Podman's document and Go field names in templates (`network inspect --format`).
+    assert_eq!(info[0]["name"], name.as_str(), "{info}");
+    assert_eq!(info[0]["subnets"][0]["subnet"], subnet.as_str(), "{info}");
+    let id = info[0]["id"].as_str().expect("id");
+    assert_eq!(id.len(), 64, "{info}");
+    assert_eq!(
+        l.ok_trim(&[
+            "network",
+            "inspect",
+            "--format",
+            "{{.Name}} {{.NetworkInterface}} {{.ID}} {{range .Subnets}}{{.Subnet}}{{end}}",
+            &name
+        ]),
+        format!("{name} {} {id} {subnet}", bridge.0)
+    );
     let port = common::reserve_port();
     let publish = format!("127.0.0.1:{port}:80");
     l.ok(&[

@@ -34,11 +34,19 @@ pub fn run(rt: &Runtime, cmd: NetworkCommand) -> CmdResult {
         }
         NetworkCommand::Ls(a) => ls(rt, a),
         NetworkCommand::Inspect(a) => {
-            let mut out = Vec::new();
+            let mut nets = Vec::new();
             for n in &a.names {
-                out.push(rt.inspect_network(n)?);
+                nets.push(rt.inspect_network(n)?);
             }
-            print_json(&out)?;
+            match a.format.as_deref() {
+                Some(t) if !format::is_json(Some(t)) => {
+                    let t = format::Template::parse(t)?;
+                    for n in &nets {
+                        println!("{}", t.render(&template_document(n)?)?);
+                    }
+                }
+                _ => print_json(&nets.iter().map(document).collect::<Vec<_>>())?,
+            }
             Ok(0)
         }
         NetworkCommand::Rm(a) => for_each(&a.names, |n| {
@@ -204,6 +212,87 @@ pub fn network_id(name: &str) -> String {
     d.strip_prefix("sha256:").unwrap_or(&d).to_string()
 }
 
+/// Podman's network document, in Podman's key order (see [`document`]).
+#[derive(serde::Serialize)]
+struct Doc<'a> {
+    name: &'a str,
+    id: String,
+    driver: &'a str,
+    network_interface: &'a Option<String>,
+    created: Option<String>,
+    subnets: Vec<serde_json::Value>,
+    ipv6_enabled: bool,
+    internal: bool,
+    dns_enabled: bool,
+    labels: &'a std::collections::BTreeMap<String, String>,
+    ipam_options: serde_json::Value,
+    plugins: &'a [String],
+    ip_masq: bool,
+    cni_version: &'a str,
+    path: &'a std::path::Path,
+    config: &'a serde_json::Value,
+}
+
+/// A network as Podman 4 prints it (`name`, `id`, `driver`, `network_interface`,
+/// `created`, `subnets` with `subnet`/`gateway`/`lease_range`, `ipv6_enabled`,
+/// `internal`, `dns_enabled`, `labels`, `ipam_options`), followed by what lpod adds
+/// (`plugins`, `ip_masq`, `cni_version`, `path`, `config`). Templates reach the keys by
+/// their Go names (`.NetworkInterface`).
+fn document(n: &libpod_core::network::NetworkDetails) -> Doc<'_> {
+    use serde_json::json;
+    let created = std::fs::metadata(&n.path)
+        .and_then(|m| m.modified())
+        .map(|t| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339())
+        .ok();
+    let subnets = n
+        .subnets
+        .iter()
+        .map(|s| {
+            let mut v = json!({"subnet": s.subnet.to_string(), "gateway": s.gateway});
+            if s.range_start.is_some() || s.range_end.is_some() {
+                v["lease_range"] = json!({"start_ip": s.range_start, "end_ip": s.range_end});
+            }
+            v
+        })
+        .collect();
+    let internal = n
+        .config
+        .pointer("/plugins/0/isGateway")
+        .and_then(|g| g.as_bool())
+        .is_some_and(|g| !g)
+        && !n.ip_masq;
+    Doc {
+        name: &n.name,
+        id: network_id(&n.name),
+        driver: &n.driver,
+        network_interface: &n.bridge,
+        created,
+        subnets,
+        ipv6_enabled: n.subnets.iter().any(|s| s.subnet.to_string().contains(':')),
+        internal,
+        dns_enabled: false,
+        labels: &n.labels,
+        ipam_options: json!({"driver": "host-local"}),
+        plugins: &n.plugins,
+        ip_masq: n.ip_masq,
+        cni_version: &n.cni_version,
+        path: &n.path,
+        config: &n.config,
+    }
+}
+
+/// [`document`] for a template: `.ID` is Podman's Go name of `id`.
+fn template_document(
+    n: &libpod_core::network::NetworkDetails,
+) -> Result<serde_json::Value, CliError> {
+    let mut v = serde_json::to_value(document(n))
+        .map_err(|e| CliError::Usage(format!("encode network: {e}")))?;
+    if let Some(m) = v.as_object_mut() {
+        m.insert("ID".into(), network_id(&n.name).into());
+    }
+    Ok(v)
+}
+
 /// `network ls`: Podman's columns (NETWORK ID, NAME, DRIVER), sorted by name.
 fn ls(rt: &Runtime, a: NetLsArgs) -> CmdResult {
     let mut nets = rt.list_networks()?;
@@ -229,7 +318,7 @@ fn ls(rt: &Runtime, a: NetLsArgs) -> CmdResult {
         }
     }
     if format::is_json(a.format.as_deref()) {
-        print_json(&nets)?;
+        print_json(&nets.iter().map(document).collect::<Vec<_>>())?;
     } else if a.quiet {
         for n in &nets {
             println!("{}", n.name);
@@ -237,10 +326,8 @@ fn ls(rt: &Runtime, a: NetLsArgs) -> CmdResult {
     } else if let Some(t) = a.format.as_deref() {
         let t = format::Template::parse(t)?;
         for n in &nets {
-            let mut v = serde_json::to_value(n)
-                .map_err(|e| CliError::Usage(format!("encode network: {e}")))?;
+            let mut v = template_document(n)?;
             if let Some(m) = v.as_object_mut() {
-                m.insert("id".into(), network_id(&n.name).into());
                 m.insert("ID".into(), network_id(&n.name)[..12].into());
             }
             println!("{}", t.render(&v)?);
