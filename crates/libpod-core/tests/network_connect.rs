@@ -288,6 +288,12 @@ fn default_network_is_podman_and_legacy_store_migrates() {
         .ensure_default()
         .unwrap();
     std::fs::write(old.path().join("boot_id"), "boot-1\n").unwrap();
+    // The same default network as env's runtime (its own bridge and subnet).
+    std::fs::copy(
+        env.dir.path().join("default-network"),
+        old.path().join("default-network"),
+    )
+    .unwrap();
     let rt = common::builder(old.path(), "crun").build().unwrap();
     let names: Vec<String> = rt
         .list_networks()

@@ -48,6 +48,10 @@ pub struct Env {
     pub rt: Runtime,
     pub image_dir: PathBuf,
     pub runtime: String,
+    /// The bridge of this runtime's default network (deleted on drop, after the
+    /// containers): a container created with core's default `NetworkMode::Bridge`
+    /// and no network lands here, never on the shared `lpod0`/10.89.0.0/24.
+    pub default_bridge: Bridge,
 }
 
 impl Env {
@@ -107,9 +111,20 @@ impl Env {
     }
 }
 
+/// Where [`env_with`] records the test's default network (`BRIDGE SUBNET`), so that
+/// every runtime [`builder`] opens over the directory has the same one.
+const DEFAULT_NETWORK_FILE: &str = "default-network";
+
 pub fn builder(dir: &Path, runtime: &str) -> libpod_core::RuntimeBuilder {
-    Runtime::builder()
-        .root(dir.join("root"))
+    let mut b = Runtime::builder();
+    if let Ok(s) = std::fs::read_to_string(dir.join(DEFAULT_NETWORK_FILE)) {
+        let (bridge, subnet) = s.trim().split_once(' ').expect("BRIDGE SUBNET");
+        let mut c = b.peek().config.clone();
+        c.default_bridge = bridge.into();
+        c.default_subnet = subnet.into();
+        b = b.runtime_config(c);
+    }
+    b.root(dir.join("root"))
         .run_root(dir.join("run"))
         .runtime(runtime)
         .boot_id_path(dir.join("boot_id"))
@@ -123,6 +138,12 @@ pub fn env_with(runtime: &str) -> Option<Env> {
         .tempdir()
         .unwrap();
     std::fs::write(dir.path().join("boot_id"), "boot-1\n").unwrap();
+    let default_bridge = Bridge::free("lpdef");
+    std::fs::write(
+        dir.path().join(DEFAULT_NETWORK_FILE),
+        format!("{} {}\n", default_bridge.name(), free_subnet(&[])),
+    )
+    .unwrap();
     let rt = builder(dir.path(), runtime).build().unwrap();
     rt.store()
         .unwrap()
@@ -133,6 +154,7 @@ pub fn env_with(runtime: &str) -> Option<Env> {
         rt,
         image_dir,
         runtime: runtime.to_string(),
+        default_bridge,
     })
 }
 
