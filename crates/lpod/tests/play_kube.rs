@@ -131,6 +131,17 @@ spec:
       mountPath: /data
     - name: made
       mountPath: /made
+  - name: sec
+    image: {image}
+    command: [sh, -c, "id -u; id -g; touch /x 2>/dev/null && echo rw || echo ro"]
+    securityContext:
+      runAsUser: 1000
+      runAsGroup: 1001
+      readOnlyRootFilesystem: true
+    resources:
+      limits:
+        memory: 64Mi
+        cpu: 500m
 "#,
             www = www.display(),
             created = created.display(),
@@ -161,6 +172,12 @@ spec:
         "got hello from the pod\n"
     );
     assert_eq!(l.inspect("web-srv", "{{.Config.Labels.app}}"), "web");
+    assert_eq!(l.ok_trim(&["wait", "web-sec"]), "0");
+    assert_eq!(l.ok_trim(&["logs", "web-sec"]), "1000\n1001\nro");
+    assert_eq!(
+        l.inspect("web-sec", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}"),
+        format!("{} 500000000", 64 << 20)
+    );
     // The read-only hostPath cannot be written.
     let w = l.run(&["exec", "web-srv", "touch", "/www/x"]);
     assert_ne!(w.code, 0, "{w:?}");
@@ -276,4 +293,69 @@ fn bad_input_is_refused_and_creates_nothing() {
     );
     let out = l.run(&["play", "kube", "/nonexistent/file.yaml"]);
     out.assert_error(125, "missing file");
+}
+
+#[test]
+fn container_ports_are_published_on_the_pod_and_host_network_is_the_hosts() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let (_b, net, _) = common::own_network(&l, "lpkp");
+    let port = common::reserve_port();
+    let file = yaml_file(
+        &l,
+        "ports.yaml",
+        &format!(
+            r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: ported
+spec:
+  containers:
+  - name: srv
+    image: {image}
+    command: [sh, -c, "echo served > /tmp/i.txt; {idle} & httpd -f -p 80 -h /tmp & wait"]
+    ports:
+    - containerPort: 80
+      hostPort: {port}
+      hostIP: 127.0.0.1
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: onhost
+spec:
+  hostNetwork: true
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: {image}
+    command: ["true"]
+"#,
+            image = l.image,
+            idle = IDLE,
+        ),
+    );
+    l.ok(&["play", "kube", "--network", &net, &file]);
+    let body = l.wait_for("the pod's published port answers", || {
+        common::http_get(port, "/i.txt")
+    });
+    assert_eq!(body, "served\n");
+    assert_eq!(
+        l.ok_trim(&["pod", "inspect", "ported", "--format", "{{.Ports}}"]),
+        format!("[127.0.0.1:{port}->80/tcp]")
+    );
+    assert_eq!(
+        l.ok_trim(&[
+            "pod",
+            "inspect",
+            "onhost",
+            "--format",
+            "{{.InfraConfig.HostNetwork}}"
+        ]),
+        "true"
+    );
+    l.ok(&["kube", "down", &file]);
+    assert!(pod_names(&l).is_empty());
+    assert!(common::http_get(port, "/i.txt").is_none());
 }

@@ -101,7 +101,9 @@ impl Runtime {
             for p in &plans {
                 let name = p.pod.name.clone().unwrap_or_default();
                 match self.pod(&name) {
-                    Ok(_) => return Err(KubeError::PodExists { name }.into()),
+                    // A lookup may match an id prefix: only the same name clashes.
+                    Ok(p) if p.name()? == name => return Err(KubeError::PodExists { name }.into()),
+                    Ok(_) => {}
                     Err(e) if is_no_such_pod(&e) => {}
                     Err(e) => return Err(e),
                 }
@@ -223,7 +225,9 @@ impl Runtime {
         let mut pods = Vec::new();
         for name in super::pod_names(docs)? {
             match self.pod(&name) {
-                Ok(p) => pods.push(p),
+                Ok(p) if p.name()? == name => pods.push(p),
+                Ok(_) if ignore_missing => {}
+                Ok(_) => return Err(PodError::NoSuchPod(name).into()),
                 Err(e) if ignore_missing && is_no_such_pod(&e) => {}
                 Err(e) => return Err(e),
             }
