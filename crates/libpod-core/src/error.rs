@@ -196,6 +196,9 @@ pub enum Error {
     /// A volume error.
     #[error(transparent)]
     Volume(Box<VolumeError>),
+    /// A Kubernetes YAML file that cannot be played (`crate::kube`).
+    #[error(transparent)]
+    Kube(Box<crate::kube::KubeError>),
     /// An unknown capability name, or one both added and dropped.
     #[error(transparent)]
     Capability(#[from] libpod_oci::CapabilityError),
@@ -426,6 +429,12 @@ pub enum PodError {
         #[source]
         source: Box<Error>,
     },
+}
+
+impl From<crate::kube::KubeError> for Error {
+    fn from(e: crate::kube::KubeError) -> Self {
+        Error::Kube(Box::new(e))
+    }
 }
 
 impl From<PodError> for Error {

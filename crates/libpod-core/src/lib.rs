@@ -43,6 +43,7 @@ pub mod events;
 pub mod health_monitor;
 pub mod image;
 pub mod journal;
+pub mod kube;
 pub mod network;
 mod ops;
 pub mod pod;

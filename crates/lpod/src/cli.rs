@@ -218,6 +218,63 @@ pub enum Command {
     Diff(DiffArgs),
     /// Write a container's root filesystem as a tar archive.
     Export(ExportArgs),
+    /// Play Kubernetes YAML (`play kube FILE`).
+    #[command(subcommand)]
+    Play(PlayCommand),
+    /// Play or tear down Kubernetes YAML (`kube play FILE`, `kube down FILE`).
+    #[command(subcommand)]
+    Kube(KubeCommand),
+}
+
+/// `lpod play ...`.
+#[derive(Debug, Subcommand)]
+pub enum PlayCommand {
+    /// Create pods, containers and volumes from Kubernetes YAML.
+    Kube(PlayKubeArgs),
+}
+
+/// `lpod kube ...`.
+#[derive(Debug, Subcommand)]
+pub enum KubeCommand {
+    /// Create pods, containers and volumes from Kubernetes YAML.
+    Play(PlayKubeArgs),
+    /// Stop and remove the pods Kubernetes YAML made.
+    Down(KubeDownArgs),
+}
+
+/// `play kube` / `kube play`.
+#[derive(Debug, Clone, Args)]
+pub struct PlayKubeArgs {
+    /// The YAML file (`-` reads standard input).
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Stop and remove the pods the file made instead.
+    #[arg(long)]
+    pub down: bool,
+    /// Tear down the pods the file names first.
+    #[arg(long)]
+    pub replace: bool,
+    /// Start the pods (`--start=false` only creates them).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub start: bool,
+    /// Network of the pods: bridge, a network name, host or none.
+    #[arg(long = "network", alias = "net", value_name = "NETWORK")]
+    pub network: Option<String>,
+    /// Print no pull progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Registry access for the pulls.
+    #[command(flatten)]
+    pub access: AccessFlags,
+}
+
+/// `kube down`.
+#[derive(Debug, Clone, Args)]
+pub struct KubeDownArgs {
+    /// The YAML file (`-` reads standard input).
+    #[arg(value_name = "FILE")]
+    pub file: String,
 }
 
 /// `unshare`.

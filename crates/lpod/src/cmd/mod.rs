@@ -8,6 +8,7 @@ mod filter;
 mod health;
 mod history;
 mod image;
+mod kube;
 mod mount;
 pub mod network;
 mod pod;
@@ -269,6 +270,8 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Export(a) | Command::Container(ContainerCommand::Export(a)) => {
             cp::export(&open(g)?, &a)
         }
+        Command::Play(c) => kube::play(&open(g)?, c),
+        Command::Kube(c) => kube::kube(&open(g)?, c),
     }
 }
 

@@ -154,7 +154,7 @@ fn top(rt: &Runtime, a: PodTopArgs) -> CmdResult {
 
 /// The pod's network mode and networks: from `--network` when given, else the runtime
 /// config's `default_network_mode` (as for a container created without `--network`).
-fn pod_network(
+pub(super) fn pod_network(
     flag: Option<&str>,
     default_mode: &str,
 ) -> Result<(libpod_core::NetworkMode, Vec<String>), CliError> {

@@ -1,0 +1,114 @@
+//! `lpod play kube` / `lpod kube play|down` over libpod-core's `kube` module: read the
+//! file, print what was made (Podman's report), nothing else.
+
+use std::io::Read;
+
+use libpod_core::kube::{parse_documents, KubeDocument, PlayOptions};
+use libpod_core::Runtime;
+
+use super::registry::Reporter;
+use super::{CliError, CmdResult};
+use crate::cli::{KubeCommand, KubeDownArgs, PlayCommand, PlayKubeArgs};
+
+/// Runs `play kube`.
+pub fn play(rt: &Runtime, cmd: PlayCommand) -> CmdResult {
+    match cmd {
+        PlayCommand::Kube(a) => play_kube(rt, a),
+    }
+}
+
+/// Runs `kube play` / `kube down`.
+pub fn kube(rt: &Runtime, cmd: KubeCommand) -> CmdResult {
+    match cmd {
+        KubeCommand::Play(a) => play_kube(rt, a),
+        KubeCommand::Down(a) => down(rt, &a),
+    }
+}
+
+/// The documents of FILE (`-`: standard input).
+fn read(file: &str) -> Result<Vec<KubeDocument>, CliError> {
+    let text = if file == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| CliError::io("read", "-", e))?;
+        s
+    } else {
+        std::fs::read_to_string(file).map_err(|e| CliError::io("read", file, e))?
+    };
+    Ok(parse_documents(&text).map_err(libpod_core::Error::from)?)
+}
+
+fn play_kube(rt: &Runtime, a: PlayKubeArgs) -> CmdResult {
+    if a.down {
+        return down(rt, &KubeDownArgs { file: a.file });
+    }
+    let docs = read(&a.file)?;
+    let default_mode = match a.network {
+        Some(_) => String::new(),
+        None => rt.config()?.config.default_network_mode,
+    };
+    let (network, networks) = super::pod::pod_network(a.network.as_deref(), &default_mode)?;
+    let opts = PlayOptions {
+        start: a.start,
+        replace: a.replace,
+        network,
+        networks,
+        infra_image: super::registry::infra_image(rt, None)?,
+        pull: libpod_core::image::PullOptions {
+            access: a.access.access()?,
+            platform: None,
+        },
+    };
+    let rep = Reporter::new(a.quiet, false);
+    let report = rt.play_kube(&docs, &opts, &|ev| rep.event(ev))?;
+    for (i, v) in report.volumes.iter().enumerate() {
+        if i == 0 {
+            println!("Volumes:");
+        }
+        println!("{v}");
+    }
+    let mut failed = 0;
+    for pod in &report.pods {
+        println!("Pod:\n{}", pod.id);
+        match pod.containers.len() {
+            0 => continue,
+            1 => println!("Container:"),
+            _ => println!("Containers:"),
+        }
+        for c in &pod.containers {
+            println!("{c}");
+        }
+        failed += pod.start_errors.len();
+        if !pod.start_errors.is_empty() {
+            println!();
+        }
+        for e in &pod.start_errors {
+            eprintln!("{e}");
+        }
+        println!();
+    }
+    if failed > 0 {
+        return Err(CliError::Usage(format!(
+            "failed to start {failed} containers"
+        )));
+    }
+    Ok(0)
+}
+
+fn down(rt: &Runtime, a: &KubeDownArgs) -> CmdResult {
+    let docs = read(&a.file)?;
+    let report = rt.play_kube_down(&docs, false)?;
+    println!("Pods stopped:");
+    for id in &report.stopped {
+        println!("{id}");
+    }
+    println!("Pods removed:");
+    for id in &report.removed {
+        println!("{id}");
+    }
+    match report.errors.into_iter().last() {
+        Some(e) => Err(e.into()),
+        None => Ok(0),
+    }
+}
