@@ -20,7 +20,7 @@ use crate::cli::{
 };
 
 impl AccessFlags {
-    fn access(&self) -> Result<RegistryAccess, CliError> {
+    pub(crate) fn access(&self) -> Result<RegistryAccess, CliError> {
         let credentials = match &self.creds {
             Some(c) => Some(Credentials::parse(c).ok_or_else(|| {
                 CliError::Usage(format!(
