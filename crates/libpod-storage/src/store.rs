@@ -892,6 +892,9 @@ impl Store {
     /// The exact config JSON bytes of an image.
     pub fn image_config_bytes(&self, name_or_id: &str) -> Result<Vec<u8>> {
         let img = self.image(name_or_id)?;
+        if img.manifest_list {
+            return Err(StoreError::IsManifestList(name_or_id.to_string()));
+        }
         let p = self.config_path(&img.id);
         fs::read(&p).map_err(io_at(&p))
     }
