@@ -111,10 +111,19 @@ fn create_add_inspect_remove_and_rm() {
     assert_eq!(j["manifests"][0]["platform"]["variant"], "v8");
 
     // Errors: typed and naming what they are about.
+    // Not stored locally: looked up on the registries (none configured here).
     let out = l.run(&["manifest", "add", "test:1.0", "nosuchimage"]);
     out.assert_error(125, "add a missing image");
+    assert!(out.stderr.contains("\"nosuchimage\""), "{out:?}");
+    let out = l.run(&[
+        "manifest",
+        "add",
+        "test:1.0",
+        "containers-storage:nosuchimage",
+    ]);
+    out.assert_error(125, "add a missing local image");
     assert!(
-        out.stderr.contains("nosuchimage") && out.stderr.contains("image not known"),
+        out.stderr.contains("image not known: nosuchimage"),
         "{out:?}"
     );
     let out = l.run(&["manifest", "add", "nosuchlist", &l.image]);
@@ -254,6 +263,52 @@ fn push_all_to_a_registry_and_pull_each_arch_back() {
     ]);
     assert_eq!(out.code, 0, "pull by index digest: {out:?}");
     assert_eq!(out.stdout.trim(), multilayer);
+
+    // A list of the registry's entries (by reference, nothing pulled): --all takes
+    // every entry, without it the host's; pushed (without --all) next to them.
+    let src_digests: Vec<serde_json::Value> = inspect_json(&src, "multi")["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["digest"].clone())
+        .collect();
+    dst.ok(&["manifest", "create", "remote"]);
+    dst.ok(&[
+        "manifest",
+        "add",
+        "--all",
+        "remote",
+        &format!("docker://{dest}"),
+    ]);
+    let j = inspect_json(&dst, "remote");
+    let got: Vec<serde_json::Value> = j["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["digest"].clone())
+        .collect();
+    assert_eq!(got, src_digests, "{j}");
+    assert_eq!(j["manifests"][1]["platform"]["architecture"], "arm64");
+    dst.ok(&["manifest", "create", "one"]);
+    dst.ok(&["manifest", "add", "one", &format!("docker://{dest}")]);
+    let j = inspect_json(&dst, "one");
+    assert_eq!(j["manifests"].as_array().map(Vec::len), Some(1), "{j}");
+    assert_eq!(j["manifests"][0]["digest"], src_digests[0]);
+    let copy = format!("{}/multi:copy", reg.host_port);
+    let out = dst.run(&["manifest", "push", "remote", &format!("docker://{copy}")]);
+    assert_eq!(out.code, 0, "push a list of remote entries: {out:?}");
+    let out = dst.run(&["pull", "-q", "--arch", "arm64", &copy]);
+    assert_eq!(out.code, 0, "pull the copy: {out:?}");
+    assert_eq!(out.stdout.trim(), multilayer);
+    // A registry reference that does not exist: the registry's not-found error.
+    let out = dst.run(&[
+        "manifest",
+        "add",
+        "one",
+        &format!("docker://{}/nosuch:v1", reg.host_port),
+    ]);
+    out.assert_error(125, "add a missing remote image");
+    assert!(out.stderr.contains("nosuch"), "{out:?}");
 
     // --rm removes the list after the push; a missing list is a clear error.
     let out = src.run(&[

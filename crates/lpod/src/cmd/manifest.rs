@@ -3,14 +3,16 @@
 
 use std::collections::BTreeMap;
 
+use libpod_core::image::ImageError;
 use libpod_core::Runtime;
+use libpod_storage::registry::remote_manifest_entries;
 use libpod_storage::{EntryOptions, StoreError};
 
 use super::registry::Reporter;
 use super::{CliError, CmdResult};
 use crate::cli::{
-    ManifestAddArgs, ManifestAnnotateArgs, ManifestCommand, ManifestCreateArgs, ManifestEntryFlags,
-    ManifestInspectArgs, ManifestPushArgs, ManifestRemoveArgs, ManifestRmArgs,
+    AccessFlags, ManifestAddArgs, ManifestAnnotateArgs, ManifestCommand, ManifestCreateArgs,
+    ManifestEntryFlags, ManifestInspectArgs, ManifestPushArgs, ManifestRemoveArgs, ManifestRmArgs,
 };
 
 /// Runs one `manifest` subcommand.
@@ -48,21 +50,37 @@ impl ManifestEntryFlags {
     }
 }
 
-/// Adds `image` to `list`: a local image (`containers-storage:` or a name the store
-/// knows); `docker://` references (and names not stored locally) are refused with a
-/// message saying so.
-fn add_one(rt: &Runtime, list: &str, image: &str, opts: &EntryOptions) -> Result<String, CliError> {
+/// Adds `image` to `list`: a local image (`containers-storage:NAME`, or a name or id the
+/// store knows) or an image on a registry (`docker://REFERENCE`, or a name not stored
+/// locally): its manifest (with `all`, every entry of its manifest list) is recorded,
+/// not pulled. Returns the digest of the (last) entry added.
+fn add_one(
+    rt: &Runtime,
+    list: &str,
+    image: &str,
+    all: bool,
+    access: &AccessFlags,
+    opts: &EntryOptions,
+) -> Result<String, CliError> {
     let store = rt.store()?;
-    let local = image.strip_prefix("containers-storage:").unwrap_or(image);
-    if image.starts_with("docker://") {
-        return Err(CliError::Usage(format!(
-            "{image}: adding images from a registry to a manifest list is not supported by lpod: pull it first and add the local image"
-        )));
-    }
     // The list's errors first (as Podman): a missing list is reported as such even
     // when the image is missing too.
     store.manifest_list(list)?;
-    Ok(store.manifest_add_image(list, local, opts)?)
+    let remote = match image.strip_prefix("containers-storage:") {
+        Some(local) => return Ok(store.manifest_add_image(list, local, opts)?),
+        None if image.starts_with("docker://") => image,
+        None if store.image_exists(image)? => {
+            return Ok(store.manifest_add_image(list, image, opts)?)
+        }
+        None => image,
+    };
+    let ropts = rt.registry_options(&access.access()?, None)?;
+    let entries = remote_manifest_entries(remote, all, &ropts).map_err(ImageError::from)?;
+    let mut last = String::new();
+    for e in entries {
+        last = store.manifest_add_entry(list, e, opts)?;
+    }
+    Ok(last)
 }
 
 fn create(rt: &Runtime, a: ManifestCreateArgs) -> CmdResult {
@@ -74,7 +92,7 @@ fn create(rt: &Runtime, a: ManifestCreateArgs) -> CmdResult {
     };
     let opts = EntryOptions::default();
     for img in &a.images {
-        add_one(rt, &id, img, &opts)?;
+        add_one(rt, &id, img, a.all, &a.access, &opts)?;
     }
     println!("{id}");
     Ok(0)
@@ -82,7 +100,7 @@ fn create(rt: &Runtime, a: ManifestCreateArgs) -> CmdResult {
 
 fn add(rt: &Runtime, a: ManifestAddArgs) -> CmdResult {
     let opts = a.entry.options()?;
-    add_one(rt, &a.list, &a.image, &opts)?;
+    add_one(rt, &a.list, &a.image, a.all, &a.access, &opts)?;
     let (id, _) = rt.store()?.manifest_list(&a.list)?;
     println!("{id}");
     Ok(0)
@@ -172,7 +190,7 @@ fn push(rt: &Runtime, a: ManifestPushArgs) -> CmdResult {
     let rep = Reporter::new(a.quiet, true);
     let digest = store
         .push_manifest_list(&id, &dest, a.all, &ropts, &|ev| rep.event(ev))
-        .map_err(libpod_core::image::ImageError::from)?;
+        .map_err(ImageError::from)?;
     if let Some(f) = &a.digestfile {
         std::fs::write(f, &digest).map_err(|e| CliError::Io {
             what: "write digest file",
