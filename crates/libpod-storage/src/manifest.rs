@@ -424,6 +424,58 @@ impl Store {
         Ok(id)
     }
 
+    /// Writes list `list` as an OCI image layout in `dir` (`manifest push LIST oci:DIR`):
+    /// the blobs and manifests of its entries (all must be local images), the list's
+    /// index as a blob, and an `index.json` naming that index (annotated with the list's
+    /// first name). Returns the index's digest.
+    #[tracing::instrument(skip(self), fields(dir = %dir.display()))]
+    pub fn save_manifest_list_oci(&self, list: &str, dir: &std::path::Path) -> Result<String> {
+        let (id, ml) = self.manifest_list(list)?;
+        let name = self.image(&id)?.names.first().cloned();
+        let mut exports = Vec::new();
+        for e in &ml.manifests {
+            let img = ml.instances.get(&e.digest).ok_or_else(|| {
+                StoreError::Unsupported(format!(
+                    "oci:{}: entry {} of {list} was added from a registry: only local images can be written to a layout",
+                    dir.display(),
+                    e.digest
+                ))
+            })?;
+            let mut x = self.export_image(img)?;
+            x.names.clear();
+            let got = sha256_digest(&x.oci_manifest());
+            if got != e.digest {
+                return Err(StoreError::Mismatch {
+                    what: format!("manifest of image {img} in list {list}"),
+                    expected: e.digest.clone(),
+                    actual: got,
+                });
+            }
+            exports.push(x);
+        }
+        crate::archive::write_oci_layout(dir, &exports)?;
+        let index = ml.oci_index();
+        let digest = sha256_digest(&index);
+        let blob = dir.join("blobs/sha256").join(digest_hex(&digest)?);
+        crate::archive::write_atomic(&blob, &index)?;
+        let mut desc = serde_json::json!({
+            "mediaType": MEDIA_OCI_INDEX,
+            "digest": digest,
+            "size": index.len(),
+        });
+        if let Some(n) = name {
+            desc["annotations"] = serde_json::json!({ "org.opencontainers.image.ref.name": n });
+        }
+        let top = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": MEDIA_OCI_INDEX,
+            "manifests": [desc],
+        });
+        let top = serde_json::to_vec(&top).unwrap_or_default();
+        crate::archive::write_atomic(&dir.join("index.json"), &top)?;
+        Ok(digest)
+    }
+
     /// Reads, changes and atomically rewrites list `list` under the store lock.
     fn update_list(
         &self,

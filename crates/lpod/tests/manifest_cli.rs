@@ -327,3 +327,67 @@ fn push_all_to_a_registry_and_pull_each_arch_back() {
         "{out:?}"
     );
 }
+
+#[test]
+fn push_to_an_oci_layout() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    l.ok(&["manifest", "create", "lay"]);
+    l.ok(&["manifest", "add", "lay", &l.image]);
+    let entry = inspect_json(&l, "lay")["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = l.dir().join("layout");
+    let digestfile = l.dir().join("digest");
+    l.ok(&[
+        "manifest",
+        "push",
+        "--digestfile",
+        digestfile.to_str().unwrap(),
+        "lay",
+        &format!("oci:{}", dir.display()),
+    ]);
+    let digest = std::fs::read_to_string(&digestfile).unwrap();
+    let blob = |d: &str| {
+        dir.join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:"))
+    };
+    let top: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    assert_eq!(top["manifests"].as_array().map(Vec::len), Some(1), "{top}");
+    assert_eq!(top["manifests"][0]["digest"], digest.as_str());
+    assert_eq!(
+        top["manifests"][0]["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    assert_eq!(
+        top["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"],
+        "localhost/lay:latest"
+    );
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(blob(&digest)).unwrap()).unwrap();
+    assert_eq!(index["manifests"][0]["digest"], entry.as_str());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(blob(&entry)).unwrap()).unwrap();
+    for layer in manifest["layers"].as_array().unwrap() {
+        assert!(
+            blob(layer["digest"].as_str().unwrap()).is_file(),
+            "{manifest}"
+        );
+    }
+    assert!(blob(manifest["config"]["digest"].as_str().unwrap()).is_file());
+    // Other local transports are refused clearly.
+    let out = l.run(&[
+        "manifest",
+        "push",
+        "lay",
+        &format!("dir:{}", l.dir().join("d").display()),
+    ]);
+    out.assert_error(125, "push a list to dir:");
+    assert!(
+        out.stderr.contains("docker://") && out.stderr.contains("oci:"),
+        "{out:?}"
+    );
+}

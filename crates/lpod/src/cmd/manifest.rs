@@ -186,11 +186,24 @@ fn push(rt: &Runtime, a: ManifestPushArgs) -> CmdResult {
             ))
         })?,
     };
-    let ropts = rt.registry_options(&a.access.access()?, None)?;
-    let rep = Reporter::new(a.quiet, true);
-    let digest = store
-        .push_manifest_list(&id, &dest, a.all, &ropts, &|ev| rep.event(ev))
-        .map_err(ImageError::from)?;
+    let digest = if let Some(dir) = dest.strip_prefix("oci:").filter(|d| !d.is_empty()) {
+        store.save_manifest_list_oci(&id, std::path::Path::new(dir))?
+    } else if dest.split_once(':').is_some_and(|(t, _)| {
+        matches!(
+            t,
+            "dir" | "oci-archive" | "docker-archive" | "containers-storage"
+        )
+    }) {
+        return Err(CliError::Usage(format!(
+            "{dest}: lpod pushes manifest lists to registries (docker://) and OCI layouts (oci:) only"
+        )));
+    } else {
+        let ropts = rt.registry_options(&a.access.access()?, None)?;
+        let rep = Reporter::new(a.quiet, true);
+        store
+            .push_manifest_list(&id, &dest, a.all, &ropts, &|ev| rep.event(ev))
+            .map_err(ImageError::from)?
+    };
     if let Some(f) = &a.digestfile {
         std::fs::write(f, &digest).map_err(|e| CliError::Io {
             what: "write digest file",
