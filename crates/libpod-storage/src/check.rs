@@ -360,7 +360,11 @@ impl Store {
                     });
                 }
             }
-            let cfg = self.config_path(&img.id);
+            let cfg = if img.manifest_list {
+                self.manifest_path(&img.id)
+            } else {
+                self.config_path(&img.id)
+            };
             if !cfg.is_file() {
                 problems.push(StorageProblem::ImageMissingConfig {
                     image: img.id.clone(),
@@ -526,7 +530,11 @@ impl Store {
         let mut dropped_images = Vec::new();
         images.retain(|i| {
             let ok = i.layers.iter().all(|l| known.contains(l.as_str()))
-                && self.config_path(&i.id).is_file();
+                && if i.manifest_list {
+                    self.manifest_path(&i.id).is_file()
+                } else {
+                    self.config_path(&i.id).is_file()
+                };
             if !ok {
                 dropped_images.push(i.id.clone());
             }

@@ -26,6 +26,9 @@ impl Store {
         let _l = self.lock_shared()?;
         let images = self.load_images()?;
         let rec = &images[resolve_image(&images, name_or_id)?];
+        if rec.manifest_list {
+            return Err(StoreError::IsManifestList(name_or_id.to_string()));
+        }
         let layers = self.load_layers()?;
         let cfg_path = self.config_path(&rec.id);
         let config = fs::read(&cfg_path).map_err(io_at(&cfg_path))?;

@@ -39,6 +39,9 @@ pub const STORAGE: &[&str] = &[
     "storage.remove_image.after_config_dir",
     "storage.gc.after_layers_json",
     "storage.gc.after_layer_files",
+    // manifest list create
+    "storage.manifest_create.after_list_file",
+    "storage.manifest_create.after_images_json",
 ];
 
 /// Reach the failpoint `name`: if `LPOD_FAILPOINT` names it, die now with `SIGKILL`.

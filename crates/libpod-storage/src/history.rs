@@ -76,6 +76,9 @@ impl Store {
         let images = self.load_images()?;
         let idx = resolve_image(&images, name_or_id)?;
         let img = images[idx].clone();
+        if img.manifest_list {
+            return Err(StoreError::IsManifestList(name_or_id.to_string()));
+        }
         let layers = self.load_layers()?;
         let path = self.config_path(&img.id);
         let bytes = std::fs::read(&path).map_err(io_at(&path))?;

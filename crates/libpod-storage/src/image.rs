@@ -136,6 +136,9 @@ pub struct Image {
     pub os: Option<String>,
     /// The runtime config (Cmd, Env, Entrypoint, …).
     pub config: ImageConfig,
+    /// True for a manifest list (no layers, no config; see [`crate::manifest`]).
+    #[serde(default)]
+    pub manifest_list: bool,
 }
 
 impl Image {
@@ -275,7 +278,12 @@ impl ConfigChanges {
 
 /// Current time as RFC 3339 UTC (`2026-01-02T03:04:05Z`).
 pub(crate) fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
+    rfc3339_of(std::time::SystemTime::now())
+}
+
+/// `t` as RFC 3339 UTC (`2026-01-02T03:04:05Z`).
+pub(crate) fn rfc3339_of(t: std::time::SystemTime) -> String {
+    let secs = t
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);

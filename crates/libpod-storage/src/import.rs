@@ -610,6 +610,7 @@ impl Store {
                 layers: ids,
                 digests: img.digest.iter().cloned().collect(),
                 names_history: img.names.clone(),
+                manifest_list: false,
             });
         }
         failpoint::hit("storage.import.after_extract");

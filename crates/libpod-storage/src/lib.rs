@@ -39,6 +39,7 @@ pub mod history;
 pub mod image;
 mod image_mount;
 pub mod import;
+pub mod manifest;
 pub mod private;
 pub mod reference;
 #[cfg(feature = "registry")]
@@ -56,4 +57,5 @@ pub use driver::DriverKind;
 pub use export::ExportFormat;
 pub use image::{ConfigChanges, Image, ImageConfig, ImageHealthcheck};
 pub use import::{RootfsImport, SourceFormat};
+pub use manifest::{EntryOptions, EntryPlatform, ManifestEntry, ManifestList};
 pub use store::{ContainerLayer, RemovedImage, Store, StoreError, StoreOptions};

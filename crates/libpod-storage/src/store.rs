@@ -150,6 +150,31 @@ pub enum StoreError {
     /// Writing an archive failed.
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    /// A name to give is held by another image or manifest list.
+    #[error("image name {name:?} is already associated with image {image}")]
+    NameInUse {
+        /// The (normalised) name.
+        name: String,
+        /// Id of the image or list that has it.
+        image: String,
+    },
+    /// No manifest list has this name or id.
+    #[error("{0}: manifest list not known")]
+    ManifestListNotFound(String),
+    /// The name is an image's, not a manifest list's.
+    #[error("{0} is not a manifest list")]
+    NotAManifestList(String),
+    /// The name is a manifest list's, where an image is needed.
+    #[error("{0} is a manifest list, not an image")]
+    IsManifestList(String),
+    /// A manifest list has no entry with this digest.
+    #[error("manifest list {list} has no entry {digest}")]
+    ManifestEntryNotFound {
+        /// The list as named.
+        list: String,
+        /// The digest asked for.
+        digest: String,
+    },
 }
 
 pub(crate) type Result<T> = std::result::Result<T, StoreError>;
@@ -199,6 +224,9 @@ pub(crate) struct ImageRecord {
     /// dropped (Podman's `NamesHistory`; absent in older files).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub names_history: Vec<String>,
+    /// A manifest list (no layers, no config: its list is `images/<id>/manifest.json`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub manifest_list: bool,
 }
 
 impl ImageRecord {
@@ -864,6 +892,9 @@ impl Store {
     /// The exact config JSON bytes of an image.
     pub fn image_config_bytes(&self, name_or_id: &str) -> Result<Vec<u8>> {
         let img = self.image(name_or_id)?;
+        if img.manifest_list {
+            return Err(StoreError::IsManifestList(name_or_id.to_string()));
+        }
         let p = self.config_path(&img.id);
         fs::read(&p).map_err(io_at(&p))
     }
@@ -873,6 +904,9 @@ impl Store {
         rec: &ImageRecord,
         layers: &[LayerRecord],
     ) -> Result<Image> {
+        if rec.manifest_list {
+            return self.list_image(rec);
+        }
         let p = self.config_path(&rec.id);
         let bytes = fs::read(&p).map_err(io_at(&p))?;
         let cfg: ConfigFile =
@@ -917,6 +951,44 @@ impl Store {
             architecture: cfg.architecture,
             os: cfg.os,
             config: cfg.config.unwrap_or_default(),
+            manifest_list: false,
+        })
+    }
+
+    /// The [`Image`] of a manifest list: no layers, no config; its digest and size are
+    /// those of its OCI index, its creation time that of its file.
+    fn list_image(&self, rec: &ImageRecord) -> Result<Image> {
+        let list = self.load_manifest_list(&rec.id)?;
+        let index = list.oci_index();
+        let digest = crate::digest::sha256_digest(&index);
+        let created = fs::metadata(self.manifest_path(&rec.id))
+            .and_then(|m| m.modified())
+            .ok()
+            .map(crate::image::rfc3339_of);
+        Ok(Image {
+            id: rec.id.clone(),
+            names: rec.names.clone(),
+            names_history: if rec.names_history.is_empty() {
+                rec.names.clone()
+            } else {
+                rec.names_history.clone()
+            },
+            digest: Some(digest.clone()),
+            digests: vec![digest.clone()],
+            repo_digests: rec
+                .names
+                .iter()
+                .filter_map(|n| ImageReference::parse(n).ok())
+                .map(|r| format!("{}@{digest}", r.repository()))
+                .collect(),
+            layers: Vec::new(),
+            diff_ids: Vec::new(),
+            size: index.len() as u64,
+            created,
+            architecture: None,
+            os: None,
+            config: Default::default(),
+            manifest_list: true,
         })
     }
 
@@ -1265,6 +1337,11 @@ impl Store {
             Some(name) => Some(images[resolve_image(&images, name)?].clone()),
             None => None,
         };
+        if let (Some(i), Some(name)) = (&img, image) {
+            if i.manifest_list {
+                return Err(StoreError::IsManifestList(name.to_string()));
+            }
+        }
         let top = img.as_ref().and_then(|i| i.layers.last().cloned());
         let layer_id = hex::encode(rand::random::<[u8; 32]>());
         let dir = self.layer_dir(&layer_id);
@@ -1627,6 +1704,7 @@ mod tests {
             layers: vec![],
             digests: vec![],
             names_history: vec![],
+            manifest_list: false,
         }
     }
 

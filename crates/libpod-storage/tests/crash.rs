@@ -20,6 +20,8 @@ const ROOT: &str = "LPOD_CRASH_ROOT";
 const DRIVER: &str = "LPOD_CRASH_DRIVER";
 const CTR: &str = "crashctr";
 const IMAGE: &str = "localhost/multilayer:latest";
+/// The manifest list of the `manifest` role.
+const LIST: &str = "localhost/crashlist:latest";
 /// Exit code of a child whose failpoint was never reached.
 const NOT_REACHED: i32 = 42;
 
@@ -42,6 +44,7 @@ fn role_of(fp: &str) -> &'static str {
         "mount" => "mount",
         "unmount" => "unmount",
         "remove_image" | "gc" => "rmi",
+        "manifest_create" => "manifest",
         other => panic!("failpoint {fp}: no crash role for verb {other:?}"),
     }
 }
@@ -67,6 +70,7 @@ fn crash_child() {
         "unmount" => drop(store.unmount(CTR, false).expect("unmount")),
         "delete" => store.delete_container(CTR).expect("delete"),
         "rmi" => drop(store.remove_image(IMAGE, false).expect("rmi")),
+        "manifest" => drop(store.create_manifest_list(LIST).expect("manifest create")),
         other => panic!("unknown role {other}"),
     }
     eprintln!("failpoint {:?} not reached", failpoint::armed_name());
@@ -89,8 +93,21 @@ fn prepare(store: &Store, role: &str) {
 
 fn assert_image_whole(store: &Store) {
     // Either the image is not there at all, or it is complete and usable.
-    let imgs = store.list_images().expect("list images");
+    let (lists, imgs): (Vec<_>, Vec<_>) = store
+        .list_images()
+        .expect("list images")
+        .into_iter()
+        .partition(|i| i.manifest_list);
     assert!(imgs.len() <= 1, "{imgs:?}");
+    // A manifest list is there whole (its list readable) or not at all.
+    for l in &lists {
+        assert_eq!(l.names, vec![LIST.to_string()]);
+        let (id, list) = store
+            .manifest_list(LIST)
+            .expect("a listed manifest list reads");
+        assert_eq!(id, l.id);
+        assert!(list.manifests.is_empty());
+    }
     if let Some(img) = imgs.first() {
         assert_eq!(img.names, vec![IMAGE.to_string()]);
         let known: Vec<String> = store.layers().unwrap().into_iter().map(|l| l.0).collect();
@@ -177,6 +194,21 @@ fn run_one(driver: DriverKind, fp: &'static str) -> &'static str {
             use_container(&store);
         }
         "create" | "mount" | "unmount" | "delete" => use_container(&store),
+        "manifest" => {
+            if store.manifest_list_exists(LIST).unwrap() {
+                store
+                    .remove_manifest_list(LIST)
+                    .expect("rm list after crash");
+            }
+            let id = store
+                .create_manifest_list(LIST)
+                .expect("manifest create after crash");
+            store
+                .manifest_add_image(LIST, IMAGE, &Default::default())
+                .expect("manifest add after crash");
+            assert_eq!(store.manifest_list(LIST).unwrap().1.manifests.len(), 1);
+            assert_eq!(store.remove_manifest_list(LIST).unwrap(), id);
+        }
         "rmi" => {
             if store.image_exists(IMAGE).unwrap() {
                 store.remove_image(IMAGE, false).expect("rmi after crash");
@@ -189,6 +221,10 @@ fn run_one(driver: DriverKind, fp: &'static str) -> &'static str {
     if store.image_exists(IMAGE).unwrap() {
         store.remove_image(IMAGE, true).expect("final rmi");
     }
+    assert!(
+        store.list_images().unwrap().is_empty(),
+        "{driver} {fp}: images or lists left"
+    );
     assert!(
         store.layers().unwrap().is_empty(),
         "{driver} {fp}: layers left"

@@ -152,8 +152,9 @@ pub enum Command {
     Commit(CommitArgs),
     /// Build an image from a Containerfile (FROM, RUN and config instructions; no COPY/ADD).
     Build(BuildArgs),
-    /// Manifest lists (not supported by lpod: every subcommand is an error saying so).
-    Manifest(UnsupportedArgs),
+    /// Create, change, inspect and push manifest lists.
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
     /// Load an image from an archive.
     Load(LoadArgs),
     /// Save an image to an archive or directory.
@@ -888,18 +889,6 @@ pub struct BuildArgs {
     /// The build context: a directory, or `-` for a Containerfile on stdin.
     #[arg(value_name = "CONTEXT")]
     pub context: Option<String>,
-}
-
-/// The arguments of a verb lpod does not offer.
-#[derive(Debug, Clone, Args)]
-pub struct UnsupportedArgs {
-    /// Anything.
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "ARG"
-    )]
-    pub args: Vec<String>,
 }
 
 /// `untag`.
@@ -1875,6 +1864,174 @@ pub struct CreatePullFlags {
     /// Platform selection for the pull.
     #[command(flatten)]
     pub platform: PlatformFlags,
+}
+
+// ---- manifest ----
+
+/// `lpod manifest ...`.
+#[derive(Debug, Subcommand)]
+pub enum ManifestCommand {
+    /// Create a manifest list (prints its id).
+    Create(ManifestCreateArgs),
+    /// Add an image to a manifest list (prints the list's id).
+    Add(ManifestAddArgs),
+    /// Change the platform or annotations of an entry of a manifest list.
+    Annotate(ManifestAnnotateArgs),
+    /// Print a manifest list as JSON.
+    Inspect(ManifestInspectArgs),
+    /// Exit 0 if the manifest list exists, 1 if it does not.
+    Exists(ManifestInspectArgs),
+    /// Remove an entry (by digest) from a manifest list.
+    Remove(ManifestRemoveArgs),
+    /// Remove manifest lists.
+    Rm(ManifestRmArgs),
+    /// Push a manifest list to a registry.
+    Push(ManifestPushArgs),
+}
+
+/// The entry flags of `manifest add` and `manifest annotate`.
+#[derive(Debug, Clone, Args)]
+pub struct ManifestEntryFlags {
+    /// Architecture of the entry.
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Operating system of the entry.
+    #[arg(long, value_name = "OS")]
+    pub os: Option<String>,
+    /// CPU variant of the entry.
+    #[arg(long, value_name = "VARIANT")]
+    pub variant: Option<String>,
+    /// Operating system version of the entry.
+    #[arg(long = "os-version", value_name = "VERSION")]
+    pub os_version: Option<String>,
+    /// CPU features the entry needs.
+    #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
+    pub features: Vec<String>,
+    /// Operating system features the entry needs.
+    #[arg(long = "os-features", value_name = "FEATURES", value_delimiter = ',')]
+    pub os_features: Vec<String>,
+    /// An annotation KEY=VALUE for the entry (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub annotation: Vec<String>,
+}
+
+/// `manifest create`.
+#[derive(Debug, Clone, Args)]
+pub struct ManifestCreateArgs {
+    /// Add every image of a manifest list named by an IMAGE (local images have one).
+    #[arg(long)]
+    pub all: bool,
+    /// Add to the list if it exists already.
+    #[arg(short = 'a', long)]
+    pub amend: bool,
+    /// Registry access (for images on a registry).
+    #[command(flatten)]
+    pub access: AccessFlags,
+    /// Name of the list.
+    #[arg(value_name = "LIST")]
+    pub name: String,
+    /// Images to add.
+    #[arg(value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+/// `manifest add`.
+#[derive(Debug, Clone, Args)]
+pub struct ManifestAddArgs {
+    /// Add every image of a manifest list on a registry.
+    #[arg(long)]
+    pub all: bool,
+    /// Platform and annotations of the entry.
+    #[command(flatten)]
+    pub entry: ManifestEntryFlags,
+    /// Registry access (for images on a registry).
+    #[command(flatten)]
+    pub access: AccessFlags,
+    /// The list.
+    #[arg(value_name = "LIST")]
+    pub list: String,
+    /// The image: a local one (name, id, `containers-storage:NAME`) or
+    /// `docker://REFERENCE` on a registry.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+}
+
+/// `manifest annotate`.
+#[derive(Debug, Clone, Args)]
+pub struct ManifestAnnotateArgs {
+    /// Platform and annotations of the entry.
+    #[command(flatten)]
+    pub entry: ManifestEntryFlags,
+    /// The list.
+    #[arg(value_name = "LIST")]
+    pub list: String,
+    /// The entry's digest.
+    #[arg(value_name = "DIGEST")]
+    pub digest: String,
+}
+
+/// `manifest inspect`, `manifest exists`.
+#[derive(Debug, Clone, Args)]
+pub struct ManifestInspectArgs {
+    /// Accepted for Podman compatibility (lists are local).
+    #[arg(
+        long = "tls-verify",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        hide = true
+    )]
+    pub tls_verify: Option<bool>,
+    /// The list.
+    #[arg(value_name = "LIST")]
+    pub list: String,
+}
+
+/// `manifest remove`.
+#[derive(Debug, Clone, Args)]
+pub struct ManifestRemoveArgs {
+    /// The list.
+    #[arg(value_name = "LIST")]
+    pub list: String,
+    /// The entry's digest.
+    #[arg(value_name = "DIGEST")]
+    pub digest: String,
+}
+
+/// `manifest rm`.
+#[derive(Debug, Clone, Args)]
+pub struct ManifestRmArgs {
+    /// The lists.
+    #[arg(value_name = "LIST", required = true)]
+    pub lists: Vec<String>,
+}
+
+/// `manifest push`.
+#[derive(Debug, Clone, Args)]
+pub struct ManifestPushArgs {
+    /// Push the images of the list's entries too (those that are local images).
+    #[arg(long)]
+    pub all: bool,
+    /// Remove the list after a successful push.
+    #[arg(long)]
+    pub rm: bool,
+    /// Print no progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Write the digest of the pushed list to this file.
+    #[arg(long, value_name = "FILE")]
+    pub digestfile: Option<PathBuf>,
+    /// Registry access.
+    #[command(flatten)]
+    pub access: AccessFlags,
+    /// The list.
+    #[arg(value_name = "LIST")]
+    pub list: String,
+    /// Destination: docker://REGISTRY/NAME[:TAG] or a bare reference (default: the
+    /// list's name).
+    #[arg(value_name = "DESTINATION")]
+    pub destination: Option<String>,
 }
 
 // ---- volume ----

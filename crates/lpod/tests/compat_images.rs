@@ -319,6 +319,7 @@ fn images_rows_sort_filter_and_table_format() {
     let zzz = own_name(&l, "zzzzzzzzzz.yyyyyyyyy/xxxxxxxxx:tagtagtagtagtag");
     assert_eq!(aaa, "a.b/c:d");
     let iid = l.inspect(&l.image, "{{.ID}}");
+    let iid = iid.trim_start_matches("sha256:");
     let short = &iid[..12];
     let out = l.ok(&[
         "images",
@@ -560,10 +561,16 @@ fn load_and_save_like_podman() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(l.run(&["image", "exists", &l.image]).code, 0);
 
-    // Manifest lists are not offered: one clear error.
-    let out = l.run(&["manifest", "create", "test:1.0"]);
-    out.assert_error(125, "manifest");
-    assert!(out.stderr.contains("not supported"), "{out:?}");
+    // Podman's "bare manifest list": the list is an entry of its own, the image is still
+    // listed, and rmi removes the list.
+    let iid = l.inspect(&l.image, "{{.ID}}");
+    let iid = iid.trim_start_matches("sha256:");
+    let list = l.ok_trim(&["manifest", "create", "test:1.0"]);
+    let ids = l.ok(&["images", "--format", "{{.ID}}", "--no-trunc"]);
+    assert!(ids.contains(&format!("sha256:{iid}")), "{ids}");
+    assert!(ids.contains(&format!("sha256:{list}")), "{ids}");
+    l.ok(&["rmi", "test:1.0"]);
+    assert_eq!(l.run(&["manifest", "exists", "test:1.0"]).code, 1);
 }
 
 #[test]

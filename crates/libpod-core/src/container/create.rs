@@ -428,6 +428,7 @@ fn rootfs_image(dir: &std::path::Path) -> Result<libpod_storage::Image> {
         architecture: None,
         os: None,
         config: libpod_storage::ImageConfig::default(),
+        manifest_list: false,
     })
 }
 

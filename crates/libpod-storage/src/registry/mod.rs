@@ -28,7 +28,7 @@ pub mod auth;
 mod client;
 pub mod conf;
 mod pull;
-pub use pull::check_manifest;
+pub use pull::{check_manifest, remote_manifest_entries};
 mod push;
 #[cfg(feature = "test-registry")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-registry")))]

@@ -548,6 +548,132 @@ impl Store {
     }
 }
 
+/// An index entry as a manifest list keeps it (all platform fields, annotations).
+#[derive(Deserialize)]
+struct ListEntry {
+    #[serde(rename = "mediaType", default)]
+    media_type: String,
+    digest: String,
+    size: u64,
+    #[serde(default)]
+    platform: Option<crate::manifest::EntryPlatform>,
+    #[serde(default)]
+    annotations: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct ListManifests {
+    manifests: Vec<ListEntry>,
+}
+
+#[derive(Deserialize)]
+struct ConfigPlatform {
+    #[serde(default)]
+    architecture: String,
+    #[serde(default)]
+    os: String,
+    #[serde(default)]
+    variant: Option<String>,
+}
+
+/// The manifest-list entries `reference` (`docker://` optional; short names through
+/// the configured registries) on a registry gives `manifest add`: for an image
+/// manifest, one entry with the platform of its config; for a manifest list, the entry
+/// of `opts.platform` (default: the host's), or every entry with `all`. The manifests
+/// are verified against their digests; no layer is downloaded.
+pub fn remote_manifest_entries(
+    reference: &str,
+    all: bool,
+    opts: &RegistryOptions,
+) -> Result<Vec<crate::manifest::ManifestEntry>> {
+    use crate::manifest::{EntryPlatform, ManifestEntry};
+    let full = resolve_short_name(super::strip_transport(reference), opts)?;
+    let parsed =
+        ImageReference::parse(&full).map_err(|_| RegistryError::InvalidReference(full.clone()))?;
+    let registry = super::normalize_registry(&parsed.domain);
+    let r = oci_ref(&parsed);
+    let conn = connect(&registry, &r, opts, None, RegistryOperation::Pull)?;
+    let (bytes, digest) = fetch_manifest(&conn, &r, &full, None)?;
+    let bad = |msg: String| RegistryError::BadManifest {
+        reference: full.clone(),
+        msg,
+    };
+    let m: AnyManifest = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    if m.manifests.is_some() {
+        let list: ListManifests = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        let want = opts.platform.clone().unwrap_or_else(Platform::host);
+        let entries: Vec<ManifestEntry> = list
+            .manifests
+            .into_iter()
+            .map(|e| ManifestEntry {
+                media_type: e.media_type,
+                size: e.size,
+                digest: e.digest,
+                platform: e.platform.unwrap_or_default(),
+                annotations: e.annotations,
+            })
+            .collect();
+        if all {
+            return Ok(entries);
+        }
+        let available: Vec<String> = entries
+            .iter()
+            .map(|e| format!("{}/{}", e.platform.os, e.platform.architecture))
+            .collect();
+        return entries
+            .into_iter()
+            .find(|e| {
+                e.platform.os == want.os
+                    && e.platform.architecture == want.arch
+                    && want
+                        .variant
+                        .as_ref()
+                        .is_none_or(|v| &e.platform.variant == v)
+            })
+            .map(|e| vec![e])
+            .ok_or_else(|| RegistryError::NoMatchingPlatform {
+                reference: full.clone(),
+                platform: want.to_string(),
+                available,
+            });
+    }
+    let ManifestStep::Image(m) = read_manifest(&bytes, &Platform::host(), &full)? else {
+        return Err(bad("nested manifest list".into()));
+    };
+    let cdesc = m
+        .config
+        .ok_or_else(|| bad(format!("no config in {}", m.media_type)))?;
+    let od = OciDescriptor {
+        media_type: cdesc.media_type.clone(),
+        digest: cdesc.digest.clone(),
+        size: cdesc.size as i64,
+        ..Default::default()
+    };
+    let mut config: Vec<u8> = Vec::new();
+    conn.rt
+        .block_on(conn.client.pull_blob(&r, &od, &mut config))
+        .map_err(|e| map_err(&registry, &full, e))?;
+    check_blob(&cdesc.digest, Some(cdesc.size), &config)?;
+    let cp: ConfigPlatform = serde_json::from_slice(&config)
+        .map_err(|e| bad(format!("config {}: {e}", cdesc.digest)))?;
+    Ok(vec![ManifestEntry {
+        media_type: if m.media_type.is_empty() {
+            crate::archive::MEDIA_OCI_MANIFEST.to_string()
+        } else {
+            m.media_type
+        },
+        size: bytes.len() as u64,
+        digest,
+        platform: EntryPlatform {
+            architecture: cp.architecture,
+            os: cp.os,
+            variant: cp.variant.unwrap_or_default(),
+            ..Default::default()
+        },
+        annotations: Default::default(),
+    }])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

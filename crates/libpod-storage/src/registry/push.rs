@@ -5,7 +5,7 @@ use super::{
     normalize_registry, strip_transport, Progress, ProgressEvent, RegistryError, RegistryOptions,
     Result,
 };
-use crate::archive::MEDIA_OCI_MANIFEST;
+use crate::archive::{MEDIA_OCI_INDEX, MEDIA_OCI_MANIFEST};
 use crate::digest::{digest_hex, sha256_digest};
 use crate::reference::ImageReference;
 use crate::store::{Store, StoreError};
@@ -168,5 +168,50 @@ impl Store {
             self.save_images(&images)?;
         }
         Ok(())
+    }
+}
+
+impl Store {
+    /// Pushes manifest list `list` to `dest` (`docker://` optional) as an OCI image
+    /// index. With `all`, each entry added from a local image is pushed first (by
+    /// digest); an entry that is not a local image must already be in the destination
+    /// repository. Returns the index's digest.
+    #[tracing::instrument(skip(self, opts, progress))]
+    pub fn push_manifest_list(
+        &self,
+        list: &str,
+        dest: &str,
+        all: bool,
+        opts: &RegistryOptions,
+        progress: Progress<'_>,
+    ) -> Result<String> {
+        let (_, ml) = self.manifest_list(list)?;
+        let dest = strip_transport(dest).to_string();
+        let parsed = ImageReference::parse(&dest)
+            .map_err(|_| RegistryError::InvalidReference(dest.clone()))?;
+        if all {
+            for e in &ml.manifests {
+                let Some(id) = ml.instances.get(&e.digest) else {
+                    continue;
+                };
+                let by_digest = format!("{}@{}", parsed.repository(), e.digest);
+                let pushed = self.push(id, Some(&by_digest), opts, progress)?;
+                if pushed != e.digest {
+                    return Err(RegistryError::DigestMismatch {
+                        digest: e.digest.clone(),
+                        got: pushed,
+                    });
+                }
+            }
+        }
+        let registry = normalize_registry(&parsed.domain);
+        let r = super::pull::oci_ref(&parsed);
+        let conn = connect(&registry, &r, opts, None, RegistryOperation::Push)?;
+        let digest = upload_manifest(&conn, &r, MEDIA_OCI_INDEX, ml.oci_index())?;
+        progress(ProgressEvent::Resolved {
+            reference: parsed.to_string(),
+            manifest_digest: digest.clone(),
+        });
+        Ok(digest)
     }
 }

@@ -9,6 +9,7 @@ mod health;
 mod history;
 mod image;
 mod kube;
+mod manifest;
 mod mount;
 pub mod network;
 mod pod;
@@ -230,10 +231,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             image::commit(&open(g)?, a)
         }
         Command::Build(a) => image::build(&open(g)?, a),
-        Command::Manifest(a) => Err(CliError::Usage(format!(
-            "manifest {}: manifest lists are not supported by lpod",
-            a.args.first().map(String::as_str).unwrap_or_default()
-        ))),
+        Command::Manifest(c) => manifest::run(&open(g)?, c),
         Command::Image(ImageCommand::Load(a)) => image::load(&open(g)?, a),
         Command::Image(ImageCommand::Save(a)) => image::save(&open(g)?, a),
         Command::Image(ImageCommand::Pull(a)) => registry::pull(&open(g)?, a),
