@@ -57,3 +57,4 @@ pub use export::ExportFormat;
 pub use image::{ConfigChanges, Image, ImageConfig, ImageHealthcheck};
 pub use import::{RootfsImport, SourceFormat};
 pub use store::{ContainerLayer, RemovedImage, Store, StoreError, StoreOptions};
+pub use usage::tree_bytes;
