@@ -67,5 +67,8 @@ pub use context::image_err;
 pub use error::{Error, Result};
 pub use network::NetworkError;
 pub use pod::{Pod, PodCreateOptions, PodError, PodInfraConfig, PodInspect, PodStatus, PodSummary};
-pub use runtime::{BootOutcome, Info, Runtime, RuntimeBuilder, RuntimeOptions, StateBackend};
+pub use runtime::{
+    BootOutcome, ContainerUsage, DiskUsage, ImageUsage, Info, Runtime, RuntimeBuilder,
+    RuntimeOptions, StateBackend, VolumeMountUsage, VolumeUsage,
+};
 pub use volume::{VolumeCreateOptions, VolumeError, VolumeInfo};

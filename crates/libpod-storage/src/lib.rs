@@ -59,3 +59,4 @@ pub use image::{ConfigChanges, Image, ImageConfig, ImageHealthcheck};
 pub use import::{RootfsImport, SourceFormat};
 pub use manifest::{EntryOptions, EntryPlatform, ManifestEntry, ManifestList};
 pub use store::{ContainerLayer, RemovedImage, Store, StoreError, StoreOptions};
+pub use usage::tree_bytes;

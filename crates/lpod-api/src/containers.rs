@@ -56,7 +56,8 @@ async fn lookup(st: &Arc<AppState>, id: &str) -> Result<Container, ApiError> {
 
 // ---------------------------------------------------------------- list
 
-fn docker_ports(s: &str) -> Vec<Value> {
+/// Docker's `Ports` list from core's `127.0.0.1:8080->80/tcp, ...` column.
+pub(crate) fn docker_ports(s: &str) -> Vec<Value> {
     // "127.0.0.1:8080->80/tcp, 0.0.0.0:9000->90/udp"
     let mut out = Vec::new();
     for p in s.split(", ").filter(|p| !p.is_empty()) {
@@ -73,7 +74,8 @@ fn docker_ports(s: &str) -> Vec<Value> {
     out
 }
 
-fn status_text(s: &libpod_core::ContainerSummary) -> String {
+/// Docker's `Status` text (`Up 3 seconds`, `Exited (0) 2 minutes ago`).
+pub(crate) fn status_text(s: &libpod_core::ContainerSummary) -> String {
     let now = chrono::Utc::now();
     match s.status {
         ContainerStatus::Running | ContainerStatus::Stopping => {

@@ -25,6 +25,7 @@
 mod archive;
 mod containers;
 mod decode;
+mod df;
 mod events;
 mod exec;
 mod http;

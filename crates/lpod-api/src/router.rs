@@ -8,7 +8,7 @@ use hyper::{Method, Request};
 
 use crate::http::{ApiError, ApiResult, Query, Resp};
 use crate::state::AppState;
-use crate::{archive, containers, events, exec, images, networks, system, volumes};
+use crate::{archive, containers, df, events, exec, images, networks, system, volumes};
 
 /// The path without a leading `/v1.NN` (any version: the CLI negotiates with `/_ping`).
 pub(crate) fn strip_version(path: &str) -> &str {
@@ -55,9 +55,7 @@ async fn route(st: Arc<AppState>, req: Request<Incoming>) -> ApiResult {
         ["info"] if get => system::info(&st).await,
         ["events"] if get => events::events(&st, &q).await,
         ["auth"] if post => system::auth(req).await,
-        ["system", "df"] if get => Err(ApiError::NotImplemented(
-            "system df is not offered by lpod's API yet".into(),
-        )),
+        ["system", "df"] if get => df::df(&st).await,
         ["containers", "json"] if get => containers::list(&st, &q).await,
         ["containers", "create"] if post => containers::create(&st, &q, req).await,
         ["containers", "prune"] if post => containers::prune(&st, &q).await,

@@ -945,6 +945,9 @@ pub enum SystemCommand {
     Reset(ResetArgs),
     /// Show system information.
     Info(FormatArgs),
+    /// Show lpod's disk usage: images, containers and volumes, and what removing the
+    /// unused ones would free.
+    Df(DfArgs),
     /// Audit storage, state, mounts, processes and networks for leaks (and repair them).
     Check(CheckArgs),
     /// Show lpod events (the same as `lpod events`).
@@ -962,6 +965,18 @@ pub enum SystemCommand {
     /// Rootless: stop the user's containers and end the user namespace's pause process,
     /// so that the next command makes a new one (after /etc/subuid or /etc/subgid changed).
     Migrate,
+}
+
+/// `lpod system df`.
+#[derive(Debug, Clone, Args)]
+pub struct DfArgs {
+    /// Show every image, container and volume with its size.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// Output format of the summary: json or a Go template (.Type, .Total, .Active,
+    /// .Size, .Reclaimable).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
 }
 
 /// `lpod system service`.

@@ -121,6 +121,20 @@ pub fn ago(t: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>)
 
 /// Size with 3 significant digits and decimal units, as `podman images` prints ("1.46 MB").
 pub fn human_size(bytes: u64) -> String {
+    let (text, unit) = significant(bytes, 3);
+    format!("{text} {unit}")
+}
+
+/// go-units' `HumanSize`: 4 significant digits, decimal units, no space ("1.049MB",
+/// "0B"), as `podman system df` prints sizes.
+pub fn go_human_size(bytes: u64) -> String {
+    let (text, unit) = significant(bytes, 4);
+    format!("{text}{unit}")
+}
+
+/// `bytes` in decimal units with `digits` significant digits as Go's `%.Ng` writes them
+/// (trailing zeros dropped), and the unit.
+fn significant(bytes: u64, digits: usize) -> (String, &'static str) {
     const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
     let mut v = bytes as f64;
     let mut i = 0;
@@ -128,23 +142,26 @@ pub fn human_size(bytes: u64) -> String {
         v /= 1000.0;
         i += 1;
     }
-    // Three significant digits without Go's %g exponent form.
-    let mut text = if v >= 100.0 {
-        format!("{v:.0}")
+    // `digits` significant digits without Go's %g exponent form.
+    let int_digits = if v >= 100.0 {
+        3
     } else if v >= 10.0 {
-        format!("{v:.1}")
+        2
     } else {
-        format!("{v:.2}")
+        1
     };
-    // Rounding can reach the next unit (999.6 kB -> "1000").
-    if text == "1000" && i + 1 < UNITS.len() {
+    let decimals = digits.saturating_sub(int_digits);
+    let mut text = format!("{v:.decimals$}");
+    // Rounding can reach the next unit (999.6 kB -> "1000" with 3 digits; Go's %.3g
+    // writes that as 1e+03, which Podman's column shows as the next unit).
+    if digits <= 3 && text == "1000" && i + 1 < UNITS.len() {
         text = "1".into();
         i += 1;
     }
     if text.contains('.') {
         text = text.trim_end_matches('0').trim_end_matches('.').into();
     }
-    format!("{text} {}", UNITS[i])
+    (text, UNITS[i])
 }
 
 /// The first 12 characters of an id (or the whole id with `no_trunc`).
@@ -953,6 +970,17 @@ mod tests {
         assert_eq!(human_size(123_456_789), "123 MB");
         assert_eq!(human_size(999_600), "1 MB");
         assert_eq!(human_size(2_000_000_000), "2 GB");
+    }
+
+    #[test]
+    fn go_units_human_size_has_four_digits_and_no_space() {
+        assert_eq!(go_human_size(0), "0B");
+        assert_eq!(go_human_size(1_048_576), "1.049MB");
+        assert_eq!(go_human_size(65_536), "65.54kB");
+        assert_eq!(go_human_size(4_860_000), "4.86MB");
+        assert_eq!(go_human_size(123_456_789), "123.5MB");
+        assert_eq!(go_human_size(999_960), "1000kB");
+        assert_eq!(go_human_size(1_000_000), "1MB");
     }
 
     #[test]

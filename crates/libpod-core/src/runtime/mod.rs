@@ -3,6 +3,7 @@
 
 mod boot;
 mod builder;
+mod df;
 pub(crate) mod find;
 pub(crate) mod info;
 mod networks;
@@ -15,6 +16,7 @@ use std::sync::{Arc, RwLock};
 
 pub use boot::BootOutcome;
 pub use builder::{RuntimeBuilder, RuntimeOptions, StateBackend};
+pub use df::{ContainerUsage, DiskUsage, ImageUsage, VolumeMountUsage, VolumeUsage};
 pub use info::{
     apparmor_enabled, selinux_enabled, Component, ContainerCounts, Count, Distribution, HostInfo,
     Info, Plugins, SecurityInfo, Slirp4Netns, StoreInfo, BUILDAH_VERSION,

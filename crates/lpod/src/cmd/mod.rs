@@ -3,6 +3,7 @@
 
 mod container;
 mod cp;
+mod df;
 mod events;
 mod filter;
 mod health;
@@ -195,6 +196,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             system::info(&open(g)?, g, &a)
         }
         Command::System(SystemCommand::Reset(a)) => system::reset(g, &a),
+        Command::System(SystemCommand::Df(a)) => df::df(&open(g)?, &a),
         Command::System(SystemCommand::Check(a)) => system::check(&open(g)?, &a),
         Command::System(SystemCommand::Boot) => system::boot(&open(g)?),
         Command::System(SystemCommand::Service(a)) => system::service(&open(g)?, &a),
