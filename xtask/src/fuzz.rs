@@ -77,6 +77,9 @@ fn fuzz_dir() -> PathBuf {
 struct Outcome {
     target: &'static str,
     execs: Option<u64>,
+    /// libFuzzer started (the target built and ran).
+    started: bool,
+    /// The run ended in failure (after a start: a crash, leak, timeout or OOM).
     crashed: bool,
 }
 
@@ -108,22 +111,34 @@ pub fn fuzz(args: &[String]) -> Result<(), String> {
             "{:<18} {:>14}  {}",
             o.target,
             o.execs.map_or_else(|| "?".into(), |n| n.to_string()),
-            if o.crashed {
+            if !o.started {
+                format!(
+                    "NOT RUN: the target did not build or start (fuzz/work/{}.log)",
+                    o.target
+                )
+            } else if o.crashed {
                 format!("CRASH (input in fuzz/artifacts/{}/)", o.target)
             } else {
                 format!("no crash in {} s", a.secs)
             }
         );
     }
-    let crashed: Vec<_> = outcomes
-        .iter()
-        .filter(|o| o.crashed)
-        .map(|o| o.target)
-        .collect();
-    if crashed.is_empty() {
+    let names = |f: fn(&Outcome) -> bool| -> Vec<&str> {
+        outcomes.iter().filter(|o| f(o)).map(|o| o.target).collect()
+    };
+    let not_run = names(|o| !o.started);
+    let crashed = names(|o| o.started && o.crashed);
+    let mut problems = Vec::new();
+    if !crashed.is_empty() {
+        problems.push(format!("crashes in {}", crashed.join(" ")));
+    }
+    if !not_run.is_empty() {
+        problems.push(format!("not run (build failed?): {}", not_run.join(" ")));
+    }
+    if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!("crashes in {}", crashed.join(" ")))
+        Err(problems.join("; "))
     }
 }
 
@@ -162,9 +177,13 @@ fn run_target(target: &'static str, secs: u64) -> Result<Outcome, String> {
         .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
     let stderr = child.stderr.take().ok_or("no stderr pipe")?;
     let mut execs = None;
+    // libFuzzer's first line: a run that never printed it failed to build or start,
+    // which is no crash of the target.
+    let mut started = false;
     for line in BufReader::new(stderr).lines() {
         let line = line.map_err(|e| format!("reading cargo fuzz output: {e}"))?;
         let _ = writeln!(log, "{line}");
+        started |= line.starts_with("INFO: Seed:");
         if let Some(n) = line.strip_prefix("stat::number_of_executed_units:") {
             execs = n.trim().parse().ok();
         }
@@ -179,6 +198,7 @@ fn run_target(target: &'static str, secs: u64) -> Result<Outcome, String> {
     Ok(Outcome {
         target,
         execs,
+        started,
         crashed: !status.success(),
     })
 }

@@ -204,13 +204,7 @@ fn push(rt: &Runtime, a: ManifestPushArgs) -> CmdResult {
             .push_manifest_list(&id, &dest, a.all, &ropts, &|ev| rep.event(ev))
             .map_err(ImageError::from)?
     };
-    if let Some(f) = &a.digestfile {
-        std::fs::write(f, &digest).map_err(|e| CliError::Io {
-            what: "write digest file",
-            path: f.clone(),
-            source: e,
-        })?;
-    }
+    super::registry::write_digestfile(a.digestfile.as_ref(), &digest)?;
     if a.rm {
         rt.remove_image(&id, false)?;
     }

@@ -292,6 +292,18 @@ pub fn pull(rt: &Runtime, a: PullArgs) -> CmdResult {
     Ok(0)
 }
 
+/// `--digestfile FILE` of the push verbs: the pushed manifest's digest, written to FILE.
+pub fn write_digestfile(file: Option<&std::path::PathBuf>, digest: &str) -> Result<(), CliError> {
+    if let Some(f) = file {
+        std::fs::write(f, digest).map_err(|e| CliError::Io {
+            what: "write digest file",
+            path: f.clone(),
+            source: e,
+        })?;
+    }
+    Ok(())
+}
+
 /// `lpod push`.
 pub fn push(rt: &Runtime, a: PushArgs) -> CmdResult {
     let opts = PushOptions {
@@ -301,13 +313,7 @@ pub fn push(rt: &Runtime, a: PushArgs) -> CmdResult {
     let digest = rt.push(&a.image, a.destination.as_deref(), &opts, &|ev| {
         rep.event(ev)
     })?;
-    if let Some(f) = &a.digestfile {
-        std::fs::write(f, &digest).map_err(|e| CliError::Io {
-            what: "write digest file",
-            path: f.clone(),
-            source: e,
-        })?;
-    }
+    write_digestfile(a.digestfile.as_ref(), &digest)?;
     Ok(0)
 }
 
