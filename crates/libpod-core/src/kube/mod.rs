@@ -86,20 +86,9 @@ pub fn pod_names(docs: &[KubeDocument]) -> Result<Vec<String>, KubeError> {
     let mut out = Vec::new();
     for d in docs {
         match d {
-            KubeDocument::Pod(p) => out.push(
-                p.metadata
-                    .name
-                    .clone()
-                    .filter(|n| !n.is_empty())
-                    .ok_or(KubeError::MissingName { kind: "pod" })?,
-            ),
+            KubeDocument::Pod(p) => out.push(p.metadata.required_name("pod")?),
             KubeDocument::Deployment(dep) => {
-                let name = dep
-                    .metadata
-                    .name
-                    .clone()
-                    .filter(|n| !n.is_empty())
-                    .ok_or(KubeError::MissingName { kind: "deployment" })?;
+                let name = dep.metadata.required_name("deployment")?;
                 for i in 0..dep.spec.replicas.unwrap_or(1) {
                     out.push(format!("{name}-pod-{i}"));
                 }

@@ -17,6 +17,16 @@ pub struct ObjectMeta {
     pub annotations: BTreeMap<String, String>,
 }
 
+impl ObjectMeta {
+    /// `metadata.name`, which a `kind` object must have (not empty).
+    pub fn required_name(&self, kind: &'static str) -> Result<String, super::KubeError> {
+        self.name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .ok_or(super::KubeError::MissingName { kind })
+    }
+}
+
 /// `kind: Pod`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

@@ -93,12 +93,7 @@ pub fn plan(docs: &[KubeDocument]) -> Result<Vec<PodPlan>, KubeError> {
     for d in docs {
         match d {
             KubeDocument::Pod(p) => {
-                let name = p
-                    .metadata
-                    .name
-                    .clone()
-                    .filter(|n| !n.is_empty())
-                    .ok_or(KubeError::MissingName { kind: "pod" })?;
+                let name = p.metadata.required_name("pod")?;
                 out.push(plan_pod(
                     &name,
                     &p.metadata,
@@ -107,12 +102,7 @@ pub fn plan(docs: &[KubeDocument]) -> Result<Vec<PodPlan>, KubeError> {
                 )?);
             }
             KubeDocument::Deployment(dep) => {
-                let name = dep
-                    .metadata
-                    .name
-                    .clone()
-                    .filter(|n| !n.is_empty())
-                    .ok_or(KubeError::MissingName { kind: "deployment" })?;
+                let name = dep.metadata.required_name("deployment")?;
                 for i in 0..dep.spec.replicas.unwrap_or(1) {
                     out.push(plan_pod(
                         &format!("{name}-pod-{i}"),

@@ -112,11 +112,7 @@ impl Runtime {
         let mut report = PlayReport::default();
         for d in docs {
             if let KubeDocument::PersistentVolumeClaim(c) = d {
-                let name = c.metadata.name.clone().filter(|n| !n.is_empty()).ok_or(
-                    KubeError::MissingName {
-                        kind: "persistent volume claim",
-                    },
-                )?;
+                let name = c.metadata.required_name("persistent volume claim")?;
                 // An existing volume of that name is used as it is.
                 let v = self.create_volume(crate::VolumeCreateOptions {
                     name: Some(name),
