@@ -16,6 +16,9 @@ use crate::driver::{
 use crate::error::io_err;
 use crate::exec::{ExecOptions, ExecSession};
 
+/// How long pause and resume wait for the runtime to report the new status.
+const PAUSE_SETTLE: Duration = Duration::from_secs(5);
+
 /// How long stop waits for SIGKILL to take effect before giving up.
 const KILL_WAIT: Duration = Duration::from_secs(30);
 
@@ -120,12 +123,39 @@ impl ConmonRuntime {
 
     #[tracing::instrument(skip(self), fields(runtime = self.runtime_name()))]
     fn pause_impl(&self, id: &str) -> Result<(), OciError> {
-        self.run_runtime("pause", id, &[id]).map(|_| ())
+        self.run_runtime("pause", id, &[id])?;
+        self.settle(id, "paused", |s| s == RuntimeStatus::Paused)
+    }
+
+    /// Freezing and thawing are asynchronous on cgroup2 (`cgroup.freeze` is written;
+    /// the kernel reports `frozen 1|0` in `cgroup.events` once every task is stopped or
+    /// running again), and the runtime may return before that, so that `state` still
+    /// shows the old status. Waits, a bounded while, until the runtime reports what
+    /// the verb did: a pause or resume is done when it returns.
+    fn settle(
+        &self,
+        id: &str,
+        what: &str,
+        done: fn(RuntimeStatus) -> bool,
+    ) -> Result<(), OciError> {
+        let deadline = Instant::now() + PAUSE_SETTLE;
+        loop {
+            let st = self.state_impl(id)?;
+            if done(st.status) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                tracing::warn!(id, status = ?st.status, "the runtime does not report the container {what} yet");
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     #[tracing::instrument(skip(self), fields(runtime = self.runtime_name()))]
     fn resume_impl(&self, id: &str) -> Result<(), OciError> {
-        self.run_runtime("resume", id, &[id]).map(|_| ())
+        self.run_runtime("resume", id, &[id])?;
+        self.settle(id, "running", |s| s != RuntimeStatus::Paused)
     }
 
     #[tracing::instrument(skip(self), fields(runtime = self.runtime_name()))]
