@@ -96,6 +96,11 @@ pub struct Lpod {
     pub image: String,
     /// Children spawned through [`Lpod::spawn`] (killed on drop if still running).
     children: Vec<Child>,
+    /// This world's default network's own bridge and subnet (in its lpod.toml): a pod
+    /// or `--network bridge` container without a network never lands on the shared
+    /// `lpod0`/10.89.0.0/24. Deleted on drop, after the containers.
+    default_bridge: Bridge,
+    default_subnet: String,
 }
 
 impl Lpod {
@@ -113,6 +118,8 @@ impl Lpod {
             runroot,
             image: String::new(),
             children: Vec::new(),
+            default_bridge: Bridge::free("lpcli"),
+            default_subnet: free_subnet(&[]),
         }
     }
 
@@ -143,7 +150,15 @@ impl Lpod {
     pub fn config_file(&self) -> PathBuf {
         let p = self.dir.path().join("lpod.toml");
         if !p.exists() {
-            std::fs::write(&p, "default_network_mode = \"none\"\n").unwrap();
+            std::fs::write(
+                &p,
+                format!(
+                    "default_network_mode = \"none\"\ndefault_bridge = \"{}\"\ndefault_subnet = \"{}\"\n",
+                    self.default_bridge.name(),
+                    self.default_subnet
+                ),
+            )
+            .unwrap();
         }
         p
     }
