@@ -230,6 +230,15 @@ pub(crate) struct ImageRecord {
 }
 
 impl ImageRecord {
+    /// The names the image has had (`names` for a record from before that was kept).
+    pub(crate) fn names_history_or_names(&self) -> Vec<String> {
+        if self.names_history.is_empty() {
+            self.names.clone()
+        } else {
+            self.names_history.clone()
+        }
+    }
+
     /// Records a change of `names` in `names_history` (current names, then the older
     /// history, each once), as containers/storage does.
     pub(crate) fn note_names(&mut self) {
@@ -923,11 +932,7 @@ impl Store {
         Ok(Image {
             id: rec.id.clone(),
             names: rec.names.clone(),
-            names_history: if rec.names_history.is_empty() {
-                rec.names.clone()
-            } else {
-                rec.names_history.clone()
-            },
+            names_history: rec.names_history_or_names(),
             digest: rec.digest.clone(),
             digests: rec.all_digests(),
             repo_digests: {
@@ -968,11 +973,7 @@ impl Store {
         Ok(Image {
             id: rec.id.clone(),
             names: rec.names.clone(),
-            names_history: if rec.names_history.is_empty() {
-                rec.names.clone()
-            } else {
-                rec.names_history.clone()
-            },
+            names_history: rec.names_history_or_names(),
             digest: Some(digest.clone()),
             digests: vec![digest.clone()],
             repo_digests: rec

@@ -133,6 +133,25 @@ fn filter_matches(
     })
 }
 
+/// A container as `/containers/json` lists it (also `/system/df`'s entries).
+pub(crate) fn list_entry(s: &libpod_core::ContainerSummary) -> Value {
+    json!({
+        "Id": s.id,
+        "Names": [format!("/{}", s.name)],
+        "Image": s.image,
+        "ImageID": format!("sha256:{}", s.image_id),
+        "Command": s.command.join(" "),
+        "Created": unix_secs(&s.created),
+        "Ports": docker_ports(&s.ports),
+        "Labels": s.labels,
+        "State": docker_state(s.status),
+        "Status": status_text(s),
+        "HostConfig": {"NetworkMode": "default"},
+        "NetworkSettings": {"Networks": {}},
+        "Mounts": [],
+    })
+}
+
 /// `GET /containers/json?all&limit&filters`.
 pub(crate) async fn list(st: &Arc<AppState>, q: &Query) -> ApiResult {
     let all = q.flag("all", false)?;
@@ -162,21 +181,7 @@ pub(crate) async fn list(st: &Arc<AppState>, q: &Query) -> ApiResult {
         if keys.values().any(|m| !m) {
             continue;
         }
-        out.push(json!({
-            "Id": s.id,
-            "Names": [format!("/{}", s.name)],
-            "Image": s.image,
-            "ImageID": format!("sha256:{}", s.image_id),
-            "Command": s.command.join(" "),
-            "Created": unix_secs(&s.created),
-            "Ports": docker_ports(&s.ports),
-            "Labels": s.labels,
-            "State": docker_state(s.status),
-            "Status": status_text(&s),
-            "HostConfig": {"NetworkMode": "default"},
-            "NetworkSettings": {"Networks": {}},
-            "Mounts": [],
-        }));
+        out.push(list_entry(&s));
         if limit.is_some_and(|l| l > 0 && out.len() as i64 >= l) {
             break;
         }

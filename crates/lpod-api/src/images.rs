@@ -16,7 +16,8 @@ fn no_such_image(name: &str) -> ApiError {
     ApiError::NotFound(format!("No such image: {name}"))
 }
 
-fn summary(i: &Image) -> Value {
+/// An image as `/images/json` lists it (also `/system/df`'s entries).
+pub(crate) fn summary(i: &Image) -> Value {
     json!({
         "Id": format!("sha256:{}", i.id),
         "ParentId": "",

@@ -8,7 +8,7 @@ use libpod_config::{ContainerStatus, MountKind};
 use libpod_storage::{Image, StoreError};
 
 use crate::container::ContainerSummary;
-use crate::volume::{users_by_volume, VolumeInfo};
+use crate::volume::VolumeInfo;
 use crate::{Result, Runtime};
 
 /// The disk usage report of a runtime (Podman's `SystemDfReport`, Docker's `/system/df`).
@@ -131,17 +131,7 @@ impl Runtime {
         let images = store.list_images()?;
         let sizes = store.layer_sizes()?;
         let rows = self.synced_rows(&p)?;
-        let mut users = users_by_volume(&p)?;
-        let volumes: Vec<VolumeInfo> = p
-            .state
-            .all_volumes()?
-            .into_iter()
-            .map(|(config, state)| VolumeInfo {
-                users: users.remove(&config.name).unwrap_or_default(),
-                config,
-                state,
-            })
-            .collect();
+        let volumes: Vec<VolumeInfo> = crate::volume::all_volumes(&p)?;
         let mountpoints: BTreeMap<&str, &PathBuf> = volumes
             .iter()
             .map(|v| (v.config.name.as_str(), &v.config.mountpoint))

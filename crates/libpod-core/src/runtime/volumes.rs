@@ -49,17 +49,7 @@ impl Runtime {
     /// Every volume, oldest first, with its users.
     #[tracing::instrument(skip(self))]
     pub fn volumes(&self) -> Result<Vec<VolumeInfo>> {
-        let p = self.inner.parts()?;
-        let mut users = users_by_volume(&p)?;
-        Ok(p.state
-            .all_volumes()?
-            .into_iter()
-            .map(|(config, state)| VolumeInfo {
-                users: users.remove(&config.name).unwrap_or_default(),
-                config,
-                state,
-            })
-            .collect())
+        crate::volume::all_volumes(&*self.inner.parts()?)
     }
 
     /// One volume by exact name ([`VolumeError::NoSuch`]).

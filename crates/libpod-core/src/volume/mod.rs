@@ -64,6 +64,20 @@ pub(crate) fn vol_err(e: libpod_state::StateError) -> Error {
     }
 }
 
+/// Every volume, oldest first, with its users (`volume ls`, `system df`).
+pub(crate) fn all_volumes(p: &Parts) -> Result<Vec<VolumeInfo>> {
+    let mut users = users_by_volume(p)?;
+    Ok(p.state
+        .all_volumes()?
+        .into_iter()
+        .map(|(config, state)| VolumeInfo {
+            users: users.remove(&config.name).unwrap_or_default(),
+            config,
+            state,
+        })
+        .collect())
+}
+
 /// Volume name → ids of the containers whose config names it.
 pub(crate) fn users_by_volume(p: &Parts) -> Result<BTreeMap<String, Vec<String>>> {
     let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();

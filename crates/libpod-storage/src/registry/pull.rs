@@ -158,6 +158,22 @@ fn read_manifest(bytes: &[u8], want: &Platform, full: &str) -> Result<ManifestSt
     Ok(ManifestStep::Image(m))
 }
 
+/// Downloads the config blob `cdesc` names and checks it against its digest and size.
+fn fetch_config(conn: &Conn, r: &Reference, cdesc: &Desc, full: &str) -> Result<Vec<u8>> {
+    let od = OciDescriptor {
+        media_type: cdesc.media_type.clone(),
+        digest: cdesc.digest.clone(),
+        size: cdesc.size as i64,
+        ..Default::default()
+    };
+    let mut v: Vec<u8> = Vec::new();
+    conn.rt
+        .block_on(conn.client.pull_blob(r, &od, &mut v))
+        .map_err(|e| map_err(&conn.registry, full, e))?;
+    check_blob(&cdesc.digest, Some(cdesc.size), &v)?;
+    Ok(v)
+}
+
 /// The layer ids an image config's `rootfs.diff_ids` give, checked against the number of
 /// layers its manifest lists.
 fn read_config_layers(
@@ -444,21 +460,7 @@ impl Store {
             reference: full.clone(),
             manifest_digest: manifest_digest.clone(),
         });
-        // Config.
-        let config = {
-            let od = OciDescriptor {
-                media_type: cdesc.media_type.clone(),
-                digest: cdesc.digest.clone(),
-                size: cdesc.size as i64,
-                ..Default::default()
-            };
-            let mut v: Vec<u8> = Vec::new();
-            conn.rt
-                .block_on(conn.client.pull_blob(&r, &od, &mut v))
-                .map_err(|e| map_err(&registry, &full, e))?;
-            check_blob(&cdesc.digest, Some(cdesc.size), &v)?;
-            v
-        };
+        let config = fetch_config(&conn, &r, &cdesc, &full)?;
         progress(ProgressEvent::ConfigDone);
         let ids = read_config_layers(&config, &cdesc.digest, m.layers.len(), &full)?;
         let have: Vec<String> = self.layers()?.into_iter().map(|(id, _)| id).collect();
@@ -616,26 +618,15 @@ pub fn remote_manifest_entries(
         if all {
             return Ok(entries);
         }
-        let available: Vec<String> = entries
-            .iter()
-            .map(|e| format!("{}/{}", e.platform.os, e.platform.architecture))
-            .collect();
-        return entries
+        // The entry a pull of `want` would take (same matching, same error).
+        let ManifestStep::Index(pick) = read_manifest(&bytes, &want, &full)? else {
+            return Err(bad("an index without manifests".into()));
+        };
+        return Ok(entries
             .into_iter()
-            .find(|e| {
-                e.platform.os == want.os
-                    && e.platform.architecture == want.arch
-                    && want
-                        .variant
-                        .as_ref()
-                        .is_none_or(|v| &e.platform.variant == v)
-            })
-            .map(|e| vec![e])
-            .ok_or_else(|| RegistryError::NoMatchingPlatform {
-                reference: full.clone(),
-                platform: want.to_string(),
-                available,
-            });
+            .filter(|e| e.digest == pick.digest)
+            .take(1)
+            .collect());
     }
     let ManifestStep::Image(m) = read_manifest(&bytes, &Platform::host(), &full)? else {
         return Err(bad("nested manifest list".into()));
@@ -643,17 +634,7 @@ pub fn remote_manifest_entries(
     let cdesc = m
         .config
         .ok_or_else(|| bad(format!("no config in {}", m.media_type)))?;
-    let od = OciDescriptor {
-        media_type: cdesc.media_type.clone(),
-        digest: cdesc.digest.clone(),
-        size: cdesc.size as i64,
-        ..Default::default()
-    };
-    let mut config: Vec<u8> = Vec::new();
-    conn.rt
-        .block_on(conn.client.pull_blob(&r, &od, &mut config))
-        .map_err(|e| map_err(&registry, &full, e))?;
-    check_blob(&cdesc.digest, Some(cdesc.size), &config)?;
+    let config = fetch_config(&conn, &r, &cdesc, &full)?;
     let cp: ConfigPlatform = serde_json::from_slice(&config)
         .map_err(|e| bad(format!("config {}: {e}", cdesc.digest)))?;
     Ok(vec![ManifestEntry {
