@@ -232,6 +232,12 @@ fn members_share_dev_shm_hosts_and_pod_top_sees_them() {
     ]);
     assert!(hosts.contains("127.0.0.1\tc1\n"), "{hosts}");
     assert!(hosts.contains("\tshm shm-infra\n"), "{hosts}");
+    // c1's line goes when its exit is cleaned up, which conmon's exit command does
+    // after `run` returned (as in Podman): wait for that, then it must be gone.
+    l.wait_for("c1's hosts line to go after its cleanup", || {
+        let now = l.ok(&["exec", "sleeper", "cat", "/etc/hosts"]);
+        (!now.contains("\tc1\n")).then_some(())
+    });
     let hosts2 = l.ok(&[
         "run",
         "--pod",
