@@ -52,6 +52,10 @@ pub enum HealthError {
     /// `--health-retries 0`.
     #[error("healthcheck-retries must be greater than 0")]
     ZeroRetries,
+    /// `--health-on-failure` other than `none` for a container with no healthcheck
+    /// (neither `--health-cmd` nor the image's).
+    #[error("cannot set on-failure action to {0} without a health check")]
+    OnFailureWithoutCheck(String),
     /// An unknown `--health-on-failure` action.
     #[error("invalid healthcheck on-failure action {0:?}: expected none, kill, restart or stop")]
     BadOnFailure(String),

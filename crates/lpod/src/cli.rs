@@ -292,9 +292,16 @@ pub struct DiffArgs {
     /// `json` for `{"changed":[...],"added":[...],"deleted":[...]}`.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+    /// The most recently created container.
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// The container or image.
-    #[arg(value_name = "CONTAINER|IMAGE")]
-    pub target: String,
+    #[arg(
+        required_unless_present = "latest",
+        conflicts_with = "latest",
+        value_name = "CONTAINER|IMAGE"
+    )]
+    pub target: Option<String>,
 }
 
 /// `export` and `container export`.
@@ -1001,9 +1008,13 @@ pub struct CreateFlags {
     /// Name the container.
     #[arg(long)]
     pub name: Option<String>,
-    /// Hostname of the container (its short id by default).
-    #[arg(long, value_name = "NAME")]
+    /// Hostname of the container (its short id by default). `-h` is this flag, as
+    /// in Podman (`--help` prints the help).
+    #[arg(short = 'h', long, value_name = "NAME")]
     pub hostname: Option<String>,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
     /// DNS server for /etc/resolv.conf.
     #[arg(long = "dns", value_name = "IP")]
     pub dns: Vec<String>,
@@ -1258,6 +1269,7 @@ pub struct CreateFlags {
 
 /// `lpod run`.
 #[derive(Debug, Clone, Args)]
+#[command(disable_help_flag = true)]
 pub struct RunArgs {
     /// Run in the background and print the container's id.
     #[arg(short = 'd', long)]
@@ -1280,6 +1292,7 @@ pub struct RunArgs {
 
 /// `lpod create`.
 #[derive(Debug, Clone, Args)]
+#[command(disable_help_flag = true)]
 pub struct CreateArgs {
     /// Container options.
     #[command(flatten)]

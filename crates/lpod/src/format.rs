@@ -119,6 +119,20 @@ pub fn ago(t: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>)
     format!("{} ago", human_duration(d))
 }
 
+/// A moment as Go's `time.Time` prints itself in a template (`2022-06-15 00:00:00 +0000
+/// UTC`; a fraction of a second only when there is one, without trailing zeros).
+pub fn go_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike as _;
+    let mut frac = format!(".{:09}", t.nanosecond() % 1_000_000_000);
+    while frac.ends_with('0') {
+        frac.pop();
+    }
+    if frac == "." {
+        frac.clear();
+    }
+    format!("{}{frac} +0000 UTC", t.format("%Y-%m-%d %H:%M:%S"))
+}
+
 /// Size with 3 significant digits and decimal units, as `podman images` prints ("1.46 MB").
 pub fn human_size(bytes: u64) -> String {
     let (text, unit) = significant(bytes, 3);
@@ -916,6 +930,15 @@ fn go_pad(a: &[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn go_time_prints_as_go_does() {
+        use chrono::TimeZone as _;
+        let t = chrono::Utc.with_ymd_and_hms(2022, 6, 15, 0, 0, 0).unwrap();
+        assert_eq!(super::go_time(t), "2022-06-15 00:00:00 +0000 UTC");
+        let t = t + chrono::Duration::milliseconds(250);
+        assert_eq!(super::go_time(t), "2022-06-15 00:00:00.25 +0000 UTC");
+    }
+
     use super::*;
     use serde_json::json;
 

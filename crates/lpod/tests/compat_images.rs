@@ -347,6 +347,20 @@ fn images_rows_sort_filter_and_table_format() {
             "zzzzzzzzzz.yyyyyyyyy/xxxxxxxxx", "tagtagtagtagtag"
         )
     );
+    // CreatedAt is a Go time.Time in Podman's template data: printed as Go prints it.
+    let out = l.ok(&[
+        "images",
+        "--format",
+        "{{.CreatedSince}}--{{.CreatedAt}}",
+        &l.image,
+    ]);
+    let (since, at) = out.trim().split_once("--").expect("two fields");
+    assert!(since.ends_with(" ago"), "{out}");
+    assert!(
+        at.ends_with(" +0000 UTC")
+            && chrono::NaiveDateTime::parse_from_str(&at[..19], "%Y-%m-%d %H:%M:%S").is_ok(),
+        "{out}"
+    );
     // -n drops the header; IMAGE limits the rows to that name; upper and Labels work.
     let n = l.ok(&["images", "-n", "--format", "table {{.Repository}}"]);
     assert_eq!(n.lines().count(), 3, "{n}");

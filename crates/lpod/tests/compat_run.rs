@@ -1011,3 +1011,22 @@ fn run_and_create_take_a_docker_archive_as_the_image() {
     assert_eq!(out.code, 125, "{out:?}");
     assert!(l.ps_all().is_empty());
 }
+
+#[test]
+fn run_dash_h_is_the_hostname_as_in_podman() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    // 300-cli-parsing: `-h` of run and create is --hostname, so alone it lacks a value.
+    let o = l.run(&["run", "-h"]);
+    assert_eq!(o.code, 125, "{o:?}");
+    assert!(
+        o.stderr.contains("a value is required for '--hostname"),
+        "{o:?}"
+    );
+    let out = l.ok(&["run", "--rm", "-h", "dash-h.example", &l.image, "hostname"]);
+    assert_eq!(out.trim(), "dash-h.example");
+    // --help still prints the help, and names -h.
+    let help = l.ok(&["create", "--help"]);
+    assert!(help.contains("-h, --hostname"), "{help}");
+}

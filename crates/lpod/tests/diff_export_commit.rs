@@ -34,6 +34,8 @@ fn diff_lists_added_changed_deleted() {
         .as_array()
         .unwrap()
         .contains(&"/etc/group".into()));
+    // -l: the latest container (d1, the only one).
+    assert_eq!(l.ok(&["diff", "-l"]), out);
     // An unknown container or image is an error naming it.
     let o = l.run(&["diff", "nonesuch"]);
     o.assert_error(125, "diff of nothing");

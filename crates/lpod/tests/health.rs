@@ -206,6 +206,14 @@ fn healthcheck_run_exit_codes_and_errors() {
     ]);
     out.assert_error(125, "bad action");
     assert!(out.stderr.contains("reboot"), "{out:?}");
+    // An action needs a healthcheck (the test image has none), in Podman's words.
+    let out = l.run(&["create", "--health-on-failure=kill", &l.image]);
+    out.assert_error(125, "on-failure without a healthcheck");
+    assert!(
+        out.stderr
+            .contains("Error: cannot set on-failure action to kill without a health check"),
+        "{out:?}"
+    );
     let out = l.run(&[
         "create",
         "--health-cmd",

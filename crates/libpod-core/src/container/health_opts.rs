@@ -92,7 +92,14 @@ pub(crate) fn resolve(
         }
         (Some(t), None) => HealthConfig::new(t.clone()),
         (None, Some(c)) => c,
-        (None, None) => return Ok(None),
+        (None, None) => {
+            return match opts.on_failure {
+                Some(a) if a != HealthOnFailure::None => {
+                    Err(HealthError::OnFailureWithoutCheck(a.as_str().to_string()))
+                }
+                _ => Ok(None),
+            };
+        }
     };
     if c.is_disabled() {
         return Ok(None);
@@ -155,6 +162,20 @@ mod tests {
         };
         assert_eq!(resolve(Some(&img), &o).unwrap(), None);
         assert_eq!(resolve(None, &HealthOptions::default()).unwrap(), None);
+        // An on-failure action needs a healthcheck (Podman's words); `none` does not.
+        let kill = HealthOptions {
+            on_failure: Some(HealthOnFailure::Kill),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve(None, &kill).unwrap_err().to_string(),
+            "cannot set on-failure action to kill without a health check"
+        );
+        let none = HealthOptions {
+            on_failure: Some(HealthOnFailure::None),
+            ..Default::default()
+        };
+        assert_eq!(resolve(None, &none).unwrap(), None);
     }
 
     #[test]

@@ -20,9 +20,13 @@ pub fn cp(rt: &Runtime, a: &CpArgs) -> CmdResult {
     Ok(0)
 }
 
-/// `lpod diff [--format json] CONTAINER|IMAGE`: `C /etc` lines, or Podman's JSON.
+/// `lpod diff [--format json] CONTAINER|IMAGE` (or `-l`, the latest container): `C /etc` lines, or Podman's JSON.
 pub fn diff(rt: &Runtime, a: &DiffArgs) -> CmdResult {
-    let changes = rt.diff(&a.target)?;
+    let target = match &a.target {
+        Some(t) => t.clone(),
+        None => super::container::latest(rt)?,
+    };
+    let changes = rt.diff(&target)?;
     match a.format.as_deref() {
         None | Some("") => {
             for c in &changes {

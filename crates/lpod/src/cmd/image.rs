@@ -229,7 +229,8 @@ fn row_json(r: &Row<'_>, no_trunc: bool, now: DateTime<Utc>) -> Value {
         "VirtualSize": format::human_size(img.size),
         "SharedSize": format::human_size(0),
         "Created": created(img).map(|c| format::ago(c, now)).unwrap_or_default(),
-        "CreatedAt": img.created,
+        // A time.Time in Podman's template data: Go's own print of it.
+        "CreatedAt": created(img).map(format::go_time).unwrap_or_default(),
         "CreatedSince": created(img).map(|c| format::ago(c, now)).unwrap_or_default(),
         "CreatedTime": img.created,
         "Digest": img.digest.clone().unwrap_or_default(),
