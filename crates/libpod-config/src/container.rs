@@ -102,6 +102,18 @@ pub enum NamespaceMode {
     Pod,
     /// The namespace of another container (by id).
     Container(String),
+    /// IPC only (`--ipc=private`): a new namespace others may not join. (The default,
+    /// [`NamespaceMode::Private`], is Podman's `shareable`.)
+    Unshareable,
+    /// IPC only (`--ipc=none`): a new namespace, no `/dev/shm`, and none may join it.
+    NoShm,
+}
+
+impl NamespaceMode {
+    /// Whether other containers may join this IPC namespace (`--ipc=container:`).
+    pub fn ipc_shareable(&self) -> bool {
+        !matches!(self, NamespaceMode::Unshareable | NamespaceMode::NoShm)
+    }
 }
 
 /// The namespaces of a container.

@@ -76,6 +76,10 @@ pub enum Error {
     /// Two different mounts on one container path (Podman's wording).
     #[error("{}: duplicate mount destination", .0.display())]
     DuplicateMountDestination(std::path::PathBuf),
+    /// `--ipc=container:NAME` of a container whose IPC namespace is private
+    /// (`--ipc=private` or `none`), in Podman's words.
+    #[error("joining the IPC namespace of container {0} is not allowed: non-shareable IPC (hint: use IpcMode:shareable for the donor container)")]
+    IpcNotShareable(String),
     /// An invalid argument or option value.
     #[error("invalid {what}: {value}")]
     InvalidArgument {

@@ -406,6 +406,10 @@ pub struct SpecInput {
     /// (`net.ipv4.ping_group_range` -> `0 0`, ...).
     #[serde(default)]
     pub sysctls: HashMap<String, String>,
+    /// No `/dev/shm` in the container (`--ipc=none`: an IPC namespace of its own and
+    /// no shared-memory filesystem).
+    #[serde(default)]
+    pub no_shm: bool,
 }
 
 impl SpecInput {
@@ -435,6 +439,7 @@ impl SpecInput {
             gid_mappings: Vec::new(),
             sysctls: HashMap::new(),
             blkio_throttles: Vec::new(),
+            no_shm: false,
         }
     }
 
@@ -628,13 +633,15 @@ impl SpecInput {
                 "mqueue",
                 &["nosuid", "noexec", "nodev"],
             )?,
-            m(
+        ];
+        if !self.no_shm {
+            out.push(m(
                 "/dev/shm",
                 "tmpfs",
                 "shm",
                 &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
-            )?,
-        ];
+            )?);
+        }
         // A fresh sysfs shows the container's own network devices (/sys/class/net), so
         // mount one wherever the runtime may: the runtime joins the network namespace
         // before it mounts, and mounting sysfs needs CAP_SYS_ADMIN over the user
@@ -1150,6 +1157,22 @@ mod tests {
             .find(|m| m.destination() == Path::new("/sys"))
             .unwrap();
         sys.typ().clone().unwrap()
+    }
+
+    #[test]
+    fn no_shm_leaves_out_the_shm_tmpfs() {
+        let shm = |input: &SpecInput| {
+            let spec = input.to_spec().unwrap();
+            spec.mounts()
+                .as_ref()
+                .unwrap()
+                .iter()
+                .any(|m| m.destination() == Path::new("/dev/shm"))
+        };
+        let mut input = SpecInput::new("/tmp/rootfs", vec!["/bin/true".into()]);
+        assert!(shm(&input));
+        input.no_shm = true;
+        assert!(!shm(&input));
     }
 
     #[test]

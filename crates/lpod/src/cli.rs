@@ -1063,7 +1063,8 @@ pub struct CreateFlags {
     /// PID namespace: host, private or container:NAME.
     #[arg(long = "pid", value_name = "MODE")]
     pub pid_ns: Option<String>,
-    /// IPC namespace: host, private, shareable or container:NAME.
+    /// IPC namespace: shareable (the default: others may join it), private (they may
+    /// not), none (no /dev/shm), host or container:NAME.
     #[arg(long = "ipc", value_name = "MODE")]
     pub ipc_ns: Option<String>,
     /// UTS namespace: host, private or container:NAME.

@@ -419,6 +419,43 @@ fn pid_ipc_uts_modes_host_private_and_container() {
     assert_eq!(lines.len(), 4, "{out}");
     assert_eq!(lines[..3].join("\n"), a.trim(), "{out}");
     assert_eq!(lines[3], "1", "{out}");
+    // --ipc private: a namespace of its own that others may not join (190-run-ipcns);
+    // none: one of its own without /dev/shm, and not joinable either.
+    let host_ipc = std::fs::read_link("/proc/self/ns/ipc").expect("host ipc ns");
+    l.ok(&[
+        "run", "-d", "--ipc", "private", "--name", "ipcp", &img, "sleep", "600",
+    ]);
+    assert_eq!(l.inspect("ipcp", "{{.HostConfig.IpcMode}}"), "private");
+    let o = l.run(&["run", "--rm", "--ipc", "container:ipcp", &img, "true"]);
+    o.assert_error(125, "joining a private IPC namespace");
+    assert!(
+        o.stderr.contains("ipcp is not allowed: non-shareable IPC (hint: use IpcMode:shareable for the donor container)"),
+        "{o:?}"
+    );
+    let out = l.ok(&[
+        "run",
+        "--rm",
+        "--ipc",
+        "none",
+        &img,
+        "readlink",
+        "/proc/self/ns/ipc",
+    ]);
+    assert_ne!(out.trim(), host_ipc.to_string_lossy(), "{out}");
+    let o = l.run(&["run", "--rm", "--ipc", "none", &img, "ls", "/dev/shm"]);
+    assert_eq!(o.code, 1, "{o:?}");
+    assert!(
+        o.stdout.contains("/dev/shm: No such file or directory")
+            || o.stderr.contains("/dev/shm: No such file or directory"),
+        "{o:?}"
+    );
+    l.ok(&[
+        "create", "--ipc", "none", "--name", "ipcn", &img, "sleep", "600",
+    ]);
+    assert_eq!(l.inspect("ipcn", "{{.HostConfig.IpcMode}}"), "none");
+    let o = l.run(&["create", "--ipc", "container:ipcn", &img, "true"]);
+    o.assert_error(125, "joining an IPC namespace without /dev/shm");
+    l.ok(&["rm", "-f", "-t", "0", "ipcp", "ipcn"]);
     // A dependency that is not running is started first; it cannot be removed while
     // its dependent exists.
     l.ok(&["create", "--name", "dep", &img, "sleep", "600"]);

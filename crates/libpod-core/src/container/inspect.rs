@@ -263,7 +263,10 @@ pub struct InspectHostConfig {
 /// A namespace mode as `podman inspect` spells it.
 fn ns_mode_text(m: &libpod_config::NamespaceMode) -> String {
     match m {
-        libpod_config::NamespaceMode::Private => "private".into(),
+        libpod_config::NamespaceMode::Private | libpod_config::NamespaceMode::Unshareable => {
+            "private".into()
+        }
+        libpod_config::NamespaceMode::NoShm => "none".into(),
         libpod_config::NamespaceMode::Host => "host".into(),
         libpod_config::NamespaceMode::Pod => "pod".into(),
         libpod_config::NamespaceMode::Container(id) => format!("container:{id}"),

@@ -1,6 +1,8 @@
 //! `--pid`, `--ipc` and `--uts` (Podman's namespace modes): `private` (the default, a
 //! new namespace), `host` (the host's), `container:NAME|ID` (another container's: a
-//! dependency, started first). At create the modes are parsed and the containers
+//! dependency, started first). IPC has two more, as Podman: the default is
+//! `shareable` (others may join it), `private` may not be joined, and `none` is a
+//! namespace of its own without `/dev/shm`. At create the modes are parsed and the containers
 //! resolved to ids; at init the OCI spec joins the namespaces. `--cgroupns` (host or
 //! private, in the run settings) is applied here too.
 
@@ -18,17 +20,29 @@ use crate::{Error, Result};
 /// resolved to its id. `shareable` (ipc) is a private namespace others may join.
 fn mode(p: &Parts, kind: &'static str, value: &str) -> Result<NamespaceMode> {
     match value {
+        "private" if kind == "ipc" => Ok(NamespaceMode::Unshareable),
+        "none" if kind == "ipc" => Ok(NamespaceMode::NoShm),
         "private" | "" => Ok(NamespaceMode::Private),
         "shareable" if kind == "ipc" => Ok(NamespaceMode::Private),
         "host" => Ok(NamespaceMode::Host),
         other => match other.strip_prefix("container:") {
-            Some(q) if !q.is_empty() => Ok(NamespaceMode::Container(
-                crate::deps::resolve_dependency(p, q)?,
-            )),
+            Some(q) if !q.is_empty() => {
+                let id = crate::deps::resolve_dependency(p, q)?;
+                if kind == "ipc" {
+                    let (cfg, _) = p
+                        .state
+                        .container(&id)
+                        .map_err(|e| crate::context::ctr_err(e, q))?;
+                    if !cfg.namespaces.ipc.ipc_shareable() {
+                        return Err(Error::IpcNotShareable(q.to_string()));
+                    }
+                }
+                Ok(NamespaceMode::Container(id))
+            }
             _ => Err(Error::InvalidArgument {
                 what: match kind {
                     "pid" => "--pid mode (host, private or container:NAME)",
-                    "ipc" => "--ipc mode (host, private, shareable or container:NAME)",
+                    "ipc" => "--ipc mode (host, private, shareable, none or container:NAME)",
                     _ => "--uts mode (host, private or container:NAME)",
                 },
                 value: other.to_string(),
@@ -89,7 +103,11 @@ pub(crate) fn apply_spec(l: &Locked<'_>, input: &mut SpecInput) -> Result<()> {
         let n = match m {
             NamespaceMode::Host => Namespace::Host,
             NamespaceMode::Container(dep) => join_of(l, dep, kind)?,
-            NamespaceMode::Private | NamespaceMode::Pod => continue,
+            NamespaceMode::NoShm => {
+                input.no_shm = true;
+                continue;
+            }
+            NamespaceMode::Private | NamespaceMode::Unshareable | NamespaceMode::Pod => continue,
         };
         match kind {
             "pid" => input.namespaces.pid = n,

@@ -144,7 +144,8 @@ pub struct CreateOptions {
     /// `--pid`: `host`, `private` or `container:NAME|ID` (`None`: private, or the pod's).
     #[serde(default)]
     pub pid_ns: Option<String>,
-    /// `--ipc`: `host`, `private`, `shareable` or `container:NAME|ID`.
+    /// `--ipc`: `shareable` (the default), `private` (not joinable), `none` (no
+    /// `/dev/shm`), `host` or `container:NAME|ID`.
     #[serde(default)]
     pub ipc_ns: Option<String>,
     /// `--uts`: `host`, `private` or `container:NAME|ID`.
