@@ -836,15 +836,118 @@ fn build_runs_steps_commits_them_and_names_what_it_refuses() {
     // An instruction lpod does not build: named with its line, nothing runs.
     std::fs::write(
         ctx.join("Containerfile"),
-        format!("FROM {}\nCOPY a /a\n", l.image),
+        format!("FROM {}\nARG a=1\n", l.image),
     )
     .unwrap();
     let before = l.ok(&["images", "-q"]);
     let out = l.run(&["build", ctx.to_str().unwrap()]);
     assert_eq!(out.code, 125, "{out:?}");
     assert!(
-        out.stderr.contains("line 2: COPY is not supported"),
+        out.stderr.contains("line 2: ARG is not supported"),
         "{out:?}"
     );
     assert_eq!(l.ok(&["images", "-q"]), before);
+}
+
+/// COPY and ADD (125-import, 220-healthcheck and 700-play build with them): files,
+/// directories' contents, wildcards, a directory the image has, missing directories
+/// made, relative to WORKDIR, --chown, ADD unpacking a tar; a source outside the
+/// context (`..`, a symlink) is refused and builds nothing; a Containerfile on stdin has
+/// no context for COPY.
+#[test]
+fn build_copy_and_add_take_files_from_the_context_only() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    let ctx = l.dir().join("copyctx");
+    std::fs::create_dir_all(ctx.join("tree/sub")).unwrap();
+    std::fs::write(ctx.join("one.txt"), "one\n").unwrap();
+    std::fs::write(ctx.join("two.txt"), "two\n").unwrap();
+    std::fs::write(ctx.join("tree/top"), "top\n").unwrap();
+    std::fs::write(ctx.join("tree/sub/deep"), "deep\n").unwrap();
+    std::os::unix::fs::symlink("top", ctx.join("tree/toplink")).unwrap();
+    let script = ctx.join("run.sh");
+    std::fs::write(&script, "#!/bin/sh\necho ran\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // A tar for ADD to unpack.
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(4);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "fromtar/file", &b"tar\n"[..])
+        .unwrap();
+    std::fs::write(ctx.join("a.tar"), b.into_inner().unwrap()).unwrap();
+    std::fs::write(
+        ctx.join("Containerfile"),
+        format!(
+            "FROM {}\nCOPY one.txt /tmp\nCOPY *.txt /multi/\nCOPY tree /made/tree\nWORKDIR /work\nCOPY [\"run.sh\", \"rel/\"]\nCOPY --chown=12:34 one.txt /owned\nADD a.tar /unpacked/\nADD two.txt /added-file\n",
+            l.image
+        ),
+    )
+    .unwrap();
+    let out = l.run(&["build", "-t", "copied", ctx.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("STEP 2/9: COPY one.txt /tmp"),
+        "{out:?}"
+    );
+    let got = l.ok(&[
+        "run",
+        "--rm",
+        "copied",
+        "sh",
+        "-c",
+        "cat /tmp/one.txt /multi/one.txt /multi/two.txt /made/tree/top /made/tree/sub/deep; \
+         readlink /made/tree/toplink; /work/rel/run.sh; stat -c '%u:%g %a' /owned /tmp/one.txt; \
+         cat /unpacked/fromtar/file /added-file; ls -d /made/tree/tree 2>&1 || true",
+    ]);
+    assert_eq!(
+        got,
+        "one\none\ntwo\ntop\ndeep\ntop\nran\n12:34 644\n0:0 644\ntar\ntwo\nls: /made/tree/tree: No such file or directory\n"
+    );
+    assert_eq!(l.ok(&["ps", "-aq"]).trim(), "");
+
+    // Outside the context: refused by line, nothing built.
+    let outside = l.dir().join("outside-secret");
+    std::fs::write(&outside, "secret").unwrap();
+    std::os::unix::fs::symlink(&outside, ctx.join("escape")).unwrap();
+    let before = l.ok(&["images", "-q"]);
+    for src in ["../outside-secret", "escape"] {
+        std::fs::write(
+            ctx.join("Containerfile"),
+            format!("FROM {}\nCOPY {src} /x\n", l.image),
+        )
+        .unwrap();
+        let out = l.run(&["build", ctx.to_str().unwrap()]);
+        assert_eq!(out.code, 125, "{out:?}");
+        assert!(
+            out.stderr
+                .contains(&format!("line 2: \"{src}\" is outside the build context")),
+            "{out:?}"
+        );
+    }
+    // A missing source is named.
+    std::fs::write(
+        ctx.join("Containerfile"),
+        format!("FROM {}\nCOPY nonesuch /x\n", l.image),
+    )
+    .unwrap();
+    let out = l.run(&["build", ctx.to_str().unwrap()]);
+    assert!(
+        out.code == 125 && out.stderr.contains("line 2: source \"nonesuch\""),
+        "{out:?}"
+    );
+    assert_eq!(l.ok(&["images", "-q"]), before);
+    assert_eq!(l.ok(&["ps", "-aq"]).trim(), "");
+    // From stdin there is no context.
+    let file = l.dir().join("copy.Containerfile");
+    std::fs::write(&file, format!("FROM {}\nCOPY one.txt /x\n", l.image)).unwrap();
+    let mut c = l.cmd(&["build", "-"]);
+    c.stdin(std::fs::File::open(&file).unwrap());
+    let out = run_bounded(c, &["build", "-"]);
+    assert!(
+        out.code == 125 && out.stderr.contains("line 2: COPY needs a build context"),
+        "{out:?}"
+    );
 }

@@ -14,7 +14,7 @@ pub enum BuildError {
         instruction: String,
     },
     /// An instruction lpod does not build.
-    #[error("Containerfile line {line}: {instruction} is not supported by lpod build (FROM, RUN, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, CMD and ENTRYPOINT are)")]
+    #[error("Containerfile line {line}: {instruction} is not supported by lpod build (FROM, RUN, COPY, ADD, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, CMD and ENTRYPOINT are)")]
     Unsupported {
         /// The line.
         line: usize,
@@ -40,6 +40,44 @@ pub enum BuildError {
         command: String,
         /// Its exit code.
         code: i32,
+    },
+    /// `COPY`/`ADD` in a build without a context directory (a Containerfile on stdin).
+    #[error("Containerfile line {line}: {instruction} needs a build context directory (the Containerfile came from stdin)")]
+    NoContext {
+        /// The line.
+        line: usize,
+        /// COPY or ADD.
+        instruction: String,
+    },
+    /// A `COPY`/`ADD` source outside the build context (through `..` or a symlink).
+    #[error("Containerfile line {line}: {path:?} is outside the build context")]
+    OutsideContext {
+        /// The line.
+        line: usize,
+        /// The source as written.
+        path: String,
+    },
+    /// A `COPY`/`ADD` source that cannot be read (missing, unreadable, no wildcard match).
+    #[error("Containerfile line {line}: source {path:?} in the build context: {source}")]
+    Source {
+        /// The line.
+        line: usize,
+        /// The source as written.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A `COPY`/`ADD` destination below something in the image that is not a directory.
+    #[error(
+        "Containerfile line {line}: destination {path}: {what} in the image is not a directory"
+    )]
+    DestNotDir {
+        /// The line.
+        line: usize,
+        /// The destination.
+        path: String,
+        /// The path that is not a directory.
+        what: String,
     },
     /// The file has no instruction at all.
     #[error("Containerfile has no instructions")]

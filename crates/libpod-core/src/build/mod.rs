@@ -1,19 +1,24 @@
-//! `build`: images from a Containerfile, with the instructions that need no build context.
+//! `build`: images from a Containerfile.
 //!
 //! Each `RUN` runs in a container of the image so far (the runtime's default network,
 //! the image's entrypoint cleared, output to the caller) and is committed as a new image
 //! layer, with the configuration instructions (`ENV`, `WORKDIR`, `USER`, `LABEL`,
 //! `EXPOSE`, `CMD`, `ENTRYPOINT`) read since the previous step, so a later `RUN` sees them.
+//! `COPY` and `ADD` put files of the build context into a container of the image so far
+//! and commit it as a layer (see [`copy`] for the rules).
 //! Intermediate images stay as unnamed images, as Podman's layer cache keeps them.
-//! Instructions that read the build context (`COPY`, `ADD`), `ARG` and multi-stage
-//! builds are refused with [`BuildError::Unsupported`], naming the line.
+//! `ARG`, `COPY --from` and multi-stage builds are refused with
+//! [`BuildError::Unsupported`], naming the line.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use crate::{CreateOptions, Result, Runtime, Streams};
 
+pub mod copy;
 pub mod error;
 
+pub use copy::CopyInstruction;
 pub use error::BuildError;
 
 /// One instruction of a Containerfile.
@@ -30,6 +35,13 @@ pub enum Instruction {
     },
     /// A configuration instruction, in the form `commit --change` takes.
     Change(String),
+    /// `COPY` or `ADD`.
+    Copy {
+        /// What to copy where.
+        ins: CopyInstruction,
+        /// The instruction's arguments as written (for messages and history).
+        text: String,
+    },
 }
 
 /// Parses a Containerfile: comments and blank lines dropped, `\` continuations joined;
@@ -74,6 +86,7 @@ fn keyword_of(ins: &Instruction) -> String {
     match ins {
         Instruction::From(_) => "FROM".into(),
         Instruction::Run { .. } => "RUN".into(),
+        Instruction::Copy { ins, .. } => (if ins.add { "ADD" } else { "COPY" }).into(),
         Instruction::Change(c) => c
             .split_whitespace()
             .next()
@@ -121,6 +134,10 @@ fn instruction(line: usize, text: &str) -> std::result::Result<Instruction, Buil
                 text: arg.to_string(),
             })
         }
+        "COPY" | "ADD" => Ok(Instruction::Copy {
+            ins: copy::parse(line, &kw, arg, invalid)?,
+            text: arg.to_string(),
+        }),
         "ENV" | "WORKDIR" | "USER" | "LABEL" | "EXPOSE" | "VOLUME" | "CMD" | "ENTRYPOINT" => {
             if arg.is_empty() {
                 return Err(invalid());
@@ -137,6 +154,22 @@ fn instruction(line: usize, text: &str) -> std::result::Result<Instruction, Buil
     }
 }
 
+/// What one committed build step does in its container.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    /// Nothing: a commit of configuration changes alone.
+    Nothing,
+    /// `RUN`: (line, argv, text).
+    Run(usize, &'a Vec<String>, &'a String),
+    /// `COPY`/`ADD`: (line, instruction, text, context).
+    Copy(
+        usize,
+        &'a CopyInstruction,
+        &'a String,
+        Option<&'a std::path::Path>,
+    ),
+}
+
 /// What [`Runtime::build`] builds.
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -146,6 +179,9 @@ pub struct BuildOptions {
     pub tags: Vec<String>,
     /// Print no step lines (the RUN commands' own output still shows).
     pub quiet: bool,
+    /// The build context, where `COPY` and `ADD` find their sources (`None`: a
+    /// Containerfile from stdin, without one).
+    pub context: Option<PathBuf>,
 }
 
 impl Runtime {
@@ -182,14 +218,21 @@ impl Runtime {
                 }
                 Instruction::Run { argv, text } => {
                     step_line(n + 1, format!("RUN {text}"));
-                    image = self.build_step(&image, Some((*line, argv, text)), &changes)?;
+                    image = self.build_step(&image, Step::Run(*line, argv, text), &changes)?;
+                    changes.clear();
+                    committed_since_changes = true;
+                }
+                Instruction::Copy { ins, text } => {
+                    step_line(n + 1, format!("{} {text}", keyword_of(&steps[n].1)));
+                    let step = Step::Copy(*line, ins, text, opts.context.as_deref());
+                    image = self.build_step(&image, step, &changes)?;
                     changes.clear();
                     committed_since_changes = true;
                 }
             }
         }
         if !committed_since_changes || image.is_empty() {
-            image = self.build_step(&image, None, &changes)?;
+            image = self.build_step(&image, Step::Nothing, &changes)?;
         }
         for t in &opts.tags {
             self.tag_image(&image, t)?;
@@ -200,17 +243,12 @@ impl Runtime {
         Ok(image)
     }
 
-    /// One committed step on `image`: `run` (line, argv, text) in a container of it, or
-    /// nothing, then a commit with `changes`. The container is removed either way.
-    fn build_step(
-        &self,
-        image: &str,
-        run: Option<(usize, &Vec<String>, &String)>,
-        changes: &[String],
-    ) -> Result<String> {
-        let command = match run {
-            Some((_, argv, _)) => argv.clone(),
-            None => vec!["/bin/true".into()],
+    /// One committed step on `image`: `step` in a container of it, then a commit with
+    /// `changes`. The container is removed either way.
+    fn build_step(&self, image: &str, step: Step<'_>, changes: &[String]) -> Result<String> {
+        let command = match step {
+            Step::Run(_, argv, _) => argv.clone(),
+            _ => vec!["/bin/true".into()],
         };
         let parsed = libpod_storage::ConfigChanges::parse(changes).map_err(|e| {
             crate::Error::InvalidArgument {
@@ -229,17 +267,21 @@ impl Runtime {
             ..CreateOptions::default()
         })?;
         let result = (|| -> Result<String> {
-            if let Some((line, _, text)) = run {
-                c.start_attached(Streams::stdio(false))?;
-                let code = c.wait()?;
-                if code != 0 {
-                    return Err(BuildError::RunFailed {
-                        line,
-                        command: text.clone(),
-                        code,
+            match step {
+                Step::Run(line, _, text) => {
+                    c.start_attached(Streams::stdio(false))?;
+                    let code = c.wait()?;
+                    if code != 0 {
+                        return Err(BuildError::RunFailed {
+                            line,
+                            command: text.clone(),
+                            code,
+                        }
+                        .into());
                     }
-                    .into());
                 }
+                Step::Copy(line, ins, _, context) => self.build_copy(&c.id, line, ins, context)?,
+                Step::Nothing => {}
             }
             let p = self.inner.parts()?;
             let opts = libpod_storage::CommitOptions {
@@ -247,7 +289,14 @@ impl Runtime {
                 changes: parsed,
                 message: None,
                 author: None,
-                created_by: run.map(|(_, _, text)| format!("/bin/sh -c {text}")),
+                created_by: match step {
+                    Step::Run(_, _, text) => Some(format!("/bin/sh -c {text}")),
+                    Step::Copy(_, ins, text, _) => Some(format!(
+                        "/bin/sh -c #(nop) {} {text}",
+                        if ins.add { "ADD" } else { "COPY" }
+                    )),
+                    Step::Nothing => None,
+                },
             };
             Ok(p.store.commit_container(&c.id, &opts)?.id)
         })();
@@ -287,9 +336,9 @@ mod tests {
 
     #[test]
     fn what_is_not_built_is_named_with_its_line() {
-        let e = parse_containerfile("FROM i\nCOPY a /a\n").unwrap_err();
+        let e = parse_containerfile("FROM i\nARG a=1\n").unwrap_err();
         assert!(
-            matches!(e, BuildError::Unsupported { line: 2, ref instruction } if instruction == "COPY"),
+            matches!(e, BuildError::Unsupported { line: 2, ref instruction } if instruction == "ARG"),
             "{e}"
         );
         let e = parse_containerfile("RUN true\n").unwrap_err();

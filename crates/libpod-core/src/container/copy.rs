@@ -94,7 +94,7 @@ pub(crate) struct Side {
     live: Option<PathBuf>,
     /// Where a relative container path starts: the container's working directory, as
     /// in Podman (`/` on the host side, which takes no relative container paths).
-    workdir: PathBuf,
+    pub(crate) workdir: PathBuf,
 }
 
 impl Drop for Side {
@@ -337,7 +337,7 @@ impl Read for ChanReader {
 }
 
 /// Checks that a (decompressed) stream starts with a tar header block.
-fn looks_like_tar(head: &[u8]) -> bool {
+pub(crate) fn looks_like_tar(head: &[u8]) -> bool {
     if head.len() < 512 {
         return false;
     }

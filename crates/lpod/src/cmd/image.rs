@@ -516,6 +516,7 @@ pub fn build(rt: &Runtime, a: BuildArgs) -> CmdResult {
         containerfile,
         tags: a.tag.clone(),
         quiet: a.quiet,
+        context: (context != "-").then(|| std::path::PathBuf::from(context)),
     };
     let id = rt.build(&opts, &mut std::io::stderr())?;
     if !a.quiet {
