@@ -361,6 +361,15 @@ fn images_rows_sort_filter_and_table_format() {
             && chrono::NaiveDateTime::parse_from_str(&at[..19], "%Y-%m-%d %H:%M:%S").is_ok(),
         "{out}"
     );
+    // history's top layer says the same (110-history).
+    let hist = l.ok(&[
+        "image",
+        "history",
+        "--format",
+        "{{.CreatedSince}}--{{.CreatedAt}}",
+        &l.image,
+    ]);
+    assert_eq!(hist.lines().next(), Some(out.trim()), "{hist}");
     // -n drops the header; IMAGE limits the rows to that name; upper and Labels work.
     let n = l.ok(&["images", "-n", "--format", "table {{.Repository}}"]);
     assert_eq!(n.lines().count(), 3, "{n}");

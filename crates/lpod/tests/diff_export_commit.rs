@@ -27,6 +27,16 @@ fn diff_lists_added_changed_deleted() {
         assert!(lines.contains(&want), "{want} in {out}");
     }
     assert!(!lines.iter().any(|l| l.ends_with(" /bin")), "{out}");
+    // The mount points lpod made (/etc/hosts, /run/.containerenv, ...) are no change of
+    // the container's own: not listed, as Podman's.
+    for made in [
+        "/etc/hosts",
+        "/etc/resolv.conf",
+        "/run",
+        "/run/.containerenv",
+    ] {
+        assert!(!lines.iter().any(|l| &l[2..] == made), "{made} in {out}");
+    }
     let js: serde_json::Value =
         serde_json::from_str(&l.ok(&["container", "diff", "--format", "json", "d1"])).unwrap();
     assert!(js["added"].as_array().unwrap().contains(&"/added".into()));

@@ -19,15 +19,35 @@ use crate::ops::lock::Locked;
 impl Container {
     /// Runs the container's healthcheck once (in the container, through exec, within
     /// its timeout), records the result in the state (`State.Health`), emits a
-    /// `health_status` event and returns the new status. What `lpod healthcheck run`
-    /// and the monitor call.
+    /// `health_status` event and returns the new status (`lpod healthcheck run`). When
+    /// the container became unhealthy, its `--health-on-failure` action is taken before
+    /// this returns, as in Podman (a killed container has exited by then).
     #[tracing::instrument(skip(self), fields(id = %self.id()))]
     pub fn healthcheck_run(&self) -> Result<HealthStatus> {
         let hc = self.healthcheck_config()?;
         let p = self.enter()?;
         let entry = self.run_check(&p, &hc)?;
         failpoint::hit("container.health.before_record");
-        self.record(&p, &hc, entry)
+        let status = self.record(&p, &hc, entry)?;
+        drop(p);
+        if status == HealthStatus::Unhealthy {
+            let acted = match hc.on_failure {
+                HealthOnFailure::None => Ok(()),
+                HealthOnFailure::Kill => self
+                    .kill(libc::SIGKILL)
+                    .and_then(|()| self.wait().map(drop)),
+                HealthOnFailure::Stop => self.stop(None),
+                HealthOnFailure::Restart => self.restart(None),
+            };
+            if let Err(e) = acted {
+                // The health monitor may have taken the action first: only a container
+                // that still runs is a failure of it.
+                if self.status()? == ContainerStatus::Running {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(status)
     }
 
     /// The container's enabled healthcheck.
@@ -115,6 +135,8 @@ impl Container {
                 .map(|mut v| std::mem::take(&mut *v))
                 .unwrap_or_default();
             output = String::from_utf8_lossy(&bytes).into_owned();
+            // The log keeps the text without its final newline, as Podman's.
+            output.truncate(output.trim_end_matches('\n').len());
         }
         crate::events::container_by_id(
             p,

@@ -98,6 +98,9 @@ pub fn history(rt: &Runtime, a: &HistoryArgs) -> CmdResult {
                     json!({
                         "ID": id_column(e, a.no_trunc),
                         "Created": created(e),
+                        // As in `images`: "X ago", and Go's print of the time.Time.
+                        "CreatedSince": created_time(e).map(|t| format::ago(t, now)).unwrap_or_default(),
+                        "CreatedAt": created_time(e).map(format::go_time).unwrap_or_default(),
                         "CreatedBy": created_by_column(e, a.no_trunc),
                         "Size": size(e),
                         "Comment": e.comment,
