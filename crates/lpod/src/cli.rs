@@ -262,6 +262,9 @@ pub struct PlayKubeArgs {
     /// Network of the pods: bridge, a network name, host or none.
     #[arg(long = "network", alias = "net", value_name = "NETWORK")]
     pub network: Option<String>,
+    /// An annotation for every container, KEY=VALUE (repeatable).
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotation: Vec<String>,
     /// Print no pull progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,

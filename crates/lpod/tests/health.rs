@@ -330,7 +330,11 @@ fn on_failure_restart_kill_and_stop() {
     assert_eq!(l.run(&["healthcheck", "run", "ki2"]).code, 0);
     l.ok(&["exec", "ki2", "touch", "/tmp/bad"]);
     let out = l.run(&["healthcheck", "run", "ki2"]);
-    assert_eq!((out.code, out.stdout.as_str()), (1, "unhealthy\n"), "{out:?}");
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (1, "unhealthy\n"),
+        "{out:?}"
+    );
     assert_eq!(
         l.inspect("ki2", "{{.State.Status}} {{.State.ExitCode}}"),
         "exited 137"

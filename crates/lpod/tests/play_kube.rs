@@ -291,8 +291,41 @@ fn bad_input_is_refused_and_creates_nothing() {
         &format!("kind: Pod\nmetadata: {{name: good}}\nspec:\n  containers:\n  - {{name: a, image: {img}, command: ['true']}}\n---\nkind: Pod\nmetadata: {{name: bad}}\nspec:\n  containers:\n  - name: b\n    image: {img}\n    securityContext: {{capabilities: {{add: [NOT_A_CAP]}}}}\n", img = l.image),
         "NOT_A_CAP",
     );
+    // A pod annotation longer than Podman's 63 characters (700-play).
+    let long = "x".repeat(64);
+    check(
+        "longannotation.yaml",
+        &format!("kind: Pod\nmetadata:\n  name: la\n  annotations: {{test: {long}}}\nspec:\n  containers:\n  - {{name: a, image: localhost/no-such-image:1}}\n"),
+        &format!("invalid annotation \"test\"=\"{long}\""),
+    );
     let out = l.run(&["play", "kube", "/nonexistent/file.yaml"]);
     out.assert_error(125, "missing file");
+    // --annotation: on every container; a value over 63 characters is refused first.
+    let f = yaml_file(
+        &l,
+        "annotated.yaml",
+        &format!("kind: Pod\nmetadata: {{name: an}}\nspec:\n  containers:\n  - {{name: c, image: {}, command: ['true']}}\n", l.image),
+    );
+    let out = l.run(&["kube", "play", "--annotation", &format!("name={long}"), &f]);
+    out.assert_error(125, "long --annotation");
+    assert!(
+        out.stderr.contains(&format!(
+            "annotation exceeds maximum size, 63, of kubernetes annotation: {long}"
+        )),
+        "{out:?}"
+    );
+    assert!(pod_names(&l).is_empty());
+    l.ok(&[
+        "kube",
+        "play",
+        "--start=false",
+        "--annotation",
+        "name=given",
+        &f,
+    ]);
+    let a = l.inspect("an-c", "{{ .Config.Annotations }}");
+    assert!(a.contains("name:given"), "{a}");
+    l.ok(&["pod", "rm", "-f", "-t", "0", "an"]);
 }
 
 #[test]

@@ -203,6 +203,8 @@ pub struct InspectConfig {
     /// `--health-on-failure` (only with a healthcheck).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck_on_failure_action: Option<String>,
+    /// The container's OCI annotations (`--annotation`, `play kube`'s).
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 /// `HostConfig` of `podman inspect`.
@@ -537,6 +539,7 @@ pub(crate) fn inspect_rows(
                 retries: h.retries(),
             }),
             healthcheck_on_failure_action: hc.map(|h| h.on_failure.as_str().to_string()),
+            annotations: cfg.annotations.clone(),
         },
         host_config: InspectHostConfig {
             binds,

@@ -84,6 +84,25 @@ pub enum KubeError {
         /// The volume name.
         volume: String,
     },
+    /// A pod annotation whose value is longer than [`super::MAX_ANNOTATION`], Podman's
+    /// limit (in its words).
+    #[error("invalid annotation {key:?}={value:?}: the value is longer than {max} characters")]
+    InvalidAnnotation {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+        /// The limit.
+        max: usize,
+    },
+    /// A `--annotation` value longer than [`super::MAX_ANNOTATION`] (Podman's words).
+    #[error("annotation exceeds maximum size, {max}, of kubernetes annotation: {value}")]
+    AnnotationTooLong {
+        /// The value.
+        value: String,
+        /// The limit.
+        max: usize,
+    },
     /// A field value lpod cannot use (bad quantity, port, path, policy).
     #[error("pod {pod:?}: invalid {what}: {value:?}")]
     InvalidValue {

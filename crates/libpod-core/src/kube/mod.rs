@@ -25,6 +25,10 @@ mod play;
 use serde::Deserialize;
 
 pub use error::KubeError;
+
+/// The longest annotation value `play kube` takes (Podman's limit, from Kubernetes'
+/// label values).
+pub const MAX_ANNOTATION: usize = 63;
 pub use model::*;
 pub use plan::{
     parse_cpus, parse_memory, plan, ContainerPlan, HostPathPrep, HostPathType, PodPlan,

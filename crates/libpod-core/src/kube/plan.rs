@@ -136,6 +136,17 @@ fn plan_pod(
         what,
         value: value.to_string(),
     };
+    if let Some((k, v)) = annotations
+        .iter()
+        .chain(&meta.annotations)
+        .find(|(_, v)| v.chars().count() > super::MAX_ANNOTATION)
+    {
+        return Err(KubeError::InvalidAnnotation {
+            key: k.clone(),
+            value: v.clone(),
+            max: super::MAX_ANNOTATION,
+        });
+    }
     if !spec.init_containers.is_empty() {
         return Err(KubeError::Unsupported {
             what: format!("pod {name:?}: initContainers"),

@@ -27,6 +27,8 @@ pub struct PlayOptions {
     pub infra_image: Option<String>,
     /// Registry access for the images pulled.
     pub pull: PullOptions,
+    /// Annotations for every container made (`--annotation`), over the file's.
+    pub annotations: BTreeMap<String, String>,
 }
 
 impl Default for PlayOptions {
@@ -38,6 +40,7 @@ impl Default for PlayOptions {
             networks: Vec::new(),
             infra_image: None,
             pull: PullOptions::default(),
+            annotations: BTreeMap::new(),
         }
     }
 }
@@ -91,6 +94,17 @@ impl Runtime {
         opts: &PlayOptions,
         progress: Progress<'_>,
     ) -> Result<PlayReport> {
+        if let Some(v) = opts
+            .annotations
+            .values()
+            .find(|v| v.chars().count() > super::MAX_ANNOTATION)
+        {
+            return Err(KubeError::AnnotationTooLong {
+                value: v.clone(),
+                max: super::MAX_ANNOTATION,
+            }
+            .into());
+        }
         let plans = plan(docs)?;
         if opts.replace {
             let down = self.play_kube_down(docs, true)?;
@@ -194,7 +208,8 @@ impl Runtime {
             let mut create = c.create;
             create.image = image;
             create.pod = Some(pod.id().to_string());
-            let annotations: BTreeMap<String, String> = c.annotations;
+            let mut annotations: BTreeMap<String, String> = c.annotations;
+            annotations.extend(opts.annotations.clone());
             let id = crate::container::create::create_with(&p, create, &|cfg| {
                 cfg.annotations.extend(annotations.clone());
                 Ok(())

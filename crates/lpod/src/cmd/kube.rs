@@ -59,6 +59,15 @@ fn play_kube(rt: &Runtime, a: PlayKubeArgs) -> CmdResult {
             access: a.access.access()?,
             platform: None,
         },
+        annotations: a
+            .annotation
+            .iter()
+            .map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .ok_or_else(|| CliError::Usage(format!("--annotation {kv:?}: want KEY=VALUE")))
+            })
+            .collect::<Result<_, _>>()?,
     };
     let rep = Reporter::new(a.quiet, false);
     let report = rt.play_kube(&docs, &opts, &|ev| rep.event(ev))?;
