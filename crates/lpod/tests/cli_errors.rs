@@ -42,6 +42,13 @@ fn unknown_container_is_one_line_and_125_or_rms_1() {
         out.assert_error(code, &format!("{verb:?}"));
         assert!(out.stderr.contains("nosuchcontainer"), "{verb:?}: {out:?}");
     }
+    // `inspect` of any kind: an empty list and Podman's words (700-play checks them).
+    let out = l.run(&["inspect", "nosuchcontainer"]);
+    assert_eq!(out.stdout.trim(), "[]", "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "Error: inspecting object: no such object: \"nosuchcontainer\"\n"
+    );
 }
 
 #[test]

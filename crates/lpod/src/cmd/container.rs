@@ -1356,12 +1356,12 @@ pub fn inspect(rt: &Runtime, a: InspectArgs) -> CmdResult {
         match found {
             Some(v) => items.push(v),
             None => {
-                let what = match a.kind.as_str() {
-                    "container" => "container",
-                    "image" => "image",
-                    _ => "image or container",
-                };
-                let e = CliError::Usage(format!("no such {what}: {name}"));
+                let e = CliError::Usage(match a.kind.as_str() {
+                    "container" => format!("no such container: {name}"),
+                    "image" => format!("no such image: {name}"),
+                    // Podman's words when any kind would do (700-play checks them).
+                    _ => format!("inspecting object: no such object: {name:?}"),
+                });
                 if let Some(prev) = last_err.replace(e) {
                     report(&prev);
                 }
