@@ -265,6 +265,14 @@ pub struct PlayKubeArgs {
     /// An annotation for every container, KEY=VALUE (repeatable).
     #[arg(long = "annotation", value_name = "KEY=VALUE")]
     pub annotation: Vec<String>,
+    /// Build a container's image from CONTEXT-DIR/NAME (NAME: the image name's last
+    /// component) when that directory has a Containerfile or Dockerfile.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub build: bool,
+    /// Where `--build` looks for the images' directories (default: the working directory).
+    #[arg(long = "context-dir", value_name = "DIR")]
+    pub context_dir: Option<String>,
     /// Print no pull progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,

@@ -392,3 +392,50 @@ spec:
     assert!(pod_names(&l).is_empty());
     assert!(common::http_get(port, "/i.txt").is_none());
 }
+
+#[test]
+fn build_makes_a_containers_image_from_the_context_dir() {
+    let Some(l) = Lpod::with_image() else {
+        return;
+    };
+    // 700-play `--build --context-dir`: the image's last name component names a directory
+    // with a Containerfile; it is built (tagged with that name) instead of pulled.
+    let ctx = l.dir().join("kubectx");
+    std::fs::create_dir_all(ctx.join("userimage")).unwrap();
+    std::fs::write(
+        ctx.join("userimage/Containerfile"),
+        format!("FROM {}\nUSER 2:2\nCOPY marker /marker\n", l.image),
+    )
+    .unwrap();
+    std::fs::write(ctx.join("userimage/marker"), "built\n").unwrap();
+    let f = yaml_file(
+        &l,
+        "build.yaml",
+        "kind: Pod\nmetadata: {name: bp}\nspec:\n  containers:\n  - {name: c, image: registry.invalid/libpod/userimage, command: [cat, /marker]}\n",
+    );
+    // Without the context directory the image would be pulled from a registry that does
+    // not resolve: an error, and nothing made.
+    let out = l.run(&["play", "kube", "--build", "--start=false", &f]);
+    assert_eq!(out.code, 125, "{out:?}");
+    assert!(pod_names(&l).is_empty());
+    l.ok(&[
+        "play",
+        "kube",
+        "--build",
+        "--start=false",
+        "--context-dir",
+        ctx.to_str().unwrap(),
+        &f,
+    ]);
+    assert_eq!(l.inspect("bp-c", "{{.Config.User}}"), "2:2");
+    assert_eq!(
+        l.inspect("bp-c", "{{.ImageName}}")
+            .trim_start_matches("sha256:"),
+        l.inspect("userimage", "{{.Id}}")
+            .trim_start_matches("sha256:")
+    );
+    l.ok(&["start", "bp-c"]);
+    assert_eq!(l.ok(&["wait", "bp-c"]).trim(), "0");
+    assert_eq!(l.ok(&["logs", "bp-c"]), "built\n");
+    l.ok(&["pod", "rm", "-f", "-t", "0", "bp"]);
+}

@@ -263,7 +263,11 @@ impl Runtime {
             entrypoint: Some(Vec::new()),
             env: parsed.env.clone(),
             workdir: parsed.working_dir.clone(),
-            user: parsed.user.clone(),
+            // The user matters only to what runs (a COPY step or a commit runs nothing,
+            // and the image may not name that user yet).
+            user: matches!(step, Step::Run(..))
+                .then(|| parsed.user.clone())
+                .flatten(),
             ..CreateOptions::default()
         })?;
         let result = (|| -> Result<String> {

@@ -39,11 +39,73 @@ fn read(file: &str) -> Result<Vec<KubeDocument>, CliError> {
     Ok(parse_documents(&text).map_err(libpod_core::Error::from)?)
 }
 
+/// `--build`: each container whose image's last name component names a directory of
+/// `context` with a Containerfile or Dockerfile gets that directory built (tagged with
+/// that component, as Podman) and runs the result instead of pulling its image.
+fn build_images(
+    rt: &Runtime,
+    docs: &mut [KubeDocument],
+    context: &str,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let mut built: std::collections::BTreeMap<String, String> = Default::default();
+    for d in docs.iter_mut() {
+        let containers = match d {
+            KubeDocument::Pod(p) => &mut p.spec.containers,
+            KubeDocument::Deployment(dep) => &mut dep.spec.template.spec.containers,
+            _ => continue,
+        };
+        for c in containers.iter_mut() {
+            let base = c.image.split('@').next().unwrap_or_default();
+            let base = base.rsplit('/').next().unwrap_or_default();
+            let base = base.split(':').next().unwrap_or_default().to_string();
+            if base.is_empty() {
+                continue;
+            }
+            if let Some(id) = built.get(&base) {
+                c.image = id.clone();
+                c.image_pull_policy = Some("IfNotPresent".into());
+                continue;
+            }
+            let dir = std::path::Path::new(context).join(&base);
+            let Some(file) = ["Containerfile", "Dockerfile"]
+                .iter()
+                .map(|n| dir.join(n))
+                .find(|p| p.is_file())
+            else {
+                continue;
+            };
+            let containerfile = std::fs::read_to_string(&file)
+                .map_err(|e| CliError::io("read", file.display().to_string(), e))?;
+            let opts = libpod_core::BuildOptions {
+                containerfile,
+                tags: vec![base.clone()],
+                quiet,
+                context: Some(dir),
+            };
+            let id = rt.build(&opts, &mut std::io::stderr())?;
+            built.insert(base, id.clone());
+            // The built image, never a pull of the name.
+            c.image = id;
+            c.image_pull_policy = Some("IfNotPresent".into());
+        }
+    }
+    Ok(())
+}
+
 fn play_kube(rt: &Runtime, a: PlayKubeArgs) -> CmdResult {
     if a.down {
         return down(rt, &KubeDownArgs { file: a.file });
     }
-    let docs = read(&a.file)?;
+    let mut docs = read(&a.file)?;
+    if a.build {
+        build_images(
+            rt,
+            &mut docs,
+            a.context_dir.as_deref().unwrap_or("."),
+            a.quiet,
+        )?;
+    }
     let default_mode = match a.network {
         Some(_) => String::new(),
         None => rt.config()?.config.default_network_mode,
