@@ -213,6 +213,17 @@ fn sources(
         for p in paths {
             let host = canonical_inside(line, &ctx, &p, src)?;
             let is_dir = host.is_dir();
+            // A fifo, socket or device would block or make no sense as a layer's file.
+            if !is_dir && !host.is_file() {
+                return Err(BuildError::Source {
+                    line,
+                    path: src.clone(),
+                    source: io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "not a regular file or directory",
+                    ),
+                });
+            }
             out.push(Source { host, is_dir });
         }
     }
@@ -514,5 +525,12 @@ mod tests {
             sources(1, ctx.path(), &ins("*.none")),
             Err(BuildError::Source { .. })
         ));
+        // A fifo is refused, not opened (which would block the build).
+        nix::unistd::mkfifo(&ctx.path().join("fifo"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let e = sources(1, ctx.path(), &ins("fifo")).err().unwrap();
+        assert!(
+            e.to_string().contains("not a regular file or directory"),
+            "{e}"
+        );
     }
 }
