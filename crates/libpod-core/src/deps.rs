@@ -104,6 +104,14 @@ pub(crate) fn dependents(p: &Parts, id: &str) -> Result<Vec<String>> {
 /// Resolves the container named in `--network container:NAME|ID` to its full id
 /// (a missing one is `NoSuchContainer`, as Podman reports it).
 pub(crate) fn resolve_dependency(p: &Parts, query: &str) -> Result<String> {
+    resolve_dependency_config(p, query).map(|(id, _)| id)
+}
+
+/// [`resolve_dependency`], with the dependency's configuration it read.
+pub(crate) fn resolve_dependency_config(
+    p: &Parts,
+    query: &str,
+) -> Result<(String, ContainerConfig)> {
     let id = p
         .state
         .lookup_container(query)
@@ -115,7 +123,7 @@ pub(crate) fn resolve_dependency(p: &Parts, query: &str) -> Result<String> {
             value: query.to_string(),
         });
     }
-    Ok(id)
+    Ok((id, cfg))
 }
 
 /// Refuses to remove `l` while other containers depend on it, with Podman's words.

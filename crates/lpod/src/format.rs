@@ -930,17 +930,17 @@ fn go_pad(a: &[gotmpl::Value]) -> gotmpl::Result<gotmpl::Value> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use serde_json::json;
+
     #[test]
     fn go_time_prints_as_go_does() {
         use chrono::TimeZone as _;
         let t = chrono::Utc.with_ymd_and_hms(2022, 6, 15, 0, 0, 0).unwrap();
-        assert_eq!(super::go_time(t), "2022-06-15 00:00:00 +0000 UTC");
+        assert_eq!(go_time(t), "2022-06-15 00:00:00 +0000 UTC");
         let t = t + chrono::Duration::milliseconds(250);
-        assert_eq!(super::go_time(t), "2022-06-15 00:00:00.25 +0000 UTC");
+        assert_eq!(go_time(t), "2022-06-15 00:00:00.25 +0000 UTC");
     }
-
-    use super::*;
-    use serde_json::json;
 
     #[test]
     fn tables_pad_like_tabwriter() {

@@ -32,7 +32,8 @@ pub struct CopyInstruction {
 }
 
 impl CopyInstruction {
-    fn keyword(&self) -> &'static str {
+    /// `ADD` or `COPY`.
+    pub fn keyword(&self) -> &'static str {
         if self.add {
             "ADD"
         } else {

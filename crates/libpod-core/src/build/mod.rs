@@ -86,7 +86,7 @@ fn keyword_of(ins: &Instruction) -> String {
     match ins {
         Instruction::From(_) => "FROM".into(),
         Instruction::Run { .. } => "RUN".into(),
-        Instruction::Copy { ins, .. } => (if ins.add { "ADD" } else { "COPY" }).into(),
+        Instruction::Copy { ins, .. } => ins.keyword().into(),
         Instruction::Change(c) => c
             .split_whitespace()
             .next()
@@ -223,7 +223,7 @@ impl Runtime {
                     committed_since_changes = true;
                 }
                 Instruction::Copy { ins, text } => {
-                    step_line(n + 1, format!("{} {text}", keyword_of(&steps[n].1)));
+                    step_line(n + 1, format!("{} {text}", ins.keyword()));
                     let step = Step::Copy(*line, ins, text, opts.context.as_deref());
                     image = self.build_step(&image, step, &changes)?;
                     changes.clear();
@@ -295,10 +295,9 @@ impl Runtime {
                 author: None,
                 created_by: match step {
                     Step::Run(_, _, text) => Some(format!("/bin/sh -c {text}")),
-                    Step::Copy(_, ins, text, _) => Some(format!(
-                        "/bin/sh -c #(nop) {} {text}",
-                        if ins.add { "ADD" } else { "COPY" }
-                    )),
+                    Step::Copy(_, ins, text, _) => {
+                        Some(format!("/bin/sh -c #(nop) {} {text}", ins.keyword()))
+                    }
                     Step::Nothing => None,
                 },
             };

@@ -31,15 +31,7 @@ impl Container {
         let status = self.record(&p, &hc, entry)?;
         drop(p);
         if status == HealthStatus::Unhealthy {
-            let acted = match hc.on_failure {
-                HealthOnFailure::None => Ok(()),
-                HealthOnFailure::Kill => self
-                    .kill(libc::SIGKILL)
-                    .and_then(|()| self.wait().map(drop)),
-                HealthOnFailure::Stop => self.stop(None),
-                HealthOnFailure::Restart => self.restart(None),
-            };
-            if let Err(e) = acted {
+            if let Err(e) = self.take_on_failure_action(hc.on_failure) {
                 // The health monitor may have taken the action first: only a container
                 // that still runs is a failure of it.
                 if self.status()? == ContainerStatus::Running {
@@ -276,13 +268,24 @@ impl Container {
             l.st.health_monitor = None;
             l.save()?;
         }
+        self.take_on_failure_action(action)
+    }
+
+    /// The `--health-on-failure` action itself, for the monitor and `healthcheck run`
+    /// alike; a kill returns once the container has exited.
+    fn take_on_failure_action(&self, action: HealthOnFailure) -> Result<()> {
+        if action == HealthOnFailure::None {
+            return Ok(());
+        }
         tracing::info!(
             action = action.as_str(),
             "container unhealthy: on-failure action"
         );
         match action {
             HealthOnFailure::None => Ok(()),
-            HealthOnFailure::Kill => self.kill(libc::SIGKILL),
+            HealthOnFailure::Kill => self
+                .kill(libc::SIGKILL)
+                .and_then(|()| self.wait().map(drop)),
             HealthOnFailure::Stop => self.stop(None),
             HealthOnFailure::Restart => self.restart(None),
         }

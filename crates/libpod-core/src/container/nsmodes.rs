@@ -27,15 +27,9 @@ fn mode(p: &Parts, kind: &'static str, value: &str) -> Result<NamespaceMode> {
         "host" => Ok(NamespaceMode::Host),
         other => match other.strip_prefix("container:") {
             Some(q) if !q.is_empty() => {
-                let id = crate::deps::resolve_dependency(p, q)?;
-                if kind == "ipc" {
-                    let (cfg, _) = p
-                        .state
-                        .container(&id)
-                        .map_err(|e| crate::context::ctr_err(e, q))?;
-                    if !cfg.namespaces.ipc.ipc_shareable() {
-                        return Err(Error::IpcNotShareable(q.to_string()));
-                    }
+                let (id, cfg) = crate::deps::resolve_dependency_config(p, q)?;
+                if kind == "ipc" && !cfg.namespaces.ipc.ipc_shareable() {
+                    return Err(Error::IpcNotShareable(q.to_string()));
                 }
                 Ok(NamespaceMode::Container(id))
             }

@@ -29,6 +29,13 @@ pub use error::KubeError;
 /// The longest annotation value `play kube` takes (Podman's limit, from Kubernetes'
 /// label values).
 pub const MAX_ANNOTATION: usize = 63;
+
+/// The first annotation whose value is over [`MAX_ANNOTATION`] characters.
+fn over_limit<'a>(
+    mut annotations: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Option<(&'a String, &'a String)> {
+    annotations.find(|(_, v)| v.chars().count() > MAX_ANNOTATION)
+}
 pub use model::*;
 pub use plan::{
     parse_cpus, parse_memory, plan, ContainerPlan, HostPathPrep, HostPathType, PodPlan,

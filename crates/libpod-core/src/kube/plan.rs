@@ -136,11 +136,7 @@ fn plan_pod(
         what,
         value: value.to_string(),
     };
-    if let Some((k, v)) = annotations
-        .iter()
-        .chain(&meta.annotations)
-        .find(|(_, v)| v.chars().count() > super::MAX_ANNOTATION)
-    {
+    if let Some((k, v)) = super::over_limit(annotations.iter().chain(&meta.annotations)) {
         return Err(KubeError::InvalidAnnotation {
             key: k.clone(),
             value: v.clone(),

@@ -94,11 +94,7 @@ impl Runtime {
         opts: &PlayOptions,
         progress: Progress<'_>,
     ) -> Result<PlayReport> {
-        if let Some(v) = opts
-            .annotations
-            .values()
-            .find(|v| v.chars().count() > super::MAX_ANNOTATION)
-        {
+        if let Some((_, v)) = super::over_limit(opts.annotations.iter()) {
             return Err(KubeError::AnnotationTooLong {
                 value: v.clone(),
                 max: super::MAX_ANNOTATION,

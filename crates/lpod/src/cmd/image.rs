@@ -476,6 +476,24 @@ pub fn commit(rt: &Runtime, a: CommitArgs) -> CmdResult {
     Ok(0)
 }
 
+/// The Containerfile (else Dockerfile) of a context directory, read; `None` when it has
+/// neither (`build` and `play kube --build` look for them the same way).
+pub(super) fn context_containerfile(dir: &std::path::Path) -> Result<Option<String>, CliError> {
+    let Some(found) = ["Containerfile", "Dockerfile"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+    else {
+        return Ok(None);
+    };
+    std::fs::read_to_string(&found).map(Some).map_err(|e| {
+        CliError::Usage(format!(
+            "build: reading the Containerfile {}: {e}",
+            found.display()
+        ))
+    })
+}
+
 /// `lpod build [-t NAME] [-f FILE] CONTEXT|-`: the Containerfile from `-f`, stdin (`-`
 /// or `-f -`) or the context directory; step lines on stderr, the image id last on stdout.
 pub fn build(rt: &Runtime, a: BuildArgs) -> CmdResult {
@@ -493,24 +511,11 @@ pub fn build(rt: &Runtime, a: BuildArgs) -> CmdResult {
         Some(f) => std::fs::read_to_string(f)
             .map_err(|e| CliError::Usage(format!("build: reading the Containerfile {f}: {e}")))?,
         None if context == "-" => read_stdin()?,
-        None => {
-            let dir = std::path::Path::new(context);
-            let found = ["Containerfile", "Dockerfile"]
-                .iter()
-                .map(|n| dir.join(n))
-                .find(|p| p.is_file())
-                .ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "build: no Containerfile or Dockerfile in the context {context}"
-                    ))
-                })?;
-            std::fs::read_to_string(&found).map_err(|e| {
-                CliError::Usage(format!(
-                    "build: reading the Containerfile {}: {e}",
-                    found.display()
-                ))
-            })?
-        }
+        None => context_containerfile(std::path::Path::new(context))?.ok_or_else(|| {
+            CliError::Usage(format!(
+                "build: no Containerfile or Dockerfile in the context {context}"
+            ))
+        })?,
     };
     let opts = libpod_core::BuildOptions {
         containerfile,

@@ -56,27 +56,20 @@ fn build_images(
             _ => continue,
         };
         for c in containers.iter_mut() {
-            let base = c.image.split('@').next().unwrap_or_default();
-            let base = base.rsplit('/').next().unwrap_or_default();
-            let base = base.split(':').next().unwrap_or_default().to_string();
-            if base.is_empty() {
+            // A name that does not parse is left to the pull, which says so.
+            let Ok(r) = libpod_storage::reference::ImageReference::parse(&c.image) else {
                 continue;
-            }
+            };
+            let base = r.path.rsplit('/').next().unwrap_or_default().to_string();
             if let Some(id) = built.get(&base) {
                 c.image = id.clone();
                 c.image_pull_policy = Some("IfNotPresent".into());
                 continue;
             }
             let dir = std::path::Path::new(context).join(&base);
-            let Some(file) = ["Containerfile", "Dockerfile"]
-                .iter()
-                .map(|n| dir.join(n))
-                .find(|p| p.is_file())
-            else {
+            let Some(containerfile) = super::image::context_containerfile(&dir)? else {
                 continue;
             };
-            let containerfile = std::fs::read_to_string(&file)
-                .map_err(|e| CliError::io("read", file.display().to_string(), e))?;
             let opts = libpod_core::BuildOptions {
                 containerfile,
                 tags: vec![base.clone()],
